@@ -1,0 +1,20 @@
+//! Command-line interface: one `Args` struct per subcommand (clap derive).
+
+use clap::{Parser, Subcommand};
+
+/// Turn JMo Security's anonymous telemetry into numbers you can trust and publish.
+#[derive(Debug, Parser)]
+#[command(name = "jmo-analyze", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse a JSONL file of events and print the counts the telemetry guide asks for.
+    Summary(crate::cmd::summary::SummaryArgs),
+    /// Download the telemetry gist completely into a local archive that only grows.
+    Fetch(crate::cmd::fetch::FetchArgs),
+}
