@@ -85,12 +85,14 @@ fn share(count: u64, of: u64) -> Option<f64> {
     (of > 0).then(|| round6(count as f64 / of as f64))
 }
 
-/// Count descending, then group, then value.
+/// Count descending, then group, then value as shown (`null`, `true`, …),
+/// then the value's kind (a string "null" after JSON null).
 fn sort_rows(rows: &mut [Row]) {
     rows.sort_by(|a, b| {
         b.count
             .cmp(&a.count)
             .then_with(|| a.group.cmp(&b.group))
+            .then_with(|| a.value.text().cmp(b.value.text()))
             .then_with(|| a.value.cmp(&b.value))
     });
 }
