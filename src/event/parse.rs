@@ -12,6 +12,8 @@ use super::time::parse_timestamp;
 pub type Reason = Cow<'static, str>;
 
 /// What a non-empty line turned out to be.
+// Returned by value once per line: boxing the event would allocate per line.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Parsed<'a> {
     /// A valid event.

@@ -59,7 +59,6 @@ impl Renderer for CsvRenderer {
                 w.write_record(cells(m.def().name, row))?;
             }
         }
-        Ok(w.into_inner()
-            .map_err(|e| anyhow::anyhow!("writing CSV: {e}"))?)
+        w.into_inner().map_err(|e| anyhow::anyhow!("writing CSV: {e}"))
     }
 }

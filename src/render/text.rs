@@ -22,15 +22,15 @@ pub fn terminal_safe(s: &str) -> Cow<'_, str> {
     )
 }
 
-/// Escapes text for a Markdown table cell or heading: markup characters are
+/// Escapes text for a Markdown table cell or list item: the inline markup
+/// characters (emphasis, code, links, tables, strike-through) are
 /// backslash-escaped, `<`/`>`/`&` become entities (no raw HTML), line breaks
 /// and other control characters are shown escaped.
 pub fn markdown_safe(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in terminal_safe(s).chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.'
-            | '!' | '|' | '~' | '"' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -87,8 +87,10 @@ mod tests {
     fn markdown_cannot_inject_markup() {
         assert_eq!(markdown_safe("a|b"), "a\\|b");
         assert_eq!(markdown_safe("<script>"), "&lt;script&gt;");
-        assert_eq!(markdown_safe("[x](http://e)"), "\\[x\\]\\(http://e\\)");
-        assert_eq!(markdown_safe("line\nbreak"), "line\\u{a}break");
+        assert_eq!(markdown_safe("[x](http://e)"), "\\[x\\](http://e)");
+        assert_eq!(markdown_safe("scan.started"), "scan.started");
+        assert_eq!(markdown_safe("*a*_b_`c`~d~"), "\\*a\\*\\_b\\_\\`c\\`\\~d\\~");
+        assert_eq!(markdown_safe("line\nbreak"), "line\\\\u{a}break");
         assert_eq!(markdown_safe(">1000"), "&gt;1000");
     }
 
