@@ -114,7 +114,7 @@ pub fn finalize(source: &str, stats: IngestStats, tally: Tally) -> Summary {
         Key::Bool(b) => Value::Bool(b),
         Key::Int(i) => Value::Str(i.to_string()),
         Key::Str(c) => Value::Str(text(c)),
-        Key::Pair(_, b) => small(b),
+        Key::Pair(_, b) | Key::WeekPair(_, b) => small(b),
     };
 
     let mut rows: Vec<Vec<Row>> = vec![Vec::new(); METRICS.len()];
@@ -127,8 +127,10 @@ pub fn finalize(source: &str, stats: IngestStats, tally: Tally) -> Summary {
             m if usize::from(m) < METRICS.len() => {
                 let mut row = Row::new(value_of(cell.value), cell.events);
                 row.installations = Some(cell.installations);
-                if let Key::Pair(group, _) = decode(cell.value) {
-                    row.group = Some(small(group).text().to_string());
+                match decode(cell.value) {
+                    Key::Pair(group, _) => row.group = Some(small(group).text().to_string()),
+                    Key::WeekPair(week, _) => row.group = Some(format_week_code(i64::from(week))),
+                    _ => {}
                 }
                 rows[usize::from(m)].push(row);
             }

@@ -25,6 +25,7 @@ const TAG_BOOL: u64 = 1;
 const TAG_INT: u64 = 2;
 const TAG_STR: u64 = 3;
 const TAG_PAIR: u64 = 4;
+const TAG_WEEK_PAIR: u64 = 5;
 const PAYLOAD: u64 = (1 << TAG_SHIFT) - 1;
 /// The value key of JSON `null` (a missing field counts as null).
 pub(crate) const NULL: u64 = 0;
@@ -49,6 +50,8 @@ pub(crate) enum Key {
     Str(u32),
     /// Two small keys (0 = null, else string code + 1).
     Pair(u32, u32),
+    /// An ISO week code (`year * 100 + week`) and a small key.
+    WeekPair(u32, u32),
 }
 
 pub(crate) fn decode(key: u64) -> Key {
@@ -58,6 +61,7 @@ pub(crate) fn decode(key: u64) -> Key {
         TAG_BOOL => Key::Bool(payload == 1),
         TAG_INT => Key::Int(((payload << 4) as i64) >> 4),
         TAG_STR => Key::Str(payload as u32),
+        TAG_WEEK_PAIR => Key::WeekPair((payload >> 30) as u32, (payload & ((1 << 30) - 1)) as u32),
         _ => Key::Pair((payload >> 30) as u32, (payload & ((1 << 30) - 1)) as u32),
     }
 }
@@ -183,9 +187,16 @@ impl Tally {
         let c = &event.common;
         self.observe_str(M::Platforms, c.platform.as_ref(), id);
         self.observe_str(M::Versions, c.version.as_ref(), id);
+        let week = iso_week_code(event.timestamp);
+        let version = self.small(c.version.as_ref());
+        self.observe(
+            M::VersionsByWeek,
+            (TAG_WEEK_PAIR << TAG_SHIFT) | ((week as u64) << 30) | version,
+            id,
+        );
         self.observe_str(M::PythonVersions, c.python_version.as_ref(), id);
         self.fact(INSTALL, NULL, id);
-        self.fact(ACTIVE_WEEK, int_key(iso_week_code(event.timestamp)), id);
+        self.fact(ACTIVE_WEEK, int_key(week), id);
         self.fact(ACTIVE_MONTH, int_key(month_code(event.timestamp)), id);
         self.first = Some(
             self.first
@@ -367,6 +378,8 @@ mod tests {
         assert_eq!(decode(k), Key::Str(0));
         let p = t.pair_key(Some(&"x".into()), None);
         assert_eq!(decode(p), Key::Pair(1, 0));
+        let w = (TAG_WEEK_PAIR << TAG_SHIFT) | (202_653 << 30) | 1;
+        assert_eq!(decode(w), Key::WeekPair(202_653, 1));
     }
 
     #[test]

@@ -59,6 +59,7 @@ impl Renderer for CsvRenderer {
                 w.write_record(cells(m.def().name, row))?;
             }
         }
-        w.into_inner().map_err(|e| anyhow::anyhow!("writing CSV: {e}"))
+        w.into_inner()
+            .map_err(|e| anyhow::anyhow!("writing CSV: {e}"))
     }
 }

@@ -89,7 +89,10 @@ mod tests {
         assert_eq!(markdown_safe("<script>"), "&lt;script&gt;");
         assert_eq!(markdown_safe("[x](http://e)"), "\\[x\\](http://e)");
         assert_eq!(markdown_safe("scan.started"), "scan.started");
-        assert_eq!(markdown_safe("*a*_b_`c`~d~"), "\\*a\\*\\_b\\_\\`c\\`\\~d\\~");
+        assert_eq!(
+            markdown_safe("*a*_b_`c`~d~"),
+            "\\*a\\*\\_b\\_\\`c\\`\\~d\\~"
+        );
         assert_eq!(markdown_safe("line\nbreak"), "line\\\\u{a}break");
         assert_eq!(markdown_safe(">1000"), "&gt;1000");
     }
