@@ -27,6 +27,9 @@ pub struct SummaryArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub filters: FilterArgs,
+    /// Also write charts (SVG and PNG per chart) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
     /// Exit 1 at the first invalid line instead of skipping it.
     #[arg(long)]
     pub strict: bool,
@@ -161,6 +164,22 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     let output = Output::open(args.output.as_ref())?;
     let summary = load(&args.input, filters, args.strict, args.quiet)?;
     let bytes = args.format.renderer().render(&summary)?;
+    if let Some(dir) = &args.charts {
+        write_charts(dir, &crate::render::chart::summary_charts(&summary))?;
+    }
     output.write(&bytes)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes each chart as `DIR/<name>.svg` and `DIR/<name>.png`, creating DIR.
+pub fn write_charts(dir: &std::path::Path, charts: &[crate::render::chart::Chart]) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("--charts {}: cannot create the directory", dir.display()))?;
+    for chart in charts {
+        for (ext, bytes) in [("svg", chart.svg()?.into_bytes()), ("png", chart.png()?)] {
+            let path = dir.join(format!("{}.{ext}", chart.name));
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    Ok(())
 }

@@ -5,6 +5,7 @@
 pub mod filter;
 pub mod finalize;
 pub mod registry;
+pub mod stats;
 pub mod tally;
 
 use std::io::Read;

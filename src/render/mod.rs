@@ -1,6 +1,7 @@
 //! Renderers: pure functions from a [`Summary`] to bytes, one file per format
 //! behind the [`Renderer`] trait. Only `cmd/` writes files.
 
+pub mod chart;
 pub mod csv;
 pub mod json;
 pub mod markdown;

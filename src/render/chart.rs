@@ -1,0 +1,991 @@
+//! Charts as SVG and PNG, drawn with plotters.
+//!
+//! A [`Chart`] is a small, prepared description (title, axis with its unit,
+//! bars or series); [`Chart::svg`] and [`Chart::png`] draw it. Both backends
+//! share one drawing path. Text is laid out (and, in PNGs, rasterised) with
+//! the bundled DejaVu Sans (`assets/fonts/`, registered as `sans-serif`), so a
+//! machine without system fonts draws the same pixels; SVGs name the generic
+//! `sans-serif` family so a browser uses its own. Colours are the Okabe–Ito
+//! palette, distinguishable with the common colour-vision deficiencies.
+//!
+//! [`summary_charts`] builds the standard set from any [`Summary`]; the
+//! report builds the same kinds from its privacy-checked tables.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Once;
+
+use anyhow::anyhow;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::SegmentValue;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::text::terminal_safe;
+use crate::metrics::stats::wilson95;
+use crate::metrics::{MetricId, MetricRows, Summary, Value};
+
+/// Width of every chart in pixels (SVG user units and PNG pixels).
+pub const WIDTH: u32 = 800;
+
+/// The label of the row that gathers values too small (or too many) to show.
+pub const OTHER: &str = "Other";
+
+/// The font every chart's text is measured and rasterised with.
+const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+/// The family the font is registered under (and the SVGs name).
+const FAMILY: &str = "sans-serif";
+
+/// Okabe & Ito (2008) colour-blind-safe palette, yellow last (low contrast on white).
+pub const PALETTE: [RGBColor; 7] = [
+    RGBColor(0x00, 0x72, 0xB2), // blue
+    RGBColor(0xE6, 0x9F, 0x00), // orange
+    RGBColor(0x00, 0x9E, 0x73), // bluish green
+    RGBColor(0xD5, 0x5E, 0x00), // vermillion
+    RGBColor(0xCC, 0x79, 0xA7), // reddish purple
+    RGBColor(0x56, 0xB4, 0xE9), // sky blue
+    RGBColor(0xF0, 0xE4, 0x42), // yellow
+];
+/// Grey for "Other".
+const GREY: RGBColor = RGBColor(0x99, 0x99, 0x99);
+const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
+const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
+
+const TITLE_AREA: u32 = 58;
+const LEGEND_WIDTH: u32 = 170;
+
+/// One horizontal bar: a percentage, optionally with its 95% interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    /// Category label (untrusted text; sanitised when drawn).
+    pub label: String,
+    /// Value in percent.
+    pub percent: f64,
+    /// 95% interval in percent.
+    pub interval: Option<(f64, f64)>,
+    /// Drawn grey: the "Other" bar.
+    pub other: bool,
+}
+
+/// A named series of values, one per category (`None`: not shown).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Legend label.
+    pub name: String,
+    /// One value per category.
+    pub values: Vec<Option<f64>>,
+    /// Drawn grey: the "Other" series.
+    pub other: bool,
+}
+
+/// One panel of a line chart: a y axis and its values per x category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    /// The y axis description, with its unit.
+    pub axis: String,
+    /// Values (`None` breaks the line: not shown).
+    pub values: Vec<Option<f64>>,
+}
+
+/// What a chart draws.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// Horizontal bars of percentages (x axis in %), top to bottom.
+    Bars(Vec<Bar>),
+    /// Vertical bars per category, one bar per series side by side (y in %).
+    Grouped {
+        /// The categories along x.
+        categories: Vec<String>,
+        /// The series (legend).
+        series: Vec<Series>,
+    },
+    /// Vertical bars per category, series stacked (y in %).
+    Stacked {
+        /// The categories along x.
+        categories: Vec<String>,
+        /// The series (legend), bottom first.
+        series: Vec<Series>,
+    },
+    /// Panels of lines over the same categories, stacked vertically.
+    Lines {
+        /// The categories along x.
+        categories: Vec<String>,
+        /// The panels, top first.
+        panels: Vec<Panel>,
+    },
+}
+
+/// A chart ready to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// File stem, e.g. `platforms`.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// One line under the title: what is counted, over which events.
+    pub subtitle: String,
+    /// The value axis description with its unit (bars: x; others: y).
+    pub axis: String,
+    /// The category axis description (grouped, stacked and line charts).
+    pub category_axis: String,
+    /// The content.
+    pub kind: Kind,
+}
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The bytes are compiled in; failing to parse them is a build defect.
+        if plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_err() {
+            panic!("the bundled DejaVu Sans font does not parse");
+        }
+    });
+}
+
+impl Chart {
+    /// Height in pixels: bar charts grow with their bars.
+    pub fn height(&self) -> u32 {
+        match &self.kind {
+            Kind::Bars(bars) => (TITLE_AREA + 70 + 30 * bars.len() as u32).max(220),
+            Kind::Grouped { .. } | Kind::Stacked { .. } => 440,
+            Kind::Lines { panels, .. } => TITLE_AREA + 60 + 190 * panels.len() as u32,
+        }
+    }
+
+    /// The chart as a standalone SVG document.
+    pub fn svg(&self) -> anyhow::Result<String> {
+        register_font();
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, (WIDTH, self.height())).into_drawing_area();
+            self.draw(&root)
+                .map_err(|e| anyhow!("drawing chart {}: {e}", self.name))?;
+            root.present()
+                .map_err(|e| anyhow!("drawing chart {}: {e}", self.name))?;
+        }
+        Ok(out)
+    }
+
+    /// The chart as a PNG image (8-bit RGB).
+    pub fn png(&self) -> anyhow::Result<Vec<u8>> {
+        register_font();
+        let (w, h) = (WIDTH, self.height());
+        let mut rgb = vec![0u8; (w * h * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+            self.draw(&root)
+                .map_err(|e| anyhow!("drawing chart {}: {e}", self.name))?;
+            root.present()
+                .map_err(|e| anyhow!("drawing chart {}: {e}", self.name))?;
+        }
+        let mut out = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut out, w, h);
+            enc.set_color(png::ColorType::Rgb);
+            enc.set_depth(png::BitDepth::Eight);
+            enc.set_compression(png::Compression::Best);
+            let mut writer = enc.write_header()?;
+            writer.write_image_data(&rgb)?;
+            writer.finish()?;
+        }
+        Ok(out)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        root.fill(&WHITE)?;
+        let (head, body) = root.split_vertically(TITLE_AREA);
+        head.draw(&Text::new(
+            clip(&self.title, 70),
+            (16, 10),
+            (FAMILY, 22).into_font().color(&INK),
+        ))?;
+        head.draw(&Text::new(
+            clip(&self.subtitle, 100),
+            (16, 36),
+            (FAMILY, 14).into_font().color(&MUTED),
+        ))?;
+        let body = body.margin(4, 12, 8, 16);
+        match &self.kind {
+            Kind::Bars(bars) => self.draw_bars(&body, bars),
+            Kind::Grouped { categories, series } => {
+                self.draw_columns(&body, categories, series, false)
+            }
+            Kind::Stacked { categories, series } => {
+                self.draw_columns(&body, categories, series, true)
+            }
+            Kind::Lines { categories, panels } => self.draw_lines(&body, categories, panels),
+        }
+    }
+
+    fn draw_bars<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        bars: &[Bar],
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        if bars.is_empty() {
+            return no_data(area);
+        }
+        let n = bars.len() as i32;
+        let top = bars
+            .iter()
+            .map(|b| b.interval.map_or(b.percent, |i| i.1.max(b.percent)))
+            .fold(0.0, f64::max);
+        let x_max = nice_ceiling(top).min(100.0).max(top);
+        let labels: Vec<String> = bars.iter().map(|b| clip(&b.label, 26)).collect();
+        let label_px = labels
+            .iter()
+            .map(|l| l.chars().count() as u32 * 8 + 16)
+            .max()
+            .unwrap_or(40)
+            .clamp(40, 230);
+        let mut chart = ChartBuilder::on(area)
+            .margin_right(64)
+            .x_label_area_size(48)
+            .y_label_area_size(label_px)
+            .build_cartesian_2d(0f64..x_max, (0..n).into_segmented())?;
+        let label_of = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) if (0..n).contains(i) => {
+                labels[(n - 1 - i) as usize].clone()
+            }
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(bars.len())
+            .y_label_formatter(&label_of)
+            .x_labels(6)
+            .x_label_formatter(&|v| format!("{v:.0}%"))
+            .x_desc(self.axis.as_str())
+            .label_style((FAMILY, 14).into_font().color(&INK))
+            .axis_desc_style((FAMILY, 15).into_font().color(&INK))
+            .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+            .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD))
+            .draw()?;
+        for (i, bar) in bars.iter().enumerate() {
+            let y = n - 1 - i as i32;
+            let colour = if bar.other { GREY } else { PALETTE[0] };
+            let mut rect = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(y)),
+                    (bar.percent, SegmentValue::Exact(y + 1)),
+                ],
+                colour.filled(),
+            );
+            rect.set_margin(5, 5, 0, 0);
+            chart.plotting_area().draw(&rect)?;
+            let mut end = bar.percent;
+            if let Some((lo, hi)) = bar.interval {
+                let centre = SegmentValue::CenterOf(y);
+                let ink = INK.stroke_width(2);
+                chart.plotting_area().draw(&PathElement::new(
+                    vec![(lo, centre.clone()), (hi, centre.clone())],
+                    ink,
+                ))?;
+                for x in [lo, hi] {
+                    chart.plotting_area().draw(
+                        &(EmptyElement::at((x, centre.clone()))
+                            + PathElement::new(vec![(0, -6), (0, 6)], ink)),
+                    )?;
+                }
+                end = end.max(hi);
+            }
+            chart.plotting_area().draw(
+                &(EmptyElement::at((end, SegmentValue::CenterOf(y)))
+                    + Text::new(
+                        format!("{:.1}%", bar.percent),
+                        (6, 0),
+                        (FAMILY, 13)
+                            .into_font()
+                            .color(&INK)
+                            .pos(Pos::new(HPos::Left, VPos::Center)),
+                    )),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn draw_columns<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        categories: &[String],
+        series: &[Series],
+        stacked: bool,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        if categories.is_empty() || series.is_empty() {
+            return no_data(area);
+        }
+        let (plot, legend) = area.split_horizontally(WIDTH - LEGEND_WIDTH - 28);
+        draw_legend(&legend, series)?;
+        let g = categories.len();
+        let top = if stacked {
+            100.0
+        } else {
+            let m = series
+                .iter()
+                .flat_map(|s| s.values.iter().flatten())
+                .fold(0.0, |a: f64, &b| a.max(b));
+            nice_ceiling(m).min(100.0).max(m)
+        };
+        let step = label_step(categories, 560);
+        let labels: Vec<String> = categories.iter().map(|c| clip(c, 14)).collect();
+        let label_of = |v: &f64| {
+            let i = (v - 0.5).round();
+            if (v - 0.5 - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < g && (i as usize) % step == 0 {
+                labels[i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let mut chart = ChartBuilder::on(&plot)
+            .x_label_area_size(52)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..g as f64, 0f64..top)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(2 * g + 1)
+            .x_label_formatter(&label_of)
+            .y_labels(6)
+            .y_label_formatter(&|v| format!("{v:.0}%"))
+            .x_desc(self.category_axis.as_str())
+            .y_desc(self.axis.as_str())
+            .label_style((FAMILY, 13).into_font().color(&INK))
+            .axis_desc_style((FAMILY, 15).into_font().color(&INK))
+            .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+            .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD))
+            .draw()?;
+        let m = series.len() as f64;
+        for (c, _) in categories.iter().enumerate() {
+            let mut base = 0.0;
+            for (s, ser) in series.iter().enumerate() {
+                let Some(v) = ser.values.get(c).copied().flatten() else {
+                    continue;
+                };
+                let colour = series_colour(ser, s);
+                let (x0, x1, y0, y1) = if stacked {
+                    let r = (c as f64 + 0.15, c as f64 + 0.85, base, base + v);
+                    base += v;
+                    r
+                } else {
+                    let w = 0.8 / m;
+                    let x0 = c as f64 + 0.1 + s as f64 * w;
+                    (x0, x0 + w, 0.0, v)
+                };
+                let mut rect = Rectangle::new([(x0, y0), (x1, y1)], colour.filled());
+                rect.set_margin(0, 0, 1, 1);
+                chart.plotting_area().draw(&rect)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn draw_lines<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        categories: &[String],
+        panels: &[Panel],
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        if categories.is_empty() || panels.is_empty() {
+            return no_data(area);
+        }
+        let n = categories.len();
+        let step = label_step(categories, 640);
+        let labels: Vec<String> = categories.iter().map(|c| clip(c, 10)).collect();
+        let label_of = |v: &f64| {
+            let i = v.round();
+            if (v - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < n && (i as usize) % step == 0 {
+                labels[i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let rows = area.split_evenly((panels.len(), 1));
+        for (p, (panel, cell)) in panels.iter().zip(rows.iter()).enumerate() {
+            let last = p + 1 == panels.len();
+            let top = panel
+                .values
+                .iter()
+                .flatten()
+                .fold(0.0, |a: f64, &b| a.max(b));
+            let y_max = nice_ceiling(top).max(1.0);
+            let x_max = (n.max(2) - 1) as f64;
+            let mut chart = ChartBuilder::on(cell)
+                .margin_top(6)
+                .margin_right(12)
+                .x_label_area_size(if last { 52 } else { 24 })
+                .y_label_area_size(64)
+                .build_cartesian_2d(-0.3f64..x_max + 0.3, 0f64..y_max)?;
+            let mut mesh = chart.configure_mesh();
+            mesh.x_labels(n.min(60) + 1)
+                .x_label_formatter(&label_of)
+                .y_labels(5)
+                .y_label_formatter(&|v| thousands(*v))
+                .y_desc(panel.axis.as_str())
+                .label_style((FAMILY, 13).into_font().color(&INK))
+                .axis_desc_style((FAMILY, 15).into_font().color(&INK))
+                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+                .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD));
+            if last {
+                mesh.x_desc(self.category_axis.as_str());
+            }
+            mesh.draw()?;
+            let colour = PALETTE[p % PALETTE.len()];
+            let mut run: Vec<(f64, f64)> = Vec::new();
+            let mut runs = Vec::new();
+            for (i, v) in panel.values.iter().enumerate() {
+                match v {
+                    Some(v) => run.push((i as f64, *v)),
+                    None => runs.push(std::mem::take(&mut run)),
+                }
+            }
+            runs.push(run);
+            for run in runs.into_iter().filter(|r| !r.is_empty()) {
+                chart.draw_series(LineSeries::new(run.clone(), colour.stroke_width(3)))?;
+                chart.draw_series(
+                    run.into_iter()
+                        .map(|p| Circle::new(p, 4, colour.filled())),
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    series: &[Series],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    for (i, s) in series.iter().enumerate().take(14) {
+        let y = 12 + 24 * i as i32;
+        area.draw(&Rectangle::new(
+            [(14, y), (28, y + 14)],
+            series_colour(s, i).filled(),
+        ))?;
+        area.draw(&Text::new(
+            clip(&s.name, 16),
+            (36, y + 7),
+            (FAMILY, 13)
+                .into_font()
+                .color(&INK)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+    }
+    Ok(())
+}
+
+fn no_data<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (w, h) = area.dim_in_pixel();
+    area.draw(&Text::new(
+        "No data to show",
+        (w as i32 / 2, h as i32 / 2),
+        (FAMILY, 16)
+            .into_font()
+            .color(&MUTED)
+            .pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+}
+
+fn series_colour(s: &Series, i: usize) -> RGBColor {
+    if s.other {
+        GREY
+    } else {
+        PALETTE[i % PALETTE.len()]
+    }
+}
+
+/// Show every `step`-th category label so labels do not collide.
+fn label_step(categories: &[String], px: usize) -> usize {
+    let widest = categories
+        .iter()
+        .map(|c| c.chars().count().min(14))
+        .max()
+        .unwrap_or(1);
+    let per_label = widest * 8 + 12;
+    let fit = (px / per_label).max(1);
+    categories.len().div_ceil(fit).max(1)
+}
+
+/// The smallest 1, 2 or 5 × 10ⁿ at or above `v` (at least 1).
+pub fn nice_ceiling(v: f64) -> f64 {
+    if !(v > 1.0) {
+        return 1.0;
+    }
+    let mag = 10f64.powf(v.log10().floor());
+    for m in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        if m * mag >= v - 1e-9 {
+            return m * mag;
+        }
+    }
+    10.0 * mag
+}
+
+/// Untrusted text made safe and short for a chart: control characters shown
+/// escaped (they are not valid in SVG), at most `max` characters.
+fn clip(s: &str, max: usize) -> String {
+    let s = terminal_safe(s);
+    if s.chars().count() <= max {
+        return s.into_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn thousands(v: f64) -> String {
+    if v.fract().abs() > 1e-9 {
+        return format!("{v:.1}");
+    }
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0.0 { format!("-{out}") } else { out }
+}
+
+/// Percent of `count` over `of`, with the 95% Wilson interval in percent.
+pub fn percent_with_interval(count: u64, of: u64) -> (f64, Option<(f64, f64)>) {
+    let p = if of == 0 {
+        0.0
+    } else {
+        100.0 * count as f64 / of as f64
+    };
+    let ci = wilson95(count, of).map(|i| (100.0 * i.low, 100.0 * i.high));
+    (p, ci)
+}
+
+/// Horizontal share bars of a one-dimensional metric: the `top` largest values,
+/// the rest (and any `Other` row) gathered in one grey bar; intervals over
+/// the metric's denominator.
+pub fn share_bars(metric: &MetricRows, top: usize) -> Vec<Bar> {
+    let mut bars = Vec::new();
+    let (mut rest_count, mut rest) = (0u64, false);
+    for row in &metric.rows {
+        let is_other = row.value == Value::Str(OTHER.into());
+        if is_other || bars.len() >= top {
+            rest_count += row.count;
+            rest = true;
+            continue;
+        }
+        let (percent, interval) = percent_with_interval(row.count, metric.denominator);
+        bars.push(Bar {
+            label: row.value.text().to_string(),
+            percent,
+            interval,
+            other: false,
+        });
+    }
+    if rest {
+        let (percent, interval) = percent_with_interval(rest_count, metric.denominator);
+        bars.push(Bar {
+            label: OTHER.into(),
+            percent,
+            interval,
+            other: true,
+        });
+    }
+    bars
+}
+
+/// Per ISO week: events and active installations, in week order.
+/// `None` marks a week not shown (hidden by the privacy threshold).
+pub type WeekActivity = Vec<(String, Option<(u64, u64)>)>;
+
+/// Weekly activity of a summary, every week from the first to the last
+/// (weeks without events are zero).
+pub fn weekly_activity(summary: &Summary) -> WeekActivity {
+    let act = summary.metric(MetricId::ActiveInstallations);
+    let weeks: BTreeMap<String, (u64, u64)> = act
+        .rows
+        .iter()
+        .filter(|r| r.group.as_deref() == Some("week"))
+        .map(|r| {
+            (
+                r.value.text().to_string(),
+                (r.events.unwrap_or(0), r.count),
+            )
+        })
+        .collect();
+    let (Some(first), Some(last)) = (weeks.keys().next(), weeks.keys().next_back()) else {
+        return Vec::new();
+    };
+    week_range(first, last)
+        .into_iter()
+        .map(|w| {
+            let v = weeks.get(&w).copied().unwrap_or((0, 0));
+            (w, Some(v))
+        })
+        .collect()
+}
+
+/// Every ISO week label (`2026-W03`) from `first` to `last` inclusive.
+pub fn week_range(first: &str, last: &str) -> Vec<String> {
+    use chrono::{NaiveDate, Weekday};
+    let parse = |s: &str| -> Option<NaiveDate> {
+        let (y, w) = s.split_once("-W")?;
+        NaiveDate::from_isoywd_opt(y.parse().ok()?, w.parse().ok()?, Weekday::Mon)
+    };
+    let (Some(mut d), Some(end)) = (parse(first), parse(last)) else {
+        return vec![first.to_string()];
+    };
+    let mut out = Vec::new();
+    while d <= end && out.len() < 1000 {
+        let w = chrono::Datelike::iso_week(&d);
+        out.push(format!("{}-W{:02}", w.year(), w.week()));
+        d += chrono::Duration::days(7);
+    }
+    out
+}
+
+/// The events-and-installations-per-week line chart.
+pub fn activity_chart(weeks: &WeekActivity, subtitle: &str) -> Chart {
+    Chart {
+        name: "activity".into(),
+        title: "Events and active installations per ISO week".into(),
+        subtitle: subtitle.into(),
+        axis: String::new(),
+        category_axis: "ISO week (UTC)".into(),
+        kind: Kind::Lines {
+            categories: weeks.iter().map(|(w, _)| w.clone()).collect(),
+            panels: vec![
+                Panel {
+                    axis: "usage events / week".into(),
+                    values: weeks
+                        .iter()
+                        .map(|(_, v)| v.map(|v| v.0 as f64))
+                        .collect(),
+                },
+                Panel {
+                    axis: "installations / week".into(),
+                    values: weeks
+                        .iter()
+                        .map(|(_, v)| v.map(|v| v.1 as f64))
+                        .collect(),
+                },
+            ],
+        },
+    }
+}
+
+/// The canonical order of duration buckets (others follow, sorted).
+const DURATION_ORDER: [&str; 4] = ["<5min", "5-15min", "15-30min", ">30min"];
+
+/// Shares within each group of a grouped metric as grouped bars: groups
+/// along x (largest first), values as series (buckets in canonical order).
+pub fn grouped_shares(metric: &MetricRows, max_groups: usize) -> (Vec<String>, Vec<Series>) {
+    let mut group_total: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &metric.rows {
+        *group_total
+            .entry(r.group.clone().unwrap_or_default())
+            .or_insert(0) += r.count;
+    }
+    let mut groups: Vec<(String, u64)> = group_total.clone().into_iter().collect();
+    groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    groups.truncate(max_groups);
+    let values: BTreeSet<String> = metric.rows.iter().map(|r| r.value.text().to_string()).collect();
+    let mut order: Vec<String> = DURATION_ORDER
+        .iter()
+        .filter(|v| values.contains(**v))
+        .map(|v| v.to_string())
+        .collect();
+    order.extend(
+        values
+            .iter()
+            .filter(|v| !DURATION_ORDER.contains(&v.as_str()) && v.as_str() != OTHER)
+            .cloned(),
+    );
+    if values.contains(OTHER) {
+        order.push(OTHER.into());
+    }
+    let series = order
+        .iter()
+        .map(|v| Series {
+            name: v.clone(),
+            other: v == OTHER,
+            values: groups
+                .iter()
+                .map(|(g, total)| {
+                    metric
+                        .rows
+                        .iter()
+                        .find(|r| r.group.as_deref().unwrap_or("") == g && r.value.text() == v)
+                        .map(|r| 100.0 * r.count as f64 / (*total).max(1) as f64)
+                })
+                .collect(),
+        })
+        .collect();
+    (groups.into_iter().map(|g| g.0).collect(), series)
+}
+
+/// Version adoption per week: the `top` versions overall as stacked shares
+/// of each week's usage events, the rest as "Other".
+pub fn version_adoption(metric: &MetricRows, top: usize) -> (Vec<String>, Vec<Series>) {
+    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+    let mut weeks: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &metric.rows {
+        *totals.entry(r.value.text().to_string()).or_insert(0) += r.count;
+        *weeks
+            .entry(r.group.clone().unwrap_or_default())
+            .or_insert(0) += r.count;
+    }
+    let mut ranked: Vec<(String, u64)> = totals
+        .into_iter()
+        .filter(|(v, _)| v != OTHER)
+        .collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let shown: Vec<String> = ranked.into_iter().take(top).map(|v| v.0).collect();
+    let categories: Vec<String> = match (weeks.keys().next(), weeks.keys().next_back()) {
+        (Some(a), Some(b)) => week_range(a, b),
+        _ => Vec::new(),
+    };
+    let share = |week: &str, pick: &dyn Fn(&str) -> bool| -> Option<f64> {
+        let total = *weeks.get(week)?;
+        let n: u64 = metric
+            .rows
+            .iter()
+            .filter(|r| r.group.as_deref() == Some(week) && pick(r.value.text()))
+            .map(|r| r.count)
+            .sum();
+        (total > 0).then(|| 100.0 * n as f64 / total as f64)
+    };
+    let mut series: Vec<Series> = shown
+        .iter()
+        .map(|v| Series {
+            name: v.clone(),
+            other: false,
+            values: categories
+                .iter()
+                .map(|w| share(w, &|x: &str| x == v))
+                .collect(),
+        })
+        .collect();
+    let rest = Series {
+        name: OTHER.into(),
+        other: true,
+        values: categories
+            .iter()
+            .map(|w| share(w, &|x: &str| !shown.iter().any(|s| s == x)))
+            .collect(),
+    };
+    if rest.values.iter().flatten().any(|v| *v > 0.0) {
+        series.push(rest);
+    }
+    let short = categories
+        .iter()
+        .map(|w| w.split_once('-').map_or(w.clone(), |(_, w)| w.to_string()))
+        .collect();
+    (short, series)
+}
+
+/// Failure rate per tool with its interval: failures over scan.started
+/// events that enabled the tool.
+pub fn failure_rate_bars(metric: &MetricRows, top: usize) -> Vec<Bar> {
+    let mut rows: Vec<_> = metric
+        .rows
+        .iter()
+        .filter(|r| r.runs.is_some_and(|n| n > 0) && r.value.text() != OTHER)
+        .collect();
+    rows.sort_by(|a, b| {
+        b.rate
+            .partial_cmp(&a.rate)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.value.text().cmp(b.value.text()))
+    });
+    rows.into_iter()
+        .take(top)
+        .map(|r| {
+            let runs = r.runs.unwrap_or(0);
+            let (percent, interval) = percent_with_interval(r.count.min(runs), runs);
+            Bar {
+                label: r.value.text().to_string(),
+                percent: if r.count > runs { 100.0 * r.rate.unwrap_or(0.0) } else { percent },
+                interval,
+                other: false,
+            }
+        })
+        .collect()
+}
+
+fn bars_chart(name: &str, title: &str, subtitle: String, axis: &str, bars: Vec<Bar>) -> Chart {
+    Chart {
+        name: name.into(),
+        title: title.into(),
+        subtitle,
+        axis: axis.into(),
+        category_axis: String::new(),
+        kind: Kind::Bars(bars),
+    }
+}
+
+/// The standard charts of a summary (or of a report's published view):
+/// activity per week, platforms, profiles, modes, output formats, tool
+/// failure rates, version adoption per week, durations by profile.
+/// `weeks` is the weekly activity to plot (see [`weekly_activity`]).
+pub fn standard_charts(summary: &Summary, weeks: &WeekActivity) -> Vec<Chart> {
+    let m = |id| summary.metric(id);
+    let events = |id: MetricId, what: &str| {
+        format!(
+            "Share of {} {what}; whiskers: 95% Wilson interval",
+            thousands(m(id).denominator as f64)
+        )
+    };
+    let mut charts = vec![activity_chart(
+        weeks,
+        &format!(
+            "{} usage events from {} installations",
+            thousands(summary.totals.usage_events as f64),
+            thousands(summary.totals.unique_ids as f64)
+        ),
+    )];
+    charts.push(bars_chart(
+        "platforms",
+        "Platforms",
+        events(MetricId::Platforms, "usage events"),
+        "% of usage events",
+        share_bars(m(MetricId::Platforms), 8),
+    ));
+    charts.push(bars_chart(
+        "profiles",
+        "Scan profiles",
+        events(MetricId::Profiles, "scan.started events"),
+        "% of scans started",
+        share_bars(m(MetricId::Profiles), 8),
+    ));
+    charts.push(bars_chart(
+        "modes",
+        "Execution modes",
+        events(MetricId::Modes, "scan.started events"),
+        "% of scans started",
+        share_bars(m(MetricId::Modes), 8),
+    ));
+    charts.push(bars_chart(
+        "output_formats",
+        "Report output formats",
+        events(MetricId::OutputFormats, "report.generated events with a format list")
+            + " (one report can write several)",
+        "% of reports generated",
+        share_bars(m(MetricId::OutputFormats), 10),
+    ));
+    charts.push(bars_chart(
+        "tool_failure_rates",
+        "Tool failure rate",
+        "tool.failed events over scan.started events that enabled the tool; whiskers: 95% Wilson interval".into(),
+        "% of runs that failed",
+        failure_rate_bars(m(MetricId::ToolFailureRates), 12),
+    ));
+    let (categories, series) = version_adoption(m(MetricId::VersionsByWeek), 6);
+    charts.push(Chart {
+        name: "version_adoption".into(),
+        title: "JMo version adoption per ISO week".into(),
+        subtitle: "Share of each week's usage events by JMo version".into(),
+        axis: "% of the week's usage events".into(),
+        category_axis: "ISO week (UTC)".into(),
+        kind: Kind::Stacked { categories, series },
+    });
+    let (categories, series) = grouped_shares(m(MetricId::DurationBucketsByProfile), 6);
+    charts.push(Chart {
+        name: "durations_by_profile".into(),
+        title: "Scan duration by profile".into(),
+        subtitle: format!(
+            "Share of each profile's scan.completed events by duration bucket ({} scans)",
+            thousands(m(MetricId::DurationBucketsByProfile).denominator as f64)
+        ),
+        axis: "% of the profile's completed scans".into(),
+        category_axis: "profile".into(),
+        kind: Kind::Grouped { categories, series },
+    });
+    charts
+}
+
+/// The standard charts of a summary, weeks from its own activity.
+pub fn summary_charts(summary: &Summary) -> Vec<Chart> {
+    standard_charts(summary, &weekly_activity(summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_ceilings() {
+        assert_eq!(nice_ceiling(0.0), 1.0);
+        assert_eq!(nice_ceiling(0.4), 1.0);
+        assert_eq!(nice_ceiling(7.0), 10.0);
+        assert_eq!(nice_ceiling(18.0), 20.0);
+        assert_eq!(nice_ceiling(21.0), 25.0);
+        assert_eq!(nice_ceiling(42.0), 50.0);
+        assert_eq!(nice_ceiling(100.0), 100.0);
+        assert_eq!(nice_ceiling(1234.0), 2000.0);
+    }
+
+    #[test]
+    fn weeks_cross_the_year() {
+        assert_eq!(
+            week_range("2025-W52", "2026-W02"),
+            vec!["2025-W52", "2026-W01", "2026-W02"]
+        );
+        assert_eq!(week_range("2026-W53", "2027-W01").len(), 2, "2026 has 53 ISO weeks");
+        assert_eq!(thousands(1234567.0), "1,234,567");
+    }
+
+    #[test]
+    fn labels_are_clipped_and_controls_escaped() {
+        assert_eq!(clip("abc", 5), "abc");
+        assert_eq!(clip("abcdefgh", 5), "abcd…");
+        assert!(!clip("a\u{1b}b", 20).contains('\u{1b}'));
+    }
+
+    fn demo() -> Chart {
+        bars_chart(
+            "demo",
+            "Demo <&>",
+            "sub".into(),
+            "% of events",
+            vec![
+                Bar {
+                    label: "<script>".into(),
+                    percent: 60.0,
+                    interval: Some((50.0, 70.0)),
+                    other: false,
+                },
+                Bar {
+                    label: OTHER.into(),
+                    percent: 40.0,
+                    interval: None,
+                    other: true,
+                },
+            ],
+        )
+    }
+
+    #[test]
+    fn svg_escapes_text_and_is_deterministic() {
+        let a = demo().svg().unwrap();
+        assert!(a.starts_with("<svg"), "{}", &a[..40]);
+        assert!(a.contains("&lt;script&gt;") && !a.contains("<script>"));
+        assert!(a.contains("viewBox=\"0 0 800 "));
+        assert_eq!(a, demo().svg().unwrap());
+    }
+
+    #[test]
+    fn png_has_ink_and_is_deterministic() {
+        let png = demo().png().unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        assert_eq!(png, demo().png().unwrap());
+        let decoder = png::Decoder::new(std::io::Cursor::new(&png));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height), (WIDTH, demo().height()));
+        let dark = buf.chunks(3).filter(|p| p.iter().all(|&c| c < 100)).count();
+        assert!(dark > 500, "text and axes drawn: {dark} dark pixels");
+    }
+}
