@@ -17,6 +17,8 @@ pub enum Command {
     Summary(crate::cmd::summary::SummaryArgs),
     /// Download the telemetry gist completely into a local archive that only grows.
     Fetch(crate::cmd::fetch::FetchArgs),
+    /// Write the quarterly transparency report (Markdown, HTML, charts, CSV, JSON) for one quarter.
+    Report(crate::cmd::report::ReportArgs),
 }
 
 #[cfg(test)]

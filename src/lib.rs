@@ -9,4 +9,5 @@ pub mod cmd;
 pub mod event;
 pub mod metrics;
 pub mod render;
+pub mod report;
 pub mod source;

@@ -1,6 +1,7 @@
 //! One module per subcommand: glue between the CLI and the library.
 
 pub mod fetch;
+pub mod report;
 pub mod summary;
 
 use std::process::ExitCode;
@@ -12,6 +13,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Summary(args) => summary::run(&args),
         Command::Fetch(args) => fetch::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
 

@@ -23,6 +23,11 @@ pub const BLOCK: usize = 4 << 20;
 pub trait Sink: Send {
     /// Called once per valid event, with its 1-based line number.
     fn event(&mut self, line: u64, event: &Event<'_>);
+    /// What ingestion calls: [`Sink::event`] plus the line's text (without
+    /// its line end or BOM). Sinks that keep raw events override this.
+    fn event_text(&mut self, line: u64, _text: &str, event: &Event<'_>) {
+        self.event(line, event);
+    }
     /// Folds another worker's sink into this one.
     fn merge(&mut self, other: Self);
 }
@@ -229,7 +234,7 @@ fn parse_block<S: Sink>(block: &Block, stats: &mut IngestStats, sink: &mut S) {
                     EventClass::Test => stats.test_events += 1,
                     EventClass::Marker => stats.marker_events += 1,
                 }
-                sink.event(line_no, &event);
+                sink.event_text(line_no, text, &event);
             }
             Parsed::Invalid(reason) => invalid(stats, line_no, reason),
         }

@@ -199,12 +199,12 @@ impl Chart {
         head.draw(&Text::new(
             clip(&self.title, 70),
             (16, 10),
-            (FAMILY, 22).into_font().color(&INK),
+            (FAMILY, 26).into_font().color(&INK),
         ))?;
         head.draw(&Text::new(
-            clip(&self.subtitle, 100),
-            (16, 36),
-            (FAMILY, 14).into_font().color(&MUTED),
+            clip(&self.subtitle, 88),
+            (16, 38),
+            (FAMILY, 17).into_font().color(&MUTED),
         ))?;
         let body = body.margin(4, 12, 8, 16);
         match &self.kind {
@@ -236,7 +236,7 @@ impl Chart {
         let labels: Vec<String> = bars.iter().map(|b| clip(&b.label, 26)).collect();
         let label_px = labels
             .iter()
-            .map(|l| l.chars().count() as u32 * 8 + 16)
+            .map(|l| l.chars().count() as u32 * 10 + 16)
             .max()
             .unwrap_or(40)
             .clamp(40, 230);
@@ -244,7 +244,7 @@ impl Chart {
             .margin_right(64)
             .x_label_area_size(48)
             .y_label_area_size(label_px)
-            .build_cartesian_2d(0f64..x_max, (0..n).into_segmented())?;
+            .build_cartesian_2d(0f64..x_max, (0..n - 1).into_segmented())?;
         let label_of = |v: &SegmentValue<i32>| match v {
             SegmentValue::CenterOf(i) if (0..n).contains(i) => {
                 labels[(n - 1 - i) as usize].clone()
@@ -259,9 +259,10 @@ impl Chart {
             .x_labels(6)
             .x_label_formatter(&|v| format!("{v:.0}%"))
             .x_desc(self.axis.as_str())
-            .label_style((FAMILY, 14).into_font().color(&INK))
-            .axis_desc_style((FAMILY, 15).into_font().color(&INK))
-            .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+            .label_style((FAMILY, 17).into_font().color(&INK))
+            .axis_desc_style((FAMILY, 17).into_font().color(&INK))
+            .max_light_lines(1)
+            .light_line_style(RGBColor(0xF4, 0xF4, 0xF4))
             .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD))
             .draw()?;
         for (i, bar) in bars.iter().enumerate() {
@@ -297,7 +298,7 @@ impl Chart {
                     + Text::new(
                         format!("{:.1}%", bar.percent),
                         (6, 0),
-                        (FAMILY, 13)
+                        (FAMILY, 15)
                             .into_font()
                             .color(&INK)
                             .pos(Pos::new(HPos::Left, VPos::Center)),
@@ -352,9 +353,10 @@ impl Chart {
             .y_label_formatter(&|v| format!("{v:.0}%"))
             .x_desc(self.category_axis.as_str())
             .y_desc(self.axis.as_str())
-            .label_style((FAMILY, 13).into_font().color(&INK))
-            .axis_desc_style((FAMILY, 15).into_font().color(&INK))
-            .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+            .label_style((FAMILY, 16).into_font().color(&INK))
+            .axis_desc_style((FAMILY, 17).into_font().color(&INK))
+            .max_light_lines(1)
+            .light_line_style(RGBColor(0xF4, 0xF4, 0xF4))
             .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD))
             .draw()?;
         let m = series.len() as f64;
@@ -424,9 +426,10 @@ impl Chart {
                 .y_labels(5)
                 .y_label_formatter(&|v| thousands(*v))
                 .y_desc(panel.axis.as_str())
-                .label_style((FAMILY, 13).into_font().color(&INK))
-                .axis_desc_style((FAMILY, 15).into_font().color(&INK))
-                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+                .label_style((FAMILY, 16).into_font().color(&INK))
+                .axis_desc_style((FAMILY, 17).into_font().color(&INK))
+                .max_light_lines(1)
+            .light_line_style(RGBColor(0xF4, 0xF4, 0xF4))
                 .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD));
             if last {
                 mesh.x_desc(self.category_axis.as_str());
@@ -467,7 +470,7 @@ fn draw_legend<DB: DrawingBackend>(
         area.draw(&Text::new(
             clip(&s.name, 16),
             (36, y + 7),
-            (FAMILY, 13)
+            (FAMILY, 15)
                 .into_font()
                 .color(&INK)
                 .pos(Pos::new(HPos::Left, VPos::Center)),

@@ -1,0 +1,134 @@
+//! `jmo-analyze report`: the quarterly transparency report, written as a
+//! directory (see `report::render::files`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::cmd::summary::{FilterArgs, PROBLEMS_SHOWN};
+use crate::metrics::Quarter;
+use crate::report::{self, DEFAULT_MIN_INSTALLATIONS, DEFAULT_MIN_QUARTER_INSTALLATIONS, ReportOptions};
+use crate::source::local;
+
+/// Arguments of `jmo-analyze report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// JSONL file of events (`-` reads stdin).
+    #[arg(value_name = "FILE")]
+    pub input: String,
+    /// The calendar quarter to report, e.g. 2026-Q1.
+    #[arg(long, value_name = "YEAR-Qn")]
+    pub quarter: Quarter,
+    /// Privacy threshold k: a cell behind fewer installations is not shown.
+    #[arg(long, value_name = "K", default_value_t = DEFAULT_MIN_INSTALLATIONS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub min_installations: u64,
+    /// Publish breakdowns only if the quarter has at least this many installations.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MIN_QUARTER_INSTALLATIONS)]
+    pub min_quarter_installations: u64,
+    /// Output directory [default: reports/<quarter>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Installations known from elsewhere (e.g. package downloads): gives the opt-in rate.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub population: Option<u64>,
+    /// Print this date as the generation date (YYYY-MM-DD); without it the report has no date, so it is reproducible.
+    #[arg(long, value_name = "DATE")]
+    pub generated_on: Option<chrono::NaiveDate>,
+    /// Only usage events of this JMo version (`0.7` also matches 0.7.x).
+    #[arg(long = "version", value_name = "V")]
+    pub jmo_version: Option<String>,
+    /// Leave out scan.started events that ran in CI/CD (ci_detected true).
+    #[arg(long)]
+    pub exclude_ci: bool,
+    /// Count test events (`test`, `test.event`) as usage events.
+    #[arg(long)]
+    pub include_test: bool,
+    /// Exit 1 at the first invalid line instead of skipping it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Do not list invalid lines on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// The file name shown in the report: never the directory it sits in.
+fn source_name(input: &str) -> String {
+    if input == "-" {
+        return "-".into();
+    }
+    Path::new(input)
+        .file_name()
+        .map_or_else(|| input.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Runs `report`.
+pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let filters = FilterArgs {
+        jmo_version: args.jmo_version.clone(),
+        exclude_ci: args.exclude_ci,
+        include_test: args.include_test,
+        ..FilterArgs::default()
+    }
+    .to_filters()?;
+    let options = ReportOptions {
+        quarter: args.quarter,
+        filters,
+        min_installations: args.min_installations,
+        min_quarter_installations: args.min_quarter_installations,
+        population: args.population,
+        generated_on: args.generated_on.map(|d| d.to_string()),
+        source_name: source_name(&args.input),
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(args.quarter.to_string()));
+    std::fs::create_dir_all(out.join("charts"))
+        .and_then(|_| std::fs::create_dir_all(out.join("data")))
+        .with_context(|| format!("--out {}: cannot create the directory", out.display()))?;
+    let reader = local::open(&args.input)?;
+    let report = report::build(reader, &options).with_context(|| format!("reading {}", args.input))?;
+    let problems = &report.summary.input.problems;
+    if args.strict {
+        if let Some(p) = problems.first() {
+            anyhow::bail!(
+                "{}:{}: {} (--strict stops at the first invalid line; drop --strict to skip invalid lines)",
+                args.input,
+                p.line,
+                p.reason
+            );
+        }
+    }
+    if !args.quiet {
+        for p in problems.iter().take(PROBLEMS_SHOWN) {
+            let reason = crate::render::text::terminal_safe(&p.reason);
+            eprintln!("warning: {}:{}: skipped invalid line: {reason}", args.input, p.line);
+        }
+        if problems.len() > PROBLEMS_SHOWN {
+            eprintln!("warning: {} more invalid lines not shown", problems.len() - PROBLEMS_SHOWN);
+        }
+    }
+    if let Some(n) = args.population {
+        anyhow::ensure!(
+            n >= report.summary.totals.unique_ids,
+            "--population {n} is smaller than the {} installations seen in {}; give the number of installs known from elsewhere (e.g. package downloads)",
+            report.summary.totals.unique_ids,
+            args.quarter
+        );
+    }
+    for (name, bytes) in report::render::files(&report)? {
+        let path = out.join(&name);
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if !args.quiet {
+        eprintln!(
+            "wrote {} ({} installations, {} usage events{})",
+            out.display(),
+            report.summary.totals.unique_ids,
+            report.summary.totals.usage_events,
+            if report.significant { "" } else { "; not yet significant: totals only" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

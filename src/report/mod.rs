@@ -1,0 +1,743 @@
+//! The quarterly transparency report: what the public sees.
+//!
+//! [`build`] reads the input once ([`pass`]), aggregates the quarter and the
+//! previous quarter, applies the [`privacy`] rules, compares every published
+//! share with the previous quarter's (95% Wilson intervals), writes the "top
+//! insights" from significant changes and large shares only, and picks the
+//! [`samples`]. [`render`] turns the resulting [`Report`] into the files of
+//! the report directory; `cmd/report.rs` writes them.
+
+pub mod pass;
+pub mod privacy;
+pub mod render;
+pub mod samples;
+
+use std::io::Read;
+
+use serde::Serialize;
+
+use crate::event::time::format_rfc3339;
+use crate::metrics::finalize::finalize;
+use crate::metrics::stats::{Interval, wilson95};
+use crate::metrics::tally::{INSTALL, NO_ID};
+use crate::metrics::{Filters, MetricId, Quarter, Summary};
+use crate::render::chart::{OTHER, WeekActivity, week_range};
+use privacy::{CellIds, PublishedMetric, publish};
+use samples::Samples;
+
+/// Default k: a cell needs at least this many installations to be shown.
+pub const DEFAULT_MIN_INSTALLATIONS: u64 = 5;
+/// Default minimum of installations in a quarter for breakdowns to be
+/// published at all (below it, only totals: "not yet significant").
+pub const DEFAULT_MIN_QUARTER_INSTALLATIONS: u64 = 20;
+
+/// The schema of the `report` section of `summary.json`.
+pub const REPORT_SCHEMA: &str = "jmo-analyze.report/1";
+
+/// What the report is about and the rules it applies.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// The quarter reported.
+    pub quarter: Quarter,
+    /// The user's filters other than the period (version, CI, test events).
+    pub filters: Filters,
+    /// k: minimum installations behind any published cell.
+    pub min_installations: u64,
+    /// Minimum installations in the quarter to publish breakdowns.
+    pub min_quarter_installations: u64,
+    /// Installations known from elsewhere (e.g. package downloads), for the opt-in rate.
+    pub population: Option<u64>,
+    /// The date printed as the generation date (none by default: reproducible).
+    pub generated_on: Option<String>,
+    /// The input's file name (never its directory).
+    pub source_name: String,
+}
+
+/// Whether a share moved between quarters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// No comparable previous share.
+    NotComparable,
+    /// The 95% intervals overlap: not called a change.
+    NoClearChange,
+    /// Higher, the intervals do not overlap.
+    Up,
+    /// Lower, the intervals do not overlap.
+    Down,
+}
+
+impl Change {
+    /// Words for people.
+    pub fn words(self) -> &'static str {
+        match self {
+            Change::NotComparable => "–",
+            Change::NoClearChange => "no clear change",
+            Change::Up => "up",
+            Change::Down => "down",
+        }
+    }
+}
+
+/// One published row of a report table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TableRow {
+    /// The group (broken-down tables).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The value as text (`null`, `true`, … or the string).
+    pub value: String,
+    /// The row gathers hidden values.
+    pub other: bool,
+    /// Events (failures, for tool reliability).
+    pub events: u64,
+    /// Distinct installations.
+    pub installations: u64,
+    /// Tool reliability: scan.started events that enabled the tool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runs: Option<u64>,
+    /// Share (or rate) as a proportion.
+    pub share: Option<f64>,
+    /// Its 95% Wilson interval.
+    pub interval: Option<Interval>,
+    /// The previous quarter's share of the same value, when published there.
+    pub previous_share: Option<f64>,
+    /// Its 95% Wilson interval.
+    pub previous_interval: Option<Interval>,
+    /// Whether it moved.
+    pub change: Change,
+}
+
+/// One table of the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table {
+    /// File stem and anchor, e.g. `platforms`.
+    pub name: &'static str,
+    /// Heading.
+    pub title: &'static str,
+    /// What a share means, e.g. `% of scans started`.
+    pub unit: &'static str,
+    /// One sentence: what is counted, over how many events.
+    pub about: String,
+    /// Events the shares are over (within each group for grouped tables).
+    pub denominator: u64,
+    /// Rows carry a group.
+    pub grouped: bool,
+    /// Rows are rates with runs (tool reliability).
+    pub rates: bool,
+    /// Published rows (Other rows last in their group).
+    pub rows: Vec<TableRow>,
+    /// Cells hidden by the threshold.
+    pub hidden_small: usize,
+    /// Cells hidden so the small ones cannot be recovered.
+    pub hidden_complementary: usize,
+}
+
+/// A headline figure with its previous-quarter value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figure {
+    /// Stable key, e.g. `installations`.
+    pub key: &'static str,
+    /// Label for people, with its unit.
+    pub label: &'static str,
+    /// The quarter's value (`None`: withheld).
+    pub value: Option<u64>,
+    /// The previous quarter's value.
+    pub previous: Option<u64>,
+    /// For rates: the proportion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// Its 95% interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Interval>,
+    /// The previous quarter's rate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_rate: Option<f64>,
+    /// Its interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_interval: Option<Interval>,
+    /// The denominator of the rate, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub of: Option<String>,
+    /// For rates: whether it moved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// The data-quality ledger: what the input held and what was counted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ledger {
+    /// Input file name.
+    pub source: String,
+    /// SHA-256 of the input bytes.
+    pub sha256: String,
+    /// Physical lines.
+    pub lines: u64,
+    /// Blank lines.
+    pub blank_lines: u64,
+    /// Invalid lines (not counted anywhere).
+    pub invalid_lines: u64,
+    /// Valid events.
+    pub valid_events: u64,
+    /// Test events (`test`, `test.event`) in the whole input.
+    pub test_events: u64,
+    /// Marker events in the whole input.
+    pub marker_events: u64,
+    /// Valid events outside the quarter.
+    pub outside_quarter: u64,
+    /// Valid events in the quarter left out by the other filters.
+    pub filtered_out: u64,
+    /// Usage events counted.
+    pub counted_usage_events: u64,
+    /// Usage events in the quarter without an anonymous ID (in event counts, in no installation).
+    pub events_without_id: u64,
+}
+
+/// The whole report, ready to render.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Options it was built with.
+    pub options: ReportOptions,
+    /// The quarter's full summary (private: never written as is).
+    pub summary: Summary,
+    /// The previous quarter's full summary (private).
+    pub previous: Summary,
+    /// The quarter's metrics as published.
+    pub published: Vec<PublishedMetric>,
+    /// Installations in the quarter reach the minimum: breakdowns are published.
+    pub significant: bool,
+    /// The previous quarter reaches the minimum: comparisons are made.
+    pub previous_has_data: bool,
+    /// Headline figures.
+    pub figures: Vec<Figure>,
+    /// Breakdown tables (empty when not significant).
+    pub tables: Vec<Table>,
+    /// Weekly activity of the quarter (hidden weeks are `None`).
+    pub weeks: WeekActivity,
+    /// Sentences from significant changes and large shares.
+    pub insights: Vec<String>,
+    /// The data-quality ledger.
+    pub ledger: Ledger,
+    /// The sample events.
+    pub samples: Samples,
+}
+
+/// The report's tables: name, metric, title, unit, and the noun of the denominator.
+const TABLES: &[(&str, MetricId, &str, &str, &str)] = &[
+    ("event_types", MetricId::EventTypes, "Usage events by type", "% of usage events", "usage events"),
+    ("platforms", MetricId::Platforms, "Platforms", "% of usage events", "usage events"),
+    ("python_versions", MetricId::PythonVersions, "Python versions", "% of usage events", "usage events"),
+    ("versions", MetricId::Versions, "JMo versions", "% of usage events", "usage events"),
+    ("profiles", MetricId::Profiles, "Scan profiles", "% of scans started", "scan.started events"),
+    ("modes", MetricId::Modes, "Execution modes", "% of scans started", "scan.started events"),
+    ("ci_detected", MetricId::CiDetected, "CI/CD adoption (scan ran in CI)", "% of scans started", "scan.started events"),
+    ("multi_target", MetricId::MultiTarget, "Multi-target adoption (more than one target type)", "% of scans started", "scan.started events with target_types"),
+    ("compliance_usage", MetricId::ComplianceUsage, "Compliance framework usage", "% of scans started", "scan.started events"),
+    ("targets_buckets", MetricId::TargetsBuckets, "Team size (targets per scan)", "% of scans started", "scan.started events"),
+    ("frequency_hints", MetricId::FrequencyHints, "Engagement (scan frequency hint)", "% of scans started", "scan.started events"),
+    ("scan_tools", MetricId::ScanTools, "Tools enabled", "% of scans started with a tool list", "scan.started events with a tool list (one scan enables several tools)"),
+    ("duration_buckets", MetricId::DurationBuckets, "Scan durations", "% of scans completed", "scan.completed events"),
+    ("duration_buckets_by_profile", MetricId::DurationBucketsByProfile, "Scan durations by profile", "% of the profile's completed scans", "scan.completed events, shares within each profile"),
+    ("tool_failure_rates", MetricId::ToolFailureRates, "Tool reliability (failure rate per tool)", "% of runs that failed", "tool.failed events over the scan.started events that enabled the tool"),
+    ("wizard_profiles", MetricId::WizardProfiles, "Wizard: profile selected", "% of wizard runs", "wizard.completed events"),
+    ("wizard_modes", MetricId::WizardModes, "Wizard: execution mode", "% of wizard runs", "wizard.completed events"),
+    ("wizard_artifacts", MetricId::WizardArtifacts, "Wizard: artifact generated", "% of wizard runs", "wizard.completed events"),
+    ("output_formats", MetricId::OutputFormats, "Report output formats", "% of reports generated", "report.generated events with a format list (one report can write several)"),
+    ("suppressions_used", MetricId::SuppressionsUsed, "Suppressions used in reports", "% of reports generated", "report.generated events"),
+    ("compliance_enabled", MetricId::ComplianceEnabled, "Compliance enrichment in reports", "% of reports generated", "report.generated events"),
+];
+
+/// Reads the input once and builds the report.
+pub fn build<R: Read + Send>(input: R, options: &ReportOptions) -> std::io::Result<Report> {
+    let (stats, sink) = pass::read(input, options.quarter, &options.filters)?;
+    let pass::QuarterSink {
+        current,
+        previous,
+        first_seen,
+        outside,
+        census,
+        candidates,
+        ..
+    } = sink;
+    let k = options.min_installations;
+    let ids = CellIds::from_tally(&current);
+    let prev_ids = CellIds::from_tally(&previous);
+    let installs = |t: &crate::metrics::Tally| {
+        let mut v: Vec<u64> = t
+            .facts
+            .keys()
+            .filter(|key| key.0 == INSTALL && key.2 != NO_ID)
+            .map(|key| key.2)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let new_in = |ids: &[u64], start| {
+        ids.iter()
+            .filter(|id| first_seen.get(id).is_some_and(|&t| t >= start))
+            .count() as u64
+    };
+    let (cur_installs, prev_installs) = (installs(&current), installs(&previous));
+    let new_now = new_in(&cur_installs, options.quarter.start());
+    let new_prev = new_in(&prev_installs, options.quarter.prev().start());
+    let events_without_id: u64 = current
+        .facts
+        .iter()
+        .filter(|(key, _)| key.0 == INSTALL && key.2 == NO_ID)
+        .map(|(_, n)| *n)
+        .sum();
+    let source = options.source_name.clone();
+    let summary = finalize(&source, stats.clone(), current);
+    let prev_summary = finalize(&source, stats, previous);
+
+    let installations = summary.totals.unique_ids;
+    let significant = installations >= options.min_quarter_installations.max(k);
+    let previous_has_data =
+        prev_summary.totals.unique_ids >= options.min_quarter_installations.max(k);
+    let include_test = options.filters.include_test;
+    let published = publish_usage(&summary, &ids, k, include_test);
+    let prev_published = publish_usage(&prev_summary, &prev_ids, k, include_test);
+
+    let tables = if significant {
+        TABLES
+            .iter()
+            .map(|&(name, id, title, unit, noun)| {
+                let prev = previous_has_data.then(|| &prev_published[id as usize]);
+                table(name, title, unit, noun, &published[id as usize], prev)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let figures = figures(
+        &summary,
+        &prev_summary,
+        options,
+        (new_now, new_prev),
+        previous_has_data,
+    );
+    let weeks = quarter_weeks(
+        options.quarter,
+        &summary,
+        &published[MetricId::ActiveInstallations as usize],
+    );
+    let insights = if significant {
+        insights(&tables, &figures, options, previous_has_data)
+    } else {
+        Vec::new()
+    };
+    let i = &summary.input;
+    let ledger = Ledger {
+        source: source.clone(),
+        sha256: i.sha256.clone(),
+        lines: i.lines,
+        blank_lines: i.blank_lines,
+        invalid_lines: i.invalid_lines,
+        valid_events: i.valid_events,
+        test_events: i.test_events,
+        marker_events: i.marker_events,
+        outside_quarter: outside,
+        filtered_out: i.filtered_out.saturating_sub(outside),
+        counted_usage_events: summary.totals.usage_events,
+        events_without_id,
+    };
+    let samples = if significant {
+        samples::select(&candidates, &census, k)
+    } else {
+        Samples::default()
+    };
+    Ok(Report {
+        options: options.clone(),
+        summary,
+        previous: prev_summary,
+        published,
+        significant,
+        previous_has_data,
+        figures,
+        tables,
+        weeks,
+        insights,
+        ledger,
+        samples,
+    })
+}
+
+/// [`publish`], with event types reduced to usage events (test and marker
+/// events are in the ledger, and carry no installation).
+fn publish_usage(summary: &Summary, ids: &CellIds, k: u64, include_test: bool) -> Vec<PublishedMetric> {
+    let mut s = summary.clone();
+    let et = &mut s.metrics[MetricId::EventTypes as usize];
+    et.rows.retain(|r| match r.value.text() {
+        "telemetry.initialized" => false,
+        "test" | "test.event" => include_test,
+        _ => true,
+    });
+    et.denominator = et.rows.iter().map(|r| r.count).sum();
+    for r in &mut et.rows {
+        r.share = (et.denominator > 0).then(|| r.count as f64 / et.denominator as f64);
+    }
+    publish(&s, ids, k)
+}
+
+fn interval_of(count: u64, of: u64) -> Option<Interval> {
+    wilson95(count, of)
+}
+
+fn compare(now: Option<Interval>, before: Option<Interval>, now_p: f64, before_p: f64) -> Change {
+    match (now, before) {
+        (Some(a), Some(b)) if a.overlaps(&b) => Change::NoClearChange,
+        (Some(_), Some(_)) if now_p > before_p => Change::Up,
+        (Some(_), Some(_)) => Change::Down,
+        _ => Change::NotComparable,
+    }
+}
+
+/// The share's numerator and denominator of a published row.
+fn fraction(metric: &PublishedMetric, row: &crate::metrics::Row, group_totals: &std::collections::BTreeMap<Option<String>, u64>) -> (u64, u64) {
+    match metric.id {
+        MetricId::ToolFailureRates => (row.count, row.runs.unwrap_or(0)),
+        _ if privacy::shape(metric.id) == privacy::Shape::Grouped => {
+            (row.count, group_totals.get(&row.group).copied().unwrap_or(0))
+        }
+        _ => (row.count, metric.denominator),
+    }
+}
+
+fn group_totals(metric: &PublishedMetric) -> std::collections::BTreeMap<Option<String>, u64> {
+    let mut totals = std::collections::BTreeMap::new();
+    for r in metric.rows.iter().chain(&metric.others) {
+        *totals.entry(r.group.clone()).or_insert(0) += r.count;
+    }
+    totals
+}
+
+fn table(
+    name: &'static str,
+    title: &'static str,
+    unit: &'static str,
+    noun: &str,
+    metric: &PublishedMetric,
+    previous: Option<&PublishedMetric>,
+) -> Table {
+    let totals = group_totals(metric);
+    let prev_totals = previous.map(group_totals).unwrap_or_default();
+    let rates = metric.id == MetricId::ToolFailureRates;
+    let grouped = privacy::shape(metric.id) == privacy::Shape::Grouped;
+    let mut rows: Vec<TableRow> = Vec::new();
+    let mut ordered: Vec<(&crate::metrics::Row, bool)> = metric
+        .rows
+        .iter()
+        .map(|r| (r, false))
+        .chain(metric.others.iter().map(|r| (r, true)))
+        .collect();
+    if grouped {
+        // Groups by size, then rows within (Other last).
+        let mut sizes: Vec<(Option<String>, u64)> = totals.clone().into_iter().collect();
+        sizes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let rank = |g: &Option<String>| sizes.iter().position(|(x, _)| x == g).unwrap_or(0);
+        ordered.sort_by_key(|(r, other)| (rank(&r.group), *other));
+    }
+    for (r, other) in ordered {
+        let (x, n) = fraction(metric, r, &totals);
+        let share = (n > 0).then(|| x as f64 / n as f64);
+        let interval = interval_of(x, n);
+        let (mut previous_share, mut previous_interval, mut change) = (None, None, Change::NotComparable);
+        if let (Some(prev), false) = (previous, other) {
+            if let Some(p) = prev
+                .rows
+                .iter()
+                .find(|p| p.group == r.group && p.value == r.value)
+            {
+                let (px, pn) = fraction(prev, p, &prev_totals);
+                if pn > 0 {
+                    previous_share = Some(px as f64 / pn as f64);
+                    previous_interval = interval_of(px, pn);
+                    change = compare(
+                        interval,
+                        previous_interval,
+                        share.unwrap_or(0.0),
+                        previous_share.unwrap_or(0.0),
+                    );
+                }
+            }
+        }
+        rows.push(TableRow {
+            group: r.group.clone(),
+            value: r.value.text().to_string(),
+            other,
+            events: r.count,
+            installations: r.installations.unwrap_or(0),
+            runs: r.runs,
+            share,
+            interval,
+            previous_share,
+            previous_interval,
+            change,
+        });
+    }
+    let denominator = metric.denominator;
+    let about = if rates {
+        format!("Failure rate per tool: {noun}.")
+    } else {
+        format!("Share of {} {noun}.", thousands(denominator))
+    };
+    Table {
+        name,
+        title,
+        unit,
+        about,
+        denominator,
+        grouped,
+        rates,
+        rows,
+        hidden_small: metric.hidden_small,
+        hidden_complementary: metric.hidden_complementary,
+    }
+}
+
+fn figures(
+    now: &Summary,
+    before: &Summary,
+    options: &ReportOptions,
+    (new_now, new_prev): (u64, u64),
+    previous_has_data: bool,
+) -> Vec<Figure> {
+    let k = options.min_installations;
+    let prev = |v: u64| previous_has_data.then_some(v);
+    let plain = |key, label, value: Option<u64>, previous: Option<u64>| Figure {
+        key,
+        label,
+        value,
+        previous,
+        rate: None,
+        interval: None,
+        previous_rate: None,
+        previous_interval: None,
+        of: None,
+        change: None,
+    };
+    let (t, p) = (&now.totals, &before.totals);
+    // New and returning partition the installations: both are shown or neither.
+    let split_ok = |new: u64, all: u64| new >= k && all - new >= k;
+    let (new, returning) = if split_ok(new_now, t.unique_ids) {
+        (Some(new_now), Some(t.unique_ids - new_now))
+    } else {
+        (None, None)
+    };
+    let (pnew, preturning) = if previous_has_data && split_ok(new_prev, p.unique_ids) {
+        (Some(new_prev), Some(p.unique_ids - new_prev))
+    } else {
+        (None, None)
+    };
+    let wizard = |s: &Summary| s.metric(MetricId::WizardProfiles).denominator;
+    let mut out = vec![
+        plain("installations", "Installations (unique anonymous IDs)", Some(t.unique_ids), prev(p.unique_ids)),
+        plain("new_installations", "New installations (not seen before the quarter)", new, pnew),
+        plain("returning_installations", "Returning installations (seen before the quarter)", returning, preturning),
+        plain("usage_events", "Usage events", Some(t.usage_events), prev(p.usage_events)),
+        plain("scans_started", "Scans started (scan.started events)", Some(t.scans_started), prev(p.scans_started)),
+        plain("scans_completed", "Scans completed (scan.completed events)", Some(t.scans_completed), prev(p.scans_completed)),
+        plain("wizard_runs", "Wizard runs (wizard.completed events)", Some(wizard(now)), prev(wizard(before))),
+    ];
+    let completion = |s: &crate::metrics::Totals| {
+        (s.scans_started > 0).then(|| s.scans_completed as f64 / s.scans_started as f64)
+    };
+    let ci = interval_of(t.scans_completed, t.scans_started);
+    let pci = if previous_has_data {
+        interval_of(p.scans_completed, p.scans_started)
+    } else {
+        None
+    };
+    out.push(Figure {
+        key: "completion_rate",
+        label: "Completion rate (scans completed / scans started)",
+        value: None,
+        previous: None,
+        rate: completion(t),
+        interval: ci,
+        previous_rate: if previous_has_data { completion(p) } else { None },
+        previous_interval: pci,
+        of: Some(format!("{} scans started", thousands(t.scans_started))),
+        change: Some(compare(ci, pci, completion(t).unwrap_or(0.0), completion(p).unwrap_or(0.0))),
+    });
+    if let Some(n) = options.population {
+        out.push(Figure {
+            key: "opt_in_rate",
+            label: "Opt-in rate (installations / known installs)",
+            value: None,
+            previous: None,
+            rate: (n > 0).then(|| t.unique_ids as f64 / n as f64),
+            interval: interval_of(t.unique_ids, n),
+            previous_rate: None,
+            previous_interval: None,
+            of: Some(format!("{} known installs (--population)", thousands(n))),
+            change: None,
+        });
+    }
+    out
+}
+
+/// Every ISO week touching the quarter, with its published activity: a
+/// week that had activity but is not published is `None` (hidden), a week
+/// without activity is zero.
+fn quarter_weeks(quarter: Quarter, full: &Summary, active: &PublishedMetric) -> WeekActivity {
+    let first = crate::event::time::iso_week_code(quarter.start());
+    let last = crate::event::time::iso_week_code(quarter.next().start() - 1);
+    let fmt = crate::event::time::format_week_code;
+    let is_week = |r: &&crate::metrics::Row, w: &str| r.group.as_deref() == Some("week") && r.value.text() == w;
+    week_range(&fmt(first), &fmt(last))
+        .into_iter()
+        .map(|w| {
+            let shown = active.rows.iter().find(|r| is_week(r, &w));
+            let had = full
+                .metric(MetricId::ActiveInstallations)
+                .rows
+                .iter()
+                .any(|r| is_week(&r, &w));
+            let value = match shown {
+                Some(r) => Some((r.events.unwrap_or(0), r.count)),
+                None if had => None,
+                None => Some((0, 0)),
+            };
+            (w, value)
+        })
+        .collect()
+}
+
+fn pct(p: f64) -> String {
+    format!("{:.1}%", p * 100.0)
+}
+
+fn ci_words(i: Option<Interval>) -> String {
+    match i {
+        Some(i) => format!("95% CI {:.1}–{:.1}%", i.low * 100.0, i.high * 100.0),
+        None => "no interval".into(),
+    }
+}
+
+/// Thousands separators: `12,345`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The "top insights": the largest share of a few headline tables, the
+/// adoption rates of the guide's business questions, and the largest
+/// significant changes. Nothing else is said.
+fn insights(tables: &[Table], figures: &[Figure], options: &ReportOptions, previous_has_data: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let find = |name: &str| tables.iter().find(|t| t.name == name);
+    for (name, noun) in [
+        ("platforms", "usage events"),
+        ("profiles", "scans started"),
+        ("modes", "scans started"),
+    ] {
+        let Some(t) = find(name) else { continue };
+        if let Some(top) = t
+            .rows
+            .iter()
+            .filter(|r| !r.other && r.value != "null")
+            .max_by(|a, b| {
+                a.share
+                    .partial_cmp(&b.share)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then_with(|| b.value.cmp(&a.value))
+            })
+        {
+            out.push(format!(
+                "{}: `{}` is the largest, with {} of {} ({}).",
+                t.title,
+                top.value,
+                pct(top.share.unwrap_or(0.0)),
+                noun,
+                ci_words(top.interval)
+            ));
+        }
+    }
+    for (name, value, words) in [
+        ("ci_detected", "true", "of scans started ran in CI/CD"),
+        ("multi_target", "multi", "of scans started covered more than one target type"),
+        ("compliance_usage", "true", "of scans started used compliance frameworks"),
+    ] {
+        if let Some(r) = find(name).and_then(|t| t.rows.iter().find(|r| r.value == value && !r.other)) {
+            out.push(format!(
+                "{} {words} ({}).",
+                pct(r.share.unwrap_or(0.0)),
+                ci_words(r.interval)
+            ));
+        }
+    }
+    if !previous_has_data {
+        out.push(format!(
+            "No comparison with {}: that quarter has fewer than {} installations.",
+            options.quarter.prev(),
+            options.min_quarter_installations.max(options.min_installations)
+        ));
+        return out;
+    }
+    let mut changes: Vec<(f64, String)> = Vec::new();
+    for t in tables {
+        for r in &t.rows {
+            if !matches!(r.change, Change::Up | Change::Down) {
+                continue;
+            }
+            // A yes/no table's `false` moves with its `true`: say it once.
+            if r.value == "false" && t.rows.iter().any(|x| x.value == "true" && x.change != Change::NotComparable) {
+                continue;
+            }
+            let (Some(now), Some(before)) = (r.share, r.previous_share) else {
+                continue;
+            };
+            let value = match &r.group {
+                Some(g) => format!("`{}` ({g})", r.value),
+                None => format!("`{}`", r.value),
+            };
+            changes.push((
+                (now - before).abs(),
+                format!(
+                    "{}: {value} {} from {} to {} ({}); the 95% intervals do not overlap.",
+                    t.title,
+                    if now > before { "rose" } else { "fell" },
+                    pct(before),
+                    pct(now),
+                    t.unit
+                ),
+            ));
+        }
+    }
+    if let Some(f) = figures.iter().find(|f| f.key == "completion_rate") {
+        if let (Some(Change::Up | Change::Down), Some(now), Some(before)) = (f.change, f.rate, f.previous_rate) {
+            changes.push((
+                (now - before).abs(),
+                format!(
+                    "The completion rate {} from {} to {}; the 95% intervals do not overlap.",
+                    if now > before { "rose" } else { "fell" },
+                    pct(before),
+                    pct(now)
+                ),
+            ));
+        }
+    }
+    changes.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.1.cmp(&b.1)));
+    if changes.is_empty() {
+        out.push(format!(
+            "No published share changed significantly from {} (every pair of 95% intervals overlaps).",
+            options.quarter.prev()
+        ));
+    }
+    out.extend(changes.into_iter().take(3).map(|c| c.1));
+    out
+}
+
+/// The quarter's bounds as RFC 3339 (start inclusive, end exclusive).
+pub fn quarter_bounds(q: Quarter) -> (String, String) {
+    (format_rfc3339(q.start()), format_rfc3339(q.next().start()))
+}

@@ -1,0 +1,128 @@
+//! The report's single pass over the input: one [`Sink`] that feeds the
+//! quarter's [`Tally`], the previous quarter's [`Tally`], the first-seen time
+//! of every installation (new vs returning), and the sample-event census,
+//! so a report reads its input once, like `summary`.
+
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use super::samples::{Candidates, Census, leaves};
+use crate::event::schema::{Event, EventClass};
+use crate::event::time::Micros;
+use crate::event::{IngestStats, Sink, ingest};
+use crate::metrics::tally::{NO_ID, installation_key};
+use crate::metrics::{Filters, Quarter, Tally};
+
+/// Routes each event; see the module doc.
+pub(crate) struct QuarterSink {
+    start: Micros,
+    end: Micros,
+    prev_start: Micros,
+    /// The user's filters without the period: which events count at all.
+    all_time: Arc<Filters>,
+    /// The quarter, counted exactly as `summary --quarter` counts it.
+    pub(crate) current: Tally,
+    /// The previous quarter.
+    pub(crate) previous: Tally,
+    /// Installation → its earliest counted usage event, at any time.
+    pub(crate) first_seen: FxHashMap<u64, Micros>,
+    /// Valid events outside the quarter.
+    pub(crate) outside: u64,
+    pub(crate) census: Census,
+    pub(crate) candidates: Candidates,
+    leaves: Vec<u64>,
+}
+
+impl QuarterSink {
+    /// A sink for `quarter`, applying the rest of `filters` (its period is replaced).
+    pub(crate) fn new(quarter: Quarter, filters: &Filters) -> QuarterSink {
+        let mut all_time = filters.clone();
+        all_time.quarter = None;
+        all_time.since = None;
+        all_time.until = None;
+        let mut cur = all_time.clone();
+        cur.set_quarter(quarter);
+        let mut prev = all_time.clone();
+        prev.set_quarter(quarter.prev());
+        QuarterSink {
+            start: quarter.start(),
+            end: quarter.next().start(),
+            prev_start: quarter.prev().start(),
+            current: Tally::new(Arc::new(cur)),
+            previous: Tally::new(Arc::new(prev)),
+            all_time: Arc::new(all_time),
+            first_seen: FxHashMap::default(),
+            outside: 0,
+            census: Census::default(),
+            candidates: Candidates::default(),
+            leaves: Vec::new(),
+        }
+    }
+}
+
+impl Sink for QuarterSink {
+    fn event(&mut self, line: u64, event: &Event<'_>) {
+        self.event_text(line, "", event);
+    }
+
+    fn event_text(&mut self, line: u64, text: &str, event: &Event<'_>) {
+        let ts = event.timestamp;
+        let inside = ts >= self.start && ts < self.end;
+        // Every event goes to the quarter's tally, which filters (and counts
+        // what it filters out) exactly as `summary --quarter` would.
+        self.current.event(line, event);
+        if !inside {
+            self.outside += 1;
+            if ts >= self.prev_start && ts < self.start {
+                self.previous.event(line, event);
+            }
+        }
+        let usage = match event.class() {
+            EventClass::Usage => true,
+            EventClass::Test => self.all_time.include_test,
+            EventClass::Marker => false,
+        };
+        if !usage || !self.all_time.keep(event) {
+            return;
+        }
+        let id = installation_key(event.common.anonymous_id.as_deref());
+        if id == NO_ID {
+            return;
+        }
+        self.first_seen
+            .entry(id)
+            .and_modify(|t| *t = (*t).min(ts))
+            .or_insert(ts);
+        if inside && event.class() == EventClass::Usage {
+            self.leaves.clear();
+            leaves(event, text, &mut self.leaves);
+            self.census.observe(&self.leaves, id);
+            self.candidates
+                .offer(&event.name, &self.leaves, line, text);
+        }
+    }
+
+    fn merge(&mut self, other: QuarterSink) {
+        self.current.merge(other.current);
+        self.previous.merge(other.previous);
+        for (id, t) in other.first_seen {
+            self.first_seen
+                .entry(id)
+                .and_modify(|mine| *mine = (*mine).min(t))
+                .or_insert(t);
+        }
+        self.outside += other.outside;
+        self.census.merge(other.census);
+        self.candidates.merge(other.candidates);
+    }
+}
+
+/// Reads the whole input once.
+pub(crate) fn read<R: std::io::Read + Send>(
+    input: R,
+    quarter: Quarter,
+    filters: &Filters,
+) -> std::io::Result<(IngestStats, QuarterSink)> {
+    ingest(input, || QuarterSink::new(quarter, filters))
+}

@@ -1,0 +1,433 @@
+//! The privacy rules of the public report: which cells may be published.
+//!
+//! Every cell (a metric row) knows the distinct installations behind it
+//! ([`CellIds`], taken from the tally's facts before aggregation). A cell
+//! with fewer than k installations is hidden. Where the hidden cells of a
+//! *line* could be worked out by subtraction from a published total (the rows
+//! of a one-dimensional metric sum to its denominator; in a two-dimensional
+//! metric every row and every column sums to a published total), the hidden
+//! cells of that line must together cover at least k installations; if they
+//! do not, the smallest visible cell of the line is hidden too
+//! (complementary suppression), and two-dimensional tables repeat this over
+//! rows and columns until nothing changes. So no single hidden cell can be
+//! recovered, and the "Other" row of a line (the sum of its hidden cells) is
+//! itself about at least k installations. Metrics whose rows do not add up to
+//! anything published (a scan enables several tools) only hide small cells.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+
+use crate::event::time::{format_month_code, format_week_code};
+use crate::metrics::tally::{ACTIVE_MONTH, ACTIVE_WEEK, INSTALL, Key, NO_ID, Tally, decode};
+use crate::metrics::{METRICS, MetricId, MetricRows, Row, Summary, Value};
+use crate::render::chart::OTHER;
+
+/// A cell: metric, group (for broken-down metrics) and value.
+pub type CellKey = (MetricId, Option<String>, Value);
+
+/// The distinct installation keys behind each cell (sorted).
+#[derive(Debug, Default, Clone)]
+pub struct CellIds(pub FxHashMap<CellKey, Vec<u64>>);
+
+impl CellIds {
+    /// Reads the cells' installations from a tally (before `finalize`).
+    pub(crate) fn from_tally(tally: &Tally) -> CellIds {
+        let text = |code: u32| tally.dict.strings[code as usize].to_string();
+        let small = |code: u32| {
+            if code == 0 {
+                Value::Null
+            } else {
+                Value::Str(text(code - 1))
+            }
+        };
+        let mut map: FxHashMap<CellKey, Vec<u64>> = FxHashMap::default();
+        let mut per_install: FxHashMap<u64, u64> = FxHashMap::default();
+        for (&(metric, key, id), &events) in &tally.facts {
+            if id == NO_ID {
+                continue;
+            }
+            let cell = match (metric, decode(key)) {
+                (INSTALL, _) => {
+                    *per_install.entry(id).or_insert(0) += events;
+                    continue;
+                }
+                (ACTIVE_WEEK, Key::Int(w)) => (
+                    MetricId::ActiveInstallations,
+                    Some("week".to_string()),
+                    Value::Str(format_week_code(w)),
+                ),
+                (ACTIVE_MONTH, Key::Int(m)) => (
+                    MetricId::ActiveInstallations,
+                    Some("month".to_string()),
+                    Value::Str(format_month_code(m)),
+                ),
+                (m, k) if usize::from(m) < METRICS.len() => {
+                    let id = METRICS[usize::from(m)].id;
+                    let (group, value) = match k {
+                        Key::Null => (None, Value::Null),
+                        Key::Bool(b) => (None, Value::Bool(b)),
+                        Key::Int(i) => (None, Value::Str(i.to_string())),
+                        Key::Str(c) => (None, Value::Str(text(c))),
+                        Key::Pair(g, v) => (Some(small(g).text().to_string()), small(v)),
+                        Key::WeekPair(w, v) => (Some(format_week_code(i64::from(w))), small(v)),
+                    };
+                    (id, group, value)
+                }
+                _ => continue,
+            };
+            map.entry(cell).or_default().push(id);
+        }
+        for (id, events) in per_install {
+            let bucket = events_bucket(events);
+            map.entry((
+                MetricId::EventsPerInstallation,
+                None,
+                Value::Str(bucket.into()),
+            ))
+            .or_default()
+            .push(id);
+        }
+        // Failure rates are about the tools' failures.
+        let failures: Vec<(CellKey, Vec<u64>)> = map
+            .iter()
+            .filter(|(k, _)| k.0 == MetricId::ToolFailures)
+            .map(|(k, v)| ((MetricId::ToolFailureRates, k.1.clone(), k.2.clone()), v.clone()))
+            .collect();
+        map.extend(failures);
+        for ids in map.values_mut() {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        CellIds(map)
+    }
+
+    /// The installations behind a row of a metric (empty when unknown).
+    pub fn of(&self, metric: MetricId, row: &Row) -> &[u64] {
+        self.0
+            .get(&(metric, row.group.clone(), row.value.clone()))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The buckets of `events_per_installation` (as `finalize` labels them).
+fn events_bucket(events: u64) -> &'static str {
+    match events {
+        0..=1 => "1",
+        2..=5 => "2-5",
+        6..=10 => "6-10",
+        11..=50 => "11-50",
+        51..=100 => "51-100",
+        _ => ">100",
+    }
+}
+
+/// Distinct elements of the union of sorted id lists.
+pub fn union_size<'a>(sets: impl IntoIterator<Item = &'a [u64]>) -> u64 {
+    let mut all: Vec<u64> = sets.into_iter().flatten().copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    all.len() as u64
+}
+
+/// How a metric's rows relate to published totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Rows partition the denominator: one line.
+    Partition,
+    /// Rows per group partition the group; values across groups add up to a
+    /// published one-dimensional metric: rows and columns are lines.
+    Grouped,
+    /// Rows do not add up to anything published (list fields, started vs
+    /// completed): small cells are hidden, no complement needed.
+    Overlapping,
+    /// Built from other metrics' published cells.
+    Derived,
+}
+
+/// The shape of a metric.
+pub fn shape(id: MetricId) -> Shape {
+    use MetricId as M;
+    match id {
+        M::ScanTools | M::OutputFormats | M::ScanCompletion => Shape::Overlapping,
+        M::VersionsByWeek | M::DurationBucketsByProfile | M::FindingsBucketsByProfile => {
+            Shape::Grouped
+        }
+        M::ToolFailureRates | M::WizardDuration => Shape::Derived,
+        _ => Shape::Partition,
+    }
+}
+
+/// A metric as published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedMetric {
+    /// Which metric.
+    pub id: MetricId,
+    /// The denominator (events the metric counts).
+    pub denominator: u64,
+    /// The rows that may be shown (summary order).
+    pub rows: Vec<Row>,
+    /// Per line (the metric, or each group): the hidden rows summed, value
+    /// [`OTHER`], with their distinct installations; only where those reach k.
+    pub others: Vec<Row>,
+    /// Cells hidden because they had fewer than k installations.
+    pub hidden_small: usize,
+    /// Cells hidden so that a small cell cannot be recovered by subtraction.
+    pub hidden_complementary: usize,
+}
+
+impl PublishedMetric {
+    /// The metric's rows with the `Other` rows appended (charts, tables).
+    pub fn with_others(&self) -> MetricRows {
+        let mut rows = self.rows.clone();
+        rows.extend(self.others.iter().cloned());
+        MetricRows {
+            id: self.id,
+            denominator: self.denominator,
+            rows,
+        }
+    }
+
+    /// Cells hidden in total.
+    pub fn hidden(&self) -> usize {
+        self.hidden_small + self.hidden_complementary
+    }
+}
+
+/// Which cells to hide: small ones, then complements until every line's
+/// hidden cells cover at least `k` installations (or the line has nothing
+/// left to hide). Returns the hidden flags and how many were complements.
+pub fn suppress(ids: &[&[u64]], counts: &[u64], labels: &[String], lines: &[Vec<usize>], k: u64) -> (Vec<bool>, usize) {
+    let mut hidden: Vec<bool> = ids.iter().map(|s| (s.len() as u64) < k).collect();
+    let mut complementary = 0;
+    loop {
+        let mut changed = false;
+        for line in lines {
+            let hidden_sets: Vec<&[u64]> = line.iter().filter(|&&i| hidden[i]).map(|&i| ids[i]).collect();
+            if hidden_sets.is_empty() || union_size(hidden_sets) >= k {
+                continue;
+            }
+            let smallest = line
+                .iter()
+                .copied()
+                .filter(|&i| !hidden[i])
+                .min_by(|&a, &b| {
+                    (ids[a].len(), counts[a], &labels[a]).cmp(&(ids[b].len(), counts[b], &labels[b]))
+                });
+            if let Some(i) = smallest {
+                hidden[i] = true;
+                complementary += 1;
+                changed = true;
+            }
+        }
+        if !changed {
+            return (hidden, complementary);
+        }
+    }
+}
+
+fn label(row: &Row) -> String {
+    format!("{}\u{0}{}", row.group.as_deref().unwrap_or(""), row.value.text())
+}
+
+/// Applies the rules to one metric (not the derived ones).
+fn publish_metric(metric: &MetricRows, ids: &CellIds, k: u64) -> PublishedMetric {
+    let id = metric.id;
+    let shape = shape(id);
+    // Month rows of active installations overlap the weeks: only weeks are published.
+    let rows: Vec<&Row> = metric
+        .rows
+        .iter()
+        .filter(|r| !(id == MetricId::ActiveInstallations && r.group.as_deref() == Some("month")))
+        .collect();
+    let sets: Vec<&[u64]> = rows.iter().map(|r| ids.of(id, r)).collect();
+    let counts: Vec<u64> = rows.iter().map(|r| r.count).collect();
+    let labels: Vec<String> = rows.iter().map(|r| label(r)).collect();
+    let mut lines: Vec<Vec<usize>> = Vec::new();
+    match shape {
+        Shape::Partition => lines.push((0..rows.len()).collect()),
+        Shape::Grouped => {
+            let mut by_group: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
+            let mut by_value: BTreeMap<Value, Vec<usize>> = BTreeMap::new();
+            for (i, r) in rows.iter().enumerate() {
+                by_group.entry(r.group.clone()).or_default().push(i);
+                by_value.entry(r.value.clone()).or_default().push(i);
+            }
+            lines.extend(by_group.into_values());
+            lines.extend(by_value.into_values());
+        }
+        Shape::Overlapping | Shape::Derived => {}
+    }
+    let (hidden, complementary) = suppress(&sets, &counts, &labels, &lines, k);
+    let counts_installations = matches!(
+        id,
+        MetricId::ActiveInstallations | MetricId::EventsPerInstallation
+    );
+    let mut others = Vec::new();
+    if matches!(shape, Shape::Partition | Shape::Grouped) {
+        // One Other per line that partitions a published total: the metric,
+        // or each group.
+        let mut groups: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
+        for (i, r) in rows.iter().enumerate() {
+            groups.entry(r.group.clone()).or_default().push(i);
+        }
+        for (group, members) in groups {
+            let gone: Vec<usize> = members.iter().copied().filter(|&i| hidden[i]).collect();
+            if gone.is_empty() {
+                continue;
+            }
+            let installations = union_size(gone.iter().map(|&i| sets[i]));
+            if installations < k {
+                // Everything left in this line is small (nothing more could
+                // be hidden): the line itself is not published.
+                continue;
+            }
+            let events: u64 = gone
+                .iter()
+                .map(|&i| rows[i].events.unwrap_or(rows[i].count))
+                .sum();
+            let count = if counts_installations {
+                installations
+            } else {
+                gone.iter().map(|&i| rows[i].count).sum()
+            };
+            let of = if shape == Shape::Grouped {
+                members.iter().map(|&i| rows[i].count).sum()
+            } else {
+                metric.denominator
+            };
+            let mut row = Row::new(Value::Str(OTHER.into()), count);
+            row.group = group;
+            row.installations = Some(installations);
+            if counts_installations {
+                row.events = Some(events);
+            }
+            row.share = (of > 0).then(|| (count as f64 / of as f64 * 1e6).round() / 1e6);
+            others.push(row);
+        }
+    }
+    let visible: Vec<Row> = rows
+        .iter()
+        .zip(&hidden)
+        .filter(|(_, h)| !**h)
+        .map(|(r, _)| (*r).clone())
+        .collect();
+    let total_hidden = hidden.iter().filter(|h| **h).count();
+    PublishedMetric {
+        id,
+        denominator: metric.denominator,
+        rows: visible,
+        others,
+        hidden_small: total_hidden - complementary,
+        hidden_complementary: complementary,
+    }
+}
+
+/// Applies the rules to every metric of a summary.
+pub fn publish(summary: &Summary, ids: &CellIds, k: u64) -> Vec<PublishedMetric> {
+    let mut out: Vec<PublishedMetric> = summary
+        .metrics
+        .iter()
+        .map(|m| publish_metric(m, ids, k))
+        .collect();
+    let visible = |out: &[PublishedMetric], id: MetricId, value: &Value| {
+        out[id as usize].rows.iter().any(|r| &r.value == value)
+    };
+    // Failure rates: shown when both the failures and the runs are shown.
+    let rates = summary.metric(MetricId::ToolFailureRates);
+    let mut shown = Vec::new();
+    for r in &rates.rows {
+        if visible(&out, MetricId::ToolFailures, &r.value) && visible(&out, MetricId::ScanTools, &r.value) {
+            shown.push(r.clone());
+        }
+    }
+    let hidden = rates.rows.len() - shown.len();
+    out[MetricId::ToolFailureRates as usize] = PublishedMetric {
+        id: MetricId::ToolFailureRates,
+        denominator: rates.denominator,
+        rows: shown,
+        others: Vec::new(),
+        hidden_small: hidden,
+        hidden_complementary: 0,
+    };
+    // Wizard duration: quartiles only, and only over at least k installations.
+    let wizard_installations = union_size(
+        summary
+            .metric(MetricId::WizardProfiles)
+            .rows
+            .iter()
+            .map(|r| ids.of(MetricId::WizardProfiles, r)),
+    );
+    let wd = summary.metric(MetricId::WizardDuration);
+    let rows: Vec<Row> = if wizard_installations >= k {
+        wd.rows
+            .iter()
+            .filter(|r| matches!(r.value.text(), "p25" | "median" | "p75"))
+            .cloned()
+            .map(|mut r| {
+                r.installations = Some(wizard_installations);
+                r
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    out[MetricId::WizardDuration as usize] = PublishedMetric {
+        id: MetricId::WizardDuration,
+        denominator: wd.denominator,
+        hidden_small: wd.rows.len() - rows.len(),
+        rows,
+        others: Vec::new(),
+        hidden_complementary: 0,
+    };
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(n: u64, from: u64) -> Vec<u64> {
+        (from..from + n).collect()
+    }
+
+    #[test]
+    fn one_small_cell_takes_a_complement() {
+        let (a, b, c) = (ids(40, 0), ids(12, 100), ids(3, 200));
+        let sets: Vec<&[u64]> = vec![&a, &b, &c];
+        let labels = vec!["a".into(), "b".into(), "c".into()];
+        let (hidden, comp) = suppress(&sets, &[400, 120, 30], &labels, &[vec![0, 1, 2]], 5);
+        assert_eq!(hidden, vec![false, true, true]);
+        assert_eq!(comp, 1);
+    }
+
+    #[test]
+    fn small_cells_that_together_reach_k_need_no_complement() {
+        let (a, b, c) = (ids(40, 0), ids(3, 100), ids(3, 200));
+        let sets: Vec<&[u64]> = vec![&a, &b, &c];
+        let labels = vec!["a".into(), "b".into(), "c".into()];
+        let (hidden, comp) = suppress(&sets, &[400, 30, 30], &labels, &[vec![0, 1, 2]], 5);
+        assert_eq!(hidden, vec![false, true, true]);
+        assert_eq!(comp, 0);
+        // … but not when the same installations sit behind both.
+        let same = ids(3, 100);
+        let sets: Vec<&[u64]> = vec![&a, &same, &same];
+        let (hidden, comp) = suppress(&sets, &[400, 30, 30], &labels, &[vec![0, 1, 2]], 5);
+        assert_eq!(hidden, vec![true, true, true]);
+        assert_eq!(comp, 1);
+    }
+
+    #[test]
+    fn two_dimensional_tables_protect_rows_and_columns() {
+        // 2 × 2 table; one small cell: its row and its column each need a
+        // complement, and then the opposite corner too.
+        let big = |f| ids(20, f);
+        let (a, b, c, d) = (big(0), big(100), big(200), ids(2, 300));
+        let sets: Vec<&[u64]> = vec![&a, &b, &c, &d];
+        let labels: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+        // cells: 0=(g1,x) 1=(g1,y) 2=(g2,x) 3=(g2,y)
+        let lines = vec![vec![0, 1], vec![2, 3], vec![0, 2], vec![1, 3]];
+        let (hidden, _) = suppress(&sets, &[50, 60, 70, 5], &labels, &lines, 5);
+        assert_eq!(hidden, vec![true, true, true, true]);
+    }
+}

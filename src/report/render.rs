@@ -1,0 +1,915 @@
+//! The report's files, as bytes: `report.md`, `report.html` (self-contained:
+//! CSS and SVG charts inline, no external requests), one CSV per table,
+//! `summary.json` (the summary schema with only published rows, plus a
+//! `report` section) and `sample-events.json`. Pure functions of a
+//! [`Report`]: same report, same bytes.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::samples::PLACEHOLDER_ID;
+use super::{Change, Figure, Ledger, REPORT_SCHEMA, Report, Table, quarter_bounds, thousands};
+use crate::metrics::stats::Interval;
+use crate::metrics::{MetricId, Summary};
+use crate::render::chart::{Chart, standard_charts};
+use crate::render::text::{csv_safe, html_escape, markdown_safe};
+
+/// One output file: its path inside the report directory and its bytes.
+pub type File = (String, Vec<u8>);
+
+/// What the guide says is collected (the events and their fields).
+const COLLECTED: &[(&str, &str)] = &[
+    ("Every event", "event type, JMo version, platform (Linux, Darwin, Windows), Python major.minor, a random anonymous installation ID (UUID v4, user-resettable), timestamp"),
+    ("scan.started", "execution mode, profile, tool names enabled, number of targets per target type, CI/CD detected, multi-target scan, compliance usage, target count bucket, scan frequency hint"),
+    ("scan.completed", "execution mode, profile, duration bucket, tools succeeded and failed (counts), findings bucket"),
+    ("tool.failed", "tool name, failure type (timeout, crash, non-zero exit), exit code, profile"),
+    ("wizard.completed", "profile selected, execution mode, artifact generated, seconds spent in the wizard"),
+    ("report.generated", "output formats, findings bucket, suppressions used, compliance enrichment enabled"),
+    ("policy.evaluated", "number of policies, violations bucket, evaluation time bucket, policy names, passed and failed counts"),
+];
+
+/// What the guide says is never collected.
+const NEVER_COLLECTED: &[&str] = &[
+    "Repository names, paths or URLs",
+    "Finding details (secrets, vulnerabilities, code snippets)",
+    "File names or directory structures",
+    "Suppression rules or exclusion patterns",
+    "IP addresses or network information",
+    "User names, e-mail addresses or other identifiers",
+    "Configuration values (API tokens, endpoints)",
+    "Error messages or stack traces",
+    "Environment variables",
+    "Git commit history or branch names",
+    "Exact scan durations (only buckets such as <5min, 5-15min)",
+    "Exact finding counts (only buckets such as 0, 1-10, 10-100)",
+];
+
+fn pct(p: Option<f64>) -> String {
+    p.map_or("–".into(), |p| format!("{:.1}%", p * 100.0))
+}
+
+fn ci(i: Option<Interval>) -> String {
+    i.map_or(String::new(), |i| {
+        format!("{:.1}–{:.1}%", i.low * 100.0, i.high * 100.0)
+    })
+}
+
+fn share_cell(p: Option<f64>, i: Option<Interval>) -> String {
+    match (p, i) {
+        (Some(_), Some(_)) => format!("{} ({})", pct(p), ci(i)),
+        (Some(_), None) => pct(p),
+        _ => "–".into(),
+    }
+}
+
+fn count(v: Option<u64>) -> String {
+    v.map_or("–".into(), thousands)
+}
+
+/// The chart view: every published metric with its Other rows.
+fn chart_view(report: &Report) -> Summary {
+    let mut view = report.summary.clone();
+    for (m, p) in view.metrics.iter_mut().zip(&report.published) {
+        *m = p.with_others();
+    }
+    view
+}
+
+/// The report's charts (none when the quarter is not significant).
+pub fn charts(report: &Report) -> Vec<Chart> {
+    if !report.significant {
+        return Vec::new();
+    }
+    let mut charts = standard_charts(&chart_view(report), &report.weeks);
+    for c in &mut charts {
+        c.title = format!("{} ({})", c.title, report.options.quarter);
+    }
+    charts
+}
+
+fn period(report: &Report) -> String {
+    let q = report.options.quarter;
+    let last = crate::event::time::date_of(q.next().start() - 1);
+    format!(
+        "{} to {} (UTC)",
+        crate::event::time::date_of(q.start()),
+        last
+    )
+}
+
+fn not_significant(report: &Report) -> Option<String> {
+    (!report.significant).then(|| {
+        format!(
+            "The data is not yet significant: {} installations sent events in {}, fewer than the {} this report needs before it publishes any breakdown. Only totals are shown.",
+            report.summary.totals.unique_ids,
+            report.options.quarter,
+            report.options.min_quarter_installations.max(report.options.min_installations)
+        )
+    })
+}
+
+fn figure_cells(f: &Figure, previous_has_data: bool) -> [String; 3] {
+    if f.rate.is_some() || f.interval.is_some() || f.of.is_some() {
+        let now = match f.rate {
+            Some(_) => format!(
+                "{} ({}) of {}",
+                pct(f.rate),
+                ci(f.interval),
+                f.of.as_deref().unwrap_or("")
+            ),
+            None => "unknown".into(),
+        };
+        let before = if previous_has_data && f.previous_rate.is_some() {
+            share_cell(f.previous_rate, f.previous_interval)
+        } else {
+            "–".into()
+        };
+        let change = f.change.map_or("–", Change::words).to_string();
+        return [now, before, change];
+    }
+    let change = match (f.value, f.previous) {
+        (Some(a), Some(b)) if b > 0 => format!("{:+.1}%", (a as f64 - b as f64) / b as f64 * 100.0),
+        _ => "–".into(),
+    };
+    [count(f.value), count(f.previous), change]
+}
+
+fn opt_in_missing(report: &Report) -> bool {
+    report.options.population.is_none()
+}
+
+const OPT_IN_UNKNOWN: &str = "Opt-in rate: unknown. Telemetry cannot count the installations that did not opt in; give `--population N` (installations known from elsewhere, such as package downloads) to publish installations / N with its interval.";
+
+fn hidden_words(t: &Table, k: u64) -> Option<String> {
+    let values = |n: usize| if n == 1 { "1 value".to_string() } else { format!("{n} values") };
+    match (t.hidden_small, t.hidden_complementary) {
+        (0, 0) => None,
+        (s, 0) => Some(format!(
+            "{} with fewer than {k} installations {} not shown.",
+            values(s),
+            if s == 1 { "is" } else { "are" }
+        )),
+        (s, c) => Some(format!(
+            "{} with fewer than {k} installations {} not shown, and {} more so that {} cannot be worked out by subtraction.",
+            values(s),
+            if s == 1 { "is" } else { "are" },
+            c,
+            if s == 1 { "it" } else { "they" }
+        )),
+    }
+}
+
+fn table_header(t: &Table, prev: &str) -> Vec<String> {
+    let mut h = Vec::new();
+    if t.grouped {
+        h.push("group".to_string());
+    }
+    h.push("value".into());
+    if t.rates {
+        h.extend(["failures", "installations", "runs", "failure rate (95% CI)"].map(String::from));
+    } else {
+        h.extend(["events", "installations", "share (95% CI)"].map(String::from));
+    }
+    h.push(format!("{prev} (95% CI)"));
+    h.push("change".into());
+    h
+}
+
+fn table_body(t: &Table) -> Vec<Vec<String>> {
+    t.rows
+        .iter()
+        .map(|r| {
+            let mut c = Vec::new();
+            if t.grouped {
+                c.push(r.group.clone().unwrap_or_default());
+            }
+            c.push(if r.other {
+                "Other (hidden values)".to_string()
+            } else {
+                r.value.clone()
+            });
+            c.push(thousands(r.events));
+            c.push(thousands(r.installations));
+            if t.rates {
+                c.push(count(r.runs));
+            }
+            c.push(share_cell(r.share, r.interval));
+            c.push(share_cell(r.previous_share, r.previous_interval));
+            c.push(r.change.words().to_string());
+            c
+        })
+        .collect()
+}
+
+fn filters_words(report: &Report) -> Vec<String> {
+    let f = &report.options.filters;
+    let mut out = vec![format!(
+        "Period: calendar quarter {} ({}); the previous quarter {} for comparison.",
+        report.options.quarter,
+        period(report),
+        report.options.quarter.prev()
+    )];
+    match &f.version {
+        Some(v) => out.push(format!("Only JMo version {v} (and its patch and pre-releases).")),
+        None => out.push("All JMo versions.".into()),
+    }
+    out.push(if f.exclude_ci {
+        "scan.started events that ran in CI/CD are left out (--exclude-ci).".into()
+    } else {
+        "CI/CD runs are included.".into()
+    });
+    out.push(if f.include_test {
+        "Test events (`test`, `test.event`) are counted as usage (--include-test).".into()
+    } else {
+        "Test events (`test`, `test.event`) and the gist's `telemetry.initialized` marker are not usage and are not counted.".into()
+    });
+    out
+}
+
+fn methodology_privacy(report: &Report) -> Vec<String> {
+    let k = report.options.min_installations;
+    let hidden_small: usize = report.tables.iter().map(|t| t.hidden_small).sum();
+    let hidden_comp: usize = report.tables.iter().map(|t| t.hidden_complementary).sum();
+    vec![
+        format!("Every published cell counts events and distinct installations. A cell behind fewer than k = {k} installations is not shown (`--min-installations`); its events are folded into an \"Other\" row."),
+        "Where hidden cells could be worked out by subtracting the shown cells from a published total (the rows of a table add up to its total; in a table broken down by group, every group and every value add up), the hidden cells of that row or column must together cover at least k installations, or the smallest shown cell is hidden too (complementary suppression). \"Other\" rows are therefore always about at least k installations.".into(),
+        format!(
+            "In this report's tables, {hidden_small} cells were hidden below the threshold and {hidden_comp} more as complements."
+        ),
+        format!(
+            "Breakdowns are published only when the quarter has at least {} installations (`--min-quarter-installations`); below that, only totals.",
+            report.options.min_quarter_installations.max(k)
+        ),
+        format!(
+            "Sample events are real events of the quarter, chosen only among events whose every value (version, platform, each metadata field, each list element) was sent by at least k installations, and with no field beyond the documented schema; their anonymous ID is replaced by `{PLACEHOLDER_ID}`."
+        ),
+        "Strings from events are untrusted: they are escaped in this document, and CSV cells that a spreadsheet would run as a formula are prefixed with `'`.".into(),
+    ]
+}
+
+const STATISTICS: &[&str] = &[
+    "Percentages are shares of events (not of installations), each with its 95% Wilson score interval.",
+    "A change from the previous quarter is reported only when the two quarters' 95% intervals do not overlap; otherwise the table says \"no clear change\". Non-overlap is a conservative test.",
+    "The intervals treat events as independent; events of one installation are alike, so the true uncertainty is larger than shown for values driven by a few heavy users.",
+    "Installations are distinct anonymous IDs: a user who reset the ID counts twice, and one ID may stand for a shared CI runner.",
+];
+
+/// `report.md`.
+pub fn markdown(report: &Report) -> Vec<u8> {
+    let q = report.options.quarter;
+    let mut out = String::new();
+    let _ = writeln!(out, "# JMo Security telemetry transparency report: {q}\n");
+    let _ = writeln!(out, "- **Reporting period:** {}", period(report));
+    if let Some(d) = &report.options.generated_on {
+        let _ = writeln!(out, "- **Generated on:** {}", markdown_safe(d));
+    }
+    let _ = writeln!(
+        out,
+        "- **Input:** `{}`, SHA-256 `{}`",
+        markdown_safe(&report.ledger.source).replace('`', "'"),
+        report.ledger.sha256
+    );
+    let _ = writeln!(
+        out,
+        "- **Privacy threshold:** cells behind fewer than {} installations are not shown",
+        report.options.min_installations
+    );
+    if let Some(msg) = not_significant(report) {
+        let _ = writeln!(out, "\n> **{msg}**");
+    }
+
+    let _ = writeln!(out, "\n## Key figures\n");
+    let header = ["figure".to_string(), q.to_string(), q.prev().to_string(), "change".into()];
+    let body: Vec<Vec<String>> = report
+        .figures
+        .iter()
+        .map(|f| {
+            let [a, b, c] = figure_cells(f, report.previous_has_data);
+            vec![f.label.to_string(), a, b, c]
+        })
+        .collect();
+    md_table(&mut out, &header, &body, 1);
+    if opt_in_missing(report) {
+        let _ = writeln!(out, "\n{OPT_IN_UNKNOWN}");
+    }
+
+    if report.significant {
+        let _ = writeln!(out, "\n## Top insights\n");
+        for s in &report.insights {
+            let _ = writeln!(out, "- {}", md_inline(s));
+        }
+        let _ = writeln!(out, "\n## Charts\n");
+        for c in charts(report) {
+            let _ = writeln!(
+                out,
+                "![{}](charts/{}.svg)\n",
+                markdown_safe(&c.title),
+                c.name
+            );
+        }
+        let _ = writeln!(out, "## Breakdowns");
+        for t in &report.tables {
+            let _ = writeln!(out, "\n### {}\n\n{} Unit: {}.", t.title, t.about, t.unit);
+            if let Some(h) = hidden_words(t, report.options.min_installations) {
+                let _ = writeln!(out, "{h}");
+            }
+            let _ = writeln!(out, "Data: [`data/{0}.csv`](data/{0}.csv)\n", t.name);
+            if t.rows.is_empty() {
+                let _ = writeln!(out, "_Nothing to publish._");
+                continue;
+            }
+            let header = table_header(t, &q.prev().to_string());
+            md_table(&mut out, &header, &table_body(t), if t.grouped { 2 } else { 1 });
+        }
+        let wd = &report.published[MetricId::WizardDuration as usize];
+        let _ = writeln!(out, "\n### Time spent in the wizard\n");
+        if wd.rows.is_empty() {
+            let _ = writeln!(out, "_Not published: fewer than {} installations ran the wizard._", report.options.min_installations);
+        } else {
+            let body: Vec<Vec<String>> = wd
+                .rows
+                .iter()
+                .map(|r| vec![r.value.text().to_string(), format!("{}", r.seconds.unwrap_or(0.0))])
+                .collect();
+            md_table(&mut out, &["statistic".into(), "seconds".into()], &body, 1);
+        }
+
+        let _ = writeln!(out, "\n## Sample events\n");
+        let _ = writeln!(
+            out,
+            "One real event of each type seen in the quarter, exactly as sent except the anonymous ID (see Methodology). Also in [`sample-events.json`](sample-events.json).\n"
+        );
+        for s in &report.samples.events {
+            let text = s.line.get();
+            let fence = "`".repeat(longest_run(text, '`').max(2) + 1);
+            let _ = writeln!(out, "{fence}json\n{text}\n{fence}\n");
+        }
+        if report.samples.withheld_types > 0 {
+            let _ = writeln!(
+                out,
+                "{} event types seen in the quarter have no event whose every value passes the threshold; none is shown for them.",
+                report.samples.withheld_types
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\n## Data quality\n");
+    let body: Vec<Vec<String>> = ledger_rows(&report.ledger)
+        .into_iter()
+        .map(|(a, b)| vec![a.to_string(), b])
+        .collect();
+    md_table(&mut out, &["item".into(), "count".into()], &body, 1);
+
+    let _ = writeln!(out, "\n## Methodology\n\n### What is collected\n");
+    for (what, fields) in COLLECTED {
+        let _ = writeln!(out, "- **{what}:** {}", markdown_safe(fields));
+    }
+    let _ = writeln!(out, "\n### What is never collected\n");
+    for n in NEVER_COLLECTED {
+        let _ = writeln!(out, "- {}", markdown_safe(n));
+    }
+    let _ = writeln!(out, "\n### Filters\n");
+    for f in filters_words(report) {
+        let _ = writeln!(out, "- {}", md_inline(&f));
+    }
+    let _ = writeln!(out, "\n### Privacy\n");
+    for p in methodology_privacy(report) {
+        let _ = writeln!(out, "- {}", md_inline(&p));
+    }
+    let _ = writeln!(out, "\n### Statistics\n");
+    for p in STATISTICS {
+        let _ = writeln!(out, "- {}", md_inline(p));
+    }
+    let _ = writeln!(
+        out,
+        "\nThis report is reproducible: the same input and flags give the same bytes (`jmo-analyze report FILE --quarter {q}`)."
+    );
+    out.into_bytes()
+}
+
+/// Escapes text for Markdown, keeping the `code` spans our own sentences
+/// put around values (their content escaped and kept free of backticks).
+fn md_inline(s: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in s.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "`{}`", part.replace(['`', '\n', '\r'], "'"));
+        } else {
+            out.push_str(&markdown_safe(part));
+        }
+    }
+    out
+}
+
+fn longest_run(s: &str, c: char) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for x in s.chars() {
+        if x == c {
+            run += 1;
+            best = best.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    best
+}
+
+/// A Markdown table whose first `text_columns` columns are left-aligned
+/// (cells escaped by the shared escaper).
+fn md_table(out: &mut String, header: &[String], body: &[Vec<String>], text_columns: usize) {
+    let _ = writeln!(out, "| {} |", header.iter().map(|h| markdown_safe(h)).collect::<Vec<_>>().join(" | "));
+    let aligns: Vec<&str> = (0..header.len())
+        .map(|i| if i < text_columns { "---" } else { "---:" })
+        .collect();
+    let _ = writeln!(out, "| {} |", aligns.join(" | "));
+    for row in body {
+        let cells: Vec<String> = row.iter().map(|c| markdown_safe(c)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+}
+
+fn ledger_rows(l: &Ledger) -> Vec<(&'static str, String)> {
+    vec![
+        ("Lines in the input", thousands(l.lines)),
+        ("Blank lines", thousands(l.blank_lines)),
+        ("Invalid lines (not JSON events; counted nowhere)", thousands(l.invalid_lines)),
+        ("Valid events", thousands(l.valid_events)),
+        ("Test events (test, test.event), whole input", thousands(l.test_events)),
+        ("Marker events (telemetry.initialized), whole input", thousands(l.marker_events)),
+        ("Valid events outside the quarter", thousands(l.outside_quarter)),
+        ("Events in the quarter left out by filters", thousands(l.filtered_out)),
+        ("Usage events counted", thousands(l.counted_usage_events)),
+        ("… of which without an anonymous ID", thousands(l.events_without_id)),
+    ]
+}
+
+const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:900px;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}
+h1{font-size:1.7rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}h3{margin-top:1.6rem}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}th,td{border:1px solid #ddd;padding:.25rem .5rem;vertical-align:top}
+th{background:#f4f4f4;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}tr.other td{color:#555;font-style:italic}
+.note{background:#fff6d6;border-left:4px solid #e69f00;padding:.6rem .9rem}.muted{color:#555;font-size:.92rem}
+figure{margin:1rem 0}figure svg{max-width:100%;height:auto;display:block}pre{background:#f6f6f6;padding:.6rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all;font-size:.82rem}
+code{background:#f2f2f2;padding:0 .2rem}";
+
+/// `report.html`: one self-contained file.
+pub fn html(report: &Report) -> anyhow::Result<Vec<u8>> {
+    let q = report.options.quarter;
+    let e = html_escape;
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n<title>JMo Security telemetry transparency report: {q}</title>\n<style>\n{CSS}\n</style>\n</head>\n<body>\n<h1>JMo Security telemetry transparency report: {q}</h1>\n<ul>\n<li><strong>Reporting period:</strong> {}</li>\n",
+        e(&period(report))
+    );
+    if let Some(d) = &report.options.generated_on {
+        let _ = writeln!(out, "<li><strong>Generated on:</strong> {}</li>", e(d));
+    }
+    let _ = writeln!(
+        out,
+        "<li><strong>Input:</strong> <code>{}</code>, SHA-256 <code>{}</code></li>\n<li><strong>Privacy threshold:</strong> cells behind fewer than {} installations are not shown</li>\n</ul>",
+        e(&report.ledger.source),
+        e(&report.ledger.sha256),
+        report.options.min_installations
+    );
+    if let Some(msg) = not_significant(report) {
+        let _ = writeln!(out, "<p class=\"note\"><strong>{}</strong></p>", e(&msg));
+    }
+    let _ = writeln!(out, "<h2 id=\"key-figures\">Key figures</h2>");
+    let header = ["figure".to_string(), q.to_string(), q.prev().to_string(), "change".into()];
+    let body: Vec<(bool, Vec<String>)> = report
+        .figures
+        .iter()
+        .map(|f| {
+            let [a, b, c] = figure_cells(f, report.previous_has_data);
+            (false, vec![f.label.to_string(), a, b, c])
+        })
+        .collect();
+    html_table(&mut out, &header, &body, 1);
+    if opt_in_missing(report) {
+        let _ = writeln!(out, "<p class=\"muted\">{}</p>", html_inline(OPT_IN_UNKNOWN));
+    }
+    if report.significant {
+        let _ = writeln!(out, "<h2 id=\"insights\">Top insights</h2>\n<ul>");
+        for s in &report.insights {
+            let _ = writeln!(out, "<li>{}</li>", html_inline(s));
+        }
+        let _ = writeln!(out, "</ul>\n<h2 id=\"charts\">Charts</h2>");
+        for c in charts(report) {
+            let svg = c.svg()?;
+            let svg = svg.replacen(
+                "<svg ",
+                &format!("<svg role=\"img\" aria-label=\"{}\" ", e(&c.title)),
+                1,
+            );
+            let _ = writeln!(out, "<figure id=\"chart-{}\">\n{svg}</figure>", c.name);
+        }
+        let _ = writeln!(out, "<h2 id=\"breakdowns\">Breakdowns</h2>");
+        for t in &report.tables {
+            let _ = writeln!(
+                out,
+                "<h3 id=\"{}\">{}</h3>\n<p>{} Unit: {}.",
+                t.name,
+                e(t.title),
+                e(&t.about),
+                e(t.unit)
+            );
+            if let Some(h) = hidden_words(t, report.options.min_installations) {
+                let _ = write!(out, " {}", e(&h));
+            }
+            let _ = writeln!(out, " Data: <code>data/{}.csv</code>.</p>", t.name);
+            if t.rows.is_empty() {
+                let _ = writeln!(out, "<p class=\"muted\">Nothing to publish.</p>");
+                continue;
+            }
+            let header = table_header(t, &q.prev().to_string());
+            let body: Vec<(bool, Vec<String>)> = t
+                .rows
+                .iter()
+                .zip(table_body(t))
+                .map(|(r, cells)| (r.other, cells))
+                .collect();
+            html_table(&mut out, &header, &body, if t.grouped { 2 } else { 1 });
+        }
+        let wd = &report.published[MetricId::WizardDuration as usize];
+        let _ = writeln!(out, "<h3 id=\"wizard-duration\">Time spent in the wizard</h3>");
+        if wd.rows.is_empty() {
+            let _ = writeln!(
+                out,
+                "<p class=\"muted\">Not published: fewer than {} installations ran the wizard.</p>",
+                report.options.min_installations
+            );
+        } else {
+            let body: Vec<(bool, Vec<String>)> = wd
+                .rows
+                .iter()
+                .map(|r| (false, vec![r.value.text().to_string(), format!("{}", r.seconds.unwrap_or(0.0))]))
+                .collect();
+            html_table(&mut out, &["statistic".into(), "seconds".into()], &body, 1);
+        }
+        let _ = writeln!(
+            out,
+            "<h2 id=\"samples\">Sample events</h2>\n<p>One real event of each type seen in the quarter, exactly as sent except the anonymous ID (see Methodology). Also in <code>sample-events.json</code>.</p>"
+        );
+        for s in &report.samples.events {
+            let _ = writeln!(out, "<pre>{}</pre>", e(s.line.get()));
+        }
+        if report.samples.withheld_types > 0 {
+            let _ = writeln!(
+                out,
+                "<p class=\"muted\">{} event types seen in the quarter have no event whose every value passes the threshold; none is shown for them.</p>",
+                report.samples.withheld_types
+            );
+        }
+    }
+    let _ = writeln!(out, "<h2 id=\"data-quality\">Data quality</h2>");
+    let body: Vec<(bool, Vec<String>)> = ledger_rows(&report.ledger)
+        .into_iter()
+        .map(|(a, b)| (false, vec![a.to_string(), b]))
+        .collect();
+    html_table(&mut out, &["item".into(), "count".into()], &body, 1);
+    let _ = writeln!(out, "<h2 id=\"methodology\">Methodology</h2>\n<h3>What is collected</h3>\n<ul>");
+    for (what, fields) in COLLECTED {
+        let _ = writeln!(out, "<li><strong>{}:</strong> {}</li>", e(what), e(fields));
+    }
+    let _ = writeln!(out, "</ul>\n<h3>What is never collected</h3>\n<ul>");
+    for n in NEVER_COLLECTED {
+        let _ = writeln!(out, "<li>{}</li>", e(n));
+    }
+    let _ = writeln!(out, "</ul>\n<h3>Filters</h3>\n<ul>");
+    for f in filters_words(report) {
+        let _ = writeln!(out, "<li>{}</li>", html_inline(&f));
+    }
+    let _ = writeln!(out, "</ul>\n<h3>Privacy</h3>\n<ul>");
+    for p in methodology_privacy(report) {
+        let _ = writeln!(out, "<li>{}</li>", html_inline(&p));
+    }
+    let _ = writeln!(out, "</ul>\n<h3>Statistics</h3>\n<ul>");
+    for p in STATISTICS {
+        let _ = writeln!(out, "<li>{}</li>", html_inline(p));
+    }
+    let _ = writeln!(
+        out,
+        "</ul>\n<p class=\"muted\">This report is reproducible: the same input and flags give the same bytes (<code>jmo-analyze report FILE --quarter {q}</code>).</p>\n</body>\n</html>"
+    );
+    Ok(out.into_bytes())
+}
+
+/// Escapes text for HTML, turning our own `code` spans into `<code>`.
+fn html_inline(s: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in s.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{}</code>", html_escape(part));
+        } else {
+            out.push_str(&html_escape(part));
+        }
+    }
+    out
+}
+
+fn html_table(out: &mut String, header: &[String], body: &[(bool, Vec<String>)], text_columns: usize) {
+    out.push_str("<table>\n<thead><tr>");
+    for h in header {
+        let _ = write!(out, "<th>{}</th>", html_escape(h));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for (other, row) in body {
+        out.push_str(if *other { "<tr class=\"other\">" } else { "<tr>" });
+        for (i, c) in row.iter().enumerate() {
+            if i < text_columns {
+                let _ = write!(out, "<td>{}</td>", html_escape(c));
+            } else {
+                let _ = write!(out, "<td class=\"n\">{}</td>", html_escape(c));
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map_or(String::new(), |v| format!("{v:.6}"))
+}
+
+fn csv_bytes(rows: Vec<Vec<String>>) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for (i, r) in rows.into_iter().enumerate() {
+        if i == 0 {
+            w.write_record(&r)?;
+        } else {
+            w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
+        }
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("writing CSV: {e}"))
+}
+
+/// `data/<table>.csv`, one per table (untrusted cells guarded).
+pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
+    let mut files = Vec::new();
+    let mut key = vec![
+        ["key", "label", "value", "previous", "rate", "rate_low", "rate_high", "previous_rate", "previous_low", "previous_high", "change"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for f in &report.figures {
+        key.push(vec![
+            f.key.into(),
+            f.label.into(),
+            f.value.map_or(String::new(), |v| v.to_string()),
+            f.previous.map_or(String::new(), |v| v.to_string()),
+            num(f.rate),
+            num(f.interval.map(|i| i.low)),
+            num(f.interval.map(|i| i.high)),
+            num(f.previous_rate),
+            num(f.previous_interval.map(|i| i.low)),
+            num(f.previous_interval.map(|i| i.high)),
+            f.change.map_or(String::new(), |c| format!("{}", serde_json::to_value(c).unwrap_or_default().as_str().unwrap_or(""))),
+        ]);
+    }
+    files.push(("data/key_figures.csv".to_string(), csv_bytes(key)?));
+    let mut ledger = vec![vec!["item".to_string(), "count".to_string()]];
+    let l = &report.ledger;
+    for (k, v) in [
+        ("lines", l.lines),
+        ("blank_lines", l.blank_lines),
+        ("invalid_lines", l.invalid_lines),
+        ("valid_events", l.valid_events),
+        ("test_events", l.test_events),
+        ("marker_events", l.marker_events),
+        ("outside_quarter", l.outside_quarter),
+        ("filtered_out", l.filtered_out),
+        ("counted_usage_events", l.counted_usage_events),
+        ("events_without_id", l.events_without_id),
+    ] {
+        ledger.push(vec![k.to_string(), v.to_string()]);
+    }
+    files.push(("data/data_quality.csv".to_string(), csv_bytes(ledger)?));
+    if !report.significant {
+        return Ok(files);
+    }
+    let mut weeks = vec![["week", "events", "installations", "hidden"].map(String::from).to_vec()];
+    for (w, v) in &report.weeks {
+        weeks.push(match v {
+            Some((e, i)) => vec![w.clone(), e.to_string(), i.to_string(), "false".into()],
+            None => vec![w.clone(), String::new(), String::new(), "true".into()],
+        });
+    }
+    files.push(("data/activity_by_week.csv".to_string(), csv_bytes(weeks)?));
+    for t in &report.tables {
+        let mut rows = Vec::new();
+        let mut h: Vec<String> = Vec::new();
+        if t.grouped {
+            h.push("group".into());
+        }
+        h.extend(["value", "other", "events", "installations"].map(String::from));
+        if t.rates {
+            h.push("runs".into());
+        }
+        h.extend(
+            ["share", "share_low", "share_high", "previous_share", "previous_low", "previous_high", "change"]
+                .map(String::from),
+        );
+        rows.push(h);
+        for r in &t.rows {
+            let mut c = Vec::new();
+            if t.grouped {
+                c.push(r.group.clone().unwrap_or_default());
+            }
+            c.push(if r.other { super::OTHER.to_string() } else { r.value.clone() });
+            c.push(r.other.to_string());
+            c.push(r.events.to_string());
+            c.push(r.installations.to_string());
+            if t.rates {
+                c.push(r.runs.map_or(String::new(), |n| n.to_string()));
+            }
+            c.push(num(r.share));
+            c.push(num(r.interval.map(|i| i.low)));
+            c.push(num(r.interval.map(|i| i.high)));
+            c.push(num(r.previous_share));
+            c.push(num(r.previous_interval.map(|i| i.low)));
+            c.push(num(r.previous_interval.map(|i| i.high)));
+            c.push(serde_json::to_value(r.change)?.as_str().unwrap_or("").to_string());
+            rows.push(c);
+        }
+        files.push((format!("data/{}.csv", t.name), csv_bytes(rows)?));
+    }
+    let wd = &report.published[MetricId::WizardDuration as usize];
+    let mut rows = vec![["statistic", "seconds", "installations"].map(String::from).to_vec()];
+    for r in &wd.rows {
+        rows.push(vec![
+            r.value.text().to_string(),
+            num(r.seconds),
+            r.installations.map_or(String::new(), |n| n.to_string()),
+        ]);
+    }
+    files.push(("data/wizard_duration.csv".to_string(), csv_bytes(rows)?));
+    Ok(files)
+}
+
+#[derive(Serialize)]
+struct Period {
+    start: String,
+    end: String,
+}
+
+#[derive(Serialize)]
+struct Privacy {
+    min_installations: u64,
+    min_quarter_installations: u64,
+    hidden_small: usize,
+    hidden_complementary: usize,
+}
+
+#[derive(Serialize)]
+struct WeekRow<'a> {
+    week: &'a str,
+    events: Option<u64>,
+    installations: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct SamplesRef {
+    file: &'static str,
+    events: usize,
+    withheld_types: usize,
+}
+
+#[derive(Serialize)]
+struct Section<'a> {
+    schema: &'static str,
+    quarter: String,
+    previous_quarter: String,
+    period: Period,
+    generated_on: Option<&'a str>,
+    significant: bool,
+    previous_has_data: bool,
+    population: Option<u64>,
+    privacy: Privacy,
+    ledger: &'a Ledger,
+    figures: &'a [Figure],
+    insights: &'a [String],
+    activity_by_week: Vec<WeekRow<'a>>,
+    tables: &'a [Table],
+    samples: SamplesRef,
+}
+
+#[derive(Serialize)]
+struct WithReport<'a> {
+    #[serde(flatten)]
+    summary: &'a Summary,
+    report: Section<'a>,
+}
+
+/// The summary as published: only the rows the privacy rules allow (none
+/// when the quarter is not significant), the input's name without its
+/// directory, and no invalid-line reasons (they quote event text).
+pub fn public_summary(report: &Report) -> Summary {
+    let mut s = report.summary.clone();
+    s.input.source = report.ledger.source.clone();
+    s.input.problems.clear();
+    for (m, p) in s.metrics.iter_mut().zip(&report.published) {
+        m.rows = if report.significant {
+            p.rows.clone()
+        } else {
+            Vec::new()
+        };
+        m.denominator = p.denominator;
+    }
+    s
+}
+
+/// `summary.json`: the summary schema plus a `report` section.
+pub fn summary_json(report: &Report) -> anyhow::Result<Vec<u8>> {
+    let summary = public_summary(report);
+    let (start, end) = quarter_bounds(report.options.quarter);
+    let section = Section {
+        schema: REPORT_SCHEMA,
+        quarter: report.options.quarter.to_string(),
+        previous_quarter: report.options.quarter.prev().to_string(),
+        period: Period { start, end },
+        generated_on: report.options.generated_on.as_deref(),
+        significant: report.significant,
+        previous_has_data: report.previous_has_data,
+        population: report.options.population,
+        privacy: Privacy {
+            min_installations: report.options.min_installations,
+            min_quarter_installations: report.options.min_quarter_installations,
+            hidden_small: report.tables.iter().map(|t| t.hidden_small).sum(),
+            hidden_complementary: report.tables.iter().map(|t| t.hidden_complementary).sum(),
+        },
+        ledger: &report.ledger,
+        figures: &report.figures,
+        insights: &report.insights,
+        activity_by_week: if report.significant {
+            report
+                .weeks
+                .iter()
+                .map(|(w, v)| WeekRow {
+                    week: w,
+                    events: v.map(|v| v.0),
+                    installations: v.map(|v| v.1),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        tables: &report.tables,
+        samples: SamplesRef {
+            file: "sample-events.json",
+            events: report.samples.events.len(),
+            withheld_types: report.samples.withheld_types,
+        },
+    };
+    let mut out = serde_json::to_vec_pretty(&WithReport {
+        summary: &summary,
+        report: section,
+    })?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+#[derive(Serialize)]
+struct SamplesFile<'a> {
+    schema: &'static str,
+    quarter: String,
+    note: &'static str,
+    anonymous_id_replaced_with: &'static str,
+    min_installations: u64,
+    withheld_types: usize,
+    events: Vec<&'a serde_json::value::RawValue>,
+}
+
+/// `sample-events.json`.
+pub fn samples_json(report: &Report) -> anyhow::Result<Vec<u8>> {
+    let file = SamplesFile {
+        schema: "jmo-analyze.sample-events/1",
+        quarter: report.options.quarter.to_string(),
+        note: "One real event of each type seen in the quarter, exactly as the client sent it except anonymous_id; chosen only among events whose every value was sent by at least min_installations installations.",
+        anonymous_id_replaced_with: PLACEHOLDER_ID,
+        min_installations: report.options.min_installations,
+        withheld_types: report.samples.withheld_types,
+        events: report.samples.events.iter().map(|s| s.line.as_ref()).collect(),
+    };
+    let mut out = serde_json::to_vec_pretty(&file)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// Every file of the report directory, in a fixed order.
+pub fn files(report: &Report) -> anyhow::Result<Vec<File>> {
+    let mut out = vec![
+        ("report.md".to_string(), markdown(report)),
+        ("report.html".to_string(), html(report)?),
+        ("summary.json".to_string(), summary_json(report)?),
+        ("sample-events.json".to_string(), samples_json(report)?),
+    ];
+    out.extend(csv_tables(report)?);
+    for c in charts(report) {
+        out.push((format!("charts/{}.svg", c.name), c.svg()?.into_bytes()));
+        out.push((format!("charts/{}.png", c.name), c.png()?));
+    }
+    Ok(out)
+}

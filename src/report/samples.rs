@@ -1,0 +1,481 @@
+//! `sample-events.json`: one real event of each type seen in the quarter, so
+//! readers see exactly what a client sends.
+//!
+//! An event qualifies only if *every* value it carries (version, platform,
+//! each metadata field, each list element, the whole `target_types` object,
+//! the event type itself) was sent by at least k installations in the
+//! quarter, and it holds no field beyond the documented schema. The
+//! [`Census`] counts, in the same single pass as the metrics, the distinct
+//! installations behind each such value; [`Candidates`] keeps, per event type,
+//! a bounded, order-independent set of events to choose from (the K distinct
+//! value signatures with the smallest hash, each with its earliest line), so
+//! the choice is the same whatever the thread schedule. The chosen line is
+//! published byte for byte, except its `anonymous_id`, which is replaced by
+//! [`PLACEHOLDER_ID`].
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::event::schema::{Event, Payload, Text};
+use crate::event::{Parsed, parse_line};
+
+/// What replaces every sample's anonymous ID.
+pub const PLACEHOLDER_ID: &str = "00000000-0000-4000-8000-000000000000";
+
+/// Distinct value signatures kept per event type while reading.
+pub const CANDIDATES_PER_TYPE: usize = 64;
+
+/// The documented top-level fields of an event.
+const TOP_LEVEL: [&str; 7] = [
+    "event",
+    "version",
+    "platform",
+    "python_version",
+    "anonymous_id",
+    "timestamp",
+    "metadata",
+];
+
+/// The documented metadata fields of each known event type.
+fn metadata_fields(event: &str) -> Option<&'static [&'static str]> {
+    Some(match event {
+        "scan.started" => &[
+            "mode",
+            "profile",
+            "tools",
+            "target_types",
+            "ci_detected",
+            "multi_target_scan",
+            "compliance_usage",
+            "total_targets_bucket",
+            "scan_frequency_hint",
+        ],
+        "scan.completed" => &[
+            "mode",
+            "profile",
+            "duration_bucket",
+            "tools_succeeded",
+            "tools_failed",
+            "total_findings_bucket",
+        ],
+        "tool.failed" => &["tool", "failure_type", "exit_code", "profile"],
+        "wizard.completed" => &[
+            "profile_selected",
+            "execution_mode",
+            "artifact_generated",
+            "duration_seconds",
+        ],
+        "report.generated" => &[
+            "output_formats",
+            "findings_bucket",
+            "suppressions_used",
+            "compliance_enabled",
+        ],
+        "policy.evaluated" => &[
+            "policy_count",
+            "violations_bucket",
+            "evaluation_time_bucket",
+            "policies",
+            "passed_count",
+            "failed_count",
+        ],
+        _ => return None,
+    })
+}
+
+/// A value the census counts, hashed with its field (and, for metadata, its
+/// event type) so `mode: cli` of scan.started and of scan.completed differ.
+fn leaf(scope: &str, field: &str, value: LeafValue<'_>) -> u64 {
+    let mut h = FxHasher::default();
+    scope.hash(&mut h);
+    field.hash(&mut h);
+    value.hash(&mut h);
+    h.finish()
+}
+
+#[derive(Hash)]
+enum LeafValue<'a> {
+    Null,
+    Str(&'a str),
+    Int(i64),
+    Bool(bool),
+    Raw(&'a str),
+    EmptyList,
+}
+
+fn s<'a>(v: &'a Option<Text<'_>>) -> LeafValue<'a> {
+    v.as_deref().map_or(LeafValue::Null, LeafValue::Str)
+}
+fn i(v: Option<i64>) -> LeafValue<'static> {
+    v.map_or(LeafValue::Null, LeafValue::Int)
+}
+fn b(v: Option<bool>) -> LeafValue<'static> {
+    v.map_or(LeafValue::Null, LeafValue::Bool)
+}
+
+/// The raw text of the object member `"key": {…}` (a flat object: the
+/// shape of `target_types`), found without parsing the line.
+pub(crate) fn raw_object<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    let needle = format!("\"{key}\"");
+    let at = memchr::memmem::find(text.as_bytes(), needle.as_bytes())?;
+    let rest = text[at + needle.len()..].trim_start();
+    let rest = rest.strip_prefix(':')?.trim_start();
+    if !rest.starts_with('{') {
+        return None;
+    }
+    let end = rest.find('}')?;
+    Some(&rest[..=end])
+}
+
+/// Every value of a usage event that a published sample would show, as
+/// census keys (appended to `out`). The timestamp and the anonymous ID are
+/// not values: the one is shown as sent, the other replaced.
+pub(crate) fn leaves(event: &Event<'_>, text: &str, out: &mut Vec<u64>) {
+    let c = &event.common;
+    let ty: &str = &event.name;
+    out.push(leaf("", "event", LeafValue::Str(ty)));
+    out.push(leaf("", "version", s(&c.version)));
+    out.push(leaf("", "platform", s(&c.platform)));
+    out.push(leaf("", "python_version", s(&c.python_version)));
+    let list = |field: &str, items: &Option<Vec<Text<'_>>>, out: &mut Vec<u64>| match items {
+        None => out.push(leaf(ty, field, LeafValue::Null)),
+        Some(items) if items.is_empty() => out.push(leaf(ty, field, LeafValue::EmptyList)),
+        Some(items) => out.extend(items.iter().map(|x| leaf(ty, field, LeafValue::Str(x)))),
+    };
+    match &event.payload {
+        Payload::ScanStarted(m) => {
+            out.push(leaf(ty, "mode", s(&m.mode)));
+            out.push(leaf(ty, "profile", s(&m.profile)));
+            list("tools", &m.tools, out);
+            let raw = match m.target_types {
+                Some(_) => raw_object(text, "target_types").map_or(LeafValue::Null, LeafValue::Raw),
+                None => LeafValue::Null,
+            };
+            out.push(leaf(ty, "target_types", raw));
+            out.push(leaf(ty, "ci_detected", b(m.ci_detected)));
+            out.push(leaf(ty, "multi_target_scan", b(m.multi_target_scan)));
+            out.push(leaf(ty, "compliance_usage", b(m.compliance_usage)));
+            out.push(leaf(ty, "total_targets_bucket", s(&m.total_targets_bucket)));
+            out.push(leaf(ty, "scan_frequency_hint", s(&m.scan_frequency_hint)));
+        }
+        Payload::ScanCompleted(m) => {
+            out.push(leaf(ty, "mode", s(&m.mode)));
+            out.push(leaf(ty, "profile", s(&m.profile)));
+            out.push(leaf(ty, "duration_bucket", s(&m.duration_bucket)));
+            out.push(leaf(ty, "tools_succeeded", i(m.tools_succeeded)));
+            out.push(leaf(ty, "tools_failed", i(m.tools_failed)));
+            out.push(leaf(ty, "total_findings_bucket", s(&m.total_findings_bucket)));
+        }
+        Payload::ToolFailed(m) => {
+            out.push(leaf(ty, "tool", s(&m.tool)));
+            out.push(leaf(ty, "failure_type", s(&m.failure_type)));
+            out.push(leaf(ty, "exit_code", i(m.exit_code)));
+            out.push(leaf(ty, "profile", s(&m.profile)));
+        }
+        Payload::WizardCompleted(m) => {
+            out.push(leaf(ty, "profile_selected", s(&m.profile_selected)));
+            out.push(leaf(ty, "execution_mode", s(&m.execution_mode)));
+            out.push(leaf(ty, "artifact_generated", s(&m.artifact_generated)));
+            out.push(leaf(ty, "duration_seconds", i(m.duration_seconds)));
+        }
+        Payload::ReportGenerated(m) => {
+            list("output_formats", &m.output_formats, out);
+            out.push(leaf(ty, "findings_bucket", s(&m.findings_bucket)));
+            out.push(leaf(ty, "suppressions_used", b(m.suppressions_used)));
+            out.push(leaf(ty, "compliance_enabled", b(m.compliance_enabled)));
+        }
+        Payload::PolicyEvaluated(m) => {
+            out.push(leaf(ty, "policy_count", i(m.policy_count)));
+            out.push(leaf(ty, "violations_bucket", s(&m.violations_bucket)));
+            out.push(leaf(ty, "evaluation_time_bucket", s(&m.evaluation_time_bucket)));
+            list("policies", &m.policies, out);
+            out.push(leaf(ty, "passed_count", i(m.passed_count)));
+            out.push(leaf(ty, "failed_count", i(m.failed_count)));
+        }
+        Payload::Unknown | Payload::Test | Payload::Marker => {}
+    }
+}
+
+/// Distinct installations behind each value (see the module doc).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Census {
+    seen: FxHashSet<(u64, u64)>,
+}
+
+impl Census {
+    /// Records that installation `id` sent these values.
+    pub(crate) fn observe(&mut self, leaves: &[u64], id: u64) {
+        for &l in leaves {
+            self.seen.insert((l, id));
+        }
+    }
+
+    pub(crate) fn merge(&mut self, other: Census) {
+        if self.seen.len() < other.seen.len() {
+            let mine = std::mem::replace(&mut self.seen, other.seen);
+            self.seen.extend(mine);
+        } else {
+            self.seen.extend(other.seen);
+        }
+    }
+
+    /// Installations per value.
+    pub(crate) fn counts(&self) -> FxHashMap<u64, u64> {
+        let mut out: FxHashMap<u64, u64> = FxHashMap::default();
+        for &(l, _) in &self.seen {
+            *out.entry(l).or_insert(0) += 1;
+        }
+        out
+    }
+}
+
+/// Per event type, the candidate lines (see the module doc).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Candidates {
+    /// event type → signature hash → (line number, line text).
+    by_type: BTreeMap<String, BTreeMap<u64, (u64, String)>>,
+}
+
+impl Candidates {
+    /// Offers an event whose values hash to `leaves`.
+    pub(crate) fn offer(&mut self, ty: &str, leaves: &[u64], line: u64, text: &str) {
+        let mut h = FxHasher::default();
+        leaves.hash(&mut h);
+        let sig = h.finish();
+        let set = match self.by_type.get_mut(ty) {
+            Some(set) => set,
+            None => self.by_type.entry(ty.to_string()).or_default(),
+        };
+        Self::insert(set, sig, line, || text.to_string());
+    }
+
+    fn insert(
+        set: &mut BTreeMap<u64, (u64, String)>,
+        sig: u64,
+        line: u64,
+        text: impl FnOnce() -> String,
+    ) {
+        if let Some(have) = set.get_mut(&sig) {
+            if line < have.0 {
+                *have = (line, text());
+            }
+            return;
+        }
+        if set.len() >= CANDIDATES_PER_TYPE {
+            match set.last_key_value() {
+                Some((&max, _)) if sig < max => {
+                    set.remove(&max);
+                }
+                _ => return,
+            }
+        }
+        set.insert(sig, (line, text()));
+    }
+
+    pub(crate) fn merge(&mut self, other: Candidates) {
+        for (ty, set) in other.by_type {
+            let mine = self.by_type.entry(ty).or_default();
+            for (sig, (line, text)) in set {
+                Self::insert(mine, sig, line, || text);
+            }
+        }
+    }
+}
+
+/// One published sample.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sample {
+    /// The event type.
+    pub event: String,
+    /// The line as sent, anonymous ID replaced (a JSON object).
+    pub line: Box<RawValue>,
+}
+
+/// The samples chosen, and the event types that had none that qualified.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Samples {
+    /// One per event type, sorted by type.
+    pub events: Vec<Sample>,
+    /// Usage event types seen in the quarter with no qualifying event.
+    pub withheld_types: usize,
+}
+
+/// Top-level members of a JSON object in order, with duplicates kept.
+struct Members<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Members<'de>, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, &'de RawValue>()? {
+                    out.push((k, v));
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+fn unique_keys(members: &Members<'_>, allowed: &[&str]) -> bool {
+    let mut seen = FxHashSet::default();
+    members
+        .0
+        .iter()
+        .all(|(k, _)| allowed.contains(&k.as_str()) && seen.insert(k.as_str()))
+}
+
+/// The line with its anonymous ID replaced, if it has exactly the documented
+/// shape; `None` otherwise.
+fn redacted(text: &str, event: &Event<'_>) -> Option<String> {
+    let top: Members<'_> = serde_json::from_str(text).ok()?;
+    if !unique_keys(&top, &TOP_LEVEL) {
+        return None;
+    }
+    let mut id_span = None;
+    for (k, v) in &top.0 {
+        match k.as_str() {
+            "anonymous_id" => {
+                let raw = v.get();
+                let start = raw.as_ptr() as usize - text.as_ptr() as usize;
+                id_span = Some(start..start + raw.len());
+            }
+            "metadata" => {
+                let raw = v.get();
+                if raw == "null" {
+                    continue;
+                }
+                let meta: Members<'_> = serde_json::from_str(raw).ok()?;
+                let allowed = metadata_fields(&event.name).unwrap_or(&[]);
+                if !unique_keys(&meta, allowed) {
+                    return None;
+                }
+                // The census counted target_types by its raw text: it must be
+                // the member the parser sees.
+                if let Some((_, tt)) = meta.0.iter().find(|(k, _)| k == "target_types") {
+                    if tt.get() != "null" && raw_object(text, "target_types") != Some(tt.get()) {
+                        return None;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let span = id_span?;
+    if !text[span.clone()].starts_with('"') {
+        return None;
+    }
+    Some(format!(
+        "{}\"{PLACEHOLDER_ID}\"{}",
+        &text[..span.start],
+        &text[span.end..]
+    ))
+}
+
+/// Chooses one qualifying event per type: among the candidates whose every
+/// value reaches `k` installations, the one whose rarest value is the most
+/// common (ties: the smaller signature hash).
+pub(crate) fn select(candidates: &Candidates, census: &Census, k: u64) -> Samples {
+    let counts = census.counts();
+    let mut out = Samples::default();
+    let mut buf = Vec::new();
+    for (ty, set) in &candidates.by_type {
+        let mut best: Option<(u64, String)> = None;
+        for (line, text) in set.values() {
+            let _ = line;
+            let Parsed::Event(event) = parse_line(text) else {
+                continue;
+            };
+            buf.clear();
+            leaves(&event, text, &mut buf);
+            let rarest = buf
+                .iter()
+                .map(|l| counts.get(l).copied().unwrap_or(0))
+                .min()
+                .unwrap_or(0);
+            if rarest < k || rarest == 0 {
+                continue;
+            }
+            let Some(line) = redacted(text, &event) else {
+                continue;
+            };
+            if best.as_ref().is_none_or(|(r, _)| rarest > *r) {
+                best = Some((rarest, line));
+            }
+        }
+        match best.and_then(|(_, line)| RawValue::from_string(line).ok()) {
+            Some(line) => out.events.push(Sample {
+                event: ty.clone(),
+                line,
+            }),
+            None => out.withheld_types += 1,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(text: &str) -> Event<'_> {
+        match parse_line(text) {
+            Parsed::Event(e) => e,
+            Parsed::Invalid(r) => panic!("{r}"),
+        }
+    }
+
+    #[test]
+    fn raw_object_finds_the_member() {
+        let t = r#"{"metadata": {"mode": "cli", "target_types": {"repos": 3, "images": 0}, "x": 1}}"#;
+        assert_eq!(raw_object(t, "target_types"), Some(r#"{"repos": 3, "images": 0}"#));
+        assert_eq!(raw_object(t, "nope"), None);
+    }
+
+    #[test]
+    fn redaction_replaces_only_the_id_and_rejects_extra_fields() {
+        let t = r#"{"event": "scan.completed", "version": "1.0.0", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2026-01-05T10:00:00Z", "metadata": {"mode": "cli", "profile": "fast"}}"#;
+        let r = redacted(t, &event(t)).unwrap();
+        assert_eq!(r, t.replace("a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", PLACEHOLDER_ID));
+        let extra_top = t.replace(r#""version""#, r#""source": "x", "version""#);
+        assert_eq!(redacted(&extra_top, &event(&extra_top)), None);
+        let extra_meta = t.replace(r#""mode""#, r#""docker_variant": "slim", "mode""#);
+        assert_eq!(redacted(&extra_meta, &event(&extra_meta)), None);
+        let no_id = r#"{"event": "scan.completed", "timestamp": "2026-01-05T10:00:00Z"}"#;
+        assert_eq!(redacted(no_id, &event(no_id)), None);
+    }
+
+    #[test]
+    fn candidates_do_not_depend_on_arrival_order() {
+        let mut a = Candidates::default();
+        let mut b = Candidates::default();
+        let items: Vec<(u64, u64)> = (0..500u64).map(|i| (i * 7919 % 1000, i)).collect();
+        for &(sig, line) in &items {
+            a.offer("t", &[sig], line, &format!("{line}"));
+        }
+        let (x, y) = items.split_at(200);
+        let mut b2 = Candidates::default();
+        for &(sig, line) in y.iter().rev() {
+            b.offer("t", &[sig], line, &format!("{line}"));
+        }
+        for &(sig, line) in x {
+            b2.offer("t", &[sig], line, &format!("{line}"));
+        }
+        b.merge(b2);
+        assert_eq!(a.by_type, b.by_type);
+        assert_eq!(a.by_type["t"].len(), CANDIDATES_PER_TYPE);
+    }
+}
