@@ -194,34 +194,80 @@ impl PublishedMetric {
     }
 }
 
-/// Which cells to hide: small ones, then complements until every line's
-/// hidden cells cover at least `k` installations (or the line has nothing
-/// left to hide). Returns the hidden flags and how many were complements.
-pub fn suppress(ids: &[&[u64]], counts: &[u64], labels: &[String], lines: &[Vec<usize>], k: u64) -> (Vec<bool>, usize) {
-    let mut hidden: Vec<bool> = ids.iter().map(|s| (s.len() as u64) < k).collect();
-    let mut complementary = 0;
+/// Which cells to hide, or `None` when the metric cannot be protected and
+/// is withheld whole.
+///
+/// Cells with fewer than `k` installations are hidden first. Then an
+/// attacker is simulated who knows the total of every line whose cells
+/// together have at least `k` installations (a smaller line's total is
+/// published nowhere): a line with a single unknown cell reveals it, and
+/// what it reveals can reveal more. While that attacker learns a small cell,
+/// or a line's unknown cells together cover fewer than `k` installations
+/// (its "Other" would be about too few), the smallest visible cell of such a
+/// line is hidden too.
+pub fn suppress(
+    ids: &[&[u64]],
+    counts: &[u64],
+    labels: &[String],
+    lines: &[Vec<usize>],
+    k: u64,
+) -> Option<Vec<bool>> {
+    let small: Vec<bool> = ids.iter().map(|s| (s.len() as u64) < k).collect();
+    let lines: Vec<&Vec<usize>> = lines
+        .iter()
+        .filter(|l| union_size(l.iter().map(|&i| ids[i])) >= k)
+        .collect();
+    let mut hidden = small.clone();
     loop {
-        let mut changed = false;
-        for line in lines {
-            let hidden_sets: Vec<&[u64]> = line.iter().filter(|&&i| hidden[i]).map(|&i| ids[i]).collect();
-            if hidden_sets.is_empty() || union_size(hidden_sets) >= k {
-                continue;
+        let mut known: Vec<bool> = hidden.iter().map(|h| !h).collect();
+        loop {
+            let mut changed = false;
+            for line in &lines {
+                let mut unknown = line.iter().copied().filter(|&i| !known[i]);
+                if let (Some(i), None) = (unknown.next(), unknown.next()) {
+                    known[i] = true;
+                    changed = true;
+                }
             }
-            let smallest = line
-                .iter()
-                .copied()
-                .filter(|&i| !hidden[i])
-                .min_by(|&a, &b| {
-                    (ids[a].len(), counts[a], &labels[a]).cmp(&(ids[b].len(), counts[b], &labels[b]))
-                });
-            if let Some(i) = smallest {
-                hidden[i] = true;
-                complementary += 1;
-                changed = true;
+            if !changed {
+                break;
             }
         }
-        if !changed {
-            return (hidden, complementary);
+        let problems: Vec<&Vec<usize>> = lines
+            .iter()
+            .copied()
+            .filter(|line| {
+                let unknown: Vec<&[u64]> =
+                    line.iter().filter(|&&i| !known[i]).map(|&i| ids[i]).collect();
+                line.iter().any(|&i| small[i] && known[i])
+                    || (!unknown.is_empty() && union_size(unknown) < k)
+            })
+            .collect();
+        let any = !problems.is_empty();
+        // Hide in a problem line; failing that, in a line crossing one (to
+        // stop what gives the problem line's cells away).
+        let crossing = problems.iter().flat_map(|p| {
+            lines
+                .iter()
+                .copied()
+                .filter(move |l| l.iter().any(|i| p.contains(i)))
+        });
+        let mut fixable = false;
+        for line in problems.iter().copied().chain(crossing) {
+            let smallest = line.iter().copied().filter(|&i| !hidden[i]).min_by(|&a, &b| {
+                (ids[a].len(), counts[a], &labels[a]).cmp(&(ids[b].len(), counts[b], &labels[b]))
+            });
+            if let Some(i) = smallest {
+                hidden[i] = true;
+                fixable = true;
+                break;
+            }
+        }
+        if !any {
+            return Some(hidden);
+        }
+        if !fixable {
+            return None;
         }
     }
 }
@@ -258,13 +304,21 @@ fn publish_metric(metric: &MetricRows, ids: &CellIds, k: u64) -> PublishedMetric
         }
         Shape::Overlapping | Shape::Derived => {}
     }
-    let (hidden, complementary) = suppress(&sets, &counts, &labels, &lines, k);
+    let (hidden, withheld) = match suppress(&sets, &counts, &labels, &lines, k) {
+        Some(h) => (h, false),
+        None => (vec![true; rows.len()], true),
+    };
+    let complementary = hidden
+        .iter()
+        .zip(&sets)
+        .filter(|(h, s)| **h && s.len() as u64 >= k)
+        .count();
     let counts_installations = matches!(
         id,
         MetricId::ActiveInstallations | MetricId::EventsPerInstallation
     );
     let mut others = Vec::new();
-    if matches!(shape, Shape::Partition | Shape::Grouped) {
+    if !withheld && matches!(shape, Shape::Partition | Shape::Grouped) {
         // One Other per line that partitions a published total: the metric,
         // or each group.
         let mut groups: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
@@ -396,9 +450,8 @@ mod tests {
         let (a, b, c) = (ids(40, 0), ids(12, 100), ids(3, 200));
         let sets: Vec<&[u64]> = vec![&a, &b, &c];
         let labels = vec!["a".into(), "b".into(), "c".into()];
-        let (hidden, comp) = suppress(&sets, &[400, 120, 30], &labels, &[vec![0, 1, 2]], 5);
-        assert_eq!(hidden, vec![false, true, true]);
-        assert_eq!(comp, 1);
+        let hidden = suppress(&sets, &[400, 120, 30], &labels, &[vec![0, 1, 2]], 5);
+        assert_eq!(hidden, Some(vec![false, true, true]));
     }
 
     #[test]
@@ -406,28 +459,43 @@ mod tests {
         let (a, b, c) = (ids(40, 0), ids(3, 100), ids(3, 200));
         let sets: Vec<&[u64]> = vec![&a, &b, &c];
         let labels = vec!["a".into(), "b".into(), "c".into()];
-        let (hidden, comp) = suppress(&sets, &[400, 30, 30], &labels, &[vec![0, 1, 2]], 5);
-        assert_eq!(hidden, vec![false, true, true]);
-        assert_eq!(comp, 0);
+        let hidden = suppress(&sets, &[400, 30, 30], &labels, &[vec![0, 1, 2]], 5);
+        assert_eq!(hidden, Some(vec![false, true, true]));
         // … but not when the same installations sit behind both.
         let same = ids(3, 100);
         let sets: Vec<&[u64]> = vec![&a, &same, &same];
-        let (hidden, comp) = suppress(&sets, &[400, 30, 30], &labels, &[vec![0, 1, 2]], 5);
-        assert_eq!(hidden, vec![true, true, true]);
-        assert_eq!(comp, 1);
+        let hidden = suppress(&sets, &[400, 30, 30], &labels, &[vec![0, 1, 2]], 5);
+        assert_eq!(hidden, Some(vec![true, true, true]));
     }
 
     #[test]
     fn two_dimensional_tables_protect_rows_and_columns() {
-        // 2 × 2 table; one small cell: its row and its column each need a
+        // 2 × 2: one small cell; its row and its column each need a
         // complement, and then the opposite corner too.
-        let big = |f| ids(20, f);
-        let (a, b, c, d) = (big(0), big(100), big(200), ids(2, 300));
+        let (a, b, c, d) = (ids(20, 0), ids(20, 100), ids(20, 200), ids(2, 300));
         let sets: Vec<&[u64]> = vec![&a, &b, &c, &d];
         let labels: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
         // cells: 0=(g1,x) 1=(g1,y) 2=(g2,x) 3=(g2,y)
         let lines = vec![vec![0, 1], vec![2, 3], vec![0, 2], vec![1, 3]];
-        let (hidden, _) = suppress(&sets, &[50, 60, 70, 5], &labels, &lines, 5);
-        assert_eq!(hidden, vec![true, true, true, true]);
+        let hidden = suppress(&sets, &[50, 60, 70, 5], &labels, &lines, 5);
+        assert_eq!(hidden, Some(vec![true, true, true, true]));
+    }
+
+    #[test]
+    fn a_cell_alone_in_its_row_cannot_be_a_complement() {
+        // Row g2 holds one cell: hiding it protects nothing (the row total
+        // gives it away), so the column takes another cell.
+        let (a, b, c, d) = (ids(20, 0), ids(2, 100), ids(20, 200), ids(20, 300));
+        let sets: Vec<&[u64]> = vec![&a, &b, &c, &d];
+        let labels: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+        // 0=(g1,x) 1=(g1,y) 2=(g2,y) 3=(g3,x) 4? no: column y = {1, 2}, column x = {0, 3}
+        let lines = vec![vec![0, 1], vec![2], vec![3], vec![0, 3], vec![1, 2]];
+        assert_eq!(suppress(&sets, &[9, 3, 9, 9], &labels, &lines, 5), None);
+        // Lines under k installations publish no total: no constraint.
+        let lines = vec![vec![0, 1], vec![0, 3]];
+        assert_eq!(
+            suppress(&sets, &[9, 3, 9, 9], &labels, &lines, 5),
+            Some(vec![true, true, false, true])
+        );
     }
 }
