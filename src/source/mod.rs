@@ -1,1 +1,5 @@
 //! source
+
+pub mod archive;
+pub mod gist;
+pub mod history;
