@@ -135,9 +135,9 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     let (gist, new_etag) = match client.get_gist(gist_id, etag, &diag)? {
         GistResponse::NotModified => {
             println!(
-                "up to date: gist {gist_id} has not changed since the last fetch; {} holds {} lines",
+                "up to date: gist {gist_id} has not changed since the last fetch; {} holds {}",
                 archive_path.display(),
-                archive.len()
+                count(archive.len(), "line")
             );
             return Ok(ExitCode::SUCCESS);
         }
@@ -162,13 +162,17 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         let report = history::walk_history(&git, url, &args.file, &diag, |commit, bytes| {
             let counts = archive.merge(bytes);
             if counts.added > 0 {
-                diag.detail(&format!("revision {commit}: {} new lines", counts.added));
+                diag.detail(&format!(
+                    "revision {commit}: {}",
+                    count(counts.added, "new line")
+                ));
             }
         })?;
         history_revisions = Some(report.revisions);
         diag.note(&format!(
-            "history: read {} revisions of {} from the gist's git history",
-            report.revisions, args.file
+            "history: read {} of {} from the gist's git history",
+            count(report.revisions, "revision"),
+            args.file
         ));
     }
 
@@ -194,10 +198,10 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
 
     if counts.missing_from_remote > 0 {
         diag.note(&format!(
-            "note: the gist's {} lacks {} of the lines {} already held (lost by clients' \
+            "note: the gist's {} lacks {} that {} already held (lost by clients' \
              read-modify-write, or removed); the archive keeps them{}",
             args.file,
-            counts.missing_from_remote,
+            count(counts.missing_from_remote, "line"),
             archive_path.display(),
             if args.history {
                 ""
@@ -208,7 +212,11 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     }
 
     let source = match history_revisions {
-        Some(revisions) => format!("{} + git history ({revisions} revisions)", latest.source),
+        Some(revisions) => format!(
+            "{} + git history ({})",
+            latest.source,
+            count(revisions, "revision")
+        ),
         None => latest.source.to_string(),
     };
     let recovered_text = if args.history {
@@ -217,10 +225,19 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         String::new()
     };
     println!(
-        "fetched gist {gist_id} via {source}: {} new lines{recovered_text}, {} lines in {}",
-        archive.appended(),
-        archive.len(),
+        "fetched gist {gist_id} via {source}: {}{recovered_text}, {} in {}",
+        count(archive.appended(), "new line"),
+        count(archive.len(), "line"),
         archive_path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `1 line`, `2 lines`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

@@ -257,8 +257,9 @@ pub enum GistError {
     },
     /// 5xx answers on every attempt.
     #[error(
-        "GitHub answered HTTP {status} to {what} on all {attempts} attempts: GitHub may be \
-         having trouble (see https://www.githubstatus.com); try again later or raise --retries"
+        "GitHub answered HTTP {status} to {what} {}: GitHub may be \
+         having trouble (see https://www.githubstatus.com); try again later or raise --retries",
+        on_attempts(*attempts)
     )]
     Server {
         /// What was asked for.
@@ -270,8 +271,9 @@ pub enum GistError {
     },
     /// No answer within the timeout on every attempt.
     #[error(
-        "no answer from {url} within {secs} s on all {attempts} attempts: check the network \
-         and --api-url, or raise --timeout"
+        "no answer from {url} within {secs} s {}: check the network \
+         and --api-url, or raise --timeout",
+        on_attempts(*attempts)
     )]
     Timeout {
         /// The URL asked.
@@ -283,7 +285,8 @@ pub enum GistError {
     },
     /// Other transport errors (connection refused, DNS, TLS).
     #[error(
-        "cannot reach {url} ({detail}) after {attempts} attempts: check the network and --api-url"
+        "cannot reach {url} ({detail}) {}: check the network and --api-url",
+        on_attempts(*attempts)
     )]
     Transport {
         /// The URL asked.
@@ -341,6 +344,15 @@ pub enum GistError {
     /// The git fallback failed.
     #[error(transparent)]
     Git(#[from] GitError),
+}
+
+/// `on all 3 attempts`, or `on the only attempt (--retries 0)`.
+fn on_attempts(attempts: u32) -> String {
+    if attempts == 1 {
+        "on the only attempt (--retries 0)".to_owned()
+    } else {
+        format!("on all {attempts} attempts")
+    }
 }
 
 fn not_found_message(gist_id: &str, status: u16, token_source: Option<&str>) -> String {

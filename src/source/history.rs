@@ -4,7 +4,7 @@
 //! read-modify-write dropped from the latest revision still sit in earlier
 //! ones. [`walk_history`] clones `git_pull_url` into a temporary directory,
 //! lists every commit that added or changed the file (`git log --reverse
-//! --diff-filter=d -- FILE`, oldest first) and hands each revision's bytes
+//! --diff-filter=ACMRT -- FILE`, oldest first) and hands each revision's bytes
 //! (`git cat-file blob REV:FILE`, never filtered) to the caller.
 //! [`latest_file`] reads only the newest revision: the fallback for files over
 //! the 10 MB that `raw_url` serves.
@@ -286,7 +286,7 @@ pub fn walk_history(
             "log",
             "--format=%H",
             "--reverse",
-            "--diff-filter=d",
+            "--diff-filter=ACMRT",
             "HEAD",
             "--",
             file,
