@@ -1185,6 +1185,40 @@ fn history_adds_to_an_existing_archive_and_counts_only_new_recoveries() {
     assert_eq!(work.archive_text(), file_of(&[INIT, "local", &a, &b, &c]));
 }
 
+#[test]
+fn history_without_git_says_to_install_it_and_leaves_the_archive() {
+    let mut server = Server::new();
+    ok_gist(
+        &mut server,
+        &gist_body(
+            &[(FILE, whole_file(&file_of(&[INIT])))],
+            Some("https://gist.github.com/abc123.git"),
+        ),
+        "\"v1\"",
+    );
+    let work = Work::new();
+    fs::create_dir_all(work.path().join("data")).unwrap();
+    fs::write(work.archive(), file_of(&["kept"])).unwrap();
+    let empty_path = work.path().join("empty-bin");
+    fs::create_dir(&empty_path).unwrap();
+    let mut cmd = work.cmd(&server.url(), &["--history"]);
+    cmd.env("PATH", &empty_path);
+
+    let run = work.run(cmd);
+
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        error_line(
+            "the `git` program is needed to read the gist's history (--history) but was not \
+             found on PATH: install git (for example `apt-get install git` or \
+             https://git-scm.com) and run again"
+        )
+    );
+    assert_eq!(work.archive_text(), "kept\n");
+    assert!(!work.etag_file().exists());
+}
+
 // -------------------------------------------------------------------- token
 
 #[test]

@@ -7,7 +7,7 @@
 //! diagnostics to stderr; the token is never printed.
 
 use std::collections::HashSet;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -78,9 +78,16 @@ pub struct FetchArgs {
 /// Runs `fetch`. Every error message is scrubbed of the token as a last guard.
 pub fn run(args: &FetchArgs) -> anyhow::Result<ExitCode> {
     let token = Token::from_env();
-    run_with(args, token.clone()).map_err(|err| match &token {
-        Some(token) => anyhow::anyhow!(token.redact(&format!("{err:#}"))),
-        None => err,
+    run_with(args, token.clone()).map_err(|err| {
+        let Some(token) = &token else { return err };
+        let text = format!("{err:#}");
+        let clean = token.redact(&text);
+        // Keep the error (and its chain, e.g. a broken pipe) when it is clean.
+        if clean == text {
+            err
+        } else {
+            anyhow::anyhow!(clean)
+        }
     })
 }
 
@@ -134,11 +141,12 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
 
     let (gist, new_etag) = match client.get_gist(gist_id, etag, &diag)? {
         GistResponse::NotModified => {
-            println!(
+            writeln!(
+                std::io::stdout(),
                 "up to date: gist {gist_id} has not changed since the last fetch; {} holds {}",
                 archive_path.display(),
                 count(archive.len(), "line")
-            );
+            )?;
             return Ok(ExitCode::SUCCESS);
         }
         GistResponse::Gist { gist, etag } => (gist, etag),
@@ -224,12 +232,13 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     } else {
         String::new()
     };
-    println!(
+    writeln!(
+        std::io::stdout(),
         "fetched gist {gist_id} via {source}: {}{recovered_text}, {} in {}",
         count(archive.appended(), "new line"),
         count(archive.len(), "line"),
         archive_path.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

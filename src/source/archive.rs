@@ -423,6 +423,21 @@ mod tests {
     }
 
     #[test]
+    fn only_lines_the_file_held_count_as_lost_by_the_remote() {
+        let mut archive = Archive::from_bytes(b"a\n".to_vec());
+        archive.merge(b"a\nold\n"); // an earlier revision, during --history
+        let counts = archive.merge(b"new\n"); // the latest revision
+        assert_eq!(
+            counts,
+            MergeCounts {
+                added: 1,
+                missing_from_remote: 1
+            }
+        );
+        assert_eq!(archive.to_bytes(), b"a\nold\nnew\n");
+    }
+
+    #[test]
     fn write_atomic_creates_parents_and_replaces() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/dir/events.jsonl");

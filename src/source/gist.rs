@@ -36,6 +36,9 @@ pub const DEFAULT_FILE: &str = "jmo-telemetry-events.jsonl";
 pub const TOKEN_VARS: [&str; 3] = ["JMO_TELEMETRY_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"];
 /// Largest file `raw_url` serves; beyond it only a git clone has the file.
 pub const RAW_LIMIT: u64 = 10 * 1024 * 1024;
+/// Largest API answer read (each file's content stops at 1 MB, but a gist
+/// may have many files).
+const API_BODY_LIMIT: u64 = 256 * 1024 * 1024;
 /// The GitHub API version the client speaks.
 const API_VERSION: &str = "2022-11-28";
 /// Delay before the first retry; it doubles for each further retry.
@@ -338,6 +341,14 @@ pub enum GistError {
         /// Why the raw download was not used.
         why: String,
     },
+    /// An answer larger than `fetch` reads.
+    #[error("the answer to {what} is over {limit_mb} MB: check --api-url")]
+    TooLarge {
+        /// What was asked for.
+        what: String,
+        /// The limit in MB.
+        limit_mb: u64,
+    },
     /// The raw download failed (the caller falls back to git).
     #[error("{0}")]
     Raw(String),
@@ -635,7 +646,7 @@ impl GistClient {
                 None => String::new(),
             }
         ));
-        let reply = self.send(&url, "the gist request", build, None, diag)?;
+        let reply = self.send(&url, "the gist request", build, API_BODY_LIMIT, None, diag)?;
         match reply.status.as_u16() {
             200 => {
                 let gist: Gist =
@@ -786,7 +797,14 @@ impl GistClient {
             if send_token { self.authorize(req) } else { req }
         };
         let bar = diag.bar(size, true, "downloading raw_url");
-        let reply = self.send(&url, "the raw_url download", build, Some(&bar), diag);
+        let reply = self.send(
+            &url,
+            "the raw_url download",
+            build,
+            RAW_LIMIT,
+            Some(&bar),
+            diag,
+        );
         bar.finish_and_clear();
         let reply = reply?;
         if reply.status != StatusCode::OK {
@@ -816,6 +834,7 @@ impl GistClient {
         url: &Url,
         what: &str,
         build: impl Fn() -> RequestBuilder,
+        limit: u64,
         bar: Option<&indicatif::ProgressBar>,
         diag: &Diagnostics,
     ) -> Result<Reply, GistError> {
@@ -856,7 +875,7 @@ impl GistClient {
                         Failure::Server(status.as_u16())
                     } else {
                         let headers = resp.headers().clone();
-                        match read_body(resp, RAW_LIMIT, bar) {
+                        match read_body(resp, limit, bar) {
                             Ok(body) => {
                                 return Ok(Reply {
                                     status,
@@ -865,10 +884,10 @@ impl GistClient {
                                 });
                             }
                             Err(BodyError::TooLarge) => {
-                                return Err(GistError::Raw(format!(
-                                    "the answer is over {} MB",
-                                    RAW_LIMIT / (1024 * 1024)
-                                )));
+                                return Err(GistError::TooLarge {
+                                    what: what.to_owned(),
+                                    limit_mb: limit / (1024 * 1024),
+                                });
                             }
                             Err(BodyError::Io(err)) if io_is_timeout(&err) => Failure::Timeout,
                             Err(BodyError::Io(err)) => Failure::Transport(err.to_string()),
