@@ -1,6 +1,6 @@
 //! The local archive of raw telemetry lines: a JSONL file that only grows.
 //!
-//! [`merge`] keeps every line the archive had and appends, in the order it
+//! [`Archive::merge`] keeps every line the archive had and appends, in the order it
 //! sees them, the lines it lacked; a line's identity is its exact text (a
 //! trailing `\r` and a UTF-8 byte order mark on the first line do not count,
 //! blank lines are skipped). Lines that are not JSON are kept like any other:
