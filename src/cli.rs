@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 
 /// Turn JMo Security's anonymous telemetry into numbers you can trust and publish.
 #[derive(Debug, Parser)]
-#[command(name = "jmo-analyze", version, about, propagate_version = true)]
+#[command(name = "jmo-analyze", version, about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -17,4 +17,15 @@ pub enum Command {
     Summary(crate::cmd::summary::SummaryArgs),
     /// Download the telemetry gist completely into a local archive that only grows.
     Fetch(crate::cmd::fetch::FetchArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 }
