@@ -901,6 +901,60 @@ fn missing_gist_id_says_how_to_give_one() {
     );
 }
 
+// --------------------------------------------------------------- end to end
+
+#[test]
+fn fetch_then_summary_counts_what_the_gist_holds() {
+    // First fetch: the gist as it was; second: it lost two events (a
+    // clobbering client) and gained one. summary reads the archive, which
+    // kept everything.
+    let mut server = Server::new();
+    let first = file_of(&[INIT, &event(1), &event(2), "not json at all"]);
+    let m1 = ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, whole_file(&first))], None),
+        "\"e1\"",
+    );
+    let work = Work::new();
+    assert_eq!(work.fetch(&server.url(), &[]).code, 0);
+    m1.assert();
+    m1.remove();
+    let second = file_of(&[&event(3)]);
+    ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, whole_file(&second))], None),
+        "\"e2\"",
+    );
+    let run = work.fetch(&server.url(), &[]);
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content: 1 new line, 5 lines in data/events.jsonl\n"
+    );
+
+    let mut summary = Command::cargo_bin("jmo-analyze").unwrap();
+    summary.current_dir(work.path()).args([
+        "summary",
+        "data/events.jsonl",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let out = summary.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let input = &report["input"];
+    assert_eq!(input["lines"], 5);
+    assert_eq!(input["invalid_lines"], 1);
+    assert_eq!(input["marker_events"], 1);
+    assert_eq!(input["usage_events"], 3);
+    assert_eq!(report["totals"]["unique_ids"], 3);
+    assert_eq!(report["totals"]["scans_started"], 3);
+}
+
 // -------------------------------------------------------------------- merge
 
 #[test]
