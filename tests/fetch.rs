@@ -1049,6 +1049,10 @@ fn interrupted_fetch_leaves_the_old_archive_intact() {
     let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
         .current_dir(work.path())
         .env("JMO_TELEMETRY_GITHUB_TOKEN", TOKEN)
+        .env_remove("http_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("all_proxy")
+        .env_remove("ALL_PROXY")
         .args([
             "fetch",
             "--gist-id",
