@@ -283,14 +283,14 @@ fn row<const N: usize>(cells: [&str; N]) -> Vec<String> {
     cells.iter().map(|c| (*c).to_owned()).collect()
 }
 
-/// `3, 7, 9` or `3, 7, 9, 12, 15, …` when there are more.
+/// `3, 7, 9` or `3, 7, 9, 12, 15, …` when there may be more lines.
 fn lines_list(lines: &[u64], count: u64) -> String {
     let mut s = lines
         .iter()
         .map(u64::to_string)
         .collect::<Vec<_>>()
         .join(", ");
-    if count > lines.len() as u64 {
+    if lines.len() == FIRST_LINES && count > FIRST_LINES as u64 {
         s.push_str(", …");
     }
     s
