@@ -155,62 +155,121 @@ pub fn redact(mask: &str, matched: &str) -> String {
 /// Runs every content detector on `s` (a string value or an object key) and
 /// pushes one [`Hit`] per rule that matched. `hits` should be empty on entry.
 pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
-    // Plain labels (the bulk of clean data) hold none of the characters that
-    // addresses, paths, URLs, traces and assignments need: run only the rest.
-    let label = s
-        .bytes()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'+' | b'<' | b'>'));
-    if label {
-        if s.contains('.') {
-            if let Some(m) = ipv4(s) {
-                hits.push(Hit::new(Rule::Ipv4, "*.*.*.*", m));
+    // One pass over the bytes says which detectors can match at all: most
+    // values are plain labels or timestamps, and most detectors need a
+    // character they lack (`@`, `/`, `=`, a space, …).
+    let (mut at, mut colon, mut slash, mut backslash, mut eq, mut space, mut dot, mut digit) =
+        (false, false, false, false, false, false, false, false);
+    let (mut other, mut non_numeric) = (false, false);
+    for c in s.bytes() {
+        match c {
+            b'0'..=b'9' => digit = true,
+            b'.' => dot = true,
+            b':' => colon = true,
+            b'-' | b'+' => {}
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'<' | b'>' => {
+                non_numeric |= !matches!(c, b'T' | b'Z');
+            }
+            _ => {
+                other = true;
+                match c {
+                    b'@' => at = true,
+                    b'/' => slash = true,
+                    b'\\' => backslash = true,
+                    b'=' => eq = true,
+                    c if c.is_ascii_whitespace() => space = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+    if !other && !colon {
+        // A plain label (`osv-scanner`, `0.7.0-dev`, `>1000`, a UUID).
+        if dot {
+            if digit {
+                if let Some(m) = ipv4(s) {
+                    hits.push(Hit::new(Rule::Ipv4, "*.*.*.*", m));
+                }
             }
             if let Some(m) = repo_host(s) {
                 hits.push(Hit::new(Rule::RepoHost, "***.***", m));
             }
             file_name(s, hits);
         }
-        if s.len() >= 20 {
-            secrets(s, hits);
+        secrets(s, hits);
+        return;
+    }
+    if !other && !non_numeric {
+        // Digits and `.:+-TZ` only: a timestamp, a time, or an address.
+        if let Some(m) = ipv4(s) {
+            hits.push(Hit::new(Rule::Ipv4, "*.*.*.*", m));
+        }
+        if let Some(m) = ipv6(s) {
+            hits.push(Hit::new(Rule::Ipv6, "*:*:…", m));
         }
         return;
     }
-    if let Some(m) = email(s) {
-        hits.push(Hit::new(Rule::Email, "***@***", m));
+    if at {
+        if let Some(m) = email(s) {
+            hits.push(Hit::new(Rule::Email, "***@***", m));
+        }
     }
-    if let Some(m) = ipv4(s) {
-        hits.push(Hit::new(Rule::Ipv4, "*.*.*.*", m));
+    if dot && digit {
+        if let Some(m) = ipv4(s) {
+            hits.push(Hit::new(Rule::Ipv4, "*.*.*.*", m));
+        }
     }
-    if let Some(m) = ipv6(s) {
-        hits.push(Hit::new(Rule::Ipv6, "*:*:…", m));
+    if colon {
+        if let Some(m) = ipv6(s) {
+            hits.push(Hit::new(Rule::Ipv6, "*:*:…", m));
+        }
     }
-    if let Some(m) = url(s) {
-        hits.push(Hit::new(Rule::Url, "***://…", m));
+    if colon || dot {
+        if let Some(m) = url(s) {
+            hits.push(Hit::new(Rule::Url, "***://…", m));
+        }
     }
-    if let Some(m) = repo_host(s) {
-        hits.push(Hit::new(Rule::RepoHost, "***.***", m));
+    if dot {
+        if let Some(m) = repo_host(s) {
+            hits.push(Hit::new(Rule::RepoHost, "***.***", m));
+        }
     }
-    if let Some(m) = posix_path(s) {
-        hits.push(Hit::new(Rule::PosixPath, "/***/…", m));
+    if slash {
+        if let Some(m) = posix_path(s) {
+            hits.push(Hit::new(Rule::PosixPath, "/***/…", m));
+        }
     }
-    if let Some(m) = windows_path(s) {
-        hits.push(Hit::new(Rule::WindowsPath, "*:\\***\\…", m));
+    if colon || backslash {
+        if let Some(m) = windows_path(s) {
+            hits.push(Hit::new(Rule::WindowsPath, "*:\\***\\…", m));
+        }
     }
-    file_name(s, hits);
-    if let Some(m) = home_user(s) {
-        hits.push(Hit::new(Rule::HomeUser, "home directory of ****", m));
+    if dot {
+        file_name(s, hits);
+    }
+    if slash || backslash {
+        if let Some(m) = home_user(s) {
+            hits.push(Hit::new(Rule::HomeUser, "home directory of ****", m));
+        }
     }
     secrets(s, hits);
-    if let Some(m) = stack_trace(s) {
-        hits.push(Hit::new(Rule::StackTrace, "stack trace", m));
+    if space {
+        if let Some(m) = stack_trace(s) {
+            hits.push(Hit::new(Rule::StackTrace, "stack trace", m));
+        }
     }
-    if let Some(m) = env_assignment(s) {
-        hits.push(Hit::new(Rule::EnvDump, "****=****", m));
+    if eq {
+        if let Some(m) = env_assignment(s) {
+            hits.push(Hit::new(Rule::EnvDump, "****=****", m));
+        }
     }
 }
 
 /// The token detectors: AWS keys, GitHub tokens, private keys, high entropy.
 fn secrets(s: &str, hits: &mut Vec<Hit>) {
+    if s.len() < 11 {
+        return;
+    }
     if let Some(m) = aws_key(s) {
         hits.push(Hit::new(Rule::AwsKey, "AKIA****…", m));
     }
@@ -884,6 +943,9 @@ pub const ENV_NAMES: &[&str] = &[
 /// upper case with an underscore (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`).
 pub fn is_env_name(name: &str) -> bool {
     let b = name.as_bytes();
+    if !b.first().is_some_and(u8::is_ascii_uppercase) {
+        return false;
+    }
     if ENV_NAMES.contains(&name) {
         return true;
     }
@@ -971,28 +1033,29 @@ pub fn is_exact_number_text(s: &str) -> bool {
 /// True when a key names a measurement that must be bucketed (`duration`, `elapsed_ms`,
 /// `findings_count`, …).
 pub fn is_measure_key(key: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "duration",
-        "elapsed",
-        "seconds",
-        "secs",
-        "millis",
-        "_ms",
-        "time",
-        "findings",
-        "count",
-        "total",
-        "issues",
-        "vulns",
-        "vulnerabilities",
-        "violations",
-        "size",
-        "bytes",
-        "lines",
-        "files",
+    const WORDS: &[&[u8]] = &[
+        b"duration",
+        b"elapsed",
+        b"seconds",
+        b"secs",
+        b"millis",
+        b"_ms",
+        b"time",
+        b"findings",
+        b"count",
+        b"total",
+        b"issues",
+        b"vulns",
+        b"vulnerabilities",
+        b"violations",
+        b"size",
+        b"bytes",
+        b"lines",
+        b"files",
     ];
-    let key = key.to_ascii_lowercase();
-    WORDS.iter().any(|w| key.contains(w))
+    WORDS
+        .iter()
+        .any(|w| find_ci(key.as_bytes(), w, 0).is_some())
 }
 
 #[cfg(test)]
