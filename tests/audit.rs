@@ -563,7 +563,7 @@ fn audit_text_groups_by_rule_then_lists_each_finding() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "audit: 23 lines (22 events, 1 unparsable): 23 findings in 21 lines"
+        "audit: 23 lines (22 events, 1 invalid): 23 findings in 21 lines"
     );
     assert_eq!(lines[2], "RULE          COUNT  FIRST LINES  WHAT");
     assert_eq!(lines[3], "email         2      3, 23        e-mail address");
@@ -816,7 +816,7 @@ fn validate_text_groups_problems_by_kind() {
     let (code, stdout, _) = run(&["validate", path(&f)], None);
     assert_eq!(code, 1);
     let expected = "\
-validate: 10 lines (8 events, 2 unparsable): 9 errors, 3 warnings
+validate: 10 lines (8 events, 2 invalid): 9 errors, 3 warnings
 
 SEVERITY  KIND           EVENT             FIELD                           COUNT  FIRST LINES  REASON (first line)
 error     invalid-json   -                 -                               1      2            not JSON: expected ident at line 1 column 2

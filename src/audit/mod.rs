@@ -31,9 +31,9 @@ pub use validate::{Problem, ProblemKind, Severity, ValidateOptions, validate_lin
 pub enum LineKind {
     /// Empty or whitespace only: skipped.
     Blank,
-    /// A JSON value (normally an event object).
+    /// A JSON object (an event).
     Event,
-    /// Not UTF-8 or not JSON.
+    /// Not UTF-8, not JSON, or JSON but not an object.
     Invalid,
 }
 
@@ -72,7 +72,11 @@ pub fn audit_reader(reader: Box<dyn Read + Send>) -> std::io::Result<AuditReport
         let part = chunk.par_fold(
             || (AuditReport::default(), Vec::new()),
             |(acc, scratch), line_no, bytes| {
-                let line = String::from_utf8_lossy(bytes);
+                // Lossy decoding only for the rare line that is not UTF-8.
+                let line = match std::str::from_utf8(bytes) {
+                    Ok(line) => std::borrow::Cow::Borrowed(line),
+                    Err(_) => String::from_utf8_lossy(bytes),
+                };
                 let kind = audit_line(line_no, &line, scratch, acc.fingerprint_mut());
                 acc.add(kind, scratch);
             },

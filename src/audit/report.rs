@@ -33,7 +33,7 @@ pub struct LineCounts {
     pub lines: u64,
     /// Lines holding a JSON value (an event, or something else that parsed).
     pub events: u64,
-    /// Lines that are not UTF-8 or not JSON.
+    /// Lines that are not UTF-8, not JSON, or JSON but not an object.
     pub invalid_lines: u64,
     /// Empty or whitespace-only lines (skipped).
     pub blank_lines: u64,
@@ -60,7 +60,7 @@ impl LineCounts {
     fn describe(&self) -> String {
         let mut parts = vec![plural(self.events, "event")];
         if self.invalid_lines > 0 {
-            parts.push(format!("{} unparsable", self.invalid_lines));
+            parts.push(format!("{} invalid", self.invalid_lines));
         }
         if self.blank_lines > 0 {
             parts.push(format!("{} blank", self.blank_lines));

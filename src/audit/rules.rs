@@ -196,7 +196,7 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
             }
             file_name(s, hits);
         }
-        secrets(s, hits);
+        secrets(s, hits, false);
         return;
     }
     if !other && !non_numeric {
@@ -252,7 +252,7 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
             hits.push(Hit::new(Rule::HomeUser, "home directory of ****", m));
         }
     }
-    secrets(s, hits);
+    secrets(s, hits, space);
     if space {
         if let Some(m) = stack_trace(s) {
             hits.push(Hit::new(Rule::StackTrace, "stack trace", m));
@@ -266,7 +266,7 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
 }
 
 /// The token detectors: AWS keys, GitHub tokens, private keys, high entropy.
-fn secrets(s: &str, hits: &mut Vec<Hit>) {
+fn secrets(s: &str, hits: &mut Vec<Hit>, space: bool) {
     if s.len() < 11 {
         return;
     }
@@ -281,7 +281,7 @@ fn secrets(s: &str, hits: &mut Vec<Hit>) {
         };
         hits.push(Hit::new(Rule::GithubToken, mask, m));
     }
-    if let Some(m) = private_key(s) {
+    if let Some(m) = private_key(s).filter(|_| space) {
         hits.push(Hit::new(
             Rule::PrivateKey,
             "-----BEGIN *** PRIVATE KEY-----",
@@ -480,21 +480,22 @@ const REPO_HOSTS: &[&[u8]] = &[
 /// The host name of a code-hosting service.
 pub fn repo_host(s: &str) -> Option<&str> {
     let b = s.as_bytes();
-    if !s.contains('.') {
-        return None;
-    }
-    for host in REPO_HOSTS {
-        let mut from = 0;
-        while let Some(at) = find_ci(b, host, from) {
-            from = at + 1;
-            let before_ok = at == 0 || !b[at - 1].is_ascii_alphanumeric();
+    for at in 0..b.len() {
+        // A host starts a word: `api.github.com`, not `mygithub.com`.
+        if at > 0 && b[at - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        for host in REPO_HOSTS {
             let end = at + host.len();
+            if end > b.len() || !b[at..end].eq_ignore_ascii_case(host) {
+                continue;
+            }
             let after_ok = if host.ends_with(b".") {
                 b.get(end).is_some_and(|c| c.is_ascii_alphanumeric())
             } else {
                 end >= b.len() || !b[end].is_ascii_alphanumeric()
             };
-            if before_ok && after_ok {
+            if after_ok {
                 let (start, end) = expand(b, at, end, |c| {
                     c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-')
                 });
@@ -675,6 +676,18 @@ const FILE_EXTENSIONS: &[&str] = &[
     "pdf",
 ];
 
+/// True when `ext` (any case) is in [`FILE_EXTENSIONS`].
+fn is_file_extension(ext: &str) -> bool {
+    let mut buf = [0u8; 16];
+    if ext.is_empty() || ext.len() > buf.len() {
+        return false;
+    }
+    buf[..ext.len()].copy_from_slice(ext.as_bytes());
+    buf.make_ascii_lowercase();
+    let lower = &buf[..ext.len()];
+    FILE_EXTENSIONS.iter().any(|e| e.as_bytes() == lower)
+}
+
 /// A bare file name with a well-known extension (`main.py`, `.env`, `id_rsa.pem`).
 pub fn bare_file_name(s: &str) -> Option<&str> {
     for tok in tokens(s) {
@@ -683,7 +696,7 @@ pub fn bare_file_name(s: &str) -> Option<&str> {
         let (stem, ext) = (&tok[..dot], &tok[dot + 1..]);
         let stem_ok = stem.is_empty()
             || (stem.bytes().any(|c| c.is_ascii_alphabetic()) && path_segment_ok(stem));
-        let ext_ok = FILE_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext));
+        let ext_ok = is_file_extension(ext);
         // Host names (`example.com`) and versions never end in these extensions;
         // `.md` and `.html` as bare words are output formats, not files.
         if stem_ok
@@ -805,7 +818,7 @@ pub fn private_key(s: &str) -> Option<&str> {
 /// that change character class often and have high entropy, as secrets, keys
 /// and hashes do and identifiers (`dependency-check-v10`) do not. UUIDs are not.
 pub fn high_entropy(s: &str) -> Option<&str> {
-    if s.len() < 20 {
+    if s.len() < 20 || super::schema::is_uuid(s) {
         return None;
     }
     let token_char =

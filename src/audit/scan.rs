@@ -131,20 +131,21 @@ impl FingerprintTally {
 
 /// One step of a field path.
 #[derive(Clone, Copy)]
-enum Seg<'a> {
+pub(crate) enum Seg<'a> {
     Key(&'a str),
     Index(usize),
 }
 
 /// A field path as a list linked through the stack: no allocation while walking.
 #[derive(Clone, Copy)]
-struct Path<'p> {
-    parent: Option<&'p Path<'p>>,
-    seg: Seg<'p>,
+pub(crate) struct Path<'p> {
+    pub(crate) parent: Option<&'p Path<'p>>,
+    pub(crate) seg: Seg<'p>,
 }
 
 impl Path<'_> {
-    fn render(&self) -> String {
+    /// The path as printed: `metadata.tools[2]`, unsafe keys as `<key: N chars>`.
+    pub(crate) fn render(&self) -> String {
         let mut segs = Vec::new();
         let mut cur = Some(self);
         while let Some(p) = cur {
@@ -345,9 +346,9 @@ impl<'a> Walker<'a, '_> {
                 }
             }
         } else if self.hits.is_empty() {
-            if !matches!(ty, Some(FieldType::Int | FieldType::Count))
+            if rules::is_exact_number_text(s)
+                && !matches!(ty, Some(FieldType::Int | FieldType::Count))
                 && rules::is_measure_key(key)
-                && rules::is_exact_number_text(s)
             {
                 self.hits.push(Hit {
                     rule: Rule::ExactNumber,
@@ -440,6 +441,8 @@ pub fn audit_line(
                 seg: Seg::Key("$"),
             };
             walker.value(other, &root, None, "");
+            // Not an event; `validate` reports it.
+            return LineKind::Invalid;
         }
     }
     LineKind::Event

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::LineKind;
 use super::json::Json;
-use super::scan::{event_label, safe_label, trim_line};
+use super::scan::{Path, Seg, event_label, trim_line};
 use super::schema::{self, FieldSpec, FieldType};
 
 /// How bad a problem is: errors make `validate` exit 1.
@@ -161,7 +161,7 @@ pub fn validate_line(
     let event = json.get("event");
     let mut v = Validator {
         line: line_no,
-        event: event_label(event),
+        event,
         opts,
         out,
     };
@@ -172,7 +172,7 @@ pub fn validate_line(
                 v.push(
                     Severity::Warning,
                     ProblemKind::UnknownEvent,
-                    "event".into(),
+                    &child(None, "event"),
                     "an event type this tool does not know: only its common fields are checked"
                         .into(),
                 );
@@ -182,7 +182,7 @@ pub fn validate_line(
         // The missing or mistyped `event` is reported below; check the common fields.
         _ => schema::UNKNOWN_USAGE_FIELDS,
     };
-    v.object(pairs, "", fields);
+    v.object(pairs, None, fields);
     LineKind::Event
 }
 
@@ -204,35 +204,45 @@ fn found(value: &Json<'_>) -> String {
     }
 }
 
-fn join(path: &str, key: &str) -> String {
-    let key = safe_label(key, "key");
-    if path.is_empty() {
-        key
-    } else {
-        format!("{path}.{key}")
+/// The path of `key` under `parent`.
+fn child<'p>(parent: Option<&'p Path<'p>>, key: &'p str) -> Path<'p> {
+    Path {
+        parent,
+        seg: Seg::Key(key),
     }
 }
 
-struct Validator<'o> {
+struct Validator<'j, 'o> {
     line: u64,
-    event: String,
+    /// The `event` value, turned into a label only when a problem is reported.
+    event: Option<&'j Json<'j>>,
     opts: &'o ValidateOptions,
     out: &'o mut Vec<Problem>,
 }
 
-impl Validator<'_> {
-    fn push(&mut self, severity: Severity, kind: ProblemKind, field: String, reason: String) {
+/// A count inside `target_types`.
+const COUNT: FieldSpec = FieldSpec {
+    name: "",
+    ty: FieldType::Count,
+    required: false,
+    nullable: false,
+};
+
+type Pairs<'a> = [(Cow<'a, str>, Json<'a>)];
+
+impl Validator<'_, '_> {
+    fn push(&mut self, severity: Severity, kind: ProblemKind, field: &Path<'_>, reason: String) {
         self.out.push(Problem {
             line: self.line,
             severity,
             kind,
-            event: self.event.clone(),
-            field,
+            event: event_label(self.event),
+            field: field.render(),
             reason,
         });
     }
 
-    fn duplicates(&mut self, pairs: &[(Cow<'_, str>, Json<'_>)], path: &str) {
+    fn duplicates(&mut self, pairs: &Pairs<'_>, parent: Option<&Path<'_>>) {
         for (i, (key, _)) in pairs.iter().enumerate() {
             if pairs[..i].iter().any(|(k, _)| k == key)
                 && !pairs[i + 1..].iter().any(|(k, _)| k == key)
@@ -240,14 +250,14 @@ impl Validator<'_> {
                 self.push(
                     Severity::Error,
                     ProblemKind::DuplicateField,
-                    join(path, key),
+                    &child(parent, key),
                     "the key appears more than once; readers disagree on which value counts".into(),
                 );
             }
         }
     }
 
-    fn unknown(&mut self, path: &str, key: &str) {
+    fn unknown(&mut self, parent: Option<&Path<'_>>, key: &str) {
         let severity = if self.opts.deny_unknown {
             Severity::Error
         } else {
@@ -256,22 +266,22 @@ impl Validator<'_> {
         self.push(
             severity,
             ProblemKind::UnknownField,
-            join(path, key),
+            &child(parent, key),
             "a field the schema does not know".into(),
         );
     }
 
-    fn object(&mut self, pairs: &[(Cow<'_, str>, Json<'_>)], path: &str, fields: &[FieldSpec]) {
-        self.duplicates(pairs, path);
+    fn object(&mut self, pairs: &Pairs<'_>, parent: Option<&Path<'_>>, fields: &[FieldSpec]) {
+        self.duplicates(pairs, parent);
         for spec in fields {
             // The last value wins, as in Python's json.loads.
             match pairs.iter().rev().find(|(k, _)| k == spec.name) {
-                Some((_, value)) => self.value(value, &join(path, spec.name), spec),
+                Some((_, value)) => self.value(value, &child(parent, spec.name), spec),
                 None if spec.required => {
                     self.push(
                         Severity::Error,
                         ProblemKind::MissingField,
-                        join(path, spec.name),
+                        &child(parent, spec.name),
                         format!("required field missing (expected {})", expected(spec.ty)),
                     );
                 }
@@ -281,20 +291,18 @@ impl Validator<'_> {
         for (i, (key, _)) in pairs.iter().enumerate() {
             let last = !pairs[i + 1..].iter().any(|(k, _)| k == key);
             if last && !fields.iter().any(|f| f.name == key.as_ref()) {
-                self.unknown(path, key);
+                self.unknown(parent, key);
             }
         }
     }
 
-    fn value(&mut self, value: &Json<'_>, path: &str, spec: &FieldSpec) {
+    fn value(&mut self, value: &Json<'_>, path: &Path<'_>, spec: &FieldSpec) {
+        let error = |v: &mut Self, kind: ProblemKind, reason: String| {
+            v.push(Severity::Error, kind, path, reason);
+        };
         let wrong_type = |v: &mut Self| {
             let reason = format!("expected {}, found {}", expected(spec.ty), found(value));
-            v.push(
-                Severity::Error,
-                ProblemKind::WrongType,
-                path.to_owned(),
-                reason,
-            );
+            error(v, ProblemKind::WrongType, reason);
         };
         if matches!(value, Json::Null) {
             if !spec.nullable {
@@ -311,12 +319,7 @@ impl Validator<'_> {
                         allowed.join(", "),
                         found(value)
                     );
-                    self.push(
-                        Severity::Error,
-                        ProblemKind::NotAllowed,
-                        path.to_owned(),
-                        reason,
-                    );
+                    error(self, ProblemKind::NotAllowed, reason);
                 }
             }
             (FieldType::Bucket(allowed), Json::Str(_) | Json::Int(_) | Json::Float(_)) => {
@@ -327,68 +330,49 @@ impl Validator<'_> {
                         "an exact number".to_owned()
                     };
                     let reason = format!("expected one of {}, found {what}", allowed.join(", "));
-                    self.push(
-                        Severity::Error,
-                        ProblemKind::NotABucket,
-                        path.to_owned(),
-                        reason,
-                    );
+                    error(self, ProblemKind::NotABucket, reason);
                 }
             }
             (FieldType::Int, Json::Int(_)) | (FieldType::Bool, Json::Bool(_)) => {}
             (FieldType::Count, Json::Int(n)) => {
                 if *n < 0 {
-                    self.push(
-                        Severity::Error,
-                        ProblemKind::NotAllowed,
-                        path.to_owned(),
-                        "expected a count (an integer ≥ 0), found a negative integer".into(),
-                    );
+                    let reason = "expected a count (an integer ≥ 0), found a negative integer";
+                    error(self, ProblemKind::NotAllowed, reason.into());
                 }
             }
             (FieldType::LabelList, Json::Array(items)) => {
                 for (i, item) in items.iter().enumerate() {
                     if item.as_str().is_none() {
                         let reason = format!("expected a string, found {}", found(item));
-                        self.push(
-                            Severity::Error,
-                            ProblemKind::WrongType,
-                            format!("{path}[{i}]"),
-                            reason,
-                        );
+                        let item_path = Path {
+                            parent: Some(path),
+                            seg: Seg::Index(i),
+                        };
+                        self.push(Severity::Error, ProblemKind::WrongType, &item_path, reason);
                     }
                 }
             }
             (FieldType::Counts(keys), Json::Object(pairs)) => {
-                self.duplicates(pairs, path);
-                const COUNT: FieldSpec = FieldSpec {
-                    name: "",
-                    ty: FieldType::Count,
-                    required: false,
-                    nullable: false,
-                };
+                self.duplicates(pairs, Some(path));
                 for (key, v) in pairs {
                     if keys.contains(&key.as_ref()) {
-                        self.value(v, &join(path, key), &COUNT);
+                        self.value(v, &child(Some(path), key), &COUNT);
                     } else {
-                        self.unknown(path, key);
+                        self.unknown(Some(path), key);
                     }
                 }
             }
-            (FieldType::Object(fields), Json::Object(pairs)) => self.object(pairs, path, fields),
-            (FieldType::AnyObject, Json::Object(pairs)) => self.duplicates(pairs, path),
+            (FieldType::Object(fields), Json::Object(pairs)) => {
+                self.object(pairs, Some(path), fields)
+            }
+            (FieldType::AnyObject, Json::Object(pairs)) => self.duplicates(pairs, Some(path)),
             (FieldType::Uuid, Json::Str(s)) => {
                 if !schema::is_uuid(s) {
                     let reason = format!(
                         "expected a UUID (8-4-4-4-12 hexadecimal digits), found {}",
                         found(value)
                     );
-                    self.push(
-                        Severity::Error,
-                        ProblemKind::BadUuid,
-                        path.to_owned(),
-                        reason,
-                    );
+                    error(self, ProblemKind::BadUuid, reason);
                 }
             }
             (FieldType::Timestamp, Json::Str(s)) => {
@@ -397,12 +381,7 @@ impl Validator<'_> {
                         "expected an RFC 3339 date-time with an offset (2025-11-19T14:32:00+00:00), found {}",
                         found(value)
                     );
-                    self.push(
-                        Severity::Error,
-                        ProblemKind::BadTimestamp,
-                        path.to_owned(),
-                        reason,
-                    );
+                    error(self, ProblemKind::BadTimestamp, reason);
                 }
             }
             _ => wrong_type(self),
