@@ -281,7 +281,7 @@ fn secrets(s: &str, hits: &mut Vec<Hit>, space: bool) {
         };
         hits.push(Hit::new(Rule::GithubToken, mask, m));
     }
-    if let Some(m) = private_key(s).filter(|_| space) {
+    if let Some(m) = space.then(|| private_key(s)).flatten() {
         hits.push(Hit::new(
             Rule::PrivateKey,
             "-----BEGIN *** PRIVATE KEY-----",
@@ -601,79 +601,79 @@ pub fn windows_path(s: &str) -> Option<&str> {
 
 /// File extensions that name source, configuration, data or key files.
 const FILE_EXTENSIONS: &[&str] = &[
-    "py",
-    "pyc",
-    "js",
-    "mjs",
-    "cjs",
-    "ts",
-    "tsx",
-    "jsx",
-    "go",
-    "rs",
-    "java",
-    "kt",
-    "rb",
-    "php",
-    "cs",
+    "bash",
+    "bat",
     "c",
     "cc",
+    "cer",
+    "cfg",
+    "cjs",
+    "conf",
     "cpp",
+    "crt",
+    "cs",
+    "csv",
+    "db",
+    "dockerfile",
+    "docx",
+    "env",
+    "go",
+    "gradle",
+    "gz",
     "h",
+    "hcl",
     "hpp",
-    "swift",
-    "scala",
-    "sh",
-    "bash",
-    "ps1",
-    "bat",
-    "yml",
-    "yaml",
+    "htm",
+    "html",
+    "ini",
+    "ipynb",
+    "jar",
+    "java",
+    "jks",
+    "js",
     "json",
     "jsonl",
-    "toml",
-    "ini",
-    "cfg",
-    "conf",
-    "env",
-    "xml",
+    "jsx",
+    "kdbx",
+    "key",
+    "kt",
+    "lock",
+    "log",
+    "md",
+    "mjs",
+    "p12",
+    "pdf",
+    "pem",
+    "pfx",
+    "php",
+    "properties",
+    "ps1",
+    "py",
+    "pyc",
+    "rb",
+    "rs",
+    "rst",
+    "scala",
+    "sh",
+    "sql",
+    "sqlite",
+    "svelte",
+    "swift",
+    "tar",
     "tf",
     "tfvars",
-    "hcl",
-    "lock",
-    "txt",
-    "log",
-    "csv",
-    "sql",
-    "db",
-    "sqlite",
-    "pem",
-    "key",
-    "crt",
-    "cer",
-    "p12",
-    "pfx",
-    "jks",
-    "kdbx",
-    "zip",
-    "tar",
-    "gz",
     "tgz",
-    "jar",
-    "war",
-    "dockerfile",
-    "ipynb",
-    "properties",
-    "gradle",
+    "toml",
+    "ts",
+    "tsx",
+    "txt",
     "vue",
-    "svelte",
-    "html",
-    "htm",
-    "md",
-    "rst",
-    "docx",
+    "war",
     "xlsx",
-    "pdf",
+    "xml",
+    "yaml",
+    "yml",
+    "zip",
 ];
 
 /// True when `ext` (any case) is in [`FILE_EXTENSIONS`].
@@ -685,7 +685,9 @@ fn is_file_extension(ext: &str) -> bool {
     buf[..ext.len()].copy_from_slice(ext.as_bytes());
     buf.make_ascii_lowercase();
     let lower = &buf[..ext.len()];
-    FILE_EXTENSIONS.iter().any(|e| e.as_bytes() == lower)
+    FILE_EXTENSIONS
+        .binary_search_by(|e| e.as_bytes().cmp(lower))
+        .is_ok()
 }
 
 /// A bare file name with a well-known extension (`main.py`, `.env`, `id_rsa.pem`).
@@ -1010,12 +1012,14 @@ pub fn anonymous_id_problem(id: &str) -> Option<&'static str> {
     if !matches!(b[19].to_ascii_lowercase(), b'8' | b'9' | b'a' | b'b') {
         return Some("UUID v4 with a wrong variant (hand-made)");
     }
-    let mut seen = [false; 16];
-    for c in id.bytes().filter(|c| c.is_ascii_hexdigit()) {
-        seen[(c as char).to_digit(16).unwrap_or(0) as usize] = true;
-    }
+    let seen = id
+        .bytes()
+        .fold(0u16, |seen, c| match (c as char).to_digit(16) {
+            Some(d) => seen | 1 << d,
+            None => seen,
+        });
     // 31 random hex digits hold 14 or more distinct digits with overwhelming odds.
-    if seen.iter().filter(|&&x| x).count() < 8 {
+    if seen.count_ones() < 8 {
         return Some("UUID v4 that is not random (few distinct digits)");
     }
     None
@@ -1276,6 +1280,14 @@ mod tests {
         ] {
             assert_eq!(rules(s), Vec::<Rule>::new(), "{s}");
         }
+    }
+
+    #[test]
+    fn file_extensions_are_sorted_for_binary_search() {
+        assert!(FILE_EXTENSIONS.windows(2).all(|w| w[0] < w[1]));
+        assert!(
+            is_file_extension("PY") && is_file_extension("tfvars") && !is_file_extension("started")
+        );
     }
 
     #[test]

@@ -301,10 +301,12 @@ impl<'a> Walker<'a, '_> {
             }
             Json::Str(s) => self.string(s, path, ty, key),
             Json::Int(_) | Json::Float(_) => {
+                // A bucketed field, or a field the schema does not know whose
+                // name says it measures something.
                 let exact = match ty {
                     Some(FieldType::Bucket(_)) => true,
-                    Some(FieldType::Int | FieldType::Count) => false,
-                    _ => rules::is_measure_key(key),
+                    Some(_) => false,
+                    None => rules::is_measure_key(key),
                 };
                 if exact {
                     self.push(
@@ -346,10 +348,7 @@ impl<'a> Walker<'a, '_> {
                 }
             }
         } else if self.hits.is_empty() {
-            if rules::is_exact_number_text(s)
-                && !matches!(ty, Some(FieldType::Int | FieldType::Count))
-                && rules::is_measure_key(key)
-            {
+            if ty.is_none() && rules::is_exact_number_text(s) && rules::is_measure_key(key) {
                 self.hits.push(Hit {
                     rule: Rule::ExactNumber,
                     redacted: rules::redact("<number as text>", s),
