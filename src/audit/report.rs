@@ -205,7 +205,7 @@ impl ValidateReport {
     /// Puts the kept problems in line order (chunks merged out of order, or not).
     pub fn finish(&mut self) {
         if let Some(all) = &mut self.problems {
-            all.sort_by(|a, b| a.line.cmp(&b.line));
+            all.sort_by_key(|p| p.line);
         }
     }
 

@@ -1028,9 +1028,22 @@ pub fn anonymous_id_problem(id: &str) -> Option<&'static str> {
 /// True when `s` is a short label: what every string of a usage event should be
 /// (1–64 characters, letters, digits and `._+-<>`; bucket labels included).
 pub fn is_label(s: &str) -> bool {
-    s.len() <= 64
-        && s.bytes().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'+' | b'-' | b'<' | b'>')
+    if s.is_ascii() {
+        return s.len() <= 64
+            && s.bytes().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'+' | b'-' | b'<' | b'>')
+            });
+    }
+    // Profile names may be in any language or hold an emoji (`équipe`, `ci-🔒`);
+    // spaces, controls and invisible formatting characters still make free text.
+    s.chars().count() <= 64
+        && s.chars().all(|c| {
+            c.is_alphanumeric()
+                || matches!(c, '.' | '_' | '+' | '-' | '<' | '>')
+                || (!c.is_ascii()
+                    && !c.is_whitespace()
+                    && !c.is_control()
+                    && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'))
         })
 }
 
@@ -1045,6 +1058,12 @@ pub fn is_exact_number_text(s: &str) -> bool {
         && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b',' | b' '))
         && b.iter().filter(|c| c.is_ascii_alphabetic()).count() <= 8
+}
+
+/// True when `key` names a bucket (`new_findings_bucket`) and `s` is a value every
+/// bucket scheme of the client uses as a label of its own (`0`, `1`).
+pub fn is_bucket_boundary(key: &str, s: &str) -> bool {
+    key.ends_with("_bucket") && matches!(s, "0" | "1")
 }
 
 /// True when a key names a measurement that must be bucketed (`duration`, `elapsed_ms`,
@@ -1321,6 +1340,8 @@ mod tests {
         }
         assert!(is_label(">1000") && is_label("afl++") && is_label("simple-html"));
         assert!(!is_label("two words") && !is_label("a:b"));
+        assert!(is_label("équipe") && is_label("ci-🔒"));
+        assert!(!is_label("ci\u{202e}x") && !is_label("tab\there") && !is_label("é é"));
         assert!(is_measure_key("scan_duration_ms") && is_measure_key("findings_count"));
         assert!(!is_measure_key("profile"));
     }

@@ -132,6 +132,8 @@ impl FingerprintTally {
 /// One step of a field path.
 #[derive(Clone, Copy)]
 pub(crate) enum Seg<'a> {
+    /// The whole line, when it is not an object (`$`).
+    Root,
     Key(&'a str),
     Index(usize),
 }
@@ -155,6 +157,7 @@ impl Path<'_> {
         let mut out = String::new();
         for seg in segs.iter().rev() {
             match seg {
+                Seg::Root => out.push('$'),
                 Seg::Key(k) => {
                     if !out.is_empty() {
                         out.push('.');
@@ -348,7 +351,11 @@ impl<'a> Walker<'a, '_> {
                 }
             }
         } else if self.hits.is_empty() {
-            if ty.is_none() && rules::is_exact_number_text(s) && rules::is_measure_key(key) {
+            if ty.is_none()
+                && rules::is_exact_number_text(s)
+                && rules::is_measure_key(key)
+                && !rules::is_bucket_boundary(key, s)
+            {
                 self.hits.push(Hit {
                     rule: Rule::ExactNumber,
                     redacted: rules::redact("<number as text>", s),
@@ -435,9 +442,11 @@ pub fn audit_line(
             }
         }
         other => {
+            // Not an event: only the content rules apply (`validate` reports the line).
+            walker.usage = false;
             let root = Path {
                 parent: None,
-                seg: Seg::Key("$"),
+                seg: Seg::Root,
             };
             walker.value(other, &root, None, "");
             // Not an event; `validate` reports it.
@@ -526,6 +535,34 @@ mod tests {
                     "<text, 3 words> (14 chars)".into()
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn lines_that_are_not_objects_get_only_the_content_rules() {
+        let line = r#"[{"timestamp": "2025-11-19T14:32:00+00:00", "metadata": {"total_findings_bucket": "0", "x": "10.0.0.1", "profile": "two words"}}]"#;
+        assert_eq!(
+            audit(line),
+            vec![(
+                "$[0].metadata.x".into(),
+                Location::Value,
+                "ipv4",
+                "*.*.*.* (8 chars)".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn unknown_bucket_fields_may_hold_zero_and_one() {
+        let line = r#"{"event": "diff.generated", "metadata": {"new_findings_bucket": "0", "resolved_findings_bucket": "1", "fixed_findings_bucket": "57", "profile": "équipe"}}"#;
+        assert_eq!(
+            audit(line),
+            vec![(
+                "metadata.fixed_findings_bucket".into(),
+                Location::Value,
+                "exact-number",
+                "<number as text> (2 chars)".into()
+            )]
         );
     }
 
