@@ -473,6 +473,7 @@ fn audit_finds_every_planted_leak_at_the_right_line_field_and_rule() {
     let (code, stdout, stderr) = run(&["audit", LEAKS, "--format", "json"], None);
     assert_eq!((code, stderr.as_str()), (1, ""));
     let doc = json_of(&stdout);
+    assert_eq!(doc["schema"], "jmo-analyze.audit/1");
     let found: Vec<(u64, String, String, String, String, String)> = doc["findings"]
         .as_array()
         .expect("findings")
@@ -616,7 +617,7 @@ fn audit_finds_nothing_in_clean_realistic_data() {
         stdout,
         "audit: 128 lines (128 events): nothing found\n\nfingerprint: each of the 3 (platform, python_version, version) combinations is shared by at least 5 installations\n"
     );
-    let (code, stdout, _) = run(&["audit", path(&f), "--format", "json"], None);
+    let (code, stdout, _) = run(&["audit", path(&f), "-f", "json"], None);
     assert_eq!(code, 0);
     let doc = json_of(&stdout);
     assert_eq!(doc["findings"], json!([]));
@@ -730,6 +731,7 @@ fn validate_json_lists_every_problem() {
     let (code, stdout, stderr) = run(&["validate", path(&f), "--format", "json"], None);
     assert_eq!((code, stderr.as_str()), (1, ""));
     let doc = json_of(&stdout);
+    assert_eq!(doc["schema"], "jmo-analyze.validate/1");
     let problems: Vec<(u64, &str, &str, &str, &str)> = doc["problems"]
         .as_array()
         .expect("problems")

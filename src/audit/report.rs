@@ -11,6 +11,11 @@ use super::rules::Rule;
 use super::scan::{Finding, FingerprintSummary, FingerprintTally};
 use super::validate::{Problem, ProblemKind, Severity};
 
+/// The `schema` field of `validate --format json`.
+pub const VALIDATE_SCHEMA: &str = "jmo-analyze.validate/1";
+/// The `schema` field of `audit --format json`.
+pub const AUDIT_SCHEMA: &str = "jmo-analyze.audit/1";
+
 /// How many line numbers a group shows.
 pub const FIRST_LINES: usize = 5;
 /// How many findings of one rule the text output lists (JSON lists all).
@@ -216,6 +221,7 @@ impl ValidateReport {
             OutputFormat::Json => {
                 #[derive(Serialize)]
                 struct Doc<'a> {
+                    schema: &'static str,
                     #[serde(flatten)]
                     counts: LineCounts,
                     errors: u64,
@@ -224,6 +230,7 @@ impl ValidateReport {
                     problems: &'a [Problem],
                 }
                 let doc = Doc {
+                    schema: VALIDATE_SCHEMA,
                     counts: self.counts,
                     errors: self.errors,
                     warnings: self.warnings,
@@ -417,6 +424,7 @@ impl AuditReport {
             OutputFormat::Json => {
                 #[derive(Serialize)]
                 struct Doc<'a> {
+                    schema: &'static str,
                     #[serde(flatten)]
                     counts: LineCounts,
                     findings_count: usize,
@@ -431,6 +439,7 @@ impl AuditReport {
                     summary: FingerprintSummary,
                 }
                 let doc = Doc {
+                    schema: AUDIT_SCHEMA,
                     counts: self.counts,
                     findings_count: self.findings.len(),
                     rules: self.rule_counts(),
