@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 
 /// Turn JMo Security's anonymous telemetry into numbers you can trust and publish.
 #[derive(Debug, Parser)]
-#[command(name = "jmo-analyze", version, about, propagate_version = true)]
+#[command(name = "jmo-analyze", version, about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -21,4 +21,15 @@ pub enum Command {
     Validate(crate::cmd::validate::ValidateArgs),
     /// Check that no key or value holds what the telemetry must never collect (exit 1 on any finding).
     Audit(crate::cmd::audit::AuditArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 }

@@ -1,12 +1,166 @@
-//! `jmo-analyze summary`.
+//! `jmo-analyze summary`: read events, print the metrics in the chosen format.
 
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::metrics::{Filters, Quarter, Summary, filter::parse_bound, summarize};
+use crate::render::Format;
+use crate::source::local;
+
+/// How many problems are printed on stderr (all are in the JSON output).
+pub const PROBLEMS_SHOWN: usize = 20;
 
 /// Arguments of `jmo-analyze summary`.
 #[derive(Debug, clap::Args)]
-pub struct SummaryArgs {}
+pub struct SummaryArgs {
+    /// JSONL file of events (`-` reads stdin).
+    #[arg(value_name = "FILE")]
+    pub input: String,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to this file instead of stdout (`-` is stdout).
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Exit 1 at the first invalid line instead of skipping it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Do not list invalid lines on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// The filter flags shared by `summary` and `report`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FilterArgs {
+    /// Only events in this calendar quarter, e.g. 2026-Q1.
+    #[arg(long, value_name = "YEAR-Qn", conflicts_with_all = ["since", "until"])]
+    pub quarter: Option<Quarter>,
+    /// Only events at or after this date (YYYY-MM-DD, UTC) or RFC 3339 time.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only events up to and including this date (YYYY-MM-DD, UTC) or time.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Only usage events of this JMo version (`0.7` also matches 0.7.x).
+    #[arg(long = "version", value_name = "V")]
+    pub jmo_version: Option<String>,
+    /// Leave out scan.started events that ran in CI/CD (ci_detected true).
+    #[arg(long)]
+    pub exclude_ci: bool,
+    /// Count test events (`test`, `test.event`) as usage events.
+    #[arg(long)]
+    pub include_test: bool,
+}
+
+impl FilterArgs {
+    /// Builds the filters, naming the flag at fault.
+    pub fn to_filters(&self) -> anyhow::Result<Filters> {
+        let mut f = Filters {
+            version: self.jmo_version.clone(),
+            exclude_ci: self.exclude_ci,
+            include_test: self.include_test,
+            ..Filters::default()
+        };
+        if let Some(q) = self.quarter {
+            f.set_quarter(q);
+        }
+        if let Some(s) = &self.since {
+            f.since = Some(parse_bound(s, false).map_err(|e| anyhow::anyhow!("--since: {e}"))?);
+        }
+        if let Some(u) = &self.until {
+            f.until = Some(parse_bound(u, true).map_err(|e| anyhow::anyhow!("--until: {e}"))?);
+        }
+        if let (Some(s), Some(u)) = (f.since, f.until) {
+            anyhow::ensure!(s < u, "--since must be before --until");
+        }
+        Ok(f)
+    }
+}
+
+/// Reads the input and summarises it, reporting invalid lines on stderr.
+pub fn load(input: &str, filters: Filters, strict: bool, quiet: bool) -> anyhow::Result<Summary> {
+    let reader = local::open(input)?;
+    let summary = summarize(reader, input, filters).with_context(|| format!("reading {input}"))?;
+    let problems = &summary.input.problems;
+    if strict {
+        if let Some(p) = problems.first() {
+            anyhow::bail!(
+                "{input}:{}: {} (--strict stops at the first invalid line; drop --strict to skip invalid lines)",
+                p.line,
+                p.reason
+            );
+        }
+    }
+    if !quiet && !problems.is_empty() {
+        let mut err = std::io::stderr().lock();
+        for p in problems.iter().take(PROBLEMS_SHOWN) {
+            let reason = crate::render::text::terminal_safe(&p.reason);
+            let _ = writeln!(
+                err,
+                "warning: {input}:{}: skipped invalid line: {reason}",
+                p.line
+            );
+        }
+        if problems.len() > PROBLEMS_SHOWN {
+            let _ = writeln!(
+                err,
+                "warning: {} more invalid lines not shown (all are in --format json under input.problems)",
+                problems.len() - PROBLEMS_SHOWN
+            );
+        }
+    }
+    Ok(summary)
+}
+
+/// Where output goes: a file opened before the slow work, or stdout.
+pub struct Output {
+    file: Option<(PathBuf, std::fs::File)>,
+}
+
+impl Output {
+    /// Opens `path` (or stdout for `None`/`-`) now, so a bad path fails fast.
+    pub fn open(path: Option<&PathBuf>) -> anyhow::Result<Output> {
+        match path {
+            Some(p) if p.as_os_str() != "-" => {
+                let f = std::fs::File::create(p)
+                    .with_context(|| format!("--output {}: cannot create the file", p.display()))?;
+                Ok(Output {
+                    file: Some((p.clone(), f)),
+                })
+            }
+            _ => Ok(Output { file: None }),
+        }
+    }
+
+    /// Writes all bytes.
+    pub fn write(self, bytes: &[u8]) -> anyhow::Result<()> {
+        match self.file {
+            Some((p, mut f)) => f
+                .write_all(bytes)
+                .and_then(|_| f.flush())
+                .with_context(|| format!("writing {}", p.display())),
+            None => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(bytes)?;
+                out.flush()?;
+                Ok(())
+            }
+        }
+    }
+}
 
 /// Runs `summary`.
-pub fn run(_args: &SummaryArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("summary: work in progress")
+pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
+    let filters = args.filters.to_filters()?;
+    let output = Output::open(args.output.as_ref())?;
+    let summary = load(&args.input, filters, args.strict, args.quiet)?;
+    let bytes = args.format.renderer().render(&summary)?;
+    output.write(&bytes)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,1 +1,12 @@
-//! event
+//! Typed events: the schema ([`schema`]), timestamps ([`time`]), one-line
+//! parsing ([`parse`]) and the streaming, parallel reader of a whole input
+//! ([`ingest`]).
+
+pub mod ingest;
+pub mod parse;
+pub mod schema;
+pub mod time;
+
+pub use ingest::{IngestStats, Problem, Sink, ingest};
+pub use parse::{Parsed, parse_line};
+pub use schema::{Event, EventClass, Payload};

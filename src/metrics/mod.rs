@@ -1,1 +1,242 @@
-//! metrics
+//! The counts and rates: the [`registry`] of named metrics, the [`filter`]s, the
+//! streaming accumulator ([`tally`]) and the final aggregation ([`finalize`])
+//! into a [`Summary`], the one structure every renderer reads.
+
+pub mod filter;
+pub mod finalize;
+pub mod registry;
+pub mod tally;
+
+use std::io::Read;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+pub use filter::{Filters, Quarter};
+pub use registry::{METRICS, MetricDef, MetricId};
+pub use tally::Tally;
+
+use crate::event::{IngestStats, Problem, ingest};
+
+/// The JSON schema identifier of [`Summary`].
+pub const SCHEMA: &str = "jmo-analyze.summary/1";
+
+/// A metric row's value: a string, a boolean, or null (a missing field).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// JSON null.
+    Null,
+    /// JSON boolean.
+    Bool(bool),
+    /// JSON string.
+    Str(String),
+}
+
+impl Value {
+    /// Text for tables, CSV and Markdown: `null`, `true`, `false` or the string.
+    pub fn text(&self) -> &str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(true) => "true",
+            Value::Bool(false) => "false",
+            Value::Str(s) => s,
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Str(s.to_string())
+    }
+}
+
+/// One row of a metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    /// The value counted.
+    pub value: Value,
+    /// For broken-down metrics: the group (e.g. the profile, or `week`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Events (or installations, where the metric says so).
+    pub count: u64,
+    /// `count` over the metric's denominator (see each metric's description).
+    pub share: Option<f64>,
+    /// Distinct installations behind the row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub installations: Option<u64>,
+    /// Events behind the row, where `count` counts something else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<u64>,
+    /// `tool_failure_rates`: scan.started events that enabled the tool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runs: Option<u64>,
+    /// `tool_failure_rates`: failures / runs (null when the tool never ran).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// `wizard_duration`: the statistic in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
+}
+
+impl Row {
+    /// A plain counted row.
+    pub fn new(value: Value, count: u64) -> Row {
+        Row {
+            value,
+            group: None,
+            count,
+            share: None,
+            installations: None,
+            events: None,
+            runs: None,
+            rate: None,
+            seconds: None,
+        }
+    }
+}
+
+/// One metric's rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRows {
+    /// Which metric.
+    pub id: MetricId,
+    /// Events the metric counts (the denominator of `share`).
+    pub denominator: u64,
+    /// Rows: count descending, ties by group then value.
+    pub rows: Vec<Row>,
+}
+
+impl MetricRows {
+    /// Registry entry.
+    pub fn def(&self) -> &'static MetricDef {
+        self.id.def()
+    }
+}
+
+/// Input bookkeeping (before filters, except `filtered_out`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputReport {
+    /// Path, or `-` for stdin.
+    pub source: String,
+    /// SHA-256 of the input bytes.
+    pub sha256: String,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Physical lines.
+    pub lines: u64,
+    /// Blank lines.
+    pub blank_lines: u64,
+    /// Invalid lines.
+    pub invalid_lines: u64,
+    /// Valid events.
+    pub valid_events: u64,
+    /// Valid usage events.
+    pub usage_events: u64,
+    /// Test events.
+    pub test_events: u64,
+    /// Marker events.
+    pub marker_events: u64,
+    /// Valid events dropped by the filters.
+    pub filtered_out: u64,
+    /// Every invalid line.
+    pub problems: Vec<Problem>,
+}
+
+/// The period the counted events span, and the filters that chose them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Period {
+    /// Earliest counted usage event (RFC 3339 UTC).
+    pub first: Option<String>,
+    /// Latest counted usage event (RFC 3339 UTC).
+    pub last: Option<String>,
+    /// Filters applied.
+    pub filters: Filters,
+}
+
+/// Headline totals (after filters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Usage events counted.
+    pub usage_events: u64,
+    /// Distinct anonymous IDs among them.
+    pub unique_ids: u64,
+    /// `scan.started` events.
+    pub scans_started: u64,
+    /// `scan.completed` events.
+    pub scans_completed: u64,
+}
+
+/// Everything `summary` knows; every renderer reads this.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// Input bookkeeping.
+    pub input: InputReport,
+    /// Period and filters.
+    pub period: Period,
+    /// Totals.
+    pub totals: Totals,
+    /// Metrics in registry order.
+    pub metrics: Vec<MetricRows>,
+}
+
+impl Summary {
+    /// A metric's rows by id.
+    pub fn metric(&self, id: MetricId) -> &MetricRows {
+        &self.metrics[id as usize]
+    }
+}
+
+impl Serialize for Summary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Named<'a, T>(&'a [MetricRows], fn(&MetricRows) -> T);
+        impl<T: Serialize> Serialize for Named<'_, T> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut map = s.serialize_map(Some(self.0.len()))?;
+                for m in self.0 {
+                    map.serialize_entry(m.def().name, &(self.1)(m))?;
+                }
+                map.end()
+            }
+        }
+        let mut map = s.serialize_map(Some(6))?;
+        map.serialize_entry("schema", SCHEMA)?;
+        map.serialize_entry("input", &self.input)?;
+        map.serialize_entry("period", &self.period)?;
+        map.serialize_entry("totals", &self.totals)?;
+        map.serialize_entry("denominators", &Named(&self.metrics, |m| m.denominator))?;
+        map.serialize_entry("metrics", &Named(&self.metrics, |m| m.rows.clone()))?;
+        map.end()
+    }
+}
+
+/// Reads a whole input and summarises it: the library's one-call entry point.
+pub fn summarize<R: Read + Send>(
+    input: R,
+    source: &str,
+    filters: Filters,
+) -> std::io::Result<Summary> {
+    let filters = Arc::new(filters);
+    let (stats, tally) = ingest(input, || Tally::new(Arc::clone(&filters)))?;
+    Ok(finalize::finalize(source, stats, tally))
+}
+
+/// Builds the input report from ingestion stats.
+pub(crate) fn input_report(source: &str, stats: IngestStats, filtered_out: u64) -> InputReport {
+    InputReport {
+        source: source.to_string(),
+        sha256: stats.sha256,
+        bytes: stats.bytes,
+        lines: stats.lines,
+        blank_lines: stats.blank_lines,
+        invalid_lines: stats.invalid_lines,
+        valid_events: stats.valid_events,
+        usage_events: stats.usage_events,
+        test_events: stats.test_events,
+        marker_events: stats.marker_events,
+        filtered_out,
+        problems: stats.problems,
+    }
+}

@@ -1,1 +1,171 @@
-//! render
+//! Renderers: pure functions from a [`Summary`] to bytes, one file per format
+//! behind the [`Renderer`] trait. Only `cmd/` writes files.
+
+pub mod csv;
+pub mod json;
+pub mod markdown;
+pub mod table;
+pub mod text;
+
+use crate::metrics::Summary;
+
+/// The formats of `summary`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Terminal tables.
+    Table,
+    /// The stable JSON schema `jmo-analyze.summary/1`.
+    Json,
+    /// One tidy table: metric,value,count,share,… (RFC 4180).
+    Csv,
+    /// One section per metric.
+    Markdown,
+}
+
+/// Turns a summary into bytes.
+pub trait Renderer {
+    /// Renders the whole summary.
+    fn render(&self, summary: &Summary) -> anyhow::Result<Vec<u8>>;
+}
+
+impl Format {
+    /// The renderer of this format.
+    pub fn renderer(self) -> Box<dyn Renderer> {
+        match self {
+            Format::Table => Box::new(table::TableRenderer::from_env()),
+            Format::Json => Box::new(json::JsonRenderer),
+            Format::Csv => Box::new(csv::CsvRenderer),
+            Format::Markdown => Box::new(markdown::MarkdownRenderer),
+        }
+    }
+}
+
+/// How a share prints for people: `12.3%`, or `–` when undefined.
+pub fn percent(share: Option<f64>) -> String {
+    match share {
+        Some(s) => format!("{:.1}%", s * 100.0),
+        None => "–".to_string(),
+    }
+}
+
+/// A metric laid out for people: header and cells (raw, unescaped text).
+/// Columns appear only when some row has them, so each metric shows what it
+/// means. Tables and Markdown (and the report) share this layout.
+pub fn layout(metric: &crate::metrics::MetricRows) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    use crate::metrics::MetricId;
+    let rows = &metric.rows;
+    let has = |f: fn(&crate::metrics::Row) -> bool| rows.iter().any(f);
+    let has_group = has(|r| r.group.is_some());
+    let is_rate = metric.id == MetricId::ToolFailureRates;
+    let has_seconds = has(|r| r.seconds.is_some());
+    let has_events = has(|r| r.events.is_some());
+    let count_label = match metric.id {
+        MetricId::ActiveInstallations | MetricId::EventsPerInstallation => "installations",
+        MetricId::ToolFailureRates => "failures",
+        _ => "count",
+    };
+    let show_installations = !has_seconds
+        && has(|r| r.installations.is_some())
+        && !matches!(
+            metric.id,
+            MetricId::ActiveInstallations | MetricId::EventsPerInstallation
+        );
+    let mut header = Vec::new();
+    if has_group {
+        header.push("group");
+    }
+    header.push("value");
+    if has_seconds {
+        header.extend(["seconds", "events"]);
+    } else {
+        header.push(count_label);
+        if is_rate {
+            header.extend(["runs", "rate"]);
+        } else {
+            header.push("share");
+        }
+        if has_events {
+            header.push("events");
+        }
+        if show_installations {
+            header.push("installations");
+        }
+    }
+    let body = rows
+        .iter()
+        .map(|r| {
+            let mut cells = Vec::with_capacity(header.len());
+            if has_group {
+                cells.push(r.group.clone().unwrap_or_default());
+            }
+            cells.push(r.value.text().to_string());
+            if has_seconds {
+                cells.push(r.seconds.map(|s| format!("{s}")).unwrap_or_default());
+                cells.push(r.count.to_string());
+                return cells;
+            }
+            cells.push(r.count.to_string());
+            if is_rate {
+                cells.push(r.runs.map(|n| n.to_string()).unwrap_or_default());
+                cells.push(percent(r.rate));
+            } else {
+                cells.push(percent(r.share));
+            }
+            if has_events {
+                cells.push(r.events.map(|n| n.to_string()).unwrap_or_default());
+            }
+            if show_installations {
+                cells.push(r.installations.map(|n| n.to_string()).unwrap_or_default());
+            }
+            cells
+        })
+        .collect();
+    (header, body)
+}
+
+/// The lines about the input, period and totals that every human format opens with.
+pub fn overview(summary: &Summary) -> Vec<(String, String)> {
+    let i = &summary.input;
+    let t = &summary.totals;
+    let p = &summary.period;
+    let mut lines = vec![
+        ("Source".to_string(), i.source.clone()),
+        ("SHA-256".to_string(), i.sha256.clone()),
+        (
+            "Lines".to_string(),
+            format!(
+                "{} ({} blank, {} invalid, {} valid events: {} usage, {} test, {} marker)",
+                i.lines,
+                i.blank_lines,
+                i.invalid_lines,
+                i.valid_events,
+                i.usage_events,
+                i.test_events,
+                i.marker_events
+            ),
+        ),
+    ];
+    if i.filtered_out > 0 {
+        lines.push((
+            "Filtered out".to_string(),
+            format!("{} valid events", i.filtered_out),
+        ));
+    }
+    lines.push((
+        "Period".to_string(),
+        match (&p.first, &p.last) {
+            (Some(a), Some(b)) => format!("{a} to {b}"),
+            _ => "no usage events".to_string(),
+        },
+    ));
+    lines.push(("Usage events".to_string(), t.usage_events.to_string()));
+    lines.push(("Unique IDs".to_string(), t.unique_ids.to_string()));
+    lines.push((
+        "Scans".to_string(),
+        format!(
+            "{} started, {} completed",
+            t.scans_started, t.scans_completed
+        ),
+    ));
+    lines
+}

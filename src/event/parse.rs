@@ -1,0 +1,296 @@
+//! One line of JSONL → one typed [`Event`], or the short reason it is invalid.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::schema::{Common, Event, Payload, Text};
+use super::time::parse_timestamp;
+
+/// Why a line is not a valid event (short, for a human).
+pub type Reason = Cow<'static, str>;
+
+/// What a non-empty line turned out to be.
+// Returned by value once per line: boxing the event would allocate per line.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Parsed<'a> {
+    /// A valid event.
+    Event(Event<'a>),
+    /// An invalid line and why.
+    Invalid(Reason),
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    event: Text<'a>,
+    #[serde(borrow, default)]
+    version: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    platform: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    python_version: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    anonymous_id: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    timestamp: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    metadata: Option<&'a RawValue>,
+}
+
+/// Parses one line (without its line end; a UTF-8 BOM is the caller's job).
+pub fn parse_line(line: &str) -> Parsed<'_> {
+    match parse_event(line) {
+        Ok(event) => Parsed::Event(event),
+        Err(reason) => Parsed::Invalid(reason),
+    }
+}
+
+fn parse_event(line: &str) -> Result<Event<'_>, Reason> {
+    let trimmed = line.trim_start();
+    if !trimmed.starts_with('{') {
+        return Err(
+            if serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok() {
+                Cow::Borrowed("not a JSON object")
+            } else {
+                Cow::Owned(format!("not valid JSON: {}", json_error(line)))
+            },
+        );
+    }
+    let env: Envelope<'_> = match serde_json::from_str(line) {
+        Ok(env) => env,
+        Err(_) => return Err(explain::<Envelope<'_>>(line, "")),
+    };
+    let timestamp = match env.timestamp.as_deref() {
+        None => return Err(Cow::Borrowed("missing `timestamp`")),
+        Some(ts) => parse_timestamp(ts).map_err(Cow::Borrowed)?,
+    };
+    let payload = match env.event.as_ref() {
+        "scan.started" => Payload::ScanStarted(metadata(env.metadata)?),
+        "scan.completed" => Payload::ScanCompleted(metadata(env.metadata)?),
+        "tool.failed" => Payload::ToolFailed(metadata(env.metadata)?),
+        "wizard.completed" => Payload::WizardCompleted(metadata(env.metadata)?),
+        "report.generated" => Payload::ReportGenerated(metadata(env.metadata)?),
+        "policy.evaluated" => Payload::PolicyEvaluated(metadata(env.metadata)?),
+        "test" | "test.event" => Payload::Test,
+        "telemetry.initialized" => Payload::Marker,
+        "" => return Err(Cow::Borrowed("`event` is empty")),
+        _ => Payload::Unknown,
+    };
+    Ok(Event {
+        name: env.event,
+        common: Common {
+            version: env.version,
+            platform: env.platform,
+            python_version: env.python_version,
+            anonymous_id: env.anonymous_id,
+        },
+        timestamp,
+        payload,
+    })
+}
+
+/// Deserialises a known type's metadata; absent or `null` metadata means
+/// every field is missing.
+fn metadata<'a, T>(raw: Option<&'a RawValue>) -> Result<T, Reason>
+where
+    T: Deserialize<'a> + Default,
+{
+    let Some(raw) = raw else {
+        return Ok(T::default());
+    };
+    serde_json::from_str(raw.get()).map_err(|_| explain::<T>(raw.get(), "metadata"))
+}
+
+/// Re-parses a failed document with a path-tracking deserialiser to name the
+/// field at fault. Only runs on invalid lines, so the happy path stays fast.
+fn explain<'a, T: Deserialize<'a>>(text: &'a str, prefix: &str) -> Reason {
+    let mut de = serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(_) => Cow::Borrowed("invalid event"),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            let what = strip_position(&inner);
+            let field = match (prefix.is_empty(), path.as_str()) {
+                (true, ".") => String::new(),
+                (true, p) => p.to_string(),
+                (false, ".") => prefix.to_string(),
+                (false, p) => format!("{prefix}.{p}"),
+            };
+            if inner.is_syntax() || inner.is_eof() {
+                Cow::Owned(format!("not valid JSON: {what}"))
+            } else if field.is_empty() {
+                Cow::Owned(what)
+            } else {
+                Cow::Owned(format!("`{field}`: {what}"))
+            }
+        }
+    }
+}
+
+fn json_error(text: &str) -> String {
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Ok(_) => "unknown error".into(),
+        Err(e) => strip_position(&e),
+    }
+}
+
+/// serde_json appends " at line 1 column N"; keep the column, drop the line.
+fn strip_position(err: &serde_json::Error) -> String {
+    let msg = err.to_string();
+    match msg.rfind(" at line ") {
+        Some(i) if err.is_syntax() || err.is_eof() => {
+            format!("{} at column {}", &msg[..i], err.column())
+        }
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::schema::{EventClass, TargetTypes};
+
+    fn event(line: &str) -> Event<'_> {
+        match parse_line(line) {
+            Parsed::Event(e) => e,
+            Parsed::Invalid(r) => panic!("expected a valid event, got {r}: {line}"),
+        }
+    }
+
+    fn reason(line: &str) -> String {
+        match parse_line(line) {
+            Parsed::Event(e) => panic!("expected invalid, got {e:?}"),
+            Parsed::Invalid(r) => r.into_owned(),
+        }
+    }
+
+    const STARTED: &str = r#"{"event": "scan.started", "version": "0.7.0", "platform": "Linux", "python_version": "3.11", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2025-10-19T14:32:00Z", "metadata": {"mode": "cli", "profile": "balanced", "tools": ["trufflehog", "semgrep"], "target_types": {"repos": 3, "images": 1, "urls": 0, "iac": 0, "gitlab": 0, "k8s": 0}, "ci_detected": false, "multi_target_scan": true, "compliance_usage": true, "total_targets_bucket": "2-5", "scan_frequency_hint": "daily"}}"#;
+
+    #[test]
+    fn parses_the_guides_example() {
+        let e = event(STARTED);
+        assert_eq!(e.name, "scan.started");
+        assert_eq!(e.class(), EventClass::Usage);
+        assert_eq!(e.common.platform.as_deref(), Some("Linux"));
+        let Payload::ScanStarted(s) = e.payload else {
+            panic!()
+        };
+        assert_eq!(s.mode.as_deref(), Some("cli"));
+        assert_eq!(s.tools.unwrap(), vec!["trufflehog", "semgrep"]);
+        assert_eq!(
+            s.target_types,
+            Some(TargetTypes {
+                non_zero: 2,
+                total: 4
+            })
+        );
+        assert_eq!(s.ci_detected, Some(false));
+        assert_eq!(s.scan_frequency_hint.as_deref(), Some("daily"));
+    }
+
+    #[test]
+    fn strings_borrow_unless_escaped() {
+        let e = event(STARTED);
+        assert!(e.common.version.unwrap().is_borrowed());
+        let line = r#"{"event": "scan.started", "timestamp": "2025-10-19T14:32:00Z", "metadata": {"profile": "\u00e9quipe \ud83d\ude80"}}"#;
+        let Payload::ScanStarted(s) = event(line).payload else {
+            panic!()
+        };
+        assert_eq!(s.profile.as_deref(), Some("équipe 🚀"));
+    }
+
+    #[test]
+    fn missing_optional_fields_and_unknown_extras_are_fine() {
+        let line = r#"{"event": "scan.completed", "timestamp": "2025-10-19T14:32:00.5+02:00", "extra": [1, {"x": null}], "metadata": {"mode": "docker", "new_field": 7}}"#;
+        let e = event(line);
+        assert_eq!(e.common, Common::default());
+        let Payload::ScanCompleted(c) = e.payload else {
+            panic!()
+        };
+        assert_eq!(c.mode.as_deref(), Some("docker"));
+        assert_eq!(c.duration_bucket, None);
+        let no_meta = r#"{"event": "wizard.completed", "timestamp": "2025-10-19T14:32:00Z", "metadata": null}"#;
+        assert!(matches!(
+            event(no_meta).payload,
+            Payload::WizardCompleted(_)
+        ));
+    }
+
+    #[test]
+    fn classes() {
+        let t = event(r#"{"event": "test", "timestamp": "2025-10-19T12:00:00Z"}"#);
+        assert_eq!(t.class(), EventClass::Test);
+        let t = event(
+            r#"{"event": "test.event", "timestamp": "2025-10-19T12:00:00Z", "metadata": {"message": 5}}"#,
+        );
+        assert_eq!(t.class(), EventClass::Test);
+        let m = event(
+            r#"{"event": "telemetry.initialized", "timestamp": "2025-10-19T00:00:00Z", "message": "JMo Security Telemetry Backend"}"#,
+        );
+        assert_eq!(m.class(), EventClass::Marker);
+        let u = event(
+            r#"{"event": "diff.generated", "timestamp": "2025-10-19T00:00:00Z", "metadata": [1]}"#,
+        );
+        assert_eq!(u.class(), EventClass::Usage);
+        assert!(matches!(u.payload, Payload::Unknown));
+    }
+
+    #[test]
+    fn invalid_lines_name_the_problem() {
+        assert_eq!(reason("[1, 2]"), "not a JSON object");
+        assert_eq!(reason("\"x\""), "not a JSON object");
+        assert!(reason("garbage").starts_with("not valid JSON: expected value"));
+        assert!(reason(r#"{"event": "scan.started", "timest"#).starts_with("not valid JSON: EOF"));
+        assert_eq!(
+            reason(r#"{"timestamp": "2025-10-19T00:00:00Z"}"#),
+            "missing field `event`"
+        );
+        assert!(
+            reason(r#"{"event": 5, "timestamp": "2025-10-19T00:00:00Z"}"#)
+                .starts_with("`event`: invalid type: integer `5`")
+        );
+        assert_eq!(
+            reason(r#"{"event": "scan.started"}"#),
+            "missing `timestamp`"
+        );
+        assert!(
+            reason(r#"{"event": "scan.started", "timestamp": "yesterday"}"#)
+                .starts_with("timestamp is not RFC 3339")
+        );
+        let r = reason(
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": 3}}"#,
+        );
+        assert!(
+            r.starts_with("`metadata.mode`: invalid type: integer `3`, expected"),
+            "{r}"
+        );
+        let r = reason(
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": "trivy"}}"#,
+        );
+        assert!(
+            r.starts_with("`metadata.tools`: invalid type: string \"trivy\""),
+            "{r}"
+        );
+        let r = reason(
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"repos": "3"}}}"#,
+        );
+        assert!(r.starts_with("`metadata.target_types.repos`:"), "{r}");
+        let r = reason(
+            r#"{"event": "report.generated", "timestamp": "2025-10-19T00:00:00Z", "metadata": "html"}"#,
+        );
+        assert!(r.starts_with("`metadata`: invalid type: string"), "{r}");
+        let r = reason(
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "platform": "\ud800"}"#,
+        );
+        assert!(r.starts_with("not valid JSON"), "{r}");
+        assert_eq!(
+            reason(r#"{"event": "", "timestamp": "2025-10-19T00:00:00Z"}"#),
+            "`event` is empty"
+        );
+    }
+}

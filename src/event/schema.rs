@@ -1,0 +1,321 @@
+//! The typed events: one Rust type per event type of `EVENTS.md`.
+//!
+//! Strings borrow from the input line ([`Cow`]) and are owned only when the
+//! JSON holds escapes, so parsing a line allocates little. Every metadata field
+//! is optional (older clients lack some, and `null` is a value), but a field
+//! that is present with the wrong JSON type makes the whole line invalid.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use super::time::Micros;
+
+/// A string field borrowed from the line when it has no escapes.
+///
+/// A newtype because serde borrows a bare `Cow<str>` only as a direct field,
+/// never inside `Option` or `Vec`; this one borrows wherever it sits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Text<'a>(pub Cow<'a, str>);
+
+impl Text<'_> {
+    /// Whether the string was borrowed from the input (no escapes).
+    pub fn is_borrowed(&self) -> bool {
+        matches!(self.0, Cow::Borrowed(_))
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Text<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Text<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl<'a> From<&'a str> for Text<'a> {
+    fn from(s: &'a str) -> Self {
+        Text(Cow::Borrowed(s))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+/// The fields every usage event carries (all optional in real files).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Common<'a> {
+    /// JMo version, e.g. `0.7.1`.
+    pub version: Option<Text<'a>>,
+    /// `platform.system()`: `Linux`, `Darwin`, `Windows`.
+    pub platform: Option<Text<'a>>,
+    /// `major.minor`, e.g. `3.11`.
+    pub python_version: Option<Text<'a>>,
+    /// The installation's random UUID.
+    pub anonymous_id: Option<Text<'a>>,
+}
+
+/// One valid event: its type name, common fields, UTC time and typed payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event<'a> {
+    /// The `event` field as written.
+    pub name: Text<'a>,
+    /// Common fields.
+    pub common: Common<'a>,
+    /// Timestamp in UTC microseconds.
+    pub timestamp: Micros,
+    /// What the event type says.
+    pub payload: Payload<'a>,
+}
+
+impl Event<'_> {
+    /// Whether this event is a usage event, a test event or the marker.
+    pub fn class(&self) -> EventClass {
+        match self.payload {
+            Payload::Test => EventClass::Test,
+            Payload::Marker => EventClass::Marker,
+            _ => EventClass::Usage,
+        }
+    }
+}
+
+/// How an event counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventClass {
+    /// A real client's event: counted by every usage metric.
+    Usage,
+    /// `test` / `test.event`: sent by hand or by `telemetry.py test`.
+    Test,
+    /// `telemetry.initialized`: the gist's hand-written first line.
+    Marker,
+}
+
+/// The typed metadata of an event, by event type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload<'a> {
+    /// `scan.started`
+    ScanStarted(ScanStarted<'a>),
+    /// `scan.completed`
+    ScanCompleted(ScanCompleted<'a>),
+    /// `tool.failed`
+    ToolFailed(ToolFailed<'a>),
+    /// `wizard.completed`
+    WizardCompleted(WizardCompleted<'a>),
+    /// `report.generated`
+    ReportGenerated(ReportGenerated<'a>),
+    /// `policy.evaluated`
+    PolicyEvaluated(PolicyEvaluated<'a>),
+    /// A usage event of a type this tool does not know yet (common fields only).
+    Unknown,
+    /// `test` or `test.event`.
+    Test,
+    /// `telemetry.initialized`.
+    Marker,
+}
+
+/// `scan.started` metadata.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ScanStarted<'a> {
+    /// `cli`, `docker`, `wizard`.
+    #[serde(borrow)]
+    pub mode: Option<Text<'a>>,
+    /// `fast`, `balanced`, `deep`, `custom`, …
+    #[serde(borrow)]
+    pub profile: Option<Text<'a>>,
+    /// Tools enabled for the scan.
+    #[serde(borrow)]
+    pub tools: Option<Vec<Text<'a>>>,
+    /// Counts per target type, reduced to what the metrics need.
+    pub target_types: Option<TargetTypes>,
+    /// Running in CI/CD.
+    pub ci_detected: Option<bool>,
+    /// The client's own "more than one target type" flag.
+    pub multi_target_scan: Option<bool>,
+    /// Compliance enrichment enabled.
+    pub compliance_usage: Option<bool>,
+    /// `1`, `2-5`, `6-10`, `11-50`, `>50`.
+    #[serde(borrow)]
+    pub total_targets_bucket: Option<Text<'a>>,
+    /// `first_time`, `weekly`, `daily`, or null.
+    #[serde(borrow)]
+    pub scan_frequency_hint: Option<Text<'a>>,
+}
+
+/// `scan.completed` metadata.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ScanCompleted<'a> {
+    /// Execution mode.
+    #[serde(borrow)]
+    pub mode: Option<Text<'a>>,
+    /// Profile name.
+    #[serde(borrow)]
+    pub profile: Option<Text<'a>>,
+    /// `<5min`, `5-15min`, `15-30min`, `>30min`.
+    #[serde(borrow)]
+    pub duration_bucket: Option<Text<'a>>,
+    /// Tools that ran successfully.
+    pub tools_succeeded: Option<i64>,
+    /// Tools that failed or timed out.
+    pub tools_failed: Option<i64>,
+    /// `0`, `1-10`, `10-100`, `100-1000`, `>1000`.
+    #[serde(borrow)]
+    pub total_findings_bucket: Option<Text<'a>>,
+}
+
+/// `tool.failed` metadata.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ToolFailed<'a> {
+    /// The tool that failed.
+    #[serde(borrow)]
+    pub tool: Option<Text<'a>>,
+    /// `timeout`, `crash`, `non_zero_exit`.
+    #[serde(borrow)]
+    pub failure_type: Option<Text<'a>>,
+    /// Exit code, null for timeouts.
+    pub exit_code: Option<i64>,
+    /// Profile in use.
+    #[serde(borrow)]
+    pub profile: Option<Text<'a>>,
+}
+
+/// `wizard.completed` metadata.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct WizardCompleted<'a> {
+    /// Profile chosen in the wizard.
+    #[serde(borrow)]
+    pub profile_selected: Option<Text<'a>>,
+    /// `docker`, `native`.
+    #[serde(borrow)]
+    pub execution_mode: Option<Text<'a>>,
+    /// `makefile`, `shell`, `gha`, or null.
+    #[serde(borrow)]
+    pub artifact_generated: Option<Text<'a>>,
+    /// Seconds spent in the wizard.
+    pub duration_seconds: Option<i64>,
+}
+
+/// `report.generated` metadata.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ReportGenerated<'a> {
+    /// Output formats written.
+    #[serde(borrow)]
+    pub output_formats: Option<Vec<Text<'a>>>,
+    /// Bucketed finding count.
+    #[serde(borrow)]
+    pub findings_bucket: Option<Text<'a>>,
+    /// Whether suppressions were applied.
+    pub suppressions_used: Option<bool>,
+    /// Whether compliance enrichment ran.
+    pub compliance_enabled: Option<bool>,
+}
+
+/// `policy.evaluated` metadata.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct PolicyEvaluated<'a> {
+    /// Number of policies evaluated.
+    pub policy_count: Option<i64>,
+    /// `0`, `1-5`, `5-20`, `20-100`, `>100`.
+    #[serde(borrow)]
+    pub violations_bucket: Option<Text<'a>>,
+    /// `<50ms`, `50-100ms`, `100-500ms`, `>500ms`.
+    #[serde(borrow)]
+    pub evaluation_time_bucket: Option<Text<'a>>,
+    /// Policy names.
+    #[serde(borrow)]
+    pub policies: Option<Vec<Text<'a>>>,
+    /// Policies passed.
+    pub passed_count: Option<i64>,
+    /// Policies failed.
+    pub failed_count: Option<i64>,
+}
+
+/// `target_types`, reduced while parsing to what the metrics use: how many
+/// target types have a count above zero (the guide's jq recipe) and the total.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TargetTypes {
+    /// Entries whose count is above zero.
+    pub non_zero: u32,
+    /// Sum of all counts.
+    pub total: i64,
+}
+
+impl TargetTypes {
+    /// `multi` when more than one target type has a count above zero.
+    pub fn shape(&self) -> &'static str {
+        if self.non_zero > 1 { "multi" } else { "single" }
+    }
+}
+
+impl<'de> Deserialize<'de> for TargetTypes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CountsVisitor;
+        impl<'de> Visitor<'de> for CountsVisitor {
+            type Value = TargetTypes;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of integer counts")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TargetTypes, A::Error> {
+                let mut out = TargetTypes::default();
+                while let Some(_key) = map.next_key::<de::IgnoredAny>()? {
+                    let count: i64 = map.next_value()?;
+                    if count > 0 {
+                        out.non_zero += 1;
+                    }
+                    out.total = out.total.saturating_add(count);
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_map(CountsVisitor)
+    }
+}

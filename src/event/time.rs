@@ -1,0 +1,182 @@
+//! Timestamps: RFC 3339 with `Z` or any offset, with or without fractional
+//! seconds, normalised to UTC microseconds since the Unix epoch.
+
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
+
+/// Microseconds since 1970-01-01T00:00:00Z.
+pub type Micros = i64;
+
+/// Parses an RFC 3339 timestamp (`2025-11-19T14:32:00.173975+00:00`,
+/// `2025-10-19T14:32:00Z`, any offset) into UTC microseconds.
+///
+/// A fast path handles the two shapes real files hold (`Z` and `+00:00`, with
+/// up to 9 fractional digits); everything else goes through chrono.
+pub fn parse_timestamp(s: &str) -> Result<Micros, &'static str> {
+    if let Some(us) = fast_utc(s.as_bytes()) {
+        return Ok(us);
+    }
+    DateTime::parse_from_rfc3339(s)
+        .map(|dt| dt.with_timezone(&Utc).timestamp_micros())
+        .map_err(|_| "timestamp is not RFC 3339 (e.g. 2025-10-19T14:32:00Z)")
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    let mut v = 0u32;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+    }
+    Some(v)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+00:00)`; `None` sends the caller to chrono.
+fn fast_utc(b: &[u8]) -> Option<Micros> {
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+    let (hour, min, sec) = (
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    );
+    if hour > 23 || min > 59 || sec > 59 {
+        return None;
+    }
+    let mut rest = &b[19..];
+    let mut micros = 0u32;
+    if let Some((b'.', frac_and_zone)) = rest.split_first() {
+        let n = frac_and_zone
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if n == 0 || n > 9 {
+            return None;
+        }
+        let frac = &frac_and_zone[..n];
+        let mut us = digits(&frac[..n.min(6)])?;
+        for _ in n..6 {
+            us *= 10;
+        }
+        micros = us;
+        rest = &frac_and_zone[n..];
+    }
+    if !(rest == b"Z" || rest == b"z" || rest == b"+00:00") {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
+    let days = i64::from(date.num_days_from_ce()) - 719_163;
+    let secs = days * 86_400 + i64::from(hour * 3600 + min * 60 + sec);
+    Some(secs * 1_000_000 + i64::from(micros))
+}
+
+/// Formats UTC microseconds as RFC 3339 with a `Z` (seconds precision unless
+/// there is a fraction).
+pub fn format_rfc3339(us: Micros) -> String {
+    DateTime::<Utc>::from_timestamp_micros(us)
+        .map(|dt| dt.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        .unwrap_or_default()
+}
+
+/// Days since the Unix epoch (floor).
+pub fn epoch_day(us: Micros) -> i64 {
+    us.div_euclid(86_400_000_000)
+}
+
+/// The UTC calendar date of a timestamp.
+pub fn date_of(us: Micros) -> NaiveDate {
+    DateTime::<Utc>::from_timestamp_micros(us)
+        .map(|dt| dt.date_naive())
+        .unwrap_or_default()
+}
+
+/// ISO week of a timestamp, packed as `year * 100 + week` (e.g. 202603).
+pub fn iso_week_code(us: Micros) -> i64 {
+    let w = date_of(us).iso_week();
+    i64::from(w.year()) * 100 + i64::from(w.week())
+}
+
+/// Calendar month of a timestamp, packed as `year * 100 + month` (e.g. 202601).
+pub fn month_code(us: Micros) -> i64 {
+    let d = date_of(us);
+    i64::from(d.year()) * 100 + i64::from(d.month())
+}
+
+/// `202603` → `2026-W03`.
+pub fn format_week_code(code: i64) -> String {
+    format!("{}-W{:02}", code / 100, code % 100)
+}
+
+/// `202601` → `2026-01`.
+pub fn format_month_code(code: i64) -> String {
+    format!("{}-{:02}", code / 100, code % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chrono_us(s: &str) -> Micros {
+        DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&Utc)
+            .timestamp_micros()
+    }
+
+    #[test]
+    fn fast_path_agrees_with_chrono() {
+        for s in [
+            "2025-10-19T14:32:00Z",
+            "2025-11-19T14:32:00.173975+00:00",
+            "2025-11-19T14:32:00+00:00",
+            "2024-02-29T23:59:59.5Z",
+            "2026-01-01T00:00:00.123456789Z",
+            "1969-12-31T23:59:59Z",
+        ] {
+            assert_eq!(parse_timestamp(s).unwrap(), chrono_us(s), "{s}");
+            assert_eq!(fast_utc(s.as_bytes()), Some(chrono_us(s)), "{s}");
+        }
+    }
+
+    #[test]
+    fn offsets_are_normalised_to_utc() {
+        let a = parse_timestamp("2025-11-19T16:32:00+02:00").unwrap();
+        let b = parse_timestamp("2025-11-19T14:32:00Z").unwrap();
+        assert_eq!(a, b);
+        let c = parse_timestamp("2025-11-19T09:02:00.5-05:30").unwrap();
+        assert_eq!(c, b + 500_000);
+    }
+
+    #[test]
+    fn rejects_what_is_not_rfc3339() {
+        for s in [
+            "",
+            "2025-10-19",
+            "2025-10-19T14:32:00",
+            "2025-13-19T14:32:00Z",
+            "2025-02-30T14:32:00Z",
+            "19/10/2025 14:32",
+            "2025-10-19T25:00:00Z",
+            "2025-10-19T14:32:00.Z",
+        ] {
+            assert!(parse_timestamp(s).is_err(), "{s} should be rejected");
+        }
+    }
+
+    #[test]
+    fn weeks_and_months() {
+        let us = parse_timestamp("2026-01-01T12:00:00Z").unwrap();
+        // 2026-01-01 is a Thursday: ISO week 1 of 2026.
+        assert_eq!(format_week_code(iso_week_code(us)), "2026-W01");
+        let us = parse_timestamp("2027-01-01T12:00:00Z").unwrap();
+        // 2027-01-01 is a Friday: ISO week 53 of 2026.
+        assert_eq!(format_week_code(iso_week_code(us)), "2026-W53");
+        assert_eq!(format_month_code(month_code(us)), "2027-01");
+        assert_eq!(format_rfc3339(us), "2027-01-01T12:00:00Z");
+    }
+}

@@ -1,0 +1,223 @@
+//! Which valid events a summary counts: period, version, CI and test filters.
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use crate::event::schema::{Event, EventClass, Payload};
+use crate::event::time::{Micros, parse_timestamp};
+
+/// The filters of a run (all off by default).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Filters {
+    /// `YYYY-Qn` when the period came from `--quarter`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quarter: Option<String>,
+    /// Inclusive start (UTC microseconds), rendered as RFC 3339.
+    #[serde(serialize_with = "ser_time")]
+    pub since: Option<Micros>,
+    /// Exclusive end (UTC microseconds), rendered as RFC 3339.
+    #[serde(serialize_with = "ser_time")]
+    pub until: Option<Micros>,
+    /// Only events of this JMo version (exact, or a prefix ending at `.`/`-`).
+    pub version: Option<String>,
+    /// Drop `scan.started` events whose `ci_detected` is true.
+    pub exclude_ci: bool,
+    /// Count `test`/`test.event` events as usage events.
+    pub include_test: bool,
+}
+
+fn ser_time<S: serde::Serializer>(t: &Option<Micros>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(us) => s.serialize_some(&crate::event::time::format_rfc3339(*us)),
+        None => s.serialize_none(),
+    }
+}
+
+impl Filters {
+    /// Whether the event is counted. Marker events pass the period filter only.
+    pub fn keep(&self, event: &Event<'_>) -> bool {
+        if self.since.is_some_and(|s| event.timestamp < s)
+            || self.until.is_some_and(|u| event.timestamp >= u)
+        {
+            return false;
+        }
+        if event.class() != EventClass::Usage {
+            return true;
+        }
+        if let Some(want) = &self.version {
+            let ok = event
+                .common
+                .version
+                .as_deref()
+                .is_some_and(|v| version_matches(v, want));
+            if !ok {
+                return false;
+            }
+        }
+        if self.exclude_ci {
+            if let Payload::ScanStarted(s) = &event.payload {
+                if s.ci_detected == Some(true) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Sets the period to one calendar quarter.
+    pub fn set_quarter(&mut self, q: Quarter) {
+        self.quarter = Some(q.to_string());
+        self.since = Some(q.start());
+        self.until = Some(q.next().start());
+    }
+}
+
+/// `0.7` matches `0.7`, `0.7.1`, `0.7-dev`; not `0.70`.
+pub fn version_matches(version: &str, want: &str) -> bool {
+    version == want
+        || version
+            .strip_prefix(want)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('-'))
+}
+
+/// A calendar quarter, e.g. `2026-Q1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quarter {
+    /// Year.
+    pub year: i32,
+    /// 1–4.
+    pub q: u32,
+}
+
+impl Quarter {
+    /// First instant of the quarter (UTC microseconds).
+    pub fn start(self) -> Micros {
+        let date = NaiveDate::from_ymd_opt(self.year, (self.q - 1) * 3 + 1, 1).unwrap_or_default();
+        day_start(date)
+    }
+
+    /// The quarter after this one.
+    pub fn next(self) -> Quarter {
+        if self.q == 4 {
+            Quarter {
+                year: self.year + 1,
+                q: 1,
+            }
+        } else {
+            Quarter {
+                year: self.year,
+                q: self.q + 1,
+            }
+        }
+    }
+
+    /// The quarter before this one.
+    pub fn prev(self) -> Quarter {
+        if self.q == 1 {
+            Quarter {
+                year: self.year - 1,
+                q: 4,
+            }
+        } else {
+            Quarter {
+                year: self.year,
+                q: self.q - 1,
+            }
+        }
+    }
+
+    /// The quarter holding a date.
+    pub fn of(date: NaiveDate) -> Quarter {
+        Quarter {
+            year: date.year(),
+            q: (date.month() - 1) / 3 + 1,
+        }
+    }
+}
+
+impl std::fmt::Display for Quarter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-Q{}", self.year, self.q)
+    }
+}
+
+impl std::str::FromStr for Quarter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not a quarter: use YEAR-Qn, e.g. 2026-Q1");
+        let (y, q) = s.split_once(['-', ' ']).ok_or_else(bad)?;
+        let q = q.strip_prefix(['Q', 'q']).ok_or_else(bad)?;
+        let year: i32 = y.parse().map_err(|_| bad())?;
+        let q: u32 = q.parse().map_err(|_| bad())?;
+        if !(1..=4).contains(&q) || !(1970..=9999).contains(&year) {
+            return Err(bad());
+        }
+        Ok(Quarter { year, q })
+    }
+}
+
+fn day_start(date: NaiveDate) -> Micros {
+    date.and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+        .timestamp_micros()
+}
+
+/// Parses `--since`/`--until`: a date `YYYY-MM-DD` or an RFC 3339 instant.
+/// With `end_of_day`, a bare date means the end of that day (an inclusive
+/// `--until`), returned as the exclusive bound of the next midnight.
+pub fn parse_bound(s: &str, end_of_day: bool) -> Result<Micros, String> {
+    if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let date = if end_of_day {
+            date.succ_opt().unwrap_or(date)
+        } else {
+            date
+        };
+        return Ok(day_start(date));
+    }
+    parse_timestamp(s).map(|us| if end_of_day { us + 1 } else { us }).map_err(|_| {
+        format!("`{s}` is not a date: use YYYY-MM-DD or an RFC 3339 time such as 2026-01-01T00:00:00Z")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarters() {
+        let q: Quarter = "2026-Q1".parse().unwrap();
+        assert_eq!(q, Quarter { year: 2026, q: 1 });
+        assert_eq!(q.prev().to_string(), "2025-Q4");
+        assert_eq!(q.next().next().next().next().to_string(), "2027-Q1");
+        assert_eq!(
+            crate::event::time::format_rfc3339(q.start()),
+            "2026-01-01T00:00:00Z"
+        );
+        for bad in ["2026-Q5", "2026Q1", "Q1-2026", "2026-Q0", "x"] {
+            let err = bad.parse::<Quarter>().unwrap_err();
+            assert!(err.contains("YEAR-Qn"), "{err}");
+        }
+    }
+
+    #[test]
+    fn bounds() {
+        let since = parse_bound("2026-01-01", false).unwrap();
+        let until = parse_bound("2026-01-01", true).unwrap();
+        assert_eq!(until - since, 86_400_000_000);
+        assert!(
+            parse_bound("Jan 1", false)
+                .unwrap_err()
+                .contains("YYYY-MM-DD")
+        );
+    }
+
+    #[test]
+    fn versions() {
+        assert!(version_matches("0.7.1", "0.7"));
+        assert!(version_matches("0.7.0-dev", "0.7.0"));
+        assert!(version_matches("1.0.0", "1.0.0"));
+        assert!(!version_matches("0.70", "0.7"));
+        assert!(!version_matches("0.8.0", "0.7"));
+    }
+}

@@ -1,0 +1,362 @@
+//! From the merged [`Tally`] to the published [`Summary`].
+//!
+//! The facts `(metric, value, installation) → events` become a polars
+//! DataFrame of compact integer columns; one lazy group-by gives, per
+//! `(metric, value)`, the events (sum) and the distinct installations
+//! (n_unique), which the privacy rules of the report need for every cell.
+//! Derived metrics (rates, quartiles, distributions) are computed from those
+//! aggregates.
+
+use polars::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::registry::{METRICS, MetricId};
+use super::tally::{ACTIVE_MONTH, ACTIVE_WEEK, INSTALL, Key, NO_ID, Tally, decode};
+use super::{MetricRows, Period, Row, Summary, Totals, Value, input_report};
+use crate::event::IngestStats;
+use crate::event::time::{format_month_code, format_rfc3339, format_week_code};
+
+/// One `(metric, value)` cell: events and distinct installations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cell {
+    metric: u16,
+    value: u64,
+    events: u64,
+    installations: u64,
+}
+
+/// Aggregates the facts with polars.
+fn cells(tally: &Tally) -> PolarsResult<Vec<Cell>> {
+    let n = tally.facts.len();
+    let (mut metric, mut value, mut id, mut events) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for (&(m, v, i), &e) in &tally.facts {
+        metric.push(u32::from(m));
+        value.push(v);
+        id.push((i != NO_ID).then_some(i));
+        events.push(e);
+    }
+    let df = DataFrame::new(
+        n,
+        vec![
+            Column::new("metric".into(), metric),
+            Column::new("value".into(), value),
+            Column::new("id".into(), id),
+            Column::new("events".into(), events),
+        ],
+    )?;
+    let out = df
+        .lazy()
+        .group_by([col("metric"), col("value")])
+        .agg([
+            col("events").sum().alias("events"),
+            col("id")
+                .drop_nulls()
+                .n_unique()
+                .cast(DataType::UInt64)
+                .alias("installations"),
+        ])
+        .collect()?;
+    let metric = out.column("metric")?.u32()?;
+    let value = out.column("value")?.u64()?;
+    let events = out.column("events")?.u64()?;
+    let installations = out.column("installations")?.u64()?;
+    let mut cells = Vec::with_capacity(out.height());
+    for i in 0..out.height() {
+        cells.push(Cell {
+            metric: metric.get(i).unwrap_or_default() as u16,
+            value: value.get(i).unwrap_or_default(),
+            events: events.get(i).unwrap_or_default(),
+            installations: installations.get(i).unwrap_or_default(),
+        });
+    }
+    Ok(cells)
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+fn share(count: u64, of: u64) -> Option<f64> {
+    (of > 0).then(|| round6(count as f64 / of as f64))
+}
+
+/// Count descending, then group, then value as shown (`null`, `true`, …),
+/// then the value's kind (a string "null" after JSON null).
+fn sort_rows(rows: &mut [Row]) {
+    rows.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.group.cmp(&b.group))
+            .then_with(|| a.value.text().cmp(b.value.text()))
+            .then_with(|| a.value.cmp(&b.value))
+    });
+}
+
+/// Builds the summary.
+pub fn finalize(source: &str, stats: IngestStats, tally: Tally) -> Summary {
+    // The facts are small integers in memory; polars only fails on a bug here.
+    let cells = cells(&tally).expect("aggregating the facts");
+    let text = |code: u32| tally.dict.strings[code as usize].to_string();
+    let small = |code: u32| {
+        if code == 0 {
+            Value::Null
+        } else {
+            Value::Str(text(code - 1))
+        }
+    };
+    let value_of = |key: u64| match decode(key) {
+        Key::Null => Value::Null,
+        Key::Bool(b) => Value::Bool(b),
+        Key::Int(i) => Value::Str(i.to_string()),
+        Key::Str(c) => Value::Str(text(c)),
+        Key::Pair(_, b) | Key::WeekPair(_, b) => small(b),
+    };
+
+    let mut rows: Vec<Vec<Row>> = vec![Vec::new(); METRICS.len()];
+    let mut unique_ids = 0;
+    let mut active = Vec::new();
+    for cell in &cells {
+        match cell.metric {
+            INSTALL => unique_ids = cell.installations,
+            ACTIVE_WEEK | ACTIVE_MONTH => active.push(*cell),
+            m if usize::from(m) < METRICS.len() => {
+                let mut row = Row::new(value_of(cell.value), cell.events);
+                row.installations = Some(cell.installations);
+                match decode(cell.value) {
+                    Key::Pair(group, _) => row.group = Some(small(group).text().to_string()),
+                    Key::WeekPair(week, _) => row.group = Some(format_week_code(i64::from(week))),
+                    _ => {}
+                }
+                rows[usize::from(m)].push(row);
+            }
+            _ => {}
+        }
+    }
+
+    let mut metrics: Vec<MetricRows> = METRICS
+        .iter()
+        .map(|def| MetricRows {
+            id: def.id,
+            denominator: tally.carriers[def.id as usize],
+            rows: std::mem::take(&mut rows[def.id as usize]),
+        })
+        .collect();
+
+    // Shares over the metric's denominator (or the group's total).
+    for m in &mut metrics {
+        let grouped = m.rows.iter().any(|r| r.group.is_some());
+        let mut group_totals: FxHashMap<Option<String>, u64> = FxHashMap::default();
+        if grouped {
+            for r in &m.rows {
+                *group_totals.entry(r.group.clone()).or_insert(0) += r.count;
+            }
+        }
+        for r in &mut m.rows {
+            let of = if grouped {
+                group_totals[&r.group]
+            } else {
+                m.denominator
+            };
+            r.share = share(r.count, of);
+        }
+    }
+
+    let count_of = |m: &MetricRows, v: &str| {
+        m.rows
+            .iter()
+            .find(|r| r.value.text() == v)
+            .map_or(0, |r| r.count)
+    };
+    let completion = &metrics[MetricId::ScanCompletion as usize];
+    let scans_started = count_of(completion, "scan.started");
+    let scans_completed = count_of(completion, "scan.completed");
+    for r in &mut metrics[MetricId::ScanCompletion as usize].rows {
+        r.share = share(r.count, scans_started);
+    }
+    metrics[MetricId::ScanCompletion as usize].denominator = scans_started;
+
+    // Tool failure rates: failures / scan.started events that enabled the tool.
+    let runs: FxHashMap<Value, u64> = metrics[MetricId::ScanTools as usize]
+        .rows
+        .iter()
+        .map(|r| (r.value.clone(), r.count))
+        .collect();
+    let failures = metrics[MetricId::ToolFailures as usize].rows.clone();
+    let rates = &mut metrics[MetricId::ToolFailureRates as usize];
+    rates.denominator = metrics_denominator_scans(&tally);
+    rates.rows = failures
+        .into_iter()
+        .map(|f| {
+            let n = runs.get(&f.value).copied().unwrap_or(0);
+            let mut row = Row::new(f.value, f.count);
+            row.installations = f.installations;
+            row.runs = Some(n);
+            row.rate = share(f.count, n);
+            row.share = row.rate;
+            row
+        })
+        .collect();
+
+    metrics[MetricId::WizardDuration as usize].rows = wizard_quartiles(&tally.wizard_seconds);
+    metrics[MetricId::WizardDuration as usize].denominator = tally.wizard_seconds.values().sum();
+
+    let per_installation = events_per_installation(&tally);
+    let installations_total: u64 = per_installation.iter().map(|r| r.count).sum();
+    let epi = &mut metrics[MetricId::EventsPerInstallation as usize];
+    epi.denominator = installations_total;
+    epi.rows = per_installation;
+    for r in &mut epi.rows {
+        r.share = share(r.count, installations_total);
+    }
+
+    let act = &mut metrics[MetricId::ActiveInstallations as usize];
+    act.denominator = unique_ids;
+    act.rows = active
+        .iter()
+        .map(|c| {
+            let (group, label) = match (c.metric, decode(c.value)) {
+                (ACTIVE_WEEK, Key::Int(w)) => ("week", format_week_code(w)),
+                (_, Key::Int(m)) => ("month", format_month_code(m)),
+                _ => ("month", String::new()),
+            };
+            let mut row = Row::new(Value::Str(label), c.installations);
+            row.group = Some(group.to_string());
+            row.events = Some(c.events);
+            row.share = share(c.installations, unique_ids);
+            row
+        })
+        .collect();
+
+    for m in &mut metrics {
+        sort_rows(&mut m.rows);
+    }
+
+    let period = Period {
+        first: tally.first.map(format_rfc3339),
+        last: tally.last.map(format_rfc3339),
+        filters: tally.filters().clone(),
+    };
+    let totals = Totals {
+        usage_events: tally.counted_usage,
+        unique_ids,
+        scans_started,
+        scans_completed,
+    };
+    Summary {
+        input: input_report(source, stats, tally.filtered_out),
+        period,
+        totals,
+        metrics,
+    }
+}
+
+fn metrics_denominator_scans(tally: &Tally) -> u64 {
+    tally.carriers[MetricId::Profiles as usize]
+}
+
+/// Installations by how many usage events they sent.
+fn events_per_installation(tally: &Tally) -> Vec<Row> {
+    const BUCKETS: [(u64, u64, &str); 6] = [
+        (1, 1, "1"),
+        (2, 5, "2-5"),
+        (6, 10, "6-10"),
+        (11, 50, "11-50"),
+        (51, 100, "51-100"),
+        (101, u64::MAX, ">100"),
+    ];
+    let mut counts = [0u64; BUCKETS.len()];
+    for (&(metric, _, id), &events) in &tally.facts {
+        if metric == INSTALL && id != NO_ID {
+            if let Some(i) = BUCKETS
+                .iter()
+                .position(|&(lo, hi, _)| (lo..=hi).contains(&events))
+            {
+                counts[i] += 1;
+            }
+        }
+    }
+    BUCKETS
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(&(_, _, label), n)| Row::new(label.into(), n))
+        .collect()
+}
+
+/// Min, quartiles (nearest-rank on the sorted durations), max and mean.
+fn wizard_quartiles(hist: &FxHashMap<i64, u64>) -> Vec<Row> {
+    let n: u64 = hist.values().sum();
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut sorted: Vec<(i64, u64)> = hist.iter().map(|(&s, &c)| (s, c)).collect();
+    sorted.sort_unstable();
+    // Value at 0-based rank r (linear interpolation between ranks).
+    let at = |r: u64| -> f64 {
+        let mut seen = 0;
+        for &(s, c) in &sorted {
+            seen += c;
+            if r < seen {
+                return s as f64;
+            }
+        }
+        sorted.last().map_or(0.0, |&(s, _)| s as f64)
+    };
+    let quantile = |q: f64| {
+        let pos = q * (n - 1) as f64;
+        let (lo, hi) = (pos.floor() as u64, pos.ceil() as u64);
+        let frac = pos - pos.floor();
+        round6(at(lo) + (at(hi) - at(lo)) * frac)
+    };
+    let mean = sorted
+        .iter()
+        .map(|&(s, c)| s as f64 * c as f64)
+        .sum::<f64>()
+        / n as f64;
+    [
+        ("min", quantile(0.0)),
+        ("p25", quantile(0.25)),
+        ("median", quantile(0.5)),
+        ("p75", quantile(0.75)),
+        ("max", quantile(1.0)),
+        ("mean", round6(mean)),
+    ]
+    .into_iter()
+    .map(|(label, secs)| {
+        let mut row = Row::new(label.into(), n);
+        row.seconds = Some(secs);
+        row
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quartiles_interpolate_like_numpy() {
+        // numpy.percentile([10, 20, 30, 40], [25, 50, 75]) == [17.5, 25, 32.5]
+        let hist: FxHashMap<i64, u64> = [(10, 1), (20, 1), (30, 1), (40, 1)].into_iter().collect();
+        let rows = wizard_quartiles(&hist);
+        let get = |l: &str| {
+            rows.iter()
+                .find(|r| r.value.text() == l)
+                .unwrap()
+                .seconds
+                .unwrap()
+        };
+        assert_eq!(get("p25"), 17.5);
+        assert_eq!(get("median"), 25.0);
+        assert_eq!(get("p75"), 32.5);
+        assert_eq!(get("min"), 10.0);
+        assert_eq!(get("max"), 40.0);
+        assert_eq!(get("mean"), 25.0);
+        assert!(wizard_quartiles(&FxHashMap::default()).is_empty());
+    }
+}

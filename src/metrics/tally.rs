@@ -1,0 +1,397 @@
+//! The streaming accumulator: every counted event becomes a few *facts*
+//! `(metric, value, installation) → events`, held in a hash map whose size is
+//! bounded by installations × distinct values, never by the number of events.
+//! One [`Tally`] per ingest worker; they merge at the end, and `finalize`
+//! aggregates the facts (with polars) into the published rows.
+
+use std::hash::Hasher;
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHasher};
+
+use super::filter::Filters;
+use super::registry::MetricId;
+use crate::event::Sink;
+use crate::event::schema::{Event, EventClass, Payload, Text};
+use crate::event::time::{Micros, iso_week_code, month_code};
+
+/// Internal fact keys beyond the registry.
+pub(crate) const INSTALL: u16 = 1000;
+pub(crate) const ACTIVE_WEEK: u16 = 1001;
+pub(crate) const ACTIVE_MONTH: u16 = 1002;
+
+const TAG_SHIFT: u32 = 60;
+const TAG_BOOL: u64 = 1;
+const TAG_INT: u64 = 2;
+const TAG_STR: u64 = 3;
+const TAG_PAIR: u64 = 4;
+const TAG_WEEK_PAIR: u64 = 5;
+const PAYLOAD: u64 = (1 << TAG_SHIFT) - 1;
+/// The value key of JSON `null` (a missing field counts as null).
+pub(crate) const NULL: u64 = 0;
+/// Installation key of an event without `anonymous_id`.
+pub(crate) const NO_ID: u64 = 0;
+
+/// A value as a 64-bit key: a tag in the top 4 bits, then the payload.
+pub(crate) fn bool_key(b: bool) -> u64 {
+    (TAG_BOOL << TAG_SHIFT) | u64::from(b)
+}
+
+pub(crate) fn int_key(i: i64) -> u64 {
+    (TAG_INT << TAG_SHIFT) | (i as u64 & PAYLOAD)
+}
+
+/// A decoded value key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Key {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Str(u32),
+    /// Two small keys (0 = null, else string code + 1).
+    Pair(u32, u32),
+    /// An ISO week code (`year * 100 + week`) and a small key.
+    WeekPair(u32, u32),
+}
+
+pub(crate) fn decode(key: u64) -> Key {
+    let payload = key & PAYLOAD;
+    match key >> TAG_SHIFT {
+        0 => Key::Null,
+        TAG_BOOL => Key::Bool(payload == 1),
+        TAG_INT => Key::Int(((payload << 4) as i64) >> 4),
+        TAG_STR => Key::Str(payload as u32),
+        TAG_WEEK_PAIR => Key::WeekPair((payload >> 30) as u32, (payload & ((1 << 30) - 1)) as u32),
+        _ => Key::Pair((payload >> 30) as u32, (payload & ((1 << 30) - 1)) as u32),
+    }
+}
+
+/// Chunk-local string dictionary.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Interner {
+    codes: FxHashMap<Box<str>, u32>,
+    pub(crate) strings: Vec<Box<str>>,
+}
+
+impl Interner {
+    pub(crate) fn code(&mut self, s: &str) -> u32 {
+        if let Some(&c) = self.codes.get(s) {
+            return c;
+        }
+        let c = self.strings.len() as u32;
+        self.strings.push(s.into());
+        self.codes.insert(s.into(), c);
+        c
+    }
+}
+
+/// The accumulator. See the module doc.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    filters: Arc<Filters>,
+    pub(crate) dict: Interner,
+    pub(crate) facts: FxHashMap<(u16, u64, u64), u64>,
+    /// Per metric: events that carried the field (the share denominator).
+    pub(crate) carriers: Vec<u64>,
+    /// Wizard duration histogram: seconds → events.
+    pub(crate) wizard_seconds: FxHashMap<i64, u64>,
+    /// Valid events dropped by a filter.
+    pub(crate) filtered_out: u64,
+    /// Events counted by class.
+    pub(crate) counted_usage: u64,
+    pub(crate) counted_test: u64,
+    pub(crate) counted_marker: u64,
+    /// Earliest and latest counted usage event.
+    pub(crate) first: Option<Micros>,
+    pub(crate) last: Option<Micros>,
+}
+
+impl Tally {
+    /// An empty tally applying `filters`.
+    pub fn new(filters: Arc<Filters>) -> Tally {
+        Tally {
+            filters,
+            dict: Interner::default(),
+            facts: FxHashMap::default(),
+            carriers: vec![0; super::registry::METRICS.len()],
+            wizard_seconds: FxHashMap::default(),
+            filtered_out: 0,
+            counted_usage: 0,
+            counted_test: 0,
+            counted_marker: 0,
+            first: None,
+            last: None,
+        }
+    }
+
+    /// The filters this tally applies.
+    pub fn filters(&self) -> &Filters {
+        &self.filters
+    }
+
+    fn str_key(&mut self, s: &str) -> u64 {
+        (TAG_STR << TAG_SHIFT) | u64::from(self.dict.code(s))
+    }
+
+    fn opt_key(&mut self, s: Option<&Text<'_>>) -> u64 {
+        match s {
+            Some(s) => self.str_key(s),
+            None => NULL,
+        }
+    }
+
+    fn small(&mut self, s: Option<&Text<'_>>) -> u64 {
+        s.map_or(0, |s| u64::from(self.dict.code(s)) + 1)
+    }
+
+    fn pair_key(&mut self, a: Option<&Text<'_>>, b: Option<&Text<'_>>) -> u64 {
+        let (a, b) = (self.small(a), self.small(b));
+        (TAG_PAIR << TAG_SHIFT) | (a << 30) | b
+    }
+
+    #[inline]
+    fn fact(&mut self, metric: u16, value: u64, id: u64) {
+        *self.facts.entry((metric, value, id)).or_insert(0) += 1;
+    }
+
+    #[inline]
+    fn observe(&mut self, metric: MetricId, value: u64, id: u64) {
+        self.carriers[metric as usize] += 1;
+        self.fact(metric as u16, value, id);
+    }
+
+    fn observe_str(&mut self, metric: MetricId, value: Option<&Text<'_>>, id: u64) {
+        let key = self.opt_key(value);
+        self.observe(metric, key, id);
+    }
+
+    fn observe_bool(&mut self, metric: MetricId, value: Option<bool>, id: u64) {
+        self.observe(metric, value.map_or(NULL, bool_key), id);
+    }
+
+    /// Each distinct element once per event; the event counts once as a carrier.
+    fn observe_list(&mut self, metric: MetricId, list: Option<&Vec<Text<'_>>>, id: u64) {
+        let Some(list) = list else { return };
+        self.carriers[metric as usize] += 1;
+        for (i, item) in list.iter().enumerate() {
+            if list[..i].contains(item) {
+                continue;
+            }
+            let key = self.str_key(item);
+            self.fact(metric as u16, key, id);
+        }
+    }
+
+    fn usage(&mut self, event: &Event<'_>, id: u64) {
+        use MetricId as M;
+        let c = &event.common;
+        self.observe_str(M::Platforms, c.platform.as_ref(), id);
+        self.observe_str(M::Versions, c.version.as_ref(), id);
+        let week = iso_week_code(event.timestamp);
+        let version = self.small(c.version.as_ref());
+        self.observe(
+            M::VersionsByWeek,
+            (TAG_WEEK_PAIR << TAG_SHIFT) | ((week as u64) << 30) | version,
+            id,
+        );
+        self.observe_str(M::PythonVersions, c.python_version.as_ref(), id);
+        self.fact(INSTALL, NULL, id);
+        self.fact(ACTIVE_WEEK, int_key(week), id);
+        self.fact(ACTIVE_MONTH, int_key(month_code(event.timestamp)), id);
+        self.first = Some(
+            self.first
+                .map_or(event.timestamp, |f| f.min(event.timestamp)),
+        );
+        self.last = Some(
+            self.last
+                .map_or(event.timestamp, |l| l.max(event.timestamp)),
+        );
+        match &event.payload {
+            Payload::ScanStarted(s) => {
+                let started = self.str_key("scan.started");
+                self.observe(M::ScanCompletion, started, id);
+                self.observe_str(M::Profiles, s.profile.as_ref(), id);
+                self.observe_str(M::Modes, s.mode.as_ref(), id);
+                self.observe_bool(M::CiDetected, s.ci_detected, id);
+                self.observe_bool(M::ComplianceUsage, s.compliance_usage, id);
+                let shape = match s.target_types {
+                    Some(t) => self.str_key(t.shape()),
+                    None => NULL,
+                };
+                self.observe(M::MultiTarget, shape, id);
+                self.observe_bool(M::MultiTargetReported, s.multi_target_scan, id);
+                self.observe_str(M::TargetsBuckets, s.total_targets_bucket.as_ref(), id);
+                self.observe_str(M::FrequencyHints, s.scan_frequency_hint.as_ref(), id);
+                self.observe_list(M::ScanTools, s.tools.as_ref(), id);
+            }
+            Payload::ScanCompleted(s) => {
+                let completed = self.str_key("scan.completed");
+                self.observe(M::ScanCompletion, completed, id);
+                self.observe_str(M::DurationBuckets, s.duration_bucket.as_ref(), id);
+                self.observe_str(M::FindingsBuckets, s.total_findings_bucket.as_ref(), id);
+                let by_profile = self.pair_key(s.profile.as_ref(), s.duration_bucket.as_ref());
+                self.observe(M::DurationBucketsByProfile, by_profile, id);
+                let by_profile =
+                    self.pair_key(s.profile.as_ref(), s.total_findings_bucket.as_ref());
+                self.observe(M::FindingsBucketsByProfile, by_profile, id);
+            }
+            Payload::ToolFailed(t) => {
+                self.observe_str(M::ToolFailures, t.tool.as_ref(), id);
+                self.observe_str(M::FailureTypes, t.failure_type.as_ref(), id);
+            }
+            Payload::WizardCompleted(w) => {
+                self.observe_str(M::WizardProfiles, w.profile_selected.as_ref(), id);
+                self.observe_str(M::WizardModes, w.execution_mode.as_ref(), id);
+                self.observe_str(M::WizardArtifacts, w.artifact_generated.as_ref(), id);
+                if let Some(secs) = w.duration_seconds {
+                    *self.wizard_seconds.entry(secs).or_insert(0) += 1;
+                }
+            }
+            Payload::ReportGenerated(r) => {
+                self.observe_list(M::OutputFormats, r.output_formats.as_ref(), id);
+                self.observe_bool(M::SuppressionsUsed, r.suppressions_used, id);
+                self.observe_bool(M::ComplianceEnabled, r.compliance_enabled, id);
+            }
+            Payload::PolicyEvaluated(p) => {
+                self.observe_str(M::PolicyViolations, p.violations_bucket.as_ref(), id);
+            }
+            Payload::Unknown | Payload::Test | Payload::Marker => {}
+        }
+    }
+}
+
+/// The installation key of an anonymous ID: a UUID's 128 bits folded to 64
+/// (random v4 bits stay uniform), any other string hashed; never [`NO_ID`].
+pub(crate) fn installation_key(id: Option<&str>) -> u64 {
+    let Some(id) = id else { return NO_ID };
+    let key = match parse_uuid(id) {
+        Some(u) => (u >> 64) as u64 ^ u as u64,
+        None => {
+            let mut h = FxHasher::default();
+            h.write(id.as_bytes());
+            h.finish()
+        }
+    };
+    if key == NO_ID { 1 } else { key }
+}
+
+fn parse_uuid(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
+        return None;
+    }
+    let mut v: u128 = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            continue;
+        }
+        let d = (c as char).to_digit(16)?;
+        v = (v << 4) | u128::from(d);
+    }
+    Some(v)
+}
+
+impl Sink for Tally {
+    fn event(&mut self, _line: u64, event: &Event<'_>) {
+        if !self.filters.keep(event) {
+            self.filtered_out += 1;
+            return;
+        }
+        let class = event.class();
+        let id = installation_key(event.common.anonymous_id.as_deref());
+        let name = self.str_key(&event.name);
+        self.observe(MetricId::EventTypes, name, id);
+        match class {
+            EventClass::Usage => {
+                self.counted_usage += 1;
+                self.usage(event, id);
+            }
+            EventClass::Test => {
+                self.counted_test += 1;
+                if self.filters.include_test {
+                    self.counted_usage += 1;
+                    self.usage(event, id);
+                }
+            }
+            EventClass::Marker => self.counted_marker += 1,
+        }
+    }
+
+    fn merge(&mut self, other: Tally) {
+        let remap: Vec<u32> = other
+            .dict
+            .strings
+            .iter()
+            .map(|s| self.dict.code(s))
+            .collect();
+        let small = |c: u64| {
+            if c == 0 {
+                0
+            } else {
+                u64::from(remap[(c - 1) as usize]) + 1
+            }
+        };
+        for ((metric, value, id), n) in other.facts {
+            let value = match decode(value) {
+                Key::Str(c) => (TAG_STR << TAG_SHIFT) | u64::from(remap[c as usize]),
+                Key::Pair(a, b) => {
+                    (TAG_PAIR << TAG_SHIFT) | (small(a.into()) << 30) | small(b.into())
+                }
+                _ => value,
+            };
+            *self.facts.entry((metric, value, id)).or_insert(0) += n;
+        }
+        for (mine, theirs) in self.carriers.iter_mut().zip(other.carriers) {
+            *mine += theirs;
+        }
+        for (secs, n) in other.wizard_seconds {
+            *self.wizard_seconds.entry(secs).or_insert(0) += n;
+        }
+        self.filtered_out += other.filtered_out;
+        self.counted_usage += other.counted_usage;
+        self.counted_test += other.counted_test;
+        self.counted_marker += other.counted_marker;
+        self.first = match (self.first, other.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = match (self.last, other.last) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip() {
+        assert_eq!(decode(NULL), Key::Null);
+        assert_eq!(decode(bool_key(true)), Key::Bool(true));
+        assert_eq!(decode(bool_key(false)), Key::Bool(false));
+        assert_eq!(decode(int_key(202603)), Key::Int(202603));
+        assert_eq!(decode(int_key(-5)), Key::Int(-5));
+        let mut t = Tally::new(Arc::default());
+        let k = t.str_key("x");
+        assert_eq!(decode(k), Key::Str(0));
+        let p = t.pair_key(Some(&"x".into()), None);
+        assert_eq!(decode(p), Key::Pair(1, 0));
+        let w = (TAG_WEEK_PAIR << TAG_SHIFT) | (202_653 << 30) | 1;
+        assert_eq!(decode(w), Key::WeekPair(202_653, 1));
+    }
+
+    #[test]
+    fn installation_keys() {
+        let a = installation_key(Some("a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c"));
+        let b = installation_key(Some("A7F3C8E2-4B1D-4F9E-8C3A-2D5E7F9B1A3C"));
+        assert_eq!(a, b, "UUIDs compare by value");
+        assert_ne!(
+            a,
+            installation_key(Some("a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3d"))
+        );
+        assert_ne!(installation_key(Some("not-a-uuid")), NO_ID);
+        assert_eq!(installation_key(None), NO_ID);
+    }
+}

@@ -1,0 +1,91 @@
+//! Terminal tables (comfy-table): fit the terminal width, bold headers unless
+//! `NO_COLOR` is set or stdout is not a terminal; event strings are shown with
+//! control characters escaped.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Attribute, Cell, CellAlignment, ContentArrangement, Table};
+
+use super::text::terminal_safe;
+use super::{Renderer, layout, overview};
+use crate::metrics::Summary;
+
+/// Terminal output.
+pub struct TableRenderer {
+    /// Bold headers.
+    pub styled: bool,
+    /// Fit tables to this many columns (`None`: no limit).
+    pub width: Option<u16>,
+}
+
+impl TableRenderer {
+    /// Styling and width from the environment: `NO_COLOR`, a terminal on stdout, `COLUMNS`.
+    pub fn from_env() -> TableRenderer {
+        use std::io::IsTerminal;
+        let tty = std::io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
+        TableRenderer {
+            styled: tty && !no_color,
+            width,
+        }
+    }
+
+    fn table(&self) -> Table {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED);
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        if let Some(w) = self.width {
+            t.set_width(w);
+        }
+        t
+    }
+
+    fn header_cell(&self, text: &str) -> Cell {
+        let cell = Cell::new(text);
+        if self.styled {
+            cell.add_attribute(Attribute::Bold)
+        } else {
+            cell
+        }
+    }
+}
+
+impl Renderer for TableRenderer {
+    fn render(&self, summary: &Summary) -> anyhow::Result<Vec<u8>> {
+        let mut out = String::new();
+        let mut head = self.table();
+        for (k, v) in overview(summary) {
+            head.add_row(vec![self.header_cell(&k), Cell::new(terminal_safe(&v))]);
+        }
+        out.push_str(&head.to_string());
+        out.push('\n');
+        for m in &summary.metrics {
+            let def = m.def();
+            out.push('\n');
+            out.push_str(def.name);
+            out.push_str(": ");
+            out.push_str(def.description);
+            out.push('\n');
+            if m.rows.is_empty() {
+                out.push_str("  (no events)\n");
+                continue;
+            }
+            let (header, body) = layout(m);
+            let mut t = self.table();
+            t.set_header(header.iter().map(|h| self.header_cell(h)));
+            for row in body {
+                t.add_row(row.iter().enumerate().map(|(i, c)| {
+                    let cell = Cell::new(terminal_safe(c));
+                    if matches!(header[i], "group" | "value") {
+                        cell
+                    } else {
+                        cell.set_alignment(CellAlignment::Right)
+                    }
+                }));
+            }
+            out.push_str(&t.to_string());
+            out.push('\n');
+        }
+        Ok(out.into_bytes())
+    }
+}

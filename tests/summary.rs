@@ -1,0 +1,484 @@
+//! Integration tests: run the `jmo-analyze summary` binary on the edge-case
+//! fixtures, every format and bad input, and check exact numbers.
+
+use std::collections::BTreeMap;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn bin() -> Command {
+    let mut cmd = Command::cargo_bin("jmo-analyze").unwrap();
+    cmd.env_remove("NO_COLOR").env_remove("COLUMNS");
+    cmd
+}
+
+/// Runs `summary FILE --format json ARGS` and parses stdout.
+fn summary_json(file: &str, args: &[&str]) -> Value {
+    let out = bin()
+        .args(["summary", file, "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A metric as `value text → count` (null → "null", booleans → "true"/"false").
+fn counts(summary: &Value, metric: &str) -> BTreeMap<String, u64> {
+    summary["metrics"][metric]
+        .as_array()
+        .unwrap_or_else(|| panic!("no metric {metric}"))
+        .iter()
+        .map(|row| {
+            let v = match &row["value"] {
+                Value::Null => "null".to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::String(s) => s.clone(),
+                other => panic!("unexpected value {other}"),
+            };
+            let key = match row.get("group") {
+                Some(Value::String(g)) => format!("{g}/{v}"),
+                _ => v,
+            };
+            (key, row["count"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+fn map(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+#[test]
+fn bom_crlf_and_blank_lines() {
+    let s = summary_json("fixtures/edge/bom_crlf.jsonl", &[]);
+    let i = &s["input"];
+    assert_eq!(i["lines"], 5);
+    assert_eq!(i["blank_lines"], 2);
+    assert_eq!(i["invalid_lines"], 0);
+    assert_eq!(i["valid_events"], 3);
+    assert_eq!(i["usage_events"], 2);
+    assert_eq!(i["marker_events"], 1);
+    assert_eq!(s["totals"]["unique_ids"], 1);
+    assert_eq!(
+        counts(&s, "event_types"),
+        map(&[
+            ("scan.started", 1),
+            ("scan.completed", 1),
+            ("telemetry.initialized", 1)
+        ])
+    );
+    assert_eq!(s["period"]["first"], "2025-10-20T10:00:00.500Z");
+    assert_eq!(s["schema"], "jmo-analyze.summary/1");
+}
+
+#[test]
+fn timestamps_with_offsets_fall_in_the_right_quarter() {
+    let all = summary_json("fixtures/edge/timestamps.jsonl", &[]);
+    assert_eq!(all["totals"]["usage_events"], 6);
+    // 2026-01-01T00:30+02:00 and 2025-12-31T20:30-05:00 are both in 2025-Q4 / 2026-Q1 after UTC normalisation.
+    let q4 = summary_json("fixtures/edge/timestamps.jsonl", &["--quarter", "2025-Q4"]);
+    assert_eq!(
+        q4["totals"]["usage_events"], 2,
+        "23:30Z Dec 31 and 22:30Z Dec 31"
+    );
+    assert_eq!(q4["input"]["filtered_out"], 4);
+    assert_eq!(counts(&q4, "platforms"), map(&[("Linux", 2)]));
+    let q1 = summary_json("fixtures/edge/timestamps.jsonl", &["--quarter", "2026-Q1"]);
+    assert_eq!(q1["totals"]["usage_events"], 3);
+    assert_eq!(q1["period"]["first"], "2026-01-01T01:30:00Z");
+    assert_eq!(q1["period"]["last"], "2026-03-31T23:59:59.999999Z");
+    assert_eq!(q1["period"]["filters"]["quarter"], "2026-Q1");
+    assert_eq!(q1["period"]["filters"]["until"], "2026-04-01T00:00:00Z");
+    let since = summary_json(
+        "fixtures/edge/timestamps.jsonl",
+        &["--since", "2026-02-10", "--until", "2026-03-31"],
+    );
+    assert_eq!(since["totals"]["usage_events"], 2);
+    let v = summary_json("fixtures/edge/timestamps.jsonl", &["--version", "0.7"]);
+    assert_eq!(v["totals"]["usage_events"], 4);
+    let v = summary_json("fixtures/edge/timestamps.jsonl", &["--version", "0.7.1"]);
+    assert_eq!(v["totals"]["usage_events"], 2);
+    let ci = summary_json("fixtures/edge/timestamps.jsonl", &["--exclude-ci"]);
+    assert_eq!(ci["totals"]["usage_events"], 5);
+    assert_eq!(ci["period"]["filters"]["exclude_ci"], true);
+}
+
+#[test]
+fn escapes_decode_and_untrusted_strings_stay_inert() {
+    let s = summary_json("fixtures/edge/escapes.jsonl", &[]);
+    assert_eq!(counts(&s, "profiles"), map(&[("équipe 🚀", 2)]));
+    assert_eq!(counts(&s, "scan_tools")["trivy"], 1);
+    assert_eq!(counts(&s, "scan_tools")["\u{1b}[31mred"], 1);
+
+    let csv = bin()
+        .args(["summary", "fixtures/edge/escapes.jsonl", "-f", "csv"])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(
+        csv.contains("scan_tools,\"'=HYPERLINK(\"\"http://x\"\")\",1,"),
+        "{csv}"
+    );
+    assert!(csv.contains("output_formats,'+cmd,1,"), "{csv}");
+    assert!(csv.contains("output_formats,'-2+3,1,"), "{csv}");
+    assert!(csv.contains("output_formats,'@SUM(A1),1,"), "{csv}");
+    for line in csv.lines().skip(1) {
+        let value = line.split(',').nth(1).unwrap_or("");
+        assert!(
+            !value.starts_with(['=', '+', '-', '@']),
+            "unguarded cell: {line}"
+        );
+    }
+
+    let md = bin()
+        .args(["summary", "fixtures/edge/escapes.jsonl", "-f", "markdown"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(!md.contains("<script>"), "raw HTML in Markdown");
+    assert!(md.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(md.contains("a\\|b"));
+    assert!(md.contains("\\[link\\](http://x)"));
+    assert!(!md.contains('\u{1b}'));
+
+    let table = bin()
+        .args(["summary", "fixtures/edge/escapes.jsonl"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(!table.contains('\u{1b}'), "terminal escape reached stdout");
+    assert!(table.contains("\\u{1b}[31mred"));
+}
+
+#[test]
+fn every_kind_of_invalid_line_is_counted_and_named() {
+    let out = bin()
+        .args(["summary", "fixtures/edge/invalid.jsonl", "-f", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["input"]["lines"], 21);
+    assert_eq!(s["input"]["invalid_lines"], 19);
+    assert_eq!(s["input"]["valid_events"], 2);
+    let lines: Vec<u64> = s["input"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, (2..=20).collect::<Vec<_>>());
+    let reason = |line: usize| {
+        s["input"]["problems"][line - 2]["reason"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(reason(3), "not a JSON object");
+    assert_eq!(reason(5), "missing field `event`");
+    assert!(reason(8).starts_with("`metadata.mode`: invalid type: integer `3`"));
+    assert!(reason(9).starts_with("`metadata.tools`: invalid type: string \"trivy\""));
+    assert_eq!(reason(16), "missing `timestamp`");
+    // Invalid lines are excluded from every metric.
+    assert_eq!(
+        counts(&s, "event_types"),
+        map(&[("scan.started", 1), ("scan.completed", 1)])
+    );
+    assert_eq!(counts(&s, "modes"), map(&[("cli", 1)]));
+    // stderr lists the first 20 problems with file and line.
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "warning: fixtures/edge/invalid.jsonl:8: skipped invalid line: `metadata.mode`"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 19);
+}
+
+#[test]
+fn strict_stops_at_the_first_bad_line() {
+    bin()
+        .args(["summary", "fixtures/edge/invalid.jsonl", "--strict"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "fixtures/edge/invalid.jsonl:2: not valid JSON",
+        ))
+        .stderr(predicate::str::contains("--strict"));
+    bin()
+        .args([
+            "summary",
+            "fixtures/edge/minimal.jsonl",
+            "--strict",
+            "-f",
+            "json",
+        ])
+        .assert()
+        .success();
+}
+
+#[test]
+fn minimal_and_optional_fields() {
+    let s = summary_json("fixtures/edge/minimal.jsonl", &[]);
+    let i = &s["input"];
+    assert_eq!(
+        (i["valid_events"].as_u64(), i["usage_events"].as_u64()),
+        (Some(13), Some(10))
+    );
+    assert_eq!(
+        (i["test_events"].as_u64(), i["marker_events"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        s["totals"]["unique_ids"], 3,
+        "an event without anonymous_id is not an installation"
+    );
+    assert_eq!(s["totals"]["scans_started"], 4);
+    assert_eq!(s["totals"]["scans_completed"], 0);
+    assert_eq!(counts(&s, "event_types")["test"], 1);
+    assert_eq!(counts(&s, "event_types")["test.event"], 1);
+    assert_eq!(counts(&s, "event_types")["diff.generated"], 1);
+    assert_eq!(
+        counts(&s, "platforms"),
+        map(&[("Linux", 5), ("null", 2), ("Darwin", 2), ("Windows", 1)])
+    );
+    assert_eq!(
+        counts(&s, "profiles"),
+        map(&[("null", 2), ("fast", 1), ("balanced", 1)])
+    );
+    assert_eq!(
+        counts(&s, "multi_target"),
+        map(&[("null", 2), ("single", 1), ("multi", 1)])
+    );
+    assert_eq!(
+        counts(&s, "multi_target_reported"),
+        map(&[("null", 3), ("false", 1)])
+    );
+    assert_eq!(counts(&s, "ci_detected"), map(&[("null", 3), ("true", 1)]));
+    assert_eq!(counts(&s, "frequency_hints"), map(&[("null", 4)]));
+    // Duplicates within one event's tools list count once.
+    assert_eq!(
+        counts(&s, "scan_tools"),
+        map(&[("trivy", 2), ("semgrep", 1), ("zap", 1)])
+    );
+    assert_eq!(s["denominators"]["scan_tools"], 2);
+    assert_eq!(s["metrics"]["scan_tools"][0]["share"], 1.0);
+    assert_eq!(
+        counts(&s, "tool_failures"),
+        map(&[("zap", 1), ("nuclei", 1)])
+    );
+    let rates = s["metrics"]["tool_failure_rates"].as_array().unwrap();
+    let nuclei = rates.iter().find(|r| r["value"] == "nuclei").unwrap();
+    assert_eq!(
+        (nuclei["runs"].as_u64(), nuclei["rate"].clone()),
+        (Some(0), Value::Null)
+    );
+    let zap = rates.iter().find(|r| r["value"] == "zap").unwrap();
+    assert_eq!(
+        (zap["runs"].as_u64(), zap["rate"].as_f64()),
+        (Some(1), Some(1.0))
+    );
+    assert_eq!(
+        counts(&s, "wizard_artifacts"),
+        map(&[("null", 1), ("gha", 1)])
+    );
+    let median = s["metrics"]["wizard_duration"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["value"] == "median")
+        .unwrap()
+        .clone();
+    assert_eq!(median["seconds"], 60.0);
+    assert_eq!(counts(&s, "policy_violations"), map(&[("1-5", 1)]));
+    assert_eq!(
+        counts(&s, "events_per_installation"),
+        map(&[("1", 1), ("6-10", 1), ("2-5", 1)])
+    );
+    assert_eq!(counts(&s, "active_installations")["week/2025-W43"], 3);
+    assert_eq!(counts(&s, "active_installations")["month/2025-10"], 3);
+    // Rows: count descending, ties by value.
+    let platforms: Vec<&str> = s["metrics"]["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["value"].as_str().unwrap_or("null"))
+        .collect();
+    assert_eq!(platforms, ["Linux", "Darwin", "null", "Windows"]);
+
+    let with_test = summary_json("fixtures/edge/minimal.jsonl", &["--include-test"]);
+    assert_eq!(with_test["totals"]["usage_events"], 12);
+    assert_eq!(with_test["totals"]["unique_ids"], 3);
+}
+
+#[test]
+fn stdin_and_output_file() {
+    let input = std::fs::read("fixtures/edge/minimal.jsonl").unwrap();
+    let out = bin()
+        .args(["summary", "-", "-f", "json"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["input"]["source"], "-");
+    assert_eq!(s["input"]["valid_events"], 13);
+    let from_file = summary_json("fixtures/edge/minimal.jsonl", &[]);
+    assert_eq!(s["input"]["sha256"], from_file["input"]["sha256"]);
+    assert_eq!(s["metrics"], from_file["metrics"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.csv");
+    bin()
+        .args(["summary", "fixtures/edge/minimal.jsonl", "-f", "csv", "-o"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout("");
+    let csv = std::fs::read_to_string(&path).unwrap();
+    assert!(csv.starts_with("metric,value,count,share,"));
+    assert!(csv.contains("platforms,Linux,5,0.5,"));
+}
+
+#[test]
+fn bad_inputs_get_clear_errors() {
+    bin()
+        .args(["summary", "no/such/events.jsonl"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "no/such/events.jsonl: no such file",
+        ));
+    let dir = tempfile::tempdir().unwrap();
+    bin()
+        .args(["summary"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is a directory"));
+    bin()
+        .args([
+            "summary",
+            "fixtures/edge/minimal.jsonl",
+            "--quarter",
+            "2026-Q5",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("use YEAR-Qn"));
+    bin()
+        .args([
+            "summary",
+            "fixtures/edge/minimal.jsonl",
+            "--since",
+            "yesterday",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--since: `yesterday` is not a date",
+        ));
+    bin()
+        .args([
+            "summary",
+            "fixtures/edge/minimal.jsonl",
+            "-o",
+            "/no/such/dir/out.json",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--output /no/such/dir/out.json"));
+}
+
+#[test]
+fn empty_file_garbage_and_a_huge_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, b"").unwrap();
+    let s = summary_json(empty.to_str().unwrap(), &[]);
+    assert_eq!(s["input"]["lines"], 0);
+    assert_eq!(s["totals"]["usage_events"], 0);
+    assert_eq!(s["period"]["first"], Value::Null);
+    bin()
+        .args(["summary"])
+        .arg(&empty)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("no usage events"));
+
+    let garbage = dir.path().join("garbage.bin");
+    let bytes: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&garbage, &bytes).unwrap();
+    let s = summary_json(garbage.to_str().unwrap(), &["-q"]);
+    let newlines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+    let i = &s["input"];
+    assert_eq!(i["valid_events"], 0);
+    assert!(i["lines"].as_u64().unwrap() >= newlines);
+    assert_eq!(
+        i["lines"].as_u64(),
+        Some(i["blank_lines"].as_u64().unwrap() + i["invalid_lines"].as_u64().unwrap())
+    );
+
+    let huge = dir.path().join("huge.jsonl");
+    let mut line = br#"{"event": "scan.started", "timestamp": "2025-10-20T10:00:00Z", "metadata": {"mode": "cli", "tools": ["#.to_vec();
+    while line.len() < 10 << 20 {
+        line.extend_from_slice(br#""trivy", "#);
+    }
+    line.extend_from_slice(
+        b"\"zap\"]}}\n{\"event\": \"test\", \"timestamp\": \"2025-10-20T10:00:00Z\"}\n",
+    );
+    std::fs::write(&huge, &line).unwrap();
+    let s = summary_json(huge.to_str().unwrap(), &[]);
+    assert_eq!(s["input"]["lines"], 2);
+    assert_eq!(s["input"]["valid_events"], 2);
+    assert_eq!(counts(&s, "scan_tools"), map(&[("trivy", 1), ("zap", 1)]));
+}
+
+#[test]
+fn no_color_and_width_are_honoured() {
+    let out = bin()
+        .args(["summary", "fixtures/edge/minimal.jsonl"])
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "60")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\u{1b}'));
+    let widest = text.lines().map(|l| l.chars().count()).max().unwrap();
+    // Descriptions are plain paragraphs; tables fit the width.
+    let widest_table = text
+        .lines()
+        .filter(|l| l.starts_with(['┌', '│', '└', '╞', '├']))
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap();
+    assert!(widest_table <= 60, "table {widest_table} wide");
+    assert!(widest > 0);
+}
+
+#[test]
+fn broken_pipe_exits_quietly() {
+    // `head -c 10` closes the pipe early; the process must not print an error.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "{} summary fixtures/edge/minimal.jsonl -f markdown | head -c 10 >/dev/null",
+            env!("CARGO_BIN_EXE_jmo-analyze")
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("Error"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
