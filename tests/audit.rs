@@ -1,7 +1,6 @@
 //! `jmo-analyze validate` and `jmo-analyze audit`, run as a user runs them.
 
 use std::io::Write as _;
-use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::{Value, json};
@@ -649,20 +648,79 @@ fn fingerprint_warning_does_not_change_the_exit_code() {
     assert!(stderr.contains("--min-installations"), "{stderr}");
 }
 
+/// The generator's ground truth for `fixtures/events.jsonl`.
+fn expected_counts() -> Value {
+    let text = std::fs::read_to_string("fixtures/events.expected.json").expect("ground truth");
+    serde_json::from_str(&text).expect("JSON")
+}
+
 #[test]
-fn the_clean_fixture_on_main_audits_clean() {
-    // `fixtures/events.jsonl` lands with the generator; until then this test has nothing to read.
-    let fixture = Path::new("fixtures/events.jsonl");
-    if !fixture.exists() {
-        return;
-    }
-    let (code, stdout, _) = run(
+fn the_realistic_fixture_audits_clean() {
+    let (code, stdout, stderr) = run(
         &["audit", "fixtures/events.jsonl", "--format", "json"],
         None,
     );
     let doc = json_of(&stdout);
     assert_eq!(doc["findings"], json!([]), "{stdout}");
-    assert_eq!(code, 0);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    let want = expected_counts();
+    assert_eq!(doc["lines"], want["lines"]);
+    assert_eq!(doc["blank_lines"], want["blank_lines"]);
+    assert_eq!(doc["fingerprint"]["installations"], want["unique_ids"]);
+    // Few installations per (platform, python, version): the warning fires, as it should.
+    assert_eq!(doc["fingerprint"]["warning"], true);
+}
+
+#[test]
+fn the_realistic_fixture_fails_validation_only_on_its_planted_invalid_lines() {
+    let (code, stdout, _) = run(
+        &["validate", "fixtures/events.jsonl", "--format", "json"],
+        None,
+    );
+    assert_eq!(code, 1);
+    let doc = json_of(&stdout);
+    let mut error_lines: Vec<u64> = doc["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["severity"] == "error")
+        .map(|p| p["line"].as_u64().expect("line"))
+        .collect();
+    error_lines.dedup();
+    // The quirk table of fixtures/README.md.
+    assert_eq!(
+        error_lines,
+        [154, 584, 832, 1023, 1237, 1588, 1981, 2177, 2615, 2883]
+    );
+    assert_eq!(
+        error_lines.len() as u64,
+        expected_counts()["invalid_lines"].as_u64().expect("count")
+    );
+    let warning_kinds: Vec<(&str, &str)> = doc["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter(|g| g["severity"] == "warning")
+        .map(|g| {
+            (
+                g["kind"].as_str().expect("kind"),
+                g["field"].as_str().expect("field"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        warning_kinds,
+        [
+            ("unknown-field", "source"),
+            ("unknown-field", "source"),
+            ("unknown-field", "source"),
+            ("unknown-field", "source"),
+            ("unknown-field", "metadata.docker_variant"),
+            ("unknown-field", "source"),
+            ("unknown-field", "source"),
+            ("unknown-event", "event"),
+        ]
+    );
 }
 
 // ------------------------------------------------------------ input handling

@@ -146,7 +146,8 @@ pub const EVENTS: &[EventSpec] = &[
             req("mode", FieldType::Enum(MODES)),
             req("profile", FieldType::Label),
             req("tools", FieldType::LabelList),
-            req("target_types", FieldType::Counts(TARGET_TYPES)),
+            // Older clients may lack `target_types` and the five fields after it.
+            opt("target_types", FieldType::Counts(TARGET_TYPES)),
             opt("ci_detected", FieldType::Bool),
             opt("multi_target_scan", FieldType::Bool),
             opt("compliance_usage", FieldType::Bool),
