@@ -17,6 +17,10 @@ pub enum Command {
     Summary(crate::cmd::summary::SummaryArgs),
     /// Download the telemetry gist completely into a local archive that only grows.
     Fetch(crate::cmd::fetch::FetchArgs),
+    /// Check every line against the schema of its event type (exit 1 on any error).
+    Validate(crate::cmd::validate::ValidateArgs),
+    /// Check that no key or value holds what the telemetry must never collect (exit 1 on any finding).
+    Audit(crate::cmd::audit::AuditArgs),
 }
 
 #[cfg(test)]

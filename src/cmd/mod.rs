@@ -1,7 +1,9 @@
 //! One module per subcommand: glue between the CLI and the library.
 
+pub mod audit;
 pub mod fetch;
 pub mod summary;
+pub mod validate;
 
 use std::process::ExitCode;
 
@@ -12,6 +14,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Summary(args) => summary::run(&args),
         Command::Fetch(args) => fetch::run(&args),
+        Command::Validate(args) => validate::run(&args),
+        Command::Audit(args) => audit::run(&args),
     }
 }
 
