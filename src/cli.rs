@@ -19,6 +19,10 @@ pub enum Command {
     Fetch(crate::cmd::fetch::FetchArgs),
     /// Write the quarterly transparency report (Markdown, HTML, charts, CSV, JSON) for one quarter.
     Report(crate::cmd::report::ReportArgs),
+    /// Check every line against the schema of its event type (exit 1 on any error).
+    Validate(crate::cmd::validate::ValidateArgs),
+    /// Check that no key or value holds what the telemetry must never collect (exit 1 on any finding).
+    Audit(crate::cmd::audit::AuditArgs),
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! Data flows one way: [`source`] (where lines come from) → [`event`] (typed
 //! events) → [`metrics`] (counts and rates) → [`render`] (bytes) → files.
 
+pub mod audit;
 pub mod cli;
 pub mod cmd;
 pub mod event;

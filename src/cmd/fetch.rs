@@ -1,12 +1,252 @@
-//! `jmo-analyze fetch`: being built on the `fetch` branch (issue 3).
+//! `jmo-analyze fetch`: download the telemetry gist completely and merge it
+//! into the local archive, which only grows (issue 3).
+//!
+//! Glue only: the API client is [`crate::source::gist`], the archive and its
+//! ETag sidecar [`crate::source::archive`], the git history
+//! [`crate::source::history`]. The one-line outcome goes to stdout,
+//! diagnostics to stderr; the token is never printed.
 
+use std::collections::HashSet;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::source::archive::{self, Archive, EtagSidecar};
+use crate::source::gist::{
+    ClientConfig, DEFAULT_API_URL, DEFAULT_FILE, Diagnostics, GistClient, GistResponse,
+    RetryPolicy, TOKEN_VARS, Token,
+};
+use crate::source::history::{self, Git};
 
 /// Arguments of `jmo-analyze fetch`.
 #[derive(Debug, clap::Args)]
-pub struct FetchArgs {}
+pub struct FetchArgs {
+    /// Archive to merge the gist into; created if missing, never shrunk.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "PATH",
+        default_value = "data/events.jsonl"
+    )]
+    pub output: PathBuf,
 
-/// Runs `fetch`.
-pub fn run(_args: &FetchArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("fetch is not available in this build yet")
+    /// Also walk every revision in the gist's git history and add every line
+    /// any revision ever held (needs the `git` program).
+    #[arg(long)]
+    pub history: bool,
+
+    /// The gist's ID (the end of its address).
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "JMO_TELEMETRY_GIST_ID",
+        hide_env_values = true
+    )]
+    pub gist_id: Option<String>,
+
+    /// The file within the gist.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_FILE)]
+    pub file: String,
+
+    /// The GitHub API (GitHub Enterprise: https://HOST/api/v3).
+    #[arg(long, value_name = "URL", default_value = DEFAULT_API_URL)]
+    pub api_url: String,
+
+    /// Seconds to wait for an answer (per request and per read) before retrying.
+    #[arg(long, value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
+    /// Retries after a 5xx answer, a timeout or a rate limit (backoff 0.5 s, 1 s, 2 s, …).
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+
+    /// Longest single wait, in seconds, for a rate limit's retry-after or reset;
+    /// a longer one stops with the time to try again.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub max_wait: u64,
+
+    /// Print each request, answer and source used on stderr (never the token).
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// Runs `fetch`. Every error message is scrubbed of the token as a last guard.
+pub fn run(args: &FetchArgs) -> anyhow::Result<ExitCode> {
+    let token = Token::from_env();
+    run_with(args, token.clone()).map_err(|err| {
+        let Some(token) = &token else { return err };
+        let text = format!("{err:#}");
+        let clean = token.redact(&text);
+        // Keep the error (and its chain, e.g. a broken pipe) when it is clean.
+        if clean == text {
+            err
+        } else {
+            anyhow::anyhow!(clean)
+        }
+    })
+}
+
+fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> {
+    let gist_id = args
+        .gist_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .context("no gist ID: pass --gist-id ID or set JMO_TELEMETRY_GIST_ID")?;
+
+    let redactor = token.clone();
+    let diag =
+        Diagnostics::new(
+            args.verbose,
+            std::io::stderr().is_terminal(),
+            move |msg| match &redactor {
+                Some(t) => eprintln!("{}", t.redact(msg)),
+                None => eprintln!("{msg}"),
+            },
+        );
+    match &token {
+        Some(t) => diag.detail(&format!("using the token from {}", t.source())),
+        None => diag.note(&format!(
+            "no token in {}: fetching without one (a secret gist is readable by its ID; \
+             60 requests an hour)",
+            TOKEN_VARS.join(", ")
+        )),
+    }
+
+    let client = GistClient::new(ClientConfig {
+        api_url: args.api_url.clone(),
+        token,
+        timeout: Duration::from_secs(args.timeout),
+        retry: RetryPolicy {
+            retries: args.retries,
+            max_wait: Duration::from_secs(args.max_wait),
+        },
+    })?;
+
+    let archive_path = &args.output;
+    let sidecar_path = EtagSidecar::path_for(archive_path);
+    let mut archive = Archive::load(archive_path)?;
+    // A 304 is only trusted when the archive it describes is still there, and
+    // --history needs the gist's metadata whatever the ETag says.
+    let stored = EtagSidecar::load(&sidecar_path);
+    let etag = stored
+        .as_ref()
+        .and_then(|s| s.etag_for(gist_id, &args.file))
+        .filter(|_| !args.history && !archive.is_empty());
+
+    let (gist, new_etag) = match client.get_gist(gist_id, etag, &diag)? {
+        GistResponse::NotModified => {
+            writeln!(
+                std::io::stdout(),
+                "up to date: gist {gist_id} has not changed since the last fetch; {} holds {}",
+                archive_path.display(),
+                count(archive.len(), "line")
+            )?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        GistResponse::Gist { gist, etag } => (gist, etag),
+    };
+
+    let git = Git::default();
+    let latest = client.download_file(gist_id, &gist, &args.file, &git, &diag)?;
+    diag.detail(&format!(
+        "{}: {} bytes from {}",
+        args.file,
+        latest.bytes.len(),
+        latest.source
+    ));
+
+    let mut history_revisions = None;
+    if args.history {
+        let url = gist.git_pull_url.as_deref().with_context(|| {
+            format!("--history needs the gist's git_pull_url, but the API answer for gist {gist_id} has none")
+        })?;
+        let git = git.with_auth_header(client.git_auth_header(url));
+        let report = history::walk_history(&git, url, &args.file, &diag, |commit, bytes| {
+            let counts = archive.merge(bytes);
+            if counts.added > 0 {
+                diag.detail(&format!(
+                    "revision {commit}: {}",
+                    count(counts.added, "new line")
+                ));
+            }
+        })?;
+        history_revisions = Some(report.revisions);
+        diag.note(&format!(
+            "history: read {} of {} from the gist's git history",
+            count(report.revisions, "revision"),
+            args.file
+        ));
+    }
+
+    let appended_before_latest = archive.appended();
+    let counts = archive.merge(&latest.bytes);
+    let latest_lines: HashSet<&[u8]> = archive::split_lines(&latest.bytes).into_iter().collect();
+    let recovered = archive
+        .appended_lines()
+        .take(appended_before_latest)
+        .filter(|line| !latest_lines.contains(line.as_slice()))
+        .count();
+
+    archive.save(archive_path)?;
+    match new_etag {
+        Some(etag) => EtagSidecar {
+            gist_id: gist_id.to_owned(),
+            file: args.file.clone(),
+            etag,
+        }
+        .save(&sidecar_path)?,
+        None => EtagSidecar::remove(&sidecar_path)?,
+    }
+
+    if counts.missing_from_remote > 0 {
+        diag.note(&format!(
+            "note: the gist's {} lacks {} that {} already held (lost by clients' \
+             read-modify-write, or removed); the archive keeps them{}",
+            args.file,
+            count(counts.missing_from_remote, "line"),
+            archive_path.display(),
+            if args.history {
+                ""
+            } else {
+                ". Run with --history to recover events that only earlier revisions hold"
+            }
+        ));
+    }
+
+    let source = match history_revisions {
+        Some(revisions) => format!(
+            "{} + git history ({})",
+            latest.source,
+            count(revisions, "revision")
+        ),
+        None => latest.source.to_string(),
+    };
+    let recovered_text = if args.history {
+        format!(", {recovered} recovered from earlier revisions")
+    } else {
+        String::new()
+    };
+    writeln!(
+        std::io::stdout(),
+        "fetched gist {gist_id} via {source}: {}{recovered_text}, {} in {}",
+        count(archive.appended(), "new line"),
+        count(archive.len(), "line"),
+        archive_path.display()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `1 line`, `2 lines`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

@@ -1,8 +1,10 @@
 //! One module per subcommand: glue between the CLI and the library.
 
+pub mod audit;
 pub mod fetch;
 pub mod report;
 pub mod summary;
+pub mod validate;
 
 use std::process::ExitCode;
 
@@ -14,6 +16,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Summary(args) => summary::run(&args),
         Command::Fetch(args) => fetch::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Validate(args) => validate::run(&args),
+        Command::Audit(args) => audit::run(&args),
     }
 }
 

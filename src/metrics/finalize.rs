@@ -11,7 +11,7 @@ use polars::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::registry::{METRICS, MetricId};
-use super::tally::{ACTIVE_MONTH, ACTIVE_WEEK, INSTALL, Key, NO_ID, Tally, decode};
+use super::tally::{ACTIVE_MONTH, ACTIVE_WEEK, INSTALL, Key, Tally, decode};
 use super::{MetricRows, Period, Row, Summary, Totals, Value, input_report};
 use crate::event::IngestStats;
 use crate::event::time::{format_month_code, format_rfc3339, format_week_code};
@@ -27,17 +27,17 @@ struct Cell {
 
 /// Aggregates the facts with polars.
 fn cells(tally: &Tally) -> PolarsResult<Vec<Cell>> {
-    let n = tally.facts.len();
+    let n = tally.fact_count();
     let (mut metric, mut value, mut id, mut events) = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
-    for (&(m, v, i), &e) in &tally.facts {
+    for (m, v, i, e) in tally.facts() {
         metric.push(u32::from(m));
         value.push(v);
-        id.push((i != NO_ID).then_some(i));
+        id.push(i);
         events.push(e);
     }
     let df = DataFrame::new(
@@ -270,8 +270,8 @@ fn events_per_installation(tally: &Tally) -> Vec<Row> {
         (101, u64::MAX, ">100"),
     ];
     let mut counts = [0u64; BUCKETS.len()];
-    for (&(metric, _, id), &events) in &tally.facts {
-        if metric == INSTALL && id != NO_ID {
+    for (metric, _, id, events) in tally.facts() {
+        if metric == INSTALL && id.is_some() {
             if let Some(i) = BUCKETS
                 .iter()
                 .position(|&(lo, hi, _)| (lo..=hi).contains(&events))
@@ -338,6 +338,40 @@ fn wizard_quartiles(hist: &FxHashMap<i64, u64>) -> Vec<Row> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::{Parsed, Sink, parse_line};
+    use std::sync::Arc;
+
+    /// Feeds lines to a tally the way a worker does.
+    fn tally_of(lines: &[&str], filters: &Arc<crate::metrics::Filters>) -> Tally {
+        let mut t = Tally::new(Arc::clone(filters));
+        for (i, line) in lines.iter().enumerate() {
+            if let Parsed::Event(e) = parse_line(line) {
+                t.event(i as u64 + 1, &e);
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn merged_tallies_equal_one_tally() {
+        let text = std::fs::read_to_string("fixtures/events.jsonl").unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let filters = Arc::new(crate::metrics::Filters::default());
+        let whole = finalize("x", IngestStats::default(), tally_of(&lines, &filters));
+        for parts in [2, 3, 7] {
+            let size = lines.len().div_ceil(parts);
+            let mut chunks = lines.chunks(size).map(|c| tally_of(c, &filters));
+            let mut merged = chunks.next().unwrap();
+            for t in chunks {
+                merged.merge(t);
+            }
+            let split = finalize("x", IngestStats::default(), merged);
+            assert_eq!(split.totals, whole.totals, "{parts} parts");
+            for (a, b) in split.metrics.iter().zip(&whole.metrics) {
+                assert_eq!(a, b, "{} differs when split in {parts}", a.def().name);
+            }
+        }
+    }
 
     #[test]
     fn quartiles_interpolate_like_numpy() {

@@ -16,9 +16,30 @@ use crate::event::schema::{Event, EventClass, Payload, Text};
 use crate::event::time::{Micros, iso_week_code, month_code};
 
 /// Internal fact keys beyond the registry.
-pub(crate) const INSTALL: u16 = 1000;
-pub(crate) const ACTIVE_WEEK: u16 = 1001;
-pub(crate) const ACTIVE_MONTH: u16 = 1002;
+pub(crate) const INSTALL: u16 = 253;
+pub(crate) const ACTIVE_WEEK: u16 = 254;
+pub(crate) const ACTIVE_MONTH: u16 = 255;
+
+/// Index of "no anonymous_id" in the per-tally installation table.
+const NO_INDEX: u32 = u32::MAX;
+/// Value codes are 24 bits; the last code collects any values past 16 million
+/// distinct ones in one tally (only a hostile file gets there).
+const VALUE_CODE_MAX: u32 = (1 << 24) - 1;
+
+/// A fact's 64-bit key: metric (8 bits), value code (24 bits), installation index (32 bits).
+#[inline]
+fn fact_key(metric: u16, value: u32, id: u32) -> u64 {
+    (u64::from(metric) << 56) | (u64::from(value) << 32) | u64::from(id)
+}
+
+#[inline]
+fn split_fact(key: u64) -> (u16, u32, u32) {
+    (
+        (key >> 56) as u16,
+        ((key >> 32) & 0xFF_FFFF) as u32,
+        key as u32,
+    )
+}
 
 const TAG_SHIFT: u32 = 60;
 const TAG_BOOL: u64 = 1;
@@ -90,7 +111,14 @@ impl Interner {
 pub struct Tally {
     filters: Arc<Filters>,
     pub(crate) dict: Interner,
-    pub(crate) facts: FxHashMap<(u16, u64, u64), u64>,
+    /// Installation keys ([`installation_key`]) → dense index.
+    ids: FxHashMap<u64, u32>,
+    id_keys: Vec<u64>,
+    /// Value keys → dense 24-bit codes.
+    values: FxHashMap<u64, u32>,
+    value_keys: Vec<u64>,
+    /// `fact_key(metric, value code, installation index)` → events.
+    facts: FxHashMap<u64, u64>,
     /// Per metric: events that carried the field (the share denominator).
     pub(crate) carriers: Vec<u64>,
     /// Wizard duration histogram: seconds → events.
@@ -112,6 +140,10 @@ impl Tally {
         Tally {
             filters,
             dict: Interner::default(),
+            ids: FxHashMap::default(),
+            id_keys: Vec::new(),
+            values: FxHashMap::default(),
+            value_keys: Vec::new(),
             facts: FxHashMap::default(),
             carriers: vec![0; super::registry::METRICS.len()],
             wizard_seconds: FxHashMap::default(),
@@ -149,28 +181,73 @@ impl Tally {
         (TAG_PAIR << TAG_SHIFT) | (a << 30) | b
     }
 
-    #[inline]
-    fn fact(&mut self, metric: u16, value: u64, id: u64) {
-        *self.facts.entry((metric, value, id)).or_insert(0) += 1;
+    fn id_index(&mut self, key: u64) -> u32 {
+        if key == NO_ID {
+            return NO_INDEX;
+        }
+        let next = self.id_keys.len() as u32;
+        let idx = *self.ids.entry(key).or_insert(next);
+        if idx == next {
+            self.id_keys.push(key);
+        }
+        idx
+    }
+
+    fn value_code(&mut self, key: u64) -> u32 {
+        let next = self.value_keys.len() as u32;
+        if next >= VALUE_CODE_MAX {
+            return self.values.get(&key).copied().unwrap_or(VALUE_CODE_MAX);
+        }
+        let code = *self.values.entry(key).or_insert(next);
+        if code == next {
+            self.value_keys.push(key);
+        }
+        code
     }
 
     #[inline]
-    fn observe(&mut self, metric: MetricId, value: u64, id: u64) {
+    fn fact(&mut self, metric: u16, value: u64, id: u32) {
+        let code = self.value_code(value);
+        *self.facts.entry(fact_key(metric, code, id)).or_insert(0) += 1;
+    }
+
+    /// Every fact: (metric, value key, installation index or `None`, events).
+    /// Installation indexes are dense and unique within this tally.
+    pub(crate) fn facts(&self) -> impl Iterator<Item = (u16, u64, Option<u32>, u64)> + '_ {
+        self.facts.iter().map(|(&k, &n)| {
+            let (metric, code, id) = split_fact(k);
+            let value = self.value_keys.get(code as usize).copied().unwrap_or(NULL);
+            (metric, value, (id != NO_INDEX).then_some(id), n)
+        })
+    }
+
+    /// The installation key ([`installation_key`]) of an installation index.
+    pub(crate) fn installation_of(&self, index: u32) -> u64 {
+        self.id_keys.get(index as usize).copied().unwrap_or(NO_ID)
+    }
+
+    /// Number of facts held.
+    pub(crate) fn fact_count(&self) -> usize {
+        self.facts.len()
+    }
+
+    #[inline]
+    fn observe(&mut self, metric: MetricId, value: u64, id: u32) {
         self.carriers[metric as usize] += 1;
         self.fact(metric as u16, value, id);
     }
 
-    fn observe_str(&mut self, metric: MetricId, value: Option<&Text<'_>>, id: u64) {
+    fn observe_str(&mut self, metric: MetricId, value: Option<&Text<'_>>, id: u32) {
         let key = self.opt_key(value);
         self.observe(metric, key, id);
     }
 
-    fn observe_bool(&mut self, metric: MetricId, value: Option<bool>, id: u64) {
+    fn observe_bool(&mut self, metric: MetricId, value: Option<bool>, id: u32) {
         self.observe(metric, value.map_or(NULL, bool_key), id);
     }
 
     /// Each distinct element once per event; the event counts once as a carrier.
-    fn observe_list(&mut self, metric: MetricId, list: Option<&Vec<Text<'_>>>, id: u64) {
+    fn observe_list(&mut self, metric: MetricId, list: Option<&Vec<Text<'_>>>, id: u32) {
         let Some(list) = list else { return };
         self.carriers[metric as usize] += 1;
         for (i, item) in list.iter().enumerate() {
@@ -182,7 +259,7 @@ impl Tally {
         }
     }
 
-    fn usage(&mut self, event: &Event<'_>, id: u64) {
+    fn usage(&mut self, event: &Event<'_>, id: u32) {
         use MetricId as M;
         let c = &event.common;
         self.observe_str(M::Platforms, c.platform.as_ref(), id);
@@ -298,7 +375,7 @@ impl Sink for Tally {
             return;
         }
         let class = event.class();
-        let id = installation_key(event.common.anonymous_id.as_deref());
+        let id = self.id_index(installation_key(event.common.anonymous_id.as_deref()));
         let name = self.str_key(&event.name);
         self.observe(MetricId::EventTypes, name, id);
         match class {
@@ -331,15 +408,37 @@ impl Sink for Tally {
                 u64::from(remap[(c - 1) as usize]) + 1
             }
         };
-        for ((metric, value, id), n) in other.facts {
-            let value = match decode(value) {
-                Key::Str(c) => (TAG_STR << TAG_SHIFT) | u64::from(remap[c as usize]),
-                Key::Pair(a, b) => {
-                    (TAG_PAIR << TAG_SHIFT) | (small(a.into()) << 30) | small(b.into())
-                }
-                _ => value,
+        let value_map: Vec<u32> = other
+            .value_keys
+            .iter()
+            .map(|&value| {
+                let value = match decode(value) {
+                    Key::Str(c) => (TAG_STR << TAG_SHIFT) | u64::from(remap[c as usize]),
+                    Key::Pair(a, b) => {
+                        (TAG_PAIR << TAG_SHIFT) | (small(a.into()) << 30) | small(b.into())
+                    }
+                    Key::WeekPair(w, b) => {
+                        (TAG_WEEK_PAIR << TAG_SHIFT) | (u64::from(w) << 30) | small(b.into())
+                    }
+                    _ => value,
+                };
+                self.value_code(value)
+            })
+            .collect();
+        let id_map: Vec<u32> = other.id_keys.iter().map(|&k| self.id_index(k)).collect();
+        self.facts.reserve(other.facts.len());
+        for (key, n) in other.facts {
+            let (metric, code, id) = split_fact(key);
+            let code = value_map
+                .get(code as usize)
+                .copied()
+                .unwrap_or(VALUE_CODE_MAX);
+            let id = if id == NO_INDEX {
+                NO_INDEX
+            } else {
+                id_map[id as usize]
             };
-            *self.facts.entry((metric, value, id)).or_insert(0) += n;
+            *self.facts.entry(fact_key(metric, code, id)).or_insert(0) += n;
         }
         for (mine, theirs) in self.carriers.iter_mut().zip(other.carriers) {
             *mine += theirs;

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::event::time::format_rfc3339;
 use crate::metrics::finalize::finalize;
 use crate::metrics::stats::{Interval, wilson95};
-use crate::metrics::tally::{INSTALL, NO_ID};
+use crate::metrics::tally::INSTALL;
 use crate::metrics::{Filters, MetricId, Quarter, Summary};
 use crate::render::chart::{OTHER, WeekActivity, week_range};
 use privacy::{CellIds, PublishedMetric, publish};
@@ -264,10 +264,10 @@ pub fn build<R: Read + Send>(input: R, options: &ReportOptions) -> std::io::Resu
     let prev_ids = CellIds::from_tally(&previous);
     let installs = |t: &crate::metrics::Tally| {
         let mut v: Vec<u64> = t
-            .facts
-            .keys()
-            .filter(|key| key.0 == INSTALL && key.2 != NO_ID)
-            .map(|key| key.2)
+            .facts()
+            .filter(|f| f.0 == INSTALL)
+            .filter_map(|f| f.2)
+            .map(|index| t.installation_of(index))
             .collect();
         v.sort_unstable();
         v.dedup();
@@ -282,10 +282,9 @@ pub fn build<R: Read + Send>(input: R, options: &ReportOptions) -> std::io::Resu
     let new_now = new_in(&cur_installs, options.quarter.start());
     let new_prev = new_in(&prev_installs, options.quarter.prev().start());
     let events_without_id: u64 = current
-        .facts
-        .iter()
-        .filter(|(key, _)| key.0 == INSTALL && key.2 == NO_ID)
-        .map(|(_, n)| *n)
+        .facts()
+        .filter(|f| f.0 == INSTALL && f.2.is_none())
+        .map(|f| f.3)
         .sum();
     let source = options.source_name.clone();
     let summary = finalize(&source, stats.clone(), current);

@@ -19,14 +19,14 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use crate::event::time::{format_month_code, format_week_code};
-use crate::metrics::tally::{ACTIVE_MONTH, ACTIVE_WEEK, INSTALL, Key, NO_ID, Tally, decode};
+use crate::metrics::tally::{ACTIVE_MONTH, ACTIVE_WEEK, INSTALL, Key, Tally, decode};
 use crate::metrics::{METRICS, MetricId, MetricRows, Row, Summary, Value};
 use crate::render::chart::OTHER;
 
 /// A cell: metric, group (for broken-down metrics) and value.
 pub type CellKey = (MetricId, Option<String>, Value);
 
-/// The distinct installation keys behind each cell (sorted).
+/// The distinct installations behind each cell (sorted indexes of one tally).
 #[derive(Debug, Default, Clone)]
 pub struct CellIds(pub FxHashMap<CellKey, Vec<u64>>);
 
@@ -43,10 +43,9 @@ impl CellIds {
         };
         let mut map: FxHashMap<CellKey, Vec<u64>> = FxHashMap::default();
         let mut per_install: FxHashMap<u64, u64> = FxHashMap::default();
-        for (&(metric, key, id), &events) in &tally.facts {
-            if id == NO_ID {
-                continue;
-            }
+        for (metric, key, index, events) in tally.facts() {
+            let Some(index) = index else { continue };
+            let id = u64::from(index);
             let cell = match (metric, decode(key)) {
                 (INSTALL, _) => {
                     *per_install.entry(id).or_insert(0) += events;

@@ -1,0 +1,146 @@
+"""Side-by-side benchmark of jmo-analyze against cat, DuckDB, the guide's jq
+recipes and the guide's Python script. Run through benches/compare.sh.
+
+Every command runs several times; the table shows medians of wall time, CPU
+time (user + sys) and peak RSS (from wait4, per process), and ratios against a
+peer measured in the same run. The counts of jmo-analyze are checked against
+DuckDB's on the same file.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def measure(cmd, runs, stdout=subprocess.DEVNULL, shell=False):
+    """Runs cmd `runs` times; returns medians (wall s, cpu s, rss MB) and raw samples."""
+    walls, cpus, rsss = [], [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, shell=shell)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.returncode != 0:
+            sys.exit(f"command failed ({proc.returncode}): {cmd}\n{err}")
+        walls.append(wall)
+        cpus.append(usage.ru_utime + usage.ru_stime)
+        rsss.append(usage.ru_maxrss / 1024)
+    return {
+        "wall": statistics.median(walls),
+        "cpu": statistics.median(cpus),
+        "rss": statistics.median(rsss),
+        "runs": runs,
+    }
+
+
+def compare_counts(jmo_json, duck_json):
+    """Lists every count where jmo-analyze and DuckDB disagree."""
+    jmo = json.loads(Path(jmo_json).read_text())
+    duck = json.loads(duck_json)
+    diffs = []
+    if jmo["totals"]["unique_ids"] != duck["unique_ids"]:
+        diffs.append(f"unique_ids: jmo {jmo['totals']['unique_ids']} duckdb {duck['unique_ids']}")
+    for name, want in duck["metrics"].items():
+        got = {}
+        for row in jmo["metrics"][name]:
+            v = row["value"]
+            key = "null" if v is None else (str(v).lower() if isinstance(v, bool) else v)
+            got[key] = row["count"]
+        if got != want:
+            diffs.append(f"{name}: jmo {got} duckdb {want}")
+    return diffs
+
+
+def fmt_row(name, file, m, peer=None):
+    ratio = f"{m['wall'] / peer['wall']:.2f}x" if peer else ""
+    par = m["cpu"] / m["wall"] if m["wall"] > 0 else 0
+    return f"| {name} | {file} | {m['runs']} | {m['wall']:.3f} | {m['cpu']:.3f} | {par:.2f} | {m['rss']:.0f} | {ratio} |"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--python", required=True, help="python with duckdb installed")
+    ap.add_argument("--big", required=True, help="the ~1 GB file")
+    ap.add_argument("--huge", help="the ~4 GB file")
+    ap.add_argument("--medium", help="the ~100 MB file for jq and the guide's script")
+    ap.add_argument("--small", required=True, help="a real-size file (~750 events)")
+    ap.add_argument("--quarter", help="quarter for the report run")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--smoke", action="store_true", help="correctness only, one run each")
+    a = ap.parse_args()
+    runs = 1 if a.smoke else a.runs
+    out_json = Path(a.big).with_suffix(".summary.json")
+
+    rows, checks = [], []
+    size = Path(a.big).stat().st_size / 1e6
+    big = f"{Path(a.big).name} ({size:.0f} MB)"
+
+    cat = measure(["cat", a.big], runs)
+    jmo = measure([a.bin, "summary", a.big, "--format", "json", "-q", "-o", str(out_json)], runs)
+    duck = measure([a.python, str(HERE / "duckdb_counts.py"), a.big], runs)
+    rows += [fmt_row("cat FILE > /dev/null", big, cat), fmt_row("jmo-analyze summary --format json", big, jmo), fmt_row("DuckDB (duckdb_counts.py)", big, duck, jmo)]
+
+    duck_out = subprocess.run([a.python, str(HERE / "duckdb_counts.py"), a.big], capture_output=True, check=True, text=True).stdout
+    diffs = compare_counts(out_json, duck_out)
+    checks.append(("counts equal DuckDB's", not diffs, "; ".join(diffs)[:2000] or "all equal"))
+
+    if not a.smoke:
+        checks.append(("DuckDB wall / jmo wall >= 4", duck["wall"] / jmo["wall"] >= 4, f"{duck['wall'] / jmo['wall']:.2f}x"))
+        checks.append(("jmo wall / cat wall <= 5", jmo["wall"] / cat["wall"] <= 5, f"{jmo['wall'] / cat['wall']:.2f}x"))
+        checks.append(("peak RSS <= 400 MB", jmo["rss"] <= 400, f"{jmo['rss']:.0f} MB"))
+        checks.append(("CPU / wall >= 1.7", jmo["cpu"] / jmo["wall"] >= 1.7, f"{jmo['cpu'] / jmo['wall']:.2f}"))
+
+    small = measure([a.bin, "summary", a.small, "--format", "json", "-q"], max(runs, 10) if not a.smoke else 1)
+    rows.append(fmt_row("jmo-analyze summary (real-size file)", Path(a.small).name, small))
+    if not a.smoke:
+        checks.append(("real-size file < 20 ms", small["wall"] < 0.020, f"{small['wall'] * 1000:.1f} ms"))
+
+    if a.quarter:
+        with_report = [a.bin, "report", a.big, "--quarter", a.quarter, "--out", str(Path(a.big).parent / "report-out")]
+        rep = measure(with_report, runs)
+        rows.append(fmt_row(f"jmo-analyze report --quarter {a.quarter}", big, rep, jmo))
+        if not a.smoke:
+            checks.append(("report <= 1.5x summary", rep["wall"] / jmo["wall"] <= 1.5, f"{rep['wall'] / jmo['wall']:.2f}x"))
+
+    if a.huge:
+        hsize = Path(a.huge).stat().st_size / 1e6
+        huge = measure([a.bin, "summary", a.huge, "--format", "json", "-q", "-o", "/dev/null"], runs)
+        rows.append(fmt_row("jmo-analyze summary --format json", f"{Path(a.huge).name} ({hsize:.0f} MB)", huge, jmo))
+        checks.append(("4 GB time <= 4.4x 1 GB", huge["wall"] / jmo["wall"] <= 4.4, f"{huge['wall'] / jmo['wall']:.2f}x"))
+        checks.append(("4 GB peak RSS <= 1.5x 1 GB", huge["rss"] / jmo["rss"] <= 1.5, f"{huge['rss']:.0f} MB vs {jmo['rss']:.0f} MB"))
+
+    if a.medium:
+        msize = Path(a.medium).stat().st_size / 1e6
+        med = f"{Path(a.medium).name} ({msize:.0f} MB)"
+        mruns = 1 if a.smoke else 3
+        jm = measure([a.bin, "summary", a.medium, "--format", "json", "-q", "-o", "/dev/null"], mruns)
+        jq = measure(["bash", str(HERE / "guide_jq.sh"), a.medium], mruns)
+        py = measure([sys.executable, str(HERE / "guide_analyze.py"), a.medium], mruns)
+        rows += [fmt_row("jmo-analyze summary --format json", med, jm), fmt_row("guide's jq recipes (guide_jq.sh)", med, jq, jm), fmt_row("guide's Python script", med, py, jm)]
+
+    print(f"machine: {os.cpu_count()} cores, {os.uname().machine}; medians of the runs shown")
+    print()
+    print("| command | file | runs | wall s | CPU s | CPU/wall | peak RSS MB | wall vs jmo-analyze |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(r)
+    print()
+    failed = False
+    for name, ok, detail in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {name}: {detail}")
+        failed |= not ok
+    print("\n1 passed, 0 failed" if not failed else "\n0 passed, 1 failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1348 @@
+//! The privacy rules of `audit`: detectors that find what the telemetry must
+//! never hold ("Never collected" in `../shared/EVENTS.md`), and the redacted form
+//! each finding is shown as. A detector never returns the value it matched,
+//! only the rule, where the match is and a redacted mask.
+//!
+//! Content detectors ([`scan_text`]) run on every string value and every object
+//! key; the contextual rules (exact numbers, free text, `anonymous_id`) need to
+//! know the field and live in [`super::scan`], using the helpers here.
+
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// One privacy rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    /// An e-mail address.
+    Email,
+    /// An IPv4 address.
+    Ipv4,
+    /// An IPv6 address.
+    Ipv6,
+    /// A POSIX file-system path (`/…`, `~/…`, `./…`, `a/b/c`).
+    PosixPath,
+    /// A Windows file-system path (`C:\…`, `\\server\share`).
+    WindowsPath,
+    /// A file name with a source, config or key extension (`main.py`, `.env`).
+    FileName,
+    /// A URL (`scheme://…`, `www.…`).
+    Url,
+    /// The host name of a code-hosting service (`github.com`, `gitlab.…`).
+    RepoHost,
+    /// An AWS access key ID (`AKIA…`).
+    AwsKey,
+    /// A GitHub token (`ghp_…`, `gho_…`, `github_pat_…`).
+    GithubToken,
+    /// A private-key header (`-----BEGIN … PRIVATE KEY-----`).
+    PrivateKey,
+    /// A long random-looking string: a secret, a hash, a token.
+    HighEntropy,
+    /// A stack trace (Python, Java/JavaScript, Rust, Go).
+    StackTrace,
+    /// A user name inside a home directory (`/home/NAME`, `C:\Users\NAME`).
+    HomeUser,
+    /// An environment-variable dump (`NAME=value`, or an `ENV_NAME` key).
+    EnvDump,
+    /// An exact duration or count where the schema promises a bucket.
+    ExactNumber,
+    /// Free text where the schema allows only short enumerated labels.
+    FreeText,
+    /// An `anonymous_id` that is not a random UUID v4.
+    AnonymousId,
+}
+
+impl Rule {
+    /// Every rule, in report order.
+    pub const ALL: [Rule; 18] = [
+        Rule::Email,
+        Rule::Ipv4,
+        Rule::Ipv6,
+        Rule::PosixPath,
+        Rule::WindowsPath,
+        Rule::FileName,
+        Rule::Url,
+        Rule::RepoHost,
+        Rule::AwsKey,
+        Rule::GithubToken,
+        Rule::PrivateKey,
+        Rule::HighEntropy,
+        Rule::StackTrace,
+        Rule::HomeUser,
+        Rule::EnvDump,
+        Rule::ExactNumber,
+        Rule::FreeText,
+        Rule::AnonymousId,
+    ];
+
+    /// The rule's identifier in reports (`github-token`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::Email => "email",
+            Rule::Ipv4 => "ipv4",
+            Rule::Ipv6 => "ipv6",
+            Rule::PosixPath => "posix-path",
+            Rule::WindowsPath => "windows-path",
+            Rule::FileName => "file-name",
+            Rule::Url => "url",
+            Rule::RepoHost => "repo-host",
+            Rule::AwsKey => "aws-key",
+            Rule::GithubToken => "github-token",
+            Rule::PrivateKey => "private-key",
+            Rule::HighEntropy => "high-entropy",
+            Rule::StackTrace => "stack-trace",
+            Rule::HomeUser => "home-user",
+            Rule::EnvDump => "env-dump",
+            Rule::ExactNumber => "exact-number",
+            Rule::FreeText => "free-text",
+            Rule::AnonymousId => "anonymous-id",
+        }
+    }
+
+    /// What the rule looks for, in words.
+    pub fn description(self) -> &'static str {
+        match self {
+            Rule::Email => "e-mail address",
+            Rule::Ipv4 => "IPv4 address",
+            Rule::Ipv6 => "IPv6 address",
+            Rule::PosixPath => "POSIX file-system path",
+            Rule::WindowsPath => "Windows file-system path",
+            Rule::FileName => "file name",
+            Rule::Url => "URL",
+            Rule::RepoHost => "code-hosting host name",
+            Rule::AwsKey => "AWS access key ID",
+            Rule::GithubToken => "GitHub token",
+            Rule::PrivateKey => "private key",
+            Rule::HighEntropy => "high-entropy string (secret, token or hash)",
+            Rule::StackTrace => "stack trace",
+            Rule::HomeUser => "user name in a home directory",
+            Rule::EnvDump => "environment variable",
+            Rule::ExactNumber => "exact duration or count where a bucket is promised",
+            Rule::FreeText => "free text in an enumerated field",
+            Rule::AnonymousId => "anonymous_id that is not a random UUID v4",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// One detector match: the rule and the redacted form of what matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// The rule that matched.
+    pub rule: Rule,
+    /// A form safe to print: a mask and the length, never the value.
+    pub redacted: String,
+}
+
+impl Hit {
+    fn new(rule: Rule, mask: &str, matched: &str) -> Hit {
+        Hit {
+            rule,
+            redacted: redact(mask, matched),
+        }
+    }
+}
+
+/// The redacted form of a match: `mask (N chars)`.
+pub fn redact(mask: &str, matched: &str) -> String {
+    format!("{mask} ({} chars)", matched.chars().count())
+}
+
+/// Runs every content detector on `s` (a string value or an object key) and
+/// pushes one [`Hit`] per rule that matched. `hits` should be empty on entry.
+pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
+    // One pass over the bytes says which detectors can match at all: most
+    // values are plain labels or timestamps, and most detectors need a
+    // character they lack (`@`, `/`, `=`, a space, …).
+    let (mut at, mut colon, mut slash, mut backslash, mut eq, mut space, mut dot, mut digit) =
+        (false, false, false, false, false, false, false, false);
+    let (mut other, mut non_numeric) = (false, false);
+    for c in s.bytes() {
+        match c {
+            b'0'..=b'9' => digit = true,
+            b'.' => dot = true,
+            b':' => colon = true,
+            b'-' | b'+' => {}
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'<' | b'>' => {
+                non_numeric |= !matches!(c, b'T' | b'Z');
+            }
+            _ => {
+                other = true;
+                match c {
+                    b'@' => at = true,
+                    b'/' => slash = true,
+                    b'\\' => backslash = true,
+                    b'=' => eq = true,
+                    c if c.is_ascii_whitespace() => space = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+    if !other && !colon {
+        // A plain label (`osv-scanner`, `0.7.0-dev`, `>1000`, a UUID).
+        if dot {
+            if digit {
+                if let Some(m) = ipv4(s) {
+                    hits.push(Hit::new(Rule::Ipv4, "*.*.*.*", m));
+                }
+            }
+            if let Some(m) = repo_host(s) {
+                hits.push(Hit::new(Rule::RepoHost, "***.***", m));
+            }
+            file_name(s, hits);
+        }
+        secrets(s, hits, false);
+        return;
+    }
+    if !other && !non_numeric {
+        // Digits and `.:+-TZ` only: a timestamp, a time, or an address.
+        if let Some(m) = ipv4(s) {
+            hits.push(Hit::new(Rule::Ipv4, "*.*.*.*", m));
+        }
+        if let Some(m) = ipv6(s) {
+            hits.push(Hit::new(Rule::Ipv6, "*:*:…", m));
+        }
+        return;
+    }
+    if at {
+        if let Some(m) = email(s) {
+            hits.push(Hit::new(Rule::Email, "***@***", m));
+        }
+    }
+    if dot && digit {
+        if let Some(m) = ipv4(s) {
+            hits.push(Hit::new(Rule::Ipv4, "*.*.*.*", m));
+        }
+    }
+    if colon {
+        if let Some(m) = ipv6(s) {
+            hits.push(Hit::new(Rule::Ipv6, "*:*:…", m));
+        }
+    }
+    if colon || dot {
+        if let Some(m) = url(s) {
+            hits.push(Hit::new(Rule::Url, "***://…", m));
+        }
+    }
+    if dot {
+        if let Some(m) = repo_host(s) {
+            hits.push(Hit::new(Rule::RepoHost, "***.***", m));
+        }
+    }
+    if slash {
+        if let Some(m) = posix_path(s) {
+            hits.push(Hit::new(Rule::PosixPath, "/***/…", m));
+        }
+    }
+    if colon || backslash {
+        if let Some(m) = windows_path(s) {
+            hits.push(Hit::new(Rule::WindowsPath, "*:\\***\\…", m));
+        }
+    }
+    if dot {
+        file_name(s, hits);
+    }
+    if slash || backslash {
+        if let Some(m) = home_user(s) {
+            hits.push(Hit::new(Rule::HomeUser, "home directory of ****", m));
+        }
+    }
+    secrets(s, hits, space);
+    if space {
+        if let Some(m) = stack_trace(s) {
+            hits.push(Hit::new(Rule::StackTrace, "stack trace", m));
+        }
+    }
+    if eq {
+        if let Some(m) = env_assignment(s) {
+            hits.push(Hit::new(Rule::EnvDump, "****=****", m));
+        }
+    }
+}
+
+/// The token detectors: AWS keys, GitHub tokens, private keys, high entropy.
+fn secrets(s: &str, hits: &mut Vec<Hit>, space: bool) {
+    if s.len() < 11 {
+        return;
+    }
+    if let Some(m) = aws_key(s) {
+        hits.push(Hit::new(Rule::AwsKey, "AKIA****…", m));
+    }
+    if let Some(m) = github_token(s) {
+        let mask = if m.starts_with("github_pat_") {
+            "github_pat_****…"
+        } else {
+            "gh**_****…"
+        };
+        hits.push(Hit::new(Rule::GithubToken, mask, m));
+    }
+    if let Some(m) = space.then(|| private_key(s)).flatten() {
+        hits.push(Hit::new(
+            Rule::PrivateKey,
+            "-----BEGIN *** PRIVATE KEY-----",
+            m,
+        ));
+    }
+    if let Some(m) = high_entropy(s) {
+        // A token already named by a more precise rule is not reported twice.
+        if !hits
+            .iter()
+            .any(|h| matches!(h.rule, Rule::AwsKey | Rule::GithubToken))
+        {
+            hits.push(Hit::new(Rule::HighEntropy, "****…", m));
+        }
+    }
+}
+
+fn file_name(s: &str, hits: &mut Vec<Hit>) {
+    if let Some(m) = bare_file_name(s) {
+        hits.push(Hit::new(Rule::FileName, "****.***", m));
+    }
+}
+
+// ---------------------------------------------------------------- helpers
+
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// The maximal run of bytes around `[start, end)` satisfying `pred`.
+fn expand(b: &[u8], mut start: usize, mut end: usize, pred: impl Fn(u8) -> bool) -> (usize, usize) {
+    while start > 0 && pred(b[start - 1]) {
+        start -= 1;
+    }
+    while end < b.len() && pred(b[end]) {
+        end += 1;
+    }
+    (start, end)
+}
+
+/// Position of `needle` in `hay`, ASCII case-insensitively.
+fn find_ci(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.len() > hay.len() {
+        return None;
+    }
+    (from..=hay.len() - needle.len())
+        .find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
+}
+
+/// Splits `s` into tokens at whitespace, quotes and punctuation that never sits
+/// inside a path, URL or secret.
+fn tokens(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '"' | '\'' | '`' | ',' | ';' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '|'
+            )
+    })
+    .filter(|t| !t.is_empty())
+}
+
+// ---------------------------------------------------------------- detectors
+
+/// An e-mail address: `local@domain.tld`.
+pub fn email(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    let local = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-');
+    let domain = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-');
+    for (at, _) in s.match_indices('@') {
+        let (start, _) = expand(b, at, at, local);
+        let mut end = at + 1;
+        while end < b.len() && domain(b[end]) {
+            end += 1;
+        }
+        let host = s[at + 1..end].trim_end_matches('.');
+        if start == at || host.is_empty() {
+            continue;
+        }
+        let labels: Vec<&str> = host.split('.').collect();
+        let tld = labels[labels.len() - 1];
+        if labels.len() >= 2
+            && labels.iter().all(|l| !l.is_empty())
+            && tld.len() >= 2
+            && tld.bytes().all(|c| c.is_ascii_alphabetic())
+        {
+            return Some(&s[start..at + 1 + host.len()]);
+        }
+    }
+    None
+}
+
+/// An IPv4 address standing alone (not part of a longer dotted number).
+pub fn ipv4(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let (start, end) = expand(b, i, i, |c| c.is_ascii_digit() || c == b'.');
+        i = end.max(i + 1);
+        let run = s[start..end].trim_end_matches('.');
+        let before_ok =
+            start == 0 || !(b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'_');
+        let after = start + run.len();
+        let after_ok = after >= b.len()
+            || b[after] == b'.'
+            || !(b[after].is_ascii_alphanumeric() || b[after] == b'_');
+        if before_ok && after_ok && run.parse::<Ipv4Addr>().is_ok() {
+            return Some(run);
+        }
+    }
+    None
+}
+
+/// An IPv6 address standing alone (at least two colons, a hexadecimal digit).
+pub fn ipv6(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    let set = |c: u8| c.is_ascii_hexdigit() || c == b':' || c == b'.';
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b':' {
+            i += 1;
+            continue;
+        }
+        let (start, end) = expand(b, i, i, set);
+        i = end.max(i + 1);
+        let before_ok = start == 0 || !is_word(b[start - 1]);
+        let after_ok = end >= b.len() || !is_word(b[end]);
+        if !before_ok || !after_ok {
+            continue;
+        }
+        let mut run = &s[start..end];
+        for _ in 0..2 {
+            if run.bytes().filter(|&c| c == b':').count() >= 2
+                && run.bytes().any(|c| c.is_ascii_hexdigit())
+                && run.parse::<Ipv6Addr>().is_ok()
+            {
+                return Some(run);
+            }
+            run = run.strip_suffix(['.', ':']).unwrap_or(run);
+        }
+    }
+    None
+}
+
+/// A URL: `scheme://…` or `www.…`.
+pub fn url(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    for (at, _) in s.match_indices("://") {
+        let (start, _) = expand(b, at, at, |c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-')
+        });
+        let end = b[at..]
+            .iter()
+            .position(|c| c.is_ascii_whitespace() || *c == b'"')
+            .map_or(b.len(), |p| at + p);
+        if at - start >= 2 && b[start].is_ascii_alphabetic() && end > at + 3 {
+            return Some(&s[start..end]);
+        }
+    }
+    let mut from = 0;
+    while let Some(at) = find_ci(b, b"www.", from) {
+        from = at + 1;
+        if (at == 0 || !is_word(b[at - 1]))
+            && b.get(at + 4).is_some_and(|c| c.is_ascii_alphanumeric())
+        {
+            let end = b[at..]
+                .iter()
+                .position(|c| c.is_ascii_whitespace() || *c == b'"')
+                .map_or(b.len(), |p| at + p);
+            return Some(&s[at..end]);
+        }
+    }
+    None
+}
+
+/// Host names of code-hosting services (`github.com`, `gitlab.example.org`, …).
+const REPO_HOSTS: &[&[u8]] = &[
+    b"github.com",
+    b"github.io",
+    b"githubusercontent.com",
+    b"gitlab.",
+    b"bitbucket.org",
+    b"dev.azure.com",
+    b"visualstudio.com",
+    b"codeberg.org",
+    b"gitea.",
+    b"gitee.com",
+    b"sourceforge.net",
+    b"sr.ht",
+];
+
+/// The host name of a code-hosting service.
+pub fn repo_host(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    for at in 0..b.len() {
+        // A host starts a word: `api.github.com`, not `mygithub.com`.
+        if at > 0 && b[at - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        for host in REPO_HOSTS {
+            let end = at + host.len();
+            if end > b.len() || !b[at..end].eq_ignore_ascii_case(host) {
+                continue;
+            }
+            let after_ok = if host.ends_with(b".") {
+                b.get(end).is_some_and(|c| c.is_ascii_alphanumeric())
+            } else {
+                end >= b.len() || !b[end].is_ascii_alphanumeric()
+            };
+            if after_ok {
+                let (start, end) = expand(b, at, end, |c| {
+                    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-')
+                });
+                return Some(&s[start..end]);
+            }
+        }
+    }
+    None
+}
+
+fn path_segment_ok(seg: &str) -> bool {
+    !seg.is_empty()
+        && seg.bytes().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, b'.' | b'_' | b'-' | b'~' | b'@' | b'+' | b'%')
+                || c >= 0x80
+        })
+}
+
+/// A POSIX path: absolute (`/usr/…`), home (`~/…`), relative (`./…`, `../…`)
+/// or with two separators (`src/app/main.py`, not dates like `2025/10/19`).
+pub fn posix_path(s: &str) -> Option<&str> {
+    if !s.contains('/') {
+        return None;
+    }
+    for tok in tokens(s) {
+        // `NAME=/path` and `PATH=/a:/b` hold paths after `=` and `:`.
+        for part in tok.split(['=', ':']) {
+            if part.contains("//") || !part.contains('/') {
+                continue;
+            }
+            let part = part.trim_end_matches(['.', '/']);
+            let b = part.as_bytes();
+            let rel = part
+                .strip_prefix("./")
+                .or_else(|| part.strip_prefix("../"))
+                .or_else(|| part.strip_prefix("~/"));
+            let absolute = b.first() == Some(&b'/')
+                && b.get(1)
+                    .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, b'.' | b'_' | b'~'));
+            if absolute || rel.is_some_and(|r| !r.is_empty()) {
+                return Some(part);
+            }
+            let segs: Vec<&str> = part.split('/').collect();
+            let all_ok = segs.iter().all(|g| path_segment_ok(g));
+            let numeric = segs.iter().all(|g| g.bytes().all(|c| c.is_ascii_digit()));
+            if all_ok
+                && !numeric
+                && high_entropy(part).is_none()
+                && (segs.len() >= 3 || (segs.len() == 2 && bare_file_name(segs[1]).is_some()))
+            {
+                return Some(part);
+            }
+        }
+    }
+    None
+}
+
+/// A Windows path: a drive (`C:\…`, `C:/…`), a UNC share (`\\server\share`) or
+/// two backslash separators (`src\app\main.py`).
+pub fn windows_path(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    for i in 1..b.len() {
+        if b[i] == b':'
+            && b[i - 1].is_ascii_alphabetic()
+            && (i < 2 || !is_word(b[i - 2]))
+            && b.get(i + 1).is_some_and(|&c| c == b'\\' || c == b'/')
+            && b.get(i + 2).is_some_and(|&c| c != b'/')
+        {
+            let end = b[i..]
+                .iter()
+                .position(|c| matches!(c, b'"' | b'\n' | b'\t' | b';'))
+                .map_or(b.len(), |p| i + p);
+            return Some(&s[i - 1..end]);
+        }
+    }
+    if !s.contains('\\') {
+        return None;
+    }
+    for tok in tokens(s) {
+        if let Some(rest) = tok.strip_prefix("\\\\") {
+            if rest
+                .bytes()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+            {
+                return Some(tok);
+            }
+        }
+        let segs: Vec<&str> = tok.trim_start_matches('%').split('\\').collect();
+        if segs.len() >= 3
+            && segs
+                .iter()
+                .skip(1)
+                .all(|g| path_segment_ok(g) || g.is_empty())
+            && segs[1..].iter().any(|g| !g.is_empty())
+        {
+            return Some(tok);
+        }
+    }
+    None
+}
+
+/// File extensions that name source, configuration, data or key files.
+const FILE_EXTENSIONS: &[&str] = &[
+    "bash",
+    "bat",
+    "c",
+    "cc",
+    "cer",
+    "cfg",
+    "cjs",
+    "conf",
+    "cpp",
+    "crt",
+    "cs",
+    "csv",
+    "db",
+    "dockerfile",
+    "docx",
+    "env",
+    "go",
+    "gradle",
+    "gz",
+    "h",
+    "hcl",
+    "hpp",
+    "htm",
+    "html",
+    "ini",
+    "ipynb",
+    "jar",
+    "java",
+    "jks",
+    "js",
+    "json",
+    "jsonl",
+    "jsx",
+    "kdbx",
+    "key",
+    "kt",
+    "lock",
+    "log",
+    "md",
+    "mjs",
+    "p12",
+    "pdf",
+    "pem",
+    "pfx",
+    "php",
+    "properties",
+    "ps1",
+    "py",
+    "pyc",
+    "rb",
+    "rs",
+    "rst",
+    "scala",
+    "sh",
+    "sql",
+    "sqlite",
+    "svelte",
+    "swift",
+    "tar",
+    "tf",
+    "tfvars",
+    "tgz",
+    "toml",
+    "ts",
+    "tsx",
+    "txt",
+    "vue",
+    "war",
+    "xlsx",
+    "xml",
+    "yaml",
+    "yml",
+    "zip",
+];
+
+/// True when `ext` (any case) is in [`FILE_EXTENSIONS`].
+fn is_file_extension(ext: &str) -> bool {
+    let mut buf = [0u8; 16];
+    if ext.is_empty() || ext.len() > buf.len() {
+        return false;
+    }
+    buf[..ext.len()].copy_from_slice(ext.as_bytes());
+    buf.make_ascii_lowercase();
+    let lower = &buf[..ext.len()];
+    FILE_EXTENSIONS
+        .binary_search_by(|e| e.as_bytes().cmp(lower))
+        .is_ok()
+}
+
+/// A bare file name with a well-known extension (`main.py`, `.env`, `id_rsa.pem`).
+pub fn bare_file_name(s: &str) -> Option<&str> {
+    for tok in tokens(s) {
+        let tok = tok.trim_end_matches(['.', ':']);
+        let Some(dot) = tok.rfind('.') else { continue };
+        let (stem, ext) = (&tok[..dot], &tok[dot + 1..]);
+        let stem_ok = stem.is_empty()
+            || (stem.bytes().any(|c| c.is_ascii_alphabetic()) && path_segment_ok(stem));
+        let ext_ok = is_file_extension(ext);
+        // Host names (`example.com`) and versions never end in these extensions;
+        // `.md` and `.html` as bare words are output formats, not files.
+        if stem_ok
+            && ext_ok
+            && !(stem.is_empty() && matches!(ext, "md" | "html" | "json" | "yaml" | "yml" | "csv"))
+        {
+            return Some(tok);
+        }
+    }
+    None
+}
+
+/// A user name in a home directory: `/home/NAME`, `/Users/NAME`, `C:\Users\NAME`.
+pub fn home_user(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    const GENERIC: &[&str] = &["shared", "public", "default", "default user", "all users"];
+    for prefix in [
+        &b"/home/"[..],
+        b"/Users/",
+        b"\\Users\\",
+        b":/Users/",
+        b"/export/home/",
+    ] {
+        let mut from = 0;
+        while let Some(at) = find_ci(b, prefix, from) {
+            from = at + 1;
+            let name_start = at + prefix.len();
+            let name_end = b[name_start..]
+                .iter()
+                .position(|c| {
+                    matches!(c, b'/' | b'\\' | b'"' | b':' | b';') || c.is_ascii_whitespace()
+                })
+                .map_or(b.len(), |p| name_start + p);
+            let name = &s[name_start..name_end];
+            if !name.is_empty() && !GENERIC.iter().any(|g| g.eq_ignore_ascii_case(name)) {
+                return Some(&s[at..name_end]);
+            }
+        }
+    }
+    None
+}
+
+const AWS_PREFIXES: &[&[u8]] = &[
+    b"AKIA", b"ASIA", b"AGPA", b"AIDA", b"AROA", b"AIPA", b"ANPA", b"ANVA", b"ABIA", b"ACCA",
+    b"A3T",
+];
+
+/// An AWS access key ID: a known four-letter prefix and 16 upper-case letters or digits.
+pub fn aws_key(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    for i in 0..b.len().saturating_sub(15) {
+        if b[i] != b'A' || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
+            continue;
+        }
+        let Some(prefix) = AWS_PREFIXES.iter().find(|p| b[i..].starts_with(p)) else {
+            continue;
+        };
+        let body_start = i + prefix.len();
+        let end = i + 20;
+        if end <= b.len()
+            && b[body_start..end]
+                .iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && (end == b.len() || !b[end].is_ascii_alphanumeric())
+        {
+            return Some(&s[i..end]);
+        }
+    }
+    None
+}
+
+/// A GitHub token: `ghp_`/`gho_`/`ghu_`/`ghs_`/`ghr_` and 30+ letters or digits,
+/// or `github_pat_` and 22+ letters, digits or underscores.
+pub fn github_token(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(p) = s[from..].find('g') {
+        let at = from + p;
+        from = at + 1;
+        if at > 0 && b[at - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let rest = &b[at..];
+        let (body, min, allowed): (usize, usize, fn(&u8) -> bool) =
+            if rest.starts_with(b"github_pat_") {
+                (11, 22, |c| c.is_ascii_alphanumeric() || *c == b'_')
+            } else if rest.len() > 4
+                && matches!(rest[2], b'p' | b'o' | b'u' | b's' | b'r')
+                && rest[3] == b'_'
+            {
+                (4, 30, |c| c.is_ascii_alphanumeric())
+            } else {
+                continue;
+            };
+        let len = rest[body..].iter().take_while(|c| allowed(c)).count();
+        if len >= min {
+            return Some(&s[at..at + body + len]);
+        }
+    }
+    None
+}
+
+/// A private-key header or footer (PEM, OpenSSH, PGP, PuTTY).
+pub fn private_key(s: &str) -> Option<&str> {
+    let at = s
+        .find("PRIVATE KEY")
+        .or_else(|| s.find("PuTTY-User-Key-File"))?;
+    let start = s[..at]
+        .rfind("-----")
+        .filter(|&p| at - p < 40)
+        .unwrap_or(at);
+    let framed = s[..at].contains("-----BEGIN")
+        || s[at..].contains("KEY-----")
+        || s[at..].starts_with("PuTTY");
+    framed.then(|| &s[start..])
+}
+
+/// A long random-looking token: 20+ letters and digits (32+ when hexadecimal)
+/// that change character class often and have high entropy, as secrets, keys
+/// and hashes do and identifiers (`dependency-check-v10`) do not. UUIDs are not.
+pub fn high_entropy(s: &str) -> Option<&str> {
+    if s.len() < 20 || super::schema::is_uuid(s) {
+        return None;
+    }
+    let token_char =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '_' | '-');
+    for tok in s.split(|c: char| !token_char(c)) {
+        let tok = tok.trim_matches(|c| matches!(c, '/' | '-' | '_' | '='));
+        if tok.len() < 20 || super::schema::is_uuid(tok) {
+            continue;
+        }
+        let (mut upper, mut lower, mut digit, mut hex) = (0usize, 0usize, 0usize, true);
+        let (mut transitions, mut last_class) = (0usize, 0u8);
+        let mut counts = [0u32; 128];
+        for c in tok.bytes().filter(u8::is_ascii_alphanumeric) {
+            let class = if c.is_ascii_uppercase() {
+                upper += 1;
+                1
+            } else if c.is_ascii_lowercase() {
+                lower += 1;
+                2
+            } else {
+                digit += 1;
+                3
+            };
+            hex &= c.is_ascii_hexdigit();
+            if last_class != 0 && class != last_class {
+                transitions += 1;
+            }
+            last_class = class;
+            counts[usize::from(c)] += 1;
+        }
+        let n = upper + lower + digit;
+        if n < 20 || digit == 0 || transitions * 10 < n * 3 {
+            continue;
+        }
+        let e: f64 = counts
+            .iter()
+            .filter(|&&k| k > 0)
+            .map(|&k| {
+                let p = f64::from(k) / n as f64;
+                -p * p.log2()
+            })
+            .sum();
+        let random = if hex && (upper == 0 || lower == 0) {
+            n >= 32 && e >= 3.0
+        } else if upper > 0 && lower > 0 {
+            e >= 3.5
+        } else {
+            n >= 24 && e >= 3.8
+        };
+        if random {
+            return Some(tok);
+        }
+    }
+    None
+}
+
+/// A stack trace or a frame of one.
+pub fn stack_trace(s: &str) -> Option<&str> {
+    const MARKERS: &[&str] = &[
+        "Traceback (most recent call last)",
+        "Exception in thread \"",
+        "panicked at ",
+        "stack backtrace:",
+        "goroutine 1 [running]",
+    ];
+    if MARKERS.iter().any(|m| s.contains(m)) {
+        return Some(s);
+    }
+    // Python frame: `File "x.py", line 12`.
+    if let Some(at) = s.find("File \"") {
+        if s[at..].contains("\", line ") {
+            return Some(s);
+        }
+    }
+    // Java / JavaScript frame: `at pkg.Class.method(File.java:42)`, `at fn (/x.js:1:2)`.
+    let b = s.as_bytes();
+    for (at, _) in s.match_indices("at ") {
+        if at > 0 && !b[at - 1].is_ascii_whitespace() {
+            continue;
+        }
+        let frame = &s[at + 3..];
+        let line_end = frame.find('\n').unwrap_or(frame.len());
+        let frame = &frame[..line_end];
+        if let (Some(open), Some(close)) = (frame.find('('), frame.rfind(')')) {
+            let inner = &frame[open.min(close)..close];
+            let callee = frame[..open].trim();
+            let has_line = inner
+                .rsplit(':')
+                .next()
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()));
+            if has_line && callee.contains('.') && !callee.contains(' ')
+                || has_line && inner.contains(".js:")
+            {
+                return Some(s);
+            }
+        }
+    }
+    None
+}
+
+/// Environment variables that hold a user's or machine's identity or setup.
+pub const ENV_NAMES: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "USERNAME",
+    "LOGNAME",
+    "SHELL",
+    "PWD",
+    "OLDPWD",
+    "HOSTNAME",
+    "LANG",
+    "TERM",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "DISPLAY",
+    "EDITOR",
+    "CI",
+    "USERPROFILE",
+    "APPDATA",
+    "LOCALAPPDATA",
+    "COMPUTERNAME",
+    "USERDOMAIN",
+    "HOMEDRIVE",
+    "HOMEPATH",
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+    "SSH_AUTH_SOCK",
+    "MAIL",
+    "PS1",
+];
+
+/// True when `name` looks like an environment variable: a well-known one, or
+/// upper case with an underscore (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`).
+pub fn is_env_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    if !b.first().is_some_and(u8::is_ascii_uppercase) {
+        return false;
+    }
+    if ENV_NAMES.contains(&name) {
+        return true;
+    }
+    b.len() >= 3
+        && b[0].is_ascii_uppercase()
+        && b.contains(&b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
+        && b.iter().filter(|c| c.is_ascii_uppercase()).count() >= 2
+}
+
+/// An environment assignment inside a string: `NAME=value` where NAME looks
+/// like an environment variable.
+pub fn env_assignment(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    for (eq, _) in s.match_indices('=') {
+        if b.get(eq + 1) == Some(&b'=') || (eq > 0 && b[eq - 1] == b'=') {
+            continue;
+        }
+        let (start, _) = expand(b, eq, eq, |c| {
+            c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_'
+        });
+        let before_ok = start == 0 || !is_word(b[start - 1]);
+        if start < eq && before_ok && is_env_name(&s[start..eq]) {
+            let end = b[eq..]
+                .iter()
+                .position(|c| c.is_ascii_whitespace())
+                .map_or(b.len(), |p| eq + p);
+            return Some(&s[start..end]);
+        }
+    }
+    None
+}
+
+/// What an `anonymous_id` is when it is not a random UUID v4, or `None` when it is one.
+pub fn anonymous_id_problem(id: &str) -> Option<&'static str> {
+    if !super::schema::is_uuid(id) {
+        return Some("not a UUID");
+    }
+    let b = id.as_bytes();
+    if b[14] != b'4' {
+        return Some(match b[14] {
+            b'1' => "UUID v1 (holds a MAC address and a time)",
+            b'3' | b'5' => "UUID v3/v5 (a hash of a name)",
+            b'0' => "nil or hand-made UUID",
+            _ => "UUID of another version",
+        });
+    }
+    if !matches!(b[19].to_ascii_lowercase(), b'8' | b'9' | b'a' | b'b') {
+        return Some("UUID v4 with a wrong variant (hand-made)");
+    }
+    let seen = id
+        .bytes()
+        .fold(0u16, |seen, c| match (c as char).to_digit(16) {
+            Some(d) => seen | 1 << d,
+            None => seen,
+        });
+    // 31 random hex digits hold 14 or more distinct digits with overwhelming odds.
+    if seen.count_ones() < 8 {
+        return Some("UUID v4 that is not random (few distinct digits)");
+    }
+    None
+}
+
+/// True when `s` is a short label: what every string of a usage event should be
+/// (1–64 characters, letters, digits and `._+-<>`; bucket labels included).
+pub fn is_label(s: &str) -> bool {
+    if s.is_ascii() {
+        return s.len() <= 64
+            && s.bytes().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'+' | b'-' | b'<' | b'>')
+            });
+    }
+    // Profile names may be in any language or hold an emoji (`équipe`, `ci-🔒`);
+    // spaces, controls and invisible formatting characters still make free text.
+    s.chars().count() <= 64
+        && s.chars().all(|c| {
+            c.is_alphanumeric()
+                || matches!(c, '.' | '_' | '+' | '-' | '<' | '>')
+                || (!c.is_ascii()
+                    && !c.is_whitespace()
+                    && !c.is_control()
+                    && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'))
+        })
+}
+
+/// True when `s` is a plain number, maybe with a unit (`437`, `12.5`, `3m20s`, `900ms`):
+/// an exact value where a bucket belongs. Ranges (`5-15min`, `>1000`) are not.
+pub fn is_exact_number_text(s: &str) -> bool {
+    let s = s.trim();
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_digit()
+        && !b.iter().any(|c| matches!(c, b'-' | b'<' | b'>'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b',' | b' '))
+        && b.iter().filter(|c| c.is_ascii_alphabetic()).count() <= 8
+}
+
+/// True when `key` names a bucket (`new_findings_bucket`) and `s` is a value every
+/// bucket scheme of the client uses as a label of its own (`0`, `1`).
+pub fn is_bucket_boundary(key: &str, s: &str) -> bool {
+    key.ends_with("_bucket") && matches!(s, "0" | "1")
+}
+
+/// True when a key names a measurement that must be bucketed (`duration`, `elapsed_ms`,
+/// `findings_count`, …).
+pub fn is_measure_key(key: &str) -> bool {
+    const WORDS: &[&[u8]] = &[
+        b"duration",
+        b"elapsed",
+        b"seconds",
+        b"secs",
+        b"millis",
+        b"_ms",
+        b"time",
+        b"findings",
+        b"count",
+        b"total",
+        b"issues",
+        b"vulns",
+        b"vulnerabilities",
+        b"violations",
+        b"size",
+        b"bytes",
+        b"lines",
+        b"files",
+    ];
+    WORDS
+        .iter()
+        .any(|w| find_ci(key.as_bytes(), w, 0).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(s: &str) -> Vec<Rule> {
+        let mut hits = Vec::new();
+        scan_text(s, &mut hits);
+        hits.into_iter().map(|h| h.rule).collect()
+    }
+
+    #[test]
+    fn clean_values_match_nothing() {
+        for s in [
+            "0.7.0-dev",
+            "0.7.1",
+            "1.0.0",
+            "3.11",
+            "3.12.4",
+            "Linux",
+            "Darwin",
+            "Windows",
+            "osv-scanner",
+            "afl++",
+            "trufflehog",
+            "semgrep",
+            "trivy",
+            "gitleaks",
+            "noseyparker",
+            "zap",
+            "nuclei",
+            "checkov",
+            "bandit",
+            "syft",
+            "hadolint",
+            "falco",
+            "prowler",
+            "kubescape",
+            "dependency-check",
+            "scancode",
+            "cdxgen",
+            "lynis",
+            "yara",
+            "grype",
+            "horusec",
+            "mobsf",
+            "akto",
+            "bearer",
+            ">1000",
+            "<5min",
+            "5-15min",
+            "15-30min",
+            ">30min",
+            "11-50",
+            "2-5",
+            ">50",
+            "1-10",
+            "10-100",
+            "100-1000",
+            "<50ms",
+            "50-100ms",
+            "100-500ms",
+            ">500ms",
+            "first_time",
+            "weekly",
+            "daily",
+            "simple-html",
+            "sarif",
+            "json",
+            "md",
+            "html",
+            "yaml",
+            "csv",
+            "fast",
+            "balanced",
+            "deep",
+            "custom",
+            "scan.started",
+            "scan.completed",
+            "tool.failed",
+            "wizard.completed",
+            "report.generated",
+            "policy.evaluated",
+            "test.event",
+            "telemetry.initialized",
+            "2025-11-19T14:32:00.173975+00:00",
+            "2025-10-19T14:32:00Z",
+            "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c",
+            "zero-secrets",
+            "owasp-top-10",
+            "pci-dss",
+            "hipaa",
+            "nist-800-53",
+            "cis-benchmarks",
+            "target_types",
+            "multi_target_scan",
+            "total_targets_bucket",
+            "scan_frequency_hint",
+            "evaluation_time_bucket",
+            "k8s",
+            "iac",
+            "gitlab",
+            "repos",
+            "images",
+            "urls",
+            "non_zero_exit",
+            "makefile",
+            "gha",
+            "JMo Security Telemetry Backend",
+            "Test telemetry event from CLI",
+            "profile_selected",
+            "docker",
+            "native",
+            "wizard",
+            "cli",
+        ] {
+            assert_eq!(rules(s), Vec::<Rule>::new(), "{s}");
+        }
+    }
+
+    #[test]
+    fn each_detector_finds_its_leak() {
+        let cases: &[(&str, &[Rule])] = &[
+            ("contact alice.smith@example.com please", &[Rule::Email]),
+            ("from 192.168.1.20", &[Rule::Ipv4]),
+            ("fe80::1ff:fe23:4567:890a", &[Rule::Ipv6]),
+            ("2001:db8::8a2e:370:7334", &[Rule::Ipv6]),
+            ("/opt/projects/payments", &[Rule::PosixPath]),
+            ("./secrets/prod", &[Rule::PosixPath]),
+            ("src/payments/charge.go", &[Rule::PosixPath]),
+            ("D:\\work\\acme", &[Rule::WindowsPath]),
+            ("\\\\fileserver\\share", &[Rule::WindowsPath]),
+            ("config.yaml", &[Rule::FileName]),
+            ("https://internal.acme.corp/api", &[Rule::Url]),
+            (
+                "github.com/acme/payments",
+                &[Rule::RepoHost, Rule::PosixPath],
+            ),
+            ("gitlab.acme.io", &[Rule::RepoHost]),
+            ("AKIAIOSFODNN7EXAMPLE", &[Rule::AwsKey]),
+            (
+                "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+                &[Rule::GithubToken],
+            ),
+            (
+                "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuv",
+                &[Rule::GithubToken],
+            ),
+            ("-----BEGIN RSA PRIVATE KEY-----", &[Rule::PrivateKey]),
+            (
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                &[Rule::HighEntropy],
+            ),
+            (
+                "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+                &[Rule::HighEntropy],
+            ),
+            (
+                "Traceback (most recent call last):\n  oops",
+                &[Rule::StackTrace],
+            ),
+            ("at com.acme.Main.run(Main.java:42)", &[Rule::StackTrace]),
+            ("/home/jdoe/x", &[Rule::PosixPath, Rule::HomeUser]),
+            ("C:\\Users\\jdoe", &[Rule::WindowsPath, Rule::HomeUser]),
+            ("SHELL=bash", &[Rule::EnvDump]),
+            ("AWS_REGION=eu-west-1", &[Rule::EnvDump]),
+        ];
+        for (s, want) in cases {
+            assert_eq!(&rules(s), want, "{s}");
+        }
+    }
+
+    #[test]
+    fn redaction_never_holds_the_value() {
+        let mut hits = Vec::new();
+        scan_text("ghp_16C7e42F292c6912E7710c838347Ae178B4a", &mut hits);
+        assert_eq!(
+            hits,
+            vec![Hit {
+                rule: Rule::GithubToken,
+                redacted: "gh**_****… (40 chars)".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn near_misses_are_silent() {
+        for s in [
+            "v1.2.3.4",       // a version, not an address
+            "1.2.3",          // a version
+            "std::io::Error", // a Rust path, not IPv6
+            "14:32:00",       // a time
+            "user@localhost", // no dot in the host: a tool spec, not an address
+            "semgrep@1.2",    // a package pin
+            "2025/10/19",     // a date
+            "a/b",            // too short to be a path
+            "n/a",
+            "AKIAshort",
+            "ghp_short",
+            "BASE64==",
+            "x == y",
+            "dependency-check-v10",
+            "python-3.11-slim-bookworm",
+        ] {
+            assert_eq!(rules(s), Vec::<Rule>::new(), "{s}");
+        }
+    }
+
+    #[test]
+    fn file_extensions_are_sorted_for_binary_search() {
+        assert!(FILE_EXTENSIONS.windows(2).all(|w| w[0] < w[1]));
+        assert!(
+            is_file_extension("PY") && is_file_extension("tfvars") && !is_file_extension("started")
+        );
+    }
+
+    #[test]
+    fn anonymous_ids() {
+        assert_eq!(
+            anonymous_id_problem("a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c"),
+            None
+        );
+        assert_eq!(
+            anonymous_id_problem("a7f3c8e2-4b1d-1f9e-8c3a-2d5e7f9b1a3c"),
+            Some("UUID v1 (holds a MAC address and a time)")
+        );
+        assert_eq!(
+            anonymous_id_problem("a7f3c8e2-4b1d-4f9e-7c3a-2d5e7f9b1a3c"),
+            Some("UUID v4 with a wrong variant (hand-made)")
+        );
+        assert_eq!(
+            anonymous_id_problem("11111111-1111-4111-8111-111111111111"),
+            Some("UUID v4 that is not random (few distinct digits)")
+        );
+        assert_eq!(anonymous_id_problem("laptop-of-jane"), Some("not a UUID"));
+    }
+
+    #[test]
+    fn exact_numbers_and_labels() {
+        for s in ["437", "12.5", "3m20s", "900ms", "1,204"] {
+            assert!(is_exact_number_text(s), "{s}");
+        }
+        for s in ["5-15min", ">1000", "<5min", "0-dev", "fast"] {
+            assert!(!is_exact_number_text(s), "{s}");
+        }
+        assert!(is_label(">1000") && is_label("afl++") && is_label("simple-html"));
+        assert!(!is_label("two words") && !is_label("a:b"));
+        assert!(is_label("équipe") && is_label("ci-🔒"));
+        assert!(!is_label("ci\u{202e}x") && !is_label("tab\there") && !is_label("é é"));
+        assert!(is_measure_key("scan_duration_ms") && is_measure_key("findings_count"));
+        assert!(!is_measure_key("profile"));
+    }
+}

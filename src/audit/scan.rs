@@ -1,0 +1,617 @@
+//! `audit` on one line: walk every key and value of an event, run the content
+//! detectors of [`super::rules`] and the rules that need the schema (exact
+//! numbers in bucketed fields, free text in enumerated ones, `anonymous_id`),
+//! and tally the fields that could fingerprint an installation.
+
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use serde::Serialize;
+
+use super::LineKind;
+use super::json::Json;
+use super::rules::{self, Hit, Rule};
+use super::schema::{self, EventFamily, FieldSpec, FieldType};
+
+/// Where in the line a finding sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Location {
+    /// In a value.
+    Value,
+    /// In an object key.
+    Key,
+    /// Somewhere in a line that is not valid JSON.
+    Line,
+}
+
+/// One privacy finding. It never holds the sensitive value: only where it is,
+/// which rule matched and a redacted form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// 1-based line number.
+    pub line: u64,
+    /// The event type, or a placeholder when it is missing or unsafe to print.
+    pub event: String,
+    /// The field path (`metadata.tools[2]`); keys unsafe to print are replaced by `<key: N chars>`.
+    pub field: String,
+    /// Whether the match is in a value, a key or an unparsable line.
+    pub location: Location,
+    /// The rule that matched.
+    #[serde(serialize_with = "serialize_rule")]
+    pub rule: Rule,
+    /// A form safe to print (`gh**_****… (40 chars)`).
+    pub redacted: String,
+}
+
+fn serialize_rule<S: serde::Serializer>(rule: &Rule, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(rule.id())
+}
+
+/// Counts the installations (distinct `anonymous_id`s) behind each combination
+/// of platform, Python version and JMo version. Mergeable across chunks.
+#[derive(Debug, Default, Clone)]
+pub struct FingerprintTally {
+    combos: FxHashMap<String, FxHashSet<u128>>,
+    key: String,
+}
+
+/// What the fingerprint tally says: counts only, never a combination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FingerprintSummary {
+    /// The threshold k (`--min-installations`).
+    pub min_installations: usize,
+    /// Distinct (platform, python_version, version) combinations.
+    pub combinations: usize,
+    /// Combinations shared by fewer than k installations.
+    pub rare_combinations: usize,
+    /// Distinct installations seen.
+    pub installations: usize,
+    /// Installations that appear in at least one rare combination.
+    pub installations_in_rare_combinations: usize,
+}
+
+impl FingerprintTally {
+    /// Records one usage event.
+    pub fn record(
+        &mut self,
+        platform: &str,
+        python_version: &str,
+        version: &str,
+        anonymous_id: &str,
+    ) {
+        let id = schema::uuid_value(anonymous_id).unwrap_or_else(|| {
+            let mut h = FxHasher::default();
+            anonymous_id.hash(&mut h);
+            u128::from(h.finish()) | 1 << 100
+        });
+        self.key.clear();
+        for (i, part) in [platform, python_version, version].into_iter().enumerate() {
+            if i > 0 {
+                self.key.push('\u{1f}');
+            }
+            self.key.push_str(part);
+        }
+        if let Some(ids) = self.combos.get_mut(self.key.as_str()) {
+            ids.insert(id);
+        } else {
+            self.combos
+                .insert(self.key.clone(), FxHashSet::from_iter([id]));
+        }
+    }
+
+    /// Adds the tally of another chunk.
+    pub fn merge(&mut self, other: FingerprintTally) {
+        for (key, ids) in other.combos {
+            self.combos.entry(key).or_default().extend(ids);
+        }
+    }
+
+    /// The counts for threshold `min_installations` (k).
+    pub fn summary(&self, min_installations: usize) -> FingerprintSummary {
+        let mut all = FxHashSet::default();
+        let mut rare = FxHashSet::default();
+        let mut rare_combinations = 0;
+        for ids in self.combos.values() {
+            all.extend(ids.iter().copied());
+            if ids.len() < min_installations {
+                rare_combinations += 1;
+                rare.extend(ids.iter().copied());
+            }
+        }
+        FingerprintSummary {
+            min_installations,
+            combinations: self.combos.len(),
+            rare_combinations,
+            installations: all.len(),
+            installations_in_rare_combinations: rare.len(),
+        }
+    }
+}
+
+/// One step of a field path.
+#[derive(Clone, Copy)]
+pub(crate) enum Seg<'a> {
+    /// The whole line, when it is not an object (`$`).
+    Root,
+    Key(&'a str),
+    Index(usize),
+}
+
+/// A field path as a list linked through the stack: no allocation while walking.
+#[derive(Clone, Copy)]
+pub(crate) struct Path<'p> {
+    pub(crate) parent: Option<&'p Path<'p>>,
+    pub(crate) seg: Seg<'p>,
+}
+
+impl Path<'_> {
+    /// The path as printed: `metadata.tools[2]`, unsafe keys as `<key: N chars>`.
+    pub(crate) fn render(&self) -> String {
+        let mut segs = Vec::new();
+        let mut cur = Some(self);
+        while let Some(p) = cur {
+            segs.push(p.seg);
+            cur = p.parent;
+        }
+        let mut out = String::new();
+        for seg in segs.iter().rev() {
+            match seg {
+                Seg::Root => out.push('$'),
+                Seg::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(&safe_label(k, "key"));
+                }
+                Seg::Index(i) => {
+                    out.push('[');
+                    out.push_str(&i.to_string());
+                    out.push(']');
+                }
+            }
+        }
+        out
+    }
+
+    fn depth(&self) -> usize {
+        1 + self.parent.map_or(0, Path::depth)
+    }
+}
+
+/// `s` itself when it is a short label no rule objects to, else `<what: N chars>`.
+pub fn safe_label(s: &str, what: &str) -> String {
+    let mut hits = Vec::new();
+    if !s.is_empty() && rules::is_label(s) {
+        rules::scan_text(s, &mut hits);
+        if hits.is_empty() && !rules::is_env_name(s) {
+            return s.to_owned();
+        }
+    }
+    format!("<{what}: {} chars>", s.chars().count())
+}
+
+/// The event type as shown in findings and problems.
+pub fn event_label(event: Option<&Json<'_>>) -> String {
+    match event {
+        Some(Json::Str(s)) => safe_label(s, "event"),
+        Some(other) => format!("<{}>", other.type_name()),
+        None => "-".to_owned(),
+    }
+}
+
+struct Walker<'a, 'o> {
+    line: u64,
+    event: Option<&'a Json<'a>>,
+    usage: bool,
+    out: &'o mut Vec<Finding>,
+    hits: Vec<Hit>,
+}
+
+const COUNT: FieldSpec = FieldSpec {
+    name: "",
+    ty: FieldType::Count,
+    required: false,
+    nullable: false,
+};
+
+impl<'a> Walker<'a, '_> {
+    fn push(&mut self, path: &Path<'_>, location: Location, rule: Rule, redacted: String) {
+        self.out.push(Finding {
+            line: self.line,
+            event: event_label(self.event),
+            field: path.render(),
+            location,
+            rule,
+            redacted,
+        });
+    }
+
+    fn flush_hits(&mut self, path: &Path<'_>, location: Location) {
+        let hits = std::mem::take(&mut self.hits);
+        for hit in &hits {
+            self.push(path, location, hit.rule, hit.redacted.clone());
+        }
+        self.hits = hits;
+        self.hits.clear();
+    }
+
+    /// Walks the members of an object whose fields are described by `fields`
+    /// (`None`: not described).
+    fn object(
+        &mut self,
+        pairs: &'a [(std::borrow::Cow<'a, str>, Json<'a>)],
+        parent: Option<&Path<'_>>,
+        fields: Option<&'static [FieldSpec]>,
+        counts: bool,
+    ) {
+        for (key, value) in pairs {
+            let path = Path {
+                parent,
+                seg: Seg::Key(key),
+            };
+            self.key(key, &path);
+            let spec = if counts {
+                Some(&COUNT)
+            } else {
+                fields.and_then(|f| f.iter().find(|s| s.name == key.as_ref()))
+            };
+            self.value(value, &path, spec, key);
+        }
+    }
+
+    fn key(&mut self, key: &str, path: &Path<'_>) {
+        rules::scan_text(key, &mut self.hits);
+        if rules::is_env_name(key) && !self.hits.iter().any(|h| h.rule == Rule::EnvDump) {
+            self.hits.push(Hit {
+                rule: Rule::EnvDump,
+                redacted: rules::redact("****", key),
+            });
+        }
+        if self.usage && self.hits.is_empty() && !rules::is_label(key) {
+            self.hits.push(Hit {
+                rule: Rule::FreeText,
+                redacted: free_text(key),
+            });
+        }
+        self.flush_hits(path, Location::Key);
+    }
+
+    fn value(
+        &mut self,
+        value: &'a Json<'a>,
+        path: &Path<'_>,
+        spec: Option<&'static FieldSpec>,
+        key: &str,
+    ) {
+        let ty = spec.map(|s| s.ty);
+        match value {
+            Json::Object(pairs) => match ty {
+                Some(FieldType::Object(fields)) => {
+                    self.object(pairs, Some(path), Some(fields), false)
+                }
+                Some(FieldType::Counts(_)) => self.object(pairs, Some(path), None, true),
+                _ => self.object(pairs, Some(path), None, false),
+            },
+            Json::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let item_path = Path {
+                        parent: Some(path),
+                        seg: Seg::Index(i),
+                    };
+                    self.value(item, &item_path, spec, key);
+                }
+            }
+            Json::Str(s) => self.string(s, path, ty, key),
+            Json::Int(_) | Json::Float(_) => {
+                // A bucketed field, or a field the schema does not know whose
+                // name says it measures something.
+                let exact = match ty {
+                    Some(FieldType::Bucket(_)) => true,
+                    Some(_) => false,
+                    None => rules::is_measure_key(key),
+                };
+                if exact {
+                    self.push(
+                        path,
+                        Location::Value,
+                        Rule::ExactNumber,
+                        "<number>".to_owned(),
+                    );
+                }
+            }
+            Json::Null | Json::Bool(_) => {}
+        }
+    }
+
+    fn string(&mut self, s: &str, path: &Path<'_>, ty: Option<FieldType>, key: &str) {
+        rules::scan_text(s, &mut self.hits);
+        let top_level = path.depth() == 1;
+        if top_level && key == "anonymous_id" {
+            if let Some(problem) = rules::anonymous_id_problem(s) {
+                self.hits.push(Hit {
+                    rule: Rule::AnonymousId,
+                    redacted: rules::redact(problem, s),
+                });
+            }
+        } else if top_level && key == "timestamp" || ty == Some(FieldType::Text) {
+            // Free text allowed (test events, the marker) or checked by `validate`.
+        } else if let Some(FieldType::Bucket(allowed)) = ty {
+            if !allowed.contains(&s) && self.hits.is_empty() {
+                if rules::is_exact_number_text(s) {
+                    self.hits.push(Hit {
+                        rule: Rule::ExactNumber,
+                        redacted: rules::redact("<number as text>", s),
+                    });
+                } else if !rules::is_label(s) {
+                    self.hits.push(Hit {
+                        rule: Rule::FreeText,
+                        redacted: free_text(s),
+                    });
+                }
+            }
+        } else if self.hits.is_empty() {
+            if ty.is_none()
+                && rules::is_exact_number_text(s)
+                && rules::is_measure_key(key)
+                && !rules::is_bucket_boundary(key, s)
+            {
+                self.hits.push(Hit {
+                    rule: Rule::ExactNumber,
+                    redacted: rules::redact("<number as text>", s),
+                });
+            } else if self.usage && !rules::is_label(s) {
+                self.hits.push(Hit {
+                    rule: Rule::FreeText,
+                    redacted: free_text(s),
+                });
+            }
+        }
+        self.flush_hits(path, Location::Value);
+    }
+}
+
+fn free_text(s: &str) -> String {
+    let words = s.split_whitespace().count();
+    let noun = if words == 1 { "word" } else { "words" };
+    rules::redact(&format!("<text, {words} {noun}>"), s)
+}
+
+/// Strips what a line may carry besides its JSON: a UTF-8 byte-order mark and a
+/// trailing `\r`. Returns `None` for a blank line.
+pub fn trim_line(line: &str) -> Option<&str> {
+    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    (!line.trim().is_empty()).then_some(line)
+}
+
+/// Audits one line: pushes its findings to `out` and its common fields to `fp`.
+///
+/// A line that is not JSON is still searched as text (its findings have
+/// location [`Location::Line`]), since a broken line can leak as well as any.
+pub fn audit_line(
+    line_no: u64,
+    line: &str,
+    out: &mut Vec<Finding>,
+    fp: &mut FingerprintTally,
+) -> LineKind {
+    let Some(line) = trim_line(line) else {
+        return LineKind::Blank;
+    };
+    let Ok(json) = Json::parse(line) else {
+        let mut hits = Vec::new();
+        rules::scan_text(line, &mut hits);
+        for hit in hits {
+            out.push(Finding {
+                line: line_no,
+                event: "-".to_owned(),
+                field: "(unparsed line)".to_owned(),
+                location: Location::Line,
+                rule: hit.rule,
+                redacted: hit.redacted,
+            });
+        }
+        return LineKind::Invalid;
+    };
+    let event = json.get("event");
+    let event_name = event.and_then(Json::as_str);
+    let spec = event_name.and_then(schema::event_spec);
+    let family = spec.map_or(EventFamily::Usage, |s| s.family);
+    let mut walker = Walker {
+        line: line_no,
+        event,
+        usage: family == EventFamily::Usage,
+        out,
+        hits: Vec::new(),
+    };
+    match &json {
+        Json::Object(pairs) => {
+            let fields = spec.map_or(schema::UNKNOWN_USAGE_FIELDS, |s| s.fields);
+            walker.object(pairs, None, Some(fields), false);
+            if family == EventFamily::Usage {
+                if let Some(id) = json.get("anonymous_id").and_then(Json::as_str) {
+                    let text = |k: &str| json.get(k).and_then(Json::as_str).unwrap_or("");
+                    fp.record(
+                        text("platform"),
+                        text("python_version"),
+                        text("version"),
+                        id,
+                    );
+                }
+            }
+        }
+        other => {
+            // Not an event: only the content rules apply (`validate` reports the line).
+            walker.usage = false;
+            let root = Path {
+                parent: None,
+                seg: Seg::Root,
+            };
+            walker.value(other, &root, None, "");
+            // Not an event; `validate` reports it.
+            return LineKind::Invalid;
+        }
+    }
+    LineKind::Event
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn audit(line: &str) -> Vec<(String, Location, &'static str, String)> {
+        let mut out = Vec::new();
+        let mut fp = FingerprintTally::default();
+        audit_line(7, line, &mut out, &mut fp);
+        out.into_iter()
+            .map(|f| (f.field, f.location, f.rule.id(), f.redacted))
+            .collect()
+    }
+
+    const CLEAN: &str = r#"{"event": "scan.started", "version": "0.7.0-dev", "platform": "Linux", "python_version": "3.11", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2025-11-19T14:32:00.173975+00:00", "metadata": {"mode": "cli", "profile": "balanced", "tools": ["trivy", "osv-scanner", "afl++", "trufflehog"], "target_types": {"repos": 1, "images": 0, "urls": 0, "iac": 0, "gitlab": 0, "k8s": 0}, "ci_detected": false, "multi_target_scan": false, "compliance_usage": true, "total_targets_bucket": "11-50", "scan_frequency_hint": null}}"#;
+
+    #[test]
+    fn clean_event_has_no_findings() {
+        assert_eq!(audit(CLEAN), vec![]);
+    }
+
+    #[test]
+    fn findings_in_lists_nested_objects_and_keys() {
+        let line = r#"{"event": "scan.started", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "metadata": {"tools": ["trivy", "/home/jdoe/bin/scan"], "extra": {"alice@example.com": true}}}"#;
+        assert_eq!(
+            audit(line),
+            vec![
+                (
+                    "metadata.tools[1]".into(),
+                    Location::Value,
+                    "posix-path",
+                    "/***/… (19 chars)".into()
+                ),
+                (
+                    "metadata.tools[1]".into(),
+                    Location::Value,
+                    "home-user",
+                    "home directory of **** (10 chars)".into()
+                ),
+                (
+                    "metadata.extra.<key: 17 chars>".into(),
+                    Location::Key,
+                    "email",
+                    "***@*** (17 chars)".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn buckets_hold_no_exact_numbers() {
+        let line = r#"{"event": "scan.completed", "metadata": {"duration_bucket": 437, "total_findings_bucket": "12", "duration_ms": 90, "profile": "my own profile"}}"#;
+        assert_eq!(
+            audit(line),
+            vec![
+                (
+                    "metadata.duration_bucket".into(),
+                    Location::Value,
+                    "exact-number",
+                    "<number>".into()
+                ),
+                (
+                    "metadata.total_findings_bucket".into(),
+                    Location::Value,
+                    "exact-number",
+                    "<number as text> (2 chars)".into()
+                ),
+                (
+                    "metadata.duration_ms".into(),
+                    Location::Value,
+                    "exact-number",
+                    "<number>".into()
+                ),
+                (
+                    "metadata.profile".into(),
+                    Location::Value,
+                    "free-text",
+                    "<text, 3 words> (14 chars)".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_that_are_not_objects_get_only_the_content_rules() {
+        let line = r#"[{"timestamp": "2025-11-19T14:32:00+00:00", "metadata": {"total_findings_bucket": "0", "x": "10.0.0.1", "profile": "two words"}}]"#;
+        assert_eq!(
+            audit(line),
+            vec![(
+                "$[0].metadata.x".into(),
+                Location::Value,
+                "ipv4",
+                "*.*.*.* (8 chars)".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn unknown_bucket_fields_may_hold_zero_and_one() {
+        let line = r#"{"event": "diff.generated", "metadata": {"new_findings_bucket": "0", "resolved_findings_bucket": "1", "fixed_findings_bucket": "57", "profile": "équipe"}}"#;
+        assert_eq!(
+            audit(line),
+            vec![(
+                "metadata.fixed_findings_bucket".into(),
+                Location::Value,
+                "exact-number",
+                "<number as text> (2 chars)".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn the_marker_and_test_events_may_hold_text() {
+        let marker = r#"{"event": "telemetry.initialized", "timestamp": "2025-10-19T00:00:00Z", "message": "JMo Security Telemetry Backend"}"#;
+        assert_eq!(audit(marker), vec![]);
+        let test = r#"{"event": "test.event", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "metadata": {"message": "Test telemetry event from CLI"}}"#;
+        assert_eq!(audit(test), vec![]);
+    }
+
+    #[test]
+    fn unparsable_lines_are_searched_as_text() {
+        assert_eq!(
+            audit(r#"{"event": "scan.started", "x": "10.0.0.7""#),
+            vec![(
+                "(unparsed line)".into(),
+                Location::Line,
+                "ipv4",
+                "*.*.*.* (8 chars)".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn fingerprint_counts_installations_per_combination() {
+        let mut fp = FingerprintTally::default();
+        for (i, platform) in ["Linux", "Linux", "Linux", "Darwin"].iter().enumerate() {
+            let id = format!("a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3{i}");
+            fp.record(platform, "3.11", "0.7.0", &id);
+            fp.record(platform, "3.11", "0.7.0", &id);
+        }
+        let mut other = FingerprintTally::default();
+        other.record(
+            "Linux",
+            "3.11",
+            "0.7.0",
+            "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3f",
+        );
+        fp.merge(other);
+        assert_eq!(
+            fp.summary(4),
+            FingerprintSummary {
+                min_installations: 4,
+                combinations: 2,
+                rare_combinations: 1,
+                installations: 5,
+                installations_in_rare_combinations: 1
+            }
+        );
+    }
+}

@@ -1,0 +1,605 @@
+//! `validate` on one line: check an event against the schema of its type
+//! ([`super::schema`]) and report every problem. Problems never quote a value:
+//! they name the field, the expected form and the JSON type and length found.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Serialize;
+
+use super::LineKind;
+use super::json::Json;
+use super::scan::{Path, Seg, event_label, trim_line};
+use super::schema::{self, FieldSpec, FieldType};
+
+/// How bad a problem is: errors make `validate` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The line breaks the schema.
+    Error,
+    /// The line holds something the schema does not know.
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// What kind of problem a line has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemKind {
+    /// The line is not UTF-8.
+    InvalidUtf8,
+    /// The line is not JSON.
+    InvalidJson,
+    /// The line is JSON but not an object.
+    NotAnObject,
+    /// A required field is missing.
+    MissingField,
+    /// A key appears twice in one object.
+    DuplicateField,
+    /// A field holds the wrong JSON type.
+    WrongType,
+    /// A bucketed field holds something other than one of its buckets (an exact number, say).
+    NotABucket,
+    /// An enumerated field holds a value outside its set, or a count is negative.
+    NotAllowed,
+    /// `anonymous_id` is not a UUID.
+    BadUuid,
+    /// `timestamp` is not RFC 3339.
+    BadTimestamp,
+    /// A key the schema does not know.
+    UnknownField,
+    /// An event type the schema does not know.
+    UnknownEvent,
+}
+
+impl ProblemKind {
+    /// The identifier in reports (`missing-field`).
+    pub fn id(self) -> &'static str {
+        match self {
+            ProblemKind::InvalidUtf8 => "invalid-utf8",
+            ProblemKind::InvalidJson => "invalid-json",
+            ProblemKind::NotAnObject => "not-an-object",
+            ProblemKind::MissingField => "missing-field",
+            ProblemKind::DuplicateField => "duplicate-field",
+            ProblemKind::WrongType => "wrong-type",
+            ProblemKind::NotABucket => "not-a-bucket",
+            ProblemKind::NotAllowed => "not-allowed",
+            ProblemKind::BadUuid => "bad-uuid",
+            ProblemKind::BadTimestamp => "bad-timestamp",
+            ProblemKind::UnknownField => "unknown-field",
+            ProblemKind::UnknownEvent => "unknown-event",
+        }
+    }
+}
+
+impl fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// One schema problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// 1-based line number.
+    pub line: u64,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What kind of problem.
+    pub kind: ProblemKind,
+    /// The event type, or a placeholder when it is missing or unsafe to print.
+    pub event: String,
+    /// The field path (`metadata.tools[2]`), empty for the whole line.
+    pub field: String,
+    /// What was expected and what was found (never the value itself).
+    pub reason: String,
+}
+
+/// Options of `validate`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ValidateOptions {
+    /// Report unknown fields as errors instead of warnings (`--deny-unknown`).
+    pub deny_unknown: bool,
+}
+
+/// The problem of a line that is not UTF-8.
+pub fn invalid_utf8(line_no: u64) -> Problem {
+    Problem {
+        line: line_no,
+        severity: Severity::Error,
+        kind: ProblemKind::InvalidUtf8,
+        event: "-".to_owned(),
+        field: String::new(),
+        reason: "the line is not valid UTF-8".to_owned(),
+    }
+}
+
+/// Validates one line against the schema of its event type, pushing every problem to `out`.
+pub fn validate_line(
+    line_no: u64,
+    line: &str,
+    opts: &ValidateOptions,
+    out: &mut Vec<Problem>,
+) -> LineKind {
+    let Some(line) = trim_line(line) else {
+        return LineKind::Blank;
+    };
+    let json = match Json::parse(line) {
+        Ok(json) => json,
+        Err(err) => {
+            out.push(Problem {
+                line: line_no,
+                severity: Severity::Error,
+                kind: ProblemKind::InvalidJson,
+                event: "-".to_owned(),
+                field: String::new(),
+                reason: format!("not JSON: {err}"),
+            });
+            return LineKind::Invalid;
+        }
+    };
+    let Json::Object(pairs) = &json else {
+        out.push(Problem {
+            line: line_no,
+            severity: Severity::Error,
+            kind: ProblemKind::NotAnObject,
+            event: "-".to_owned(),
+            field: String::new(),
+            reason: format!("expected a JSON object, found {}", a(json.type_name())),
+        });
+        return LineKind::Invalid;
+    };
+    let event = json.get("event");
+    let mut v = Validator {
+        line: line_no,
+        event,
+        opts,
+        out,
+    };
+    let fields = match event {
+        Some(Json::Str(name)) => match schema::event_spec(name) {
+            Some(spec) => spec.fields,
+            None => {
+                v.push(
+                    Severity::Warning,
+                    ProblemKind::UnknownEvent,
+                    &child(None, "event"),
+                    "an event type this tool does not know: only its common fields are checked"
+                        .into(),
+                );
+                schema::UNKNOWN_USAGE_FIELDS
+            }
+        },
+        // The missing or mistyped `event` is reported below; check the common fields.
+        _ => schema::UNKNOWN_USAGE_FIELDS,
+    };
+    v.object(pairs, None, fields);
+    LineKind::Event
+}
+
+/// `a string`, `an object`, `an integer`.
+fn a(type_name: &str) -> String {
+    let article = if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {type_name}")
+}
+
+/// What was found, without the value: `a string of 12 chars`, `an integer`.
+fn found(value: &Json<'_>) -> String {
+    match value {
+        Json::Str(s) => format!("a string of {} chars", s.chars().count()),
+        other => a(other.type_name()),
+    }
+}
+
+/// The path of `key` under `parent`.
+fn child<'p>(parent: Option<&'p Path<'p>>, key: &'p str) -> Path<'p> {
+    Path {
+        parent,
+        seg: Seg::Key(key),
+    }
+}
+
+struct Validator<'j, 'o> {
+    line: u64,
+    /// The `event` value, turned into a label only when a problem is reported.
+    event: Option<&'j Json<'j>>,
+    opts: &'o ValidateOptions,
+    out: &'o mut Vec<Problem>,
+}
+
+/// A count inside `target_types`.
+const COUNT: FieldSpec = FieldSpec {
+    name: "",
+    ty: FieldType::Count,
+    required: false,
+    nullable: false,
+};
+
+type Pairs<'a> = [(Cow<'a, str>, Json<'a>)];
+
+impl Validator<'_, '_> {
+    fn push(&mut self, severity: Severity, kind: ProblemKind, field: &Path<'_>, reason: String) {
+        self.out.push(Problem {
+            line: self.line,
+            severity,
+            kind,
+            event: event_label(self.event),
+            field: field.render(),
+            reason,
+        });
+    }
+
+    fn duplicates(&mut self, pairs: &Pairs<'_>, parent: Option<&Path<'_>>) {
+        for (i, (key, _)) in pairs.iter().enumerate() {
+            if pairs[..i].iter().any(|(k, _)| k == key)
+                && !pairs[i + 1..].iter().any(|(k, _)| k == key)
+            {
+                self.push(
+                    Severity::Error,
+                    ProblemKind::DuplicateField,
+                    &child(parent, key),
+                    "the key appears more than once; readers disagree on which value counts".into(),
+                );
+            }
+        }
+    }
+
+    fn unknown(&mut self, parent: Option<&Path<'_>>, key: &str) {
+        let severity = if self.opts.deny_unknown {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        self.push(
+            severity,
+            ProblemKind::UnknownField,
+            &child(parent, key),
+            "a field the schema does not know".into(),
+        );
+    }
+
+    fn object(&mut self, pairs: &Pairs<'_>, parent: Option<&Path<'_>>, fields: &[FieldSpec]) {
+        self.duplicates(pairs, parent);
+        for spec in fields {
+            // The last value wins, as in Python's json.loads.
+            match pairs.iter().rev().find(|(k, _)| k == spec.name) {
+                Some((_, value)) => self.value(value, &child(parent, spec.name), spec),
+                None if spec.required => {
+                    self.push(
+                        Severity::Error,
+                        ProblemKind::MissingField,
+                        &child(parent, spec.name),
+                        format!("required field missing (expected {})", expected(spec.ty)),
+                    );
+                }
+                None => {}
+            }
+        }
+        for (i, (key, _)) in pairs.iter().enumerate() {
+            let last = !pairs[i + 1..].iter().any(|(k, _)| k == key);
+            if last && !fields.iter().any(|f| f.name == key.as_ref()) {
+                self.unknown(parent, key);
+            }
+        }
+    }
+
+    fn value(&mut self, value: &Json<'_>, path: &Path<'_>, spec: &FieldSpec) {
+        let error = |v: &mut Self, kind: ProblemKind, reason: String| {
+            v.push(Severity::Error, kind, path, reason);
+        };
+        let wrong_type = |v: &mut Self| {
+            let reason = format!("expected {}, found {}", expected(spec.ty), found(value));
+            error(v, ProblemKind::WrongType, reason);
+        };
+        if matches!(value, Json::Null) {
+            if !spec.nullable {
+                wrong_type(self);
+            }
+            return;
+        }
+        match (spec.ty, value) {
+            (FieldType::Label | FieldType::Text, Json::Str(_)) => {}
+            (FieldType::Enum(allowed), Json::Str(s)) => {
+                if !allowed.contains(&s.as_ref()) {
+                    let reason = format!(
+                        "expected one of {}, found {}",
+                        allowed.join(", "),
+                        found(value)
+                    );
+                    error(self, ProblemKind::NotAllowed, reason);
+                }
+            }
+            (FieldType::Bucket(allowed), Json::Str(_) | Json::Int(_) | Json::Float(_)) => {
+                if !value.as_str().is_some_and(|s| allowed.contains(&s)) {
+                    let what = if value.as_str().is_some() {
+                        found(value)
+                    } else {
+                        "an exact number".to_owned()
+                    };
+                    let reason = format!("expected one of {}, found {what}", allowed.join(", "));
+                    error(self, ProblemKind::NotABucket, reason);
+                }
+            }
+            (FieldType::Int, Json::Int(_)) | (FieldType::Bool, Json::Bool(_)) => {}
+            (FieldType::Count, Json::Int(n)) => {
+                if *n < 0 {
+                    let reason = "expected a count (an integer ≥ 0), found a negative integer";
+                    error(self, ProblemKind::NotAllowed, reason.into());
+                }
+            }
+            (FieldType::LabelList, Json::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    if item.as_str().is_none() {
+                        let reason = format!("expected a string, found {}", found(item));
+                        let item_path = Path {
+                            parent: Some(path),
+                            seg: Seg::Index(i),
+                        };
+                        self.push(Severity::Error, ProblemKind::WrongType, &item_path, reason);
+                    }
+                }
+            }
+            (FieldType::Counts(keys), Json::Object(pairs)) => {
+                self.duplicates(pairs, Some(path));
+                for (key, v) in pairs {
+                    if keys.contains(&key.as_ref()) {
+                        self.value(v, &child(Some(path), key), &COUNT);
+                    } else {
+                        self.unknown(Some(path), key);
+                    }
+                }
+            }
+            (FieldType::Object(fields), Json::Object(pairs)) => {
+                self.object(pairs, Some(path), fields)
+            }
+            (FieldType::AnyObject, Json::Object(pairs)) => self.duplicates(pairs, Some(path)),
+            (FieldType::Uuid, Json::Str(s)) => {
+                if !schema::is_uuid(s) {
+                    let reason = format!(
+                        "expected a UUID (8-4-4-4-12 hexadecimal digits), found {}",
+                        found(value)
+                    );
+                    error(self, ProblemKind::BadUuid, reason);
+                }
+            }
+            (FieldType::Timestamp, Json::Str(s)) => {
+                if !schema::is_rfc3339(s) {
+                    let reason = format!(
+                        "expected an RFC 3339 date-time with an offset (2025-11-19T14:32:00+00:00), found {}",
+                        found(value)
+                    );
+                    error(self, ProblemKind::BadTimestamp, reason);
+                }
+            }
+            _ => wrong_type(self),
+        }
+    }
+}
+
+/// What a field type expects, in words.
+fn expected(ty: FieldType) -> String {
+    match ty {
+        FieldType::Label | FieldType::Text => "a string".into(),
+        FieldType::Enum(allowed) | FieldType::Bucket(allowed) => {
+            format!("one of {}", allowed.join(", "))
+        }
+        FieldType::Int => "an integer".into(),
+        FieldType::Count => "a count (an integer ≥ 0)".into(),
+        FieldType::Bool => "true or false".into(),
+        FieldType::LabelList => "a list of strings".into(),
+        FieldType::Counts(_) | FieldType::Object(_) | FieldType::AnyObject => "an object".into(),
+        FieldType::Uuid => "a UUID".into(),
+        FieldType::Timestamp => "an RFC 3339 date-time".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(line: &str, deny_unknown: bool) -> Vec<(Severity, ProblemKind, String, String)> {
+        let mut out = Vec::new();
+        validate_line(3, line, &ValidateOptions { deny_unknown }, &mut out);
+        assert!(out.iter().all(|p| p.line == 3));
+        out.into_iter()
+            .map(|p| (p.severity, p.kind, p.field, p.reason))
+            .collect()
+    }
+
+    const HEAD: &str = r#""version": "0.7.1", "platform": "Linux", "python_version": "3.11", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2025-11-19T14:32:00.173975+00:00""#;
+
+    #[test]
+    fn valid_events_of_every_type() {
+        for (event, metadata) in [
+            (
+                "scan.started",
+                r#"{"mode": "cli", "profile": "fast", "tools": ["trivy"], "target_types": {"repos": 1, "images": 0}, "scan_frequency_hint": null, "total_targets_bucket": "1"}"#,
+            ),
+            (
+                "scan.started",
+                r#"{"mode": "docker", "profile": "deep", "tools": [], "target_types": {}}"#,
+            ),
+            (
+                "scan.completed",
+                r#"{"mode": "wizard", "profile": "balanced", "duration_bucket": "<5min", "tools_succeeded": 3, "tools_failed": 0, "total_findings_bucket": "0"}"#,
+            ),
+            (
+                "tool.failed",
+                r#"{"tool": "zap", "failure_type": "timeout", "exit_code": null, "profile": "deep"}"#,
+            ),
+            (
+                "wizard.completed",
+                r#"{"profile_selected": "fast", "execution_mode": "native", "artifact_generated": null, "duration_seconds": 42}"#,
+            ),
+            (
+                "report.generated",
+                r#"{"output_formats": ["json", "simple-html"], "findings_bucket": ">1000", "suppressions_used": false, "compliance_enabled": true}"#,
+            ),
+            (
+                "policy.evaluated",
+                r#"{"policy_count": 2, "violations_bucket": "5-20", "evaluation_time_bucket": "<50ms", "policies": ["zero-secrets"], "passed_count": 1, "failed_count": 1}"#,
+            ),
+            (
+                "test.event",
+                r#"{"message": "Test telemetry event from CLI"}"#,
+            ),
+        ] {
+            let line = format!(r#"{{"event": "{event}", {HEAD}, "metadata": {metadata}}}"#);
+            assert_eq!(check(&line, true), vec![], "{line}");
+        }
+        assert_eq!(
+            check(
+                r#"{"event": "test", "timestamp": "2025-10-19T14:32:00Z"}"#,
+                true
+            ),
+            vec![]
+        );
+        assert_eq!(
+            check(
+                "\u{feff}{\"event\": \"telemetry.initialized\", \"timestamp\": \"2025-10-19T00:00:00Z\", \"message\": \"JMo\"}\r",
+                true
+            ),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn each_problem_kind() {
+        use ProblemKind::*;
+        use Severity::*;
+        let line = format!(
+            r#"{{"event": "scan.completed", {HEAD}, "metadata": {{"mode": "ci", "profile": 3, "duration_bucket": 437, "tools_succeeded": -1, "tools_failed": 0, "extra": 1, "extra": 2}}}}"#
+        );
+        assert_eq!(
+            check(&line, false),
+            vec![
+                (
+                    Error,
+                    DuplicateField,
+                    "metadata.extra".into(),
+                    "the key appears more than once; readers disagree on which value counts".into()
+                ),
+                (
+                    Error,
+                    NotAllowed,
+                    "metadata.mode".into(),
+                    "expected one of cli, docker, wizard, found a string of 2 chars".into()
+                ),
+                (
+                    Error,
+                    WrongType,
+                    "metadata.profile".into(),
+                    "expected a string, found an integer".into()
+                ),
+                (
+                    Error,
+                    NotABucket,
+                    "metadata.duration_bucket".into(),
+                    "expected one of <5min, 5-15min, 15-30min, >30min, found an exact number"
+                        .into()
+                ),
+                (
+                    Error,
+                    NotAllowed,
+                    "metadata.tools_succeeded".into(),
+                    "expected a count (an integer ≥ 0), found a negative integer".into()
+                ),
+                (
+                    Error,
+                    MissingField,
+                    "metadata.total_findings_bucket".into(),
+                    "required field missing (expected one of 0, 1-10, 10-100, 100-1000, >1000)"
+                        .into()
+                ),
+                (
+                    Warning,
+                    UnknownField,
+                    "metadata.extra".into(),
+                    "a field the schema does not know".into()
+                ),
+            ]
+        );
+        let line = r#"{"event": "scan.started", "version": "0.7.1", "platform": "Linux", "python_version": "3.11", "anonymous_id": "not-a-uuid", "timestamp": "2025-11-19T14:32:00", "metadata": {"mode": "cli", "profile": "fast", "tools": ["trivy", 7], "target_types": {"repos": 1.5, "ftp": 1}, "ci_detected": "yes"}, "hostname": "x"}"#;
+        assert_eq!(
+            check(line, true),
+            vec![
+                (Error, BadUuid, "anonymous_id".into(), "expected a UUID (8-4-4-4-12 hexadecimal digits), found a string of 10 chars".into()),
+                (Error, BadTimestamp, "timestamp".into(), "expected an RFC 3339 date-time with an offset (2025-11-19T14:32:00+00:00), found a string of 19 chars".into()),
+                (Error, WrongType, "metadata.tools[1]".into(), "expected a string, found an integer".into()),
+                (Error, WrongType, "metadata.target_types.repos".into(), "expected a count (an integer ≥ 0), found a number".into()),
+                (Error, UnknownField, "metadata.target_types.ftp".into(), "a field the schema does not know".into()),
+                (Error, WrongType, "metadata.ci_detected".into(), "expected true or false, found a string of 3 chars".into()),
+                (Error, UnknownField, "hostname".into(), "a field the schema does not know".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_events_and_broken_lines() {
+        use ProblemKind::*;
+        use Severity::*;
+        let line = format!(r#"{{"event": "scan.paused", {HEAD}, "metadata": {{"anything": 1}}}}"#);
+        assert_eq!(
+            check(&line, true),
+            vec![(
+                Warning,
+                UnknownEvent,
+                "event".into(),
+                "an event type this tool does not know: only its common fields are checked".into()
+            )]
+        );
+        assert_eq!(
+            check("[1, 2]", false),
+            vec![(
+                Error,
+                NotAnObject,
+                "".into(),
+                "expected a JSON object, found an array".into()
+            )]
+        );
+        assert_eq!(
+            check(r#"{"event": "#, false),
+            vec![(
+                Error,
+                InvalidJson,
+                "".into(),
+                "not JSON: EOF while parsing a value at line 1 column 10".into()
+            )]
+        );
+        assert_eq!(
+            check(r#"{"timestamp": "2025-10-19T14:32:00Z"}"#, false)[0],
+            (
+                Error,
+                MissingField,
+                "event".into(),
+                "required field missing (expected a string)".into()
+            )
+        );
+        let mut out = Vec::new();
+        assert_eq!(
+            validate_line(1, " \r", &ValidateOptions::default(), &mut out),
+            LineKind::Blank
+        );
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn unsafe_keys_are_not_printed() {
+        let line = format!(r#"{{"event": "scan.paused", {HEAD}, "jane@example.com": 1}}"#);
+        let problems = check(&line, false);
+        assert_eq!(problems[1].2, "<key: 16 chars>");
+    }
+}

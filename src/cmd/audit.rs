@@ -1,0 +1,41 @@
+//! `jmo-analyze audit`: every key and value against the "never collected" list.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::audit::{self, OutputFormat};
+
+/// Arguments of `jmo-analyze audit`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit status: 0 when nothing leaks (the fingerprint warning does not count), 1 otherwise."
+)]
+pub struct AuditArgs {
+    /// The JSONL file of events (`-` for stdin).
+    #[arg(value_name = "FILE")]
+    pub input: PathBuf,
+    /// Output format: `text` for a terminal, `json` for CI.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Warn about (platform, python_version, version) combinations shared by fewer installations than this.
+    #[arg(long, value_name = "K", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub min_installations: u32,
+}
+
+/// Runs `audit`.
+pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
+    let reader = audit::input::open(&args.input)?;
+    let report =
+        audit::audit_reader(reader).with_context(|| format!("reading {}", args.input.display()))?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    report.write(args.format, args.min_installations as usize, &mut out)?;
+    out.flush()?;
+    Ok(if report.has_findings() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,42 @@
+//! `jmo-analyze validate`: every line against the schema of its event type.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::audit::{self, OutputFormat, ValidateOptions};
+
+/// Arguments of `jmo-analyze validate`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Exit status: 0 when no line has an error (warnings allowed), 1 otherwise.")]
+pub struct ValidateArgs {
+    /// The JSONL file of events (`-` for stdin).
+    #[arg(value_name = "FILE")]
+    pub input: PathBuf,
+    /// Output format: `text` groups problems by kind, `json` also lists every problem.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Report fields the schema does not know as errors, not warnings.
+    #[arg(long)]
+    pub deny_unknown: bool,
+}
+
+/// Runs `validate`.
+pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
+    let reader = audit::input::open(&args.input)?;
+    let opts = ValidateOptions {
+        deny_unknown: args.deny_unknown,
+    };
+    let report = audit::validate_reader(reader, &opts, args.format == OutputFormat::Json)
+        .with_context(|| format!("reading {}", args.input.display()))?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    report.write(args.format, &mut out)?;
+    out.flush()?;
+    Ok(if report.has_errors() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,512 @@
+//! The local archive of raw telemetry lines: a JSONL file that only grows.
+//!
+//! [`Archive::merge`] keeps every line the archive had and appends, in the order it
+//! sees them, the lines it lacked; a line's identity is its exact text (a
+//! trailing `\r` and a UTF-8 byte order mark on the first line do not count,
+//! blank lines are skipped). Lines that are not JSON are kept like any other:
+//! the archive is raw data and `summary` judges it.
+//!
+//! [`write_atomic`] replaces a file through a temporary file in the same
+//! directory, fsynced and renamed, so a crash leaves either the old or the
+//! new archive, never half of one. [`EtagSidecar`] remembers the gist's ETag
+//! beside the archive for conditional requests.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The UTF-8 byte order mark some editors put at the start of a file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Errors reading or writing the archive and its sidecar.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    /// The archive exists but could not be read.
+    #[error("cannot read the archive {path}: {source}; check the path given with -o/--output")]
+    Read {
+        /// The archive's path.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// The archive (or its sidecar) could not be written; the old file is intact.
+    #[error(
+        "cannot write {path}: {source}; the previous file, if any, is unchanged. \
+         Check that its directory exists and is writable, or choose another path with -o/--output"
+    )]
+    Write {
+        /// The file being written.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+}
+
+/// Splits raw file bytes into lines: `\n`-separated, a trailing `\r` removed,
+/// a UTF-8 byte order mark removed from the first line, blank lines skipped.
+pub fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    bytes
+        .split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .collect()
+}
+
+/// What a merge did: how many lines it appended and how many archive lines the
+/// remote lacked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MergeCounts {
+    /// Lines the archive lacked and now holds (each counted once).
+    pub added: usize,
+    /// Distinct lines of the archive file as loaded (before this fetch) that
+    /// the remote does not hold.
+    pub missing_from_remote: usize,
+}
+
+/// The archive's lines in memory, with the set of line texts it holds.
+#[derive(Debug, Default)]
+pub struct Archive {
+    /// The archive file's bytes as they were read (kept byte for byte).
+    original: Vec<u8>,
+    /// Lines appended since loading, in order.
+    appended: Vec<Vec<u8>>,
+    /// Every line text held: loaded and appended.
+    seen: HashSet<Vec<u8>>,
+    /// Number of lines (non-blank) loaded from the file.
+    loaded_lines: usize,
+}
+
+impl Archive {
+    /// Reads the archive at `path`; a missing file is an empty archive.
+    pub fn load(path: &Path) -> Result<Self, ArchiveError> {
+        match fs::read(path) {
+            Ok(bytes) => Ok(Self::from_bytes(bytes)),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(source) => Err(ArchiveError::Read {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// An archive holding the lines of `bytes` (the archive file's content).
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        let lines = split_lines(&bytes);
+        let loaded_lines = lines.len();
+        let seen = lines.into_iter().map(<[u8]>::to_vec).collect();
+        Self {
+            original: bytes,
+            appended: Vec::new(),
+            seen,
+            loaded_lines,
+        }
+    }
+
+    /// Number of lines the archive holds now (loaded plus appended).
+    pub fn len(&self) -> usize {
+        self.loaded_lines + self.appended.len()
+    }
+
+    /// True when the archive holds no line.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of lines appended since loading.
+    pub fn appended(&self) -> usize {
+        self.appended.len()
+    }
+
+    /// The lines appended since loading, in order.
+    pub fn appended_lines(&self) -> impl Iterator<Item = &Vec<u8>> {
+        self.appended.iter()
+    }
+
+    /// True when the archive holds this exact line text.
+    pub fn contains(&self, line: &[u8]) -> bool {
+        self.seen.contains(line)
+    }
+
+    /// Appends every line of `remote` (raw file bytes) that the archive lacks,
+    /// in the remote's order, and counts the archive's lines the remote lacks.
+    pub fn merge(&mut self, remote: &[u8]) -> MergeCounts {
+        let remote_lines = split_lines(remote);
+        let remote_set: HashSet<&[u8]> = remote_lines.iter().copied().collect();
+        let loaded: HashSet<&[u8]> = split_lines(&self.original).into_iter().collect();
+        let missing_from_remote = loaded
+            .iter()
+            .filter(|line| !remote_set.contains(*line))
+            .count();
+        let before = self.appended.len();
+        for line in remote_lines {
+            if !self.seen.contains(line) {
+                self.seen.insert(line.to_vec());
+                self.appended.push(line.to_vec());
+            }
+        }
+        MergeCounts {
+            added: self.appended.len() - before,
+            missing_from_remote,
+        }
+    }
+
+    /// The archive file's new content: the original bytes unchanged, then one
+    /// appended line per `\n`-terminated line.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let extra: usize = self.appended.iter().map(|l| l.len() + 1).sum();
+        let mut out = Vec::with_capacity(self.original.len() + extra + 1);
+        out.extend_from_slice(&self.original);
+        if !out.is_empty() && !out.ends_with(b"\n") && !self.appended.is_empty() {
+            out.push(b'\n');
+        }
+        for line in &self.appended {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+        out
+    }
+
+    /// Writes the archive atomically to `path` when lines were appended;
+    /// returns whether it wrote.
+    pub fn save(&self, path: &Path) -> Result<bool, ArchiveError> {
+        if self.appended.is_empty() {
+            return Ok(false);
+        }
+        write_atomic(path, &self.to_bytes())?;
+        Ok(true)
+    }
+}
+
+/// Replaces `path` with `bytes` atomically: a temporary file in the same
+/// directory is written, fsynced, given the old file's permissions, renamed
+/// over `path`, and the directory is fsynced. Creates missing parent
+/// directories. On error the old file is intact and the temporary file removed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
+    write_atomic_with(path, bytes, |_| Ok(()))
+}
+
+/// [`write_atomic`] with a hook called just before the rename (tests inject a
+/// failure there to show that an interrupted write leaves the old file intact).
+pub fn write_atomic_with(
+    path: &Path,
+    bytes: &[u8],
+    before_rename: impl FnOnce(&Path) -> io::Result<()>,
+) -> Result<(), ArchiveError> {
+    let err = |source: io::Error| ArchiveError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir).map_err(err)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{file_name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(err)?;
+    temp.write_all(bytes).map_err(err)?;
+    temp.flush().map_err(err)?;
+    if let Ok(meta) = fs::metadata(path) {
+        temp.as_file()
+            .set_permissions(meta.permissions())
+            .map_err(err)?;
+    }
+    temp.as_file().sync_all().map_err(err)?;
+    before_rename(temp.path()).map_err(err)?;
+    temp.persist(path).map_err(|e| err(e.error))?;
+    sync_dir(dir).map_err(err)?;
+    Ok(())
+}
+
+/// Makes a rename in `dir` durable (a no-op where directories cannot be opened).
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        fs::File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+    }
+    Ok(())
+}
+
+/// The ETag of the last gist response merged into an archive, kept in a JSON
+/// sidecar beside it (`events.jsonl.etag`), tied to the gist and file it
+/// describes so that fetching another gist or file never answers "up to date".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EtagSidecar {
+    /// The gist ID.
+    pub gist_id: String,
+    /// The file within the gist.
+    pub file: String,
+    /// The `ETag` header of the response, verbatim.
+    pub etag: String,
+}
+
+impl EtagSidecar {
+    /// The sidecar's path for an archive: the archive's name plus `.etag`.
+    pub fn path_for(archive: &Path) -> PathBuf {
+        let mut name = archive.as_os_str().to_owned();
+        name.push(".etag");
+        PathBuf::from(name)
+    }
+
+    /// Reads the sidecar; `None` when it is missing, unreadable or not ours
+    /// (an unusable ETag only costs a full download).
+    pub fn load(path: &Path) -> Option<Self> {
+        let bytes = fs::read(path).ok()?;
+        let sidecar: Self = serde_json::from_slice(&bytes).ok()?;
+        let printable = sidecar
+            .etag
+            .bytes()
+            .all(|b| b == b'\t' || (0x20..0x7f).contains(&b));
+        (printable && !sidecar.etag.is_empty()).then_some(sidecar)
+    }
+
+    /// The stored ETag if it was recorded for this gist and file.
+    pub fn etag_for(&self, gist_id: &str, file: &str) -> Option<&str> {
+        (self.gist_id == gist_id && self.file == file).then_some(self.etag.as_str())
+    }
+
+    /// Writes the sidecar atomically.
+    pub fn save(&self, path: &Path) -> Result<(), ArchiveError> {
+        let mut json = serde_json::to_vec_pretty(self).map_err(|e| ArchiveError::Write {
+            path: path.to_owned(),
+            source: io::Error::other(e),
+        })?;
+        json.push(b'\n');
+        write_atomic(path, &json)
+    }
+
+    /// Removes a stale sidecar (when the server sent no ETag).
+    pub fn remove(path: &Path) -> Result<(), ArchiveError> {
+        match fs::remove_file(path) {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(ArchiveError::Write {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(archive: &Archive) -> Vec<String> {
+        split_lines(&archive.to_bytes())
+            .into_iter()
+            .map(|l| String::from_utf8(l.to_vec()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn split_lines_trims_cr_bom_and_blanks() {
+        let bytes = b"\xEF\xBB\xBF{\"a\":1}\r\n\r\n  \n{\"b\":2}\nnot json\n\n";
+        let got: Vec<&[u8]> = split_lines(bytes);
+        assert_eq!(
+            got,
+            vec![&b"{\"a\":1}"[..], &b"{\"b\":2}"[..], &b"not json"[..]]
+        );
+    }
+
+    #[test]
+    fn split_lines_without_final_newline() {
+        assert_eq!(split_lines(b"a\nb"), vec![&b"a"[..], &b"b"[..]]);
+        assert!(split_lines(b"").is_empty());
+        assert!(split_lines(b"\n\r\n").is_empty());
+    }
+
+    #[test]
+    fn merge_into_empty_archive_keeps_remote_order_and_drops_duplicates() {
+        let mut archive = Archive::default();
+        let counts = archive.merge(b"c\na\nc\nb\n");
+        assert_eq!(
+            counts,
+            MergeCounts {
+                added: 3,
+                missing_from_remote: 0
+            }
+        );
+        assert_eq!(lines(&archive), ["c", "a", "b"]);
+        assert_eq!(archive.to_bytes(), b"c\na\nb\n");
+    }
+
+    #[test]
+    fn merge_keeps_archive_lines_the_remote_lost() {
+        let mut archive = Archive::from_bytes(b"a\nb\nc\n".to_vec());
+        let counts = archive.merge(b"c\nd\n");
+        assert_eq!(
+            counts,
+            MergeCounts {
+                added: 1,
+                missing_from_remote: 2
+            }
+        );
+        assert_eq!(archive.to_bytes(), b"a\nb\nc\nd\n");
+        assert_eq!(archive.len(), 4);
+        assert_eq!(archive.appended(), 1);
+    }
+
+    #[test]
+    fn merge_is_idempotent() {
+        let mut archive = Archive::from_bytes(b"a\nb\n".to_vec());
+        assert_eq!(archive.merge(b"a\nb\n").added, 0);
+        assert!(
+            !archive
+                .save(Path::new("/nonexistent/never-written"))
+                .unwrap()
+        );
+        assert_eq!(archive.to_bytes(), b"a\nb\n");
+    }
+
+    #[test]
+    fn archive_bytes_are_kept_verbatim() {
+        // CRLF, blank lines and a missing final newline in the archive stay as
+        // they were; new lines go after a newline.
+        let mut archive = Archive::from_bytes(b"a\r\n\nb".to_vec());
+        let counts = archive.merge(b"a\nb\r\nc\n");
+        assert_eq!(counts.added, 1);
+        assert_eq!(archive.to_bytes(), b"a\r\n\nb\nc\n");
+    }
+
+    #[test]
+    fn remote_bom_does_not_make_a_new_line() {
+        let mut archive = Archive::from_bytes(b"{\"event\": \"x\"}\n".to_vec());
+        let counts = archive.merge(b"\xEF\xBB\xBF{\"event\": \"x\"}\n{\"event\": \"y\"}\n");
+        assert_eq!(counts.added, 1);
+        assert_eq!(
+            lines(&archive),
+            ["{\"event\": \"x\"}", "{\"event\": \"y\"}"]
+        );
+    }
+
+    #[test]
+    fn non_json_lines_are_kept() {
+        let mut archive = Archive::default();
+        archive.merge(b"{\"event\": \"a\"}\nthis is not json\n{broken\n");
+        assert_eq!(archive.len(), 3);
+        assert!(archive.contains(b"{broken"));
+    }
+
+    #[test]
+    fn duplicates_already_in_the_archive_are_kept() {
+        let mut archive = Archive::from_bytes(b"a\na\n".to_vec());
+        let counts = archive.merge(b"a\n");
+        assert_eq!(counts.added, 0);
+        assert_eq!(counts.missing_from_remote, 0);
+        assert_eq!(archive.to_bytes(), b"a\na\n");
+    }
+
+    #[test]
+    fn successive_merges_accumulate_like_a_history_walk() {
+        let mut archive = Archive::default();
+        archive.merge(b"init\n");
+        archive.merge(b"init\na\n");
+        archive.merge(b"b\n"); // a clobbering revision
+        archive.merge(b"b\nc\n");
+        archive.merge(b"b\nd\n"); // lost c
+        assert_eq!(lines(&archive), ["init", "a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn only_lines_the_file_held_count_as_lost_by_the_remote() {
+        let mut archive = Archive::from_bytes(b"a\n".to_vec());
+        archive.merge(b"a\nold\n"); // an earlier revision, during --history
+        let counts = archive.merge(b"new\n"); // the latest revision
+        assert_eq!(
+            counts,
+            MergeCounts {
+                added: 1,
+                missing_from_remote: 1
+            }
+        );
+        assert_eq!(archive.to_bytes(), b"a\nold\nnew\n");
+    }
+
+    #[test]
+    fn write_atomic_creates_parents_and_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/dir/events.jsonl");
+        write_atomic(&path, b"one\n").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"one\n");
+        write_atomic(&path, b"one\ntwo\n").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"one\ntwo\n");
+        let leftovers: Vec<_> = fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, vec![std::ffi::OsString::from("events.jsonl")]);
+    }
+
+    #[test]
+    fn interrupted_write_leaves_old_archive_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        fs::write(&path, b"old 1\nold 2\n").unwrap();
+        let mut temp_seen = None;
+        let result = write_atomic_with(&path, b"old 1\nold 2\nnew 3\n", |temp| {
+            // The new content is complete in the temporary file...
+            assert_eq!(fs::read(temp).unwrap(), b"old 1\nold 2\nnew 3\n");
+            temp_seen = Some(temp.to_owned());
+            // ...and the process "dies" before the rename.
+            Err(io::Error::other("simulated crash before rename"))
+        });
+        let err = result.unwrap_err().to_string();
+        assert!(err.starts_with(&format!("cannot write {}: simulated crash", path.display())));
+        assert!(err.contains("the previous file, if any, is unchanged"));
+        assert_eq!(fs::read(&path).unwrap(), b"old 1\nold 2\n");
+        assert!(!temp_seen.unwrap().exists(), "temporary file is cleaned up");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn write_atomic_keeps_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        fs::write(&path, b"a\n").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&path, b"a\nb\n").unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
+
+    #[test]
+    fn etag_sidecar_round_trip_and_scope() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("events.jsonl");
+        let path = EtagSidecar::path_for(&archive);
+        assert_eq!(path, dir.path().join("events.jsonl.etag"));
+        assert_eq!(EtagSidecar::load(&path), None);
+        let sidecar = EtagSidecar {
+            gist_id: "abc".into(),
+            file: "f.jsonl".into(),
+            etag: "W/\"123\"".into(),
+        };
+        sidecar.save(&path).unwrap();
+        let loaded = EtagSidecar::load(&path).unwrap();
+        assert_eq!(loaded, sidecar);
+        assert_eq!(loaded.etag_for("abc", "f.jsonl"), Some("W/\"123\""));
+        assert_eq!(loaded.etag_for("other", "f.jsonl"), None);
+        assert_eq!(loaded.etag_for("abc", "other.jsonl"), None);
+        fs::write(&path, b"garbage").unwrap();
+        assert_eq!(EtagSidecar::load(&path), None);
+        EtagSidecar::remove(&path).unwrap();
+        EtagSidecar::remove(&path).unwrap();
+        assert!(!path.exists());
+    }
+}

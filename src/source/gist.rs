@@ -1,0 +1,1246 @@
+//! The GitHub gist API client: fetch a gist's metadata and one file's
+//! complete content.
+//!
+//! `GET {api}/gists/{id}` answers with each file's `content`, but stops at
+//! 1 MB (`truncated: true`, sometimes an empty `content`); the whole file is
+//! at `raw_url` up to 10 MB, and beyond that only a git clone of
+//! `git_pull_url` has it. [`GistClient::download_file`] walks that ladder.
+//!
+//! Requests carry GitHub's recommended headers, an ETag for conditional
+//! requests, and the token as `Authorization: Bearer` (marked sensitive). The
+//! token is sent only to the API's own host, never shown: [`Token`]'s `Debug`
+//! is redacted and no error message holds it. 5xx answers and timeouts are
+//! retried with bounded exponential backoff; rate limits wait only as long as
+//! `RetryPolicy::max_wait` allows and otherwise say when the limit resets.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{self, Read};
+use std::thread;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use reqwest::StatusCode;
+use reqwest::Url;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use serde::Deserialize;
+
+use super::history::{Git, GitError};
+
+/// The public GitHub API.
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+/// The file the JMo clients append to.
+pub const DEFAULT_FILE: &str = "jmo-telemetry-events.jsonl";
+/// Environment variables read for the token, first set and non-empty wins.
+pub const TOKEN_VARS: [&str; 3] = ["JMO_TELEMETRY_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"];
+/// Largest file `raw_url` serves; beyond it only a git clone has the file.
+pub const RAW_LIMIT: u64 = 10 * 1024 * 1024;
+/// Largest API answer read (each file's content stops at 1 MB, but a gist
+/// may have many files).
+const API_BODY_LIMIT: u64 = 256 * 1024 * 1024;
+/// The GitHub API version the client speaks.
+const API_VERSION: &str = "2022-11-28";
+/// Delay before the first retry; it doubles for each further retry.
+const BASE_DELAY: Duration = Duration::from_millis(500);
+
+/// A GitHub token. It is never displayed: `Debug` prints only where it came from.
+#[derive(Clone)]
+pub struct Token {
+    value: String,
+    variable: &'static str,
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Token(from {}, redacted)", self.variable)
+    }
+}
+
+impl Token {
+    /// The first of [`TOKEN_VARS`] that `lookup` finds set and non-blank.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        TOKEN_VARS.iter().find_map(|&var| {
+            let value = lookup(var)?.trim().to_owned();
+            (!value.is_empty()).then_some(Self {
+                value,
+                variable: var,
+            })
+        })
+    }
+
+    /// The first of [`TOKEN_VARS`] set in the environment.
+    pub fn from_env() -> Option<Self> {
+        Self::from_lookup(|var| std::env::var(var).ok())
+    }
+
+    /// The environment variable the token came from.
+    pub fn source(&self) -> &'static str {
+        self.variable
+    }
+
+    /// `text` with every occurrence of the token replaced by `***`.
+    pub fn redact(&self, text: &str) -> String {
+        text.replace(&self.value, "***")
+    }
+
+    fn bearer(&self) -> Result<HeaderValue, GistError> {
+        let mut value = HeaderValue::try_from(format!("Bearer {}", self.value)).map_err(|_| {
+            GistError::BadToken {
+                variable: self.variable,
+            }
+        })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+
+    /// The `Authorization` header git sends over HTTPS (basic auth with the
+    /// token as password, as GitHub accepts for git).
+    fn git_basic_header(&self) -> String {
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode(format!("x-access-token:{}", self.value));
+        format!("Authorization: Basic {basic}")
+    }
+}
+
+/// How long and how often to retry.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt for 5xx answers, timeouts and rate limits.
+    pub retries: u32,
+    /// Longest single wait: a `retry-after` or rate-limit reset further away
+    /// fails at once with the time to try again; backoff delays are capped by it.
+    pub max_wait: Duration,
+}
+
+impl RetryPolicy {
+    fn backoff(&self, retry: u32) -> Duration {
+        BASE_DELAY
+            .saturating_mul(2u32.saturating_pow(retry))
+            .min(self.max_wait)
+    }
+}
+
+/// Where the library's diagnostics go: the command prints them on stderr.
+pub struct Diagnostics {
+    verbose: bool,
+    progress_bars: bool,
+    sink: Box<dyn Fn(&str)>,
+}
+
+impl fmt::Debug for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Diagnostics")
+            .field("verbose", &self.verbose)
+            .field("progress_bars", &self.progress_bars)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Diagnostics {
+    /// Diagnostics sent to `sink`; `verbose` enables [`Diagnostics::detail`],
+    /// `progress_bars` enables bars (only when stderr is a terminal).
+    pub fn new(verbose: bool, progress_bars: bool, sink: impl Fn(&str) + 'static) -> Self {
+        Self {
+            verbose,
+            progress_bars,
+            sink: Box::new(sink),
+        }
+    }
+
+    /// Diagnostics that go nowhere (tests).
+    pub fn silent() -> Self {
+        Self::new(false, false, |_| {})
+    }
+
+    /// A message the user should always see.
+    pub fn note(&self, message: &str) {
+        (self.sink)(message);
+    }
+
+    /// A message shown with `--verbose`.
+    pub fn detail(&self, message: &str) {
+        if self.verbose {
+            (self.sink)(message);
+        }
+    }
+
+    /// A progress bar of `len` steps (bytes when `bytes`), hidden unless enabled.
+    pub fn bar(&self, len: Option<u64>, bytes: bool, message: &str) -> indicatif::ProgressBar {
+        if !self.progress_bars {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = match len {
+            Some(len) => indicatif::ProgressBar::new(len),
+            None => indicatif::ProgressBar::new_spinner(),
+        };
+        let template = match (len.is_some(), bytes) {
+            (true, true) => "{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})",
+            (true, false) => "{msg} [{bar:30}] {pos}/{len}",
+            (false, true) => "{spinner} {msg} {bytes}",
+            (false, false) => "{spinner} {msg} {pos}",
+        };
+        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(message.to_owned());
+        bar
+    }
+}
+
+/// Errors talking to the gist API (and the git fallback behind it).
+#[derive(Debug, thiserror::Error)]
+pub enum GistError {
+    /// `--api-url` is not a URL.
+    #[error("--api-url {url:?} is not a valid URL: give one like https://api.github.com")]
+    BadApiUrl {
+        /// What the user gave.
+        url: String,
+    },
+    /// `--gist-id` holds characters a gist ID never has.
+    #[error(
+        "--gist-id {id:?} is not a gist ID: use the letters and digits at the end of the \
+         gist's address (https://gist.github.com/USER/ID)"
+    )]
+    BadGistId {
+        /// What the user gave.
+        id: String,
+    },
+    /// The token cannot be sent in a header (it has a newline or similar).
+    #[error(
+        "the token in {variable} holds characters that cannot be sent in an HTTP header \
+         (a newline or a quote?): set {variable} to the token alone"
+    )]
+    BadToken {
+        /// The variable it came from.
+        variable: &'static str,
+    },
+    /// The HTTP client could not be set up.
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(String),
+    /// 401: the token was rejected.
+    #[error(
+        "GitHub rejected the token from {variable} (HTTP 401 Bad credentials): it is expired, \
+         revoked or mistyped. Create a token with the `gist` scope and put it in {variable}, \
+         or unset it to read a secret gist without a token"
+    )]
+    Unauthorized {
+        /// The variable the token came from.
+        variable: &'static str,
+    },
+    /// 401 although no token was sent.
+    #[error(
+        "GitHub asked for credentials (HTTP 401): set JMO_TELEMETRY_GITHUB_TOKEN to a token \
+         with the `gist` scope"
+    )]
+    CredentialsNeeded,
+    /// 403 or 404 that is not a rate limit.
+    #[error("{}", not_found_message(gist_id, *status, *token_source))]
+    NotFound {
+        /// The gist asked for.
+        gist_id: String,
+        /// 403 or 404.
+        status: u16,
+        /// The variable the token came from, if one was sent.
+        token_source: Option<&'static str>,
+    },
+    /// A rate limit whose end is further away than the retry policy waits.
+    #[error("{}", rate_limit_message(*status, *reset, *retry_after, *token_source, *max_wait))]
+    RateLimited {
+        /// 403 or 429.
+        status: u16,
+        /// When the limit resets (`x-ratelimit-reset`), seconds since the epoch.
+        reset: Option<u64>,
+        /// `retry-after` in seconds.
+        retry_after: Option<u64>,
+        /// The variable the token came from, if one was sent.
+        token_source: Option<&'static str>,
+        /// The longest wait allowed, in seconds.
+        max_wait: u64,
+    },
+    /// 5xx answers on every attempt.
+    #[error(
+        "GitHub answered HTTP {status} to {what} {}: GitHub may be \
+         having trouble (see https://www.githubstatus.com); try again later or raise --retries",
+        on_attempts(*attempts)
+    )]
+    Server {
+        /// What was asked for.
+        what: String,
+        /// The last status.
+        status: u16,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// No answer within the timeout on every attempt.
+    #[error(
+        "no answer from {url} within {secs} s {}: check the network \
+         and --api-url, or raise --timeout",
+        on_attempts(*attempts)
+    )]
+    Timeout {
+        /// The URL asked.
+        url: String,
+        /// The timeout in seconds.
+        secs: u64,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// Other transport errors (connection refused, DNS, TLS).
+    #[error(
+        "cannot reach {url} ({detail}) {}: check the network and --api-url",
+        on_attempts(*attempts)
+    )]
+    Transport {
+        /// The URL asked.
+        url: String,
+        /// The client's description.
+        detail: String,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// A status the client does not expect.
+    #[error("unexpected HTTP {status} from {url}: run again with --verbose to see the exchange")]
+    UnexpectedStatus {
+        /// The URL asked.
+        url: String,
+        /// The status.
+        status: u16,
+    },
+    /// The 200 answer is not a gist in JSON.
+    #[error(
+        "the answer from {url} is not a gist in JSON ({detail}): check that --api-url points at \
+         a GitHub API (https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise)"
+    )]
+    InvalidBody {
+        /// The URL asked.
+        url: String,
+        /// What the JSON parser said.
+        detail: String,
+    },
+    /// The gist has no file of that name.
+    #[error("{}", missing_file_message(gist_id, file, available, *listing_truncated))]
+    MissingFile {
+        /// The gist.
+        gist_id: String,
+        /// The file asked for.
+        file: String,
+        /// The files the gist has, sorted.
+        available: Vec<String>,
+        /// The API lists only the first 300 files.
+        listing_truncated: bool,
+    },
+    /// The file's content is incomplete and the gist has no `git_pull_url`.
+    #[error(
+        "{file} is larger than the API and raw_url serve ({why}) and the gist has no \
+         git_pull_url to clone: download it by hand with `git clone` of the gist"
+    )]
+    NoCloneUrl {
+        /// The file.
+        file: String,
+        /// Why the raw download was not used.
+        why: String,
+    },
+    /// An answer larger than `fetch` reads.
+    #[error("the answer to {what} is over {limit_mb} MB: check --api-url")]
+    TooLarge {
+        /// What was asked for.
+        what: String,
+        /// The limit in MB.
+        limit_mb: u64,
+    },
+    /// The raw download failed (the caller falls back to git).
+    #[error("{0}")]
+    Raw(String),
+    /// The git fallback failed.
+    #[error(transparent)]
+    Git(#[from] GitError),
+}
+
+/// `on all 3 attempts`, or `on the only attempt (--retries 0)`.
+fn on_attempts(attempts: u32) -> String {
+    if attempts == 1 {
+        "on the only attempt (--retries 0)".to_owned()
+    } else {
+        format!("on all {attempts} attempts")
+    }
+}
+
+fn not_found_message(gist_id: &str, status: u16, token_source: Option<&str>) -> String {
+    let what = if status == 403 {
+        "GitHub refused access to gist"
+    } else {
+        "gist not found:"
+    };
+    let hint = match token_source {
+        Some(var) => format!(
+            "check --gist-id or JMO_TELEMETRY_GIST_ID; GitHub also answers this when the token \
+             in {var} lacks the `gist` scope or belongs to an account that cannot see the gist"
+        ),
+        None => "check --gist-id or JMO_TELEMETRY_GIST_ID (a secret gist is readable by its ID \
+                 without a token; a private gist needs a token with the `gist` scope in \
+                 JMO_TELEMETRY_GITHUB_TOKEN)"
+            .to_owned(),
+    };
+    format!("{what} {gist_id} (HTTP {status}): {hint}")
+}
+
+fn rate_limit_message(
+    status: u16,
+    reset: Option<u64>,
+    retry_after: Option<u64>,
+    token_source: Option<&str>,
+    max_wait: u64,
+) -> String {
+    let mut msg = format!("GitHub's API rate limit is exhausted (HTTP {status})");
+    if let Some(secs) = retry_after {
+        msg.push_str(&format!(
+            "; GitHub asks to retry after {secs} s, longer than --max-wait {max_wait} s"
+        ));
+    }
+    if let Some(reset) = reset {
+        let now = now_secs();
+        let when = format_epoch(reset);
+        if reset > now {
+            let mins = (reset - now).div_ceil(60);
+            msg.push_str(&format!("; it resets at {when} (in {mins} min)"));
+        } else {
+            msg.push_str(&format!("; it reset at {when}"));
+        }
+    }
+    msg.push_str(if reset.is_some() || retry_after.is_some() {
+        ": try again after that"
+    } else {
+        ": wait a minute and try again"
+    });
+    if token_source.is_none() {
+        msg.push_str(
+            ", or set JMO_TELEMETRY_GITHUB_TOKEN (an authenticated client may make 5,000 \
+             requests an hour instead of 60)",
+        );
+    }
+    msg
+}
+
+fn missing_file_message(
+    gist_id: &str,
+    file: &str,
+    available: &[String],
+    listing_truncated: bool,
+) -> String {
+    let list = if available.is_empty() {
+        "none".to_owned()
+    } else {
+        available.join(", ")
+    };
+    let mut msg =
+        format!("gist {gist_id} has no file {file:?}; it has: {list}. Pass --file NAME to choose");
+    if listing_truncated {
+        msg.push_str(" (the API lists only the gist's first 300 files)");
+    }
+    msg
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Seconds since the epoch as `2025-11-19 14:32:00 UTC`.
+fn format_epoch(secs: u64) -> String {
+    i64::try_from(secs)
+        .ok()
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| format!("{secs} (seconds since 1970)"))
+}
+
+/// A gist as the API describes it (only the fields `fetch` uses).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Gist {
+    /// The gist's files by name.
+    pub files: BTreeMap<String, Option<GistFile>>,
+    /// The URL to clone the gist's git repository.
+    #[serde(default)]
+    pub git_pull_url: Option<String>,
+    /// True when the API listed only the first 300 files.
+    #[serde(default)]
+    pub truncated: Option<bool>,
+}
+
+/// One file of a gist.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GistFile {
+    /// Size in bytes.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// Where the whole file is served (up to 10 MB).
+    #[serde(default)]
+    pub raw_url: Option<String>,
+    /// True when `content` stops at the API's 1 MB limit.
+    #[serde(default)]
+    pub truncated: Option<bool>,
+    /// The file's content, possibly cut or empty.
+    #[serde(default)]
+    pub content: Option<String>,
+}
+
+/// The answer to a gist request.
+#[derive(Debug)]
+pub enum GistResponse {
+    /// 304: unchanged since the ETag sent.
+    NotModified,
+    /// 200: the gist, with the answer's ETag.
+    Gist {
+        /// The gist.
+        gist: Box<Gist>,
+        /// The `ETag` header, if any.
+        etag: Option<String>,
+    },
+}
+
+/// Where a file's content came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentSource {
+    /// The API's `content` field.
+    ApiContent,
+    /// The file's `raw_url`.
+    RawUrl,
+    /// A clone of the gist's git repository.
+    GitClone,
+}
+
+impl fmt::Display for ContentSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ApiContent => "api content",
+            Self::RawUrl => "raw_url",
+            Self::GitClone => "git clone",
+        })
+    }
+}
+
+/// A file's complete content and where it came from.
+#[derive(Debug)]
+pub struct Downloaded {
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+    /// Where they came from.
+    pub source: ContentSource,
+}
+
+/// Settings of a [`GistClient`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The API base URL (`https://api.github.com`).
+    pub api_url: String,
+    /// The token, if any.
+    pub token: Option<Token>,
+    /// Timeout of one request (and of each read of a body).
+    pub timeout: Duration,
+    /// Retries and waits.
+    pub retry: RetryPolicy,
+}
+
+/// A fully read HTTP answer.
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+/// The gist API client.
+#[derive(Debug)]
+pub struct GistClient {
+    http: Client,
+    api: Url,
+    token: Option<Token>,
+    timeout: Duration,
+    retry: RetryPolicy,
+}
+
+impl GistClient {
+    /// A client for `config`.
+    pub fn new(config: ClientConfig) -> Result<Self, GistError> {
+        let trimmed = config.api_url.trim_end_matches('/');
+        let api = Url::parse(&format!("{trimmed}/"))
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| GistError::BadApiUrl {
+                url: config.api_url.clone(),
+            })?;
+        if let Some(token) = &config.token {
+            token.bearer()?;
+        }
+        let http = Client::builder()
+            .user_agent(concat!("jmo-analyze/", env!("CARGO_PKG_VERSION")))
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .build()
+            .map_err(|e| GistError::Client(e.to_string()))?;
+        Ok(Self {
+            http,
+            api,
+            token: config.token,
+            timeout: config.timeout,
+            retry: config.retry,
+        })
+    }
+
+    /// The URL of a gist: `{api}/gists/{id}`.
+    pub fn gist_url(&self, gist_id: &str) -> Result<Url, GistError> {
+        let valid = !gist_id.is_empty()
+            && gist_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !valid {
+            return Err(GistError::BadGistId {
+                id: gist_id.to_owned(),
+            });
+        }
+        self.api
+            .join(&format!("gists/{gist_id}"))
+            .map_err(|_| GistError::BadGistId {
+                id: gist_id.to_owned(),
+            })
+    }
+
+    /// True when `url` is on the API's own host (scheme, host and port), the
+    /// only place the token is sent.
+    fn same_origin(&self, url: &Url) -> bool {
+        url.scheme() == self.api.scheme()
+            && url.host_str() == self.api.host_str()
+            && url.port_or_known_default() == self.api.port_or_known_default()
+    }
+
+    /// `GET {api}/gists/{id}`, conditional on `etag` when given.
+    pub fn get_gist(
+        &self,
+        gist_id: &str,
+        etag: Option<&str>,
+        diag: &Diagnostics,
+    ) -> Result<GistResponse, GistError> {
+        let url = self.gist_url(gist_id)?;
+        let if_none_match = etag.and_then(|e| HeaderValue::from_str(e).ok());
+        let build = || {
+            let mut req = self
+                .http
+                .get(url.clone())
+                .header(header::ACCEPT, "application/vnd.github+json")
+                .header("X-GitHub-Api-Version", API_VERSION);
+            if let Some(etag) = &if_none_match {
+                req = req.header(header::IF_NONE_MATCH, etag.clone());
+            }
+            self.authorize(req)
+        };
+        diag.detail(&format!(
+            "GET {url} ({}{})",
+            match &self.token {
+                Some(t) => format!("token from {}", t.source()),
+                None => "no token".to_owned(),
+            },
+            match etag {
+                Some(e) => format!(", If-None-Match: {e}"),
+                None => String::new(),
+            }
+        ));
+        let reply = self.send(&url, "the gist request", build, API_BODY_LIMIT, None, diag)?;
+        match reply.status.as_u16() {
+            200 => {
+                let gist: Gist =
+                    serde_json::from_slice(&reply.body).map_err(|e| GistError::InvalidBody {
+                        url: url.to_string(),
+                        detail: e.to_string(),
+                    })?;
+                let etag = reply
+                    .headers
+                    .get(header::ETAG)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                Ok(GistResponse::Gist {
+                    gist: Box::new(gist),
+                    etag,
+                })
+            }
+            304 => Ok(GistResponse::NotModified),
+            401 => Err(match &self.token {
+                Some(t) => GistError::Unauthorized {
+                    variable: t.source(),
+                },
+                None => GistError::CredentialsNeeded,
+            }),
+            status @ (403 | 404) => Err(GistError::NotFound {
+                gist_id: gist_id.to_owned(),
+                status,
+                token_source: self.token.as_ref().map(Token::source),
+            }),
+            status => Err(GistError::UnexpectedStatus {
+                url: url.to_string(),
+                status,
+            }),
+        }
+    }
+
+    /// The complete content of `file` in `gist`: the API's `content` when it
+    /// is whole, else `raw_url`, else a clone of `git_pull_url` with `git`.
+    pub fn download_file(
+        &self,
+        gist_id: &str,
+        gist: &Gist,
+        file: &str,
+        git: &Git,
+        diag: &Diagnostics,
+    ) -> Result<Downloaded, GistError> {
+        let Some(Some(meta)) = gist.files.get(file) else {
+            return Err(GistError::MissingFile {
+                gist_id: gist_id.to_owned(),
+                file: file.to_owned(),
+                available: gist.files.keys().cloned().collect(),
+                listing_truncated: gist.truncated == Some(true),
+            });
+        };
+        let content = meta.content.as_deref().unwrap_or("");
+        let size_matches = meta.size.is_none_or(|s| s == content.len() as u64);
+        if meta.truncated == Some(false) && !content.is_empty() && size_matches {
+            diag.detail(&format!(
+                "{file}: using the API's content ({} bytes)",
+                content.len()
+            ));
+            return Ok(Downloaded {
+                bytes: content.as_bytes().to_vec(),
+                source: ContentSource::ApiContent,
+            });
+        }
+        diag.detail(&format!(
+            "{file}: the API's content is incomplete (truncated: {}, {} bytes of {})",
+            meta.truncated
+                .map_or("missing".to_owned(), |t| t.to_string()),
+            content.len(),
+            meta.size
+                .map_or("an unknown size".to_owned(), |s| s.to_string()),
+        ));
+        let why = match (&meta.raw_url, meta.size) {
+            (_, Some(size)) if size > RAW_LIMIT => format!(
+                "{file} is {size} bytes, over the {} MB that raw_url serves",
+                RAW_LIMIT / (1024 * 1024)
+            ),
+            (None, _) => "the API gave no raw_url".to_owned(),
+            (Some(raw), size) => match self.download_raw(raw, size, diag) {
+                Ok(bytes) => {
+                    return Ok(Downloaded {
+                        bytes,
+                        source: ContentSource::RawUrl,
+                    });
+                }
+                Err(err) => format!("raw_url failed: {err}"),
+            },
+        };
+        let Some(pull_url) = gist.git_pull_url.as_deref() else {
+            return Err(GistError::NoCloneUrl {
+                file: file.to_owned(),
+                why,
+            });
+        };
+        diag.note(&format!("{why}; cloning the gist with git instead"));
+        let git = git.clone().with_auth_header(self.git_auth_header(pull_url));
+        let bytes = super::history::latest_file(&git, pull_url, file, diag)?;
+        Ok(Downloaded {
+            bytes,
+            source: ContentSource::GitClone,
+        })
+    }
+
+    /// The `Authorization` header git may send to `pull_url`: only over
+    /// HTTPS, and only to the API's host or, for github.com, gist.github.com.
+    pub fn git_auth_header(&self, pull_url: &str) -> Option<(String, String)> {
+        let token = self.token.as_ref()?;
+        let url = Url::parse(pull_url).ok()?;
+        if url.scheme() != "https" {
+            return None;
+        }
+        let host = url.host_str()?;
+        let api_host = self.api.host_str()?;
+        let trusted =
+            host == api_host || (api_host == "api.github.com" && host == "gist.github.com");
+        if !trusted {
+            return None;
+        }
+        let scope = format!("https://{}/", url.host_str()?);
+        Some((scope, token.git_basic_header()))
+    }
+
+    /// Downloads `raw_url`, at most [`RAW_LIMIT`] bytes, and checks the size
+    /// against the API's `size`.
+    fn download_raw(
+        &self,
+        raw_url: &str,
+        size: Option<u64>,
+        diag: &Diagnostics,
+    ) -> Result<Vec<u8>, GistError> {
+        let url = Url::parse(raw_url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| GistError::Raw(format!("{raw_url:?} is not an http(s) URL")))?;
+        let send_token = self.same_origin(&url);
+        diag.detail(&format!(
+            "GET {url} ({})",
+            if send_token && self.token.is_some() {
+                "with the token: same host as the API"
+            } else {
+                "without the token"
+            }
+        ));
+        let build = || {
+            let req = self.http.get(url.clone());
+            if send_token { self.authorize(req) } else { req }
+        };
+        let bar = diag.bar(size, true, "downloading raw_url");
+        let reply = self.send(
+            &url,
+            "the raw_url download",
+            build,
+            RAW_LIMIT,
+            Some(&bar),
+            diag,
+        );
+        bar.finish_and_clear();
+        let reply = reply?;
+        if reply.status != StatusCode::OK {
+            return Err(GistError::Raw(format!("HTTP {}", reply.status.as_u16())));
+        }
+        let got = reply.body.len() as u64;
+        if let Some(size) = size.filter(|&size| size != got) {
+            return Err(GistError::Raw(format!(
+                "it served {got} bytes, the API says the file has {size}"
+            )));
+        }
+        diag.detail(&format!("raw_url: {got} bytes"));
+        Ok(reply.body)
+    }
+
+    fn authorize(&self, req: RequestBuilder) -> RequestBuilder {
+        match self.token.as_ref().and_then(|t| t.bearer().ok()) {
+            Some(bearer) => req.header(header::AUTHORIZATION, bearer),
+            None => req,
+        }
+    }
+
+    /// Sends a request built by `build`, reading the whole body, retrying
+    /// 5xx answers, timeouts and rate limits as the policy allows.
+    fn send(
+        &self,
+        url: &Url,
+        what: &str,
+        build: impl Fn() -> RequestBuilder,
+        limit: u64,
+        bar: Option<&indicatif::ProgressBar>,
+        diag: &Diagnostics,
+    ) -> Result<Reply, GistError> {
+        let attempts = self.retry.retries.saturating_add(1);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let last = attempt >= attempts;
+            let failure = match build().send() {
+                Ok(resp) => {
+                    let status = resp.status();
+                    diag.detail(&format!("HTTP {} from {url}", status.as_u16()));
+                    if let Some(limit) = rate_limit(status, resp.headers()) {
+                        let wait = limit.wait();
+                        match wait {
+                            Some(wait) if !last && wait <= self.retry.max_wait => {
+                                diag.note(&format!(
+                                    "rate limited (HTTP {}): waiting {} s as GitHub asks \
+                                     (attempt {attempt} of {attempts})",
+                                    status.as_u16(),
+                                    wait.as_secs()
+                                ));
+                                thread::sleep(wait);
+                                continue;
+                            }
+                            _ => {
+                                return Err(GistError::RateLimited {
+                                    status: status.as_u16(),
+                                    reset: limit.reset,
+                                    retry_after: limit.retry_after,
+                                    token_source: self.token.as_ref().map(Token::source),
+                                    max_wait: self.retry.max_wait.as_secs(),
+                                });
+                            }
+                        }
+                    }
+                    if status.is_server_error() {
+                        Failure::Server(status.as_u16())
+                    } else {
+                        let headers = resp.headers().clone();
+                        match read_body(resp, limit, bar) {
+                            Ok(body) => {
+                                return Ok(Reply {
+                                    status,
+                                    headers,
+                                    body,
+                                });
+                            }
+                            Err(BodyError::TooLarge) => {
+                                return Err(GistError::TooLarge {
+                                    what: what.to_owned(),
+                                    limit_mb: limit / (1024 * 1024),
+                                });
+                            }
+                            Err(BodyError::Io(err)) if io_is_timeout(&err) => Failure::Timeout,
+                            Err(BodyError::Io(err)) => Failure::Transport(err.to_string()),
+                        }
+                    }
+                }
+                Err(err) if err.is_timeout() => Failure::Timeout,
+                Err(err) => Failure::Transport(error_chain(&err)),
+            };
+            if last {
+                return Err(match failure {
+                    Failure::Server(status) => GistError::Server {
+                        what: what.to_owned(),
+                        status,
+                        attempts,
+                    },
+                    Failure::Timeout => GistError::Timeout {
+                        url: url.to_string(),
+                        secs: self.timeout.as_secs(),
+                        attempts,
+                    },
+                    Failure::Transport(detail) => GistError::Transport {
+                        url: url.to_string(),
+                        detail,
+                        attempts,
+                    },
+                });
+            }
+            let delay = self.retry.backoff(attempt - 1);
+            let reason = match &failure {
+                Failure::Server(status) => format!("HTTP {status}"),
+                Failure::Timeout => format!("no answer within {} s", self.timeout.as_secs()),
+                Failure::Transport(detail) => detail.clone(),
+            };
+            diag.note(&format!(
+                "{what} failed ({reason}); retrying in {:.1} s (attempt {} of {attempts})",
+                delay.as_secs_f64(),
+                attempt + 1
+            ));
+            thread::sleep(delay);
+        }
+    }
+}
+
+/// Why an attempt failed in a way worth retrying.
+enum Failure {
+    Server(u16),
+    Timeout,
+    Transport(String),
+}
+
+/// A rate-limit answer's timing headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RateLimit {
+    retry_after: Option<u64>,
+    reset: Option<u64>,
+}
+
+impl RateLimit {
+    /// How long to wait before retrying, if the answer says.
+    fn wait(&self) -> Option<Duration> {
+        if let Some(secs) = self.retry_after {
+            return Some(Duration::from_secs(secs));
+        }
+        let reset = self.reset?;
+        Some(Duration::from_secs(reset.saturating_sub(now_secs()) + 1))
+    }
+}
+
+/// The rate limit an answer reports: 429, or 403 with `x-ratelimit-remaining: 0`
+/// or a `retry-after` (GitHub's secondary limit).
+fn rate_limit(status: StatusCode, headers: &HeaderMap) -> Option<RateLimit> {
+    let number = |name: &str| -> Option<u64> {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+    };
+    let retry_after = number("retry-after");
+    let exhausted = number("x-ratelimit-remaining") == Some(0);
+    let limited = status == StatusCode::TOO_MANY_REQUESTS
+        || (status == StatusCode::FORBIDDEN && (exhausted || retry_after.is_some()));
+    limited.then(|| RateLimit {
+        retry_after,
+        reset: if exhausted || retry_after.is_none() {
+            number("x-ratelimit-reset")
+        } else {
+            None
+        },
+    })
+}
+
+enum BodyError {
+    TooLarge,
+    Io(io::Error),
+}
+
+/// Reads a body of at most `limit` bytes, advancing `bar`.
+fn read_body(
+    resp: Response,
+    limit: u64,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<Vec<u8>, BodyError> {
+    let mut body = Vec::new();
+    let mut reader = resp.take(limit + 1);
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(BodyError::Io(err)),
+        };
+        body.extend_from_slice(&buf[..n]);
+        if let Some(bar) = bar {
+            bar.inc(n as u64);
+        }
+    }
+    if body.len() as u64 > limit {
+        return Err(BodyError::TooLarge);
+    }
+    Ok(body)
+}
+
+fn io_is_timeout(err: &io::Error) -> bool {
+    err.kind() == io::ErrorKind::TimedOut
+        || err
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+            .is_some_and(reqwest::Error::is_timeout)
+}
+
+/// A reqwest error with its causes ("error sending request: connection refused").
+fn error_chain(err: &reqwest::Error) -> String {
+    let mut text = err.without_url_ref();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Display of a reqwest error without its URL (the caller names the URL).
+trait WithoutUrlRef {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrlRef for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let text = self.to_string();
+        match self.url() {
+            Some(url) => text
+                .replace(&format!(" for url ({url})"), "")
+                .replace(&format!(" ({url})"), ""),
+            None => text,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_comes_from_the_first_set_variable() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |var: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == var)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let t = Token::from_lookup(env(&[("GH_TOKEN", "c"), ("GITHUB_TOKEN", "b")])).unwrap();
+        assert_eq!(t.source(), "GITHUB_TOKEN");
+        let t = Token::from_lookup(env(&[
+            ("GH_TOKEN", "c"),
+            ("JMO_TELEMETRY_GITHUB_TOKEN", "a"),
+        ]))
+        .unwrap();
+        assert_eq!(t.source(), "JMO_TELEMETRY_GITHUB_TOKEN");
+        // Empty values count as unset.
+        let t = Token::from_lookup(env(&[
+            ("JMO_TELEMETRY_GITHUB_TOKEN", " "),
+            ("GH_TOKEN", "c"),
+        ]))
+        .unwrap();
+        assert_eq!(t.source(), "GH_TOKEN");
+        assert!(Token::from_lookup(env(&[])).is_none());
+    }
+
+    #[test]
+    fn token_is_never_displayed() {
+        let token = Token {
+            value: "ghp_secret123".into(),
+            variable: "GH_TOKEN",
+        };
+        let debug = format!("{token:?}");
+        assert_eq!(debug, "Token(from GH_TOKEN, redacted)");
+        assert_eq!(token.redact("a ghp_secret123 b"), "a *** b");
+        let header = token.git_basic_header();
+        assert!(!header.contains("ghp_secret123"));
+        assert!(header.starts_with("Authorization: Basic "));
+    }
+
+    #[test]
+    fn bad_token_is_reported_by_variable_not_value() {
+        let token = Token {
+            value: "ghp_x\nInjected: yes".into(),
+            variable: "GITHUB_TOKEN",
+        };
+        let err = token.bearer().unwrap_err().to_string();
+        assert!(err.starts_with("the token in GITHUB_TOKEN holds characters"));
+        assert!(!err.contains("ghp_x"));
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let policy = RetryPolicy {
+            retries: 5,
+            max_wait: Duration::from_secs(3),
+        };
+        let delays: Vec<u128> = (0..5).map(|r| policy.backoff(r).as_millis()).collect();
+        assert_eq!(delays, [500, 1000, 2000, 3000, 3000]);
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn rate_limits_are_recognised() {
+        let exhausted = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "100")]);
+        assert_eq!(
+            rate_limit(StatusCode::FORBIDDEN, &exhausted),
+            Some(RateLimit {
+                retry_after: None,
+                reset: Some(100)
+            })
+        );
+        let secondary = headers(&[("retry-after", "7")]);
+        assert_eq!(
+            rate_limit(StatusCode::FORBIDDEN, &secondary),
+            Some(RateLimit {
+                retry_after: Some(7),
+                reset: None
+            })
+        );
+        assert_eq!(
+            rate_limit(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new()),
+            Some(RateLimit {
+                retry_after: None,
+                reset: None
+            })
+        );
+        // A plain 403 (no access) is not a rate limit.
+        let plain = headers(&[("x-ratelimit-remaining", "59")]);
+        assert_eq!(rate_limit(StatusCode::FORBIDDEN, &plain), None);
+        assert_eq!(rate_limit(StatusCode::OK, &exhausted), None);
+    }
+
+    #[test]
+    fn rate_limit_message_names_the_reset_time() {
+        let msg = rate_limit_message(403, Some(1_763_563_920), None, None, 60);
+        assert_eq!(
+            msg,
+            "GitHub's API rate limit is exhausted (HTTP 403); it reset at 2025-11-19 14:52:00 UTC: \
+             try again after that, or set JMO_TELEMETRY_GITHUB_TOKEN (an authenticated client \
+             may make 5,000 requests an hour instead of 60)"
+        );
+    }
+
+    fn client(api: &str, token: Option<&str>) -> GistClient {
+        GistClient::new(ClientConfig {
+            api_url: api.into(),
+            token: token.map(|v| Token {
+                value: v.into(),
+                variable: "GH_TOKEN",
+            }),
+            timeout: Duration::from_secs(5),
+            retry: RetryPolicy {
+                retries: 0,
+                max_wait: Duration::from_secs(1),
+            },
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn gist_urls_and_ids() {
+        let c = client("https://ghe.example.com/api/v3/", None);
+        assert_eq!(
+            c.gist_url("abc123").unwrap().as_str(),
+            "https://ghe.example.com/api/v3/gists/abc123"
+        );
+        assert!(matches!(
+            c.gist_url("../../user"),
+            Err(GistError::BadGistId { .. })
+        ));
+        assert!(matches!(c.gist_url(""), Err(GistError::BadGistId { .. })));
+        let err = GistClient::new(ClientConfig {
+            api_url: "not a url".into(),
+            ..ClientConfig {
+                api_url: String::new(),
+                token: None,
+                timeout: Duration::from_secs(1),
+                retry: RetryPolicy {
+                    retries: 0,
+                    max_wait: Duration::ZERO,
+                },
+            }
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--api-url \"not a url\" is not a valid URL: give one like https://api.github.com"
+        );
+    }
+
+    #[test]
+    fn token_goes_only_to_trusted_hosts() {
+        let c = client("https://api.github.com", Some("ghp_x"));
+        assert!(c.same_origin(&Url::parse("https://api.github.com/gists/1").unwrap()));
+        assert!(!c.same_origin(&Url::parse("https://gist.githubusercontent.com/raw").unwrap()));
+        assert!(!c.same_origin(&Url::parse("http://api.github.com/x").unwrap()));
+        let (scope, _) = c
+            .git_auth_header("https://gist.github.com/abc.git")
+            .unwrap();
+        assert_eq!(scope, "https://gist.github.com/");
+        assert!(c.git_auth_header("https://evil.example/abc.git").is_none());
+        assert!(
+            c.git_auth_header("http://gist.github.com/abc.git")
+                .is_none()
+        );
+        assert!(c.git_auth_header("/tmp/local.git").is_none());
+        assert!(
+            client("https://api.github.com", None)
+                .git_auth_header("https://gist.github.com/abc.git")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn missing_file_message_lists_the_files() {
+        assert_eq!(
+            missing_file_message("abc", "x.jsonl", &["a.txt".into(), "b.jsonl".into()], false),
+            "gist abc has no file \"x.jsonl\"; it has: a.txt, b.jsonl. Pass --file NAME to choose"
+        );
+    }
+}

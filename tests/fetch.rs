@@ -1,0 +1,1429 @@
+//! Integration tests of `jmo-analyze fetch`: the binary against a mock GitHub
+//! API on 127.0.0.1 (mockito, or a bare `TcpListener` for a server that
+//! hangs) and local git repositories built with the real `git` program.
+//! No test touches the network. Every test checks that the token appears in
+//! no output and no file.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use mockito::{Matcher, Mock, Server, ServerGuard};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+const TOKEN: &str = "ghp_TESTTOKEN1234567890abcdef";
+const GIST: &str = "abc123";
+const FILE: &str = "jmo-telemetry-events.jsonl";
+const INIT: &str = r#"{"event": "telemetry.initialized", "timestamp": "2025-10-19T00:00:00Z", "message": "JMo Security Telemetry Backend"}"#;
+
+/// A usage event line as the Python client writes it.
+fn event(n: usize) -> String {
+    format!(
+        r#"{{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "python_version": "3.11", "anonymous_id": "00000000-0000-4000-8000-{n:012}", "timestamp": "2025-11-19T14:32:{:02}.173975+00:00", "metadata": {{"mode": "cli", "profile": "fast"}}}}"#,
+        n % 60
+    )
+}
+
+/// Lines joined as a file: one per line, final newline.
+fn file_of(lines: &[&str]) -> String {
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// The output of one run of the binary.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// A test's working directory (the archive goes to `data/events.jsonl` in it).
+struct Work {
+    dir: TempDir,
+}
+
+impl Work {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn archive(&self) -> PathBuf {
+        self.path().join("data/events.jsonl")
+    }
+
+    fn archive_text(&self) -> String {
+        fs::read_to_string(self.archive()).unwrap()
+    }
+
+    fn etag_file(&self) -> PathBuf {
+        self.path().join("data/events.jsonl.etag")
+    }
+
+    /// The binary with a clean environment: the fake token in the JMo
+    /// variable, no proxy, no other token, run inside the work directory.
+    fn cmd(&self, api: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("jmo-analyze").unwrap();
+        cmd.current_dir(self.path())
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GH_TOKEN")
+            .env_remove("JMO_TELEMETRY_GIST_ID")
+            .env("JMO_TELEMETRY_GITHUB_TOKEN", TOKEN)
+            .env("NO_COLOR", "1");
+        for var in [
+            "http_proxy",
+            "HTTP_PROXY",
+            "https_proxy",
+            "HTTPS_PROXY",
+            "all_proxy",
+            "ALL_PROXY",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.args([
+            "fetch",
+            "--gist-id",
+            GIST,
+            "--api-url",
+            api,
+            "--max-wait",
+            "3",
+        ]);
+        cmd.args(args);
+        cmd
+    }
+
+    /// Runs `cmd` and checks that the token is in no output and no file.
+    fn run(&self, mut cmd: Command) -> Run {
+        let out = cmd.output().unwrap();
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        };
+        self.assert_no_token(&run);
+        run
+    }
+
+    fn fetch(&self, api: &str, args: &[&str]) -> Run {
+        self.run(self.cmd(api, args))
+    }
+
+    fn assert_no_token(&self, run: &Run) {
+        assert!(
+            !run.stdout.contains(TOKEN),
+            "token in stdout: {}",
+            run.stdout
+        );
+        assert!(
+            !run.stderr.contains(TOKEN),
+            "token in stderr: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("TESTTOKEN"), "token part in stderr");
+        for file in walk(self.path()) {
+            let bytes = fs::read(&file).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains(TOKEN), "token in {}", file.display());
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// A gist API answer holding `files` (name → file object).
+fn gist_body(files: &[(&str, Value)], git_pull_url: Option<&str>) -> String {
+    let files: serde_json::Map<String, Value> = files
+        .iter()
+        .map(|(name, file)| ((*name).to_owned(), file.clone()))
+        .collect();
+    json!({
+        "id": GIST,
+        "description": "JMo Security telemetry",
+        "public": false,
+        "files": files,
+        "git_pull_url": git_pull_url,
+        "truncated": false,
+    })
+    .to_string()
+}
+
+/// A file object whose `content` is complete.
+fn whole_file(content: &str) -> Value {
+    json!({
+        "filename": FILE,
+        "type": "application/octet-stream",
+        "size": content.len(),
+        "truncated": false,
+        "content": content,
+        "raw_url": "http://127.0.0.1:9/never-used",
+    })
+}
+
+/// A file object cut at the API's limit, its whole content at `raw_url`.
+fn cut_file(content_given: &str, size: usize, raw_url: &str) -> Value {
+    json!({
+        "filename": FILE,
+        "size": size,
+        "truncated": true,
+        "content": content_given,
+        "raw_url": raw_url,
+    })
+}
+
+/// `GET /gists/abc123` expecting GitHub's headers and the token.
+fn gist_mock(server: &mut ServerGuard) -> mockito::Mock {
+    server
+        .mock("GET", "/gists/abc123")
+        .match_header("authorization", format!("Bearer {TOKEN}").as_str())
+        .match_header("accept", "application/vnd.github+json")
+        .match_header("x-github-api-version", "2022-11-28")
+        .match_header("user-agent", Matcher::Regex("^jmo-analyze/".into()))
+}
+
+fn ok_gist(server: &mut ServerGuard, body: &str, etag: &str) -> Mock {
+    gist_mock(server)
+        .with_status(200)
+        .with_header("content-type", "application/json; charset=utf-8")
+        .with_header("etag", etag)
+        .with_body(body)
+        .expect(1)
+        .create()
+}
+
+/// The message clap-free errors print: `Error: …` and a newline.
+fn error_line(message: &str) -> String {
+    format!("Error: {message}\n")
+}
+
+// ---------------------------------------------------------------- downloads
+
+#[test]
+fn normal_download_creates_the_archive_and_etag() {
+    let mut server = Server::new();
+    let content = file_of(&[INIT, &event(1), "not json at all", &event(2)]);
+    let body = gist_body(&[(FILE, whole_file(&content))], None);
+    let mock = ok_gist(&mut server, &body, "\"v1\"");
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    mock.assert();
+    assert_eq!(run.stderr, "");
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content: 4 new lines, 4 lines in data/events.jsonl\n"
+    );
+    assert_eq!(run.code, 0);
+    assert_eq!(work.archive_text(), content);
+    let sidecar: Value =
+        serde_json::from_str(&fs::read_to_string(work.etag_file()).unwrap()).unwrap();
+    assert_eq!(
+        sidecar,
+        json!({"gist_id": "abc123", "file": FILE, "etag": "\"v1\""})
+    );
+}
+
+#[test]
+fn not_modified_prints_up_to_date_and_keeps_the_archive() {
+    let mut server = Server::new();
+    let content = file_of(&[INIT, &event(1)]);
+    let first = ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, whole_file(&content))], None),
+        "W/\"etag-1\"",
+    );
+    let work = Work::new();
+    let run = work.fetch(&server.url(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    first.assert();
+    first.remove();
+
+    let not_modified = gist_mock(&mut server)
+        .match_header("if-none-match", "W/\"etag-1\"")
+        .with_status(304)
+        .expect(1)
+        .create();
+    let run = work.fetch(&server.url(), &[]);
+
+    not_modified.assert();
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stderr, "");
+    assert_eq!(
+        run.stdout,
+        "up to date: gist abc123 has not changed since the last fetch; data/events.jsonl holds 2 lines\n"
+    );
+    assert_eq!(work.archive_text(), content);
+}
+
+#[test]
+fn etag_of_another_file_is_not_sent() {
+    let mut server = Server::new();
+    let work = Work::new();
+    fs::create_dir_all(work.path().join("data")).unwrap();
+    fs::write(work.archive(), file_of(&[INIT])).unwrap();
+    fs::write(
+        work.etag_file(),
+        r#"{"gist_id": "abc123", "file": "other.jsonl", "etag": "\"old\""}"#,
+    )
+    .unwrap();
+    let content = file_of(&[INIT, &event(1)]);
+    let mock = gist_mock(&mut server)
+        .match_header("if-none-match", Matcher::Missing)
+        .with_status(200)
+        .with_header("etag", "\"new\"")
+        .with_body(gist_body(&[(FILE, whole_file(&content))], None))
+        .expect(1)
+        .create();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    mock.assert();
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content: 1 new line, 2 lines in data/events.jsonl\n"
+    );
+    assert!(
+        fs::read_to_string(work.etag_file())
+            .unwrap()
+            .contains("\"\\\"new\\\"\"")
+    );
+}
+
+#[test]
+fn truncated_partial_content_is_completed_from_raw_url() {
+    let mut server = Server::new();
+    let content = file_of(&[INIT, &event(1), &event(2)]);
+    let raw_url = format!("{}/raw/abc123/{FILE}", server.url());
+    let partial = &content[..content.len() / 2];
+    let api = ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, cut_file(partial, content.len(), &raw_url))], None),
+        "\"v1\"",
+    );
+    // Same host as the API: the token goes along.
+    let raw = server
+        .mock("GET", format!("/raw/abc123/{FILE}").as_str())
+        .match_header("authorization", format!("Bearer {TOKEN}").as_str())
+        .with_status(200)
+        .with_body(&content)
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    api.assert();
+    raw.assert();
+    assert_eq!(run.stderr, "");
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via raw_url: 3 new lines, 3 lines in data/events.jsonl\n"
+    );
+    assert_eq!(work.archive_text(), content);
+}
+
+#[test]
+fn truncated_empty_content_is_read_from_raw_url_without_sending_the_token_elsewhere() {
+    let mut api_server = Server::new();
+    let mut raw_server = Server::new();
+    let content = file_of(&[INIT, &event(1), &event(2)]);
+    let raw_url = format!("{}/raw/{FILE}", raw_server.url());
+    let api = ok_gist(
+        &mut api_server,
+        &gist_body(&[(FILE, cut_file("", content.len(), &raw_url))], None),
+        "\"v1\"",
+    );
+    // Another host (port): no Authorization header.
+    let raw = raw_server
+        .mock("GET", format!("/raw/{FILE}").as_str())
+        .match_header("authorization", Matcher::Missing)
+        .with_status(200)
+        .with_body(&content)
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&api_server.url(), &[]);
+
+    api.assert();
+    raw.assert();
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via raw_url: 3 new lines, 3 lines in data/events.jsonl\n"
+    );
+    assert_eq!(work.archive_text(), content);
+}
+
+#[test]
+fn file_over_the_content_limit_is_served_only_by_raw_url() {
+    let mut server = Server::new();
+    // About 1.3 MB: more than the API's 1 MB of content.
+    let lines: Vec<String> = (0..5000).map(event).collect();
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let content = file_of(&refs);
+    assert!(content.len() > 1024 * 1024);
+    let raw_url = format!("{}/raw/big", server.url());
+    let api = ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, cut_file("", content.len(), &raw_url))], None),
+        "\"v1\"",
+    );
+    let raw = server
+        .mock("GET", "/raw/big")
+        .with_status(200)
+        .with_body(&content)
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    api.assert();
+    raw.assert();
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via raw_url: 5000 new lines, 5000 lines in data/events.jsonl\n"
+    );
+    assert_eq!(work.archive_text(), content);
+}
+
+#[test]
+fn raw_url_that_fails_falls_back_to_git_clone() {
+    let repo = GistRepo::new();
+    repo.commit(&file_of(&[INIT, &event(1), &event(2)]));
+    let bare = repo.bare();
+    let mut server = Server::new();
+    let raw_url = format!("{}/raw/broken", server.url());
+    let content = file_of(&[INIT, &event(1), &event(2)]);
+    let api = ok_gist(
+        &mut server,
+        &gist_body(
+            &[(FILE, cut_file("", content.len(), &raw_url))],
+            Some(bare.to_str().unwrap()),
+        ),
+        "\"v1\"",
+    );
+    let raw = server
+        .mock("GET", "/raw/broken")
+        .with_status(404)
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    api.assert();
+    raw.assert();
+    assert_eq!(
+        run.stderr,
+        "raw_url failed: HTTP 404; cloning the gist with git instead\n"
+    );
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via git clone: 3 new lines, 3 lines in data/events.jsonl\n"
+    );
+    assert_eq!(work.archive_text(), content);
+}
+
+#[test]
+fn file_over_ten_megabytes_is_cloned_with_git() {
+    let content = file_of(&[INIT, &event(1)]);
+    let repo = GistRepo::new();
+    repo.commit(&content);
+    let bare = repo.bare();
+    let mut server = Server::new();
+    // The API says 11 MiB: raw_url would not serve it, so it is not asked.
+    let size = 11 * 1024 * 1024;
+    let raw = server.mock("GET", "/raw/huge").expect(0).create();
+    let raw_url = format!("{}/raw/huge", server.url());
+    let api = ok_gist(
+        &mut server,
+        &gist_body(
+            &[(FILE, cut_file("", size, &raw_url))],
+            Some(bare.to_str().unwrap()),
+        ),
+        "\"v1\"",
+    );
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    api.assert();
+    raw.assert();
+    assert_eq!(
+        run.stderr,
+        "jmo-telemetry-events.jsonl is 11534336 bytes, over the 10 MB that raw_url serves; \
+         cloning the gist with git instead\n"
+    );
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via git clone: 2 new lines, 2 lines in data/events.jsonl\n"
+    );
+    assert_eq!(work.archive_text(), content);
+}
+
+#[test]
+fn missing_git_is_reported_clearly() {
+    let mut server = Server::new();
+    let size = 11 * 1024 * 1024;
+    let body = gist_body(
+        &[(FILE, cut_file("", size, "http://127.0.0.1:9/raw"))],
+        Some("https://gist.github.com/abc123.git"),
+    );
+    let api = ok_gist(&mut server, &body, "\"v1\"");
+    let work = Work::new();
+    let empty_path = work.path().join("empty-bin");
+    fs::create_dir(&empty_path).unwrap();
+    let mut cmd = work.cmd(&server.url(), &[]);
+    cmd.env("PATH", &empty_path);
+
+    let run = work.run(cmd);
+
+    api.assert();
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "jmo-telemetry-events.jsonl is 11534336 bytes, over the 10 MB that raw_url serves; \
+         cloning the gist with git instead\n"
+            .to_owned()
+            + &error_line(
+                "the `git` program is needed to clone the gist (its file is too large for the \
+                 API) but was not found on PATH: install git (for example `apt-get install git` \
+                 or https://git-scm.com) and run again"
+            )
+    );
+    assert!(!work.archive().exists());
+}
+
+#[test]
+fn utf8_bom_and_crlf_in_the_remote_do_not_make_new_lines() {
+    let mut server = Server::new();
+    let work = Work::new();
+    fs::create_dir_all(work.path().join("data")).unwrap();
+    fs::write(work.archive(), file_of(&[INIT])).unwrap();
+    let content = format!("\u{feff}{INIT}\r\n{}\r\n\r\n", event(1));
+    ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, whole_file(&content))], None),
+        "\"v1\"",
+    );
+
+    let run = work.fetch(&server.url(), &[]);
+
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content: 1 new line, 2 lines in data/events.jsonl\n"
+    );
+    assert_eq!(work.archive_text(), file_of(&[INIT, &event(1)]));
+}
+
+// ------------------------------------------------------------------- errors
+
+#[test]
+fn unauthorized_names_the_variable_not_the_token() {
+    let mut server = Server::new();
+    let mock = gist_mock(&mut server)
+        .with_status(401)
+        .with_body(r#"{"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}"#)
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    mock.assert();
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        error_line(
+            "GitHub rejected the token from JMO_TELEMETRY_GITHUB_TOKEN (HTTP 401 Bad \
+             credentials): it is expired, revoked or mistyped. Create a token with the `gist` \
+             scope and put it in JMO_TELEMETRY_GITHUB_TOKEN, or unset it to read a secret gist \
+             without a token"
+        )
+    );
+    assert!(!work.archive().exists());
+}
+
+#[test]
+fn not_found_says_what_to_check() {
+    let mut server = Server::new();
+    let mock = gist_mock(&mut server)
+        .with_status(404)
+        .with_body(r#"{"message": "Not Found"}"#)
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    mock.assert();
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        error_line(
+            "gist not found: abc123 (HTTP 404): check --gist-id or JMO_TELEMETRY_GIST_ID; GitHub \
+             also answers this when the token in JMO_TELEMETRY_GITHUB_TOKEN lacks the `gist` \
+             scope or belongs to an account that cannot see the gist"
+        )
+    );
+}
+
+#[test]
+fn forbidden_without_rate_limit_is_an_access_problem() {
+    let mut server = Server::new();
+    let mock = gist_mock(&mut server)
+        .with_status(403)
+        .with_header("x-ratelimit-remaining", "4999")
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    mock.assert();
+    assert_eq!(
+        run.stderr,
+        error_line(
+            "GitHub refused access to gist abc123 (HTTP 403): check --gist-id or \
+             JMO_TELEMETRY_GIST_ID; GitHub also answers this when the token in \
+             JMO_TELEMETRY_GITHUB_TOKEN lacks the `gist` scope or belongs to an account that \
+             cannot see the gist"
+        )
+    );
+}
+
+#[test]
+fn rate_limit_exhausted_prints_the_reset_time() {
+    let mut server = Server::new();
+    let reset = chrono::Utc::now().timestamp() + 3600;
+    // Unauthenticated, as most rate-limited users are.
+    let mock = server
+        .mock("GET", "/gists/abc123")
+        .match_header("authorization", Matcher::Missing)
+        .with_status(403)
+        .with_header("x-ratelimit-limit", "60")
+        .with_header("x-ratelimit-remaining", "0")
+        .with_header("x-ratelimit-reset", &reset.to_string())
+        .with_body(r#"{"message": "API rate limit exceeded"}"#)
+        .expect(1)
+        .create();
+    let work = Work::new();
+    let mut cmd = work.cmd(&server.url(), &[]);
+    cmd.env_remove("JMO_TELEMETRY_GITHUB_TOKEN");
+
+    let run = work.run(cmd);
+
+    mock.assert();
+    assert_eq!(run.code, 1);
+    let when = chrono::DateTime::from_timestamp(reset, 0)
+        .unwrap()
+        .format("%Y-%m-%d %H:%M:%S UTC");
+    assert_eq!(
+        run.stderr,
+        "no token in JMO_TELEMETRY_GITHUB_TOKEN, GITHUB_TOKEN, GH_TOKEN: fetching without one \
+         (a secret gist is readable by its ID; 60 requests an hour)\n"
+            .to_owned()
+            + &error_line(&format!(
+                "GitHub's API rate limit is exhausted (HTTP 403); it resets at {when} (in 60 \
+                 min): try again after that, or set JMO_TELEMETRY_GITHUB_TOKEN (an \
+                 authenticated client may make 5,000 requests an hour instead of 60)"
+            ))
+    );
+}
+
+#[test]
+fn too_many_requests_honours_retry_after() {
+    let mut server = Server::new();
+    let limited = gist_mock(&mut server)
+        .with_status(429)
+        .with_header("retry-after", "1")
+        .expect(1)
+        .create();
+    let content = file_of(&[INIT]);
+    let ok = ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, whole_file(&content))], None),
+        "\"v1\"",
+    );
+    let work = Work::new();
+    let started = Instant::now();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    limited.assert();
+    ok.assert();
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(
+        run.stderr,
+        "rate limited (HTTP 429): waiting 1 s as GitHub asks (attempt 1 of 4)\n"
+    );
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content: 1 new line, 1 line in data/events.jsonl\n"
+    );
+}
+
+#[test]
+fn retry_after_longer_than_max_wait_stops_at_once() {
+    let mut server = Server::new();
+    let limited = gist_mock(&mut server)
+        .with_status(429)
+        .with_header("retry-after", "120")
+        .expect(1)
+        .create();
+    let work = Work::new();
+    let started = Instant::now();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    limited.assert();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(
+        run.stderr,
+        error_line(
+            "GitHub's API rate limit is exhausted (HTTP 429); GitHub asks to retry after 120 s, \
+             longer than --max-wait 3 s: try again after that"
+        )
+    );
+}
+
+#[test]
+fn server_error_is_retried_then_succeeds() {
+    let mut server = Server::new();
+    let failing = gist_mock(&mut server).with_status(500).expect(1).create();
+    let content = file_of(&[INIT, &event(1)]);
+    let ok = ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, whole_file(&content))], None),
+        "\"v1\"",
+    );
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    failing.assert();
+    ok.assert();
+    assert_eq!(
+        run.stderr,
+        "the gist request failed (HTTP 500); retrying in 0.5 s (attempt 2 of 4)\n"
+    );
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content: 2 new lines, 2 lines in data/events.jsonl\n"
+    );
+}
+
+#[test]
+fn server_errors_stop_after_the_bounded_retries() {
+    let mut server = Server::new();
+    let failing = gist_mock(&mut server).with_status(502).expect(2).create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &["--retries", "1"]);
+
+    failing.assert();
+    assert_eq!(
+        run.stderr,
+        "the gist request failed (HTTP 502); retrying in 0.5 s (attempt 2 of 2)\n".to_owned()
+            + &error_line(
+                "GitHub answered HTTP 502 to the gist request on all 2 attempts: GitHub may be \
+                 having trouble (see https://www.githubstatus.com); try again later or raise \
+                 --retries"
+            )
+    );
+}
+
+#[test]
+fn a_server_that_hangs_times_out_after_bounded_retries() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (seen_tx, seen_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut buf = [0u8; 4096];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let _ = seen_tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+            held.push(stream); // never answer
+        }
+    });
+    let work = Work::new();
+    let api = format!("http://{addr}");
+    let started = Instant::now();
+
+    let run = work.fetch(&api, &["--timeout", "1", "--retries", "1"]);
+
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_secs(2), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
+    let requests: Vec<String> = seen_rx.try_iter().collect();
+    assert_eq!(requests.len(), 2);
+    assert!(requests[0].starts_with("GET /gists/abc123 HTTP/1.1\r\n"));
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "the gist request failed (no answer within 1 s); retrying in 0.5 s (attempt 2 of 2)\n"
+            .to_owned()
+            + &error_line(&format!(
+                "no answer from {api}/gists/abc123 within 1 s on all 2 attempts: check the \
+                 network and --api-url, or raise --timeout"
+            ))
+    );
+}
+
+#[test]
+fn a_body_that_is_not_json_is_reported() {
+    let mut server = Server::new();
+    let mock = gist_mock(&mut server)
+        .with_status(200)
+        .with_header("content-type", "text/html")
+        .with_body("<html><body>Sign in</body></html>")
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    mock.assert();
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        error_line(&format!(
+            "the answer from {}/gists/abc123 is not a gist in JSON (expected value at line 1 \
+             column 1): check that --api-url points at a GitHub API (https://api.github.com, or \
+             https://HOST/api/v3 for GitHub Enterprise)",
+            server.url()
+        ))
+    );
+    assert!(!work.archive().exists());
+    assert!(!work.etag_file().exists());
+}
+
+#[test]
+fn json_that_is_not_a_gist_is_reported() {
+    let mut server = Server::new();
+    gist_mock(&mut server)
+        .with_status(200)
+        .with_body(r#"{"message": "hello"}"#)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    assert_eq!(
+        run.stderr,
+        error_line(&format!(
+            "the answer from {}/gists/abc123 is not a gist in JSON (missing field `files` at \
+             line 1 column 20): check that --api-url points at a GitHub API \
+             (https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise)",
+            server.url()
+        ))
+    );
+}
+
+#[test]
+fn missing_file_lists_the_files_the_gist_has() {
+    let mut server = Server::new();
+    let body = gist_body(
+        &[
+            ("notes.md", whole_file("# notes\n")),
+            ("other.jsonl", whole_file(&file_of(&[INIT]))),
+        ],
+        None,
+    );
+    gist_mock(&mut server)
+        .with_status(200)
+        .with_body(&body)
+        .expect(2)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        error_line(
+            "gist abc123 has no file \"jmo-telemetry-events.jsonl\"; it has: notes.md, \
+             other.jsonl. Pass --file NAME to choose"
+        )
+    );
+    assert!(!work.archive().exists());
+
+    let run = work.fetch(&server.url(), &["--file", "other.jsonl"]);
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content: 1 new line, 1 line in data/events.jsonl\n"
+    );
+}
+
+#[test]
+fn missing_gist_id_says_how_to_give_one() {
+    let work = Work::new();
+    let mut cmd = Command::cargo_bin("jmo-analyze").unwrap();
+    cmd.current_dir(work.path())
+        .env_remove("JMO_TELEMETRY_GIST_ID")
+        .env("JMO_TELEMETRY_GITHUB_TOKEN", TOKEN)
+        .args(["fetch", "--api-url", "http://127.0.0.1:9"]);
+
+    let run = work.run(cmd);
+
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        error_line("no gist ID: pass --gist-id ID or set JMO_TELEMETRY_GIST_ID")
+    );
+}
+
+// --------------------------------------------------------------- end to end
+
+#[test]
+fn fetch_then_summary_counts_what_the_gist_holds() {
+    // First fetch: the gist as it was; second: it lost two events (a
+    // clobbering client) and gained one. summary reads the archive, which
+    // kept everything.
+    let mut server = Server::new();
+    let first = file_of(&[INIT, &event(1), &event(2), "not json at all"]);
+    let m1 = ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, whole_file(&first))], None),
+        "\"e1\"",
+    );
+    let work = Work::new();
+    assert_eq!(work.fetch(&server.url(), &[]).code, 0);
+    m1.assert();
+    m1.remove();
+    let second = file_of(&[&event(3)]);
+    ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, whole_file(&second))], None),
+        "\"e2\"",
+    );
+    let run = work.fetch(&server.url(), &[]);
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content: 1 new line, 5 lines in data/events.jsonl\n"
+    );
+
+    let mut summary = Command::cargo_bin("jmo-analyze").unwrap();
+    summary.current_dir(work.path()).args([
+        "summary",
+        "data/events.jsonl",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let out = summary.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let input = &report["input"];
+    assert_eq!(input["lines"], 5);
+    assert_eq!(input["invalid_lines"], 1);
+    assert_eq!(input["marker_events"], 1);
+    assert_eq!(input["usage_events"], 3);
+    assert_eq!(report["totals"]["unique_ids"], 3);
+    assert_eq!(report["totals"]["scans_started"], 3);
+}
+
+// -------------------------------------------------------------------- merge
+
+#[test]
+fn remote_that_shrank_to_one_line_keeps_the_whole_archive() {
+    let mut server = Server::new();
+    let work = Work::new();
+    let old = file_of(&[INIT, &event(1), &event(2), &event(3), &event(4)]);
+    fs::create_dir_all(work.path().join("data")).unwrap();
+    fs::write(work.archive(), &old).unwrap();
+    // A client whose GET failed PATCHed a file holding only its own line.
+    let remote = file_of(&[&event(5)]);
+    ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, whole_file(&remote))], None),
+        "\"v9\"",
+    );
+
+    let run = work.fetch(&server.url(), &[]);
+
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        run.stderr,
+        "note: the gist's jmo-telemetry-events.jsonl lacks 5 lines that data/events.jsonl \
+         already held (lost by clients' read-modify-write, or removed); the archive keeps them. \
+         Run with --history to recover events that only earlier revisions hold\n"
+    );
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content: 1 new line, 6 lines in data/events.jsonl\n"
+    );
+    assert_eq!(work.archive_text(), old + &remote);
+}
+
+#[test]
+fn merge_appends_only_missing_lines_in_remote_order() {
+    let mut server = Server::new();
+    let work = Work::new();
+    let archive_path = work.path().join("kept/archive.jsonl");
+    fs::create_dir_all(archive_path.parent().unwrap()).unwrap();
+    fs::write(&archive_path, file_of(&[&event(2), "garbage line"])).unwrap();
+    let remote = file_of(&[INIT, &event(1), &event(2), &event(3), &event(1)]);
+    ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, whole_file(&remote))], None),
+        "\"v2\"",
+    );
+
+    let run = work.fetch(&server.url(), &["-o", "kept/archive.jsonl"]);
+
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content: 3 new lines, 5 lines in kept/archive.jsonl\n"
+    );
+    assert_eq!(
+        run.stderr,
+        "note: the gist's jmo-telemetry-events.jsonl lacks 1 line that kept/archive.jsonl \
+         already held (lost by clients' read-modify-write, or removed); the archive keeps them. \
+         Run with --history to recover events that only earlier revisions hold\n"
+    );
+    assert_eq!(
+        fs::read_to_string(&archive_path).unwrap(),
+        file_of(&[&event(2), "garbage line", INIT, &event(1), &event(3)])
+    );
+    assert!(work.path().join("kept/archive.jsonl.etag").exists());
+}
+
+#[test]
+fn interrupted_fetch_leaves_the_old_archive_intact() {
+    // A server that sends the answer's headers and half its body, then stalls;
+    // the process is killed while it waits. The archive must be untouched.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (sent_tx, sent_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n";
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(br#"{"files": {"jmo-telemetry-events.jsonl": {"content": ""#);
+            let _ = stream.flush();
+            let _ = sent_tx.send(());
+            held.push(stream);
+        }
+    });
+    let work = Work::new();
+    let old = file_of(&[INIT, &event(1)]);
+    fs::create_dir_all(work.path().join("data")).unwrap();
+    fs::write(work.archive(), &old).unwrap();
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
+        .current_dir(work.path())
+        .env("JMO_TELEMETRY_GITHUB_TOKEN", TOKEN)
+        .env_remove("http_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("all_proxy")
+        .env_remove("ALL_PROXY")
+        .args([
+            "fetch",
+            "--gist-id",
+            GIST,
+            "--api-url",
+            &format!("http://{addr}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+
+    sent_rx.recv_timeout(Duration::from_secs(20)).unwrap();
+    thread::sleep(Duration::from_millis(200));
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert_eq!(work.archive_text(), old);
+    let files: Vec<PathBuf> = walk(work.path());
+    assert_eq!(files, vec![work.archive()]);
+}
+
+// ------------------------------------------------------------------ history
+
+/// A gist's git repository built with the real `git`: commits in a work
+/// tree, then a bare clone the API's `git_pull_url` points at.
+struct GistRepo {
+    dir: TempDir,
+    commits: std::cell::Cell<usize>,
+}
+
+impl GistRepo {
+    fn new() -> Self {
+        let repo = Self {
+            dir: tempfile::tempdir().unwrap(),
+            commits: std::cell::Cell::new(0),
+        };
+        repo.git(&["init", "-q", "-b", "main", "work"], repo.dir.path());
+        repo
+    }
+
+    fn work(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+
+    fn git(&self, args: &[&str], cwd: &Path) {
+        let status = StdCommand::new("git")
+            .args(["-c", "user.name=Gist", "-c", "user.email=gist@example.com"])
+            .args(args)
+            .current_dir(cwd)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", self.dir.path())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
+
+    /// Commits `content` as the telemetry file (one PATCH of the gist).
+    fn commit(&self, content: &str) {
+        self.commit_file(FILE, content);
+    }
+
+    fn commit_file(&self, name: &str, content: &str) {
+        fs::write(self.work().join(name), content).unwrap();
+        let n = self.commits.get() + 1;
+        self.commits.set(n);
+        self.git(&["add", name], &self.work());
+        self.git(
+            &["commit", "-q", "-m", &format!("revision {n}")],
+            &self.work(),
+        );
+    }
+
+    /// A bare clone (what GitHub serves at `git_pull_url`).
+    fn bare(&self) -> PathBuf {
+        let bare = self.dir.path().join("gist.git");
+        if bare.exists() {
+            fs::remove_dir_all(&bare).unwrap();
+        }
+        self.git(
+            &["clone", "-q", "--bare", "work", "gist.git"],
+            self.dir.path(),
+        );
+        bare
+    }
+}
+
+#[test]
+fn history_recovers_every_line_any_revision_held() {
+    let (a, b, c, d, e, f) = (event(1), event(2), event(3), event(4), event(5), event(6));
+    let repo = GistRepo::new();
+    repo.commit(&file_of(&[INIT])); // 1: the hand-written first line
+    repo.commit(&file_of(&[INIT, &a])); // 2
+    repo.commit(&file_of(&[INIT, &a, &b])); // 3
+    repo.commit(&file_of(&[&c])); // 4: a client whose GET failed clobbered everything
+    repo.commit_file("README.md", "not the telemetry file\n"); // not a revision of the file
+    repo.commit(&file_of(&[&c, &d])); // 5: two clients at once...
+    repo.commit(&file_of(&[&c, &e])); // 6: ...each lost the other's event
+    repo.commit(&file_of(&[&c, &e, &f])); // 7: the latest revision
+    let bare = repo.bare();
+    let latest = file_of(&[&c, &e, &f]);
+    let mut server = Server::new();
+    let body = gist_body(
+        &[
+            (FILE, whole_file(&latest)),
+            ("README.md", whole_file("x\n")),
+        ],
+        Some(bare.to_str().unwrap()),
+    );
+    ok_gist(&mut server, &body, "\"h1\"");
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &["--history"]);
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "history: read 7 revisions of jmo-telemetry-events.jsonl from the gist's git history\n"
+    );
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content + git history (7 revisions): 7 new lines, 4 \
+         recovered from earlier revisions, 7 lines in data/events.jsonl\n"
+    );
+    assert_eq!(
+        work.archive_text(),
+        file_of(&[INIT, &a, &b, &c, &d, &e, &f])
+    );
+
+    // Again: nothing new, and --history never trusts the ETag.
+    server.reset();
+    let again = gist_mock(&mut server)
+        .match_header("if-none-match", Matcher::Missing)
+        .with_status(200)
+        .with_header("etag", "\"h1\"")
+        .with_body(&body)
+        .expect(1)
+        .create();
+    let run = work.fetch(&server.url(), &["--history"]);
+    again.assert();
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content + git history (7 revisions): 0 new lines, 0 \
+         recovered from earlier revisions, 7 lines in data/events.jsonl\n"
+    );
+    assert_eq!(
+        work.archive_text(),
+        file_of(&[INIT, &a, &b, &c, &d, &e, &f])
+    );
+}
+
+#[test]
+fn history_adds_to_an_existing_archive_and_counts_only_new_recoveries() {
+    let (a, b, c) = (event(1), event(2), event(3));
+    let repo = GistRepo::new();
+    repo.commit(&file_of(&[INIT, &a]));
+    repo.commit(&file_of(&[&b])); // clobbered INIT and a
+    repo.commit(&file_of(&[&b, &c]));
+    let bare = repo.bare();
+    let work = Work::new();
+    fs::create_dir_all(work.path().join("data")).unwrap();
+    // The archive already had INIT from an earlier fetch, plus a local line.
+    fs::write(work.archive(), file_of(&[INIT, "local"])).unwrap();
+    let mut server = Server::new();
+    ok_gist(
+        &mut server,
+        &gist_body(
+            &[(FILE, whole_file(&file_of(&[&b, &c])))],
+            Some(&format!("file://{}", bare.display())),
+        ),
+        "\"h2\"",
+    );
+
+    let run = work.fetch(&server.url(), &["--history"]);
+
+    assert_eq!(
+        run.stderr,
+        "history: read 3 revisions of jmo-telemetry-events.jsonl from the gist's git history\n\
+         note: the gist's jmo-telemetry-events.jsonl lacks 2 lines that data/events.jsonl \
+         already held (lost by clients' read-modify-write, or removed); the archive keeps them\n"
+    );
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content + git history (3 revisions): 3 new lines, 1 \
+         recovered from earlier revisions, 5 lines in data/events.jsonl\n"
+    );
+    assert_eq!(work.archive_text(), file_of(&[INIT, "local", &a, &b, &c]));
+}
+
+#[test]
+fn history_without_git_says_to_install_it_and_leaves_the_archive() {
+    let mut server = Server::new();
+    ok_gist(
+        &mut server,
+        &gist_body(
+            &[(FILE, whole_file(&file_of(&[INIT])))],
+            Some("https://gist.github.com/abc123.git"),
+        ),
+        "\"v1\"",
+    );
+    let work = Work::new();
+    fs::create_dir_all(work.path().join("data")).unwrap();
+    fs::write(work.archive(), file_of(&["kept"])).unwrap();
+    let empty_path = work.path().join("empty-bin");
+    fs::create_dir(&empty_path).unwrap();
+    let mut cmd = work.cmd(&server.url(), &["--history"]);
+    cmd.env("PATH", &empty_path);
+
+    let run = work.run(cmd);
+
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        error_line(
+            "the `git` program is needed to read the gist's history (--history) but was not \
+             found on PATH: install git (for example `apt-get install git` or \
+             https://git-scm.com) and run again"
+        )
+    );
+    assert_eq!(work.archive_text(), "kept\n");
+    assert!(!work.etag_file().exists());
+}
+
+// -------------------------------------------------------------------- token
+
+#[test]
+fn verbose_output_never_shows_the_token() {
+    let mut server = Server::new();
+    let content = file_of(&[INIT, &event(1)]);
+    let raw_url = format!("{}/raw/f", server.url());
+    ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, cut_file("", content.len(), &raw_url))], None),
+        "\"v1\"",
+    );
+    server
+        .mock("GET", "/raw/f")
+        .match_header("authorization", format!("Bearer {TOKEN}").as_str())
+        .with_status(200)
+        .with_body(&content)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &["--verbose"]);
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let url = server.url();
+    assert_eq!(
+        run.stderr,
+        format!(
+            "using the token from JMO_TELEMETRY_GITHUB_TOKEN\n\
+             GET {url}/gists/abc123 (token from JMO_TELEMETRY_GITHUB_TOKEN)\n\
+             HTTP 200 from {url}/gists/abc123\n\
+             jmo-telemetry-events.jsonl: the API's content is incomplete (truncated: true, 0 \
+             bytes of {len})\n\
+             GET {url}/raw/f (with the token: same host as the API)\n\
+             HTTP 200 from {url}/raw/f\n\
+             raw_url: {len} bytes\n\
+             jmo-telemetry-events.jsonl: {len} bytes from raw_url\n",
+            len = content.len()
+        )
+    );
+}
+
+#[test]
+fn token_from_gh_token_is_used_when_the_others_are_unset() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("GET", "/gists/abc123")
+        .match_header("authorization", format!("Bearer {TOKEN}").as_str())
+        .with_status(200)
+        .with_body(gist_body(&[(FILE, whole_file(&file_of(&[INIT])))], None))
+        .expect(1)
+        .create();
+    let work = Work::new();
+    let mut cmd = work.cmd(&server.url(), &["-v"]);
+    cmd.env_remove("JMO_TELEMETRY_GITHUB_TOKEN")
+        .env("GH_TOKEN", TOKEN);
+
+    let run = work.run(cmd);
+
+    mock.assert();
+    assert!(
+        run.stderr.starts_with("using the token from GH_TOKEN\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn without_a_token_the_request_is_unauthenticated_and_says_so() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("GET", "/gists/abc123")
+        .match_header("authorization", Matcher::Missing)
+        .with_status(200)
+        .with_body(gist_body(&[(FILE, whole_file(&file_of(&[INIT])))], None))
+        .expect(1)
+        .create();
+    let work = Work::new();
+    let mut cmd = work.cmd(&server.url(), &[]);
+    cmd.env_remove("JMO_TELEMETRY_GITHUB_TOKEN");
+
+    let run = work.run(cmd);
+
+    mock.assert();
+    assert_eq!(
+        run.stderr,
+        "no token in JMO_TELEMETRY_GITHUB_TOKEN, GITHUB_TOKEN, GH_TOKEN: fetching without one \
+         (a secret gist is readable by its ID; 60 requests an hour)\n"
+    );
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content: 1 new line, 1 line in data/events.jsonl\n"
+    );
+}
+
+#[test]
+fn a_redirect_to_another_host_does_not_carry_the_token() {
+    let mut api = Server::new();
+    let mut elsewhere = Server::new();
+    let moved = gist_mock(&mut api)
+        .with_status(301)
+        .with_header("location", &format!("{}/gists/abc123", elsewhere.url()))
+        .expect(1)
+        .create();
+    let target = elsewhere
+        .mock("GET", "/gists/abc123")
+        .match_header("authorization", Matcher::Missing)
+        .with_status(200)
+        .with_body(gist_body(&[(FILE, whole_file(&file_of(&[INIT])))], None))
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&api.url(), &[]);
+
+    moved.assert();
+    target.assert();
+    assert_eq!(run.stderr, "");
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content: 1 new line, 1 line in data/events.jsonl\n"
+    );
+}
+
+#[test]
+fn connection_refused_names_the_url_and_stops() {
+    // Bind then drop a listener: nothing listens on that port any more.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let work = Work::new();
+    let api = format!("http://127.0.0.1:{port}");
+
+    let run = work.fetch(&api, &["--retries", "0"]);
+
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .starts_with(&format!("Error: cannot reach {api}/gists/abc123 (")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .ends_with("on the only attempt (--retries 0): check the network and --api-url\n"),
+        "{}",
+        run.stderr
+    );
+}
