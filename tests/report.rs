@@ -1,0 +1,465 @@
+//! Integration tests of `jmo-analyze report` on constructed data whose every
+//! number is known: privacy (small cells must not leak by name or by
+//! subtraction, in any output), comparisons, new vs returning installations,
+//! escaping, samples, determinism, and the not-significant case.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::cargo_bin("jmo-analyze").unwrap()
+}
+
+fn uuid(n: u32) -> String {
+    format!("{n:08x}-0000-4000-8000-{n:012x}")
+}
+
+const IMG: &str = "<img src=x onerror=alert(1)>";
+
+/// The constructed data set (see the module doc of each number's test).
+///
+/// 2025-Q4: 30 installations P0..P29, each 2 scan.started + 2 scan.completed,
+/// Linux, mode docker for P0..P19 and cli for P20..P29.
+/// 2026-Q1: 30 installations I0..I29, I0..I21 being P0..P21 (returning) and
+/// I22..I29 new; each 2 scan.started + 2 scan.completed, version 1.0.0:
+/// - platform: I0..I23 Linux, I24..I28 FreeBSD (5), I29 Haiku (1: small);
+/// - python: I0..I9 `=1+2` (a formula), the rest 3.11;
+/// - mode: I0..I24 cli, I25..I29 docker;
+/// - profile: I0..I13 fast, I14..I18 balanced (5), I19..I28 `IMG` (10),
+///   I29 secret-profile-xyz (1: small);
+/// - duration: I13 and I19..I28 `>30min`, the rest `<5min`;
+/// - I0..I11 also one report.generated [json, html]; I29 one
+///   report.generated [json, secret-format].
+fn dataset() -> String {
+    let mut out = String::new();
+    let mut line = |event: &str, id: &str, ts: String, platform: &str, py: &str, meta: String| {
+        out.push_str(&format!(
+            "{{\"event\": \"{event}\", \"version\": \"1.0.0\", \"platform\": \"{platform}\", \"python_version\": \"{py}\", \"anonymous_id\": \"{id}\", \"timestamp\": \"{ts}\", \"metadata\": {meta}}}\n"
+        ));
+    };
+    for i in 0..30u32 {
+        let id = uuid(i);
+        let mode = if i < 20 { "docker" } else { "cli" };
+        for n in 0..2 {
+            let ts = format!("2025-11-{:02}T10:{:02}:00+00:00", 1 + i % 28, n);
+            line("scan.started", &id, ts.clone(), "Linux", "3.11", format!("{{\"mode\": \"{mode}\", \"profile\": \"balanced\"}}"));
+            line("scan.completed", &id, ts, "Linux", "3.11", format!("{{\"mode\": \"{mode}\", \"profile\": \"balanced\", \"duration_bucket\": \"<5min\"}}"));
+        }
+    }
+    for i in 0..30u32 {
+        let id = if i < 22 { uuid(i) } else { uuid(1000 + i) };
+        let platform = match i {
+            0..=23 => "Linux",
+            24..=28 => "FreeBSD",
+            _ => "Haiku",
+        };
+        let py = if i < 10 { "=1+2" } else { "3.11" };
+        let mode = if i < 25 { "cli" } else { "docker" };
+        let profile = match i {
+            0..=13 => "fast",
+            14..=18 => "balanced",
+            19..=28 => IMG,
+            _ => "secret-profile-xyz",
+        };
+        let duration = if i == 13 || (19..=28).contains(&i) { ">30min" } else { "<5min" };
+        for n in 0..2 {
+            let ts = format!("2026-02-{:02}T09:{:02}:00.5+00:00", 1 + i % 27, n);
+            line("scan.started", &id, ts.clone(), platform, py, format!("{{\"mode\": \"{mode}\", \"profile\": \"{profile}\"}}"));
+            line("scan.completed", &id, ts, platform, py, format!("{{\"mode\": \"{mode}\", \"profile\": \"{profile}\", \"duration_bucket\": \"{duration}\"}}"));
+        }
+        if i < 12 || i == 29 {
+            let formats = if i == 29 { "[\"json\", \"secret-format\"]" } else { "[\"json\", \"html\"]" };
+            let ts = format!("2026-03-{:02}T12:00:00Z", 1 + i % 27);
+            line("report.generated", &id, ts, platform, py, format!("{{\"output_formats\": {formats}, \"suppressions_used\": false}}"));
+        }
+    }
+    out
+}
+
+struct Run {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    input: PathBuf,
+}
+
+impl Run {
+    fn file(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.file("summary.json")).unwrap()
+    }
+    /// Every file of the report directory: relative path → bytes.
+    fn all(&self) -> BTreeMap<String, Vec<u8>> {
+        files(&self.dir)
+    }
+}
+
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn report(data: &str, args: &[&str]) -> Run {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("events.jsonl");
+    std::fs::write(&input, data).unwrap();
+    let dir = tmp.path().join("out");
+    let out = bin()
+        .args(["report"])
+        .arg(&input)
+        .args(["--quarter", "2026-Q1", "--out"])
+        .arg(&dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    Run { _tmp: tmp, dir, input }
+}
+
+fn table<'a>(json: &'a Value, name: &str) -> &'a Value {
+    json["report"]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no table {name}"))
+}
+
+/// (value, events, installations, other) of a table's rows.
+fn rows(json: &Value, name: &str) -> Vec<(String, u64, u64, bool)> {
+    table(json, name)["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["value"].as_str().unwrap().to_string(),
+                r["events"].as_u64().unwrap(),
+                r["installations"].as_u64().unwrap(),
+                r["other"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn small_cells_leak_in_no_output_by_name() {
+    let run = report(&dataset(), &[]);
+    for (name, bytes) in run.all() {
+        let text = String::from_utf8_lossy(&bytes);
+        // Haiku and the secret profile and format are each one installation;
+        // FreeBSD and `balanced` (5 each) are hidden as their complements.
+        for secret in ["Haiku", "secret-profile-xyz", "secret-format", "FreeBSD"] {
+            assert!(!text.contains(secret), "{name} leaks {secret}");
+        }
+        assert!(!text.contains("\"balanced\""), "{name} shows the complement of a small profile");
+    }
+}
+
+#[test]
+fn one_small_cell_is_folded_with_a_complement() {
+    let json = report(&dataset(), &[]).json();
+    // Haiku alone would make Other = Haiku: FreeBSD joins it.
+    assert_eq!(
+        rows(&json, "platforms"),
+        vec![("Linux".into(), 108, 24, false), ("Other".into(), 25, 6, true)]
+    );
+    let t = table(&json, "platforms");
+    assert_eq!((t["hidden_small"].as_u64(), t["hidden_complementary"].as_u64()), (Some(1), Some(1)));
+    // The summary part publishes only the visible row.
+    let published: Vec<&str> = json["metrics"]["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(published, vec!["Linux"]);
+    // Profiles: the secret one (1 installation) and the smallest shown one
+    // (balanced, 5) make Other: 12 scans started by 6 installations.
+    assert_eq!(
+        rows(&json, "profiles"),
+        vec![
+            ("fast".into(), 28, 14, false),
+            (IMG.into(), 20, 10, false),
+            ("Other".into(), 12, 6, true)
+        ]
+    );
+    // A list metric hides small values without a complement (rows do not add up).
+    assert_eq!(
+        rows(&json, "output_formats"),
+        vec![("json".into(), 13, 13, false), ("html".into(), 12, 12, false)]
+    );
+}
+
+/// The unsuppressed numbers of the quarter, from `summary`.
+fn truth(input: &Path) -> Value {
+    let out = bin()
+        .arg("summary")
+        .arg(input)
+        .args(["--quarter", "2026-Q1", "--format", "json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn no_hidden_cell_can_be_recovered_by_subtraction() {
+    let run = report(&dataset(), &[]);
+    let json = run.json();
+    let truth = truth(&run.input);
+    let k = 5;
+    for t in json["report"]["tables"].as_array().unwrap() {
+        let name = t["name"].as_str().unwrap();
+        let key = |r: &Value| {
+            (
+                r["group"].as_str().unwrap_or("").to_string(),
+                r["value"].as_str().map_or_else(|| r["value"].to_string(), str::to_string),
+            )
+        };
+        let shown: BTreeSet<(String, String)> = t["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["other"] == false)
+            .map(|r| {
+                assert!(r["installations"].as_u64().unwrap() >= k, "{name}: small cell shown: {r}");
+                key(r)
+            })
+            .collect();
+        for r in t["rows"].as_array().unwrap().iter().filter(|r| r["other"] == true) {
+            assert!(r["installations"].as_u64().unwrap() >= k, "{name}: small Other: {r}");
+        }
+        let partition = !matches!(name, "scan_tools" | "output_formats" | "tool_failure_rates");
+        if !partition {
+            continue;
+        }
+        // Lines whose total is known (their cells cover k installations):
+        // none may hide exactly one cell.
+        let truth_rows = truth["metrics"][name].as_array().unwrap();
+        let mut lines: BTreeMap<(bool, String), Vec<(bool, u64)>> = BTreeMap::new();
+        for r in truth_rows {
+            let (g, v) = key(&Value::Object(
+                [
+                    ("group".to_string(), r.get("group").cloned().unwrap_or(Value::Null)),
+                    ("value".to_string(), r["value"].clone()),
+                ]
+                .into_iter()
+                .collect(),
+            ));
+            if name == "event_types" && matches!(v.as_str(), "test" | "test.event" | "telemetry.initialized") {
+                continue;
+            }
+            let hidden = !shown.contains(&(g.clone(), v.clone()));
+            let inst = r["installations"].as_u64().unwrap();
+            lines.entry((true, g.clone())).or_default().push((hidden, inst));
+            if t["grouped"] == true {
+                lines.entry((false, v)).or_default().push((hidden, inst));
+            }
+        }
+        for ((_, line), cells) in lines {
+            let total: u64 = cells.iter().map(|c| c.1).sum();
+            let hidden = cells.iter().filter(|c| c.0).count();
+            if total >= k && cells.len() > 1 {
+                assert_ne!(hidden, 1, "{name}: line {line:?} hides exactly one cell");
+            }
+        }
+    }
+}
+
+#[test]
+fn changes_new_installations_and_insights() {
+    let json = report(&dataset(), &[]).json();
+    let fig = |key: &str| {
+        json["report"]["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(fig("installations")["value"], 30);
+    assert_eq!(fig("installations")["previous"], 30);
+    assert_eq!(fig("new_installations")["value"], 8);
+    assert_eq!(fig("returning_installations")["value"], 22);
+    assert_eq!(fig("scans_started")["value"], 60);
+    let modes = table(&json, "modes")["rows"].as_array().unwrap().clone();
+    let cli = modes.iter().find(|r| r["value"] == "cli").unwrap();
+    // 50 of 60 now, 20 of 60 before: intervals apart.
+    assert_eq!(cli["share"].as_f64().unwrap(), 50.0 / 60.0);
+    assert_eq!(cli["previous_share"].as_f64().unwrap(), 20.0 / 60.0);
+    assert_eq!(cli["change"], "up");
+    let lo = cli["interval"]["low"].as_f64().unwrap();
+    assert!((lo - 0.7194).abs() < 1e-3, "Wilson low of 50/60: {lo}");
+    let docker = modes.iter().find(|r| r["value"] == "docker").unwrap();
+    assert_eq!(docker["change"], "down");
+    // Completion: 60/60 both quarters: no change.
+    assert_eq!(fig("completion_rate")["change"], "no_clear_change");
+    let insights: Vec<&str> = json["report"]["insights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        insights.contains(&"Execution modes: `cli` rose from 33.3% to 83.3% (% of scans started); the 95% intervals do not overlap."),
+        "{insights:#?}"
+    );
+    assert!(insights.iter().any(|s| s.starts_with("Platforms: `Linux` is the largest, with 81.2% of usage events")));
+}
+
+#[test]
+fn untrusted_strings_are_escaped_and_guarded() {
+    let run = report(&dataset(), &[]);
+    let html = run.file("report.html");
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!html.contains("<img"), "raw markup from an event in the HTML");
+    assert!(!html.contains("<script"), "the report runs no script");
+    let md = run.file("report.md");
+    assert!(md.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!md.contains("<img"));
+    let csv = run.file("data/python_versions.csv");
+    assert!(csv.contains("\r\n'=1+2,"), "{csv}");
+    let svg = run.file("charts/profiles.svg");
+    assert!(svg.contains("&lt;img src=x") && !svg.contains("<img"));
+    // Self-contained: nothing fetched from elsewhere.
+    for needle in ["http://", "https://", "src=\"", "<link", "@import", "url("] {
+        let hits: Vec<_> = html.match_indices(needle).collect();
+        let ok = hits.is_empty() || (needle == "http://" && hits.iter().all(|(i, _)| html[..*i].ends_with("xmlns=\"")));
+        assert!(ok, "report.html refers to something outside: {needle}");
+    }
+}
+
+#[test]
+fn samples_are_real_events_with_common_values_only() {
+    let run = report(&dataset(), &[]);
+    let samples: Value = serde_json::from_str(&run.file("sample-events.json")).unwrap();
+    let input = std::fs::read_to_string(&run.input).unwrap();
+    let events = samples["events"].as_array().unwrap();
+    let types: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(types, vec!["report.generated", "scan.completed", "scan.started"]);
+    let placeholder = "00000000-0000-4000-8000-000000000000";
+    let text = run.file("sample-events.json");
+    for e in events {
+        assert_eq!(e["anonymous_id"], placeholder);
+        assert_eq!(e["platform"], "Linux");
+        assert_ne!(e["metadata"]["profile"], "secret-profile-xyz");
+        // Exactly an input line, but for the ID.
+        let raw_start = text.find(&format!("{{\"event\": \"{}\"", e["event"].as_str().unwrap())).unwrap();
+        let raw_end = raw_start + text[raw_start..].find('\n').unwrap();
+        let raw = text[raw_start..raw_end].trim_end_matches(',');
+        assert!(
+            input.lines().any(|l| {
+                let id_at = l.find("\"anonymous_id\": \"").unwrap() + 17;
+                format!("{}{placeholder}{}", &l[..id_at], &l[id_at + 36..]) == raw
+            }),
+            "not a real event: {raw}"
+        );
+    }
+}
+
+#[test]
+fn output_is_byte_identical_and_dated_only_on_request() {
+    let data = dataset();
+    let a = report(&data, &[]).all();
+    let b = report(&data, &[]).all();
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(bytes == &b[name], "{name} differs between two runs");
+    }
+    for name in ["report.md", "report.html", "summary.json", "charts/activity.svg", "charts/activity.png", "data/platforms.csv", "sample-events.json"] {
+        assert!(a.contains_key(name), "missing {name}");
+    }
+    assert!(!String::from_utf8_lossy(&a["report.md"]).contains("Generated on"));
+    let dated = report(&data, &["--generated-on", "2026-04-02"]);
+    assert!(dated.file("report.md").contains("- **Generated on:** 2026-04-02"));
+    assert_eq!(dated.json()["report"]["generated_on"], "2026-04-02");
+}
+
+#[test]
+fn opt_in_rate_needs_a_population() {
+    let run = report(&dataset(), &[]);
+    assert!(run.file("report.md").contains("Opt-in rate: unknown."));
+    let run = report(&dataset(), &["--population", "120"]);
+    let json = run.json();
+    let f = json["report"]["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "opt_in_rate")
+        .unwrap()
+        .clone();
+    assert_eq!(f["rate"], 0.25);
+    assert!((f["interval"]["low"].as_f64().unwrap() - 0.1809).abs() < 1e-3);
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("e.jsonl");
+    std::fs::write(&input, dataset()).unwrap();
+    let out = bin()
+        .arg("report")
+        .arg(&input)
+        .args(["--quarter", "2026-Q1", "--population", "10", "--out"])
+        .arg(tmp.path().join("o"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--population 10 is smaller than the 30 installations"));
+}
+
+#[test]
+fn too_few_installations_publish_totals_only() {
+    let run = report(&dataset(), &["--min-quarter-installations", "31"]);
+    let md = run.file("report.md");
+    assert!(md.contains("The data is not yet significant: 30 installations sent events in 2026-Q1, fewer than the 31"));
+    assert!(!md.contains("## Breakdowns") && !md.contains("| Linux"));
+    let json = run.json();
+    assert_eq!(json["report"]["significant"], false);
+    assert_eq!(json["totals"]["unique_ids"], 30);
+    assert!(json["metrics"].as_object().unwrap().values().all(|rows| rows.as_array().unwrap().is_empty()));
+    let all = run.all();
+    assert!(all.keys().all(|k| !k.starts_with("charts/")), "{:?}", all.keys());
+    let samples: Value = serde_json::from_str(&run.file("sample-events.json")).unwrap();
+    assert!(samples["events"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn the_summary_part_matches_summary_quarter() {
+    let run = report(&dataset(), &[]);
+    let json = run.json();
+    let truth = truth(&run.input);
+    assert_eq!(json["schema"], "jmo-analyze.summary/1");
+    assert_eq!(json["totals"], truth["totals"]);
+    for k in ["sha256", "lines", "valid_events", "filtered_out"] {
+        assert_eq!(json["input"][k], truth["input"][k], "input.{k}");
+    }
+    assert_eq!(json["input"]["source"], "events.jsonl", "no directory in a public file");
+    assert_eq!(json["report"]["ledger"]["outside_quarter"], 120);
+}
+
+#[test]
+fn bad_flags_name_the_fix() {
+    let out = bin().args(["report", "x.jsonl", "--quarter", "2026-Q5"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("YEAR-Qn"));
+    let out = bin()
+        .args(["report", "/nonexistent/events.jsonl", "--quarter", "2026-Q1", "--out"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such file"));
+}
