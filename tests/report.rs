@@ -45,8 +45,24 @@ fn dataset() -> String {
         let mode = if i < 20 { "docker" } else { "cli" };
         for n in 0..2 {
             let ts = format!("2025-11-{:02}T10:{:02}:00+00:00", 1 + i % 28, n);
-            line("scan.started", &id, ts.clone(), "Linux", "3.11", format!("{{\"mode\": \"{mode}\", \"profile\": \"balanced\"}}"));
-            line("scan.completed", &id, ts, "Linux", "3.11", format!("{{\"mode\": \"{mode}\", \"profile\": \"balanced\", \"duration_bucket\": \"<5min\"}}"));
+            line(
+                "scan.started",
+                &id,
+                ts.clone(),
+                "Linux",
+                "3.11",
+                format!("{{\"mode\": \"{mode}\", \"profile\": \"balanced\"}}"),
+            );
+            line(
+                "scan.completed",
+                &id,
+                ts,
+                "Linux",
+                "3.11",
+                format!(
+                    "{{\"mode\": \"{mode}\", \"profile\": \"balanced\", \"duration_bucket\": \"<5min\"}}"
+                ),
+            );
         }
     }
     for i in 0..30u32 {
@@ -64,16 +80,47 @@ fn dataset() -> String {
             19..=28 => IMG,
             _ => "secret-profile-xyz",
         };
-        let duration = if i == 13 || (19..=28).contains(&i) { ">30min" } else { "<5min" };
+        let duration = if i == 13 || (19..=28).contains(&i) {
+            ">30min"
+        } else {
+            "<5min"
+        };
         for n in 0..2 {
             let ts = format!("2026-02-{:02}T09:{:02}:00.5+00:00", 1 + i % 27, n);
-            line("scan.started", &id, ts.clone(), platform, py, format!("{{\"mode\": \"{mode}\", \"profile\": \"{profile}\"}}"));
-            line("scan.completed", &id, ts, platform, py, format!("{{\"mode\": \"{mode}\", \"profile\": \"{profile}\", \"duration_bucket\": \"{duration}\"}}"));
+            line(
+                "scan.started",
+                &id,
+                ts.clone(),
+                platform,
+                py,
+                format!("{{\"mode\": \"{mode}\", \"profile\": \"{profile}\"}}"),
+            );
+            line(
+                "scan.completed",
+                &id,
+                ts,
+                platform,
+                py,
+                format!(
+                    "{{\"mode\": \"{mode}\", \"profile\": \"{profile}\", \"duration_bucket\": \"{duration}\"}}"
+                ),
+            );
         }
         if i < 12 || i == 29 {
-            let formats = if i == 29 { "[\"json\", \"secret-format\"]" } else { "[\"json\", \"html\"]" };
+            let formats = if i == 29 {
+                "[\"json\", \"secret-format\"]"
+            } else {
+                "[\"json\", \"html\"]"
+            };
             let ts = format!("2026-03-{:02}T12:00:00Z", 1 + i % 27);
-            line("report.generated", &id, ts, platform, py, format!("{{\"output_formats\": {formats}, \"suppressions_used\": false}}"));
+            line(
+                "report.generated",
+                &id,
+                ts,
+                platform,
+                py,
+                format!("{{\"output_formats\": {formats}, \"suppressions_used\": false}}"),
+            );
         }
     }
     out
@@ -107,7 +154,11 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel, std::fs::read(&p).unwrap());
             }
         }
@@ -128,8 +179,16 @@ fn report(data: &str, args: &[&str]) -> Run {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    Run { _tmp: tmp, dir, input }
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Run {
+        _tmp: tmp,
+        dir,
+        input,
+    }
 }
 
 fn table<'a>(json: &'a Value, name: &str) -> &'a Value {
@@ -168,7 +227,10 @@ fn small_cells_leak_in_no_output_by_name() {
         for secret in ["Haiku", "secret-profile-xyz", "secret-format", "FreeBSD"] {
             assert!(!text.contains(secret), "{name} leaks {secret}");
         }
-        assert!(!text.contains("\"balanced\""), "{name} shows the complement of a small profile");
+        assert!(
+            !text.contains("\"balanced\""),
+            "{name} shows the complement of a small profile"
+        );
     }
 }
 
@@ -178,10 +240,19 @@ fn one_small_cell_is_folded_with_a_complement() {
     // Haiku alone would make Other = Haiku: FreeBSD joins it.
     assert_eq!(
         rows(&json, "platforms"),
-        vec![("Linux".into(), 108, 24, false), ("Other".into(), 25, 6, true)]
+        vec![
+            ("Linux".into(), 108, 24, false),
+            ("Other".into(), 25, 6, true)
+        ]
     );
     let t = table(&json, "platforms");
-    assert_eq!((t["hidden_small"].as_u64(), t["hidden_complementary"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (
+            t["hidden_small"].as_u64(),
+            t["hidden_complementary"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
     // The summary part publishes only the visible row.
     let published: Vec<&str> = json["metrics"]["platforms"]
         .as_array()
@@ -203,7 +274,10 @@ fn one_small_cell_is_folded_with_a_complement() {
     // A list metric hides small values without a complement (rows do not add up).
     assert_eq!(
         rows(&json, "output_formats"),
-        vec![("json".into(), 13, 13, false), ("html".into(), 12, 12, false)]
+        vec![
+            ("json".into(), 13, 13, false),
+            ("html".into(), 12, 12, false)
+        ]
     );
 }
 
@@ -229,7 +303,9 @@ fn no_hidden_cell_can_be_recovered_by_subtraction() {
         let key = |r: &Value| {
             (
                 r["group"].as_str().unwrap_or("").to_string(),
-                r["value"].as_str().map_or_else(|| r["value"].to_string(), str::to_string),
+                r["value"]
+                    .as_str()
+                    .map_or_else(|| r["value"].to_string(), str::to_string),
             )
         };
         let shown: BTreeSet<(String, String)> = t["rows"]
@@ -238,12 +314,23 @@ fn no_hidden_cell_can_be_recovered_by_subtraction() {
             .iter()
             .filter(|r| r["other"] == false)
             .map(|r| {
-                assert!(r["installations"].as_u64().unwrap() >= k, "{name}: small cell shown: {r}");
+                assert!(
+                    r["installations"].as_u64().unwrap() >= k,
+                    "{name}: small cell shown: {r}"
+                );
                 key(r)
             })
             .collect();
-        for r in t["rows"].as_array().unwrap().iter().filter(|r| r["other"] == true) {
-            assert!(r["installations"].as_u64().unwrap() >= k, "{name}: small Other: {r}");
+        for r in t["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["other"] == true)
+        {
+            assert!(
+                r["installations"].as_u64().unwrap() >= k,
+                "{name}: small Other: {r}"
+            );
         }
         let partition = !matches!(name, "scan_tools" | "output_formats" | "tool_failure_rates");
         if !partition {
@@ -256,18 +343,26 @@ fn no_hidden_cell_can_be_recovered_by_subtraction() {
         for r in truth_rows {
             let (g, v) = key(&Value::Object(
                 [
-                    ("group".to_string(), r.get("group").cloned().unwrap_or(Value::Null)),
+                    (
+                        "group".to_string(),
+                        r.get("group").cloned().unwrap_or(Value::Null),
+                    ),
                     ("value".to_string(), r["value"].clone()),
                 ]
                 .into_iter()
                 .collect(),
             ));
-            if name == "event_types" && matches!(v.as_str(), "test" | "test.event" | "telemetry.initialized") {
+            if name == "event_types"
+                && matches!(v.as_str(), "test" | "test.event" | "telemetry.initialized")
+            {
                 continue;
             }
             let hidden = !shown.contains(&(g.clone(), v.clone()));
             let inst = r["installations"].as_u64().unwrap();
-            lines.entry((true, g.clone())).or_default().push((hidden, inst));
+            lines
+                .entry((true, g.clone()))
+                .or_default()
+                .push((hidden, inst));
             if t["grouped"] == true {
                 lines.entry((false, v)).or_default().push((hidden, inst));
             }
@@ -329,7 +424,10 @@ fn untrusted_strings_are_escaped_and_guarded() {
     let run = report(&dataset(), &[]);
     let html = run.file("report.html");
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
-    assert!(!html.contains("<img"), "raw markup from an event in the HTML");
+    assert!(
+        !html.contains("<img"),
+        "raw markup from an event in the HTML"
+    );
     assert!(!html.contains("<script"), "the report runs no script");
     let md = run.file("report.md");
     assert!(md.contains("&lt;img src=x onerror=alert(1)&gt;"));
@@ -341,7 +439,8 @@ fn untrusted_strings_are_escaped_and_guarded() {
     // Self-contained: nothing fetched from elsewhere.
     for needle in ["http://", "https://", "src=\"", "<link", "@import", "url("] {
         let hits: Vec<_> = html.match_indices(needle).collect();
-        let ok = hits.is_empty() || (needle == "http://" && hits.iter().all(|(i, _)| html[..*i].ends_with("xmlns=\"")));
+        let ok = hits.is_empty()
+            || (needle == "http://" && hits.iter().all(|(i, _)| html[..*i].ends_with("xmlns=\"")));
         assert!(ok, "report.html refers to something outside: {needle}");
     }
 }
@@ -352,8 +451,14 @@ fn samples_are_real_events_with_common_values_only() {
     let samples: Value = serde_json::from_str(&run.file("sample-events.json")).unwrap();
     let input = std::fs::read_to_string(&run.input).unwrap();
     let events = samples["events"].as_array().unwrap();
-    let types: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
-    assert_eq!(types, vec!["report.generated", "scan.completed", "scan.started"]);
+    let types: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        vec!["report.generated", "scan.completed", "scan.started"]
+    );
     let placeholder = "00000000-0000-4000-8000-000000000000";
     let text = run.file("sample-events.json");
     for e in events {
@@ -361,7 +466,12 @@ fn samples_are_real_events_with_common_values_only() {
         assert_eq!(e["platform"], "Linux");
         assert_ne!(e["metadata"]["profile"], "secret-profile-xyz");
         // Exactly an input line, but for the ID.
-        let raw_start = text.find(&format!("{{\"event\": \"{}\"", e["event"].as_str().unwrap())).unwrap();
+        let raw_start = text
+            .find(&format!(
+                "{{\"event\": \"{}\"",
+                e["event"].as_str().unwrap()
+            ))
+            .unwrap();
         let raw_end = raw_start + text[raw_start..].find('\n').unwrap();
         let raw = text[raw_start..raw_end].trim_end_matches(',');
         assert!(
@@ -383,12 +493,24 @@ fn output_is_byte_identical_and_dated_only_on_request() {
     for (name, bytes) in &a {
         assert!(bytes == &b[name], "{name} differs between two runs");
     }
-    for name in ["report.md", "report.html", "summary.json", "charts/activity.svg", "charts/activity.png", "data/platforms.csv", "sample-events.json"] {
+    for name in [
+        "report.md",
+        "report.html",
+        "summary.json",
+        "charts/activity.svg",
+        "charts/activity.png",
+        "data/platforms.csv",
+        "sample-events.json",
+    ] {
         assert!(a.contains_key(name), "missing {name}");
     }
     assert!(!String::from_utf8_lossy(&a["report.md"]).contains("Generated on"));
     let dated = report(&data, &["--generated-on", "2026-04-02"]);
-    assert!(dated.file("report.md").contains("- **Generated on:** 2026-04-02"));
+    assert!(
+        dated
+            .file("report.md")
+            .contains("- **Generated on:** 2026-04-02")
+    );
     assert_eq!(dated.json()["report"]["generated_on"], "2026-04-02");
 }
 
@@ -418,7 +540,10 @@ fn opt_in_rate_needs_a_population() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--population 10 is smaller than the 30 installations"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--population 10 is smaller than the 30 installations")
+    );
 }
 
 #[test]
@@ -430,9 +555,19 @@ fn too_few_installations_publish_totals_only() {
     let json = run.json();
     assert_eq!(json["report"]["significant"], false);
     assert_eq!(json["totals"]["unique_ids"], 30);
-    assert!(json["metrics"].as_object().unwrap().values().all(|rows| rows.as_array().unwrap().is_empty()));
+    assert!(
+        json["metrics"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|rows| rows.as_array().unwrap().is_empty())
+    );
     let all = run.all();
-    assert!(all.keys().all(|k| !k.starts_with("charts/")), "{:?}", all.keys());
+    assert!(
+        all.keys().all(|k| !k.starts_with("charts/")),
+        "{:?}",
+        all.keys()
+    );
     let samples: Value = serde_json::from_str(&run.file("sample-events.json")).unwrap();
     assert!(samples["events"].as_array().unwrap().is_empty());
 }
@@ -447,17 +582,29 @@ fn the_summary_part_matches_summary_quarter() {
     for k in ["sha256", "lines", "valid_events", "filtered_out"] {
         assert_eq!(json["input"][k], truth["input"][k], "input.{k}");
     }
-    assert_eq!(json["input"]["source"], "events.jsonl", "no directory in a public file");
+    assert_eq!(
+        json["input"]["source"], "events.jsonl",
+        "no directory in a public file"
+    );
     assert_eq!(json["report"]["ledger"]["outside_quarter"], 120);
 }
 
 #[test]
 fn bad_flags_name_the_fix() {
-    let out = bin().args(["report", "x.jsonl", "--quarter", "2026-Q5"]).output().unwrap();
+    let out = bin()
+        .args(["report", "x.jsonl", "--quarter", "2026-Q5"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("YEAR-Qn"));
     let out = bin()
-        .args(["report", "/nonexistent/events.jsonl", "--quarter", "2026-Q1", "--out"])
+        .args([
+            "report",
+            "/nonexistent/events.jsonl",
+            "--quarter",
+            "2026-Q1",
+            "--out",
+        ])
         .arg(tempfile::tempdir().unwrap().path())
         .output()
         .unwrap();

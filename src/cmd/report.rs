@@ -8,7 +8,9 @@ use anyhow::Context;
 
 use crate::cmd::summary::{FilterArgs, PROBLEMS_SHOWN};
 use crate::metrics::Quarter;
-use crate::report::{self, DEFAULT_MIN_INSTALLATIONS, DEFAULT_MIN_QUARTER_INSTALLATIONS, ReportOptions};
+use crate::report::{
+    self, DEFAULT_MIN_INSTALLATIONS, DEFAULT_MIN_QUARTER_INSTALLATIONS, ReportOptions,
+};
 use crate::source::local;
 
 /// Arguments of `jmo-analyze report`.
@@ -88,7 +90,8 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         .and_then(|_| std::fs::create_dir_all(out.join("data")))
         .with_context(|| format!("--out {}: cannot create the directory", out.display()))?;
     let reader = local::open(&args.input)?;
-    let report = report::build(reader, &options).with_context(|| format!("reading {}", args.input))?;
+    let report =
+        report::build(reader, &options).with_context(|| format!("reading {}", args.input))?;
     let problems = &report.summary.input.problems;
     if args.strict {
         if let Some(p) = problems.first() {
@@ -103,10 +106,16 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         for p in problems.iter().take(PROBLEMS_SHOWN) {
             let reason = crate::render::text::terminal_safe(&p.reason);
-            eprintln!("warning: {}:{}: skipped invalid line: {reason}", args.input, p.line);
+            eprintln!(
+                "warning: {}:{}: skipped invalid line: {reason}",
+                args.input, p.line
+            );
         }
         if problems.len() > PROBLEMS_SHOWN {
-            eprintln!("warning: {} more invalid lines not shown", problems.len() - PROBLEMS_SHOWN);
+            eprintln!(
+                "warning: {} more invalid lines not shown",
+                problems.len() - PROBLEMS_SHOWN
+            );
         }
     }
     if let Some(n) = args.population {
@@ -127,7 +136,11 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             out.display(),
             report.summary.totals.unique_ids,
             report.summary.totals.usage_events,
-            if report.significant { "" } else { "; not yet significant: totals only" }
+            if report.significant {
+                ""
+            } else {
+                "; not yet significant: totals only"
+            }
         );
     }
     Ok(ExitCode::SUCCESS)

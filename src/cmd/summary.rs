@@ -172,7 +172,10 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Writes each chart as `DIR/<name>.svg` and `DIR/<name>.png`, creating DIR.
-pub fn write_charts(dir: &std::path::Path, charts: &[crate::render::chart::Chart]) -> anyhow::Result<()> {
+pub fn write_charts(
+    dir: &std::path::Path,
+    charts: &[crate::render::chart::Chart],
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("--charts {}: cannot create the directory", dir.display()))?;
     for chart in charts {

@@ -95,9 +95,18 @@ mod tests {
 
     #[test]
     fn overlap() {
-        let a = Interval { low: 0.1, high: 0.2 };
-        let b = Interval { low: 0.2, high: 0.3 };
-        let c = Interval { low: 0.21, high: 0.3 };
+        let a = Interval {
+            low: 0.1,
+            high: 0.2,
+        };
+        let b = Interval {
+            low: 0.2,
+            high: 0.3,
+        };
+        let c = Interval {
+            low: 0.21,
+            high: 0.3,
+        };
         assert!(a.overlaps(&b) && b.overlaps(&a));
         assert!(!a.overlaps(&c) && !c.overlaps(&a));
     }

@@ -156,7 +156,8 @@ impl Chart {
         register_font();
         let mut out = String::new();
         {
-            let root = SVGBackend::with_string(&mut out, (WIDTH, self.height())).into_drawing_area();
+            let root =
+                SVGBackend::with_string(&mut out, (WIDTH, self.height())).into_drawing_area();
             self.draw(&root)
                 .map_err(|e| anyhow!("drawing chart {}: {e}", self.name))?;
             root.present()
@@ -246,9 +247,7 @@ impl Chart {
             .y_label_area_size(label_px)
             .build_cartesian_2d(0f64..x_max, (0..n - 1).into_segmented())?;
         let label_of = |v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(i) if (0..n).contains(i) => {
-                labels[(n - 1 - i) as usize].clone()
-            }
+            SegmentValue::CenterOf(i) if (0..n).contains(i) => labels[(n - 1 - i) as usize].clone(),
             _ => String::new(),
         };
         chart
@@ -334,7 +333,11 @@ impl Chart {
         let labels: Vec<String> = categories.iter().map(|c| clip(c, 14)).collect();
         let label_of = |v: &f64| {
             let i = (v - 0.5).round();
-            if (v - 0.5 - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < g && (i as usize) % step == 0 {
+            if (v - 0.5 - i).abs() < 1e-9
+                && i >= 0.0
+                && (i as usize) < g
+                && (i as usize) % step == 0
+            {
                 labels[i as usize].clone()
             } else {
                 String::new()
@@ -429,7 +432,7 @@ impl Chart {
                 .label_style((FAMILY, 16).into_font().color(&INK))
                 .axis_desc_style((FAMILY, 17).into_font().color(&INK))
                 .max_light_lines(1)
-            .light_line_style(RGBColor(0xF4, 0xF4, 0xF4))
+                .light_line_style(RGBColor(0xF4, 0xF4, 0xF4))
                 .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD));
             if last {
                 mesh.x_desc(self.category_axis.as_str());
@@ -447,10 +450,7 @@ impl Chart {
             runs.push(run);
             for run in runs.into_iter().filter(|r| !r.is_empty()) {
                 chart.draw_series(LineSeries::new(run.clone(), colour.stroke_width(3)))?;
-                chart.draw_series(
-                    run.into_iter()
-                        .map(|p| Circle::new(p, 4, colour.filled())),
-                )?;
+                chart.draw_series(run.into_iter().map(|p| Circle::new(p, 4, colour.filled())))?;
             }
         }
         Ok(())
@@ -515,7 +515,7 @@ fn label_step(categories: &[String], px: usize) -> usize {
 
 /// The smallest 1, 2 or 5 × 10ⁿ at or above `v` (at least 1).
 pub fn nice_ceiling(v: f64) -> f64 {
-    if !(v > 1.0) {
+    if v.is_nan() || v <= 1.0 {
         return 1.0;
     }
     let mag = 10f64.powf(v.log10().floor());
@@ -610,12 +610,7 @@ pub fn weekly_activity(summary: &Summary) -> WeekActivity {
         .rows
         .iter()
         .filter(|r| r.group.as_deref() == Some("week"))
-        .map(|r| {
-            (
-                r.value.text().to_string(),
-                (r.events.unwrap_or(0), r.count),
-            )
-        })
+        .map(|r| (r.value.text().to_string(), (r.events.unwrap_or(0), r.count)))
         .collect();
     let (Some(first), Some(last)) = (weeks.keys().next(), weeks.keys().next_back()) else {
         return Vec::new();
@@ -661,17 +656,11 @@ pub fn activity_chart(weeks: &WeekActivity, subtitle: &str) -> Chart {
             panels: vec![
                 Panel {
                     axis: "usage events / week".into(),
-                    values: weeks
-                        .iter()
-                        .map(|(_, v)| v.map(|v| v.0 as f64))
-                        .collect(),
+                    values: weeks.iter().map(|(_, v)| v.map(|v| v.0 as f64)).collect(),
                 },
                 Panel {
                     axis: "installations / week".into(),
-                    values: weeks
-                        .iter()
-                        .map(|(_, v)| v.map(|v| v.1 as f64))
-                        .collect(),
+                    values: weeks.iter().map(|(_, v)| v.map(|v| v.1 as f64)).collect(),
                 },
             ],
         },
@@ -693,7 +682,11 @@ pub fn grouped_shares(metric: &MetricRows, max_groups: usize) -> (Vec<String>, V
     let mut groups: Vec<(String, u64)> = group_total.clone().into_iter().collect();
     groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     groups.truncate(max_groups);
-    let values: BTreeSet<String> = metric.rows.iter().map(|r| r.value.text().to_string()).collect();
+    let values: BTreeSet<String> = metric
+        .rows
+        .iter()
+        .map(|r| r.value.text().to_string())
+        .collect();
     let mut order: Vec<String> = DURATION_ORDER
         .iter()
         .filter(|v| values.contains(**v))
@@ -739,10 +732,7 @@ pub fn version_adoption(metric: &MetricRows, top: usize) -> (Vec<String>, Vec<Se
             .entry(r.group.clone().unwrap_or_default())
             .or_insert(0) += r.count;
     }
-    let mut ranked: Vec<(String, u64)> = totals
-        .into_iter()
-        .filter(|(v, _)| v != OTHER)
-        .collect();
+    let mut ranked: Vec<(String, u64)> = totals.into_iter().filter(|(v, _)| v != OTHER).collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let shown: Vec<String> = ranked.into_iter().take(top).map(|v| v.0).collect();
     let categories: Vec<String> = match (weeks.keys().next(), weeks.keys().next_back()) {
@@ -809,7 +799,11 @@ pub fn failure_rate_bars(metric: &MetricRows, top: usize) -> Vec<Bar> {
             let (percent, interval) = percent_with_interval(r.count.min(runs), runs);
             Bar {
                 label: r.value.text().to_string(),
-                percent: if r.count > runs { 100.0 * r.rate.unwrap_or(0.0) } else { percent },
+                percent: if r.count > runs {
+                    100.0 * r.rate.unwrap_or(0.0)
+                } else {
+                    percent
+                },
                 interval,
                 other: false,
             }
@@ -872,8 +866,10 @@ pub fn standard_charts(summary: &Summary, weeks: &WeekActivity) -> Vec<Chart> {
     charts.push(bars_chart(
         "output_formats",
         "Report output formats",
-        events(MetricId::OutputFormats, "report.generated events with a format list")
-            + " (one report can write several)",
+        events(
+            MetricId::OutputFormats,
+            "report.generated events with a format list",
+        ) + " (one report can write several)",
         "% of reports generated",
         share_bars(m(MetricId::OutputFormats), 10),
     ));
@@ -935,7 +931,11 @@ mod tests {
             week_range("2025-W52", "2026-W02"),
             vec!["2025-W52", "2026-W01", "2026-W02"]
         );
-        assert_eq!(week_range("2026-W53", "2027-W01").len(), 2, "2026 has 53 ISO weeks");
+        assert_eq!(
+            week_range("2026-W53", "2027-W01").len(),
+            2,
+            "2026 has 53 ISO weeks"
+        );
         assert_eq!(thousands(1234567.0), "1,234,567");
     }
 

@@ -68,6 +68,16 @@ pub enum Change {
 }
 
 impl Change {
+    /// The name in JSON and CSV.
+    pub fn key(self) -> &'static str {
+        match self {
+            Change::NotComparable => "not_comparable",
+            Change::NoClearChange => "no_clear_change",
+            Change::Up => "up",
+            Change::Down => "down",
+        }
+    }
+
     /// Words for people.
     pub fn words(self) -> &'static str {
         match self {
@@ -224,27 +234,153 @@ pub struct Report {
 
 /// The report's tables: name, metric, title, unit, and the noun of the denominator.
 const TABLES: &[(&str, MetricId, &str, &str, &str)] = &[
-    ("event_types", MetricId::EventTypes, "Usage events by type", "% of usage events", "usage events"),
-    ("platforms", MetricId::Platforms, "Platforms", "% of usage events", "usage events"),
-    ("python_versions", MetricId::PythonVersions, "Python versions", "% of usage events", "usage events"),
-    ("versions", MetricId::Versions, "JMo versions", "% of usage events", "usage events"),
-    ("profiles", MetricId::Profiles, "Scan profiles", "% of scans started", "scan.started events"),
-    ("modes", MetricId::Modes, "Execution modes", "% of scans started", "scan.started events"),
-    ("ci_detected", MetricId::CiDetected, "CI/CD adoption (scan ran in CI)", "% of scans started", "scan.started events"),
-    ("multi_target", MetricId::MultiTarget, "Multi-target adoption (more than one target type)", "% of scans started", "scan.started events with target_types"),
-    ("compliance_usage", MetricId::ComplianceUsage, "Compliance framework usage", "% of scans started", "scan.started events"),
-    ("targets_buckets", MetricId::TargetsBuckets, "Team size (targets per scan)", "% of scans started", "scan.started events"),
-    ("frequency_hints", MetricId::FrequencyHints, "Engagement (scan frequency hint)", "% of scans started", "scan.started events"),
-    ("scan_tools", MetricId::ScanTools, "Tools enabled", "% of scans started with a tool list", "scan.started events with a tool list (one scan enables several tools)"),
-    ("duration_buckets", MetricId::DurationBuckets, "Scan durations", "% of scans completed", "scan.completed events"),
-    ("duration_buckets_by_profile", MetricId::DurationBucketsByProfile, "Scan durations by profile", "% of the profile's completed scans", "scan.completed events, shares within each profile"),
-    ("tool_failure_rates", MetricId::ToolFailureRates, "Tool reliability (failure rate per tool)", "% of runs that failed", "tool.failed events over the scan.started events that enabled the tool"),
-    ("wizard_profiles", MetricId::WizardProfiles, "Wizard: profile selected", "% of wizard runs", "wizard.completed events"),
-    ("wizard_modes", MetricId::WizardModes, "Wizard: execution mode", "% of wizard runs", "wizard.completed events"),
-    ("wizard_artifacts", MetricId::WizardArtifacts, "Wizard: artifact generated", "% of wizard runs", "wizard.completed events"),
-    ("output_formats", MetricId::OutputFormats, "Report output formats", "% of reports generated", "report.generated events with a format list (one report can write several)"),
-    ("suppressions_used", MetricId::SuppressionsUsed, "Suppressions used in reports", "% of reports generated", "report.generated events"),
-    ("compliance_enabled", MetricId::ComplianceEnabled, "Compliance enrichment in reports", "% of reports generated", "report.generated events"),
+    (
+        "event_types",
+        MetricId::EventTypes,
+        "Usage events by type",
+        "% of usage events",
+        "usage events",
+    ),
+    (
+        "platforms",
+        MetricId::Platforms,
+        "Platforms",
+        "% of usage events",
+        "usage events",
+    ),
+    (
+        "python_versions",
+        MetricId::PythonVersions,
+        "Python versions",
+        "% of usage events",
+        "usage events",
+    ),
+    (
+        "versions",
+        MetricId::Versions,
+        "JMo versions",
+        "% of usage events",
+        "usage events",
+    ),
+    (
+        "profiles",
+        MetricId::Profiles,
+        "Scan profiles",
+        "% of scans started",
+        "scan.started events",
+    ),
+    (
+        "modes",
+        MetricId::Modes,
+        "Execution modes",
+        "% of scans started",
+        "scan.started events",
+    ),
+    (
+        "ci_detected",
+        MetricId::CiDetected,
+        "CI/CD adoption (scan ran in CI)",
+        "% of scans started",
+        "scan.started events",
+    ),
+    (
+        "multi_target",
+        MetricId::MultiTarget,
+        "Multi-target adoption (more than one target type)",
+        "% of scans started",
+        "scan.started events with target_types",
+    ),
+    (
+        "compliance_usage",
+        MetricId::ComplianceUsage,
+        "Compliance framework usage",
+        "% of scans started",
+        "scan.started events",
+    ),
+    (
+        "targets_buckets",
+        MetricId::TargetsBuckets,
+        "Team size (targets per scan)",
+        "% of scans started",
+        "scan.started events",
+    ),
+    (
+        "frequency_hints",
+        MetricId::FrequencyHints,
+        "Engagement (scan frequency hint)",
+        "% of scans started",
+        "scan.started events",
+    ),
+    (
+        "scan_tools",
+        MetricId::ScanTools,
+        "Tools enabled",
+        "% of scans started with a tool list",
+        "scan.started events with a tool list (one scan enables several tools)",
+    ),
+    (
+        "duration_buckets",
+        MetricId::DurationBuckets,
+        "Scan durations",
+        "% of scans completed",
+        "scan.completed events",
+    ),
+    (
+        "duration_buckets_by_profile",
+        MetricId::DurationBucketsByProfile,
+        "Scan durations by profile",
+        "% of the profile's completed scans",
+        "scan.completed events, shares within each profile",
+    ),
+    (
+        "tool_failure_rates",
+        MetricId::ToolFailureRates,
+        "Tool reliability (failure rate per tool)",
+        "% of runs that failed",
+        "tool.failed events over the scan.started events that enabled the tool",
+    ),
+    (
+        "wizard_profiles",
+        MetricId::WizardProfiles,
+        "Wizard: profile selected",
+        "% of wizard runs",
+        "wizard.completed events",
+    ),
+    (
+        "wizard_modes",
+        MetricId::WizardModes,
+        "Wizard: execution mode",
+        "% of wizard runs",
+        "wizard.completed events",
+    ),
+    (
+        "wizard_artifacts",
+        MetricId::WizardArtifacts,
+        "Wizard: artifact generated",
+        "% of wizard runs",
+        "wizard.completed events",
+    ),
+    (
+        "output_formats",
+        MetricId::OutputFormats,
+        "Report output formats",
+        "% of reports generated",
+        "report.generated events with a format list (one report can write several)",
+    ),
+    (
+        "suppressions_used",
+        MetricId::SuppressionsUsed,
+        "Suppressions used in reports",
+        "% of reports generated",
+        "report.generated events",
+    ),
+    (
+        "compliance_enabled",
+        MetricId::ComplianceEnabled,
+        "Compliance enrichment in reports",
+        "% of reports generated",
+        "report.generated events",
+    ),
 ];
 
 /// Reads the input once and builds the report.
@@ -364,7 +500,12 @@ pub fn build<R: Read + Send>(input: R, options: &ReportOptions) -> std::io::Resu
 
 /// [`publish`], with event types reduced to usage events (test and marker
 /// events are in the ledger, and carry no installation).
-fn publish_usage(summary: &Summary, ids: &CellIds, k: u64, include_test: bool) -> Vec<PublishedMetric> {
+fn publish_usage(
+    summary: &Summary,
+    ids: &CellIds,
+    k: u64,
+    include_test: bool,
+) -> Vec<PublishedMetric> {
     let mut s = summary.clone();
     let et = &mut s.metrics[MetricId::EventTypes as usize];
     et.rows.retain(|r| match r.value.text() {
@@ -393,12 +534,17 @@ fn compare(now: Option<Interval>, before: Option<Interval>, now_p: f64, before_p
 }
 
 /// The share's numerator and denominator of a published row.
-fn fraction(metric: &PublishedMetric, row: &crate::metrics::Row, group_totals: &std::collections::BTreeMap<Option<String>, u64>) -> (u64, u64) {
+fn fraction(
+    metric: &PublishedMetric,
+    row: &crate::metrics::Row,
+    group_totals: &std::collections::BTreeMap<Option<String>, u64>,
+) -> (u64, u64) {
     match metric.id {
         MetricId::ToolFailureRates => (row.count, row.runs.unwrap_or(0)),
-        _ if privacy::shape(metric.id) == privacy::Shape::Grouped => {
-            (row.count, group_totals.get(&row.group).copied().unwrap_or(0))
-        }
+        _ if privacy::shape(metric.id) == privacy::Shape::Grouped => (
+            row.count,
+            group_totals.get(&row.group).copied().unwrap_or(0),
+        ),
         _ => (row.count, metric.denominator),
     }
 }
@@ -441,7 +587,8 @@ fn table(
         let (x, n) = fraction(metric, r, &totals);
         let share = (n > 0).then(|| x as f64 / n as f64);
         let interval = interval_of(x, n);
-        let (mut previous_share, mut previous_interval, mut change) = (None, None, Change::NotComparable);
+        let (mut previous_share, mut previous_interval, mut change) =
+            (None, None, Change::NotComparable);
         if let (Some(prev), false) = (previous, other) {
             if let Some(p) = prev
                 .rows
@@ -531,13 +678,48 @@ fn figures(
     };
     let wizard = |s: &Summary| s.metric(MetricId::WizardProfiles).denominator;
     let mut out = vec![
-        plain("installations", "Installations (unique anonymous IDs)", Some(t.unique_ids), prev(p.unique_ids)),
-        plain("new_installations", "New installations (not seen before the quarter)", new, pnew),
-        plain("returning_installations", "Returning installations (seen before the quarter)", returning, preturning),
-        plain("usage_events", "Usage events", Some(t.usage_events), prev(p.usage_events)),
-        plain("scans_started", "Scans started (scan.started events)", Some(t.scans_started), prev(p.scans_started)),
-        plain("scans_completed", "Scans completed (scan.completed events)", Some(t.scans_completed), prev(p.scans_completed)),
-        plain("wizard_runs", "Wizard runs (wizard.completed events)", Some(wizard(now)), prev(wizard(before))),
+        plain(
+            "installations",
+            "Installations (unique anonymous IDs)",
+            Some(t.unique_ids),
+            prev(p.unique_ids),
+        ),
+        plain(
+            "new_installations",
+            "New installations (not seen before the quarter)",
+            new,
+            pnew,
+        ),
+        plain(
+            "returning_installations",
+            "Returning installations (seen before the quarter)",
+            returning,
+            preturning,
+        ),
+        plain(
+            "usage_events",
+            "Usage events",
+            Some(t.usage_events),
+            prev(p.usage_events),
+        ),
+        plain(
+            "scans_started",
+            "Scans started (scan.started events)",
+            Some(t.scans_started),
+            prev(p.scans_started),
+        ),
+        plain(
+            "scans_completed",
+            "Scans completed (scan.completed events)",
+            Some(t.scans_completed),
+            prev(p.scans_completed),
+        ),
+        plain(
+            "wizard_runs",
+            "Wizard runs (wizard.completed events)",
+            Some(wizard(now)),
+            prev(wizard(before)),
+        ),
     ];
     let completion = |s: &crate::metrics::Totals| {
         (s.scans_started > 0).then(|| s.scans_completed as f64 / s.scans_started as f64)
@@ -555,10 +737,19 @@ fn figures(
         previous: None,
         rate: completion(t),
         interval: ci,
-        previous_rate: if previous_has_data { completion(p) } else { None },
+        previous_rate: if previous_has_data {
+            completion(p)
+        } else {
+            None
+        },
         previous_interval: pci,
         of: Some(format!("{} scans started", thousands(t.scans_started))),
-        change: Some(compare(ci, pci, completion(t).unwrap_or(0.0), completion(p).unwrap_or(0.0))),
+        change: Some(compare(
+            ci,
+            pci,
+            completion(t).unwrap_or(0.0),
+            completion(p).unwrap_or(0.0),
+        )),
     });
     if let Some(n) = options.population {
         out.push(Figure {
@@ -584,7 +775,9 @@ fn quarter_weeks(quarter: Quarter, full: &Summary, active: &PublishedMetric) -> 
     let first = crate::event::time::iso_week_code(quarter.start());
     let last = crate::event::time::iso_week_code(quarter.next().start() - 1);
     let fmt = crate::event::time::format_week_code;
-    let is_week = |r: &&crate::metrics::Row, w: &str| r.group.as_deref() == Some("week") && r.value.text() == w;
+    let is_week = |r: &&crate::metrics::Row, w: &str| {
+        r.group.as_deref() == Some("week") && r.value.text() == w
+    };
     week_range(&fmt(first), &fmt(last))
         .into_iter()
         .map(|w| {
@@ -631,7 +824,12 @@ pub fn thousands(n: u64) -> String {
 /// The "top insights": the largest share of a few headline tables, the
 /// adoption rates of the guide's business questions, and the largest
 /// significant changes. Nothing else is said.
-fn insights(tables: &[Table], figures: &[Figure], options: &ReportOptions, previous_has_data: bool) -> Vec<String> {
+fn insights(
+    tables: &[Table],
+    figures: &[Figure],
+    options: &ReportOptions,
+    previous_has_data: bool,
+) -> Vec<String> {
     let mut out = Vec::new();
     let find = |name: &str| tables.iter().find(|t| t.name == name);
     for (name, noun) in [
@@ -663,10 +861,20 @@ fn insights(tables: &[Table], figures: &[Figure], options: &ReportOptions, previ
     }
     for (name, value, words) in [
         ("ci_detected", "true", "of scans started ran in CI/CD"),
-        ("multi_target", "multi", "of scans started covered more than one target type"),
-        ("compliance_usage", "true", "of scans started used compliance frameworks"),
+        (
+            "multi_target",
+            "multi",
+            "of scans started covered more than one target type",
+        ),
+        (
+            "compliance_usage",
+            "true",
+            "of scans started used compliance frameworks",
+        ),
     ] {
-        if let Some(r) = find(name).and_then(|t| t.rows.iter().find(|r| r.value == value && !r.other)) {
+        if let Some(r) =
+            find(name).and_then(|t| t.rows.iter().find(|r| r.value == value && !r.other))
+        {
             out.push(format!(
                 "{} {words} ({}).",
                 pct(r.share.unwrap_or(0.0)),
@@ -678,7 +886,9 @@ fn insights(tables: &[Table], figures: &[Figure], options: &ReportOptions, previ
         out.push(format!(
             "No comparison with {}: that quarter has fewer than {} installations.",
             options.quarter.prev(),
-            options.min_quarter_installations.max(options.min_installations)
+            options
+                .min_quarter_installations
+                .max(options.min_installations)
         ));
         return out;
     }
@@ -689,7 +899,11 @@ fn insights(tables: &[Table], figures: &[Figure], options: &ReportOptions, previ
                 continue;
             }
             // A yes/no table's `false` moves with its `true`: say it once.
-            if r.value == "false" && t.rows.iter().any(|x| x.value == "true" && x.change != Change::NotComparable) {
+            if r.value == "false"
+                && t.rows
+                    .iter()
+                    .any(|x| x.value == "true" && x.change != Change::NotComparable)
+            {
                 continue;
             }
             let (Some(now), Some(before)) = (r.share, r.previous_share) else {
@@ -713,7 +927,9 @@ fn insights(tables: &[Table], figures: &[Figure], options: &ReportOptions, previ
         }
     }
     if let Some(f) = figures.iter().find(|f| f.key == "completion_rate") {
-        if let (Some(Change::Up | Change::Down), Some(now), Some(before)) = (f.change, f.rate, f.previous_rate) {
+        if let (Some(Change::Up | Change::Down), Some(now), Some(before)) =
+            (f.change, f.rate, f.previous_rate)
+        {
             changes.push((
                 (now - before).abs(),
                 format!(
@@ -725,7 +941,11 @@ fn insights(tables: &[Table], figures: &[Figure], options: &ReportOptions, previ
             ));
         }
     }
-    changes.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.1.cmp(&b.1)));
+    changes.sort_by(|a, b| {
+        b.0.partial_cmp(&a.0)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.1.cmp(&b.1))
+    });
     if changes.is_empty() {
         out.push(format!(
             "No published share changed significantly from {} (every pair of 95% intervals overlaps).",
@@ -739,4 +959,61 @@ fn insights(tables: &[Table], figures: &[Figure], options: &ReportOptions, previ
 /// The quarter's bounds as RFC 3339 (start inclusive, end exclusive).
 pub fn quarter_bounds(q: Quarter) -> (String, String) {
     (format_rfc3339(q.start()), format_rfc3339(q.next().start()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The installations behind each cell, as the privacy rules read them,
+    /// agree with every row `finalize` publishes (same labels, same counts).
+    #[test]
+    fn cell_installations_agree_with_the_summary() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/events.jsonl");
+        let file = std::fs::File::open(path).unwrap();
+        let q: Quarter = "2026-Q2".parse().unwrap();
+        let (stats, sink) = pass::read(file, q, &Filters::default()).unwrap();
+        let ids = CellIds::from_tally(&sink.current);
+        let summary = finalize("x", stats, sink.current);
+        let mut checked = 0;
+        for m in &summary.metrics {
+            if matches!(m.id, MetricId::WizardDuration) {
+                continue;
+            }
+            for r in &m.rows {
+                let want = match m.id {
+                    MetricId::ActiveInstallations | MetricId::EventsPerInstallation => r.count,
+                    _ => r.installations.unwrap_or(0),
+                };
+                assert_eq!(
+                    ids.of(m.id, r).len() as u64,
+                    want,
+                    "{} {:?} {:?}",
+                    m.id.name(),
+                    r.group,
+                    r.value
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 200, "{checked}");
+    }
+
+    #[test]
+    fn one_pass_matches_summary_quarter() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/events.jsonl");
+        let q: Quarter = "2026-Q1".parse().unwrap();
+        let (stats, sink) =
+            pass::read(std::fs::File::open(path).unwrap(), q, &Filters::default()).unwrap();
+        let mut f = Filters::default();
+        f.set_quarter(q);
+        let alone = crate::metrics::summarize(std::fs::File::open(path).unwrap(), "x", f).unwrap();
+        assert_eq!(finalize("x", stats.clone(), sink.current), alone);
+        let mut f = Filters::default();
+        f.set_quarter(q.prev());
+        let prev = crate::metrics::summarize(std::fs::File::open(path).unwrap(), "x", f).unwrap();
+        let mine = finalize("x", stats, sink.previous);
+        assert_eq!(mine.totals, prev.totals);
+        assert_eq!(mine.metrics, prev.metrics);
+    }
 }

@@ -98,8 +98,7 @@ impl Sink for QuarterSink {
             self.leaves.clear();
             leaves(event, text, &mut self.leaves);
             self.census.observe(&self.leaves, id);
-            self.candidates
-                .offer(&event.name, &self.leaves, line, text);
+            self.candidates.offer(&event.name, &self.leaves, line, text);
         }
     }
 

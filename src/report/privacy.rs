@@ -91,7 +91,12 @@ impl CellIds {
         let failures: Vec<(CellKey, Vec<u64>)> = map
             .iter()
             .filter(|(k, _)| k.0 == MetricId::ToolFailures)
-            .map(|(k, v)| ((MetricId::ToolFailureRates, k.1.clone(), k.2.clone()), v.clone()))
+            .map(|(k, v)| {
+                (
+                    (MetricId::ToolFailureRates, k.1.clone(), k.2.clone()),
+                    v.clone(),
+                )
+            })
             .collect();
         map.extend(failures);
         for ids in map.values_mut() {
@@ -236,8 +241,11 @@ pub fn suppress(
             .iter()
             .copied()
             .filter(|line| {
-                let unknown: Vec<&[u64]> =
-                    line.iter().filter(|&&i| !known[i]).map(|&i| ids[i]).collect();
+                let unknown: Vec<&[u64]> = line
+                    .iter()
+                    .filter(|&&i| !known[i])
+                    .map(|&i| ids[i])
+                    .collect();
                 line.iter().any(|&i| small[i] && known[i])
                     || (!unknown.is_empty() && union_size(unknown) < k)
             })
@@ -253,9 +261,17 @@ pub fn suppress(
         });
         let mut fixable = false;
         for line in problems.iter().copied().chain(crossing) {
-            let smallest = line.iter().copied().filter(|&i| !hidden[i]).min_by(|&a, &b| {
-                (ids[a].len(), counts[a], &labels[a]).cmp(&(ids[b].len(), counts[b], &labels[b]))
-            });
+            let smallest = line
+                .iter()
+                .copied()
+                .filter(|&i| !hidden[i])
+                .min_by(|&a, &b| {
+                    (ids[a].len(), counts[a], &labels[a]).cmp(&(
+                        ids[b].len(),
+                        counts[b],
+                        &labels[b],
+                    ))
+                });
             if let Some(i) = smallest {
                 hidden[i] = true;
                 fixable = true;
@@ -272,7 +288,11 @@ pub fn suppress(
 }
 
 fn label(row: &Row) -> String {
-    format!("{}\u{0}{}", row.group.as_deref().unwrap_or(""), row.value.text())
+    format!(
+        "{}\u{0}{}",
+        row.group.as_deref().unwrap_or(""),
+        row.value.text()
+    )
 }
 
 /// Applies the rules to one metric (not the derived ones).
@@ -390,7 +410,9 @@ pub fn publish(summary: &Summary, ids: &CellIds, k: u64) -> Vec<PublishedMetric>
     let rates = summary.metric(MetricId::ToolFailureRates);
     let mut shown = Vec::new();
     for r in &rates.rows {
-        if visible(&out, MetricId::ToolFailures, &r.value) && visible(&out, MetricId::ScanTools, &r.value) {
+        if visible(&out, MetricId::ToolFailures, &r.value)
+            && visible(&out, MetricId::ScanTools, &r.value)
+        {
             shown.push(r.clone());
         }
     }

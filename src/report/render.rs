@@ -20,13 +20,34 @@ pub type File = (String, Vec<u8>);
 
 /// What the guide says is collected (the events and their fields).
 const COLLECTED: &[(&str, &str)] = &[
-    ("Every event", "event type, JMo version, platform (Linux, Darwin, Windows), Python major.minor, a random anonymous installation ID (UUID v4, user-resettable), timestamp"),
-    ("scan.started", "execution mode, profile, tool names enabled, number of targets per target type, CI/CD detected, multi-target scan, compliance usage, target count bucket, scan frequency hint"),
-    ("scan.completed", "execution mode, profile, duration bucket, tools succeeded and failed (counts), findings bucket"),
-    ("tool.failed", "tool name, failure type (timeout, crash, non-zero exit), exit code, profile"),
-    ("wizard.completed", "profile selected, execution mode, artifact generated, seconds spent in the wizard"),
-    ("report.generated", "output formats, findings bucket, suppressions used, compliance enrichment enabled"),
-    ("policy.evaluated", "number of policies, violations bucket, evaluation time bucket, policy names, passed and failed counts"),
+    (
+        "Every event",
+        "event type, JMo version, platform (Linux, Darwin, Windows), Python major.minor, a random anonymous installation ID (UUID v4, user-resettable), timestamp",
+    ),
+    (
+        "scan.started",
+        "execution mode, profile, tool names enabled, number of targets per target type, CI/CD detected, multi-target scan, compliance usage, target count bucket, scan frequency hint",
+    ),
+    (
+        "scan.completed",
+        "execution mode, profile, duration bucket, tools succeeded and failed (counts), findings bucket",
+    ),
+    (
+        "tool.failed",
+        "tool name, failure type (timeout, crash, non-zero exit), exit code, profile",
+    ),
+    (
+        "wizard.completed",
+        "profile selected, execution mode, artifact generated, seconds spent in the wizard",
+    ),
+    (
+        "report.generated",
+        "output formats, findings bucket, suppressions used, compliance enrichment enabled",
+    ),
+    (
+        "policy.evaluated",
+        "number of policies, violations bucket, evaluation time bucket, policy names, passed and failed counts",
+    ),
 ];
 
 /// What the guide says is never collected.
@@ -142,7 +163,13 @@ fn opt_in_missing(report: &Report) -> bool {
 const OPT_IN_UNKNOWN: &str = "Opt-in rate: unknown. Telemetry cannot count the installations that did not opt in; give `--population N` (installations known from elsewhere, such as package downloads) to publish installations / N with its interval.";
 
 fn hidden_words(t: &Table, k: u64) -> Option<String> {
-    let values = |n: usize| if n == 1 { "1 value".to_string() } else { format!("{n} values") };
+    let values = |n: usize| {
+        if n == 1 {
+            "1 value".to_string()
+        } else {
+            format!("{n} values")
+        }
+    };
     match (t.hidden_small, t.hidden_complementary) {
         (0, 0) => None,
         (s, 0) => Some(format!(
@@ -211,7 +238,9 @@ fn filters_words(report: &Report) -> Vec<String> {
         report.options.quarter.prev()
     )];
     match &f.version {
-        Some(v) => out.push(format!("Only JMo version {v} (and its patch and pre-releases).")),
+        Some(v) => out.push(format!(
+            "Only JMo version {v} (and its patch and pre-releases)."
+        )),
         None => out.push("All JMo versions.".into()),
     }
     out.push(if f.exclude_ci {
@@ -280,7 +309,12 @@ pub fn markdown(report: &Report) -> Vec<u8> {
     }
 
     let _ = writeln!(out, "\n## Key figures\n");
-    let header = ["figure".to_string(), q.to_string(), q.prev().to_string(), "change".into()];
+    let header = [
+        "figure".to_string(),
+        q.to_string(),
+        q.prev().to_string(),
+        "change".into(),
+    ];
     let body: Vec<Vec<String>> = report
         .figures
         .iter()
@@ -320,17 +354,31 @@ pub fn markdown(report: &Report) -> Vec<u8> {
                 continue;
             }
             let header = table_header(t, &q.prev().to_string());
-            md_table(&mut out, &header, &table_body(t), if t.grouped { 2 } else { 1 });
+            md_table(
+                &mut out,
+                &header,
+                &table_body(t),
+                if t.grouped { 2 } else { 1 },
+            );
         }
         let wd = &report.published[MetricId::WizardDuration as usize];
         let _ = writeln!(out, "\n### Time spent in the wizard\n");
         if wd.rows.is_empty() {
-            let _ = writeln!(out, "_Not published: fewer than {} installations ran the wizard._", report.options.min_installations);
+            let _ = writeln!(
+                out,
+                "_Not published: fewer than {} installations ran the wizard._",
+                report.options.min_installations
+            );
         } else {
             let body: Vec<Vec<String>> = wd
                 .rows
                 .iter()
-                .map(|r| vec![r.value.text().to_string(), format!("{}", r.seconds.unwrap_or(0.0))])
+                .map(|r| {
+                    vec![
+                        r.value.text().to_string(),
+                        format!("{}", r.seconds.unwrap_or(0.0)),
+                    ]
+                })
                 .collect();
             md_table(&mut out, &["statistic".into(), "seconds".into()], &body, 1);
         }
@@ -418,7 +466,15 @@ fn longest_run(s: &str, c: char) -> usize {
 /// A Markdown table whose first `text_columns` columns are left-aligned
 /// (cells escaped by the shared escaper).
 fn md_table(out: &mut String, header: &[String], body: &[Vec<String>], text_columns: usize) {
-    let _ = writeln!(out, "| {} |", header.iter().map(|h| markdown_safe(h)).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(
+        out,
+        "| {} |",
+        header
+            .iter()
+            .map(|h| markdown_safe(h))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
     let aligns: Vec<&str> = (0..header.len())
         .map(|i| if i < text_columns { "---" } else { "---:" })
         .collect();
@@ -433,14 +489,32 @@ fn ledger_rows(l: &Ledger) -> Vec<(&'static str, String)> {
     vec![
         ("Lines in the input", thousands(l.lines)),
         ("Blank lines", thousands(l.blank_lines)),
-        ("Invalid lines (not JSON events; counted nowhere)", thousands(l.invalid_lines)),
+        (
+            "Invalid lines (not JSON events; counted nowhere)",
+            thousands(l.invalid_lines),
+        ),
         ("Valid events", thousands(l.valid_events)),
-        ("Test events (test, test.event), whole input", thousands(l.test_events)),
-        ("Marker events (telemetry.initialized), whole input", thousands(l.marker_events)),
-        ("Valid events outside the quarter", thousands(l.outside_quarter)),
-        ("Events in the quarter left out by filters", thousands(l.filtered_out)),
+        (
+            "Test events (test, test.event), whole input",
+            thousands(l.test_events),
+        ),
+        (
+            "Marker events (telemetry.initialized), whole input",
+            thousands(l.marker_events),
+        ),
+        (
+            "Valid events outside the quarter",
+            thousands(l.outside_quarter),
+        ),
+        (
+            "Events in the quarter left out by filters",
+            thousands(l.filtered_out),
+        ),
         ("Usage events counted", thousands(l.counted_usage_events)),
-        ("… of which without an anonymous ID", thousands(l.events_without_id)),
+        (
+            "… of which without an anonymous ID",
+            thousands(l.events_without_id),
+        ),
     ]
 }
 
@@ -476,7 +550,12 @@ pub fn html(report: &Report) -> anyhow::Result<Vec<u8>> {
         let _ = writeln!(out, "<p class=\"note\"><strong>{}</strong></p>", e(&msg));
     }
     let _ = writeln!(out, "<h2 id=\"key-figures\">Key figures</h2>");
-    let header = ["figure".to_string(), q.to_string(), q.prev().to_string(), "change".into()];
+    let header = [
+        "figure".to_string(),
+        q.to_string(),
+        q.prev().to_string(),
+        "change".into(),
+    ];
     let body: Vec<(bool, Vec<String>)> = report
         .figures
         .iter()
@@ -487,7 +566,11 @@ pub fn html(report: &Report) -> anyhow::Result<Vec<u8>> {
         .collect();
     html_table(&mut out, &header, &body, 1);
     if opt_in_missing(report) {
-        let _ = writeln!(out, "<p class=\"muted\">{}</p>", html_inline(OPT_IN_UNKNOWN));
+        let _ = writeln!(
+            out,
+            "<p class=\"muted\">{}</p>",
+            html_inline(OPT_IN_UNKNOWN)
+        );
     }
     if report.significant {
         let _ = writeln!(out, "<h2 id=\"insights\">Top insights</h2>\n<ul>");
@@ -532,7 +615,10 @@ pub fn html(report: &Report) -> anyhow::Result<Vec<u8>> {
             html_table(&mut out, &header, &body, if t.grouped { 2 } else { 1 });
         }
         let wd = &report.published[MetricId::WizardDuration as usize];
-        let _ = writeln!(out, "<h3 id=\"wizard-duration\">Time spent in the wizard</h3>");
+        let _ = writeln!(
+            out,
+            "<h3 id=\"wizard-duration\">Time spent in the wizard</h3>"
+        );
         if wd.rows.is_empty() {
             let _ = writeln!(
                 out,
@@ -543,7 +629,15 @@ pub fn html(report: &Report) -> anyhow::Result<Vec<u8>> {
             let body: Vec<(bool, Vec<String>)> = wd
                 .rows
                 .iter()
-                .map(|r| (false, vec![r.value.text().to_string(), format!("{}", r.seconds.unwrap_or(0.0))]))
+                .map(|r| {
+                    (
+                        false,
+                        vec![
+                            r.value.text().to_string(),
+                            format!("{}", r.seconds.unwrap_or(0.0)),
+                        ],
+                    )
+                })
                 .collect();
             html_table(&mut out, &["statistic".into(), "seconds".into()], &body, 1);
         }
@@ -568,7 +662,10 @@ pub fn html(report: &Report) -> anyhow::Result<Vec<u8>> {
         .map(|(a, b)| (false, vec![a.to_string(), b]))
         .collect();
     html_table(&mut out, &["item".into(), "count".into()], &body, 1);
-    let _ = writeln!(out, "<h2 id=\"methodology\">Methodology</h2>\n<h3>What is collected</h3>\n<ul>");
+    let _ = writeln!(
+        out,
+        "<h2 id=\"methodology\">Methodology</h2>\n<h3>What is collected</h3>\n<ul>"
+    );
     for (what, fields) in COLLECTED {
         let _ = writeln!(out, "<li><strong>{}:</strong> {}</li>", e(what), e(fields));
     }
@@ -608,14 +705,23 @@ fn html_inline(s: &str) -> String {
     out
 }
 
-fn html_table(out: &mut String, header: &[String], body: &[(bool, Vec<String>)], text_columns: usize) {
+fn html_table(
+    out: &mut String,
+    header: &[String],
+    body: &[(bool, Vec<String>)],
+    text_columns: usize,
+) {
     out.push_str("<table>\n<thead><tr>");
     for h in header {
         let _ = write!(out, "<th>{}</th>", html_escape(h));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for (other, row) in body {
-        out.push_str(if *other { "<tr class=\"other\">" } else { "<tr>" });
+        out.push_str(if *other {
+            "<tr class=\"other\">"
+        } else {
+            "<tr>"
+        });
         for (i, c) in row.iter().enumerate() {
             if i < text_columns {
                 let _ = write!(out, "<td>{}</td>", html_escape(c));
@@ -643,16 +749,29 @@ fn csv_bytes(rows: Vec<Vec<String>>) -> anyhow::Result<Vec<u8>> {
             w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
         }
     }
-    w.into_inner().map_err(|e| anyhow::anyhow!("writing CSV: {e}"))
+    w.into_inner()
+        .map_err(|e| anyhow::anyhow!("writing CSV: {e}"))
 }
 
 /// `data/<table>.csv`, one per table (untrusted cells guarded).
 pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
     let mut files = Vec::new();
     let mut key = vec![
-        ["key", "label", "value", "previous", "rate", "rate_low", "rate_high", "previous_rate", "previous_low", "previous_high", "change"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "key",
+            "label",
+            "value",
+            "previous",
+            "rate",
+            "rate_low",
+            "rate_high",
+            "previous_rate",
+            "previous_low",
+            "previous_high",
+            "change",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     for f in &report.figures {
         key.push(vec![
@@ -666,7 +785,7 @@ pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
             num(f.previous_rate),
             num(f.previous_interval.map(|i| i.low)),
             num(f.previous_interval.map(|i| i.high)),
-            f.change.map_or(String::new(), |c| format!("{}", serde_json::to_value(c).unwrap_or_default().as_str().unwrap_or(""))),
+            f.change.map_or(String::new(), |c| c.key().to_string()),
         ]);
     }
     files.push(("data/key_figures.csv".to_string(), csv_bytes(key)?));
@@ -690,7 +809,11 @@ pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
     if !report.significant {
         return Ok(files);
     }
-    let mut weeks = vec![["week", "events", "installations", "hidden"].map(String::from).to_vec()];
+    let mut weeks = vec![
+        ["week", "events", "installations", "hidden"]
+            .map(String::from)
+            .to_vec(),
+    ];
     for (w, v) in &report.weeks {
         weeks.push(match v {
             Some((e, i)) => vec![w.clone(), e.to_string(), i.to_string(), "false".into()],
@@ -709,8 +832,16 @@ pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
             h.push("runs".into());
         }
         h.extend(
-            ["share", "share_low", "share_high", "previous_share", "previous_low", "previous_high", "change"]
-                .map(String::from),
+            [
+                "share",
+                "share_low",
+                "share_high",
+                "previous_share",
+                "previous_low",
+                "previous_high",
+                "change",
+            ]
+            .map(String::from),
         );
         rows.push(h);
         for r in &t.rows {
@@ -718,7 +849,11 @@ pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
             if t.grouped {
                 c.push(r.group.clone().unwrap_or_default());
             }
-            c.push(if r.other { super::OTHER.to_string() } else { r.value.clone() });
+            c.push(if r.other {
+                super::OTHER.to_string()
+            } else {
+                r.value.clone()
+            });
             c.push(r.other.to_string());
             c.push(r.events.to_string());
             c.push(r.installations.to_string());
@@ -731,13 +866,17 @@ pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
             c.push(num(r.previous_share));
             c.push(num(r.previous_interval.map(|i| i.low)));
             c.push(num(r.previous_interval.map(|i| i.high)));
-            c.push(serde_json::to_value(r.change)?.as_str().unwrap_or("").to_string());
+            c.push(r.change.key().to_string());
             rows.push(c);
         }
         files.push((format!("data/{}.csv", t.name), csv_bytes(rows)?));
     }
     let wd = &report.published[MetricId::WizardDuration as usize];
-    let mut rows = vec![["statistic", "seconds", "installations"].map(String::from).to_vec()];
+    let mut rows = vec![
+        ["statistic", "seconds", "installations"]
+            .map(String::from)
+            .to_vec(),
+    ];
     for r in &wd.rows {
         rows.push(vec![
             r.value.text().to_string(),
@@ -891,7 +1030,12 @@ pub fn samples_json(report: &Report) -> anyhow::Result<Vec<u8>> {
         anonymous_id_replaced_with: PLACEHOLDER_ID,
         min_installations: report.options.min_installations,
         withheld_types: report.samples.withheld_types,
-        events: report.samples.events.iter().map(|s| s.line.as_ref()).collect(),
+        events: report
+            .samples
+            .events
+            .iter()
+            .map(|s| s.line.as_ref())
+            .collect(),
     };
     let mut out = serde_json::to_vec_pretty(&file)?;
     out.push(b'\n');

@@ -168,7 +168,11 @@ pub(crate) fn leaves(event: &Event<'_>, text: &str, out: &mut Vec<u64>) {
             out.push(leaf(ty, "duration_bucket", s(&m.duration_bucket)));
             out.push(leaf(ty, "tools_succeeded", i(m.tools_succeeded)));
             out.push(leaf(ty, "tools_failed", i(m.tools_failed)));
-            out.push(leaf(ty, "total_findings_bucket", s(&m.total_findings_bucket)));
+            out.push(leaf(
+                ty,
+                "total_findings_bucket",
+                s(&m.total_findings_bucket),
+            ));
         }
         Payload::ToolFailed(m) => {
             out.push(leaf(ty, "tool", s(&m.tool)));
@@ -191,7 +195,11 @@ pub(crate) fn leaves(event: &Event<'_>, text: &str, out: &mut Vec<u64>) {
         Payload::PolicyEvaluated(m) => {
             out.push(leaf(ty, "policy_count", i(m.policy_count)));
             out.push(leaf(ty, "violations_bucket", s(&m.violations_bucket)));
-            out.push(leaf(ty, "evaluation_time_bucket", s(&m.evaluation_time_bucket)));
+            out.push(leaf(
+                ty,
+                "evaluation_time_bucket",
+                s(&m.evaluation_time_bucket),
+            ));
             list("policies", &m.policies, out);
             out.push(leaf(ty, "passed_count", i(m.passed_count)));
             out.push(leaf(ty, "failed_count", i(m.failed_count)));
@@ -440,8 +448,12 @@ mod tests {
 
     #[test]
     fn raw_object_finds_the_member() {
-        let t = r#"{"metadata": {"mode": "cli", "target_types": {"repos": 3, "images": 0}, "x": 1}}"#;
-        assert_eq!(raw_object(t, "target_types"), Some(r#"{"repos": 3, "images": 0}"#));
+        let t =
+            r#"{"metadata": {"mode": "cli", "target_types": {"repos": 3, "images": 0}, "x": 1}}"#;
+        assert_eq!(
+            raw_object(t, "target_types"),
+            Some(r#"{"repos": 3, "images": 0}"#)
+        );
         assert_eq!(raw_object(t, "nope"), None);
     }
 
@@ -449,7 +461,10 @@ mod tests {
     fn redaction_replaces_only_the_id_and_rejects_extra_fields() {
         let t = r#"{"event": "scan.completed", "version": "1.0.0", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2026-01-05T10:00:00Z", "metadata": {"mode": "cli", "profile": "fast"}}"#;
         let r = redacted(t, &event(t)).unwrap();
-        assert_eq!(r, t.replace("a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", PLACEHOLDER_ID));
+        assert_eq!(
+            r,
+            t.replace("a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", PLACEHOLDER_ID)
+        );
         let extra_top = t.replace(r#""version""#, r#""source": "x", "version""#);
         assert_eq!(redacted(&extra_top, &event(&extra_top)), None);
         let extra_meta = t.replace(r#""mode""#, r#""docker_variant": "slim", "mode""#);
