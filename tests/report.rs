@@ -610,3 +610,44 @@ fn bad_flags_name_the_fix() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such file"));
 }
+
+#[test]
+fn summary_writes_charts_as_svg_and_png() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("e.jsonl");
+    std::fs::write(&input, dataset()).unwrap();
+    let charts = tmp.path().join("charts");
+    let out = bin()
+        .arg("summary")
+        .arg(&input)
+        .args(["--format", "json", "--charts"])
+        .arg(&charts)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let names: Vec<String> = files(&charts).into_keys().collect();
+    let stems = [
+        "activity",
+        "durations_by_profile",
+        "modes",
+        "output_formats",
+        "platforms",
+        "profiles",
+        "tool_failure_rates",
+        "version_adoption",
+    ];
+    let want: Vec<String> = stems
+        .iter()
+        .flat_map(|s| [format!("{s}.png"), format!("{s}.svg")])
+        .collect();
+    assert_eq!(names, want);
+    // The summary is unfiltered by privacy rules: the small platform is there.
+    let svg = std::fs::read_to_string(charts.join("platforms.svg")).unwrap();
+    assert!(svg.contains("Haiku") && svg.contains("Platforms"));
+    let png = std::fs::read(charts.join("platforms.png")).unwrap();
+    assert_eq!(&png[..4], b"\x89PNG");
+}

@@ -40,9 +40,18 @@ pub fn wilson(successes: u64, trials: u64, z: f64) -> Option<Interval> {
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;
     let half = z / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    // At 0 or all successes the bound is exactly 0 or 1 (rounding aside).
     Some(Interval {
-        low: (centre - half).max(0.0),
-        high: (centre + half).min(1.0),
+        low: if successes == 0 {
+            0.0
+        } else {
+            (centre - half).max(0.0)
+        },
+        high: if successes == trials {
+            1.0
+        } else {
+            (centre + half).min(1.0)
+        },
     })
 }
 

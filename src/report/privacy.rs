@@ -1,18 +1,22 @@
 //! The privacy rules of the public report: which cells may be published.
 //!
 //! Every cell (a metric row) knows the distinct installations behind it
-//! ([`CellIds`], taken from the tally's facts before aggregation). A cell
-//! with fewer than k installations is hidden. Where the hidden cells of a
-//! *line* could be worked out by subtraction from a published total (the rows
-//! of a one-dimensional metric sum to its denominator; in a two-dimensional
-//! metric every row and every column sums to a published total), the hidden
-//! cells of that line must together cover at least k installations; if they
-//! do not, the smallest visible cell of the line is hidden too
-//! (complementary suppression), and two-dimensional tables repeat this over
-//! rows and columns until nothing changes. So no single hidden cell can be
-//! recovered, and the "Other" row of a line (the sum of its hidden cells) is
-//! itself about at least k installations. Metrics whose rows do not add up to
-//! anything published (a scan enables several tools) only hide small cells.
+//! ([`CellIds`], read from the tally's facts before aggregation). A cell with
+//! fewer than k installations is hidden. Hidden cells must not be
+//! recoverable by subtraction: the rows of a one-dimensional metric add up to
+//! its published total, and in a two-dimensional metric (profile × duration,
+//! week × version) every row and every column adds up to a total that may be
+//! published (in the metric itself, in its one-dimensional margin or in a
+//! sibling metric). [`suppress`] therefore simulates an attacker who knows
+//! every such line total (those of lines covering at least k installations;
+//! a smaller line's total is published nowhere) and solves for any line with
+//! a single unknown cell, repeatedly. While the attacker learns a small
+//! cell, or a line's unknown cells together cover fewer than k installations,
+//! one more visible cell is hidden (complementary suppression); a metric that
+//! cannot be protected is withheld whole. Each line's hidden cells are then
+//! published summed, as "Other", about at least k installations. Metrics
+//! whose rows add up to nothing published (a scan enables several tools)
+//! only hide their small cells.
 
 use std::collections::BTreeMap;
 

@@ -262,7 +262,7 @@ fn methodology_privacy(report: &Report) -> Vec<String> {
     let hidden_comp: usize = report.tables.iter().map(|t| t.hidden_complementary).sum();
     vec![
         format!("Every published cell counts events and distinct installations. A cell behind fewer than k = {k} installations is not shown (`--min-installations`); its events are folded into an \"Other\" row."),
-        "Where hidden cells could be worked out by subtracting the shown cells from a published total (the rows of a table add up to its total; in a table broken down by group, every group and every value add up), the hidden cells of that row or column must together cover at least k installations, or the smallest shown cell is hidden too (complementary suppression). \"Other\" rows are therefore always about at least k installations.".into(),
+        "Hidden cells must not be recoverable by subtraction from published totals (a table's rows add up to its total; in a table broken down by group, every group and every value add up). The report simulates a reader who knows every total and solves every row or column with a single unknown cell, repeatedly; while that reveals a small cell, or leaves a row's or column's unknown cells about fewer than k installations, another cell is hidden too (complementary suppression), and a table that cannot be protected is not published. \"Other\" rows are therefore always about at least k installations.".into(),
         format!(
             "In this report's tables, {hidden_small} cells were hidden below the threshold and {hidden_comp} more as complements."
         ),
