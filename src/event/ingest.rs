@@ -96,22 +96,27 @@ where
         .map_or(2, |n| n.get())
         .clamp(1, 16);
     let (tx, rx) = crossbeam_channel::bounded::<Block>(workers * 2);
+    // Parsed blocks' buffers go back to the reader: no fresh pages to fault in.
+    let (free_tx, free_rx) = crossbeam_channel::unbounded::<Vec<u8>>();
     thread::scope(|scope| {
-        let reader = scope.spawn(move || read_blocks(input, &tx));
+        let reader = scope.spawn(move || read_blocks(input, &tx, &free_rx));
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let rx = rx.clone();
+                let free_tx = free_tx.clone();
                 let make_sink = &make_sink;
                 scope.spawn(move || {
                     let mut sink = make_sink();
                     let mut stats = IngestStats::default();
                     for block in rx.iter() {
                         parse_block(&block, &mut stats, &mut sink);
+                        let _ = free_tx.send(block.data);
                     }
                     (stats, sink)
                 })
             })
             .collect();
+        drop(free_tx);
         drop(rx);
         let mut total = IngestStats::default();
         let mut merged: Option<S> = None;
@@ -135,13 +140,17 @@ where
 fn read_blocks<R: Read>(
     mut input: R,
     tx: &crossbeam_channel::Sender<Block>,
+    free: &crossbeam_channel::Receiver<Vec<u8>>,
 ) -> io::Result<(String, u64)> {
     let mut hasher = Sha256::new();
     let mut bytes = 0u64;
     let mut next_line = 1u64;
     let mut carry: Vec<u8> = Vec::new();
     loop {
-        let mut buf = std::mem::take(&mut carry);
+        let mut buf = free.try_recv().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(&carry);
+        carry.clear();
         buf.reserve(BLOCK);
         let start = buf.len();
         let read = read_up_to(&mut input, &mut buf, BLOCK)?;
@@ -160,7 +169,7 @@ fn read_blocks<R: Read>(
             // A line longer than a block: keep reading until it ends.
             None => carry = buf,
             Some(end) => {
-                carry = buf[end + 1..].to_vec();
+                carry.extend_from_slice(&buf[end + 1..]);
                 buf.truncate(end + 1);
                 let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
                 let first_line = next_line;

@@ -11,70 +11,59 @@ use polars::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::registry::{METRICS, MetricId};
-use super::tally::{ACTIVE_MONTH, ACTIVE_WEEK, INSTALL, Key, Tally, decode};
+use super::tally::{ACTIVE_MONTH, ACTIVE_WEEK, CellCount, INSTALL, Key, Tally, decode};
 use super::{MetricRows, Period, Row, Summary, Totals, Value, input_report};
 use crate::event::IngestStats;
 use crate::event::time::{format_month_code, format_rfc3339, format_week_code};
 
-/// One `(metric, value)` cell: events and distinct installations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Cell {
-    metric: u16,
-    value: u64,
-    events: u64,
-    installations: u64,
+/// The group part of a cell's value key (the profile of a by-profile cell,
+/// the week of a by-week cell), 0 for ungrouped cells.
+fn group_key(value: u64) -> u64 {
+    match decode(value) {
+        Key::Pair(g, _) => u64::from(g) + 1,
+        Key::WeekPair(w, _) => u64::from(w) + 1,
+        _ => 0,
+    }
 }
 
-/// Aggregates the facts with polars.
-fn cells(tally: &Tally) -> PolarsResult<Vec<Cell>> {
-    let n = tally.fact_count();
-    let (mut metric, mut value, mut id, mut events) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    for (m, v, i, e) in tally.facts() {
-        metric.push(u32::from(m));
-        value.push(v);
-        id.push(i);
-        events.push(e);
-    }
+/// Per cell, the events of all cells of the same metric and group: a polars
+/// window sum over the compact cell table (the denominator of a broken-down
+/// metric's shares).
+fn group_totals(cells: &[CellCount]) -> PolarsResult<Vec<u64>> {
     let df = DataFrame::new(
-        n,
+        cells.len(),
         vec![
-            Column::new("metric".into(), metric),
-            Column::new("value".into(), value),
-            Column::new("id".into(), id),
-            Column::new("events".into(), events),
+            Column::new(
+                "metric".into(),
+                cells
+                    .iter()
+                    .map(|c| u32::from(c.metric))
+                    .collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "group".into(),
+                cells
+                    .iter()
+                    .map(|c| group_key(c.value))
+                    .collect::<Vec<u64>>(),
+            ),
+            Column::new(
+                "events".into(),
+                cells.iter().map(|c| c.events).collect::<Vec<u64>>(),
+            ),
         ],
     )?;
     let out = df
         .lazy()
-        .group_by([col("metric"), col("value")])
-        .agg([
-            col("events").sum().alias("events"),
-            col("id")
-                .drop_nulls()
-                .n_unique()
-                .cast(DataType::UInt64)
-                .alias("installations"),
-        ])
+        .select([col("events")
+            .sum()
+            .over([col("metric"), col("group")])?
+            .alias("total")])
         .collect()?;
-    let metric = out.column("metric")?.u32()?;
-    let value = out.column("value")?.u64()?;
-    let events = out.column("events")?.u64()?;
-    let installations = out.column("installations")?.u64()?;
-    let mut cells = Vec::with_capacity(out.height());
-    for i in 0..out.height() {
-        cells.push(Cell {
-            metric: metric.get(i).unwrap_or_default() as u16,
-            value: value.get(i).unwrap_or_default(),
-            events: events.get(i).unwrap_or_default(),
-            installations: installations.get(i).unwrap_or_default(),
-        });
-    }
-    Ok(cells)
+    let total = out.column("total")?.u64()?;
+    Ok((0..total.len())
+        .map(|i| total.get(i).unwrap_or(0))
+        .collect())
 }
 
 fn round6(x: f64) -> f64 {
@@ -99,8 +88,7 @@ fn sort_rows(rows: &mut [Row]) {
 
 /// Builds the summary.
 pub fn finalize(source: &str, stats: IngestStats, tally: Tally) -> Summary {
-    // The facts are small integers in memory; polars only fails on a bug here.
-    let cells = cells(&tally).expect("aggregating the facts");
+    let cells = tally.cell_counts();
     let text = |code: u32| tally.dict.strings[code as usize].to_string();
     let small = |code: u32| {
         if code == 0 {
@@ -117,20 +105,28 @@ pub fn finalize(source: &str, stats: IngestStats, tally: Tally) -> Summary {
         Key::Pair(_, b) | Key::WeekPair(_, b) => small(b),
     };
 
+    // A few thousand cells at most: polars only fails here on a bug.
+    let totals = group_totals(&cells).expect("aggregating the cells");
     let mut rows: Vec<Vec<Row>> = vec![Vec::new(); METRICS.len()];
     let mut unique_ids = 0;
     let mut active = Vec::new();
-    for cell in &cells {
+    for (cell, group_total) in cells.iter().zip(totals) {
         match cell.metric {
             INSTALL => unique_ids = cell.installations,
             ACTIVE_WEEK | ACTIVE_MONTH => active.push(*cell),
             m if usize::from(m) < METRICS.len() => {
                 let mut row = Row::new(value_of(cell.value), cell.events);
                 row.installations = Some(cell.installations);
+                // Shares: over the group's events for broken-down metrics,
+                // else over the events that carried the field.
+                row.share = share(cell.events, tally.carriers[usize::from(m)]);
                 match decode(cell.value) {
                     Key::Pair(group, _) => row.group = Some(small(group).text().to_string()),
                     Key::WeekPair(week, _) => row.group = Some(format_week_code(i64::from(week))),
                     _ => {}
+                }
+                if row.group.is_some() {
+                    row.share = share(cell.events, group_total);
                 }
                 rows[usize::from(m)].push(row);
             }
@@ -146,25 +142,6 @@ pub fn finalize(source: &str, stats: IngestStats, tally: Tally) -> Summary {
             rows: std::mem::take(&mut rows[def.id as usize]),
         })
         .collect();
-
-    // Shares over the metric's denominator (or the group's total).
-    for m in &mut metrics {
-        let grouped = m.rows.iter().any(|r| r.group.is_some());
-        let mut group_totals: FxHashMap<Option<String>, u64> = FxHashMap::default();
-        if grouped {
-            for r in &m.rows {
-                *group_totals.entry(r.group.clone()).or_insert(0) += r.count;
-            }
-        }
-        for r in &mut m.rows {
-            let of = if grouped {
-                group_totals[&r.group]
-            } else {
-                m.denominator
-            };
-            r.share = share(r.count, of);
-        }
-    }
 
     let count_of = |m: &MetricRows, v: &str| {
         m.rows
@@ -270,8 +247,8 @@ fn events_per_installation(tally: &Tally) -> Vec<Row> {
         (101, u64::MAX, ">100"),
     ];
     let mut counts = [0u64; BUCKETS.len()];
-    for (metric, _, id, events) in tally.facts() {
-        if metric == INSTALL && id.is_some() {
+    for events in tally.events_per_installation() {
+        {
             if let Some(i) = BUCKETS
                 .iter()
                 .position(|&(lo, hi, _)| (lo..=hi).contains(&events))

@@ -1,8 +1,14 @@
-//! The streaming accumulator: every counted event becomes a few *facts*
-//! `(metric, value, installation) → events`, held in a hash map whose size is
-//! bounded by installations × distinct values, never by the number of events.
-//! One [`Tally`] per ingest worker; they merge at the end, and `finalize`
-//! aggregates the facts (with polars) into the published rows.
+//! The streaming accumulator. Every counted event makes a few *observations*
+//! `(metric, value)`; each distinct pair is a *cell* with a dense code. A tally
+//! keeps, per cell, its event count, and per installation (anonymous ID), its
+//! event count and a bitset of the cells it touched, so distinct installations
+//! per cell (which the report's privacy rules need) come out exactly.
+//!
+//! Memory is bounded by installations × cells / 8 bytes, never by the number
+//! of events, and the hot path touches one installation record per event (a
+//! few cache lines) plus a small cell table that stays in cache. One [`Tally`]
+//! per ingest worker; they merge at the end, and `finalize` turns the cells
+//! into the published rows.
 
 use std::hash::Hasher;
 use std::sync::Arc;
@@ -22,23 +28,40 @@ pub(crate) const ACTIVE_MONTH: u16 = 255;
 
 /// Index of "no anonymous_id" in the per-tally installation table.
 const NO_INDEX: u32 = u32::MAX;
-/// Value codes are 24 bits; the last code collects any values past 16 million
-/// distinct ones in one tally (only a hostile file gets there).
-const VALUE_CODE_MAX: u32 = (1 << 24) - 1;
 
-/// A fact's 64-bit key: metric (8 bits), value code (24 bits), installation index (32 bits).
-#[inline]
-fn fact_key(metric: u16, value: u32, id: u32) -> u64 {
-    (u64::from(metric) << 56) | (u64::from(value) << 32) | u64::from(id)
+/// One installation's record: its events and the cells it touched.
+#[derive(Debug, Clone, Default)]
+struct Installation {
+    events: u64,
+    cells: Vec<u64>,
 }
 
-#[inline]
-fn split_fact(key: u64) -> (u16, u32, u32) {
-    (
-        (key >> 56) as u16,
-        ((key >> 32) & 0xFF_FFFF) as u32,
-        key as u32,
-    )
+impl Installation {
+    #[inline]
+    fn touch(&mut self, cell: u32) {
+        let (word, bit) = ((cell / 64) as usize, cell % 64);
+        if word >= self.cells.len() {
+            self.cells.resize(word + 1, 0);
+        }
+        self.cells[word] |= 1 << bit;
+    }
+
+    fn touched(&self) -> impl Iterator<Item = u32> + '_ {
+        self.cells.iter().enumerate().flat_map(|(w, &bits)| {
+            (0..64u32)
+                .filter(move |b| bits & (1 << b) != 0)
+                .map(move |b| w as u32 * 64 + b)
+        })
+    }
+}
+
+/// One `(metric, value)` cell of a finished tally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CellCount {
+    pub(crate) metric: u16,
+    pub(crate) value: u64,
+    pub(crate) events: u64,
+    pub(crate) installations: u64,
 }
 
 const TAG_SHIFT: u32 = 60;
@@ -111,14 +134,15 @@ impl Interner {
 pub struct Tally {
     filters: Arc<Filters>,
     pub(crate) dict: Interner,
-    /// Installation keys ([`installation_key`]) → dense index.
+    /// Installation keys ([`installation_key`]) → index into `installs`.
     ids: FxHashMap<u64, u32>,
     id_keys: Vec<u64>,
-    /// Value keys → dense 24-bit codes.
-    values: FxHashMap<u64, u32>,
-    value_keys: Vec<u64>,
-    /// `fact_key(metric, value code, installation index)` → events.
-    facts: FxHashMap<u64, u64>,
+    installs: Vec<Installation>,
+    /// `(metric, value key)` → dense cell code.
+    cell_codes: FxHashMap<(u16, u64), u32>,
+    /// Per cell code: its `(metric, value key)` and events.
+    cells: Vec<(u16, u64)>,
+    cell_events: Vec<u64>,
     /// Per metric: events that carried the field (the share denominator).
     pub(crate) carriers: Vec<u64>,
     /// Wizard duration histogram: seconds → events.
@@ -142,9 +166,10 @@ impl Tally {
             dict: Interner::default(),
             ids: FxHashMap::default(),
             id_keys: Vec::new(),
-            values: FxHashMap::default(),
-            value_keys: Vec::new(),
-            facts: FxHashMap::default(),
+            installs: Vec::new(),
+            cell_codes: FxHashMap::default(),
+            cells: Vec::new(),
+            cell_events: Vec::new(),
             carriers: vec![0; super::registry::METRICS.len()],
             wizard_seconds: FxHashMap::default(),
             filtered_out: 0,
@@ -189,36 +214,69 @@ impl Tally {
         let idx = *self.ids.entry(key).or_insert(next);
         if idx == next {
             self.id_keys.push(key);
+            self.installs.push(Installation::default());
         }
         idx
     }
 
-    fn value_code(&mut self, key: u64) -> u32 {
-        let next = self.value_keys.len() as u32;
-        if next >= VALUE_CODE_MAX {
-            return self.values.get(&key).copied().unwrap_or(VALUE_CODE_MAX);
-        }
-        let code = *self.values.entry(key).or_insert(next);
+    fn cell_code(&mut self, metric: u16, value: u64) -> u32 {
+        let next = self.cells.len() as u32;
+        let code = *self.cell_codes.entry((metric, value)).or_insert(next);
         if code == next {
-            self.value_keys.push(key);
+            self.cells.push((metric, value));
+            self.cell_events.push(0);
         }
         code
     }
 
     #[inline]
-    fn fact(&mut self, metric: u16, value: u64, id: u32) {
-        let code = self.value_code(value);
-        *self.facts.entry(fact_key(metric, code, id)).or_insert(0) += 1;
+    fn add(&mut self, cell: u32, id: u32, events: u64) {
+        self.cell_events[cell as usize] += events;
+        if let Some(install) = self.installs.get_mut(id as usize) {
+            install.touch(cell);
+        }
     }
 
-    /// Every fact: (metric, value key, installation index or `None`, events).
-    /// Installation indexes are dense and unique within this tally.
-    pub(crate) fn facts(&self) -> impl Iterator<Item = (u16, u64, Option<u32>, u64)> + '_ {
-        self.facts.iter().map(|(&k, &n)| {
-            let (metric, code, id) = split_fact(k);
-            let value = self.value_keys.get(code as usize).copied().unwrap_or(NULL);
-            (metric, value, (id != NO_INDEX).then_some(id), n)
-        })
+    #[inline]
+    fn fact(&mut self, metric: u16, value: u64, id: u32) {
+        let cell = self.cell_code(metric, value);
+        self.add(cell, id, 1);
+    }
+
+    /// Every cell with its events and distinct installations.
+    pub(crate) fn cell_counts(&self) -> Vec<CellCount> {
+        let mut installations = vec![0u64; self.cells.len()];
+        for install in &self.installs {
+            for cell in install.touched() {
+                installations[cell as usize] += 1;
+            }
+        }
+        self.cells
+            .iter()
+            .zip(&self.cell_events)
+            .zip(installations)
+            .map(|((&(metric, value), &events), installations)| CellCount {
+                metric,
+                value,
+                events,
+                installations,
+            })
+            .collect()
+    }
+
+    /// Every `(metric, value key, installation index)` an installation
+    /// touched: the installations behind each cell (the report's privacy
+    /// rules take unions of them).
+    pub(crate) fn memberships(&self) -> impl Iterator<Item = (u16, u64, u32)> + '_ {
+        self.installs
+            .iter()
+            .enumerate()
+            .flat_map(move |(i, install)| {
+                install.touched().map(move |cell| {
+                    let (metric, value) = self.cells[cell as usize];
+                    (metric, value, i as u32)
+                })
+            })
     }
 
     /// The installation key ([`installation_key`]) of an installation index.
@@ -226,9 +284,9 @@ impl Tally {
         self.id_keys.get(index as usize).copied().unwrap_or(NO_ID)
     }
 
-    /// Number of facts held.
-    pub(crate) fn fact_count(&self) -> usize {
-        self.facts.len()
+    /// Usage events per installation (installations with an anonymous ID).
+    pub(crate) fn events_per_installation(&self) -> impl Iterator<Item = u64> + '_ {
+        self.installs.iter().map(|i| i.events)
     }
 
     #[inline]
@@ -272,6 +330,9 @@ impl Tally {
             id,
         );
         self.observe_str(M::PythonVersions, c.python_version.as_ref(), id);
+        if let Some(install) = self.installs.get_mut(id as usize) {
+            install.events += 1;
+        }
         self.fact(INSTALL, NULL, id);
         self.fact(ACTIVE_WEEK, int_key(week), id);
         self.fact(ACTIVE_MONTH, int_key(month_code(event.timestamp)), id);
@@ -408,10 +469,10 @@ impl Sink for Tally {
                 u64::from(remap[(c - 1) as usize]) + 1
             }
         };
-        let value_map: Vec<u32> = other
-            .value_keys
+        let cell_map: Vec<u32> = other
+            .cells
             .iter()
-            .map(|&value| {
+            .map(|&(metric, value)| {
                 let value = match decode(value) {
                     Key::Str(c) => (TAG_STR << TAG_SHIFT) | u64::from(remap[c as usize]),
                     Key::Pair(a, b) => {
@@ -422,23 +483,19 @@ impl Sink for Tally {
                     }
                     _ => value,
                 };
-                self.value_code(value)
+                self.cell_code(metric, value)
             })
             .collect();
-        let id_map: Vec<u32> = other.id_keys.iter().map(|&k| self.id_index(k)).collect();
-        self.facts.reserve(other.facts.len());
-        for (key, n) in other.facts {
-            let (metric, code, id) = split_fact(key);
-            let code = value_map
-                .get(code as usize)
-                .copied()
-                .unwrap_or(VALUE_CODE_MAX);
-            let id = if id == NO_INDEX {
-                NO_INDEX
-            } else {
-                id_map[id as usize]
-            };
-            *self.facts.entry(fact_key(metric, code, id)).or_insert(0) += n;
+        for (cell, events) in other.cell_events.iter().enumerate() {
+            self.cell_events[cell_map[cell] as usize] += events;
+        }
+        for (key, install) in other.id_keys.iter().zip(&other.installs) {
+            let idx = self.id_index(*key) as usize;
+            let mine = &mut self.installs[idx];
+            mine.events += install.events;
+            for cell in install.touched() {
+                mine.touch(cell_map[cell as usize]);
+            }
         }
         for (mine, theirs) in self.carriers.iter_mut().zip(other.carriers) {
             *mine += theirs;

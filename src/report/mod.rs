@@ -19,7 +19,6 @@ use serde::Serialize;
 use crate::event::time::format_rfc3339;
 use crate::metrics::finalize::finalize;
 use crate::metrics::stats::{Interval, wilson95};
-use crate::metrics::tally::INSTALL;
 use crate::metrics::{Filters, MetricId, Quarter, Summary};
 use crate::render::chart::{OTHER, WeekActivity, week_range};
 use privacy::{CellIds, PublishedMetric, publish};
@@ -400,10 +399,10 @@ pub fn build<R: Read + Send>(input: R, options: &ReportOptions) -> std::io::Resu
     let prev_ids = CellIds::from_tally(&previous);
     let installs = |t: &crate::metrics::Tally| {
         let mut v: Vec<u64> = t
-            .facts()
-            .filter(|f| f.0 == INSTALL)
-            .filter_map(|f| f.2)
-            .map(|index| t.installation_of(index))
+            .events_per_installation()
+            .enumerate()
+            .filter(|&(_, events)| events > 0)
+            .map(|(index, _)| t.installation_of(index as u32))
             .collect();
         v.sort_unstable();
         v.dedup();
@@ -417,11 +416,8 @@ pub fn build<R: Read + Send>(input: R, options: &ReportOptions) -> std::io::Resu
     let (cur_installs, prev_installs) = (installs(&current), installs(&previous));
     let new_now = new_in(&cur_installs, options.quarter.start());
     let new_prev = new_in(&prev_installs, options.quarter.prev().start());
-    let events_without_id: u64 = current
-        .facts()
-        .filter(|f| f.0 == INSTALL && f.2.is_none())
-        .map(|f| f.3)
-        .sum();
+    let events_without_id: u64 =
+        current.counted_usage - current.events_per_installation().sum::<u64>();
     let source = options.source_name.clone();
     let summary = finalize(&source, stats.clone(), current);
     let prev_summary = finalize(&source, stats, previous);

@@ -46,15 +46,10 @@ impl CellIds {
             }
         };
         let mut map: FxHashMap<CellKey, Vec<u64>> = FxHashMap::default();
-        let mut per_install: FxHashMap<u64, u64> = FxHashMap::default();
-        for (metric, key, index, events) in tally.facts() {
-            let Some(index) = index else { continue };
+        for (metric, key, index) in tally.memberships() {
             let id = u64::from(index);
             let cell = match (metric, decode(key)) {
-                (INSTALL, _) => {
-                    *per_install.entry(id).or_insert(0) += events;
-                    continue;
-                }
+                (INSTALL, _) => continue,
                 (ACTIVE_WEEK, Key::Int(w)) => (
                     MetricId::ActiveInstallations,
                     Some("week".to_string()),
@@ -81,15 +76,18 @@ impl CellIds {
             };
             map.entry(cell).or_default().push(id);
         }
-        for (id, events) in per_install {
-            let bucket = events_bucket(events);
+        for (index, events) in tally.events_per_installation().enumerate() {
+            if events == 0 {
+                // Only test or marker events: not an installation of the metrics.
+                continue;
+            }
             map.entry((
                 MetricId::EventsPerInstallation,
                 None,
-                Value::Str(bucket.into()),
+                Value::Str(events_bucket(events).into()),
             ))
             .or_default()
-            .push(id);
+            .push(index as u64);
         }
         // Failure rates are about the tools' failures.
         let failures: Vec<(CellKey, Vec<u64>)> = map
@@ -121,7 +119,7 @@ impl CellIds {
 /// The buckets of `events_per_installation` (as `finalize` labels them).
 fn events_bucket(events: u64) -> &'static str {
     match events {
-        0..=1 => "1",
+        0 | 1 => "1",
         2..=5 => "2-5",
         6..=10 => "6-10",
         11..=50 => "11-50",
