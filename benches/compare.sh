@@ -28,7 +28,13 @@ gen=$dir/examples/generate
 
 if [[ ! -x "$data/venv/bin/python" ]] || ! "$data/venv/bin/python" -c 'import duckdb' 2>/dev/null; then
   python3 -m venv "$data/venv"
-  "$data/venv/bin/pip" install --quiet --disable-pip-version-check 'duckdb==2.0.0'
+  if ! "$data/venv/bin/pip" install --quiet --disable-pip-version-check 'duckdb==2.0.0'; then
+    if [[ $smoke == 1 ]]; then
+      echo "benchmark smoke skipped: DuckDB could not be installed from PyPI (no comparison possible)"
+      exit 0
+    fi
+    exit 1
+  fi
 fi
 
 make() { # name, generator args...

@@ -20,7 +20,8 @@ COLUMNS = {
 
 QUERIES = {
     "event_types": "SELECT event, count(*) FROM e GROUP BY 1",
-    "platforms": "SELECT platform, count(*) FROM e GROUP BY 1",
+    # Common-field breakdowns count usage events: not test events nor the gist's marker.
+    "platforms": "SELECT platform, count(*) FROM e WHERE event NOT IN ('test', 'test.event', 'telemetry.initialized') GROUP BY 1",
     "profiles": "SELECT metadata.profile, count(*) FROM e WHERE event = 'scan.started' GROUP BY 1",
     "modes": "SELECT metadata.mode, count(*) FROM e WHERE event = 'scan.started' GROUP BY 1",
     "tool_failures": "SELECT metadata.tool, count(*) FROM e WHERE event = 'tool.failed' GROUP BY 1",
@@ -41,7 +42,9 @@ def main(path: str) -> None:
     cols = ", ".join(f"{k}: '{v}'" for k, v in COLUMNS.items())
     con.execute(f"CREATE TEMP TABLE e AS SELECT * FROM read_ndjson('{path}', columns={{{cols}}})")
     out = {"metrics": {}}
-    out["unique_ids"] = con.execute("SELECT count(DISTINCT anonymous_id) FROM e").fetchone()[0]
+    out["unique_ids"] = con.execute(
+        "SELECT count(DISTINCT anonymous_id) FROM e WHERE event NOT IN ('test', 'test.event', 'telemetry.initialized')"
+    ).fetchone()[0]
     for name, sql in QUERIES.items():
         out["metrics"][name] = {("null" if k is None else str(k)): n for k, n in con.execute(sql).fetchall()}
     json.dump(out, sys.stdout, sort_keys=True)

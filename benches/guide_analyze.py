@@ -1,5 +1,7 @@
-"""The telemetry guide's "Python Analysis Script", as the guide gives it
-(event types, unique users, platforms, profiles, tool failures)."""
+"""The telemetry guide's "Python Analysis Script" (event types, unique users,
+platforms, profiles, tool failures), as the guide gives it except that the
+common fields are read with .get(): the guide's e["anonymous_id"] raises
+KeyError on the gist's own first line (the telemetry.initialized marker)."""
 import json
 import sys
 from collections import Counter
@@ -15,8 +17,8 @@ def analyze_telemetry(jsonl_path):
     event_types = Counter(e["event"] for e in events)
     for event, count in event_types.most_common():
         print(f"  {event}: {count}")
-    print(f"Unique Users: {len(set(e['anonymous_id'] for e in events))}")
-    platforms = Counter(e["platform"] for e in events)
+    print(f"Unique Users: {len(set(e.get('anonymous_id') for e in events))}")
+    platforms = Counter(e.get("platform") for e in events)
     for platform, count in platforms.most_common():
         print(f"  {platform}: {count} ({count / len(events) * 100:.1f}%)")
     scan_events = [e for e in events if e["event"] == "scan.started"]
