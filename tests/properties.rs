@@ -50,3 +50,85 @@ proptest! {
         prop_assert!(i.problems.iter().all(|p| p.line >= 1 && p.line <= i.lines));
     }
 }
+
+/// Lines of every shape the fast parser reads: each event type, metadata
+/// before the event name, unknown fields of every JSON kind, nulls, numbers.
+const TEMPLATES: &[&str] = &[
+    VALID,
+    r#"{"event": "scan.completed", "version": "0.7.1", "platform": "Darwin", "python_version": "3.12", "anonymous_id": "22222222-2222-4222-8222-222222222222", "timestamp": "2025-10-20T10:05:00.123456+00:00", "metadata": {"mode": "docker", "profile": "balanced", "duration_bucket": "5-15min", "tools_succeeded": 7, "tools_failed": 0, "total_findings_bucket": "10-100"}}"#,
+    r#"{"event": "tool.failed", "timestamp": "2025-10-20T10:05:00Z", "anonymous_id": null, "metadata": {"tool": "zap", "failure_type": "non_zero_exit", "exit_code": -9, "profile": null}}"#,
+    r#"{"metadata": {"profile_selected": "fast", "execution_mode": "native", "artifact_generated": null, "duration_seconds": 42}, "event": "wizard.completed", "timestamp": "2025-10-21T00:00:00+02:00"}"#,
+    r#"{"event": "report.generated", "timestamp": "2025-10-21T00:00:00Z", "metadata": {"output_formats": ["json", "md", "html"], "findings_bucket": "0", "suppressions_used": true, "compliance_enabled": false, "extra": {"a": [1, 2.5e-3, -0.0, true, null, "x"]}}}"#,
+    r#"{"event": "policy.evaluated", "timestamp": "2025-10-21T00:00:00Z", "metadata": {"policy_count": 3, "violations_bucket": "1-5", "evaluation_time_bucket": "<50ms", "policies": [], "passed_count": 2, "failed_count": 1}}"#,
+    r#"{"event": "scan.started", "timestamp": "2025-10-20T10:00:00Z", "metadata": {"target_types": {"repos": 2, "images": 0, "urls": 1}, "ci_detected": true, "multi_target_scan": null, "total_targets_bucket": "2-5"}}"#,
+    r#"{"event": "diff.generated", "timestamp": "2025-10-20T10:00:00Z", "platform": "Linux", "metadata": [1, {"x": {}}, []], "n": 12.5E+2}"#,
+    r#"{"event": "telemetry.initialized", "timestamp": "2025-10-19T00:00:00Z", "message": "JMo Security Telemetry Backend"}"#,
+    r#"{"event":"test","timestamp":"2025-10-19T12:00:00Z","metadata":null}"#,
+];
+
+/// Bytes that move a line between JSON's grammar rules.
+const ALPHABET: &[char] = &[
+    '{', '}', '[', ']', '"', ':', ',', ' ', '0', '1', '9', '-', '+', '.', 'e', 'E', 't', 'f', 'n',
+    'u', 'l', 'a', 's', 'r', '\\', '\t', 'é',
+];
+
+fn mutated() -> impl Strategy<Value = String> {
+    let edit = (
+        0usize..4,
+        any::<prop::sample::Index>(),
+        prop::sample::select(ALPHABET),
+    );
+    (
+        prop::sample::select(TEMPLATES),
+        prop::collection::vec(edit, 0..4),
+    )
+        .prop_map(|(template, edits)| {
+            let mut s: Vec<char> = template.chars().collect();
+            for (kind, at, c) in edits {
+                if s.is_empty() {
+                    break;
+                }
+                let i = at.index(s.len());
+                match kind {
+                    0 => s[i] = c,
+                    1 => s.insert(i, c),
+                    2 => {
+                        s.remove(i);
+                    }
+                    _ => s.truncate(i),
+                }
+            }
+            s.into_iter().collect()
+        })
+}
+
+#[test]
+fn fast_path_reads_every_template() {
+    use jmo_analyze::event::Parsed;
+    use jmo_analyze::event::parse::{parse_line_fast, parse_line_serde};
+    for t in TEMPLATES {
+        let fast = parse_line_fast(t).unwrap_or_else(|| panic!("fast path gave up on {t}"));
+        match parse_line_serde(t) {
+            Parsed::Event(e) => assert_eq!(fast, e, "{t}"),
+            Parsed::Invalid(r) => panic!("serde path refused {t}: {r}"),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10000))]
+
+    /// The fast path's contract: whatever it accepts, serde_json's path
+    /// accepts as the same event.
+    #[test]
+    fn fast_path_agrees_with_serde(line in mutated()) {
+        use jmo_analyze::event::parse::{parse_line_fast, parse_line_serde};
+        use jmo_analyze::event::Parsed;
+        if let Some(fast) = parse_line_fast(&line) {
+            match parse_line_serde(&line) {
+                Parsed::Event(e) => prop_assert_eq!(fast, e),
+                Parsed::Invalid(r) => prop_assert!(false, "fast path accepted what serde refuses ({}): {}", r, line),
+            }
+        }
+    }
+}

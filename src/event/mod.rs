@@ -1,7 +1,8 @@
 //! Typed events: the schema ([`schema`]), timestamps ([`time`]), one-line
-//! parsing ([`parse`]) and the streaming, parallel reader of a whole input
+//! parsing ([`parse`], with a one-pass fast path for the common case) and the streaming, parallel reader of a whole input
 //! ([`ingest`]).
 
+mod fast;
 pub mod ingest;
 pub mod parse;
 pub mod schema;

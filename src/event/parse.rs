@@ -49,6 +49,30 @@ pub fn parse_line(line: &str) -> Parsed<'_> {
 }
 
 fn parse_event(line: &str) -> Result<Event<'_>, Reason> {
+    match super::fast::parse(line) {
+        Ok(event) => Ok(event),
+        Err(_) => parse_event_serde(line),
+    }
+}
+
+/// The reference path (serde_json): decides and explains every line the
+/// fast path gives up on. Public for the differential tests only.
+#[doc(hidden)]
+pub fn parse_line_serde(line: &str) -> Parsed<'_> {
+    match parse_event_serde(line) {
+        Ok(event) => Parsed::Event(event),
+        Err(reason) => Parsed::Invalid(reason),
+    }
+}
+
+/// The fast path alone: `None` when it gives up. Public for the
+/// differential tests only.
+#[doc(hidden)]
+pub fn parse_line_fast(line: &str) -> Option<Event<'_>> {
+    super::fast::parse(line).ok()
+}
+
+fn parse_event_serde(line: &str) -> Result<Event<'_>, Reason> {
     let trimmed = line.trim_start();
     if !trimmed.starts_with('{') {
         return Err(

@@ -1,0 +1,714 @@
+//! The fast path of [`parse_line`](super::parse_line): one pass over a line,
+//! the typed metadata read in place, every string borrowed.
+//!
+//! It handles the common case only: a line of printable JSON without escapes
+//! or floating-point numbers. On anything else it gives up ([`Bail`]) and the
+//! caller runs the serde_json path, which accepts exactly the same language,
+//! decides and explains. So the contract is one-sided: whenever this module
+//! returns an event, serde_json's path returns the same event (a property test
+//! in `tests/properties.rs` and the unit tests below pin it).
+//!
+//! The typed metadata keeps its `#[derive(Deserialize)]`: this module is a
+//! small serde [`Deserializer`](serde::Deserializer) over a byte cursor.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+
+use super::schema::{Common, Event, Payload, Text};
+use super::time::parse_timestamp;
+
+/// The fast path gave up; the caller decides with serde_json.
+#[derive(Debug)]
+pub struct Bail;
+
+impl fmt::Display for Bail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("fast path gave up")
+    }
+}
+
+impl std::error::Error for Bail {}
+
+impl de::Error for Bail {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        Bail
+    }
+}
+
+type R<T> = Result<T, Bail>;
+
+/// serde_json refuses to nest deeper than 128; give up well before that.
+const MAX_DEPTH: u32 = 100;
+
+/// Longer lines go to serde_json (they are rare), so the quote bitmap of a
+/// line fits on the stack.
+const MAX_LINE: usize = 8192;
+
+/// Parses `line` (no line end) if it is in the common case, or gives up.
+pub fn parse(line: &str) -> R<Event<'_>> {
+    let bytes = line.as_bytes();
+    if bytes.len() > MAX_LINE {
+        return Err(Bail);
+    }
+    let mut quotes = [0u64; MAX_LINE / 64];
+    // Escapes and control characters (a tab is legal whitespace, but rare)
+    // go to serde_json; without them a string ends at the next quote.
+    if !scan(bytes, &mut quotes) {
+        return Err(Bail);
+    }
+    let mut cur = Cursor {
+        s: line,
+        quotes: &quotes,
+        i: 0,
+        depth: 0,
+    };
+    let event = cur.envelope()?;
+    cur.ws();
+    if cur.i != bytes.len() {
+        return Err(Bail);
+    }
+    Ok(event)
+}
+
+/// One pass over a line (at most [`MAX_LINE`] bytes): sets bit `i % 64` of
+/// `quotes[i / 64]` for every `"` at `i`, and says whether the line is free
+/// of backslashes and control characters.
+#[cfg(target_arch = "x86_64")]
+fn scan(bytes: &[u8], quotes: &mut [u64]) -> bool {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8, _mm_setzero_si128,
+    };
+    let mut tail = [b' '; 16];
+    let full = bytes.len() / 16 * 16;
+    tail[..bytes.len() - full].copy_from_slice(&bytes[full..]);
+    // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are
+    // always available; every load is unaligned and reads 16 bytes that lie
+    // inside `bytes` (i + 16 <= full) or inside `tail`.
+    unsafe {
+        let quote = _mm_set1_epi8(b'"' as i8);
+        let slash = _mm_set1_epi8(b'\\' as i8);
+        let ctl = _mm_set1_epi8(0x1f);
+        let mut bad = _mm_setzero_si128();
+        let mut i = 0;
+        while i <= full {
+            let v = if i < full {
+                _mm_loadu_si128(bytes.as_ptr().add(i).cast::<__m128i>())
+            } else {
+                _mm_loadu_si128(tail.as_ptr().cast::<__m128i>())
+            };
+            let q = _mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) as u32;
+            quotes[i / 64] |= u64::from(q) << (i % 64);
+            bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, slash));
+            // max(v, 0x1f) == 0x1f exactly when v <= 0x1f (unsigned).
+            bad = _mm_or_si128(bad, _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
+            i += 16;
+        }
+        _mm_movemask_epi8(bad) == 0
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn scan(bytes: &[u8], quotes: &mut [u64]) -> bool {
+    scan_portable(bytes, quotes)
+}
+
+/// What [`scan`] computes, a byte at a time.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn scan_portable(bytes: &[u8], quotes: &mut [u64]) -> bool {
+    let mut ok = true;
+    for (i, &c) in bytes.iter().enumerate() {
+        quotes[i / 64] |= u64::from(c == b'"') << (i % 64);
+        ok &= c >= 0x20 && c != b'\\';
+    }
+    ok
+}
+
+struct Cursor<'a, 'q> {
+    s: &'a str,
+    /// Bit `i % 64` of word `i / 64` is set when byte `i` of the line is `"`.
+    quotes: &'q [u64],
+    i: usize,
+    depth: u32,
+}
+
+/// The envelope's fields, in a bitmask to catch duplicates as serde does.
+const EVENT: u8 = 1;
+const VERSION: u8 = 2;
+const PLATFORM: u8 = 4;
+const PYTHON: u8 = 8;
+const ID: u8 = 16;
+const TIMESTAMP: u8 = 32;
+const METADATA: u8 = 64;
+
+impl<'a> Cursor<'a, '_> {
+    #[inline]
+    fn bytes(&self) -> &'a [u8] {
+        self.s.as_bytes()
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        let b = self.bytes();
+        while self.i < b.len() && b[self.i] == b' ' {
+            self.i += 1;
+        }
+    }
+
+    /// The next non-space byte, not consumed.
+    #[inline]
+    fn peek(&mut self) -> R<u8> {
+        self.ws();
+        self.bytes().get(self.i).copied().ok_or(Bail)
+    }
+
+    #[inline]
+    fn eat(&mut self, c: u8) -> R<()> {
+        if self.peek()? == c {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(Bail)
+        }
+    }
+
+    /// A string at the cursor (after spaces); the line has no escapes.
+    #[inline]
+    fn string(&mut self) -> R<&'a str> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let mut word = start / 64;
+        let mut bits = self.quotes.get(word).ok_or(Bail)? & (!0u64 << (start % 64));
+        while bits == 0 {
+            word += 1;
+            bits = *self.quotes.get(word).ok_or(Bail)?;
+        }
+        let end = word * 64 + bits.trailing_zeros() as usize;
+        if end >= self.s.len() {
+            return Err(Bail);
+        }
+        self.i = end + 1;
+        // Both ends sit next to an ASCII quote: char boundaries.
+        Ok(&self.s[start..end])
+    }
+
+    fn literal(&mut self, word: &[u8]) -> R<()> {
+        if self.bytes()[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(Bail)
+        }
+    }
+
+    /// `null` at the cursor (consumed) or not (nothing consumed).
+    #[inline]
+    fn null(&mut self) -> R<bool> {
+        if self.peek()? == b'n' {
+            self.literal(b"null")?;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    /// An integer (JSON grammar) that fits in i64 and is not `-0`;
+    /// fractions and exponents give up.
+    fn integer(&mut self) -> R<i64> {
+        self.ws();
+        let b = self.bytes();
+        let negative = b.get(self.i) == Some(&b'-');
+        if negative {
+            self.i += 1;
+        }
+        let start = self.i;
+        let mut value: u64 = 0;
+        while let Some(&c) = b.get(self.i) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            // Wraps only past 19 digits, which are refused below.
+            value = value.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+            self.i += 1;
+        }
+        let digits = self.i - start;
+        // No digits, a leading zero, or more digits than fit for sure.
+        if digits == 0 || digits > 18 || (digits > 1 && b[start] == b'0') {
+            return Err(Bail);
+        }
+        if matches!(b.get(self.i), Some(b'.' | b'e' | b'E')) {
+            return Err(Bail);
+        }
+        if negative {
+            // serde_json reads `-0` as a float.
+            if value == 0 {
+                return Err(Bail);
+            }
+            Ok(-(value as i64))
+        } else {
+            Ok(value as i64)
+        }
+    }
+
+    /// A number in full JSON grammar, skipped.
+    fn skip_number(&mut self) -> R<()> {
+        let b = self.bytes();
+        let digits = |i: &mut usize| {
+            let start = *i;
+            while b.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i - start
+        };
+        let mut i = self.i;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        let start = i;
+        let n = digits(&mut i);
+        if n == 0 || (n > 1 && b[start] == b'0') {
+            return Err(Bail);
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if digits(&mut i) == 0 {
+                return Err(Bail);
+            }
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if digits(&mut i) == 0 {
+                return Err(Bail);
+            }
+        }
+        self.i = i;
+        Ok(())
+    }
+
+    /// Any JSON value, validated and skipped.
+    fn skip_value(&mut self) -> R<()> {
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' => self.nested(b'}', |cur| {
+                cur.string()?;
+                cur.eat(b':')?;
+                cur.skip_value()
+            }),
+            b'[' => self.nested(b']', Cursor::skip_value),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.skip_number(),
+        }
+    }
+
+    /// An object or array (opening byte at the cursor): `item` for each
+    /// element, comma-separated, until `close`.
+    fn nested(&mut self, close: u8, mut item: impl FnMut(&mut Self) -> R<()>) -> R<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Bail);
+        }
+        self.i += 1;
+        if self.peek()? == close {
+            self.i += 1;
+        } else {
+            loop {
+                item(self)?;
+                match self.peek()? {
+                    b',' => self.i += 1,
+                    c if c == close => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return Err(Bail),
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// `null` or a string.
+    fn opt_text(&mut self) -> R<Option<Text<'a>>> {
+        if self.null()? {
+            Ok(None)
+        } else {
+            Ok(Some(Text::from(self.string()?)))
+        }
+    }
+
+    /// The top-level object.
+    fn envelope(&mut self) -> R<Event<'a>> {
+        self.eat(b'{')?;
+        let mut seen = 0u8;
+        let mut name: Option<&'a str> = None;
+        let mut common = Common::default();
+        let mut timestamp = None;
+        // Metadata read in place once the event type is known; else its span.
+        let mut payload: Option<Payload<'a>> = None;
+        let mut metadata_span: Option<(usize, usize)> = None;
+        if self.peek()? == b'}' {
+            return Err(Bail); // no `event`
+        }
+        loop {
+            let key = self.string()?;
+            self.eat(b':')?;
+            let bit = match key {
+                "event" => EVENT,
+                "version" => VERSION,
+                "platform" => PLATFORM,
+                "python_version" => PYTHON,
+                "anonymous_id" => ID,
+                "timestamp" => TIMESTAMP,
+                "metadata" => METADATA,
+                _ => 0,
+            };
+            if seen & bit != 0 {
+                return Err(Bail); // duplicate field
+            }
+            seen |= bit;
+            match bit {
+                EVENT => name = Some(self.string()?),
+                VERSION => common.version = self.opt_text()?,
+                PLATFORM => common.platform = self.opt_text()?,
+                PYTHON => common.python_version = self.opt_text()?,
+                ID => common.anonymous_id = self.opt_text()?,
+                TIMESTAMP => timestamp = self.opt_text()?,
+                METADATA => match name {
+                    Some(name) => payload = Some(self.payload(name)?),
+                    None => {
+                        self.ws();
+                        let start = self.i;
+                        self.skip_value()?;
+                        metadata_span = Some((start, self.i));
+                    }
+                },
+                _ => self.skip_value()?,
+            }
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    break;
+                }
+                _ => return Err(Bail),
+            }
+        }
+        let name = name.ok_or(Bail)?;
+        let payload = match (payload, metadata_span) {
+            (Some(p), _) => p,
+            (None, Some((start, end))) => {
+                let mut inner = Cursor {
+                    s: &self.s[..end],
+                    quotes: self.quotes,
+                    i: start,
+                    depth: 0,
+                };
+                inner.payload(name)?
+            }
+            (None, None) => absent_payload(name)?,
+        };
+        let timestamp = parse_timestamp(timestamp.as_deref().ok_or(Bail)?).map_err(|_| Bail)?;
+        Ok(Event {
+            name: Text::from(name),
+            common,
+            timestamp,
+            payload,
+        })
+    }
+
+    /// The `metadata` value at the cursor, typed by the event name.
+    fn payload(&mut self, name: &str) -> R<Payload<'a>> {
+        Ok(match name {
+            "scan.started" => Payload::ScanStarted(self.metadata()?),
+            "scan.completed" => Payload::ScanCompleted(self.metadata()?),
+            "tool.failed" => Payload::ToolFailed(self.metadata()?),
+            "wizard.completed" => Payload::WizardCompleted(self.metadata()?),
+            "report.generated" => Payload::ReportGenerated(self.metadata()?),
+            "policy.evaluated" => Payload::PolicyEvaluated(self.metadata()?),
+            _ => {
+                self.skip_value()?;
+                absent_payload(name)?
+            }
+        })
+    }
+
+    /// `null` (every field missing) or the metadata object.
+    fn metadata<T: Deserialize<'a> + Default>(&mut self) -> R<T> {
+        if self.null()? {
+            return Ok(T::default());
+        }
+        if self.peek()? != b'{' {
+            return Err(Bail); // serde_json also reads a struct from an array
+        }
+        T::deserialize(self)
+    }
+}
+
+/// The payload of an event without metadata.
+fn absent_payload<'a>(name: &str) -> R<Payload<'a>> {
+    Ok(match name {
+        "scan.started" => Payload::ScanStarted(Default::default()),
+        "scan.completed" => Payload::ScanCompleted(Default::default()),
+        "tool.failed" => Payload::ToolFailed(Default::default()),
+        "wizard.completed" => Payload::WizardCompleted(Default::default()),
+        "report.generated" => Payload::ReportGenerated(Default::default()),
+        "policy.evaluated" => Payload::PolicyEvaluated(Default::default()),
+        "test" | "test.event" => Payload::Test,
+        "telemetry.initialized" => Payload::Marker,
+        "" => return Err(Bail),
+        _ => Payload::Unknown,
+    })
+}
+
+impl<'de> serde::Deserializer<'de> for &mut Cursor<'de, '_> {
+    type Error = Bail;
+
+    /// Only the shapes the metadata types ask for are served; anything else
+    /// gives up.
+    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> R<V::Value> {
+        Err(Bail)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
+        visitor.visit_borrowed_str(self.string()?)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
+        visitor.visit_i64(self.integer()?)
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
+        match self.peek()? {
+            b't' => {
+                self.literal(b"true")?;
+                visitor.visit_bool(true)
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                visitor.visit_bool(false)
+            }
+            _ => Err(Bail),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
+        if self.null()? {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
+        self.eat(b'[')?;
+        self.enter()?;
+        let value = visitor.visit_seq(Elements {
+            cur: &mut *self,
+            first: true,
+        })?;
+        self.eat(b']')?;
+        self.depth -= 1;
+        Ok(value)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
+        self.eat(b'{')?;
+        self.enter()?;
+        let value = visitor.visit_map(Entries {
+            cur: &mut *self,
+            first: true,
+        })?;
+        self.eat(b'}')?;
+        self.depth -= 1;
+        Ok(value)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> R<V::Value> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
+        self.skip_value()?;
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        i8 i16 i32 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit
+        unit_struct newtype_struct tuple tuple_struct enum
+    }
+}
+
+impl Cursor<'_, '_> {
+    fn enter(&mut self) -> R<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            Err(Bail)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Before the next element of an object or array: `Some(())` if there
+    /// is one, `None` at `close` (not consumed).
+    fn next_item(&mut self, first: &mut bool, close: u8) -> R<Option<()>> {
+        let c = self.peek()?;
+        if c == close {
+            return Ok(None);
+        }
+        if !std::mem::take(first) {
+            if c != b',' {
+                return Err(Bail);
+            }
+            self.i += 1;
+            if self.peek()? == close {
+                return Err(Bail); // trailing comma
+            }
+        }
+        Ok(Some(()))
+    }
+}
+
+struct Elements<'c, 'a, 'q> {
+    cur: &'c mut Cursor<'a, 'q>,
+    first: bool,
+}
+
+impl<'de> SeqAccess<'de> for Elements<'_, 'de, '_> {
+    type Error = Bail;
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> R<Option<T::Value>> {
+        match self.cur.next_item(&mut self.first, b']')? {
+            None => Ok(None),
+            Some(()) => seed.deserialize(&mut *self.cur).map(Some),
+        }
+    }
+}
+
+struct Entries<'c, 'a, 'q> {
+    cur: &'c mut Cursor<'a, 'q>,
+    first: bool,
+}
+
+impl<'de> MapAccess<'de> for Entries<'_, 'de, '_> {
+    type Error = Bail;
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> R<Option<K::Value>> {
+        match self.cur.next_item(&mut self.first, b'}')? {
+            None => Ok(None),
+            Some(()) => {
+                if self.cur.peek()? != b'"' {
+                    return Err(Bail);
+                }
+                let key = seed.deserialize(&mut *self.cur)?;
+                self.cur.eat(b':')?;
+                Ok(Some(key))
+            }
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> R<V::Value> {
+        seed.deserialize(&mut *self.cur)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_marks_quotes_and_refuses_escapes_and_controls() {
+        let mut lines: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            b"\"".to_vec(),
+            br#"{"event": "x", "n": 1}"#.to_vec(),
+            "é\"ü\"".as_bytes().to_vec(),
+            b"a\\b".to_vec(),
+            b"a\tb".to_vec(),
+            vec![b'"'; 200],
+            b"\x7f\x80\xff\"".to_vec(),
+        ];
+        // Every length around the 16- and 64-byte edges, a quote anywhere.
+        for n in 0usize..140 {
+            for at in [0, n / 2, n.saturating_sub(1)] {
+                let mut l = vec![b'a'; n];
+                if n > 0 {
+                    l[at] = b'"';
+                }
+                lines.push(l.clone());
+                if n > 0 {
+                    l[n - 1] = 0x1f;
+                    lines.push(l);
+                }
+            }
+        }
+        for line in lines {
+            let mut fast = [0u64; MAX_LINE / 64];
+            let mut slow = [0u64; MAX_LINE / 64];
+            let ok = scan(&line, &mut fast);
+            assert_eq!(ok, scan_portable(&line, &mut slow), "{line:?}");
+            assert_eq!(fast, slow, "{line:?}");
+            let expected_ok = !line.iter().any(|&c| c < 0x20 || c == b'\\');
+            assert_eq!(ok, expected_ok, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn gives_up_on_what_serde_must_decide() {
+        for line in [
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "c\u0041"}}"#,
+            "{\"event\":\t\"test\", \"timestamp\": \"2025-10-19T00:00:00Z\"}",
+            r#"{"event": "test", "timestamp": "2025-10-19T00:00:00Z", "event": "test"}"#,
+            r#"{"event": "test", "timestamp": "2025-10-19T00:00:00Z",}"#,
+            r#"{"event": "scan.completed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools_failed": 01}}"#,
+            r#"{"event": "scan.completed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools_failed": -0}}"#,
+            r#"{"event": "scan.completed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools_failed": 1.0}}"#,
+            r#"{"event": "scan.completed", "timestamp": "2025-10-19T00:00:00Z", "metadata": ["cli"]}"#,
+            r#"{"event": "test", "timestamp": "2025-10-19T00:00:00Z"} x"#,
+            r#"{"event": "", "timestamp": "2025-10-19T00:00:00Z"}"#,
+            r#"{"event": "test"}"#,
+            r#"{"event": "test", "timestamp": "2025-10-19T00:00:00Z", "x": [1,]}"#,
+        ] {
+            assert!(parse(line).is_err(), "{line}");
+        }
+        let deep = format!(
+            r#"{{"event": "test", "timestamp": "2025-10-19T00:00:00Z", "x": {}{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert!(parse(&deep).is_err());
+        let long = format!(
+            r#"{{"event": "test", "timestamp": "2025-10-19T00:00:00Z", "x": "{}"}}"#,
+            "a".repeat(MAX_LINE)
+        );
+        assert!(parse(&long).is_err());
+    }
+
+    #[test]
+    fn reads_metadata_before_the_event_name() {
+        let line = r#"{"metadata": {"tool": "zap", "exit_code": -9}, "timestamp": "2025-10-19T00:00:00Z", "event": "tool.failed"}"#;
+        let event = parse(line).unwrap();
+        let Payload::ToolFailed(t) = event.payload else {
+            panic!("{event:?}")
+        };
+        assert_eq!(t.tool.as_deref(), Some("zap"));
+        assert_eq!(t.exit_code, Some(-9));
+    }
+}
