@@ -29,30 +29,84 @@ pub(crate) const ACTIVE_MONTH: u16 = 255;
 /// Index of "no anonymous_id" in the per-tally installation table.
 const NO_INDEX: u32 = u32::MAX;
 
-/// One installation's record: its events and the cells it touched.
+/// Cells whose bits live inside the installation record itself: the cells
+/// seen first (event types, platforms, profiles, …) are touched by nearly
+/// every event, so most events touch one cache line of their installation.
+const INLINE_CELLS: u32 = 256;
+
+/// One installation's record: its events and the cells it touched (a
+/// bitset: the first [`INLINE_CELLS`] bits inline, the rest spilled).
 #[derive(Debug, Clone, Default)]
+#[repr(align(64))]
 struct Installation {
     events: u64,
-    cells: Vec<u64>,
+    inline: [u64; (INLINE_CELLS / 64) as usize],
+    spill: Vec<u64>,
 }
 
 impl Installation {
     #[inline]
     fn touch(&mut self, cell: u32) {
-        let (word, bit) = ((cell / 64) as usize, cell % 64);
-        if word >= self.cells.len() {
-            self.cells.resize(word + 1, 0);
+        let bit = 1u64 << (cell % 64);
+        if cell < INLINE_CELLS {
+            self.inline[(cell / 64) as usize] |= bit;
+        } else {
+            let word = ((cell - INLINE_CELLS) / 64) as usize;
+            if word >= self.spill.len() {
+                self.spill.resize(word + 1, 0);
+            }
+            self.spill[word] |= bit;
         }
-        self.cells[word] |= 1 << bit;
     }
 
     fn touched(&self) -> impl Iterator<Item = u32> + '_ {
-        self.cells.iter().enumerate().flat_map(|(w, &bits)| {
-            (0..64u32)
-                .filter(move |b| bits & (1 << b) != 0)
-                .map(move |b| w as u32 * 64 + b)
-        })
+        self.inline
+            .iter()
+            .chain(&self.spill)
+            .enumerate()
+            .flat_map(|(w, &bits)| {
+                let mut bits = bits;
+                std::iter::from_fn(move || {
+                    (bits != 0).then(|| {
+                        let b = bits.trailing_zeros();
+                        bits &= bits - 1;
+                        w as u32 * 64 + b
+                    })
+                })
+            })
     }
+}
+
+/// How many string values a metric remembers next to their cells; metrics
+/// with more values go through the dictionary and the cell map.
+const MEMO: usize = 8;
+
+/// A metric's first few string values and what they map to (a cell code, or
+/// a dictionary code): a short linear scan instead of two hash lookups.
+#[derive(Debug, Clone, Default)]
+struct Memo(Vec<(Box<str>, u32)>);
+
+impl Memo {
+    #[inline]
+    fn get(&self, s: &str) -> Option<u32> {
+        self.0.iter().find(|(k, _)| **k == *s).map(|&(_, v)| v)
+    }
+
+    #[inline]
+    fn remember(&mut self, s: &str, v: u32) {
+        if self.0.len() < MEMO {
+            self.0.push((s.into(), v));
+        }
+    }
+}
+
+/// Which memo holds dictionary codes for the parts of pair keys.
+#[derive(Clone, Copy)]
+enum Part {
+    Version = 0,
+    Profile = 1,
+    Duration = 2,
+    Findings = 3,
 }
 
 /// One `(metric, value)` cell of a finished tally.
@@ -142,6 +196,13 @@ pub struct Tally {
     cell_codes: FxHashMap<(u16, u64), u32>,
     /// Per cell code: its `(metric, value key)` and events.
     cells: Vec<(u16, u64)>,
+    /// Per metric: string value → cell code, for the first few values.
+    cell_memo: Vec<Memo>,
+    /// Per metric: the last non-string value key and its cell (consecutive
+    /// events share weeks, months and flags).
+    last_cell: Vec<(u64, u32)>,
+    /// Per pair part: string → dictionary code, for the first few values.
+    part_memo: [Memo; 4],
     cell_events: Vec<u64>,
     /// Per metric: events that carried the field (the share denominator).
     pub(crate) carriers: Vec<u64>,
@@ -169,6 +230,9 @@ impl Tally {
             installs: Vec::new(),
             cell_codes: FxHashMap::default(),
             cells: Vec::new(),
+            cell_memo: vec![Memo::default(); 256],
+            last_cell: vec![(u64::MAX, 0); 256],
+            part_memo: Default::default(),
             cell_events: Vec::new(),
             carriers: vec![0; super::registry::METRICS.len()],
             wizard_seconds: FxHashMap::default(),
@@ -190,20 +254,40 @@ impl Tally {
         (TAG_STR << TAG_SHIFT) | u64::from(self.dict.code(s))
     }
 
-    fn opt_key(&mut self, s: Option<&Text<'_>>) -> u64 {
-        match s {
-            Some(s) => self.str_key(s),
-            None => NULL,
-        }
+    /// 0 for null, else the dictionary code + 1 (a part of a pair key).
+    fn small(&mut self, part: Part, s: Option<&Text<'_>>) -> u64 {
+        let Some(s) = s else { return 0 };
+        let memo = &mut self.part_memo[part as usize];
+        let code = match memo.get(s) {
+            Some(code) => code,
+            None => {
+                let code = self.dict.code(s);
+                self.part_memo[part as usize].remember(s, code);
+                code
+            }
+        };
+        u64::from(code) + 1
     }
 
-    fn small(&mut self, s: Option<&Text<'_>>) -> u64 {
-        s.map_or(0, |s| u64::from(self.dict.code(s)) + 1)
-    }
-
-    fn pair_key(&mut self, a: Option<&Text<'_>>, b: Option<&Text<'_>>) -> u64 {
-        let (a, b) = (self.small(a), self.small(b));
+    fn pair_key(
+        &mut self,
+        (pa, a): (Part, Option<&Text<'_>>),
+        (pb, b): (Part, Option<&Text<'_>>),
+    ) -> u64 {
+        let (a, b) = (self.small(pa, a), self.small(pb, b));
         (TAG_PAIR << TAG_SHIFT) | (a << 30) | b
+    }
+
+    /// The cell of a string value of `metric`.
+    #[inline]
+    fn str_cell(&mut self, metric: u16, s: &str) -> u32 {
+        if let Some(cell) = self.cell_memo[metric as usize].get(s) {
+            return cell;
+        }
+        let key = self.str_key(s);
+        let cell = self.cell_code(metric, key);
+        self.cell_memo[metric as usize].remember(s, cell);
+        cell
     }
 
     fn id_index(&mut self, key: u64) -> u32 {
@@ -237,9 +321,24 @@ impl Tally {
         }
     }
 
+    /// One event's fact `(metric, value key)`.
     #[inline]
     fn fact(&mut self, metric: u16, value: u64, id: u32) {
-        let cell = self.cell_code(metric, value);
+        let (last, cell) = self.last_cell[metric as usize];
+        let cell = if last == value {
+            cell
+        } else {
+            let cell = self.cell_code(metric, value);
+            self.last_cell[metric as usize] = (value, cell);
+            cell
+        };
+        self.add(cell, id, 1);
+    }
+
+    /// One event's fact `(metric, string value)`.
+    #[inline]
+    fn fact_str(&mut self, metric: u16, value: &str, id: u32) {
+        let cell = self.str_cell(metric, value);
         self.add(cell, id, 1);
     }
 
@@ -295,9 +394,12 @@ impl Tally {
         self.fact(metric as u16, value, id);
     }
 
-    fn observe_str(&mut self, metric: MetricId, value: Option<&Text<'_>>, id: u32) {
-        let key = self.opt_key(value);
-        self.observe(metric, key, id);
+    fn observe_str(&mut self, metric: MetricId, value: Option<&str>, id: u32) {
+        self.carriers[metric as usize] += 1;
+        match value {
+            Some(s) => self.fact_str(metric as u16, s, id),
+            None => self.fact(metric as u16, NULL, id),
+        }
     }
 
     fn observe_bool(&mut self, metric: MetricId, value: Option<bool>, id: u32) {
@@ -312,24 +414,23 @@ impl Tally {
             if list[..i].contains(item) {
                 continue;
             }
-            let key = self.str_key(item);
-            self.fact(metric as u16, key, id);
+            self.fact_str(metric as u16, item, id);
         }
     }
 
     fn usage(&mut self, event: &Event<'_>, id: u32) {
         use MetricId as M;
         let c = &event.common;
-        self.observe_str(M::Platforms, c.platform.as_ref(), id);
-        self.observe_str(M::Versions, c.version.as_ref(), id);
+        self.observe_str(M::Platforms, c.platform.as_deref(), id);
+        self.observe_str(M::Versions, c.version.as_deref(), id);
         let week = iso_week_code(event.timestamp);
-        let version = self.small(c.version.as_ref());
+        let version = self.small(Part::Version, c.version.as_ref());
         self.observe(
             M::VersionsByWeek,
             (TAG_WEEK_PAIR << TAG_SHIFT) | ((week as u64) << 30) | version,
             id,
         );
-        self.observe_str(M::PythonVersions, c.python_version.as_ref(), id);
+        self.observe_str(M::PythonVersions, c.python_version.as_deref(), id);
         if let Some(install) = self.installs.get_mut(id as usize) {
             install.events += 1;
         }
@@ -346,41 +447,37 @@ impl Tally {
         );
         match &event.payload {
             Payload::ScanStarted(s) => {
-                let started = self.str_key("scan.started");
-                self.observe(M::ScanCompletion, started, id);
-                self.observe_str(M::Profiles, s.profile.as_ref(), id);
-                self.observe_str(M::Modes, s.mode.as_ref(), id);
+                self.observe_str(M::ScanCompletion, Some("scan.started"), id);
+                self.observe_str(M::Profiles, s.profile.as_deref(), id);
+                self.observe_str(M::Modes, s.mode.as_deref(), id);
                 self.observe_bool(M::CiDetected, s.ci_detected, id);
                 self.observe_bool(M::ComplianceUsage, s.compliance_usage, id);
-                let shape = match s.target_types {
-                    Some(t) => self.str_key(t.shape()),
-                    None => NULL,
-                };
-                self.observe(M::MultiTarget, shape, id);
+                self.observe_str(M::MultiTarget, s.target_types.map(|t| t.shape()), id);
                 self.observe_bool(M::MultiTargetReported, s.multi_target_scan, id);
-                self.observe_str(M::TargetsBuckets, s.total_targets_bucket.as_ref(), id);
-                self.observe_str(M::FrequencyHints, s.scan_frequency_hint.as_ref(), id);
+                self.observe_str(M::TargetsBuckets, s.total_targets_bucket.as_deref(), id);
+                self.observe_str(M::FrequencyHints, s.scan_frequency_hint.as_deref(), id);
                 self.observe_list(M::ScanTools, s.tools.as_ref(), id);
             }
             Payload::ScanCompleted(s) => {
-                let completed = self.str_key("scan.completed");
-                self.observe(M::ScanCompletion, completed, id);
-                self.observe_str(M::DurationBuckets, s.duration_bucket.as_ref(), id);
-                self.observe_str(M::FindingsBuckets, s.total_findings_bucket.as_ref(), id);
-                let by_profile = self.pair_key(s.profile.as_ref(), s.duration_bucket.as_ref());
+                self.observe_str(M::ScanCompletion, Some("scan.completed"), id);
+                self.observe_str(M::DurationBuckets, s.duration_bucket.as_deref(), id);
+                self.observe_str(M::FindingsBuckets, s.total_findings_bucket.as_deref(), id);
+                let profile = (Part::Profile, s.profile.as_ref());
+                let by_profile =
+                    self.pair_key(profile, (Part::Duration, s.duration_bucket.as_ref()));
                 self.observe(M::DurationBucketsByProfile, by_profile, id);
                 let by_profile =
-                    self.pair_key(s.profile.as_ref(), s.total_findings_bucket.as_ref());
+                    self.pair_key(profile, (Part::Findings, s.total_findings_bucket.as_ref()));
                 self.observe(M::FindingsBucketsByProfile, by_profile, id);
             }
             Payload::ToolFailed(t) => {
-                self.observe_str(M::ToolFailures, t.tool.as_ref(), id);
-                self.observe_str(M::FailureTypes, t.failure_type.as_ref(), id);
+                self.observe_str(M::ToolFailures, t.tool.as_deref(), id);
+                self.observe_str(M::FailureTypes, t.failure_type.as_deref(), id);
             }
             Payload::WizardCompleted(w) => {
-                self.observe_str(M::WizardProfiles, w.profile_selected.as_ref(), id);
-                self.observe_str(M::WizardModes, w.execution_mode.as_ref(), id);
-                self.observe_str(M::WizardArtifacts, w.artifact_generated.as_ref(), id);
+                self.observe_str(M::WizardProfiles, w.profile_selected.as_deref(), id);
+                self.observe_str(M::WizardModes, w.execution_mode.as_deref(), id);
+                self.observe_str(M::WizardArtifacts, w.artifact_generated.as_deref(), id);
                 if let Some(secs) = w.duration_seconds {
                     *self.wizard_seconds.entry(secs).or_insert(0) += 1;
                 }
@@ -391,7 +488,7 @@ impl Tally {
                 self.observe_bool(M::ComplianceEnabled, r.compliance_enabled, id);
             }
             Payload::PolicyEvaluated(p) => {
-                self.observe_str(M::PolicyViolations, p.violations_bucket.as_ref(), id);
+                self.observe_str(M::PolicyViolations, p.violations_bucket.as_deref(), id);
             }
             Payload::Unknown | Payload::Test | Payload::Marker => {}
         }
@@ -413,20 +510,39 @@ pub(crate) fn installation_key(id: Option<&str>) -> u64 {
     if key == NO_ID { 1 } else { key }
 }
 
+/// Hex digit values; 0x80 marks a byte that is not a hex digit.
+const HEX: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
 fn parse_uuid(s: &str) -> Option<u128> {
     let b = s.as_bytes();
     if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return None;
     }
     let mut v: u128 = 0;
+    let mut bad = 0u8;
     for (i, &c) in b.iter().enumerate() {
         if matches!(i, 8 | 13 | 18 | 23) {
             continue;
         }
-        let d = (c as char).to_digit(16)?;
-        v = (v << 4) | u128::from(d);
+        let d = HEX[c as usize];
+        bad |= d;
+        v = (v << 4) | u128::from(d & 0x0f);
     }
-    Some(v)
+    (bad & 0x80 == 0).then_some(v)
 }
 
 impl Sink for Tally {
@@ -437,8 +553,7 @@ impl Sink for Tally {
         }
         let class = event.class();
         let id = self.id_index(installation_key(event.common.anonymous_id.as_deref()));
-        let name = self.str_key(&event.name);
-        self.observe(MetricId::EventTypes, name, id);
+        self.observe_str(MetricId::EventTypes, Some(&event.name), id);
         match class {
             EventClass::Usage => {
                 self.counted_usage += 1;
@@ -532,7 +647,7 @@ mod tests {
         let mut t = Tally::new(Arc::default());
         let k = t.str_key("x");
         assert_eq!(decode(k), Key::Str(0));
-        let p = t.pair_key(Some(&"x".into()), None);
+        let p = t.pair_key((Part::Profile, Some(&"x".into())), (Part::Duration, None));
         assert_eq!(decode(p), Key::Pair(1, 0));
         let w = (TAG_WEEK_PAIR << TAG_SHIFT) | (202_653 << 30) | 1;
         assert_eq!(decode(w), Key::WeekPair(202_653, 1));
