@@ -44,7 +44,7 @@ const MAX_DEPTH: u32 = 100;
 
 /// Longer lines go to serde_json (they are rare), so the quote bitmap of a
 /// line fits on the stack.
-const MAX_LINE: usize = 8192;
+const MAX_LINE: usize = 4096;
 
 /// Parses `line` (no line end) if it is in the common case, or gives up.
 pub fn parse(line: &str) -> R<Event<'_>> {

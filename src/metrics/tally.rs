@@ -83,19 +83,38 @@ const MEMO: usize = 8;
 
 /// A metric's first few string values and what they map to (a cell code, or
 /// a dictionary code): a short linear scan instead of two hash lookups.
+/// Each entry keeps the length and first 8 bytes packed in a `u64`, so
+/// the short values telemetry is made of compare in two integer compares.
 #[derive(Debug, Clone, Default)]
-struct Memo(Vec<(Box<str>, u32)>);
+struct Memo(Vec<(usize, u64, Box<str>, u32)>);
+
+/// The first 8 bytes of `s`, zero-padded.
+#[inline]
+fn prefix(s: &[u8]) -> u64 {
+    match s.first_chunk::<8>() {
+        Some(head) => u64::from_le_bytes(*head),
+        None => {
+            let mut head = [0u8; 8];
+            head[..s.len()].copy_from_slice(s);
+            u64::from_le_bytes(head)
+        }
+    }
+}
 
 impl Memo {
     #[inline]
     fn get(&self, s: &str) -> Option<u32> {
-        self.0.iter().find(|(k, _)| **k == *s).map(|&(_, v)| v)
+        let (len, head) = (s.len(), prefix(s.as_bytes()));
+        self.0
+            .iter()
+            .find(|(l, h, k, _)| *l == len && *h == head && (len <= 8 || k[8..] == s[8..]))
+            .map(|&(_, _, _, v)| v)
     }
 
     #[inline]
     fn remember(&mut self, s: &str, v: u32) {
         if self.0.len() < MEMO {
-            self.0.push((s.into(), v));
+            self.0.push((s.len(), prefix(s.as_bytes()), s.into(), v));
         }
     }
 }
@@ -190,6 +209,8 @@ pub struct Tally {
     pub(crate) dict: Interner,
     /// Installation keys ([`installation_key`]) → index into `installs`.
     ids: FxHashMap<u64, u32>,
+    /// The last installation looked up (key, index).
+    last_id: (u64, u32),
     id_keys: Vec<u64>,
     installs: Vec<Installation>,
     /// `(metric, value key)` → dense cell code.
@@ -226,6 +247,7 @@ impl Tally {
             filters,
             dict: Interner::default(),
             ids: FxHashMap::default(),
+            last_id: (NO_ID, NO_INDEX),
             id_keys: Vec::new(),
             installs: Vec::new(),
             cell_codes: FxHashMap::default(),
@@ -294,12 +316,17 @@ impl Tally {
         if key == NO_ID {
             return NO_INDEX;
         }
+        // A scan's events often follow each other in the file.
+        if self.last_id.0 == key {
+            return self.last_id.1;
+        }
         let next = self.id_keys.len() as u32;
         let idx = *self.ids.entry(key).or_insert(next);
         if idx == next {
             self.id_keys.push(key);
             self.installs.push(Installation::default());
         }
+        self.last_id = (key, idx);
         idx
     }
 
@@ -532,17 +559,20 @@ fn parse_uuid(s: &str) -> Option<u128> {
     if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return None;
     }
-    let mut v: u128 = 0;
-    let mut bad = 0u8;
-    for (i, &c) in b.iter().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            continue;
+    // Two 64-bit halves: 8+4+4 and 4+12 hex digits.
+    let half = |parts: [&[u8]; 3]| {
+        let mut v = 0u64;
+        let mut bad = 0u8;
+        for &c in parts.iter().flat_map(|p| p.iter()) {
+            let d = HEX[c as usize];
+            bad |= d;
+            v = (v << 4) | u64::from(d & 0x0f);
         }
-        let d = HEX[c as usize];
-        bad |= d;
-        v = (v << 4) | u128::from(d & 0x0f);
-    }
-    (bad & 0x80 == 0).then_some(v)
+        (bad & 0x80 == 0).then_some(v)
+    };
+    let hi = half([&b[0..8], &b[9..13], &b[14..18]])?;
+    let lo = half([&b[19..23], &b[24..36], &[]])?;
+    Some((u128::from(hi) << 64) | u128::from(lo))
 }
 
 impl Sink for Tally {
@@ -651,6 +681,38 @@ mod tests {
         assert_eq!(decode(p), Key::Pair(1, 0));
         let w = (TAG_WEEK_PAIR << TAG_SHIFT) | (202_653 << 30) | 1;
         assert_eq!(decode(w), Key::WeekPair(202_653, 1));
+    }
+
+    #[test]
+    fn uuids_parse_to_their_value() {
+        assert_eq!(
+            parse_uuid("a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c"),
+            Some(0xa7f3c8e2_4b1d_4f9e_8c3a_2d5e7f9b1a3c)
+        );
+        assert_eq!(parse_uuid("g7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c"), None);
+        assert_eq!(parse_uuid("a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3"), None);
+        assert_eq!(parse_uuid("a7f3c8e2-4b1d-4f9e-8c3a 2d5e7f9b1a3c"), None);
+    }
+
+    #[test]
+    fn memos_tell_values_apart_past_their_prefix_and_size() {
+        let mut t = Tally::new(Arc::default());
+        // More values than a memo holds, sharing 8-byte prefixes, and short ones.
+        let values: Vec<String> = (0..20)
+            .map(|i| format!("abcdefgh{i}"))
+            .chain(["a", "ab", "", "abcdefgh"].map(String::from))
+            .collect();
+        for round in 0..3 {
+            for (i, v) in values.iter().enumerate() {
+                let cell = t.str_cell(MetricId::Platforms as u16, v);
+                assert_eq!(cell as usize, i, "round {round}: {v:?}");
+            }
+        }
+        let mut m = Memo::default();
+        m.remember("abcdefgh1", 1);
+        assert_eq!(m.get("abcdefgh1"), Some(1));
+        assert_eq!(m.get("abcdefgh2"), None);
+        assert_eq!(m.get("abcdefgh"), None);
     }
 
     #[test]
