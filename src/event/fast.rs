@@ -47,6 +47,9 @@ const MAX_DEPTH: u32 = 100;
 const MAX_LINE: usize = 4096;
 
 /// Parses `line` (no line end) if it is in the common case, or gives up.
+// Inlined with the envelope into the caller: the event (a few hundred
+// bytes) is then built where it is used instead of copied on each return.
+#[inline]
 pub fn parse(line: &str) -> R<Event<'_>> {
     let bytes = line.as_bytes();
     if bytes.len() > MAX_LINE {
@@ -344,6 +347,7 @@ impl<'a> Cursor<'a, '_> {
     }
 
     /// The top-level object.
+    #[inline]
     fn envelope(&mut self) -> R<Event<'a>> {
         self.eat(b'{')?;
         let mut seen = 0u8;

@@ -41,6 +41,7 @@ struct Envelope<'a> {
 }
 
 /// Parses one line (without its line end; a UTF-8 BOM is the caller's job).
+#[inline]
 pub fn parse_line(line: &str) -> Parsed<'_> {
     match parse_event(line) {
         Ok(event) => Parsed::Event(event),
@@ -48,6 +49,7 @@ pub fn parse_line(line: &str) -> Parsed<'_> {
     }
 }
 
+#[inline]
 fn parse_event(line: &str) -> Result<Event<'_>, Reason> {
     match super::fast::parse(line) {
         Ok(event) => Ok(event),

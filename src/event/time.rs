@@ -69,10 +69,33 @@ fn fast_utc(b: &[u8]) -> Option<Micros> {
     if !(rest == b"Z" || rest == b"z" || rest == b"+00:00") {
         return None;
     }
-    let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
-    let days = i64::from(date.num_days_from_ce()) - 719_163;
+    let days = days_from_civil(year, month, day)?;
     let secs = days * 86_400 + i64::from(hour * 3600 + min * 60 + sec);
     Some(secs * 1_000_000 + i64::from(micros))
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date, `None` if the date
+/// does not exist (H. Hinnant's `days_from_civil`, for years 0..=9999).
+fn days_from_civil(year: u32, month: u32, day: u32) -> Option<i64> {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day == 0 || day > month_days {
+        return None;
+    }
+    let (y, m, d) = (i64::from(year), i64::from(month), i64::from(day));
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
 }
 
 /// Formats UTC microseconds as RFC 3339 with a `Z` (seconds precision unless
@@ -140,6 +163,23 @@ mod tests {
         ] {
             assert_eq!(parse_timestamp(s).unwrap(), chrono_us(s), "{s}");
             assert_eq!(fast_utc(s.as_bytes()), Some(chrono_us(s)), "{s}");
+        }
+    }
+
+    #[test]
+    fn civil_days_agree_with_chrono_on_every_date() {
+        for year in 0..=9999u32 {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    let want = NaiveDate::from_ymd_opt(year as i32, month, day)
+                        .map(|d| i64::from(d.num_days_from_ce()) - 719_163);
+                    assert_eq!(
+                        days_from_civil(year, month, day),
+                        want,
+                        "{year}-{month}-{day}"
+                    );
+                }
+            }
         }
     }
 

@@ -19,7 +19,7 @@ use super::filter::Filters;
 use super::registry::MetricId;
 use crate::event::Sink;
 use crate::event::schema::{Event, EventClass, Payload, Text};
-use crate::event::time::{Micros, iso_week_code, month_code};
+use crate::event::time::{Micros, epoch_day, iso_week_code, month_code};
 
 /// Internal fact keys beyond the registry.
 pub(crate) const INSTALL: u16 = 253;
@@ -93,11 +93,11 @@ struct Memo(Vec<(usize, u64, Box<str>, u32)>);
 fn prefix(s: &[u8]) -> u64 {
     match s.first_chunk::<8>() {
         Some(head) => u64::from_le_bytes(*head),
-        None => {
-            let mut head = [0u8; 8];
-            head[..s.len()].copy_from_slice(s);
-            u64::from_le_bytes(head)
-        }
+        // Shifts, not a copy through memory: no store-to-load stall.
+        None => s
+            .iter()
+            .enumerate()
+            .fold(0, |v, (i, &c)| v | u64::from(c) << (8 * i)),
     }
 }
 
@@ -209,6 +209,8 @@ pub struct Tally {
     pub(crate) dict: Interner,
     /// Installation keys ([`installation_key`]) → index into `installs`.
     ids: FxHashMap<u64, u32>,
+    /// The last day seen (epoch day, ISO week code, month code).
+    last_day: (i64, i64, i64),
     /// The last installation looked up (key, index).
     last_id: (u64, u32),
     id_keys: Vec<u64>,
@@ -248,6 +250,7 @@ impl Tally {
             dict: Interner::default(),
             ids: FxHashMap::default(),
             last_id: (NO_ID, NO_INDEX),
+            last_day: (i64::MIN, 0, 0),
             id_keys: Vec::new(),
             installs: Vec::new(),
             cell_codes: FxHashMap::default(),
@@ -298,6 +301,17 @@ impl Tally {
     ) -> u64 {
         let (a, b) = (self.small(pa, a), self.small(pb, b));
         (TAG_PAIR << TAG_SHIFT) | (a << 30) | b
+    }
+
+    /// ISO week and month codes of a timestamp; consecutive events share a
+    /// day, so the last day's codes are kept.
+    #[inline]
+    fn calendar(&mut self, us: Micros) -> (i64, i64) {
+        let day = epoch_day(us);
+        if self.last_day.0 != day {
+            self.last_day = (day, iso_week_code(us), month_code(us));
+        }
+        (self.last_day.1, self.last_day.2)
     }
 
     /// The cell of a string value of `metric`.
@@ -450,7 +464,7 @@ impl Tally {
         let c = &event.common;
         self.observe_str(M::Platforms, c.platform.as_deref(), id);
         self.observe_str(M::Versions, c.version.as_deref(), id);
-        let week = iso_week_code(event.timestamp);
+        let (week, month) = self.calendar(event.timestamp);
         let version = self.small(Part::Version, c.version.as_ref());
         self.observe(
             M::VersionsByWeek,
@@ -463,7 +477,7 @@ impl Tally {
         }
         self.fact(INSTALL, NULL, id);
         self.fact(ACTIVE_WEEK, int_key(week), id);
-        self.fact(ACTIVE_MONTH, int_key(month_code(event.timestamp)), id);
+        self.fact(ACTIVE_MONTH, int_key(month), id);
         self.first = Some(
             self.first
                 .map_or(event.timestamp, |f| f.min(event.timestamp)),
