@@ -16,7 +16,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use super::schema::{Common, Event, Payload, Text};
+use super::schema::{Event, Payload, Text};
 use super::time::parse_timestamp;
 
 /// The fast path gave up; the caller decides with serde_json.
@@ -47,10 +47,17 @@ const MAX_DEPTH: u32 = 100;
 const MAX_LINE: usize = 4096;
 
 /// Parses `line` (no line end) if it is in the common case, or gives up.
-// Inlined with the envelope into the caller: the event (a few hundred
-// bytes) is then built where it is used instead of copied on each return.
-#[inline]
 pub fn parse(line: &str) -> R<Event<'_>> {
+    let mut event = Event::empty();
+    parse_into(line, &mut event)?;
+    Ok(event)
+}
+
+/// [`parse`] into `out` (an [`Event::empty`]): the event, a few hundred
+/// bytes, is built where it is used instead of copied on each return.
+/// On [`Bail`], `out` holds a partial event and must not be used.
+#[inline]
+pub fn parse_into<'a>(line: &'a str, out: &mut Event<'a>) -> R<()> {
     let bytes = line.as_bytes();
     if bytes.len() > MAX_LINE {
         return Err(Bail);
@@ -67,12 +74,12 @@ pub fn parse(line: &str) -> R<Event<'_>> {
         i: 0,
         depth: 0,
     };
-    let event = cur.envelope()?;
+    cur.envelope(out)?;
     cur.ws();
     if cur.i != bytes.len() {
         return Err(Bail);
     }
-    Ok(event)
+    Ok(())
 }
 
 /// One pass over a line (at most [`MAX_LINE`] bytes): sets bit `i % 64` of
@@ -348,14 +355,14 @@ impl<'a> Cursor<'a, '_> {
 
     /// The top-level object.
     #[inline]
-    fn envelope(&mut self) -> R<Event<'a>> {
+    fn envelope(&mut self, out: &mut Event<'a>) -> R<()> {
         self.eat(b'{')?;
         let mut seen = 0u8;
         let mut name: Option<&'a str> = None;
-        let mut common = Common::default();
+        let common = &mut out.common;
         let mut timestamp = None;
         // Metadata read in place once the event type is known; else its span.
-        let mut payload: Option<Payload<'a>> = None;
+        let mut payload = false;
         let mut metadata_span: Option<(usize, usize)> = None;
         if self.peek()? == b'}' {
             return Err(Bail); // no `event`
@@ -385,7 +392,10 @@ impl<'a> Cursor<'a, '_> {
                 ID => common.anonymous_id = self.opt_text()?,
                 TIMESTAMP => timestamp = self.opt_text()?,
                 METADATA => match name {
-                    Some(name) => payload = Some(self.payload(name)?),
+                    Some(name) => {
+                        out.payload = self.payload(name)?;
+                        payload = true;
+                    }
                     None => {
                         self.ws();
                         let start = self.i;
@@ -405,26 +415,22 @@ impl<'a> Cursor<'a, '_> {
             }
         }
         let name = name.ok_or(Bail)?;
-        let payload = match (payload, metadata_span) {
-            (Some(p), _) => p,
-            (None, Some((start, end))) => {
+        match (payload, metadata_span) {
+            (true, _) => {}
+            (false, Some((start, end))) => {
                 let mut inner = Cursor {
                     s: &self.s[..end],
                     quotes: self.quotes,
                     i: start,
                     depth: 0,
                 };
-                inner.payload(name)?
+                out.payload = inner.payload(name)?;
             }
-            (None, None) => absent_payload(name)?,
-        };
-        let timestamp = parse_timestamp(timestamp.as_deref().ok_or(Bail)?).map_err(|_| Bail)?;
-        Ok(Event {
-            name: Text::from(name),
-            common,
-            timestamp,
-            payload,
-        })
+            (false, None) => out.payload = absent_payload(name)?,
+        }
+        out.timestamp = parse_timestamp(timestamp.as_deref().ok_or(Bail)?).map_err(|_| Bail)?;
+        out.name = Text::from(name);
+        Ok(())
     }
 
     /// The `metadata` value at the cursor, typed by the event name.

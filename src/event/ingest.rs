@@ -13,7 +13,7 @@ use std::thread;
 
 use sha2::{Digest, Sha256};
 
-use super::parse::{Parsed, Reason, parse_line};
+use super::parse::{Reason, parse_into};
 use super::schema::{Event, EventClass};
 
 /// Target size of one block handed to a worker.
@@ -235,8 +235,9 @@ fn parse_block<S: Sink>(block: &Block, stats: &mut IngestStats, sink: &mut S) {
                 return;
             }
         };
-        match parse_line(text) {
-            Parsed::Event(event) => {
+        let mut event = Event::empty();
+        match parse_into(text, &mut event) {
+            Ok(()) => {
                 stats.valid_events += 1;
                 match event.class() {
                     EventClass::Usage => stats.usage_events += 1,
@@ -245,7 +246,7 @@ fn parse_block<S: Sink>(block: &Block, stats: &mut IngestStats, sink: &mut S) {
                 }
                 sink.event_text(line_no, text, &event);
             }
-            Parsed::Invalid(reason) => invalid(stats, line_no, reason),
+            Err(reason) => invalid(stats, line_no, reason),
         }
     };
     for end in memchr::memchr_iter(b'\n', data) {

@@ -41,7 +41,6 @@ struct Envelope<'a> {
 }
 
 /// Parses one line (without its line end; a UTF-8 BOM is the caller's job).
-#[inline]
 pub fn parse_line(line: &str) -> Parsed<'_> {
     match parse_event(line) {
         Ok(event) => Parsed::Event(event),
@@ -49,12 +48,20 @@ pub fn parse_line(line: &str) -> Parsed<'_> {
     }
 }
 
-#[inline]
 fn parse_event(line: &str) -> Result<Event<'_>, Reason> {
-    match super::fast::parse(line) {
-        Ok(event) => Ok(event),
-        Err(_) => parse_event_serde(line),
+    let mut event = Event::empty();
+    parse_into(line, &mut event)?;
+    Ok(event)
+}
+
+/// [`parse_line`] into `out` (an [`Event::empty`]), for the reader's hot
+/// loop: the common case is built in place, without copies of the event.
+#[inline]
+pub fn parse_into<'a>(line: &'a str, out: &mut Event<'a>) -> Result<(), Reason> {
+    if super::fast::parse_into(line, out).is_err() {
+        *out = parse_event_serde(line)?;
     }
+    Ok(())
 }
 
 /// The reference path (serde_json): decides and explains every line the
@@ -245,6 +252,24 @@ mod tests {
             event(no_meta).payload,
             Payload::WizardCompleted(_)
         ));
+    }
+
+    #[test]
+    fn a_late_fast_path_bail_leaves_no_trace() {
+        // The fast path fills the common fields, then gives up on metadata
+        // as an array (serde_json reads a struct from it).
+        let line = r#"{"event": "scan.completed", "platform": "Linux", "timestamp": "2025-10-19T00:00:00Z", "metadata": ["cli"]}"#;
+        assert!(crate::event::fast::parse(line).is_err());
+        let mut out = Event::empty();
+        parse_into(line, &mut out).unwrap();
+        let Parsed::Event(reference) = parse_line_serde(line) else {
+            panic!("serde refused {line}")
+        };
+        assert_eq!(out, reference);
+        let Payload::ScanCompleted(c) = out.payload else {
+            panic!()
+        };
+        assert_eq!(c.mode.as_deref(), Some("cli"));
     }
 
     #[test]

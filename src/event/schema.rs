@@ -113,6 +113,16 @@ pub struct Event<'a> {
 }
 
 impl Event<'_> {
+    /// A placeholder to parse into: no name, no fields, time 0, no payload.
+    pub fn empty() -> Self {
+        Event {
+            name: Text::default(),
+            common: Common::default(),
+            timestamp: 0,
+            payload: Payload::Unknown,
+        }
+    }
+
     /// Whether this event is a usage event, a test event or the marker.
     pub fn class(&self) -> EventClass {
         match self.payload {
