@@ -209,35 +209,94 @@ pub(crate) fn leaves(event: &Event<'_>, text: &str, out: &mut Vec<u64>) {
 }
 
 /// Distinct installations behind each value (see the module doc).
+///
+/// Values get dense codes, and each installation a bitset of the codes it
+/// sent: a few cache lines per event, where a set of (value, installation)
+/// pairs missed the cache on every value.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Census {
-    seen: FxHashSet<(u64, u64)>,
+    /// Value hash → dense code.
+    codes: FxHashMap<u64, u32>,
+    /// Dense code → value hash.
+    values: Vec<u64>,
+    /// Installation key → index into `bits`.
+    installs: FxHashMap<u64, u32>,
+    keys: Vec<u64>,
+    /// Per installation: the codes it sent, as a bitset.
+    bits: Vec<Vec<u64>>,
 }
 
 impl Census {
+    fn code(&mut self, value: u64) -> u32 {
+        let next = self.values.len() as u32;
+        let code = *self.codes.entry(value).or_insert(next);
+        if code == next {
+            self.values.push(value);
+        }
+        code
+    }
+
+    fn install(&mut self, id: u64) -> usize {
+        let next = self.keys.len() as u32;
+        let index = *self.installs.entry(id).or_insert(next);
+        if index == next {
+            self.keys.push(id);
+            self.bits.push(Vec::new());
+        }
+        index as usize
+    }
+
+    fn set(&mut self, install: usize, code: u32) {
+        let bits = &mut self.bits[install];
+        let word = (code / 64) as usize;
+        if word >= bits.len() {
+            bits.resize(word + 1, 0);
+        }
+        bits[word] |= 1 << (code % 64);
+    }
+
     /// Records that installation `id` sent these values.
     pub(crate) fn observe(&mut self, leaves: &[u64], id: u64) {
+        let install = self.install(id);
         for &l in leaves {
-            self.seen.insert((l, id));
+            let code = self.code(l);
+            self.set(install, code);
         }
     }
 
+    /// The codes an installation's bitset holds.
+    fn members(bits: &[u64]) -> impl Iterator<Item = u32> + '_ {
+        bits.iter().enumerate().flat_map(|(w, &word)| {
+            let mut word = word;
+            std::iter::from_fn(move || {
+                (word != 0).then(|| {
+                    let b = word.trailing_zeros();
+                    word &= word - 1;
+                    w as u32 * 64 + b
+                })
+            })
+        })
+    }
+
     pub(crate) fn merge(&mut self, other: Census) {
-        if self.seen.len() < other.seen.len() {
-            let mine = std::mem::replace(&mut self.seen, other.seen);
-            self.seen.extend(mine);
-        } else {
-            self.seen.extend(other.seen);
+        let remap: Vec<u32> = other.values.iter().map(|&v| self.code(v)).collect();
+        for (id, bits) in other.keys.iter().zip(&other.bits) {
+            let install = self.install(*id);
+            for code in Self::members(bits) {
+                self.set(install, remap[code as usize]);
+            }
         }
     }
 
     /// Installations per value.
     pub(crate) fn counts(&self) -> FxHashMap<u64, u64> {
-        let mut out: FxHashMap<u64, u64> = FxHashMap::default();
-        for &(l, _) in &self.seen {
-            *out.entry(l).or_insert(0) += 1;
+        let mut per_code = vec![0u64; self.values.len()];
+        for bits in &self.bits {
+            for code in Self::members(bits) {
+                per_code[code as usize] += 1;
+            }
         }
-        out
+        self.values.iter().copied().zip(per_code).collect()
     }
 }
 
@@ -438,6 +497,33 @@ pub(crate) fn select(candidates: &Candidates, census: &Census, k: u64) -> Sample
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn census_counts_distinct_installations_across_merges() {
+        // Installation i sends values i % 7 and 100 + i % 3, twice; split
+        // over two censuses that share installations.
+        let mut a = Census::default();
+        let mut b = Census::default();
+        let mut naive: FxHashSet<(u64, u64)> = FxHashSet::default();
+        for round in 0..2 {
+            for i in 0..300u64 {
+                let leaves = [i % 7, 100 + i % 3];
+                let census = if (i + round) % 2 == 0 { &mut a } else { &mut b };
+                census.observe(&leaves, 1_000 + i % 150);
+                for l in leaves {
+                    naive.insert((l, 1_000 + i % 150));
+                }
+            }
+        }
+        a.merge(b);
+        let mut want: FxHashMap<u64, u64> = FxHashMap::default();
+        for (l, _) in naive {
+            *want.entry(l).or_insert(0) += 1;
+        }
+        assert_eq!(a.counts(), want);
+        assert_eq!(want.len(), 10);
+        assert_eq!(want[&100], 50, "installations 0, 3, 6, … send 100");
+    }
 
     fn event(text: &str) -> Event<'_> {
         match parse_line(text) {
