@@ -132,3 +132,47 @@ proptest! {
         }
     }
 }
+
+/// Collects every event ingestion hands over, in input order.
+#[derive(Default)]
+struct Seen(Vec<(jmo_analyze::event::LinePos, String)>);
+
+impl jmo_analyze::event::Sink for Seen {
+    fn event(&mut self, pos: jmo_analyze::event::LinePos, event: &jmo_analyze::event::Event<'_>) {
+        self.0.push((pos, format!("{event:?}")));
+    }
+    fn merge(&mut self, other: Self) {
+        self.0.extend(other.0);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// A whole file through the reader (block scan, reused quote bitmaps,
+    /// CRLF) gives, line by line, what serde_json's path gives each line alone.
+    #[test]
+    fn ingest_agrees_with_serde_line_by_line(lines in prop::collection::vec(mutated(), 1..60), crlf in any::<bool>()) {
+        use jmo_analyze::event::parse::parse_line_serde;
+        use jmo_analyze::event::{Parsed, ingest};
+        let sep = if crlf { "\r\n" } else { "\n" };
+        let text = lines.join(sep) + sep;
+        let (stats, mut seen) = ingest(text.as_bytes(), Seen::default).unwrap();
+        seen.0.sort_by_key(|s| s.0);
+        let mut want_events = Vec::new();
+        let mut want_invalid = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match parse_line_serde(line) {
+                Parsed::Event(e) => want_events.push(format!("{e:?}")),
+                Parsed::Invalid(_) => want_invalid.push(i as u64 + 1),
+            }
+        }
+        let got: Vec<String> = seen.0.into_iter().map(|s| s.1).collect();
+        prop_assert_eq!(got, want_events);
+        let invalid: Vec<u64> = stats.problems.iter().map(|p| p.line).collect();
+        prop_assert_eq!(invalid, want_invalid);
+    }
+}

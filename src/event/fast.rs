@@ -58,82 +58,174 @@ pub fn parse(line: &str) -> R<Event<'_>> {
 /// On [`Bail`], `out` holds a partial event and must not be used.
 #[inline]
 pub fn parse_into<'a>(line: &'a str, out: &mut Event<'a>) -> R<()> {
-    let bytes = line.as_bytes();
-    if bytes.len() > MAX_LINE {
-        return Err(Bail);
+    let mut quotes = Quotes::new();
+    match scan_line(line.as_bytes(), &mut quotes) {
+        // A line end inside `line` is JSON whitespace: serde_json decides.
+        Some(s) if s.clean && s.len == line.len() => parse_scanned(line, &quotes, out),
+        _ => Err(Bail),
     }
-    let mut quotes = [0u64; MAX_LINE / 64];
-    // Escapes and control characters (a tab is legal whitespace, but rare)
-    // go to serde_json; without them a string ends at the next quote.
-    if !scan(bytes, &mut quotes) {
-        return Err(Bail);
-    }
+}
+
+/// [`parse_into`] for a line that [`scan_line`] has just scanned into
+/// `quotes` (the reader's hot loop: one pass finds the line end, the quotes,
+/// and whether the line is clean ASCII). The caller checks
+/// [`Scanned::clean`]; `line` is exactly the scanned line.
+#[inline]
+pub fn parse_scanned<'a>(line: &'a str, quotes: &Quotes, out: &mut Event<'a>) -> R<()> {
     let mut cur = Cursor {
         s: line,
-        quotes: &quotes,
+        quotes: &quotes.0,
         i: 0,
         depth: 0,
     };
     cur.envelope(out)?;
     cur.ws();
-    if cur.i != bytes.len() {
+    if cur.i != line.len() {
         return Err(Bail);
     }
     Ok(())
 }
 
-/// One pass over a line (at most [`MAX_LINE`] bytes): sets bit `i % 64` of
-/// `quotes[i / 64]` for every `"` at `i`, and says whether the line is free
-/// of backslashes and control characters.
+const WORDS: usize = MAX_LINE / 64;
+
+/// The quote bitmap of one line: bit `i % 64` of word `i / 64` is set when
+/// byte `i` is `"`. Words past the scanned line hold stale bits from earlier
+/// lines; they lie past the line's end, where the cursor never accepts a quote.
+pub struct Quotes([u64; WORDS]);
+
+impl Quotes {
+    /// A bitmap to reuse for every line a reader scans.
+    pub fn new() -> Quotes {
+        Quotes([0; WORDS])
+    }
+}
+
+impl Default for Quotes {
+    fn default() -> Self {
+        Quotes::new()
+    }
+}
+
+/// What [`scan_line`] found about the line at the start of its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scanned {
+    /// Bytes before the line end (`\n`) or the end of the input.
+    pub len: usize,
+    /// No backslash and no control character: every string ends at its
+    /// next quote, and the fast path may try the line.
+    pub clean: bool,
+    /// Every byte is ASCII, so the line is valid UTF-8.
+    pub ascii: bool,
+}
+
+/// One pass over the line that starts `data`, 64 bytes at a time: finds its
+/// end (the first `\n`, or the end of `data`), fills `quotes`, and tells
+/// whether the line is clean and ASCII. `None` when the line is longer than
+/// [`MAX_LINE`] bytes (the caller finds its end and lets serde_json parse it).
+#[inline]
+pub fn scan_line(data: &[u8], quotes: &mut Quotes) -> Option<Scanned> {
+    let (mut bad, mut high) = (0u64, 0u64);
+    for (k, word) in quotes.0.iter_mut().enumerate() {
+        let off = k * 64;
+        let m = match data.get(off..off + 64) {
+            Some(chunk) => masks(chunk.try_into().expect("64 bytes")),
+            None => {
+                // The input ends in this chunk: pad with spaces and put a
+                // line end where the input ends.
+                let rest = data.get(off..).unwrap_or(&[]);
+                let mut pad = [b' '; 64];
+                pad[..rest.len()].copy_from_slice(rest);
+                let mut m = masks(&pad);
+                m.newline |= 1 << rest.len();
+                m
+            }
+        };
+        if m.newline != 0 {
+            let n = m.newline.trailing_zeros();
+            let keep = (1u64 << n) - 1;
+            *word = m.quote & keep;
+            bad |= m.bad & keep;
+            high |= m.high & keep;
+            return Some(Scanned {
+                len: off + n as usize,
+                clean: bad == 0,
+                ascii: high == 0,
+            });
+        }
+        *word = m.quote;
+        bad |= m.bad;
+        high |= m.high;
+    }
+    None
+}
+
+/// Per-byte facts of a 64-byte chunk, one bit per byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Masks {
+    quote: u64,
+    newline: u64,
+    /// Backslashes and control characters (the line end among them).
+    bad: u64,
+    /// Bytes of 0x80 and above.
+    high: u64,
+}
+
 #[cfg(target_arch = "x86_64")]
-fn scan(bytes: &[u8], quotes: &mut [u64]) -> bool {
+#[inline]
+fn masks(chunk: &[u8; 64]) -> Masks {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8, _mm_setzero_si128,
+        _mm_set1_epi8,
     };
-    let mut tail = [b' '; 16];
-    let full = bytes.len() / 16 * 16;
-    tail[..bytes.len() - full].copy_from_slice(&bytes[full..]);
+    let mut m = Masks {
+        quote: 0,
+        newline: 0,
+        bad: 0,
+        high: 0,
+    };
     // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are
-    // always available; every load is unaligned and reads 16 bytes that lie
-    // inside `bytes` (i + 16 <= full) or inside `tail`.
+    // always available; each unaligned load reads 16 of the chunk's 64 bytes.
     unsafe {
         let quote = _mm_set1_epi8(b'"' as i8);
+        let newline = _mm_set1_epi8(b'\n' as i8);
         let slash = _mm_set1_epi8(b'\\' as i8);
         let ctl = _mm_set1_epi8(0x1f);
-        let mut bad = _mm_setzero_si128();
-        let mut i = 0;
-        while i <= full {
-            let v = if i < full {
-                _mm_loadu_si128(bytes.as_ptr().add(i).cast::<__m128i>())
-            } else {
-                _mm_loadu_si128(tail.as_ptr().cast::<__m128i>())
-            };
-            let q = _mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) as u32;
-            quotes[i / 64] |= u64::from(q) << (i % 64);
-            bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, slash));
+        for i in 0..4 {
+            let v = _mm_loadu_si128(chunk.as_ptr().add(16 * i).cast::<__m128i>());
+            let bits = |x| u64::from(_mm_movemask_epi8(x) as u16) << (16 * i);
+            m.quote |= bits(_mm_cmpeq_epi8(v, quote));
+            m.newline |= bits(_mm_cmpeq_epi8(v, newline));
             // max(v, 0x1f) == 0x1f exactly when v <= 0x1f (unsigned).
-            bad = _mm_or_si128(bad, _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
-            i += 16;
+            let control = _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl);
+            m.bad |= bits(_mm_or_si128(control, _mm_cmpeq_epi8(v, slash)));
+            m.high |= bits(v);
         }
-        _mm_movemask_epi8(bad) == 0
     }
+    m
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn scan(bytes: &[u8], quotes: &mut [u64]) -> bool {
-    scan_portable(bytes, quotes)
+#[inline]
+fn masks(chunk: &[u8; 64]) -> Masks {
+    masks_portable(chunk)
 }
 
-/// What [`scan`] computes, a byte at a time.
+/// What [`masks`] computes, a byte at a time.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-fn scan_portable(bytes: &[u8], quotes: &mut [u64]) -> bool {
-    let mut ok = true;
-    for (i, &c) in bytes.iter().enumerate() {
-        quotes[i / 64] |= u64::from(c == b'"') << (i % 64);
-        ok &= c >= 0x20 && c != b'\\';
+fn masks_portable(chunk: &[u8; 64]) -> Masks {
+    let mut m = Masks {
+        quote: 0,
+        newline: 0,
+        bad: 0,
+        high: 0,
+    };
+    for (i, &c) in chunk.iter().enumerate() {
+        m.quote |= u64::from(c == b'"') << i;
+        m.newline |= u64::from(c == b'\n') << i;
+        m.bad |= u64::from(c < 0x20 || c == b'\\') << i;
+        m.high |= u64::from(c >= 0x80) << i;
     }
-    ok
+    m
 }
 
 struct Cursor<'a, 'q> {
@@ -643,40 +735,88 @@ impl<'de> MapAccess<'de> for Entries<'_, 'de, '_> {
 mod tests {
     use super::*;
 
+    /// What [`scan_line`] must find, a byte at a time.
+    fn model(data: &[u8]) -> Option<(Scanned, Vec<usize>)> {
+        let len = data.iter().position(|&c| c == b'\n').unwrap_or(data.len());
+        if len >= MAX_LINE {
+            return None;
+        }
+        let line = &data[..len];
+        let scanned = Scanned {
+            len,
+            clean: !line.iter().any(|&c| c < 0x20 || c == b'\\'),
+            ascii: line.is_ascii(),
+        };
+        let quotes = (0..len).filter(|&i| line[i] == b'"').collect();
+        Some((scanned, quotes))
+    }
+
     #[test]
-    fn scan_marks_quotes_and_refuses_escapes_and_controls() {
-        let mut lines: Vec<Vec<u8>> = vec![
+    fn scan_finds_the_line_end_quotes_escapes_controls_and_high_bytes() {
+        let mut inputs: Vec<Vec<u8>> = vec![
             Vec::new(),
+            b"\n".to_vec(),
             b"\"".to_vec(),
             br#"{"event": "x", "n": 1}"#.to_vec(),
-            "é\"ü\"".as_bytes().to_vec(),
+            "é\"ü\"\n\"next\"".as_bytes().to_vec(),
             b"a\\b".to_vec(),
-            b"a\tb".to_vec(),
+            b"a\tb\n".to_vec(),
+            b"a\r\n".to_vec(),
             vec![b'"'; 200],
             b"\x7f\x80\xff\"".to_vec(),
+            vec![b'a'; MAX_LINE - 1],
+            vec![b'a'; MAX_LINE],
+            vec![b'a'; MAX_LINE + 5],
         ];
-        // Every length around the 16- and 64-byte edges, a quote anywhere.
-        for n in 0usize..140 {
+        // Every length around the 16- and 64-byte edges; a quote, a line
+        // end, a control or a high byte anywhere, and text after the end.
+        for n in 0usize..200 {
             for at in [0, n / 2, n.saturating_sub(1)] {
-                let mut l = vec![b'a'; n];
-                if n > 0 {
-                    l[at] = b'"';
-                }
-                lines.push(l.clone());
-                if n > 0 {
-                    l[n - 1] = 0x1f;
-                    lines.push(l);
+                for c in [b'"', b'\n', 0x1f, 0xc3] {
+                    let mut l = vec![b'a'; n];
+                    if n > 0 {
+                        l[at] = c;
+                    }
+                    inputs.push(l.clone());
+                    l.extend_from_slice(b"\n\"\\\x01\xff");
+                    inputs.push(l);
                 }
             }
         }
-        for line in lines {
-            let mut fast = [0u64; MAX_LINE / 64];
-            let mut slow = [0u64; MAX_LINE / 64];
-            let ok = scan(&line, &mut fast);
-            assert_eq!(ok, scan_portable(&line, &mut slow), "{line:?}");
-            assert_eq!(fast, slow, "{line:?}");
-            let expected_ok = !line.iter().any(|&c| c < 0x20 || c == b'\\');
-            assert_eq!(ok, expected_ok, "{line:?}");
+        let mut quotes = Quotes::new();
+        for data in inputs {
+            // Stale bits from an earlier line must not matter.
+            quotes.0.fill(!0);
+            let got = scan_line(&data, &mut quotes);
+            let want = model(&data);
+            assert_eq!(got, want.as_ref().map(|w| w.0), "{data:?}");
+            if let Some((s, want_quotes)) = want {
+                let got_quotes: Vec<usize> =
+                    (0..s.len).filter(|&i| quotes.0[i / 64] >> (i % 64) & 1 == 1).collect();
+                assert_eq!(got_quotes, want_quotes, "{data:?}");
+                // Bits past the line's end in its last word are cleared.
+                if s.len % 64 != 0 {
+                    assert_eq!(quotes.0[s.len / 64] >> (s.len % 64), 0, "{data:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn masks_agree_with_the_portable_masks() {
+        let mut chunk = [0u8; 64];
+        for seed in 0u32..2000 {
+            for (i, c) in chunk.iter_mut().enumerate() {
+                let x = seed.wrapping_mul(2_654_435_761).wrapping_add(i as u32 * 40_503);
+                *c = match x % 7 {
+                    0 => b'"',
+                    1 => b'\n',
+                    2 => b'\\',
+                    3 => (x >> 8) as u8,
+                    _ => b'a' + (x % 26) as u8,
+                };
+            }
+            assert_eq!(masks(&chunk), masks_portable(&chunk), "{chunk:?}");
         }
     }
 

@@ -1,11 +1,14 @@
 //! Streaming, parallel ingestion of a JSONL input.
 //!
 //! A reader thread reads the input in blocks of about [`BLOCK`] bytes, cut at
-//! line ends, hashes them (SHA-256 of the exact input bytes) and numbers their
-//! lines; worker threads (one per core) parse the lines of each block into
-//! typed [`Event`]s and hand them to their own [`Sink`]. At the end the sinks
-//! are merged and the problems sorted by line, so diagnostics name the same
-//! line numbers a text editor shows. Memory holds a few blocks at a time,
+//! line ends, numbers the blocks and hashes them (SHA-256 of the exact input
+//! bytes); worker threads (one per core) split each block into lines in one
+//! SIMD pass per line ([`scan_line`]: line end, quotes, escapes, non-ASCII),
+//! parse them into typed [`Event`]s and hand them to their own [`Sink`].
+//! A worker does not know how many lines came before its block, so events
+//! carry a [`LinePos`] (block, line in block), which orders as line numbers
+//! do; at the end the blocks' line counts turn the problems' positions into
+//! the line numbers a text editor shows. Memory holds a few blocks at a time,
 //! whatever the size of the input.
 
 use std::io::{self, Read};
@@ -13,20 +16,43 @@ use std::thread;
 
 use sha2::{Digest, Sha256};
 
-use super::parse::{Reason, parse_into};
+use super::fast::{Quotes, Scanned, scan_line};
+use super::parse::{Reason, parse_into, parse_into_scanned};
 use super::schema::{Event, EventClass};
 
 /// Target size of one block handed to a worker.
 pub const BLOCK: usize = 4 << 20;
 
+/// Where a line sits in the input: its block and its 1-based line in the
+/// block. Positions order exactly as line numbers do; ingestion turns the
+/// problems' positions into line numbers once every block is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LinePos(u64);
+
+impl LinePos {
+    /// Line `line` (1-based) of block `block` (0-based). A block holds at
+    /// most a few million lines, far below 2^32.
+    pub fn new(block: u64, line: u64) -> LinePos {
+        LinePos((block << 32) | line)
+    }
+
+    fn block(self) -> u64 {
+        self.0 >> 32
+    }
+
+    fn line_in_block(self) -> u64 {
+        self.0 & 0xffff_ffff
+    }
+}
+
 /// Receives the valid events of one worker; sinks are merged at the end.
 pub trait Sink: Send {
-    /// Called once per valid event, with its 1-based line number.
-    fn event(&mut self, line: u64, event: &Event<'_>);
+    /// Called once per valid event, with its position in the input.
+    fn event(&mut self, pos: LinePos, event: &Event<'_>);
     /// What ingestion calls: [`Sink::event`] plus the line's text (without
     /// its line end or BOM). Sinks that keep raw events override this.
-    fn event_text(&mut self, line: u64, _text: &str, event: &Event<'_>) {
-        self.event(line, event);
+    fn event_text(&mut self, pos: LinePos, _text: &str, event: &Event<'_>) {
+        self.event(pos, event);
     }
     /// Folds another worker's sink into this one.
     fn merge(&mut self, other: Self);
@@ -66,21 +92,58 @@ pub struct IngestStats {
     pub problems: Vec<Problem>,
 }
 
-impl IngestStats {
-    fn merge(&mut self, other: IngestStats) {
-        self.lines += other.lines;
-        self.blank_lines += other.blank_lines;
-        self.invalid_lines += other.invalid_lines;
-        self.valid_events += other.valid_events;
-        self.usage_events += other.usage_events;
-        self.test_events += other.test_events;
-        self.marker_events += other.marker_events;
+/// One worker's counts; problems and blocks by position until the end.
+#[derive(Default)]
+struct WorkerStats {
+    stats: IngestStats,
+    problems: Vec<(LinePos, String)>,
+    /// (block, lines in it) of every block this worker parsed.
+    blocks: Vec<(u64, u64)>,
+}
+
+impl WorkerStats {
+    fn merge(&mut self, other: WorkerStats) {
+        let (s, o) = (&mut self.stats, other.stats);
+        s.blank_lines += o.blank_lines;
+        s.invalid_lines += o.invalid_lines;
+        s.valid_events += o.valid_events;
+        s.usage_events += o.usage_events;
+        s.test_events += o.test_events;
+        s.marker_events += o.marker_events;
         self.problems.extend(other.problems);
+        self.blocks.extend(other.blocks);
+    }
+
+    /// Counts every block's lines and numbers the problems.
+    fn finish(mut self) -> IngestStats {
+        self.blocks.sort_unstable();
+        let mut first_lines = Vec::with_capacity(self.blocks.len());
+        let mut next = 1u64;
+        for &(block, lines) in &self.blocks {
+            first_lines.push((block, next));
+            next += lines;
+        }
+        let mut stats = self.stats;
+        stats.lines = next - 1;
+        self.problems.sort_unstable_by_key(|p| p.0);
+        stats.problems = self
+            .problems
+            .into_iter()
+            .map(|(pos, reason)| {
+                let i = first_lines.partition_point(|&(b, _)| b < pos.block());
+                let first = first_lines.get(i).map_or(1, |&(_, first)| first);
+                Problem {
+                    line: first + pos.line_in_block() - 1,
+                    reason,
+                }
+            })
+            .collect();
+        stats
     }
 }
 
 struct Block {
-    first_line: u64,
+    seq: u64,
     data: Vec<u8>,
 }
 
@@ -107,9 +170,11 @@ where
                 let make_sink = &make_sink;
                 scope.spawn(move || {
                     let mut sink = make_sink();
-                    let mut stats = IngestStats::default();
+                    let mut stats = WorkerStats::default();
+                    let mut quotes = Quotes::new();
                     for block in rx.iter() {
-                        parse_block(&block, &mut stats, &mut sink);
+                        let lines = parse_block(&block, &mut stats, &mut sink, &mut quotes);
+                        stats.blocks.push((block.seq, lines));
                         let _ = free_tx.send(block.data);
                     }
                     (stats, sink)
@@ -118,7 +183,7 @@ where
             .collect();
         drop(free_tx);
         drop(rx);
-        let mut total = IngestStats::default();
+        let mut total = WorkerStats::default();
         let mut merged: Option<S> = None;
         for handle in handles {
             let (stats, sink) = handle.join().expect("ingest worker panicked");
@@ -129,14 +194,15 @@ where
             }
         }
         let (sha256, bytes) = reader.join().expect("ingest reader panicked")?;
+        let mut total = total.finish();
         total.sha256 = sha256;
         total.bytes = bytes;
-        total.problems.sort_unstable_by_key(|p| p.line);
         Ok((total, merged.unwrap_or_else(&make_sink)))
     })
 }
 
-/// Reads blocks cut at line ends and sends them on; returns the hash and size.
+/// Reads blocks cut at line ends and sends them on, numbered; returns the
+/// hash and size.
 fn read_blocks<R: Read>(
     mut input: R,
     tx: &crossbeam_channel::Sender<Block>,
@@ -144,7 +210,7 @@ fn read_blocks<R: Read>(
 ) -> io::Result<(String, u64)> {
     let mut hasher = Sha256::new();
     let mut bytes = 0u64;
-    let mut next_line = 1u64;
+    let mut seq = 0u64;
     let mut carry: Vec<u8> = Vec::new();
     loop {
         let mut buf = free.try_recv().unwrap_or_default();
@@ -158,10 +224,7 @@ fn read_blocks<R: Read>(
         bytes += read as u64;
         if read == 0 {
             if !buf.is_empty() {
-                let _ = tx.send(Block {
-                    first_line: next_line,
-                    data: buf,
-                });
+                let _ = tx.send(Block { seq, data: buf });
             }
             break;
         }
@@ -171,18 +234,10 @@ fn read_blocks<R: Read>(
             Some(end) => {
                 carry.extend_from_slice(&buf[end + 1..]);
                 buf.truncate(end + 1);
-                let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
-                let first_line = next_line;
-                next_line += lines;
-                if tx
-                    .send(Block {
-                        first_line,
-                        data: buf,
-                    })
-                    .is_err()
-                {
+                if tx.send(Block { seq, data: buf }).is_err() {
                     break;
                 }
+                seq += 1;
             }
         }
     }
@@ -213,80 +268,115 @@ fn hex(bytes: &[u8]) -> String {
         })
 }
 
-fn parse_block<S: Sink>(block: &Block, stats: &mut IngestStats, sink: &mut S) {
+/// Parses every line of a block; returns how many lines it holds.
+fn parse_block<S: Sink>(
+    block: &Block,
+    stats: &mut WorkerStats,
+    sink: &mut S,
+    quotes: &mut Quotes,
+) -> u64 {
     let data = block.data.as_slice();
-    let mut line_no = block.first_line;
+    let mut line = 0u64;
     let mut start = 0usize;
-    let mut handle = |raw: &[u8], line_no: u64, stats: &mut IngestStats| {
-        stats.lines += 1;
-        let mut raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if line_no == 1 {
-            raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
+    while start < data.len() {
+        let rest = &data[start..];
+        let scanned = scan_line(rest, quotes);
+        let len = match scanned {
+            Some(s) => s.len,
+            // Longer than the fast path takes: find its end the plain way.
+            None => memchr::memchr(b'\n', rest).unwrap_or(rest.len()),
+        };
+        line += 1;
+        let pos = LinePos::new(block.seq, line);
+        parse_line_at(&rest[..len], scanned, pos, stats, sink, quotes);
+        start += len + 1;
+    }
+    line
+}
+
+/// One line (without its `\n`), with what [`scan_line`] found about it.
+#[inline]
+fn parse_line_at<S: Sink>(
+    mut raw: &[u8],
+    mut scanned: Option<Scanned>,
+    pos: LinePos,
+    stats: &mut WorkerStats,
+    sink: &mut S,
+    quotes: &Quotes,
+) {
+    if let Some(stripped) = raw.strip_suffix(b"\r") {
+        // The scan saw the `\r`; the line is parsed (and scanned) alone.
+        raw = stripped;
+        scanned = None;
+    }
+    if pos.block() == 0 && pos.line_in_block() == 1 {
+        if let Some(stripped) = raw.strip_prefix(b"\xEF\xBB\xBF") {
+            raw = stripped;
+            scanned = None;
         }
-        if raw.iter().all(u8::is_ascii_whitespace) {
-            stats.blank_lines += 1;
-            return;
-        }
-        let text = match std::str::from_utf8(raw) {
+    }
+    if raw.first() != Some(&b'{') && raw.iter().all(u8::is_ascii_whitespace) {
+        stats.stats.blank_lines += 1;
+        return;
+    }
+    let text = match scanned {
+        // SAFETY: the scan saw every byte of `raw` below 0x80: ASCII is UTF-8.
+        Some(s) if s.ascii => unsafe { std::str::from_utf8_unchecked(raw) },
+        _ => match std::str::from_utf8(raw) {
             Ok(t) => t,
             Err(e) => {
                 let reason = format!("not UTF-8 (invalid byte at column {})", e.valid_up_to() + 1);
-                invalid(stats, line_no, reason.into());
+                invalid(stats, pos, reason.into());
                 return;
             }
-        };
-        let mut event = Event::empty();
-        match parse_into(text, &mut event) {
-            Ok(()) => {
-                stats.valid_events += 1;
-                match event.class() {
-                    EventClass::Usage => stats.usage_events += 1,
-                    EventClass::Test => stats.test_events += 1,
-                    EventClass::Marker => stats.marker_events += 1,
-                }
-                sink.event_text(line_no, text, &event);
-            }
-            Err(reason) => invalid(stats, line_no, reason),
-        }
+        },
     };
-    for end in memchr::memchr_iter(b'\n', data) {
-        handle(&data[start..end], line_no, stats);
-        line_no += 1;
-        start = end + 1;
-    }
-    if start < data.len() {
-        handle(&data[start..], line_no, stats);
+    let mut event = Event::empty();
+    let parsed = match scanned {
+        Some(s) if s.clean => parse_into_scanned(text, quotes, &mut event),
+        _ => parse_into(text, &mut event),
+    };
+    match parsed {
+        Ok(()) => {
+            let s = &mut stats.stats;
+            s.valid_events += 1;
+            match event.class() {
+                EventClass::Usage => s.usage_events += 1,
+                EventClass::Test => s.test_events += 1,
+                EventClass::Marker => s.marker_events += 1,
+            }
+            sink.event_text(pos, text, &event);
+        }
+        Err(reason) => invalid(stats, pos, reason),
     }
 }
 
-fn invalid(stats: &mut IngestStats, line: u64, reason: Reason) {
-    stats.invalid_lines += 1;
-    stats.problems.push(Problem {
-        line,
-        reason: reason.into_owned(),
-    });
+fn invalid(stats: &mut WorkerStats, pos: LinePos, reason: Reason) {
+    stats.stats.invalid_lines += 1;
+    stats.problems.push((pos, reason.into_owned()));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Records (line, event name) pairs.
+    /// Records (position, event name) pairs.
     #[derive(Default)]
-    struct Names(Vec<(u64, String)>);
+    struct Names(Vec<(LinePos, String)>);
     impl Sink for Names {
-        fn event(&mut self, line: u64, event: &Event<'_>) {
-            self.0.push((line, event.name.to_string()));
+        fn event(&mut self, pos: LinePos, event: &Event<'_>) {
+            self.0.push((pos, event.name.to_string()));
         }
         fn merge(&mut self, other: Self) {
             self.0.extend(other.0);
         }
     }
 
-    fn run(input: &[u8]) -> (IngestStats, Vec<(u64, String)>) {
+    /// The stats, and the events' names in input order.
+    fn run(input: &[u8]) -> (IngestStats, Vec<String>) {
         let (stats, mut names) = ingest(input, Names::default).unwrap();
         names.0.sort();
-        (stats, names.0)
+        (stats, names.0.into_iter().map(|(_, name)| name).collect())
     }
 
     #[test]
@@ -300,7 +390,7 @@ mod tests {
         assert_eq!(stats.test_events, 1);
         assert_eq!(stats.usage_events, 1);
         assert_eq!(stats.problems[0].line, 4);
-        assert_eq!(names, vec![(1, "test".into()), (5, "scan.started".into())]);
+        assert_eq!(names, ["test", "scan.started"]);
         assert_eq!(stats.bytes, input.len() as u64);
     }
 
@@ -321,16 +411,18 @@ mod tests {
 
     #[test]
     fn line_numbers_survive_many_blocks() {
-        let line = "{\"event\": \"x.y\", \"timestamp\": \"2025-10-19T12:00:00Z\", \"pad\": \"";
         let mut input = String::new();
         let n = 40_000u64;
         for i in 0..n {
             if i % 997 == 0 {
                 input.push_str("broken\n");
             } else {
-                input.push_str(line);
-                input.push_str(&"p".repeat((i % 300) as usize));
-                input.push_str("\"}\n");
+                // Each event is named after its line number.
+                let pad = "p".repeat((i % 300) as usize);
+                input.push_str(&format!(
+                    "{{\"event\": \"line.{}\", \"timestamp\": \"2025-10-19T12:00:00Z\", \"pad\": \"{pad}\"}}\n",
+                    i + 1
+                ));
             }
         }
         assert!(input.len() > 2 * BLOCK);
@@ -339,8 +431,11 @@ mod tests {
         let bad: Vec<u64> = stats.problems.iter().map(|p| p.line).collect();
         let want: Vec<u64> = (0..n).filter(|i| i % 997 == 0).map(|i| i + 1).collect();
         assert_eq!(bad, want);
-        assert_eq!(names.len() as u64, n - want.len() as u64);
-        assert!(names.iter().all(|(l, _)| (l - 1) % 997 != 0));
+        let good: Vec<String> = (0..n)
+            .filter(|i| i % 997 != 0)
+            .map(|i| format!("line.{}", i + 1))
+            .collect();
+        assert_eq!(names, good);
     }
 
     #[test]
@@ -353,7 +448,7 @@ mod tests {
         input.extend_from_slice(b"\"}\nnot json\n");
         let (stats, names) = run(&input);
         assert_eq!(stats.lines, 2);
-        assert_eq!(names, vec![(1, "a.b".into())]);
+        assert_eq!(names, ["a.b"]);
         assert_eq!(stats.problems[0].line, 2);
     }
 

@@ -8,6 +8,6 @@ pub mod parse;
 pub mod schema;
 pub mod time;
 
-pub use ingest::{IngestStats, Problem, Sink, ingest};
+pub use ingest::{IngestStats, LinePos, Problem, Sink, ingest};
 pub use parse::{Parsed, parse_line};
 pub use schema::{Event, EventClass, Payload};

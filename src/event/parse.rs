@@ -64,6 +64,20 @@ pub fn parse_into<'a>(line: &'a str, out: &mut Event<'a>) -> Result<(), Reason> 
     Ok(())
 }
 
+/// [`parse_into`] for a clean line the reader has already scanned into
+/// `quotes` with [`scan_line`](super::fast::scan_line).
+#[inline]
+pub(crate) fn parse_into_scanned<'a>(
+    line: &'a str,
+    quotes: &super::fast::Quotes,
+    out: &mut Event<'a>,
+) -> Result<(), Reason> {
+    if super::fast::parse_scanned(line, quotes, out).is_err() {
+        *out = parse_event_serde(line)?;
+    }
+    Ok(())
+}
+
 /// The reference path (serde_json): decides and explains every line the
 /// fast path gives up on. Public for the differential tests only.
 #[doc(hidden)]

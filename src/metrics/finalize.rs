@@ -323,7 +323,7 @@ mod tests {
         let mut t = Tally::new(Arc::clone(filters));
         for (i, line) in lines.iter().enumerate() {
             if let Parsed::Event(e) = parse_line(line) {
-                t.event(i as u64 + 1, &e);
+                t.event(crate::event::LinePos::new(0, i as u64 + 1), &e);
             }
         }
         t

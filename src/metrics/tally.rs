@@ -17,7 +17,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 
 use super::filter::Filters;
 use super::registry::MetricId;
-use crate::event::Sink;
+use crate::event::{LinePos, Sink};
 use crate::event::schema::{Event, EventClass, Payload, Text};
 use crate::event::time::{Micros, epoch_day, iso_week_code, month_code};
 
@@ -590,7 +590,7 @@ fn parse_uuid(s: &str) -> Option<u128> {
 }
 
 impl Sink for Tally {
-    fn event(&mut self, _line: u64, event: &Event<'_>) {
+    fn event(&mut self, _pos: LinePos, event: &Event<'_>) {
         if !self.filters.keep(event) {
             self.filtered_out += 1;
             return;

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use super::samples::{Candidates, Census, leaves};
 use crate::event::schema::{Event, EventClass};
 use crate::event::time::Micros;
-use crate::event::{IngestStats, Sink, ingest};
+use crate::event::{IngestStats, LinePos, Sink, ingest};
 use crate::metrics::tally::{NO_ID, installation_key};
 use crate::metrics::{Filters, Quarter, Tally};
 
@@ -62,11 +62,11 @@ impl QuarterSink {
 }
 
 impl Sink for QuarterSink {
-    fn event(&mut self, line: u64, event: &Event<'_>) {
+    fn event(&mut self, line: LinePos, event: &Event<'_>) {
         self.event_text(line, "", event);
     }
 
-    fn event_text(&mut self, line: u64, text: &str, event: &Event<'_>) {
+    fn event_text(&mut self, line: LinePos, text: &str, event: &Event<'_>) {
         let ts = event.timestamp;
         let inside = ts >= self.start && ts < self.end;
         // Every event goes to the quarter's tally, which filters (and counts

@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::event::schema::{Event, Payload, Text};
-use crate::event::{Parsed, parse_line};
+use crate::event::{LinePos, Parsed, parse_line};
 
 /// What replaces every sample's anonymous ID.
 pub const PLACEHOLDER_ID: &str = "00000000-0000-4000-8000-000000000000";
@@ -303,13 +303,13 @@ impl Census {
 /// Per event type, the candidate lines (see the module doc).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Candidates {
-    /// event type → signature hash → (line number, line text).
-    by_type: BTreeMap<String, BTreeMap<u64, (u64, String)>>,
+    /// event type → signature hash → (position of the line, line text).
+    by_type: BTreeMap<String, BTreeMap<u64, (LinePos, String)>>,
 }
 
 impl Candidates {
     /// Offers an event whose values hash to `leaves`.
-    pub(crate) fn offer(&mut self, ty: &str, leaves: &[u64], line: u64, text: &str) {
+    pub(crate) fn offer(&mut self, ty: &str, leaves: &[u64], line: LinePos, text: &str) {
         let mut h = FxHasher::default();
         leaves.hash(&mut h);
         let sig = h.finish();
@@ -321,9 +321,9 @@ impl Candidates {
     }
 
     fn insert(
-        set: &mut BTreeMap<u64, (u64, String)>,
+        set: &mut BTreeMap<u64, (LinePos, String)>,
         sig: u64,
-        line: u64,
+        line: LinePos,
         text: impl FnOnce() -> String,
     ) {
         if let Some(have) = set.get_mut(&sig) {
@@ -461,8 +461,7 @@ pub(crate) fn select(candidates: &Candidates, census: &Census, k: u64) -> Sample
     let mut buf = Vec::new();
     for (ty, set) in &candidates.by_type {
         let mut best: Option<(u64, String)> = None;
-        for (line, text) in set.values() {
-            let _ = line;
+        for (_, text) in set.values() {
             let Parsed::Event(event) = parse_line(text) else {
                 continue;
             };
@@ -563,17 +562,20 @@ mod tests {
     fn candidates_do_not_depend_on_arrival_order() {
         let mut a = Candidates::default();
         let mut b = Candidates::default();
-        let items: Vec<(u64, u64)> = (0..500u64).map(|i| (i * 7919 % 1000, i)).collect();
+        // Positions in several blocks.
+        let items: Vec<(u64, LinePos)> = (0..500u64)
+            .map(|i| (i * 7919 % 1000, LinePos::new(i / 64, i % 64 + 1)))
+            .collect();
         for &(sig, line) in &items {
-            a.offer("t", &[sig], line, &format!("{line}"));
+            a.offer("t", &[sig], line, &format!("{line:?}"));
         }
         let (x, y) = items.split_at(200);
         let mut b2 = Candidates::default();
         for &(sig, line) in y.iter().rev() {
-            b.offer("t", &[sig], line, &format!("{line}"));
+            b.offer("t", &[sig], line, &format!("{line:?}"));
         }
         for &(sig, line) in x {
-            b2.offer("t", &[sig], line, &format!("{line}"));
+            b2.offer("t", &[sig], line, &format!("{line:?}"));
         }
         b.merge(b2);
         assert_eq!(a.by_type, b.by_type);
