@@ -77,16 +77,54 @@ impl Installation {
     }
 }
 
-/// How many string values a metric remembers next to their cells; metrics
-/// with more values go through the dictionary and the cell map.
+/// How many string values a metric remembers next to their cells;
+/// metrics with more values go through the dictionary and the cell map.
 const MEMO: usize = 8;
 
+/// Slots of a memo's table: twice its values, so a collision-free
+/// multiplier is quick to find.
+const SLOTS: usize = 16;
+
+/// Multipliers a memo tries, in order, until its values land in distinct
+/// slots (odd 64-bit constants with well-mixed bits).
+const MULTIPLIERS: [u64; 8] = [
+    0x9e37_79b9_7f4a_7c15,
+    0xbf58_476d_1ce4_e5b9,
+    0x94d0_49bb_1331_11eb,
+    0xd6e8_feb8_6659_fd93,
+    0xa076_1d64_78bd_642f,
+    0xe703_7ed1_a0b4_28db,
+    0x8ebc_6af0_9c88_c6e3,
+    0x5899_65cc_7537_4cc3,
+];
+
 /// A metric's first few string values and what they map to (a cell code, or
-/// a dictionary code): a short linear scan instead of two hash lookups.
-/// Each entry keeps the length and first 8 bytes packed in a `u64`, so
-/// the short values telemetry is made of compare in two integer compares.
-#[derive(Debug, Clone, Default)]
-struct Memo(Vec<(usize, u64, Box<str>, u32)>);
+/// a dictionary code): a tiny perfect hash instead of two hash-map lookups.
+/// A value's length and first 8 bytes pick its slot through a multiplier
+/// chosen so the remembered values never share one; a lookup is one slot
+/// and two integer compares (plus the tail for values past 8 bytes), with
+/// no data-dependent loop for the branch predictor to miss.
+#[derive(Debug, Clone)]
+struct Memo {
+    mul: u64,
+    /// Per slot: (first 8 bytes, length, value); length `u32::MAX` when empty.
+    slots: [(u64, u32, u32); SLOTS],
+    /// Per slot: the whole string, for values longer than 8 bytes.
+    tails: [Option<Box<str>>; SLOTS],
+    /// Every remembered value, to re-place them with another multiplier.
+    values: Vec<(Box<str>, u32)>,
+}
+
+impl Default for Memo {
+    fn default() -> Memo {
+        Memo {
+            mul: MULTIPLIERS[0],
+            slots: [(0, u32::MAX, 0); SLOTS],
+            tails: Default::default(),
+            values: Vec::new(),
+        }
+    }
+}
 
 /// The first 8 bytes of `s`, zero-padded.
 #[inline]
@@ -101,21 +139,61 @@ fn prefix(s: &[u8]) -> u64 {
     }
 }
 
+#[inline]
+fn slot(mul: u64, head: u64, len: usize) -> usize {
+    ((head ^ len as u64).wrapping_mul(mul) >> (64 - SLOTS.trailing_zeros())) as usize
+}
+
 impl Memo {
     #[inline]
     fn get(&self, s: &str) -> Option<u32> {
         let (len, head) = (s.len(), prefix(s.as_bytes()));
-        self.0
-            .iter()
-            .find(|(l, h, k, _)| *l == len && *h == head && (len <= 8 || k[8..] == s[8..]))
-            .map(|&(_, _, _, v)| v)
+        let i = slot(self.mul, head, len);
+        let (h, l, v) = self.slots[i];
+        if h != head || l as usize != len {
+            return None;
+        }
+        if len > 8 && self.tails[i].as_deref().map(|t| &t.as_bytes()[8..]) != Some(&s.as_bytes()[8..]) {
+            return None;
+        }
+        Some(v)
     }
 
-    #[inline]
+    /// Remembers `s` → `v` while the memo has room and a multiplier keeps
+    /// every value in its own slot.
     fn remember(&mut self, s: &str, v: u32) {
-        if self.0.len() < MEMO {
-            self.0.push((s.len(), prefix(s.as_bytes()), s.into(), v));
+        if self.values.len() >= MEMO || s.len() >= u32::MAX as usize {
+            return;
         }
+        self.values.push((s.into(), v));
+        for mul in MULTIPLIERS {
+            if self.place(mul) {
+                return;
+            }
+        }
+        // No multiplier separates them: forget the newcomer.
+        self.values.pop();
+        let placed = MULTIPLIERS.iter().any(|&mul| self.place(mul));
+        debug_assert!(placed, "the values placed before the newcomer place again");
+    }
+
+    /// Puts every value in its slot under `mul`; false on a collision.
+    fn place(&mut self, mul: u64) -> bool {
+        let mut slots = [(0, u32::MAX, 0); SLOTS];
+        let mut tails: [Option<Box<str>>; SLOTS] = Default::default();
+        for (s, v) in &self.values {
+            let head = prefix(s.as_bytes());
+            let i = slot(mul, head, s.len());
+            if slots[i].1 != u32::MAX {
+                return false;
+            }
+            slots[i] = (head, s.len() as u32, *v);
+            if s.len() > 8 {
+                tails[i] = Some(s.clone());
+            }
+        }
+        (self.mul, self.slots, self.tails) = (mul, slots, tails);
+        true
     }
 }
 
@@ -727,6 +805,35 @@ mod tests {
         assert_eq!(m.get("abcdefgh1"), Some(1));
         assert_eq!(m.get("abcdefgh2"), None);
         assert_eq!(m.get("abcdefgh"), None);
+    }
+
+    #[test]
+    fn a_memo_finds_every_value_it_keeps_and_nothing_else() {
+        // Telemetry-like values, many sharing prefixes, lengths or both.
+        let pool: Vec<String> = [
+            "Linux", "Darwin", "Windows", "", "fast", "balanced", "deep", "cli", "docker",
+            "native", "1-5", "5-15min", "10-100", "0", "trivy", "semgrep", "abcdefgh",
+            "abcdefghi", "abcdefghj", "\0", "\0\0",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain((0..40).map(|i| format!("0.{}.{}", i / 7, i % 7)))
+        .collect();
+        for start in 0..pool.len() {
+            let mut m = Memo::default();
+            let mut kept = Vec::new();
+            for (n, s) in pool.iter().cycle().skip(start).take(12).enumerate() {
+                m.remember(s, n as u32);
+                if m.get(s) == Some(n as u32) {
+                    kept.push((s, n as u32));
+                }
+            }
+            assert!(kept.len() >= MEMO.min(12) - 1, "{kept:?}");
+            for s in &pool {
+                let want = kept.iter().find(|(k, _)| *k == s).map(|&(_, v)| v);
+                assert_eq!(m.get(s), want, "{s:?}");
+            }
+        }
     }
 
     #[test]
