@@ -134,11 +134,11 @@ def main():
     for r in rows:
         print(r)
     print()
-    failed = False
+    failed = 0
     for name, ok, detail in checks:
         print(f"{'PASS' if ok else 'FAIL'}  {name}: {detail}")
-        failed |= not ok
-    print("\n1 passed, 0 failed" if not failed else "\n0 passed, 1 failed")
+        failed += not ok
+    print(f"\n{len(checks) - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
 
