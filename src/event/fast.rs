@@ -183,7 +183,7 @@ fn scan_with(
 }
 
 /// Per-byte facts of a 64-byte chunk, one bit per byte.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Masks {
     quote: u64,
     newline: u64,
@@ -200,12 +200,7 @@ fn masks(chunk: &[u8; 64]) -> Masks {
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
         _mm_set1_epi8,
     };
-    let mut m = Masks {
-        quote: 0,
-        newline: 0,
-        bad: 0,
-        high: 0,
-    };
+    let mut m = Masks::default();
     // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are
     // always available; each unaligned load reads 16 of the chunk's 64 bytes.
     unsafe {
@@ -236,12 +231,7 @@ fn masks_avx2(chunk: &[u8; 64]) -> Masks {
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_max_epu8, _mm256_movemask_epi8,
         _mm256_or_si256, _mm256_set1_epi8,
     };
-    let mut m = Masks {
-        quote: 0,
-        newline: 0,
-        bad: 0,
-        high: 0,
-    };
+    let mut m = Masks::default();
     let quote = _mm256_set1_epi8(b'"' as i8);
     let newline = _mm256_set1_epi8(b'\n' as i8);
     let slash = _mm256_set1_epi8(b'\\' as i8);
@@ -268,12 +258,7 @@ fn masks(chunk: &[u8; 64]) -> Masks {
 /// What [`masks`] computes, a byte at a time.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 fn masks_portable(chunk: &[u8; 64]) -> Masks {
-    let mut m = Masks {
-        quote: 0,
-        newline: 0,
-        bad: 0,
-        high: 0,
-    };
+    let mut m = Masks::default();
     for (i, &c) in chunk.iter().enumerate() {
         m.quote |= u64::from(c == b'"') << i;
         m.newline |= u64::from(c == b'\n') << i;
@@ -850,8 +835,9 @@ mod tests {
             let got = scan_line(&data, &mut quotes);
             assert_eq!(got, want.as_ref().map(|w| w.0), "{data:?}");
             if let Some((s, want_quotes)) = want {
-                let got_quotes: Vec<usize> =
-                    (0..s.len).filter(|&i| quotes.0[i / 64] >> (i % 64) & 1 == 1).collect();
+                let got_quotes: Vec<usize> = (0..s.len)
+                    .filter(|&i| quotes.0[i / 64] >> (i % 64) & 1 == 1)
+                    .collect();
                 assert_eq!(got_quotes, want_quotes, "{data:?}");
                 // Bits past the line's end in its last word are cleared.
                 if s.len % 64 != 0 {
@@ -866,7 +852,9 @@ mod tests {
         let mut chunk = [0u8; 64];
         for seed in 0u32..2000 {
             for (i, c) in chunk.iter_mut().enumerate() {
-                let x = seed.wrapping_mul(2_654_435_761).wrapping_add(i as u32 * 40_503);
+                let x = seed
+                    .wrapping_mul(2_654_435_761)
+                    .wrapping_add(i as u32 * 40_503);
                 *c = match x % 7 {
                     0 => b'"',
                     1 => b'\n',

@@ -17,9 +17,9 @@ use rustc_hash::{FxHashMap, FxHasher};
 
 use super::filter::Filters;
 use super::registry::MetricId;
-use crate::event::{LinePos, Sink};
 use crate::event::schema::{Event, EventClass, Payload, Text};
 use crate::event::time::{Micros, epoch_day, iso_week_code, month_code};
+use crate::event::{LinePos, Sink};
 
 /// Internal fact keys beyond the registry.
 pub(crate) const INSTALL: u16 = 253;
@@ -153,7 +153,9 @@ impl Memo {
         if h != head || l as usize != len {
             return None;
         }
-        if len > 8 && self.tails[i].as_deref().map(|t| &t.as_bytes()[8..]) != Some(&s.as_bytes()[8..]) {
+        if len > 8
+            && self.tails[i].as_deref().map(|t| &t.as_bytes()[8..]) != Some(&s.as_bytes()[8..])
+        {
             return None;
         }
         Some(v)
@@ -811,9 +813,27 @@ mod tests {
     fn a_memo_finds_every_value_it_keeps_and_nothing_else() {
         // Telemetry-like values, many sharing prefixes, lengths or both.
         let pool: Vec<String> = [
-            "Linux", "Darwin", "Windows", "", "fast", "balanced", "deep", "cli", "docker",
-            "native", "1-5", "5-15min", "10-100", "0", "trivy", "semgrep", "abcdefgh",
-            "abcdefghi", "abcdefghj", "\0", "\0\0",
+            "Linux",
+            "Darwin",
+            "Windows",
+            "",
+            "fast",
+            "balanced",
+            "deep",
+            "cli",
+            "docker",
+            "native",
+            "1-5",
+            "5-15min",
+            "10-100",
+            "0",
+            "trivy",
+            "semgrep",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghj",
+            "\0",
+            "\0\0",
         ]
         .iter()
         .map(|s| s.to_string())
