@@ -8,10 +8,13 @@
 //! A worker does not know how many lines came before its block, so events
 //! carry a [`LinePos`] (block, line in block), which orders as line numbers
 //! do; at the end the blocks' line counts turn the problems' positions into
-//! the line numbers a text editor shows. Memory holds a few blocks at a time,
-//! whatever the size of the input.
+//! the line numbers a text editor shows. Every [`FOLD_BLOCKS`] blocks a worker
+//! folds its sink into one shared sink and starts afresh, which keeps its
+//! tables small. Memory holds a few blocks at a time plus the sinks' state
+//! (per installation, not per event), whatever the size of the input.
 
 use std::io::{self, Read};
+use std::sync::Mutex;
 use std::thread;
 
 use sha2::{Digest, Sha256};
@@ -22,6 +25,15 @@ use super::schema::{Event, EventClass};
 
 /// Target size of one block handed to a worker.
 pub const BLOCK: usize = 4 << 20;
+
+/// Every this many blocks, a worker folds its sink into the shared one and
+/// starts a fresh sink. A worker's tables then hold only the installations
+/// of its last few blocks, small enough to stay in cache: on the generated
+/// 1 GB file this takes about 8 % less CPU than one sink per worker for the
+/// whole input (median of 4 interleaved runs; 16 blocks did as well, every
+/// block worse). Peak memory does not drop: the shared sink's per-installation
+/// bitsets dominate it (55 MB against 51 MB on that file).
+pub const FOLD_BLOCKS: u64 = 4;
 
 /// Where a line sits in the input: its block and its 1-based line in the
 /// block. Positions order exactly as line numbers do; ingestion turns the
@@ -147,9 +159,39 @@ struct Block {
     data: Vec<u8>,
 }
 
+/// Block size and fold interval; tests shrink them to fold often.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tuning {
+    pub(crate) block: usize,
+    pub(crate) fold_blocks: u64,
+}
+
+impl Default for Tuning {
+    fn default() -> Tuning {
+        Tuning {
+            block: BLOCK,
+            fold_blocks: FOLD_BLOCKS,
+        }
+    }
+}
+
 /// Reads `input` to its end, parsing every line, and returns what ingestion
-/// saw plus the merged sink. `make_sink` builds one sink per worker.
+/// saw plus the merged sink. `make_sink` builds the workers' sinks.
 pub fn ingest<R, S, F>(input: R, make_sink: F) -> io::Result<(IngestStats, S)>
+where
+    R: Read + Send,
+    S: Sink,
+    F: Fn() -> S + Sync,
+{
+    ingest_tuned(input, make_sink, Tuning::default())
+}
+
+/// [`ingest`] with the given block size and fold interval.
+pub(crate) fn ingest_tuned<R, S, F>(
+    input: R,
+    make_sink: F,
+    tuning: Tuning,
+) -> io::Result<(IngestStats, S)>
 where
     R: Read + Send,
     S: Sink,
@@ -161,13 +203,15 @@ where
     let (tx, rx) = crossbeam_channel::bounded::<Block>(workers * 2);
     // Parsed blocks' buffers go back to the reader: no fresh pages to fault in.
     let (free_tx, free_rx) = crossbeam_channel::unbounded::<Vec<u8>>();
-    thread::scope(|scope| {
-        let reader = scope.spawn(move || read_blocks(input, &tx, &free_rx));
+    let shared: Mutex<Option<S>> = Mutex::new(None);
+    let total = thread::scope(|scope| {
+        let reader = scope.spawn(move || read_blocks(input, tuning.block, &tx, &free_rx));
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let rx = rx.clone();
                 let free_tx = free_tx.clone();
                 let make_sink = &make_sink;
+                let shared = &shared;
                 scope.spawn(move || {
                     let mut sink = make_sink();
                     let mut stats = WorkerStats::default();
@@ -176,35 +220,36 @@ where
                         let lines = parse_block(&block, &mut stats, &mut sink, &mut quotes);
                         stats.blocks.push((block.seq, lines));
                         let _ = free_tx.send(block.data);
+                        if stats.blocks.len() as u64 % tuning.fold_blocks.max(1) == 0 {
+                            fold(shared, std::mem::replace(&mut sink, make_sink()));
+                        }
                     }
-                    (stats, sink)
+                    fold(shared, sink);
+                    stats
                 })
             })
             .collect();
         drop(free_tx);
         drop(rx);
         let mut total = WorkerStats::default();
-        let mut merged: Option<S> = None;
         for handle in handles {
-            let (stats, sink) = handle.join().expect("ingest worker panicked");
-            total.merge(stats);
-            match merged.as_mut() {
-                None => merged = Some(sink),
-                Some(m) => m.merge(sink),
-            }
+            total.merge(handle.join().expect("ingest worker panicked"));
         }
         let (sha256, bytes) = reader.join().expect("ingest reader panicked")?;
         let mut total = total.finish();
         total.sha256 = sha256;
         total.bytes = bytes;
-        Ok((total, merged.unwrap_or_else(&make_sink)))
-    })
+        Ok::<_, io::Error>(total)
+    })?;
+    let merged = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok((total, merged.unwrap_or_else(make_sink)))
 }
 
 /// Reads blocks cut at line ends and sends them on, numbered; returns the
 /// hash and size.
 fn read_blocks<R: Read>(
     mut input: R,
+    block: usize,
     tx: &crossbeam_channel::Sender<Block>,
     free: &crossbeam_channel::Receiver<Vec<u8>>,
 ) -> io::Result<(String, u64)> {
@@ -217,9 +262,9 @@ fn read_blocks<R: Read>(
         buf.clear();
         buf.extend_from_slice(&carry);
         carry.clear();
-        buf.reserve(BLOCK);
+        buf.reserve(block);
         let start = buf.len();
-        let read = read_up_to(&mut input, &mut buf, BLOCK)?;
+        let read = read_up_to(&mut input, &mut buf, block)?;
         hasher.update(&buf[start..]);
         bytes += read as u64;
         if read == 0 {
@@ -348,6 +393,15 @@ fn parse_line_at<S: Sink>(
             sink.event_text(pos, text, &event);
         }
         Err(reason) => invalid(stats, pos, reason),
+    }
+}
+
+/// Merges a worker's sink into the shared one (the first becomes it).
+fn fold<S: Sink>(shared: &Mutex<Option<S>>, sink: S) {
+    let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
+    match guard.as_mut() {
+        None => *guard = Some(sink),
+        Some(merged) => merged.merge(sink),
     }
 }
 

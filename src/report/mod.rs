@@ -16,6 +16,7 @@ use std::io::Read;
 
 use serde::Serialize;
 
+use crate::event::IngestStats;
 use crate::event::time::format_rfc3339;
 use crate::metrics::finalize::finalize;
 use crate::metrics::stats::{Interval, wilson95};
@@ -384,7 +385,12 @@ const TABLES: &[(&str, MetricId, &str, &str, &str)] = &[
 
 /// Reads the input once and builds the report.
 pub fn build<R: Read + Send>(input: R, options: &ReportOptions) -> std::io::Result<Report> {
-    let (stats, sink) = pass::read(input, options.quarter, &options.filters)?;
+    let read = pass::read(input, options.quarter, &options.filters)?;
+    Ok(assemble(read, options))
+}
+
+/// The report of one pass over the input.
+fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOptions) -> Report {
     let pass::QuarterSink {
         current,
         previous,
@@ -478,7 +484,7 @@ pub fn build<R: Read + Send>(input: R, options: &ReportOptions) -> std::io::Resu
     } else {
         Samples::default()
     };
-    Ok(Report {
+    Report {
         options: options.clone(),
         summary,
         previous: prev_summary,
@@ -491,7 +497,7 @@ pub fn build<R: Read + Send>(input: R, options: &ReportOptions) -> std::io::Resu
         insights,
         ledger,
         samples,
-    })
+    }
 }
 
 /// [`publish`], with event types reduced to usage events (test and marker
@@ -993,6 +999,43 @@ mod tests {
             }
         }
         assert!(checked > 200, "{checked}");
+    }
+
+    /// Workers fold their sinks into the shared one every few blocks; how
+    /// often must not change a number of the summary or the report.
+    #[test]
+    fn folding_sinks_often_changes_nothing() {
+        use crate::event::ingest::{Tuning, ingest_tuned};
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/events.jsonl");
+        let text = std::fs::read(path).unwrap();
+        let often = Tuning {
+            block: 4 << 10,
+            fold_blocks: 1,
+        };
+        assert!(text.len() > 50 * often.block);
+        let filters = std::sync::Arc::new(Filters::default());
+        let summary = |tuning| {
+            let make = || crate::metrics::Tally::new(std::sync::Arc::clone(&filters));
+            let (stats, tally) = ingest_tuned(&text[..], make, tuning).unwrap();
+            finalize("x", stats, tally)
+        };
+        assert_eq!(summary(often), summary(Tuning::default()));
+        let options = ReportOptions {
+            quarter: "2026-Q2".parse().unwrap(),
+            filters: Filters::default(),
+            min_installations: 5,
+            min_quarter_installations: 10,
+            population: None,
+            generated_on: None,
+            source_name: "events.jsonl".into(),
+        };
+        let report = |tuning| {
+            let make = || pass::QuarterSink::new(options.quarter, &options.filters);
+            let read = ingest_tuned(&text[..], make, tuning).unwrap();
+            let report = assemble(read, &options);
+            render::files(&report).unwrap()
+        };
+        assert_eq!(report(often), report(Tuning::default()));
     }
 
     #[test]
