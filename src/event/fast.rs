@@ -124,29 +124,6 @@ pub struct Scanned {
 /// [`MAX_LINE`] bytes (the caller finds its end and lets serde_json parse it).
 #[inline]
 pub fn scan_line(data: &[u8], quotes: &mut Quotes) -> Option<Scanned> {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2 (checked just above; std caches the check).
-        return unsafe { scan_line_avx2(data, quotes) };
-    }
-    scan_with(data, quotes, masks)
-}
-
-/// [`scan_line`] with 32-byte vectors.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn scan_line_avx2(data: &[u8], quotes: &mut Quotes) -> Option<Scanned> {
-    // The closure inherits this function's AVX2: the call is safe here.
-    scan_with(data, quotes, |chunk| masks_avx2(chunk))
-}
-
-/// The loop of [`scan_line`], with the chunk classifier inlined into it.
-#[inline(always)]
-fn scan_with(
-    data: &[u8],
-    quotes: &mut Quotes,
-    masks: impl Fn(&[u8; 64]) -> Masks,
-) -> Option<Scanned> {
     let (mut bad, mut high) = (0u64, 0u64);
     for (k, word) in quotes.0.iter_mut().enumerate() {
         let off = k * 64;
@@ -218,33 +195,6 @@ fn masks(chunk: &[u8; 64]) -> Masks {
             m.bad |= bits(_mm_or_si128(control, _mm_cmpeq_epi8(v, slash)));
             m.high |= bits(v);
         }
-    }
-    m
-}
-
-/// [`masks`] with AVX2: two 32-byte vectors per chunk.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[inline]
-fn masks_avx2(chunk: &[u8; 64]) -> Masks {
-    use std::arch::x86_64::{
-        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_max_epu8, _mm256_movemask_epi8,
-        _mm256_or_si256, _mm256_set1_epi8,
-    };
-    let mut m = Masks::default();
-    let quote = _mm256_set1_epi8(b'"' as i8);
-    let newline = _mm256_set1_epi8(b'\n' as i8);
-    let slash = _mm256_set1_epi8(b'\\' as i8);
-    let ctl = _mm256_set1_epi8(0x1f);
-    for i in 0..2 {
-        // SAFETY: an unaligned load of 32 of the chunk's 64 bytes.
-        let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().add(32 * i).cast::<__m256i>()) };
-        let bits = |x| u64::from(_mm256_movemask_epi8(x) as u32) << (32 * i);
-        m.quote |= bits(_mm256_cmpeq_epi8(v, quote));
-        m.newline |= bits(_mm256_cmpeq_epi8(v, newline));
-        let control = _mm256_cmpeq_epi8(_mm256_max_epu8(v, ctl), ctl);
-        m.bad |= bits(_mm256_or_si256(control, _mm256_cmpeq_epi8(v, slash)));
-        m.high |= bits(v);
     }
     m
 }
@@ -828,10 +778,6 @@ mod tests {
             // Stale bits from an earlier line must not matter.
             quotes.0.fill(!0);
             let want = model(&data);
-            // The baseline classifier, then whichever the CPU picks.
-            let baseline = scan_with(&data, &mut quotes, masks);
-            assert_eq!(baseline, want.as_ref().map(|w| w.0), "{data:?}");
-            quotes.0.fill(!0);
             let got = scan_line(&data, &mut quotes);
             assert_eq!(got, want.as_ref().map(|w| w.0), "{data:?}");
             if let Some((s, want_quotes)) = want {
@@ -864,12 +810,6 @@ mod tests {
                 };
             }
             assert_eq!(masks(&chunk), masks_portable(&chunk), "{chunk:?}");
-            #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU has AVX2.
-                let avx2 = unsafe { masks_avx2(&chunk) };
-                assert_eq!(avx2, masks_portable(&chunk), "{chunk:?}");
-            }
         }
     }
 
