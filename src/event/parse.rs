@@ -219,6 +219,44 @@ mod tests {
     const STARTED: &str = r#"{"event": "scan.started", "version": "0.7.0", "platform": "Linux", "python_version": "3.11", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2025-10-19T14:32:00Z", "metadata": {"mode": "cli", "profile": "balanced", "tools": ["trufflehog", "semgrep"], "target_types": {"repos": 3, "images": 1, "urls": 0, "iac": 0, "gitlab": 0, "k8s": 0}, "ci_detected": false, "multi_target_scan": true, "compliance_usage": true, "total_targets_bucket": "2-5", "scan_frequency_hint": "daily"}}"#;
 
     #[test]
+    fn lists_longer_than_their_inline_room_keep_every_item_in_order() {
+        let tools: Vec<String> = (0..40).map(|i| format!("tool-{i}")).collect();
+        let quoted: Vec<String> = tools.iter().map(|t| format!("{t:?}")).collect();
+        let list = |items: &[String]| {
+            STARTED.replace(
+                r#"["trufflehog", "semgrep"]"#,
+                &format!("[{}]", items.join(", ")),
+            )
+        };
+        let plain = list(&quoted);
+        // An escape (owned, not borrowed) sends the line down serde's path.
+        let mut escaped = quoted.clone();
+        escaped[33] = r#""tool-\u0033""#.into();
+        let escaped = list(&escaped);
+        let mut unescaped = tools.clone();
+        unescaped[33] = "tool-3".into();
+        let serde = |line| match parse_line_serde(line) {
+            Parsed::Event(e) => Some(e),
+            Parsed::Invalid(r) => panic!("{r}"),
+        };
+        for (how, parsed, expected) in [
+            ("fast", parse_line_fast(&plain), &tools),
+            ("serde", serde(&plain), &tools),
+            ("serde, escaped", serde(&escaped), &unescaped),
+        ] {
+            let Some(Event {
+                payload: Payload::ScanStarted(s),
+                ..
+            }) = parsed
+            else {
+                panic!("{how}: not a scan.started")
+            };
+            let got: Vec<&str> = s.tools.as_deref().unwrap().iter().map(|t| &**t).collect();
+            assert_eq!(&got, expected, "{how}");
+        }
+    }
+
+    #[test]
     fn parses_the_guides_example() {
         let e = event(STARTED);
         assert_eq!(e.name, "scan.started");
@@ -228,7 +266,7 @@ mod tests {
             panic!()
         };
         assert_eq!(s.mode.as_deref(), Some("cli"));
-        assert_eq!(s.tools.unwrap(), vec!["trufflehog", "semgrep"]);
+        assert_eq!(*s.tools.unwrap(), ["trufflehog", "semgrep"]);
         assert_eq!(
             s.target_types,
             Some(TargetTypes {

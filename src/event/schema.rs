@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
+use smallvec::SmallVec;
 
 use super::time::Micros;
 
@@ -83,6 +84,52 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
             }
         }
         deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+/// Strings a list keeps inline: a scan's tools (13 in the `deep` profile)
+/// and a report's formats fit, so parsing them allocates nothing.
+const LIST_INLINE: usize = 16;
+
+/// A list of strings (`tools`, `output_formats`, `policies`), the first
+/// [`LIST_INLINE`] stored inline.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextList<'a>(pub SmallVec<[Text<'a>; LIST_INLINE]>);
+
+impl<'a> std::ops::Deref for TextList<'a> {
+    type Target = [Text<'a>];
+    fn deref(&self) -> &[Text<'a>] {
+        &self.0
+    }
+}
+
+impl<'a, T: Into<Text<'a>>> FromIterator<T> for TextList<'a> {
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
+        TextList(items.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for TextList<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Generic over `'a`: a `SmallVec` is invariant in its items' lifetime.
+        struct ListVisitor<'a>(std::marker::PhantomData<TextList<'a>>);
+        impl<'de: 'a, 'a> Visitor<'de> for ListVisitor<'a> {
+            type Value = TextList<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<TextList<'a>, A::Error> {
+                let mut list = SmallVec::new();
+                while let Some(item) = seq.next_element()? {
+                    list.push(item);
+                }
+                Ok(TextList(list))
+            }
+        }
+        deserializer.deserialize_seq(ListVisitor(std::marker::PhantomData))
     }
 }
 
@@ -179,7 +226,7 @@ pub struct ScanStarted<'a> {
     pub profile: Option<Text<'a>>,
     /// Tools enabled for the scan.
     #[serde(borrow)]
-    pub tools: Option<Vec<Text<'a>>>,
+    pub tools: Option<TextList<'a>>,
     /// Counts per target type, reduced to what the metrics need.
     pub target_types: Option<TargetTypes>,
     /// Running in CI/CD.
@@ -258,7 +305,7 @@ pub struct WizardCompleted<'a> {
 pub struct ReportGenerated<'a> {
     /// Output formats written.
     #[serde(borrow)]
-    pub output_formats: Option<Vec<Text<'a>>>,
+    pub output_formats: Option<TextList<'a>>,
     /// Bucketed finding count.
     #[serde(borrow)]
     pub findings_bucket: Option<Text<'a>>,
@@ -282,7 +329,7 @@ pub struct PolicyEvaluated<'a> {
     pub evaluation_time_bucket: Option<Text<'a>>,
     /// Policy names.
     #[serde(borrow)]
-    pub policies: Option<Vec<Text<'a>>>,
+    pub policies: Option<TextList<'a>>,
     /// Policies passed.
     pub passed_count: Option<i64>,
     /// Policies failed.

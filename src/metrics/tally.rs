@@ -16,6 +16,7 @@ use std::sync::Arc;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use super::filter::Filters;
+use super::installs::Installs;
 use super::registry::MetricId;
 use crate::event::schema::{Event, EventClass, Payload, Text};
 use crate::event::time::{Micros, epoch_day, iso_week_code, month_code};
@@ -28,54 +29,6 @@ pub(crate) const ACTIVE_MONTH: u16 = 255;
 
 /// Index of "no anonymous_id" in the per-tally installation table.
 const NO_INDEX: u32 = u32::MAX;
-
-/// Cells whose bits live inside the installation record itself: the cells
-/// seen first (event types, platforms, profiles, …) are touched by nearly
-/// every event, so most events touch one cache line of their installation.
-const INLINE_CELLS: u32 = 256;
-
-/// One installation's record: its events and the cells it touched (a
-/// bitset: the first [`INLINE_CELLS`] bits inline, the rest spilled).
-#[derive(Debug, Clone, Default)]
-#[repr(align(64))]
-struct Installation {
-    events: u64,
-    inline: [u64; (INLINE_CELLS / 64) as usize],
-    spill: Vec<u64>,
-}
-
-impl Installation {
-    #[inline]
-    fn touch(&mut self, cell: u32) {
-        let bit = 1u64 << (cell % 64);
-        if cell < INLINE_CELLS {
-            self.inline[(cell / 64) as usize] |= bit;
-        } else {
-            let word = ((cell - INLINE_CELLS) / 64) as usize;
-            if word >= self.spill.len() {
-                self.spill.resize(word + 1, 0);
-            }
-            self.spill[word] |= bit;
-        }
-    }
-
-    fn touched(&self) -> impl Iterator<Item = u32> + '_ {
-        self.inline
-            .iter()
-            .chain(&self.spill)
-            .enumerate()
-            .flat_map(|(w, &bits)| {
-                let mut bits = bits;
-                std::iter::from_fn(move || {
-                    (bits != 0).then(|| {
-                        let b = bits.trailing_zeros();
-                        bits &= bits - 1;
-                        w as u32 * 64 + b
-                    })
-                })
-            })
-    }
-}
 
 /// How many string values a metric remembers next to their cells;
 /// metrics with more values go through the dictionary and the cell map.
@@ -287,14 +240,12 @@ impl Interner {
 pub struct Tally {
     filters: Arc<Filters>,
     pub(crate) dict: Interner,
-    /// Installation keys ([`installation_key`]) → index into `installs`.
-    ids: FxHashMap<u64, u32>,
     /// The last day seen (epoch day, ISO week code, month code).
     last_day: (i64, i64, i64),
     /// The last installation looked up (key, index).
     last_id: (u64, u32),
-    id_keys: Vec<u64>,
-    installs: Vec<Installation>,
+    /// Installations (by [`installation_key`]): events and cells touched.
+    installs: Installs,
     /// `(metric, value key)` → dense cell code.
     cell_codes: FxHashMap<(u16, u64), u32>,
     /// Per cell code: its `(metric, value key)` and events.
@@ -328,11 +279,9 @@ impl Tally {
         Tally {
             filters,
             dict: Interner::default(),
-            ids: FxHashMap::default(),
             last_id: (NO_ID, NO_INDEX),
             last_day: (i64::MIN, 0, 0),
-            id_keys: Vec::new(),
-            installs: Vec::new(),
+            installs: Installs::default(),
             cell_codes: FxHashMap::default(),
             cells: Vec::new(),
             cell_memo: vec![Memo::default(); 256],
@@ -414,12 +363,7 @@ impl Tally {
         if self.last_id.0 == key {
             return self.last_id.1;
         }
-        let next = self.id_keys.len() as u32;
-        let idx = *self.ids.entry(key).or_insert(next);
-        if idx == next {
-            self.id_keys.push(key);
-            self.installs.push(Installation::default());
-        }
+        let idx = self.installs.index(key);
         self.last_id = (key, idx);
         idx
     }
@@ -437,8 +381,8 @@ impl Tally {
     #[inline]
     fn add(&mut self, cell: u32, id: u32, events: u64) {
         self.cell_events[cell as usize] += events;
-        if let Some(install) = self.installs.get_mut(id as usize) {
-            install.touch(cell);
+        if id != NO_INDEX {
+            self.installs.touch(id, cell);
         }
     }
 
@@ -466,8 +410,8 @@ impl Tally {
     /// Every cell with its events and distinct installations.
     pub(crate) fn cell_counts(&self) -> Vec<CellCount> {
         let mut installations = vec![0u64; self.cells.len()];
-        for install in &self.installs {
-            for cell in install.touched() {
+        for i in 0..self.installs.len() {
+            for cell in self.installs.touched(i) {
                 installations[cell as usize] += 1;
             }
         }
@@ -488,25 +432,26 @@ impl Tally {
     /// touched: the installations behind each cell (the report's privacy
     /// rules take unions of them).
     pub(crate) fn memberships(&self) -> impl Iterator<Item = (u16, u64, u32)> + '_ {
-        self.installs
-            .iter()
-            .enumerate()
-            .flat_map(move |(i, install)| {
-                install.touched().map(move |cell| {
-                    let (metric, value) = self.cells[cell as usize];
-                    (metric, value, i as u32)
-                })
+        (0..self.installs.len()).flat_map(move |i| {
+            self.installs.touched(i).map(move |cell| {
+                let (metric, value) = self.cells[cell as usize];
+                (metric, value, i)
             })
+        })
     }
 
     /// The installation key ([`installation_key`]) of an installation index.
     pub(crate) fn installation_of(&self, index: u32) -> u64 {
-        self.id_keys.get(index as usize).copied().unwrap_or(NO_ID)
+        if index < self.installs.len() {
+            self.installs.key(index)
+        } else {
+            NO_ID
+        }
     }
 
     /// Usage events per installation (installations with an anonymous ID).
     pub(crate) fn events_per_installation(&self) -> impl Iterator<Item = u64> + '_ {
-        self.installs.iter().map(|i| i.events)
+        (0..self.installs.len()).map(|i| self.installs.events(i))
     }
 
     #[inline]
@@ -528,7 +473,7 @@ impl Tally {
     }
 
     /// Each distinct element once per event; the event counts once as a carrier.
-    fn observe_list(&mut self, metric: MetricId, list: Option<&Vec<Text<'_>>>, id: u32) {
+    fn observe_list(&mut self, metric: MetricId, list: Option<&[Text<'_>]>, id: u32) {
         let Some(list) = list else { return };
         self.carriers[metric as usize] += 1;
         for (i, item) in list.iter().enumerate() {
@@ -552,8 +497,8 @@ impl Tally {
             id,
         );
         self.observe_str(M::PythonVersions, c.python_version.as_deref(), id);
-        if let Some(install) = self.installs.get_mut(id as usize) {
-            install.events += 1;
+        if id != NO_INDEX {
+            self.installs.add_events(id, 1);
         }
         self.fact(INSTALL, NULL, id);
         self.fact(ACTIVE_WEEK, int_key(week), id);
@@ -577,7 +522,7 @@ impl Tally {
                 self.observe_bool(M::MultiTargetReported, s.multi_target_scan, id);
                 self.observe_str(M::TargetsBuckets, s.total_targets_bucket.as_deref(), id);
                 self.observe_str(M::FrequencyHints, s.scan_frequency_hint.as_deref(), id);
-                self.observe_list(M::ScanTools, s.tools.as_ref(), id);
+                self.observe_list(M::ScanTools, s.tools.as_deref(), id);
             }
             Payload::ScanCompleted(s) => {
                 self.observe_str(M::ScanCompletion, Some("scan.completed"), id);
@@ -604,7 +549,7 @@ impl Tally {
                 }
             }
             Payload::ReportGenerated(r) => {
-                self.observe_list(M::OutputFormats, r.output_formats.as_ref(), id);
+                self.observe_list(M::OutputFormats, r.output_formats.as_deref(), id);
                 self.observe_bool(M::SuppressionsUsed, r.suppressions_used, id);
                 self.observe_bool(M::ComplianceEnabled, r.compliance_enabled, id);
             }
@@ -728,12 +673,12 @@ impl Sink for Tally {
         for (cell, events) in other.cell_events.iter().enumerate() {
             self.cell_events[cell_map[cell] as usize] += events;
         }
-        for (key, install) in other.id_keys.iter().zip(&other.installs) {
-            let idx = self.id_index(*key) as usize;
-            let mine = &mut self.installs[idx];
-            mine.events += install.events;
-            for cell in install.touched() {
-                mine.touch(cell_map[cell as usize]);
+        for theirs in 0..other.installs.len() {
+            let mine = self.id_index(other.installs.key(theirs));
+            self.installs
+                .add_events(mine, other.installs.events(theirs));
+            for cell in other.installs.touched(theirs) {
+                self.installs.touch(mine, cell_map[cell as usize]);
             }
         }
         for (mine, theirs) in self.carriers.iter_mut().zip(other.carriers) {

@@ -20,7 +20,7 @@ use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::event::schema::{Event, Payload, Text};
+use crate::event::schema::{Event, Payload, Text, TextList};
 use crate::event::{LinePos, Parsed, parse_line};
 
 /// What replaces every sample's anonymous ID.
@@ -141,7 +141,7 @@ pub(crate) fn leaves(event: &Event<'_>, text: &str, out: &mut Vec<u64>) {
     out.push(leaf("", "version", s(&c.version)));
     out.push(leaf("", "platform", s(&c.platform)));
     out.push(leaf("", "python_version", s(&c.python_version)));
-    let list = |field: &str, items: &Option<Vec<Text<'_>>>, out: &mut Vec<u64>| match items {
+    let list = |field: &str, items: &Option<TextList<'_>>, out: &mut Vec<u64>| match items {
         None => out.push(leaf(ty, field, LeafValue::Null)),
         Some(items) if items.is_empty() => out.push(leaf(ty, field, LeafValue::EmptyList)),
         Some(items) => out.extend(items.iter().map(|x| leaf(ty, field, LeafValue::Str(x)))),

@@ -1,0 +1,277 @@
+//! The per-installation table of a [`Tally`](super::Tally): for each
+//! installation key, its usage events and the bitset of cells it touched.
+//!
+//! It is the only part of a tally that grows with the input (with its
+//! installations, not its events), so it is laid out for memory first:
+//!
+//! - one 64-byte record per installation holds the key, the event count and
+//!   the first [`INLINE_CELLS`] cell bits, so a lookup and the ten-odd bits an
+//!   event sets touch one cache line;
+//! - the index is a table of `u32` record numbers (5 bytes a slot) that
+//!   compares keys inside the records, instead of a map holding a second copy
+//!   of every key;
+//! - records live in fixed chunks, so the table grows without the copy (and
+//!   the moment of twice the memory) of a doubling vector;
+//! - cells past the inline bits and event counts past `u32` go to side tables
+//!   that typical data never touches.
+
+use hashbrown::HashTable;
+use rustc_hash::FxHashMap;
+
+/// Cells whose bits live in the record itself. Cells are numbered in order
+/// of first appearance, so the common ones (event types, platforms,
+/// profiles, recent weeks, …) come first.
+pub(crate) const INLINE_CELLS: u32 = 384;
+
+const INLINE_WORDS: usize = (INLINE_CELLS / 64) as usize;
+
+/// Records per chunk (256 KiB of records).
+const CHUNK: usize = 4096;
+
+/// `Record::spill` of a record without spilled cells, and `Record::events`
+/// of one whose count lives in [`Installs::big_events`].
+const NONE: u32 = 0;
+const BIG: u32 = u32::MAX;
+
+/// One installation.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(64))]
+struct Record {
+    key: u64,
+    /// Usage events, or [`BIG`] when the count is in `big_events`.
+    events: u32,
+    /// 1 + index into `spills`, or [`NONE`].
+    spill: u32,
+    inline: [u64; INLINE_WORDS],
+}
+
+/// The installations of one tally, numbered densely from 0 in order of
+/// first appearance.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Installs {
+    index: HashTable<u32>,
+    chunks: Vec<Box<[Record]>>,
+    len: u32,
+    /// Per spilled record: its cell bits from [`INLINE_CELLS`] on.
+    spills: Vec<Vec<u64>>,
+    /// Event counts of records past `u32::MAX - 1` events.
+    big_events: FxHashMap<u32, u64>,
+}
+
+/// Installation keys are UUID bits or hashes already; one multiply-fold
+/// spreads them over both ends of the word (hashbrown takes the slot from
+/// the low bits and a tag from the high ones).
+#[inline]
+fn hash(key: u64) -> u64 {
+    let m = u128::from(key) * 0x9e37_79b9_7f4a_7c15;
+    (m >> 64) as u64 ^ m as u64
+}
+
+impl Installs {
+    /// Number of installations.
+    pub(crate) fn len(&self) -> u32 {
+        self.len
+    }
+
+    #[inline]
+    fn record(&self, i: u32) -> &Record {
+        &self.chunks[i as usize / CHUNK][i as usize % CHUNK]
+    }
+
+    #[inline]
+    fn record_mut(&mut self, i: u32) -> &mut Record {
+        &mut self.chunks[i as usize / CHUNK][i as usize % CHUNK]
+    }
+
+    /// The index of installation `key`, added (with no events and no
+    /// cells) if new.
+    #[inline]
+    pub(crate) fn index(&mut self, key: u64) -> u32 {
+        let Installs { index, chunks, .. } = self;
+        let record = |i: u32| &chunks[i as usize / CHUNK][i as usize % CHUNK];
+        if let Some(&i) = index.find(hash(key), |&i| record(i).key == key) {
+            return i;
+        }
+        self.insert(key)
+    }
+
+    #[cold]
+    fn insert(&mut self, key: u64) -> u32 {
+        let i = self.len;
+        assert!(i < u32::MAX, "more than 4 billion installations");
+        if i as usize % CHUNK == 0 {
+            self.chunks
+                .push(vec![Record::default(); CHUNK].into_boxed_slice());
+        }
+        self.record_mut(i).key = key;
+        self.len += 1;
+        let Installs { index, chunks, .. } = self;
+        index.insert_unique(hash(key), i, |&j| {
+            hash(chunks[j as usize / CHUNK][j as usize % CHUNK].key)
+        });
+        i
+    }
+
+    /// The key of installation `i`.
+    pub(crate) fn key(&self, i: u32) -> u64 {
+        self.record(i).key
+    }
+
+    /// Marks cell `cell` as touched by installation `i`.
+    #[inline]
+    pub(crate) fn touch(&mut self, i: u32, cell: u32) {
+        let bit = 1u64 << (cell % 64);
+        if cell < INLINE_CELLS {
+            self.record_mut(i).inline[(cell / 64) as usize] |= bit;
+        } else {
+            self.touch_spilled(i, cell - INLINE_CELLS);
+        }
+    }
+
+    #[cold]
+    fn touch_spilled(&mut self, i: u32, cell: u32) {
+        let spill = match self.record(i).spill {
+            NONE => {
+                self.spills.push(Vec::new());
+                let n = self.spills.len() as u32;
+                self.record_mut(i).spill = n;
+                n
+            }
+            n => n,
+        };
+        let words = &mut self.spills[spill as usize - 1];
+        let word = (cell / 64) as usize;
+        if word >= words.len() {
+            words.resize(word + 1, 0);
+        }
+        words[word] |= 1 << (cell % 64);
+    }
+
+    /// Adds `n` usage events to installation `i`.
+    #[inline]
+    pub(crate) fn add_events(&mut self, i: u32, n: u64) {
+        let record = self.record_mut(i);
+        match u64::from(record.events).checked_add(n) {
+            Some(sum) if sum < u64::from(BIG) && record.events != BIG => record.events = sum as u32,
+            _ => self.add_big_events(i, n),
+        }
+    }
+
+    #[cold]
+    fn add_big_events(&mut self, i: u32, n: u64) {
+        let record = self.record_mut(i);
+        let before = match record.events {
+            BIG => 0,
+            small => u64::from(small),
+        };
+        record.events = BIG;
+        *self.big_events.entry(i).or_insert(before) += n;
+    }
+
+    /// Usage events of installation `i`.
+    pub(crate) fn events(&self, i: u32) -> u64 {
+        match self.record(i).events {
+            BIG => self.big_events[&i],
+            small => u64::from(small),
+        }
+    }
+
+    /// The cells installation `i` touched, in ascending order.
+    pub(crate) fn touched(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
+        let record = self.record(i);
+        let spilled: &[u64] = match record.spill {
+            NONE => &[],
+            n => &self.spills[n as usize - 1],
+        };
+        record
+            .inline
+            .iter()
+            .chain(spilled)
+            .enumerate()
+            .flat_map(|(w, &bits)| {
+                let mut bits = bits;
+                std::iter::from_fn(move || {
+                    (bits != 0).then(|| {
+                        let b = bits.trailing_zeros();
+                        bits &= bits - 1;
+                        w as u32 * 64 + b
+                    })
+                })
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_is_one_cache_line() {
+        assert_eq!(std::mem::size_of::<Record>(), 64);
+        assert_eq!(std::mem::align_of::<Record>(), 64);
+    }
+
+    #[test]
+    fn installations_keep_their_keys_cells_and_events_across_chunks() {
+        let mut t = Installs::default();
+        let n = 3 * CHUNK as u64 + 17;
+        // Keys that share low bits, and the same keys looked up again.
+        for round in 0..2 {
+            for k in 0..n {
+                let i = t.index(k << 20 | 1);
+                assert_eq!(i as u64, k, "round {round}");
+                t.touch(i, (k % 500) as u32);
+                t.add_events(i, 1);
+            }
+        }
+        assert_eq!(t.len() as u64, n);
+        for k in 0..n {
+            let i = k as u32;
+            assert_eq!(t.key(i), k << 20 | 1);
+            assert_eq!(t.events(i), 2);
+            assert_eq!(t.touched(i).collect::<Vec<_>>(), vec![(k % 500) as u32]);
+        }
+    }
+
+    #[test]
+    fn spilled_cells_come_after_inline_ones_in_order() {
+        let mut t = Installs::default();
+        let i = t.index(7);
+        let j = t.index(8);
+        let cells = [
+            0,
+            63,
+            64,
+            INLINE_CELLS - 1,
+            INLINE_CELLS,
+            INLINE_CELLS + 200,
+            5000,
+        ];
+        for &c in cells.iter().rev() {
+            t.touch(i, c);
+            t.touch(i, c);
+        }
+        t.touch(j, INLINE_CELLS + 1);
+        assert_eq!(t.touched(i).collect::<Vec<_>>(), cells);
+        assert_eq!(t.touched(j).collect::<Vec<_>>(), [INLINE_CELLS + 1]);
+    }
+
+    #[test]
+    fn event_counts_past_u32_stay_exact() {
+        let mut t = Installs::default();
+        let i = t.index(1);
+        t.add_events(i, u64::from(u32::MAX) - 2);
+        assert_eq!(t.events(i), u64::from(u32::MAX) - 2);
+        t.add_events(i, 1);
+        assert_eq!(t.events(i), u64::from(u32::MAX) - 1);
+        t.add_events(i, 1);
+        assert_eq!(t.events(i), u64::from(u32::MAX));
+        t.add_events(i, 5);
+        t.add_events(i, 1 << 40);
+        assert_eq!(t.events(i), u64::from(u32::MAX) + 5 + (1 << 40));
+        let j = t.index(2);
+        t.add_events(j, 1 << 33);
+        assert_eq!(t.events(j), 1 << 33);
+        assert_eq!(t.events(i), u64::from(u32::MAX) + 5 + (1 << 40));
+    }
+}
