@@ -68,6 +68,16 @@ pub trait Sink: Send {
     }
     /// Folds another worker's sink into this one.
     fn merge(&mut self, other: Self);
+    /// Folds `other` into this one and leaves it empty, as `fresh` would
+    /// make it. Sinks that can empty themselves and keep their memory
+    /// override this, so a worker does not free and allocate its tables
+    /// again at every fold (which fragments the heap).
+    fn absorb(&mut self, other: &mut Self, fresh: impl FnOnce() -> Self)
+    where
+        Self: Sized,
+    {
+        self.merge(std::mem::replace(other, fresh()));
+    }
 }
 
 /// One invalid line.
@@ -221,10 +231,10 @@ where
                         stats.blocks.push((block.seq, lines));
                         let _ = free_tx.send(block.data);
                         if stats.blocks.len() as u64 % tuning.fold_blocks.max(1) == 0 {
-                            fold(shared, std::mem::replace(&mut sink, make_sink()));
+                            fold(shared, &mut sink, make_sink);
                         }
                     }
-                    fold(shared, sink);
+                    fold(shared, &mut sink, make_sink);
                     stats
                 })
             })
@@ -397,11 +407,12 @@ fn parse_line_at<S: Sink>(
 }
 
 /// Merges a worker's sink into the shared one (the first becomes it).
-fn fold<S: Sink>(shared: &Mutex<Option<S>>, sink: S) {
+/// Folds a worker's sink into the shared one and leaves it empty.
+fn fold<S: Sink>(shared: &Mutex<Option<S>>, sink: &mut S, fresh: impl Fn() -> S) {
     let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
     match guard.as_mut() {
-        None => *guard = Some(sink),
-        Some(merged) => merged.merge(sink),
+        None => *guard = Some(std::mem::replace(sink, fresh())),
+        Some(merged) => merged.absorb(sink, fresh),
     }
 }
 

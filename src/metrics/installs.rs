@@ -99,7 +99,7 @@ impl Installs {
     fn insert(&mut self, key: u64) -> u32 {
         let i = self.len;
         assert!(i < u32::MAX, "more than 4 billion installations");
-        if i as usize % CHUNK == 0 {
+        if i as usize / CHUNK == self.chunks.len() {
             self.chunks
                 .push(vec![Record::default(); CHUNK].into_boxed_slice());
         }
@@ -110,6 +110,18 @@ impl Installs {
             hash(chunks[j as usize / CHUNK][j as usize % CHUNK].key)
         });
         i
+    }
+
+    /// Forgets every installation but keeps the memory (records, index).
+    pub(crate) fn clear(&mut self) {
+        let used = (self.len as usize).div_ceil(CHUNK);
+        for chunk in &mut self.chunks[..used] {
+            chunk.fill(Record::default());
+        }
+        self.index.clear();
+        self.len = 0;
+        self.spills.clear();
+        self.big_events.clear();
     }
 
     /// The key of installation `i`.
@@ -231,6 +243,35 @@ mod tests {
             assert_eq!(t.events(i), 2);
             assert_eq!(t.touched(i).collect::<Vec<_>>(), vec![(k % 500) as u32]);
         }
+    }
+
+    #[test]
+    fn a_cleared_table_is_empty_and_fills_again_like_a_new_one() {
+        let fill = |t: &mut Installs, salt: u64| {
+            for k in 0..(2 * CHUNK as u64 + 5) {
+                let i = t.index(k ^ salt);
+                t.touch(i, (k % 450) as u32);
+                t.add_events(i, k % 3 + 1);
+            }
+            t.add_events(0, 1 << 33);
+        };
+        let mut reused = Installs::default();
+        fill(&mut reused, 0);
+        reused.clear();
+        assert_eq!(reused.len(), 0);
+        let mut new = Installs::default();
+        let salt = 1 << 40;
+        fill(&mut reused, salt);
+        fill(&mut new, salt);
+        assert_eq!(reused.len(), new.len());
+        for i in 0..new.len() {
+            assert_eq!(reused.key(i), new.key(i));
+            assert_eq!(reused.events(i), new.events(i));
+            assert!(reused.touched(i).eq(new.touched(i)), "installation {i}");
+        }
+        // A key of the first fill only is unknown again.
+        let len = reused.len();
+        assert_eq!(reused.index(5), len);
     }
 
     #[test]

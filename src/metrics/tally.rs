@@ -299,6 +299,17 @@ impl Tally {
         }
     }
 
+    /// Empties the tally, as [`Tally::new`] makes it, but keeps the
+    /// installation table's memory (the one part that grows).
+    fn clear(&mut self) {
+        let mut installs = std::mem::take(&mut self.installs);
+        installs.clear();
+        *self = Tally {
+            installs,
+            ..Tally::new(self.filters.clone())
+        };
+    }
+
     /// The filters this tally applies.
     pub fn filters(&self) -> &Filters {
         &self.filters
@@ -640,6 +651,18 @@ impl Sink for Tally {
     }
 
     fn merge(&mut self, other: Tally) {
+        self.merge_from(&other);
+    }
+
+    fn absorb(&mut self, other: &mut Tally, _fresh: impl FnOnce() -> Tally) {
+        self.merge_from(other);
+        other.clear();
+    }
+}
+
+impl Tally {
+    /// Adds `other`'s counts to this tally's.
+    fn merge_from(&mut self, other: &Tally) {
         let remap: Vec<u32> = other
             .dict
             .strings
@@ -681,10 +704,10 @@ impl Sink for Tally {
                 self.installs.touch(mine, cell_map[cell as usize]);
             }
         }
-        for (mine, theirs) in self.carriers.iter_mut().zip(other.carriers) {
+        for (mine, theirs) in self.carriers.iter_mut().zip(&other.carriers) {
             *mine += theirs;
         }
-        for (secs, n) in other.wizard_seconds {
+        for (&secs, &n) in &other.wizard_seconds {
             *self.wizard_seconds.entry(secs).or_insert(0) += n;
         }
         self.filtered_out += other.filtered_out;
