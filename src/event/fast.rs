@@ -16,7 +16,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use super::schema::{Event, Payload, Text};
+use super::schema::{Event, LIST_TOKEN, Payload, Text};
 use super::time::parse_timestamp;
 
 /// The fast path gave up; the caller decides with serde_json.
@@ -644,9 +644,29 @@ impl<'de> serde::Deserializer<'de> for &mut Cursor<'de, '_> {
         visitor.visit_unit()
     }
 
+    /// A [`TextList`](super::schema::TextList): the text of an array of
+    /// strings (the line has no escapes), brackets included.
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> R<V::Value> {
+        if name != LIST_TOKEN || self.peek()? != b'[' {
+            return Err(Bail);
+        }
+        let start = self.i;
+        self.i += 1;
+        let mut first = true;
+        while self.next_item(&mut first, b']')?.is_some() {
+            self.string()?;
+        }
+        self.i += 1;
+        visitor.visit_borrowed_str(&self.s[start..self.i])
+    }
+
     serde::forward_to_deserialize_any! {
         i8 i16 i32 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit
-        unit_struct newtype_struct tuple tuple_struct enum
+        unit_struct tuple tuple_struct enum
     }
 }
 

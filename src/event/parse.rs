@@ -219,7 +219,7 @@ mod tests {
     const STARTED: &str = r#"{"event": "scan.started", "version": "0.7.0", "platform": "Linux", "python_version": "3.11", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2025-10-19T14:32:00Z", "metadata": {"mode": "cli", "profile": "balanced", "tools": ["trufflehog", "semgrep"], "target_types": {"repos": 3, "images": 1, "urls": 0, "iac": 0, "gitlab": 0, "k8s": 0}, "ci_detected": false, "multi_target_scan": true, "compliance_usage": true, "total_targets_bucket": "2-5", "scan_frequency_hint": "daily"}}"#;
 
     #[test]
-    fn lists_longer_than_their_inline_room_keep_every_item_in_order() {
+    fn long_lists_keep_every_item_in_order_on_both_paths() {
         let tools: Vec<String> = (0..40).map(|i| format!("tool-{i}")).collect();
         let quoted: Vec<String> = tools.iter().map(|t| format!("{t:?}")).collect();
         let list = |items: &[String]| {
@@ -251,8 +251,31 @@ mod tests {
             else {
                 panic!("{how}: not a scan.started")
             };
-            let got: Vec<&str> = s.tools.as_deref().unwrap().iter().map(|t| &**t).collect();
+            let got: Vec<&str> = s.tools.as_ref().unwrap().iter().collect();
             assert_eq!(&got, expected, "{how}");
+        }
+    }
+
+    #[test]
+    fn list_texts_read_as_their_items() {
+        for (list, items) in [
+            ("[]", &[][..]),
+            (r#"[""]"#, &[""][..]),
+            (r#"[ "a" ,"b" ]"#, &["a", "b"][..]),
+            (r#"["a","a", "é"]"#, &["a", "a", "é"][..]),
+        ] {
+            let line = STARTED.replace(r#"["trufflehog", "semgrep"]"#, list);
+            let fast = parse_line_fast(&line).unwrap_or_else(|| panic!("fast path on {list}"));
+            let Payload::ScanStarted(s) = &fast.payload else {
+                panic!()
+            };
+            let tools = s.tools.as_ref().unwrap();
+            assert!(tools.iter().eq(items.iter().copied()), "{list}: {tools:?}");
+            assert_eq!(tools.is_empty(), items.is_empty());
+            let Parsed::Event(serde) = parse_line_serde(&line) else {
+                panic!("serde on {list}")
+            };
+            assert_eq!(fast, serde, "{list}");
         }
     }
 
@@ -266,7 +289,7 @@ mod tests {
             panic!()
         };
         assert_eq!(s.mode.as_deref(), Some("cli"));
-        assert_eq!(*s.tools.unwrap(), ["trufflehog", "semgrep"]);
+        assert!(s.tools.unwrap().iter().eq(["trufflehog", "semgrep"]));
         assert_eq!(
             s.target_types,
             Some(TargetTypes {

@@ -10,7 +10,6 @@ use std::fmt;
 
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
-use smallvec::SmallVec;
 
 use super::time::Micros;
 
@@ -87,49 +86,105 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     }
 }
 
-/// Strings a list keeps inline: a scan's tools (13 in the `deep` profile)
-/// and a report's formats fit, so parsing them allocates nothing.
-const LIST_INLINE: usize = 16;
+/// The name a [`TextList`] asks its deserializer for, so the fast parser
+/// (`fast.rs`) can hand over the array's text instead of its items.
+pub(crate) const LIST_TOKEN: &str = "$jmo_analyze::TextList";
 
-/// A list of strings (`tools`, `output_formats`, `policies`), the first
-/// [`LIST_INLINE`] stored inline.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TextList<'a>(pub SmallVec<[Text<'a>; LIST_INLINE]>);
+/// A list of strings (`tools`, `output_formats`, `policies`).
+///
+/// The fast parser hands over the array's text (`["trivy", "semgrep"]`,
+/// checked to hold only strings without escapes), read item by item when
+/// counted: a parsed event holds no per-list allocation and stays small to
+/// move. serde_json (the lines the fast parser gives up on) gives items.
+#[derive(Clone)]
+pub struct TextList<'a>(List<'a>);
 
-impl<'a> std::ops::Deref for TextList<'a> {
-    type Target = [Text<'a>];
-    fn deref(&self) -> &[Text<'a>] {
-        &self.0
+#[derive(Clone)]
+enum List<'a> {
+    /// A JSON array of strings without escapes, brackets included.
+    Raw(&'a str),
+    Items(Vec<Text<'a>>),
+}
+
+impl<'a> TextList<'a> {
+    /// The items, in order.
+    pub fn iter(&self) -> ListItems<'_> {
+        match &self.0 {
+            List::Raw(raw) => ListItems::Raw(raw),
+            List::Items(items) => ListItems::Items(items.iter()),
+        }
+    }
+
+    /// Whether the list has no items.
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+/// The items of a [`TextList`].
+pub enum ListItems<'l> {
+    /// The rest of an escape-free array's text.
+    Raw(&'l str),
+    Items(std::slice::Iter<'l, Text<'l>>),
+}
+
+impl<'l> Iterator for ListItems<'l> {
+    type Item = &'l str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'l str> {
+        match self {
+            ListItems::Raw(rest) => {
+                let open = memchr::memchr(b'"', rest.as_bytes())? + 1;
+                let len = memchr::memchr(b'"', &rest.as_bytes()[open..])?;
+                let item = &rest[open..open + len];
+                *rest = &rest[open + len + 1..];
+                Some(item)
+            }
+            ListItems::Items(items) => items.next().map(|t| &**t),
+        }
+    }
+}
+
+impl fmt::Debug for TextList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for TextList<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
     }
 }
 
 impl<'a, T: Into<Text<'a>>> FromIterator<T> for TextList<'a> {
     fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
-        TextList(items.into_iter().map(Into::into).collect())
+        TextList(List::Items(items.into_iter().map(Into::into).collect()))
     }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for TextList<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Generic over `'a`: a `SmallVec` is invariant in its items' lifetime.
-        struct ListVisitor<'a>(std::marker::PhantomData<TextList<'a>>);
-        impl<'de: 'a, 'a> Visitor<'de> for ListVisitor<'a> {
-            type Value = TextList<'a>;
+        struct ListVisitor;
+        impl<'de> Visitor<'de> for ListVisitor {
+            type Value = TextList<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a sequence")
             }
-            fn visit_seq<A: de::SeqAccess<'de>>(
+            /// The fast parser: the array's checked text.
+            fn visit_borrowed_str<E: de::Error>(self, raw: &'de str) -> Result<TextList<'de>, E> {
+                Ok(TextList(List::Raw(raw)))
+            }
+            /// Any other deserializer: the items.
+            fn visit_newtype_struct<D: Deserializer<'de>>(
                 self,
-                mut seq: A,
-            ) -> Result<TextList<'a>, A::Error> {
-                let mut list = SmallVec::new();
-                while let Some(item) = seq.next_element()? {
-                    list.push(item);
-                }
-                Ok(TextList(list))
+                deserializer: D,
+            ) -> Result<TextList<'de>, D::Error> {
+                Vec::deserialize(deserializer).map(|items| TextList(List::Items(items)))
             }
         }
-        deserializer.deserialize_seq(ListVisitor(std::marker::PhantomData))
+        deserializer.deserialize_newtype_struct(LIST_TOKEN, ListVisitor)
     }
 }
 

@@ -18,7 +18,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 use super::filter::Filters;
 use super::installs::Installs;
 use super::registry::MetricId;
-use crate::event::schema::{Event, EventClass, Payload, Text};
+use crate::event::schema::{Event, EventClass, Payload, Text, TextList};
 use crate::event::time::{Micros, epoch_day, iso_week_code, month_code};
 use crate::event::{LinePos, Sink};
 
@@ -484,14 +484,25 @@ impl Tally {
     }
 
     /// Each distinct element once per event; the event counts once as a carrier.
-    fn observe_list(&mut self, metric: MetricId, list: Option<&[Text<'_>]>, id: u32) {
+    fn observe_list(&mut self, metric: MetricId, list: Option<&TextList<'_>>, id: u32) {
         let Some(list) = list else { return };
         self.carriers[metric as usize] += 1;
-        for (i, item) in list.iter().enumerate() {
-            if list[..i].contains(item) {
+        // An item listed twice counts once: its cell is looked up in the
+        // cells seen so far (on the stack; a heap list past 16 items).
+        let (mut seen, mut n) = ([0u32; 16], 0);
+        let mut more = Vec::new();
+        for item in list.iter() {
+            let cell = self.str_cell(metric as u16, item);
+            if seen[..n].contains(&cell) || more.contains(&cell) {
                 continue;
             }
-            self.fact_str(metric as u16, item, id);
+            if n < seen.len() {
+                seen[n] = cell;
+                n += 1;
+            } else {
+                more.push(cell);
+            }
+            self.add(cell, id, 1);
         }
     }
 
@@ -533,7 +544,7 @@ impl Tally {
                 self.observe_bool(M::MultiTargetReported, s.multi_target_scan, id);
                 self.observe_str(M::TargetsBuckets, s.total_targets_bucket.as_deref(), id);
                 self.observe_str(M::FrequencyHints, s.scan_frequency_hint.as_deref(), id);
-                self.observe_list(M::ScanTools, s.tools.as_deref(), id);
+                self.observe_list(M::ScanTools, s.tools.as_ref(), id);
             }
             Payload::ScanCompleted(s) => {
                 self.observe_str(M::ScanCompletion, Some("scan.completed"), id);
@@ -560,7 +571,7 @@ impl Tally {
                 }
             }
             Payload::ReportGenerated(r) => {
-                self.observe_list(M::OutputFormats, r.output_formats.as_deref(), id);
+                self.observe_list(M::OutputFormats, r.output_formats.as_ref(), id);
                 self.observe_bool(M::SuppressionsUsed, r.suppressions_used, id);
                 self.observe_bool(M::ComplianceEnabled, r.compliance_enabled, id);
             }
@@ -728,6 +739,47 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listed_item_counts_once_per_event_however_often_it_is_listed() {
+        use crate::metrics::{Filters, Value, summarize};
+        let line = |tools: &[String]| {
+            let tools: Vec<String> = tools.iter().map(|t| format!("{t:?}")).collect();
+            format!(
+                r#"{{"event": "scan.started", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2026-01-05T10:00:00Z", "metadata": {{"tools": [{}]}}}}"#,
+                tools.join(", ")
+            )
+        };
+        let t = |i: usize| format!("t{i}");
+        // 20 distinct items, each listed twice, some past the 16 on the stack.
+        let mut twice: Vec<String> = (0..20).map(t).collect();
+        twice.extend((0..20).rev().map(t));
+        // An escape sends this line through serde_json (a list of items).
+        let escaped =
+            line(&["t1".into(), "t\\u0031".into(), "t0".into(), "t0".into()]).replace(r"\\", r"\");
+        let input = [line(&twice), line(&[t(0), t(0), t(19)]), escaped].join("\n");
+        let summary = summarize(input.as_bytes(), "x", Filters::default()).unwrap();
+        let counts: std::collections::BTreeMap<String, u64> = summary
+            .metric(MetricId::ScanTools)
+            .rows
+            .iter()
+            .map(|r| (r.value.text().to_string(), r.count))
+            .collect();
+        let mut expected: std::collections::BTreeMap<String, u64> =
+            (0..20).map(|i| (t(i), 1)).collect();
+        expected.insert(t(0), 3);
+        expected.insert(t(1), 2);
+        expected.insert(t(19), 2);
+        assert_eq!(counts, expected);
+        assert_eq!(summary.metric(MetricId::ScanTools).denominator, 3);
+        assert!(
+            summary
+                .metric(MetricId::ScanTools)
+                .rows
+                .iter()
+                .all(|r| r.value != Value::Null)
+        );
+    }
 
     #[test]
     fn keys_round_trip() {
