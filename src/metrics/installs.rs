@@ -195,22 +195,25 @@ impl Installs {
             NONE => &[],
             n => &self.spills[n as usize - 1],
         };
-        record
-            .inline
-            .iter()
-            .chain(spilled)
-            .enumerate()
-            .flat_map(|(w, &bits)| {
-                let mut bits = bits;
-                std::iter::from_fn(move || {
-                    (bits != 0).then(|| {
-                        let b = bits.trailing_zeros();
-                        bits &= bits - 1;
-                        w as u32 * 64 + b
-                    })
-                })
-            })
+        set_bits(record.inline.iter().chain(spilled))
     }
+}
+
+/// The positions of the set bits of `words` (bit `b` of word `w` is
+/// `64 * w + b`), ascending.
+pub(crate) fn set_bits<'w>(
+    words: impl Iterator<Item = &'w u64> + 'w,
+) -> impl Iterator<Item = u32> + 'w {
+    words.enumerate().flat_map(|(w, &word)| {
+        let mut word = word;
+        std::iter::from_fn(move || {
+            (word != 0).then(|| {
+                let b = word.trailing_zeros();
+                word &= word - 1;
+                w as u32 * 64 + b
+            })
+        })
+    })
 }
 
 #[cfg(test)]

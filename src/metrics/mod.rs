@@ -4,7 +4,7 @@
 
 pub mod filter;
 pub mod finalize;
-mod installs;
+pub(crate) mod installs;
 pub mod registry;
 pub mod stats;
 pub mod tally;

@@ -266,16 +266,7 @@ impl Census {
 
     /// The codes an installation's bitset holds.
     fn members(bits: &[u64]) -> impl Iterator<Item = u32> + '_ {
-        bits.iter().enumerate().flat_map(|(w, &word)| {
-            let mut word = word;
-            std::iter::from_fn(move || {
-                (word != 0).then(|| {
-                    let b = word.trailing_zeros();
-                    word &= word - 1;
-                    w as u32 * 64 + b
-                })
-            })
-        })
+        crate::metrics::installs::set_bits(bits.iter())
     }
 
     pub(crate) fn merge(&mut self, other: Census) {
