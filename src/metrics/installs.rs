@@ -67,6 +67,13 @@ fn hash(key: u64) -> u64 {
     (m >> 64) as u64 ^ m as u64
 }
 
+/// Record `i` of `chunks` (a free function, so the index can read records
+/// while it is borrowed mutably).
+#[inline]
+fn at(chunks: &[Box<[Record]>], i: u32) -> &Record {
+    &chunks[i as usize / CHUNK][i as usize % CHUNK]
+}
+
 impl Installs {
     /// Number of installations.
     pub(crate) fn len(&self) -> u32 {
@@ -75,7 +82,7 @@ impl Installs {
 
     #[inline]
     fn record(&self, i: u32) -> &Record {
-        &self.chunks[i as usize / CHUNK][i as usize % CHUNK]
+        at(&self.chunks, i)
     }
 
     #[inline]
@@ -87,9 +94,10 @@ impl Installs {
     /// cells) if new.
     #[inline]
     pub(crate) fn index(&mut self, key: u64) -> u32 {
-        let Installs { index, chunks, .. } = self;
-        let record = |i: u32| &chunks[i as usize / CHUNK][i as usize % CHUNK];
-        if let Some(&i) = index.find(hash(key), |&i| record(i).key == key) {
+        if let Some(&i) = self
+            .index
+            .find(hash(key), |&i| at(&self.chunks, i).key == key)
+        {
             return i;
         }
         self.insert(key)
@@ -106,9 +114,7 @@ impl Installs {
         self.record_mut(i).key = key;
         self.len += 1;
         let Installs { index, chunks, .. } = self;
-        index.insert_unique(hash(key), i, |&j| {
-            hash(chunks[j as usize / CHUNK][j as usize % CHUNK].key)
-        });
+        index.insert_unique(hash(key), i, |&j| hash(at(chunks, j).key));
         i
     }
 
