@@ -33,6 +33,10 @@ const NO_INDEX: u32 = u32::MAX;
 /// How many string values a metric remembers next to their cells;
 /// metrics with more values go through the dictionary and the cell map.
 const MEMO: usize = 8;
+const _: () = assert!(
+    MEMO <= u8::MAX as usize,
+    "a memo's slots index its values in a u8"
+);
 
 /// Slots of a memo's table: twice its values, so a collision-free
 /// multiplier is quick to find.
@@ -62,8 +66,9 @@ struct Memo {
     mul: u64,
     /// Per slot: (first 8 bytes, length, value); length `u32::MAX` when empty.
     slots: [(u64, u32, u32); SLOTS],
-    /// Per slot: the whole string, for values longer than 8 bytes.
-    tails: [Option<Box<str>>; SLOTS],
+    /// Per slot: its value's index in `values` (whose bytes past the first
+    /// 8 the lookup compares).
+    which: [u8; SLOTS],
     /// Every remembered value, to re-place them with another multiplier.
     values: Vec<(Box<str>, u32)>,
 }
@@ -73,7 +78,7 @@ impl Default for Memo {
         Memo {
             mul: MULTIPLIERS[0],
             slots: [(0, u32::MAX, 0); SLOTS],
-            tails: Default::default(),
+            which: [0; SLOTS],
             values: Vec::new(),
         }
     }
@@ -106,9 +111,8 @@ impl Memo {
         if h != head || l as usize != len {
             return None;
         }
-        if len > 8
-            && self.tails[i].as_deref().map(|t| &t.as_bytes()[8..]) != Some(&s.as_bytes()[8..])
-        {
+        // Same length, so past 8 bytes the tails line up.
+        if len > 8 && self.values[self.which[i] as usize].0.as_bytes()[8..] != s.as_bytes()[8..] {
             return None;
         }
         Some(v)
@@ -135,19 +139,17 @@ impl Memo {
     /// Puts every value in its slot under `mul`; false on a collision.
     fn place(&mut self, mul: u64) -> bool {
         let mut slots = [(0, u32::MAX, 0); SLOTS];
-        let mut tails: [Option<Box<str>>; SLOTS] = Default::default();
-        for (s, v) in &self.values {
+        let mut which = [0; SLOTS];
+        for (k, (s, v)) in self.values.iter().enumerate() {
             let head = prefix(s.as_bytes());
             let i = slot(mul, head, s.len());
             if slots[i].1 != u32::MAX {
                 return false;
             }
             slots[i] = (head, s.len() as u32, *v);
-            if s.len() > 8 {
-                tails[i] = Some(s.clone());
-            }
+            which[i] = k as u8;
         }
-        (self.mul, self.slots, self.tails) = (mul, slots, tails);
+        (self.mul, self.slots, self.which) = (mul, slots, which);
         true
     }
 }
