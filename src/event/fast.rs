@@ -111,8 +111,9 @@ impl Default for Quotes {
 pub struct Scanned {
     /// Bytes before the line end (`\n`) or the end of the input.
     pub len: usize,
-    /// No backslash and no control character: every string ends at its
-    /// next quote, and the fast path may try the line.
+    /// No backslash and no control character (but a `\r` that ends the
+    /// line, which the caller strips): every string ends at its next quote,
+    /// and the fast path may try the line.
     pub clean: bool,
     /// Every byte is ASCII, so the line is valid UTF-8.
     pub ascii: bool,
@@ -124,7 +125,9 @@ pub struct Scanned {
 /// [`MAX_LINE`] bytes (the caller finds its end and lets serde_json parse it).
 #[inline]
 pub fn scan_line(data: &[u8], quotes: &mut Quotes) -> Option<Scanned> {
-    let (mut bad, mut high) = (0u64, 0u64);
+    // `bad` of the words before the previous one, and of the previous one
+    // (its last bit may be the `\r` of a CRLF line end).
+    let (mut bad, mut prev_bad, mut high) = (0u64, 0u64, 0u64);
     for (k, word) in quotes.0.iter_mut().enumerate() {
         let off = k * 64;
         let m = match data.get(off..off + 64) {
@@ -144,16 +147,24 @@ pub fn scan_line(data: &[u8], quotes: &mut Quotes) -> Option<Scanned> {
             let n = m.newline.trailing_zeros();
             let keep = (1u64 << n) - 1;
             *word = m.quote & keep;
-            bad |= m.bad & keep;
+            let mut last_bad = m.bad & keep;
+            let len = off + n as usize;
+            if len > 0 && data[len - 1] == b'\r' {
+                match n {
+                    0 => prev_bad &= !(1 << 63),
+                    _ => last_bad &= !(1 << (n - 1)),
+                }
+            }
             high |= m.high & keep;
             return Some(Scanned {
-                len: off + n as usize,
-                clean: bad == 0,
+                len,
+                clean: bad | prev_bad | last_bad == 0,
                 ascii: high == 0,
             });
         }
         *word = m.quote;
-        bad |= m.bad;
+        bad |= prev_bad;
+        prev_bad = m.bad;
         high |= m.high;
     }
     None
@@ -752,9 +763,10 @@ mod tests {
             return None;
         }
         let line = &data[..len];
+        let body = line.strip_suffix(b"\r").unwrap_or(line);
         let scanned = Scanned {
             len,
-            clean: !line.iter().any(|&c| c < 0x20 || c == b'\\'),
+            clean: !body.iter().any(|&c| c < 0x20 || c == b'\\'),
             ascii: line.is_ascii(),
         };
         let quotes = (0..len).filter(|&i| line[i] == b'"').collect();
@@ -782,7 +794,7 @@ mod tests {
         // end, a control or a high byte anywhere, and text after the end.
         for n in 0usize..200 {
             for at in [0, n / 2, n.saturating_sub(1)] {
-                for c in [b'"', b'\n', 0x1f, 0xc3] {
+                for c in [b'"', b'\n', 0x1f, 0xc3, b'\r'] {
                     let mut l = vec![b'a'; n];
                     if n > 0 {
                         l[at] = c;

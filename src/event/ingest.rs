@@ -360,12 +360,12 @@ fn parse_line_at<S: Sink>(
     quotes: &Quotes,
 ) {
     if let Some(stripped) = raw.strip_suffix(b"\r") {
-        // The scan saw the `\r`; the line is parsed (and scanned) alone.
+        // The scan's facts hold without the `\r` (see `Scanned::clean`).
         raw = stripped;
-        scanned = None;
     }
     if pos.block() == 0 && pos.line_in_block() == 1 {
         if let Some(stripped) = raw.strip_prefix(b"\xEF\xBB\xBF") {
+            // The quote positions moved: the line is parsed (and scanned) alone.
             raw = stripped;
             scanned = None;
         }
