@@ -1,8 +1,10 @@
 //! Streaming, parallel ingestion of a JSONL input.
 //!
-//! A reader thread reads the input in blocks of about [`BLOCK`] bytes, cut at
+//! A reader thread cuts the input into blocks of about [`BLOCK`] bytes at
 //! line ends, numbers the blocks and hashes them (SHA-256 of the exact input
-//! bytes); worker threads (one per core) split each block into lines in one
+//! bytes). A regular file is mapped into memory a block at a time (no copy
+//! through a buffer; the mapping is dropped once the block is parsed), any
+//! other input is read into recycled buffers. Worker threads (one per core) split each block into lines in one
 //! SIMD pass per line ([`scan_line`]: line end, quotes, escapes, non-ASCII),
 //! parse them into typed [`Event`]s and hand them to their own [`Sink`].
 //! A worker does not know how many lines came before its block, so events
@@ -13,7 +15,9 @@
 //! tables small. Memory holds a few blocks at a time plus the sinks' state
 //! (per installation, not per event), whatever the size of the input.
 
+use std::fs::File;
 use std::io::{self, Read};
+use std::ops::Range;
 use std::sync::Mutex;
 use std::thread;
 
@@ -22,6 +26,7 @@ use sha2::{Digest, Sha256};
 use super::fast::{Quotes, Scanned, scan_line};
 use super::parse::{Reason, parse_into, parse_into_scanned};
 use super::schema::{Event, EventClass};
+use crate::source::local::Input;
 
 /// Target size of one block handed to a worker.
 pub const BLOCK: usize = 4 << 20;
@@ -166,7 +171,22 @@ impl WorkerStats {
 
 struct Block {
     seq: u64,
-    data: Vec<u8>,
+    data: Data,
+}
+
+/// A block's bytes: a recycled buffer, or part of a mapping of the file.
+enum Data {
+    Owned(Vec<u8>),
+    Mapped(memmap2::Mmap, Range<usize>),
+}
+
+impl Block {
+    fn bytes(&self) -> &[u8] {
+        match &self.data {
+            Data::Owned(buf) => buf,
+            Data::Mapped(map, range) => &map[range.clone()],
+        }
+    }
 }
 
 /// Block size and fold interval; tests shrink them to fold often.
@@ -187,23 +207,21 @@ impl Default for Tuning {
 
 /// Reads `input` to its end, parsing every line, and returns what ingestion
 /// saw plus the merged sink. `make_sink` builds the workers' sinks.
-pub fn ingest<R, S, F>(input: R, make_sink: F) -> io::Result<(IngestStats, S)>
+pub fn ingest<'a, S, F>(input: impl Into<Input<'a>>, make_sink: F) -> io::Result<(IngestStats, S)>
 where
-    R: Read + Send,
     S: Sink,
     F: Fn() -> S + Sync,
 {
-    ingest_tuned(input, make_sink, Tuning::default())
+    ingest_tuned(input.into(), make_sink, Tuning::default())
 }
 
 /// [`ingest`] with the given block size and fold interval.
-pub(crate) fn ingest_tuned<R, S, F>(
-    input: R,
+pub(crate) fn ingest_tuned<S, F>(
+    input: Input<'_>,
     make_sink: F,
     tuning: Tuning,
 ) -> io::Result<(IngestStats, S)>
 where
-    R: Read + Send,
     S: Sink,
     F: Fn() -> S + Sync,
 {
@@ -215,7 +233,10 @@ where
     let (free_tx, free_rx) = crossbeam_channel::unbounded::<Vec<u8>>();
     let shared: Mutex<Option<S>> = Mutex::new(None);
     let total = thread::scope(|scope| {
-        let reader = scope.spawn(move || read_blocks(input, tuning.block, &tx, &free_rx));
+        let reader = scope.spawn(move || match input {
+            Input::File(file) => map_blocks(file, tuning.block, &tx, &free_rx),
+            Input::Stream(stream) => read_blocks(stream, tuning.block, &tx, &free_rx),
+        });
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let rx = rx.clone();
@@ -229,7 +250,9 @@ where
                     for block in rx.iter() {
                         let lines = parse_block(&block, &mut stats, &mut sink, &mut quotes);
                         stats.blocks.push((block.seq, lines));
-                        let _ = free_tx.send(block.data);
+                        if let Data::Owned(buf) = block.data {
+                            let _ = free_tx.send(buf);
+                        }
                         if stats.blocks.len() as u64 % tuning.fold_blocks.max(1) == 0 {
                             fold(shared, &mut sink, make_sink);
                         }
@@ -253,6 +276,78 @@ where
     })?;
     let merged = shared.into_inner().unwrap_or_else(|e| e.into_inner());
     Ok((total, merged.unwrap_or_else(make_sink)))
+}
+
+/// Mapping offsets are rounded down to this: a multiple of every page size
+/// Linux uses (4, 16 and 64 KiB).
+const MAP_ALIGN: u64 = 64 << 10;
+
+/// Maps a regular file a block at a time, each block cut after its last line
+/// end, and sends the blocks on, numbered; returns the hash and size. Reads
+/// up to the size the file had when ingestion began. A file that cannot be
+/// mapped (or says it is empty, as `/proc` files do) is read as a stream.
+///
+/// The file must not shrink while it is read: a mapped page past its new end
+/// would stop the program (`SIGBUS`). `fetch` only ever replaces the archive
+/// by renaming a new file over it, which leaves the mapped file whole.
+fn map_blocks(
+    file: File,
+    block: usize,
+    tx: &crossbeam_channel::Sender<Block>,
+    free: &crossbeam_channel::Receiver<Vec<u8>>,
+) -> io::Result<(String, u64)> {
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return read_blocks(file, block, tx, free);
+    }
+    let mut hasher = Sha256::new();
+    let mut start = 0u64;
+    let mut seq = 0u64;
+    while start < len {
+        let base = start - start % MAP_ALIGN;
+        let skip = (start - base) as usize;
+        let mut want = block.max(1) as u64;
+        let (map, cut) = loop {
+            let end = start.saturating_add(want).min(len);
+            let mapped = usize::try_from(end - base)
+                .map_err(io::Error::other)
+                .and_then(|n| {
+                    // SAFETY: the mapping is read-only and private; its bytes
+                    // are only read, and change only if another process
+                    // writes the file in place (see above).
+                    unsafe {
+                        memmap2::MmapOptions::new()
+                            .offset(base)
+                            .len(n)
+                            .populate()
+                            .map(&file)
+                    }
+                });
+            let map = match mapped {
+                Ok(map) => map,
+                Err(_) if start == 0 => return read_blocks(file, block, tx, free),
+                Err(e) => return Err(e),
+            };
+            let cut = if end == len {
+                Some(map.len() - skip)
+            } else {
+                memchr::memrchr(b'\n', &map[skip..]).map(|i| i + 1)
+            };
+            if let Some(cut) = cut {
+                break (map, cut);
+            }
+            // A line longer than the block: map more until it ends.
+            want = want.saturating_mul(2);
+        };
+        hasher.update(&map[skip..skip + cut]);
+        let data = Data::Mapped(map, skip..skip + cut);
+        if tx.send(Block { seq, data }).is_err() {
+            break;
+        }
+        start += cut as u64;
+        seq += 1;
+    }
+    Ok((hex(&hasher.finalize()), start))
 }
 
 /// Reads blocks cut at line ends and sends them on, numbered; returns the
@@ -279,7 +374,8 @@ fn read_blocks<R: Read>(
         bytes += read as u64;
         if read == 0 {
             if !buf.is_empty() {
-                let _ = tx.send(Block { seq, data: buf });
+                let data = Data::Owned(buf);
+                let _ = tx.send(Block { seq, data });
             }
             break;
         }
@@ -289,7 +385,13 @@ fn read_blocks<R: Read>(
             Some(end) => {
                 carry.extend_from_slice(&buf[end + 1..]);
                 buf.truncate(end + 1);
-                if tx.send(Block { seq, data: buf }).is_err() {
+                if tx
+                    .send(Block {
+                        seq,
+                        data: Data::Owned(buf),
+                    })
+                    .is_err()
+                {
                     break;
                 }
                 seq += 1;
@@ -330,7 +432,7 @@ fn parse_block<S: Sink>(
     sink: &mut S,
     quotes: &mut Quotes,
 ) -> u64 {
-    let data = block.data.as_slice();
+    let data = block.bytes();
     let mut line = 0u64;
     let mut start = 0usize;
     while start < data.len() {
@@ -439,9 +541,75 @@ mod tests {
 
     /// The stats, and the events' names in input order.
     fn run(input: &[u8]) -> (IngestStats, Vec<String>) {
-        let (stats, mut names) = ingest(input, Names::default).unwrap();
+        run_tuned(input.into(), BLOCK)
+    }
+
+    fn run_tuned(input: Input<'_>, block: usize) -> (IngestStats, Vec<String>) {
+        let tuning = Tuning {
+            block,
+            fold_blocks: FOLD_BLOCKS,
+        };
+        let (stats, mut names) = ingest_tuned(input, Names::default, tuning).unwrap();
         names.0.sort();
         (stats, names.0.into_iter().map(|(_, name)| name).collect())
+    }
+
+    #[test]
+    fn a_mapped_file_reads_as_its_bytes_do() {
+        let mut mixed = b"\xEF\xBB\xBF".to_vec();
+        for i in 0..3000usize {
+            let pad = "p".repeat(i * 7919 % 400);
+            let line = match i % 50 {
+                0 => "not json".to_string(),
+                1 => "   ".to_string(),
+                _ => format!(
+                    "{{\"event\": \"line.{i}\", \"timestamp\": \"2025-10-19T12:00:00Z\", \"pad\": \"{pad}\"}}"
+                ),
+            };
+            mixed.extend_from_slice(line.as_bytes());
+            mixed.extend_from_slice(if i % 3 == 0 { b"\r\n" } else { b"\n" });
+        }
+        // One line longer than several blocks, and no final line end.
+        mixed.extend_from_slice(
+            b"{\"event\": \"long\", \"timestamp\": \"2025-10-19T12:00:00Z\", \"x\": \"",
+        );
+        mixed.extend(std::iter::repeat_n(b'x', 200_000));
+        mixed.extend_from_slice(
+            b"\"}\n{\"event\": \"last\", \"timestamp\": \"2025-10-19T12:00:00Z\"}",
+        );
+        assert!(mixed.len() > 4 * MAP_ALIGN as usize);
+        let inputs: [&[u8]; 5] = [
+            b"",
+            b"\n",
+            b"abc",
+            b"{\"event\": \"test\", \"timestamp\": \"2025-10-19T12:00:00Z\"}\n",
+            &mixed,
+        ];
+        for input in inputs {
+            let mut file = tempfile::NamedTempFile::new().unwrap();
+            std::io::Write::write_all(&mut file, input).unwrap();
+            for block in [64, 4096, MAP_ALIGN as usize + 3, BLOCK] {
+                let opened = Input::file(File::open(file.path()).unwrap());
+                assert!(matches!(opened, Input::File(_)), "a regular file is mapped");
+                let mapped = run_tuned(opened, block);
+                let streamed = run_tuned(input.into(), block);
+                assert_eq!(mapped, streamed, "{} bytes, block {block}", input.len());
+                assert_eq!(mapped.0.bytes, input.len() as u64);
+            }
+        }
+        let (stats, names) = run(&mixed);
+        assert_eq!(stats.lines, 3002);
+        assert_eq!((stats.blank_lines, stats.invalid_lines), (60, 60));
+        assert_eq!(names.len(), 3002 - 120);
+        assert_eq!(names[names.len() - 2..], ["long", "last"]);
+    }
+
+    #[test]
+    fn a_file_that_is_not_regular_is_read_as_a_stream() {
+        let null = Input::file(File::open("/dev/null").unwrap());
+        assert!(matches!(null, Input::Stream(_)));
+        let (stats, names) = run_tuned(null, BLOCK);
+        assert_eq!((stats.lines, stats.bytes, names.len()), (0, 0, 0));
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod registry;
 pub mod stats;
 pub mod tally;
 
-use std::io::Read;
+use crate::source::local::Input;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -215,8 +215,8 @@ impl Serialize for Summary {
 }
 
 /// Reads a whole input and summarises it: the library's one-call entry point.
-pub fn summarize<R: Read + Send>(
-    input: R,
+pub fn summarize<'a>(
+    input: impl Into<Input<'a>>,
     source: &str,
     filters: Filters,
 ) -> std::io::Result<Summary> {

@@ -12,7 +12,7 @@ pub mod privacy;
 pub mod render;
 pub mod samples;
 
-use std::io::Read;
+use crate::source::local::Input;
 
 use serde::Serialize;
 
@@ -384,7 +384,7 @@ const TABLES: &[(&str, MetricId, &str, &str, &str)] = &[
 ];
 
 /// Reads the input once and builds the report.
-pub fn build<R: Read + Send>(input: R, options: &ReportOptions) -> std::io::Result<Report> {
+pub fn build<'a>(input: impl Into<Input<'a>>, options: &ReportOptions) -> std::io::Result<Report> {
     let read = pass::read(input, options.quarter, &options.filters)?;
     Ok(assemble(read, options))
 }
@@ -1016,7 +1016,7 @@ mod tests {
         let filters = std::sync::Arc::new(Filters::default());
         let summary = |tuning| {
             let make = || crate::metrics::Tally::new(std::sync::Arc::clone(&filters));
-            let (stats, tally) = ingest_tuned(&text[..], make, tuning).unwrap();
+            let (stats, tally) = ingest_tuned((&text[..]).into(), make, tuning).unwrap();
             finalize("x", stats, tally)
         };
         assert_eq!(summary(often), summary(Tuning::default()));
@@ -1031,7 +1031,7 @@ mod tests {
         };
         let report = |tuning| {
             let make = || pass::QuarterSink::new(options.quarter, &options.filters);
-            let read = ingest_tuned(&text[..], make, tuning).unwrap();
+            let read = ingest_tuned((&text[..]).into(), make, tuning).unwrap();
             let report = assemble(read, &options);
             render::files(&report).unwrap()
         };

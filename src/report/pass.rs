@@ -13,6 +13,7 @@ use crate::event::time::Micros;
 use crate::event::{IngestStats, LinePos, Sink, ingest};
 use crate::metrics::tally::{NO_ID, installation_key};
 use crate::metrics::{Filters, Quarter, Tally};
+use crate::source::local::Input;
 
 /// Routes each event; see the module doc.
 pub(crate) struct QuarterSink {
@@ -118,8 +119,8 @@ impl Sink for QuarterSink {
 }
 
 /// Reads the whole input once.
-pub(crate) fn read<R: std::io::Read + Send>(
-    input: R,
+pub(crate) fn read<'a>(
+    input: impl Into<Input<'a>>,
     quarter: Quarter,
     filters: &Filters,
 ) -> std::io::Result<(IngestStats, QuarterSink)> {

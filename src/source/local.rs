@@ -26,17 +26,56 @@ pub enum InputError {
     },
 }
 
+/// What ingestion reads: a regular file, which it maps into memory a block
+/// at a time instead of copying it, or a stream it reads and copies.
+pub enum Input<'a> {
+    /// A regular file.
+    File(File),
+    /// Anything else: stdin, a pipe, bytes in memory.
+    Stream(Box<dyn Read + Send + 'a>),
+}
+
+impl Input<'_> {
+    /// `file` as an input: mapped if it is a regular file, else a stream
+    /// (a pipe or a device opened by name, such as `/dev/stdin`).
+    pub fn file(file: File) -> Input<'static> {
+        match file.metadata() {
+            Ok(m) if m.is_file() => Input::File(file),
+            _ => Input::Stream(Box::new(file)),
+        }
+    }
+}
+
+impl<'a> Input<'a> {
+    /// Any reader as a stream.
+    pub fn stream(reader: impl Read + Send + 'a) -> Input<'a> {
+        Input::Stream(Box::new(reader))
+    }
+}
+
+impl From<File> for Input<'_> {
+    fn from(file: File) -> Self {
+        Input::file(file)
+    }
+}
+
+impl<'a> From<&'a [u8]> for Input<'a> {
+    fn from(bytes: &'a [u8]) -> Self {
+        Input::stream(bytes)
+    }
+}
+
 /// Opens `path` for reading; `-` is stdin.
-pub fn open(path: &str) -> Result<Box<dyn Read + Send>, InputError> {
+pub fn open(path: &str) -> Result<Input<'static>, InputError> {
     if path == "-" {
-        return Ok(Box::new(io::stdin()));
+        return Ok(Input::stream(io::stdin()));
     }
     let p = Path::new(path);
     if p.is_dir() {
         return Err(InputError::IsDirectory(p.to_path_buf()));
     }
     match File::open(p) {
-        Ok(f) => Ok(Box::new(f)),
+        Ok(f) => Ok(Input::file(f)),
         Err(e) => Err(match e.kind() {
             io::ErrorKind::NotFound => InputError::NotFound(p.to_path_buf()),
             io::ErrorKind::PermissionDenied => InputError::PermissionDenied(p.to_path_buf()),
