@@ -754,9 +754,7 @@ fn a_missing_file_is_an_error_that_names_it() {
         let (code, stdout, stderr) = run(&[cmd, "no/such/file.jsonl"], None);
         assert_eq!((code, stdout.as_str()), (1, ""));
         assert!(
-            stderr.starts_with(
-                "Error: cannot open no/such/file.jsonl: check the path (use `-` for stdin)"
-            ),
+            stderr.starts_with("Error: no/such/file.jsonl: no such file; check the path"),
             "{stderr}"
         );
     }

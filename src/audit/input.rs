@@ -1,43 +1,46 @@
-//! Reading lines for `validate` and `audit`: a file or `-` (stdin), read in
-//! chunks of whole lines by a reader thread while the previous chunk is checked
-//! in parallel with rayon. Line numbers count every physical line.
+//! Reading lines for `validate` and `audit`: the blocks of whole lines that
+//! ingestion reads (a mapped file, or stdin read into buffers) come in order,
+//! and each block's lines are checked in parallel with rayon while the reader
+//! goes on. Line numbers count every physical line.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
-use std::path::Path;
-use std::sync::mpsc;
+use std::io;
 
-use anyhow::Context as _;
 use rayon::prelude::*;
+
+use crate::event::ingest::{Block, read_input};
+use crate::source::local::Input;
 
 /// About 4 MiB of lines a chunk: enough work to spread over the cores, little memory.
 pub const CHUNK_BYTES: usize = 4 << 20;
 
-/// Opens `path` for reading, `-` meaning stdin.
-pub fn open(path: &Path) -> anyhow::Result<Box<dyn Read + Send>> {
-    if path == Path::new("-") {
-        return Ok(Box::new(io::stdin()));
-    }
-    let file = File::open(path).with_context(|| {
-        format!(
-            "cannot open {}: check the path (use `-` for stdin)",
-            path.display()
-        )
-    })?;
-    Ok(Box::new(file))
-}
-
 /// Consecutive whole lines of the input.
-#[derive(Debug, Default)]
 pub struct Chunk {
     /// The number of the first line (1-based).
     pub first_line: u64,
-    data: Vec<u8>,
-    /// End offset (exclusive, newline excluded) and start offset of each line.
+    block: Block,
+    /// Start and end offset (line end excluded) of each line.
     spans: Vec<(usize, usize)>,
 }
 
 impl Chunk {
+    fn new(first_line: u64, block: Block) -> Chunk {
+        let data = block.bytes();
+        let mut spans = Vec::new();
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', data) {
+            spans.push((start, end));
+            start = end + 1;
+        }
+        if start < data.len() {
+            spans.push((start, data.len()));
+        }
+        Chunk {
+            first_line,
+            block,
+            spans,
+        }
+    }
+
     /// How many lines the chunk holds.
     pub fn len(&self) -> usize {
         self.spans.len()
@@ -51,7 +54,7 @@ impl Chunk {
     /// Line `i` of the chunk, without its newline.
     pub fn line(&self, i: usize) -> &[u8] {
         let (start, end) = self.spans[i];
-        &self.data[start..end]
+        &self.block.bytes()[start..end]
     }
 
     /// Folds every line in parallel (`init` makes an empty accumulator, `step`
@@ -74,77 +77,41 @@ impl Chunk {
     }
 }
 
-/// Reads `reader` in chunks of whole lines of about `chunk_bytes` each and
+/// Reads `input` in chunks of whole lines of about `chunk_bytes` each and
 /// hands them to `process` in order, reading the next chunk meanwhile.
 /// Returns the number of lines read.
 pub fn for_each_chunk(
-    reader: Box<dyn Read + Send>,
+    input: Input<'_>,
     chunk_bytes: usize,
-    mut process: impl FnMut(Chunk),
+    mut process: impl FnMut(&Chunk),
 ) -> io::Result<u64> {
-    let (tx, rx) = mpsc::sync_channel::<io::Result<Chunk>>(2);
+    let (tx, rx) = crossbeam_channel::bounded::<Block>(2);
+    let (free_tx, free_rx) = crossbeam_channel::unbounded::<Vec<u8>>();
     std::thread::scope(|scope| {
-        let producer = scope.spawn(move || {
-            let mut reader = BufReader::with_capacity(1 << 20, reader);
-            let mut next_line = 1u64;
-            loop {
-                match read_chunk(&mut reader, next_line, chunk_bytes) {
-                    Ok(chunk) if chunk.is_empty() => return next_line - 1,
-                    Ok(chunk) => {
-                        next_line += chunk.len() as u64;
-                        if tx.send(Ok(chunk)).is_err() {
-                            return next_line - 1;
-                        }
-                    }
-                    Err(err) => {
-                        let _ = tx.send(Err(err));
-                        return next_line - 1;
-                    }
-                }
-            }
-        });
-        for chunk in rx {
-            process(chunk?);
+        let reader =
+            scope.spawn(move || read_input(input, chunk_bytes, &mut |_| {}, &tx, &free_rx));
+        let mut next_line = 1u64;
+        for block in rx.iter() {
+            let chunk = Chunk::new(next_line, block);
+            next_line += chunk.len() as u64;
+            process(&chunk);
+            chunk.block.recycle(&free_tx);
         }
-        producer
+        reader
             .join()
-            .map_err(|_| io::Error::other("the reader thread panicked"))
+            .map_err(|_| io::Error::other("the reader thread panicked"))??;
+        Ok(next_line - 1)
     })
-}
-
-fn read_chunk(reader: &mut impl BufRead, first_line: u64, chunk_bytes: usize) -> io::Result<Chunk> {
-    let mut chunk = Chunk {
-        first_line,
-        data: Vec::with_capacity(chunk_bytes + (64 << 10)),
-        spans: Vec::new(),
-    };
-    while chunk.data.len() < chunk_bytes {
-        let start = chunk.data.len();
-        if reader.read_until(b'\n', &mut chunk.data)? == 0 {
-            break;
-        }
-        let end = if chunk.data.last() == Some(&b'\n') {
-            chunk.data.len() - 1
-        } else {
-            chunk.data.len()
-        };
-        chunk.spans.push((start, end));
-    }
-    Ok(chunk)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn chunks_keep_line_numbers_and_order() {
-        let text: String = (1..=1000)
-            .map(|i| format!("line {i}\n"))
-            .collect::<String>()
-            + "last";
+    /// Every (line number, line) `for_each_chunk` hands over, and its count.
+    fn lines(input: Input<'_>, chunk_bytes: usize) -> (u64, Vec<(u64, String)>) {
         let mut seen = Vec::new();
-        let n = for_each_chunk(Box::new(io::Cursor::new(text.into_bytes())), 100, |chunk| {
+        let n = for_each_chunk(input, chunk_bytes, |chunk| {
             let lines = chunk.par_fold(
                 Vec::new,
                 |acc, no, line| acc.push((no, String::from_utf8_lossy(line).into_owned())),
@@ -156,11 +123,38 @@ mod tests {
             seen.extend(lines);
         })
         .unwrap();
-        assert_eq!(n, 1001);
-        assert_eq!(seen.len(), 1001);
+        (n, seen)
+    }
+
+    #[test]
+    fn chunks_keep_line_numbers_and_order() {
+        let text: String = (1..=1000)
+            .map(|i| format!("line {i}\n"))
+            .collect::<String>()
+            + "\r\n\nlast";
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+        let mapped = Input::file(std::fs::File::open(file.path()).unwrap());
+        assert!(matches!(mapped, Input::File(_)));
+        let (n, seen) = lines(text.as_bytes().into(), 100);
+        assert_eq!(
+            lines(mapped, 100),
+            (n, seen.clone()),
+            "a mapped file reads as its bytes"
+        );
+        assert_eq!(n, 1003);
+        assert_eq!(seen.len(), 1003);
         assert_eq!(seen[0], (1, "line 1".to_owned()));
         assert_eq!(seen[999], (1000, "line 1000".to_owned()));
-        assert_eq!(seen[1000], (1001, "last".to_owned()));
+        assert_eq!(
+            seen[1000..],
+            [
+                (1001, "\r".to_owned()),
+                (1002, String::new()),
+                (1003, "last".to_owned())
+            ]
+        );
         assert!(seen.windows(2).all(|w| w[0].0 + 1 == w[1].0));
+        assert_eq!(lines(b"".as_slice().into(), 100), (0, Vec::new()));
     }
 }

@@ -19,7 +19,7 @@ pub mod scan;
 pub mod schema;
 pub mod validate;
 
-use std::io::Read;
+use crate::source::local::Input;
 
 pub use report::{AuditReport, OutputFormat, ValidateReport};
 pub use rules::Rule;
@@ -38,13 +38,13 @@ pub enum LineKind {
 }
 
 /// Validates every line of `reader`; `keep_all` keeps every problem (for JSON output).
-pub fn validate_reader(
-    reader: Box<dyn Read + Send>,
+pub fn validate_reader<'a>(
+    input: impl Into<Input<'a>>,
     opts: &ValidateOptions,
     keep_all: bool,
 ) -> std::io::Result<ValidateReport> {
     let mut report = ValidateReport::new(keep_all);
-    input::for_each_chunk(reader, input::CHUNK_BYTES, |chunk| {
+    input::for_each_chunk(input.into(), input::CHUNK_BYTES, |chunk| {
         let part = chunk.par_fold(
             || (ValidateReport::new(keep_all), Vec::new()),
             |(acc, scratch), line_no, bytes| {
@@ -66,9 +66,9 @@ pub fn validate_reader(
 }
 
 /// Audits every line of `reader`.
-pub fn audit_reader(reader: Box<dyn Read + Send>) -> std::io::Result<AuditReport> {
+pub fn audit_reader<'a>(input: impl Into<Input<'a>>) -> std::io::Result<AuditReport> {
     let mut report = AuditReport::default();
-    input::for_each_chunk(reader, input::CHUNK_BYTES, |chunk| {
+    input::for_each_chunk(input.into(), input::CHUNK_BYTES, |chunk| {
         let part = chunk.par_fold(
             || (AuditReport::default(), Vec::new()),
             |(acc, scratch), line_no, bytes| {

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use crate::audit::{self, OutputFormat};
+use crate::source::local;
 
 /// Arguments of `jmo-analyze audit`.
 #[derive(Debug, clap::Args)]
@@ -27,7 +28,7 @@ pub struct AuditArgs {
 
 /// Runs `audit`.
 pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
-    let reader = audit::input::open(&args.input)?;
+    let reader = local::open(&args.input)?;
     let report =
         audit::audit_reader(reader).with_context(|| format!("reading {}", args.input.display()))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

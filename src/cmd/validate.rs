@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use crate::audit::{self, OutputFormat, ValidateOptions};
+use crate::source::local;
 
 /// Arguments of `jmo-analyze validate`.
 #[derive(Debug, clap::Args)]
@@ -25,7 +26,7 @@ pub struct ValidateArgs {
 
 /// Runs `validate`.
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
-    let reader = audit::input::open(&args.input)?;
+    let reader = local::open(&args.input)?;
     let opts = ValidateOptions {
         deny_unknown: args.deny_unknown,
     };

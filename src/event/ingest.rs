@@ -169,8 +169,10 @@ impl WorkerStats {
     }
 }
 
-struct Block {
-    seq: u64,
+/// Consecutive whole lines of the input (the last block may lack a final
+/// line end), numbered from 0 in input order.
+pub(crate) struct Block {
+    pub(crate) seq: u64,
     data: Data,
 }
 
@@ -181,10 +183,19 @@ enum Data {
 }
 
 impl Block {
-    fn bytes(&self) -> &[u8] {
+    /// The block's bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
         match &self.data {
             Data::Owned(buf) => buf,
             Data::Mapped(map, range) => &map[range.clone()],
+        }
+    }
+
+    /// Gives a read buffer back to the reader (see [`read_input`]); a
+    /// mapping is dropped (unmapped).
+    pub(crate) fn recycle(self, free: &crossbeam_channel::Sender<Vec<u8>>) {
+        if let Data::Owned(buf) = self.data {
+            let _ = free.send(buf);
         }
     }
 }
@@ -233,9 +244,16 @@ where
     let (free_tx, free_rx) = crossbeam_channel::unbounded::<Vec<u8>>();
     let shared: Mutex<Option<S>> = Mutex::new(None);
     let total = thread::scope(|scope| {
-        let reader = scope.spawn(move || match input {
-            Input::File(file) => map_blocks(file, tuning.block, &tx, &free_rx),
-            Input::Stream(stream) => read_blocks(stream, tuning.block, &tx, &free_rx),
+        let reader = scope.spawn(move || {
+            let mut hasher = Sha256::new();
+            let bytes = read_input(
+                input,
+                tuning.block,
+                &mut |b| hasher.update(b),
+                &tx,
+                &free_rx,
+            )?;
+            Ok::<_, io::Error>((hex(&hasher.finalize()), bytes))
         });
         let handles: Vec<_> = (0..workers)
             .map(|_| {
@@ -250,9 +268,7 @@ where
                     for block in rx.iter() {
                         let lines = parse_block(&block, &mut stats, &mut sink, &mut quotes);
                         stats.blocks.push((block.seq, lines));
-                        if let Data::Owned(buf) = block.data {
-                            let _ = free_tx.send(buf);
-                        }
+                        block.recycle(&free_tx);
                         if stats.blocks.len() as u64 % tuning.fold_blocks.max(1) == 0 {
                             fold(shared, &mut sink, make_sink);
                         }
@@ -278,6 +294,23 @@ where
     Ok((total, merged.unwrap_or_else(make_sink)))
 }
 
+/// Cuts `input` into blocks of about `block` bytes at line ends and sends
+/// them on in order, numbered, until the input ends or the receiver hangs
+/// up; `hash` sees every byte read, in order. Returns how many bytes were
+/// read. Read buffers come from `free` when it has one ([`Block::recycle`]).
+pub(crate) fn read_input(
+    input: Input<'_>,
+    block: usize,
+    hash: &mut impl FnMut(&[u8]),
+    tx: &crossbeam_channel::Sender<Block>,
+    free: &crossbeam_channel::Receiver<Vec<u8>>,
+) -> io::Result<u64> {
+    match input {
+        Input::File(file) => map_blocks(file, block, hash, tx, free),
+        Input::Stream(stream) => read_blocks(stream, block, hash, tx, free),
+    }
+}
+
 /// Mapping offsets are rounded down to this: a multiple of every page size
 /// Linux uses (4, 16 and 64 KiB).
 const MAP_ALIGN: u64 = 64 << 10;
@@ -293,14 +326,14 @@ const MAP_ALIGN: u64 = 64 << 10;
 fn map_blocks(
     file: File,
     block: usize,
+    hash: &mut impl FnMut(&[u8]),
     tx: &crossbeam_channel::Sender<Block>,
     free: &crossbeam_channel::Receiver<Vec<u8>>,
-) -> io::Result<(String, u64)> {
+) -> io::Result<u64> {
     let len = file.metadata()?.len();
     if len == 0 {
-        return read_blocks(file, block, tx, free);
+        return read_blocks(file, block, hash, tx, free);
     }
-    let mut hasher = Sha256::new();
     let mut start = 0u64;
     let mut seq = 0u64;
     while start < len {
@@ -325,7 +358,7 @@ fn map_blocks(
                 });
             let map = match mapped {
                 Ok(map) => map,
-                Err(_) if start == 0 => return read_blocks(file, block, tx, free),
+                Err(_) if start == 0 => return read_blocks(file, block, hash, tx, free),
                 Err(e) => return Err(e),
             };
             let cut = if end == len {
@@ -339,7 +372,7 @@ fn map_blocks(
             // A line longer than the block: map more until it ends.
             want = want.saturating_mul(2);
         };
-        hasher.update(&map[skip..skip + cut]);
+        hash(&map[skip..skip + cut]);
         let data = Data::Mapped(map, skip..skip + cut);
         if tx.send(Block { seq, data }).is_err() {
             break;
@@ -347,18 +380,18 @@ fn map_blocks(
         start += cut as u64;
         seq += 1;
     }
-    Ok((hex(&hasher.finalize()), start))
+    Ok(start)
 }
 
 /// Reads blocks cut at line ends and sends them on, numbered; returns the
-/// hash and size.
+/// size.
 fn read_blocks<R: Read>(
     mut input: R,
     block: usize,
+    hash: &mut impl FnMut(&[u8]),
     tx: &crossbeam_channel::Sender<Block>,
     free: &crossbeam_channel::Receiver<Vec<u8>>,
-) -> io::Result<(String, u64)> {
-    let mut hasher = Sha256::new();
+) -> io::Result<u64> {
     let mut bytes = 0u64;
     let mut seq = 0u64;
     let mut carry: Vec<u8> = Vec::new();
@@ -370,7 +403,7 @@ fn read_blocks<R: Read>(
         buf.reserve(block);
         let start = buf.len();
         let read = read_up_to(&mut input, &mut buf, block)?;
-        hasher.update(&buf[start..]);
+        hash(&buf[start..]);
         bytes += read as u64;
         if read == 0 {
             if !buf.is_empty() {
@@ -398,7 +431,7 @@ fn read_blocks<R: Read>(
             }
         }
     }
-    Ok((hex(&hasher.finalize()), bytes))
+    Ok(bytes)
 }
 
 /// Appends up to `want` bytes (fewer only at end of input); retries on EINTR.

@@ -66,11 +66,11 @@ impl<'a> From<&'a [u8]> for Input<'a> {
 }
 
 /// Opens `path` for reading; `-` is stdin.
-pub fn open(path: &str) -> Result<Input<'static>, InputError> {
-    if path == "-" {
+pub fn open(path: impl AsRef<Path>) -> Result<Input<'static>, InputError> {
+    let p = path.as_ref();
+    if p == Path::new("-") {
         return Ok(Input::stream(io::stdin()));
     }
-    let p = Path::new(path);
     if p.is_dir() {
         return Err(InputError::IsDirectory(p.to_path_buf()));
     }
