@@ -8,15 +8,16 @@
 //! returns an event, serde_json's path returns the same event (a property test
 //! in `tests/properties.rs` and the unit tests below pin it).
 //!
-//! The typed metadata keeps its `#[derive(Deserialize)]`: this module is a
-//! small serde [`Deserializer`](serde::Deserializer) over a byte cursor.
+//! The metadata types keep their `#[derive(Deserialize)]` for serde_json;
+//! this module reads them by hand ([`Metadata`], its field names checked
+//! against serde's by a unit test), with no visitor calls per field.
 
 use std::fmt;
 
-use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
-
-use super::schema::{Event, LIST_TOKEN, Payload, Text};
+use super::schema::{
+    Event, Payload, PolicyEvaluated, ReportGenerated, ScanCompleted, ScanStarted, TargetTypes,
+    Text, TextList, ToolFailed, WizardCompleted,
+};
 use super::time::parse_timestamp;
 
 /// The fast path gave up; the caller decides with serde_json.
@@ -30,12 +31,6 @@ impl fmt::Display for Bail {
 }
 
 impl std::error::Error for Bail {}
-
-impl de::Error for Bail {
-    fn custom<T: fmt::Display>(_: T) -> Self {
-        Bail
-    }
-}
 
 type R<T> = Result<T, Bail>;
 
@@ -543,14 +538,174 @@ impl<'a> Cursor<'a, '_> {
     }
 
     /// `null` (every field missing) or the metadata object.
-    fn metadata<T: Deserialize<'a> + Default>(&mut self) -> R<T> {
+    fn metadata<T: Metadata<'a>>(&mut self) -> R<T> {
+        let mut out = T::default();
         if self.null()? {
-            return Ok(T::default());
+            return Ok(out);
         }
         if self.peek()? != b'{' {
             return Err(Bail); // serde_json also reads a struct from an array
         }
-        T::deserialize(self)
+        let mut seen = 0u32;
+        self.nested(b'}', |cur| {
+            let key = cur.string()?;
+            cur.eat(b':')?;
+            let bit = out.field(key, cur)?;
+            if seen & bit != 0 {
+                return Err(Bail); // duplicate field
+            }
+            seen |= bit;
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// An array of strings, its text returned (brackets included).
+    fn list(&mut self) -> R<&'a str> {
+        if self.peek()? != b'[' {
+            return Err(Bail);
+        }
+        let start = self.i;
+        self.nested(b']', |cur| cur.string().map(drop))?;
+        Ok(&self.s[start..self.i])
+    }
+}
+
+/// A metadata type the fast path reads: its fields by JSON name.
+trait Metadata<'a>: Default {
+    /// The JSON field names, in order (a unit test checks them against the
+    /// names serde's derived `Deserialize` knows).
+    const FIELDS: &'static [&'static str];
+    /// Reads field `key`'s value (the cursor after its `:`) into its place;
+    /// returns the field's bit (1 << its index in `FIELDS`), or 0 for an
+    /// unknown field, whose value is checked and skipped.
+    fn field(&mut self, key: &str, cur: &mut Cursor<'a, '_>) -> R<u32>;
+}
+
+/// The bit of field `name` in `fields` (at compile time).
+const fn field_bit(fields: &[&str], name: &str) -> u32 {
+    let mut i = 0;
+    while i < fields.len() {
+        let f = fields[i].as_bytes();
+        let n = name.as_bytes();
+        if f.len() == n.len() {
+            let mut k = 0;
+            while k < f.len() && f[k] == n[k] {
+                k += 1;
+            }
+            if k == f.len() {
+                return 1 << i;
+            }
+        }
+        i += 1;
+    }
+    panic!("not a field")
+}
+
+/// Implements [`Metadata`] for a metadata type from its field names.
+macro_rules! metadata {
+    ($($ty:ident { $($field:ident),* $(,)? })*) => {$(
+        impl<'a> Metadata<'a> for $ty<'a> {
+            const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            #[inline]
+            fn field(&mut self, key: &str, cur: &mut Cursor<'a, '_>) -> R<u32> {
+                match key {
+                    $(stringify!($field) => {
+                        const BIT: u32 =
+                            field_bit(<$ty<'static> as Metadata<'static>>::FIELDS, stringify!($field));
+                        self.$field = Value::read(cur)?;
+                        Ok(BIT)
+                    })*
+                    _ => cur.skip_value().map(|()| 0),
+                }
+            }
+        }
+    )*};
+}
+
+metadata! {
+    ScanStarted {
+        mode, profile, tools, target_types, ci_detected, multi_target_scan,
+        compliance_usage, total_targets_bucket, scan_frequency_hint,
+    }
+    ScanCompleted {
+        mode, profile, duration_bucket, tools_succeeded, tools_failed, total_findings_bucket,
+    }
+    ToolFailed { tool, failure_type, exit_code, profile }
+    WizardCompleted { profile_selected, execution_mode, artifact_generated, duration_seconds }
+    ReportGenerated { output_formats, findings_bucket, suppressions_used, compliance_enabled }
+    PolicyEvaluated {
+        policy_count, violations_bucket, evaluation_time_bucket, policies, passed_count,
+        failed_count,
+    }
+}
+
+/// A metadata field's value as the fast path reads it: `null` or what
+/// serde_json would accept for the type, else [`Bail`].
+trait Value<'a>: Sized {
+    fn read(cur: &mut Cursor<'a, '_>) -> R<Self>;
+}
+
+impl<'a> Value<'a> for Option<Text<'a>> {
+    #[inline]
+    fn read(cur: &mut Cursor<'a, '_>) -> R<Self> {
+        cur.opt_text()
+    }
+}
+
+impl<'a> Value<'a> for Option<i64> {
+    #[inline]
+    fn read(cur: &mut Cursor<'a, '_>) -> R<Self> {
+        if cur.null()? {
+            Ok(None)
+        } else {
+            cur.integer().map(Some)
+        }
+    }
+}
+
+impl<'a> Value<'a> for Option<bool> {
+    #[inline]
+    fn read(cur: &mut Cursor<'a, '_>) -> R<Self> {
+        match cur.peek()? {
+            b'n' => cur.literal(b"null").map(|()| None),
+            b't' => cur.literal(b"true").map(|()| Some(true)),
+            b'f' => cur.literal(b"false").map(|()| Some(false)),
+            _ => Err(Bail),
+        }
+    }
+}
+
+impl<'a> Value<'a> for Option<TextList<'a>> {
+    #[inline]
+    fn read(cur: &mut Cursor<'a, '_>) -> R<Self> {
+        if cur.null()? {
+            Ok(None)
+        } else {
+            cur.list().map(|array| Some(TextList::raw(array)))
+        }
+    }
+}
+
+impl<'a> Value<'a> for Option<TargetTypes> {
+    /// An object of integer counts (any keys, repeated keys allowed, as
+    /// serde's visitor reads it).
+    fn read(cur: &mut Cursor<'a, '_>) -> R<Self> {
+        if cur.null()? {
+            return Ok(None);
+        }
+        if cur.peek()? != b'{' {
+            return Err(Bail);
+        }
+        let mut out = TargetTypes::default();
+        cur.nested(b'}', |cur| {
+            cur.string()?;
+            cur.eat(b':')?;
+            out.add(cur.integer()?);
+            Ok(())
+        })?;
+        Ok(Some(out))
     }
 }
 
@@ -568,188 +723,6 @@ fn absent_payload<'a>(name: &str) -> R<Payload<'a>> {
         "" => return Err(Bail),
         _ => Payload::Unknown,
     })
-}
-
-impl<'de> serde::Deserializer<'de> for &mut Cursor<'de, '_> {
-    type Error = Bail;
-
-    /// Only the shapes the metadata types ask for are served; anything else
-    /// gives up.
-    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> R<V::Value> {
-        Err(Bail)
-    }
-
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
-        visitor.visit_borrowed_str(self.string()?)
-    }
-
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
-        self.deserialize_str(visitor)
-    }
-
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
-        self.deserialize_str(visitor)
-    }
-
-    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
-        visitor.visit_i64(self.integer()?)
-    }
-
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
-        match self.peek()? {
-            b't' => {
-                self.literal(b"true")?;
-                visitor.visit_bool(true)
-            }
-            b'f' => {
-                self.literal(b"false")?;
-                visitor.visit_bool(false)
-            }
-            _ => Err(Bail),
-        }
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
-        if self.null()? {
-            visitor.visit_none()
-        } else {
-            visitor.visit_some(self)
-        }
-    }
-
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
-        self.eat(b'[')?;
-        self.enter()?;
-        let value = visitor.visit_seq(Elements {
-            cur: &mut *self,
-            first: true,
-        })?;
-        self.eat(b']')?;
-        self.depth -= 1;
-        Ok(value)
-    }
-
-    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
-        self.eat(b'{')?;
-        self.enter()?;
-        let value = visitor.visit_map(Entries {
-            cur: &mut *self,
-            first: true,
-        })?;
-        self.eat(b'}')?;
-        self.depth -= 1;
-        Ok(value)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> R<V::Value> {
-        self.deserialize_map(visitor)
-    }
-
-    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> R<V::Value> {
-        self.skip_value()?;
-        visitor.visit_unit()
-    }
-
-    /// A [`TextList`](super::schema::TextList): the text of an array of
-    /// strings (the line has no escapes), brackets included.
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> R<V::Value> {
-        if name != LIST_TOKEN || self.peek()? != b'[' {
-            return Err(Bail);
-        }
-        let start = self.i;
-        self.i += 1;
-        let mut first = true;
-        while self.next_item(&mut first, b']')?.is_some() {
-            self.string()?;
-        }
-        self.i += 1;
-        visitor.visit_borrowed_str(&self.s[start..self.i])
-    }
-
-    serde::forward_to_deserialize_any! {
-        i8 i16 i32 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit
-        unit_struct tuple tuple_struct enum
-    }
-}
-
-impl Cursor<'_, '_> {
-    fn enter(&mut self) -> R<()> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            Err(Bail)
-        } else {
-            Ok(())
-        }
-    }
-
-    /// Before the next element of an object or array: `Some(())` if there
-    /// is one, `None` at `close` (not consumed).
-    fn next_item(&mut self, first: &mut bool, close: u8) -> R<Option<()>> {
-        let c = self.peek()?;
-        if c == close {
-            return Ok(None);
-        }
-        if !std::mem::take(first) {
-            if c != b',' {
-                return Err(Bail);
-            }
-            self.i += 1;
-            if self.peek()? == close {
-                return Err(Bail); // trailing comma
-            }
-        }
-        Ok(Some(()))
-    }
-}
-
-struct Elements<'c, 'a, 'q> {
-    cur: &'c mut Cursor<'a, 'q>,
-    first: bool,
-}
-
-impl<'de> SeqAccess<'de> for Elements<'_, 'de, '_> {
-    type Error = Bail;
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> R<Option<T::Value>> {
-        match self.cur.next_item(&mut self.first, b']')? {
-            None => Ok(None),
-            Some(()) => seed.deserialize(&mut *self.cur).map(Some),
-        }
-    }
-}
-
-struct Entries<'c, 'a, 'q> {
-    cur: &'c mut Cursor<'a, 'q>,
-    first: bool,
-}
-
-impl<'de> MapAccess<'de> for Entries<'_, 'de, '_> {
-    type Error = Bail;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> R<Option<K::Value>> {
-        match self.cur.next_item(&mut self.first, b'}')? {
-            None => Ok(None),
-            Some(()) => {
-                if self.cur.peek()? != b'"' {
-                    return Err(Bail);
-                }
-                let key = seed.deserialize(&mut *self.cur)?;
-                self.cur.eat(b':')?;
-                Ok(Some(key))
-            }
-        }
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> R<V::Value> {
-        seed.deserialize(&mut *self.cur)
-    }
 }
 
 #[cfg(test)]
@@ -860,6 +833,16 @@ mod tests {
             r#"{"event": "", "timestamp": "2025-10-19T00:00:00Z"}"#,
             r#"{"event": "test"}"#,
             r#"{"event": "test", "timestamp": "2025-10-19T00:00:00Z", "x": [1,]}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "a", "mode": "b"}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": null, "mode": null}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"ci_detected": 1}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": 1}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": ["a", 1]}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": "a"}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"a": "x"}}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": [1]}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "a",}}"#,
+            r#"{"event": "tool.failed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"exit_code": 2.0}}"#,
         ] {
             assert!(parse(line).is_err(), "{line}");
         }
@@ -874,6 +857,67 @@ mod tests {
             "a".repeat(MAX_LINE)
         );
         assert!(parse(&long).is_err());
+    }
+
+    /// The field names serde's derived `Deserialize` of `T` asks for.
+    fn serde_fields<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
+        use serde::de::{Error as _, Visitor, value::Error};
+        struct Fields(&'static [&'static str]);
+        impl<'de> serde::Deserializer<'de> for &mut Fields {
+            type Error = Error;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
+                Err(Error::custom("only structs"))
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Error> {
+                self.0 = fields;
+                Err(Error::custom("fields taken"))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+                bytes byte_buf option unit unit_struct newtype_struct seq tuple
+                tuple_struct map enum identifier ignored_any
+            }
+        }
+        let mut fields = Fields(&[]);
+        let _ = T::deserialize(&mut fields);
+        fields.0
+    }
+
+    #[test]
+    fn the_fast_path_reads_every_field_serde_reads() {
+        fn check<'a, T: Metadata<'a> + serde::Deserialize<'a>>() {
+            let serde = serde_fields::<T>();
+            assert!(!serde.is_empty());
+            assert_eq!(T::FIELDS, serde, "{}", std::any::type_name::<T>());
+        }
+        check::<ScanStarted>();
+        check::<ScanCompleted>();
+        check::<ToolFailed>();
+        check::<WizardCompleted>();
+        check::<ReportGenerated>();
+        check::<PolicyEvaluated>();
+    }
+
+    #[test]
+    fn reads_what_serde_reads_the_same_way() {
+        use crate::event::parse::{Parsed, parse_line_serde};
+        for line in [
+            // Repeated target types and unknown fields: serde's visitor allows them.
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"repos": 2, "repos": 3, "urls": 0}, "x": {"mode": 1}, "tools": ["a", "b", "a"], "mode": null}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": [], "target_types": {}, "ci_detected": false}}"#,
+            r#"{"event": "policy.evaluated", "timestamp": "2025-10-19T00:00:00Z", "metadata": {}}"#,
+        ] {
+            let fast = parse(line).unwrap_or_else(|_| panic!("gave up on {line}"));
+            match parse_line_serde(line) {
+                Parsed::Event(e) => assert_eq!(fast, e, "{line}"),
+                Parsed::Invalid(r) => panic!("serde refused {line}: {r}"),
+            }
+        }
     }
 
     #[test]

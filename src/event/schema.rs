@@ -86,16 +86,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     }
 }
 
-/// The name a [`TextList`] asks its deserializer for, so the fast parser
-/// (`fast.rs`) can hand over the array's text instead of its items.
-pub(crate) const LIST_TOKEN: &str = "$jmo_analyze::TextList";
-
 /// A list of strings (`tools`, `output_formats`, `policies`).
 ///
-/// The fast parser hands over the array's text (`["trivy", "semgrep"]`,
-/// checked to hold only strings without escapes), read item by item when
-/// counted: a parsed event holds no per-list allocation and stays small to
-/// move. serde_json (the lines the fast parser gives up on) gives items.
+/// The fast parser (`fast.rs`) hands over the array's text (`["trivy",
+/// "semgrep"]`, checked to hold only strings without escapes), read item by
+/// item when counted: a parsed event holds no per-list allocation and stays
+/// small to move. serde_json (the lines the fast parser gives up on) gives
+/// items.
 #[derive(Clone)]
 pub struct TextList<'a>(List<'a>);
 
@@ -107,6 +104,12 @@ enum List<'a> {
 }
 
 impl<'a> TextList<'a> {
+    /// The list of a JSON array's text, brackets included, that the caller
+    /// has checked holds only strings without escapes.
+    pub(crate) fn raw(array: &'a str) -> TextList<'a> {
+        TextList(List::Raw(array))
+    }
+
     /// The items, in order.
     pub fn iter(&self) -> ListItems<'_> {
         match &self.0 {
@@ -166,25 +169,7 @@ impl<'a, T: Into<Text<'a>>> FromIterator<T> for TextList<'a> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for TextList<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ListVisitor;
-        impl<'de> Visitor<'de> for ListVisitor {
-            type Value = TextList<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a sequence")
-            }
-            /// The fast parser: the array's checked text.
-            fn visit_borrowed_str<E: de::Error>(self, raw: &'de str) -> Result<TextList<'de>, E> {
-                Ok(TextList(List::Raw(raw)))
-            }
-            /// Any other deserializer: the items.
-            fn visit_newtype_struct<D: Deserializer<'de>>(
-                self,
-                deserializer: D,
-            ) -> Result<TextList<'de>, D::Error> {
-                Vec::deserialize(deserializer).map(|items| TextList(List::Items(items)))
-            }
-        }
-        deserializer.deserialize_newtype_struct(LIST_TOKEN, ListVisitor)
+        Vec::deserialize(deserializer).map(|items| TextList(List::Items(items)))
     }
 }
 
@@ -402,6 +387,14 @@ pub struct TargetTypes {
 }
 
 impl TargetTypes {
+    /// Counts one target type's entry.
+    pub(crate) fn add(&mut self, count: i64) {
+        if count > 0 {
+            self.non_zero += 1;
+        }
+        self.total = self.total.saturating_add(count);
+    }
+
     /// `multi` when more than one target type has a count above zero.
     pub fn shape(&self) -> &'static str {
         if self.non_zero > 1 { "multi" } else { "single" }
@@ -419,11 +412,7 @@ impl<'de> Deserialize<'de> for TargetTypes {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TargetTypes, A::Error> {
                 let mut out = TargetTypes::default();
                 while let Some(_key) = map.next_key::<de::IgnoredAny>()? {
-                    let count: i64 = map.next_value()?;
-                    if count > 0 {
-                        out.non_zero += 1;
-                    }
-                    out.total = out.total.saturating_add(count);
+                    out.add(map.next_value()?);
                 }
                 Ok(out)
             }
