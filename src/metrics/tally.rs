@@ -600,42 +600,56 @@ pub(crate) fn installation_key(id: Option<&str>) -> u64 {
     if key == NO_ID { 1 } else { key }
 }
 
-/// Hex digit values; 0x80 marks a byte that is not a hex digit.
-const HEX: [u8; 256] = {
-    let mut t = [0x80u8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        t[b'A' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    t
-};
+/// Eight bytes, each `b` repeated.
+const fn bytes8(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
 
-fn parse_uuid(s: &str) -> Option<u128> {
-    let b = s.as_bytes();
-    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
+/// Eight ASCII hex digits (either case; the first most significant) as
+/// their 32-bit value, all eight at once (SWAR), or `None` if any byte is
+/// not a hex digit.
+#[inline]
+fn hex8(chars: [u8; 8]) -> Option<u32> {
+    const HIGH: u64 = bytes8(0x80);
+    let x = u64::from_be_bytes(chars);
+    if x & HIGH != 0 {
         return None;
     }
-    // Two 64-bit halves: 8+4+4 and 4+12 hex digits.
-    let half = |parts: [&[u8]; 3]| {
-        let mut v = 0u64;
-        let mut bad = 0u8;
-        for &c in parts.iter().flat_map(|p| p.iter()) {
-            let d = HEX[c as usize];
-            bad |= d;
-            v = (v << 4) | u64::from(d & 0x0f);
-        }
-        (bad & 0x80 == 0).then_some(v)
+    // Per byte `b < 0x80`, the high bit of `b + 0x80 - m` says `b >= m`:
+    // the sums stay below 0x100, so no carry crosses into the next byte.
+    let at_least = |m: u8| x.wrapping_add(bytes8(0x80 - m)) & HIGH;
+    let digit = at_least(b'0') & !at_least(b'9' + 1);
+    let upper = at_least(b'A') & !at_least(b'F' + 1);
+    let lower = at_least(b'a') & !at_least(b'f' + 1);
+    if digit | upper | lower != HIGH {
+        return None;
+    }
+    // Letters have bit 6 set: `a`/`A` is 1 + 9.
+    let nibbles = (x & bytes8(0x0f)) + 9 * ((x >> 6) & bytes8(0x01));
+    // Pack the nibbles pairwise, then the bytes, then the 16-bit halves.
+    let v = ((nibbles >> 4) | nibbles) & 0x00ff_00ff_00ff_00ff;
+    let v = ((v >> 8) | v) & 0x0000_ffff_0000_ffff;
+    Some((((v >> 16) | v) & 0xffff_ffff) as u32)
+}
+
+/// A UUID in its 8-4-4-4-12 hex form (either case) as its 128-bit value.
+fn parse_uuid(s: &str) -> Option<u128> {
+    let b: &[u8; 36] = s.as_bytes().try_into().ok()?;
+    if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
+        return None;
+    }
+    let group = |i: usize, j: usize| -> [u8; 8] {
+        let mut out = [0; 8];
+        out[..4].copy_from_slice(&b[i..i + 4]);
+        out[4..].copy_from_slice(&b[j..j + 4]);
+        out
     };
-    let hi = half([&b[0..8], &b[9..13], &b[14..18]])?;
-    let lo = half([&b[19..23], &b[24..36], &[]])?;
-    Some((u128::from(hi) << 64) | u128::from(lo))
+    let words = [group(0, 4), group(9, 14), group(19, 24), group(28, 32)];
+    let mut v = 0u128;
+    for w in words {
+        v = (v << 32) | u128::from(hex8(w)?);
+    }
+    Some(v)
 }
 
 impl Sink for Tally {
@@ -799,8 +813,44 @@ mod tests {
         assert_eq!(decode(w), Key::WeekPair(202_653, 1));
     }
 
+    /// What [`hex8`] must give, a digit at a time.
+    fn hex8_model(chars: [u8; 8]) -> Option<u32> {
+        chars.iter().try_fold(0u32, |v, &c| {
+            let d = (c as char).to_digit(16)?;
+            Some((v << 4) | d)
+        })
+    }
+
+    #[test]
+    fn hex8_reads_every_digit_and_refuses_every_other_byte() {
+        let base = *b"09afAF5c";
+        assert_eq!(hex8(base), Some(0x09af_af5c));
+        for at in 0..8 {
+            for c in 0..=255u8 {
+                let mut chars = base;
+                chars[at] = c;
+                assert_eq!(hex8(chars), hex8_model(chars), "{chars:?}");
+            }
+        }
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Bytes mostly near the digit and letter ranges.
+            let chars = x
+                .to_le_bytes()
+                .map(|b| b"0123456789abcdefABCDEF/:@G`g"[b as usize % 28]);
+            assert_eq!(hex8(chars), hex8_model(chars), "{chars:?}");
+        }
+    }
+
     #[test]
     fn uuids_parse_to_their_value() {
+        assert_eq!(
+            parse_uuid("A7F3C8E2-4B1D-4F9E-8C3A-2D5E7F9B1A3C"),
+            Some(0xa7f3c8e2_4b1d_4f9e_8c3a_2d5e7f9b1a3c)
+        );
         assert_eq!(
             parse_uuid("a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c"),
             Some(0xa7f3c8e2_4b1d_4f9e_8c3a_2d5e7f9b1a3c)
