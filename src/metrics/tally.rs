@@ -303,7 +303,7 @@ impl Tally {
 
     /// Empties the tally, as [`Tally::new`] makes it, but keeps the
     /// installation table's memory (the one part that grows).
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         let mut installs = std::mem::take(&mut self.installs);
         installs.clear();
         *self = Tally {
@@ -689,7 +689,7 @@ impl Sink for Tally {
 
 impl Tally {
     /// Adds `other`'s counts to this tally's.
-    fn merge_from(&mut self, other: &Tally) {
+    pub(crate) fn merge_from(&mut self, other: &Tally) {
         let remap: Vec<u32> = other
             .dict
             .strings

@@ -103,18 +103,36 @@ impl Sink for QuarterSink {
         }
     }
 
-    fn merge(&mut self, other: QuarterSink) {
-        self.current.merge(other.current);
-        self.previous.merge(other.previous);
-        for (id, t) in other.first_seen {
+    fn merge(&mut self, mut other: QuarterSink) {
+        self.merge_from(&mut other);
+    }
+
+    /// Merges and empties `other`, which keeps its tables' memory (see
+    /// [`Sink::absorb`]).
+    fn absorb(&mut self, other: &mut QuarterSink, _fresh: impl FnOnce() -> QuarterSink) {
+        self.merge_from(other);
+        other.current.clear();
+        other.previous.clear();
+        other.first_seen.clear();
+        other.outside = 0;
+        other.census.clear();
+    }
+}
+
+impl QuarterSink {
+    /// Adds `other`'s counts to this sink's; `other`'s candidate lines move.
+    fn merge_from(&mut self, other: &mut QuarterSink) {
+        self.current.merge_from(&other.current);
+        self.previous.merge_from(&other.previous);
+        for (&id, &t) in &other.first_seen {
             self.first_seen
                 .entry(id)
                 .and_modify(|mine| *mine = (*mine).min(t))
                 .or_insert(t);
         }
         self.outside += other.outside;
-        self.census.merge(other.census);
-        self.candidates.merge(other.candidates);
+        self.census.merge_from(&other.census);
+        self.candidates.merge(std::mem::take(&mut other.candidates));
     }
 }
 

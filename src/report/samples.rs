@@ -22,6 +22,7 @@ use serde_json::value::RawValue;
 
 use crate::event::schema::{Event, Payload, Text, TextList};
 use crate::event::{LinePos, Parsed, parse_line};
+use crate::metrics::installs::Installs;
 
 /// What replaces every sample's anonymous ID.
 pub const PLACEHOLDER_ID: &str = "00000000-0000-4000-8000-000000000000";
@@ -210,20 +211,17 @@ pub(crate) fn leaves(event: &Event<'_>, text: &str, out: &mut Vec<u64>) {
 
 /// Distinct installations behind each value (see the module doc).
 ///
-/// Values get dense codes, and each installation a bitset of the codes it
-/// sent: a few cache lines per event, where a set of (value, installation)
-/// pairs missed the cache on every value.
+/// Values get dense codes, and each installation a record of the codes it
+/// sent (the tally's [`Installs`] table): a few cache lines per event, where
+/// a set of (value, installation) pairs missed the cache on every value.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Census {
     /// Value hash → dense code.
     codes: FxHashMap<u64, u32>,
     /// Dense code → value hash.
     values: Vec<u64>,
-    /// Installation key → index into `bits`.
-    installs: FxHashMap<u64, u32>,
-    keys: Vec<u64>,
-    /// Per installation: the codes it sent, as a bitset.
-    bits: Vec<Vec<u64>>,
+    /// Per installation: the codes it sent.
+    installs: Installs,
 }
 
 impl Census {
@@ -236,54 +234,38 @@ impl Census {
         code
     }
 
-    fn install(&mut self, id: u64) -> usize {
-        let next = self.keys.len() as u32;
-        let index = *self.installs.entry(id).or_insert(next);
-        if index == next {
-            self.keys.push(id);
-            self.bits.push(Vec::new());
-        }
-        index as usize
-    }
-
-    fn set(&mut self, install: usize, code: u32) {
-        let bits = &mut self.bits[install];
-        let word = (code / 64) as usize;
-        if word >= bits.len() {
-            bits.resize(word + 1, 0);
-        }
-        bits[word] |= 1 << (code % 64);
-    }
-
     /// Records that installation `id` sent these values.
     pub(crate) fn observe(&mut self, leaves: &[u64], id: u64) {
-        let install = self.install(id);
+        let install = self.installs.index(id);
         for &l in leaves {
             let code = self.code(l);
-            self.set(install, code);
+            self.installs.touch(install, code);
         }
     }
 
-    /// The codes an installation's bitset holds.
-    fn members(bits: &[u64]) -> impl Iterator<Item = u32> + '_ {
-        crate::metrics::installs::set_bits(bits.iter())
-    }
-
-    pub(crate) fn merge(&mut self, other: Census) {
+    /// Adds `other`'s installations and values to this census.
+    pub(crate) fn merge_from(&mut self, other: &Census) {
         let remap: Vec<u32> = other.values.iter().map(|&v| self.code(v)).collect();
-        for (id, bits) in other.keys.iter().zip(&other.bits) {
-            let install = self.install(*id);
-            for code in Self::members(bits) {
-                self.set(install, remap[code as usize]);
+        for i in 0..other.installs.len() {
+            let install = self.installs.index(other.installs.key(i));
+            for code in other.installs.touched(i) {
+                self.installs.touch(install, remap[code as usize]);
             }
         }
+    }
+
+    /// Empties the census and keeps its memory.
+    pub(crate) fn clear(&mut self) {
+        self.codes.clear();
+        self.values.clear();
+        self.installs.clear();
     }
 
     /// Installations per value.
     pub(crate) fn counts(&self) -> FxHashMap<u64, u64> {
         let mut per_code = vec![0u64; self.values.len()];
-        for bits in &self.bits {
-            for code in Self::members(bits) {
+        for i in 0..self.installs.len() {
+            for code in self.installs.touched(i) {
                 per_code[code as usize] += 1;
             }
         }
@@ -505,7 +487,9 @@ mod tests {
                 }
             }
         }
-        a.merge(b);
+        a.merge_from(&b);
+        b.clear();
+        assert!(b.counts().is_empty());
         let mut want: FxHashMap<u64, u64> = FxHashMap::default();
         for (l, _) in naive {
             *want.entry(l).or_insert(0) += 1;
