@@ -3,8 +3,11 @@ recipes and the guide's Python script. Run through benches/compare.sh.
 
 Every command runs several times; the table shows medians of wall time, CPU
 time (user + sys) and peak RSS (from wait4, per process), and ratios against a
-peer measured in the same run. The counts of jmo-analyze are checked against
-DuckDB's on the same file.
+peer measured in the same run. Commands compared with each other run in
+interleaved rounds (one run of each in turn, then the next round), so a change
+in a shared machine's load moves all of them alike instead of one command's
+block of runs. The counts of jmo-analyze are checked against DuckDB's on the
+same file.
 """
 import argparse
 import json
@@ -18,26 +21,34 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def measure(cmd, runs, stdout=subprocess.DEVNULL, shell=False):
-    """Runs cmd `runs` times; returns medians (wall s, cpu s, rss MB) and raw samples."""
-    walls, cpus, rsss = [], [], []
+def run_once(cmd):
+    """Runs cmd once; returns (wall s, cpu s, peak rss MB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if code != 0:
+        sys.exit(f"command failed ({code}): {cmd}\n{err}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def measure(cmds, runs):
+    """Runs every command of `cmds` (name -> argv) `runs` times, in
+    interleaved rounds; returns name -> medians (wall s, cpu s, rss MB)."""
+    samples = {name: [] for name in cmds}
     for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, shell=shell)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        if proc.returncode != 0:
-            sys.exit(f"command failed ({proc.returncode}): {cmd}\n{err}")
-        walls.append(wall)
-        cpus.append(usage.ru_utime + usage.ru_stime)
-        rsss.append(usage.ru_maxrss / 1024)
+        for name, cmd in cmds.items():
+            samples[name].append(run_once(cmd))
     return {
-        "wall": statistics.median(walls),
-        "cpu": statistics.median(cpus),
-        "rss": statistics.median(rsss),
-        "runs": runs,
+        name: {
+            "wall": statistics.median(x[0] for x in s),
+            "cpu": statistics.median(x[1] for x in s),
+            "rss": statistics.median(x[2] for x in s),
+            "runs": runs,
+        }
+        for name, s in samples.items()
     }
 
 
@@ -84,9 +95,18 @@ def main():
     size = Path(a.big).stat().st_size / 1e6
     big = f"{Path(a.big).name} ({size:.0f} MB)"
 
-    cat = measure(["cat", a.big], runs)
-    jmo = measure([a.bin, "summary", a.big, "--format", "json", "-q", "-o", str(out_json)], runs)
-    duck = measure([a.python, str(HERE / "duckdb_counts.py"), a.big], runs)
+    # The 1 GB file's commands, the report and the 4 GB file: one set of rounds.
+    cmds = {
+        "cat": ["cat", a.big],
+        "jmo": [a.bin, "summary", a.big, "--format", "json", "-q", "-o", str(out_json)],
+        "duck": [a.python, str(HERE / "duckdb_counts.py"), a.big],
+    }
+    if a.quarter:
+        cmds["report"] = [a.bin, "report", a.big, "--quarter", a.quarter, "--out", str(Path(a.big).parent / "report-out")]
+    if a.huge:
+        cmds["huge"] = [a.bin, "summary", a.huge, "--format", "json", "-q", "-o", "/dev/null"]
+    m = measure(cmds, runs)
+    cat, jmo, duck = m["cat"], m["jmo"], m["duck"]
     rows += [fmt_row("cat FILE > /dev/null", big, cat), fmt_row("jmo-analyze summary --format json", big, jmo), fmt_row("DuckDB (duckdb_counts.py)", big, duck, jmo)]
 
     duck_out = subprocess.run([a.python, str(HERE / "duckdb_counts.py"), a.big], capture_output=True, check=True, text=True).stdout
@@ -99,21 +119,20 @@ def main():
         checks.append(("peak RSS <= 400 MB", jmo["rss"] <= 400, f"{jmo['rss']:.0f} MB"))
         checks.append(("CPU / wall >= 1.7", jmo["cpu"] / jmo["wall"] >= 1.7, f"{jmo['cpu'] / jmo['wall']:.2f}"))
 
-    small = measure([a.bin, "summary", a.small, "--format", "json", "-q"], max(runs, 10) if not a.smoke else 1)
+    small = measure({"small": [a.bin, "summary", a.small, "--format", "json", "-q"]}, max(runs, 10) if not a.smoke else 1)["small"]
     rows.append(fmt_row("jmo-analyze summary (real-size file)", Path(a.small).name, small))
     if not a.smoke:
         checks.append(("real-size file < 20 ms", small["wall"] < 0.020, f"{small['wall'] * 1000:.1f} ms"))
 
     if a.quarter:
-        with_report = [a.bin, "report", a.big, "--quarter", a.quarter, "--out", str(Path(a.big).parent / "report-out")]
-        rep = measure(with_report, runs)
+        rep = m["report"]
         rows.append(fmt_row(f"jmo-analyze report --quarter {a.quarter}", big, rep, jmo))
         if not a.smoke:
             checks.append(("report <= 1.5x summary", rep["wall"] / jmo["wall"] <= 1.5, f"{rep['wall'] / jmo['wall']:.2f}x"))
 
     if a.huge:
         hsize = Path(a.huge).stat().st_size / 1e6
-        huge = measure([a.bin, "summary", a.huge, "--format", "json", "-q", "-o", "/dev/null"], runs)
+        huge = m["huge"]
         rows.append(fmt_row("jmo-analyze summary --format json", f"{Path(a.huge).name} ({hsize:.0f} MB)", huge, jmo))
         checks.append(("4 GB time <= 4.4x 1 GB", huge["wall"] / jmo["wall"] <= 4.4, f"{huge['wall'] / jmo['wall']:.2f}x"))
         checks.append(("4 GB peak RSS <= 1.5x 1 GB", huge["rss"] / jmo["rss"] <= 1.5, f"{huge['rss']:.0f} MB vs {jmo['rss']:.0f} MB"))
@@ -122,9 +141,12 @@ def main():
         msize = Path(a.medium).stat().st_size / 1e6
         med = f"{Path(a.medium).name} ({msize:.0f} MB)"
         mruns = 1 if a.smoke else 3
-        jm = measure([a.bin, "summary", a.medium, "--format", "json", "-q", "-o", "/dev/null"], mruns)
-        jq = measure(["bash", str(HERE / "guide_jq.sh"), a.medium], mruns)
-        py = measure([sys.executable, str(HERE / "guide_analyze.py"), a.medium], mruns)
+        mm = measure({
+            "jm": [a.bin, "summary", a.medium, "--format", "json", "-q", "-o", "/dev/null"],
+            "jq": ["bash", str(HERE / "guide_jq.sh"), a.medium],
+            "py": [sys.executable, str(HERE / "guide_analyze.py"), a.medium],
+        }, mruns)
+        jm, jq, py = mm["jm"], mm["jq"], mm["py"]
         rows += [fmt_row("jmo-analyze summary --format json", med, jm), fmt_row("guide's jq recipes (guide_jq.sh)", med, jq, jm), fmt_row("guide's Python script", med, py, jm)]
 
     print(f"machine: {os.cpu_count()} cores, {os.uname().machine}; medians of the runs shown")
