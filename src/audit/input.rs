@@ -91,7 +91,9 @@ pub fn for_each_chunk(
         let reader =
             scope.spawn(move || read_input(input, chunk_bytes, &mut |_| {}, &tx, &free_rx));
         let mut next_line = 1u64;
-        for block in rx.iter() {
+        // `rx` moves into the loop: if `process` panics, it is dropped while
+        // unwinding, and the reader's next send fails instead of blocking.
+        for block in rx {
             let chunk = Chunk::new(next_line, block);
             next_line += chunk.len() as u64;
             process(&chunk);
@@ -156,5 +158,18 @@ mod tests {
         );
         assert!(seen.windows(2).all(|w| w[0].0 + 1 == w[1].0));
         assert_eq!(lines(b"".as_slice().into(), 100), (0, Vec::new()));
+    }
+
+    #[test]
+    fn a_panic_while_checking_stops_the_reader_instead_of_hanging() {
+        let text = "line\n".repeat(10_000);
+        let mut seen = 0;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            for_each_chunk(text.as_bytes().into(), 100, |_| {
+                seen += 1;
+                assert!(seen < 2, "a rule panics");
+            })
+        }));
+        assert!(result.is_err());
     }
 }

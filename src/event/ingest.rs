@@ -320,9 +320,13 @@ const MAP_ALIGN: u64 = 64 << 10;
 /// up to the size the file had when ingestion began. A file that cannot be
 /// mapped (or says it is empty, as `/proc` files do) is read as a stream.
 ///
-/// The file must not shrink while it is read: a mapped page past its new end
-/// would stop the program (`SIGBUS`). `fetch` only ever replaces the archive
-/// by renaming a new file over it, which leaves the mapped file whole.
+/// The file must not shrink, or be rewritten in place, while it is read: a
+/// mapped page past its new end (or one the disk cannot deliver) stops the
+/// program (`SIGBUS`) instead of giving an I/O error, and rewritten bytes
+/// would change under the parser. Appending is safe (only the length at the
+/// start is read), and so is `fetch`, which replaces the archive by renaming
+/// a new file over it. This is ripgrep's trade for a copy-free read (GNU grep
+/// made the other one); `Input::stream` reads any file the copying way.
 fn map_blocks(
     file: File,
     block: usize,
@@ -340,6 +344,8 @@ fn map_blocks(
         let base = start - start % MAP_ALIGN;
         let skip = (start - base) as usize;
         let mut want = block.max(1) as u64;
+        // Bytes from `start` on already searched for a line end, in vain.
+        let mut searched = 0usize;
         let (map, cut) = loop {
             let end = start.saturating_add(want).min(len);
             let mapped = usize::try_from(end - base)
@@ -363,21 +369,26 @@ fn map_blocks(
             };
             let cut = if end == len {
                 Some(map.len() - skip)
-            } else {
+            } else if searched == 0 {
                 memchr::memrchr(b'\n', &map[skip..]).map(|i| i + 1)
+            } else {
+                // After a long line, the block ends with it: a block holds
+                // at most about `block` lines, as a streamed one does.
+                memchr::memchr(b'\n', &map[skip + searched..]).map(|i| searched + i + 1)
             };
             if let Some(cut) = cut {
                 break (map, cut);
             }
             // A line longer than the block: map more until it ends.
+            searched = map.len() - skip;
             want = want.saturating_mul(2);
         };
         hash(&map[skip..skip + cut]);
+        start += cut as u64;
         let data = Data::Mapped(map, skip..skip + cut);
         if tx.send(Block { seq, data }).is_err() {
             break;
         }
-        start += cut as u64;
         seq += 1;
     }
     Ok(start)
@@ -635,6 +646,53 @@ mod tests {
         assert_eq!((stats.blank_lines, stats.invalid_lines), (60, 60));
         assert_eq!(names.len(), 3002 - 120);
         assert_eq!(names[names.len() - 2..], ["long", "last"]);
+    }
+
+    #[test]
+    fn a_block_after_a_long_line_ends_with_it() {
+        // Positions of the events, from a sink that keeps them.
+        let mut input = Vec::new();
+        input.extend_from_slice(
+            b"{\"event\": \"long\", \"timestamp\": \"2025-10-19T12:00:00Z\", \"x\": \"",
+        );
+        input.extend(std::iter::repeat_n(b'x', 5000));
+        input.extend_from_slice(b"\"}\n");
+        for _ in 0..400 {
+            input.extend_from_slice(
+                b"{\"event\": \"short\", \"timestamp\": \"2025-10-19T12:00:00Z\"}\n",
+            );
+        }
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut file, &input).unwrap();
+        let tuning = Tuning {
+            block: 1024,
+            fold_blocks: FOLD_BLOCKS,
+        };
+        let opened = Input::file(File::open(file.path()).unwrap());
+        let (stats, names) = ingest_tuned(opened, Names::default, tuning).unwrap();
+        assert_eq!(stats.lines, 401);
+        // The long line's block holds it alone; the next ones hold about a
+        // block's worth of lines, as streamed blocks do.
+        let most = names.0.iter().map(|(pos, _)| pos.line_in_block()).max();
+        assert!(most.is_some_and(|m| m <= 1024 / 60 + 1), "{most:?}");
+    }
+
+    #[test]
+    fn a_seeked_file_is_read_from_where_it_stands() {
+        use std::io::{Seek, SeekFrom};
+        let first = b"{\"event\": \"first\", \"timestamp\": \"2025-10-19T12:00:00Z\"}\n";
+        let mut input = first.to_vec();
+        input.extend_from_slice(
+            b"{\"event\": \"second\", \"timestamp\": \"2025-10-19T12:00:00Z\"}\n",
+        );
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut file, &input).unwrap();
+        let mut f = File::open(file.path()).unwrap();
+        f.seek(SeekFrom::Start(first.len() as u64)).unwrap();
+        let opened = Input::file(f);
+        assert!(matches!(opened, Input::Stream(_)));
+        let (stats, names) = run_tuned(opened, BLOCK);
+        assert_eq!((stats.lines, names), (1, vec!["second".to_string()]));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Opening a local JSONL input: a path, or `-` for stdin.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
 
 /// Why an input could not be opened, with what to do about it.
@@ -36,11 +36,13 @@ pub enum Input<'a> {
 }
 
 impl Input<'_> {
-    /// `file` as an input: mapped if it is a regular file, else a stream
-    /// (a pipe or a device opened by name, such as `/dev/stdin`).
+    /// `file` as an input: mapped if it is a regular file read from its
+    /// start, else a stream from where it stands (a pipe, a device opened by
+    /// name such as `/dev/stdin`, or a file the caller has seeked into).
     pub fn file(file: File) -> Input<'static> {
+        let at_start = (&file).stream_position().is_ok_and(|p| p == 0);
         match file.metadata() {
-            Ok(m) if m.is_file() => Input::File(file),
+            Ok(m) if m.is_file() && at_start => Input::File(file),
             _ => Input::Stream(Box::new(file)),
         }
     }
