@@ -652,14 +652,16 @@ fn parse_uuid(s: &str) -> Option<u128> {
     Some(v)
 }
 
-impl Sink for Tally {
-    fn event(&mut self, _pos: LinePos, event: &Event<'_>) {
+impl Tally {
+    /// Counts one event whose [`installation_key`] the caller has taken
+    /// (a caller feeding several tallies takes it once).
+    pub(crate) fn event_keyed(&mut self, event: &Event<'_>, key: u64) {
         if !self.filters.keep(event) {
             self.filtered_out += 1;
             return;
         }
         let class = event.class();
-        let id = self.id_index(installation_key(event.common.anonymous_id.as_deref()));
+        let id = self.id_index(key);
         self.observe_str(MetricId::EventTypes, Some(&event.name), id);
         match class {
             EventClass::Usage => {
@@ -675,6 +677,15 @@ impl Sink for Tally {
             }
             EventClass::Marker => self.counted_marker += 1,
         }
+    }
+}
+
+impl Sink for Tally {
+    fn event(&mut self, _pos: LinePos, event: &Event<'_>) {
+        self.event_keyed(
+            event,
+            installation_key(event.common.anonymous_id.as_deref()),
+        );
     }
 
     fn merge(&mut self, other: Tally) {

@@ -70,13 +70,14 @@ impl Sink for QuarterSink {
     fn event_text(&mut self, line: LinePos, text: &str, event: &Event<'_>) {
         let ts = event.timestamp;
         let inside = ts >= self.start && ts < self.end;
+        let id = installation_key(event.common.anonymous_id.as_deref());
         // Every event goes to the quarter's tally, which filters (and counts
         // what it filters out) exactly as `summary --quarter` would.
-        self.current.event(line, event);
+        self.current.event_keyed(event, id);
         if !inside {
             self.outside += 1;
             if ts >= self.prev_start && ts < self.start {
-                self.previous.event(line, event);
+                self.previous.event_keyed(event, id);
             }
         }
         let usage = match event.class() {
@@ -87,7 +88,6 @@ impl Sink for QuarterSink {
         if !usage || !self.all_time.keep(event) {
             return;
         }
-        let id = installation_key(event.common.anonymous_id.as_deref());
         if id == NO_ID {
             return;
         }
