@@ -9,7 +9,6 @@ pub mod registry;
 pub mod stats;
 pub mod tally;
 
-use crate::source::local::Input;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -20,6 +19,7 @@ pub use registry::{METRICS, MetricDef, MetricId};
 pub use tally::Tally;
 
 use crate::event::{IngestStats, Problem, ingest};
+use crate::source::local::Input;
 
 /// The JSON schema identifier of [`Summary`].
 pub const SCHEMA: &str = "jmo-analyze.summary/1";

@@ -218,6 +218,46 @@ pub(crate) fn decode(key: u64) -> Key {
     }
 }
 
+/// Dense codes for keys, numbered from 0 in order of first appearance (the
+/// tally's cells, the report census's values).
+#[derive(Debug, Clone)]
+pub(crate) struct Codes<K> {
+    map: FxHashMap<K, u32>,
+    keys: Vec<K>,
+}
+
+impl<K> Default for Codes<K> {
+    fn default() -> Self {
+        Codes {
+            map: FxHashMap::default(),
+            keys: Vec::new(),
+        }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash> Codes<K> {
+    /// The code of `key`, a new one if it is new.
+    pub(crate) fn code(&mut self, key: K) -> u32 {
+        let next = self.keys.len() as u32;
+        let code = *self.map.entry(key).or_insert(next);
+        if code == next {
+            self.keys.push(key);
+        }
+        code
+    }
+
+    /// Every key, by code.
+    pub(crate) fn keys(&self) -> &[K] {
+        &self.keys
+    }
+
+    /// Forgets every key and keeps the memory.
+    pub(crate) fn clear(&mut self) {
+        self.map.clear();
+        self.keys.clear();
+    }
+}
+
 /// Chunk-local string dictionary.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Interner {
@@ -248,10 +288,8 @@ pub struct Tally {
     last_id: (u64, u32),
     /// Installations (by [`installation_key`]): events and cells touched.
     installs: Installs,
-    /// `(metric, value key)` → dense cell code.
-    cell_codes: FxHashMap<(u16, u64), u32>,
-    /// Per cell code: its `(metric, value key)` and events.
-    cells: Vec<(u16, u64)>,
+    /// `(metric, value key)` ↔ dense cell code.
+    cells: Codes<(u16, u64)>,
     /// Per metric: string value → cell code, for the first few values.
     cell_memo: Vec<Memo>,
     /// Per metric: the last non-string value key and its cell (consecutive
@@ -284,8 +322,7 @@ impl Tally {
             last_id: (NO_ID, NO_INDEX),
             last_day: (i64::MIN, 0, 0),
             installs: Installs::default(),
-            cell_codes: FxHashMap::default(),
-            cells: Vec::new(),
+            cells: Codes::default(),
             cell_memo: vec![Memo::default(); 256],
             last_cell: vec![(u64::MAX, 0); 256],
             part_memo: Default::default(),
@@ -382,10 +419,8 @@ impl Tally {
     }
 
     fn cell_code(&mut self, metric: u16, value: u64) -> u32 {
-        let next = self.cells.len() as u32;
-        let code = *self.cell_codes.entry((metric, value)).or_insert(next);
-        if code == next {
-            self.cells.push((metric, value));
+        let code = self.cells.code((metric, value));
+        if code as usize == self.cell_events.len() {
             self.cell_events.push(0);
         }
         code
@@ -422,13 +457,14 @@ impl Tally {
 
     /// Every cell with its events and distinct installations.
     pub(crate) fn cell_counts(&self) -> Vec<CellCount> {
-        let mut installations = vec![0u64; self.cells.len()];
+        let mut installations = vec![0u64; self.cells.keys().len()];
         for i in 0..self.installs.len() {
             for cell in self.installs.touched(i) {
                 installations[cell as usize] += 1;
             }
         }
         self.cells
+            .keys()
             .iter()
             .zip(&self.cell_events)
             .zip(installations)
@@ -447,7 +483,7 @@ impl Tally {
     pub(crate) fn memberships(&self) -> impl Iterator<Item = (u16, u64, u32)> + '_ {
         (0..self.installs.len()).flat_map(move |i| {
             self.installs.touched(i).map(move |cell| {
-                let (metric, value) = self.cells[cell as usize];
+                let (metric, value) = self.cells.keys()[cell as usize];
                 (metric, value, i)
             })
         })
@@ -716,6 +752,7 @@ impl Tally {
         };
         let cell_map: Vec<u32> = other
             .cells
+            .keys()
             .iter()
             .map(|&(metric, value)| {
                 let value = match decode(value) {

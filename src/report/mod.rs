@@ -12,8 +12,6 @@ pub mod privacy;
 pub mod render;
 pub mod samples;
 
-use crate::source::local::Input;
-
 use serde::Serialize;
 
 use crate::event::IngestStats;
@@ -22,6 +20,7 @@ use crate::metrics::finalize::finalize;
 use crate::metrics::stats::{Interval, wilson95};
 use crate::metrics::{Filters, MetricId, Quarter, Summary};
 use crate::render::chart::{OTHER, WeekActivity, week_range};
+use crate::source::local::Input;
 use privacy::{CellIds, PublishedMetric, publish};
 use samples::Samples;
 

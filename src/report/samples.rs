@@ -23,6 +23,7 @@ use serde_json::value::RawValue;
 use crate::event::schema::{Event, Payload, Text, TextList};
 use crate::event::{LinePos, Parsed, parse_line};
 use crate::metrics::installs::Installs;
+use crate::metrics::tally::Codes;
 
 /// What replaces every sample's anonymous ID.
 pub const PLACEHOLDER_ID: &str = "00000000-0000-4000-8000-000000000000";
@@ -216,36 +217,30 @@ pub(crate) fn leaves(event: &Event<'_>, text: &str, out: &mut Vec<u64>) {
 /// a set of (value, installation) pairs missed the cache on every value.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Census {
-    /// Value hash → dense code.
-    codes: FxHashMap<u64, u32>,
-    /// Dense code → value hash.
-    values: Vec<u64>,
+    /// Value hash ↔ dense code.
+    values: Codes<u64>,
     /// Per installation: the codes it sent.
     installs: Installs,
 }
 
 impl Census {
-    fn code(&mut self, value: u64) -> u32 {
-        let next = self.values.len() as u32;
-        let code = *self.codes.entry(value).or_insert(next);
-        if code == next {
-            self.values.push(value);
-        }
-        code
-    }
-
     /// Records that installation `id` sent these values.
     pub(crate) fn observe(&mut self, leaves: &[u64], id: u64) {
         let install = self.installs.index(id);
         for &l in leaves {
-            let code = self.code(l);
+            let code = self.values.code(l);
             self.installs.touch(install, code);
         }
     }
 
     /// Adds `other`'s installations and values to this census.
     pub(crate) fn merge_from(&mut self, other: &Census) {
-        let remap: Vec<u32> = other.values.iter().map(|&v| self.code(v)).collect();
+        let remap: Vec<u32> = other
+            .values
+            .keys()
+            .iter()
+            .map(|&v| self.values.code(v))
+            .collect();
         for i in 0..other.installs.len() {
             let install = self.installs.index(other.installs.key(i));
             for code in other.installs.touched(i) {
@@ -256,20 +251,19 @@ impl Census {
 
     /// Empties the census and keeps its memory.
     pub(crate) fn clear(&mut self) {
-        self.codes.clear();
         self.values.clear();
         self.installs.clear();
     }
 
     /// Installations per value.
     pub(crate) fn counts(&self) -> FxHashMap<u64, u64> {
-        let mut per_code = vec![0u64; self.values.len()];
+        let mut per_code = vec![0u64; self.values.keys().len()];
         for i in 0..self.installs.len() {
             for code in self.installs.touched(i) {
                 per_code[code as usize] += 1;
             }
         }
-        self.values.iter().copied().zip(per_code).collect()
+        self.values.keys().iter().copied().zip(per_code).collect()
     }
 }
 
