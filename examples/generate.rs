@@ -1697,7 +1697,7 @@ impl<W: Write> Gen<W> {
             let t = format!("{}/{}/{} {}", &s[8..10], &s[5..7], &s[0..4], &s[11..19]);
             buf.extend_from_slice(t.as_bytes());
         } else {
-            ts_fmt(buf, ev.ts, inst.ts_style, ev.seq % 200 == 0);
+            ts_fmt(buf, ev.ts, inst.ts_style, ev.seq.is_multiple_of(200));
         }
         buf.extend_from_slice(b"\", \"metadata\": {");
         match &ev.body {

@@ -136,7 +136,7 @@ fn clean_sample() -> String {
                     .clone();
                 let artifact =
                     [json!("makefile"), json!("shell"), json!("gha"), Value::Null][n % 4].clone();
-                let exit_code = if n % 3 == 0 {
+                let exit_code = if n.is_multiple_of(3) {
                     Value::Null
                 } else {
                     json!(n % 130)
@@ -147,7 +147,7 @@ fn clean_sample() -> String {
                         json!({
                             "mode": pick(&["cli", "docker", "wizard"], 0), "profile": pick(PROFILES, 0), "tools": tools,
                             "target_types": {"repos": n % 3, "images": n % 2, "urls": 0, "iac": 1, "gitlab": 0, "k8s": 0},
-                            "ci_detected": n % 2 == 0, "multi_target_scan": true, "compliance_usage": false,
+                            "ci_detected": n.is_multiple_of(2), "multi_target_scan": true, "compliance_usage": false,
                             "total_targets_bucket": pick(&["1", "2-5", "6-10", "11-50", ">50"], 0),
                             "scan_frequency_hint": hint,
                         }),
@@ -198,7 +198,7 @@ fn clean_sample() -> String {
                     ),
                 };
                 let seconds = n % 60;
-                let micros = if n % 4 == 0 {
+                let micros = if n.is_multiple_of(4) {
                     String::new()
                 } else {
                     format!(".{:06}", n * 7919 % 1_000_000)

@@ -186,10 +186,8 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
     if !other && !colon {
         // A plain label (`osv-scanner`, `0.7.0-dev`, `>1000`, a UUID).
         if dot {
-            if digit {
-                if let Some(m) = ipv4(s) {
-                    hits.push(Hit::new(Rule::Ipv4, "*.*.*.*", m));
-                }
+            if digit && let Some(m) = ipv4(s) {
+                hits.push(Hit::new(Rule::Ipv4, "*.*.*.*", m));
             }
             if let Some(m) = repo_host(s) {
                 hits.push(Hit::new(Rule::RepoHost, "***.***", m));
@@ -209,59 +207,48 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
         }
         return;
     }
-    if at {
-        if let Some(m) = email(s) {
-            hits.push(Hit::new(Rule::Email, "***@***", m));
-        }
+    if at && let Some(m) = email(s) {
+        hits.push(Hit::new(Rule::Email, "***@***", m));
     }
-    if dot && digit {
-        if let Some(m) = ipv4(s) {
-            hits.push(Hit::new(Rule::Ipv4, "*.*.*.*", m));
-        }
+    if dot
+        && digit
+        && let Some(m) = ipv4(s)
+    {
+        hits.push(Hit::new(Rule::Ipv4, "*.*.*.*", m));
     }
-    if colon {
-        if let Some(m) = ipv6(s) {
-            hits.push(Hit::new(Rule::Ipv6, "*:*:…", m));
-        }
+    if colon && let Some(m) = ipv6(s) {
+        hits.push(Hit::new(Rule::Ipv6, "*:*:…", m));
     }
-    if colon || dot {
-        if let Some(m) = url(s) {
-            hits.push(Hit::new(Rule::Url, "***://…", m));
-        }
+    if (colon || dot)
+        && let Some(m) = url(s)
+    {
+        hits.push(Hit::new(Rule::Url, "***://…", m));
     }
-    if dot {
-        if let Some(m) = repo_host(s) {
-            hits.push(Hit::new(Rule::RepoHost, "***.***", m));
-        }
+    if dot && let Some(m) = repo_host(s) {
+        hits.push(Hit::new(Rule::RepoHost, "***.***", m));
     }
-    if slash {
-        if let Some(m) = posix_path(s) {
-            hits.push(Hit::new(Rule::PosixPath, "/***/…", m));
-        }
+    if slash && let Some(m) = posix_path(s) {
+        hits.push(Hit::new(Rule::PosixPath, "/***/…", m));
     }
-    if colon || backslash {
-        if let Some(m) = windows_path(s) {
-            hits.push(Hit::new(Rule::WindowsPath, "*:\\***\\…", m));
-        }
+    if (colon || backslash)
+        && let Some(m) = windows_path(s)
+    {
+        hits.push(Hit::new(Rule::WindowsPath, "*:\\***\\…", m));
     }
     if dot {
         file_name(s, hits);
     }
-    if slash || backslash {
-        if let Some(m) = home_user(s) {
-            hits.push(Hit::new(Rule::HomeUser, "home directory of ****", m));
-        }
+    if (slash || backslash)
+        && let Some(m) = home_user(s)
+    {
+        hits.push(Hit::new(Rule::HomeUser, "home directory of ****", m));
     }
     secrets(s, hits, space);
-    if space {
-        if let Some(m) = stack_trace(s) {
-            hits.push(Hit::new(Rule::StackTrace, "stack trace", m));
-        }
+    if space && let Some(m) = stack_trace(s) {
+        hits.push(Hit::new(Rule::StackTrace, "stack trace", m));
     }
-    if eq {
-        if let Some(m) = env_assignment(s) {
-            hits.push(Hit::new(Rule::EnvDump, "****=****", m));
-        }
+    if eq && let Some(m) = env_assignment(s) {
+        hits.push(Hit::new(Rule::EnvDump, "****=****", m));
     }
 }
 
@@ -576,14 +563,13 @@ pub fn windows_path(s: &str) -> Option<&str> {
         return None;
     }
     for tok in tokens(s) {
-        if let Some(rest) = tok.strip_prefix("\\\\") {
-            if rest
+        if let Some(rest) = tok.strip_prefix("\\\\")
+            && rest
                 .bytes()
                 .next()
                 .is_some_and(|c| c.is_ascii_alphanumeric())
-            {
-                return Some(tok);
-            }
+        {
+            return Some(tok);
         }
         let segs: Vec<&str> = tok.trim_start_matches('%').split('\\').collect();
         if segs.len() >= 3
@@ -890,10 +876,10 @@ pub fn stack_trace(s: &str) -> Option<&str> {
         return Some(s);
     }
     // Python frame: `File "x.py", line 12`.
-    if let Some(at) = s.find("File \"") {
-        if s[at..].contains("\", line ") {
-            return Some(s);
-        }
+    if let Some(at) = s.find("File \"")
+        && s[at..].contains("\", line ")
+    {
+        return Some(s);
     }
     // Java / JavaScript frame: `at pkg.Class.method(File.java:42)`, `at fn (/x.js:1:2)`.
     let b = s.as_bytes();

@@ -429,16 +429,16 @@ pub fn audit_line(
         Json::Object(pairs) => {
             let fields = spec.map_or(schema::UNKNOWN_USAGE_FIELDS, |s| s.fields);
             walker.object(pairs, None, Some(fields), false);
-            if family == EventFamily::Usage {
-                if let Some(id) = json.get("anonymous_id").and_then(Json::as_str) {
-                    let text = |k: &str| json.get(k).and_then(Json::as_str).unwrap_or("");
-                    fp.record(
-                        text("platform"),
-                        text("python_version"),
-                        text("version"),
-                        id,
-                    );
-                }
+            if family == EventFamily::Usage
+                && let Some(id) = json.get("anonymous_id").and_then(Json::as_str)
+            {
+                let text = |k: &str| json.get(k).and_then(Json::as_str).unwrap_or("");
+                fp.record(
+                    text("platform"),
+                    text("python_version"),
+                    text("version"),
+                    id,
+                );
             }
         }
         other => {

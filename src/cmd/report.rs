@@ -93,15 +93,15 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let report =
         report::build(reader, &options).with_context(|| format!("reading {}", args.input))?;
     let problems = &report.summary.input.problems;
-    if args.strict {
-        if let Some(p) = problems.first() {
-            anyhow::bail!(
-                "{}:{}: {} (--strict stops at the first invalid line; drop --strict to skip invalid lines)",
-                args.input,
-                p.line,
-                p.reason
-            );
-        }
+    if args.strict
+        && let Some(p) = problems.first()
+    {
+        anyhow::bail!(
+            "{}:{}: {} (--strict stops at the first invalid line; drop --strict to skip invalid lines)",
+            args.input,
+            p.line,
+            p.reason
+        );
     }
     if !args.quiet {
         for p in problems.iter().take(PROBLEMS_SHOWN) {

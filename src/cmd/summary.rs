@@ -91,14 +91,12 @@ pub fn load(input: &str, filters: Filters, strict: bool, quiet: bool) -> anyhow:
     let reader = local::open(input)?;
     let summary = summarize(reader, input, filters).with_context(|| format!("reading {input}"))?;
     let problems = &summary.input.problems;
-    if strict {
-        if let Some(p) = problems.first() {
-            anyhow::bail!(
-                "{input}:{}: {} (--strict stops at the first invalid line; drop --strict to skip invalid lines)",
-                p.line,
-                p.reason
-            );
-        }
+    if strict && let Some(p) = problems.first() {
+        anyhow::bail!(
+            "{input}:{}: {} (--strict stops at the first invalid line; drop --strict to skip invalid lines)",
+            p.line,
+            p.reason
+        );
     }
     if !quiet && !problems.is_empty() {
         let mut err = std::io::stderr().lock();

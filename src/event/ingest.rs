@@ -269,7 +269,7 @@ where
                         let lines = parse_block(&block, &mut stats, &mut sink, &mut quotes);
                         stats.blocks.push((block.seq, lines));
                         block.recycle(&free_tx);
-                        if stats.blocks.len() as u64 % tuning.fold_blocks.max(1) == 0 {
+                        if (stats.blocks.len() as u64).is_multiple_of(tuning.fold_blocks.max(1)) {
                             fold(shared, &mut sink, make_sink);
                         }
                     }
@@ -509,12 +509,13 @@ fn parse_line_at<S: Sink>(
         // The scan's facts hold without the `\r` (see `Scanned::clean`).
         raw = stripped;
     }
-    if pos.block() == 0 && pos.line_in_block() == 1 {
-        if let Some(stripped) = raw.strip_prefix(b"\xEF\xBB\xBF") {
-            // The quote positions moved: the line is parsed (and scanned) alone.
-            raw = stripped;
-            scanned = None;
-        }
+    if pos.block() == 0
+        && pos.line_in_block() == 1
+        && let Some(stripped) = raw.strip_prefix(b"\xEF\xBB\xBF")
+    {
+        // The quote positions moved: the line is parsed (and scanned) alone.
+        raw = stripped;
+        scanned = None;
     }
     if raw.first() != Some(&b'{') && raw.iter().all(u8::is_ascii_whitespace) {
         stats.stats.blank_lines += 1;

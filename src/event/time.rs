@@ -77,7 +77,7 @@ fn fast_utc(b: &[u8]) -> Option<Micros> {
 /// Days from 1970-01-01 to a proleptic Gregorian date, `None` if the date
 /// does not exist (H. Hinnant's `days_from_civil`, for years 0..=9999).
 fn days_from_civil(year: u32, month: u32, day: u32) -> Option<i64> {
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
     let month_days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,

@@ -54,12 +54,11 @@ impl Filters {
                 return false;
             }
         }
-        if self.exclude_ci {
-            if let Payload::ScanStarted(s) = &event.payload {
-                if s.ci_detected == Some(true) {
-                    return false;
-                }
-            }
+        if self.exclude_ci
+            && let Payload::ScanStarted(s) = &event.payload
+            && s.ci_detected == Some(true)
+        {
+            return false;
         }
         true
     }

@@ -336,7 +336,7 @@ impl Chart {
             if (v - 0.5 - i).abs() < 1e-9
                 && i >= 0.0
                 && (i as usize) < g
-                && (i as usize) % step == 0
+                && (i as usize).is_multiple_of(step)
             {
                 labels[i as usize].clone()
             } else {
@@ -401,7 +401,11 @@ impl Chart {
         let labels: Vec<String> = categories.iter().map(|c| clip(c, 10)).collect();
         let label_of = |v: &f64| {
             let i = v.round();
-            if (v - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < n && (i as usize) % step == 0 {
+            if (v - i).abs() < 1e-9
+                && i >= 0.0
+                && (i as usize) < n
+                && (i as usize).is_multiple_of(step)
+            {
                 labels[i as usize].clone()
             } else {
                 String::new()

@@ -590,23 +590,22 @@ fn table(
         let interval = interval_of(x, n);
         let (mut previous_share, mut previous_interval, mut change) =
             (None, None, Change::NotComparable);
-        if let (Some(prev), false) = (previous, other) {
-            if let Some(p) = prev
+        if let (Some(prev), false) = (previous, other)
+            && let Some(p) = prev
                 .rows
                 .iter()
                 .find(|p| p.group == r.group && p.value == r.value)
-            {
-                let (px, pn) = fraction(prev, p, &prev_totals);
-                if pn > 0 {
-                    previous_share = Some(px as f64 / pn as f64);
-                    previous_interval = interval_of(px, pn);
-                    change = compare(
-                        interval,
-                        previous_interval,
-                        share.unwrap_or(0.0),
-                        previous_share.unwrap_or(0.0),
-                    );
-                }
+        {
+            let (px, pn) = fraction(prev, p, &prev_totals);
+            if pn > 0 {
+                previous_share = Some(px as f64 / pn as f64);
+                previous_interval = interval_of(px, pn);
+                change = compare(
+                    interval,
+                    previous_interval,
+                    share.unwrap_or(0.0),
+                    previous_share.unwrap_or(0.0),
+                );
             }
         }
         rows.push(TableRow {
@@ -814,7 +813,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -927,20 +926,19 @@ fn insights(
             ));
         }
     }
-    if let Some(f) = figures.iter().find(|f| f.key == "completion_rate") {
-        if let (Some(Change::Up | Change::Down), Some(now), Some(before)) =
+    if let Some(f) = figures.iter().find(|f| f.key == "completion_rate")
+        && let (Some(Change::Up | Change::Down), Some(now), Some(before)) =
             (f.change, f.rate, f.previous_rate)
-        {
-            changes.push((
-                (now - before).abs(),
-                format!(
-                    "The completion rate {} from {} to {}; the 95% intervals do not overlap.",
-                    if now > before { "rose" } else { "fell" },
-                    pct(before),
-                    pct(now)
-                ),
-            ));
-        }
+    {
+        changes.push((
+            (now - before).abs(),
+            format!(
+                "The completion rate {} from {} to {}; the 95% intervals do not overlap.",
+                if now > before { "rose" } else { "fell" },
+                pct(before),
+                pct(now)
+            ),
+        ));
     }
     changes.sort_by(|a, b| {
         b.0.partial_cmp(&a.0)

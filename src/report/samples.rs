@@ -399,10 +399,11 @@ fn redacted(text: &str, event: &Event<'_>) -> Option<String> {
                 }
                 // The census counted target_types by its raw text: it must be
                 // the member the parser sees.
-                if let Some((_, tt)) = meta.0.iter().find(|(k, _)| k == "target_types") {
-                    if tt.get() != "null" && raw_object(text, "target_types") != Some(tt.get()) {
-                        return None;
-                    }
+                if let Some((_, tt)) = meta.0.iter().find(|(k, _)| k == "target_types")
+                    && tt.get() != "null"
+                    && raw_object(text, "target_types") != Some(tt.get())
+                {
+                    return None;
                 }
             }
             _ => {}
