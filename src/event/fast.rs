@@ -118,22 +118,62 @@ pub struct Scanned {
 /// end (the first `\n`, or the end of `data`), fills `quotes`, and tells
 /// whether the line is clean and ASCII. `None` when the line is longer than
 /// [`MAX_LINE`] bytes (the caller finds its end and lets serde_json parse it).
+///
+/// On x86_64 the widest byte compares the CPU has do the work (AVX-512BW,
+/// AVX2, else the SSE2 every x86_64 has), picked at run time.
 #[inline]
 pub fn scan_line(data: &[u8], quotes: &mut Quotes) -> Option<Scanned> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512bw") {
+            // SAFETY: the CPU has AVX-512BW, checked just above.
+            return unsafe { x86::scan_avx512(data, quotes) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { x86::scan_avx2(data, quotes) };
+        }
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        unsafe { scan_with::<x86::Sse2>(data, quotes) }
+    }
+    // SAFETY: the portable masks need no CPU feature.
+    #[cfg(not(target_arch = "x86_64"))]
+    return unsafe { scan_with::<Portable>(data, quotes) };
+}
+
+/// A line scanner the tests can call.
+#[cfg(test)]
+type Scanner = fn(&[u8], &mut Quotes) -> Option<Scanned>;
+
+/// Computes the [`Masks`] of a 64-byte chunk with one instruction set.
+trait Masker {
+    /// # Safety
+    /// The CPU must have the instruction set the implementation uses.
+    unsafe fn masks(chunk: &[u8; 64]) -> Masks;
+}
+
+/// [`scan_line`] with the masks of `M`, inlined into each caller so that a
+/// caller compiled for a wider instruction set inlines `M`'s intrinsics.
+///
+/// # Safety
+/// As [`Masker::masks`]: the CPU must have `M`'s instruction set.
+#[inline(always)]
+unsafe fn scan_with<M: Masker>(data: &[u8], quotes: &mut Quotes) -> Option<Scanned> {
     // `bad` of the words before the previous one, and of the previous one
     // (its last bit may be the `\r` of a CRLF line end).
     let (mut bad, mut prev_bad, mut high) = (0u64, 0u64, 0u64);
     for (k, word) in quotes.0.iter_mut().enumerate() {
         let off = k * 64;
+        // SAFETY: the caller vouches for `M`'s instruction set.
         let m = match data.get(off..off + 64) {
-            Some(chunk) => masks(chunk.try_into().expect("64 bytes")),
+            Some(chunk) => unsafe { M::masks(chunk.try_into().expect("64 bytes")) },
             None => {
                 // The input ends in this chunk: pad with spaces and put a
                 // line end where the input ends.
                 let rest = data.get(off..).unwrap_or(&[]);
                 let mut pad = [b' '; 64];
                 pad[..rest.len()].copy_from_slice(rest);
-                let mut m = masks(&pad);
+                let mut m = unsafe { M::masks(&pad) };
                 m.newline |= 1 << rest.len();
                 m
             }
@@ -176,52 +216,180 @@ struct Masks {
     high: u64,
 }
 
+/// The masks a byte at a time: the model the vector versions are tested
+/// against, and the scanner off x86_64.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+struct Portable;
+
+impl Masker for Portable {
+    #[inline(always)]
+    unsafe fn masks(chunk: &[u8; 64]) -> Masks {
+        let mut m = Masks::default();
+        for (i, &c) in chunk.iter().enumerate() {
+            m.quote |= u64::from(c == b'"') << i;
+            m.newline |= u64::from(c == b'\n') << i;
+            m.bad |= u64::from(c < 0x20 || c == b'\\') << i;
+            m.high |= u64::from(c >= 0x80) << i;
+        }
+        m
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
-#[inline]
-fn masks(chunk: &[u8; 64]) -> Masks {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
-    };
-    let mut m = Masks::default();
-    // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are
-    // always available; each unaligned load reads 16 of the chunk's 64 bytes.
-    unsafe {
-        let quote = _mm_set1_epi8(b'"' as i8);
-        let newline = _mm_set1_epi8(b'\n' as i8);
-        let slash = _mm_set1_epi8(b'\\' as i8);
-        let ctl = _mm_set1_epi8(0x1f);
-        for i in 0..4 {
-            let v = _mm_loadu_si128(chunk.as_ptr().add(16 * i).cast::<__m128i>());
-            let bits = |x| u64::from(_mm_movemask_epi8(x) as u16) << (16 * i);
-            m.quote |= bits(_mm_cmpeq_epi8(v, quote));
-            m.newline |= bits(_mm_cmpeq_epi8(v, newline));
-            // max(v, 0x1f) == 0x1f exactly when v <= 0x1f (unsigned).
-            let control = _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl);
-            m.bad |= bits(_mm_or_si128(control, _mm_cmpeq_epi8(v, slash)));
-            m.high |= bits(v);
+mod x86 {
+    use std::arch::x86_64::*;
+
+    #[cfg(test)]
+    use super::Scanner;
+    use super::{Masker, Masks, Quotes, Scanned, scan_with};
+
+    /// Sixteen bytes per compare: the x86_64 baseline.
+    pub(super) struct Sse2;
+
+    impl Masker for Sse2 {
+        #[inline(always)]
+        unsafe fn masks(chunk: &[u8; 64]) -> Masks {
+            let mut m = Masks::default();
+            // SAFETY: SSE2 is part of the x86_64 baseline; each unaligned
+            // load reads 16 of the chunk's 64 bytes.
+            unsafe {
+                let quote = _mm_set1_epi8(b'"' as i8);
+                let newline = _mm_set1_epi8(b'\n' as i8);
+                let slash = _mm_set1_epi8(b'\\' as i8);
+                let ctl = _mm_set1_epi8(0x1f);
+                for i in 0..4 {
+                    let v = _mm_loadu_si128(chunk.as_ptr().add(16 * i).cast::<__m128i>());
+                    let bits = |x| u64::from(_mm_movemask_epi8(x) as u16) << (16 * i);
+                    m.quote |= bits(_mm_cmpeq_epi8(v, quote));
+                    m.newline |= bits(_mm_cmpeq_epi8(v, newline));
+                    // max(v, 0x1f) == 0x1f exactly when v <= 0x1f (unsigned).
+                    let control = _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl);
+                    m.bad |= bits(_mm_or_si128(control, _mm_cmpeq_epi8(v, slash)));
+                    m.high |= bits(v);
+                }
+            }
+            m
         }
     }
-    m
-}
 
-#[cfg(not(target_arch = "x86_64"))]
-#[inline]
-fn masks(chunk: &[u8; 64]) -> Masks {
-    masks_portable(chunk)
-}
+    /// Thirty-two bytes per compare.
+    pub(super) struct Avx2;
 
-/// What [`masks`] computes, a byte at a time.
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-fn masks_portable(chunk: &[u8; 64]) -> Masks {
-    let mut m = Masks::default();
-    for (i, &c) in chunk.iter().enumerate() {
-        m.quote |= u64::from(c == b'"') << i;
-        m.newline |= u64::from(c == b'\n') << i;
-        m.bad |= u64::from(c < 0x20 || c == b'\\') << i;
-        m.high |= u64::from(c >= 0x80) << i;
+    impl Masker for Avx2 {
+        #[inline(always)]
+        unsafe fn masks(chunk: &[u8; 64]) -> Masks {
+            let mut m = Masks::default();
+            // SAFETY: the caller vouches for AVX2; each unaligned load reads
+            // 32 of the chunk's 64 bytes.
+            unsafe {
+                let quote = _mm256_set1_epi8(b'"' as i8);
+                let newline = _mm256_set1_epi8(b'\n' as i8);
+                let slash = _mm256_set1_epi8(b'\\' as i8);
+                let ctl = _mm256_set1_epi8(0x1f);
+                for i in 0..2 {
+                    let v = _mm256_loadu_si256(chunk.as_ptr().add(32 * i).cast::<__m256i>());
+                    let bits = |x| u64::from(_mm256_movemask_epi8(x) as u32) << (32 * i);
+                    m.quote |= bits(_mm256_cmpeq_epi8(v, quote));
+                    m.newline |= bits(_mm256_cmpeq_epi8(v, newline));
+                    let control = _mm256_cmpeq_epi8(_mm256_max_epu8(v, ctl), ctl);
+                    m.bad |= bits(_mm256_or_si256(control, _mm256_cmpeq_epi8(v, slash)));
+                    m.high |= bits(v);
+                }
+            }
+            m
+        }
     }
-    m
+
+    /// All 64 bytes per compare, straight into bit masks.
+    pub(super) struct Avx512;
+
+    impl Masker for Avx512 {
+        #[inline(always)]
+        unsafe fn masks(chunk: &[u8; 64]) -> Masks {
+            // SAFETY: the caller vouches for AVX-512BW; the unaligned load
+            // reads the chunk's 64 bytes.
+            unsafe {
+                let v = _mm512_loadu_si512(chunk.as_ptr().cast::<__m512i>());
+                let control = _mm512_cmple_epu8_mask(v, _mm512_set1_epi8(0x1f));
+                let slash = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\\' as i8));
+                Masks {
+                    quote: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'"' as i8)),
+                    newline: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\n' as i8)),
+                    bad: control | slash,
+                    high: _mm512_movepi8_mask(v),
+                }
+            }
+        }
+    }
+
+    /// [`scan_line`](super::scan_line) compiled for AVX2.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn scan_avx2(data: &[u8], quotes: &mut Quotes) -> Option<Scanned> {
+        // SAFETY: this function only runs where AVX2 is.
+        unsafe { scan_with::<Avx2>(data, quotes) }
+    }
+
+    /// [`scan_line`](super::scan_line) compiled for AVX-512BW.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512BW.
+    #[target_feature(enable = "avx512bw")]
+    pub(super) unsafe fn scan_avx512(data: &[u8], quotes: &mut Quotes) -> Option<Scanned> {
+        // SAFETY: this function only runs where AVX-512BW is.
+        unsafe { scan_with::<Avx512>(data, quotes) }
+    }
+
+    /// The scanners this CPU can run, by name, for the tests.
+    #[cfg(test)]
+    pub(super) fn scanners() -> Vec<(&'static str, Scanner)> {
+        let mut all: Vec<(&'static str, Scanner)> = vec![
+            // SAFETY: the portable masks need no CPU feature; SSE2 is baseline.
+            ("portable", |d, q| unsafe {
+                scan_with::<super::Portable>(d, q)
+            }),
+            ("sse2", |d, q| unsafe { scan_with::<Sse2>(d, q) }),
+        ];
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            all.push(("avx2", |d, q| unsafe { scan_avx2(d, q) }));
+        }
+        if std::arch::is_x86_feature_detected!("avx512bw") {
+            // SAFETY: the CPU has AVX-512BW.
+            all.push(("avx512bw", |d, q| unsafe { scan_avx512(d, q) }));
+        }
+        all
+    }
+
+    /// The masks of every instruction set this CPU has, by name, for the tests.
+    #[cfg(test)]
+    pub(super) fn maskers() -> Vec<(&'static str, Mask)> {
+        let mut all: Vec<(&'static str, Mask)> = vec![("sse2", |c| unsafe { Sse2::masks(c) })];
+        if std::arch::is_x86_feature_detected!("avx2") {
+            all.push(("avx2", |c| unsafe { avx2_masks(c) }));
+        }
+        if std::arch::is_x86_feature_detected!("avx512bw") {
+            all.push(("avx512bw", |c| unsafe { avx512_masks(c) }));
+        }
+        all
+    }
+
+    #[cfg(test)]
+    pub(super) type Mask = fn(&[u8; 64]) -> Masks;
+
+    #[cfg(test)]
+    #[target_feature(enable = "avx2")]
+    unsafe fn avx2_masks(chunk: &[u8; 64]) -> Masks {
+        unsafe { Avx2::masks(chunk) }
+    }
+
+    #[cfg(test)]
+    #[target_feature(enable = "avx512bw")]
+    unsafe fn avx512_masks(chunk: &[u8; 64]) -> Masks {
+        unsafe { Avx512::masks(chunk) }
+    }
 }
 
 struct Cursor<'a, 'q> {
@@ -779,28 +947,58 @@ mod tests {
             }
         }
         let mut quotes = Quotes::new();
+        let mut scanners = scanners();
+        scanners.push(("scan_line", scan_line));
         for data in inputs {
-            // Stale bits from an earlier line must not matter.
-            quotes.0.fill(!0);
             let want = model(&data);
-            let got = scan_line(&data, &mut quotes);
-            assert_eq!(got, want.as_ref().map(|w| w.0), "{data:?}");
-            if let Some((s, want_quotes)) = want {
-                let got_quotes: Vec<usize> = (0..s.len)
-                    .filter(|&i| quotes.0[i / 64] >> (i % 64) & 1 == 1)
-                    .collect();
-                assert_eq!(got_quotes, want_quotes, "{data:?}");
-                // Bits past the line's end in its last word are cleared.
-                if s.len % 64 != 0 {
-                    assert_eq!(quotes.0[s.len / 64] >> (s.len % 64), 0, "{data:?}");
+            for &(name, scan) in &scanners {
+                // Stale bits from an earlier line must not matter.
+                quotes.0.fill(!0);
+                let got = scan(&data, &mut quotes);
+                assert_eq!(got, want.as_ref().map(|w| w.0), "{name}: {data:?}");
+                if let Some((s, want_quotes)) = &want {
+                    let got_quotes: Vec<usize> = (0..s.len)
+                        .filter(|&i| quotes.0[i / 64] >> (i % 64) & 1 == 1)
+                        .collect();
+                    assert_eq!(&got_quotes, want_quotes, "{name}: {data:?}");
+                    // Bits past the line's end in its last word are cleared.
+                    if s.len % 64 != 0 {
+                        assert_eq!(quotes.0[s.len / 64] >> (s.len % 64), 0, "{name}: {data:?}");
+                    }
                 }
             }
         }
     }
 
+    /// Every scanner this CPU can run, by name.
+    fn scanners() -> Vec<(&'static str, Scanner)> {
+        #[cfg(target_arch = "x86_64")]
+        return x86::scanners();
+        #[cfg(not(target_arch = "x86_64"))]
+        return vec![("portable", |d, q| unsafe { scan_with::<Portable>(d, q) })];
+    }
+
+    #[cfg(target_arch = "x86_64")]
     #[test]
     fn masks_agree_with_the_portable_masks() {
+        let maskers = x86::maskers();
+        // This machine's CPU decides which vector widths the test reaches.
+        eprintln!(
+            "vector masks tested: {:?}",
+            maskers.iter().map(|m| m.0).collect::<Vec<_>>()
+        );
         let mut chunk = [0u8; 64];
+        let mut chunks = Vec::new();
+        // Every byte value at every position, in a chunk of each background.
+        for background in [b'a', b'"', 0x00, 0xff] {
+            for c in 0..=255u8 {
+                for at in 0..64 {
+                    let mut one = [background; 64];
+                    one[at] = c;
+                    chunks.push(one);
+                }
+            }
+        }
         for seed in 0u32..2000 {
             for (i, c) in chunk.iter_mut().enumerate() {
                 let x = seed
@@ -814,7 +1012,14 @@ mod tests {
                     _ => b'a' + (x % 26) as u8,
                 };
             }
-            assert_eq!(masks(&chunk), masks_portable(&chunk), "{chunk:?}");
+            chunks.push(chunk);
+        }
+        for chunk in &chunks {
+            // SAFETY: the portable masks need no CPU feature.
+            let want = unsafe { Portable::masks(chunk) };
+            for (name, masks) in &maskers {
+                assert_eq!(masks(chunk), want, "{name}: {chunk:?}");
+            }
         }
     }
 
