@@ -444,6 +444,12 @@ impl<'a> Cursor<'a, '_> {
     #[inline]
     fn string(&mut self) -> R<&'a str> {
         self.eat(b'"')?;
+        self.string_body()
+    }
+
+    /// The rest of a string whose opening quote the cursor has just passed.
+    #[inline]
+    fn string_body(&mut self) -> R<&'a str> {
         let start = self.i;
         let mut word = start / 64;
         let mut bits = self.quotes.get(word).ok_or(Bail)? & (!0u64 << (start % 64));
@@ -601,12 +607,52 @@ impl<'a> Cursor<'a, '_> {
     }
 
     /// `null` or a string.
+    #[inline]
     fn opt_text(&mut self) -> R<Option<Text<'a>>> {
-        if self.null()? {
-            Ok(None)
-        } else {
-            Ok(Some(Text::from(self.string()?)))
+        match self.peek()? {
+            b'"' => {
+                self.i += 1;
+                Ok(Some(Text::from(self.string_body()?)))
+            }
+            b'n' => self.literal(b"null").map(|()| None),
+            _ => Err(Bail),
         }
+    }
+
+    /// Passes `"key":` when it stands at the cursor (after spaces) exactly
+    /// so: a key the caller expects next, recognised with one compare of
+    /// constant length instead of reading the key and matching it. Any other
+    /// spelling (a space before the colon, another key) is left to the
+    /// general path. The line has no escapes, so the key's closing quote is
+    /// the first quote after its opening one, as [`Cursor::string`] finds it.
+    /// The key's length is a constant, so the compare is a few loads.
+    #[inline(always)]
+    fn key_is<const N: usize>(&mut self, quoted_key_colon: &[u8; N]) -> bool {
+        self.ws();
+        if self.bytes()[self.i..].first_chunk::<N>() == Some(quoted_key_colon) {
+            self.i += N;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The envelope field whose key usually comes next after the fields in
+    /// `seen` (the order JMo clients write), passed with its colon when it
+    /// stands at the cursor; 0 when it does not.
+    #[inline]
+    fn next_envelope_key(&mut self, seen: u8) -> u8 {
+        let found = match seen {
+            0 => self.key_is(b"\"event\":").then_some(EVENT),
+            EVENT => self.key_is(b"\"version\":").then_some(VERSION),
+            0b11 => self.key_is(b"\"platform\":").then_some(PLATFORM),
+            0b111 => self.key_is(b"\"python_version\":").then_some(PYTHON),
+            0b1111 => self.key_is(b"\"anonymous_id\":").then_some(ID),
+            0b1_1111 => self.key_is(b"\"timestamp\":").then_some(TIMESTAMP),
+            0b11_1111 => self.key_is(b"\"metadata\":").then_some(METADATA),
+            _ => None,
+        };
+        found.unwrap_or(0)
     }
 
     /// The top-level object.
@@ -624,17 +670,22 @@ impl<'a> Cursor<'a, '_> {
             return Err(Bail); // no `event`
         }
         loop {
-            let key = self.string()?;
-            self.eat(b':')?;
-            let bit = match key {
-                "event" => EVENT,
-                "version" => VERSION,
-                "platform" => PLATFORM,
-                "python_version" => PYTHON,
-                "anonymous_id" => ID,
-                "timestamp" => TIMESTAMP,
-                "metadata" => METADATA,
-                _ => 0,
+            let bit = match self.next_envelope_key(seen) {
+                0 => {
+                    let key = self.string()?;
+                    self.eat(b':')?;
+                    match key {
+                        "event" => EVENT,
+                        "version" => VERSION,
+                        "platform" => PLATFORM,
+                        "python_version" => PYTHON,
+                        "anonymous_id" => ID,
+                        "timestamp" => TIMESTAMP,
+                        "metadata" => METADATA,
+                        _ => 0,
+                    }
+                }
+                bit => bit,
             };
             if seen & bit != 0 {
                 return Err(Bail); // duplicate field
@@ -714,15 +765,25 @@ impl<'a> Cursor<'a, '_> {
         if self.peek()? != b'{' {
             return Err(Bail); // serde_json also reads a struct from an array
         }
-        let mut seen = 0u32;
+        // The field read last: clients write fields in `FIELDS` order, so
+        // the next one is tried first.
+        let (mut seen, mut last) = (0u32, 0u32);
         self.nested(b'}', |cur| {
-            let key = cur.string()?;
-            cur.eat(b':')?;
-            let bit = out.field(key, cur)?;
+            let bit = match out.next_field(last, cur)? {
+                0 => {
+                    let key = cur.string()?;
+                    cur.eat(b':')?;
+                    out.field(key, cur)?
+                }
+                bit => bit,
+            };
             if seen & bit != 0 {
                 return Err(Bail); // duplicate field
             }
             seen |= bit;
+            if bit != 0 {
+                last = bit;
+            }
             Ok(())
         })?;
         Ok(out)
@@ -748,6 +809,10 @@ trait Metadata<'a>: Default {
     /// returns the field's bit (1 << its index in `FIELDS`), or 0 for an
     /// unknown field, whose value is checked and skipped.
     fn field(&mut self, key: &str, cur: &mut Cursor<'a, '_>) -> R<u32>;
+    /// Reads the field after `last` (a bit as [`Metadata::field`] returns;
+    /// 0: the first field) when its `"key":` stands at the cursor and
+    /// returns its bit; else reads nothing and returns 0.
+    fn next_field(&mut self, last: u32, cur: &mut Cursor<'a, '_>) -> R<u32>;
 }
 
 /// The bit of field `name` in `fields` (at compile time).
@@ -770,6 +835,20 @@ const fn field_bit(fields: &[&str], name: &str) -> u32 {
     panic!("not a field")
 }
 
+/// The bytes of `s` as an array (at compile time), for a compare of
+/// constant length.
+const fn key_bytes<const N: usize>(s: &str) -> [u8; N] {
+    let b = s.as_bytes();
+    assert!(b.len() == N);
+    let mut out = [0; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = b[i];
+        i += 1;
+    }
+    out
+}
+
 /// Implements [`Metadata`] for a metadata type from its field names.
 macro_rules! metadata {
     ($($ty:ident { $($field:ident),* $(,)? })*) => {$(
@@ -787,6 +866,25 @@ macro_rules! metadata {
                     })*
                     _ => cur.skip_value().map(|()| 0),
                 }
+            }
+
+            #[inline]
+            fn next_field(&mut self, last: u32, cur: &mut Cursor<'a, '_>) -> R<u32> {
+                // The bit of the field expected next.
+                let next = if last == 0 { 1 } else { last << 1 };
+                $(
+                    if next == const {
+                        field_bit(<$ty<'static> as Metadata<'static>>::FIELDS, stringify!($field))
+                    } {
+                        const KEY: &str = concat!("\"", stringify!($field), "\":");
+                        if !cur.key_is(&const { key_bytes::<{ KEY.len() }>(KEY) }) {
+                            return Ok(0);
+                        }
+                        self.$field = Value::read(cur)?;
+                        return Ok(next);
+                    }
+                )*
+                Ok(0)
             }
         }
     )*};
@@ -825,10 +923,9 @@ impl<'a> Value<'a> for Option<Text<'a>> {
 impl<'a> Value<'a> for Option<i64> {
     #[inline]
     fn read(cur: &mut Cursor<'a, '_>) -> R<Self> {
-        if cur.null()? {
-            Ok(None)
-        } else {
-            cur.integer().map(Some)
+        match cur.peek()? {
+            b'n' => cur.literal(b"null").map(|()| None),
+            _ => cur.integer().map(Some),
         }
     }
 }
@@ -1029,6 +1126,9 @@ mod tests {
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "c\u0041"}}"#,
             "{\"event\":\t\"test\", \"timestamp\": \"2025-10-19T00:00:00Z\"}",
             r#"{"event": "test", "timestamp": "2025-10-19T00:00:00Z", "event": "test"}"#,
+            // A duplicate after a field read where it was expected.
+            r#"{"event": "scan.completed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "cli", "mode": "docker"}}"#,
+            r#"{"event": "scan.completed", "version": "1", "version": "2", "timestamp": "2025-10-19T00:00:00Z"}"#,
             r#"{"event": "test", "timestamp": "2025-10-19T00:00:00Z",}"#,
             r#"{"event": "scan.completed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools_failed": 01}}"#,
             r#"{"event": "scan.completed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools_failed": -0}}"#,
@@ -1116,6 +1216,14 @@ mod tests {
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"repos": 2, "repos": 3, "urls": 0}, "x": {"mode": 1}, "tools": ["a", "b", "a"], "mode": null}}"#,
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": [], "target_types": {}, "ci_detected": false}}"#,
             r#"{"event": "policy.evaluated", "timestamp": "2025-10-19T00:00:00Z", "metadata": {}}"#,
+            // Keys in the order clients write them (each one expected), and
+            // the same keys spelled so the expectation misses: a space
+            // before the colon, another order, a skipped field.
+            r#"{"event": "scan.completed", "version": "1", "platform": "Linux", "python_version": "3.11", "anonymous_id": "ac1c8aeb-e464-4389-8c34-61d1cec3fc5a", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "cli", "profile": "fast", "duration_bucket": "<5min", "tools_succeeded": 2, "tools_failed": 1, "total_findings_bucket": "0"}}"#,
+            r#"{"event" : "scan.completed", "version":"1", "platform"  : "Linux", "anonymous_id": "x", "python_version": null, "timestamp": "2025-10-19T00:00:00Z", "metadata": {"profile": "fast", "mode" : "cli", "tools_succeeded": 2, "total_findings_bucket": "0", "tools_failed": null}}"#,
+            r#"{"timestamp": "2025-10-19T00:00:00Z", "event": "scan.started", "metadata": {"mode": "cli", "tools": ["a"], "profile": "fast", "ci_detected": true}}"#,
+            // A key that starts like an expected one.
+            r#"{"event": "scan.started", "versions": "1", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"modes": "x", "mode": "cli"}}"#,
         ] {
             let fast = parse(line).unwrap_or_else(|_| panic!("gave up on {line}"));
             match parse_line_serde(line) {
