@@ -59,13 +59,13 @@ const MULTIPLIERS: [u64; 8] = [
 /// a dictionary code): a tiny perfect hash instead of two hash-map lookups.
 /// A value's length and first 8 bytes pick its slot through a multiplier
 /// chosen so the remembered values never share one; a lookup is one slot
-/// and two integer compares (plus the tail for values past 8 bytes), with
-/// no data-dependent loop for the branch predictor to miss.
+/// and three integer compares (plus the middle bytes of values past 16
+/// bytes), with no data-dependent loop for the branch predictor to miss.
 #[derive(Debug, Clone)]
 struct Memo {
     mul: u64,
-    /// Per slot: (first 8 bytes, length, value); length `u32::MAX` when empty.
-    slots: [(u64, u32, u32); SLOTS],
+    /// Per slot: its value's key and code; length `u32::MAX` when empty.
+    slots: [Slot; SLOTS],
     /// Per slot: its value's index in `values` (whose bytes past the first
     /// 8 the lookup compares).
     which: [u8; SLOTS],
@@ -73,27 +73,80 @@ struct Memo {
     values: Vec<(Box<str>, u32)>,
 }
 
+/// A remembered value, as a lookup compares it: its first 8 bytes and its
+/// last 8 (0 for values of 8 bytes or fewer), which with its length tell
+/// apart any two values of up to 16 bytes.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    head: u64,
+    tail: u64,
+    len: u32,
+    value: u32,
+}
+
+const EMPTY: Slot = Slot {
+    head: 0,
+    tail: 0,
+    len: u32::MAX,
+    value: 0,
+};
+
+impl Slot {
+    #[inline]
+    fn of(s: &[u8], value: u32) -> Slot {
+        Slot {
+            head: prefix(s),
+            tail: suffix(s),
+            len: s.len() as u32,
+            value,
+        }
+    }
+}
+
 impl Default for Memo {
     fn default() -> Memo {
         Memo {
             mul: MULTIPLIERS[0],
-            slots: [(0, u32::MAX, 0); SLOTS],
+            slots: [EMPTY; SLOTS],
             which: [0; SLOTS],
             values: Vec::new(),
         }
     }
 }
 
-/// The first 8 bytes of `s`, zero-padded.
+/// The first 8 bytes of `s`, zero-padded (little-endian).
 #[inline]
 fn prefix(s: &[u8]) -> u64 {
-    match s.first_chunk::<8>() {
-        Some(head) => u64::from_le_bytes(*head),
-        // Shifts, not a copy through memory: no store-to-load stall.
-        None => s
-            .iter()
-            .enumerate()
-            .fold(0, |v, (i, &c)| v | u64::from(c) << (8 * i)),
+    let n = s.len();
+    if let Some(head) = s.first_chunk::<8>() {
+        return u64::from_le_bytes(*head);
+    }
+    // Two loads that overlap in the middle, ORed: the overlap holds the
+    // same bytes in both. Shifts, not a copy through memory, so no
+    // store-to-load stall.
+    if n >= 4 {
+        let lo = u32::from_le_bytes(s[..4].try_into().expect("4 bytes"));
+        let hi = u32::from_le_bytes(s[n - 4..].try_into().expect("4 bytes"));
+        return u64::from(lo) | u64::from(hi) << (8 * (n - 4));
+    }
+    match n {
+        0 => 0,
+        // Bytes 0, n/2 and n-1 cover lengths 1 to 3.
+        _ => {
+            u64::from(s[0])
+                | u64::from(s[n / 2]) << (8 * (n / 2))
+                | u64::from(s[n - 1]) << (8 * (n - 1))
+        }
+    }
+}
+
+/// The last 8 bytes of a value longer than 8 bytes; 0 for shorter ones
+/// (their prefix holds them whole).
+#[inline]
+fn suffix(s: &[u8]) -> u64 {
+    match s.last_chunk::<8>() {
+        Some(tail) if s.len() > 8 => u64::from_le_bytes(*tail),
+        _ => 0,
     }
 }
 
@@ -107,15 +160,23 @@ impl Memo {
     fn get(&self, s: &str) -> Option<u32> {
         let (len, head) = (s.len(), prefix(s.as_bytes()));
         let i = slot(self.mul, head, len);
-        let (h, l, v) = self.slots[i];
-        if h != head || l as usize != len {
+        let Slot {
+            head: h,
+            tail,
+            len: l,
+            value,
+        } = self.slots[i];
+        if h != head || l as usize != len || tail != suffix(s.as_bytes()) {
             return None;
         }
-        // Same length, so past 8 bytes the tails line up.
-        if len > 8 && self.values[self.which[i] as usize].0.as_bytes()[8..] != s.as_bytes()[8..] {
+        // Same length, head and tail: past 16 bytes, compare the middle.
+        if len > 16
+            && self.values[self.which[i] as usize].0.as_bytes()[8..len - 8]
+                != s.as_bytes()[8..len - 8]
+        {
             return None;
         }
-        Some(v)
+        Some(value)
     }
 
     /// Remembers `s` → `v` while the memo has room and a multiplier keeps
@@ -138,15 +199,15 @@ impl Memo {
 
     /// Puts every value in its slot under `mul`; false on a collision.
     fn place(&mut self, mul: u64) -> bool {
-        let mut slots = [(0, u32::MAX, 0); SLOTS];
+        let mut slots = [EMPTY; SLOTS];
         let mut which = [0; SLOTS];
         for (k, (s, v)) in self.values.iter().enumerate() {
-            let head = prefix(s.as_bytes());
-            let i = slot(mul, head, s.len());
-            if slots[i].1 != u32::MAX {
+            let new = Slot::of(s.as_bytes(), *v);
+            let i = slot(mul, new.head, s.len());
+            if slots[i].len != u32::MAX {
                 return false;
             }
-            slots[i] = (head, s.len() as u32, *v);
+            slots[i] = new;
             which[i] = k as u8;
         }
         (self.mul, self.slots, self.which) = (mul, slots, which);
@@ -909,6 +970,24 @@ mod tests {
     }
 
     #[test]
+    fn prefixes_and_suffixes_are_the_bytes_they_stand_for() {
+        let bytes: Vec<u8> = (0..40u32).map(|i| (i * 37 + 11) as u8).collect();
+        for start in 0..8 {
+            for len in 0..=24 {
+                let s = &bytes[start..start + len];
+                let model = |part: &[u8]| {
+                    part.iter()
+                        .enumerate()
+                        .fold(0u64, |v, (i, &c)| v | u64::from(c) << (8 * i))
+                };
+                assert_eq!(prefix(s), model(&s[..len.min(8)]), "{s:?}");
+                let tail = if len > 8 { model(&s[len - 8..]) } else { 0 };
+                assert_eq!(suffix(s), tail, "{s:?}");
+            }
+        }
+    }
+
+    #[test]
     fn memos_tell_values_apart_past_their_prefix_and_size() {
         let mut t = Tally::new(Arc::default());
         // More values than a memo holds, sharing 8-byte prefixes, and short ones.
@@ -952,6 +1031,11 @@ mod tests {
             "abcdefgh",
             "abcdefghi",
             "abcdefghj",
+            // Past 16 bytes: same head, tail and length, another middle.
+            "abcdefgh-mid-12345678",
+            "abcdefgh-MID-12345678",
+            "abcdefgh12345678",
+            "abcdefgh1234567",
             "\0",
             "\0\0",
         ]
