@@ -176,8 +176,8 @@ pub fn write_charts(
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("--charts {}: cannot create the directory", dir.display()))?;
-    for chart in charts {
-        for (ext, bytes) in [("svg", chart.svg()?.into_bytes()), ("png", chart.png()?)] {
+    for chart in crate::render::chart::draw_all(charts)? {
+        for (ext, bytes) in [("svg", chart.svg.into_bytes()), ("png", chart.png)] {
             let path = dir.join(format!("{}.{ext}", chart.name));
             std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
         }

@@ -141,6 +141,30 @@ fn register_font() {
     });
 }
 
+/// A chart drawn both ways.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drawn {
+    pub name: String,
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+/// Draws every chart as SVG and PNG, in the order given, the charts spread
+/// over the cores (PNG compression is most of a report's serial tail).
+pub fn draw_all(charts: &[Chart]) -> anyhow::Result<Vec<Drawn>> {
+    use rayon::prelude::*;
+    charts
+        .par_iter()
+        .map(|c| {
+            Ok(Drawn {
+                name: c.name.clone(),
+                svg: c.svg()?,
+                png: c.png()?,
+            })
+        })
+        .collect()
+}
+
 impl Chart {
     /// Height in pixels: bar charts grow with their bars.
     pub fn height(&self) -> u32 {
@@ -980,6 +1004,26 @@ mod tests {
         assert!(a.contains("&lt;script&gt;") && !a.contains("<script>"));
         assert!(a.contains("viewBox=\"0 0 800 "));
         assert_eq!(a, demo().svg().unwrap());
+    }
+
+    #[test]
+    fn charts_drawn_together_are_drawn_as_one_by_one() {
+        let charts: Vec<Chart> = (0..6)
+            .map(|i| Chart {
+                name: format!("demo{i}"),
+                ..demo()
+            })
+            .collect();
+        let together = draw_all(&charts).unwrap();
+        let names: Vec<&str> = together.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["demo0", "demo1", "demo2", "demo3", "demo4", "demo5"]
+        );
+        for (c, d) in charts.iter().zip(&together) {
+            assert_eq!(d.svg, c.svg().unwrap());
+            assert_eq!(d.png, c.png().unwrap());
+        }
     }
 
     #[test]

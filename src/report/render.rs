@@ -12,7 +12,7 @@ use super::samples::PLACEHOLDER_ID;
 use super::{Change, Figure, Ledger, REPORT_SCHEMA, Report, Table, quarter_bounds, thousands};
 use crate::metrics::stats::Interval;
 use crate::metrics::{MetricId, Summary};
-use crate::render::chart::{Chart, standard_charts};
+use crate::render::chart::{Chart, draw_all, standard_charts};
 use crate::render::text::{csv_safe, html_escape, markdown_safe};
 
 /// One output file: its path inside the report directory and its bytes.
@@ -1051,9 +1051,9 @@ pub fn files(report: &Report) -> anyhow::Result<Vec<File>> {
         ("sample-events.json".to_string(), samples_json(report)?),
     ];
     out.extend(csv_tables(report)?);
-    for c in charts(report) {
-        out.push((format!("charts/{}.svg", c.name), c.svg()?.into_bytes()));
-        out.push((format!("charts/{}.png", c.name), c.png()?));
+    for c in draw_all(&charts(report))? {
+        out.push((format!("charts/{}.svg", c.name), c.svg.into_bytes()));
+        out.push((format!("charts/{}.png", c.name), c.png));
     }
     Ok(out)
 }
