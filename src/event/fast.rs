@@ -620,8 +620,8 @@ impl<'a> Cursor<'a, '_> {
     }
 
     /// Passes `"key":` when it stands at the cursor (after spaces) exactly
-    /// so: a key the caller expects next, recognised with one compare of
-    /// constant length instead of reading the key and matching it. Any other
+    /// so: a key the caller expects next, recognised with one compare
+    /// instead of reading the key and matching it. Any other
     /// spelling (a space before the colon, another key) is left to the
     /// general path. The line has no escapes, so the key's closing quote is
     /// the first quote after its opening one, as [`Cursor::string`] finds it.
@@ -1126,8 +1126,10 @@ mod tests {
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "c\u0041"}}"#,
             "{\"event\":\t\"test\", \"timestamp\": \"2025-10-19T00:00:00Z\"}",
             r#"{"event": "test", "timestamp": "2025-10-19T00:00:00Z", "event": "test"}"#,
-            // A duplicate after a field read where it was expected.
+            // A duplicate after a field read where it was expected, and a
+            // duplicate that is itself the expected field.
             r#"{"event": "scan.completed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "cli", "mode": "docker"}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"profile": "a", "mode": "b", "profile": "c"}}"#,
             r#"{"event": "scan.completed", "version": "1", "version": "2", "timestamp": "2025-10-19T00:00:00Z"}"#,
             r#"{"event": "test", "timestamp": "2025-10-19T00:00:00Z",}"#,
             r#"{"event": "scan.completed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools_failed": 01}}"#,

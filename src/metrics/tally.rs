@@ -66,8 +66,9 @@ struct Memo {
     mul: u64,
     /// Per slot: its value's key and code; length `u32::MAX` when empty.
     slots: [Slot; SLOTS],
-    /// Per slot: its value's index in `values` (whose bytes past the first
-    /// 8 the lookup compares).
+    /// Per slot: its value's index in `values` (whose middle bytes, past
+    /// the first 8 and before the last 8, the lookup compares for values
+    /// longer than 16 bytes).
     which: [u8; SLOTS],
     /// Every remembered value, to re-place them with another multiplier.
     values: Vec<(Box<str>, u32)>,

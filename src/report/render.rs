@@ -526,8 +526,9 @@ th{background:#f4f4f4;text-align:left}td.n{text-align:right;font-variant-numeric
 figure{margin:1rem 0}figure svg{max-width:100%;height:auto;display:block}pre{background:#f6f6f6;padding:.6rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all;font-size:.82rem}
 code{background:#f2f2f2;padding:0 .2rem}";
 
-/// `report.html`: one self-contained file.
-pub fn html(report: &Report) -> anyhow::Result<Vec<u8>> {
+/// `report.html`: one self-contained file. `svgs[i]` is `charts[i]` drawn
+/// as SVG (drawn once for the page and the chart files).
+pub fn html(report: &Report, charts: &[Chart], svgs: &[String]) -> anyhow::Result<Vec<u8>> {
     let q = report.options.quarter;
     let e = html_escape;
     let mut out = String::new();
@@ -578,8 +579,7 @@ pub fn html(report: &Report) -> anyhow::Result<Vec<u8>> {
             let _ = writeln!(out, "<li>{}</li>", html_inline(s));
         }
         let _ = writeln!(out, "</ul>\n<h2 id=\"charts\">Charts</h2>");
-        for c in charts(report) {
-            let svg = c.svg()?;
+        for (c, svg) in charts.iter().zip(svgs) {
             let svg = svg.replacen(
                 "<svg ",
                 &format!("<svg role=\"img\" aria-label=\"{}\" ", e(&c.title)),
@@ -1044,14 +1044,17 @@ pub fn samples_json(report: &Report) -> anyhow::Result<Vec<u8>> {
 
 /// Every file of the report directory, in a fixed order.
 pub fn files(report: &Report) -> anyhow::Result<Vec<File>> {
+    let charts = charts(report);
+    let drawn = draw_all(&charts)?;
+    let svgs: Vec<String> = drawn.iter().map(|d| d.svg.clone()).collect();
     let mut out = vec![
         ("report.md".to_string(), markdown(report)),
-        ("report.html".to_string(), html(report)?),
+        ("report.html".to_string(), html(report, &charts, &svgs)?),
         ("summary.json".to_string(), summary_json(report)?),
         ("sample-events.json".to_string(), samples_json(report)?),
     ];
     out.extend(csv_tables(report)?);
-    for c in draw_all(&charts(report))? {
+    for c in drawn {
         out.push((format!("charts/{}.svg", c.name), c.svg.into_bytes()));
         out.push((format!("charts/{}.png", c.name), c.png));
     }
