@@ -146,6 +146,25 @@ impl Installs {
         }
     }
 
+    /// Sets every cell of `cells` on installation `i` (one record lookup).
+    #[inline]
+    pub(crate) fn touch_all(&mut self, i: u32, cells: &[u32]) {
+        let record = self.record_mut(i);
+        let mut spilled = false;
+        for &cell in cells {
+            if cell < INLINE_CELLS {
+                record.inline[(cell / 64) as usize] |= 1u64 << (cell % 64);
+            } else {
+                spilled = true;
+            }
+        }
+        if spilled {
+            for &cell in cells.iter().filter(|&&c| c >= INLINE_CELLS) {
+                self.touch_spilled(i, cell - INLINE_CELLS);
+            }
+        }
+    }
+
     #[cold]
     fn touch_spilled(&mut self, i: u32, cell: u32) {
         let spill = match self.record(i).spill {

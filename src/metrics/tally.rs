@@ -357,6 +357,10 @@ pub struct Tally {
     /// Per metric: the last non-string value key and its cell (consecutive
     /// events share weeks, months and flags).
     last_cell: Vec<(u64, u32)>,
+    /// The cells the current event touched, set on its installation's
+    /// record in one go when the event is done (one record lookup per
+    /// event instead of one per observation).
+    touched: Vec<u32>,
     /// Per pair part: string → dictionary code, for the first few values.
     part_memo: [Memo; 4],
     cell_events: Vec<u64>,
@@ -387,6 +391,7 @@ impl Tally {
             cells: Codes::default(),
             cell_memo: vec![Memo::default(); 256],
             last_cell: vec![(u64::MAX, 0); 256],
+            touched: Vec::new(),
             part_memo: Default::default(),
             cell_events: Vec::new(),
             carriers: vec![0; super::registry::METRICS.len()],
@@ -488,17 +493,17 @@ impl Tally {
         code
     }
 
+    /// Counts an event in `cell`; the cell is set on the event's
+    /// installation when the event is done ([`Tally::event_keyed`]).
     #[inline]
-    fn add(&mut self, cell: u32, id: u32, events: u64) {
+    fn add(&mut self, cell: u32, events: u64) {
         self.cell_events[cell as usize] += events;
-        if id != NO_INDEX {
-            self.installs.touch(id, cell);
-        }
+        self.touched.push(cell);
     }
 
     /// One event's fact `(metric, value key)`.
     #[inline]
-    fn fact(&mut self, metric: u16, value: u64, id: u32) {
+    fn fact(&mut self, metric: u16, value: u64) {
         let (last, cell) = self.last_cell[metric as usize];
         let cell = if last == value {
             cell
@@ -507,14 +512,14 @@ impl Tally {
             self.last_cell[metric as usize] = (value, cell);
             cell
         };
-        self.add(cell, id, 1);
+        self.add(cell, 1);
     }
 
     /// One event's fact `(metric, string value)`.
     #[inline]
-    fn fact_str(&mut self, metric: u16, value: &str, id: u32) {
+    fn fact_str(&mut self, metric: u16, value: &str) {
         let cell = self.str_cell(metric, value);
-        self.add(cell, id, 1);
+        self.add(cell, 1);
     }
 
     /// Every cell with its events and distinct installations.
@@ -566,25 +571,25 @@ impl Tally {
     }
 
     #[inline]
-    fn observe(&mut self, metric: MetricId, value: u64, id: u32) {
+    fn observe(&mut self, metric: MetricId, value: u64) {
         self.carriers[metric as usize] += 1;
-        self.fact(metric as u16, value, id);
+        self.fact(metric as u16, value);
     }
 
-    fn observe_str(&mut self, metric: MetricId, value: Option<&str>, id: u32) {
+    fn observe_str(&mut self, metric: MetricId, value: Option<&str>) {
         self.carriers[metric as usize] += 1;
         match value {
-            Some(s) => self.fact_str(metric as u16, s, id),
-            None => self.fact(metric as u16, NULL, id),
+            Some(s) => self.fact_str(metric as u16, s),
+            None => self.fact(metric as u16, NULL),
         }
     }
 
-    fn observe_bool(&mut self, metric: MetricId, value: Option<bool>, id: u32) {
-        self.observe(metric, value.map_or(NULL, bool_key), id);
+    fn observe_bool(&mut self, metric: MetricId, value: Option<bool>) {
+        self.observe(metric, value.map_or(NULL, bool_key));
     }
 
     /// Each distinct element once per event; the event counts once as a carrier.
-    fn observe_list(&mut self, metric: MetricId, list: Option<&TextList<'_>>, id: u32) {
+    fn observe_list(&mut self, metric: MetricId, list: Option<&TextList<'_>>) {
         let Some(list) = list else { return };
         self.carriers[metric as usize] += 1;
         // An item listed twice counts once: its cell is looked up in the
@@ -602,29 +607,28 @@ impl Tally {
             } else {
                 more.push(cell);
             }
-            self.add(cell, id, 1);
+            self.add(cell, 1);
         }
     }
 
     fn usage(&mut self, event: &Event<'_>, id: u32) {
         use MetricId as M;
         let c = &event.common;
-        self.observe_str(M::Platforms, c.platform.as_deref(), id);
-        self.observe_str(M::Versions, c.version.as_deref(), id);
+        self.observe_str(M::Platforms, c.platform.as_deref());
+        self.observe_str(M::Versions, c.version.as_deref());
         let (week, month) = self.calendar(event.timestamp);
         let version = self.small(Part::Version, c.version.as_ref());
         self.observe(
             M::VersionsByWeek,
             (TAG_WEEK_PAIR << TAG_SHIFT) | ((week as u64) << 30) | version,
-            id,
         );
-        self.observe_str(M::PythonVersions, c.python_version.as_deref(), id);
+        self.observe_str(M::PythonVersions, c.python_version.as_deref());
         if id != NO_INDEX {
             self.installs.add_events(id, 1);
         }
-        self.fact(INSTALL, NULL, id);
-        self.fact(ACTIVE_WEEK, int_key(week), id);
-        self.fact(ACTIVE_MONTH, int_key(month), id);
+        self.fact(INSTALL, NULL);
+        self.fact(ACTIVE_WEEK, int_key(week));
+        self.fact(ACTIVE_MONTH, int_key(month));
         self.first = Some(
             self.first
                 .map_or(event.timestamp, |f| f.min(event.timestamp)),
@@ -635,48 +639,48 @@ impl Tally {
         );
         match &event.payload {
             Payload::ScanStarted(s) => {
-                self.observe_str(M::ScanCompletion, Some("scan.started"), id);
-                self.observe_str(M::Profiles, s.profile.as_deref(), id);
-                self.observe_str(M::Modes, s.mode.as_deref(), id);
-                self.observe_bool(M::CiDetected, s.ci_detected, id);
-                self.observe_bool(M::ComplianceUsage, s.compliance_usage, id);
-                self.observe_str(M::MultiTarget, s.target_types.map(|t| t.shape()), id);
-                self.observe_bool(M::MultiTargetReported, s.multi_target_scan, id);
-                self.observe_str(M::TargetsBuckets, s.total_targets_bucket.as_deref(), id);
-                self.observe_str(M::FrequencyHints, s.scan_frequency_hint.as_deref(), id);
-                self.observe_list(M::ScanTools, s.tools.as_ref(), id);
+                self.observe_str(M::ScanCompletion, Some("scan.started"));
+                self.observe_str(M::Profiles, s.profile.as_deref());
+                self.observe_str(M::Modes, s.mode.as_deref());
+                self.observe_bool(M::CiDetected, s.ci_detected);
+                self.observe_bool(M::ComplianceUsage, s.compliance_usage);
+                self.observe_str(M::MultiTarget, s.target_types.map(|t| t.shape()));
+                self.observe_bool(M::MultiTargetReported, s.multi_target_scan);
+                self.observe_str(M::TargetsBuckets, s.total_targets_bucket.as_deref());
+                self.observe_str(M::FrequencyHints, s.scan_frequency_hint.as_deref());
+                self.observe_list(M::ScanTools, s.tools.as_ref());
             }
             Payload::ScanCompleted(s) => {
-                self.observe_str(M::ScanCompletion, Some("scan.completed"), id);
-                self.observe_str(M::DurationBuckets, s.duration_bucket.as_deref(), id);
-                self.observe_str(M::FindingsBuckets, s.total_findings_bucket.as_deref(), id);
+                self.observe_str(M::ScanCompletion, Some("scan.completed"));
+                self.observe_str(M::DurationBuckets, s.duration_bucket.as_deref());
+                self.observe_str(M::FindingsBuckets, s.total_findings_bucket.as_deref());
                 let profile = (Part::Profile, s.profile.as_ref());
                 let by_profile =
                     self.pair_key(profile, (Part::Duration, s.duration_bucket.as_ref()));
-                self.observe(M::DurationBucketsByProfile, by_profile, id);
+                self.observe(M::DurationBucketsByProfile, by_profile);
                 let by_profile =
                     self.pair_key(profile, (Part::Findings, s.total_findings_bucket.as_ref()));
-                self.observe(M::FindingsBucketsByProfile, by_profile, id);
+                self.observe(M::FindingsBucketsByProfile, by_profile);
             }
             Payload::ToolFailed(t) => {
-                self.observe_str(M::ToolFailures, t.tool.as_deref(), id);
-                self.observe_str(M::FailureTypes, t.failure_type.as_deref(), id);
+                self.observe_str(M::ToolFailures, t.tool.as_deref());
+                self.observe_str(M::FailureTypes, t.failure_type.as_deref());
             }
             Payload::WizardCompleted(w) => {
-                self.observe_str(M::WizardProfiles, w.profile_selected.as_deref(), id);
-                self.observe_str(M::WizardModes, w.execution_mode.as_deref(), id);
-                self.observe_str(M::WizardArtifacts, w.artifact_generated.as_deref(), id);
+                self.observe_str(M::WizardProfiles, w.profile_selected.as_deref());
+                self.observe_str(M::WizardModes, w.execution_mode.as_deref());
+                self.observe_str(M::WizardArtifacts, w.artifact_generated.as_deref());
                 if let Some(secs) = w.duration_seconds {
                     *self.wizard_seconds.entry(secs).or_insert(0) += 1;
                 }
             }
             Payload::ReportGenerated(r) => {
-                self.observe_list(M::OutputFormats, r.output_formats.as_ref(), id);
-                self.observe_bool(M::SuppressionsUsed, r.suppressions_used, id);
-                self.observe_bool(M::ComplianceEnabled, r.compliance_enabled, id);
+                self.observe_list(M::OutputFormats, r.output_formats.as_ref());
+                self.observe_bool(M::SuppressionsUsed, r.suppressions_used);
+                self.observe_bool(M::ComplianceEnabled, r.compliance_enabled);
             }
             Payload::PolicyEvaluated(p) => {
-                self.observe_str(M::PolicyViolations, p.violations_bucket.as_deref(), id);
+                self.observe_str(M::PolicyViolations, p.violations_bucket.as_deref());
             }
             Payload::Unknown | Payload::Test | Payload::Marker => {}
         }
@@ -760,7 +764,7 @@ impl Tally {
         }
         let class = event.class();
         let id = self.id_index(key);
-        self.observe_str(MetricId::EventTypes, Some(&event.name), id);
+        self.observe_str(MetricId::EventTypes, Some(&event.name));
         match class {
             EventClass::Usage => {
                 self.counted_usage += 1;
@@ -775,6 +779,10 @@ impl Tally {
             }
             EventClass::Marker => self.counted_marker += 1,
         }
+        if id != NO_INDEX {
+            self.installs.touch_all(id, &self.touched);
+        }
+        self.touched.clear();
     }
 }
 
