@@ -15,6 +15,7 @@
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
+use std::sync::LazyLock;
 
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use serde::Serialize;
@@ -119,12 +120,19 @@ fn b(v: Option<bool>) -> LeafValue<'static> {
     v.map_or(LeafValue::Null, LeafValue::Bool)
 }
 
-/// The raw text of the object member `"key": {…}` (a flat object: the
-/// shape of `target_types`), found without parsing the line.
-pub(crate) fn raw_object<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    let needle = format!("\"{key}\"");
-    let at = memchr::memmem::find(text.as_bytes(), needle.as_bytes())?;
-    let rest = text[at + needle.len()..].trim_start();
+/// The raw text of the member `"target_types": {…}` (a flat object), found
+/// without parsing the line; its searcher is built once (the census asks on
+/// every `scan.started` event of the quarter).
+pub(crate) fn raw_target_types(text: &str) -> Option<&str> {
+    static KEY: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"\"target_types\""));
+    let at = KEY.find(text.as_bytes())?;
+    object_after(text, at + KEY.needle().len())
+}
+
+/// The flat object after the key that ends at byte `end` of `text`.
+fn object_after(text: &str, end: usize) -> Option<&str> {
+    let rest = text[end..].trim_start();
     let rest = rest.strip_prefix(':')?.trim_start();
     if !rest.starts_with('{') {
         return None;
@@ -154,7 +162,7 @@ pub(crate) fn leaves(event: &Event<'_>, text: &str, out: &mut Vec<u64>) {
             out.push(leaf(ty, "profile", s(&m.profile)));
             list("tools", &m.tools, out);
             let raw = match m.target_types {
-                Some(_) => raw_object(text, "target_types").map_or(LeafValue::Null, LeafValue::Raw),
+                Some(_) => raw_target_types(text).map_or(LeafValue::Null, LeafValue::Raw),
                 None => LeafValue::Null,
             };
             out.push(leaf(ty, "target_types", raw));
@@ -401,7 +409,7 @@ fn redacted(text: &str, event: &Event<'_>) -> Option<String> {
                 // the member the parser sees.
                 if let Some((_, tt)) = meta.0.iter().find(|(k, _)| k == "target_types")
                     && tt.get() != "null"
-                    && raw_object(text, "target_types") != Some(tt.get())
+                    && raw_target_types(text) != Some(tt.get())
                 {
                     return None;
                 }
@@ -502,14 +510,12 @@ mod tests {
     }
 
     #[test]
-    fn raw_object_finds_the_member() {
+    fn raw_target_types_finds_the_member() {
         let t =
             r#"{"metadata": {"mode": "cli", "target_types": {"repos": 3, "images": 0}, "x": 1}}"#;
-        assert_eq!(
-            raw_object(t, "target_types"),
-            Some(r#"{"repos": 3, "images": 0}"#)
-        );
-        assert_eq!(raw_object(t, "nope"), None);
+        assert_eq!(raw_target_types(t), Some(r#"{"repos": 3, "images": 0}"#));
+        assert_eq!(raw_target_types(r#"{"metadata": {"mode": "cli"}}"#), None);
+        assert_eq!(raw_target_types(r#"{"target_types": null}"#), None);
     }
 
     #[test]
