@@ -32,6 +32,32 @@ fn digits(b: &[u8]) -> Option<u32> {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+00:00)`; `None` sends the caller to chrono.
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (its separators checked by
+/// the caller), or `None` when it is not a date.
+///
+/// Events come in time order, so nearly every one shares the date of the
+/// one before: each thread keeps the last date it converted (a memo of a
+/// pure function; only dates that converted are kept).
+#[inline]
+fn civil_days(date: &[u8; 10]) -> Option<i64> {
+    thread_local! {
+        static LAST: std::cell::Cell<Option<([u8; 10], i64)>> = const { std::cell::Cell::new(None) };
+    }
+    if let Some((last, days)) = LAST.get()
+        && last == *date
+    {
+        return Some(days);
+    }
+    let (year, month, day) = (
+        digits(&date[0..4])?,
+        digits(&date[5..7])?,
+        digits(&date[8..10])?,
+    );
+    let days = days_from_civil(year, month, day)?;
+    LAST.set(Some((*date, days)));
+    Some(days)
+}
+
 fn fast_utc(b: &[u8]) -> Option<Micros> {
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
         return None;
@@ -39,7 +65,7 @@ fn fast_utc(b: &[u8]) -> Option<Micros> {
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let (year, month, day) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+    let days = civil_days(b[..10].try_into().expect("10 bytes"))?;
     let (hour, min, sec) = (
         digits(&b[11..13])?,
         digits(&b[14..16])?,
@@ -69,7 +95,6 @@ fn fast_utc(b: &[u8]) -> Option<Micros> {
     if !(rest == b"Z" || rest == b"z" || rest == b"+00:00") {
         return None;
     }
-    let days = days_from_civil(year, month, day)?;
     let secs = days * 86_400 + i64::from(hour * 3600 + min * 60 + sec);
     Some(secs * 1_000_000 + i64::from(micros))
 }
@@ -163,6 +188,28 @@ mod tests {
         ] {
             assert_eq!(parse_timestamp(s).unwrap(), chrono_us(s), "{s}");
             assert_eq!(fast_utc(s.as_bytes()), Some(chrono_us(s)), "{s}");
+        }
+    }
+
+    #[test]
+    fn the_date_memo_answers_as_a_fresh_conversion() {
+        // Same date twice, a date after an invalid one, an invalid one after
+        // a valid one with the same digits elsewhere.
+        for s in [
+            "2025-10-19T14:32:00Z",
+            "2025-10-19T00:00:01Z",
+            "2025-02-30T00:00:00Z",
+            "2025-10-19T14:32:00Z",
+            "2024-02-29T23:59:59Z",
+            "2023-02-29T23:59:59Z",
+            "2024-02-29T00:00:00Z",
+            "2025-1x-19T14:32:00Z",
+            "2025-10-19T14:32:00Z",
+        ] {
+            let fresh = DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|d| d.timestamp_micros());
+            assert_eq!(fast_utc(s.as_bytes()), fresh, "{s}");
         }
     }
 
