@@ -7,15 +7,17 @@
 //! - one 64-byte record per installation holds the key, the event count and
 //!   the first [`INLINE_CELLS`] cell bits, so a lookup and the ten-odd bits an
 //!   event sets touch one cache line;
-//! - the index is a table of `u32` record numbers (5 bytes a slot) that
-//!   compares keys inside the records, instead of a map holding a second copy
-//!   of every key;
+//! - the index is an open-addressing table of 8-byte slots (a 32-bit tag of
+//!   the key's hash and the record number) that compares keys inside the
+//!   records, instead of a map holding a second copy of every key; a lookup
+//!   reads one slot's cache line and then the record (a hash map with
+//!   separate control bytes reads one more line, and these lines are cache
+//!   misses once installations outgrow the core's cache);
 //! - records live in fixed chunks, so the table grows without the copy (and
 //!   the moment of twice the memory) of a doubling vector;
 //! - cells past the inline bits and event counts past `u32` go to side tables
 //!   that typical data never touches.
 
-use hashbrown::HashTable;
 use rustc_hash::FxHashMap;
 
 /// Cells whose bits live in the record itself. Cells are numbered in order
@@ -49,7 +51,9 @@ struct Record {
 /// first appearance.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Installs {
-    index: HashTable<u32>,
+    /// Open addressing, linear probing: per slot `tag << 32 | record + 1`,
+    /// 0 when empty; a power of two long, at most 3/4 full.
+    slots: Vec<u64>,
     chunks: Vec<Box<[Record]>>,
     len: u32,
     /// Per spilled record: its cell bits from [`INLINE_CELLS`] on.
@@ -59,12 +63,24 @@ pub(crate) struct Installs {
 }
 
 /// Installation keys are UUID bits or hashes already; one multiply-fold
-/// spreads them over both ends of the word (hashbrown takes the slot from
+/// spreads them over both ends of the word (the index takes the slot from
 /// the low bits and a tag from the high ones).
 #[inline]
 fn hash(key: u64) -> u64 {
     let m = u128::from(key) * 0x9e37_79b9_7f4a_7c15;
     (m >> 64) as u64 ^ m as u64
+}
+
+/// Puts record `i`, whose key hashes to `h`, in the first free slot from
+/// its home slot on (the table has room: at most 3/4 full).
+#[inline]
+fn place(slots: &mut [u64], h: u64, i: u32) {
+    let mask = slots.len() - 1;
+    let mut pos = h as usize & mask;
+    while slots[pos] != 0 {
+        pos = (pos + 1) & mask;
+    }
+    slots[pos] = (h >> 32) << 32 | u64::from(i + 1);
 }
 
 /// Record `i` of `chunks` (a free function, so the index can read records
@@ -94,28 +110,53 @@ impl Installs {
     /// cells) if new.
     #[inline]
     pub(crate) fn index(&mut self, key: u64) -> u32 {
-        if let Some(&i) = self
-            .index
-            .find(hash(key), |&i| at(&self.chunks, i).key == key)
-        {
-            return i;
+        let h = hash(key);
+        let tag = h >> 32;
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut pos = h as usize & mask;
+        // An empty table has no slots: straight to insert.
+        while let Some(&slot) = self.slots.get(pos) {
+            if slot == 0 {
+                break;
+            }
+            if slot >> 32 == tag {
+                let i = (slot as u32) - 1;
+                if at(&self.chunks, i).key == key {
+                    return i;
+                }
+            }
+            pos = (pos + 1) & mask;
         }
-        self.insert(key)
+        self.insert(key, h)
     }
 
     #[cold]
-    fn insert(&mut self, key: u64) -> u32 {
+    fn insert(&mut self, key: u64, h: u64) -> u32 {
         let i = self.len;
-        assert!(i < u32::MAX, "more than 4 billion installations");
+        assert!(i < u32::MAX - 1, "more than 4 billion installations");
         if i as usize / CHUNK == self.chunks.len() {
             self.chunks
                 .push(vec![Record::default(); CHUNK].into_boxed_slice());
         }
         self.record_mut(i).key = key;
         self.len += 1;
-        let Installs { index, chunks, .. } = self;
-        index.insert_unique(hash(key), i, |&j| hash(at(chunks, j).key));
+        if (self.len as usize) * 4 > self.slots.len() * 3 {
+            self.grow();
+        } else {
+            place(&mut self.slots, h, i);
+        }
         i
+    }
+
+    /// Doubles the index (at least 1024 slots) and places every record again.
+    fn grow(&mut self) {
+        let n = (self.slots.len() * 2).max(1024);
+        self.slots.clear();
+        self.slots.resize(n, 0);
+        for i in 0..self.len {
+            let key = at(&self.chunks, i).key;
+            place(&mut self.slots, hash(key), i);
+        }
     }
 
     /// Forgets every installation but keeps the memory (records, index).
@@ -124,7 +165,7 @@ impl Installs {
         for chunk in &mut self.chunks[..used] {
             chunk.fill(Record::default());
         }
-        self.index.clear();
+        self.slots.fill(0);
         self.len = 0;
         self.spills.clear();
         self.big_events.clear();
@@ -300,6 +341,25 @@ mod tests {
         // A key of the first fill only is unknown again.
         let len = reused.len();
         assert_eq!(reused.index(5), len);
+    }
+
+    #[test]
+    fn keys_sharing_a_home_slot_probe_past_each_other_and_the_table_end() {
+        // Keys whose home slot is the last of a 1024-slot table: each probes
+        // past the ones before it, wrapping to the start.
+        let keys: Vec<u64> = (1u64..)
+            .filter(|&k| hash(k) as usize & 1023 == 1023)
+            .take(40)
+            .collect();
+        let mut t = Installs::default();
+        for (n, &k) in keys.iter().enumerate() {
+            assert_eq!(t.index(k), n as u32);
+        }
+        assert_eq!(t.slots.len(), 1024);
+        for (n, &k) in keys.iter().enumerate() {
+            assert_eq!(t.index(k), n as u32, "key {k}");
+        }
+        assert_eq!(t.len(), 40);
     }
 
     #[test]
