@@ -31,7 +31,6 @@ fn digits(b: &[u8]) -> Option<u32> {
     Some(v)
 }
 
-/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+00:00)`; `None` sends the caller to chrono.
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date (its separators checked by
 /// the caller), or `None` when it is not a date.
 ///
@@ -58,6 +57,7 @@ fn civil_days(date: &[u8; 10]) -> Option<i64> {
     Some(days)
 }
 
+/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+00:00)`; `None` sends the caller to chrono.
 fn fast_utc(b: &[u8]) -> Option<Micros> {
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
         return None;
