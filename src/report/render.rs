@@ -12,7 +12,7 @@ use super::samples::PLACEHOLDER_ID;
 use super::{Change, Figure, Ledger, REPORT_SCHEMA, Report, Table, quarter_bounds, thousands};
 use crate::metrics::stats::Interval;
 use crate::metrics::{MetricId, Summary};
-use crate::render::chart::{Chart, draw_all, standard_charts};
+use crate::render::chart::{Chart, Drawn, draw_all, standard_charts};
 use crate::render::text::{csv_safe, html_escape, markdown_safe};
 
 /// One output file: its path inside the report directory and its bytes.
@@ -526,9 +526,9 @@ th{background:#f4f4f4;text-align:left}td.n{text-align:right;font-variant-numeric
 figure{margin:1rem 0}figure svg{max-width:100%;height:auto;display:block}pre{background:#f6f6f6;padding:.6rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all;font-size:.82rem}
 code{background:#f2f2f2;padding:0 .2rem}";
 
-/// `report.html`: one self-contained file. `svgs[i]` is `charts[i]` drawn
-/// as SVG (drawn once for the page and the chart files).
-pub fn html(report: &Report, charts: &[Chart], svgs: &[String]) -> anyhow::Result<Vec<u8>> {
+/// `report.html`: one self-contained file. `drawn[i]` is `charts[i]`
+/// drawn (its SVG drawn once for the page and the chart files).
+pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Result<Vec<u8>> {
     let q = report.options.quarter;
     let e = html_escape;
     let mut out = String::new();
@@ -579,8 +579,8 @@ pub fn html(report: &Report, charts: &[Chart], svgs: &[String]) -> anyhow::Resul
             let _ = writeln!(out, "<li>{}</li>", html_inline(s));
         }
         let _ = writeln!(out, "</ul>\n<h2 id=\"charts\">Charts</h2>");
-        for (c, svg) in charts.iter().zip(svgs) {
-            let svg = svg.replacen(
+        for (c, d) in charts.iter().zip(drawn) {
+            let svg = d.svg.replacen(
                 "<svg ",
                 &format!("<svg role=\"img\" aria-label=\"{}\" ", e(&c.title)),
                 1,
@@ -1046,10 +1046,9 @@ pub fn samples_json(report: &Report) -> anyhow::Result<Vec<u8>> {
 pub fn files(report: &Report) -> anyhow::Result<Vec<File>> {
     let charts = charts(report);
     let drawn = draw_all(&charts)?;
-    let svgs: Vec<String> = drawn.iter().map(|d| d.svg.clone()).collect();
     let mut out = vec![
         ("report.md".to_string(), markdown(report)),
-        ("report.html".to_string(), html(report, &charts, &svgs)?),
+        ("report.html".to_string(), html(report, &charts, &drawn)?),
         ("summary.json".to_string(), summary_json(report)?),
         ("sample-events.json".to_string(), samples_json(report)?),
     ];
