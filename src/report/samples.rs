@@ -90,12 +90,26 @@ fn metadata_fields(event: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-/// A value the census counts, hashed with its field (and, for metadata, its
-/// event type) so `mode: cli` of scan.started and of scan.completed differ.
-fn leaf(scope: &str, field: &str, value: LeafValue<'_>) -> u64 {
-    let mut h = FxHasher::default();
-    scope.hash(&mut h);
-    field.hash(&mut h);
+/// The hasher after a leaf's scope (`""` for the envelope, else the event
+/// type) and field name, hashed once per call site: [`leaf`] goes on from
+/// it, which gives the hash of all three written in a row.
+macro_rules! after {
+    ($scope:literal, $field:literal) => {{
+        static AFTER: LazyLock<FxHasher> = LazyLock::new(|| {
+            let mut h = FxHasher::default();
+            $scope.hash(&mut h);
+            $field.hash(&mut h);
+            h
+        });
+        &*AFTER
+    }};
+}
+
+/// A value the census counts, hashed after its field (and, for metadata,
+/// its event type: [`after!`]) so `mode: cli` of scan.started and of
+/// scan.completed differ.
+fn leaf(after: &FxHasher, value: LeafValue<'_>) -> u64 {
+    let mut h = after.clone();
     value.hash(&mut h);
     h.finish()
 }
@@ -146,73 +160,134 @@ fn object_after(text: &str, end: usize) -> Option<&str> {
 /// not values: the one is shown as sent, the other replaced.
 pub(crate) fn leaves(event: &Event<'_>, text: &str, out: &mut Vec<u64>) {
     let c = &event.common;
-    let ty: &str = &event.name;
-    out.push(leaf("", "event", LeafValue::Str(ty)));
-    out.push(leaf("", "version", s(&c.version)));
-    out.push(leaf("", "platform", s(&c.platform)));
-    out.push(leaf("", "python_version", s(&c.python_version)));
-    let list = |field: &str, items: &Option<TextList<'_>>, out: &mut Vec<u64>| match items {
-        None => out.push(leaf(ty, field, LeafValue::Null)),
-        Some(items) if items.is_empty() => out.push(leaf(ty, field, LeafValue::EmptyList)),
-        Some(items) => out.extend(items.iter().map(|x| leaf(ty, field, LeafValue::Str(x)))),
+    out.push(leaf(after!("", "event"), LeafValue::Str(&event.name)));
+    out.push(leaf(after!("", "version"), s(&c.version)));
+    out.push(leaf(after!("", "platform"), s(&c.platform)));
+    out.push(leaf(after!("", "python_version"), s(&c.python_version)));
+    let list = |after: &FxHasher, items: &Option<TextList<'_>>, out: &mut Vec<u64>| match items {
+        None => out.push(leaf(after, LeafValue::Null)),
+        Some(items) if items.is_empty() => out.push(leaf(after, LeafValue::EmptyList)),
+        Some(items) => out.extend(items.iter().map(|x| leaf(after, LeafValue::Str(x)))),
     };
     match &event.payload {
         Payload::ScanStarted(m) => {
-            out.push(leaf(ty, "mode", s(&m.mode)));
-            out.push(leaf(ty, "profile", s(&m.profile)));
-            list("tools", &m.tools, out);
+            out.push(leaf(after!("scan.started", "mode"), s(&m.mode)));
+            out.push(leaf(after!("scan.started", "profile"), s(&m.profile)));
+            list(after!("scan.started", "tools"), &m.tools, out);
             let raw = match m.target_types {
                 Some(_) => raw_target_types(text).map_or(LeafValue::Null, LeafValue::Raw),
                 None => LeafValue::Null,
             };
-            out.push(leaf(ty, "target_types", raw));
-            out.push(leaf(ty, "ci_detected", b(m.ci_detected)));
-            out.push(leaf(ty, "multi_target_scan", b(m.multi_target_scan)));
-            out.push(leaf(ty, "compliance_usage", b(m.compliance_usage)));
-            out.push(leaf(ty, "total_targets_bucket", s(&m.total_targets_bucket)));
-            out.push(leaf(ty, "scan_frequency_hint", s(&m.scan_frequency_hint)));
+            out.push(leaf(after!("scan.started", "target_types"), raw));
+            out.push(leaf(
+                after!("scan.started", "ci_detected"),
+                b(m.ci_detected),
+            ));
+            out.push(leaf(
+                after!("scan.started", "multi_target_scan"),
+                b(m.multi_target_scan),
+            ));
+            out.push(leaf(
+                after!("scan.started", "compliance_usage"),
+                b(m.compliance_usage),
+            ));
+            out.push(leaf(
+                after!("scan.started", "total_targets_bucket"),
+                s(&m.total_targets_bucket),
+            ));
+            out.push(leaf(
+                after!("scan.started", "scan_frequency_hint"),
+                s(&m.scan_frequency_hint),
+            ));
         }
         Payload::ScanCompleted(m) => {
-            out.push(leaf(ty, "mode", s(&m.mode)));
-            out.push(leaf(ty, "profile", s(&m.profile)));
-            out.push(leaf(ty, "duration_bucket", s(&m.duration_bucket)));
-            out.push(leaf(ty, "tools_succeeded", i(m.tools_succeeded)));
-            out.push(leaf(ty, "tools_failed", i(m.tools_failed)));
+            out.push(leaf(after!("scan.completed", "mode"), s(&m.mode)));
+            out.push(leaf(after!("scan.completed", "profile"), s(&m.profile)));
             out.push(leaf(
-                ty,
-                "total_findings_bucket",
+                after!("scan.completed", "duration_bucket"),
+                s(&m.duration_bucket),
+            ));
+            out.push(leaf(
+                after!("scan.completed", "tools_succeeded"),
+                i(m.tools_succeeded),
+            ));
+            out.push(leaf(
+                after!("scan.completed", "tools_failed"),
+                i(m.tools_failed),
+            ));
+            out.push(leaf(
+                after!("scan.completed", "total_findings_bucket"),
                 s(&m.total_findings_bucket),
             ));
         }
         Payload::ToolFailed(m) => {
-            out.push(leaf(ty, "tool", s(&m.tool)));
-            out.push(leaf(ty, "failure_type", s(&m.failure_type)));
-            out.push(leaf(ty, "exit_code", i(m.exit_code)));
-            out.push(leaf(ty, "profile", s(&m.profile)));
+            out.push(leaf(after!("tool.failed", "tool"), s(&m.tool)));
+            out.push(leaf(
+                after!("tool.failed", "failure_type"),
+                s(&m.failure_type),
+            ));
+            out.push(leaf(after!("tool.failed", "exit_code"), i(m.exit_code)));
+            out.push(leaf(after!("tool.failed", "profile"), s(&m.profile)));
         }
         Payload::WizardCompleted(m) => {
-            out.push(leaf(ty, "profile_selected", s(&m.profile_selected)));
-            out.push(leaf(ty, "execution_mode", s(&m.execution_mode)));
-            out.push(leaf(ty, "artifact_generated", s(&m.artifact_generated)));
-            out.push(leaf(ty, "duration_seconds", i(m.duration_seconds)));
+            out.push(leaf(
+                after!("wizard.completed", "profile_selected"),
+                s(&m.profile_selected),
+            ));
+            out.push(leaf(
+                after!("wizard.completed", "execution_mode"),
+                s(&m.execution_mode),
+            ));
+            out.push(leaf(
+                after!("wizard.completed", "artifact_generated"),
+                s(&m.artifact_generated),
+            ));
+            out.push(leaf(
+                after!("wizard.completed", "duration_seconds"),
+                i(m.duration_seconds),
+            ));
         }
         Payload::ReportGenerated(m) => {
-            list("output_formats", &m.output_formats, out);
-            out.push(leaf(ty, "findings_bucket", s(&m.findings_bucket)));
-            out.push(leaf(ty, "suppressions_used", b(m.suppressions_used)));
-            out.push(leaf(ty, "compliance_enabled", b(m.compliance_enabled)));
+            list(
+                after!("report.generated", "output_formats"),
+                &m.output_formats,
+                out,
+            );
+            out.push(leaf(
+                after!("report.generated", "findings_bucket"),
+                s(&m.findings_bucket),
+            ));
+            out.push(leaf(
+                after!("report.generated", "suppressions_used"),
+                b(m.suppressions_used),
+            ));
+            out.push(leaf(
+                after!("report.generated", "compliance_enabled"),
+                b(m.compliance_enabled),
+            ));
         }
         Payload::PolicyEvaluated(m) => {
-            out.push(leaf(ty, "policy_count", i(m.policy_count)));
-            out.push(leaf(ty, "violations_bucket", s(&m.violations_bucket)));
             out.push(leaf(
-                ty,
-                "evaluation_time_bucket",
+                after!("policy.evaluated", "policy_count"),
+                i(m.policy_count),
+            ));
+            out.push(leaf(
+                after!("policy.evaluated", "violations_bucket"),
+                s(&m.violations_bucket),
+            ));
+            out.push(leaf(
+                after!("policy.evaluated", "evaluation_time_bucket"),
                 s(&m.evaluation_time_bucket),
             ));
-            list("policies", &m.policies, out);
-            out.push(leaf(ty, "passed_count", i(m.passed_count)));
-            out.push(leaf(ty, "failed_count", i(m.failed_count)));
+            list(after!("policy.evaluated", "policies"), &m.policies, out);
+            out.push(leaf(
+                after!("policy.evaluated", "passed_count"),
+                i(m.passed_count),
+            ));
+            out.push(leaf(
+                after!("policy.evaluated", "failed_count"),
+                i(m.failed_count),
+            ));
         }
         Payload::Unknown | Payload::Test | Payload::Marker => {}
     }
@@ -472,6 +547,56 @@ pub(crate) fn select(candidates: &Candidates, census: &Census, k: u64) -> Sample
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hash the census has always given a leaf: scope, field and value
+    /// written in a row. Published samples are chosen by these hashes, so
+    /// they must not change with how they are computed.
+    fn in_a_row(scope: &str, field: &str, value: LeafValue<'_>) -> u64 {
+        let mut h = FxHasher::default();
+        scope.hash(&mut h);
+        field.hash(&mut h);
+        value.hash(&mut h);
+        h.finish()
+    }
+
+    #[test]
+    fn leaves_hash_as_scope_field_and_value_in_a_row() {
+        let line = r#"{"event": "scan.started", "version": "0.7.1", "platform": "Linux", "python_version": "3.11", "anonymous_id": "ac1c8aeb-e464-4389-8c34-61d1cec3fc5a", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "cli", "profile": "fast", "tools": ["trivy", "semgrep"], "target_types": {"repos": 2}, "ci_detected": true, "multi_target_scan": null}}"#;
+        let Parsed::Event(event) = parse_line(line) else {
+            panic!("valid line")
+        };
+        let mut got = Vec::new();
+        leaves(&event, line, &mut got);
+        let ty = "scan.started";
+        let want = vec![
+            in_a_row("", "event", LeafValue::Str(ty)),
+            in_a_row("", "version", LeafValue::Str("0.7.1")),
+            in_a_row("", "platform", LeafValue::Str("Linux")),
+            in_a_row("", "python_version", LeafValue::Str("3.11")),
+            in_a_row(ty, "mode", LeafValue::Str("cli")),
+            in_a_row(ty, "profile", LeafValue::Str("fast")),
+            in_a_row(ty, "tools", LeafValue::Str("trivy")),
+            in_a_row(ty, "tools", LeafValue::Str("semgrep")),
+            in_a_row(ty, "target_types", LeafValue::Raw(r#"{"repos": 2}"#)),
+            in_a_row(ty, "ci_detected", LeafValue::Bool(true)),
+            in_a_row(ty, "multi_target_scan", LeafValue::Null),
+            in_a_row(ty, "compliance_usage", LeafValue::Null),
+            in_a_row(ty, "total_targets_bucket", LeafValue::Null),
+            in_a_row(ty, "scan_frequency_hint", LeafValue::Null),
+        ];
+        assert_eq!(got, want);
+        // Another type's field of the same name hashes apart.
+        let other = r#"{"event": "scan.completed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "cli", "tools_failed": 2}}"#;
+        let Parsed::Event(event) = parse_line(other) else {
+            panic!("valid line")
+        };
+        got.clear();
+        leaves(&event, other, &mut got);
+        let ty = "scan.completed";
+        assert_eq!(got[4], in_a_row(ty, "mode", LeafValue::Str("cli")));
+        assert_ne!(got[4], want[4]);
+        assert_eq!(got[8], in_a_row(ty, "tools_failed", LeafValue::Int(2)));
+    }
 
     #[test]
     fn census_counts_distinct_installations_across_merges() {
