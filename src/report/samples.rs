@@ -94,7 +94,7 @@ fn metadata_fields(event: &str) -> Option<&'static [&'static str]> {
 /// type) and field name, hashed once per call site: [`leaf`] goes on from
 /// it, which gives the hash of all three written in a row.
 macro_rules! after {
-    ($scope:literal, $field:literal) => {{
+    ($scope:expr, $field:expr) => {{
         static AFTER: LazyLock<FxHasher> = LazyLock::new(|| {
             let mut h = FxHasher::default();
             $scope.hash(&mut h);
@@ -124,14 +124,46 @@ enum LeafValue<'a> {
     EmptyList,
 }
 
-fn s<'a>(v: &'a Option<Text<'_>>) -> LeafValue<'a> {
-    v.as_deref().map_or(LeafValue::Null, LeafValue::Str)
+/// One field's leaves: its value, or a leaf per item of a list (a null
+/// or empty list is one leaf).
+enum Field<'a> {
+    One(LeafValue<'a>),
+    List(Option<&'a TextList<'a>>),
 }
-fn i(v: Option<i64>) -> LeafValue<'static> {
-    v.map_or(LeafValue::Null, LeafValue::Int)
+
+fn s<'a>(v: &'a Option<Text<'_>>) -> Field<'a> {
+    Field::One(v.as_deref().map_or(LeafValue::Null, LeafValue::Str))
 }
-fn b(v: Option<bool>) -> LeafValue<'static> {
-    v.map_or(LeafValue::Null, LeafValue::Bool)
+fn i(v: Option<i64>) -> Field<'static> {
+    Field::One(v.map_or(LeafValue::Null, LeafValue::Int))
+}
+fn b(v: Option<bool>) -> Field<'static> {
+    Field::One(v.map_or(LeafValue::Null, LeafValue::Bool))
+}
+fn list<'a>(v: &'a Option<TextList<'a>>) -> Field<'a> {
+    Field::List(v.as_ref())
+}
+
+/// Pushes a field's leaves, hashed after `after`.
+fn push_field(out: &mut Vec<u64>, after: &FxHasher, field: Field<'_>) {
+    match field {
+        Field::One(value) => out.push(leaf(after, value)),
+        Field::List(None) => out.push(leaf(after, LeafValue::Null)),
+        Field::List(Some(items)) if items.is_empty() => out.push(leaf(after, LeafValue::EmptyList)),
+        Field::List(Some(items)) => {
+            out.extend(items.iter().map(|x| leaf(after, LeafValue::Str(x))))
+        }
+    }
+}
+
+/// Pushes the leaves of the fields of `scope` (`""` for the envelope, else
+/// the event type), in the order written: `{ field: value, … }`.
+macro_rules! push_leaves {
+    ($out:expr, $scope:literal, { $($field:ident: $value:expr),* $(,)? }) => {
+        {
+            $(push_field($out, after!($scope, stringify!($field)), $value);)*
+        }
+    };
 }
 
 /// The raw text of the member `"target_types": {…}` (a flat object), found
@@ -160,135 +192,64 @@ fn object_after(text: &str, end: usize) -> Option<&str> {
 /// not values: the one is shown as sent, the other replaced.
 pub(crate) fn leaves(event: &Event<'_>, text: &str, out: &mut Vec<u64>) {
     let c = &event.common;
-    out.push(leaf(after!("", "event"), LeafValue::Str(&event.name)));
-    out.push(leaf(after!("", "version"), s(&c.version)));
-    out.push(leaf(after!("", "platform"), s(&c.platform)));
-    out.push(leaf(after!("", "python_version"), s(&c.python_version)));
-    let list = |after: &FxHasher, items: &Option<TextList<'_>>, out: &mut Vec<u64>| match items {
-        None => out.push(leaf(after, LeafValue::Null)),
-        Some(items) if items.is_empty() => out.push(leaf(after, LeafValue::EmptyList)),
-        Some(items) => out.extend(items.iter().map(|x| leaf(after, LeafValue::Str(x)))),
-    };
+    push_leaves!(out, "", {
+        event: Field::One(LeafValue::Str(&event.name)),
+        version: s(&c.version),
+        platform: s(&c.platform),
+        python_version: s(&c.python_version),
+    });
     match &event.payload {
         Payload::ScanStarted(m) => {
-            out.push(leaf(after!("scan.started", "mode"), s(&m.mode)));
-            out.push(leaf(after!("scan.started", "profile"), s(&m.profile)));
-            list(after!("scan.started", "tools"), &m.tools, out);
             let raw = match m.target_types {
                 Some(_) => raw_target_types(text).map_or(LeafValue::Null, LeafValue::Raw),
                 None => LeafValue::Null,
             };
-            out.push(leaf(after!("scan.started", "target_types"), raw));
-            out.push(leaf(
-                after!("scan.started", "ci_detected"),
-                b(m.ci_detected),
-            ));
-            out.push(leaf(
-                after!("scan.started", "multi_target_scan"),
-                b(m.multi_target_scan),
-            ));
-            out.push(leaf(
-                after!("scan.started", "compliance_usage"),
-                b(m.compliance_usage),
-            ));
-            out.push(leaf(
-                after!("scan.started", "total_targets_bucket"),
-                s(&m.total_targets_bucket),
-            ));
-            out.push(leaf(
-                after!("scan.started", "scan_frequency_hint"),
-                s(&m.scan_frequency_hint),
-            ));
+            push_leaves!(out, "scan.started", {
+                mode: s(&m.mode),
+                profile: s(&m.profile),
+                tools: list(&m.tools),
+                target_types: Field::One(raw),
+                ci_detected: b(m.ci_detected),
+                multi_target_scan: b(m.multi_target_scan),
+                compliance_usage: b(m.compliance_usage),
+                total_targets_bucket: s(&m.total_targets_bucket),
+                scan_frequency_hint: s(&m.scan_frequency_hint),
+            });
         }
-        Payload::ScanCompleted(m) => {
-            out.push(leaf(after!("scan.completed", "mode"), s(&m.mode)));
-            out.push(leaf(after!("scan.completed", "profile"), s(&m.profile)));
-            out.push(leaf(
-                after!("scan.completed", "duration_bucket"),
-                s(&m.duration_bucket),
-            ));
-            out.push(leaf(
-                after!("scan.completed", "tools_succeeded"),
-                i(m.tools_succeeded),
-            ));
-            out.push(leaf(
-                after!("scan.completed", "tools_failed"),
-                i(m.tools_failed),
-            ));
-            out.push(leaf(
-                after!("scan.completed", "total_findings_bucket"),
-                s(&m.total_findings_bucket),
-            ));
-        }
-        Payload::ToolFailed(m) => {
-            out.push(leaf(after!("tool.failed", "tool"), s(&m.tool)));
-            out.push(leaf(
-                after!("tool.failed", "failure_type"),
-                s(&m.failure_type),
-            ));
-            out.push(leaf(after!("tool.failed", "exit_code"), i(m.exit_code)));
-            out.push(leaf(after!("tool.failed", "profile"), s(&m.profile)));
-        }
-        Payload::WizardCompleted(m) => {
-            out.push(leaf(
-                after!("wizard.completed", "profile_selected"),
-                s(&m.profile_selected),
-            ));
-            out.push(leaf(
-                after!("wizard.completed", "execution_mode"),
-                s(&m.execution_mode),
-            ));
-            out.push(leaf(
-                after!("wizard.completed", "artifact_generated"),
-                s(&m.artifact_generated),
-            ));
-            out.push(leaf(
-                after!("wizard.completed", "duration_seconds"),
-                i(m.duration_seconds),
-            ));
-        }
-        Payload::ReportGenerated(m) => {
-            list(
-                after!("report.generated", "output_formats"),
-                &m.output_formats,
-                out,
-            );
-            out.push(leaf(
-                after!("report.generated", "findings_bucket"),
-                s(&m.findings_bucket),
-            ));
-            out.push(leaf(
-                after!("report.generated", "suppressions_used"),
-                b(m.suppressions_used),
-            ));
-            out.push(leaf(
-                after!("report.generated", "compliance_enabled"),
-                b(m.compliance_enabled),
-            ));
-        }
-        Payload::PolicyEvaluated(m) => {
-            out.push(leaf(
-                after!("policy.evaluated", "policy_count"),
-                i(m.policy_count),
-            ));
-            out.push(leaf(
-                after!("policy.evaluated", "violations_bucket"),
-                s(&m.violations_bucket),
-            ));
-            out.push(leaf(
-                after!("policy.evaluated", "evaluation_time_bucket"),
-                s(&m.evaluation_time_bucket),
-            ));
-            list(after!("policy.evaluated", "policies"), &m.policies, out);
-            out.push(leaf(
-                after!("policy.evaluated", "passed_count"),
-                i(m.passed_count),
-            ));
-            out.push(leaf(
-                after!("policy.evaluated", "failed_count"),
-                i(m.failed_count),
-            ));
-        }
+        Payload::ScanCompleted(m) => push_leaves!(out, "scan.completed", {
+            mode: s(&m.mode),
+            profile: s(&m.profile),
+            duration_bucket: s(&m.duration_bucket),
+            tools_succeeded: i(m.tools_succeeded),
+            tools_failed: i(m.tools_failed),
+            total_findings_bucket: s(&m.total_findings_bucket),
+        }),
+        Payload::ToolFailed(m) => push_leaves!(out, "tool.failed", {
+            tool: s(&m.tool),
+            failure_type: s(&m.failure_type),
+            exit_code: i(m.exit_code),
+            profile: s(&m.profile),
+        }),
+        Payload::WizardCompleted(m) => push_leaves!(out, "wizard.completed", {
+            profile_selected: s(&m.profile_selected),
+            execution_mode: s(&m.execution_mode),
+            artifact_generated: s(&m.artifact_generated),
+            duration_seconds: i(m.duration_seconds),
+        }),
+        Payload::ReportGenerated(m) => push_leaves!(out, "report.generated", {
+            output_formats: list(&m.output_formats),
+            findings_bucket: s(&m.findings_bucket),
+            suppressions_used: b(m.suppressions_used),
+            compliance_enabled: b(m.compliance_enabled),
+        }),
+        Payload::PolicyEvaluated(m) => push_leaves!(out, "policy.evaluated", {
+            policy_count: i(m.policy_count),
+            violations_bucket: s(&m.violations_bucket),
+            evaluation_time_bucket: s(&m.evaluation_time_bucket),
+            policies: list(&m.policies),
+            passed_count: i(m.passed_count),
+            failed_count: i(m.failed_count),
+        }),
         Payload::Unknown | Payload::Test | Payload::Marker => {}
     }
 }
@@ -596,6 +557,23 @@ mod tests {
         assert_eq!(got[4], in_a_row(ty, "mode", LeafValue::Str("cli")));
         assert_ne!(got[4], want[4]);
         assert_eq!(got[8], in_a_row(ty, "tools_failed", LeafValue::Int(2)));
+        // Lists: an empty one is one leaf, a missing one a null.
+        let report = r#"{"event": "report.generated", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"output_formats": [], "suppressions_used": false}}"#;
+        let Parsed::Event(event) = parse_line(report) else {
+            panic!("valid line")
+        };
+        got.clear();
+        leaves(&event, report, &mut got);
+        let ty = "report.generated";
+        assert_eq!(
+            got[4..],
+            [
+                in_a_row(ty, "output_formats", LeafValue::EmptyList),
+                in_a_row(ty, "findings_bucket", LeafValue::Null),
+                in_a_row(ty, "suppressions_used", LeafValue::Bool(false)),
+                in_a_row(ty, "compliance_enabled", LeafValue::Null),
+            ]
+        );
     }
 
     #[test]
