@@ -94,7 +94,7 @@ fn metadata_fields(event: &str) -> Option<&'static [&'static str]> {
 /// type) and field name, hashed once per call site: [`leaf`] goes on from
 /// it, which gives the hash of all three written in a row.
 macro_rules! after {
-    ($scope:expr, $field:expr) => {{
+    ($scope:literal, $field:literal) => {{
         static AFTER: LazyLock<FxHasher> = LazyLock::new(|| {
             let mut h = FxHasher::default();
             $scope.hash(&mut h);
@@ -157,11 +157,11 @@ fn push_field(out: &mut Vec<u64>, after: &FxHasher, field: Field<'_>) {
 }
 
 /// Pushes the leaves of the fields of `scope` (`""` for the envelope, else
-/// the event type), in the order written: `{ field: value, … }`.
+/// the event type), in the order written: `{ "field": value, … }`.
 macro_rules! push_leaves {
-    ($out:expr, $scope:literal, { $($field:ident: $value:expr),* $(,)? }) => {
+    ($out:expr, $scope:literal, { $($field:literal: $value:expr),* $(,)? }) => {
         {
-            $(push_field($out, after!($scope, stringify!($field)), $value);)*
+            $(push_field($out, after!($scope, $field), $value);)*
         }
     };
 }
@@ -193,10 +193,10 @@ fn object_after(text: &str, end: usize) -> Option<&str> {
 pub(crate) fn leaves(event: &Event<'_>, text: &str, out: &mut Vec<u64>) {
     let c = &event.common;
     push_leaves!(out, "", {
-        event: Field::One(LeafValue::Str(&event.name)),
-        version: s(&c.version),
-        platform: s(&c.platform),
-        python_version: s(&c.python_version),
+        "event": Field::One(LeafValue::Str(&event.name)),
+        "version": s(&c.version),
+        "platform": s(&c.platform),
+        "python_version": s(&c.python_version),
     });
     match &event.payload {
         Payload::ScanStarted(m) => {
@@ -205,50 +205,50 @@ pub(crate) fn leaves(event: &Event<'_>, text: &str, out: &mut Vec<u64>) {
                 None => LeafValue::Null,
             };
             push_leaves!(out, "scan.started", {
-                mode: s(&m.mode),
-                profile: s(&m.profile),
-                tools: list(&m.tools),
-                target_types: Field::One(raw),
-                ci_detected: b(m.ci_detected),
-                multi_target_scan: b(m.multi_target_scan),
-                compliance_usage: b(m.compliance_usage),
-                total_targets_bucket: s(&m.total_targets_bucket),
-                scan_frequency_hint: s(&m.scan_frequency_hint),
+                "mode": s(&m.mode),
+                "profile": s(&m.profile),
+                "tools": list(&m.tools),
+                "target_types": Field::One(raw),
+                "ci_detected": b(m.ci_detected),
+                "multi_target_scan": b(m.multi_target_scan),
+                "compliance_usage": b(m.compliance_usage),
+                "total_targets_bucket": s(&m.total_targets_bucket),
+                "scan_frequency_hint": s(&m.scan_frequency_hint),
             });
         }
         Payload::ScanCompleted(m) => push_leaves!(out, "scan.completed", {
-            mode: s(&m.mode),
-            profile: s(&m.profile),
-            duration_bucket: s(&m.duration_bucket),
-            tools_succeeded: i(m.tools_succeeded),
-            tools_failed: i(m.tools_failed),
-            total_findings_bucket: s(&m.total_findings_bucket),
+            "mode": s(&m.mode),
+            "profile": s(&m.profile),
+            "duration_bucket": s(&m.duration_bucket),
+            "tools_succeeded": i(m.tools_succeeded),
+            "tools_failed": i(m.tools_failed),
+            "total_findings_bucket": s(&m.total_findings_bucket),
         }),
         Payload::ToolFailed(m) => push_leaves!(out, "tool.failed", {
-            tool: s(&m.tool),
-            failure_type: s(&m.failure_type),
-            exit_code: i(m.exit_code),
-            profile: s(&m.profile),
+            "tool": s(&m.tool),
+            "failure_type": s(&m.failure_type),
+            "exit_code": i(m.exit_code),
+            "profile": s(&m.profile),
         }),
         Payload::WizardCompleted(m) => push_leaves!(out, "wizard.completed", {
-            profile_selected: s(&m.profile_selected),
-            execution_mode: s(&m.execution_mode),
-            artifact_generated: s(&m.artifact_generated),
-            duration_seconds: i(m.duration_seconds),
+            "profile_selected": s(&m.profile_selected),
+            "execution_mode": s(&m.execution_mode),
+            "artifact_generated": s(&m.artifact_generated),
+            "duration_seconds": i(m.duration_seconds),
         }),
         Payload::ReportGenerated(m) => push_leaves!(out, "report.generated", {
-            output_formats: list(&m.output_formats),
-            findings_bucket: s(&m.findings_bucket),
-            suppressions_used: b(m.suppressions_used),
-            compliance_enabled: b(m.compliance_enabled),
+            "output_formats": list(&m.output_formats),
+            "findings_bucket": s(&m.findings_bucket),
+            "suppressions_used": b(m.suppressions_used),
+            "compliance_enabled": b(m.compliance_enabled),
         }),
         Payload::PolicyEvaluated(m) => push_leaves!(out, "policy.evaluated", {
-            policy_count: i(m.policy_count),
-            violations_bucket: s(&m.violations_bucket),
-            evaluation_time_bucket: s(&m.evaluation_time_bucket),
-            policies: list(&m.policies),
-            passed_count: i(m.passed_count),
-            failed_count: i(m.failed_count),
+            "policy_count": i(m.policy_count),
+            "violations_bucket": s(&m.violations_bucket),
+            "evaluation_time_bucket": s(&m.evaluation_time_bucket),
+            "policies": list(&m.policies),
+            "passed_count": i(m.passed_count),
+            "failed_count": i(m.failed_count),
         }),
         Payload::Unknown | Payload::Test | Payload::Marker => {}
     }
@@ -574,6 +574,52 @@ mod tests {
                 in_a_row(ty, "compliance_enabled", LeafValue::Null),
             ]
         );
+        // The other types, a missing list among them.
+        for (line, ty, want) in [
+            (
+                r#"{"event": "policy.evaluated", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"policy_count": 3, "violations_bucket": "0"}}"#,
+                "policy.evaluated",
+                vec![
+                    ("policy_count", LeafValue::Int(3)),
+                    ("violations_bucket", LeafValue::Str("0")),
+                    ("evaluation_time_bucket", LeafValue::Null),
+                    ("policies", LeafValue::Null),
+                    ("passed_count", LeafValue::Null),
+                    ("failed_count", LeafValue::Null),
+                ],
+            ),
+            (
+                r#"{"event": "tool.failed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tool": "zap", "exit_code": -9}}"#,
+                "tool.failed",
+                vec![
+                    ("tool", LeafValue::Str("zap")),
+                    ("failure_type", LeafValue::Null),
+                    ("exit_code", LeafValue::Int(-9)),
+                    ("profile", LeafValue::Null),
+                ],
+            ),
+            (
+                r#"{"event": "wizard.completed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"execution_mode": "docker", "duration_seconds": 40}}"#,
+                "wizard.completed",
+                vec![
+                    ("profile_selected", LeafValue::Null),
+                    ("execution_mode", LeafValue::Str("docker")),
+                    ("artifact_generated", LeafValue::Null),
+                    ("duration_seconds", LeafValue::Int(40)),
+                ],
+            ),
+        ] {
+            let Parsed::Event(event) = parse_line(line) else {
+                panic!("valid line")
+            };
+            got.clear();
+            leaves(&event, line, &mut got);
+            let want: Vec<u64> = want
+                .into_iter()
+                .map(|(field, value)| in_a_row(ty, field, value))
+                .collect();
+            assert_eq!(got[4..], want, "{ty}");
+        }
     }
 
     #[test]
