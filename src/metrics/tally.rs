@@ -544,16 +544,22 @@ impl Tally {
             .collect()
     }
 
-    /// Every `(metric, value key, installation index)` an installation
-    /// touched: the installations behind each cell (the report's privacy
-    /// rules take unions of them).
-    pub(crate) fn memberships(&self) -> impl Iterator<Item = (u16, u64, u32)> + '_ {
-        (0..self.installs.len()).flat_map(move |i| {
-            self.installs.touched(i).map(move |cell| {
-                let (metric, value) = self.cells.keys()[cell as usize];
-                (metric, value, i)
-            })
-        })
+    /// Every cell as `(metric, value key, installation indexes)`: the
+    /// installations that touched it, ascending and each once (the report's
+    /// privacy rules take unions of them). One pass over the installations'
+    /// bitsets fills one list per cell code.
+    pub(crate) fn cell_installations(&self) -> impl Iterator<Item = (u16, u64, Vec<u32>)> + '_ {
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); self.cells.keys().len()];
+        for i in 0..self.installs.len() {
+            for cell in self.installs.touched(i) {
+                members[cell as usize].push(i);
+            }
+        }
+        self.cells
+            .keys()
+            .iter()
+            .zip(members)
+            .map(|(&(metric, value), ids)| (metric, value, ids))
     }
 
     /// The installation key ([`installation_key`]) of an installation index.

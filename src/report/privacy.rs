@@ -36,6 +36,10 @@ pub struct CellIds(pub FxHashMap<CellKey, Vec<u64>>);
 
 impl CellIds {
     /// Reads the cells' installations from a tally (before `finalize`).
+    ///
+    /// Each of the tally's cells is labelled once (not once per
+    /// installation): a tally has thousands of cells but millions of
+    /// (cell, installation) pairs.
     pub(crate) fn from_tally(tally: &Tally) -> CellIds {
         let text = |code: u32| tally.dict.strings[code as usize].to_string();
         let small = |code: u32| {
@@ -45,11 +49,9 @@ impl CellIds {
                 Value::Str(text(code - 1))
             }
         };
-        let mut map: FxHashMap<CellKey, Vec<u64>> = FxHashMap::default();
-        for (metric, key, index) in tally.memberships() {
-            let id = u64::from(index);
-            let cell = match (metric, decode(key)) {
-                (INSTALL, _) => continue,
+        let label = |metric: u16, key: u64| -> Option<CellKey> {
+            Some(match (metric, decode(key)) {
+                (INSTALL, _) => return None,
                 (ACTIVE_WEEK, Key::Int(w)) => (
                     MetricId::ActiveInstallations,
                     Some("week".to_string()),
@@ -72,22 +74,42 @@ impl CellIds {
                     };
                     (id, group, value)
                 }
-                _ => continue,
-            };
-            map.entry(cell).or_default().push(id);
+                _ => return None,
+            })
+        };
+        let mut map: FxHashMap<CellKey, Vec<u64>> = FxHashMap::default();
+        for (metric, key, members) in tally.cell_installations() {
+            if members.is_empty() {
+                // Touched only by events without an installation.
+                continue;
+            }
+            if let Some(cell) = label(metric, key) {
+                // Two cells can share a label (an integer and its digits as
+                // text): their lists are merged, then sorted and deduplicated.
+                map.entry(cell)
+                    .or_default()
+                    .extend(members.into_iter().map(u64::from));
+            }
         }
+        let mut buckets: BTreeMap<&'static str, Vec<u64>> = BTreeMap::new();
         for (index, events) in tally.events_per_installation().enumerate() {
             if events == 0 {
                 // Only test or marker events: not an installation of the metrics.
                 continue;
             }
+            buckets
+                .entry(events_bucket(events))
+                .or_default()
+                .push(index as u64);
+        }
+        for (bucket, members) in buckets {
             map.entry((
                 MetricId::EventsPerInstallation,
                 None,
-                Value::Str(events_bucket(events).into()),
+                Value::Str(bucket.into()),
             ))
             .or_default()
-            .push(index as u64);
+            .extend(members);
         }
         // Failure rates are about the tools' failures.
         let failures: Vec<(CellKey, Vec<u64>)> = map
