@@ -176,14 +176,18 @@ impl Installs {
         self.record(i).key
     }
 
-    /// Marks cell `cell` as touched by installation `i`.
+    /// Marks cell `cell` as touched by installation `i`; true when it was
+    /// not touched before.
     #[inline]
-    pub(crate) fn touch(&mut self, i: u32, cell: u32) {
+    pub(crate) fn touch(&mut self, i: u32, cell: u32) -> bool {
         let bit = 1u64 << (cell % 64);
         if cell < INLINE_CELLS {
-            self.record_mut(i).inline[(cell / 64) as usize] |= bit;
+            let word = &mut self.record_mut(i).inline[(cell / 64) as usize];
+            let new = *word & bit == 0;
+            *word |= bit;
+            new
         } else {
-            self.touch_spilled(i, cell - INLINE_CELLS);
+            self.touch_spilled(i, cell - INLINE_CELLS)
         }
     }
 
@@ -201,13 +205,13 @@ impl Installs {
         }
         if spilled {
             for &cell in cells.iter().filter(|&&c| c >= INLINE_CELLS) {
-                self.touch_spilled(i, cell - INLINE_CELLS);
+                let _ = self.touch_spilled(i, cell - INLINE_CELLS);
             }
         }
     }
 
     #[cold]
-    fn touch_spilled(&mut self, i: u32, cell: u32) {
+    fn touch_spilled(&mut self, i: u32, cell: u32) -> bool {
         let spill = match self.record(i).spill {
             NONE => {
                 self.spills.push(Vec::new());
@@ -222,7 +226,10 @@ impl Installs {
         if word >= words.len() {
             words.resize(word + 1, 0);
         }
-        words[word] |= 1 << (cell % 64);
+        let bit = 1 << (cell % 64);
+        let new = words[word] & bit == 0;
+        words[word] |= bit;
+        new
     }
 
     /// Adds `n` usage events to installation `i`.
@@ -377,10 +384,10 @@ mod tests {
             5000,
         ];
         for &c in cells.iter().rev() {
-            t.touch(i, c);
-            t.touch(i, c);
+            assert!(t.touch(i, c), "first touch of {c}");
+            assert!(!t.touch(i, c), "second touch of {c}");
         }
-        t.touch(j, INLINE_CELLS + 1);
+        assert!(t.touch(j, INLINE_CELLS + 1));
         assert_eq!(t.touched(i).collect::<Vec<_>>(), cells);
         assert_eq!(t.touched(j).collect::<Vec<_>>(), [INLINE_CELLS + 1]);
     }

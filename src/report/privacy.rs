@@ -158,6 +158,13 @@ pub fn union_size<'a>(sets: impl IntoIterator<Item = &'a [u64]>) -> u64 {
     all.len() as u64
 }
 
+/// Whether the union of sorted id lists has at least `k` distinct elements.
+/// A line of a metric usually holds a cell that alone reaches `k`, which
+/// answers at once; otherwise its lists are all short and are merged.
+pub fn union_at_least(sets: &[&[u64]], k: u64) -> bool {
+    sets.iter().any(|s| s.len() as u64 >= k) || union_size(sets.iter().copied()) >= k
+}
+
 /// How a metric's rows relate to published totals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -243,7 +250,7 @@ pub fn suppress(
     let small: Vec<bool> = ids.iter().map(|s| (s.len() as u64) < k).collect();
     let lines: Vec<&Vec<usize>> = lines
         .iter()
-        .filter(|l| union_size(l.iter().map(|&i| ids[i])) >= k)
+        .filter(|l| union_at_least(&l.iter().map(|&i| ids[i]).collect::<Vec<_>>(), k))
         .collect();
     let mut hidden = small.clone();
     loop {
@@ -271,7 +278,7 @@ pub fn suppress(
                     .map(|&i| ids[i])
                     .collect();
                 line.iter().any(|&i| small[i] && known[i])
-                    || (!unknown.is_empty() && union_size(unknown) < k)
+                    || (!unknown.is_empty() && !union_at_least(&unknown, k))
             })
             .collect();
         let any = !problems.is_empty();
@@ -488,6 +495,24 @@ mod tests {
 
     fn ids(n: u64, from: u64) -> Vec<u64> {
         (from..from + n).collect()
+    }
+
+    proptest::proptest! {
+        /// `union_at_least` answers as the union's size does, whether or
+        /// not one list reaches k alone.
+        #[test]
+        fn union_at_least_is_the_union_size_compared(
+            lists in proptest::collection::vec(
+                proptest::collection::btree_set(0u64..40, 0..12), 0..6),
+            k in 0u64..30,
+        ) {
+            let lists: Vec<Vec<u64>> = lists.into_iter().map(|s| s.into_iter().collect()).collect();
+            let sets: Vec<&[u64]> = lists.iter().map(Vec::as_slice).collect();
+            proptest::prop_assert_eq!(
+                union_at_least(&sets, k),
+                union_size(sets.iter().copied()) >= k
+            );
+        }
     }
 
     #[test]

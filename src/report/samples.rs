@@ -265,6 +265,8 @@ pub(crate) struct Census {
     values: Codes<u64>,
     /// Per installation: the codes it sent.
     installs: Installs,
+    /// Per code: the installations that sent it (counted as they first do).
+    installations: Vec<u64>,
 }
 
 impl Census {
@@ -273,7 +275,7 @@ impl Census {
         let install = self.installs.index(id);
         for &l in leaves {
             let code = self.values.code(l);
-            self.installs.touch(install, code);
+            self.count_if_new(install, code);
         }
     }
 
@@ -288,8 +290,21 @@ impl Census {
         for i in 0..other.installs.len() {
             let install = self.installs.index(other.installs.key(i));
             for code in other.installs.touched(i) {
-                self.installs.touch(install, remap[code as usize]);
+                self.count_if_new(install, remap[code as usize]);
             }
+        }
+    }
+
+    /// Marks `code` as sent by `install`, counting the installation for the
+    /// code if it had not sent it before.
+    #[inline]
+    fn count_if_new(&mut self, install: u32, code: u32) {
+        if self.installs.touch(install, code) {
+            let code = code as usize;
+            if code >= self.installations.len() {
+                self.installations.resize(code + 1, 0);
+            }
+            self.installations[code] += 1;
         }
     }
 
@@ -297,17 +312,14 @@ impl Census {
     pub(crate) fn clear(&mut self) {
         self.values.clear();
         self.installs.clear();
+        self.installations.clear();
     }
 
     /// Installations per value.
     pub(crate) fn counts(&self) -> FxHashMap<u64, u64> {
-        let mut per_code = vec![0u64; self.values.keys().len()];
-        for i in 0..self.installs.len() {
-            for code in self.installs.touched(i) {
-                per_code[code as usize] += 1;
-            }
-        }
-        self.values.keys().iter().copied().zip(per_code).collect()
+        let mut counts = self.installations.clone();
+        counts.resize(self.values.keys().len(), 0);
+        self.values.keys().iter().copied().zip(counts).collect()
     }
 }
 
@@ -649,6 +661,10 @@ mod tests {
         assert_eq!(a.counts(), want);
         assert_eq!(want.len(), 10);
         assert_eq!(want[&100], 50, "installations 0, 3, 6, … send 100");
+        // A cleared census (as `absorb` leaves it) counts afresh.
+        b.observe(&[100, 5], 1_000);
+        b.observe(&[100], 1_001);
+        assert_eq!(b.counts(), FxHashMap::from_iter([(100, 2), (5, 1)]));
     }
 
     fn event(text: &str) -> Event<'_> {
