@@ -236,28 +236,36 @@ fn metrics_denominator_scans(tally: &Tally) -> u64 {
     tally.carriers[MetricId::Profiles as usize]
 }
 
+/// The buckets of `events_per_installation`: least and most usage events,
+/// label.
+const EVENT_BUCKETS: [(u64, u64, &str); 6] = [
+    (1, 1, "1"),
+    (2, 5, "2-5"),
+    (6, 10, "6-10"),
+    (11, 50, "11-50"),
+    (51, 100, "51-100"),
+    (101, u64::MAX, ">100"),
+];
+
+/// The `events_per_installation` bucket (index and label) of an installation
+/// that sent `events` usage events; none for 0 (only test or marker events:
+/// not an installation of the metrics).
+pub(crate) fn events_bucket(events: u64) -> Option<(usize, &'static str)> {
+    EVENT_BUCKETS
+        .iter()
+        .position(|&(lo, hi, _)| (lo..=hi).contains(&events))
+        .map(|i| (i, EVENT_BUCKETS[i].2))
+}
+
 /// Installations by how many usage events they sent.
 fn events_per_installation(tally: &Tally) -> Vec<Row> {
-    const BUCKETS: [(u64, u64, &str); 6] = [
-        (1, 1, "1"),
-        (2, 5, "2-5"),
-        (6, 10, "6-10"),
-        (11, 50, "11-50"),
-        (51, 100, "51-100"),
-        (101, u64::MAX, ">100"),
-    ];
-    let mut counts = [0u64; BUCKETS.len()];
+    let mut counts = [0u64; EVENT_BUCKETS.len()];
     for events in tally.events_per_installation() {
-        {
-            if let Some(i) = BUCKETS
-                .iter()
-                .position(|&(lo, hi, _)| (lo..=hi).contains(&events))
-            {
-                counts[i] += 1;
-            }
+        if let Some((i, _)) = events_bucket(events) {
+            counts[i] += 1;
         }
     }
-    BUCKETS
+    EVENT_BUCKETS
         .iter()
         .zip(counts)
         .filter(|(_, n)| *n > 0)
@@ -317,6 +325,19 @@ mod tests {
     use super::*;
     use crate::event::{Parsed, Sink, parse_line};
     use std::sync::Arc;
+
+    #[test]
+    fn events_buckets_meet_without_gaps() {
+        let label = |n| events_bucket(n).map(|(_, l)| l);
+        assert_eq!(label(0), None);
+        let edges = [(1, "1"), (2, "2-5"), (5, "2-5"), (6, "6-10"), (10, "6-10")];
+        let edges = edges
+            .into_iter()
+            .chain([(11, "11-50"), (50, "11-50"), (51, "51-100")]);
+        for (n, want) in edges.chain([(100, "51-100"), (101, ">100"), (u64::MAX, ">100")]) {
+            assert_eq!(label(n), Some(want), "{n} events");
+        }
+    }
 
     /// Feeds lines to a tally the way a worker does.
     fn tally_of(lines: &[&str], filters: &Arc<crate::metrics::Filters>) -> Tally {

@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use crate::event::time::{format_month_code, format_week_code};
+use crate::metrics::finalize::events_bucket;
 use crate::metrics::tally::{ACTIVE_MONTH, ACTIVE_WEEK, INSTALL, Key, Tally, decode};
 use crate::metrics::{METRICS, MetricId, MetricRows, Row, Summary, Value};
 use crate::render::chart::OTHER;
@@ -93,14 +94,9 @@ impl CellIds {
         }
         let mut buckets: BTreeMap<&'static str, Vec<u64>> = BTreeMap::new();
         for (index, events) in tally.events_per_installation().enumerate() {
-            if events == 0 {
-                // Only test or marker events: not an installation of the metrics.
-                continue;
+            if let Some((_, bucket)) = events_bucket(events) {
+                buckets.entry(bucket).or_default().push(index as u64);
             }
-            buckets
-                .entry(events_bucket(events))
-                .or_default()
-                .push(index as u64);
         }
         for (bucket, members) in buckets {
             map.entry((
@@ -135,18 +131,6 @@ impl CellIds {
         self.0
             .get(&(metric, row.group.clone(), row.value.clone()))
             .map_or(&[], Vec::as_slice)
-    }
-}
-
-/// The buckets of `events_per_installation` (as `finalize` labels them).
-fn events_bucket(events: u64) -> &'static str {
-    match events {
-        0 | 1 => "1",
-        2..=5 => "2-5",
-        6..=10 => "6-10",
-        11..=50 => "11-50",
-        51..=100 => "51-100",
-        _ => ">100",
     }
 }
 
