@@ -71,6 +71,20 @@ fn hash(key: u64) -> u64 {
     (m >> 64) as u64 ^ m as u64
 }
 
+/// A prefetch of the cache line holding `value` (nothing on other CPUs).
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch has no architectural effect and never faults; the
+    // address is that of a live reference.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 /// Puts record `i`, whose key hashes to `h`, in the first free slot from
 /// its home slot on (the table has room: at most 3/4 full).
 #[inline]
@@ -128,6 +142,31 @@ impl Installs {
             pos = (pos + 1) & mask;
         }
         self.insert(key, h)
+    }
+
+    /// Asks the CPU to load the home slot of `key` into its cache: a hint
+    /// for a lookup of `key` a few steps later (no effect on any result).
+    #[inline]
+    pub(crate) fn prefetch_slot(&self, key: u64) {
+        let mask = self.slots.len().wrapping_sub(1);
+        if let Some(slot) = self.slots.get(hash(key) as usize & mask) {
+            prefetch(slot);
+        }
+    }
+
+    /// Asks the CPU to load the record that the home slot of `key` points
+    /// to, if its tag matches (a hint, as [`Installs::prefetch_slot`], for a
+    /// lookup after the slot's line has arrived).
+    #[inline]
+    pub(crate) fn prefetch_record(&self, key: u64) {
+        let h = hash(key);
+        let mask = self.slots.len().wrapping_sub(1);
+        if let Some(&slot) = self.slots.get(h as usize & mask)
+            && slot != 0
+            && slot >> 32 == h >> 32
+        {
+            prefetch(at(&self.chunks, (slot as u32) - 1));
+        }
     }
 
     #[cold]

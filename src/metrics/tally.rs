@@ -847,7 +847,20 @@ impl Tally {
         for (cell, events) in other.cell_events.iter().enumerate() {
             self.cell_events[cell_map[cell] as usize] += events;
         }
-        for theirs in 0..other.installs.len() {
+        // Their installations are read in order, ours at random: the index
+        // slot of an installation a few ahead is asked for, then its record.
+        const SLOT_AHEAD: u32 = 16;
+        const RECORD_AHEAD: u32 = 8;
+        let n = other.installs.len();
+        for theirs in 0..n {
+            if theirs + SLOT_AHEAD < n {
+                self.installs
+                    .prefetch_slot(other.installs.key(theirs + SLOT_AHEAD));
+            }
+            if theirs + RECORD_AHEAD < n {
+                self.installs
+                    .prefetch_record(other.installs.key(theirs + RECORD_AHEAD));
+            }
             let mine = self.id_index(other.installs.key(theirs));
             self.installs
                 .add_events(mine, other.installs.events(theirs));
