@@ -547,12 +547,17 @@ impl Tally {
     /// Every cell as `(metric, value key, installation indexes)`: the
     /// installations that touched it, ascending and each once (the report's
     /// privacy rules take unions of them). One pass over the installations'
-    /// bitsets fills one list per cell code.
-    pub(crate) fn cell_installations(&self) -> impl Iterator<Item = (u16, u64, Vec<u32>)> + '_ {
-        let mut members: Vec<Vec<u32>> = vec![Vec::new(); self.cells.keys().len()];
+    /// bitsets counts each cell's installations, a second fills one list per
+    /// cell code, allocated to its size.
+    pub(crate) fn cell_installations(&self) -> impl Iterator<Item = (u16, u64, Vec<u64>)> + '_ {
+        let mut members: Vec<Vec<u64>> = self
+            .cell_counts()
+            .iter()
+            .map(|c| Vec::with_capacity(c.installations as usize))
+            .collect();
         for i in 0..self.installs.len() {
             for cell in self.installs.touched(i) {
-                members[cell as usize].push(i);
+                members[cell as usize].push(u64::from(i));
             }
         }
         self.cells

@@ -973,6 +973,7 @@ mod tests {
         let q: Quarter = "2026-Q2".parse().unwrap();
         let (stats, sink) = pass::read(file, q, &Filters::default()).unwrap();
         let ids = CellIds::from_tally(&sink.current);
+        let n = sink.current.events_per_installation().count() as u64;
         let summary = finalize("x", stats, sink.current);
         let mut checked = 0;
         for m in &summary.metrics {
@@ -996,6 +997,11 @@ mod tests {
             }
         }
         assert!(checked > 200, "{checked}");
+        // Each list holds real installations, ascending and each once.
+        for (cell, list) in &ids.0 {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "{cell:?}");
+            assert!(list.iter().all(|&i| i < n), "{cell:?}");
+        }
     }
 
     /// Workers fold their sinks into the shared one every few blocks; how

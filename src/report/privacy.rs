@@ -19,6 +19,7 @@
 //! only hide their small cells.
 
 use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
 
 use rustc_hash::FxHashMap;
 
@@ -87,9 +88,12 @@ impl CellIds {
             if let Some(cell) = label(metric, key) {
                 // Two cells can share a label (an integer and its digits as
                 // text): their lists are merged, then sorted and deduplicated.
-                map.entry(cell)
-                    .or_default()
-                    .extend(members.into_iter().map(u64::from));
+                match map.entry(cell) {
+                    Entry::Vacant(e) => {
+                        e.insert(members);
+                    }
+                    Entry::Occupied(mut e) => e.get_mut().extend(members),
+                }
             }
         }
         let mut buckets: BTreeMap<&'static str, Vec<u64>> = BTreeMap::new();
@@ -142,10 +146,15 @@ pub fn union_size<'a>(sets: impl IntoIterator<Item = &'a [u64]>) -> u64 {
     all.len() as u64
 }
 
-/// Whether the union of sorted id lists has at least `k` distinct elements.
-/// A line of a metric usually holds a cell that alone reaches `k`, which
-/// answers at once; otherwise its lists are all short and are merged.
+/// Whether the union of id lists (each sorted and without repeats, as in
+/// [`CellIds`]) has at least `k` distinct elements. A line of a metric
+/// usually holds a cell that alone reaches `k`, which answers at once;
+/// otherwise its lists are all short and are merged.
 pub fn union_at_least(sets: &[&[u64]], k: u64) -> bool {
+    debug_assert!(
+        sets.iter().all(|s| s.windows(2).all(|w| w[0] < w[1])),
+        "id lists are sorted and distinct"
+    );
     sets.iter().any(|s| s.len() as u64 >= k) || union_size(sets.iter().copied()) >= k
 }
 

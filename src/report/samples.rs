@@ -636,14 +636,15 @@ mod tests {
 
     #[test]
     fn census_counts_distinct_installations_across_merges() {
-        // Installation i sends values i % 7 and 100 + i % 3, twice; split
-        // over two censuses that share installations.
+        // Event i of round r sends values (i + r) % 7 and 100 + i % 3 for
+        // installation i % 150; the events are split over two censuses that
+        // share installations, each also holding pairs the other lacks.
         let mut a = Census::default();
         let mut b = Census::default();
         let mut naive: FxHashSet<(u64, u64)> = FxHashSet::default();
         for round in 0..2 {
             for i in 0..300u64 {
-                let leaves = [i % 7, 100 + i % 3];
+                let leaves = [(i + round) % 7, 100 + i % 3];
                 let census = if (i + round) % 2 == 0 { &mut a } else { &mut b };
                 census.observe(&leaves, 1_000 + i % 150);
                 for l in leaves {
