@@ -34,9 +34,15 @@ def run_once(cmd):
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def measure(cmds, runs):
+def measure(cmds, runs, warmup=0):
     """Runs every command of `cmds` (name -> argv) `runs` times, in
-    interleaved rounds; returns name -> medians (wall s, cpu s, rss MB)."""
+    interleaved rounds, after `warmup` untimed rounds (they bring the files
+    into the page cache, so no timed run reads the disk because an earlier
+    command's file pushed them out); returns name -> medians (wall s, cpu s,
+    rss MB)."""
+    for _ in range(warmup):
+        for cmd in cmds.values():
+            run_once(cmd)
     samples = {name: [] for name in cmds}
     for _ in range(runs):
         for name, cmd in cmds.items():
@@ -86,9 +92,11 @@ def main():
     ap.add_argument("--small", required=True, help="a real-size file (~750 events)")
     ap.add_argument("--quarter", help="quarter for the report run")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=1, help="untimed rounds before the timed ones")
     ap.add_argument("--smoke", action="store_true", help="correctness only, one run each")
     a = ap.parse_args()
     runs = 1 if a.smoke else a.runs
+    warmup = 0 if a.smoke else a.warmup
     out_json = Path(a.big).with_suffix(".summary.json")
 
     rows, checks = [], []
@@ -105,7 +113,7 @@ def main():
         cmds["report"] = [a.bin, "report", a.big, "--quarter", a.quarter, "--out", str(Path(a.big).parent / "report-out")]
     if a.huge:
         cmds["huge"] = [a.bin, "summary", a.huge, "--format", "json", "-q", "-o", "/dev/null"]
-    m = measure(cmds, runs)
+    m = measure(cmds, runs, warmup)
     cat, jmo, duck = m["cat"], m["jmo"], m["duck"]
     rows += [fmt_row("cat FILE > /dev/null", big, cat), fmt_row("jmo-analyze summary --format json", big, jmo), fmt_row("DuckDB (duckdb_counts.py)", big, duck, jmo)]
 
@@ -119,7 +127,7 @@ def main():
         checks.append(("peak RSS <= 400 MB", jmo["rss"] <= 400, f"{jmo['rss']:.0f} MB"))
         checks.append(("CPU / wall >= 1.7", jmo["cpu"] / jmo["wall"] >= 1.7, f"{jmo['cpu'] / jmo['wall']:.2f}"))
 
-    small = measure({"small": [a.bin, "summary", a.small, "--format", "json", "-q"]}, max(runs, 10) if not a.smoke else 1)["small"]
+    small = measure({"small": [a.bin, "summary", a.small, "--format", "json", "-q"]}, max(runs, 10) if not a.smoke else 1, warmup)["small"]
     rows.append(fmt_row("jmo-analyze summary (real-size file)", Path(a.small).name, small))
     if not a.smoke:
         checks.append(("real-size file < 20 ms", small["wall"] < 0.020, f"{small['wall'] * 1000:.1f} ms"))
@@ -145,11 +153,11 @@ def main():
             "jm": [a.bin, "summary", a.medium, "--format", "json", "-q", "-o", "/dev/null"],
             "jq": ["bash", str(HERE / "guide_jq.sh"), a.medium],
             "py": [sys.executable, str(HERE / "guide_analyze.py"), a.medium],
-        }, mruns)
+        }, mruns, warmup)
         jm, jq, py = mm["jm"], mm["jq"], mm["py"]
         rows += [fmt_row("jmo-analyze summary --format json", med, jm), fmt_row("guide's jq recipes (guide_jq.sh)", med, jq, jm), fmt_row("guide's Python script", med, py, jm)]
 
-    print(f"machine: {os.cpu_count()} cores, {os.uname().machine}; medians of the runs shown")
+    print(f"machine: {os.cpu_count()} cores, {os.uname().machine}; medians of the runs shown, after {warmup} untimed round(s)")
     print()
     print("| command | file | runs | wall s | CPU s | CPU/wall | peak RSS MB | wall vs jmo-analyze |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
