@@ -852,27 +852,13 @@ impl Tally {
         for (cell, events) in other.cell_events.iter().enumerate() {
             self.cell_events[cell_map[cell] as usize] += events;
         }
-        // Their installations are read in order, ours at random: the index
-        // slot of an installation a few ahead is asked for, then its record.
-        const SLOT_AHEAD: u32 = 16;
-        const RECORD_AHEAD: u32 = 8;
-        let n = other.installs.len();
-        for theirs in 0..n {
-            if theirs + SLOT_AHEAD < n {
-                self.installs
-                    .prefetch_slot(other.installs.key(theirs + SLOT_AHEAD));
-            }
-            if theirs + RECORD_AHEAD < n {
-                self.installs
-                    .prefetch_record(other.installs.key(theirs + RECORD_AHEAD));
-            }
-            let mine = self.id_index(other.installs.key(theirs));
-            self.installs
-                .add_events(mine, other.installs.events(theirs));
-            for cell in other.installs.touched(theirs) {
-                self.installs.touch(mine, cell_map[cell as usize]);
-            }
-        }
+        self.installs
+            .merge_each(&other.installs, |installs, ours, theirs| {
+                installs.add_events(ours, other.installs.events(theirs));
+                for cell in other.installs.touched(theirs) {
+                    let _ = installs.touch(ours, cell_map[cell as usize]);
+                }
+            });
         for (mine, theirs) in self.carriers.iter_mut().zip(&other.carriers) {
             *mine += theirs;
         }

@@ -275,7 +275,7 @@ impl Census {
         let install = self.installs.index(id);
         for &l in leaves {
             let code = self.values.code(l);
-            self.count_if_new(install, code);
+            count_if_new(&mut self.installs, &mut self.installations, install, code);
         }
     }
 
@@ -287,25 +287,13 @@ impl Census {
             .iter()
             .map(|&v| self.values.code(v))
             .collect();
-        for i in 0..other.installs.len() {
-            let install = self.installs.index(other.installs.key(i));
-            for code in other.installs.touched(i) {
-                self.count_if_new(install, remap[code as usize]);
-            }
-        }
-    }
-
-    /// Marks `code` as sent by `install`, counting the installation for the
-    /// code if it had not sent it before.
-    #[inline]
-    fn count_if_new(&mut self, install: u32, code: u32) {
-        if self.installs.touch(install, code) {
-            let code = code as usize;
-            if code >= self.installations.len() {
-                self.installations.resize(code + 1, 0);
-            }
-            self.installations[code] += 1;
-        }
+        let installations = &mut self.installations;
+        self.installs
+            .merge_each(&other.installs, |installs, ours, theirs| {
+                for code in other.installs.touched(theirs) {
+                    count_if_new(installs, installations, ours, remap[code as usize]);
+                }
+            });
     }
 
     /// Empties the census and keeps its memory.
@@ -320,6 +308,19 @@ impl Census {
         let mut counts = self.installations.clone();
         counts.resize(self.values.keys().len(), 0);
         self.values.keys().iter().copied().zip(counts).collect()
+    }
+}
+
+/// Marks `code` as sent by `install`, counting the installation for the
+/// code (in `installations`) if it had not sent it before.
+#[inline]
+fn count_if_new(installs: &mut Installs, installations: &mut Vec<u64>, install: u32, code: u32) {
+    if installs.touch(install, code) {
+        let code = code as usize;
+        if code >= installations.len() {
+            installations.resize(code + 1, 0);
+        }
+        installations[code] += 1;
     }
 }
 
