@@ -1,5 +1,6 @@
-//! The per-installation table of a [`Tally`](super::Tally): for each
-//! installation key, its usage events and the bitset of cells it touched.
+//! The per-installation table of a [`Tally`](super::Tally) (and of the
+//! report's sample census): for each installation key, its usage events and
+//! the bitset of cells it touched.
 //!
 //! It is the only part of a tally that grows with the input (with its
 //! installations, not its events), so it is laid out for memory first:
@@ -71,7 +72,8 @@ fn hash(key: u64) -> u64 {
     (m >> 64) as u64 ^ m as u64
 }
 
-/// A prefetch of the cache line holding `value` (nothing on other CPUs).
+/// A prefetch of the cache line holding `value` (on x86_64; no prefetch on
+/// other targets).
 #[inline(always)]
 fn prefetch<T>(value: &T) {
     #[cfg(target_arch = "x86_64")]
@@ -147,8 +149,8 @@ impl Installs {
     /// Visits every installation of `other` as `(ours, theirs)`: its index
     /// here (added if new) and in `other`, in `other`'s order. Theirs are
     /// read in order, ours at random, so the index slot of the installation
-    /// 16 ahead and the record of the one 8 ahead are asked for in advance
-    /// (the tables of a fold outgrow the core's cache).
+    /// `SLOT_AHEAD` ahead and the record of the one `RECORD_AHEAD` ahead are
+    /// asked for in advance (the tables of a fold outgrow the core's cache).
     pub(crate) fn merge_each(
         &mut self,
         other: &Installs,
@@ -181,7 +183,8 @@ impl Installs {
 
     /// Asks the CPU to load the record that the home slot of `key` points
     /// to, if its tag matches (a hint, as [`Installs::prefetch_slot`], for a
-    /// lookup after the slot's line has arrived).
+    /// lookup after the slot's line has arrived). A key that probing placed
+    /// past its home slot gets no record prefetch.
     #[inline]
     fn prefetch_record(&self, key: u64) {
         let h = hash(key);
