@@ -5,7 +5,7 @@
 //! bytes). A regular file is mapped into memory a block at a time (no copy
 //! through a buffer; the mapping is dropped once the block is parsed), any
 //! other input is read into recycled buffers. Worker threads (one per core) split each block into lines in one
-//! SIMD pass per line ([`scan_line`]: line end, quotes, escapes, non-ASCII),
+//! SIMD pass per line (`scan_line`: line end, quotes, escapes, non-ASCII),
 //! parse them into typed [`Event`]s and hand them to their own [`Sink`].
 //! A worker does not know how many lines came before its block, so events
 //! carry a [`LinePos`] (block, line in block), which orders as line numbers

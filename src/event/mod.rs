@@ -1,6 +1,6 @@
 //! Typed events: the schema ([`schema`]), timestamps ([`time`]), one-line
 //! parsing ([`parse`], with a one-pass fast path for the common case) and the streaming, parallel reader of a whole input
-//! ([`ingest`]).
+//! ([`ingest`](mod@ingest)).
 
 mod fast;
 pub mod ingest;

@@ -5,8 +5,8 @@
 //! each metadata field, each list element, the whole `target_types` object,
 //! the event type itself) was sent by at least k installations in the
 //! quarter, and it holds no field beyond the documented schema. The
-//! [`Census`] counts, in the same single pass as the metrics, the distinct
-//! installations behind each such value; [`Candidates`] keeps, per event type,
+//! `Census` counts, in the same single pass as the metrics, the distinct
+//! installations behind each such value; `Candidates` keeps, per event type,
 //! a bounded, order-independent set of events to choose from (the K distinct
 //! value signatures with the smallest hash, each with its earliest line), so
 //! the choice is the same whatever the thread schedule. The chosen line is
