@@ -110,6 +110,15 @@ impl<'a> TextList<'a> {
         TextList(List::Raw(array))
     }
 
+    /// The array's text, brackets included, when the fast parser read it
+    /// (the same text always holds the same items).
+    pub(crate) fn raw_text(&self) -> Option<&'a str> {
+        match self.0 {
+            List::Raw(raw) => Some(raw),
+            List::Items(_) => None,
+        }
+    }
+
     /// The items, in order.
     pub fn iter(&self) -> ListItems<'_> {
         match &self.0 {

@@ -180,22 +180,28 @@ impl Memo {
         Some(value)
     }
 
+    /// Whether the memo has room for another value.
+    fn is_full(&self) -> bool {
+        self.values.len() >= MEMO
+    }
+
     /// Remembers `s` → `v` while the memo has room and a multiplier keeps
-    /// every value in its own slot.
-    fn remember(&mut self, s: &str, v: u32) {
-        if self.values.len() >= MEMO || s.len() >= u32::MAX as usize {
-            return;
+    /// every value in its own slot; whether it did.
+    fn remember(&mut self, s: &str, v: u32) -> bool {
+        if self.is_full() || s.len() >= u32::MAX as usize {
+            return false;
         }
         self.values.push((s.into(), v));
         for mul in MULTIPLIERS {
             if self.place(mul) {
-                return;
+                return true;
             }
         }
         // No multiplier separates them: forget the newcomer.
         self.values.pop();
         let placed = MULTIPLIERS.iter().any(|&mul| self.place(mul));
         debug_assert!(placed, "the values placed before the newcomer place again");
+        false
     }
 
     /// Puts every value in its slot under `mul`; false on a collision.
@@ -214,6 +220,20 @@ impl Memo {
         (self.mul, self.slots, self.which) = (mul, slots, which);
         true
     }
+}
+
+/// A list metric's first few array texts, as clients write them
+/// (`["trivy", "semgrep"]`), with the distinct cells of their items.
+/// Clients send a handful of lists over and over (a profile's tools), so
+/// one lookup of the whole text replaces reading the items and looking up
+/// each one.
+#[derive(Debug, Clone, Default)]
+struct ListMemo {
+    /// Array text → its index in `spans`.
+    texts: Memo,
+    /// Per remembered text: the range of its cells in `cells`.
+    spans: Vec<(u32, u32)>,
+    cells: Vec<u32>,
 }
 
 /// Which memo holds dictionary codes for the parts of pair keys.
@@ -361,6 +381,8 @@ pub struct Tally {
     /// record in one go when the event is done (one record lookup per
     /// event instead of one per observation).
     touched: Vec<u32>,
+    /// Per list metric: array text → the distinct cells of its items.
+    list_memo: Vec<ListMemo>,
     /// Per pair part: string → dictionary code, for the first few values.
     part_memo: [Memo; 4],
     cell_events: Vec<u64>,
@@ -392,6 +414,7 @@ impl Tally {
             cell_memo: vec![Memo::default(); 256],
             last_cell: vec![(u64::MAX, 0); 256],
             touched: Vec::new(),
+            list_memo: vec![ListMemo::default(); super::registry::METRICS.len()],
             part_memo: Default::default(),
             cell_events: Vec::new(),
             carriers: vec![0; super::registry::METRICS.len()],
@@ -602,23 +625,41 @@ impl Tally {
     /// Each distinct element once per event; the event counts once as a carrier.
     fn observe_list(&mut self, metric: MetricId, list: Option<&TextList<'_>>) {
         let Some(list) = list else { return };
-        self.carriers[metric as usize] += 1;
-        // An item listed twice counts once: its cell is looked up in the
-        // cells seen so far (on the stack; a heap list past 16 items).
-        let (mut seen, mut n) = ([0u32; 16], 0);
-        let mut more = Vec::new();
+        let m = metric as usize;
+        self.carriers[m] += 1;
+        let text = list.raw_text();
+        if let Some(span) = text.and_then(|text| self.list_memo[m].texts.get(text)) {
+            let (start, end) = self.list_memo[m].spans[span as usize];
+            for k in start..end {
+                let cell = self.list_memo[m].cells[k as usize];
+                self.add(cell, 1);
+            }
+            return;
+        }
+        // An item listed twice counts once: its cell is looked up among the
+        // cells this list has touched so far.
+        let first = self.touched.len();
         for item in list.iter() {
             let cell = self.str_cell(metric as u16, item);
-            if seen[..n].contains(&cell) || more.contains(&cell) {
-                continue;
+            if !self.touched[first..].contains(&cell) {
+                self.add(cell, 1);
             }
-            if n < seen.len() {
-                seen[n] = cell;
-                n += 1;
-            } else {
-                more.push(cell);
+        }
+        if let Some(text) = text {
+            let ListMemo {
+                texts,
+                spans,
+                cells,
+            } = &mut self.list_memo[m];
+            if !texts.is_full() {
+                let start = cells.len() as u32;
+                cells.extend_from_slice(&self.touched[first..]);
+                if texts.remember(text, spans.len() as u32) {
+                    spans.push((start, cells.len() as u32));
+                } else {
+                    cells.truncate(start as usize);
+                }
             }
-            self.add(cell, 1);
         }
     }
 
@@ -923,6 +964,68 @@ mod tests {
                 .iter()
                 .all(|r| r.value != Value::Null)
         );
+    }
+
+    #[test]
+    fn lists_read_through_the_memo_count_as_their_items() {
+        use crate::metrics::summarize;
+        use std::collections::{BTreeMap, BTreeSet};
+        // Texts that share their first and last 8 bytes and their length
+        // (the memo's quick compares), a repeated item, the same items
+        // spelled with other spaces, and more texts than a memo keeps.
+        let long = |m: &str| format!("prefix-{m}-suffix00");
+        let lists: Vec<Vec<String>> = vec![
+            vec!["trivy".into(), "semgrep".into()],
+            vec!["semgrep".into(), "trivy".into()],
+            vec![long("aa"), long("bb")],
+            vec![long("ab"), long("bb")],
+            vec!["trivy".into(), "trivy".into(), "zap".into()],
+            vec![],
+            vec!["zap".into()],
+            (0..20).map(|i| format!("t{i}")).collect(),
+            vec!["t3".into(), "t3".into(), long("aa")],
+            vec!["x".into(), "y".into(), "x".into()],
+            vec!["y".into()],
+            vec![long("ab"), "trivy".into()],
+        ];
+        let text = |items: &[String], sep: &str| {
+            let items: Vec<String> = items.iter().map(|t| format!("{t:?}")).collect();
+            format!("[{}]", items.join(sep))
+        };
+        let mut lines = Vec::new();
+        let mut expected: BTreeMap<String, (u64, BTreeSet<usize>)> = BTreeMap::new();
+        for n in 0..300usize {
+            let (k, id) = ((n * 7 + n / 13) % lists.len(), n % 5);
+            let items = &lists[k];
+            let sep = if n % 11 == 0 { "," } else { ", " };
+            lines.push(format!(
+                r#"{{"event": "scan.started", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3{id}", "timestamp": "2026-01-05T10:00:00Z", "metadata": {{"tools": {}}}}}"#,
+                text(items, sep)
+            ));
+            for item in items.iter().collect::<BTreeSet<_>>() {
+                let (count, ids) = expected.entry(item.clone()).or_default();
+                *count += 1;
+                ids.insert(id);
+            }
+        }
+        let summary = summarize(lines.join("\n").as_bytes(), "x", Filters::default()).unwrap();
+        let metric = summary.metric(MetricId::ScanTools);
+        let counted: BTreeMap<String, (u64, u64)> = metric
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.value.text().to_string(),
+                    (r.count, r.installations.unwrap()),
+                )
+            })
+            .collect();
+        let expected: BTreeMap<String, (u64, u64)> = expected
+            .into_iter()
+            .map(|(item, (count, ids))| (item, (count, ids.len() as u64)))
+            .collect();
+        assert_eq!(counted, expected);
+        assert_eq!(metric.denominator, 300);
     }
 
     #[test]
