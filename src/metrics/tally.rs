@@ -55,12 +55,13 @@ const MULTIPLIERS: [u64; 8] = [
     0x5899_65cc_7537_4cc3,
 ];
 
-/// A metric's first few string values and what they map to (a cell code, or
-/// a dictionary code): a tiny perfect hash instead of two hash-map lookups.
-/// A value's length and first 8 bytes pick its slot through a multiplier
-/// chosen so the remembered values never share one; a lookup is one slot
-/// and three integer compares (plus the middle bytes of values past 16
-/// bytes), with no data-dependent loop for the branch predictor to miss.
+/// A metric's first few string values and what they map to (a cell code, a
+/// dictionary code, or a [`ListMemo`]'s span): a tiny perfect hash instead
+/// of two hash-map lookups. A value's length and first and last 8 bytes
+/// pick its slot through a multiplier chosen so the remembered values never
+/// share one; a lookup is one slot and three integer compares (plus the
+/// middle bytes of values past 16 bytes), with no data-dependent loop for
+/// the branch predictor to miss.
 #[derive(Debug, Clone)]
 struct Memo {
     mul: u64,
@@ -151,23 +152,26 @@ fn suffix(s: &[u8]) -> u64 {
     }
 }
 
+/// The slot of a value of `len` bytes with these first and last 8 bytes
+/// (the last rotated, so bytes the two share do not cancel out).
 #[inline]
-fn slot(mul: u64, head: u64, len: usize) -> usize {
-    ((head ^ len as u64).wrapping_mul(mul) >> (64 - SLOTS.trailing_zeros())) as usize
+fn slot(mul: u64, head: u64, tail: u64, len: usize) -> usize {
+    ((head ^ tail.rotate_left(29) ^ len as u64).wrapping_mul(mul) >> (64 - SLOTS.trailing_zeros()))
+        as usize
 }
 
 impl Memo {
     #[inline]
     fn get(&self, s: &str) -> Option<u32> {
-        let (len, head) = (s.len(), prefix(s.as_bytes()));
-        let i = slot(self.mul, head, len);
+        let (len, head, tail) = (s.len(), prefix(s.as_bytes()), suffix(s.as_bytes()));
+        let i = slot(self.mul, head, tail, len);
         let Slot {
             head: h,
-            tail,
+            tail: t,
             len: l,
             value,
         } = self.slots[i];
-        if h != head || l as usize != len || tail != suffix(s.as_bytes()) {
+        if h != head || l as usize != len || t != tail {
             return None;
         }
         // Same length, head and tail: past 16 bytes, compare the middle.
@@ -210,7 +214,7 @@ impl Memo {
         let mut which = [0; SLOTS];
         for (k, (s, v)) in self.values.iter().enumerate() {
             let new = Slot::of(s.as_bytes(), *v);
-            let i = slot(mul, new.head, s.len());
+            let i = slot(mul, new.head, new.tail, s.len());
             if slots[i].len != u32::MAX {
                 return false;
             }
@@ -222,8 +226,9 @@ impl Memo {
     }
 }
 
-/// A list metric's first few array texts, as clients write them
-/// (`["trivy", "semgrep"]`), with the distinct cells of their items.
+/// A list metric's first 8 array texts that its memo can place, as clients
+/// write them (`["trivy", "semgrep"]`), with the distinct cells of their
+/// items.
 /// Clients send a handful of lists over and over (a profile's tools), so
 /// one lookup of the whole text replaces reading the items and looking up
 /// each one.
@@ -381,7 +386,8 @@ pub struct Tally {
     /// record in one go when the event is done (one record lookup per
     /// event instead of one per observation).
     touched: Vec<u32>,
-    /// Per list metric: array text → the distinct cells of its items.
+    /// Per metric (only list metrics use theirs): array text → the
+    /// distinct cells of its items.
     list_memo: Vec<ListMemo>,
     /// Per pair part: string → dictionary code, for the first few values.
     part_memo: [Memo; 4],
@@ -622,7 +628,7 @@ impl Tally {
         self.observe(metric, value.map_or(NULL, bool_key));
     }
 
-    /// Each distinct element once per event; the event counts once as a carrier.
+    /// Each distinct item of the list once; the event counts once as a carrier.
     fn observe_list(&mut self, metric: MetricId, list: Option<&TextList<'_>>) {
         let Some(list) = list else { return };
         let m = metric as usize;
@@ -651,6 +657,7 @@ impl Tally {
                 spans,
                 cells,
             } = &mut self.list_memo[m];
+            // A full memo keeps no more: spare the copy of the cells.
             if !texts.is_full() {
                 let start = cells.len() as u32;
                 cells.extend_from_slice(&self.touched[first..]);
@@ -993,39 +1000,50 @@ mod tests {
             format!("[{}]", items.join(sep))
         };
         let mut lines = Vec::new();
-        let mut expected: BTreeMap<String, (u64, BTreeSet<usize>)> = BTreeMap::new();
+        let mut expected: [BTreeMap<String, (u64, BTreeSet<usize>)>; 2] = Default::default();
         for n in 0..300usize {
             let (k, id) = ((n * 7 + n / 13) % lists.len(), n % 5);
             let items = &lists[k];
             let sep = if n % 11 == 0 { "," } else { ", " };
+            // The two list metrics get the same texts, each its own cells.
+            let (event, field, metric) = if n % 3 == 0 {
+                ("report.generated", "output_formats", 1)
+            } else {
+                ("scan.started", "tools", 0)
+            };
             lines.push(format!(
-                r#"{{"event": "scan.started", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3{id}", "timestamp": "2026-01-05T10:00:00Z", "metadata": {{"tools": {}}}}}"#,
+                r#"{{"event": "{event}", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3{id}", "timestamp": "2026-01-05T10:00:00Z", "metadata": {{"{field}": {}}}}}"#,
                 text(items, sep)
             ));
             for item in items.iter().collect::<BTreeSet<_>>() {
-                let (count, ids) = expected.entry(item.clone()).or_default();
+                let (count, ids) = expected[metric].entry(item.clone()).or_default();
                 *count += 1;
                 ids.insert(id);
             }
         }
         let summary = summarize(lines.join("\n").as_bytes(), "x", Filters::default()).unwrap();
-        let metric = summary.metric(MetricId::ScanTools);
-        let counted: BTreeMap<String, (u64, u64)> = metric
-            .rows
-            .iter()
-            .map(|r| {
-                (
-                    r.value.text().to_string(),
-                    (r.count, r.installations.unwrap()),
-                )
-            })
-            .collect();
-        let expected: BTreeMap<String, (u64, u64)> = expected
-            .into_iter()
-            .map(|(item, (count, ids))| (item, (count, ids.len() as u64)))
-            .collect();
-        assert_eq!(counted, expected);
-        assert_eq!(metric.denominator, 300);
+        for (metric, expected, events) in [
+            (MetricId::ScanTools, &expected[0], 200),
+            (MetricId::OutputFormats, &expected[1], 100),
+        ] {
+            let metric = summary.metric(metric);
+            let counted: BTreeMap<String, (u64, u64)> = metric
+                .rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.value.text().to_string(),
+                        (r.count, r.installations.unwrap()),
+                    )
+                })
+                .collect();
+            let expected: BTreeMap<String, (u64, u64)> = expected
+                .iter()
+                .map(|(item, (count, ids))| (item.clone(), (*count, ids.len() as u64)))
+                .collect();
+            assert_eq!(counted, expected);
+            assert_eq!(metric.denominator, events);
+        }
     }
 
     #[test]
@@ -1128,6 +1146,16 @@ mod tests {
         assert_eq!(m.get("abcdefgh1"), Some(1));
         assert_eq!(m.get("abcdefgh2"), None);
         assert_eq!(m.get("abcdefgh"), None);
+        // Lists of one first item and one length differ only past their
+        // first 8 bytes: the memo still keeps all of them.
+        let mut m = Memo::default();
+        let lists = ["zap", "zip", "bat", "cat"].map(|t| format!(r#"["semgrep", "{t}"]"#));
+        for (i, list) in lists.iter().enumerate() {
+            assert!(m.remember(list, i as u32), "{list}");
+        }
+        for (i, list) in lists.iter().enumerate() {
+            assert_eq!(m.get(list), Some(i as u32));
+        }
     }
 
     #[test]
