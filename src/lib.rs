@@ -12,3 +12,4 @@ pub mod metrics;
 pub mod render;
 pub mod report;
 pub mod source;
+mod swar;

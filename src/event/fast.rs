@@ -451,6 +451,15 @@ impl<'a> Cursor<'a, '_> {
     #[inline]
     fn string_body(&mut self) -> R<&'a str> {
         let start = self.i;
+        let end = self.quote_from(start)?;
+        self.i = end + 1;
+        // Both ends sit next to an ASCII quote: char boundaries.
+        Ok(&self.s[start..end])
+    }
+
+    /// The position of the first quote at or after `start` in the line.
+    #[inline]
+    fn quote_from(&self, start: usize) -> R<usize> {
         let mut word = start / 64;
         let mut bits = self.quotes.get(word).ok_or(Bail)? & (!0u64 << (start % 64));
         while bits == 0 {
@@ -461,9 +470,7 @@ impl<'a> Cursor<'a, '_> {
         if end >= self.s.len() {
             return Err(Bail);
         }
-        self.i = end + 1;
-        // Both ends sit next to an ASCII quote: char boundaries.
-        Ok(&self.s[start..end])
+        Ok(end)
     }
 
     fn literal(&mut self, word: &[u8]) -> R<()> {
@@ -629,7 +636,16 @@ impl<'a> Cursor<'a, '_> {
     #[inline(always)]
     fn key_is<const N: usize>(&mut self, quoted_key_colon: &[u8; N]) -> bool {
         self.ws();
-        if self.bytes()[self.i..].first_chunk::<N>() == Some(quoted_key_colon) {
+        self.at(quoted_key_colon)
+    }
+
+    /// Passes `text` when it stands exactly at the cursor (no spaces
+    /// skipped): [`Cursor::key_is`] for a separator and key written as
+    /// clients write them, `, "key": ` (a key within a string is out of
+    /// the question: the cursor stands just after a value).
+    #[inline(always)]
+    fn at<const N: usize>(&mut self, text: &[u8; N]) -> bool {
+        if self.bytes()[self.i..].first_chunk::<N>() == Some(text) {
             self.i += N;
             true
         } else {
@@ -655,6 +671,24 @@ impl<'a> Cursor<'a, '_> {
         found.unwrap_or(0)
     }
 
+    /// [`Cursor::next_envelope_key`] for the cursor just after a value:
+    /// the comma, the spaces and the next key as clients write them
+    /// (`, "version": `), passed in one compare; 0 (nothing passed) when
+    /// they differ in any byte.
+    #[inline]
+    fn sep_envelope_key(&mut self, seen: u8) -> u8 {
+        let found = match seen {
+            EVENT => self.at(b", \"version\": ").then_some(VERSION),
+            0b11 => self.at(b", \"platform\": ").then_some(PLATFORM),
+            0b111 => self.at(b", \"python_version\": ").then_some(PYTHON),
+            0b1111 => self.at(b", \"anonymous_id\": ").then_some(ID),
+            0b1_1111 => self.at(b", \"timestamp\": ").then_some(TIMESTAMP),
+            0b11_1111 => self.at(b", \"metadata\": ").then_some(METADATA),
+            _ => None,
+        };
+        found.unwrap_or(0)
+    }
+
     /// The top-level object.
     #[inline]
     fn envelope(&mut self, out: &mut Event<'a>) -> R<()> {
@@ -669,8 +703,10 @@ impl<'a> Cursor<'a, '_> {
         if self.peek()? == b'}' {
             return Err(Bail); // no `event`
         }
+        // The field whose key the cursor has passed, 0 when none.
+        let mut next = self.next_envelope_key(0);
         loop {
-            let bit = match self.next_envelope_key(seen) {
+            let bit = match next {
                 0 => {
                     let key = self.string()?;
                     self.eat(b':')?;
@@ -712,13 +748,19 @@ impl<'a> Cursor<'a, '_> {
                 },
                 _ => self.skip_value()?,
             }
-            match self.peek()? {
-                b',' => self.i += 1,
-                b'}' => {
-                    self.i += 1;
-                    break;
+            next = self.sep_envelope_key(seen);
+            if next == 0 {
+                match self.peek()? {
+                    b',' => {
+                        self.i += 1;
+                        next = self.next_envelope_key(seen);
+                    }
+                    b'}' => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return Err(Bail),
                 }
-                _ => return Err(Bail),
             }
         }
         let name = name.ok_or(Bail)?;
@@ -765,15 +807,29 @@ impl<'a> Cursor<'a, '_> {
         if self.peek()? != b'{' {
             return Err(Bail); // serde_json also reads a struct from an array
         }
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Bail);
+        }
+        self.i += 1;
+        if self.peek()? == b'}' {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(out);
+        }
         // The field read last: clients write fields in `FIELDS` order, so
-        // the next one is tried first.
+        // the next one is tried first, with the separator before it once
+        // there is one (as `nested` would, but a separator and key as
+        // clients write them are passed in one compare).
         let (mut seen, mut last) = (0u32, 0u32);
-        self.nested(b'}', |cur| {
-            let bit = match out.next_field(last, cur)? {
+        // The bit of the field the cursor has just read, 0 when none.
+        let mut next = out.next_field(last, false, self)?;
+        loop {
+            let bit = match next {
                 0 => {
-                    let key = cur.string()?;
-                    cur.eat(b':')?;
-                    out.field(key, cur)?
+                    let key = self.string()?;
+                    self.eat(b':')?;
+                    out.field(key, self)?
                 }
                 bit => bit,
             };
@@ -784,8 +840,22 @@ impl<'a> Cursor<'a, '_> {
             if bit != 0 {
                 last = bit;
             }
-            Ok(())
-        })?;
+            next = out.next_field(last, true, self)?;
+            if next == 0 {
+                match self.peek()? {
+                    b',' => {
+                        self.i += 1;
+                        next = out.next_field(last, false, self)?;
+                    }
+                    b'}' => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return Err(Bail),
+                }
+            }
+        }
+        self.depth -= 1;
         Ok(out)
     }
 
@@ -795,8 +865,35 @@ impl<'a> Cursor<'a, '_> {
             return Err(Bail);
         }
         let start = self.i;
-        self.nested(b']', |cur| cur.string().map(drop))?;
+        match self.strings_as_written() {
+            Some(end) => self.i = end,
+            None => self.nested(b']', |cur| cur.string().map(drop))?,
+        }
         Ok(&self.s[start..self.i])
+    }
+
+    /// The end (after the `]`) of the array of strings at the cursor (at
+    /// its `[`) when it is written as clients write it, `["a", "b"]`;
+    /// `None` (nothing passed) for anything else, which the general path
+    /// reads: it accepts every array this one does.
+    #[inline]
+    fn strings_as_written(&self) -> Option<usize> {
+        let b = self.bytes();
+        let mut i = self.i + 1;
+        if b.get(i) == Some(&b']') {
+            return Some(i + 1);
+        }
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            i = self.quote_from(i + 1).ok()? + 1;
+            match b.get(i) {
+                Some(b',') if b.get(i + 1) == Some(&b' ') => i += 2,
+                Some(b']') => return Some(i + 1),
+                _ => return None,
+            }
+        }
     }
 }
 
@@ -812,7 +909,11 @@ trait Metadata<'a>: Default {
     /// Reads the field after `last` (a bit as [`Metadata::field`] returns;
     /// 0: the first field) when its `"key":` stands at the cursor and
     /// returns its bit; else reads nothing and returns 0.
-    fn next_field(&mut self, last: u32, cur: &mut Cursor<'a, '_>) -> R<u32>;
+    ///
+    /// With `after_value`, the cursor stands just after the previous
+    /// field's value, and the comma, the spaces and the key must stand there
+    /// as clients write them (`, "profile": `), passed in one compare.
+    fn next_field(&mut self, last: u32, after_value: bool, cur: &mut Cursor<'a, '_>) -> R<u32>;
 }
 
 /// The bit of field `name` in `fields` (at compile time).
@@ -869,7 +970,12 @@ macro_rules! metadata {
             }
 
             #[inline]
-            fn next_field(&mut self, last: u32, cur: &mut Cursor<'a, '_>) -> R<u32> {
+            fn next_field(
+                &mut self,
+                last: u32,
+                after_value: bool,
+                cur: &mut Cursor<'a, '_>,
+            ) -> R<u32> {
                 // The bit of the field expected next.
                 let next = if last == 0 { 1 } else { last << 1 };
                 $(
@@ -877,7 +983,13 @@ macro_rules! metadata {
                         field_bit(<$ty<'static> as Metadata<'static>>::FIELDS, stringify!($field))
                     } {
                         const KEY: &str = concat!("\"", stringify!($field), "\":");
-                        if !cur.key_is(&const { key_bytes::<{ KEY.len() }>(KEY) }) {
+                        const SEP_KEY: &str = concat!(", \"", stringify!($field), "\": ");
+                        let passed = if after_value {
+                            cur.at(&const { key_bytes::<{ SEP_KEY.len() }>(SEP_KEY) })
+                        } else {
+                            cur.key_is(&const { key_bytes::<{ KEY.len() }>(KEY) })
+                        };
+                        if !passed {
                             return Ok(0);
                         }
                         self.$field = Value::read(cur)?;
@@ -963,6 +1075,10 @@ impl<'a> Value<'a> for Option<TargetTypes> {
         if cur.peek()? != b'{' {
             return Err(Bail);
         }
+        if let Some((out, end)) = cur.counts_as_written() {
+            cur.i = end;
+            return Ok(Some(out));
+        }
         let mut out = TargetTypes::default();
         cur.nested(b'}', |cur| {
             cur.string()?;
@@ -971,6 +1087,54 @@ impl<'a> Value<'a> for Option<TargetTypes> {
             Ok(())
         })?;
         Ok(Some(out))
+    }
+}
+
+impl Cursor<'_, '_> {
+    /// The object of counts at the cursor (at its `{`) when it is written
+    /// exactly as clients write it, `{"repos": 1, "images": 0}`: keys,
+    /// `": "`, unsigned integers of at most 18 digits without a leading
+    /// zero, `", "` between entries; with the position after its `}`. `None`
+    /// (nothing passed) for anything else, which the general path reads:
+    /// it accepts every object this one does, with the same counts.
+    #[inline]
+    fn counts_as_written(&self) -> Option<(TargetTypes, usize)> {
+        let b = self.bytes();
+        let mut out = TargetTypes::default();
+        let mut i = self.i + 1;
+        if b.get(i) == Some(&b'}') {
+            return Some((out, i + 1));
+        }
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            i = self.quote_from(i + 1).ok()? + 1;
+            if b.get(i..i + 2) != Some(b": ") {
+                return None;
+            }
+            i += 2;
+            let start = i;
+            let mut value = 0i64;
+            while let Some(&c) = b.get(i)
+                && c.is_ascii_digit()
+            {
+                value = value * 10 + i64::from(c - b'0');
+                i += 1;
+                if i - start > 18 {
+                    return None;
+                }
+            }
+            if i == start || (i - start > 1 && b[start] == b'0') {
+                return None;
+            }
+            out.add(value);
+            match b.get(i) {
+                Some(b',') if b.get(i + 1) == Some(&b' ') => i += 2,
+                Some(b'}') => return Some((out, i + 1)),
+                _ => return None,
+            }
+        }
     }
 }
 
@@ -1196,18 +1360,28 @@ mod tests {
     }
 
     #[test]
-    fn the_fast_path_reads_every_field_serde_reads() {
-        fn check<'a, T: Metadata<'a> + serde::Deserialize<'a>>() {
+    fn the_fast_path_reads_every_field_serde_and_the_audit_know() {
+        // serde's derived names, and the documented schema the audit checks
+        // and the report's samples allow (one list of names, in the order
+        // clients write them, for all four).
+        fn check<'a, T: Metadata<'a> + serde::Deserialize<'a>>(event: &str) {
             let serde = serde_fields::<T>();
             assert!(!serde.is_empty());
             assert_eq!(T::FIELDS, serde, "{}", std::any::type_name::<T>());
+            let spec = crate::audit::schema::event_spec(event).expect("a known type");
+            let documented: Vec<&str> = crate::audit::schema::metadata_fields(spec)
+                .expect("a metadata object")
+                .iter()
+                .map(|f| f.name)
+                .collect();
+            assert_eq!(T::FIELDS, documented, "{event}");
         }
-        check::<ScanStarted>();
-        check::<ScanCompleted>();
-        check::<ToolFailed>();
-        check::<WizardCompleted>();
-        check::<ReportGenerated>();
-        check::<PolicyEvaluated>();
+        check::<ScanStarted>("scan.started");
+        check::<ScanCompleted>("scan.completed");
+        check::<ToolFailed>("tool.failed");
+        check::<WizardCompleted>("wizard.completed");
+        check::<ReportGenerated>("report.generated");
+        check::<PolicyEvaluated>("policy.evaluated");
     }
 
     #[test]
@@ -1226,12 +1400,81 @@ mod tests {
             r#"{"timestamp": "2025-10-19T00:00:00Z", "event": "scan.started", "metadata": {"mode": "cli", "tools": ["a"], "profile": "fast", "ci_detected": true}}"#,
             // A key that starts like an expected one.
             r#"{"event": "scan.started", "versions": "1", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"modes": "x", "mode": "cli"}}"#,
+            // Separators written otherwise than `, "key": `: none or more
+            // spaces, a space before the comma, a key after an unknown one.
+            r#"{"event": "scan.started","version": "1" ,"platform":  "Linux", "python_version":"3.11",  "anonymous_id": "x", "timestamp": "2025-10-19T00:00:00Z","metadata": {"mode": "cli","profile": "fast" , "tools": ["a"],  "target_types": null}}"#,
+            r#"{"event": "scan.started", "version": "1", "x": 1, "platform": "Linux", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"x": [], "mode": "cli", "y": null, "profile": "fast", "tools": null}}"#,
+            // Counts and lists as clients write them, and near misses the
+            // general path reads.
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": ["a", "bb", "a"], "target_types": {"repos": 123456789012345678, "images": 0, "urls": 10}}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": ["a","b"], "target_types": {"repos":1,"urls" : 2}}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": [ "a" ], "target_types": { "repos": 1 , "urls": -2, "k8s": 0 }}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": ["a" , "b"], "target_types": {"repos": 1,  "urls": 2}}}"#,
         ] {
             let fast = parse(line).unwrap_or_else(|_| panic!("gave up on {line}"));
             match parse_line_serde(line) {
                 Parsed::Event(e) => assert_eq!(fast, e, "{line}"),
                 Parsed::Invalid(r) => panic!("serde refused {line}: {r}"),
             }
+        }
+    }
+
+    /// The cursor at the start of `text`, its quotes scanned.
+    fn with_cursor<T>(text: &str, f: impl FnOnce(&Cursor<'_, '_>) -> T) -> T {
+        let mut quotes = Quotes::new();
+        scan_line(text.as_bytes(), &mut quotes).unwrap();
+        f(&Cursor {
+            s: text,
+            quotes: &quotes.0,
+            i: 0,
+            depth: 0,
+        })
+    }
+
+    #[test]
+    fn counts_and_lists_as_written_are_read_in_one_pass_and_nothing_else() {
+        let counts = |text| with_cursor(text, |c| c.counts_as_written());
+        let counts_of = |non_zero, total| TargetTypes { non_zero, total };
+        assert_eq!(counts("{}"), Some((counts_of(0, 0), 2)));
+        assert_eq!(
+            counts(r#"{"repos": 2, "images": 0, "urls": 10} x"#),
+            Some((counts_of(2, 12), 37))
+        );
+        assert_eq!(
+            counts(r#"{"a": 999999999999999999, "a": 0}"#),
+            Some((counts_of(1, 999_999_999_999_999_999), 33))
+        );
+        for miss in [
+            r#"{"repos":2}"#,
+            r#"{"repos" : 2}"#,
+            r#"{"repos": 2 }"#,
+            r#"{"repos": 2,"urls": 1}"#,
+            r#"{ "repos": 2}"#,
+            r#"{"repos": -2}"#,
+            r#"{"repos": 02}"#,
+            r#"{"repos": 2.0}"#,
+            r#"{"repos": 2e1}"#,
+            r#"{"repos": }"#,
+            r#"{"repos": 1000000000000000000}"#,
+            r#"{"repos": null}"#,
+            r#"{"repos": 2"#,
+            r#"{"repos"#,
+        ] {
+            assert_eq!(counts(miss), None, "{miss}");
+        }
+        let strings = |text| with_cursor(text, |c| c.strings_as_written());
+        assert_eq!(strings("[]"), Some(2));
+        assert_eq!(strings(r#"["a", "", "c d"], 1"#), Some(16));
+        for miss in [
+            r#"["a","b"]"#,
+            r#"[ "a"]"#,
+            r#"["a" ]"#,
+            r#"["a", 1]"#,
+            r#"["a",  "b"]"#,
+            r#"["a""#,
+            "[null]",
+        ] {
+            assert_eq!(strings(miss), None, "{miss}");
         }
     }
 

@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
 
+use crate::swar::{bytes8, eight_digits, leading_digits, non_digits};
+
 /// Microseconds since 1970-01-01T00:00:00Z.
 pub type Micros = i64;
 
@@ -62,41 +64,79 @@ fn fast_utc(b: &[u8]) -> Option<Micros> {
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
         return None;
     }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
     let days = civil_days(b[..10].try_into().expect("10 bytes"))?;
-    let (hour, min, sec) = (
-        digits(&b[11..13])?,
-        digits(&b[14..16])?,
-        digits(&b[17..19])?,
-    );
-    if hour > 23 || min > 59 || sec > 59 {
-        return None;
-    }
-    let mut rest = &b[19..];
-    let mut micros = 0u32;
-    if let Some((b'.', frac_and_zone)) = rest.split_first() {
-        let n = frac_and_zone
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        if n == 0 || n > 9 {
-            return None;
-        }
-        let frac = &frac_and_zone[..n];
-        let mut us = digits(&frac[..n.min(6)])?;
-        for _ in n..6 {
-            us *= 10;
-        }
-        micros = us;
-        rest = &frac_and_zone[n..];
-    }
+    let seconds = clock(b[11..19].try_into().expect("8 bytes"))?;
+    let (micros, rest) = match &b[19..] {
+        [b'.', frac @ ..] => fraction(frac)?,
+        rest => (0, rest),
+    };
     if !(rest == b"Z" || rest == b"z" || rest == b"+00:00") {
         return None;
     }
-    let secs = days * 86_400 + i64::from(hour * 3600 + min * 60 + sec);
+    let secs = days * 86_400 + i64::from(seconds);
     Some(secs * 1_000_000 + i64::from(micros))
+}
+
+/// `HH:MM:SS` as seconds of the day; `None` unless it is three two-digit
+/// fields in range.
+#[inline]
+fn clock(b: &[u8; 8]) -> Option<u32> {
+    if b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    // With zeros for the colons, the eight bytes are digits exactly when
+    // the clock's six are.
+    const COLONS: u64 = (0xff << 16) | (0xff << 40);
+    let x = (u64::from_le_bytes(*b) & !COLONS) | (bytes8(b'0') & COLONS);
+    if non_digits(x) != 0 {
+        return None;
+    }
+    let d = x - bytes8(b'0');
+    let two = |at: u32| ((d >> at) & 0xff) as u32 * 10 + ((d >> (at + 8)) & 0xff) as u32;
+    let (hour, min, sec) = (two(0), two(24), two(48));
+    if hour > 23 || min > 59 || sec > 59 {
+        return None;
+    }
+    Some(hour * 3600 + min * 60 + sec)
+}
+
+/// A fraction's digits (the bytes after the `.`) as microseconds,
+/// truncated as chrono does, and the bytes after the digits; `None` for no
+/// digit or more than 9.
+#[inline]
+fn fraction(b: &[u8]) -> Option<(u32, &[u8])> {
+    let Some(head) = b.first_chunk::<8>() else {
+        // Fewer than 8 bytes left: a short fraction before a `Z`.
+        let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        let mut us = digits(&b[..n.min(6)])?;
+        for _ in n..6 {
+            us *= 10;
+        }
+        return Some((us, &b[n..]));
+    };
+    let x = u64::from_le_bytes(*head);
+    let n = match leading_digits(x) {
+        0 => return None,
+        8 => match b[8..].iter().take_while(|c| c.is_ascii_digit()).count() {
+            0 => 8,
+            1 => 9,
+            _ => return None,
+        },
+        n => n,
+    };
+    // The first digits (up to 8) padded with zeros to eight: the fraction
+    // times 10^8, whose first six digits are the microseconds.
+    let digits = match n {
+        8.. => x,
+        n => {
+            let keep = (1u64 << (8 * n)) - 1;
+            (x & keep) | (bytes8(b'0') & !keep)
+        }
+    };
+    Some((eight_digits(digits) / 100, &b[n..]))
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date, `None` if the date
@@ -167,6 +207,8 @@ pub fn format_month_code(code: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn chrono_us(s: &str) -> Micros {
@@ -185,9 +227,63 @@ mod tests {
             "2024-02-29T23:59:59.5Z",
             "2026-01-01T00:00:00.123456789Z",
             "1969-12-31T23:59:59Z",
+            "2025-11-19T14:32:00.1+00:00",
+            "2025-11-19T14:32:00.1234567+00:00",
+            "2025-11-19T14:32:00.12345678+00:00",
+            "2025-11-19T14:32:00.123456789+00:00",
+            "2025-11-19T14:32:00.000001Z",
+            "2025-11-19T23:59:59.999999999Z",
         ] {
             assert_eq!(parse_timestamp(s).unwrap(), chrono_us(s), "{s}");
             assert_eq!(fast_utc(s.as_bytes()), Some(chrono_us(s)), "{s}");
+        }
+    }
+
+    /// A timestamp-like string: mostly well formed, with the clock's
+    /// fields sometimes out of range or a byte swapped for a near miss,
+    /// fractions of any length and zones chrono does or does not accept.
+    fn timestamp_like() -> impl Strategy<Value = String> {
+        let clock = (0..26u32, 0..62u32, 0..62u32);
+        let miss = prop::option::weighted(
+            0.2,
+            (0..8usize, prop::sample::select(b":/ .Za\x7f".to_vec())),
+        );
+        let digit = prop::sample::select(b"0123456789".to_vec());
+        let fraction = prop::option::of(prop::collection::vec(
+            prop_oneof![9 => digit, 1 => prop::sample::select(b".Z+:a ".to_vec())],
+            0..12,
+        ));
+        let zone = prop::sample::select(vec![
+            "Z", "z", "+00:00", "+01:00", "-00:00", "", "Zx", "+00:0",
+        ]);
+        (0..3000u64, clock, miss, fraction, zone).prop_map(
+            |(day, (h, m, sec), miss, fraction, zone)| {
+                let date = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(day);
+                let mut clock = format!("{h:02}:{m:02}:{sec:02}").into_bytes();
+                if let Some((at, byte)) = miss {
+                    clock[at] = byte;
+                }
+                let mut s = format!("{date}T{}", String::from_utf8(clock).unwrap());
+                if let Some(f) = fraction {
+                    s.push('.');
+                    s.push_str(std::str::from_utf8(&f).unwrap());
+                }
+                s + zone
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+        /// The fast path answers exactly as chrono: the same instant, or
+        /// nothing where chrono refuses.
+        #[test]
+        fn the_fast_path_agrees_with_chrono_on_near_misses(s in timestamp_like()) {
+            let want = DateTime::parse_from_rfc3339(&s).ok().map(|d| d.timestamp_micros());
+            prop_assert_eq!(parse_timestamp(&s).ok(), want);
+            if let Some(fast) = fast_utc(s.as_bytes()) {
+                prop_assert_eq!(Some(fast), want);
+            }
         }
     }
 

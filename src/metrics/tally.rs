@@ -21,6 +21,7 @@ use super::registry::MetricId;
 use crate::event::schema::{Event, EventClass, Payload, Text, TextList};
 use crate::event::time::{Micros, epoch_day, iso_week_code, month_code};
 use crate::event::{LinePos, Sink};
+use crate::swar::bytes8;
 
 /// Internal fact keys beyond the registry.
 pub(crate) const INSTALL: u16 = 253;
@@ -759,11 +760,6 @@ pub(crate) fn installation_key(id: Option<&str>) -> u64 {
         }
     };
     if key == NO_ID { 1 } else { key }
-}
-
-/// Eight bytes, each `b` repeated.
-const fn bytes8(b: u8) -> u64 {
-    u64::from_ne_bytes([b; 8])
 }
 
 /// Eight ASCII hex digits (either case; the first most significant) as
