@@ -21,6 +21,7 @@ use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::audit::schema;
 use crate::event::schema::{Event, Payload, Text, TextList};
 use crate::event::{LinePos, Parsed, parse_line};
 use crate::metrics::installs::Installs;
@@ -42,53 +43,6 @@ const TOP_LEVEL: [&str; 7] = [
     "timestamp",
     "metadata",
 ];
-
-/// The documented metadata fields of each known event type.
-fn metadata_fields(event: &str) -> Option<&'static [&'static str]> {
-    Some(match event {
-        "scan.started" => &[
-            "mode",
-            "profile",
-            "tools",
-            "target_types",
-            "ci_detected",
-            "multi_target_scan",
-            "compliance_usage",
-            "total_targets_bucket",
-            "scan_frequency_hint",
-        ],
-        "scan.completed" => &[
-            "mode",
-            "profile",
-            "duration_bucket",
-            "tools_succeeded",
-            "tools_failed",
-            "total_findings_bucket",
-        ],
-        "tool.failed" => &["tool", "failure_type", "exit_code", "profile"],
-        "wizard.completed" => &[
-            "profile_selected",
-            "execution_mode",
-            "artifact_generated",
-            "duration_seconds",
-        ],
-        "report.generated" => &[
-            "output_formats",
-            "findings_bucket",
-            "suppressions_used",
-            "compliance_enabled",
-        ],
-        "policy.evaluated" => &[
-            "policy_count",
-            "violations_bucket",
-            "evaluation_time_bucket",
-            "policies",
-            "passed_count",
-            "failed_count",
-        ],
-        _ => return None,
-    })
-}
 
 /// The hasher after a leaf's scope (`""` for the envelope, else the event
 /// type) and field name, hashed once per call site: [`leaf`] goes on from
@@ -450,8 +404,11 @@ fn redacted(text: &str, event: &Event<'_>) -> Option<String> {
                     continue;
                 }
                 let meta: Members<'_> = serde_json::from_str(raw).ok()?;
-                let allowed = metadata_fields(&event.name).unwrap_or(&[]);
-                if !unique_keys(&meta, allowed) {
+                // The documented fields: the audit's schema of the type.
+                let allowed: Vec<&str> = schema::event_spec(&event.name)
+                    .and_then(schema::metadata_fields)
+                    .map_or_else(Vec::new, |fields| fields.iter().map(|f| f.name).collect());
+                if !unique_keys(&meta, &allowed) {
                     return None;
                 }
                 // The census counted target_types by its raw text: it must be
