@@ -671,24 +671,6 @@ impl<'a> Cursor<'a, '_> {
         found.unwrap_or(0)
     }
 
-    /// [`Cursor::next_envelope_key`] for the cursor just after a value:
-    /// the comma, the spaces and the next key as clients write them
-    /// (`, "version": `), passed in one compare; 0 (nothing passed) when
-    /// they differ in any byte.
-    #[inline]
-    fn sep_envelope_key(&mut self, seen: u8) -> u8 {
-        let found = match seen {
-            EVENT => self.at(b", \"version\": ").then_some(VERSION),
-            0b11 => self.at(b", \"platform\": ").then_some(PLATFORM),
-            0b111 => self.at(b", \"python_version\": ").then_some(PYTHON),
-            0b1111 => self.at(b", \"anonymous_id\": ").then_some(ID),
-            0b1_1111 => self.at(b", \"timestamp\": ").then_some(TIMESTAMP),
-            0b11_1111 => self.at(b", \"metadata\": ").then_some(METADATA),
-            _ => None,
-        };
-        found.unwrap_or(0)
-    }
-
     /// The top-level object.
     #[inline]
     fn envelope(&mut self, out: &mut Event<'a>) -> R<()> {
@@ -703,10 +685,64 @@ impl<'a> Cursor<'a, '_> {
         if self.peek()? == b'}' {
             return Err(Bail); // no `event`
         }
-        // The field whose key the cursor has passed, 0 when none.
-        let mut next = self.next_envelope_key(0);
+        // The fields in the order and spelling clients write them, each
+        // key with the separator before it passed in one compare, in
+        // straight-line code; the loop below reads whatever follows the
+        // first difference (another order, spacing, an unknown field).
+        'in_order: {
+            if !self.key_is(b"\"event\":") {
+                break 'in_order;
+            }
+            let event = self.string()?;
+            name = Some(event);
+            seen = EVENT;
+            if !self.at(b", \"version\": ") {
+                break 'in_order;
+            }
+            common.version = self.opt_text()?;
+            seen |= VERSION;
+            if !self.at(b", \"platform\": ") {
+                break 'in_order;
+            }
+            common.platform = self.opt_text()?;
+            seen |= PLATFORM;
+            if !self.at(b", \"python_version\": ") {
+                break 'in_order;
+            }
+            common.python_version = self.opt_text()?;
+            seen |= PYTHON;
+            if !self.at(b", \"anonymous_id\": ") {
+                break 'in_order;
+            }
+            common.anonymous_id = self.opt_text()?;
+            seen |= ID;
+            if !self.at(b", \"timestamp\": ") {
+                break 'in_order;
+            }
+            timestamp = self.opt_text()?;
+            seen |= TIMESTAMP;
+            if !self.at(b", \"metadata\": ") {
+                break 'in_order;
+            }
+            out.payload = self.payload(event)?;
+            payload = true;
+            seen |= METADATA;
+        }
+        // Past the first field, each turn starts after a value.
+        let mut after_value = seen != 0;
         loop {
-            let bit = match next {
+            if after_value {
+                match self.peek()? {
+                    b',' => self.i += 1,
+                    b'}' => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return Err(Bail),
+                }
+            }
+            after_value = true;
+            let bit = match self.next_envelope_key(seen) {
                 0 => {
                     let key = self.string()?;
                     self.eat(b':')?;
@@ -747,20 +783,6 @@ impl<'a> Cursor<'a, '_> {
                     }
                 },
                 _ => self.skip_value()?,
-            }
-            next = self.sep_envelope_key(seen);
-            if next == 0 {
-                match self.peek()? {
-                    b',' => {
-                        self.i += 1;
-                        next = self.next_envelope_key(seen);
-                    }
-                    b'}' => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return Err(Bail),
-                }
             }
         }
         let name = name.ok_or(Bail)?;
@@ -817,15 +839,25 @@ impl<'a> Cursor<'a, '_> {
             self.depth -= 1;
             return Ok(out);
         }
-        // The field read last: clients write fields in `FIELDS` order, so
-        // the next one is tried first, with the separator before it once
-        // there is one (as `nested` would, but a separator and key as
-        // clients write them are passed in one compare).
-        let (mut seen, mut last) = (0u32, 0u32);
-        // The bit of the field the cursor has just read, 0 when none.
-        let mut next = out.next_field(last, false, self)?;
+        // The fields in `FIELDS` order as clients write them, in
+        // straight-line code; then the loop reads whatever follows the
+        // first difference, trying the field after the one read last first.
+        let (mut seen, mut last) = out.in_order(self)?;
+        // Past the first field, each turn starts after a value.
+        let mut after_value = seen != 0;
         loop {
-            let bit = match next {
+            if after_value {
+                match self.peek()? {
+                    b',' => self.i += 1,
+                    b'}' => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return Err(Bail),
+                }
+            }
+            after_value = true;
+            let bit = match out.next_field(last, self)? {
                 0 => {
                     let key = self.string()?;
                     self.eat(b':')?;
@@ -839,20 +871,6 @@ impl<'a> Cursor<'a, '_> {
             seen |= bit;
             if bit != 0 {
                 last = bit;
-            }
-            next = out.next_field(last, true, self)?;
-            if next == 0 {
-                match self.peek()? {
-                    b',' => {
-                        self.i += 1;
-                        next = out.next_field(last, false, self)?;
-                    }
-                    b'}' => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return Err(Bail),
-                }
             }
         }
         self.depth -= 1;
@@ -909,11 +927,12 @@ trait Metadata<'a>: Default {
     /// Reads the field after `last` (a bit as [`Metadata::field`] returns;
     /// 0: the first field) when its `"key":` stands at the cursor and
     /// returns its bit; else reads nothing and returns 0.
-    ///
-    /// With `after_value`, the cursor stands just after the previous
-    /// field's value, and the comma, the spaces and the key must stand there
-    /// as clients write them (`, "profile": `), passed in one compare.
-    fn next_field(&mut self, last: u32, after_value: bool, cur: &mut Cursor<'a, '_>) -> R<u32>;
+    fn next_field(&mut self, last: u32, cur: &mut Cursor<'a, '_>) -> R<u32>;
+    /// Reads the fields that stand at the cursor (at the first key) in
+    /// `FIELDS` order, written as clients write them (`"mode": "cli",
+    /// "profile": "fast"`), up to the first difference; returns the bits
+    /// of the fields read and the bit of the last one (0 and 0: none).
+    fn in_order(&mut self, cur: &mut Cursor<'a, '_>) -> R<(u32, u32)>;
 }
 
 /// The bit of field `name` in `fields` (at compile time).
@@ -970,12 +989,7 @@ macro_rules! metadata {
             }
 
             #[inline]
-            fn next_field(
-                &mut self,
-                last: u32,
-                after_value: bool,
-                cur: &mut Cursor<'a, '_>,
-            ) -> R<u32> {
+            fn next_field(&mut self, last: u32, cur: &mut Cursor<'a, '_>) -> R<u32> {
                 // The bit of the field expected next.
                 let next = if last == 0 { 1 } else { last << 1 };
                 $(
@@ -983,13 +997,7 @@ macro_rules! metadata {
                         field_bit(<$ty<'static> as Metadata<'static>>::FIELDS, stringify!($field))
                     } {
                         const KEY: &str = concat!("\"", stringify!($field), "\":");
-                        const SEP_KEY: &str = concat!(", \"", stringify!($field), "\": ");
-                        let passed = if after_value {
-                            cur.at(&const { key_bytes::<{ SEP_KEY.len() }>(SEP_KEY) })
-                        } else {
-                            cur.key_is(&const { key_bytes::<{ KEY.len() }>(KEY) })
-                        };
-                        if !passed {
+                        if !cur.key_is(&const { key_bytes::<{ KEY.len() }>(KEY) }) {
                             return Ok(0);
                         }
                         self.$field = Value::read(cur)?;
@@ -997,6 +1005,31 @@ macro_rules! metadata {
                     }
                 )*
                 Ok(0)
+            }
+
+            #[inline]
+            fn in_order(&mut self, cur: &mut Cursor<'a, '_>) -> R<(u32, u32)> {
+                // The bit of the field read last, and the bits of all read
+                // (constants at each step once the steps are unrolled).
+                let (mut last, mut seen) = (0u32, 0u32);
+                $(
+                    {
+                        const KEY: &str = concat!("\"", stringify!($field), "\":");
+                        const SEP_KEY: &str = concat!(", \"", stringify!($field), "\": ");
+                        let passed = if last == 0 {
+                            cur.key_is(&const { key_bytes::<{ KEY.len() }>(KEY) })
+                        } else {
+                            cur.at(&const { key_bytes::<{ SEP_KEY.len() }>(SEP_KEY) })
+                        };
+                        if !passed {
+                            return Ok((seen, last));
+                        }
+                        self.$field = Value::read(cur)?;
+                        last = if last == 0 { 1 } else { last << 1 };
+                        seen |= last;
+                    }
+                )*
+                Ok((seen, last))
             }
         }
     )*};
@@ -1295,6 +1328,11 @@ mod tests {
             r#"{"event": "scan.completed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "cli", "mode": "docker"}}"#,
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"profile": "a", "mode": "b", "profile": "c"}}"#,
             r#"{"event": "scan.completed", "version": "1", "version": "2", "timestamp": "2025-10-19T00:00:00Z"}"#,
+            // Duplicates after every field came in client order.
+            r#"{"event": "scan.completed", "version": "1", "platform": "Linux", "python_version": "3.11", "anonymous_id": "x", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "cli", "profile": "fast", "duration_bucket": "<5min", "tools_succeeded": 2, "tools_failed": 1, "total_findings_bucket": "0", "profile": "x"}, "platform": "Linux"}"#,
+            r#"{"event": "scan.completed", "version": "1", "platform": "Linux", "python_version": "3.11", "anonymous_id": "x", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "cli", "profile": "fast", "duration_bucket": "<5min", "tools_succeeded": 2, "tools_failed": 1, "total_findings_bucket": "0", "mode": "x"}}"#,
+            r#"{"event": "scan.completed", "version": "1", "platform": "Linux", "python_version": "3.11", "anonymous_id": "x", "timestamp": "2025-10-19T00:00:00Z", "metadata": null, "event": "test"}"#,
+            r#"{"event": "scan.completed", "version": "1", "platform": "Linux", "python_version": "3.11", "anonymous_id": "x", "timestamp": "2025-10-19T00:00:00Z", "metadata": null, "metadata": null}"#,
             r#"{"event": "test", "timestamp": "2025-10-19T00:00:00Z",}"#,
             r#"{"event": "scan.completed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools_failed": 01}}"#,
             r#"{"event": "scan.completed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools_failed": -0}}"#,
