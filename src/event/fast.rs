@@ -458,19 +458,39 @@ impl<'a> Cursor<'a, '_> {
     }
 
     /// The position of the first quote at or after `start` in the line.
+    ///
+    /// The bitmap's word at `start` and the one after it are read as one
+    /// 128-bit word, so a string of up to 64 bytes ends within it whatever
+    /// its offset: no branch on whether it crosses into the next word (which
+    /// depends on where each string falls, so no predictor could learn it).
     #[inline]
     fn quote_from(&self, start: usize) -> R<usize> {
-        let mut word = start / 64;
-        let mut bits = self.quotes.get(word).ok_or(Bail)? & (!0u64 << (start % 64));
-        while bits == 0 {
-            word += 1;
-            bits = *self.quotes.get(word).ok_or(Bail)?;
-        }
-        let end = word * 64 + bits.trailing_zeros() as usize;
+        let word = start / 64;
+        let low = *self.quotes.get(word).ok_or(Bail)?;
+        let high = self.quotes.get(word + 1).copied().unwrap_or(0);
+        let bits = ((u128::from(high) << 64) | u128::from(low)) >> (start % 64);
+        let end = if bits != 0 {
+            start + bits.trailing_zeros() as usize
+        } else {
+            self.quote_past(word + 2)?
+        };
         if end >= self.s.len() {
             return Err(Bail);
         }
         Ok(end)
+    }
+
+    /// The first quote in or after bitmap word `word` (a string longer
+    /// than 64 bytes: rare).
+    #[cold]
+    fn quote_past(&self, mut word: usize) -> R<usize> {
+        loop {
+            let bits = *self.quotes.get(word).ok_or(Bail)?;
+            if bits != 0 {
+                return Ok(word * 64 + bits.trailing_zeros() as usize);
+            }
+            word += 1;
+        }
     }
 
     fn literal(&mut self, word: &[u8]) -> R<()> {
@@ -1467,6 +1487,25 @@ mod tests {
             i: 0,
             depth: 0,
         })
+    }
+
+    #[test]
+    fn quote_from_finds_the_next_quote_at_any_distance_and_offset() {
+        // Gaps of every length from 0 to 70 bytes and a few longer ones
+        // (within a word, across one or more word ends, from every offset),
+        // then no quote before the line's end.
+        let mut text = String::new();
+        for gap in (0..=70).chain([127, 128, 129, 200]) {
+            text.push_str(&"a".repeat(gap));
+            text.push('"');
+        }
+        text.push_str(&"b".repeat(150));
+        with_cursor(&text, |cur| {
+            for start in 0..text.len() {
+                let want = text[start..].find('"').map(|at| start + at);
+                assert_eq!(cur.quote_from(start).ok(), want, "from {start}");
+            }
+        });
     }
 
     #[test]
