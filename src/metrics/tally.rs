@@ -121,16 +121,17 @@ impl Default for Memo {
 #[inline]
 fn prefix(s: &[u8]) -> u64 {
     let n = s.len();
-    if let Some(head) = s.first_chunk::<8>() {
-        return u64::from_le_bytes(*head);
-    }
-    // Two loads that overlap in the middle, ORed: the overlap holds the
-    // same bytes in both. Shifts, not a copy through memory, so no
-    // store-to-load stall.
+    // Two 4-byte loads, ORed: bytes 0..4, and bytes 4..8 or (shorter than
+    // 8 bytes) the last four, which overlap the first in the middle, where
+    // both hold the same bytes. The second load's offset is selected, not
+    // branched on: values of one field (a profile, a duration bucket) fall
+    // on either side of 8 bytes from one event to the next. Shifts, not a
+    // copy through memory, so no store-to-load stall.
     if n >= 4 {
+        let at = if n >= 8 { 4 } else { n - 4 };
         let lo = u32::from_le_bytes(s[..4].try_into().expect("4 bytes"));
-        let hi = u32::from_le_bytes(s[n - 4..].try_into().expect("4 bytes"));
-        return u64::from(lo) | u64::from(hi) << (8 * (n - 4));
+        let hi = u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"));
+        return u64::from(lo) | u64::from(hi) << (8 * at);
     }
     match n {
         0 => 0,
@@ -269,6 +270,8 @@ const TAG_WEEK_PAIR: u64 = 5;
 const PAYLOAD: u64 = (1 << TAG_SHIFT) - 1;
 /// The value key of JSON `null` (a missing field counts as null).
 pub(crate) const NULL: u64 = 0;
+/// No cell (yet).
+const NO_CELL: u32 = u32::MAX;
 /// Installation key of an event without `anonymous_id`.
 pub(crate) const NO_ID: u64 = 0;
 
@@ -383,6 +386,11 @@ pub struct Tally {
     /// Per metric: the last non-string value key and its cell (consecutive
     /// events share weeks, months and flags).
     last_cell: Vec<(u64, u32)>,
+    /// Per metric: the cells of a flag's three values (null, false,
+    /// true), [`NO_CELL`] until first seen. A flag's value changes from one
+    /// event to the next at random, so a direct index beats remembering the
+    /// last value (a compare the branch predictor would miss).
+    bool_cells: Vec<[u32; 3]>,
     /// The cells the current event touched, set on its installation's
     /// record in one go when the event is done (one record lookup per
     /// event instead of one per observation).
@@ -420,6 +428,7 @@ impl Tally {
             cells: Codes::default(),
             cell_memo: vec![Memo::default(); 256],
             last_cell: vec![(u64::MAX, 0); 256],
+            bool_cells: vec![[NO_CELL; 3]; super::registry::METRICS.len()],
             touched: Vec::new(),
             list_memo: vec![ListMemo::default(); super::registry::METRICS.len()],
             part_memo: Default::default(),
@@ -626,7 +635,15 @@ impl Tally {
     }
 
     fn observe_bool(&mut self, metric: MetricId, value: Option<bool>) {
-        self.observe(metric, value.map_or(NULL, bool_key));
+        let m = metric as usize;
+        self.carriers[m] += 1;
+        let state = value.map_or(0, |b| 1 + usize::from(b));
+        let mut cell = self.bool_cells[m][state];
+        if cell == NO_CELL {
+            cell = self.cell_code(metric as u16, value.map_or(NULL, bool_key));
+            self.bool_cells[m][state] = cell;
+        }
+        self.add(cell, 1);
     }
 
     /// Each distinct item of the list once; the event counts once as a carrier.
