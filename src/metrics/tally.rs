@@ -97,9 +97,10 @@ const EMPTY: Slot = Slot {
 impl Slot {
     #[inline]
     fn of(s: &[u8], value: u32) -> Slot {
+        let (head, tail) = ends(s);
         Slot {
-            head: prefix(s),
-            tail: suffix(s),
+            head,
+            tail,
             len: s.len() as u32,
             value,
         }
@@ -117,23 +118,31 @@ impl Default for Memo {
     }
 }
 
-/// The first 8 bytes of `s`, zero-padded (little-endian).
+/// The first 8 bytes of `s`, zero-padded, and its last 8 bytes when it is
+/// longer than 8 (else 0: the first 8 hold it whole), both little-endian.
+///
+/// Values of 4 bytes and more, nearly all, take one path without a branch
+/// on their length: the values of one field fall on either side of 8 bytes
+/// from one event to the next (a profile, a duration bucket), and every
+/// field's lookups share this code, so such a branch would be missed often.
+/// Each 8 bytes are two 4-byte loads, ORed; where a value is shorter, the
+/// loads overlap in the middle (both hold the same bytes there) or are
+/// masked off. Shifts, not a copy through memory, so no store-to-load stall.
 #[inline]
-fn prefix(s: &[u8]) -> u64 {
+fn ends(s: &[u8]) -> (u64, u64) {
     let n = s.len();
-    // Two 4-byte loads, ORed: bytes 0..4, and bytes 4..8 or (shorter than
-    // 8 bytes) the last four, which overlap the first in the middle, where
-    // both hold the same bytes. The second load's offset is selected, not
-    // branched on: values of one field (a profile, a duration bucket) fall
-    // on either side of 8 bytes from one event to the next. Shifts, not a
-    // copy through memory, so no store-to-load stall.
+    let u32_at = |at: usize| {
+        u64::from(u32::from_le_bytes(
+            s[at..at + 4].try_into().expect("4 bytes"),
+        ))
+    };
     if n >= 4 {
         let at = if n >= 8 { 4 } else { n - 4 };
-        let lo = u32::from_le_bytes(s[..4].try_into().expect("4 bytes"));
-        let hi = u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"));
-        return u64::from(lo) | u64::from(hi) << (8 * at);
+        let head = u32_at(0) | u32_at(at) << (8 * at);
+        let tail = u32_at(n.saturating_sub(8)) | u32_at(n - 4) << 32;
+        return (head, tail & 0u64.wrapping_sub(u64::from(n > 8)));
     }
-    match n {
+    let head = match n {
         0 => 0,
         // Bytes 0, n/2 and n-1 cover lengths 1 to 3.
         _ => {
@@ -141,17 +150,8 @@ fn prefix(s: &[u8]) -> u64 {
                 | u64::from(s[n / 2]) << (8 * (n / 2))
                 | u64::from(s[n - 1]) << (8 * (n - 1))
         }
-    }
-}
-
-/// The last 8 bytes of a value longer than 8 bytes; 0 for shorter ones
-/// (their prefix holds them whole).
-#[inline]
-fn suffix(s: &[u8]) -> u64 {
-    match s.last_chunk::<8>() {
-        Some(tail) if s.len() > 8 => u64::from_le_bytes(*tail),
-        _ => 0,
-    }
+    };
+    (head, 0)
 }
 
 /// The slot of a value of `len` bytes with these first and last 8 bytes
@@ -165,7 +165,7 @@ fn slot(mul: u64, head: u64, tail: u64, len: usize) -> usize {
 impl Memo {
     #[inline]
     fn get(&self, s: &str) -> Option<u32> {
-        let (len, head, tail) = (s.len(), prefix(s.as_bytes()), suffix(s.as_bytes()));
+        let (len, (head, tail)) = (s.len(), ends(s.as_bytes()));
         let i = slot(self.mul, head, tail, len);
         let Slot {
             head: h,
@@ -1133,9 +1133,8 @@ mod tests {
                         .enumerate()
                         .fold(0u64, |v, (i, &c)| v | u64::from(c) << (8 * i))
                 };
-                assert_eq!(prefix(s), model(&s[..len.min(8)]), "{s:?}");
                 let tail = if len > 8 { model(&s[len - 8..]) } else { 0 };
-                assert_eq!(suffix(s), tail, "{s:?}");
+                assert_eq!(ends(s), (model(&s[..len.min(8)]), tail), "{s:?}");
             }
         }
     }
