@@ -633,6 +633,23 @@ impl<'a> Cursor<'a, '_> {
         Ok(())
     }
 
+    /// After a member's value: passes the comma before the next member
+    /// (true) or the object's closing brace (false).
+    #[inline]
+    fn next_member(&mut self) -> R<bool> {
+        match self.peek()? {
+            b',' => {
+                self.i += 1;
+                Ok(true)
+            }
+            b'}' => {
+                self.i += 1;
+                Ok(false)
+            }
+            _ => Err(Bail),
+        }
+    }
+
     /// `null` or a string.
     #[inline]
     fn opt_text(&mut self) -> R<Option<Text<'a>>> {
@@ -716,31 +733,27 @@ impl<'a> Cursor<'a, '_> {
             let event = self.string()?;
             name = Some(event);
             seen = EVENT;
-            if !self.at(b", \"version\": ") {
-                break 'in_order;
+            // The next field in client order: its separator and key, then
+            // its value into `$place`.
+            macro_rules! next {
+                ($cur:expr, $sep_key:literal, $bit:expr, $place:expr) => {
+                    if !$cur.at($sep_key) {
+                        break 'in_order;
+                    }
+                    $place = $cur.opt_text()?;
+                    seen |= $bit;
+                };
             }
-            common.version = self.opt_text()?;
-            seen |= VERSION;
-            if !self.at(b", \"platform\": ") {
-                break 'in_order;
-            }
-            common.platform = self.opt_text()?;
-            seen |= PLATFORM;
-            if !self.at(b", \"python_version\": ") {
-                break 'in_order;
-            }
-            common.python_version = self.opt_text()?;
-            seen |= PYTHON;
-            if !self.at(b", \"anonymous_id\": ") {
-                break 'in_order;
-            }
-            common.anonymous_id = self.opt_text()?;
-            seen |= ID;
-            if !self.at(b", \"timestamp\": ") {
-                break 'in_order;
-            }
-            timestamp = self.opt_text()?;
-            seen |= TIMESTAMP;
+            next!(self, b", \"version\": ", VERSION, common.version);
+            next!(self, b", \"platform\": ", PLATFORM, common.platform);
+            next!(
+                self,
+                b", \"python_version\": ",
+                PYTHON,
+                common.python_version
+            );
+            next!(self, b", \"anonymous_id\": ", ID, common.anonymous_id);
+            next!(self, b", \"timestamp\": ", TIMESTAMP, timestamp);
             if !self.at(b", \"metadata\": ") {
                 break 'in_order;
             }
@@ -751,15 +764,8 @@ impl<'a> Cursor<'a, '_> {
         // Past the first field, each turn starts after a value.
         let mut after_value = seen != 0;
         loop {
-            if after_value {
-                match self.peek()? {
-                    b',' => self.i += 1,
-                    b'}' => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return Err(Bail),
-                }
+            if after_value && !self.next_member()? {
+                break;
             }
             after_value = true;
             let bit = match self.next_envelope_key(seen) {
@@ -866,15 +872,8 @@ impl<'a> Cursor<'a, '_> {
         // Past the first field, each turn starts after a value.
         let mut after_value = seen != 0;
         loop {
-            if after_value {
-                match self.peek()? {
-                    b',' => self.i += 1,
-                    b'}' => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return Err(Bail),
-                }
+            if after_value && !self.next_member()? {
+                break;
             }
             after_value = true;
             let bit = match out.next_field(last, self)? {
