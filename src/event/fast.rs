@@ -1171,7 +1171,8 @@ impl Cursor<'_, '_> {
             while let Some(&c) = b.get(i)
                 && c.is_ascii_digit()
             {
-                value = value * 10 + i64::from(c - b'0');
+                // Wraps only past 18 digits, which are refused just below.
+                value = value.wrapping_mul(10).wrapping_add(i64::from(c - b'0'));
                 i += 1;
                 if i - start > 18 {
                     return None;
@@ -1532,6 +1533,8 @@ mod tests {
             r#"{"repos": 2e1}"#,
             r#"{"repos": }"#,
             r#"{"repos": 1000000000000000000}"#,
+            r#"{"repos": 9999999999999999999}"#,
+            r#"{"repos": 99999999999999999999999}"#,
             r#"{"repos": null}"#,
             r#"{"repos": 2"#,
             r#"{"repos"#,
