@@ -176,3 +176,168 @@ proptest! {
         prop_assert_eq!(invalid, want_invalid);
     }
 }
+
+/// Objects built from the envelope's and the metadata's keys (and keys that
+/// nearly match them) in any order, with duplicates, every spelling of the
+/// separators and values of every kind; mostly after a prefix in client
+/// order, so the fast path's straight-line readers hand over to its loop
+/// at every point.
+fn structured() -> impl Strategy<Value = String> {
+    const ORDER: [&str; 7] = [
+        "event",
+        "version",
+        "platform",
+        "python_version",
+        "anonymous_id",
+        "timestamp",
+        "metadata",
+    ];
+    let envelope_keys = prop::sample::select(
+        ORDER
+            .iter()
+            .copied()
+            .chain(["events", "x", "", "metadat", "eventx"])
+            .collect::<Vec<_>>(),
+    );
+    let metadata_keys = prop::sample::select(vec![
+        "mode",
+        "profile",
+        "tools",
+        "target_types",
+        "ci_detected",
+        "multi_target_scan",
+        "compliance_usage",
+        "total_targets_bucket",
+        "scan_frequency_hint",
+        "duration_bucket",
+        "tools_succeeded",
+        "tools_failed",
+        "total_findings_bucket",
+        "tool",
+        "failure_type",
+        "exit_code",
+        "profile_selected",
+        "execution_mode",
+        "artifact_generated",
+        "duration_seconds",
+        "output_formats",
+        "findings_bucket",
+        "suppressions_used",
+        "compliance_enabled",
+        "policy_count",
+        "violations_bucket",
+        "evaluation_time_bucket",
+        "policies",
+        "passed_count",
+        "failed_count",
+        "modes",
+        "zz",
+    ]);
+    let values = prop::sample::select(vec![
+        "\"cli\"",
+        "\"\"",
+        "null",
+        "1",
+        "0",
+        "-3",
+        "01",
+        "-0",
+        "1.5",
+        "1e2",
+        "true",
+        "false",
+        "[]",
+        "[\"a\", \"b\"]",
+        "[\"a\",\"b\"]",
+        "[ \"a\" ]",
+        "{}",
+        "{\"a\": 1, \"b\": 0}",
+        "{\"a\":1}",
+        "{\"a\": -1}",
+        "[1]",
+        "{\"a\": \"x\"}",
+        "999999999999999999",
+        "9999999999999999999",
+    ]);
+    let comma = prop::sample::select(vec![", ", ",", " , ", ",  "]);
+    let colon = prop::sample::select(vec![": ", ":", " : ", ":  "]);
+    let names = prop::sample::select(vec![
+        "scan.started",
+        "scan.completed",
+        "tool.failed",
+        "wizard.completed",
+        "report.generated",
+        "policy.evaluated",
+        "test",
+        "",
+        "other.thing",
+        "telemetry.initialized",
+    ]);
+    let metadata = prop::collection::vec(
+        (metadata_keys, values.clone(), comma.clone(), colon.clone()),
+        0..8,
+    );
+    let rest = prop::collection::vec((envelope_keys, values, comma, colon), 0..10);
+    // Which client-order fields the prefix skips, and where it stops.
+    let skipped = prop::collection::vec(any::<bool>(), 7);
+    (names, metadata, rest, any::<bool>(), skipped, 0usize..10).prop_map(
+        |(name, metadata, rest, metadata_null, skipped, stop)| {
+            let prefix_values = ["", "\"1\"", "\"Linux\"", "\"3.11\"", "\"id\"", "", ""];
+            let mut fields: Vec<(&str, &str, &str, &str)> = (0..7)
+                .filter(|&k| !skipped[k] || k == 0 || k == 5)
+                .map(|k| (ORDER[k], prefix_values[k], ", ", ": "))
+                .take(stop)
+                .chain(rest)
+                .collect();
+            if !fields.iter().any(|f| f.0 == "timestamp") && stop % 2 == 0 {
+                fields.push(("timestamp", "", ", ", ": "));
+            }
+            let object = |members: &[(&str, String, &str, &str)]| {
+                let mut out = String::from("{");
+                for (i, (key, value, comma, colon)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(comma);
+                    }
+                    out.push_str(&format!("\"{key}\"{colon}{value}"));
+                }
+                out + "}"
+            };
+            let metadata: Vec<_> = metadata
+                .iter()
+                .map(|&(k, v, s, c)| (k, v.to_string(), s, c))
+                .collect();
+            let metadata = object(&metadata);
+            let fields: Vec<_> = fields
+                .iter()
+                .map(|&(k, v, s, c)| {
+                    let value = match k {
+                        "event" => format!("\"{name}\""),
+                        "timestamp" => "\"2025-10-19T00:00:00Z\"".to_string(),
+                        "metadata" if metadata_null => "null".to_string(),
+                        "metadata" => metadata.clone(),
+                        _ => v.to_string(),
+                    };
+                    (k, value, s, c)
+                })
+                .collect();
+            object(&fields)
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(5000))]
+
+    /// The contract again, on objects built key by key.
+    #[test]
+    fn fast_path_agrees_with_serde_on_structured_lines(line in structured()) {
+        use jmo_analyze::event::parse::{parse_line_fast, parse_line_serde};
+        use jmo_analyze::event::Parsed;
+        if let Some(fast) = parse_line_fast(&line) {
+            match parse_line_serde(&line) {
+                Parsed::Event(e) => prop_assert_eq!(fast, e),
+                Parsed::Invalid(r) => prop_assert!(false, "fast path accepted what serde refuses ({}): {}", r, line),
+            }
+        }
+    }
+}

@@ -1348,8 +1348,14 @@ mod tests {
             r#"{"event": "scan.completed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "cli", "mode": "docker"}}"#,
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"profile": "a", "mode": "b", "profile": "c"}}"#,
             r#"{"event": "scan.completed", "version": "1", "version": "2", "timestamp": "2025-10-19T00:00:00Z"}"#,
-            // Duplicates after every field came in client order.
-            r#"{"event": "scan.completed", "version": "1", "platform": "Linux", "python_version": "3.11", "anonymous_id": "x", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "cli", "profile": "fast", "duration_bucket": "<5min", "tools_succeeded": 2, "tools_failed": 1, "total_findings_bucket": "0", "profile": "x"}, "platform": "Linux"}"#,
+            // Duplicates after every field came in client order: each
+            // envelope field again, and a metadata field again.
+            r#"{"event": "test", "version": "1", "platform": "L", "python_version": "3", "anonymous_id": "x", "timestamp": "2025-10-19T00:00:00Z", "metadata": null, "version": "1"}"#,
+            r#"{"event": "test", "version": "1", "platform": "L", "python_version": "3", "anonymous_id": "x", "timestamp": "2025-10-19T00:00:00Z", "metadata": null, "platform": "L"}"#,
+            r#"{"event": "test", "version": "1", "platform": "L", "python_version": "3", "anonymous_id": "x", "timestamp": "2025-10-19T00:00:00Z", "metadata": null, "python_version": "3"}"#,
+            r#"{"event": "test", "version": "1", "platform": "L", "python_version": "3", "anonymous_id": "x", "timestamp": "2025-10-19T00:00:00Z", "metadata": null, "anonymous_id": "x"}"#,
+            r#"{"event": "test", "version": "1", "platform": "L", "python_version": "3", "anonymous_id": "x", "timestamp": "2025-10-19T00:00:00Z", "metadata": null, "timestamp": "2025-10-19T00:00:00Z"}"#,
+            r#"{"event": "scan.completed", "version": "1", "platform": "Linux", "python_version": "3.11", "anonymous_id": "x", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "cli", "profile": "fast", "duration_bucket": "<5min", "tools_succeeded": 2, "tools_failed": 1, "total_findings_bucket": "0", "profile": "x"}}"#,
             r#"{"event": "scan.completed", "version": "1", "platform": "Linux", "python_version": "3.11", "anonymous_id": "x", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "cli", "profile": "fast", "duration_bucket": "<5min", "tools_succeeded": 2, "tools_failed": 1, "total_findings_bucket": "0", "mode": "x"}}"#,
             r#"{"event": "scan.completed", "version": "1", "platform": "Linux", "python_version": "3.11", "anonymous_id": "x", "timestamp": "2025-10-19T00:00:00Z", "metadata": null, "event": "test"}"#,
             r#"{"event": "scan.completed", "version": "1", "platform": "Linux", "python_version": "3.11", "anonymous_id": "x", "timestamp": "2025-10-19T00:00:00Z", "metadata": null, "metadata": null}"#,
@@ -1537,6 +1543,7 @@ mod tests {
             r#"{"repos": 99999999999999999999999}"#,
             r#"{"repos": null}"#,
             r#"{"repos": 2"#,
+            r#"{"a": 1,x"b": 2}"#,
             r#"{"repos"#,
         ] {
             assert_eq!(counts(miss), None, "{miss}");
@@ -1552,6 +1559,7 @@ mod tests {
             r#"["a",  "b"]"#,
             r#"["a""#,
             "[null]",
+            r#"["a",x"b"]"#,
         ] {
             assert_eq!(strings(miss), None, "{miss}");
         }

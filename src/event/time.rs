@@ -254,7 +254,8 @@ mod tests {
             0..12,
         ));
         let zone = prop::sample::select(vec![
-            "Z", "z", "+00:00", "+01:00", "-00:00", "", "Zx", "+00:0",
+            "Z", "z", "+00:00", "+01:00", "-00:00", "", "Zx", "+00:0", "x00:00", "+00-00",
+            "+00:00x",
         ]);
         (0..3000u64, clock, miss, fraction, zone).prop_map(
             |(day, (h, m, sec), miss, fraction, zone)| {
