@@ -384,7 +384,7 @@ pub struct Tally {
     /// Per metric: string value → cell code, for the first few values.
     cell_memo: Vec<Memo>,
     /// Per metric: the last non-string value key and its cell (consecutive
-    /// events share weeks, months and flags).
+    /// events share weeks, months and pairs; flags index `bool_cells`).
     last_cell: Vec<(u64, u32)>,
     /// Per metric: the cells of a flag's three values (null, false,
     /// true), [`NO_CELL`] until first seen. A flag's value changes from one
