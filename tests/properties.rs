@@ -115,6 +115,25 @@ fn fast_path_reads_every_template() {
     }
 }
 
+/// The fast path's contract on one line: whatever it accepts, serde_json's
+/// path accepts as the same event.
+fn fast_agrees_with_serde(line: &str) -> Result<(), TestCaseError> {
+    use jmo_analyze::event::Parsed;
+    use jmo_analyze::event::parse::{parse_line_fast, parse_line_serde};
+    if let Some(fast) = parse_line_fast(line) {
+        match parse_line_serde(line) {
+            Parsed::Event(e) => prop_assert_eq!(fast, e),
+            Parsed::Invalid(r) => prop_assert!(
+                false,
+                "fast path accepted what serde refuses ({}): {}",
+                r,
+                line
+            ),
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(10000))]
 
@@ -122,14 +141,7 @@ proptest! {
     /// accepts as the same event.
     #[test]
     fn fast_path_agrees_with_serde(line in mutated()) {
-        use jmo_analyze::event::parse::{parse_line_fast, parse_line_serde};
-        use jmo_analyze::event::Parsed;
-        if let Some(fast) = parse_line_fast(&line) {
-            match parse_line_serde(&line) {
-                Parsed::Event(e) => prop_assert_eq!(fast, e),
-                Parsed::Invalid(r) => prop_assert!(false, "fast path accepted what serde refuses ({}): {}", r, line),
-            }
-        }
+        fast_agrees_with_serde(&line)?;
     }
 }
 
@@ -183,56 +195,27 @@ proptest! {
 /// order, so the fast path's straight-line readers hand over to its loop
 /// at every point.
 fn structured() -> impl Strategy<Value = String> {
-    const ORDER: [&str; 7] = [
-        "event",
-        "version",
-        "platform",
-        "python_version",
-        "anonymous_id",
-        "timestamp",
-        "metadata",
-    ];
+    use jmo_analyze::audit::schema::{EVENTS, UNKNOWN_USAGE_FIELDS, metadata_fields};
+    // The envelope's keys in client order, and every documented metadata
+    // key, from the audit's schema; then keys that nearly match them.
+    let order: Vec<&str> = UNKNOWN_USAGE_FIELDS.iter().map(|f| f.name).collect();
+    assert_eq!(order.len(), 7);
     let envelope_keys = prop::sample::select(
-        ORDER
+        order
             .iter()
             .copied()
             .chain(["events", "x", "", "metadat", "eventx"])
             .collect::<Vec<_>>(),
     );
-    let metadata_keys = prop::sample::select(vec![
-        "mode",
-        "profile",
-        "tools",
-        "target_types",
-        "ci_detected",
-        "multi_target_scan",
-        "compliance_usage",
-        "total_targets_bucket",
-        "scan_frequency_hint",
-        "duration_bucket",
-        "tools_succeeded",
-        "tools_failed",
-        "total_findings_bucket",
-        "tool",
-        "failure_type",
-        "exit_code",
-        "profile_selected",
-        "execution_mode",
-        "artifact_generated",
-        "duration_seconds",
-        "output_formats",
-        "findings_bucket",
-        "suppressions_used",
-        "compliance_enabled",
-        "policy_count",
-        "violations_bucket",
-        "evaluation_time_bucket",
-        "policies",
-        "passed_count",
-        "failed_count",
-        "modes",
-        "zz",
-    ]);
+    let mut known: Vec<&str> = EVENTS
+        .iter()
+        .filter_map(metadata_fields)
+        .flat_map(|fields| fields.iter().map(|f| f.name))
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    let metadata_keys =
+        prop::sample::select(known.into_iter().chain(["modes", "zz"]).collect::<Vec<_>>());
     let values = prop::sample::select(vec![
         "\"cli\"",
         "\"\"",
@@ -261,18 +244,13 @@ fn structured() -> impl Strategy<Value = String> {
     ]);
     let comma = prop::sample::select(vec![", ", ",", " , ", ",  "]);
     let colon = prop::sample::select(vec![": ", ":", " : ", ":  "]);
-    let names = prop::sample::select(vec![
-        "scan.started",
-        "scan.completed",
-        "tool.failed",
-        "wizard.completed",
-        "report.generated",
-        "policy.evaluated",
-        "test",
-        "",
-        "other.thing",
-        "telemetry.initialized",
-    ]);
+    let names = prop::sample::select(
+        EVENTS
+            .iter()
+            .map(|e| e.name)
+            .chain(["", "other.thing"])
+            .collect::<Vec<_>>(),
+    );
     let metadata = prop::collection::vec(
         (metadata_keys, values.clone(), comma.clone(), colon.clone()),
         0..8,
@@ -281,11 +259,11 @@ fn structured() -> impl Strategy<Value = String> {
     // Which client-order fields the prefix skips, and where it stops.
     let skipped = prop::collection::vec(any::<bool>(), 7);
     (names, metadata, rest, any::<bool>(), skipped, 0usize..10).prop_map(
-        |(name, metadata, rest, metadata_null, skipped, stop)| {
+        move |(name, metadata, rest, metadata_null, skipped, stop)| {
             let prefix_values = ["", "\"1\"", "\"Linux\"", "\"3.11\"", "\"id\"", "", ""];
             let mut fields: Vec<(&str, &str, &str, &str)> = (0..7)
                 .filter(|&k| !skipped[k] || k == 0 || k == 5)
-                .map(|k| (ORDER[k], prefix_values[k], ", ", ": "))
+                .map(|k| (order[k], prefix_values[k], ", ", ": "))
                 .take(stop)
                 .chain(rest)
                 .collect();
@@ -331,13 +309,6 @@ proptest! {
     /// The contract again, on objects built key by key.
     #[test]
     fn fast_path_agrees_with_serde_on_structured_lines(line in structured()) {
-        use jmo_analyze::event::parse::{parse_line_fast, parse_line_serde};
-        use jmo_analyze::event::Parsed;
-        if let Some(fast) = parse_line_fast(&line) {
-            match parse_line_serde(&line) {
-                Parsed::Event(e) => prop_assert_eq!(fast, e),
-                Parsed::Invalid(r) => prop_assert!(false, "fast path accepted what serde refuses ({}): {}", r, line),
-            }
-        }
+        fast_agrees_with_serde(&line)?;
     }
 }
