@@ -105,19 +105,16 @@ fn clock(b: &[u8; 8]) -> Option<u32> {
 /// digit or more than 9.
 #[inline]
 fn fraction(b: &[u8]) -> Option<(u32, &[u8])> {
-    let Some(head) = b.first_chunk::<8>() else {
-        // Fewer than 8 bytes left: a short fraction before a `Z`.
-        let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
-        if n == 0 {
-            return None;
+    let x = match b.first_chunk::<8>() {
+        Some(head) => u64::from_le_bytes(*head),
+        // Fewer than 8 bytes left (a short fraction before a `Z`): padded
+        // with zero bytes, which are not digits.
+        None => {
+            let mut word = [0u8; 8];
+            word[..b.len()].copy_from_slice(b);
+            u64::from_le_bytes(word)
         }
-        let mut us = digits(&b[..n.min(6)])?;
-        for _ in n..6 {
-            us *= 10;
-        }
-        return Some((us, &b[n..]));
     };
-    let x = u64::from_le_bytes(*head);
     let n = match leading_digits(x) {
         0 => return None,
         8 => match b[8..].iter().take_while(|c| c.is_ascii_digit()).count() {
@@ -129,14 +126,14 @@ fn fraction(b: &[u8]) -> Option<(u32, &[u8])> {
     };
     // The first digits (up to 8) padded with zeros to eight: the fraction
     // times 10^8, whose first six digits are the microseconds.
-    let digits = match n {
+    let padded = match n {
         8.. => x,
         n => {
             let keep = (1u64 << (8 * n)) - 1;
             (x & keep) | (bytes8(b'0') & !keep)
         }
     };
-    Some((eight_digits(digits) / 100, &b[n..]))
+    Some((eight_digits(padded) / 100, &b[n..]))
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date, `None` if the date
@@ -232,6 +229,10 @@ mod tests {
             "2025-11-19T14:32:00.12345678+00:00",
             "2025-11-19T14:32:00.123456789+00:00",
             "2025-11-19T14:32:00.000001Z",
+            // Fractions before a `Z` shorter than 8 bytes, and exactly 8.
+            "2025-11-19T14:32:00.12Z",
+            "2025-11-19T14:32:00.1234z",
+            "2025-11-19T14:32:00.1234567Z",
             "2025-11-19T23:59:59.999999999Z",
         ] {
             assert_eq!(parse_timestamp(s).unwrap(), chrono_us(s), "{s}");
