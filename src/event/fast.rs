@@ -757,7 +757,7 @@ impl<'a> Cursor<'a, '_> {
             if !self.at(b", \"metadata\": ") {
                 break 'in_order;
             }
-            out.payload = self.payload(event)?;
+            self.payload(event, &mut out.payload)?;
             payload = true;
             seen |= METADATA;
         }
@@ -798,7 +798,7 @@ impl<'a> Cursor<'a, '_> {
                 TIMESTAMP => timestamp = self.opt_text()?,
                 METADATA => match name {
                     Some(name) => {
-                        out.payload = self.payload(name)?;
+                        self.payload(name, &mut out.payload)?;
                         payload = true;
                     }
                     None => {
@@ -821,7 +821,7 @@ impl<'a> Cursor<'a, '_> {
                     i: start,
                     depth: 0,
                 };
-                out.payload = inner.payload(name)?;
+                inner.payload(name, &mut out.payload)?;
             }
             (false, None) => out.payload = absent_payload(name)?,
         }
@@ -830,27 +830,39 @@ impl<'a> Cursor<'a, '_> {
         Ok(())
     }
 
-    /// The `metadata` value at the cursor, typed by the event name.
-    fn payload(&mut self, name: &str) -> R<Payload<'a>> {
-        Ok(match name {
-            "scan.started" => Payload::ScanStarted(self.metadata()?),
-            "scan.completed" => Payload::ScanCompleted(self.metadata()?),
-            "tool.failed" => Payload::ToolFailed(self.metadata()?),
-            "wizard.completed" => Payload::WizardCompleted(self.metadata()?),
-            "report.generated" => Payload::ReportGenerated(self.metadata()?),
-            "policy.evaluated" => Payload::PolicyEvaluated(self.metadata()?),
+    /// The `metadata` value at the cursor, typed by the event name, read
+    /// into `out` in place (a payload is a few hundred bytes: built here
+    /// and moved out, it was copied twice per event).
+    fn payload(&mut self, name: &str, out: &mut Payload<'a>) -> R<()> {
+        macro_rules! read {
+            ($variant:ident) => {{
+                *out = Payload::$variant(Default::default());
+                let Payload::$variant(metadata) = out else {
+                    unreachable!("just set")
+                };
+                self.metadata(metadata)
+            }};
+        }
+        match name {
+            "scan.started" => read!(ScanStarted),
+            "scan.completed" => read!(ScanCompleted),
+            "tool.failed" => read!(ToolFailed),
+            "wizard.completed" => read!(WizardCompleted),
+            "report.generated" => read!(ReportGenerated),
+            "policy.evaluated" => read!(PolicyEvaluated),
             _ => {
                 self.skip_value()?;
-                absent_payload(name)?
+                *out = absent_payload(name)?;
+                Ok(())
             }
-        })
+        }
     }
 
-    /// `null` (every field missing) or the metadata object.
-    fn metadata<T: Metadata<'a>>(&mut self) -> R<T> {
-        let mut out = T::default();
+    /// `null` (every field missing) or the metadata object, read into
+    /// `out` (all fields missing, as `T::default()`, on entry).
+    fn metadata<T: Metadata<'a>>(&mut self, out: &mut T) -> R<()> {
         if self.null()? {
-            return Ok(out);
+            return Ok(());
         }
         if self.peek()? != b'{' {
             return Err(Bail); // serde_json also reads a struct from an array
@@ -863,7 +875,7 @@ impl<'a> Cursor<'a, '_> {
         if self.peek()? == b'}' {
             self.i += 1;
             self.depth -= 1;
-            return Ok(out);
+            return Ok(());
         }
         // The fields in `FIELDS` order as clients write them, in
         // straight-line code; then the loop reads whatever follows the
@@ -893,7 +905,7 @@ impl<'a> Cursor<'a, '_> {
             }
         }
         self.depth -= 1;
-        Ok(out)
+        Ok(())
     }
 
     /// An array of strings, its text returned (brackets included).
