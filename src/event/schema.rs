@@ -232,6 +232,19 @@ impl Event<'_> {
     }
 }
 
+impl Payload<'_> {
+    /// The variant's position in the declaration (`ScanStarted` 0 to
+    /// `Marker` 8).
+    #[inline]
+    pub fn index(&self) -> usize {
+        // SAFETY: an enum with fields and a primitive representation is
+        // laid out as a `repr(C)` union of `repr(C)` structs that each start
+        // with the `u8` tag, whose values are the variants' discriminants:
+        // 0, 1, 2, … in declaration order, none given explicitly.
+        usize::from(unsafe { *std::ptr::from_ref(self).cast::<u8>() })
+    }
+}
+
 /// How an event counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventClass {
@@ -244,7 +257,11 @@ pub enum EventClass {
 }
 
 /// The typed metadata of an event, by event type.
+///
+/// `repr(u8)` puts the variant's tag, its position here, in the first byte,
+/// so [`Payload::index`] reads it without a branch on the variant.
 #[derive(Debug, Clone, PartialEq)]
+#[repr(u8)]
 pub enum Payload<'a> {
     /// `scan.started`
     ScanStarted(ScanStarted<'a>),

@@ -243,15 +243,6 @@ struct ListMemo {
     cells: Vec<u32>,
 }
 
-/// Which memo holds dictionary codes for the parts of pair keys.
-#[derive(Clone, Copy)]
-enum Part {
-    Version = 0,
-    Profile = 1,
-    Duration = 2,
-    Findings = 3,
-}
-
 /// One `(metric, value)` cell of a finished tally.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CellCount {
@@ -391,6 +382,9 @@ pub struct Tally {
     /// event to the next at random, so a direct index beats remembering the
     /// last value (a compare the branch predictor would miss).
     bool_cells: Vec<[u32; 3]>,
+    /// The cells of values fixed by an event's payload type (see
+    /// [`Fixed`]), [`NO_CELL`] until first seen: no string lookup for them.
+    fixed_cells: [u32; Fixed::COUNT],
     /// The cells the current event touched, set on its installation's
     /// record in one go when the event is done (one record lookup per
     /// event instead of one per observation).
@@ -398,8 +392,10 @@ pub struct Tally {
     /// Per metric (only list metrics use theirs): array text → the
     /// distinct cells of its items.
     list_memo: Vec<ListMemo>,
-    /// Per pair part: string → dictionary code, for the first few values.
-    part_memo: [Memo; 4],
+    /// A `scan.completed` event's profile → dictionary code, for the
+    /// first few values (the profile is a part of pair keys only there;
+    /// the other parts are read from their cells, [`Tally::small_of`]).
+    profile_memo: Memo,
     cell_events: Vec<u64>,
     /// Per metric: events that carried the field (the share denominator).
     pub(crate) carriers: Vec<u64>,
@@ -429,9 +425,10 @@ impl Tally {
             cell_memo: vec![Memo::default(); 256],
             last_cell: vec![(u64::MAX, 0); 256],
             bool_cells: vec![[NO_CELL; 3]; super::registry::METRICS.len()],
+            fixed_cells: [NO_CELL; Fixed::COUNT],
             touched: Vec::new(),
             list_memo: vec![ListMemo::default(); super::registry::METRICS.len()],
-            part_memo: Default::default(),
+            profile_memo: Memo::default(),
             cell_events: Vec::new(),
             carriers: vec![0; super::registry::METRICS.len()],
             wizard_seconds: FxHashMap::default(),
@@ -464,28 +461,29 @@ impl Tally {
         (TAG_STR << TAG_SHIFT) | u64::from(self.dict.code(s))
     }
 
-    /// 0 for null, else the dictionary code + 1 (a part of a pair key).
-    fn small(&mut self, part: Part, s: Option<&Text<'_>>) -> u64 {
+    /// A profile as a part of a pair key: 0 for null, else its dictionary
+    /// code + 1.
+    fn small_profile(&mut self, s: Option<&Text<'_>>) -> u64 {
         let Some(s) = s else { return 0 };
-        let memo = &mut self.part_memo[part as usize];
-        let code = match memo.get(s) {
+        let code = match self.profile_memo.get(s) {
             Some(code) => code,
             None => {
                 let code = self.dict.code(s);
-                self.part_memo[part as usize].remember(s, code);
+                self.profile_memo.remember(s, code);
                 code
             }
         };
         u64::from(code) + 1
     }
 
-    fn pair_key(
-        &mut self,
-        (pa, a): (Part, Option<&Text<'_>>),
-        (pb, b): (Part, Option<&Text<'_>>),
-    ) -> u64 {
-        let (a, b) = (self.small(pa, a), self.small(pb, b));
-        (TAG_PAIR << TAG_SHIFT) | (a << 30) | b
+    /// A string-or-null cell's value as a part of a pair key (0 for null,
+    /// else its dictionary code + 1), read from the cell instead of looked
+    /// up again.
+    fn small_of(&self, cell: u32) -> u64 {
+        match decode(self.cells.keys()[cell as usize].1) {
+            Key::Str(code) => u64::from(code) + 1,
+            _ => 0,
+        }
     }
 
     /// ISO week and month codes of a timestamp; consecutive events share a
@@ -554,13 +552,6 @@ impl Tally {
         self.add(cell, 1);
     }
 
-    /// One event's fact `(metric, string value)`.
-    #[inline]
-    fn fact_str(&mut self, metric: u16, value: &str) {
-        let cell = self.str_cell(metric, value);
-        self.add(cell, 1);
-    }
-
     /// Every cell with its events and distinct installations.
     pub(crate) fn cell_counts(&self) -> Vec<CellCount> {
         let mut installations = vec![0u64; self.cells.keys().len()];
@@ -626,12 +617,39 @@ impl Tally {
         self.fact(metric as u16, value);
     }
 
-    fn observe_str(&mut self, metric: MetricId, value: Option<&str>) {
+    /// Counts a string-or-null value; returns its cell.
+    fn observe_str(&mut self, metric: MetricId, value: Option<&str>) -> u32 {
         self.carriers[metric as usize] += 1;
-        match value {
-            Some(s) => self.fact_str(metric as u16, s),
-            None => self.fact(metric as u16, NULL),
+        let cell = match value {
+            Some(s) => self.str_cell(metric as u16, s),
+            None => self.null_cell(metric as u16),
+        };
+        self.add(cell, 1);
+        cell
+    }
+
+    /// The cell of `metric`'s null value.
+    #[inline]
+    fn null_cell(&mut self, metric: u16) -> u32 {
+        let (last, cell) = self.last_cell[metric as usize];
+        if last == NULL {
+            return cell;
         }
+        let cell = self.cell_code(metric, NULL);
+        self.last_cell[metric as usize] = (NULL, cell);
+        cell
+    }
+
+    /// Counts a value fixed by the event's payload type.
+    #[inline]
+    fn observe_fixed(&mut self, fixed: Fixed, metric: MetricId) {
+        self.carriers[metric as usize] += 1;
+        let mut cell = self.fixed_cells[fixed as usize];
+        if cell == NO_CELL {
+            cell = self.str_cell(metric as u16, fixed.value());
+            self.fixed_cells[fixed as usize] = cell;
+        }
+        self.add(cell, 1);
     }
 
     fn observe_bool(&mut self, metric: MetricId, value: Option<bool>) {
@@ -692,9 +710,9 @@ impl Tally {
         use MetricId as M;
         let c = &event.common;
         self.observe_str(M::Platforms, c.platform.as_deref());
-        self.observe_str(M::Versions, c.version.as_deref());
+        let version = self.observe_str(M::Versions, c.version.as_deref());
         let (week, month) = self.calendar(event.timestamp);
-        let version = self.small(Part::Version, c.version.as_ref());
+        let version = self.small_of(version);
         self.observe(
             M::VersionsByWeek,
             (TAG_WEEK_PAIR << TAG_SHIFT) | ((week as u64) << 30) | version,
@@ -716,7 +734,7 @@ impl Tally {
         );
         match &event.payload {
             Payload::ScanStarted(s) => {
-                self.observe_str(M::ScanCompletion, Some("scan.started"));
+                self.observe_fixed(Fixed::Started, M::ScanCompletion);
                 self.observe_str(M::Profiles, s.profile.as_deref());
                 self.observe_str(M::Modes, s.mode.as_deref());
                 self.observe_bool(M::CiDetected, s.ci_detected);
@@ -728,16 +746,14 @@ impl Tally {
                 self.observe_list(M::ScanTools, s.tools.as_ref());
             }
             Payload::ScanCompleted(s) => {
-                self.observe_str(M::ScanCompletion, Some("scan.completed"));
-                self.observe_str(M::DurationBuckets, s.duration_bucket.as_deref());
-                self.observe_str(M::FindingsBuckets, s.total_findings_bucket.as_deref());
-                let profile = (Part::Profile, s.profile.as_ref());
-                let by_profile =
-                    self.pair_key(profile, (Part::Duration, s.duration_bucket.as_ref()));
-                self.observe(M::DurationBucketsByProfile, by_profile);
-                let by_profile =
-                    self.pair_key(profile, (Part::Findings, s.total_findings_bucket.as_ref()));
-                self.observe(M::FindingsBucketsByProfile, by_profile);
+                self.observe_fixed(Fixed::Completed, M::ScanCompletion);
+                let duration = self.observe_str(M::DurationBuckets, s.duration_bucket.as_deref());
+                let findings =
+                    self.observe_str(M::FindingsBuckets, s.total_findings_bucket.as_deref());
+                let profile = self.small_profile(s.profile.as_ref());
+                let pair = |b| (TAG_PAIR << TAG_SHIFT) | (profile << 30) | b;
+                self.observe(M::DurationBucketsByProfile, pair(self.small_of(duration)));
+                self.observe(M::FindingsBucketsByProfile, pair(self.small_of(findings)));
             }
             Payload::ToolFailed(t) => {
                 self.observe_str(M::ToolFailures, t.tool.as_deref());
@@ -826,6 +842,55 @@ fn parse_uuid(s: &str) -> Option<u128> {
     Some(v)
 }
 
+/// Values an event's payload type fixes: the type of each typed usage
+/// event (one name per payload variant) and the `scan_completion` values.
+#[derive(Debug, Clone, Copy)]
+enum Fixed {
+    ScanStarted,
+    ScanCompleted,
+    ToolFailed,
+    WizardCompleted,
+    ReportGenerated,
+    PolicyEvaluated,
+    Started,
+    Completed,
+}
+
+impl Fixed {
+    const COUNT: usize = Fixed::Completed as usize + 1;
+
+    /// The value.
+    fn value(self) -> &'static str {
+        match self {
+            Fixed::ScanStarted | Fixed::Started => "scan.started",
+            Fixed::ScanCompleted | Fixed::Completed => "scan.completed",
+            Fixed::ToolFailed => "tool.failed",
+            Fixed::WizardCompleted => "wizard.completed",
+            Fixed::ReportGenerated => "report.generated",
+            Fixed::PolicyEvaluated => "policy.evaluated",
+        }
+    }
+
+    /// The event type a payload variant fixes (`None`: the variant is
+    /// shared by several names, or by any name). An index, not a `match`,
+    /// which compiles to a jump on the event type, different from one
+    /// event to the next.
+    #[inline]
+    fn event_type(payload: &Payload<'_>) -> Option<Fixed> {
+        // By `Payload::index`: the typed usage variants come first, in
+        // this order (a unit test pins it).
+        const TYPES: [Fixed; 6] = [
+            Fixed::ScanStarted,
+            Fixed::ScanCompleted,
+            Fixed::ToolFailed,
+            Fixed::WizardCompleted,
+            Fixed::ReportGenerated,
+            Fixed::PolicyEvaluated,
+        ];
+        TYPES.get(payload.index()).copied()
+    }
+}
+
 impl Tally {
     /// Counts one event whose [`installation_key`] the caller has taken
     /// (a caller feeding several tallies takes it once).
@@ -836,7 +901,15 @@ impl Tally {
         }
         let class = event.class();
         let id = self.id_index(key);
-        self.observe_str(MetricId::EventTypes, Some(&event.name));
+        match Fixed::event_type(&event.payload) {
+            Some(fixed) => {
+                debug_assert_eq!(&*event.name, fixed.value(), "a payload type has one name");
+                self.observe_fixed(fixed, MetricId::EventTypes);
+            }
+            None => {
+                self.observe_str(MetricId::EventTypes, Some(&event.name));
+            }
+        }
         match class {
             EventClass::Usage => {
                 self.counted_usage += 1;
@@ -1060,6 +1133,43 @@ mod tests {
     }
 
     #[test]
+    fn each_payload_variant_fixes_its_own_event_type_or_none() {
+        let payloads = [
+            (
+                Payload::ScanStarted(Default::default()),
+                Some("scan.started"),
+            ),
+            (
+                Payload::ScanCompleted(Default::default()),
+                Some("scan.completed"),
+            ),
+            (Payload::ToolFailed(Default::default()), Some("tool.failed")),
+            (
+                Payload::WizardCompleted(Default::default()),
+                Some("wizard.completed"),
+            ),
+            (
+                Payload::ReportGenerated(Default::default()),
+                Some("report.generated"),
+            ),
+            (
+                Payload::PolicyEvaluated(Default::default()),
+                Some("policy.evaluated"),
+            ),
+            (Payload::Unknown, None),
+            (Payload::Test, None),
+            (Payload::Marker, None),
+        ];
+        for (i, (payload, name)) in payloads.iter().enumerate() {
+            assert_eq!(payload.index(), i);
+            assert_eq!(Fixed::event_type(payload).map(Fixed::value), *name);
+        }
+        // The scan_completion values.
+        assert_eq!(Fixed::Started.value(), "scan.started");
+        assert_eq!(Fixed::Completed.value(), "scan.completed");
+    }
+
+    #[test]
     fn keys_round_trip() {
         assert_eq!(decode(NULL), Key::Null);
         assert_eq!(decode(bool_key(true)), Key::Bool(true));
@@ -1069,7 +1179,10 @@ mod tests {
         let mut t = Tally::new(Arc::default());
         let k = t.str_key("x");
         assert_eq!(decode(k), Key::Str(0));
-        let p = t.pair_key((Part::Profile, Some(&"x".into())), (Part::Duration, None));
+        let x = t.str_cell(MetricId::Profiles as u16, "x");
+        let null = t.null_cell(MetricId::Profiles as u16);
+        assert_eq!((t.small_of(x), t.small_of(null)), (1, 0));
+        let p = (TAG_PAIR << TAG_SHIFT) | (t.small_of(x) << 30) | t.small_of(null);
         assert_eq!(decode(p), Key::Pair(1, 0));
         let w = (TAG_WEEK_PAIR << TAG_SHIFT) | (202_653 << 30) | 1;
         assert_eq!(decode(w), Key::WeekPair(202_653, 1));
