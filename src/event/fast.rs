@@ -1390,6 +1390,11 @@ mod tests {
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": [1]}}"#,
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "a",}}"#,
             r#"{"event": "tool.failed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"exit_code": 2.0}}"#,
+            // Metadata before the event name (read again from its span once
+            // the name is known), with a bad value after good ones.
+            r#"{"metadata": {"mode": "cli", "profile": 3}, "event": "scan.started", "timestamp": "2025-10-19T00:00:00Z"}"#,
+            r#"{"metadata": {"tool": "zap", "exit_code": "x"}, "timestamp": "2025-10-19T00:00:00Z", "event": "tool.failed"}"#,
+            r#"{"metadata": {"mode": "cli", "mode": "cli"}, "event": "scan.completed", "timestamp": "2025-10-19T00:00:00Z"}"#,
         ] {
             assert!(parse(line).is_err(), "{line}");
         }

@@ -258,8 +258,15 @@ pub enum EventClass {
 
 /// The typed metadata of an event, by event type.
 ///
+/// The event's name decides the variant, and each typed variant has one
+/// name (`ScanStarted` is always `scan.started`): both parsers build it so,
+/// and the tally counts a typed variant's event type without reading the
+/// name (checked in debug builds). Code that builds an [`Event`] by hand
+/// must keep to it.
+///
 /// `repr(u8)` puts the variant's tag, its position here, in the first byte,
-/// so [`Payload::index`] reads it without a branch on the variant.
+/// so [`Payload::index`] reads it without a branch on the variant (it costs
+/// the tag's niche: 160 bytes instead of 152).
 #[derive(Debug, Clone, PartialEq)]
 #[repr(u8)]
 pub enum Payload<'a> {
