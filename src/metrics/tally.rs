@@ -1170,6 +1170,24 @@ mod tests {
         // The scan_completion values.
         assert_eq!(Fixed::Started.value(), "scan.started");
         assert_eq!(Fixed::Completed.value(), "scan.completed");
+        // The names as the audit's schema lists them and the parsers read
+        // them: every typed variant once, under its own name.
+        let mut fixed = Vec::new();
+        for spec in crate::audit::schema::EVENTS {
+            let line = format!(
+                r#"{{"event": "{}", "timestamp": "2025-10-19T00:00:00Z"}}"#,
+                spec.name
+            );
+            let crate::event::Parsed::Event(event) = crate::event::parse_line(&line) else {
+                panic!("{line}")
+            };
+            if let Some(f) = Fixed::event_type(&event.payload) {
+                assert_eq!(f.value(), spec.name);
+                fixed.push(f as usize);
+            }
+        }
+        fixed.sort_unstable();
+        assert_eq!(fixed, (0..6).collect::<Vec<_>>());
     }
 
     #[test]
