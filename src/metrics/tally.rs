@@ -544,15 +544,21 @@ impl Tally {
     /// One event's fact `(metric, value key)`.
     #[inline]
     fn fact(&mut self, metric: u16, value: u64) {
-        let (last, cell) = self.last_cell[metric as usize];
-        let cell = if last == value {
-            cell
-        } else {
-            let cell = self.cell_code(metric, value);
-            self.last_cell[metric as usize] = (value, cell);
-            cell
-        };
+        let cell = self.key_cell(metric, value);
         self.add(cell, 1);
+    }
+
+    /// The cell of a non-string value key of `metric`, through the
+    /// metric's last value and cell.
+    #[inline]
+    fn key_cell(&mut self, metric: u16, value: u64) -> u32 {
+        let (last, cell) = self.last_cell[metric as usize];
+        if last == value {
+            return cell;
+        }
+        let cell = self.cell_code(metric, value);
+        self.last_cell[metric as usize] = (value, cell);
+        cell
     }
 
     /// Every cell with its events and distinct installations.
@@ -625,21 +631,9 @@ impl Tally {
         self.carriers[metric as usize] += 1;
         let cell = match value {
             Some(s) => self.str_cell(metric as u16, s),
-            None => self.null_cell(metric as u16),
+            None => self.key_cell(metric as u16, NULL),
         };
         self.add(cell, 1);
-        cell
-    }
-
-    /// The cell of `metric`'s null value.
-    #[inline]
-    fn null_cell(&mut self, metric: u16) -> u32 {
-        let (last, cell) = self.last_cell[metric as usize];
-        if last == NULL {
-            return cell;
-        }
-        let cell = self.cell_code(metric, NULL);
-        self.last_cell[metric as usize] = (NULL, cell);
         cell
     }
 
@@ -1201,7 +1195,7 @@ mod tests {
         let k = t.str_key("x");
         assert_eq!(decode(k), Key::Str(0));
         let x = t.str_cell(MetricId::Profiles as u16, "x");
-        let null = t.null_cell(MetricId::Profiles as u16);
+        let null = t.key_cell(MetricId::Profiles as u16, NULL);
         assert_eq!((t.small_of(x), t.small_of(null)), (1, 0));
         let p = (TAG_PAIR << TAG_SHIFT) | (t.small_of(x) << 30) | t.small_of(null);
         assert_eq!(decode(p), Key::Pair(1, 0));
