@@ -28,7 +28,7 @@ pub struct ReportArgs {
     /// Publish breakdowns only if the quarter has at least this many installations.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MIN_QUARTER_INSTALLATIONS)]
     pub min_quarter_installations: u64,
-    /// Output directory [default: reports/<quarter>].
+    /// Output directory [default: reports/YEAR-Qn, the quarter reported].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Installations known from elsewhere (e.g. package downloads): gives the opt-in rate.
