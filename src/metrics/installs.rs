@@ -48,6 +48,43 @@ struct Record {
     inline: [u64; INLINE_WORDS],
 }
 
+/// The cells one event touched, in the layout of a record's cell bits: the
+/// first [`INLINE_CELLS`] as bits (setting one is an OR into a word that
+/// stays in a register's reach, and [`Installs::touch_set`] ORs them into
+/// the record a word at a time), the rest listed.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CellSet {
+    inline: [u64; INLINE_WORDS],
+    spilled: Vec<u32>,
+}
+
+impl CellSet {
+    /// Adds `cell` (a no-op if it is in the set).
+    #[inline(always)]
+    pub(crate) fn insert(&mut self, cell: u32) {
+        if cell < INLINE_CELLS {
+            self.inline[(cell / 64) as usize] |= 1u64 << (cell % 64);
+        } else if !self.spilled.contains(&cell) {
+            self.spilled.push(cell);
+        }
+    }
+
+    /// Empties the set.
+    #[inline]
+    pub(crate) fn clear(&mut self) {
+        self.inline = [0; INLINE_WORDS];
+        self.spilled.clear();
+    }
+
+    /// The cells, in ascending order.
+    #[cfg(test)]
+    pub(crate) fn cells(&self) -> Vec<u32> {
+        let mut spilled = self.spilled.clone();
+        spilled.sort_unstable();
+        set_bits(self.inline.iter()).chain(spilled).collect()
+    }
+}
+
 /// The installations of one tally, numbered densely from 0 in order of
 /// first appearance.
 #[derive(Debug, Clone, Default)]
@@ -258,22 +295,16 @@ impl Installs {
         }
     }
 
-    /// Sets every cell of `cells` on installation `i` (one record lookup).
+    /// Sets every cell of `cells` on installation `i`: one record lookup,
+    /// and the inline bits as whole words.
     #[inline]
-    pub(crate) fn touch_all(&mut self, i: u32, cells: &[u32]) {
+    pub(crate) fn touch_set(&mut self, i: u32, cells: &CellSet) {
         let record = self.record_mut(i);
-        let mut spilled = false;
-        for &cell in cells {
-            if cell < INLINE_CELLS {
-                record.inline[(cell / 64) as usize] |= 1u64 << (cell % 64);
-            } else {
-                spilled = true;
-            }
+        for (word, bits) in record.inline.iter_mut().zip(cells.inline) {
+            *word |= bits;
         }
-        if spilled {
-            for &cell in cells.iter().filter(|&&c| c >= INLINE_CELLS) {
-                let _ = self.touch_spilled(i, cell - INLINE_CELLS);
-            }
+        for &cell in &cells.spilled {
+            let _ = self.touch_spilled(i, cell - INLINE_CELLS);
         }
     }
 
@@ -415,6 +446,42 @@ mod tests {
         // A key of the first fill only is unknown again.
         let len = reused.len();
         assert_eq!(reused.index(5), len);
+    }
+
+    #[test]
+    fn a_cell_set_sets_its_cells_on_a_record_as_single_touches_do() {
+        // Every inline word's first and last bit, cells past the inline
+        // bits (one in a spill word beyond the first), and repeats.
+        let cells = [0, 63, 64, 127, 200, 383, 384, 447, 448, 1000, 63, 384, 1000];
+        let mut set = CellSet::default();
+        let mut t = Installs::default();
+        let (a, b) = (t.index(1), t.index(2));
+        // Bits the record already has stay set.
+        t.touch(a, 5);
+        t.touch(a, 500);
+        for &cell in &cells {
+            set.insert(cell);
+            t.touch(b, cell);
+        }
+        t.touch(b, 5);
+        t.touch(b, 500);
+        let mut want: Vec<u32> = cells.to_vec();
+        want.sort_unstable();
+        want.dedup();
+        assert_eq!(set.cells(), want);
+        t.touch_set(a, &set);
+        assert_eq!(
+            t.touched(a).collect::<Vec<_>>(),
+            t.touched(b).collect::<Vec<_>>()
+        );
+        set.clear();
+        assert_eq!(set.cells(), Vec::<u32>::new());
+        // A cleared set sets nothing.
+        t.touch_set(b, &set);
+        assert_eq!(
+            t.touched(a).collect::<Vec<_>>(),
+            t.touched(b).collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use super::filter::Filters;
-use super::installs::Installs;
+use super::installs::{CellSet, Installs};
 use super::registry::MetricId;
 use crate::event::schema::{Event, EventClass, Payload, Text, TextList};
 use crate::event::time::{Micros, epoch_day, iso_week_code, month_code};
@@ -391,7 +391,10 @@ pub struct Tally {
     /// The cells the current event touched, set on its installation's
     /// record in one go when the event is done (one record lookup per
     /// event instead of one per observation).
-    touched: Vec<u32>,
+    touched: CellSet,
+    /// The distinct cells of the list being observed (scratch space of
+    /// [`Tally::observe_list`]).
+    list_cells: Vec<u32>,
     /// Per metric (only list metrics use theirs): array text → the
     /// distinct cells of its items.
     list_memo: Vec<ListMemo>,
@@ -429,7 +432,8 @@ impl Tally {
             last_cell: vec![(u64::MAX, 0); 256],
             bool_cells: vec![[NO_CELL; 3]; super::registry::METRICS.len()],
             fixed_cells: [NO_CELL; Fixed::COUNT],
-            touched: Vec::new(),
+            touched: CellSet::default(),
+            list_cells: Vec::new(),
             list_memo: vec![ListMemo::default(); super::registry::METRICS.len()],
             profile_memo: Memo::default(),
             cell_events: Vec::new(),
@@ -538,7 +542,7 @@ impl Tally {
     #[inline]
     fn add(&mut self, cell: u32, events: u64) {
         self.cell_events[cell as usize] += events;
-        self.touched.push(cell);
+        self.touched.insert(cell);
     }
 
     /// One event's fact `(metric, value key)`.
@@ -677,11 +681,13 @@ impl Tally {
         }
         // An item listed twice counts once: its cell is looked up among the
         // cells this list has touched so far.
-        let first = self.touched.len();
+        let mut distinct = std::mem::take(&mut self.list_cells);
+        distinct.clear();
         for item in list.iter() {
             let cell = self.str_cell(metric as u16, item);
-            if !self.touched[first..].contains(&cell) {
+            if !distinct.contains(&cell) {
                 self.add(cell, 1);
+                distinct.push(cell);
             }
         }
         if let Some(text) = text {
@@ -693,7 +699,7 @@ impl Tally {
             // A full memo keeps no more: spare the copy of the cells.
             if !texts.is_full() {
                 let start = cells.len() as u32;
-                cells.extend_from_slice(&self.touched[first..]);
+                cells.extend_from_slice(&distinct);
                 if texts.remember(text, spans.len() as u32) {
                     spans.push((start, cells.len() as u32));
                 } else {
@@ -701,6 +707,7 @@ impl Tally {
                 }
             }
         }
+        self.list_cells = distinct;
     }
 
     fn usage(&mut self, event: &Event<'_>, id: u32) {
@@ -922,7 +929,7 @@ impl Tally {
             EventClass::Marker => self.counted_marker += 1,
         }
         if id != NO_INDEX {
-            self.installs.touch_all(id, &self.touched);
+            self.installs.touch_set(id, &self.touched);
         }
         self.touched.clear();
     }
