@@ -990,12 +990,17 @@ impl Tally {
         for (cell, events) in other.cell_events.iter().enumerate() {
             self.cell_events[cell_map[cell] as usize] += events;
         }
+        // Their cells, renumbered as ours, are gathered as an event's are and
+        // set on our record in one go (one record lookup, not one per cell).
+        let mut cells = CellSet::default();
         self.installs
             .merge_each(&other.installs, |installs, ours, theirs| {
                 installs.add_events(ours, other.installs.events(theirs));
+                cells.clear();
                 for cell in other.installs.touched(theirs) {
-                    let _ = installs.touch(ours, cell_map[cell as usize]);
+                    cells.insert(cell_map[cell as usize]);
                 }
+                installs.touch_set(ours, &cells);
             });
         for (mine, theirs) in self.carriers.iter_mut().zip(&other.carriers) {
             *mine += theirs;
