@@ -10,14 +10,15 @@ import sys
 
 
 def version(text):
-    return tuple(int(part) for part in text.split("."))
+    """`1.95` and `1.95.0` alike: (1, 95, 0)."""
+    return (tuple(int(part) for part in text.split(".")) + (0, 0))[:3]
 
 
 meta = json.loads(
     subprocess.run(
         ["cargo", "metadata", "--locked", "--format-version", "1"],
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,  # cargo's errors go to the log
         text=True,
     ).stdout
 )
@@ -26,16 +27,20 @@ promised = ours.get("rust_version")
 if not promised:
     sys.exit("Cargo.toml: set package.rust-version (the oldest Rust this crate builds with)")
 newer = sorted(
-    (version(p["rust_version"]), p["name"], p["version"])
+    (version(p["rust_version"]), p["name"], p["version"], p["rust_version"])
     for p in meta["packages"]
     if p.get("rust_version") and version(p["rust_version"]) > version(promised)
 )
-for need, name, ver in newer:
-    print(f"{name} {ver} needs Rust {'.'.join(map(str, need))}", file=sys.stderr)
+for _, name, ver, need in newer:
+    print(f"{name} {ver} needs Rust {need}", file=sys.stderr)
 if newer:
     sys.exit(
         f"Cargo.toml promises rust-version {promised}, but the locked dependencies above need "
         "a newer Rust: raise rust-version, or pin those dependencies to older versions "
         "(cargo update -p NAME --precise VERSION)"
     )
-print(f"rust-version {promised}: every locked dependency builds with it ({len(meta['packages'])} packages)")
+declared = sum(1 for p in meta["packages"] if p.get("rust_version") and p is not ours)
+print(
+    f"rust-version {promised}: no locked dependency declares a newer Rust "
+    f"({declared} of {len(meta['packages']) - 1} declare one)"
+)

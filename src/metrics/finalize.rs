@@ -372,6 +372,82 @@ mod tests {
     }
 
     #[test]
+    fn cells_past_the_inline_bits_count_events_and_installations() {
+        use crate::metrics::registry::MetricId;
+        use std::collections::{BTreeMap, BTreeSet};
+        // 450 tool names: the tally numbers more cells than a record holds
+        // inline (384), so later tools' bits go to the spill tables.
+        let tool = |i: usize| format!("tool{i:03}");
+        let ids = [
+            Some("a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a30"),
+            Some("a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a31"),
+            None,
+            Some("not-a-uuid"),
+            Some("a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a32"),
+        ];
+        let mut lines = Vec::new();
+        let mut want_events: BTreeMap<String, u64> = BTreeMap::new();
+        let mut want_ids: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+        for n in 0..40usize {
+            let id = ids[n % ids.len()];
+            // A window of 150 tools moving by 37 each event, one listed twice.
+            let mut tools: Vec<String> = (0..150).map(|k| tool((n * 37 + k) % 450)).collect();
+            tools.push(tools[n % 150].clone());
+            for t in tools.iter().collect::<BTreeSet<_>>() {
+                *want_events.entry(t.clone()).or_default() += 1;
+                if let Some(id) = id {
+                    want_ids.entry(t.clone()).or_default().insert(id);
+                }
+            }
+            let list: Vec<String> = tools.iter().map(|t| format!("{t:?}")).collect();
+            let id = id.map_or(String::new(), |id| format!(r#""anonymous_id": "{id}", "#));
+            lines.push(format!(
+                r#"{{"event": "scan.started", {id}"timestamp": "2026-01-05T10:00:00Z", "metadata": {{"tools": [{}]}}}}"#,
+                list.join(", ")
+            ));
+        }
+        assert_eq!(want_events.len(), 450);
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let filters = Arc::new(crate::metrics::Filters::default());
+        let check = |summary: &crate::metrics::Summary, how: &str| {
+            let rows = &summary
+                .metrics
+                .iter()
+                .find(|m| m.id == MetricId::ScanTools)
+                .unwrap()
+                .rows;
+            let got: BTreeMap<String, (u64, Option<u64>)> = rows
+                .iter()
+                .map(|r| (r.value.text().to_string(), (r.count, r.installations)))
+                .collect();
+            let want: BTreeMap<String, (u64, Option<u64>)> = want_events
+                .iter()
+                .map(|(t, &n)| {
+                    let ids = want_ids.get(t).map_or(0, |s| s.len() as u64);
+                    (t.clone(), (n, Some(ids)))
+                })
+                .collect();
+            assert_eq!(got, want, "{how}");
+        };
+        check(
+            &finalize("x", IngestStats::default(), tally_of(&lines, &filters)),
+            "one tally",
+        );
+        for parts in [2, 3, 7] {
+            let size = lines.len().div_ceil(parts);
+            let mut chunks = lines.chunks(size).map(|c| tally_of(c, &filters));
+            let mut merged = chunks.next().unwrap();
+            for t in chunks {
+                merged.merge(t);
+            }
+            check(
+                &finalize("x", IngestStats::default(), merged),
+                &format!("merged from {parts}"),
+            );
+        }
+    }
+
+    #[test]
     fn quartiles_interpolate_like_numpy() {
         // numpy.percentile([10, 20, 30, 40], [25, 50, 75]) == [17.5, 25, 32.5]
         let hist: FxHashMap<i64, u64> = [(10, 1), (20, 1), (30, 1), (40, 1)].into_iter().collect();

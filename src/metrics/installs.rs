@@ -48,10 +48,11 @@ struct Record {
     inline: [u64; INLINE_WORDS],
 }
 
-/// The cells one event touched, in the layout of a record's cell bits: the
-/// first [`INLINE_CELLS`] as bits (setting one is an OR into a word that
-/// stays in a register's reach, and [`Installs::touch_set`] ORs them into
-/// the record a word at a time), the rest listed.
+/// The cells one event (or one installation of a tally being merged)
+/// touched, in the layout of a record's cell bits: the first
+/// [`INLINE_CELLS`] as bits (setting one is an OR into a word that stays in
+/// a register's reach, and [`Installs::touch_set`] ORs them into the record
+/// a word at a time), the rest listed.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CellSet {
     inline: [u64; INLINE_WORDS],
@@ -59,12 +60,14 @@ pub(crate) struct CellSet {
 }
 
 impl CellSet {
-    /// Adds `cell` (a no-op if it is in the set).
+    /// Adds `cell`. A cell past the inline bits is listed again if added
+    /// again (setting its bit twice is harmless, and looking for it first
+    /// would cost time quadratic in an installation's spilled cells).
     #[inline(always)]
     pub(crate) fn insert(&mut self, cell: u32) {
         if cell < INLINE_CELLS {
             self.inline[(cell / 64) as usize] |= 1u64 << (cell % 64);
-        } else if !self.spilled.contains(&cell) {
+        } else {
             self.spilled.push(cell);
         }
     }
@@ -76,11 +79,12 @@ impl CellSet {
         self.spilled.clear();
     }
 
-    /// The cells, in ascending order.
+    /// The cells, in ascending order, each once.
     #[cfg(test)]
     pub(crate) fn cells(&self) -> Vec<u32> {
         let mut spilled = self.spilled.clone();
         spilled.sort_unstable();
+        spilled.dedup();
         set_bits(self.inline.iter()).chain(spilled).collect()
     }
 }
