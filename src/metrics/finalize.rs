@@ -350,6 +350,18 @@ mod tests {
         t
     }
 
+    /// The lines cut into `parts` runs, each fed to its own tally, and the
+    /// tallies merged in order (as workers' tallies are).
+    fn merged_of(lines: &[&str], parts: usize, filters: &Arc<crate::metrics::Filters>) -> Tally {
+        let size = lines.len().div_ceil(parts);
+        let mut chunks = lines.chunks(size).map(|c| tally_of(c, filters));
+        let mut merged = chunks.next().unwrap();
+        for t in chunks {
+            merged.merge(t);
+        }
+        merged
+    }
+
     #[test]
     fn merged_tallies_equal_one_tally() {
         let text = std::fs::read_to_string("fixtures/events.jsonl").unwrap();
@@ -357,13 +369,11 @@ mod tests {
         let filters = Arc::new(crate::metrics::Filters::default());
         let whole = finalize("x", IngestStats::default(), tally_of(&lines, &filters));
         for parts in [2, 3, 7] {
-            let size = lines.len().div_ceil(parts);
-            let mut chunks = lines.chunks(size).map(|c| tally_of(c, &filters));
-            let mut merged = chunks.next().unwrap();
-            for t in chunks {
-                merged.merge(t);
-            }
-            let split = finalize("x", IngestStats::default(), merged);
+            let split = finalize(
+                "x",
+                IngestStats::default(),
+                merged_of(&lines, parts, &filters),
+            );
             assert_eq!(split.totals, whole.totals, "{parts} parts");
             for (a, b) in split.metrics.iter().zip(&whole.metrics) {
                 assert_eq!(a, b, "{} differs when split in {parts}", a.def().name);
@@ -434,14 +444,12 @@ mod tests {
             "one tally",
         );
         for parts in [2, 3, 7] {
-            let size = lines.len().div_ceil(parts);
-            let mut chunks = lines.chunks(size).map(|c| tally_of(c, &filters));
-            let mut merged = chunks.next().unwrap();
-            for t in chunks {
-                merged.merge(t);
-            }
             check(
-                &finalize("x", IngestStats::default(), merged),
+                &finalize(
+                    "x",
+                    IngestStats::default(),
+                    merged_of(&lines, parts, &filters),
+                ),
                 &format!("merged from {parts}"),
             );
         }
