@@ -400,6 +400,33 @@ struct Cursor<'a, 'q> {
     depth: u32,
 }
 
+/// `"field":`, the way a key stands first in an object, as an array for a
+/// compare of constant length ([`Cursor::key_is`]).
+macro_rules! first_key {
+    ($field:ident) => {{
+        const KEY: &str = concat!("\"", stringify!($field), "\":");
+        &const { key_bytes::<{ KEY.len() }>(KEY) }
+    }};
+}
+
+/// `, "field": `, a separator and key as clients write them after a value,
+/// as an array for a compare of constant length ([`Cursor::at`]).
+macro_rules! next_key {
+    ($field:ident) => {{
+        const KEY: &str = concat!(", \"", stringify!($field), "\": ");
+        &const { key_bytes::<{ KEY.len() }>(KEY) }
+    }};
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Envelope keys this thread read in [`Cursor::envelope`]'s loop, not
+    /// in its straight-line reads (a test checks that lines in client order
+    /// never get there: a key spelled wrong in the straight-line reads
+    /// would only cost speed, not change a result).
+    static LOOP_KEYS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 /// The envelope's fields, in a bitmask to catch duplicates as serde does.
 const EVENT: u8 = 1;
 const VERSION: u8 = 2;
@@ -696,13 +723,13 @@ impl<'a> Cursor<'a, '_> {
     #[inline]
     fn next_envelope_key(&mut self, seen: u8) -> u8 {
         let found = match seen {
-            0 => self.key_is(b"\"event\":").then_some(EVENT),
-            EVENT => self.key_is(b"\"version\":").then_some(VERSION),
-            0b11 => self.key_is(b"\"platform\":").then_some(PLATFORM),
-            0b111 => self.key_is(b"\"python_version\":").then_some(PYTHON),
-            0b1111 => self.key_is(b"\"anonymous_id\":").then_some(ID),
-            0b1_1111 => self.key_is(b"\"timestamp\":").then_some(TIMESTAMP),
-            0b11_1111 => self.key_is(b"\"metadata\":").then_some(METADATA),
+            0 => self.key_is(first_key!(event)).then_some(EVENT),
+            EVENT => self.key_is(first_key!(version)).then_some(VERSION),
+            0b11 => self.key_is(first_key!(platform)).then_some(PLATFORM),
+            0b111 => self.key_is(first_key!(python_version)).then_some(PYTHON),
+            0b1111 => self.key_is(first_key!(anonymous_id)).then_some(ID),
+            0b1_1111 => self.key_is(first_key!(timestamp)).then_some(TIMESTAMP),
+            0b11_1111 => self.key_is(first_key!(metadata)).then_some(METADATA),
             _ => None,
         };
         found.unwrap_or(0)
@@ -727,7 +754,7 @@ impl<'a> Cursor<'a, '_> {
         // straight-line code; the loop below reads whatever follows the
         // first difference (another order, spacing, an unknown field).
         'in_order: {
-            if !self.key_is(b"\"event\":") {
+            if !self.key_is(first_key!(event)) {
                 break 'in_order;
             }
             let event = self.string()?;
@@ -736,25 +763,20 @@ impl<'a> Cursor<'a, '_> {
             // The next field in client order: its separator and key, then
             // its value into `$place`.
             macro_rules! next {
-                ($cur:expr, $sep_key:literal, $bit:expr, $place:expr) => {
-                    if !$cur.at($sep_key) {
+                ($cur:expr, $field:ident, $bit:expr, $place:expr) => {
+                    if !$cur.at(next_key!($field)) {
                         break 'in_order;
                     }
                     $place = $cur.opt_text()?;
                     seen |= $bit;
                 };
             }
-            next!(self, b", \"version\": ", VERSION, common.version);
-            next!(self, b", \"platform\": ", PLATFORM, common.platform);
-            next!(
-                self,
-                b", \"python_version\": ",
-                PYTHON,
-                common.python_version
-            );
-            next!(self, b", \"anonymous_id\": ", ID, common.anonymous_id);
-            next!(self, b", \"timestamp\": ", TIMESTAMP, timestamp);
-            if !self.at(b", \"metadata\": ") {
+            next!(self, version, VERSION, common.version);
+            next!(self, platform, PLATFORM, common.platform);
+            next!(self, python_version, PYTHON, common.python_version);
+            next!(self, anonymous_id, ID, common.anonymous_id);
+            next!(self, timestamp, TIMESTAMP, timestamp);
+            if !self.at(next_key!(metadata)) {
                 break 'in_order;
             }
             self.payload(event, &mut out.payload)?;
@@ -768,6 +790,8 @@ impl<'a> Cursor<'a, '_> {
                 break;
             }
             after_value = true;
+            #[cfg(test)]
+            LOOP_KEYS.with(|n| n.set(n.get() + 1));
             let bit = match self.next_envelope_key(seen) {
                 0 => {
                     let key = self.string()?;
@@ -1027,8 +1051,7 @@ macro_rules! metadata {
                     if next == const {
                         field_bit(<$ty<'static> as Metadata<'static>>::FIELDS, stringify!($field))
                     } {
-                        const KEY: &str = concat!("\"", stringify!($field), "\":");
-                        if !cur.key_is(&const { key_bytes::<{ KEY.len() }>(KEY) }) {
+                        if !cur.key_is(first_key!($field)) {
                             return Ok(0);
                         }
                         self.$field = Value::read(cur)?;
@@ -1045,12 +1068,10 @@ macro_rules! metadata {
                 let (mut last, mut seen) = (0u32, 0u32);
                 $(
                     {
-                        const KEY: &str = concat!("\"", stringify!($field), "\":");
-                        const SEP_KEY: &str = concat!(", \"", stringify!($field), "\": ");
                         let passed = if last == 0 {
-                            cur.key_is(&const { key_bytes::<{ KEY.len() }>(KEY) })
+                            cur.key_is(first_key!($field))
                         } else {
-                            cur.at(&const { key_bytes::<{ SEP_KEY.len() }>(SEP_KEY) })
+                            cur.at(next_key!($field))
                         };
                         if !passed {
                             return Ok((seen, last));
@@ -1222,6 +1243,53 @@ fn absent_payload<'a>(name: &str) -> R<Payload<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_in_client_order_are_read_without_the_key_loop() {
+        let keys_in_loop = |line: &str| {
+            LOOP_KEYS.with(|n| n.set(0));
+            parse(line).unwrap_or_else(|_| panic!("fast path gave up on {line}"));
+            LOOP_KEYS.with(|n| n.get())
+        };
+        let client = r#"{"event": "scan.completed", "version": "1.0.0", "platform": "Linux", "python_version": "3.11", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "cli", "profile": "fast", "duration_bucket": "<5min", "tools_succeeded": 2, "tools_failed": 1, "total_findings_bucket": "0"}}"#;
+        assert_eq!(keys_in_loop(client), 0);
+        // Every line of the realistic fixture that the fast path takes and
+        // that has the envelope's keys, and only those, in client order.
+        let keys = [
+            r#"{"event": "#,
+            r#", "version": "#,
+            r#", "platform": "#,
+            r#", "python_version": "#,
+            r#", "anonymous_id": "#,
+            r#", "timestamp": "#,
+            r#", "metadata": "#,
+        ];
+        let fixture = std::fs::read_to_string("fixtures/events.jsonl").unwrap();
+        let mut read = 0;
+        for line in fixture.lines() {
+            let at = keys.map(|k| line.find(k));
+            let only_envelope =
+                serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line)
+                    .is_ok_and(|m| m.len() == keys.len());
+            if at.iter().all(Option::is_some)
+                && at.is_sorted()
+                && only_envelope
+                && parse(line).is_ok()
+            {
+                assert_eq!(keys_in_loop(line), 0, "{line}");
+                read += 1;
+            }
+        }
+        assert!(read > 1000, "only {read} fixture lines in client order");
+        // The counter counts: `version` moved to the end is read in the
+        // loop, and so is the next field, which no longer follows `event`.
+        let moved = client.replacen(r#", "version": "1.0.0""#, "", 1).replacen(
+            "}}",
+            r#"}, "version": "1.0.0"}"#,
+            1,
+        );
+        assert!(keys_in_loop(&moved) > 0, "{moved}");
+    }
 
     /// What [`scan_line`] must find, a byte at a time.
     fn model(data: &[u8]) -> Option<(Scanned, Vec<usize>)> {
