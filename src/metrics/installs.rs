@@ -17,9 +17,12 @@
 //! - records live in fixed chunks, so the table grows without the copy (and
 //!   the moment of twice the memory) of a doubling vector;
 //! - cells past the inline bits and event counts past `u32` go to side tables
-//!   that typical data never touches.
+//!   that typical data seldom touches. A record's cells past the inline bits
+//!   are a set of their numbers, not bits up to the highest: clients can make
+//!   any number of cells (a list of 100,000 tool names), and bits up to the
+//!   highest cost every installation that touched a late cell 12 KB each.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Cells whose bits live in the record itself. Cells are numbered in order
 /// of first appearance, so the common ones (event types, platforms,
@@ -98,8 +101,9 @@ pub(crate) struct Installs {
     slots: Vec<u64>,
     chunks: Vec<Box<[Record]>>,
     len: u32,
-    /// Per spilled record: its cell bits from [`INLINE_CELLS`] on.
-    spills: Vec<Vec<u64>>,
+    /// Per spilled record: its cells from [`INLINE_CELLS`] on, less
+    /// [`INLINE_CELLS`].
+    spills: Vec<FxHashSet<u32>>,
     /// Event counts of records past `u32::MAX - 1` events.
     big_events: FxHashMap<u32, u64>,
 }
@@ -316,22 +320,14 @@ impl Installs {
     fn touch_spilled(&mut self, i: u32, cell: u32) -> bool {
         let spill = match self.record(i).spill {
             NONE => {
-                self.spills.push(Vec::new());
+                self.spills.push(FxHashSet::default());
                 let n = self.spills.len() as u32;
                 self.record_mut(i).spill = n;
                 n
             }
             n => n,
         };
-        let words = &mut self.spills[spill as usize - 1];
-        let word = (cell / 64) as usize;
-        if word >= words.len() {
-            words.resize(word + 1, 0);
-        }
-        let bit = 1 << (cell % 64);
-        let new = words[word] & bit == 0;
-        words[word] |= bit;
-        new
+        self.spills[spill as usize - 1].insert(cell)
     }
 
     /// Adds `n` usage events to installation `i`.
@@ -366,11 +362,15 @@ impl Installs {
     /// The cells installation `i` touched, in ascending order.
     pub(crate) fn touched(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
         let record = self.record(i);
-        let spilled: &[u64] = match record.spill {
-            NONE => &[],
-            n => &self.spills[n as usize - 1],
+        let mut spilled: Vec<u32> = match record.spill {
+            NONE => Vec::new(),
+            n => self.spills[n as usize - 1]
+                .iter()
+                .map(|&c| c + INLINE_CELLS)
+                .collect(),
         };
-        set_bits(record.inline.iter().chain(spilled))
+        spilled.sort_unstable();
+        set_bits(record.inline.iter()).chain(spilled)
     }
 }
 
@@ -528,6 +528,25 @@ mod tests {
         assert!(t.touch(j, INLINE_CELLS + 1));
         assert_eq!(t.touched(i).collect::<Vec<_>>(), cells);
         assert_eq!(t.touched(j).collect::<Vec<_>>(), [INLINE_CELLS + 1]);
+    }
+
+    #[test]
+    fn a_late_cell_costs_an_installation_room_for_one_cell_not_bits_up_to_it() {
+        // A client can make millions of cells (one list of that many names);
+        // an installation that then touches the last one keeps that one.
+        let mut t = Installs::default();
+        let late = 10_000_000;
+        for key in 1..=1000 {
+            let i = t.index(key);
+            assert!(t.touch(i, late));
+            assert!(!t.touch(i, late));
+            assert_eq!(t.touched(i).collect::<Vec<_>>(), [late]);
+        }
+        let room: usize = t.spills.iter().map(|cells| cells.capacity()).sum();
+        assert!(
+            room <= 1000 * 4,
+            "room for {room} cells kept for 1000 installations"
+        );
     }
 
     #[test]

@@ -395,6 +395,13 @@ pub struct Tally {
     /// The distinct cells of the list being observed (scratch space of
     /// [`Tally::observe_list`]).
     list_cells: Vec<u32>,
+    /// Per cell (as `cell_events`): the stamp of the last list that listed
+    /// it, so an item listed again is told in one look, however long the
+    /// list (a client can send any list; a search among the list's cells
+    /// so far took time quadratic in its length).
+    list_seen: Vec<u32>,
+    /// The stamp of the list being observed (0: none yet).
+    list_stamp: u32,
     /// Per metric (only list metrics use theirs): array text → the
     /// distinct cells of its items.
     list_memo: Vec<ListMemo>,
@@ -434,6 +441,8 @@ impl Tally {
             fixed_cells: [NO_CELL; Fixed::COUNT],
             touched: CellSet::default(),
             list_cells: Vec::new(),
+            list_seen: Vec::new(),
+            list_stamp: 0,
             list_memo: vec![ListMemo::default(); super::registry::METRICS.len()],
             profile_memo: Memo::default(),
             cell_events: Vec::new(),
@@ -533,6 +542,7 @@ impl Tally {
         let code = self.cells.code((metric, value));
         if code as usize == self.cell_events.len() {
             self.cell_events.push(0);
+            self.list_seen.push(0);
         }
         code
     }
@@ -665,6 +675,17 @@ impl Tally {
         self.add(cell, 1);
     }
 
+    /// A stamp no cell carries yet, for the next list (after `u32::MAX`
+    /// lists every cell's stamp is wiped and they start again).
+    fn next_list_stamp(&mut self) -> u32 {
+        if self.list_stamp == u32::MAX {
+            self.list_seen.fill(0);
+            self.list_stamp = 0;
+        }
+        self.list_stamp += 1;
+        self.list_stamp
+    }
+
     /// Each distinct item of the list once; the event counts once as a carrier.
     fn observe_list(&mut self, metric: MetricId, list: Option<&TextList<'_>>) {
         let Some(list) = list else { return };
@@ -679,13 +700,16 @@ impl Tally {
             }
             return;
         }
-        // An item listed twice counts once: its cell is looked up among the
-        // cells this list has touched so far.
+        // An item listed twice counts once: its cell carries this list's
+        // stamp from its first listing on.
+        let stamp = self.next_list_stamp();
         let mut distinct = std::mem::take(&mut self.list_cells);
         distinct.clear();
         for item in list.iter() {
             let cell = self.str_cell(metric as u16, item);
-            if !distinct.contains(&cell) {
+            let seen = &mut self.list_seen[cell as usize];
+            if *seen != stamp {
+                *seen = stamp;
                 self.add(cell, 1);
                 distinct.push(cell);
             }
@@ -1066,6 +1090,48 @@ mod tests {
                 .iter()
                 .all(|r| r.value != Value::Null)
         );
+    }
+
+    #[test]
+    fn list_stamps_start_again_without_losing_an_item() {
+        use crate::event::{LinePos, Parsed, parse_line};
+        // Lists the memo does not know (a different spacing each), so each
+        // goes item by item through the stamps.
+        let lines = [
+            r#"{"event": "scan.started", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a30", "timestamp": "2026-01-05T10:00:00Z", "metadata": {"tools": ["a", "b"]}}"#,
+            r#"{"event": "scan.started", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a30", "timestamp": "2026-01-05T10:00:00Z", "metadata": {"tools": ["c" ]}}"#,
+            r#"{"event": "scan.started", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a30", "timestamp": "2026-01-05T10:00:00Z", "metadata": {"tools": [ "a","b", "a"]}}"#,
+            r#"{"event": "scan.started", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a30", "timestamp": "2026-01-05T10:00:00Z", "metadata": {"tools": ["b",  "a", "c"]}}"#,
+        ];
+        let tally = |stamp_after_first: Option<u32>| {
+            let mut t = Tally::new(Arc::new(Filters::default()));
+            for (i, line) in lines.iter().enumerate() {
+                let Parsed::Event(e) = parse_line(line) else {
+                    panic!("line {i} is valid")
+                };
+                t.event(LinePos::new(0, i as u64 + 1), &e);
+                if let (0, Some(stamp)) = (i, stamp_after_first) {
+                    // The next lists take the last stamps, then start again
+                    // at 1: the stamp "a" and "b" carry from the first list.
+                    assert_eq!(t.list_stamp, 1);
+                    t.list_stamp = stamp;
+                }
+            }
+            t.cell_counts()
+        };
+        let tools = |counts: Vec<CellCount>| -> Vec<u64> {
+            let mut events: Vec<u64> = counts
+                .iter()
+                .filter(|c| c.metric == MetricId::ScanTools as u16)
+                .map(|c| c.events)
+                .collect();
+            events.sort_unstable();
+            events
+        };
+        // c in two lists, a and b in three.
+        assert_eq!(tools(tally(None)), [2, 3, 3]);
+        assert_eq!(tools(tally(Some(u32::MAX - 1))), [2, 3, 3]);
+        assert_eq!(tally(Some(u32::MAX - 1)), tally(None));
     }
 
     #[test]
