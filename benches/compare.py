@@ -7,7 +7,9 @@ peer measured in the same run. Commands compared with each other run in
 interleaved rounds (one run of each in turn, then the next round), so a change
 in a shared machine's load moves all of them alike instead of one command's
 block of runs. The counts of jmo-analyze are checked against DuckDB's on the
-same file.
+same file. Hostile files (one line listing 100,000 names, one object of
+100,000 keys, 100,000 names then 200,000 installations) check that no command
+takes time or memory that grows faster than the input.
 """
 import argparse
 import json
@@ -21,20 +23,21 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def run_once(cmd):
-    """Runs cmd once; returns (wall s, cpu s, peak rss MB)."""
+def run_once(cmd, ok=(0,)):
+    """Runs cmd once; returns (wall s, cpu s, peak rss MB). An exit code
+    outside `ok` stops the benchmark."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if code != 0:
+    if code not in ok:
         sys.exit(f"command failed ({code}): {cmd}\n{err}")
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def measure(cmds, runs, warmup=0):
+def measure(cmds, runs, warmup=0, ok=(0,)):
     """Runs every command of `cmds` (name -> argv) `runs` times, in
     interleaved rounds, after `warmup` untimed rounds (they bring the files
     into the page cache, so no timed run reads the disk because an earlier
@@ -42,11 +45,11 @@ def measure(cmds, runs, warmup=0):
     rss MB)."""
     for _ in range(warmup):
         for cmd in cmds.values():
-            run_once(cmd)
+            run_once(cmd, ok)
     samples = {name: [] for name in cmds}
     for _ in range(runs):
         for name, cmd in cmds.items():
-            samples[name].append(run_once(cmd))
+            samples[name].append(run_once(cmd, ok))
     return {
         name: {
             "wall": statistics.median(x[0] for x in s),
@@ -56,6 +59,77 @@ def measure(cmds, runs, warmup=0):
         }
         for name, s in samples.items()
     }
+
+
+def write_hostile(folder, scale):
+    """Writes the hostile files (lines any client can send, built to make a
+    careless reader slow or big) into `folder`, each with `scale` x 10,000
+    names or keys; returns name -> (path, what it holds)."""
+    n = 100_000 * scale // 10
+    head = ('{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "python_version": "3.11", '
+            '"anonymous_id": "%s", "timestamp": "2026-02-03T10:00:00.000000+00:00", "metadata": ')
+    uid = lambda i: "%08x-0000-4000-8000-%012x" % (i >> 48, i & 0xFFFFFFFFFFFF)
+    tools = lambda items: '{"mode": "cli", "profile": "fast", "tools": [%s]}' % ", ".join('"t%d"' % i for i in items)
+    files = {
+        "hostile-list.jsonl": (f"one line listing {n:,} tool names, then again reversed", [head % uid(1) + tools(list(range(n)) + list(range(n))[::-1]) + "}"]),
+        "hostile-keys.jsonl": (f"one line whose metadata has {n:,} keys", [head % uid(1) + "{" + ", ".join('"k%d": %d' % (i, i) for i in range(n)) + "}}"]),
+        "hostile-cells.jsonl": (f"{n:,} tool names listed, then {2 * n:,} installations listing the last", []),
+    }
+    cells = files["hostile-cells.jsonl"][1]
+    for i in range(2 * n):
+        if i % (n // 5) == 0:
+            cells.append(head % "00000000-0000-4000-8000-000000000000" + tools(range(n)) + "}")
+        cells.append(head % uid(i + 2) + tools([n - 1]) + "}")
+    out = {}
+    for name, (what, lines) in files.items():
+        path = Path(folder) / f"{name[:-6]}-{scale}.jsonl"
+        if not path.exists():
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text("\n".join(lines) + "\n")
+            tmp.rename(path)
+        out[name] = (path, what)
+    return out
+
+
+def hostile_rows(a, warmup, rows, checks):
+    """Runs each command on each hostile file ([`write_hostile`]) at two
+    sizes (one in smoke mode) and adds their rows and checks. Time that grows
+    with the size's square (comparing every item with every other) shows as
+    a ratio near 4 between the sizes; linear work stays near 2."""
+    verbs = {
+        "summary": lambda f: [a.bin, "summary", str(f), "--format", "json", "-q", "-o", "/dev/null"],
+        "report": lambda f: [a.bin, "report", str(f), "--quarter", "2026-Q1", "--out", str(Path(a.big).parent / "report-hostile")],
+        "validate": lambda f: [a.bin, "validate", str(f)],
+        "audit": lambda f: [a.bin, "audit", str(f)],
+    }
+    scales = [1] if a.smoke else [5, 10]
+    hostile = {scale: write_hostile(Path(a.big).parent, scale) for scale in scales}
+    cmds = {(v, name, scale): make(path) for scale, files in hostile.items() for name, (path, _) in files.items() for v, make in verbs.items()}
+    # validate and audit exit 1 when they find something (these files
+    # are made to hold what they look for).
+    hm = measure(cmds, 1 if a.smoke else 3, warmup, ok=(0, 1))
+    for name in hostile[scales[-1]]:
+        over = []
+        for v in verbs:
+            for scale in scales:
+                path, what = hostile[scale][name]
+                got = hm[(v, name, scale)]
+                rows.append(fmt_row(f"jmo-analyze {v}: {what}", f"{path.name} ({path.stat().st_size / 1e6:.1f} MB)", got))
+                if got["rss"] > 400:
+                    over.append(f"{v} at size {scale}: {got['rss']:.0f} MB")
+            if len(scales) == 2:
+                half, full = hm[(v, name, scales[0])], hm[(v, name, scales[1])]
+                if full["wall"] > 3 * half["wall"] + 0.05:
+                    over.append(f"{v}: {full['wall']:.2f} s against {half['wall']:.2f} s at half the size")
+        if not a.smoke:
+            checks.append((f"{name}: twice the size takes at most 3x the time (+0.05 s), peak RSS <= 400 MB", not over, "; ".join(over) or "all within"))
+    # Each name is listed twice in one event: once each, all of them.
+    path = hostile[scales[-1]]["hostile-list.jsonl"][0]
+    out = json.loads(subprocess.run([a.bin, "summary", str(path), "--format", "json", "-q"], capture_output=True, check=True, text=True).stdout)
+    tools = out["metrics"]["scan_tools"]
+    want = 10_000 * scales[-1]
+    right = len(tools) == want and all(r["count"] == 1 for r in tools)
+    checks.append((f"{path.name}: each of {want:,} names listed twice in one event counts once", right, f"{len(tools):,} rows, counts {sorted({r['count'] for r in tools})}"))
 
 
 def compare_counts(jmo_json, duck_json):
@@ -156,6 +230,8 @@ def main():
         }, mruns, warmup)
         jm, jq, py = mm["jm"], mm["jq"], mm["py"]
         rows += [fmt_row("jmo-analyze summary --format json", med, jm), fmt_row("guide's jq recipes (guide_jq.sh)", med, jq, jm), fmt_row("guide's Python script", med, py, jm)]
+
+    hostile_rows(a, warmup, rows, checks)
 
     print(f"machine: {os.cpu_count()} cores, {os.uname().machine}; medians of the runs shown, after {warmup} untimed round(s)")
     print()
