@@ -61,31 +61,36 @@ def measure(cmds, runs, warmup=0, ok=(0,)):
     }
 
 
-def write_hostile(folder, scale):
+def write_hostile(folder, scale, write=True):
     """Writes the hostile files (lines any client can send, built to make a
     careless reader slow or big) into `folder`, each with `scale` x 10,000
-    names or keys; returns name -> (path, what it holds)."""
+    names or keys, unless they are there or `write` is false; returns name
+    -> (path, what it holds)."""
     n = 100_000 * scale // 10
     head = ('{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "python_version": "3.11", '
             '"anonymous_id": "%s", "timestamp": "2026-02-03T10:00:00.000000+00:00", "metadata": ')
     uid = lambda i: "%08x-0000-4000-8000-%012x" % (i >> 48, i & 0xFFFFFFFFFFFF)
     tools = lambda items: '{"mode": "cli", "profile": "fast", "tools": [%s]}' % ", ".join('"t%d"' % i for i in items)
+
+    def cells():
+        for i in range(2 * n):
+            if i % (n // 5) == 0:
+                yield head % "00000000-0000-4000-8000-000000000000" + tools(range(n)) + "}"
+            yield head % uid(i + 2) + tools([n - 1]) + "}"
+
     files = {
-        "hostile-list.jsonl": (f"one line listing {n:,} tool names, then again reversed", [head % uid(1) + tools(list(range(n)) + list(range(n))[::-1]) + "}"]),
-        "hostile-keys.jsonl": (f"one line whose metadata has {n:,} keys", [head % uid(1) + "{" + ", ".join('"k%d": %d' % (i, i) for i in range(n)) + "}}"]),
-        "hostile-cells.jsonl": (f"{n:,} tool names listed, then {2 * n:,} installations listing the last", []),
+        "hostile-list.jsonl": (f"one line listing {n:,} tool names, then again reversed", lambda: [head % uid(1) + tools(list(range(n)) + list(range(n))[::-1]) + "}"]),
+        "hostile-keys.jsonl": (f"one line whose metadata has {n:,} keys", lambda: [head % uid(1) + "{" + ", ".join('"k%d": %d' % (i, i) for i in range(n)) + "}}"]),
+        "hostile-cells.jsonl": (f"{n:,} tool names listed, then {2 * n:,} installations listing the last", cells),
     }
-    cells = files["hostile-cells.jsonl"][1]
-    for i in range(2 * n):
-        if i % (n // 5) == 0:
-            cells.append(head % "00000000-0000-4000-8000-000000000000" + tools(range(n)) + "}")
-        cells.append(head % uid(i + 2) + tools([n - 1]) + "}")
     out = {}
     for name, (what, lines) in files.items():
         path = Path(folder) / f"{name[:-6]}-{scale}.jsonl"
-        if not path.exists():
+        if write and not path.exists():
             tmp = path.with_suffix(".tmp")
-            tmp.write_text("\n".join(lines) + "\n")
+            with open(tmp, "w") as f:
+                for line in lines():
+                    f.write(line + "\n")
             tmp.rename(path)
         out[name] = (path, what)
     return out
@@ -103,7 +108,14 @@ def hostile_rows(a, warmup, rows, checks):
         "audit": lambda f: [a.bin, "audit", str(f)],
     }
     scales = [1] if a.smoke else [5, 10]
-    hostile = {scale: write_hostile(Path(a.big).parent, scale) for scale in scales}
+    folder = str(Path(a.big).parent)
+    # Written by a child: the peak RSS that wait4 reports for a command
+    # starts from this process's own peak (Linux carries a process's peak
+    # over an exec), so this one must not grow by building the files.
+    for scale in scales:
+        code = f"import sys; sys.path.insert(0, {str(HERE)!r}); import compare; compare.write_hostile({folder!r}, {scale})"
+        subprocess.run([sys.executable, "-c", code], check=True)
+    hostile = {scale: write_hostile(folder, scale, write=False) for scale in scales}
     cmds = {(v, name, scale): make(path) for scale, files in hostile.items() for name, (path, _) in files.items() for v, make in verbs.items()}
     # validate and audit exit 1 when they find something (these files
     # are made to hold what they look for).
