@@ -209,7 +209,11 @@ def main():
 
     if not a.smoke:
         checks.append(("DuckDB wall / jmo wall >= 4", duck["wall"] / jmo["wall"] >= 4, f"{duck['wall'] / jmo['wall']:.2f}x"))
-        checks.append(("jmo wall / cat wall <= 5", jmo["wall"] / cat["wall"] <= 5, f"{jmo['wall'] / cat['wall']:.2f}x"))
+        # A `cat` that waited for the disk (the host drops cached pages now
+        # and then) is no yardstick: its pass would be the cache's, not ours.
+        cached = cat["cpu"] / cat["wall"] >= 0.9
+        detail = f"{jmo['wall'] / cat['wall']:.2f}x" + ("" if cached else f" (not counted: cat read from disk, CPU/wall {cat['cpu'] / cat['wall']:.2f})")
+        checks.append(("jmo wall / cat wall <= 5", cached and jmo["wall"] / cat["wall"] <= 5, detail))
         checks.append(("peak RSS <= 400 MB", jmo["rss"] <= 400, f"{jmo['rss']:.0f} MB"))
         checks.append(("CPU / wall >= 1.7", jmo["cpu"] / jmo["wall"] >= 1.7, f"{jmo['cpu'] / jmo['wall']:.2f}"))
 
