@@ -114,7 +114,7 @@ def hostile_rows(a, warmup, rows, checks):
     # over an exec), so this one must not grow by building the files.
     for scale in scales:
         code = f"import sys; sys.path.insert(0, {str(HERE)!r}); import compare; compare.write_hostile({folder!r}, {scale})"
-        subprocess.run([sys.executable, "-c", code], check=True)
+        subprocess.run([sys.executable, "-B", "-c", code], check=True)
     hostile = {scale: write_hostile(folder, scale, write=False) for scale in scales}
     cmds = {(v, name, scale): make(path) for scale, files in hostile.items() for name, (path, _) in files.items() for v, make in verbs.items()}
     # validate and audit exit 1 when they find something (these files
