@@ -18,11 +18,13 @@
 //!   the moment of twice the memory) of a doubling vector;
 //! - cells past the inline bits and event counts past `u32` go to side tables
 //!   that typical data seldom touches. A record's cells past the inline bits
-//!   are a set of their numbers, not bits up to the highest: clients can make
-//!   any number of cells (a list of 100,000 tool names), and bits up to the
-//!   highest cost every installation that touched a late cell 12 KB each.
+//!   are kept as the 64-bit words that have a bit set, by word number (about
+//!   19 bytes a word in the map): clients can make any number of cells (a
+//!   list of 100,000 tool names), and bits up to the highest cell cost every
+//!   installation that touched a late one 12 KB, while a set of cell numbers
+//!   cost 8 bytes or more per cell to one that touched many.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 /// Cells whose bits live in the record itself. Cells are numbered in order
 /// of first appearance, so the common ones (event types, platforms,
@@ -102,8 +104,9 @@ pub(crate) struct Installs {
     chunks: Vec<Box<[Record]>>,
     len: u32,
     /// Per spilled record: its cells from [`INLINE_CELLS`] on, less
-    /// [`INLINE_CELLS`].
-    spills: Vec<FxHashSet<u32>>,
+    /// [`INLINE_CELLS`], as bits: word number → word, for the words with a
+    /// bit set.
+    spills: Vec<FxHashMap<u32, u64>>,
     /// Event counts of records past `u32::MAX - 1` events.
     big_events: FxHashMap<u32, u64>,
 }
@@ -320,14 +323,20 @@ impl Installs {
     fn touch_spilled(&mut self, i: u32, cell: u32) -> bool {
         let spill = match self.record(i).spill {
             NONE => {
-                self.spills.push(FxHashSet::default());
+                self.spills.push(FxHashMap::default());
                 let n = self.spills.len() as u32;
                 self.record_mut(i).spill = n;
                 n
             }
             n => n,
         };
-        self.spills[spill as usize - 1].insert(cell)
+        let word = self.spills[spill as usize - 1]
+            .entry(cell / 64)
+            .or_insert(0);
+        let bit = 1 << (cell % 64);
+        let new = *word & bit == 0;
+        *word |= bit;
+        new
     }
 
     /// Adds `n` usage events to installation `i`.
@@ -362,15 +371,19 @@ impl Installs {
     /// The cells installation `i` touched, in ascending order.
     pub(crate) fn touched(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
         let record = self.record(i);
-        let mut spilled: Vec<u32> = match record.spill {
+        let mut spilled: Vec<(u32, u64)> = match record.spill {
             NONE => Vec::new(),
             n => self.spills[n as usize - 1]
                 .iter()
-                .map(|&c| c + INLINE_CELLS)
+                .map(|(&w, &bits)| (w, bits))
                 .collect(),
         };
-        spilled.sort_unstable();
-        set_bits(record.inline.iter()).chain(spilled)
+        spilled.sort_unstable_by_key(|&(w, _)| w);
+        set_bits(record.inline.iter()).chain(
+            spilled
+                .into_iter()
+                .flat_map(|(w, bits)| word_bits(INLINE_CELLS + w * 64, bits)),
+        )
     }
 }
 
@@ -379,14 +392,18 @@ impl Installs {
 pub(crate) fn set_bits<'w>(
     words: impl Iterator<Item = &'w u64> + 'w,
 ) -> impl Iterator<Item = u32> + 'w {
-    words.enumerate().flat_map(|(w, &word)| {
-        let mut word = word;
-        std::iter::from_fn(move || {
-            (word != 0).then(|| {
-                let b = word.trailing_zeros();
-                word &= word - 1;
-                w as u32 * 64 + b
-            })
+    words
+        .enumerate()
+        .flat_map(|(w, &word)| word_bits(w as u32 * 64, word))
+}
+
+/// The positions of the set bits of `word`, counted from `base`, ascending.
+fn word_bits(base: u32, mut word: u64) -> impl Iterator<Item = u32> {
+    std::iter::from_fn(move || {
+        (word != 0).then(|| {
+            let b = word.trailing_zeros();
+            word &= word - 1;
+            base + b
         })
     })
 }
@@ -531,9 +548,9 @@ mod tests {
     }
 
     #[test]
-    fn a_late_cell_costs_an_installation_room_for_one_cell_not_bits_up_to_it() {
-        // A client can make millions of cells (one list of that many names);
-        // an installation that then touches the last one keeps that one.
+    fn late_cells_cost_room_for_the_words_they_set_not_bits_up_to_them_or_a_slot_each() {
+        // A client can make millions of cells (one list of that many names).
+        // An installation that then touches the last one keeps one word...
         let mut t = Installs::default();
         let late = 10_000_000;
         for key in 1..=1000 {
@@ -542,10 +559,29 @@ mod tests {
             assert!(!t.touch(i, late));
             assert_eq!(t.touched(i).collect::<Vec<_>>(), [late]);
         }
-        let room: usize = t.spills.iter().map(|cells| cells.capacity()).sum();
+        let words: usize = t.spills.iter().map(|words| words.capacity()).sum();
         assert!(
-            room <= 1000 * 4,
-            "room for {room} cells kept for 1000 installations"
+            words <= 1000 * 4,
+            "room for {words} words kept for 1000 installations"
+        );
+        // ... and one that touches 20,000 late cells (in no order) keeps
+        // about a word per 64 of them, as bits would.
+        let mut t = Installs::default();
+        let cells: Vec<u32> = (0..20_000u32)
+            .map(|k| INLINE_CELLS + (k * 7919) % 20_000)
+            .collect();
+        for key in 1..=20 {
+            let i = t.index(key);
+            for &c in &cells {
+                assert!(t.touch(i, c));
+            }
+            assert!(t.touched(i).eq(INLINE_CELLS..INLINE_CELLS + 20_000));
+        }
+        let words: usize = t.spills.iter().map(|words| words.capacity()).sum();
+        let bits_as_words = 20 * 20_000usize.div_ceil(64);
+        assert!(
+            words <= 2 * bits_as_words,
+            "room for {words} words kept for 20 installations of 20,000 cells"
         );
     }
 
