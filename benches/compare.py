@@ -8,8 +8,9 @@ interleaved rounds (one run of each in turn, then the next round), so a change
 in a shared machine's load moves all of them alike instead of one command's
 block of runs. The counts of jmo-analyze are checked against DuckDB's on the
 same file. Hostile files (one line listing 100,000 names, one object of
-100,000 keys, 100,000 names then 200,000 installations) check that no command
-takes time or memory that grows faster than the input.
+100,000 keys, 100,000 names then 200,000 installations, 200 installations
+each listing 20,000 names) check that no command takes time or memory that
+grows faster than the input.
 """
 import argparse
 import json
@@ -63,29 +64,39 @@ def measure(cmds, runs, warmup=0, ok=(0,)):
 
 def write_hostile(folder, scale, write=True):
     """Writes the hostile files (lines any client can send, built to make a
-    careless reader slow or big) into `folder`, each with `scale` x 10,000
-    names or keys, unless they are there or `write` is false; returns name
-    -> (path, what it holds)."""
+    careless reader slow or big) into `folder`, each `scale` x 10,000 names
+    or keys, or `scale` x 20 installations, unless they are there or `write`
+    is false; returns name -> (path, what it holds). The file names carry a
+    version: change it with the files' content, or old files are reused."""
     n = 100_000 * scale // 10
     head = ('{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "python_version": "3.11", '
             '"anonymous_id": "%s", "timestamp": "2026-02-03T10:00:00.000000+00:00", "metadata": ')
     uid = lambda i: "%08x-0000-4000-8000-%012x" % (i >> 48, i & 0xFFFFFFFFFFFF)
     tools = lambda items: '{"mode": "cli", "profile": "fast", "tools": [%s]}' % ", ".join('"t%d"' % i for i in items)
+    rotated = lambda k, m: list(range(k, m)) + list(range(k))
 
     def cells():
         for i in range(2 * n):
             if i % (n // 5) == 0:
-                yield head % "00000000-0000-4000-8000-000000000000" + tools(range(n)) + "}"
+                # Each a different text: read item by item, not from the memo.
+                yield head % "00000000-0000-4000-8000-000000000000" + tools(rotated(i // (n // 5), n)) + "}"
             yield head % uid(i + 2) + tools([n - 1]) + "}"
 
+    def wide():
+        for i in range(20 * scale):
+            yield head % uid(i + 2) + tools(rotated(i, 20_000)) + "}"
+
+    # Each key twice, the second time after all the others.
+    keys = lambda: [head % uid(1) + "{" + ", ".join('"k%d": %d' % (i % (n // 2), i) for i in range(n)) + "}}"]
     files = {
-        "hostile-list.jsonl": (f"one line listing {n:,} tool names, then again reversed", lambda: [head % uid(1) + tools(list(range(n)) + list(range(n))[::-1]) + "}"]),
-        "hostile-keys.jsonl": (f"one line whose metadata has {n:,} keys", lambda: [head % uid(1) + "{" + ", ".join('"k%d": %d' % (i, i) for i in range(n)) + "}}"]),
-        "hostile-cells.jsonl": (f"{n:,} tool names listed, then {2 * n:,} installations listing the last", cells),
+        "hostile-list": (f"one line listing {n:,} tool names, then again reversed", lambda: [head % uid(1) + tools(list(range(n)) + list(range(n))[::-1]) + "}"]),
+        "hostile-keys": (f"one line whose metadata has {n:,} keys, each twice", keys),
+        "hostile-cells": (f"{n:,} tool names listed, then {2 * n:,} installations listing the last", cells),
+        "hostile-wide": (f"{20 * scale:,} installations each listing the same 20,000 tool names", wide),
     }
     out = {}
     for name, (what, lines) in files.items():
-        path = Path(folder) / f"{name[:-6]}-{scale}.jsonl"
+        path = Path(folder) / f"{name}-v2-{scale}.jsonl"
         if write and not path.exists():
             tmp = path.with_suffix(".tmp")
             with open(tmp, "w") as f:
@@ -133,10 +144,16 @@ def hostile_rows(a, warmup, rows, checks):
                 half, full = hm[(v, name, scales[0])], hm[(v, name, scales[1])]
                 if full["wall"] > 3 * half["wall"] + 0.05:
                     over.append(f"{v}: {full['wall']:.2f} s against {half['wall']:.2f} s at half the size")
+                # Few installations: memory must not follow the file.
+                grew = full["rss"] - half["rss"]
+                added = (hostile[scales[1]][name][0].stat().st_size - hostile[scales[0]][name][0].stat().st_size) / 1e6
+                if name == "hostile-wide" and grew > 0.25 * added:
+                    over.append(f"{v}: {grew:.0f} MB more for {added:.0f} MB more input")
         if not a.smoke:
-            checks.append((f"{name}: twice the size takes at most 3x the time (+0.05 s), peak RSS <= 400 MB", not over, "; ".join(over) or "all within"))
+            extra = ", and at most 0.25 MB more per MB more input" if name == "hostile-wide" else ""
+            checks.append((f"{name}: twice the size takes at most 3x the time (+0.05 s), peak RSS <= 400 MB{extra}", not over, "; ".join(over) or "all within"))
     # Each name is listed twice in one event: once each, all of them.
-    path = hostile[scales[-1]]["hostile-list.jsonl"][0]
+    path = hostile[scales[-1]]["hostile-list"][0]
     out = json.loads(subprocess.run([a.bin, "summary", str(path), "--format", "json", "-q"], capture_output=True, check=True, text=True).stdout)
     tools = out["metrics"]["scan_tools"]
     want = 10_000 * scales[-1]
