@@ -144,13 +144,17 @@ def hostile_rows(a, warmup, rows, checks):
                 half, full = hm[(v, name, scales[0])], hm[(v, name, scales[1])]
                 if full["wall"] > 3 * half["wall"] + 0.05:
                     over.append(f"{v}: {full['wall']:.2f} s against {half['wall']:.2f} s at half the size")
-                # Few installations: memory must not follow the file.
+                # Few installations, many cells each: a summary's memory
+                # grows with their cells' bits (a set of cell numbers per
+                # installation measured 1 MB per MB of input). The report
+                # also lists each cell's installations (8 bytes a pair), so
+                # its memory follows such a file by design.
                 grew = full["rss"] - half["rss"]
                 added = (hostile[scales[1]][name][0].stat().st_size - hostile[scales[0]][name][0].stat().st_size) / 1e6
-                if name == "hostile-wide" and grew > 0.25 * added:
+                if name == "hostile-wide" and v == "summary" and grew > 0.6 * added:
                     over.append(f"{v}: {grew:.0f} MB more for {added:.0f} MB more input")
         if not a.smoke:
-            extra = ", and at most 0.25 MB more per MB more input" if name == "hostile-wide" else ""
+            extra = ", and summary at most 0.6 MB more per MB more input" if name == "hostile-wide" else ""
             checks.append((f"{name}: twice the size takes at most 3x the time (+0.05 s), peak RSS <= 400 MB{extra}", not over, "; ".join(over) or "all within"))
     # Each name is listed twice in one event: once each, all of them.
     path = hostile[scales[-1]]["hostile-list"][0]
