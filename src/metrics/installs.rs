@@ -314,13 +314,23 @@ impl Installs {
         for (word, bits) in record.inline.iter_mut().zip(cells.inline) {
             *word |= bits;
         }
-        for &cell in &cells.spilled {
-            let _ = self.touch_spilled(i, cell - INLINE_CELLS);
+        if !cells.spilled.is_empty() {
+            let words = self.spill_words(i);
+            for &cell in &cells.spilled {
+                let _ = set_spilled(words, cell - INLINE_CELLS);
+            }
         }
     }
 
     #[cold]
     fn touch_spilled(&mut self, i: u32, cell: u32) -> bool {
+        set_spilled(self.spill_words(i), cell)
+    }
+
+    /// The words of installation `i`'s cells past the inline bits (made
+    /// on its first such cell).
+    #[cold]
+    fn spill_words(&mut self, i: u32) -> &mut FxHashMap<u32, u64> {
         let spill = match self.record(i).spill {
             NONE => {
                 self.spills.push(FxHashMap::default());
@@ -330,13 +340,7 @@ impl Installs {
             }
             n => n,
         };
-        let word = self.spills[spill as usize - 1]
-            .entry(cell / 64)
-            .or_insert(0);
-        let bit = 1 << (cell % 64);
-        let new = *word & bit == 0;
-        *word |= bit;
-        new
+        &mut self.spills[spill as usize - 1]
     }
 
     /// Adds `n` usage events to installation `i`.
@@ -395,6 +399,16 @@ pub(crate) fn set_bits<'w>(
     words
         .enumerate()
         .flat_map(|(w, &word)| word_bits(w as u32 * 64, word))
+}
+
+/// Sets bit `cell` (counted from [`INLINE_CELLS`]) in spill words; true
+/// when it was not set before.
+fn set_spilled(words: &mut FxHashMap<u32, u64>, cell: u32) -> bool {
+    let word = words.entry(cell / 64).or_insert(0);
+    let bit = 1 << (cell % 64);
+    let new = *word & bit == 0;
+    *word |= bit;
+    new
 }
 
 /// The positions of the set bits of `word`, counted from `base`, ascending.
