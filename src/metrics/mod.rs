@@ -193,8 +193,10 @@ impl Summary {
 
 impl Serialize for Summary {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct Named<'a, T>(&'a [MetricRows], fn(&MetricRows) -> T);
-        impl<T: Serialize> Serialize for Named<'_, T> {
+        /// Each metric's name with what `F` takes from it (borrowed: a
+        /// metric can hold a million rows).
+        struct Named<'a, F>(&'a [MetricRows], F);
+        impl<'a, T: Serialize, F: Fn(&'a MetricRows) -> T> Serialize for Named<'a, F> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut map = s.serialize_map(Some(self.0.len()))?;
                 for m in self.0 {
@@ -208,8 +210,14 @@ impl Serialize for Summary {
         map.serialize_entry("input", &self.input)?;
         map.serialize_entry("period", &self.period)?;
         map.serialize_entry("totals", &self.totals)?;
-        map.serialize_entry("denominators", &Named(&self.metrics, |m| m.denominator))?;
-        map.serialize_entry("metrics", &Named(&self.metrics, |m| m.rows.clone()))?;
+        fn rows(m: &MetricRows) -> &[Row] {
+            &m.rows
+        }
+        map.serialize_entry(
+            "denominators",
+            &Named(&self.metrics, |m: &MetricRows| m.denominator),
+        )?;
+        map.serialize_entry("metrics", &Named(&self.metrics, rows))?;
         map.end()
     }
 }

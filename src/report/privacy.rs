@@ -43,7 +43,7 @@ impl CellIds {
     /// installation): a tally has thousands of cells but millions of
     /// (cell, installation) pairs.
     pub(crate) fn from_tally(tally: &Tally) -> CellIds {
-        let text = |code: u32| tally.dict.strings[code as usize].to_string();
+        let text = |code: u32| tally.dict.get(code).to_string();
         let small = |code: u32| {
             if code == 0 {
                 Value::Null
