@@ -507,8 +507,9 @@ fn publish_usage(
     k: u64,
     include_test: bool,
 ) -> Vec<PublishedMetric> {
-    let mut s = summary.clone();
-    let et = &mut s.metrics[MetricId::EventTypes as usize];
+    // Only this metric changes: the others (a client can make one hold a
+    // million rows) are read from the summary, not copied.
+    let mut et = summary.metric(MetricId::EventTypes).clone();
     et.rows.retain(|r| match r.value.text() {
         "telemetry.initialized" => false,
         "test" | "test.event" => include_test,
@@ -518,7 +519,7 @@ fn publish_usage(
     for r in &mut et.rows {
         r.share = (et.denominator > 0).then(|| r.count as f64 / et.denominator as f64);
     }
-    publish(&s, ids, k)
+    publish(summary, &et, ids, k)
 }
 
 fn interval_of(count: u64, of: u64) -> Option<Interval> {

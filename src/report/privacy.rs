@@ -420,12 +420,21 @@ fn publish_metric(metric: &MetricRows, ids: &CellIds, k: u64) -> PublishedMetric
     }
 }
 
-/// Applies the rules to every metric of a summary.
-pub fn publish(summary: &Summary, ids: &CellIds, k: u64) -> Vec<PublishedMetric> {
+/// Applies the rules to every metric of a summary, with `event_types` in
+/// place of the summary's own (the report's holds usage events only).
+pub fn publish(
+    summary: &Summary,
+    event_types: &MetricRows,
+    ids: &CellIds,
+    k: u64,
+) -> Vec<PublishedMetric> {
     let mut out: Vec<PublishedMetric> = summary
         .metrics
         .iter()
-        .map(|m| publish_metric(m, ids, k))
+        .map(|m| match m.id {
+            MetricId::EventTypes => publish_metric(event_types, ids, k),
+            _ => publish_metric(m, ids, k),
+        })
         .collect();
     let visible = |out: &[PublishedMetric], id: MetricId, value: &Value| {
         out[id as usize].rows.iter().any(|r| &r.value == value)
