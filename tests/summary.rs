@@ -466,6 +466,55 @@ fn no_color_and_width_are_honoured() {
 }
 
 #[test]
+fn terminal_tables_show_the_largest_rows_up_to_max_rows_and_say_how_many_more() {
+    // 25 tools: t0 in 25 events, t1 in 24, … t24 in 1.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tools.jsonl");
+    let lines: Vec<String> = (0..25)
+        .flat_map(|n| {
+            (0..n + 1).map(move |_| {
+                let tools: Vec<String> = (0..25 - n).map(|i| format!("\"t{i}\"")).collect();
+                format!(
+                    r#"{{"event": "scan.started", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2026-01-05T10:00:00Z", "metadata": {{"tools": [{}]}}}}"#,
+                    tools.join(", ")
+                )
+            })
+        })
+        .collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let table = |args: &[&str]| {
+        let out = bin()
+            .args(["summary", file.to_str().unwrap()])
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let tool_rows = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|l| l.strip_prefix("│ t"))
+            .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+            .map(|l| format!("t{}", l.split_whitespace().next().unwrap()))
+            .collect()
+    };
+    let capped = table(&["--max-rows", "10"]);
+    let want: Vec<String> = (0..10).map(|i| format!("t{i}")).collect();
+    assert_eq!(tool_rows(&capped), want, "{capped}");
+    assert!(capped.contains("… and 15 more rows"), "{capped}");
+    // The default shows all 25, and so does 0; neither says more.
+    for args in [&[][..], &["--max-rows", "0"][..]] {
+        let all = table(args);
+        assert_eq!(tool_rows(&all).len(), 25, "{args:?}: {all}");
+        assert!(!all.contains("more rows"), "{args:?}");
+    }
+    // JSON lists every row whatever the flag.
+    let json = summary_json(file.to_str().unwrap(), &["--max-rows", "10"]);
+    assert_eq!(counts(&json, "scan_tools").len(), 25);
+}
+
+#[test]
 fn broken_pipe_exits_quietly() {
     // `head -c 10` closes the pipe early; the process must not print an error.
     let out = std::process::Command::new("sh")

@@ -36,6 +36,11 @@ pub struct SummaryArgs {
     /// Do not list invalid lines on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Terminal tables: at most N rows per metric, the largest counts, and a
+    /// line saying how many more (0: every row). JSON, CSV and Markdown list
+    /// every row.
+    #[arg(long, value_name = "N", default_value_t = crate::render::table::MAX_ROWS)]
+    pub max_rows: usize,
 }
 
 /// The filter flags shared by `summary` and `report`.
@@ -161,7 +166,8 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     let filters = args.filters.to_filters()?;
     let output = Output::open(args.output.as_ref())?;
     let summary = load(&args.input, filters, args.strict, args.quiet)?;
-    let bytes = args.format.renderer().render(&summary)?;
+    let max_rows = (args.max_rows > 0).then_some(args.max_rows);
+    let bytes = args.format.renderer(max_rows).render(&summary)?;
     if let Some(dir) = &args.charts {
         write_charts(dir, &crate::render::chart::summary_charts(&summary))?;
     }

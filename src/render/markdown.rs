@@ -11,7 +11,7 @@ use crate::metrics::Summary;
 pub struct MarkdownRenderer;
 
 /// Writes one Markdown table (cells escaped).
-pub fn table(out: &mut String, header: &[&str], body: &[Vec<String>]) {
+pub fn table(out: &mut String, header: &[&str], body: impl IntoIterator<Item = Vec<String>>) {
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let aligns: Vec<&str> = header
         .iter()
@@ -43,8 +43,8 @@ impl Renderer for MarkdownRenderer {
                 out.push_str("_No events._\n");
                 continue;
             }
-            let (header, body) = layout(m);
-            table(&mut out, &header, &body);
+            let (header, body) = layout(m, usize::MAX);
+            table(&mut out, &header, body);
         }
         Ok(out.into_bytes())
     }

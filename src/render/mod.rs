@@ -31,9 +31,14 @@ pub trait Renderer {
 
 impl Format {
     /// The renderer of this format.
-    pub fn renderer(self) -> Box<dyn Renderer> {
+    /// The renderer; terminal tables show at most `max_rows` rows per
+    /// metric (`None`: every row).
+    pub fn renderer(self, max_rows: Option<usize>) -> Box<dyn Renderer> {
         match self {
-            Format::Table => Box::new(table::TableRenderer::from_env()),
+            Format::Table => Box::new(table::TableRenderer {
+                max_rows,
+                ..table::TableRenderer::from_env()
+            }),
             Format::Json => Box::new(json::JsonRenderer),
             Format::Csv => Box::new(csv::CsvRenderer),
             Format::Markdown => Box::new(markdown::MarkdownRenderer),
@@ -52,7 +57,10 @@ pub fn percent(share: Option<f64>) -> String {
 /// A metric laid out for people: header and cells (raw, unescaped text).
 /// Columns appear only when some row has them, so each metric shows what it
 /// means. Tables and Markdown (and the report) share this layout.
-pub fn layout(metric: &crate::metrics::MetricRows) -> (Vec<&'static str>, Vec<Vec<String>>) {
+pub fn layout(
+    metric: &crate::metrics::MetricRows,
+    max_rows: usize,
+) -> (Vec<&'static str>, impl Iterator<Item = Vec<String>> + '_) {
     use crate::metrics::MetricId;
     let rows = &metric.rows;
     let has = |f: fn(&crate::metrics::Row) -> bool| rows.iter().any(f);
@@ -92,35 +100,35 @@ pub fn layout(metric: &crate::metrics::MetricRows) -> (Vec<&'static str>, Vec<Ve
             header.push("installations");
         }
     }
-    let body = rows
-        .iter()
-        .map(|r| {
-            let mut cells = Vec::with_capacity(header.len());
-            if has_group {
-                cells.push(r.group.clone().unwrap_or_default());
-            }
-            cells.push(r.value.text().to_string());
-            if has_seconds {
-                cells.push(r.seconds.map(|s| format!("{s}")).unwrap_or_default());
-                cells.push(r.count.to_string());
-                return cells;
-            }
+    // Rows are laid out as they are written, not all at once: a metric
+    // can hold a million of them.
+    let columns = header.len();
+    let body = rows.iter().take(max_rows).map(move |r| {
+        let mut cells = Vec::with_capacity(columns);
+        if has_group {
+            cells.push(r.group.clone().unwrap_or_default());
+        }
+        cells.push(r.value.text().to_string());
+        if has_seconds {
+            cells.push(r.seconds.map(|s| format!("{s}")).unwrap_or_default());
             cells.push(r.count.to_string());
-            if is_rate {
-                cells.push(r.runs.map(|n| n.to_string()).unwrap_or_default());
-                cells.push(percent(r.rate));
-            } else {
-                cells.push(percent(r.share));
-            }
-            if has_events {
-                cells.push(r.events.map(|n| n.to_string()).unwrap_or_default());
-            }
-            if show_installations {
-                cells.push(r.installations.map(|n| n.to_string()).unwrap_or_default());
-            }
-            cells
-        })
-        .collect();
+            return cells;
+        }
+        cells.push(r.count.to_string());
+        if is_rate {
+            cells.push(r.runs.map(|n| n.to_string()).unwrap_or_default());
+            cells.push(percent(r.rate));
+        } else {
+            cells.push(percent(r.share));
+        }
+        if has_events {
+            cells.push(r.events.map(|n| n.to_string()).unwrap_or_default());
+        }
+        if show_installations {
+            cells.push(r.installations.map(|n| n.to_string()).unwrap_or_default());
+        }
+        cells
+    });
     (header, body)
 }
 

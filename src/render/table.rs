@@ -15,7 +15,15 @@ pub struct TableRenderer {
     pub styled: bool,
     /// Fit tables to this many columns (`None`: no limit).
     pub width: Option<u16>,
+    /// At most this many rows per metric, the first (largest) ones, and a
+    /// line saying how many more there are (`None`: every row).
+    pub max_rows: Option<usize>,
 }
+
+/// [`TableRenderer::max_rows`] unless `--max-rows` says otherwise. A terminal
+/// table costs about 1 KB per row to lay out; a client that sends a million
+/// distinct tool names would otherwise cost a gigabyte of memory here.
+pub const MAX_ROWS: usize = 10_000;
 
 impl TableRenderer {
     /// Styling and width from the environment: `NO_COLOR`, a terminal on stdout, `COLUMNS`.
@@ -27,6 +35,7 @@ impl TableRenderer {
         TableRenderer {
             styled: tty && !no_color,
             width,
+            max_rows: Some(MAX_ROWS),
         }
     }
 
@@ -70,7 +79,8 @@ impl Renderer for TableRenderer {
                 out.push_str("  (no events)\n");
                 continue;
             }
-            let (header, body) = layout(m);
+            let shown = self.max_rows.unwrap_or(usize::MAX);
+            let (header, body) = layout(m, shown);
             let mut t = self.table();
             t.set_header(header.iter().map(|h| self.header_cell(h)));
             for row in body {
@@ -85,6 +95,13 @@ impl Renderer for TableRenderer {
             }
             out.push_str(&t.to_string());
             out.push('\n');
+            if let Some(more) = m.rows.len().checked_sub(shown).filter(|&n| n > 0) {
+                out.push_str(&format!(
+                    "  … and {more} more rows with smaller counts, not shown (at most {shown} \
+                     rows per table here: `--max-rows 0` shows every row, and JSON, CSV \
+                     and Markdown list every row)\n"
+                ));
+            }
         }
         Ok(out.into_bytes())
     }
