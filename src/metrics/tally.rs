@@ -631,6 +631,20 @@ impl Tally {
             .collect()
     }
 
+    /// [`Tally::cell_counts`], then frees the cell table and what
+    /// indexes it (a client can make a million cells: about 90 MB), for
+    /// `finalize`, which needs only the counts, the dictionary and the
+    /// installations' event counts from here on. The tally counts no more.
+    pub(crate) fn take_cell_counts(&mut self) -> Vec<CellCount> {
+        let counts = self.cell_counts();
+        self.cells = Codes::default();
+        self.cell_events = Vec::new();
+        self.list_seen = Vec::new();
+        self.cell_memo = Vec::new();
+        self.list_memo = Vec::new();
+        counts
+    }
+
     /// Every cell as `(metric, value key, installation indexes)`: the
     /// installations that touched it, ascending and each once (the report's
     /// privacy rules take unions of them). One pass over the installations'
