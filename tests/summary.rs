@@ -515,6 +515,44 @@ fn terminal_tables_show_the_largest_rows_up_to_max_rows_and_say_how_many_more() 
 }
 
 #[test]
+fn json_and_csv_written_as_they_go_end_quietly_at_a_closed_pipe() {
+    // 20,000 distinct tools: far more output than a pipe holds, so the
+    // writer meets the closed pipe while it writes, not after.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("many.jsonl");
+    let lines: Vec<String> = (0..400)
+        .map(|e| {
+            let tools: Vec<String> = (0..50).map(|i| format!("\"tool-{e}-{i}\"")).collect();
+            format!(
+                r#"{{"event": "scan.started", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2026-01-05T10:00:00Z", "metadata": {{"tools": [{}]}}}}"#,
+                tools.join(", ")
+            )
+        })
+        .collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    for format in ["json", "csv"] {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "set -o pipefail; {} summary {} -f {format} | head -c 10 >/dev/null",
+                env!("CARGO_BIN_EXE_jmo-analyze"),
+                file.display()
+            ))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{format}: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Written whole, the JSON holds every tool.
+    let json = summary_json(file.to_str().unwrap(), &[]);
+    assert_eq!(counts(&json, "scan_tools").len(), 20_000);
+}
+
+#[test]
 fn broken_pipe_exits_quietly() {
     // `head -c 10` closes the pipe early; the process must not print an error.
     let out = std::process::Command::new("sh")

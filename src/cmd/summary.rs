@@ -144,16 +144,21 @@ impl Output {
         }
     }
 
-    /// Writes all bytes.
-    pub fn write(self, bytes: &[u8]) -> anyhow::Result<()> {
+    /// Runs `write` on the output, through a buffer.
+    pub fn write_with(
+        self,
+        write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         match self.file {
-            Some((p, mut f)) => f
-                .write_all(bytes)
-                .and_then(|_| f.flush())
-                .with_context(|| format!("writing {}", p.display())),
+            Some((p, f)) => {
+                let mut out = std::io::BufWriter::new(f);
+                write(&mut out)
+                    .and_then(|_| Ok(out.flush()?))
+                    .with_context(|| format!("writing {}", p.display()))
+            }
             None => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(bytes)?;
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                write(&mut out)?;
                 out.flush()?;
                 Ok(())
             }
@@ -167,11 +172,11 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     let output = Output::open(args.output.as_ref())?;
     let summary = load(&args.input, filters, args.strict, args.quiet)?;
     let max_rows = (args.max_rows > 0).then_some(args.max_rows);
-    let bytes = args.format.renderer(max_rows).render(&summary)?;
     if let Some(dir) = &args.charts {
         write_charts(dir, &crate::render::chart::summary_charts(&summary))?;
     }
-    output.write(&bytes)?;
+    let renderer = args.format.renderer(max_rows);
+    output.write_with(|out| renderer.write_to(&summary, out))?;
     Ok(ExitCode::SUCCESS)
 }
 

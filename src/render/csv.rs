@@ -49,17 +49,22 @@ pub fn cells(metric: &str, row: &Row) -> [String; 10] {
 }
 
 impl Renderer for CsvRenderer {
-    fn render(&self, summary: &Summary) -> anyhow::Result<Vec<u8>> {
+    fn write_to(&self, summary: &Summary, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::new());
-        w.write_record(HEADER)?;
+            .from_writer(out);
+        // An I/O error stays one (a closed pipe ends the run quietly).
+        let io = |e: csv::Error| match e.into_kind() {
+            csv::ErrorKind::Io(e) => anyhow::Error::from(e),
+            kind => anyhow::anyhow!("writing CSV: {kind:?}"),
+        };
+        w.write_record(HEADER).map_err(io)?;
         for m in &summary.metrics {
             for row in &m.rows {
-                w.write_record(cells(m.def().name, row))?;
+                w.write_record(cells(m.def().name, row)).map_err(io)?;
             }
         }
-        w.into_inner()
-            .map_err(|e| anyhow::anyhow!("writing CSV: {e}"))
+        w.flush()?;
+        Ok(())
     }
 }

@@ -1,5 +1,7 @@
 //! JSON: the stable schema `jmo-analyze.summary/1` (see README).
 
+use std::io::{self, Write};
+
 use super::Renderer;
 use crate::metrics::Summary;
 
@@ -7,9 +9,13 @@ use crate::metrics::Summary;
 pub struct JsonRenderer;
 
 impl Renderer for JsonRenderer {
-    fn render(&self, summary: &Summary) -> anyhow::Result<Vec<u8>> {
-        let mut out = serde_json::to_vec_pretty(summary)?;
-        out.push(b'\n');
-        Ok(out)
+    fn write_to(&self, summary: &Summary, out: &mut dyn Write) -> anyhow::Result<()> {
+        // An I/O error stays one (a closed pipe ends the run quietly).
+        serde_json::to_writer_pretty(&mut *out, summary).map_err(|e| match e.is_io() {
+            true => anyhow::Error::from(io::Error::from(e)),
+            false => e.into(),
+        })?;
+        out.write_all(b"\n")?;
+        Ok(())
     }
 }

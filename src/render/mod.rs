@@ -26,12 +26,23 @@ pub enum Format {
 /// Turns a summary into bytes.
 pub trait Renderer {
     /// Renders the whole summary.
-    fn render(&self, summary: &Summary) -> anyhow::Result<Vec<u8>>;
+    fn render(&self, summary: &Summary) -> anyhow::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.write_to(summary, &mut out)?;
+        Ok(out)
+    }
+
+    /// Writes the whole summary to `out`. JSON and CSV write it as they go
+    /// (a client can make a metric hold a million rows: the text would be
+    /// another copy of them); the others render it first.
+    fn write_to(&self, summary: &Summary, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+        out.write_all(&self.render(summary)?)?;
+        Ok(())
+    }
 }
 
 impl Format {
-    /// The renderer of this format.
-    /// The renderer; terminal tables show at most `max_rows` rows per
+    /// The renderer of this format; terminal tables show at most `max_rows` rows per
     /// metric (`None`: every row).
     pub fn renderer(self, max_rows: Option<usize>) -> Box<dyn Renderer> {
         match self {
