@@ -86,6 +86,10 @@ def write_hostile(folder, scale, write=True):
         for i in range(20 * scale):
             yield head % uid(i + 2) + tools(rotated(i, 20_000)) + "}"
 
+    def distinct():
+        for e in range(10 * n // 50):
+            yield head % uid(e % 100 + 2) + tools(range(e * 50, e * 50 + 50)) + "}"
+
     # Each key twice, the second time after all the others.
     keys = lambda: [head % uid(1) + "{" + ", ".join('"k%d": %d' % (i % (n // 2), i) for i in range(n)) + "}}"]
     files = {
@@ -93,6 +97,7 @@ def write_hostile(folder, scale, write=True):
         "hostile-keys": (f"one line whose metadata has {n:,} keys, each twice", keys),
         "hostile-cells": (f"{n:,} tool names listed, then {2 * n:,} installations listing the last", cells),
         "hostile-wide": (f"{20 * scale:,} installations each listing the same 20,000 tool names", wide),
+        "hostile-distinct": (f"{10 * n:,} distinct tool names, 50 to an event, from 100 installations", distinct),
     }
     out = {}
     for name, (what, lines) in files.items():
@@ -114,6 +119,7 @@ def hostile_rows(a, warmup, rows, checks):
     a ratio near 4 between the sizes; linear work stays near 2."""
     verbs = {
         "summary": lambda f: [a.bin, "summary", str(f), "--format", "json", "-q", "-o", "/dev/null"],
+        "summary (terminal)": lambda f: [a.bin, "summary", str(f), "-q", "-o", "/dev/null"],
         "report": lambda f: [a.bin, "report", str(f), "--quarter", "2026-Q1", "--out", str(Path(a.big).parent / "report-hostile")],
         "validate": lambda f: [a.bin, "validate", str(f)],
         "audit": lambda f: [a.bin, "audit", str(f)],
@@ -138,7 +144,7 @@ def hostile_rows(a, warmup, rows, checks):
                 path, what = hostile[scale][name]
                 got = hm[(v, name, scale)]
                 rows.append(fmt_row(f"jmo-analyze {v}: {what}", f"{path.name} ({path.stat().st_size / 1e6:.1f} MB)", got))
-                if got["rss"] > 400:
+                if got["rss"] > 400 and name != "hostile-distinct":
                     over.append(f"{v} at size {scale}: {got['rss']:.0f} MB")
             if len(scales) == 2:
                 half, full = hm[(v, name, scales[0])], hm[(v, name, scales[1])]
@@ -153,9 +159,22 @@ def hostile_rows(a, warmup, rows, checks):
                 added = (hostile[scales[1]][name][0].stat().st_size - hostile[scales[0]][name][0].stat().st_size) / 1e6
                 if name == "hostile-wide" and v == "summary" and grew > 0.6 * added:
                     over.append(f"{v}: {grew:.0f} MB more for {added:.0f} MB more input")
+                # Every distinct value is a row of the output, so memory
+                # follows them; what counts is how much each costs. The
+                # report keeps each cell's installations for the privacy
+                # rules and a summary for two quarters.
+                values = 100_000 * (scales[1] - scales[0])
+                per_value = 1000 if v == "report" else 500
+                if name == "hostile-distinct" and grew * 1e6 > per_value * values:
+                    over.append(f"{v}: {grew * 1e6 / values:.0f} bytes more per distinct value")
         if not a.smoke:
-            extra = ", and summary at most 0.6 MB more per MB more input" if name == "hostile-wide" else ""
-            checks.append((f"{name}: twice the size takes at most 3x the time (+0.05 s), peak RSS <= 400 MB{extra}", not over, "; ".join(over) or "all within"))
+            if name == "hostile-distinct":
+                bound = "peak RSS at most 500 bytes more per distinct value (report 1,000)"
+            else:
+                bound = "peak RSS <= 400 MB"
+                if name == "hostile-wide":
+                    bound += ", and summary at most 0.6 MB more per MB more input"
+            checks.append((f"{name}: twice the size takes at most 3x the time (+0.05 s), {bound}", not over, "; ".join(over) or "all within"))
     # Each name is listed twice in one event: once each, all of them.
     path = hostile[scales[-1]]["hostile-list"][0]
     out = json.loads(subprocess.run([a.bin, "summary", str(path), "--format", "json", "-q"], capture_output=True, check=True, text=True).stdout)
