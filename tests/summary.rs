@@ -465,26 +465,36 @@ fn no_color_and_width_are_honoured() {
     assert!(widest > 0);
 }
 
-#[test]
-fn terminal_tables_show_the_largest_rows_up_to_max_rows_and_say_how_many_more() {
-    // 25 tools: t0 in 25 events, t1 in 24, … t24 in 1.
+/// Writes `lines` into `name` in a new temporary directory: a
+/// `scan.started` event per line, of one installation, listing its tools.
+fn tools_file(name: &str, lines: impl Iterator<Item = Vec<String>>) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("tools.jsonl");
-    let lines: Vec<String> = (0..25)
-        .flat_map(|n| {
-            (0..n + 1).map(move |_| {
-                let tools: Vec<String> = (0..25 - n).map(|i| format!("\"t{i}\"")).collect();
-                format!(
-                    r#"{{"event": "scan.started", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2026-01-05T10:00:00Z", "metadata": {{"tools": [{}]}}}}"#,
-                    tools.join(", ")
-                )
-            })
+    let file = dir.path().join(name);
+    let lines: Vec<String> = lines
+        .map(|tools| {
+            let tools: Vec<String> = tools.iter().map(|t| format!("{t:?}")).collect();
+            format!(
+                r#"{{"event": "scan.started", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2026-01-05T10:00:00Z", "metadata": {{"tools": [{}]}}}}"#,
+                tools.join(", ")
+            )
         })
         .collect();
     std::fs::write(&file, lines.join("\n")).unwrap();
+    let file = file.to_str().unwrap().to_string();
+    (dir, file)
+}
+
+#[test]
+fn terminal_tables_show_the_largest_rows_up_to_max_rows_and_say_how_many_more() {
+    // 25 tools: t0 in 25 events, t1 in 24, … t24 in 1.
+    let (_dir, file) = tools_file(
+        "tools.jsonl",
+        (0..25)
+            .flat_map(|n| (0..n + 1).map(move |_| (0..25 - n).map(|i| format!("t{i}")).collect())),
+    );
     let table = |args: &[&str]| {
         let out = bin()
-            .args(["summary", file.to_str().unwrap()])
+            .args(["summary", &file])
             .args(args)
             .env("NO_COLOR", "1")
             .output()
@@ -510,7 +520,7 @@ fn terminal_tables_show_the_largest_rows_up_to_max_rows_and_say_how_many_more() 
         assert!(!all.contains("more rows"), "{args:?}");
     }
     // JSON lists every row whatever the flag.
-    let json = summary_json(file.to_str().unwrap(), &["--max-rows", "10"]);
+    let json = summary_json(&file, &["--max-rows", "10"]);
     assert_eq!(counts(&json, "scan_tools").len(), 25);
 }
 
@@ -518,25 +528,17 @@ fn terminal_tables_show_the_largest_rows_up_to_max_rows_and_say_how_many_more() 
 fn json_and_csv_written_as_they_go_end_quietly_at_a_closed_pipe() {
     // 20,000 distinct tools: far more output than a pipe holds, so the
     // writer meets the closed pipe while it writes, not after.
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("many.jsonl");
-    let lines: Vec<String> = (0..400)
-        .map(|e| {
-            let tools: Vec<String> = (0..50).map(|i| format!("\"tool-{e}-{i}\"")).collect();
-            format!(
-                r#"{{"event": "scan.started", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2026-01-05T10:00:00Z", "metadata": {{"tools": [{}]}}}}"#,
-                tools.join(", ")
-            )
-        })
-        .collect();
-    std::fs::write(&file, lines.join("\n")).unwrap();
+    let (_dir, file) = tools_file(
+        "many.jsonl",
+        (0..400).map(|e| (0..50).map(|i| format!("tool-{e}-{i}")).collect()),
+    );
     for format in ["json", "csv"] {
         let out = std::process::Command::new("bash")
             .arg("-c")
             .arg(format!(
                 "set -o pipefail; {} summary {} -f {format} | head -c 10 >/dev/null",
                 env!("CARGO_BIN_EXE_jmo-analyze"),
-                file.display()
+                file
             ))
             .output()
             .unwrap();
@@ -548,7 +550,7 @@ fn json_and_csv_written_as_they_go_end_quietly_at_a_closed_pipe() {
         );
     }
     // Written whole, the JSON holds every tool.
-    let json = summary_json(file.to_str().unwrap(), &[]);
+    let json = summary_json(&file, &[]);
     assert_eq!(counts(&json, "scan_tools").len(), 20_000);
 }
 
