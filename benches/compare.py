@@ -62,13 +62,19 @@ def measure(cmds, runs, warmup=0, ok=(0,)):
     }
 
 
+def hostile_names(scale):
+    """The hostile files' unit at `scale`: names listed, keys, or a tenth of
+    the distinct names."""
+    return 100_000 * scale // 10
+
+
 def write_hostile(folder, scale, write=True):
     """Writes the hostile files (lines any client can send, built to make a
     careless reader slow or big) into `folder`, each `scale` x 10,000 names
     or keys, or `scale` x 20 installations, unless they are there or `write`
     is false; returns name -> (path, what it holds). The file names carry a
     version: change it with the files' content, or old files are reused."""
-    n = 100_000 * scale // 10
+    n = hostile_names(scale)
     head = ('{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "python_version": "3.11", '
             '"anonymous_id": "%s", "timestamp": "2026-02-03T10:00:00.000000+00:00", "metadata": ')
     uid = lambda i: "%08x-0000-4000-8000-%012x" % (i >> 48, i & 0xFFFFFFFFFFFF)
@@ -163,7 +169,7 @@ def hostile_rows(a, warmup, rows, checks):
                 # follows them; what counts is how much each costs. The
                 # report keeps each cell's installations for the privacy
                 # rules and a summary for two quarters.
-                values = 100_000 * (scales[1] - scales[0])
+                values = 10 * (hostile_names(scales[1]) - hostile_names(scales[0]))
                 per_value = 1000 if v == "report" else 500
                 if name == "hostile-distinct" and grew * 1e6 > per_value * values:
                     over.append(f"{v}: {grew * 1e6 / values:.0f} bytes more per distinct value")

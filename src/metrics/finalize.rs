@@ -102,7 +102,6 @@ fn sort_rows(rows: &mut [Row]) {
 /// Builds the summary.
 pub fn finalize(source: &str, stats: IngestStats, mut tally: Tally) -> Summary {
     let cells = tally.take_cell_counts();
-    let tally = tally;
     let text = |code: u32| tally.dict.get(code).to_string();
     let small = |code: u32| {
         if code == 0 {

@@ -1116,8 +1116,10 @@ mod tests {
         }
         // Asking again changes nothing; each code gives its string back.
         for w in &words {
-            assert_eq!(dict.get(dict.clone().code(w)), w);
+            let code = dict.code(w);
+            assert_eq!(dict.get(code), w);
         }
+        assert_eq!(dict.ends.len(), first.len());
         assert_eq!(dict.strings().collect::<Vec<_>>(), first);
         let distinct: std::collections::HashSet<&String> = words.iter().collect();
         assert_eq!(first.len(), distinct.len());

@@ -54,9 +54,12 @@ impl Renderer for CsvRenderer {
             .terminator(csv::Terminator::CRLF)
             .from_writer(out);
         // An I/O error stays one (a closed pipe ends the run quietly).
-        let io = |e: csv::Error| match e.into_kind() {
-            csv::ErrorKind::Io(e) => anyhow::Error::from(e),
-            kind => anyhow::anyhow!("writing CSV: {kind:?}"),
+        let io = |e: csv::Error| match e.is_io_error() {
+            true => match e.into_kind() {
+                csv::ErrorKind::Io(e) => anyhow::Error::from(e),
+                _ => unreachable!("is_io_error said so"),
+            },
+            false => anyhow::Error::new(e).context("writing CSV"),
         };
         w.write_record(HEADER).map_err(io)?;
         for m in &summary.metrics {

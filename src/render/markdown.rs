@@ -31,7 +31,7 @@ pub fn table(out: &mut String, header: &[&str], body: impl IntoIterator<Item = V
 }
 
 impl Renderer for MarkdownRenderer {
-    fn render(&self, summary: &Summary) -> anyhow::Result<Vec<u8>> {
+    fn write_to(&self, summary: &Summary, w: &mut dyn std::io::Write) -> anyhow::Result<()> {
         let mut out = String::from("# JMo Security telemetry summary\n\n");
         for (k, v) in overview(summary) {
             let _ = writeln!(out, "- **{k}:** {}", markdown_safe(&v));
@@ -46,6 +46,7 @@ impl Renderer for MarkdownRenderer {
             let (header, body) = layout(m, usize::MAX);
             table(&mut out, &header, body);
         }
-        Ok(out.into_bytes())
+        w.write_all(out.as_bytes())?;
+        Ok(())
     }
 }

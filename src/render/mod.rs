@@ -34,11 +34,8 @@ pub trait Renderer {
 
     /// Writes the whole summary to `out`. JSON and CSV write it as they go
     /// (a client can make a metric hold a million rows: the text would be
-    /// another copy of them); the others render it first.
-    fn write_to(&self, summary: &Summary, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-        out.write_all(&self.render(summary)?)?;
-        Ok(())
-    }
+    /// another copy of them); the others build their text first.
+    fn write_to(&self, summary: &Summary, out: &mut dyn std::io::Write) -> anyhow::Result<()>;
 }
 
 impl Format {

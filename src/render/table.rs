@@ -60,7 +60,7 @@ impl TableRenderer {
 }
 
 impl Renderer for TableRenderer {
-    fn render(&self, summary: &Summary) -> anyhow::Result<Vec<u8>> {
+    fn write_to(&self, summary: &Summary, w: &mut dyn std::io::Write) -> anyhow::Result<()> {
         let mut out = String::new();
         let mut head = self.table();
         for (k, v) in overview(summary) {
@@ -96,13 +96,17 @@ impl Renderer for TableRenderer {
             out.push_str(&t.to_string());
             out.push('\n');
             if let Some(more) = m.rows.len().checked_sub(shown).filter(|&n| n > 0) {
+                let rows = |n: usize| if n == 1 { "row" } else { "rows" };
                 out.push_str(&format!(
-                    "  … and {more} more rows with smaller counts, not shown (at most {shown} \
-                     rows per table here: `--max-rows 0` shows every row, and JSON, CSV \
-                     and Markdown list every row)\n"
+                    "  … and {more} more {}, not shown: a table shows its first {shown} {},\n  \
+                     largest counts first (--max-rows); `--max-rows 0` shows them all, as\n  \
+                     JSON, CSV and Markdown do.\n",
+                    rows(more),
+                    rows(shown),
                 ));
             }
         }
-        Ok(out.into_bytes())
+        w.write_all(out.as_bytes())?;
+        Ok(())
     }
 }
