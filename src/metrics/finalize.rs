@@ -346,6 +346,8 @@ fn wizard_quartiles(hist: &FxHashMap<i64, u64>) -> Vec<Row> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::{Parsed, Sink, parse_line};
+    use std::sync::Arc;
 
     #[test]
     fn rows_that_tie_on_group_and_value_sort_the_same_from_any_order() {
@@ -374,8 +376,6 @@ mod tests {
         }
         assert_eq!(want[0].installations, Some(4));
     }
-    use crate::event::{Parsed, Sink, parse_line};
-    use std::sync::Arc;
 
     #[test]
     fn events_buckets_meet_without_gaps() {

@@ -632,7 +632,7 @@ impl Tally {
     }
 
     /// [`Tally::cell_counts`], then frees the cell table and what
-    /// indexes it (a client can make a million cells: about 90 MB), for
+    /// indexes it (a client can make a million cells: about 80 MB), for
     /// `finalize`, which needs only the counts, the dictionary and the
     /// installations' event counts from here on. The tally counts no more.
     pub(crate) fn take_cell_counts(&mut self) -> Vec<CellCount> {
@@ -1101,7 +1101,7 @@ mod tests {
         // strings that are prefixes of others among them.
         let words: Vec<String> = (0..5000)
             .map(|i| match i % 3 {
-                0 => String::new() + &"x".repeat(i % 7),
+                0 => "x".repeat(i % 7),
                 1 => format!("t{i}"),
                 _ => format!("t{}", i / 10),
             })
