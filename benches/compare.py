@@ -71,7 +71,8 @@ def hostile_names(scale):
 def write_hostile(folder, scale, write=True):
     """Writes the hostile files (lines any client can send, built to make a
     careless reader slow or big) into `folder`, each `scale` x 10,000 names
-    or keys, or `scale` x 20 installations, unless they are there or `write`
+    or keys, `scale` x 20 installations or `scale` x 100,000 distinct names
+    ([`hostile_names`]), unless they are there or `write`
     is false; returns name -> (path, what it holds). The file names carry a
     version: change it with the files' content, or old files are reused."""
     n = hostile_names(scale)
