@@ -7,7 +7,10 @@ peer measured in the same run. Commands compared with each other run in
 interleaved rounds (one run of each in turn, then the next round), so a change
 in a shared machine's load moves all of them alike instead of one command's
 block of runs. The counts of jmo-analyze are checked against DuckDB's on the
-same file. Hostile files (one line listing 100,000 names, one object of
+same file, and its `input.sha256` against Python's hashlib. Reading and
+hashing the file alone runs as one more peer: every summary carries that hash,
+a serial stream, so it is a floor under jmo-analyze's wall time, and the
+checks that compare with `cat` and DuckDB say what that floor allows. Hostile files (one line listing 100,000 names, one object of
 100,000 keys, 100,000 names then 200,000 installations, 200 installations
 each listing 20,000 names) check that no command takes time or memory that
 grows faster than the input.
@@ -241,25 +244,39 @@ def main():
         "cat": ["cat", a.big],
         "jmo": [a.bin, "summary", a.big, "--format", "json", "-q", "-o", str(out_json)],
         "duck": [a.python, str(HERE / "duckdb_counts.py"), a.big],
+        # The floor: every summary carries the SHA-256 of its input, one
+        # serial stream (see sha256_file.py).
+        "sha": [sys.executable, str(HERE / "sha256_file.py"), a.big],
     }
     if a.quarter:
         cmds["report"] = [a.bin, "report", a.big, "--quarter", a.quarter, "--out", str(Path(a.big).parent / "report-out")]
     if a.huge:
         cmds["huge"] = [a.bin, "summary", a.huge, "--format", "json", "-q", "-o", "/dev/null"]
     m = measure(cmds, runs, warmup)
-    cat, jmo, duck = m["cat"], m["jmo"], m["duck"]
-    rows += [fmt_row("cat FILE > /dev/null", big, cat), fmt_row("jmo-analyze summary --format json", big, jmo), fmt_row("DuckDB (duckdb_counts.py)", big, duck, jmo)]
+    cat, jmo, duck, sha = m["cat"], m["jmo"], m["duck"], m["sha"]
+    rows += [
+        fmt_row("cat FILE > /dev/null", big, cat),
+        fmt_row("jmo-analyze summary --format json", big, jmo),
+        fmt_row("DuckDB (duckdb_counts.py)", big, duck, jmo),
+        fmt_row("SHA-256 of the file alone (sha256_file.py: OpenSSL, one core)", big, sha, jmo),
+    ]
 
     duck_out = subprocess.run([a.python, str(HERE / "duckdb_counts.py"), a.big], capture_output=True, check=True, text=True).stdout
     diffs = compare_counts(out_json, duck_out)
     checks.append(("counts equal DuckDB's", not diffs, "; ".join(diffs)[:2000] or "all equal"))
+    digest = subprocess.run([sys.executable, str(HERE / "sha256_file.py"), a.big], capture_output=True, check=True, text=True).stdout.strip()
+    ours = json.loads(out_json.read_text())["input"]["sha256"]
+    checks.append(("input.sha256 equals the file's SHA-256", ours == digest, f"{ours}" if ours == digest else f"jmo {ours}, hashlib {digest}"))
 
     if not a.smoke:
-        checks.append(("DuckDB wall / jmo wall >= 4", duck["wall"] / jmo["wall"] >= 4, f"{duck['wall'] / jmo['wall']:.2f}x"))
+        # What the hash alone allows: jmo-analyze cannot end before its
+        # input's SHA-256 does.
+        floor = f"SHA-256 of the file alone {sha['wall']:.2f} s"
+        checks.append(("DuckDB wall / jmo wall >= 4", duck["wall"] / jmo["wall"] >= 4, f"{duck['wall'] / jmo['wall']:.2f}x ({floor}: DuckDB {duck['wall'] / sha['wall']:.2f}x that)"))
         # A `cat` that waited for the disk (the host drops cached pages now
         # and then) is no yardstick: its pass would be the cache's, not ours.
         cached = cat["cpu"] / cat["wall"] >= 0.9
-        detail = f"{jmo['wall'] / cat['wall']:.2f}x" + ("" if cached else f" (not counted: cat read from disk, CPU/wall {cat['cpu'] / cat['wall']:.2f})")
+        detail = f"{jmo['wall'] / cat['wall']:.2f}x ({floor}: {sha['wall'] / cat['wall']:.2f}x cat)" + ("" if cached else f" (not counted: cat read from disk, CPU/wall {cat['cpu'] / cat['wall']:.2f})")
         checks.append(("jmo wall / cat wall <= 5", cached and jmo["wall"] / cat["wall"] <= 5, detail))
         checks.append(("peak RSS <= 400 MB", jmo["rss"] <= 400, f"{jmo['rss']:.0f} MB"))
         checks.append(("CPU / wall >= 1.7", jmo["cpu"] / jmo["wall"] >= 1.7, f"{jmo['cpu'] / jmo['wall']:.2f}"))

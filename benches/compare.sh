@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark jmo-analyze against cat, DuckDB, the guide's jq recipes and Python
-# script, side by side in one run, and check its counts equal DuckDB's.
+# script, side by side in one run, and check its counts equal DuckDB's and its
+# input.sha256 Python's hashlib's (which also runs alone, as the floor: every
+# summary hashes its whole input in one serial stream).
 #
 #   bash benches/compare.sh            # full run: 1 GB, 4 GB, 100 MB files (~15 min)
 #   bash benches/compare.sh --smoke    # CI: a tiny file, one run each, correctness only
