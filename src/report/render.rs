@@ -8,10 +8,11 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use super::privacy::PublishedMetric;
 use super::samples::PLACEHOLDER_ID;
 use super::{Change, Figure, Ledger, REPORT_SCHEMA, Report, Table, quarter_bounds, thousands};
 use crate::metrics::stats::Interval;
-use crate::metrics::{MetricId, Summary};
+use crate::metrics::{InputReport, MetricId, MetricRows, Summary};
 use crate::render::chart::{Chart, Drawn, draw_all, standard_charts};
 use crate::render::text::{csv_safe, html_escape, markdown_safe};
 
@@ -90,11 +91,27 @@ fn count(v: Option<u64>) -> String {
 
 /// The chart view: every published metric with its Other rows.
 fn chart_view(report: &Report) -> Summary {
-    let mut view = report.summary.clone();
-    for (m, p) in view.metrics.iter_mut().zip(&report.published) {
-        *m = p.with_others();
+    let metrics = report.published.iter().map(PublishedMetric::with_others);
+    published_view(report, metrics.collect())
+}
+
+/// The report's summary as it may be published, with `metrics`: the
+/// input's name without its directory and no invalid-line reasons (they
+/// quote event text). The summary's own rows are not copied: a client can
+/// send a million values, which the privacy rules hide.
+fn published_view(report: &Report, metrics: Vec<MetricRows>) -> Summary {
+    let s = &report.summary;
+    Summary {
+        input: InputReport {
+            source: report.ledger.source.clone(),
+            sha256: s.input.sha256.clone(),
+            problems: Vec::new(),
+            ..s.input
+        },
+        period: s.period.clone(),
+        totals: s.totals.clone(),
+        metrics,
     }
-    view
 }
 
 /// The report's charts (none when the quarter is not significant).
@@ -946,18 +963,16 @@ struct WithReport<'a> {
 /// when the quarter is not significant), the input's name without its
 /// directory, and no invalid-line reasons (they quote event text).
 pub fn public_summary(report: &Report) -> Summary {
-    let mut s = report.summary.clone();
-    s.input.source = report.ledger.source.clone();
-    s.input.problems.clear();
-    for (m, p) in s.metrics.iter_mut().zip(&report.published) {
-        m.rows = if report.significant {
+    let metrics = report.published.iter().map(|p| MetricRows {
+        id: p.id,
+        denominator: p.denominator,
+        rows: if report.significant {
             p.rows.clone()
         } else {
             Vec::new()
-        };
-        m.denominator = p.denominator;
-    }
-    s
+        },
+    });
+    published_view(report, metrics.collect())
 }
 
 /// `summary.json`: the summary schema plus a `report` section.
