@@ -645,27 +645,32 @@ impl Tally {
         counts
     }
 
-    /// Every cell as `(metric, value key, installation indexes)`: the
-    /// installations that touched it, ascending and each once (the report's
-    /// privacy rules take unions of them). One pass over the installations'
-    /// bitsets counts each cell's installations, a second fills one list per
-    /// cell code, allocated to its size.
-    pub(crate) fn cell_installations(&self) -> impl Iterator<Item = (u16, u64, Vec<u64>)> + '_ {
-        let mut members: Vec<Vec<u64>> = self
-            .cell_counts()
-            .iter()
-            .map(|c| Vec::with_capacity(c.installations as usize))
-            .collect();
+    /// Every cell's installations, end to end in one list: those of the
+    /// cell `keys()[c]` are `members[starts[c]..starts[c + 1]]`, ascending
+    /// and each once (the report's privacy rules take unions of them). One
+    /// pass over the installations' bitsets counts each cell's
+    /// installations, a second puts each in its place: no allocation per
+    /// cell (a client can send a million distinct values).
+    pub(crate) fn cell_installations(&self) -> CellMembers<'_> {
+        let mut starts = Vec::with_capacity(self.cells.keys().len() + 1);
+        starts.push(0usize);
+        for c in self.cell_counts() {
+            starts.push(starts[starts.len() - 1] + c.installations as usize);
+        }
+        let mut next = starts.clone();
+        let mut members = vec![0u64; starts[starts.len() - 1]];
         for i in 0..self.installs.len() {
             for cell in self.installs.touched(i) {
-                members[cell as usize].push(u64::from(i));
+                let at = &mut next[cell as usize];
+                members[*at] = u64::from(i);
+                *at += 1;
             }
         }
-        self.cells
-            .keys()
-            .iter()
-            .zip(members)
-            .map(|(&(metric, value), ids)| (metric, value, ids))
+        CellMembers {
+            keys: self.cells.keys(),
+            starts,
+            members,
+        }
     }
 
     /// The installation key ([`installation_key`]) of an installation index.
@@ -854,6 +859,18 @@ impl Tally {
             Payload::Unknown | Payload::Test | Payload::Marker => {}
         }
     }
+}
+
+/// The installations behind each of a tally's cells
+/// ([`Tally::cell_installations`]).
+pub(crate) struct CellMembers<'a> {
+    /// Each cell as (metric, value key), by cell code.
+    pub(crate) keys: &'a [(u16, u64)],
+    /// Where each cell's installations start in `members`, and one more:
+    /// where the last ends.
+    pub(crate) starts: Vec<usize>,
+    /// Installation indexes, cell after cell.
+    pub(crate) members: Vec<u64>,
 }
 
 /// The installation key of an anonymous ID: a UUID's 128 bits folded to 64

@@ -999,7 +999,7 @@ mod tests {
         }
         assert!(checked > 200, "{checked}");
         // Each list holds real installations, ascending and each once.
-        for (cell, list) in &ids.0 {
+        for (cell, list) in ids.iter() {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{cell:?}");
             assert!(list.iter().all(|&i| i < n), "{cell:?}");
         }

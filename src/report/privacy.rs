@@ -19,22 +19,56 @@
 //! only hide their small cells.
 
 use std::collections::BTreeMap;
-use std::collections::hash_map::Entry;
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashSet};
 
 use crate::event::time::{format_month_code, format_week_code};
 use crate::metrics::finalize::events_bucket;
-use crate::metrics::tally::{ACTIVE_MONTH, ACTIVE_WEEK, INSTALL, Key, Tally, decode};
+use crate::metrics::tally::{ACTIVE_MONTH, ACTIVE_WEEK, CellMembers, INSTALL, Key, Tally, decode};
 use crate::metrics::{METRICS, MetricId, MetricRows, Row, Summary, Value};
 use crate::render::chart::OTHER;
 
 /// A cell: metric, group (for broken-down metrics) and value.
 pub type CellKey = (MetricId, Option<String>, Value);
 
-/// The distinct installations behind each cell (sorted indexes of one tally).
+/// The distinct installations behind each cell (sorted indexes of one
+/// tally). They are kept as the tally hands them out, end to end in one
+/// list, and each cell's label is found through a table of 4-byte codes: a
+/// cell costs its label and about 24 bytes more, and no allocation of its
+/// own (a client can send a million distinct values).
 #[derive(Debug, Default, Clone)]
-pub struct CellIds(pub FxHashMap<CellKey, Vec<u64>>);
+pub struct CellIds {
+    /// Codes of `keys`, found by the hash of a [`CellRef`].
+    table: HashTable<u32>,
+    /// Each cell's label, by code.
+    keys: Vec<CellKey>,
+    /// Each cell's installations, by code: a range of `members`.
+    spans: Vec<(usize, usize)>,
+    /// Installation indexes, ascending and each once within a span.
+    members: Vec<u64>,
+}
+
+/// A cell's label, borrowed: rows are looked up by it without copying
+/// their group and value.
+#[derive(Hash)]
+struct CellRef<'a>(MetricId, Option<&'a str>, &'a Value);
+
+impl<'a> CellRef<'a> {
+    fn of(key: &'a CellKey) -> CellRef<'a> {
+        CellRef(key.0, key.1.as_deref(), &key.2)
+    }
+
+    fn hash(&self) -> u64 {
+        FxBuildHasher.hash_one(self)
+    }
+
+    fn is(&self, key: &CellKey) -> bool {
+        self.0 == key.0 && self.1 == key.1.as_deref() && *self.2 == key.2
+    }
+}
 
 impl CellIds {
     /// Reads the cells' installations from a tally (before `finalize`).
@@ -79,62 +113,106 @@ impl CellIds {
                 _ => return None,
             })
         };
-        let mut map: FxHashMap<CellKey, Vec<u64>> = FxHashMap::default();
-        for (metric, key, members) in tally.cell_installations() {
-            if members.is_empty() {
-                // Touched only by events without an installation.
-                continue;
-            }
-            if let Some(cell) = label(metric, key) {
-                // Two cells can share a label (an integer and its digits as
-                // text): their lists are merged, then sorted and deduplicated.
-                match map.entry(cell) {
-                    Entry::Vacant(e) => {
-                        e.insert(members);
-                    }
-                    Entry::Occupied(mut e) => e.get_mut().extend(members),
-                }
+        let CellMembers {
+            keys,
+            starts,
+            members,
+        } = tally.cell_installations();
+        let mut ids = CellIds {
+            table: HashTable::with_capacity(keys.len()),
+            keys: Vec::with_capacity(keys.len()),
+            spans: Vec::with_capacity(keys.len()),
+            members,
+        };
+        for (c, &(metric, key)) in keys.iter().enumerate() {
+            let span = (starts[c], starts[c + 1]);
+            // An empty cell was touched only by events without an installation.
+            if span.0 < span.1
+                && let Some(cell) = label(metric, key)
+            {
+                ids.add(cell, span);
             }
         }
+        drop(starts);
         let mut buckets: BTreeMap<&'static str, Vec<u64>> = BTreeMap::new();
         for (index, events) in tally.events_per_installation().enumerate() {
             if let Some((_, bucket)) = events_bucket(events) {
                 buckets.entry(bucket).or_default().push(index as u64);
             }
         }
-        for (bucket, members) in buckets {
-            map.entry((
+        for (bucket, list) in buckets {
+            let key = (
                 MetricId::EventsPerInstallation,
                 None,
                 Value::Str(bucket.into()),
-            ))
-            .or_default()
-            .extend(members);
+            );
+            let start = ids.members.len();
+            ids.members.extend(list);
+            ids.add(key, (start, ids.members.len()));
         }
-        // Failure rates are about the tools' failures.
-        let failures: Vec<(CellKey, Vec<u64>)> = map
+        // Failure rates are about the tools' failures: the same lists.
+        let failures: Vec<(CellKey, (usize, usize))> = ids
+            .keys
             .iter()
+            .zip(&ids.spans)
             .filter(|(k, _)| k.0 == MetricId::ToolFailures)
-            .map(|(k, v)| {
-                (
-                    (MetricId::ToolFailureRates, k.1.clone(), k.2.clone()),
-                    v.clone(),
-                )
-            })
+            .map(|(k, &span)| ((MetricId::ToolFailureRates, k.1.clone(), k.2.clone()), span))
             .collect();
-        map.extend(failures);
-        for ids in map.values_mut() {
-            ids.sort_unstable();
-            ids.dedup();
+        for (key, span) in failures {
+            ids.add(key, span);
         }
-        CellIds(map)
+        ids
+    }
+
+    /// The code of a cell's label.
+    fn find(&self, cell: &CellRef<'_>) -> Option<usize> {
+        let keys = &self.keys;
+        (self.table)
+            .find(cell.hash(), |&c| cell.is(&keys[c as usize]))
+            .map(|&c| c as usize)
+    }
+
+    /// Adds a cell whose installations are `members[span]` (ascending, each
+    /// once). Two cells can share a label (an integer and its digits as
+    /// text): their lists are merged into a new span.
+    fn add(&mut self, key: CellKey, span: (usize, usize)) {
+        let cell = CellRef::of(&key);
+        if let Some(code) = self.find(&cell) {
+            let (a, b) = self.spans[code];
+            let mut merged: Vec<u64> = self.members[a..b]
+                .iter()
+                .chain(&self.members[span.0..span.1])
+                .copied()
+                .collect();
+            merged.sort_unstable();
+            merged.dedup();
+            let start = self.members.len();
+            self.members.extend(merged);
+            self.spans[code] = (start, self.members.len());
+            return;
+        }
+        let hash = cell.hash();
+        let Self { table, keys, .. } = self;
+        let code = u32::try_from(keys.len()).expect("fewer than 2^32 cells");
+        table.insert_unique(hash, code, |&c| CellRef::of(&keys[c as usize]).hash());
+        self.keys.push(key);
+        self.spans.push(span);
     }
 
     /// The installations behind a row of a metric (empty when unknown).
     pub fn of(&self, metric: MetricId, row: &Row) -> &[u64] {
-        self.0
-            .get(&(metric, row.group.clone(), row.value.clone()))
-            .map_or(&[], Vec::as_slice)
+        self.find(&CellRef(metric, row.group.as_deref(), &row.value))
+            .map_or(&[], |code| {
+                let (a, b) = self.spans[code];
+                &self.members[a..b]
+            })
+    }
+
+    /// Every cell's label with its installations.
+    pub fn iter(&self) -> impl Iterator<Item = (&CellKey, &[u64])> {
+        (self.keys.iter())
+            .zip(&self.spans)
+            .map(|(k, &(a, b))| (k, &self.members[a..b]))
     }
 }
 
@@ -436,19 +514,22 @@ pub fn publish(
             _ => publish_metric(m, ids, k),
         })
         .collect();
-    let visible = |out: &[PublishedMetric], id: MetricId, value: &Value| {
-        out[id as usize].rows.iter().any(|r| &r.value == value)
+    // The values shown (a set: a client can send a million tools).
+    let visible = |id: MetricId| -> FxHashSet<&Value> {
+        out[id as usize].rows.iter().map(|r| &r.value).collect()
     };
     // Failure rates: shown when both the failures and the runs are shown.
     let rates = summary.metric(MetricId::ToolFailureRates);
-    let mut shown = Vec::new();
-    for r in &rates.rows {
-        if visible(&out, MetricId::ToolFailures, &r.value)
-            && visible(&out, MetricId::ScanTools, &r.value)
-        {
-            shown.push(r.clone());
-        }
-    }
+    let (failures, runs) = (
+        visible(MetricId::ToolFailures),
+        visible(MetricId::ScanTools),
+    );
+    let shown: Vec<Row> = rates
+        .rows
+        .iter()
+        .filter(|r| failures.contains(&r.value) && runs.contains(&r.value))
+        .cloned()
+        .collect();
     let hidden = rates.rows.len() - shown.len();
     out[MetricId::ToolFailureRates as usize] = PublishedMetric {
         id: MetricId::ToolFailureRates,
@@ -515,6 +596,55 @@ mod tests {
                 union_size(sets.iter().copied()) >= k
             );
         }
+    }
+
+    /// Cells are found by their label whatever the table's growth; two
+    /// cells with one label (an integer and its digits as text) hold the
+    /// union of their installations; a label never added holds none.
+    #[test]
+    fn cells_are_found_by_label_and_cells_that_share_one_merge() {
+        let mut ids = CellIds {
+            members: vec![1, 4, 9, 2, 4, 7],
+            ..CellIds::default()
+        };
+        let key = |group: Option<&str>, v: &str| {
+            (
+                MetricId::DurationBucketsByProfile,
+                group.map(String::from),
+                Value::Str(v.into()),
+            )
+        };
+        ids.add(key(Some("fast"), "3"), (0, 3));
+        ids.add(key(None, "3"), (3, 4));
+        ids.add(key(Some("fast"), "3"), (3, 6));
+        fn of_in(ids: &CellIds, metric: MetricId, group: Option<&str>, v: &str) -> Vec<u64> {
+            let mut r = Row::new(Value::Str(v.into()), 0);
+            r.group = group.map(String::from);
+            ids.of(metric, &r).to_vec()
+        }
+        let of = |ids: &CellIds, group: Option<&str>, v: &str| {
+            of_in(ids, MetricId::DurationBucketsByProfile, group, v)
+        };
+        assert_eq!(of(&ids, Some("fast"), "3"), [1, 2, 4, 7, 9]);
+        assert_eq!(of(&ids, None, "3"), [2]);
+        assert!(of(&ids, Some("3"), "fast").is_empty());
+        assert!(of(&ids, Some(""), "3").is_empty());
+        assert!(of_in(&ids, MetricId::FindingsBucketsByProfile, Some("fast"), "3").is_empty());
+        for i in 0..10_000 {
+            ids.add(key(Some(&format!("p{i}")), &i.to_string()), (6 + i % 5, 11));
+        }
+        for i in 0..10_000 {
+            assert_eq!(
+                of(&ids, Some(&format!("p{i}")), &i.to_string()),
+                &ids.members[6 + i % 5..11]
+            );
+        }
+        assert_eq!(of(&ids, Some("fast"), "3"), [1, 2, 4, 7, 9]);
+        assert_eq!(ids.iter().count(), 10_002);
+        assert!(
+            ids.iter()
+                .all(|(_, list)| list.windows(2).all(|w| w[0] < w[1]))
+        );
     }
 
     #[test]
