@@ -12,6 +12,7 @@ pub mod privacy;
 pub mod render;
 pub mod samples;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::event::IngestStats;
@@ -580,10 +581,21 @@ fn table(
         .collect();
     if grouped {
         // Groups by size, then rows within (Other last).
-        let mut sizes: Vec<(Option<String>, u64)> = totals.clone().into_iter().collect();
-        sizes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let rank = |g: &Option<String>| sizes.iter().position(|(x, _)| x == g).unwrap_or(0);
-        ordered.sort_by_key(|(r, other)| (rank(&r.group), *other));
+        let mut sizes: Vec<(&Option<String>, u64)> = totals.iter().map(|(g, &n)| (g, n)).collect();
+        sizes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let rank: FxHashMap<&Option<String>, usize> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &(g, _))| (g, i))
+            .collect();
+        ordered.sort_by_key(|(r, other)| (rank.get(&r.group).copied().unwrap_or(0), *other));
+    }
+    // The previous quarter's rows by group and value (the first of any
+    // that share both), looked up once per row: a client can send many.
+    let mut prev_rows: FxHashMap<(&Option<String>, &crate::metrics::Value), &crate::metrics::Row> =
+        FxHashMap::default();
+    for p in previous.iter().flat_map(|p| &p.rows) {
+        prev_rows.entry((&p.group, &p.value)).or_insert(p);
     }
     for (r, other) in ordered {
         let (x, n) = fraction(metric, r, &totals);
@@ -592,10 +604,7 @@ fn table(
         let (mut previous_share, mut previous_interval, mut change) =
             (None, None, Change::NotComparable);
         if let (Some(prev), false) = (previous, other)
-            && let Some(p) = prev
-                .rows
-                .iter()
-                .find(|p| p.group == r.group && p.value == r.value)
+            && let Some(&p) = prev_rows.get(&(&r.group, &r.value))
         {
             let (px, pn) = fraction(prev, p, &prev_totals);
             if pn > 0 {
