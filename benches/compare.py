@@ -12,8 +12,9 @@ hashing the file alone runs as one more peer: every summary carries that hash,
 a serial stream, so it is a floor under jmo-analyze's wall time, and the
 checks that compare with `cat` and DuckDB say what that floor allows. Hostile files (one line listing 100,000 names, one object of
 100,000 keys, 100,000 names then 200,000 installations, 200 installations
-each listing 20,000 names) check that no command takes time or memory that
-grows faster than the input.
+each listing 20,000 names, a million distinct names, 20,000 profiles whose
+table cells each need a complement) check that no command takes time or
+memory that grows faster than the input.
 """
 import argparse
 import json
@@ -74,8 +75,8 @@ def hostile_names(scale):
 def write_hostile(folder, scale, write=True):
     """Writes the hostile files (lines any client can send, built to make a
     careless reader slow or big) into `folder`, each `scale` x 10,000 names
-    or keys, `scale` x 20 installations or `scale` x 100,000 distinct names
-    ([`hostile_names`]), unless they are there or `write`
+    or keys, `scale` x 20 installations, `scale` x 100,000 distinct names or
+    `scale` x 2,000 profiles ([`hostile_names`]), unless they are there or `write`
     is false; returns name -> (path, what it holds). The file names carry a
     version: change it with the files' content, or old files are reused."""
     n = hostile_names(scale)
@@ -100,6 +101,19 @@ def write_hostile(folder, scale, write=True):
         for e in range(10 * n // 50):
             yield head % uid(e % 100 + 2) + tools(range(e * 50, e * 50 + 50)) + "}"
 
+    # Profiles that each need a complement in the report's tables: 5
+    # installations (the report's k) finish a scan of the profile in one
+    # time bucket and 1 in another, so hiding the small cell alone would
+    # give it away by subtraction.
+    done = ('{"event": "scan.completed", "version": "1.0.0", "platform": "Linux", "python_version": "3.11", '
+            '"anonymous_id": "%s", "timestamp": "2026-02-03T10:00:00.000000+00:00", "metadata": {"mode": "cli", '
+            '"profile": "p%d", "duration_bucket": "%s", "tools_succeeded": 3, "tools_failed": 0, "total_findings_bucket": "0"}}')
+
+    def groups():
+        for g in range(n // 5):
+            for i in range(6):
+                yield done % (uid(6 * g + i + 2), g, "<5min" if i < 5 else "5-15min")
+
     # Each key twice, the second time after all the others.
     keys = lambda: [head % uid(1) + "{" + ", ".join('"k%d": %d' % (i % (n // 2), i) for i in range(n)) + "}}"]
     files = {
@@ -108,6 +122,7 @@ def write_hostile(folder, scale, write=True):
         "hostile-cells": (f"{n:,} tool names listed, then {2 * n:,} installations listing the last", cells),
         "hostile-wide": (f"{20 * scale:,} installations each listing the same 20,000 tool names", wide),
         "hostile-distinct": (f"{10 * n:,} distinct tool names, 50 to an event, from 100 installations", distinct),
+        "hostile-groups": (f"{n // 5:,} profiles of 6 installations, each needing a complement in the report", groups),
     }
     out = {}
     for name, (what, lines) in files.items():
