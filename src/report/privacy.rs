@@ -318,12 +318,7 @@ pub fn suppress(
     lines: &[Vec<usize>],
     k: u64,
 ) -> Option<Vec<bool>> {
-    let small: Vec<bool> = ids.iter().map(|s| (s.len() as u64) < k).collect();
-    let lines: Vec<&[usize]> = lines
-        .iter()
-        .filter(|l| union_at_least(&l.iter().map(|&i| ids[i]).collect::<Vec<_>>(), k))
-        .map(Vec::as_slice)
-        .collect();
+    let (small, lines) = start(ids, lines, k);
     let mut hidden = small.clone();
     let mut a = Attacker::new(&lines, &small, &hidden);
     a.recheck(&lines, ids, k);
@@ -347,6 +342,19 @@ pub fn suppress(
         a.hide(smallest);
         a.recheck(&lines, ids, k);
     }
+}
+
+/// Where [`suppress`] starts: which cells are small (hidden at once), and
+/// the lines whose total is published (their cells cover at least `k`
+/// installations).
+fn start<'a>(ids: &[&[u64]], lines: &'a [Vec<usize>], k: u64) -> (Vec<bool>, Vec<&'a [usize]>) {
+    let small = ids.iter().map(|s| (s.len() as u64) < k).collect();
+    let lines = lines
+        .iter()
+        .filter(|l| union_at_least(&l.iter().map(|&i| ids[i]).collect::<Vec<_>>(), k))
+        .map(Vec::as_slice)
+        .collect();
+    (small, lines)
 }
 
 /// What an attacker who knows every published cell and every line's total
@@ -820,11 +828,7 @@ mod tests {
         lines: &[Vec<usize>],
         k: u64,
     ) -> Option<Vec<bool>> {
-        let small: Vec<bool> = ids.iter().map(|s| (s.len() as u64) < k).collect();
-        let lines: Vec<&Vec<usize>> = lines
-            .iter()
-            .filter(|l| union_at_least(&l.iter().map(|&i| ids[i]).collect::<Vec<_>>(), k))
-            .collect();
+        let (small, lines) = start(ids, lines, k);
         let mut hidden = small.clone();
         loop {
             let mut known: Vec<bool> = hidden.iter().map(|h| !h).collect();
@@ -841,7 +845,7 @@ mod tests {
                     break;
                 }
             }
-            let problems: Vec<&Vec<usize>> = lines
+            let problems: Vec<&[usize]> = lines
                 .iter()
                 .copied()
                 .filter(|line| {
