@@ -320,16 +320,20 @@ pub fn suppress(
 ) -> Option<Vec<bool>> {
     let (small, lines) = start(ids, lines, k);
     let mut hidden = small.clone();
-    let mut a = Attacker::new(&lines, &small, &hidden);
-    a.recheck(&lines, ids, k);
+    let mut attacker = Attacker::new(&lines, &small, &hidden);
+    attacker.recheck(&lines, ids, k);
     loop {
-        if a.problems.is_empty() {
+        if attacker.problems.is_empty() {
             return Some(hidden);
         }
         // Hide in a problem line; failing that, in a line crossing one (to
         // stop what gives the problem line's cells away); with neither, the
         // metric cannot be protected.
-        let line = a.fixable.first().copied().or_else(|| a.crossing(&lines))?;
+        let line = attacker
+            .fixable
+            .first()
+            .copied()
+            .or_else(|| attacker.crossing(&lines))?;
         let smallest = lines[line as usize]
             .iter()
             .copied()
@@ -339,8 +343,8 @@ pub fn suppress(
             })
             .expect("a line with a visible cell");
         hidden[smallest] = true;
-        a.hide(smallest);
-        a.recheck(&lines, ids, k);
+        attacker.hide(smallest);
+        attacker.recheck(&lines, ids, k);
     }
 }
 
