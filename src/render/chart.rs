@@ -19,10 +19,11 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use rustc_hash::FxHashMap;
 
 use super::text::terminal_safe;
 use crate::metrics::stats::wilson95;
-use crate::metrics::{MetricId, MetricRows, Summary, Value};
+use crate::metrics::{MetricId, MetricRows, Row, Summary, Value};
 
 /// Width of every chart in pixels (SVG user units and PNG pixels).
 pub const WIDTH: u32 = 800;
@@ -729,6 +730,14 @@ pub fn grouped_shares(metric: &MetricRows, max_groups: usize) -> (Vec<String>, V
     if values.contains(OTHER) {
         order.push(OTHER.into());
     }
+    // Each (group, value)'s row (the first of any that share both), found
+    // once per point instead of by a search of all rows: a client can send
+    // many values.
+    let mut cells: FxHashMap<(&str, &str), &Row> = FxHashMap::default();
+    for r in &metric.rows {
+        let key = (r.group.as_deref().unwrap_or(""), r.value.text());
+        cells.entry(key).or_insert(r);
+    }
     let series = order
         .iter()
         .map(|v| Series {
@@ -737,10 +746,7 @@ pub fn grouped_shares(metric: &MetricRows, max_groups: usize) -> (Vec<String>, V
             values: groups
                 .iter()
                 .map(|(g, total)| {
-                    metric
-                        .rows
-                        .iter()
-                        .find(|r| r.group.as_deref().unwrap_or("") == g && r.value.text() == v)
+                    (cells.get(&(g.as_str(), v.as_str())))
                         .map(|r| 100.0 * r.count as f64 / (*total).max(1) as f64)
                 })
                 .collect(),
@@ -767,12 +773,17 @@ pub fn version_adoption(metric: &MetricRows, top: usize) -> (Vec<String>, Vec<Se
         (Some(a), Some(b)) => week_range(a, b),
         _ => Vec::new(),
     };
+    // Each week's rows, gathered once (not searched for at every point).
+    let mut of_week: FxHashMap<&str, Vec<&Row>> = FxHashMap::default();
+    for r in &metric.rows {
+        if let Some(week) = r.group.as_deref() {
+            of_week.entry(week).or_default().push(r);
+        }
+    }
     let share = |week: &str, pick: &dyn Fn(&str) -> bool| -> Option<f64> {
         let total = *weeks.get(week)?;
-        let n: u64 = metric
-            .rows
-            .iter()
-            .filter(|r| r.group.as_deref() == Some(week) && pick(r.value.text()))
+        let n: u64 = (of_week.get(week).into_iter().flatten())
+            .filter(|r| pick(r.value.text()))
             .map(|r| r.count)
             .sum();
         (total > 0).then(|| 100.0 * n as f64 / total as f64)

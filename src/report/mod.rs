@@ -904,16 +904,14 @@ fn insights(
     }
     let mut changes: Vec<(f64, String)> = Vec::new();
     for t in tables {
+        // A yes/no table's `false` moves with its `true`: say it once.
+        let true_compared =
+            (t.rows.iter()).any(|x| x.value == "true" && x.change != Change::NotComparable);
         for r in &t.rows {
             if !matches!(r.change, Change::Up | Change::Down) {
                 continue;
             }
-            // A yes/no table's `false` moves with its `true`: say it once.
-            if r.value == "false"
-                && t.rows
-                    .iter()
-                    .any(|x| x.value == "true" && x.change != Change::NotComparable)
-            {
+            if r.value == "false" && true_compared {
                 continue;
             }
             let (Some(now), Some(before)) = (r.share, r.previous_share) else {
