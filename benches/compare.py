@@ -10,11 +10,12 @@ block of runs. The counts of jmo-analyze are checked against DuckDB's on the
 same file, and its `input.sha256` against Python's hashlib. Reading and
 hashing the file alone runs as one more peer: every summary carries that hash,
 a serial stream, so it is a floor under jmo-analyze's wall time, and the
-checks that compare with `cat` and DuckDB say what that floor allows. Hostile files (one line listing 100,000 names, one object of
-100,000 keys, 100,000 names then 200,000 installations, 200 installations
-each listing 20,000 names, a million distinct names, 20,000 profiles whose
-table cells each need a complement) check that no command takes time or
-memory that grows faster than the input.
+checks that compare with `cat` and DuckDB say what that floor allows.
+Hostile files (one line listing 100,000 names, one object of 100,000 keys,
+100,000 names then 200,000 installations, 200 installations each listing
+20,000 names, a million distinct names, 20,000 profiles whose table cells
+each need a complement) check that no command takes time or memory that
+grows faster than the input.
 """
 import argparse
 import json

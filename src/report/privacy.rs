@@ -363,8 +363,11 @@ fn start<'a>(ids: &[&[u64]], lines: &'a [Vec<usize>], k: u64) -> (Vec<bool>, Vec
 
 /// What an attacker who knows every published cell and every line's total
 /// can work out, kept up to date as cells are hidden one at a time (the
-/// report's tables can have a million cells, and hiding one must not cost
-/// a pass over all of them).
+/// report's tables can have a million cells): hiding a cell costs the lines
+/// it changes, not a pass over all of them. Two steps can still cost a
+/// line's length: the union of a line's unknown cells, taken when none of
+/// them alone reaches k and no small cell of it is known, and the search
+/// for a crossing line when no problem line has a visible cell.
 ///
 /// A line with a single unknown cell reveals it; the line that revealed a
 /// cell is remembered, and a line justifies at most one cell at a time (it
