@@ -402,8 +402,8 @@ struct Attacker {
 }
 
 impl Attacker {
-    /// The attacker before it has solved anything: it knows the cells not
-    /// `hidden`.
+    /// The attacker who knows the cells not `hidden` and has solved every
+    /// line it can (its problem lines are found by [`Attacker::recheck`]).
     fn new(lines: &[&[usize]], small: &[bool], hidden: &[bool]) -> Attacker {
         let n = small.len();
         let mut cell_lines = vec![Vec::new(); n];
