@@ -658,11 +658,11 @@ impl Tally {
             starts.push(starts[starts.len() - 1] + c.installations as usize);
         }
         let mut next = starts.clone();
-        let mut members = vec![0u64; starts[starts.len() - 1]];
+        let mut members = vec![0u32; starts[starts.len() - 1]];
         for i in 0..self.installs.len() {
             for cell in self.installs.touched(i) {
                 let at = &mut next[cell as usize];
-                members[*at] = u64::from(i);
+                members[*at] = i;
                 *at += 1;
             }
         }
@@ -870,7 +870,7 @@ pub(crate) struct CellMembers<'a> {
     /// where the last ends.
     pub(crate) starts: Vec<usize>,
     /// Installation indexes, cell after cell.
-    pub(crate) members: Vec<u64>,
+    pub(crate) members: Vec<u32>,
 }
 
 /// The installation key of an anonymous ID: a UUID's 128 bits folded to 64

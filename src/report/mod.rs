@@ -981,7 +981,7 @@ mod tests {
         let q: Quarter = "2026-Q2".parse().unwrap();
         let (stats, sink) = pass::read(file, q, &Filters::default()).unwrap();
         let ids = CellIds::from_tally(&sink.current);
-        let n = sink.current.events_per_installation().count() as u64;
+        let n = sink.current.events_per_installation().count();
         let summary = finalize("x", stats, sink.current);
         let mut checked = 0;
         for m in &summary.metrics {
@@ -1008,7 +1008,7 @@ mod tests {
         // Each list holds real installations, ascending and each once.
         for (cell, list) in ids.iter() {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{cell:?}");
-            assert!(list.iter().all(|&i| i < n), "{cell:?}");
+            assert!(list.iter().all(|&i| (i as usize) < n), "{cell:?}");
         }
     }
 

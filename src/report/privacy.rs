@@ -47,8 +47,9 @@ pub struct CellIds {
     keys: Vec<CellKey>,
     /// Each cell's installations, by code: a range of `members`.
     spans: Vec<(usize, usize)>,
-    /// Installation indexes, ascending and each once within a span.
-    members: Vec<u64>,
+    /// Installation indexes (the tally numbers its installations with
+    /// `u32`), ascending and each once within a span.
+    members: Vec<u32>,
 }
 
 /// A cell's label, borrowed: rows are looked up by it without copying
@@ -134,12 +135,16 @@ impl CellIds {
             }
         }
         drop(starts);
-        let mut buckets: BTreeMap<&'static str, Vec<u64>> = BTreeMap::new();
+        let mut buckets: BTreeMap<&'static str, Vec<u32>> = BTreeMap::new();
         for (index, events) in tally.events_per_installation().enumerate() {
             if let Some((_, bucket)) = events_bucket(events) {
-                buckets.entry(bucket).or_default().push(index as u64);
+                buckets.entry(bucket).or_default().push(index as u32);
             }
         }
+        // Every installation with events is in one bucket: one growth of the
+        // list, to its size, instead of doubling it.
+        ids.members
+            .reserve_exact(buckets.values().map(Vec::len).sum::<usize>());
         for (bucket, list) in buckets {
             let key = (
                 MetricId::EventsPerInstallation,
@@ -179,7 +184,7 @@ impl CellIds {
         let cell = CellRef::of(&key);
         if let Some(code) = self.find(&cell) {
             let (a, b) = self.spans[code];
-            let mut merged: Vec<u64> = self.members[a..b]
+            let mut merged: Vec<u32> = self.members[a..b]
                 .iter()
                 .chain(&self.members[span.0..span.1])
                 .copied()
@@ -200,7 +205,7 @@ impl CellIds {
     }
 
     /// The installations behind a row of a metric (empty when unknown).
-    pub fn of(&self, metric: MetricId, row: &Row) -> &[u64] {
+    pub fn of(&self, metric: MetricId, row: &Row) -> &[u32] {
         self.find(&CellRef(metric, row.group.as_deref(), &row.value))
             .map_or(&[], |code| {
                 let (a, b) = self.spans[code];
@@ -209,7 +214,7 @@ impl CellIds {
     }
 
     /// Every cell's label with its installations.
-    pub fn iter(&self) -> impl Iterator<Item = (&CellKey, &[u64])> {
+    pub fn iter(&self) -> impl Iterator<Item = (&CellKey, &[u32])> {
         (self.keys.iter())
             .zip(&self.spans)
             .map(|(k, &(a, b))| (k, &self.members[a..b]))
@@ -217,8 +222,8 @@ impl CellIds {
 }
 
 /// Distinct elements of the union of sorted id lists.
-pub fn union_size<'a>(sets: impl IntoIterator<Item = &'a [u64]>) -> u64 {
-    let mut all: Vec<u64> = sets.into_iter().flatten().copied().collect();
+pub fn union_size<'a>(sets: impl IntoIterator<Item = &'a [u32]>) -> u64 {
+    let mut all: Vec<u32> = sets.into_iter().flatten().copied().collect();
     all.sort_unstable();
     all.dedup();
     all.len() as u64
@@ -228,7 +233,7 @@ pub fn union_size<'a>(sets: impl IntoIterator<Item = &'a [u64]>) -> u64 {
 /// [`CellIds`]) has at least `k` distinct elements. A line of a metric
 /// usually holds a cell that alone reaches `k`, which answers at once;
 /// otherwise its lists are all short and are merged.
-pub fn union_at_least(sets: &[&[u64]], k: u64) -> bool {
+pub fn union_at_least(sets: &[&[u32]], k: u64) -> bool {
     debug_assert!(
         sets.iter().all(|s| s.windows(2).all(|w| w[0] < w[1])),
         "id lists are sorted and distinct"
@@ -312,7 +317,7 @@ impl PublishedMetric {
 /// (its "Other" would be about too few), the smallest visible cell of such a
 /// line is hidden too.
 pub fn suppress(
-    ids: &[&[u64]],
+    ids: &[&[u32]],
     counts: &[u64],
     labels: &[String],
     lines: &[Vec<usize>],
@@ -351,7 +356,7 @@ pub fn suppress(
 /// Where [`suppress`] starts: which cells are small (hidden at once), and
 /// the lines whose total is published (their cells cover at least `k`
 /// installations).
-fn start<'a>(ids: &[&[u64]], lines: &'a [Vec<usize>], k: u64) -> (Vec<bool>, Vec<&'a [usize]>) {
+fn start<'a>(ids: &[&[u32]], lines: &'a [Vec<usize>], k: u64) -> (Vec<bool>, Vec<&'a [usize]>) {
     let small = ids.iter().map(|s| (s.len() as u64) < k).collect();
     let lines = lines
         .iter()
@@ -519,7 +524,7 @@ impl Attacker {
     }
 
     /// Updates the problem lines among those whose state changed.
-    fn recheck(&mut self, lines: &[&[usize]], ids: &[&[u64]], k: u64) {
+    fn recheck(&mut self, lines: &[&[usize]], ids: &[&[u32]], k: u64) {
         let mut dirty = std::mem::take(&mut self.dirty);
         dirty.sort_unstable();
         dirty.dedup();
@@ -586,7 +591,7 @@ fn publish_metric(metric: &MetricRows, ids: &CellIds, k: u64) -> PublishedMetric
         .iter()
         .filter(|r| !(id == MetricId::ActiveInstallations && r.group.as_deref() == Some("month")))
         .collect();
-    let sets: Vec<&[u64]> = rows.iter().map(|r| ids.of(id, r)).collect();
+    let sets: Vec<&[u32]> = rows.iter().map(|r| ids.of(id, r)).collect();
     let counts: Vec<u64> = rows.iter().map(|r| r.count).collect();
     let labels: Vec<String> = rows.iter().map(|r| label(r)).collect();
     let mut lines: Vec<Vec<usize>> = Vec::new();
@@ -755,7 +760,7 @@ pub fn publish(
 mod tests {
     use super::*;
 
-    fn ids(n: u64, from: u64) -> Vec<u64> {
+    fn ids(n: u32, from: u32) -> Vec<u32> {
         (from..from + n).collect()
     }
 
@@ -765,11 +770,11 @@ mod tests {
         #[test]
         fn union_at_least_is_the_union_size_compared(
             lists in proptest::collection::vec(
-                proptest::collection::btree_set(0u64..40, 0..12), 0..6),
+                proptest::collection::btree_set(0u32..40, 0..12), 0..6),
             k in 0u64..30,
         ) {
-            let lists: Vec<Vec<u64>> = lists.into_iter().map(|s| s.into_iter().collect()).collect();
-            let sets: Vec<&[u64]> = lists.iter().map(Vec::as_slice).collect();
+            let lists: Vec<Vec<u32>> = lists.into_iter().map(|s| s.into_iter().collect()).collect();
+            let sets: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
             proptest::prop_assert_eq!(
                 union_at_least(&sets, k),
                 union_size(sets.iter().copied()) >= k
@@ -796,7 +801,7 @@ mod tests {
         ids.add(key(Some("fast"), "3"), (0, 3));
         ids.add(key(None, "3"), (3, 4));
         ids.add(key(Some("fast"), "3"), (3, 6));
-        fn of_in(ids: &CellIds, metric: MetricId, group: Option<&str>, v: &str) -> Vec<u64> {
+        fn of_in(ids: &CellIds, metric: MetricId, group: Option<&str>, v: &str) -> Vec<u32> {
             let mut r = Row::new(Value::Str(v.into()), 0);
             r.group = group.map(String::from);
             ids.of(metric, &r).to_vec()
@@ -829,7 +834,7 @@ mod tests {
     /// The rules as first written: the attacker solves from scratch after
     /// every cell hidden. [`suppress`] must hide exactly what this hides.
     fn suppress_model(
-        ids: &[&[u64]],
+        ids: &[&[u32]],
         counts: &[u64],
         labels: &[String],
         lines: &[Vec<usize>],
@@ -856,7 +861,7 @@ mod tests {
                 .iter()
                 .copied()
                 .filter(|line| {
-                    let unknown: Vec<&[u64]> = line
+                    let unknown: Vec<&[u32]> = line
                         .iter()
                         .filter(|&&i| !known[i])
                         .map(|&i| ids[i])
@@ -909,13 +914,13 @@ mod tests {
         #[test]
         fn suppress_hides_what_solving_from_scratch_hides(
             cells in proptest::collection::vec(
-                (proptest::collection::btree_set(0u64..12, 0..8), 0u64..4, 0u8..3), 1..14),
+                (proptest::collection::btree_set(0u32..12, 0..8), 0u64..4, 0u8..3), 1..14),
             lines in proptest::collection::vec(proptest::collection::btree_set(0usize..14, 1..8), 0..7),
             k in 1u64..6,
         ) {
             let n = cells.len();
-            let lists: Vec<Vec<u64>> = cells.iter().map(|c| c.0.iter().copied().collect()).collect();
-            let sets: Vec<&[u64]> = lists.iter().map(Vec::as_slice).collect();
+            let lists: Vec<Vec<u32>> = cells.iter().map(|c| c.0.iter().copied().collect()).collect();
+            let sets: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
             let counts: Vec<u64> = cells.iter().map(|c| c.1).collect();
             let labels: Vec<String> = cells.iter().map(|c| c.2.to_string()).collect();
             let lines: Vec<Vec<usize>> = lines
@@ -933,7 +938,7 @@ mod tests {
     #[test]
     fn one_small_cell_takes_a_complement() {
         let (a, b, c) = (ids(40, 0), ids(12, 100), ids(3, 200));
-        let sets: Vec<&[u64]> = vec![&a, &b, &c];
+        let sets: Vec<&[u32]> = vec![&a, &b, &c];
         let labels = vec!["a".into(), "b".into(), "c".into()];
         let hidden = suppress(&sets, &[400, 120, 30], &labels, &[vec![0, 1, 2]], 5);
         assert_eq!(hidden, Some(vec![false, true, true]));
@@ -942,13 +947,13 @@ mod tests {
     #[test]
     fn small_cells_that_together_reach_k_need_no_complement() {
         let (a, b, c) = (ids(40, 0), ids(3, 100), ids(3, 200));
-        let sets: Vec<&[u64]> = vec![&a, &b, &c];
+        let sets: Vec<&[u32]> = vec![&a, &b, &c];
         let labels = vec!["a".into(), "b".into(), "c".into()];
         let hidden = suppress(&sets, &[400, 30, 30], &labels, &[vec![0, 1, 2]], 5);
         assert_eq!(hidden, Some(vec![false, true, true]));
         // … but not when the same installations sit behind both.
         let same = ids(3, 100);
-        let sets: Vec<&[u64]> = vec![&a, &same, &same];
+        let sets: Vec<&[u32]> = vec![&a, &same, &same];
         let hidden = suppress(&sets, &[400, 30, 30], &labels, &[vec![0, 1, 2]], 5);
         assert_eq!(hidden, Some(vec![true, true, true]));
     }
@@ -958,7 +963,7 @@ mod tests {
         // 2 × 2: one small cell; its row and its column each need a
         // complement, and then the opposite corner too.
         let (a, b, c, d) = (ids(20, 0), ids(20, 100), ids(20, 200), ids(2, 300));
-        let sets: Vec<&[u64]> = vec![&a, &b, &c, &d];
+        let sets: Vec<&[u32]> = vec![&a, &b, &c, &d];
         let labels: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
         // cells: 0=(g1,x) 1=(g1,y) 2=(g2,x) 3=(g2,y)
         let lines = vec![vec![0, 1], vec![2, 3], vec![0, 2], vec![1, 3]];
@@ -971,7 +976,7 @@ mod tests {
         // Row g2 holds one cell: hiding it protects nothing (the row total
         // gives it away), so the column takes another cell.
         let (a, b, c, d) = (ids(20, 0), ids(2, 100), ids(20, 200), ids(20, 300));
-        let sets: Vec<&[u64]> = vec![&a, &b, &c, &d];
+        let sets: Vec<&[u32]> = vec![&a, &b, &c, &d];
         let labels: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
         // 0=(g1,x) 1=(g1,y) 2=(g2,y) 3=(g3,x) 4? no: column y = {1, 2}, column x = {0, 3}
         let lines = vec![vec![0, 1], vec![2], vec![3], vec![0, 3], vec![1, 2]];
