@@ -651,3 +651,65 @@ fn summary_writes_charts_as_svg_and_png() {
     let png = std::fs::read(charts.join("platforms.png")).unwrap();
     assert_eq!(&png[..4], b"\x89PNG");
 }
+
+/// A client's profile "null" is not the group of events without a profile,
+/// though both read `null`: 10 installations finish a scan without a
+/// profile and 1 under the profile "null", all in `<5min`. The summary
+/// tells the groups apart (JSON null, and the string "null"), each a whole
+/// group (share 1); the report checks the one installation as a small cell
+/// of its own instead of with the ten, and publishes no row about fewer
+/// than k installations (here no row at all: every group has one cell, so
+/// each group's total would give its cell away).
+#[test]
+fn a_profile_named_null_is_not_the_missing_profile() {
+    let mut data = String::new();
+    let mut done = |id: u32, profile: &str| {
+        data.push_str(&format!(
+            "{{\"event\": \"scan.completed\", \"version\": \"1.0.0\", \"platform\": \"Linux\", \"python_version\": \"3.11\", \"anonymous_id\": \"{}\", \"timestamp\": \"2026-02-03T10:00:00+00:00\", \"metadata\": {{\"mode\": \"cli\", {profile}\"duration_bucket\": \"<5min\", \"tools_succeeded\": 3, \"tools_failed\": 0, \"total_findings_bucket\": \"0\"}}}}\n",
+            uuid(id)
+        ));
+    };
+    for i in 0..40 {
+        done(i, "\"profile\": \"fast\", ");
+    }
+    for i in 40..50 {
+        done(i, "");
+    }
+    done(50, "\"profile\": \"null\", ");
+    let run = report(&data, &["--min-quarter-installations", "1"]);
+
+    let out = bin()
+        .args(["summary", "--format", "json"])
+        .arg(&run.input)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows: Vec<(Value, u64, f64)> = summary["metrics"]["duration_buckets_by_profile"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["group"].clone(),
+                r["installations"].as_u64().unwrap(),
+                r["share"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (Value::from("fast"), 40, 1.0),
+            (Value::Null, 10, 1.0),
+            (Value::from("null"), 1, 1.0),
+        ]
+    );
+
+    let json = run.json();
+    let t = table(&json, "duration_buckets_by_profile");
+    assert_eq!(t["hidden_small"], 1, "{t}");
+    for r in t["rows"].as_array().unwrap() {
+        assert!(r["installations"].as_u64().unwrap() >= 5, "{r}");
+    }
+}

@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 
 use super::registry::{METRICS, MetricId};
 use super::tally::{ACTIVE_MONTH, ACTIVE_WEEK, CellCount, INSTALL, Key, Tally, decode};
-use super::{MetricRows, Period, Row, Summary, Totals, Value, input_report};
+use super::{MetricRows, Period, Row, Summary, Totals, Value, input_report, shown_order};
 use crate::event::IngestStats;
 use crate::event::time::{format_month_code, format_rfc3339, format_week_code};
 
@@ -74,11 +74,11 @@ fn share(count: u64, of: u64) -> Option<f64> {
     (of > 0).then(|| round6(count as f64 / of as f64))
 }
 
-/// Count descending, then group, then value as shown (`null`, `true`, …),
-/// then the value's kind (a string "null" after JSON null), then the other
-/// fields. Rows of a metric come from distinct cells, and two of them tie
-/// on group and value only when a client names a profile "null" beside
-/// events without one (both groups read `null`); the other fields then
+/// Count descending, then group and value as shown (`null`, `true`, …),
+/// each followed by its kind (a string "null" after JSON null), then the
+/// other fields. Rows of a metric come from distinct cells, and two of them
+/// tie on group and value only when an integer value and its digits as
+/// text read the same (`Value` has no integers); the other fields then
 /// decide, so rows that tie are equal in every field and an unstable sort
 /// gives one output, without a stable sort's scratch copy (half the rows:
 /// 80 MB for a million distinct values).
@@ -87,7 +87,7 @@ fn sort_rows(rows: &mut [Row]) {
     rows.sort_unstable_by(|a, b| {
         b.count
             .cmp(&a.count)
-            .then_with(|| a.group.cmp(&b.group))
+            .then_with(|| shown_order(a.group.as_ref(), b.group.as_ref()))
             .then_with(|| a.value.text().cmp(b.value.text()))
             .then_with(|| a.value.cmp(&b.value))
             .then_with(|| b.installations.cmp(&a.installations))
@@ -141,8 +141,10 @@ pub fn finalize(source: &str, stats: IngestStats, mut tally: Tally) -> Summary {
                 // else over the events that carried the field.
                 row.share = share(cell.events, tally.carriers[usize::from(m)]);
                 match decode(cell.value) {
-                    Key::Pair(group, _) => row.group = Some(small(group).text().to_string()),
-                    Key::WeekPair(week, _) => row.group = Some(format_week_code(i64::from(week))),
+                    Key::Pair(group, _) => row.group = Some(small(group)),
+                    Key::WeekPair(week, _) => {
+                        row.group = Some(Value::Str(format_week_code(i64::from(week))));
+                    }
                     _ => {}
                 }
                 if row.group.is_some() {
@@ -225,7 +227,7 @@ pub fn finalize(source: &str, stats: IngestStats, mut tally: Tally) -> Summary {
                 _ => ("month", String::new()),
             };
             let mut row = Row::new(Value::Str(label), c.installations);
-            row.group = Some(group.to_string());
+            row.group = Some(Value::from(group));
             row.events = Some(c.events);
             row.share = share(c.installations, unique_ids);
             row
@@ -351,10 +353,10 @@ mod tests {
 
     #[test]
     fn rows_that_tie_on_group_and_value_sort_the_same_from_any_order() {
-        // A profile "null" and a missing profile: both groups read `null`.
+        // An integer and its digits as text: both values read `5`.
         let row = |installations, share| {
-            let mut r = Row::new(Value::Str("fast".into()), 5);
-            r.group = Some("null".into());
+            let mut r = Row::new(Value::Str("5".into()), 5);
+            r.group = Some("fast".into());
             r.installations = Some(installations);
             r.share = Some(share);
             r

@@ -48,6 +48,13 @@ impl Value {
     }
 }
 
+/// Orders groups as tables show them ([`Value::text`]), then by kind: a
+/// client's profile "null" after the group of events without a profile,
+/// which both read `null`.
+pub fn shown_order(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
+    (a.map(Value::text).cmp(&b.map(Value::text))).then_with(|| a.cmp(&b))
+}
+
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
         Value::Str(s.to_string())
@@ -59,9 +66,10 @@ impl From<&str> for Value {
 pub struct Row {
     /// The value counted.
     pub value: Value,
-    /// For broken-down metrics: the group (e.g. the profile, or `week`).
+    /// For broken-down metrics: the group (the profile, JSON null for events
+    /// without one, which a client's profile "null" is not; or `week`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<Value>,
     /// Events (or installations, where the metric says so).
     pub count: u64,
     /// `count` over the metric's denominator (see each metric's description).
@@ -84,6 +92,11 @@ pub struct Row {
 }
 
 impl Row {
+    /// The group as tables, CSV and Markdown show it ([`Value::text`]).
+    pub fn group_text(&self) -> Option<&str> {
+        self.group.as_ref().map(Value::text)
+    }
+
     /// A plain counted row.
     pub fn new(value: Value, count: u64) -> Row {
         Row {

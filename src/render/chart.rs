@@ -23,7 +23,7 @@ use rustc_hash::FxHashMap;
 
 use super::text::terminal_safe;
 use crate::metrics::stats::wilson95;
-use crate::metrics::{MetricId, MetricRows, Row, Summary, Value};
+use crate::metrics::{MetricId, MetricRows, Row, Summary, Value, shown_order};
 
 /// Width of every chart in pixels (SVG user units and PNG pixels).
 pub const WIDTH: u32 = 800;
@@ -638,7 +638,7 @@ pub fn weekly_activity(summary: &Summary) -> WeekActivity {
     let weeks: BTreeMap<String, (u64, u64)> = act
         .rows
         .iter()
-        .filter(|r| r.group.as_deref() == Some("week"))
+        .filter(|r| r.group_text() == Some("week"))
         .map(|r| (r.value.text().to_string(), (r.events.unwrap_or(0), r.count)))
         .collect();
     let (Some(first), Some(last)) = (weeks.keys().next(), weeks.keys().next_back()) else {
@@ -702,14 +702,14 @@ const DURATION_ORDER: [&str; 4] = ["<5min", "5-15min", "15-30min", ">30min"];
 /// Shares within each group of a grouped metric as grouped bars: groups
 /// along x (largest first), values as series (buckets in canonical order).
 pub fn grouped_shares(metric: &MetricRows, max_groups: usize) -> (Vec<String>, Vec<Series>) {
-    let mut group_total: BTreeMap<String, u64> = BTreeMap::new();
+    // By the group itself, not its text: a client's profile "null" is not
+    // the group of events without a profile, though both read `null`.
+    let mut group_total: BTreeMap<Option<&Value>, u64> = BTreeMap::new();
     for r in &metric.rows {
-        *group_total
-            .entry(r.group.clone().unwrap_or_default())
-            .or_insert(0) += r.count;
+        *group_total.entry(r.group.as_ref()).or_insert(0) += r.count;
     }
-    let mut groups: Vec<(String, u64)> = group_total.clone().into_iter().collect();
-    groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut groups: Vec<(Option<&Value>, u64)> = group_total.into_iter().collect();
+    groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| shown_order(a.0, b.0)));
     groups.truncate(max_groups);
     let values: BTreeSet<String> = metric
         .rows
@@ -733,9 +733,9 @@ pub fn grouped_shares(metric: &MetricRows, max_groups: usize) -> (Vec<String>, V
     // Each (group, value)'s row (the first of any that share both), found
     // once per point instead of by a search of all rows: a client can send
     // many values.
-    let mut cells: FxHashMap<(&str, &str), &Row> = FxHashMap::default();
+    let mut cells: FxHashMap<(Option<&Value>, &str), &Row> = FxHashMap::default();
     for r in &metric.rows {
-        let key = (r.group.as_deref().unwrap_or(""), r.value.text());
+        let key = (r.group.as_ref(), r.value.text());
         cells.entry(key).or_insert(r);
     }
     let series = order
@@ -746,13 +746,17 @@ pub fn grouped_shares(metric: &MetricRows, max_groups: usize) -> (Vec<String>, V
             values: groups
                 .iter()
                 .map(|(g, total)| {
-                    (cells.get(&(g.as_str(), v.as_str())))
+                    (cells.get(&(*g, v.as_str())))
                         .map(|r| 100.0 * r.count as f64 / (*total).max(1) as f64)
                 })
                 .collect(),
         })
         .collect();
-    (groups.into_iter().map(|g| g.0).collect(), series)
+    let labels = groups
+        .iter()
+        .map(|g| g.0.map_or("", Value::text).to_string())
+        .collect();
+    (labels, series)
 }
 
 /// Version adoption per week: the `top` versions overall as stacked shares
@@ -763,7 +767,7 @@ pub fn version_adoption(metric: &MetricRows, top: usize) -> (Vec<String>, Vec<Se
     for r in &metric.rows {
         *totals.entry(r.value.text().to_string()).or_insert(0) += r.count;
         *weeks
-            .entry(r.group.clone().unwrap_or_default())
+            .entry(r.group_text().unwrap_or_default().to_string())
             .or_insert(0) += r.count;
     }
     let mut ranked: Vec<(String, u64)> = totals.into_iter().filter(|(v, _)| v != OTHER).collect();
@@ -776,7 +780,7 @@ pub fn version_adoption(metric: &MetricRows, top: usize) -> (Vec<String>, Vec<Se
     // Each week's rows, gathered once (not searched for at every point).
     let mut of_week: FxHashMap<&str, Vec<&Row>> = FxHashMap::default();
     for r in &metric.rows {
-        if let Some(week) = r.group.as_deref() {
+        if let Some(week) = r.group_text() {
             of_week.entry(week).or_default().push(r);
         }
     }

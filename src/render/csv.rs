@@ -36,8 +36,7 @@ pub fn cells(metric: &str, row: &Row) -> [String; 10] {
         csv_safe(row.value.text()).into_owned(),
         row.count.to_string(),
         opt(row.share),
-        row.group
-            .as_deref()
+        row.group_text()
             .map(|g| csv_safe(g).into_owned())
             .unwrap_or_default(),
         opt(row.installations),

@@ -114,7 +114,7 @@ pub fn layout(
     let body = rows.iter().take(max_rows).map(move |r| {
         let mut cells = Vec::with_capacity(columns);
         if has_group {
-            cells.push(r.group.clone().unwrap_or_default());
+            cells.push(r.group_text().unwrap_or_default().to_string());
         }
         cells.push(r.value.text().to_string());
         if has_seconds {

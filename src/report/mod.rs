@@ -540,7 +540,7 @@ fn compare(now: Option<Interval>, before: Option<Interval>, now_p: f64, before_p
 fn fraction(
     metric: &PublishedMetric,
     row: &crate::metrics::Row,
-    group_totals: &std::collections::BTreeMap<Option<String>, u64>,
+    group_totals: &std::collections::BTreeMap<Option<crate::metrics::Value>, u64>,
 ) -> (u64, u64) {
     match metric.id {
         MetricId::ToolFailureRates => (row.count, row.runs.unwrap_or(0)),
@@ -552,7 +552,9 @@ fn fraction(
     }
 }
 
-fn group_totals(metric: &PublishedMetric) -> std::collections::BTreeMap<Option<String>, u64> {
+fn group_totals(
+    metric: &PublishedMetric,
+) -> std::collections::BTreeMap<Option<crate::metrics::Value>, u64> {
     let mut totals = std::collections::BTreeMap::new();
     for r in metric.rows.iter().chain(&metric.others) {
         *totals.entry(r.group.clone()).or_insert(0) += r.count;
@@ -581,9 +583,13 @@ fn table(
         .collect();
     if grouped {
         // Groups by size, then rows within (Other last).
-        let mut sizes: Vec<(&Option<String>, u64)> = totals.iter().map(|(g, &n)| (g, n)).collect();
-        sizes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        let rank: FxHashMap<&Option<String>, usize> = sizes
+        let mut sizes: Vec<(&Option<crate::metrics::Value>, u64)> =
+            totals.iter().map(|(g, &n)| (g, n)).collect();
+        sizes.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| crate::metrics::shown_order(a.0.as_ref(), b.0.as_ref()))
+        });
+        let rank: FxHashMap<&Option<crate::metrics::Value>, usize> = sizes
             .iter()
             .enumerate()
             .map(|(i, &(g, _))| (g, i))
@@ -592,8 +598,10 @@ fn table(
     }
     // The previous quarter's rows by group and value (the first of any
     // that share both), looked up once per row: a client can send many.
-    let mut prev_rows: FxHashMap<(&Option<String>, &crate::metrics::Value), &crate::metrics::Row> =
-        FxHashMap::default();
+    let mut prev_rows: FxHashMap<
+        (&Option<crate::metrics::Value>, &crate::metrics::Value),
+        &crate::metrics::Row,
+    > = FxHashMap::default();
     for p in previous.iter().flat_map(|p| &p.rows) {
         prev_rows.entry((&p.group, &p.value)).or_insert(p);
     }
@@ -619,7 +627,7 @@ fn table(
             }
         }
         rows.push(TableRow {
-            group: r.group.clone(),
+            group: r.group_text().map(str::to_string),
             value: r.value.text().to_string(),
             other,
             events: r.count,
@@ -785,9 +793,8 @@ fn quarter_weeks(quarter: Quarter, full: &Summary, active: &PublishedMetric) -> 
     let first = crate::event::time::iso_week_code(quarter.start());
     let last = crate::event::time::iso_week_code(quarter.next().start() - 1);
     let fmt = crate::event::time::format_week_code;
-    let is_week = |r: &&crate::metrics::Row, w: &str| {
-        r.group.as_deref() == Some("week") && r.value.text() == w
-    };
+    let is_week =
+        |r: &&crate::metrics::Row, w: &str| r.group_text() == Some("week") && r.value.text() == w;
     week_range(&fmt(first), &fmt(last))
         .into_iter()
         .map(|w| {
@@ -972,14 +979,11 @@ pub fn quarter_bounds(q: Quarter) -> (String, String) {
 mod tests {
     use super::*;
 
-    /// The installations behind each cell, as the privacy rules read them,
-    /// agree with every row `finalize` publishes (same labels, same counts).
-    #[test]
-    fn cell_installations_agree_with_the_summary() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/events.jsonl");
-        let file = std::fs::File::open(path).unwrap();
-        let q: Quarter = "2026-Q2".parse().unwrap();
-        let (stats, sink) = pass::read(file, q, &Filters::default()).unwrap();
+    /// Checks that the installations behind each cell, as the privacy rules
+    /// read them, agree with every row `finalize` publishes from `input`
+    /// (same labels, same counts); returns how many rows it checked.
+    fn check_cells_agree_with_the_summary(input: Input<'_>, q: Quarter) -> usize {
+        let (stats, sink) = pass::read(input, q, &Filters::default()).unwrap();
         let ids = CellIds::from_tally(&sink.current);
         let n = sink.current.events_per_installation().count();
         let summary = finalize("x", stats, sink.current);
@@ -1004,12 +1008,37 @@ mod tests {
                 checked += 1;
             }
         }
-        assert!(checked > 200, "{checked}");
         // Each list holds real installations, ascending and each once.
         for (cell, list) in ids.iter() {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{cell:?}");
             assert!(list.iter().all(|&i| (i as usize) < n), "{cell:?}");
         }
+        checked
+    }
+
+    #[test]
+    fn cell_installations_agree_with_the_summary() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/events.jsonl");
+        let file = std::fs::File::open(path).unwrap();
+        let checked = check_cells_agree_with_the_summary(file.into(), "2026-Q2".parse().unwrap());
+        assert!(checked > 200, "{checked}");
+    }
+
+    /// A client's profile "null" and events without a profile are two
+    /// groups that read `null`: each row finds its own installations (3 and
+    /// 2 here), not both groups' 5.
+    #[test]
+    fn a_profile_named_null_has_its_own_installations() {
+        let mut data = String::new();
+        for i in 0..5 {
+            let profile = if i < 3 { "" } else { "\"profile\": \"null\", " };
+            data.push_str(&format!(
+                "{{\"event\": \"scan.completed\", \"anonymous_id\": \"{i:08x}-0000-4000-8000-000000000000\", \"timestamp\": \"2026-02-03T10:00:00+00:00\", \"metadata\": {{{profile}\"duration_bucket\": \"<5min\"}}}}\n"
+            ));
+        }
+        let checked =
+            check_cells_agree_with_the_summary(data.as_bytes().into(), "2026-Q1".parse().unwrap());
+        assert!(checked > 5, "{checked}");
     }
 
     /// Workers fold their sinks into the shared one every few blocks; how

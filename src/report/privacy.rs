@@ -32,7 +32,7 @@ use crate::metrics::{METRICS, MetricId, MetricRows, Row, Summary, Value};
 use crate::render::chart::OTHER;
 
 /// A cell: metric, group (for broken-down metrics) and value.
-pub type CellKey = (MetricId, Option<String>, Value);
+pub type CellKey = (MetricId, Option<Value>, Value);
 
 /// The distinct installations behind each cell (sorted indexes of one
 /// tally). They are kept as the tally hands them out, end to end in one
@@ -55,11 +55,11 @@ pub struct CellIds {
 /// A cell's label, borrowed: rows are looked up by it without copying
 /// their group and value.
 #[derive(Hash)]
-struct CellRef<'a>(MetricId, Option<&'a str>, &'a Value);
+struct CellRef<'a>(MetricId, Option<&'a Value>, &'a Value);
 
 impl<'a> CellRef<'a> {
     fn of(key: &'a CellKey) -> CellRef<'a> {
-        CellRef(key.0, key.1.as_deref(), &key.2)
+        CellRef(key.0, key.1.as_ref(), &key.2)
     }
 
     fn hash(&self) -> u64 {
@@ -67,7 +67,7 @@ impl<'a> CellRef<'a> {
     }
 
     fn is(&self, key: &CellKey) -> bool {
-        self.0 == key.0 && self.1 == key.1.as_deref() && *self.2 == key.2
+        self.0 == key.0 && self.1 == key.1.as_ref() && *self.2 == key.2
     }
 }
 
@@ -91,12 +91,12 @@ impl CellIds {
                 (INSTALL, _) => return None,
                 (ACTIVE_WEEK, Key::Int(w)) => (
                     MetricId::ActiveInstallations,
-                    Some("week".to_string()),
+                    Some(Value::from("week")),
                     Value::Str(format_week_code(w)),
                 ),
                 (ACTIVE_MONTH, Key::Int(m)) => (
                     MetricId::ActiveInstallations,
-                    Some("month".to_string()),
+                    Some(Value::from("month")),
                     Value::Str(format_month_code(m)),
                 ),
                 (m, k) if usize::from(m) < METRICS.len() => {
@@ -106,8 +106,10 @@ impl CellIds {
                         Key::Bool(b) => (None, Value::Bool(b)),
                         Key::Int(i) => (None, Value::Str(i.to_string())),
                         Key::Str(c) => (None, Value::Str(text(c))),
-                        Key::Pair(g, v) => (Some(small(g).text().to_string()), small(v)),
-                        Key::WeekPair(w, v) => (Some(format_week_code(i64::from(w))), small(v)),
+                        Key::Pair(g, v) => (Some(small(g)), small(v)),
+                        Key::WeekPair(w, v) => {
+                            (Some(Value::Str(format_week_code(i64::from(w)))), small(v))
+                        }
                     };
                     (id, group, value)
                 }
@@ -206,7 +208,7 @@ impl CellIds {
 
     /// The installations behind a row of a metric (empty when unknown).
     pub fn of(&self, metric: MetricId, row: &Row) -> &[u32] {
-        self.find(&CellRef(metric, row.group.as_deref(), &row.value))
+        self.find(&CellRef(metric, row.group.as_ref(), &row.value))
             .map_or(&[], |code| {
                 let (a, b) = self.spans[code];
                 &self.members[a..b]
@@ -576,7 +578,7 @@ impl Attacker {
 fn label(row: &Row) -> String {
     format!(
         "{}\u{0}{}",
-        row.group.as_deref().unwrap_or(""),
+        row.group_text().unwrap_or(""),
         row.value.text()
     )
 }
@@ -589,7 +591,7 @@ fn publish_metric(metric: &MetricRows, ids: &CellIds, k: u64) -> PublishedMetric
     let rows: Vec<&Row> = metric
         .rows
         .iter()
-        .filter(|r| !(id == MetricId::ActiveInstallations && r.group.as_deref() == Some("month")))
+        .filter(|r| !(id == MetricId::ActiveInstallations && r.group_text() == Some("month")))
         .collect();
     let sets: Vec<&[u32]> = rows.iter().map(|r| ids.of(id, r)).collect();
     let counts: Vec<u64> = rows.iter().map(|r| r.count).collect();
@@ -598,10 +600,10 @@ fn publish_metric(metric: &MetricRows, ids: &CellIds, k: u64) -> PublishedMetric
     match shape {
         Shape::Partition => lines.push((0..rows.len()).collect()),
         Shape::Grouped => {
-            let mut by_group: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
+            let mut by_group: BTreeMap<Option<&Value>, Vec<usize>> = BTreeMap::new();
             let mut by_value: BTreeMap<Value, Vec<usize>> = BTreeMap::new();
             for (i, r) in rows.iter().enumerate() {
-                by_group.entry(r.group.clone()).or_default().push(i);
+                by_group.entry(r.group.as_ref()).or_default().push(i);
                 by_value.entry(r.value.clone()).or_default().push(i);
             }
             lines.extend(by_group.into_values());
@@ -626,9 +628,9 @@ fn publish_metric(metric: &MetricRows, ids: &CellIds, k: u64) -> PublishedMetric
     if !withheld && matches!(shape, Shape::Partition | Shape::Grouped) {
         // One Other per line that partitions a published total: the metric,
         // or each group.
-        let mut groups: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
+        let mut groups: BTreeMap<Option<&Value>, Vec<usize>> = BTreeMap::new();
         for (i, r) in rows.iter().enumerate() {
-            groups.entry(r.group.clone()).or_default().push(i);
+            groups.entry(r.group.as_ref()).or_default().push(i);
         }
         for (group, members) in groups {
             let gone: Vec<usize> = members.iter().copied().filter(|&i| hidden[i]).collect();
@@ -656,7 +658,7 @@ fn publish_metric(metric: &MetricRows, ids: &CellIds, k: u64) -> PublishedMetric
                 metric.denominator
             };
             let mut row = Row::new(Value::Str(OTHER.into()), count);
-            row.group = group;
+            row.group = group.cloned();
             row.installations = Some(installations);
             if counts_installations {
                 row.events = Some(events);
@@ -794,7 +796,7 @@ mod tests {
         let key = |group: Option<&str>, v: &str| {
             (
                 MetricId::DurationBucketsByProfile,
-                group.map(String::from),
+                group.map(Value::from),
                 Value::Str(v.into()),
             )
         };
@@ -803,7 +805,7 @@ mod tests {
         ids.add(key(Some("fast"), "3"), (3, 6));
         fn of_in(ids: &CellIds, metric: MetricId, group: Option<&str>, v: &str) -> Vec<u32> {
             let mut r = Row::new(Value::Str(v.into()), 0);
-            r.group = group.map(String::from);
+            r.group = group.map(Value::from);
             ids.of(metric, &r).to_vec()
         }
         let of = |ids: &CellIds, group: Option<&str>, v: &str| {
