@@ -575,6 +575,15 @@ impl Attacker {
     }
 }
 
+/// A row's group, ordered as tables show groups (its text, then its kind:
+/// a client's profile "null" after events without a profile), so the lines
+/// and Other rows come in the order they did when groups were text.
+type GroupKey<'a> = (Option<&'a str>, Option<&'a Value>);
+
+fn group_key(row: &Row) -> GroupKey<'_> {
+    (row.group_text(), row.group.as_ref())
+}
+
 fn label(row: &Row) -> String {
     format!(
         "{}\u{0}{}",
@@ -600,10 +609,10 @@ fn publish_metric(metric: &MetricRows, ids: &CellIds, k: u64) -> PublishedMetric
     match shape {
         Shape::Partition => lines.push((0..rows.len()).collect()),
         Shape::Grouped => {
-            let mut by_group: BTreeMap<Option<&Value>, Vec<usize>> = BTreeMap::new();
+            let mut by_group: BTreeMap<GroupKey<'_>, Vec<usize>> = BTreeMap::new();
             let mut by_value: BTreeMap<Value, Vec<usize>> = BTreeMap::new();
             for (i, r) in rows.iter().enumerate() {
-                by_group.entry(r.group.as_ref()).or_default().push(i);
+                by_group.entry(group_key(r)).or_default().push(i);
                 by_value.entry(r.value.clone()).or_default().push(i);
             }
             lines.extend(by_group.into_values());
@@ -628,11 +637,11 @@ fn publish_metric(metric: &MetricRows, ids: &CellIds, k: u64) -> PublishedMetric
     if !withheld && matches!(shape, Shape::Partition | Shape::Grouped) {
         // One Other per line that partitions a published total: the metric,
         // or each group.
-        let mut groups: BTreeMap<Option<&Value>, Vec<usize>> = BTreeMap::new();
+        let mut groups: BTreeMap<GroupKey<'_>, Vec<usize>> = BTreeMap::new();
         for (i, r) in rows.iter().enumerate() {
-            groups.entry(r.group.as_ref()).or_default().push(i);
+            groups.entry(group_key(r)).or_default().push(i);
         }
-        for (group, members) in groups {
+        for ((_, group), members) in groups {
             let gone: Vec<usize> = members.iter().copied().filter(|&i| hidden[i]).collect();
             if gone.is_empty() {
                 continue;
