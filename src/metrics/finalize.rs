@@ -76,12 +76,11 @@ fn share(count: u64, of: u64) -> Option<f64> {
 
 /// Count descending, then group and value as shown (`null`, `true`, …),
 /// each followed by its kind (a string "null" after JSON null), then the
-/// other fields. Rows of a metric come from distinct cells, and two of them
-/// tie on group and value only when an integer value and its digits as
-/// text read the same (`Value` has no integers); the other fields then
-/// decide, so rows that tie are equal in every field and an unstable sort
-/// gives one output, without a stable sort's scratch copy (half the rows:
-/// 80 MB for a million distinct values).
+/// other fields. Rows of a metric come from distinct cells, so no two tie
+/// on group and value; comparing the other fields too makes the order
+/// total whatever the rows are, so an unstable sort gives one output,
+/// without a stable sort's scratch copy (half the rows: 80 MB for a
+/// million distinct values).
 fn sort_rows(rows: &mut [Row]) {
     let bits = |x: Option<f64>| x.map(f64::to_bits);
     rows.sort_unstable_by(|a, b| {
@@ -353,7 +352,8 @@ mod tests {
 
     #[test]
     fn rows_that_tie_on_group_and_value_sort_the_same_from_any_order() {
-        // An integer and its digits as text: both values read `5`.
+        // Rows that tie on count, group and value (no finalized metric has
+        // two, but the order must not depend on the rows' order).
         let row = |installations, share| {
             let mut r = Row::new(Value::Str("5".into()), 5);
             r.group = Some("fast".into());

@@ -66,8 +66,10 @@ impl From<&str> for Value {
 pub struct Row {
     /// The value counted.
     pub value: Value,
-    /// For broken-down metrics: the group (the profile, JSON null for events
-    /// without one, which a client's profile "null" is not; or `week`).
+    /// For broken-down metrics: the group. The profile (JSON null for events
+    /// without one, which a client's profile "null" is not), the ISO week
+    /// (`2026-W06`) of `versions_by_week`, or `week` or `month` for
+    /// `active_installations`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<Value>,
     /// Events (or installations, where the metric says so).
