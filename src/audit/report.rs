@@ -166,10 +166,17 @@ impl ValidateReport {
     }
 
     /// Combines the report of the next chunk into this one.
-    pub fn merge(mut self, other: ValidateReport) -> ValidateReport {
+    pub fn merge(mut self, mut other: ValidateReport) -> ValidateReport {
         self.counts.merge(other.counts);
         self.errors += other.errors;
         self.warnings += other.warnings;
+        // The smaller map's groups go into the larger (combining two groups
+        // does not depend on which report holds them): one line can bring
+        // 100,000 groups, which merging into an empty report, once per
+        // level of the parallel fold, would insert anew each time.
+        if self.groups.len() < other.groups.len() {
+            std::mem::swap(&mut self.groups, &mut other.groups);
+        }
         for (key, g) in other.groups {
             match self.groups.get_mut(&key) {
                 Some(mine) => {
@@ -530,5 +537,60 @@ impl AuditReport {
                 fp.combinations, fp.min_installations
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(lines: &[(u64, &str, &str)]) -> ValidateReport {
+        let mut r = ValidateReport::new(true);
+        for &(line, field, reason) in lines {
+            let mut problems = vec![Problem {
+                line,
+                severity: Severity::Error,
+                kind: ProblemKind::DuplicateField,
+                event: "scan.started".into(),
+                field: field.into(),
+                reason: reason.into(),
+            }];
+            r.add(LineKind::Event, &mut problems);
+        }
+        r
+    }
+
+    /// Merging gives one result whichever report holds more groups (the
+    /// smaller one's groups go into the larger): counts add up, a group
+    /// keeps the reason of its first line and its first lines in order,
+    /// and the kept problems stay in the reports' order.
+    #[test]
+    fn merging_a_smaller_report_into_a_larger_gives_one_result() {
+        let early = || report(&[(1, "a", "first")]);
+        let late = || report(&[(5, "a", "later"), (6, "b", "b"), (7, "c", "c")]);
+        let merged = early().merge(late());
+        let got: Vec<(&str, u64, &[u64], &str)> = merged
+            .groups()
+            .map(|g| {
+                (
+                    g.field.as_str(),
+                    g.count,
+                    g.first_lines.as_slice(),
+                    g.reason.as_str(),
+                )
+            })
+            .collect();
+        let want: [(&str, u64, &[u64], &str); 3] = [
+            ("a", 2, &[1, 5], "first"),
+            ("b", 1, &[6], "b"),
+            ("c", 1, &[7], "c"),
+        ];
+        assert_eq!(got, want);
+        let lines: Vec<u64> = merged.problems().iter().map(|p| p.line).collect();
+        assert_eq!(lines, [1, 5, 6, 7]);
+        assert_eq!((merged.errors, merged.counts.lines), (4, 4));
+        // The larger report first: the same groups.
+        let other = late().merge(early());
+        assert!(other.groups().eq(merged.groups()));
     }
 }
