@@ -48,11 +48,16 @@ impl Value {
     }
 }
 
-/// Orders groups as tables show them ([`Value::text`]), then by kind: a
-/// client's profile "null" after the group of events without a profile,
-/// which both read `null`.
+/// A group as a key that orders groups as tables show them
+/// ([`Value::text`]), then by kind: a client's profile "null" after the
+/// group of events without a profile, which both read `null`.
+pub fn shown_key(group: Option<&Value>) -> (Option<&str>, Option<&Value>) {
+    (group.map(Value::text), group)
+}
+
+/// Compares two groups by their [`shown_key`].
 pub fn shown_order(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
-    (a.map(Value::text).cmp(&b.map(Value::text))).then_with(|| a.cmp(&b))
+    shown_key(a).cmp(&shown_key(b))
 }
 
 impl From<&str> for Value {

@@ -28,7 +28,7 @@ use rustc_hash::{FxBuildHasher, FxHashSet};
 use crate::event::time::{format_month_code, format_week_code};
 use crate::metrics::finalize::events_bucket;
 use crate::metrics::tally::{ACTIVE_MONTH, ACTIVE_WEEK, CellMembers, INSTALL, Key, Tally, decode};
-use crate::metrics::{METRICS, MetricId, MetricRows, Row, Summary, Value};
+use crate::metrics::{METRICS, MetricId, MetricRows, Row, Summary, Value, shown_key};
 use crate::render::chart::OTHER;
 
 /// A cell: metric, group (for broken-down metrics) and value.
@@ -575,13 +575,13 @@ impl Attacker {
     }
 }
 
-/// A row's group, ordered as tables show groups (its text, then its kind:
-/// a client's profile "null" after events without a profile), so the lines
-/// and Other rows come in the order they did when groups were text.
+/// A row's group as a map key in the order tables show groups
+/// ([`shown_key`]), so the lines and Other rows come in the order they did
+/// when groups were text.
 type GroupKey<'a> = (Option<&'a str>, Option<&'a Value>);
 
 fn group_key(row: &Row) -> GroupKey<'_> {
-    (row.group_text(), row.group.as_ref())
+    shown_key(row.group.as_ref())
 }
 
 fn label(row: &Row) -> String {
