@@ -242,8 +242,55 @@ fn normal_download_creates_the_archive_and_etag() {
         serde_json::from_str(&fs::read_to_string(work.etag_file()).unwrap()).unwrap();
     assert_eq!(
         sidecar,
-        json!({"gist_id": "abc123", "file": FILE, "etag": "\"v1\""})
+        json!({"gist_id": "abc123", "file": FILE, "etag": "\"v1\"",
+               "archive_sha256": sha256_hex(content.as_bytes())})
     );
+}
+
+/// The SHA-256 of `bytes`, lower-case hex (as the sidecar keeps the archive's).
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+#[test]
+fn an_archive_restored_since_the_last_fetch_is_fetched_in_full() {
+    let mut server = Server::new();
+    let content = file_of(&[INIT, &event(1), &event(2)]);
+    let body = gist_body(&[(FILE, whole_file(&content))], None);
+    let first = ok_gist(&mut server, &body, "\"v1\"");
+    let work = Work::new();
+    let run = work.fetch(&server.url(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    first.assert();
+    first.remove();
+    // An older backup put back (or a checkout of the data directory): the
+    // sidecar still names the gist's ETag, for an archive that is gone.
+    fs::write(work.archive(), file_of(&[INIT])).unwrap();
+    // A server that would answer 304 to that ETag, and the gist to a plain GET.
+    let stale = gist_mock(&mut server)
+        .match_header("if-none-match", "\"v1\"")
+        .with_status(304)
+        .expect(0)
+        .create();
+    let full = gist_mock(&mut server)
+        .match_header("if-none-match", Matcher::Missing)
+        .with_status(200)
+        .with_header("etag", "\"v1\"")
+        .with_body(&body)
+        .expect(1)
+        .create();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    stale.assert();
+    full.assert();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content: 2 new lines, 3 lines in data/events.jsonl\n"
+    );
+    assert_eq!(work.archive_text(), content);
 }
 
 #[test]
@@ -1241,6 +1288,150 @@ fn history_adds_to_an_existing_archive_and_counts_only_new_recoveries() {
          recovered from earlier revisions, 5 lines in data/events.jsonl\n"
     );
     assert_eq!(work.archive_text(), file_of(&[INIT, "local", &a, &b, &c]));
+}
+
+#[test]
+fn history_reads_the_revisions_of_a_merged_branch() {
+    let (a, x, y) = (event(1), event(2), event(3));
+    let repo = GistRepo::new();
+    repo.commit(&file_of(&[INIT, &a]));
+    repo.git(&["checkout", "-q", "-b", "side"], &repo.work());
+    repo.commit(&file_of(&[INIT, &a, &x])); // only this branch ever held x
+    repo.git(&["checkout", "-q", "main"], &repo.work());
+    repo.commit(&file_of(&[INIT, &a, &y]));
+    // A merge that kept main's file: `git log -- FILE` follows main alone.
+    repo.git(
+        &["merge", "-q", "-s", "ours", "side", "-m", "merge"],
+        &repo.work(),
+    );
+    let bare = repo.bare();
+    let mut server = Server::new();
+    ok_gist(
+        &mut server,
+        &gist_body(
+            &[(FILE, whole_file(&file_of(&[INIT, &a, &y])))],
+            Some(bare.to_str().unwrap()),
+        ),
+        "\"m1\"",
+    );
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &["--history"]);
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "history: read 3 revisions of jmo-telemetry-events.jsonl from the gist's git history\n"
+    );
+    let text = work.archive_text();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort_unstable();
+    let mut want = vec![INIT, a.as_str(), x.as_str(), y.as_str()];
+    want.sort_unstable();
+    assert_eq!(lines, want, "{text}");
+}
+
+#[test]
+fn history_reads_the_gists_repository_even_from_inside_another() {
+    let a = event(1);
+    let repo = GistRepo::new();
+    repo.commit(&file_of(&[INIT, &a]));
+    let bare = repo.bare();
+    // The caller's own repository has a file of the same name.
+    let caller = GistRepo::new();
+    caller.commit(&file_of(&["NOT-FROM-THE-GIST"]));
+    let mut server = Server::new();
+    ok_gist(
+        &mut server,
+        &gist_body(
+            &[(FILE, whole_file(&file_of(&[INIT, &a])))],
+            Some(bare.to_str().unwrap()),
+        ),
+        "\"g1\"",
+    );
+    let work = Work::new();
+    // As git sets them for a hook or `git rebase -x`.
+    let mut cmd = work.cmd(&server.url(), &["--history"]);
+    cmd.env("GIT_DIR", caller.work().join(".git"))
+        .env("GIT_WORK_TREE", caller.work());
+
+    let run = work.run(cmd);
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content + git history (1 revision): 2 new lines, 0 \
+         recovered from earlier revisions, 2 lines in data/events.jsonl\n"
+    );
+    assert_eq!(work.archive_text(), file_of(&[INIT, &a]));
+}
+
+#[test]
+fn history_reads_a_file_whose_name_is_a_pattern() {
+    let (a, b) = (event(1), event(2));
+    let name = "events[1].jsonl";
+    let repo = GistRepo::new();
+    // A file the name would match as a glob.
+    repo.commit_file("events1.jsonl", &file_of(&["NOT-THE-FILE"]));
+    repo.commit_file(name, &file_of(&[INIT, &a]));
+    repo.commit_file(name, &file_of(&[&b]));
+    let bare = repo.bare();
+    let mut server = Server::new();
+    ok_gist(
+        &mut server,
+        &gist_body(
+            &[
+                (name, whole_file(&file_of(&[&b]))),
+                ("events1.jsonl", whole_file(&file_of(&["NOT-THE-FILE"]))),
+            ],
+            Some(bare.to_str().unwrap()),
+        ),
+        "\"p1\"",
+    );
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &["--history", "--file", name]);
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(work.archive_text(), file_of(&[INIT, &a, &b]));
+}
+
+#[test]
+fn history_reads_the_file_the_newest_revision_lost() {
+    let (a, b) = (event(1), event(2));
+    let repo = GistRepo::new();
+    repo.commit(&file_of(&[INIT, &a]));
+    repo.commit(&file_of(&[INIT, &a, &b]));
+    // A client's PATCH that deleted the file.
+    repo.git(&["rm", "-q", FILE], &repo.work());
+    repo.commit_file("other.txt", "x\n");
+    let bare = repo.bare();
+    let mut server = Server::new();
+    ok_gist(
+        &mut server,
+        &gist_body(
+            &[("other.txt", whole_file("x\n"))],
+            Some(bare.to_str().unwrap()),
+        ),
+        "\"d1\"",
+    );
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &["--history"]);
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "note: the gist's newest revision has no file \"jmo-telemetry-events.jsonl\" (it has: \
+         other.txt); reading it from the git history only\n\
+         history: read 2 revisions of jmo-telemetry-events.jsonl from the gist's git history\n"
+    );
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via git history (2 revisions): 3 new lines, 3 recovered from \
+         earlier revisions, 3 lines in data/events.jsonl\n"
+    );
+    assert_eq!(work.archive_text(), file_of(&[INIT, &a, &b]));
 }
 
 #[test]

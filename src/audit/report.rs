@@ -10,6 +10,7 @@ use super::LineKind;
 use super::rules::Rule;
 use super::scan::{Finding, FingerprintSummary, FingerprintTally};
 use super::validate::{Problem, ProblemKind, Severity};
+use crate::render::text::plural;
 
 /// The `schema` field of `validate --format json`.
 pub const VALIDATE_SCHEMA: &str = "jmo-analyze.validate/1";
@@ -71,15 +72,6 @@ impl LineCounts {
             parts.push(format!("{} blank", self.blank_lines));
         }
         format!("{} ({})", plural(self.lines, "line"), parts.join(", "))
-    }
-}
-
-fn plural(n: impl Into<u64>, noun: &str) -> String {
-    let n = n.into();
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
     }
 }
 

@@ -14,10 +14,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::render::text::plural;
 use crate::source::archive::{self, Archive, EtagSidecar};
 use crate::source::gist::{
-    ClientConfig, DEFAULT_API_URL, DEFAULT_FILE, Diagnostics, GistClient, GistResponse,
-    RetryPolicy, TOKEN_VARS, Token,
+    ClientConfig, DEFAULT_API_URL, DEFAULT_FILE, Diagnostics, GistClient, GistError, GistResponse,
+    RetryPolicy, TOKEN_VARS, Token, listed_files,
 };
 use crate::source::history::{self, Git};
 
@@ -131,13 +132,14 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     let archive_path = &args.output;
     let sidecar_path = EtagSidecar::path_for(archive_path);
     let mut archive = Archive::load(archive_path)?;
-    // A 304 is only trusted when the archive it describes is still there, and
-    // --history needs the gist's metadata whatever the ETag says.
+    // A 304 is only trusted when the archive it describes is still there,
+    // byte for byte (not emptied, restored from a backup or replaced since),
+    // and --history needs the gist's metadata whatever the ETag says.
     let stored = EtagSidecar::load(&sidecar_path);
     let etag = stored
         .as_ref()
-        .and_then(|s| s.etag_for(gist_id, &args.file))
-        .filter(|_| !args.history && !archive.is_empty());
+        .filter(|_| !args.history && !archive.is_empty())
+        .and_then(|s| s.etag_for(gist_id, &args.file, &archive.sha256()));
 
     let (gist, new_etag) = match client.get_gist(gist_id, etag, &diag)? {
         GistResponse::NotModified => {
@@ -145,7 +147,7 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
                 std::io::stdout(),
                 "up to date: gist {gist_id} has not changed since the last fetch; {} holds {}",
                 archive_path.display(),
-                count(archive.len(), "line")
+                plural(archive.len(), "line")
             )?;
             return Ok(ExitCode::SUCCESS);
         }
@@ -153,13 +155,30 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     };
 
     let git = Git::default();
-    let latest = client.download_file(gist_id, &gist, &args.file, &git, &diag)?;
-    diag.detail(&format!(
-        "{}: {} bytes from {}",
-        args.file,
-        latest.bytes.len(),
-        latest.source
-    ));
+    let latest = match client.download_file(gist_id, &gist, &args.file, &git, &diag) {
+        Ok(latest) => {
+            diag.detail(&format!(
+                "{}: {} bytes from {}",
+                args.file,
+                latest.bytes.len(),
+                latest.source
+            ));
+            Some(latest)
+        }
+        // A client's PATCH that renamed or deleted the file loses every
+        // event from the latest revision, not from the earlier ones.
+        Err(GistError::MissingFile { available, .. }) if args.history => {
+            diag.note(&format!(
+                "note: the gist's newest revision has no file {:?} (it has: {}); reading it \
+                 from the git history only",
+                args.file,
+                listed_files(&available)
+            ));
+            None
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let latest_bytes = latest.as_ref().map_or(&[][..], |l| l.bytes.as_slice());
 
     let mut history_revisions = None;
     if args.history {
@@ -172,21 +191,21 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
             if counts.added > 0 {
                 diag.detail(&format!(
                     "revision {commit}: {}",
-                    count(counts.added, "new line")
+                    plural(counts.added, "new line")
                 ));
             }
         })?;
         history_revisions = Some(report.revisions);
         diag.note(&format!(
             "history: read {} of {} from the gist's git history",
-            count(report.revisions, "revision"),
+            plural(report.revisions, "revision"),
             args.file
         ));
     }
 
     let appended_before_latest = archive.appended();
-    let counts = archive.merge(&latest.bytes);
-    let latest_lines: HashSet<&[u8]> = archive::split_lines(&latest.bytes).into_iter().collect();
+    let counts = archive.merge(latest_bytes);
+    let latest_lines: HashSet<&[u8]> = archive::split_lines(latest_bytes).into_iter().collect();
     let recovered = archive
         .appended_lines()
         .take(appended_before_latest)
@@ -199,6 +218,7 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
             gist_id: gist_id.to_owned(),
             file: args.file.clone(),
             etag,
+            archive_sha256: archive.sha256(),
         }
         .save(&sidecar_path)?,
         None => EtagSidecar::remove(&sidecar_path)?,
@@ -209,7 +229,7 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
             "note: the gist's {} lacks {} that {} already held (lost by clients' \
              read-modify-write, or removed); the archive keeps them{}",
             args.file,
-            count(counts.missing_from_remote, "line"),
+            plural(counts.missing_from_remote, "line"),
             archive_path.display(),
             if args.history {
                 ""
@@ -219,13 +239,14 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         ));
     }
 
-    let source = match history_revisions {
-        Some(revisions) => format!(
-            "{} + git history ({})",
-            latest.source,
-            count(revisions, "revision")
-        ),
-        None => latest.source.to_string(),
+    let latest_source = latest.as_ref().map(|l| l.source.to_string());
+    let source = match (latest_source, history_revisions) {
+        (Some(latest), Some(revisions)) => {
+            format!("{latest} + git history ({})", plural(revisions, "revision"))
+        }
+        (None, Some(revisions)) => format!("git history ({})", plural(revisions, "revision")),
+        (Some(latest), None) => latest,
+        (None, None) => unreachable!("the file is only missing with --history"),
     };
     let recovered_text = if args.history {
         format!(", {recovered} recovered from earlier revisions")
@@ -235,18 +256,9 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     writeln!(
         std::io::stdout(),
         "fetched gist {gist_id} via {source}: {}{recovered_text}, {} in {}",
-        count(archive.appended(), "new line"),
-        count(archive.len(), "line"),
+        plural(archive.appended(), "new line"),
+        plural(archive.len(), "line"),
         archive_path.display()
     )?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// `1 line`, `2 lines`.
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }

@@ -253,7 +253,7 @@ where
                 &tx,
                 &free_rx,
             )?;
-            Ok::<_, io::Error>((hex(&hasher.finalize()), bytes))
+            Ok::<_, io::Error>((format!("{:x}", hasher.finalize()), bytes))
         });
         let handles: Vec<_> = (0..workers)
             .map(|_| {
@@ -457,16 +457,6 @@ fn read_up_to<R: Read>(input: &mut R, buf: &mut Vec<u8>, want: usize) -> io::Res
         }
     }
     Ok(total)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
 
 /// Parses every line of a block; returns how many lines it holds.

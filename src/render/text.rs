@@ -1,7 +1,18 @@
 //! Making untrusted event strings safe for each output: terminal control
-//! characters, Markdown and HTML markup, spreadsheet formulas.
+//! characters, Markdown and HTML markup, spreadsheet formulas; and counts
+//! written with their noun.
 
 use std::borrow::Cow;
+use std::fmt;
+
+/// `n` and `noun`, the noun with an `s` unless `n` is 1: `1 line`, `2 lines`.
+pub fn plural<N: fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> String {
+    if n == N::from(1) {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
 
 /// Replaces control characters (ANSI escapes, carriage returns, …) with their
 /// `\u{…}` form so an event string cannot drive the terminal.

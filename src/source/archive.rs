@@ -17,6 +17,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 /// The UTF-8 byte order mark some editors put at the start of a file.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -159,15 +160,28 @@ impl Archive {
     pub fn to_bytes(&self) -> Vec<u8> {
         let extra: usize = self.appended.iter().map(|l| l.len() + 1).sum();
         let mut out = Vec::with_capacity(self.original.len() + extra + 1);
-        out.extend_from_slice(&self.original);
-        if !out.is_empty() && !out.ends_with(b"\n") && !self.appended.is_empty() {
-            out.push(b'\n');
+        self.write_parts(|part| out.extend_from_slice(part));
+        out
+    }
+
+    /// The SHA-256 (lower-case hex) of [`Archive::to_bytes`], without the copy.
+    pub fn sha256(&self) -> String {
+        let mut hasher = Sha256::new();
+        self.write_parts(|part| hasher.update(part));
+        format!("{:x}", hasher.finalize())
+    }
+
+    /// Hands the parts of [`Archive::to_bytes`] to `out`, in order.
+    fn write_parts(&self, mut out: impl FnMut(&[u8])) {
+        out(&self.original);
+        let original_ends_a_line = self.original.is_empty() || self.original.ends_with(b"\n");
+        if !original_ends_a_line && !self.appended.is_empty() {
+            out(b"\n");
         }
         for line in &self.appended {
-            out.extend_from_slice(line);
-            out.push(b'\n');
+            out(line);
+            out(b"\n");
         }
-        out
     }
 
     /// Writes the archive atomically to `path` when lines were appended;
@@ -243,7 +257,9 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 
 /// The ETag of the last gist response merged into an archive, kept in a JSON
 /// sidecar beside it (`events.jsonl.etag`), tied to the gist and file it
-/// describes so that fetching another gist or file never answers "up to date".
+/// describes so that fetching another gist or file never answers "up to date",
+/// and to the archive's content as that fetch left it, so that an archive
+/// restored from a backup, edited or replaced since is fetched in full.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EtagSidecar {
     /// The gist ID.
@@ -252,6 +268,11 @@ pub struct EtagSidecar {
     pub file: String,
     /// The `ETag` header of the response, verbatim.
     pub etag: String,
+    /// The SHA-256 of the archive the response was merged into
+    /// ([`Archive::sha256`]); empty in sidecars written before it was kept,
+    /// which therefore match no archive.
+    #[serde(default)]
+    pub archive_sha256: String,
 }
 
 impl EtagSidecar {
@@ -274,9 +295,11 @@ impl EtagSidecar {
         (printable && !sidecar.etag.is_empty()).then_some(sidecar)
     }
 
-    /// The stored ETag if it was recorded for this gist and file.
-    pub fn etag_for(&self, gist_id: &str, file: &str) -> Option<&str> {
-        (self.gist_id == gist_id && self.file == file).then_some(self.etag.as_str())
+    /// The stored ETag if it was recorded for this gist and file and for an
+    /// archive whose SHA-256 is `archive_sha256` (the archive now).
+    pub fn etag_for(&self, gist_id: &str, file: &str, archive_sha256: &str) -> Option<&str> {
+        let same_archive = !self.archive_sha256.is_empty() && self.archive_sha256 == archive_sha256;
+        (self.gist_id == gist_id && self.file == file && same_archive).then_some(self.etag.as_str())
     }
 
     /// Writes the sidecar atomically.
@@ -496,13 +519,24 @@ mod tests {
             gist_id: "abc".into(),
             file: "f.jsonl".into(),
             etag: "W/\"123\"".into(),
+            archive_sha256: "ab12".into(),
         };
         sidecar.save(&path).unwrap();
         let loaded = EtagSidecar::load(&path).unwrap();
         assert_eq!(loaded, sidecar);
-        assert_eq!(loaded.etag_for("abc", "f.jsonl"), Some("W/\"123\""));
-        assert_eq!(loaded.etag_for("other", "f.jsonl"), None);
-        assert_eq!(loaded.etag_for("abc", "other.jsonl"), None);
+        assert_eq!(loaded.etag_for("abc", "f.jsonl", "ab12"), Some("W/\"123\""));
+        assert_eq!(loaded.etag_for("other", "f.jsonl", "ab12"), None);
+        assert_eq!(loaded.etag_for("abc", "other.jsonl", "ab12"), None);
+        assert_eq!(loaded.etag_for("abc", "f.jsonl", "cd34"), None);
+        // A sidecar from before the archive's hash was kept matches no archive.
+        fs::write(
+            &path,
+            br#"{"gist_id": "abc", "file": "f.jsonl", "etag": "W/\"123\""}"#,
+        )
+        .unwrap();
+        let old = EtagSidecar::load(&path).unwrap();
+        assert_eq!(old.etag_for("abc", "f.jsonl", ""), None);
+        assert_eq!(old.etag_for("abc", "f.jsonl", "ab12"), None);
         fs::write(&path, b"garbage").unwrap();
         assert_eq!(EtagSidecar::load(&path), None);
         EtagSidecar::remove(&path).unwrap();

@@ -422,17 +422,22 @@ fn rate_limit_message(
     msg
 }
 
+/// A gist's file names for a message: `a.txt, b.jsonl`, or `none`.
+pub fn listed_files(available: &[String]) -> String {
+    if available.is_empty() {
+        "none".to_owned()
+    } else {
+        available.join(", ")
+    }
+}
+
 fn missing_file_message(
     gist_id: &str,
     file: &str,
     available: &[String],
     listing_truncated: bool,
 ) -> String {
-    let list = if available.is_empty() {
-        "none".to_owned()
-    } else {
-        available.join(", ")
-    };
+    let list = listed_files(available);
     let mut msg =
         format!("gist {gist_id} has no file {file:?}; it has: {list}. Pass --file NAME to choose");
     if listing_truncated {

@@ -3,20 +3,28 @@
 //! Every PATCH of a gist is a git commit, so events that a client's
 //! read-modify-write dropped from the latest revision still sit in earlier
 //! ones. [`walk_history`] clones `git_pull_url` into a temporary directory,
-//! lists every commit that added or changed the file (`git log --reverse
-//! --diff-filter=ACMRT -- FILE`, oldest first) and hands each revision's bytes
-//! (`git cat-file blob REV:FILE`, never filtered) to the caller.
-//! [`latest_file`] reads only the newest revision: the fallback for files over
-//! the 10 MB that `raw_url` serves.
+//! lists every commit reachable from its `HEAD` (`git rev-list --reverse`,
+//! oldest first: no path limiting, so no history simplification leaves out a
+//! merged branch's revisions or a merge's own), looks up the file in each
+//! (`git cat-file --batch-check` on `COMMIT:FILE`, a literal path, never a
+//! pattern) and hands each distinct version's bytes (`git cat-file blob`,
+//! never filtered) to the caller. [`latest_file`] reads only the newest
+//! revision: the fallback for files over the 10 MB that `raw_url` serves.
+//!
+//! git is pointed at the clone with `--git-dir`, and the variables that would
+//! point it elsewhere (`GIT_DIR`, `GIT_WORK_TREE`, …, set by git itself in
+//! hooks and `git rebase -x`) are removed from its environment, so a fetch
+//! run from inside another repository reads only the gist's.
 //!
 //! A token, when git may send one, goes through git's environment
 //! configuration (`GIT_CONFIG_COUNT`/`KEY`/`VALUE`, an `http.<url>.extraHeader`
 //! scoped to one host), never on a command line or in a URL, and git never
 //! prompts (`GIT_TERMINAL_PROMPT=0`).
 
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fmt;
-use std::io;
+use std::io::{self, Write};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -24,6 +32,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use super::gist::Diagnostics;
+use crate::render::text::plural;
 
 /// Errors running git.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +89,30 @@ pub enum GitError {
     },
 }
 
+/// Environment variables that tell git which repository, work tree, index,
+/// object store or namespace to use, or how to read paths. git sets some of
+/// them for the commands it runs (hooks, `git rebase -x`), and they outrank
+/// `--git-dir`: left in place, they would make a fetch read another
+/// repository than the gist's clone.
+const REPOSITORY_VARS: [&str; 16] = [
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+    "GIT_PREFIX",
+    "GIT_SHALLOW_FILE",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_GRAFT_FILE",
+    "GIT_QUARANTINE_PATH",
+    "GIT_LITERAL_PATHSPECS",
+    "GIT_GLOB_PATHSPECS",
+];
+
 /// The `git` program, with an optional `Authorization` header scoped to one URL prefix.
 #[derive(Clone)]
 pub struct Git {
@@ -120,9 +153,10 @@ impl Git {
 
     fn command(&self) -> Command {
         let mut cmd = Command::new(&self.program);
-        cmd.stdin(Stdio::null())
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env("LC_ALL", "C");
+        for var in REPOSITORY_VARS {
+            cmd.env_remove(var);
+        }
+        cmd.env("GIT_TERMINAL_PROMPT", "0").env("LC_ALL", "C");
         if let Some((scope, header)) = &self.auth {
             cmd.env("GIT_CONFIG_COUNT", "1")
                 .env("GIT_CONFIG_KEY_0", format!("http.{scope}.extraHeader"))
@@ -133,7 +167,18 @@ impl Git {
 
     /// Runs git with `args`, returning stdout; `purpose` names the task in errors.
     fn run(&self, args: &[&str], purpose: &str) -> Result<Vec<u8>, GitError> {
-        let output: Output = self.command().args(args).output().map_err(|source| {
+        self.run_with_input(args, &[], purpose)
+    }
+
+    /// [`Git::run`] with `input` on git's stdin (written from another
+    /// thread, so neither side waits for the other's pipe to drain).
+    fn run_with_input(
+        &self,
+        args: &[&str],
+        input: &[u8],
+        purpose: &str,
+    ) -> Result<Vec<u8>, GitError> {
+        let spawn_error = |source: io::Error| {
             if source.kind() == io::ErrorKind::NotFound {
                 GitError::Missing {
                     purpose: purpose.to_owned(),
@@ -144,7 +189,25 @@ impl Git {
                     source,
                 }
             }
-        })?;
+        };
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(spawn_error)?;
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let output: Output = std::thread::scope(|scope| {
+            // A git that exits early closes its end: the write error is
+            // not the one to report, its exit status and stderr are.
+            scope.spawn(move || {
+                let _ = stdin.write_all(input);
+            });
+            child.wait_with_output()
+        })
+        .map_err(spawn_error)?;
         if output.status.success() {
             Ok(output.stdout)
         } else {
@@ -239,28 +302,36 @@ pub fn latest_file(
     let cloned = git.clone_bare(url, &repo, can_be_shallow(url), purpose);
     spinner.finish_and_clear();
     cloned?;
-    let repo_str = repo.to_string_lossy();
+    let git_dir = git_dir_arg(&repo);
     let spec = format!("HEAD:{file}");
     let exists = git
-        .run(&["-C", &repo_str, "cat-file", "-e", &spec], purpose)
+        .run(&[&git_dir, "cat-file", "-e", &spec], purpose)
         .is_ok();
     if !exists {
         return Err(GitError::FileNotInClone {
             file: file.to_owned(),
         });
     }
-    git.run(&["-C", &repo_str, "cat-file", "blob", &spec], purpose)
+    git.run(&[&git_dir, "cat-file", "blob", &spec], purpose)
+}
+
+/// `--git-dir=REPO`: git reads that repository and no other.
+fn git_dir_arg(repo: &Path) -> String {
+    format!("--git-dir={}", repo.to_string_lossy())
 }
 
 /// What a history walk read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct HistoryReport {
-    /// Revisions of the file read (commits that added or changed it).
+    /// Revisions of the file read: its distinct versions in the commits
+    /// reachable from `HEAD`.
     pub revisions: usize,
 }
 
 /// Clones the gist repository at `url` and calls `on_revision(commit, bytes)`
-/// for every revision of `file`, oldest first.
+/// for every distinct version of `file` in the commits reachable from its
+/// `HEAD`, oldest commit first (each version with the first commit that
+/// holds it).
 pub fn walk_history(
     git: &Git,
     url: &str,
@@ -278,42 +349,67 @@ pub fn walk_history(
     let cloned = git.clone_bare(url, &repo, false, purpose);
     spinner.finish_and_clear();
     cloned?;
-    let repo_str = repo.to_string_lossy();
-    let log = git.run(
-        &[
-            "-C",
-            &repo_str,
-            "log",
-            "--format=%H",
-            "--reverse",
-            "--diff-filter=ACMRT",
-            "HEAD",
-            "--",
-            file,
-        ],
-        purpose,
-    )?;
-    let log = String::from_utf8_lossy(&log);
-    let commits: Vec<&str> = log
+    let git_dir = git_dir_arg(&repo);
+    // Every commit, not only those `git log -- FILE` lists: its history
+    // simplification follows one parent of a merge whose file matches that
+    // parent's, and never shows the other side's revisions.
+    let list = git.run(&[&git_dir, "rev-list", "--reverse", "HEAD"], purpose)?;
+    let list = String::from_utf8_lossy(&list);
+    let commits: Vec<&str> = list
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
+    let revisions = file_versions(git, &git_dir, &commits, file, purpose)?;
     diag.detail(&format!(
-        "{} revisions of {file} in the gist's history",
-        commits.len()
+        "{} of {file} in the gist's history ({})",
+        plural(revisions.len(), "distinct version"),
+        plural(commits.len(), "commit")
     ));
-    let bar = diag.bar(Some(commits.len() as u64), false, "reading revisions");
-    for commit in &commits {
-        let spec = format!("{commit}:{file}");
-        let bytes = git.run(&["-C", &repo_str, "cat-file", "blob", &spec], purpose)?;
+    let bar = diag.bar(Some(revisions.len() as u64), false, "reading revisions");
+    for (commit, blob) in &revisions {
+        let bytes = git.run(&[&git_dir, "cat-file", "blob", blob], purpose)?;
         on_revision(commit, &bytes);
         bar.inc(1);
     }
     bar.finish_and_clear();
     Ok(HistoryReport {
-        revisions: commits.len(),
+        revisions: revisions.len(),
     })
+}
+
+/// The blob of `file` in each of `commits`, as `(commit, blob)` for the
+/// first commit that holds each distinct blob, in the commits' order;
+/// commits without the file (or with a directory of that name) are left
+/// out. One `git cat-file --batch-check` answers for every commit:
+/// `COMMIT:FILE` names the path literally (no pattern), and its answer is
+/// `BLOB blob SIZE`, or the name followed by `missing`.
+fn file_versions<'c>(
+    git: &Git,
+    git_dir: &str,
+    commits: &[&'c str],
+    file: &str,
+    purpose: &str,
+) -> Result<Vec<(&'c str, String)>, GitError> {
+    let query: String = commits.iter().map(|c| format!("{c}:{file}\n")).collect();
+    let answers = git.run_with_input(
+        &[git_dir, "cat-file", "--batch-check"],
+        query.as_bytes(),
+        purpose,
+    )?;
+    let answers = String::from_utf8_lossy(&answers);
+    let mut seen = HashSet::new();
+    let mut versions = Vec::new();
+    for (commit, answer) in commits.iter().zip(answers.lines()) {
+        let mut fields = answer.split(' ');
+        if let (Some(blob), Some("blob"), Some(_size), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+            && seen.insert(blob)
+        {
+            versions.push((*commit, blob.to_owned()));
+        }
+    }
+    Ok(versions)
 }
 
 #[cfg(test)]
