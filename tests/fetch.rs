@@ -1069,6 +1069,42 @@ fn merge_appends_only_missing_lines_in_remote_order() {
 }
 
 #[test]
+fn a_second_fetch_of_the_same_archive_stops_while_the_first_runs() {
+    let mut server = Server::new();
+    let content = file_of(&[INIT, &event(1)]);
+    let mock = ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, whole_file(&content))], None),
+        "\"v1\"",
+    );
+    let work = Work::new();
+    fs::create_dir_all(work.path().join("data")).unwrap();
+    fs::write(work.archive(), file_of(&["local"])).unwrap();
+    // The first fetch, between reading the archive and replacing it.
+    let held = fs::File::create(work.path().join("data/events.jsonl.lock")).unwrap();
+    held.lock().unwrap();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        error_line(
+            "another fetch is updating data/events.jsonl (it holds data/events.jsonl.lock); run \
+             again when it has finished"
+        )
+    );
+    assert_eq!(work.archive_text(), file_of(&["local"]));
+    mock.expect(0).assert();
+
+    // Once it has finished, the next fetch runs.
+    drop(held);
+    let run = work.fetch(&server.url(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(work.archive_text(), file_of(&["local", INIT, &event(1)]));
+}
+
+#[test]
 fn interrupted_fetch_leaves_the_old_archive_intact() {
     // A server that sends the answer's headers and half its body, then stalls;
     // the process is killed while it waits. The archive must be untouched.
@@ -1118,8 +1154,11 @@ fn interrupted_fetch_leaves_the_old_archive_intact() {
     child.wait().unwrap();
 
     assert_eq!(work.archive_text(), old);
-    let files: Vec<PathBuf> = walk(work.path());
-    assert_eq!(files, vec![work.archive()]);
+    // No temporary file is left; the lock file stays (it is never removed).
+    let mut files: Vec<PathBuf> = walk(work.path());
+    files.sort();
+    let lock = work.path().join("data/events.jsonl.lock");
+    assert_eq!(files, vec![work.archive(), lock]);
 }
 
 // ------------------------------------------------------------------ history

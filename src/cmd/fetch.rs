@@ -130,6 +130,8 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     })?;
 
     let archive_path = &args.output;
+    // Held from reading the archive to writing it and its sidecar.
+    let _lock = archive::lock(archive_path)?;
     let sidecar_path = EtagSidecar::path_for(archive_path);
     let mut archive = Archive::load(archive_path)?;
     // A 304 is only trusted when the archive it describes is still there,

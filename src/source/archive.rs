@@ -44,6 +44,66 @@ pub enum ArchiveError {
         /// The I/O error.
         source: io::Error,
     },
+    /// Another fetch holds the archive's lock.
+    #[error("another fetch is updating {path} (it holds {lock}); run again when it has finished")]
+    Busy {
+        /// The archive.
+        path: PathBuf,
+        /// Its lock file.
+        lock: PathBuf,
+    },
+    /// The archive's lock file could not be made or locked.
+    #[error(
+        "cannot lock {lock} (which keeps two fetches from writing {path} at once): {source}; \
+         check that its directory is writable, or choose another path with -o/--output"
+    )]
+    Lock {
+        /// The archive.
+        path: PathBuf,
+        /// Its lock file.
+        lock: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+}
+
+/// A fetch's exclusive hold on an archive ([`lock`]), released when dropped.
+#[derive(Debug)]
+pub struct ArchiveLock {
+    _file: fs::File,
+}
+
+/// Takes the exclusive lock of the archive at `path` (an advisory lock on
+/// `PATH.lock`, made beside it with its directory; the file stays), so that
+/// two fetches (a scheduled one and one by hand) never both read the archive
+/// and then replace it, each without the other's new lines; fails at once
+/// with [`ArchiveError::Busy`] while another process holds it.
+pub fn lock(path: &Path) -> Result<ArchiveLock, ArchiveError> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let lock = PathBuf::from(name);
+    let error = |source| ArchiveError::Lock {
+        path: path.to_owned(),
+        lock: lock.clone(),
+        source,
+    };
+    if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(error)?;
+    }
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(error)?;
+    match file.try_lock() {
+        Ok(()) => Ok(ArchiveLock { _file: file }),
+        Err(fs::TryLockError::WouldBlock) => Err(ArchiveError::Busy {
+            path: path.to_owned(),
+            lock,
+        }),
+        Err(fs::TryLockError::Error(source)) => Err(error(source)),
+    }
 }
 
 /// Splits raw file bytes into lines: `\n`-separated, a trailing `\r` removed,

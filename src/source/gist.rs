@@ -245,7 +245,10 @@ pub enum GistError {
         token_source: Option<&'static str>,
     },
     /// A rate limit whose end is further away than the retry policy waits.
-    #[error("{}", rate_limit_message(*status, *reset, *retry_after, *token_source, *max_wait))]
+    #[error(
+        "{}",
+        rate_limit_message(*status, *reset, *retry_after, *token_source, *max_wait, *attempts)
+    )]
     RateLimited {
         /// 403 or 429.
         status: u16,
@@ -257,6 +260,8 @@ pub enum GistError {
         token_source: Option<&'static str>,
         /// The longest wait allowed, in seconds.
         max_wait: u64,
+        /// Requests made (1 + retries).
+        attempts: u32,
     },
     /// 5xx answers on every attempt.
     #[error(
@@ -391,12 +396,19 @@ fn rate_limit_message(
     retry_after: Option<u64>,
     token_source: Option<&str>,
     max_wait: u64,
+    attempts: u32,
 ) -> String {
     let mut msg = format!("GitHub's API rate limit is exhausted (HTTP {status})");
-    if let Some(secs) = retry_after {
-        msg.push_str(&format!(
+    match retry_after {
+        Some(secs) if secs > max_wait => msg.push_str(&format!(
             "; GitHub asks to retry after {secs} s, longer than --max-wait {max_wait} s"
-        ));
+        )),
+        // A wait within --max-wait: the retries ran out instead.
+        Some(secs) => msg.push_str(&format!(
+            "; GitHub asked to retry after {secs} s {}",
+            on_attempts(attempts)
+        )),
+        None => {}
     }
     if let Some(reset) = reset {
         let now = now_secs();
@@ -872,6 +884,7 @@ impl GistClient {
                                     retry_after: limit.retry_after,
                                     token_source: self.token.as_ref().map(Token::source),
                                     max_wait: self.retry.max_wait.as_secs(),
+                                    attempts,
                                 });
                             }
                         }
@@ -1162,12 +1175,34 @@ mod tests {
 
     #[test]
     fn rate_limit_message_names_the_reset_time() {
-        let msg = rate_limit_message(403, Some(1_763_563_920), None, None, 60);
+        let msg = rate_limit_message(403, Some(1_763_563_920), None, None, 60, 4);
         assert_eq!(
             msg,
             "GitHub's API rate limit is exhausted (HTTP 403); it reset at 2025-11-19 14:52:00 UTC: \
              try again after that, or set JMO_TELEMETRY_GITHUB_TOKEN (an authenticated client \
              may make 5,000 requests an hour instead of 60)"
+        );
+    }
+
+    #[test]
+    fn rate_limit_message_says_whether_the_wait_or_the_retries_ran_out() {
+        let long = rate_limit_message(429, None, Some(90), Some("GH_TOKEN"), 60, 4);
+        assert_eq!(
+            long,
+            "GitHub's API rate limit is exhausted (HTTP 429); GitHub asks to retry after 90 s, \
+             longer than --max-wait 60 s: try again after that"
+        );
+        let short = rate_limit_message(429, None, Some(1), Some("GH_TOKEN"), 3, 1);
+        assert_eq!(
+            short,
+            "GitHub's API rate limit is exhausted (HTTP 429); GitHub asked to retry after 1 s on \
+             the only attempt (--retries 0): try again after that"
+        );
+        let retried = rate_limit_message(429, None, Some(2), Some("GH_TOKEN"), 60, 4);
+        assert_eq!(
+            retried,
+            "GitHub's API rate limit is exhausted (HTTP 429); GitHub asked to retry after 2 s on \
+             all 4 attempts: try again after that"
         );
     }
 
