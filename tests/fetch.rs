@@ -665,6 +665,30 @@ fn forbidden_without_rate_limit_is_an_access_problem() {
 }
 
 #[test]
+fn a_secondary_rate_limit_is_not_an_access_problem() {
+    let mut server = Server::new();
+    // As GitHub documents it: a 403 with requests left and no retry-after.
+    let mock = gist_mock(&mut server)
+        .with_status(403)
+        .with_header("x-ratelimit-remaining", "4999")
+        .with_body(
+            r#"{"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", "documentation_url": "https://docs.github.com/rest"}"#,
+        )
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    mock.assert();
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        error_line("GitHub's API rate limit is exhausted (HTTP 403): wait a minute and try again")
+    );
+}
+
+#[test]
 fn rate_limit_exhausted_prints_the_reset_time() {
     let mut server = Server::new();
     let reset = chrono::Utc::now().timestamp() + 3600;

@@ -688,6 +688,16 @@ impl GistClient {
                 },
                 None => GistError::CredentialsNeeded,
             }),
+            // A secondary rate limit may come without retry-after and with
+            // requests left: only its message tells it from a refusal.
+            403 if secondary_rate_limit(&reply.body) => Err(GistError::RateLimited {
+                status: 403,
+                reset: None,
+                retry_after: None,
+                token_source: self.token.as_ref().map(Token::source),
+                max_wait: self.retry.max_wait.as_secs(),
+                attempts: 1,
+            }),
             status @ (403 | 404) => Err(GistError::NotFound {
                 gist_id: gist_id.to_owned(),
                 status,
@@ -977,6 +987,20 @@ impl RateLimit {
 
 /// The rate limit an answer reports: 429, or 403 with `x-ratelimit-remaining: 0`
 /// or a `retry-after` (GitHub's secondary limit).
+/// Whether a 403's body is GitHub's answer to a secondary rate limit
+/// (`{"message": "You have exceeded a secondary rate limit. …"}`).
+fn secondary_rate_limit(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        message: String,
+    }
+    serde_json::from_slice::<Message>(body).is_ok_and(|m| {
+        m.message
+            .to_ascii_lowercase()
+            .contains("secondary rate limit")
+    })
+}
+
 fn rate_limit(status: StatusCode, headers: &HeaderMap) -> Option<RateLimit> {
     let number = |name: &str| -> Option<u64> {
         headers
