@@ -79,7 +79,9 @@ pub struct ArchiveLock {
 /// and then replace it, each without the other's new lines; fails at once
 /// with [`ArchiveError::Busy`] while another process holds it.
 pub fn lock(path: &Path) -> Result<ArchiveLock, ArchiveError> {
-    let mut name = path.as_os_str().to_owned();
+    // Beside the file a link names, as it is written there: a fetch through
+    // the link and one of the file itself take the same lock.
+    let mut name = followed(path).into_os_string();
     name.push(".lock");
     let lock = PathBuf::from(name);
     let error = |source| ArchiveError::Lock {
@@ -259,6 +261,8 @@ impl Archive {
 /// directory is written, fsynced, given the old file's permissions, renamed
 /// over `path`, and the directory is fsynced. Creates missing parent
 /// directories. On error the old file is intact and the temporary file removed.
+/// A symbolic link is followed: the file it points to is replaced and the
+/// link stays (a rename over the link would leave its target behind, stale).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
     write_atomic_with(path, bytes, |_| Ok(()))
 }
@@ -274,6 +278,8 @@ pub fn write_atomic_with(
         path: path.to_owned(),
         source,
     };
+    let target = followed(path);
+    let path = target.as_path();
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -300,6 +306,25 @@ pub fn write_atomic_with(
     temp.persist(path).map_err(|e| err(e.error))?;
     sync_dir(dir).map_err(err)?;
     Ok(())
+}
+
+/// `path`, or the file it names when it is a symbolic link (followed to the
+/// end, also when that file does not exist yet).
+fn followed(path: &Path) -> PathBuf {
+    let mut path = path.to_owned();
+    // A bound on the links followed, as the kernel has (ELOOP).
+    for _ in 0..40 {
+        match fs::read_link(&path) {
+            Ok(link) => {
+                path = match path.parent() {
+                    Some(dir) => dir.join(link),
+                    None => link,
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    path
 }
 
 /// Makes a rename in `dir` durable (a no-op where directories cannot be opened).
@@ -566,6 +591,33 @@ mod tests {
         write_atomic(&path, b"a\nb\n").unwrap();
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o640);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn write_atomic_replaces_the_file_a_link_names_and_keeps_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        fs::create_dir(&store).unwrap();
+        fs::write(store.join("events.jsonl"), b"a\n").unwrap();
+        // A relative link, and one to a file not made yet.
+        let link = dir.path().join("events.jsonl");
+        std::os::unix::fs::symlink("store/events.jsonl", &link).unwrap();
+        let dangling = dir.path().join("new.jsonl");
+        std::os::unix::fs::symlink(store.join("new.jsonl"), &dangling).unwrap();
+
+        write_atomic(&link, b"a\nb\n").unwrap();
+        write_atomic(&dangling, b"c\n").unwrap();
+
+        assert!(fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(fs::read(store.join("events.jsonl")).unwrap(), b"a\nb\n");
+        assert!(fs::symlink_metadata(&dangling).unwrap().is_symlink());
+        assert_eq!(fs::read(store.join("new.jsonl")).unwrap(), b"c\n");
+        // The lock is the file's, whichever name a fetch was given.
+        let held = lock(&store.join("events.jsonl")).unwrap();
+        assert!(matches!(lock(&link), Err(ArchiveError::Busy { .. })));
+        drop(held);
+        assert!(lock(&link).is_ok());
     }
 
     #[test]
