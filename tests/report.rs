@@ -446,6 +446,39 @@ fn untrusted_strings_are_escaped_and_guarded() {
 }
 
 #[test]
+fn a_value_with_backticks_stays_inside_its_code_span() {
+    // The largest profile opens with two backticks: quoted in the insights
+    // between the report's own backticks, it closed the span early and the
+    // rest of it was read as Markdown (raw HTML, an image, a link).
+    let hostile = format!("``{IMG} ![i](https://evil.example/p.png)\\u001b[2J");
+    let mut data = String::new();
+    for i in 0..40u32 {
+        let profile = if i < 30 { hostile.as_str() } else { "fast" };
+        data.push_str(&format!(
+            "{{\"event\": \"scan.started\", \"version\": \"1.0.0\", \"platform\": \"Linux\", \"python_version\": \"3.11\", \"anonymous_id\": \"{}\", \"timestamp\": \"2026-02-{:02}T10:00:00+00:00\", \"metadata\": {{\"mode\": \"cli\", \"profile\": \"{profile}\"}}}}\n",
+            uuid(i),
+            1 + i % 28
+        ));
+    }
+    let run = report(&data, &[]);
+    let md = run.file("report.md");
+    let line = md
+        .lines()
+        .find(|l| l.starts_with("- Scan profiles:"))
+        .expect("an insight on the largest profile");
+    assert_eq!(
+        line,
+        "- Scan profiles: `''<img src=x onerror=alert(1)> ![i](https://evil.example/p.png)\\u{1b}[2J` \
+         is the largest, with 75.0% of scans started (95% CI 59.8\u{2013}85.8%)."
+    );
+    let html = run.file("report.html");
+    assert!(
+        !html.contains("<img"),
+        "raw markup from an event in the HTML"
+    );
+}
+
+#[test]
 fn samples_are_real_events_with_common_values_only() {
     let run = report(&dataset(), &[]);
     let samples: Value = serde_json::from_str(&run.file("sample-events.json")).unwrap();

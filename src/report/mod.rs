@@ -21,6 +21,7 @@ use crate::metrics::finalize::finalize;
 use crate::metrics::stats::{Interval, wilson95};
 use crate::metrics::{Filters, MetricId, Quarter, Summary};
 use crate::render::chart::{OTHER, WeekActivity, week_range};
+use crate::render::text::terminal_safe;
 use crate::source::local::Input;
 use privacy::{CellIds, PublishedMetric, publish};
 use samples::Samples;
@@ -838,6 +839,16 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// An event's value as an insight shows it: in backticks, which the
+/// renderers turn into a code span (Markdown, HTML) by splitting the sentence
+/// at them. The value's own backticks become `'`, so every backtick in a
+/// sentence is one the report put there: a client's value cannot close the
+/// span early and have what follows read as Markdown (raw HTML, a link, an
+/// image). The value's control characters are shown escaped.
+fn code_span(value: &str) -> String {
+    format!("`{}`", terminal_safe(value).replace('`', "'"))
+}
+
 /// The "top insights": the largest share of a few headline tables, the
 /// adoption rates of the guide's business questions, and the largest
 /// significant changes. Nothing else is said.
@@ -867,9 +878,9 @@ fn insights(
             })
         {
             out.push(format!(
-                "{}: `{}` is the largest, with {} of {} ({}).",
+                "{}: {} is the largest, with {} of {} ({}).",
                 t.title,
-                top.value,
+                code_span(&top.value),
                 pct(top.share.unwrap_or(0.0)),
                 noun,
                 ci_words(top.interval)
@@ -925,8 +936,8 @@ fn insights(
                 continue;
             };
             let value = match &r.group {
-                Some(g) => format!("`{}` ({g})", r.value),
-                None => format!("`{}`", r.value),
+                Some(g) => format!("{} ({})", code_span(&r.value), g.replace('`', "'")),
+                None => code_span(&r.value),
             };
             changes.push((
                 (now - before).abs(),

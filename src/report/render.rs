@@ -14,7 +14,7 @@ use super::{Change, Figure, Ledger, REPORT_SCHEMA, Report, Table, quarter_bounds
 use crate::metrics::stats::Interval;
 use crate::metrics::{InputReport, MetricId, MetricRows, Summary};
 use crate::render::chart::{Chart, Drawn, draw_all, standard_charts};
-use crate::render::text::{csv_safe, html_escape, markdown_safe};
+use crate::render::text::{csv_safe, html_escape, markdown_safe, terminal_safe};
 
 /// One output file: its path inside the report directory and its bytes.
 pub type File = (String, Vec<u8>);
@@ -454,12 +454,14 @@ pub fn markdown(report: &Report) -> Vec<u8> {
 }
 
 /// Escapes text for Markdown, keeping the `code` spans our own sentences
-/// put around values (their content escaped and kept free of backticks).
+/// put around values (which hold no backtick of a client's: see the
+/// report's `code_span`); a span's content is shown literally, with its
+/// control characters escaped.
 fn md_inline(s: &str) -> String {
     let mut out = String::new();
     for (i, part) in s.split('`').enumerate() {
         if i % 2 == 1 {
-            let _ = write!(out, "`{}`", part.replace(['`', '\n', '\r'], "'"));
+            let _ = write!(out, "`{}`", terminal_safe(part));
         } else {
             out.push_str(&markdown_safe(part));
         }
