@@ -10,6 +10,8 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use crate::render::text::is_unsafe_char;
+
 /// One privacy rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Rule {
@@ -1026,10 +1028,7 @@ pub fn is_label(s: &str) -> bool {
         && s.chars().all(|c| {
             c.is_alphanumeric()
                 || matches!(c, '.' | '_' | '+' | '-' | '<' | '>')
-                || (!c.is_ascii()
-                    && !c.is_whitespace()
-                    && !c.is_control()
-                    && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'))
+                || (!c.is_ascii() && !c.is_whitespace() && !is_unsafe_char(c))
         })
 }
 
@@ -1328,6 +1327,10 @@ mod tests {
         assert!(!is_label("two words") && !is_label("a:b"));
         assert!(is_label("équipe") && is_label("ci-🔒"));
         assert!(!is_label("ci\u{202e}x") && !is_label("tab\there") && !is_label("é é"));
+        // Invisible characters a review found let through, and what XML cannot hold.
+        for c in ['\u{061c}', '\u{180e}', '\u{fff9}', '\u{e0061}', '\u{ffff}'] {
+            assert!(!is_label(&format!("abc{c}def")), "{c:?}");
+        }
         assert!(is_measure_key("scan_duration_ms") && is_measure_key("findings_count"));
         assert!(!is_measure_key("profile"));
     }

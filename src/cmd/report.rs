@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::cmd::summary::{FilterArgs, PROBLEMS_SHOWN};
+use crate::cmd::summary::{FilterArgs, tell_problems};
 use crate::metrics::Quarter;
 use crate::report::{
     self, DEFAULT_MIN_INSTALLATIONS, DEFAULT_MIN_QUARTER_INSTALLATIONS, ReportOptions,
@@ -92,32 +92,13 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let reader = local::open(&args.input)?;
     let report =
         report::build(reader, &options).with_context(|| format!("reading {}", args.input))?;
-    let problems = &report.summary.input.problems;
-    if args.strict
-        && let Some(p) = problems.first()
-    {
-        anyhow::bail!(
-            "{}:{}: {} (--strict stops at the first invalid line; drop --strict to skip invalid lines)",
-            args.input,
-            p.line,
-            p.reason
-        );
-    }
-    if !args.quiet {
-        for p in problems.iter().take(PROBLEMS_SHOWN) {
-            let reason = crate::render::text::terminal_safe(&p.reason);
-            eprintln!(
-                "warning: {}:{}: skipped invalid line: {reason}",
-                args.input, p.line
-            );
-        }
-        if problems.len() > PROBLEMS_SHOWN {
-            eprintln!(
-                "warning: {} more invalid lines not shown",
-                problems.len() - PROBLEMS_SHOWN
-            );
-        }
-    }
+    tell_problems(
+        &args.input,
+        &report.summary.input.problems,
+        args.strict,
+        args.quiet,
+        "the report's summary.json under input.problems",
+    )?;
     if let Some(n) = args.population {
         anyhow::ensure!(
             n >= report.summary.totals.unique_ids,

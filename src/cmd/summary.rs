@@ -6,8 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use crate::event::Problem;
 use crate::metrics::{Filters, Quarter, Summary, filter::parse_bound, summarize};
 use crate::render::Format;
+use crate::render::text::terminal_safe;
 use crate::source::local;
 
 /// How many problems are printed on stderr (all are in the JSON output).
@@ -95,33 +97,54 @@ impl FilterArgs {
 pub fn load(input: &str, filters: Filters, strict: bool, quiet: bool) -> anyhow::Result<Summary> {
     let reader = local::open(input)?;
     let summary = summarize(reader, input, filters).with_context(|| format!("reading {input}"))?;
-    let problems = &summary.input.problems;
+    tell_problems(
+        input,
+        &summary.input.problems,
+        strict,
+        quiet,
+        "--format json under input.problems",
+    )?;
+    Ok(summary)
+}
+
+/// What `summary` and `report` say about `input`'s invalid lines: with
+/// `strict`, an error at the first; else a warning for each of the first
+/// [`PROBLEMS_SHOWN`] on stderr (none when `quiet`), then how many more there
+/// are and where all of them are listed (`listed_in`). A reason can quote a
+/// client's key, so its control characters are shown escaped.
+pub fn tell_problems(
+    input: &str,
+    problems: &[Problem],
+    strict: bool,
+    quiet: bool,
+    listed_in: &str,
+) -> anyhow::Result<()> {
     if strict && let Some(p) = problems.first() {
         anyhow::bail!(
             "{input}:{}: {} (--strict stops at the first invalid line; drop --strict to skip invalid lines)",
             p.line,
-            p.reason
+            terminal_safe(&p.reason)
         );
     }
     if !quiet && !problems.is_empty() {
         let mut err = std::io::stderr().lock();
         for p in problems.iter().take(PROBLEMS_SHOWN) {
-            let reason = crate::render::text::terminal_safe(&p.reason);
             let _ = writeln!(
                 err,
-                "warning: {input}:{}: skipped invalid line: {reason}",
-                p.line
+                "warning: {input}:{}: skipped invalid line: {}",
+                p.line,
+                terminal_safe(&p.reason)
             );
         }
         if problems.len() > PROBLEMS_SHOWN {
             let _ = writeln!(
                 err,
-                "warning: {} more invalid lines not shown (all are in --format json under input.problems)",
+                "warning: {} more invalid lines not shown (all are in {listed_in})",
                 problems.len() - PROBLEMS_SHOWN
             );
         }
     }
-    Ok(summary)
+    Ok(())
 }
 
 /// Where output goes: a file opened before the slow work, or stdout.

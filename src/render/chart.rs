@@ -1022,6 +1022,35 @@ mod tests {
     }
 
     #[test]
+    fn a_label_xml_cannot_hold_is_shown_escaped() {
+        // U+FFFE and U+FFFF may not appear in XML at all: raw, the SVG
+        // would not parse (and would not display).
+        let chart = bars_chart(
+            "demo",
+            "Demo",
+            "sub".into(),
+            "% of events",
+            vec![
+                Bar {
+                    label: "x\u{ffff}\u{fffe}\u{202e}<".into(),
+                    percent: 60.0,
+                    interval: None,
+                    other: false,
+                },
+                Bar {
+                    label: OTHER.into(),
+                    percent: 40.0,
+                    interval: None,
+                    other: true,
+                },
+            ],
+        );
+        let svg = chart.svg().unwrap();
+        assert!(!svg.contains(['\u{ffff}', '\u{fffe}', '\u{202e}']));
+        assert!(svg.contains("x\\u{ffff}\\u{fffe}\\u{202e}&lt;"), "{svg}");
+    }
+
+    #[test]
     fn charts_drawn_together_are_drawn_as_one_by_one() {
         let charts: Vec<Chart> = (0..6)
             .map(|i| Chart {

@@ -15,15 +15,20 @@ pub fn plural<N: fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> Strin
 }
 
 /// Replaces control characters (ANSI escapes, carriage returns, …) with their
-/// `\u{…}` form so an event string cannot drive the terminal.
+/// `\u{…}` form so an event string cannot drive the terminal; also the
+/// invisible characters that reorder or hide text (bidirectional overrides
+/// and isolates, zero-width characters, line and paragraph separators, tag
+/// characters), so a value reads as what it is, and the noncharacters
+/// (U+FFFE, U+FFFF, …) that XML forbids, so a chart label keeps its SVG well
+/// formed.
 pub fn terminal_safe(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(is_unsafe_char) {
         return Cow::Borrowed(s);
     }
     Cow::Owned(
         s.chars()
             .map(|c| {
-                if c.is_control() {
+                if is_unsafe_char(c) {
                     c.escape_unicode().to_string()
                 } else {
                     c.to_string()
@@ -31,6 +36,25 @@ pub fn terminal_safe(s: &str) -> Cow<'_, str> {
             })
             .collect(),
     )
+}
+
+/// Whether `c` drives a terminal (a control character), hides or reorders
+/// text (an invisible formatting character) or cannot be written in XML (a
+/// noncharacter): what [`terminal_safe`] shows as its `\u{…}` form, and what
+/// no label may hold.
+pub(crate) fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{061C}' // Arabic letter mark
+            | '\u{180E}' // Mongolian vowel separator
+            | '\u{200B}'..='\u{200F}' // zero-width characters, LRM, RLM
+            | '\u{2028}'..='\u{202E}' // line and paragraph separators, embeddings, overrides
+            | '\u{2060}'..='\u{206F}' // word joiner, invisible operators, isolates
+            | '\u{FEFF}' // zero-width no-break space (BOM)
+            | '\u{FFF9}'..='\u{FFFB}' // interlinear annotation
+            | '\u{E0000}'..='\u{E007F}' // tag characters
+            | '\u{FDD0}'..='\u{FDEF}') // noncharacters
+        || u32::from(c) & 0xFFFE == 0xFFFE // U+FFFE, U+FFFF and their kin in every plane
 }
 
 /// Escapes text for a Markdown table cell or list item: the inline markup
@@ -92,6 +116,18 @@ mod tests {
         assert_eq!(terminal_safe("fast"), "fast");
         assert_eq!(terminal_safe("a\u{1b}[31mred"), "a\\u{1b}[31mred");
         assert_eq!(terminal_safe("x\ry"), "x\\u{d}y");
+        // Text that reads otherwise than it is, and what XML cannot hold.
+        assert_eq!(terminal_safe("abc\u{202e}fed"), "abc\\u{202e}fed");
+        assert_eq!(terminal_safe("a\u{2066}b\u{2069}"), "a\\u{2066}b\\u{2069}");
+        assert_eq!(terminal_safe("a\u{200b}b\u{2028}"), "a\\u{200b}b\\u{2028}");
+        assert_eq!(terminal_safe("x\u{e0061}y"), "x\\u{e0061}y");
+        assert_eq!(terminal_safe("x\u{ffff}y\u{fffe}"), "x\\u{ffff}y\\u{fffe}");
+        assert_eq!(terminal_safe("\u{1fffe}"), "\\u{1fffe}");
+        // Ordinary text outside ASCII stays as it is.
+        assert_eq!(
+            terminal_safe("profil rapide ✓ 高速 \u{fffd}"),
+            "profil rapide ✓ 高速 \u{fffd}"
+        );
     }
 
     #[test]
