@@ -10,6 +10,7 @@ use super::LineKind;
 use super::rules::Rule;
 use super::scan::{Finding, FingerprintSummary, FingerprintTally};
 use super::validate::{Problem, ProblemKind, Severity};
+use crate::render::json::write_json;
 use crate::render::text::plural;
 
 /// The `schema` field of `validate --format json`.
@@ -236,7 +237,7 @@ impl ValidateReport {
                     groups: self.groups().collect(),
                     problems: self.problems(),
                 };
-                serde_json::to_writer_pretty(&mut *w, &doc)?;
+                write_json(&mut *w, &doc)?;
                 writeln!(w)
             }
         }
@@ -448,7 +449,7 @@ impl AuditReport {
                         summary: fp,
                     },
                 };
-                serde_json::to_writer_pretty(&mut *w, &doc)?;
+                write_json(&mut *w, &doc)?;
                 writeln!(w)
             }
         }

@@ -14,6 +14,7 @@ use super::{Change, Figure, Ledger, REPORT_SCHEMA, Report, Table, quarter_bounds
 use crate::metrics::stats::Interval;
 use crate::metrics::{InputReport, MetricId, MetricRows, Summary};
 use crate::render::chart::{Chart, Drawn, draw_all, standard_charts};
+use crate::render::json::json_bytes;
 use crate::render::text::{csv_safe, html_escape, markdown_safe, terminal_safe};
 
 /// One output file: its path inside the report directory and its bytes.
@@ -1019,12 +1020,10 @@ pub fn summary_json(report: &Report) -> anyhow::Result<Vec<u8>> {
             withheld_types: report.samples.withheld_types,
         },
     };
-    let mut out = serde_json::to_vec_pretty(&WithReport {
+    Ok(json_bytes(&WithReport {
         summary: &summary,
         report: section,
-    })?;
-    out.push(b'\n');
-    Ok(out)
+    })?)
 }
 
 #[derive(Serialize)]
