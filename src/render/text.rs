@@ -60,15 +60,25 @@ pub(crate) fn is_unsafe_char(c: char) -> bool {
 /// Escapes text for a Markdown table cell or list item: the inline markup
 /// characters (emphasis, code, links, tables, strike-through) are
 /// backslash-escaped, `<`/`>`/`&` become entities (no raw HTML), line breaks
-/// and other control characters are shown escaped.
+/// and other control characters are shown escaped. So is what makes GitHub's
+/// Markdown turn bare text into a link (`https://…`, `www.…`): the `:` of a
+/// `://`, and a `.` after `www`, so a client's value never becomes a
+/// clickable link in the published report. (An e-mail address still does:
+/// no escape stops that, and `audit` reports one as personal data.)
 pub fn markdown_safe(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in terminal_safe(s).chars() {
+    let safe = terminal_safe(s);
+    let mut out = String::with_capacity(safe.len());
+    let mut last3 = ['\0'; 3];
+    for (i, c) in safe.char_indices() {
+        let after_www = last3.iter().all(|w| w.eq_ignore_ascii_case(&'w'));
+        last3 = [last3[1], last3[2], c];
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
+            ':' if safe[i + 1..].starts_with("//") => out.push_str("\\:"),
+            '.' if after_www => out.push_str("\\."),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
@@ -134,7 +144,7 @@ mod tests {
     fn markdown_cannot_inject_markup() {
         assert_eq!(markdown_safe("a|b"), "a\\|b");
         assert_eq!(markdown_safe("<script>"), "&lt;script&gt;");
-        assert_eq!(markdown_safe("[x](http://e)"), "\\[x\\](http://e)");
+        assert_eq!(markdown_safe("[x](http://e)"), "\\[x\\](http\\://e)");
         assert_eq!(markdown_safe("scan.started"), "scan.started");
         assert_eq!(
             markdown_safe("*a*_b_`c`~d~"),
@@ -142,6 +152,17 @@ mod tests {
         );
         assert_eq!(markdown_safe("line\nbreak"), "line\\\\u{a}break");
         assert_eq!(markdown_safe(">1000"), "&gt;1000");
+        // No bare link: GitHub's Markdown links `https://…` and `www.…`.
+        assert_eq!(
+            markdown_safe("https://evil.example/x"),
+            "https\\://evil.example/x"
+        );
+        assert_eq!(
+            markdown_safe("see WWW.evil.example"),
+            "see WWW\\.evil.example"
+        );
+        assert_eq!(markdown_safe("0.7.1 www"), "0.7.1 www");
+        assert_eq!(markdown_safe("Scan profiles: a:b"), "Scan profiles: a:b");
     }
 
     #[test]
