@@ -27,6 +27,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::Deserialize;
 
 use super::history::{Git, GitError};
+use crate::render::text::terminal_safe;
 
 /// The public GitHub API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -434,12 +435,15 @@ fn rate_limit_message(
     msg
 }
 
-/// A gist's file names for a message: `a.txt, b.jsonl`, or `none`.
+/// A gist's file names for a message: `a.txt, b.jsonl`, or `none`. Every
+/// client holds the token that writes the gist, so a name can hold escape
+/// sequences: they are shown escaped.
 pub fn listed_files(available: &[String]) -> String {
     if available.is_empty() {
         "none".to_owned()
     } else {
-        available.join(", ")
+        let names: Vec<_> = available.iter().map(|f| terminal_safe(f)).collect();
+        names.join(", ")
     }
 }
 
@@ -1305,6 +1309,10 @@ mod tests {
         assert_eq!(
             missing_file_message("abc", "x.jsonl", &["a.txt".into(), "b.jsonl".into()], false),
             "gist abc has no file \"x.jsonl\"; it has: a.txt, b.jsonl. Pass --file NAME to choose"
+        );
+        assert_eq!(
+            listed_files(&["\u{1b}]0;pwned\u{7}.txt".into()]),
+            "\\u{1b}]0;pwned\\u{7}.txt"
         );
     }
 }
