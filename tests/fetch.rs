@@ -218,6 +218,15 @@ fn error_line(message: &str) -> String {
     format!("Error: {message}\n")
 }
 
+/// A fetch against `server`, whose `mock` it must call, fails with `message`.
+fn assert_fetch_fails(server: &ServerGuard, mock: &Mock, message: &str) {
+    let work = Work::new();
+    let run = work.fetch(&server.url(), &[]);
+    mock.assert();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stderr, error_line(message));
+}
+
 // ---------------------------------------------------------------- downloads
 
 #[test]
@@ -624,19 +633,13 @@ fn not_found_says_what_to_check() {
         .with_body(r#"{"message": "Not Found"}"#)
         .expect(1)
         .create();
-    let work = Work::new();
 
-    let run = work.fetch(&server.url(), &[]);
-
-    mock.assert();
-    assert_eq!(run.code, 1);
-    assert_eq!(
-        run.stderr,
-        error_line(
-            "gist not found: abc123 (HTTP 404): check --gist-id or JMO_TELEMETRY_GIST_ID; GitHub \
-             also answers this when the token in JMO_TELEMETRY_GITHUB_TOKEN lacks the `gist` \
-             scope or belongs to an account that cannot see the gist"
-        )
+    assert_fetch_fails(
+        &server,
+        &mock,
+        "gist not found: abc123 (HTTP 404): check --gist-id or JMO_TELEMETRY_GIST_ID; GitHub \
+         also answers this when the token in JMO_TELEMETRY_GITHUB_TOKEN lacks the `gist` scope \
+         or belongs to an account that cannot see the gist",
     );
 }
 
@@ -648,19 +651,14 @@ fn forbidden_without_rate_limit_is_an_access_problem() {
         .with_header("x-ratelimit-remaining", "4999")
         .expect(1)
         .create();
-    let work = Work::new();
 
-    let run = work.fetch(&server.url(), &[]);
-
-    mock.assert();
-    assert_eq!(
-        run.stderr,
-        error_line(
-            "GitHub refused access to gist abc123 (HTTP 403): check --gist-id or \
-             JMO_TELEMETRY_GIST_ID; GitHub also answers this when the token in \
-             JMO_TELEMETRY_GITHUB_TOKEN lacks the `gist` scope or belongs to an account that \
-             cannot see the gist"
-        )
+    assert_fetch_fails(
+        &server,
+        &mock,
+        "GitHub refused access to gist abc123 (HTTP 403): check --gist-id or \
+         JMO_TELEMETRY_GIST_ID; GitHub also answers this when the token in \
+         JMO_TELEMETRY_GITHUB_TOKEN lacks the `gist` scope or belongs to an account that cannot \
+         see the gist",
     );
 }
 
@@ -676,15 +674,11 @@ fn a_secondary_rate_limit_is_not_an_access_problem() {
         )
         .expect(1)
         .create();
-    let work = Work::new();
 
-    let run = work.fetch(&server.url(), &[]);
-
-    mock.assert();
-    assert_eq!(run.code, 1);
-    assert_eq!(
-        run.stderr,
-        error_line("GitHub's API rate limit is exhausted (HTTP 403): wait a minute and try again")
+    assert_fetch_fails(
+        &server,
+        &mock,
+        "GitHub's API rate limit is exhausted (HTTP 403): wait a minute and try again",
     );
 }
 
@@ -1237,6 +1231,19 @@ impl GistRepo {
         );
     }
 
+    /// A gist API on a local server whose gist lists `files` and points
+    /// `git_pull_url` at a bare clone of this repository.
+    fn serve(&self, files: &[(&str, Value)]) -> ServerGuard {
+        let bare = self.bare();
+        let mut server = Server::new();
+        ok_gist(
+            &mut server,
+            &gist_body(files, Some(bare.to_str().unwrap())),
+            "\"h\"",
+        );
+        server
+    }
+
     /// A bare clone (what GitHub serves at `git_pull_url`).
     fn bare(&self) -> PathBuf {
         let bare = self.dir.path().join("gist.git");
@@ -1367,16 +1374,7 @@ fn history_reads_the_revisions_of_a_merged_branch() {
         &["merge", "-q", "-s", "ours", "side", "-m", "merge"],
         &repo.work(),
     );
-    let bare = repo.bare();
-    let mut server = Server::new();
-    ok_gist(
-        &mut server,
-        &gist_body(
-            &[(FILE, whole_file(&file_of(&[INIT, &a, &y])))],
-            Some(bare.to_str().unwrap()),
-        ),
-        "\"m1\"",
-    );
+    let server = repo.serve(&[(FILE, whole_file(&file_of(&[INIT, &a, &y])))]);
     let work = Work::new();
 
     let run = work.fetch(&server.url(), &["--history"]);
@@ -1399,19 +1397,10 @@ fn history_reads_the_gists_repository_even_from_inside_another() {
     let a = event(1);
     let repo = GistRepo::new();
     repo.commit(&file_of(&[INIT, &a]));
-    let bare = repo.bare();
+    let server = repo.serve(&[(FILE, whole_file(&file_of(&[INIT, &a])))]);
     // The caller's own repository has a file of the same name.
     let caller = GistRepo::new();
     caller.commit(&file_of(&["NOT-FROM-THE-GIST"]));
-    let mut server = Server::new();
-    ok_gist(
-        &mut server,
-        &gist_body(
-            &[(FILE, whole_file(&file_of(&[INIT, &a])))],
-            Some(bare.to_str().unwrap()),
-        ),
-        "\"g1\"",
-    );
     let work = Work::new();
     // As git sets them for a hook or `git rebase -x`.
     let mut cmd = work.cmd(&server.url(), &["--history"]);
@@ -1438,19 +1427,10 @@ fn history_reads_a_file_whose_name_is_a_pattern() {
     repo.commit_file("events1.jsonl", &file_of(&["NOT-THE-FILE"]));
     repo.commit_file(name, &file_of(&[INIT, &a]));
     repo.commit_file(name, &file_of(&[&b]));
-    let bare = repo.bare();
-    let mut server = Server::new();
-    ok_gist(
-        &mut server,
-        &gist_body(
-            &[
-                (name, whole_file(&file_of(&[&b]))),
-                ("events1.jsonl", whole_file(&file_of(&["NOT-THE-FILE"]))),
-            ],
-            Some(bare.to_str().unwrap()),
-        ),
-        "\"p1\"",
-    );
+    let server = repo.serve(&[
+        (name, whole_file(&file_of(&[&b]))),
+        ("events1.jsonl", whole_file(&file_of(&["NOT-THE-FILE"]))),
+    ]);
     let work = Work::new();
 
     let run = work.fetch(&server.url(), &["--history", "--file", name]);
@@ -1468,16 +1448,7 @@ fn history_reads_the_file_the_newest_revision_lost() {
     // A client's PATCH that deleted the file.
     repo.git(&["rm", "-q", FILE], &repo.work());
     repo.commit_file("other.txt", "x\n");
-    let bare = repo.bare();
-    let mut server = Server::new();
-    ok_gist(
-        &mut server,
-        &gist_body(
-            &[("other.txt", whole_file("x\n"))],
-            Some(bare.to_str().unwrap()),
-        ),
-        "\"d1\"",
-    );
+    let server = repo.serve(&[("other.txt", whole_file("x\n"))]);
     let work = Work::new();
 
     let run = work.fetch(&server.url(), &["--history"]);

@@ -990,6 +990,11 @@ mod tests {
     }
 
     fn demo() -> Chart {
+        demo_labelled("<script>")
+    }
+
+    /// [`demo`] with another label on its first bar.
+    fn demo_labelled(label: &str) -> Chart {
         bars_chart(
             "demo",
             "Demo <&>",
@@ -997,7 +1002,7 @@ mod tests {
             "% of events",
             vec![
                 Bar {
-                    label: "<script>".into(),
+                    label: label.into(),
                     percent: 60.0,
                     interval: Some((50.0, 70.0)),
                     other: false,
@@ -1025,26 +1030,7 @@ mod tests {
     fn a_label_xml_cannot_hold_is_shown_escaped() {
         // U+FFFE and U+FFFF may not appear in XML at all: raw, the SVG
         // would not parse (and would not display).
-        let chart = bars_chart(
-            "demo",
-            "Demo",
-            "sub".into(),
-            "% of events",
-            vec![
-                Bar {
-                    label: "x\u{ffff}\u{fffe}\u{202e}<".into(),
-                    percent: 60.0,
-                    interval: None,
-                    other: false,
-                },
-                Bar {
-                    label: OTHER.into(),
-                    percent: 40.0,
-                    interval: None,
-                    other: true,
-                },
-            ],
-        );
+        let chart = demo_labelled("x\u{ffff}\u{fffe}\u{202e}<");
         let svg = chart.svg().unwrap();
         assert!(!svg.contains(['\u{ffff}', '\u{fffe}', '\u{202e}']));
         assert!(svg.contains("x\\u{ffff}\\u{fffe}\\u{202e}&lt;"), "{svg}");
