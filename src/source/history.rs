@@ -91,9 +91,10 @@ pub enum GitError {
 
 /// Environment variables that tell git which repository, work tree, index,
 /// object store or namespace to use, or how to read paths. git sets some of
-/// them for the commands it runs (hooks, `git rebase -x`), and they outrank
-/// `--git-dir`: left in place, they would make a fetch read another
-/// repository than the gist's clone.
+/// them for the commands it runs (hooks, `git rebase -x`); `--git-dir`
+/// overrides `GIT_DIR`, but not an object directory, alternates or a
+/// namespace: left in place, they would make a fetch read another
+/// repository's objects than the gist's clone's.
 const REPOSITORY_VARS: [&str; 16] = [
     "GIT_DIR",
     "GIT_WORK_TREE",
