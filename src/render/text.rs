@@ -42,7 +42,7 @@ pub fn terminal_safe(s: &str) -> Cow<'_, str> {
 /// text (an invisible formatting character) or cannot be written in XML (a
 /// noncharacter): what [`terminal_safe`] shows as its `\u{…}` form, and what
 /// no label may hold.
-pub(crate) fn is_unsafe_char(c: char) -> bool {
+pub fn is_unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(c,
             '\u{061C}' // Arabic letter mark
