@@ -479,6 +479,31 @@ fn a_value_with_backticks_stays_inside_its_code_span() {
 }
 
 #[test]
+fn more_invalid_lines_than_shown_say_where_all_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bad.jsonl");
+    std::fs::write(&input, "not json\n".repeat(25)).unwrap();
+    let out = bin()
+        .args(["report"])
+        .arg(&input)
+        .args(["--quarter", "2026-Q1", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    // The report's summary.json leaves the reasons out (they quote event
+    // text), so the hint names where they all are.
+    assert!(
+        stderr.contains(
+            "warning: 5 more invalid lines not shown (all are in the input.problems of \
+             `jmo-analyze summary --format json` on this file)"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn samples_are_real_events_with_common_values_only() {
     let run = report(&dataset(), &[]);
     let samples: Value = serde_json::from_str(&run.file("sample-events.json")).unwrap();

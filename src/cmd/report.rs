@@ -97,7 +97,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         &report.summary.input.problems,
         args.strict,
         args.quiet,
-        "the report's summary.json under input.problems",
+        // The published summary.json leaves the reasons out (they quote
+        // event text); summary's JSON has them all.
+        "the input.problems of `jmo-analyze summary --format json` on this file",
     )?;
     if let Some(n) = args.population {
         anyhow::ensure!(
