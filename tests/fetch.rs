@@ -1469,6 +1469,51 @@ fn history_reads_the_file_the_newest_revision_lost() {
 }
 
 #[test]
+fn history_with_a_file_no_revision_held_is_still_an_error() {
+    let repo = GistRepo::new();
+    repo.commit(&file_of(&[INIT, &event(1)]));
+    let server = repo.serve(&[(FILE, whole_file(&file_of(&[INIT, &event(1)])))]);
+    let work = Work::new();
+
+    // A mistyped --file: neither the newest revision nor any other has it.
+    let run = work.fetch(
+        &server.url(),
+        &["--history", "--file", "jmo-telemetry-event.jsonl"],
+    );
+
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.ends_with(&error_line(
+            "gist abc123 has no file \"jmo-telemetry-event.jsonl\"; it has: \
+             jmo-telemetry-events.jsonl. Pass --file NAME to choose"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!work.archive().exists() && !work.etag_file().exists());
+}
+
+#[test]
+fn history_reads_only_the_file_named_even_with_spaces() {
+    let a = event(1);
+    let repo = GistRepo::new();
+    // git's answer for a commit without "x blob" echoes the name: "C:x blob
+    // missing", three words like a blob's, and "C:x" names file x.
+    repo.commit_file("x", &file_of(&["NOT-THE-FILE"]));
+    repo.commit_file("x blob", &file_of(&[INIT, &a]));
+    let server = repo.serve(&[
+        ("x blob", whole_file(&file_of(&[INIT, &a]))),
+        ("x", whole_file(&file_of(&["NOT-THE-FILE"]))),
+    ]);
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &["--history", "--file", "x blob"]);
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(work.archive_text(), file_of(&[INIT, &a]));
+}
+
+#[test]
 fn history_without_git_says_to_install_it_and_leaves_the_archive() {
     let mut server = Server::new();
     ok_gist(

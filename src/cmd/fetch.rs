@@ -157,7 +157,11 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     };
 
     let git = Git::default();
-    let latest = match client.download_file(gist_id, &gist, &args.file, &git, &diag) {
+    // With --history, a newest revision without the file is read from the
+    // history alone (a client's PATCH that renamed or deleted it loses
+    // every event from the latest revision, not from the earlier ones); the
+    // error stands if no revision ever held the file (a mistyped --file).
+    let (latest, missing) = match client.download_file(gist_id, &gist, &args.file, &git, &diag) {
         Ok(latest) => {
             diag.detail(&format!(
                 "{}: {} bytes from {}",
@@ -165,18 +169,18 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
                 latest.bytes.len(),
                 latest.source
             ));
-            Some(latest)
+            (Some(latest), None)
         }
-        // A client's PATCH that renamed or deleted the file loses every
-        // event from the latest revision, not from the earlier ones.
-        Err(GistError::MissingFile { available, .. }) if args.history => {
-            diag.note(&format!(
-                "note: the gist's newest revision has no file {:?} (it has: {}); reading it \
-                 from the git history only",
-                args.file,
-                listed_files(&available)
-            ));
-            None
+        Err(err @ GistError::MissingFile { .. }) if args.history => {
+            if let GistError::MissingFile { available, .. } = &err {
+                diag.note(&format!(
+                    "note: the gist's newest revision has no file {:?} (it has: {}); reading it \
+                     from the git history only",
+                    args.file,
+                    listed_files(available)
+                ));
+            }
+            (None, Some(err))
         }
         Err(err) => return Err(err.into()),
     };
@@ -197,6 +201,11 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
                 ));
             }
         })?;
+        if let Some(err) = missing
+            && report.revisions == 0
+        {
+            return Err(err.into());
+        }
         history_revisions = Some(report.revisions);
         diag.note(&format!(
             "history: read {} of {} from the gist's git history",

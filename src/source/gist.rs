@@ -989,8 +989,6 @@ impl RateLimit {
     }
 }
 
-/// The rate limit an answer reports: 429, or 403 with `x-ratelimit-remaining: 0`
-/// or a `retry-after` (GitHub's secondary limit).
 /// Whether a 403's body is GitHub's answer to a secondary rate limit
 /// (`{"message": "You have exceeded a secondary rate limit. …"}`).
 fn secondary_rate_limit(body: &[u8]) -> bool {
@@ -1005,6 +1003,8 @@ fn secondary_rate_limit(body: &[u8]) -> bool {
     })
 }
 
+/// The rate limit an answer reports: 429, or 403 with `x-ratelimit-remaining: 0`
+/// or a `retry-after` (GitHub's secondary limit).
 fn rate_limit(status: StatusCode, headers: &HeaderMap) -> Option<RateLimit> {
     let number = |name: &str| -> Option<u64> {
         headers

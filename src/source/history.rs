@@ -384,7 +384,9 @@ pub fn walk_history(
 /// commits without the file (or with a directory of that name) are left
 /// out. One `git cat-file --batch-check` answers for every commit:
 /// `COMMIT:FILE` names the path literally (no pattern), and its answer is
-/// `BLOB blob SIZE`, or the name followed by `missing`.
+/// `blob ID`, or the name followed by `missing` (which can hold spaces, so
+/// only an answer of exactly a type and a hex id is read as one). The
+/// queries are one a line: a name with a line break has no versions.
 fn file_versions<'c>(
     git: &Git,
     git_dir: &str,
@@ -392,9 +394,16 @@ fn file_versions<'c>(
     file: &str,
     purpose: &str,
 ) -> Result<Vec<(&'c str, String)>, GitError> {
+    if file.contains(['\n', '\r']) {
+        return Ok(Vec::new());
+    }
     let query: String = commits.iter().map(|c| format!("{c}:{file}\n")).collect();
     let answers = git.run_with_input(
-        &[git_dir, "cat-file", "--batch-check"],
+        &[
+            git_dir,
+            "cat-file",
+            "--batch-check=%(objecttype) %(objectname)",
+        ],
         query.as_bytes(),
         purpose,
     )?;
@@ -403,8 +412,9 @@ fn file_versions<'c>(
     let mut versions = Vec::new();
     for (commit, answer) in commits.iter().zip(answers.lines()) {
         let mut fields = answer.split(' ');
-        if let (Some(blob), Some("blob"), Some(_size), None) =
-            (fields.next(), fields.next(), fields.next(), fields.next())
+        if let (Some("blob"), Some(blob), None) = (fields.next(), fields.next(), fields.next())
+            && matches!(blob.len(), 40 | 64)
+            && blob.bytes().all(|b| b.is_ascii_hexdigit())
             && seen.insert(blob)
         {
             versions.push((*commit, blob.to_owned()));
