@@ -88,7 +88,10 @@ pub fn markdown_safe(s: &str) -> String {
     out
 }
 
-/// Escapes text for HTML element content and attribute values.
+/// Escapes text for HTML element content and attribute values; the
+/// invisible characters that reorder or hide text, and the noncharacters,
+/// are shown as their `\u{…}` form, as [`terminal_safe`] shows them (an
+/// entity would still reorder the text).
 pub fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -100,6 +103,9 @@ pub fn html_escape(s: &str) -> String {
             '\'' => out.push_str("&#39;"),
             c if c.is_control() && c != '\n' && c != '\t' => {
                 out.push_str(&format!("&#x{:x};", c as u32))
+            }
+            c if is_unsafe_char(c) && !c.is_control() => {
+                out.push_str(&c.escape_unicode().to_string())
             }
             c => out.push(c),
         }
@@ -171,6 +177,7 @@ mod tests {
             html_escape("<img src=x onerror='a'>&"),
             "&lt;img src=x onerror=&#39;a&#39;&gt;&amp;"
         );
+        assert_eq!(html_escape("fast\u{202e}x\u{1b}"), "fast\\u{202e}x&#x1b;");
     }
 
     #[test]
