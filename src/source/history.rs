@@ -7,8 +7,8 @@
 //! oldest first: no path limiting, so no history simplification leaves out a
 //! merged branch's revisions or a merge's own), looks up the file in each
 //! (`git cat-file --batch-check` on `COMMIT:FILE`, a literal path, never a
-//! pattern) and hands each distinct version's bytes (`git cat-file blob`,
-//! never filtered) to the caller. [`latest_file`] reads only the newest
+//! pattern) and hands each distinct version's bytes (read by one `git
+//! cat-file --batch`, never filtered) to the caller. [`latest_file`] reads only the newest
 //! revision: the fallback for files over the 10 MB that `raw_url` serves.
 //!
 //! git is pointed at the clone with `--git-dir`, and the variables that would
@@ -24,9 +24,9 @@
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fmt;
-use std::io::{self, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use reqwest::Url;
@@ -179,26 +179,7 @@ impl Git {
         input: &[u8],
         purpose: &str,
     ) -> Result<Vec<u8>, GitError> {
-        let spawn_error = |source: io::Error| {
-            if source.kind() == io::ErrorKind::NotFound {
-                GitError::Missing {
-                    purpose: purpose.to_owned(),
-                }
-            } else {
-                GitError::Spawn {
-                    purpose: purpose.to_owned(),
-                    source,
-                }
-            }
-        };
-        let mut child = self
-            .command()
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(spawn_error)?;
+        let mut child = self.spawn(args, purpose)?;
         let mut stdin = child.stdin.take().expect("stdin is piped");
         let output: Output = std::thread::scope(|scope| {
             // A git that exits early closes its end: the write error is
@@ -208,7 +189,7 @@ impl Git {
             });
             child.wait_with_output()
         })
-        .map_err(spawn_error)?;
+        .map_err(|source| spawn_error(source, purpose))?;
         if output.status.success() {
             Ok(output.stdout)
         } else {
@@ -216,6 +197,93 @@ impl Git {
                 command: args.join(" "),
                 status: output.status.to_string(),
                 stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            })
+        }
+    }
+
+    /// Starts git with `args` and its three streams piped.
+    fn spawn(&self, args: &[&str], purpose: &str) -> Result<Child, GitError> {
+        self.command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| spawn_error(source, purpose))
+    }
+
+    /// Reads the blobs `ids` (hex object ids) from the repository `git_dir`
+    /// (`--git-dir=…`) with one `git cat-file --batch`, a blob at a time:
+    /// `each(i, bytes)` for the `i`-th, in order. One process for them all:
+    /// a gist has a revision per client PATCH, thousands of them, and a
+    /// process per blob cost more than reading it.
+    fn cat_blobs(
+        &self,
+        git_dir: &str,
+        ids: &[&str],
+        purpose: &str,
+        mut each: impl FnMut(usize, &[u8]),
+    ) -> Result<(), GitError> {
+        let args = [git_dir, "cat-file", "--batch"];
+        let mut child = self.spawn(&args, purpose)?;
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut stderr = child.stderr.take().expect("stderr is piped");
+        let query: String = ids.iter().map(|id| format!("{id}\n")).collect();
+        let unexpected = |answer: &str| GitError::Failed {
+            command: args[1..].join(" "),
+            status: "an unexpected answer".to_owned(),
+            stderr: answer.trim().to_owned(),
+        };
+        let (read, errors) = std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let _ = stdin.write_all(query.as_bytes());
+            });
+            let errors = scope.spawn(move || {
+                let mut text = String::new();
+                let _ = stderr.read_to_string(&mut text);
+                text
+            });
+            let mut out = BufReader::new(stdout);
+            let (mut header, mut bytes) = (String::new(), Vec::new());
+            let mut read = || -> Result<(), GitError> {
+                for (i, id) in ids.iter().enumerate() {
+                    header.clear();
+                    out.read_line(&mut header)
+                        .map_err(|source| spawn_error(source, purpose))?;
+                    // `ID blob SIZE`, then the bytes and a line end.
+                    let mut fields = header.split_whitespace();
+                    let size = match (fields.next(), fields.next(), fields.next()) {
+                        (Some(got), Some("blob"), Some(size)) if got == *id => {
+                            size.parse::<usize>().map_err(|_| unexpected(&header))?
+                        }
+                        _ => return Err(unexpected(&header)),
+                    };
+                    bytes.resize(size + 1, 0);
+                    out.read_exact(&mut bytes)
+                        .map_err(|source| spawn_error(source, purpose))?;
+                    each(i, &bytes[..size]);
+                }
+                Ok(())
+            };
+            let read = read();
+            drop(out);
+            if read.is_err() {
+                let _ = child.kill();
+            }
+            (read, errors.join().unwrap_or_default())
+        });
+        let status = child
+            .wait()
+            .map_err(|source| spawn_error(source, purpose))?;
+        read?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(GitError::Failed {
+                command: args[1..].join(" "),
+                status: status.to_string(),
+                stderr: errors.trim().to_owned(),
             })
         }
     }
@@ -243,6 +311,20 @@ impl Git {
             },
             other => other,
         })
+    }
+}
+
+/// The error for git that could not be started (or read from) for `purpose`.
+fn spawn_error(source: io::Error, purpose: &str) -> GitError {
+    if source.kind() == io::ErrorKind::NotFound {
+        GitError::Missing {
+            purpose: purpose.to_owned(),
+        }
+    } else {
+        GitError::Spawn {
+            purpose: purpose.to_owned(),
+            source,
+        }
     }
 }
 
@@ -368,12 +450,13 @@ pub fn walk_history(
         plural(commits.len(), "commit")
     ));
     let bar = diag.bar(Some(revisions.len() as u64), false, "reading revisions");
-    for (commit, blob) in &revisions {
-        let bytes = git.run(&[&git_dir, "cat-file", "blob", blob], purpose)?;
-        on_revision(commit, &bytes);
+    let blobs: Vec<&str> = revisions.iter().map(|(_, blob)| blob.as_str()).collect();
+    let read = git.cat_blobs(&git_dir, &blobs, purpose, |i, bytes| {
+        on_revision(revisions[i].0, bytes);
         bar.inc(1);
-    }
+    });
     bar.finish_and_clear();
+    read?;
     Ok(HistoryReport {
         revisions: revisions.len(),
     })
@@ -458,6 +541,48 @@ mod tests {
              found on PATH: install git (for example `apt-get install git` or \
              https://git-scm.com) and run again"
         );
+    }
+
+    #[test]
+    fn blobs_are_read_whole_in_order_by_one_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("r.git");
+        let git = Git::default();
+        git.run(&["init", "-q", "--bare", &repo.to_string_lossy()], "test")
+            .unwrap();
+        let git_dir = git_dir_arg(&repo);
+        // Line ends, a NUL and no final line end inside the blobs: the
+        // framing is by size, never by line.
+        let contents: [&[u8]; 3] = [b"a\nb\n", b"no line end\0\n\nx", b""];
+        let ids: Vec<String> = contents
+            .iter()
+            .map(|c| {
+                let id = git
+                    .run_with_input(&[&git_dir, "hash-object", "-w", "--stdin"], c, "test")
+                    .unwrap();
+                String::from_utf8(id).unwrap().trim().to_owned()
+            })
+            .collect();
+        let mut order: Vec<&str> = ids.iter().map(String::as_str).collect();
+        order.reverse();
+        let mut got = Vec::new();
+        git.cat_blobs(&git_dir, &order, "test", |i, bytes| {
+            got.push((i, bytes.to_vec()))
+        })
+        .unwrap();
+        let want: Vec<(usize, Vec<u8>)> = contents
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(i, c)| (i, c.to_vec()))
+            .collect();
+        assert_eq!(got, want);
+        // An id the repository lacks is an error, not an empty blob.
+        let missing = "0123456789abcdef0123456789abcdef01234567";
+        let err = git
+            .cat_blobs(&git_dir, &[order[0], missing], "test", |_, _| {})
+            .unwrap_err();
+        assert!(err.to_string().contains("missing"), "{err}");
     }
 
     #[test]
