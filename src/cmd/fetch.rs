@@ -193,12 +193,9 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         })?;
         let git = git.with_auth_header(client.git_auth_header(url));
         let report = history::walk_history(&git, url, &args.file, &diag, |commit, bytes| {
-            let counts = archive.merge(bytes);
-            if counts.added > 0 {
-                diag.detail(&format!(
-                    "revision {commit}: {}",
-                    plural(counts.added, "new line")
-                ));
+            let added = archive.add(bytes);
+            if added > 0 {
+                diag.detail(&format!("revision {commit}: {}", plural(added, "new line")));
             }
         })?;
         if let Some(err) = missing

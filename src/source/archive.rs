@@ -204,17 +204,29 @@ impl Archive {
             .iter()
             .filter(|line| !remote_set.contains(*line))
             .count();
+        MergeCounts {
+            added: self.append_new(remote_lines),
+            missing_from_remote,
+        }
+    }
+
+    /// [`Archive::merge`] without counting the archive's lines the remote
+    /// lacks (which needs the loaded archive split again): for the earlier
+    /// revisions of a history walk, thousands of them. Returns the lines added.
+    pub fn add(&mut self, remote: &[u8]) -> usize {
+        self.append_new(split_lines(remote))
+    }
+
+    /// Appends the lines the archive lacks, in order; returns how many.
+    fn append_new(&mut self, lines: Vec<&[u8]>) -> usize {
         let before = self.appended.len();
-        for line in remote_lines {
+        for line in lines {
             if !self.seen.contains(line) {
                 self.seen.insert(line.to_vec());
                 self.appended.push(line.to_vec());
             }
         }
-        MergeCounts {
-            added: self.appended.len() - before,
-            missing_from_remote,
-        }
+        self.appended.len() - before
     }
 
     /// The archive file's new content: the original bytes unchanged, then one
@@ -521,13 +533,21 @@ mod tests {
 
     #[test]
     fn successive_merges_accumulate_like_a_history_walk() {
-        let mut archive = Archive::default();
-        archive.merge(b"init\n");
-        archive.merge(b"init\na\n");
-        archive.merge(b"b\n"); // a clobbering revision
-        archive.merge(b"b\nc\n");
-        archive.merge(b"b\nd\n"); // lost c
-        assert_eq!(lines(&archive), ["init", "a", "b", "c", "d"]);
+        let mut archive = Archive::from_bytes(b"kept\n".to_vec());
+        // A history walk adds each revision, then merges the newest.
+        assert_eq!(archive.add(b"init\n"), 1);
+        assert_eq!(archive.add(b"init\na\r\n"), 1);
+        assert_eq!(archive.add(b"b\n"), 1); // a clobbering revision
+        assert_eq!(archive.add(b"\xEF\xBB\xBFb\nc\n"), 1);
+        let counts = archive.merge(b"b\nd\n"); // lost c
+        assert_eq!(lines(&archive), ["kept", "init", "a", "b", "c", "d"]);
+        assert_eq!(
+            counts,
+            MergeCounts {
+                added: 1,
+                missing_from_remote: 1
+            }
+        );
     }
 
     #[test]
