@@ -1087,6 +1087,24 @@ fn merge_appends_only_missing_lines_in_remote_order() {
 }
 
 #[test]
+fn an_archive_that_cannot_be_read_is_named_with_its_os_error_once() {
+    let server = Server::new();
+    let work = Work::new();
+    fs::create_dir_all(work.path().join("data/events.jsonl")).unwrap();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        error_line(
+            "cannot read the archive data/events.jsonl: Is a directory (os error 21); check the \
+             path given with -o/--output"
+        )
+    );
+}
+
+#[test]
 fn a_second_fetch_of_the_same_archive_stops_while_the_first_runs() {
     let mut server = Server::new();
     let content = file_of(&[INIT, &event(1)]);

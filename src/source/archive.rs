@@ -26,23 +26,25 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
     /// The archive exists but could not be read.
-    #[error("cannot read the archive {path}: {source}; check the path given with -o/--output")]
+    #[error("cannot read the archive {path}: {error}; check the path given with -o/--output")]
     Read {
         /// The archive's path.
         path: PathBuf,
-        /// The I/O error.
-        source: io::Error,
+        /// The I/O error (shown in the message: not a `source`, which
+        /// would show it twice).
+        error: io::Error,
     },
     /// The archive (or its sidecar) could not be written; the old file is intact.
     #[error(
-        "cannot write {path}: {source}; the previous file, if any, is unchanged. \
+        "cannot write {path}: {error}; the previous file, if any, is unchanged. \
          Check that its directory exists and is writable, or choose another path with -o/--output"
     )]
     Write {
         /// The file being written.
         path: PathBuf,
-        /// The I/O error.
-        source: io::Error,
+        /// The I/O error (shown in the message: not a `source`, which
+        /// would show it twice).
+        error: io::Error,
     },
     /// Another fetch holds the archive's lock.
     #[error("another fetch is updating {path} (it holds {lock}); run again when it has finished")]
@@ -54,7 +56,7 @@ pub enum ArchiveError {
     },
     /// The archive's lock file could not be made or locked.
     #[error(
-        "cannot lock {lock} (which keeps two fetches from writing {path} at once): {source}; \
+        "cannot lock {lock} (which keeps two fetches from writing {path} at once): {error}; \
          check that its directory is writable, or choose another path with -o/--output"
     )]
     Lock {
@@ -62,8 +64,9 @@ pub enum ArchiveError {
         path: PathBuf,
         /// Its lock file.
         lock: PathBuf,
-        /// The I/O error.
-        source: io::Error,
+        /// The I/O error (shown in the message: not a `source`, which
+        /// would show it twice).
+        error: io::Error,
     },
 }
 
@@ -87,7 +90,7 @@ pub fn lock(path: &Path) -> Result<ArchiveLock, ArchiveError> {
     let error = |source| ArchiveError::Lock {
         path: path.to_owned(),
         lock: lock.clone(),
-        source,
+        error: source,
     };
     if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).map_err(error)?;
@@ -151,7 +154,7 @@ impl Archive {
             Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Self::default()),
             Err(source) => Err(ArchiveError::Read {
                 path: path.to_owned(),
-                source,
+                error: source,
             }),
         }
     }
@@ -288,7 +291,7 @@ pub fn write_atomic_with(
 ) -> Result<(), ArchiveError> {
     let err = |source: io::Error| ArchiveError::Write {
         path: path.to_owned(),
-        source,
+        error: source,
     };
     let target = followed(path);
     let path = target.as_path();
@@ -403,7 +406,7 @@ impl EtagSidecar {
     pub fn save(&self, path: &Path) -> Result<(), ArchiveError> {
         let mut json = serde_json::to_vec_pretty(self).map_err(|e| ArchiveError::Write {
             path: path.to_owned(),
-            source: io::Error::other(e),
+            error: io::Error::other(e),
         })?;
         json.push(b'\n');
         write_atomic(path, &json)
@@ -416,7 +419,7 @@ impl EtagSidecar {
             Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(source) => Err(ArchiveError::Write {
                 path: path.to_owned(),
-                source,
+                error: source,
             }),
         }
     }

@@ -47,12 +47,13 @@ pub enum GitError {
         purpose: String,
     },
     /// git could not be started for another reason.
-    #[error("cannot run git to {purpose}: {source}")]
+    #[error("cannot run git to {purpose}: {error}")]
     Spawn {
         /// What git was needed for.
         purpose: String,
-        /// The I/O error.
-        source: io::Error,
+        /// The I/O error (shown in the message: not a `source`, which
+        /// would show it twice).
+        error: io::Error,
     },
     /// A git command failed.
     #[error("`git {command}` failed ({status}): {stderr}")]
@@ -323,7 +324,7 @@ fn spawn_error(source: io::Error, purpose: &str) -> GitError {
     } else {
         GitError::Spawn {
             purpose: purpose.to_owned(),
-            source,
+            error: source,
         }
     }
 }

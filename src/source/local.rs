@@ -17,12 +17,13 @@ pub enum InputError {
     #[error("{0}: permission denied; check the file's permissions")]
     PermissionDenied(PathBuf),
     /// Anything else.
-    #[error("{path}: cannot open: {source}")]
+    #[error("{path}: cannot open: {error}")]
     Other {
         /// The path.
         path: PathBuf,
-        /// The I/O error.
-        source: io::Error,
+        /// The I/O error (shown in the message: not a `source`, which
+        /// would show it twice).
+        error: io::Error,
     },
 }
 
@@ -83,7 +84,7 @@ pub fn open(path: impl AsRef<Path>) -> Result<Input<'static>, InputError> {
             io::ErrorKind::PermissionDenied => InputError::PermissionDenied(p.to_path_buf()),
             _ => InputError::Other {
                 path: p.to_path_buf(),
-                source: e,
+                error: e,
             },
         }),
     }
