@@ -7,6 +7,8 @@
 #   bash benches/compare.sh            # full run: 1 GB, 4 GB, 100 MB files (~15 min)
 #   bash benches/compare.sh --smoke    # CI: a tiny file, one run each, correctness only
 #   RUNS=7 bash benches/compare.sh     # more runs per command
+#   bash benches/compare.sh --history  # fetch --history on a gist of 4,000 revisions
+#                                      # (REVISIONS=N for another count), beside git alone
 #
 # Both also run every command on hostile files (a line listing 100,000 names,
 # an object of 100,000 keys, 200,000 installations after 100,000 names, ...;
@@ -17,8 +19,9 @@
 # (git-ignored, never committed); DuckDB goes into a throw-away virtualenv there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-smoke=0
+smoke=0 history=0
 [[ "${1:-}" == "--smoke" ]] && smoke=1
+[[ "${1:-}" == "--history" ]] && history=1
 data=${BENCH_DATA:-bench-data}
 mkdir -p "$data"
 
@@ -32,6 +35,11 @@ else
 fi
 bin=$dir/jmo-analyze
 gen=$dir/examples/generate
+
+if [[ $history == 1 ]]; then
+  exec python3 benches/history.py --bin "$bin" --generate "$gen" \
+    --revisions "${REVISIONS:-4000}" --runs "${RUNS:-5}"
+fi
 
 if [[ ! -x "$data/venv/bin/python" ]] || ! "$data/venv/bin/python" -c 'import duckdb' 2>/dev/null; then
   python3 -m venv "$data/venv"
@@ -52,8 +60,10 @@ make() { # name, generator args...
 if [[ $smoke == 1 ]]; then
   make smoke.jsonl --size 2M
   make small.jsonl --events 750
-  exec python3 benches/compare.py --smoke --bin "$bin" --python "$data/venv/bin/python" \
+  python3 benches/compare.py --smoke --bin "$bin" --python "$data/venv/bin/python" \
     --big "$data/smoke.jsonl" --small "$data/small.jsonl" --medium "$data/smoke.jsonl"
+  # fetch --history end to end on a local gist of 200 revisions: every line kept.
+  exec python3 benches/history.py --bin "$bin" --generate "$gen" --revisions 200 --runs 1
 fi
 
 command -v jq >/dev/null || apt-get install -y jq >/dev/null

@@ -192,12 +192,14 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
             format!("--history needs the gist's git_pull_url, but the API answer for gist {gist_id} has none")
         })?;
         let git = git.with_auth_header(client.git_auth_header(url));
-        let report = history::walk_history(&git, url, &args.file, &diag, |commit, bytes| {
-            let added = archive.add(bytes);
+        let walk = |commit: &str, previous: &[u8], bytes: &[u8]| {
+            // `previous` is the version added before: the archive holds its lines.
+            let added = archive.add_after(previous, bytes);
             if added > 0 {
                 diag.detail(&format!("revision {commit}: {}", plural(added, "new line")));
             }
-        })?;
+        };
+        let report = history::walk_history(&git, url, &args.file, &diag, walk)?;
         if let Some(err) = missing
             && report.revisions == 0
         {

@@ -114,12 +114,33 @@ pub fn lock(path: &Path) -> Result<ArchiveLock, ArchiveError> {
 /// Splits raw file bytes into lines: `\n`-separated, a trailing `\r` removed,
 /// a UTF-8 byte order mark removed from the first line, blank lines skipped.
 pub fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
-    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    lines_after_bom(bytes.strip_prefix(BOM).unwrap_or(bytes))
+}
+
+/// [`split_lines`] of bytes that do not start a file (no byte order mark
+/// is removed).
+fn lines_after_bom(bytes: &[u8]) -> Vec<&[u8]> {
     bytes
         .split(|&b| b == b'\n')
         .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
         .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
         .collect()
+}
+
+/// The number of bytes `a` and `b` start with alike (compared a block at a
+/// time, then byte by byte in the first block that differs).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 4096;
+    let len = a.len().min(b.len());
+    let mut at = 0;
+    while at + BLOCK <= len && a[at..at + BLOCK] == b[at..at + BLOCK] {
+        at += BLOCK;
+    }
+    at + a[at..len]
+        .iter()
+        .zip(&b[at..len])
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// What a merge did: how many lines it appended and how many archive lines the
@@ -218,6 +239,22 @@ impl Archive {
     /// revisions of a history walk, thousands of them. Returns the lines added.
     pub fn add(&mut self, remote: &[u8]) -> usize {
         self.append_new(split_lines(remote))
+    }
+
+    /// [`Archive::add`] of `version`, given that the archive holds every
+    /// line of `previous` (the version added before it, in a history walk):
+    /// the lines that end within the bytes both versions start with are
+    /// `previous`'s, so only the lines after them are looked up. Most of a
+    /// gist's revisions are the one before with a line appended, so a walk
+    /// costs a compare of each version's bytes with the last one's instead
+    /// of a lookup of every line of every version. Adds what `add(version)`
+    /// adds, in the same order.
+    pub fn add_after(&mut self, previous: &[u8], version: &[u8]) -> usize {
+        let shared = common_prefix(previous, version);
+        match version[..shared].iter().rposition(|&b| b == b'\n') {
+            Some(end) => self.append_new(lines_after_bom(&version[end + 1..])),
+            None => self.add(version),
+        }
     }
 
     /// Appends the lines the archive lacks, in order; returns how many.
@@ -551,6 +588,74 @@ mod tests {
                 missing_from_remote: 1
             }
         );
+    }
+
+    /// Versions built the way a gist's revisions are: each keeps a prefix of
+    /// the one before (cut at any byte, so inside a line too) and goes on
+    /// with pieces that hold line ends, CRs, byte order marks and blanks.
+    fn revisions() -> impl proptest::strategy::Strategy<Value = Vec<Vec<u8>>> {
+        let piece = proptest::sample::select(vec![
+            &b"a"[..],
+            b"b",
+            b"\n",
+            b"\r\n",
+            b"\xEF\xBB\xBF",
+            b" ",
+            b"ab\n",
+        ]);
+        let step = (0.0..=1.0f64, proptest::collection::vec(piece, 0..8));
+        proptest::collection::vec(step, 1..12).prop_map(|steps| {
+            let mut versions: Vec<Vec<u8>> = Vec::new();
+            for (keep, pieces) in steps {
+                let before = versions.last().cloned().unwrap_or_default();
+                let mut next = before[..(before.len() as f64 * keep) as usize].to_vec();
+                next.extend(pieces.concat());
+                versions.push(next);
+            }
+            versions
+        })
+    }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        /// A walk that skips what each version shares with the one before
+        /// adds the same lines in the same order as one that looks up every
+        /// line, version by version.
+        #[test]
+        fn adding_after_the_previous_version_adds_what_adding_it_whole_does(
+            versions in revisions(),
+            archived in proptest::collection::vec(proptest::sample::select(vec!["a", "b", "ab"]), 0..3),
+        ) {
+            let start = archived.iter().map(|l| format!("{l}\n")).collect::<String>().into_bytes();
+            let (mut whole, mut skipping) =
+                (Archive::from_bytes(start.clone()), Archive::from_bytes(start));
+            let mut previous: &[u8] = b"";
+            for version in &versions {
+                proptest::prop_assert_eq!(whole.add(version), skipping.add_after(previous, version));
+                previous = version;
+            }
+            proptest::prop_assert_eq!(whole.to_bytes(), skipping.to_bytes());
+        }
+    }
+
+    #[test]
+    fn lines_within_the_shared_start_are_not_looked_up() {
+        // The archive lacks "a" (against add_after's contract) to show the
+        // shared line is skipped, not looked up: only "b" is added.
+        let mut archive = Archive::default();
+        assert_eq!(archive.add_after(b"a\n", b"a\nb\n"), 1);
+        assert_eq!(lines(&archive), ["b"]);
+        // A line only partly shared is looked up (and a first line's BOM
+        // removed as in `add`).
+        assert_eq!(archive.add_after(b"\xEF\xBB\xBFa", b"\xEF\xBB\xBFab\n"), 1);
+        assert_eq!(archive.add_after(b"b\n", b"b\n\xEF\xBB\xBFc\n"), 1);
+        assert_eq!(lines(&archive), ["b", "ab", "\u{feff}c"]);
+        assert_eq!(common_prefix(&[7; 9000], &[7; 9000]), 9000);
+        let mut other = vec![7; 9000];
+        other[8191] = 8;
+        assert_eq!(common_prefix(&[7; 9000], &other), 8191);
+        assert_eq!(common_prefix(b"abc", b"ab"), 2);
     }
 
     #[test]
