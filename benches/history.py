@@ -20,6 +20,7 @@ import argparse
 import http.server
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -98,6 +99,17 @@ def main():
 
     work = Path(a.work or tempfile.mkdtemp(prefix="jmo-history-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    try:
+        ok = bench(a, work)
+    finally:
+        if not a.work:
+            shutil.rmtree(work)  # a large repository at 4,000 revisions
+    sys.exit(0 if ok else 1)
+
+
+def bench(a, work):
+    """Builds the gist in `work`, times the commands, checks the archive;
+    returns whether the archive holds every line."""
     source = work / "lines.jsonl"
     subprocess.run(
         [a.generate, "--seed", "7", "--clean", "--events", str(a.revisions), "--out", source],
@@ -118,16 +130,18 @@ def main():
     }).encode()
     server = serve(body)
     archive = work / "out" / "events.jsonl"
+    q = shlex.quote
     fetch = (
-        f"rm -rf {work / 'out'} && exec {a.bin} fetch --history --gist-id {GIST} "
-        f"--api-url http://127.0.0.1:{server.server_port} -o {archive}"
+        f"rm -rf {q(str(work / 'out'))} && exec {q(a.bin)} fetch --history --gist-id {GIST} "
+        f"--api-url http://127.0.0.1:{server.server_port} -o {q(str(archive))}"
     )
+    git_dir = q(f"--git-dir={repo}")
     walk = (
-        f"git --git-dir={repo} rev-list HEAD | sed 's/$/:{FILE}/' "
-        f"| git --git-dir={repo} cat-file --batch > /dev/null"
+        f"git {git_dir} rev-list HEAD | sed 's/$/:{FILE}/' "
+        f"| git {git_dir} cat-file --batch > /dev/null"
     )
     cmds = {
-        "git: every revision's file, read": ["sh", "-c", walk],
+        "git: every revision's file, read": ["bash", "-o", "pipefail", "-c", walk],
         "jmo-analyze fetch --history": ["sh", "-c", fetch],
     }
     for var in ("JMO_TELEMETRY_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"):
@@ -146,9 +160,7 @@ def main():
     print(f"\n{'PASS' if ok else 'FAIL'}  the archive holds every line any revision held: "
           f"{len(got):,} lines, {len(held):,} written")
     server.shutdown()
-    if not a.work:
-        shutil.rmtree(work)
-    sys.exit(0 if ok else 1)
+    return ok
 
 
 if __name__ == "__main__":
