@@ -12,8 +12,10 @@
 //! beside the archive for conditional requests.
 
 use std::collections::HashSet;
+use std::convert::Infallible;
 use std::fs;
-use std::io::{self, Write};
+use std::hash::{BuildHasher, RandomState};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -161,10 +163,33 @@ pub struct Archive {
     original: Vec<u8>,
     /// Lines appended since loading, in order.
     appended: Vec<Vec<u8>>,
-    /// Every line text held: loaded and appended.
-    seen: HashSet<Vec<u8>>,
+    /// Every distinct line text held, loaded and appended, as where it is
+    /// (no copy of the text: the set of a 100 MB archive is a few MB).
+    seen: hashbrown::HashTable<Held>,
+    /// The set's hash of a text (SipHash with a random key: the texts are
+    /// clients', and a chosen set of colliding lines must not make a fetch
+    /// quadratic).
+    hasher: RandomState,
     /// Number of lines (non-blank) loaded from the file.
     loaded_lines: usize,
+}
+
+/// Where a line text the archive holds is.
+#[derive(Debug, Clone, Copy)]
+enum Held {
+    /// `original[start..end]`.
+    Loaded(usize, usize),
+    /// `appended[i]`.
+    Appended(usize),
+}
+
+impl Held {
+    fn text<'a>(self, original: &'a [u8], appended: &'a [Vec<u8>]) -> &'a [u8] {
+        match self {
+            Held::Loaded(start, end) => &original[start..end],
+            Held::Appended(i) => &appended[i],
+        }
+    }
 }
 
 impl Archive {
@@ -182,15 +207,22 @@ impl Archive {
 
     /// An archive holding the lines of `bytes` (the archive file's content).
     pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        let mut archive = Self::default();
         let lines = split_lines(&bytes);
-        let loaded_lines = lines.len();
-        let seen = lines.into_iter().map(<[u8]>::to_vec).collect();
-        Self {
-            original: bytes,
-            appended: Vec::new(),
-            seen,
-            loaded_lines,
+        archive.loaded_lines = lines.len();
+        let (seen, hasher) = (&mut archive.seen, &archive.hasher);
+        for line in lines {
+            // Each line is a part of `bytes`: where it starts in them.
+            let start = line.as_ptr() as usize - bytes.as_ptr() as usize;
+            let hash = hasher.hash_one(line);
+            let text = |h: &Held| h.text(&bytes, &[]);
+            if seen.find(hash, |h| text(h) == line).is_none() {
+                let held = Held::Loaded(start, start + line.len());
+                seen.insert_unique(hash, held, |h| hasher.hash_one(text(h)));
+            }
         }
+        archive.original = bytes;
+        archive
     }
 
     /// Number of lines the archive holds now (loaded plus appended).
@@ -215,7 +247,10 @@ impl Archive {
 
     /// True when the archive holds this exact line text.
     pub fn contains(&self, line: &[u8]) -> bool {
-        self.seen.contains(line)
+        let hash = self.hasher.hash_one(line);
+        self.seen
+            .find(hash, |h| h.text(&self.original, &self.appended) == line)
+            .is_some()
     }
 
     /// Appends every line of `remote` (raw file bytes) that the archive lacks,
@@ -223,10 +258,12 @@ impl Archive {
     pub fn merge(&mut self, remote: &[u8]) -> MergeCounts {
         let remote_lines = split_lines(remote);
         let remote_set: HashSet<&[u8]> = remote_lines.iter().copied().collect();
-        let loaded: HashSet<&[u8]> = split_lines(&self.original).into_iter().collect();
-        let missing_from_remote = loaded
+        // The set holds each loaded text once.
+        let missing_from_remote = self
+            .seen
             .iter()
-            .filter(|line| !remote_set.contains(*line))
+            .filter(|h| matches!(h, Held::Loaded(..)))
+            .filter(|h| !remote_set.contains(h.text(&self.original, &self.appended)))
             .count();
         MergeCounts {
             added: self.append_new(remote_lines),
@@ -259,14 +296,26 @@ impl Archive {
 
     /// Appends the lines the archive lacks, in order; returns how many.
     fn append_new(&mut self, lines: Vec<&[u8]>) -> usize {
-        let before = self.appended.len();
+        let Self {
+            original,
+            appended,
+            seen,
+            hasher,
+            ..
+        } = self;
+        let before = appended.len();
         for line in lines {
-            if !self.seen.contains(line) {
-                self.seen.insert(line.to_vec());
-                self.appended.push(line.to_vec());
+            let hash = hasher.hash_one(line);
+            if seen
+                .find(hash, |h| h.text(original, appended) == line)
+                .is_none()
+            {
+                appended.push(line.to_vec());
+                let held = Held::Appended(appended.len() - 1);
+                seen.insert_unique(hash, held, |h| hasher.hash_one(h.text(original, appended)));
             }
         }
-        self.appended.len() - before
+        appended.len() - before
     }
 
     /// The archive file's new content: the original bytes unchanged, then one
@@ -274,28 +323,38 @@ impl Archive {
     pub fn to_bytes(&self) -> Vec<u8> {
         let extra: usize = self.appended.iter().map(|l| l.len() + 1).sum();
         let mut out = Vec::with_capacity(self.original.len() + extra + 1);
-        self.write_parts(|part| out.extend_from_slice(part));
+        let written: Result<(), Infallible> = self.write_parts(|part| {
+            out.extend_from_slice(part);
+            Ok(())
+        });
+        let Ok(()) = written;
         out
     }
 
     /// The SHA-256 (lower-case hex) of [`Archive::to_bytes`], without the copy.
     pub fn sha256(&self) -> String {
         let mut hasher = Sha256::new();
-        self.write_parts(|part| hasher.update(part));
+        let hashed: Result<(), Infallible> = self.write_parts(|part| {
+            hasher.update(part);
+            Ok(())
+        });
+        let Ok(()) = hashed;
         format!("{:x}", hasher.finalize())
     }
 
-    /// Hands the parts of [`Archive::to_bytes`] to `out`, in order.
-    fn write_parts(&self, mut out: impl FnMut(&[u8])) {
-        out(&self.original);
+    /// Hands the parts of [`Archive::to_bytes`] to `out`, in order, until
+    /// it fails.
+    fn write_parts<E>(&self, mut out: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+        out(&self.original)?;
         let original_ends_a_line = self.original.is_empty() || self.original.ends_with(b"\n");
         if !original_ends_a_line && !self.appended.is_empty() {
-            out(b"\n");
+            out(b"\n")?;
         }
         for line in &self.appended {
-            out(line);
-            out(b"\n");
+            out(line)?;
+            out(b"\n")?;
         }
+        Ok(())
     }
 
     /// Writes the archive atomically to `path` when lines were appended;
@@ -304,7 +363,12 @@ impl Archive {
         if self.appended.is_empty() {
             return Ok(false);
         }
-        write_atomic(path, &self.to_bytes())?;
+        // Written in parts: no copy of the whole archive in memory.
+        write_atomic_with(
+            path,
+            |out| self.write_parts(|part| out.write_all(part)),
+            |_| Ok(()),
+        )?;
         Ok(true)
     }
 }
@@ -316,14 +380,15 @@ impl Archive {
 /// A symbolic link is followed: the file it points to is replaced and the
 /// link stays (a rename over the link would leave its target behind, stale).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
-    write_atomic_with(path, bytes, |_| Ok(()))
+    write_atomic_with(path, |out| out.write_all(bytes), |_| Ok(()))
 }
 
-/// [`write_atomic`] with a hook called just before the rename (tests inject a
-/// failure there to show that an interrupted write leaves the old file intact).
+/// [`write_atomic`] of what `write` writes (through a buffer), with a hook
+/// called just before the rename (tests inject a failure there to show that
+/// an interrupted write leaves the old file intact).
 pub fn write_atomic_with(
     path: &Path,
-    bytes: &[u8],
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     before_rename: impl FnOnce(&Path) -> io::Result<()>,
 ) -> Result<(), ArchiveError> {
     let err = |source: io::Error| ArchiveError::Write {
@@ -346,8 +411,10 @@ pub fn write_atomic_with(
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(err)?;
-    temp.write_all(bytes).map_err(err)?;
-    temp.flush().map_err(err)?;
+    let mut out = BufWriter::with_capacity(1 << 20, temp.as_file_mut());
+    write(&mut out).map_err(err)?;
+    out.flush().map_err(err)?;
+    drop(out);
     if let Ok(meta) = fs::metadata(path) {
         temp.as_file()
             .set_permissions(meta.permissions())
@@ -639,6 +706,59 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The archive against a model (a list and a set): enough lines that
+        /// its set grows and rehashes several times, duplicates within the
+        /// file and within each remote, and a last merge's count of the
+        /// loaded lines the remote lacks.
+        #[test]
+        fn the_archive_keeps_each_text_once_like_a_list_and_a_set(
+            start in proptest::collection::vec(0u16..400, 0..300),
+            remotes in proptest::collection::vec(
+                proptest::collection::vec(0u16..400, 0..300), 1..4),
+        ) {
+            let text = |ids: &[u16]| -> Vec<u8> {
+                ids.iter().map(|i| format!("line {i}\n")).collect::<String>().into_bytes()
+            };
+            let mut archive = Archive::from_bytes(text(&start));
+            let mut file = start.clone();
+            let mut held: HashSet<u16> = start.iter().copied().collect();
+            let (last, earlier) = remotes.split_last().unwrap();
+            for remote in earlier {
+                let added = archive.add(&text(remote));
+                let new: Vec<u16> = remote.iter().copied().filter(|i| held.insert(*i)).collect();
+                proptest::prop_assert_eq!(added, new.len());
+                file.extend(new);
+            }
+            let counts = archive.merge(&text(last));
+            let loaded: HashSet<u16> = start.iter().copied().collect();
+            let missing = loaded.iter().filter(|i| !last.contains(i)).count();
+            let new: Vec<u16> = last.iter().copied().filter(|i| held.insert(*i)).collect();
+            proptest::prop_assert_eq!(counts, MergeCounts { added: new.len(), missing_from_remote: missing });
+            file.extend(new);
+            proptest::prop_assert_eq!(archive.to_bytes(), text(&file));
+            proptest::prop_assert_eq!(archive.sha256(), format!("{:x}", Sha256::digest(text(&file))));
+            proptest::prop_assert_eq!(archive.len(), file.len());
+            for i in 0..400u16 {
+                let line = format!("line {i}");
+                proptest::prop_assert_eq!(archive.contains(line.as_bytes()), held.contains(&i));
+            }
+        }
+    }
+
+    #[test]
+    fn saving_writes_the_archive_in_parts_and_only_when_it_grew() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        fs::write(&path, b"a\nb").unwrap();
+        let mut archive = Archive::load(&path).unwrap();
+        assert!(!archive.save(&path).unwrap());
+        archive.add(b"b\nc\nd\n");
+        assert!(archive.save(&path).unwrap());
+        assert_eq!(fs::read(&path).unwrap(), b"a\nb\nc\nd\n");
+        assert_eq!(fs::read(&path).unwrap(), archive.to_bytes());
+    }
+
     #[test]
     fn lines_within_the_shared_start_are_not_looked_up() {
         // The archive lacks "a" (against add_after's contract) to show the
@@ -694,7 +814,8 @@ mod tests {
         let path = dir.path().join("events.jsonl");
         fs::write(&path, b"old 1\nold 2\n").unwrap();
         let mut temp_seen = None;
-        let result = write_atomic_with(&path, b"old 1\nold 2\nnew 3\n", |temp| {
+        let new = |out: &mut dyn Write| out.write_all(b"old 1\nold 2\nnew 3\n");
+        let result = write_atomic_with(&path, new, |temp| {
             // The new content is complete in the temporary file...
             assert_eq!(fs::read(temp).unwrap(), b"old 1\nold 2\nnew 3\n");
             temp_seen = Some(temp.to_owned());
