@@ -319,9 +319,10 @@ impl Archive {
     }
 
     /// The archive file's new content: the original bytes unchanged, then one
-    /// appended line per `\n`-terminated line.
+    /// appended line per `\n`-terminated line (what [`Archive::save`] writes;
+    /// used by tests).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let extra: usize = self.appended.iter().map(|l| l.len() + 1).sum();
+        let extra: usize = self.appended.iter().map(|l| l.len() + 2).sum();
         let mut out = Vec::with_capacity(self.original.len() + extra + 1);
         let written: Result<(), Infallible> = self.write_parts(|part| {
             out.extend_from_slice(part);
@@ -343,16 +344,27 @@ impl Archive {
     }
 
     /// Hands the parts of [`Archive::to_bytes`] to `out`, in order, until
-    /// it fails.
+    /// it fails. Each appended line is written so that reading the file back
+    /// gives the same text, or the next fetch would append it again: a text
+    /// ending in `\r` gets `\r\n` (reading removes one `\r`), and a text
+    /// starting with a byte order mark that would start the file gets one
+    /// more before it (reading removes one there).
     fn write_parts<E>(&self, mut out: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
         out(&self.original)?;
         let original_ends_a_line = self.original.is_empty() || self.original.ends_with(b"\n");
         if !original_ends_a_line && !self.appended.is_empty() {
             out(b"\n")?;
         }
+        if self.original.is_empty() && self.appended.first().is_some_and(|l| l.starts_with(BOM)) {
+            out(BOM)?;
+        }
         for line in &self.appended {
             out(line)?;
-            out(b"\n")?;
+            out(if line.ends_with(b"\r") {
+                b"\r\n"
+            } else {
+                b"\n"
+            })?;
         }
         Ok(())
     }
@@ -744,6 +756,40 @@ mod tests {
                 proptest::prop_assert_eq!(archive.contains(line.as_bytes()), held.contains(&i));
             }
         }
+    }
+
+    proptest::proptest! {
+        /// What an archive writes reads back as the lines it holds: merging
+        /// the same remotes into the archive read back adds nothing (a line
+        /// ending in `\r\r\n` was appended again on every fetch, and a line
+        /// led by a byte order mark once more when it started the file).
+        #[test]
+        fn an_archive_read_back_holds_every_line_it_held(
+            start in proptest::collection::vec(
+                proptest::sample::select(vec![&b"a"[..], b"\r", b"\n", b"\xEF\xBB\xBF"]), 0..6),
+            remotes in revisions(),
+        ) {
+            let mut archive = Archive::from_bytes(start.concat());
+            for remote in &remotes {
+                archive.add(remote);
+            }
+            let mut again = Archive::from_bytes(archive.to_bytes());
+            proptest::prop_assert_eq!(again.len(), archive.len());
+            for remote in &remotes {
+                proptest::prop_assert_eq!(again.add(remote), 0);
+            }
+        }
+    }
+
+    #[test]
+    fn lines_ending_in_cr_or_led_by_a_bom_are_written_to_read_back_the_same() {
+        let mut archive = Archive::default();
+        // "a\r" (one CR is the line end's) and a BOM-led line that starts the file.
+        archive.add(b"\n\xEF\xBB\xBFy\na\r\r\n");
+        assert_eq!(archive.to_bytes(), b"\xEF\xBB\xBF\xEF\xBB\xBFy\na\r\r\n");
+        let mut again = Archive::from_bytes(archive.to_bytes());
+        assert_eq!(again.add(b"\n\xEF\xBB\xBFy\na\r\r\n"), 0);
+        assert!(again.contains(b"a\r") && again.contains(b"\xEF\xBB\xBFy"));
     }
 
     #[test]
