@@ -263,6 +263,33 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 #[test]
+fn a_line_ending_in_two_carriage_returns_is_archived_once_however_often_fetched() {
+    let mut server = Server::new();
+    // One CR is the line end's; the event's text keeps the other (JSON
+    // allows it as whitespace), and the archive must read back that text.
+    let content = format!("{INIT}\n{}\r\r\n", event(1));
+    let body = gist_body(&[(FILE, whole_file(&content))], None);
+    let work = Work::new();
+    for (round, etag) in ["\"v1\"", "\"v2\""].into_iter().enumerate() {
+        let mock = ok_gist(&mut server, &body, etag);
+        let run = work.fetch(&server.url(), &[]);
+        mock.assert();
+        mock.remove();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let new = if round == 0 {
+            "2 new lines"
+        } else {
+            "0 new lines"
+        };
+        assert_eq!(
+            run.stdout,
+            format!("fetched gist abc123 via api content: {new}, 2 lines in data/events.jsonl\n")
+        );
+        assert_eq!(work.archive_text(), content);
+    }
+}
+
+#[test]
 fn an_archive_restored_since_the_last_fetch_is_fetched_in_full() {
     let mut server = Server::new();
     let content = file_of(&[INIT, &event(1), &event(2)]);
