@@ -170,6 +170,11 @@ fn gist_body(files: &[(&str, Value)], git_pull_url: Option<&str>) -> String {
     .to_string()
 }
 
+/// The API's answer for a gist holding `content` whole in its one file.
+fn whole_gist(content: &str) -> String {
+    gist_body(&[(FILE, whole_file(content))], None)
+}
+
 /// A file object whose `content` is complete.
 fn whole_file(content: &str) -> Value {
     json!({
@@ -233,7 +238,7 @@ fn assert_fetch_fails(server: &ServerGuard, mock: &Mock, message: &str) {
 fn normal_download_creates_the_archive_and_etag() {
     let mut server = Server::new();
     let content = file_of(&[INIT, &event(1), "not json at all", &event(2)]);
-    let body = gist_body(&[(FILE, whole_file(&content))], None);
+    let body = whole_gist(&content);
     let mock = ok_gist(&mut server, &body, "\"v1\"");
     let work = Work::new();
 
@@ -268,7 +273,7 @@ fn a_line_ending_in_two_carriage_returns_is_archived_once_however_often_fetched(
     // One CR is the line end's; the event's text keeps the other (JSON
     // allows it as whitespace), and the archive must read back that text.
     let content = format!("{INIT}\n{}\r\r\n", event(1));
-    let body = gist_body(&[(FILE, whole_file(&content))], None);
+    let body = whole_gist(&content);
     let work = Work::new();
     for (round, etag) in ["\"v1\"", "\"v2\""].into_iter().enumerate() {
         let mock = ok_gist(&mut server, &body, etag);
@@ -293,7 +298,7 @@ fn a_line_ending_in_two_carriage_returns_is_archived_once_however_often_fetched(
 fn an_archive_restored_since_the_last_fetch_is_fetched_in_full() {
     let mut server = Server::new();
     let content = file_of(&[INIT, &event(1), &event(2)]);
-    let body = gist_body(&[(FILE, whole_file(&content))], None);
+    let body = whole_gist(&content);
     let first = ok_gist(&mut server, &body, "\"v1\"");
     let work = Work::new();
     let run = work.fetch(&server.url(), &[]);
@@ -333,11 +338,7 @@ fn an_archive_restored_since_the_last_fetch_is_fetched_in_full() {
 fn not_modified_prints_up_to_date_and_keeps_the_archive() {
     let mut server = Server::new();
     let content = file_of(&[INIT, &event(1)]);
-    let first = ok_gist(
-        &mut server,
-        &gist_body(&[(FILE, whole_file(&content))], None),
-        "W/\"etag-1\"",
-    );
+    let first = ok_gist(&mut server, &whole_gist(&content), "W/\"etag-1\"");
     let work = Work::new();
     let run = work.fetch(&server.url(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -377,7 +378,7 @@ fn etag_of_another_file_is_not_sent() {
         .match_header("if-none-match", Matcher::Missing)
         .with_status(200)
         .with_header("etag", "\"new\"")
-        .with_body(gist_body(&[(FILE, whole_file(&content))], None))
+        .with_body(whole_gist(&content))
         .expect(1)
         .create();
 
@@ -608,11 +609,7 @@ fn utf8_bom_and_crlf_in_the_remote_do_not_make_new_lines() {
     fs::create_dir_all(work.path().join("data")).unwrap();
     fs::write(work.archive(), file_of(&[INIT])).unwrap();
     let content = format!("\u{feff}{INIT}\r\n{}\r\n\r\n", event(1));
-    ok_gist(
-        &mut server,
-        &gist_body(&[(FILE, whole_file(&content))], None),
-        "\"v1\"",
-    );
+    ok_gist(&mut server, &whole_gist(&content), "\"v1\"");
 
     let run = work.fetch(&server.url(), &[]);
 
@@ -757,11 +754,7 @@ fn too_many_requests_honours_retry_after() {
         .expect(1)
         .create();
     let content = file_of(&[INIT]);
-    let ok = ok_gist(
-        &mut server,
-        &gist_body(&[(FILE, whole_file(&content))], None),
-        "\"v1\"",
-    );
+    let ok = ok_gist(&mut server, &whole_gist(&content), "\"v1\"");
     let work = Work::new();
     let started = Instant::now();
 
@@ -809,11 +802,7 @@ fn server_error_is_retried_then_succeeds() {
     let mut server = Server::new();
     let failing = gist_mock(&mut server).with_status(500).expect(1).create();
     let content = file_of(&[INIT, &event(1)]);
-    let ok = ok_gist(
-        &mut server,
-        &gist_body(&[(FILE, whole_file(&content))], None),
-        "\"v1\"",
-    );
+    let ok = ok_gist(&mut server, &whole_gist(&content), "\"v1\"");
     let work = Work::new();
 
     let run = work.fetch(&server.url(), &[]);
@@ -1002,21 +991,13 @@ fn fetch_then_summary_counts_what_the_gist_holds() {
     // kept everything.
     let mut server = Server::new();
     let first = file_of(&[INIT, &event(1), &event(2), "not json at all"]);
-    let m1 = ok_gist(
-        &mut server,
-        &gist_body(&[(FILE, whole_file(&first))], None),
-        "\"e1\"",
-    );
+    let m1 = ok_gist(&mut server, &whole_gist(&first), "\"e1\"");
     let work = Work::new();
     assert_eq!(work.fetch(&server.url(), &[]).code, 0);
     m1.assert();
     m1.remove();
     let second = file_of(&[&event(3)]);
-    ok_gist(
-        &mut server,
-        &gist_body(&[(FILE, whole_file(&second))], None),
-        "\"e2\"",
-    );
+    ok_gist(&mut server, &whole_gist(&second), "\"e2\"");
     let run = work.fetch(&server.url(), &[]);
     assert_eq!(
         run.stdout,
@@ -1058,11 +1039,7 @@ fn remote_that_shrank_to_one_line_keeps_the_whole_archive() {
     fs::write(work.archive(), &old).unwrap();
     // A client whose GET failed PATCHed a file holding only its own line.
     let remote = file_of(&[&event(5)]);
-    ok_gist(
-        &mut server,
-        &gist_body(&[(FILE, whole_file(&remote))], None),
-        "\"v9\"",
-    );
+    ok_gist(&mut server, &whole_gist(&remote), "\"v9\"");
 
     let run = work.fetch(&server.url(), &[]);
 
@@ -1088,11 +1065,7 @@ fn merge_appends_only_missing_lines_in_remote_order() {
     fs::create_dir_all(archive_path.parent().unwrap()).unwrap();
     fs::write(&archive_path, file_of(&[&event(2), "garbage line"])).unwrap();
     let remote = file_of(&[INIT, &event(1), &event(2), &event(3), &event(1)]);
-    ok_gist(
-        &mut server,
-        &gist_body(&[(FILE, whole_file(&remote))], None),
-        "\"v2\"",
-    );
+    ok_gist(&mut server, &whole_gist(&remote), "\"v2\"");
 
     let run = work.fetch(&server.url(), &["-o", "kept/archive.jsonl"]);
 
@@ -1135,11 +1108,7 @@ fn an_archive_that_cannot_be_read_is_named_with_its_os_error_once() {
 fn a_second_fetch_of_the_same_archive_stops_while_the_first_runs() {
     let mut server = Server::new();
     let content = file_of(&[INIT, &event(1)]);
-    let mock = ok_gist(
-        &mut server,
-        &gist_body(&[(FILE, whole_file(&content))], None),
-        "\"v1\"",
-    );
+    let mock = ok_gist(&mut server, &whole_gist(&content), "\"v1\"");
     let work = Work::new();
     fs::create_dir_all(work.path().join("data")).unwrap();
     fs::write(work.archive(), file_of(&["local"])).unwrap();
@@ -1640,7 +1609,7 @@ fn token_from_gh_token_is_used_when_the_others_are_unset() {
         .mock("GET", "/gists/abc123")
         .match_header("authorization", format!("Bearer {TOKEN}").as_str())
         .with_status(200)
-        .with_body(gist_body(&[(FILE, whole_file(&file_of(&[INIT])))], None))
+        .with_body(whole_gist(&file_of(&[INIT])))
         .expect(1)
         .create();
     let work = Work::new();
@@ -1665,7 +1634,7 @@ fn without_a_token_the_request_is_unauthenticated_and_says_so() {
         .mock("GET", "/gists/abc123")
         .match_header("authorization", Matcher::Missing)
         .with_status(200)
-        .with_body(gist_body(&[(FILE, whole_file(&file_of(&[INIT])))], None))
+        .with_body(whole_gist(&file_of(&[INIT])))
         .expect(1)
         .create();
     let work = Work::new();
@@ -1699,7 +1668,7 @@ fn a_redirect_to_another_host_does_not_carry_the_token() {
         .mock("GET", "/gists/abc123")
         .match_header("authorization", Matcher::Missing)
         .with_status(200)
-        .with_body(gist_body(&[(FILE, whole_file(&file_of(&[INIT])))], None))
+        .with_body(whole_gist(&file_of(&[INIT])))
         .expect(1)
         .create();
     let work = Work::new();
