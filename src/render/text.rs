@@ -61,10 +61,13 @@ pub fn is_unsafe_char(c: char) -> bool {
 /// characters (emphasis, code, links, tables, strike-through) are
 /// backslash-escaped, `<`/`>`/`&` become entities (no raw HTML), line breaks
 /// and other control characters are shown escaped. So is what makes GitHub's
-/// Markdown turn bare text into a link (`https://…`, `www.…`): the `:` of a
-/// `://`, and a `.` after `www`, so a client's value never becomes a
-/// clickable link in the published report. (An e-mail address still does:
-/// no escape stops that, and `audit` reports one as personal data.)
+/// Markdown turn bare text into a link (`https://…`, `www.…`, `a@b.c`): the
+/// `:` of a `://`, and a `.` after `www`, are escaped, and an `@` before
+/// anything but a space is followed by an empty HTML
+/// comment (`<!---->`, which no renderer shows; GitHub's Markdown joins
+/// escaped and entity text before it looks for an address, so no escape
+/// stops that one). So a client's value never becomes a clickable link in
+/// the published report.
 pub fn markdown_safe(s: &str) -> String {
     let safe = terminal_safe(s);
     let mut out = String::with_capacity(safe.len());
@@ -73,6 +76,10 @@ pub fn markdown_safe(s: &str) -> String {
         let after_www = last3.iter().all(|w| w.eq_ignore_ascii_case(&'w'));
         last3 = [last3[1], last3[2], c];
         match c {
+            // GitHub links `x@y.z`, and also `x@.z`, `mailto:@y.z`, `xmpp:@/y.z`.
+            '@' if safe[i + 1..].starts_with(|n: char| !n.is_whitespace()) => {
+                out.push_str("@<!---->")
+            }
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
@@ -169,6 +176,19 @@ mod tests {
         );
         assert_eq!(markdown_safe("0.7.1 www"), "0.7.1 www");
         assert_eq!(markdown_safe("Scan profiles: a:b"), "Scan profiles: a:b");
+        // Nor an e-mail address (or `mailto:`/`xmpp:` one): an empty comment
+        // parts it where escapes would not.
+        assert_eq!(
+            markdown_safe("x mailto:a.b+c@evil.example"),
+            "x mailto:a.b+c@<!---->evil.example"
+        );
+        assert_eq!(markdown_safe("a_b@c_d.e"), "a\\_b@<!---->c\\_d.e");
+        assert_eq!(
+            markdown_safe("x@.y mailto:@y.z"),
+            "x@<!---->.y mailto:@<!---->y.z"
+        );
+        assert_eq!(markdown_safe("xmpp:@/y.z a@"), "xmpp:@<!---->/y.z a@");
+        assert_eq!(markdown_safe("a@ b"), "a@ b");
     }
 
     #[test]
