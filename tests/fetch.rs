@@ -840,6 +840,35 @@ fn server_errors_stop_after_the_bounded_retries() {
 }
 
 #[test]
+fn a_failure_unlike_the_ones_before_is_not_called_the_same_on_all_attempts() {
+    let mut server = Server::new();
+    let failing = gist_mock(&mut server).with_status(500).expect(1).create();
+    let bad_gateway = gist_mock(&mut server).with_status(502).expect(1).create();
+    let limited = gist_mock(&mut server)
+        .with_status(429)
+        .with_header("retry-after", "1")
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &["--retries", "2"]);
+
+    failing.assert();
+    bad_gateway.assert();
+    limited.assert();
+    assert_eq!(
+        run.stderr,
+        "the gist request failed (HTTP 500); retrying in 0.5 s (attempt 2 of 3)\n\
+         the gist request failed (HTTP 502); retrying in 1.0 s (attempt 3 of 3)\n"
+            .to_owned()
+            + &error_line(
+                "GitHub's API rate limit is exhausted (HTTP 429); GitHub asked to retry after \
+                 1 s on the last of 3 attempts: try again after that"
+            )
+    );
+}
+
+#[test]
 fn a_server_that_hangs_times_out_after_bounded_retries() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();

@@ -261,49 +261,44 @@ pub enum GistError {
         token_source: Option<&'static str>,
         /// The longest wait allowed, in seconds.
         max_wait: u64,
-        /// Requests made (1 + retries).
-        attempts: u32,
+        /// Requests made (1 + retries), and how many ended as the last did.
+        attempts: Attempts,
     },
     /// 5xx answers on every attempt.
     #[error(
-        "GitHub answered HTTP {status} to {what} {}: GitHub may be \
-         having trouble (see https://www.githubstatus.com); try again later or raise --retries",
-        on_attempts(*attempts)
+        "GitHub answered HTTP {status} to {what} {attempts}: GitHub may be \
+         having trouble (see https://www.githubstatus.com); try again later or raise --retries"
     )]
     Server {
         /// What was asked for.
         what: String,
         /// The last status.
         status: u16,
-        /// Attempts made.
-        attempts: u32,
+        /// Attempts made, and how many ended as the last did.
+        attempts: Attempts,
     },
     /// No answer within the timeout on every attempt.
     #[error(
-        "no answer from {url} within {secs} s {}: check the network \
-         and --api-url, or raise --timeout",
-        on_attempts(*attempts)
+        "no answer from {url} within {secs} s {attempts}: check the network \
+         and --api-url, or raise --timeout"
     )]
     Timeout {
         /// The URL asked.
         url: String,
         /// The timeout in seconds.
         secs: u64,
-        /// Attempts made.
-        attempts: u32,
+        /// Attempts made, and how many ended as the last did.
+        attempts: Attempts,
     },
     /// Other transport errors (connection refused, DNS, TLS).
-    #[error(
-        "cannot reach {url} ({detail}) {}: check the network and --api-url",
-        on_attempts(*attempts)
-    )]
+    #[error("cannot reach {url} ({detail}) {attempts}: check the network and --api-url")]
     Transport {
         /// The URL asked.
         url: String,
         /// The client's description.
         detail: String,
-        /// Attempts made.
-        attempts: u32,
+        /// Attempts made, and how many ended as the last did.
+        attempts: Attempts,
     },
     /// A status the client does not expect.
     #[error("unexpected HTTP {status} from {url}: run again with --verbose to see the exchange")]
@@ -363,12 +358,36 @@ pub enum GistError {
     Git(#[from] GitError),
 }
 
-/// `on all 3 attempts`, or `on the only attempt (--retries 0)`.
-fn on_attempts(attempts: u32) -> String {
-    if attempts == 1 {
-        "on the only attempt (--retries 0)".to_owned()
-    } else {
-        format!("on all {attempts} attempts")
+/// The attempts a request made, and how many of them, up to the last,
+/// failed as the last one did (the same status, a timeout, the same
+/// transport error): shown as `on all 3 attempts` only when every one did,
+/// else `on the last of 3 attempts`, `on the last 2 of 4 attempts`; or `on
+/// the only attempt (--retries 0)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempts {
+    /// Requests made (1 + retries).
+    pub made: u32,
+    /// The last attempts that failed alike (1 to `made`).
+    pub alike: u32,
+}
+
+impl Attempts {
+    /// One request, which failed.
+    const ONE: Attempts = Attempts { made: 1, alike: 1 };
+}
+
+impl fmt::Display for Attempts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Attempts { made, alike } = *self;
+        if made == 1 {
+            f.write_str("on the only attempt (--retries 0)")
+        } else if alike >= made {
+            write!(f, "on all {made} attempts")
+        } else if alike <= 1 {
+            write!(f, "on the last of {made} attempts")
+        } else {
+            write!(f, "on the last {alike} of {made} attempts")
+        }
     }
 }
 
@@ -397,7 +416,7 @@ fn rate_limit_message(
     retry_after: Option<u64>,
     token_source: Option<&str>,
     max_wait: u64,
-    attempts: u32,
+    attempts: Attempts,
 ) -> String {
     let mut msg = format!("GitHub's API rate limit is exhausted (HTTP {status})");
     match retry_after {
@@ -406,8 +425,7 @@ fn rate_limit_message(
         )),
         // A wait within --max-wait: the retries ran out instead.
         Some(secs) => msg.push_str(&format!(
-            "; GitHub asked to retry after {secs} s {}",
-            on_attempts(attempts)
+            "; GitHub asked to retry after {secs} s {attempts}"
         )),
         None => {}
     }
@@ -700,7 +718,7 @@ impl GistClient {
                 retry_after: None,
                 token_source: self.token.as_ref().map(Token::source),
                 max_wait: self.retry.max_wait.as_secs(),
-                attempts: 1,
+                attempts: Attempts::ONE,
             }),
             status @ (403 | 404) => Err(GistError::NotFound {
                 gist_id: gist_id.to_owned(),
@@ -871,6 +889,7 @@ impl GistClient {
     ) -> Result<Reply, GistError> {
         let attempts = self.retry.retries.saturating_add(1);
         let mut attempt = 0;
+        let mut streak = Streak::default();
         loop {
             attempt += 1;
             let last = attempt >= attempts;
@@ -879,6 +898,7 @@ impl GistClient {
                     let status = resp.status();
                     diag.detail(&format!("HTTP {} from {url}", status.as_u16()));
                     if let Some(limit) = rate_limit(status, resp.headers()) {
+                        let alike = streak.push(format!("rate limited (HTTP {status})"));
                         let wait = limit.wait();
                         match wait {
                             Some(wait) if !last && wait <= self.retry.max_wait => {
@@ -898,7 +918,10 @@ impl GistClient {
                                     retry_after: limit.retry_after,
                                     token_source: self.token.as_ref().map(Token::source),
                                     max_wait: self.retry.max_wait.as_secs(),
-                                    attempts,
+                                    attempts: Attempts {
+                                        made: attempt,
+                                        alike,
+                                    },
                                 });
                             }
                         }
@@ -929,7 +952,17 @@ impl GistClient {
                 Err(err) if err.is_timeout() => Failure::Timeout,
                 Err(err) => Failure::Transport(error_chain(&err)),
             };
+            let reason = match &failure {
+                Failure::Server(status) => format!("HTTP {status}"),
+                Failure::Timeout => format!("no answer within {} s", self.timeout.as_secs()),
+                Failure::Transport(detail) => detail.clone(),
+            };
+            let alike = streak.push(reason.clone());
             if last {
+                let attempts = Attempts {
+                    made: attempt,
+                    alike,
+                };
                 return Err(match failure {
                     Failure::Server(status) => GistError::Server {
                         what: what.to_owned(),
@@ -949,11 +982,6 @@ impl GistClient {
                 });
             }
             let delay = self.retry.backoff(attempt - 1);
-            let reason = match &failure {
-                Failure::Server(status) => format!("HTTP {status}"),
-                Failure::Timeout => format!("no answer within {} s", self.timeout.as_secs()),
-                Failure::Transport(detail) => detail.clone(),
-            };
             diag.note(&format!(
                 "{what} failed ({reason}); retrying in {:.1} s (attempt {} of {attempts})",
                 delay.as_secs_f64(),
@@ -961,6 +989,28 @@ impl GistClient {
             ));
             thread::sleep(delay);
         }
+    }
+}
+
+/// The attempts in a row that failed the same way (told apart by what the
+/// retry note says of them), for [`Attempts::alike`].
+#[derive(Default)]
+struct Streak {
+    last: Option<String>,
+    alike: u32,
+}
+
+impl Streak {
+    /// Counts one more failed attempt; returns how many in a row, ending
+    /// with it, failed as it did.
+    fn push(&mut self, how: String) -> u32 {
+        if self.last.as_ref() == Some(&how) {
+            self.alike += 1;
+        } else {
+            self.last = Some(how);
+            self.alike = 1;
+        }
+        self.alike
     }
 }
 
@@ -1203,7 +1253,14 @@ mod tests {
 
     #[test]
     fn rate_limit_message_names_the_reset_time() {
-        let msg = rate_limit_message(403, Some(1_763_563_920), None, None, 60, 4);
+        let msg = rate_limit_message(
+            403,
+            Some(1_763_563_920),
+            None,
+            None,
+            60,
+            Attempts { made: 4, alike: 4 },
+        );
         assert_eq!(
             msg,
             "GitHub's API rate limit is exhausted (HTTP 403); it reset at 2025-11-19 14:52:00 UTC: \
@@ -1214,24 +1271,52 @@ mod tests {
 
     #[test]
     fn rate_limit_message_says_whether_the_wait_or_the_retries_ran_out() {
-        let long = rate_limit_message(429, None, Some(90), Some("GH_TOKEN"), 60, 4);
+        let long = rate_limit_message(
+            429,
+            None,
+            Some(90),
+            Some("GH_TOKEN"),
+            60,
+            Attempts { made: 1, alike: 1 },
+        );
         assert_eq!(
             long,
             "GitHub's API rate limit is exhausted (HTTP 429); GitHub asks to retry after 90 s, \
              longer than --max-wait 60 s: try again after that"
         );
-        let short = rate_limit_message(429, None, Some(1), Some("GH_TOKEN"), 3, 1);
+        let short = rate_limit_message(429, None, Some(1), Some("GH_TOKEN"), 3, Attempts::ONE);
         assert_eq!(
             short,
             "GitHub's API rate limit is exhausted (HTTP 429); GitHub asked to retry after 1 s on \
              the only attempt (--retries 0): try again after that"
         );
-        let retried = rate_limit_message(429, None, Some(2), Some("GH_TOKEN"), 60, 4);
+        let retried = rate_limit_message(
+            429,
+            None,
+            Some(2),
+            Some("GH_TOKEN"),
+            60,
+            Attempts { made: 4, alike: 4 },
+        );
         assert_eq!(
             retried,
             "GitHub's API rate limit is exhausted (HTTP 429); GitHub asked to retry after 2 s on \
              all 4 attempts: try again after that"
         );
+    }
+
+    #[test]
+    fn attempts_say_all_only_when_every_one_failed_alike() {
+        let shown = |made, alike| Attempts { made, alike }.to_string();
+        assert_eq!(shown(1, 1), "on the only attempt (--retries 0)");
+        assert_eq!(shown(3, 3), "on all 3 attempts");
+        assert_eq!(shown(3, 1), "on the last of 3 attempts");
+        assert_eq!(shown(4, 2), "on the last 2 of 4 attempts");
+        let mut streak = Streak::default();
+        let pushed: Vec<u32> = ["HTTP 502", "HTTP 502", "HTTP 503", "HTTP 503", "HTTP 503"]
+            .map(|how| streak.push(how.to_owned()))
+            .into();
+        assert_eq!(pushed, [1, 2, 1, 2, 3]);
     }
 
     fn client(api: &str, token: Option<&str>) -> GistClient {
