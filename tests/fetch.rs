@@ -1215,7 +1215,7 @@ fn interrupted_fetch_leaves_the_old_archive_intact() {
     child.wait().unwrap();
 
     assert_eq!(work.archive_text(), old);
-    // No temporary file is left; the lock file stays (it is never removed).
+    // No temporary file is left; the lock file stays (the archive exists).
     let mut files: Vec<PathBuf> = walk(work.path());
     files.sort();
     let lock = work.path().join("data/events.jsonl.lock");
@@ -1711,6 +1711,32 @@ fn a_redirect_to_another_host_does_not_carry_the_token() {
         run.stdout,
         "fetched gist abc123 via api content: 1 new line, 1 line in data/events.jsonl\n"
     );
+}
+
+#[test]
+fn a_failed_first_fetch_leaves_no_directory_or_lock_behind() {
+    let mut server = Server::new();
+    let missing = gist_mock(&mut server).with_status(404).expect(2).create();
+    let work = Work::new();
+
+    // Into directories that do not exist yet: none is left.
+    let run = work.fetch(&server.url(), &["-o", "new/sub/events.jsonl"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with("Error: gist not found"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(walk(work.path()), Vec::<PathBuf>::new());
+    assert_eq!(fs::read_dir(work.path()).unwrap().count(), 0);
+
+    // Into a directory that exists: it stays, with what it held.
+    fs::create_dir(work.path().join("data")).unwrap();
+    fs::write(work.path().join("data/notes.txt"), "mine").unwrap();
+    let run = work.fetch(&server.url(), &[]);
+    assert_eq!(run.code, 1);
+    assert_eq!(walk(work.path()), vec![work.path().join("data/notes.txt")]);
+    missing.assert();
 }
 
 #[test]

@@ -73,20 +73,54 @@ pub enum ArchiveError {
 }
 
 /// A fetch's exclusive hold on an archive ([`lock`]), released when dropped.
+///
+/// A fetch that fails before the archive exists (a first fetch with a wrong
+/// gist ID, say) leaves nothing behind: dropping the lock removes the lock
+/// file and the directories [`lock`] made for it, while it still holds it.
 #[derive(Debug)]
 pub struct ArchiveLock {
+    /// The archive as it is written (links followed).
+    archive: PathBuf,
+    /// The lock file, when [`lock`] made it; else it stays.
+    made_file: Option<PathBuf>,
+    /// The directories [`lock`] made, outermost first.
+    made_dirs: Vec<PathBuf>,
+    /// Dropped after [`Drop::drop`]: the lock is held while its file goes.
     _file: fs::File,
 }
 
+impl Drop for ArchiveLock {
+    fn drop(&mut self) {
+        let Some(lock) = &self.made_file else { return };
+        if fs::symlink_metadata(&self.archive).is_ok() || fs::remove_file(lock).is_err() {
+            return;
+        }
+        // Only while empty: another fetch may be about to lock in them.
+        for dir in self.made_dirs.iter().rev() {
+            if fs::remove_dir(dir).is_err() {
+                break;
+            }
+        }
+    }
+}
+
 /// Takes the exclusive lock of the archive at `path` (an advisory lock on
-/// `PATH.lock`, made beside it with its directory; the file stays), so that
-/// two fetches (a scheduled one and one by hand) never both read the archive
-/// and then replace it, each without the other's new lines; fails at once
-/// with [`ArchiveError::Busy`] while another process holds it.
+/// `PATH.lock`, made beside it with its directory; the file stays once the
+/// archive exists), so that two fetches (a scheduled one and one by hand)
+/// never both read the archive and then replace it, each without the other's
+/// new lines; fails at once with [`ArchiveError::Busy`] while another process
+/// holds it.
 pub fn lock(path: &Path) -> Result<ArchiveLock, ArchiveError> {
+    lock_with(path, |_| {})
+}
+
+/// [`lock`], with a hook called after the lock file is opened, before it is
+/// locked (tests remove the file there, as a failing fetch may).
+fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLock, ArchiveError> {
     // Beside the file a link names, as it is written there: a fetch through
     // the link and one of the file itself take the same lock.
-    let mut name = followed(path).into_os_string();
+    let archive = followed(path);
+    let mut name = archive.clone().into_os_string();
     name.push(".lock");
     let lock = PathBuf::from(name);
     let error = |source| ArchiveError::Lock {
@@ -94,23 +128,89 @@ pub fn lock(path: &Path) -> Result<ArchiveLock, ArchiveError> {
         lock: lock.clone(),
         error: source,
     };
-    if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(error)?;
+    let mut made_dirs = Vec::new();
+    // A fetch that failed before its archive existed removes the lock file
+    // it made (see [`ArchiveLock`]); one that opened the file before that
+    // finds it gone once it holds it, and opens the lock file again.
+    for _ in 0..64 {
+        if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
+            for made in create_dirs(dir).map_err(error)? {
+                if !made_dirs.contains(&made) {
+                    made_dirs.push(made);
+                }
+            }
+        }
+        let (file, made) = match fs::OpenOptions::new()
+            .create_new(true)
+            .write(true)
+            .open(&lock)
+        {
+            Ok(file) => (file, true),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                match fs::OpenOptions::new().write(true).open(&lock) {
+                    Ok(file) => (file, false),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(error(e)),
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(error(e)),
+        };
+        after_open(&lock);
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(ArchiveError::Busy {
+                    path: path.to_owned(),
+                    lock,
+                });
+            }
+            Err(fs::TryLockError::Error(source)) => return Err(error(source)),
+        }
+        if !names(&lock, &file) {
+            continue;
+        }
+        return Ok(ArchiveLock {
+            archive,
+            // Elsewhere a file in use may not be removable, nor checked.
+            made_file: (made && cfg!(unix)).then_some(lock),
+            made_dirs,
+            _file: file,
+        });
     }
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock)
-        .map_err(error)?;
-    match file.try_lock() {
-        Ok(()) => Ok(ArchiveLock { _file: file }),
-        Err(fs::TryLockError::WouldBlock) => Err(ArchiveError::Busy {
-            path: path.to_owned(),
-            lock,
-        }),
-        Err(fs::TryLockError::Error(source)) => Err(error(source)),
+    Err(error(io::Error::other(
+        "its lock file was removed again and again",
+    )))
+}
+
+/// Creates `dir` and its missing parents; returns those it made, outermost
+/// first.
+fn create_dirs(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut missing: Vec<PathBuf> = dir
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && fs::symlink_metadata(d).is_err())
+        .map(Path::to_owned)
+        .collect();
+    missing.reverse();
+    fs::create_dir_all(dir)?;
+    Ok(missing)
+}
+
+/// Whether `path` still names the open `file` (a lock file removed after it
+/// was opened does not).
+#[cfg(unix)]
+fn names(path: &Path, file: &fs::File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (fs::metadata(path), file.metadata()) {
+        (Ok(named), Ok(open)) => named.dev() == open.dev() && named.ino() == open.ino(),
+        _ => false,
     }
+}
+
+/// Elsewhere the lock file is never removed.
+#[cfg(not(unix))]
+fn names(_path: &Path, _file: &fs::File) -> bool {
+    true
 }
 
 /// Splits raw file bytes into lines: `\n`-separated, a trailing `\r` removed,
@@ -913,6 +1013,45 @@ mod tests {
         assert!(matches!(lock(&link), Err(ArchiveError::Busy { .. })));
         drop(held);
         assert!(lock(&link).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_file_removed_by_a_failed_fetch_is_made_again_and_held_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("new/sub/events.jsonl");
+        let lock_file = dir.path().join("new/sub/events.jsonl.lock");
+
+        // A fetch that fails before its archive exists: the lock file and
+        // the directories made for it go.
+        let first = lock(&archive).unwrap();
+        assert!(lock_file.exists());
+        assert!(matches!(lock(&archive), Err(ArchiveError::Busy { .. })));
+        drop(first);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+
+        // A fetch that opened the lock file just before that: it locks
+        // the file the path names now, not the removed one.
+        let mut removed = 0;
+        let held = lock_with(&archive, |file| {
+            if removed == 0 {
+                fs::remove_file(file).unwrap();
+                removed += 1;
+            }
+        })
+        .unwrap();
+        assert_eq!(removed, 1);
+        assert!(names(&lock_file, &held._file));
+        assert!(matches!(lock(&archive), Err(ArchiveError::Busy { .. })));
+
+        // Once the archive exists, the lock file stays; so does one that was
+        // there before.
+        fs::write(&archive, b"a\n").unwrap();
+        drop(held);
+        assert!(lock_file.exists());
+        fs::remove_file(&archive).unwrap();
+        drop(lock(&archive).unwrap());
+        assert!(lock_file.exists());
     }
 
     #[test]
