@@ -18,7 +18,9 @@ pub fn plural<N: fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> Strin
 /// `\u{…}` form so an event string cannot drive the terminal; also the
 /// invisible characters that reorder or hide text (bidirectional overrides
 /// and isolates, zero-width characters, line and paragraph separators, tag
-/// characters), so a value reads as what it is, and the noncharacters
+/// characters, variation selectors, fillers and the other invisible format
+/// characters), so a value reads as what it is (`fast` and `fast\u{3164}`
+/// are two rows that would both read `fast`), and the noncharacters
 /// (U+FFFE, U+FFFF, …) that XML forbids, so a chart label keeps its SVG well
 /// formed.
 pub fn terminal_safe(s: &str) -> Cow<'_, str> {
@@ -45,14 +47,27 @@ pub fn terminal_safe(s: &str) -> Cow<'_, str> {
 pub fn is_unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(c,
-            '\u{061C}' // Arabic letter mark
-            | '\u{180E}' // Mongolian vowel separator
+            '\u{00AD}' // soft hyphen
+            | '\u{034F}' // combining grapheme joiner
+            | '\u{0600}'..='\u{0605}' // Arabic number signs (format characters)
+            | '\u{061C}' // Arabic letter mark
+            | '\u{06DD}' | '\u{070F}' | '\u{0890}'..='\u{0891}' | '\u{08E2}' // format characters
+            | '\u{115F}'..='\u{1160}' | '\u{3164}' | '\u{FFA0}' // Hangul fillers
+            | '\u{17B4}'..='\u{17B5}' // Khmer inherent vowels (invisible)
+            | '\u{180B}'..='\u{180F}' // Mongolian variation selectors, vowel separator
             | '\u{200B}'..='\u{200F}' // zero-width characters, LRM, RLM
             | '\u{2028}'..='\u{202E}' // line and paragraph separators, embeddings, overrides
             | '\u{2060}'..='\u{206F}' // word joiner, invisible operators, isolates
+            | '\u{2800}' // braille pattern blank
+            | '\u{FE00}'..='\u{FE0F}' // variation selectors
             | '\u{FEFF}' // zero-width no-break space (BOM)
             | '\u{FFF9}'..='\u{FFFB}' // interlinear annotation
+            | '\u{110BD}' | '\u{110CD}' // Kaithi number signs
+            | '\u{13430}'..='\u{1343F}' // Egyptian hieroglyph format controls
+            | '\u{1BCA0}'..='\u{1BCA3}' // shorthand format controls
+            | '\u{1D173}'..='\u{1D17A}' // musical symbol format controls
             | '\u{E0000}'..='\u{E007F}' // tag characters
+            | '\u{E0100}'..='\u{E01EF}' // variation selectors supplement
             | '\u{FDD0}'..='\u{FDEF}') // noncharacters
         || u32::from(c) & 0xFFFE == 0xFFFE // U+FFFE, U+FFFF and their kin in every plane
 }
@@ -67,7 +82,8 @@ pub fn is_unsafe_char(c: char) -> bool {
 /// comment (`<!---->`, which no renderer shows; GitHub's Markdown joins
 /// escaped and entity text before it looks for an address, so no escape
 /// stops that one). So a client's value never becomes a clickable link in
-/// the published report.
+/// the published report. A `$` is put in a `<span>`, as GitHub documents,
+/// so that no `$…$` becomes a formula.
 pub fn markdown_safe(s: &str) -> String {
     let safe = terminal_safe(s);
     let mut out = String::with_capacity(safe.len());
@@ -89,16 +105,20 @@ pub fn markdown_safe(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
+            // GitHub renders `$…$` as math; its documented escape.
+            '$' => out.push_str("<span>$</span>"),
             _ => out.push(c),
         }
     }
     out
 }
 
-/// Escapes text for HTML element content and attribute values; the
-/// invisible characters that reorder or hide text, and the noncharacters,
-/// are shown as their `\u{…}` form, as [`terminal_safe`] shows them (an
-/// entity would still reorder the text).
+/// Escapes text for HTML element content and attribute values; control
+/// characters, the invisible characters that reorder or hide text, and the
+/// noncharacters are shown as their `\u{…}` form, as [`terminal_safe`] shows
+/// them (an entity would still put the character itself in the page: an
+/// invisible escape or carriage return, or, for `&#x80;` to `&#x9f;`, the
+/// Windows-1252 character HTML maps it to).
 pub fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -108,12 +128,7 @@ pub fn html_escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => {
-                out.push_str(&format!("&#x{:x};", c as u32))
-            }
-            c if is_unsafe_char(c) && !c.is_control() => {
-                out.push_str(&c.escape_unicode().to_string())
-            }
+            c if is_unsafe_char(c) => out.push_str(&c.escape_unicode().to_string()),
             c => out.push(c),
         }
     }
@@ -146,6 +161,28 @@ mod tests {
         assert_eq!(terminal_safe("x\u{e0061}y"), "x\\u{e0061}y");
         assert_eq!(terminal_safe("x\u{ffff}y\u{fffe}"), "x\\u{ffff}y\\u{fffe}");
         assert_eq!(terminal_safe("\u{1fffe}"), "\\u{1fffe}");
+        // Look-alikes: each of these reads as `fast`, or as a blank.
+        for hidden in [
+            '\u{ad}',
+            '\u{34f}',
+            '\u{600}',
+            '\u{115f}',
+            '\u{17b4}',
+            '\u{180b}',
+            '\u{2800}',
+            '\u{3164}',
+            '\u{fe0f}',
+            '\u{ffa0}',
+            '\u{110bd}',
+            '\u{1d173}',
+            '\u{e0100}',
+        ] {
+            assert_eq!(
+                terminal_safe(&format!("fast{hidden}")),
+                format!("fast{}", hidden.escape_unicode()),
+                "{hidden:?}"
+            );
+        }
         // Ordinary text outside ASCII stays as it is.
         assert_eq!(
             terminal_safe("profil rapide ✓ 高速 \u{fffd}"),
@@ -189,6 +226,11 @@ mod tests {
         );
         assert_eq!(markdown_safe("xmpp:@/y.z a@"), "xmpp:@<!---->/y.z a@");
         assert_eq!(markdown_safe("a@ b"), "a@ b");
+        // Nor a formula: GitHub renders `$…$` with MathJax.
+        assert_eq!(
+            markdown_safe("$\\Huge x$"),
+            "<span>$</span>\\\\Huge x<span>$</span>"
+        );
     }
 
     #[test]
@@ -197,7 +239,12 @@ mod tests {
             html_escape("<img src=x onerror='a'>&"),
             "&lt;img src=x onerror=&#39;a&#39;&gt;&amp;"
         );
-        assert_eq!(html_escape("fast\u{202e}x\u{1b}"), "fast\\u{202e}x&#x1b;");
+        assert_eq!(html_escape("fast\u{202e}x\u{1b}"), "fast\\u{202e}x\\u{1b}");
+        // Not entities: `&#x9b;` is `›` in a browser, `&#xd;` a raw CR.
+        assert_eq!(
+            html_escape("a\u{9b}b\rc\td\n"),
+            "a\\u{9b}b\\u{d}c\\u{9}d\\u{a}"
+        );
     }
 
     #[test]
