@@ -431,7 +431,14 @@ fn untrusted_strings_are_escaped_and_guarded() {
     assert!(!html.contains("<script"), "the report runs no script");
     let md = run.file("report.md");
     assert!(md.contains("&lt;img src=x onerror=alert(1)&gt;"));
-    assert!(!md.contains("<img"));
+    // Outside the sample events' code blocks, which show events as text.
+    let prose: String = md
+        .split("\n```")
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+        .map(|(_, part)| part)
+        .collect();
+    assert!(!prose.contains("<img"), "{md}");
     let csv = run.file("data/python_versions.csv");
     assert!(csv.contains("\r\n'=1+2,"), "{csv}");
     let svg = run.file("charts/profiles.svg");
@@ -523,22 +530,20 @@ fn samples_are_real_events_with_common_values_only() {
         assert_eq!(e["anonymous_id"], placeholder);
         assert_eq!(e["platform"], "Linux");
         assert_ne!(e["metadata"]["profile"], "secret-profile-xyz");
-        // Exactly an input line, but for the ID.
-        let raw_start = text
-            .find(&format!(
-                "{{\"event\": \"{}\"",
-                e["event"].as_str().unwrap()
-            ))
-            .unwrap();
-        let raw_end = raw_start + text[raw_start..].find('\n').unwrap();
-        let raw = text[raw_start..raw_end].trim_end_matches(',');
+        // An input event, but for the ID and the time, cut to the day.
         assert!(
             input.lines().any(|l| {
-                let id_at = l.find("\"anonymous_id\": \"").unwrap() + 17;
-                format!("{}{placeholder}{}", &l[..id_at], &l[id_at + 36..]) == raw
+                let mut real: Value = serde_json::from_str(l).unwrap();
+                real["anonymous_id"] = placeholder.into();
+                let day = &real["timestamp"].as_str().unwrap()[..10];
+                real["timestamp"] = format!("{day}T00:00:00Z").into();
+                &real == e
             }),
-            "not a real event: {raw}"
+            "not a real event: {e}"
         );
+        // In the clients' layout, one line.
+        let line = format!("{{\"event\": {}, \"version\": ", e["event"]);
+        assert!(text.contains(&line), "{text}");
     }
 }
 
@@ -769,5 +774,316 @@ fn a_profile_named_null_is_not_the_missing_profile() {
     assert_eq!(t["hidden_small"], 1, "{t}");
     for r in t["rows"].as_array().unwrap() {
         assert!(r["installations"].as_u64().unwrap() >= 5, "{r}");
+    }
+}
+
+// ------------------------------------------------- attacks across outputs
+//
+// A reader who holds every published file and subtracts one published total
+// from another must learn nothing about fewer than k installations (a
+// review's attacks, each on data built for it; k = 5).
+
+/// One event line: `meta` is the metadata object's text.
+fn event_line(event: &str, id: u32, ts: &str, version: &str, meta: &str) -> String {
+    format!(
+        "{{\"event\": \"{event}\", \"version\": \"{version}\", \"platform\": \"Linux\", \
+         \"python_version\": \"3.11\", \"anonymous_id\": \"{}\", \"timestamp\": \"{ts}\", \
+         \"metadata\": {meta}}}\n",
+        uuid(id)
+    )
+}
+
+fn figure(json: &Value, key: &str) -> Value {
+    json["report"]["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == key)
+        .unwrap()
+        .clone()
+}
+
+/// Event types from 3 installations (7 wizard runs, 4 reports) are folded
+/// into Other in the event-type table; the key figures, the wizard and
+/// report tables' "Share of N" and the denominators gave each count.
+#[test]
+fn a_hidden_event_type_count_is_in_no_figure_or_denominator() {
+    let mut data = String::new();
+    for i in 0..30 {
+        let ts = format!("2026-02-{:02}T10:00:00Z", 1 + i % 20);
+        data += &event_line("scan.started", i, &ts, "1.0.0", r#"{"mode": "cli"}"#);
+        data += &event_line("scan.completed", i, &ts, "1.0.0", r#"{"mode": "cli"}"#);
+    }
+    for (i, runs) in [(100, 3), (101, 2), (102, 2)] {
+        for n in 0..runs {
+            let ts = format!("2026-01-0{}T10:00:00Z", 3 + n);
+            let meta = r#"{"profile_selected": "fast", "duration_seconds": 60}"#;
+            data += &event_line("wizard.completed", i, &ts, "1.0.0", meta);
+        }
+    }
+    for (i, runs) in [(200, 2), (201, 1), (202, 1)] {
+        for n in 0..runs {
+            let ts = format!("2026-01-0{}T10:00:00Z", 3 + n);
+            let meta = r#"{"output_formats": ["json"], "suppressions_used": false}"#;
+            data += &event_line("report.generated", i, &ts, "1.0.0", meta);
+        }
+    }
+    let run = report(&data, &[]);
+    let json = run.json();
+    let types = rows(&json, "event_types");
+    assert_eq!(
+        types.iter().find(|r| r.3).map(|r| (r.1, r.2)),
+        Some((11, 6)),
+        "{types:?}"
+    );
+    assert_eq!(figure(&json, "wizard_runs")["value"], Value::Null);
+    assert_eq!(figure(&json, "scans_completed")["value"], 30);
+    for (name, metric) in [
+        ("wizard_profiles", "wizard_profiles"),
+        ("output_formats", "output_formats"),
+        ("suppressions_used", "suppressions_used"),
+    ] {
+        let t = table(&json, name);
+        assert_eq!(t["withheld"], true, "{name}");
+        assert_eq!(t["denominator"], Value::Null, "{name}");
+        assert!(t["rows"].as_array().unwrap().is_empty(), "{name}");
+        assert_eq!(json["denominators"][metric], Value::Null, "{metric}");
+    }
+    assert_eq!(json["denominators"]["wizard_duration"], Value::Null);
+    assert_eq!(json["denominators"]["modes"], 30);
+    let md = run.file("report.md");
+    for leak in ["Share of 7 ", "Share of 4 ", "| 7 |", "| 4 |"] {
+        assert!(!md.contains(leak), "report.md has {leak:?}");
+    }
+    assert!(md.contains("| Wizard runs (wizard.completed events) | – |"));
+}
+
+/// Wizard runs from 3 installations are hidden in the event-type table, and
+/// so is, as their complement, report.generated (6 installations): its own
+/// tables, about enough installations, would still give its count.
+#[test]
+fn a_metric_of_an_event_type_hidden_as_a_complement_is_withheld() {
+    let mut data = String::new();
+    for i in 0..30 {
+        let ts = format!("2026-02-{:02}T10:00:00Z", 1 + i % 20);
+        data += &event_line("scan.started", i, &ts, "1.0.0", r#"{"mode": "cli"}"#);
+    }
+    for i in 100..103 {
+        let meta = r#"{"profile_selected": "fast", "duration_seconds": 60}"#;
+        data += &event_line("wizard.completed", i, "2026-01-05T10:00:00Z", "1.0.0", meta);
+    }
+    for i in 200..206 {
+        let meta = r#"{"output_formats": ["json"], "suppressions_used": false}"#;
+        data += &event_line("report.generated", i, "2026-01-06T10:00:00Z", "1.0.0", meta);
+    }
+    let json = report(&data, &[]).json();
+    let types = rows(&json, "event_types");
+    assert_eq!(
+        types.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+        ["scan.started", "Other"],
+        "{types:?}"
+    );
+    for name in ["suppressions_used", "output_formats"] {
+        let t = table(&json, name);
+        assert_eq!(t["withheld"], true, "{name}");
+        assert_eq!(t["denominator"], Value::Null, "{name}");
+        assert!(t["rows"].as_array().unwrap().is_empty(), "{name}");
+        assert_eq!(json["denominators"][name], Value::Null, "{name}");
+        assert!(
+            json["metrics"][name].as_array().unwrap().is_empty(),
+            "{name}"
+        );
+    }
+    assert_eq!(table(&json, "modes")["withheld"], false);
+}
+
+/// Three installations of profile `deep` ran 9 scans over 30 minutes: the
+/// durations-by-profile table left their group out, and its total (65)
+/// less its groups' rows (56) gave 9 events of 3 installations. Now what no
+/// published group accounts for is about at least k installations.
+#[test]
+fn the_groups_a_grouped_table_leaves_out_are_about_k_installations() {
+    let mut data = String::new();
+    let meta = |profile: &str, duration: &str| {
+        format!(r#"{{"mode": "cli", "profile": "{profile}", "duration_bucket": "{duration}"}}"#)
+    };
+    let mut installations: BTreeMap<&str, u64> = BTreeMap::new();
+    for i in 0..40u32 {
+        let profile = if i % 2 == 1 { "fast" } else { "balanced" };
+        *installations.entry(profile).or_default() += 1;
+        let ts = format!("2026-02-{:02}T10:00:00Z", 1 + i % 20);
+        data += &event_line("scan.completed", i, &ts, "1.0.0", &meta(profile, "<5min"));
+        if i < 16 {
+            data += &event_line("scan.completed", i, &ts, "1.0.0", &meta(profile, "5-15min"));
+        }
+    }
+    installations.insert("deep", 3);
+    for i in 100..103u32 {
+        for n in 0..3 {
+            let ts = format!("2026-03-0{}T10:00:00Z", 1 + n);
+            data += &event_line("scan.completed", i, &ts, "1.0.0", &meta("deep", ">30min"));
+        }
+    }
+    let json = report(&data, &[]).json();
+    let t = table(&json, "duration_buckets_by_profile");
+    let shown: BTreeSet<&str> = t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["group"].as_str().unwrap())
+        .collect();
+    let events: u64 = t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["events"].as_u64().unwrap())
+        .sum();
+    let left_out: u64 = installations
+        .iter()
+        .filter(|(g, _)| !shown.contains(*g))
+        .map(|(_, n)| n)
+        .sum();
+    assert!(!shown.contains("deep"));
+    assert!(
+        events == 65 || left_out >= 5,
+        "65 - {events} events are about {left_out} installations"
+    );
+    // The one-dimensional table hides >30min and a complement: the grouped
+    // table does not give the complement's total either.
+    let one_d = rows(&json, "duration_buckets");
+    let hidden: Vec<&str> = ["<5min", "5-15min", ">30min"]
+        .into_iter()
+        .filter(|v| !one_d.iter().any(|r| r.0 == *v))
+        .collect();
+    assert_eq!(hidden.len(), 2, "{one_d:?}");
+    for v in hidden {
+        let cells: Vec<&Value> = t["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["value"] == v)
+            .collect();
+        let groups = installations.keys().filter(|g| shown.contains(*g)).count();
+        assert!(
+            cells.len() < groups || groups < installations.len(),
+            "every cell of {v} is shown: {cells:?}"
+        );
+    }
+}
+
+/// Three installations on 0.6.0 sent 12 events, all in one week: the weekly
+/// activity hid that week and a complement, and versions_by_week showed the
+/// complement's cells. Now no week the activity hides has a row there. (The
+/// complement is W06, 10 installations like W07 and earlier: the grouped
+/// table, choosing on its own, would have hidden W07, with fewer events.)
+#[test]
+fn a_week_the_activity_hides_has_no_row_by_version() {
+    let mut data = String::new();
+    let version = |i: u32| {
+        if i.is_multiple_of(2) {
+            "0.8.0"
+        } else {
+            "0.7.1"
+        }
+    };
+    for i in 0..10u32 {
+        for n in 0..2 {
+            let ts = format!("2026-02-02T1{n}:00:00Z");
+            data += &event_line("scan.started", i, &ts, version(i), r#"{"mode": "cli"}"#);
+        }
+    }
+    for i in 10..20u32 {
+        data += &event_line(
+            "scan.started",
+            i,
+            "2026-02-09T10:00:00Z",
+            version(i),
+            r#"{"mode": "cli"}"#,
+        );
+    }
+    for week in 0..2u32 {
+        for i in 0..30u32 {
+            let ts = format!("2026-02-{:02}T10:00:00Z", 16 + week * 7);
+            data += &event_line("scan.started", i, &ts, version(i), r#"{"mode": "cli"}"#);
+        }
+    }
+    for i in 100..103u32 {
+        for n in 0..4 {
+            let ts = format!("2026-01-0{}T1{n}:00:00Z", 5 + n % 2);
+            data += &event_line("scan.started", i, &ts, "0.6.0", r#"{"mode": "cli"}"#);
+        }
+    }
+    let run = report(&data, &[]);
+    let json = run.json();
+    let weeks = run.file("data/activity_by_week.csv");
+    let hidden: Vec<&str> = weeks
+        .lines()
+        .filter(|l| l.ends_with(",true"))
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(hidden, ["2026-W02", "2026-W06"], "{weeks}");
+    for r in json["metrics"]["versions_by_week"].as_array().unwrap() {
+        let week = r["group"].as_str().unwrap();
+        assert!(!hidden.contains(&week), "{week} is hidden, but {r}");
+    }
+    assert!(
+        !json["metrics"]["versions_by_week"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["value"] == "0.6.0")
+    );
+}
+
+/// A quarter of 2 installations: not significant, and its totals are about
+/// fewer than k installations, so none is published (they were), nor the
+/// events outside it (the previous quarter's 3 installations), nor the
+/// first and last event times.
+#[test]
+fn a_quarter_of_fewer_than_k_installations_publishes_no_total() {
+    let mut data = String::new();
+    for i in 0..2u32 {
+        for n in 0..9 {
+            let ts = format!("2026-02-{:02}T10:00:00Z", 1 + n);
+            data += &event_line("scan.started", i, &ts, "1.0.0", r#"{"mode": "cli"}"#);
+        }
+    }
+    for i in 10..13u32 {
+        for n in 0..4 {
+            let ts = format!("2025-11-{:02}T10:00:00Z", 1 + n);
+            data += &event_line("scan.started", i, &ts, "1.0.0", r#"{"mode": "cli"}"#);
+        }
+    }
+    let run = report(&data, &[]);
+    let json = run.json();
+    for key in [
+        "usage_events",
+        "unique_ids",
+        "scans_started",
+        "scans_completed",
+    ] {
+        assert_eq!(json["totals"][key], Value::Null, "{key}");
+    }
+    for f in json["report"]["figures"].as_array().unwrap() {
+        assert_eq!(f["value"], Value::Null, "{f}");
+        assert_eq!(f["previous"], Value::Null, "{f}");
+        assert!(f.get("rate").is_none(), "{f}");
+    }
+    assert!(
+        json["denominators"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(Value::is_null)
+    );
+    assert_eq!(json["period"]["first"], Value::Null);
+    assert_eq!(json["period"]["last"], Value::Null);
+    let ledger = &json["report"]["ledger"];
+    assert_eq!(ledger["outside_quarter"], Value::Null);
+    assert_eq!(ledger["counted_usage_events"], Value::Null);
+    let md = run.file("report.md");
+    assert!(md.contains("fewer than 5 installations sent events in 2026-Q1"));
+    for leak in ["| 18 |", "| 12 |", "| 2 |"] {
+        assert!(!md.contains(leak), "report.md has {leak:?}");
     }
 }

@@ -211,32 +211,46 @@ impl Summary {
     }
 }
 
+/// Each metric's name with what `F` takes from it (borrowed: a metric can
+/// hold a million rows).
+struct Named<'a, F>(&'a [MetricRows], F);
+
+impl<'a, T: Serialize, F: Fn(&'a MetricRows) -> T> Serialize for Named<'a, F> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for m in self.0 {
+            map.serialize_entry(m.def().name, &(self.1)(m))?;
+        }
+        map.end()
+    }
+}
+
 impl Serialize for Summary {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        /// Each metric's name with what `F` takes from it (borrowed: a
-        /// metric can hold a million rows).
-        struct Named<'a, F>(&'a [MetricRows], F);
-        impl<'a, T: Serialize, F: Fn(&'a MetricRows) -> T> Serialize for Named<'a, F> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut map = s.serialize_map(Some(self.0.len()))?;
-                for m in self.0 {
-                    map.serialize_entry(m.def().name, &(self.1)(m))?;
-                }
-                map.end()
-            }
-        }
+        self.serialize_as(s, &self.period, &self.totals, |m| Some(m.denominator))
+    }
+}
+
+impl Summary {
+    /// Serializes the summary with the `period`, `totals` and denominators
+    /// given (a denominator `None` is written `null`): the report publishes
+    /// only what its privacy rules allow.
+    pub fn serialize_as<S: serde::Serializer, T: Serialize>(
+        &self,
+        s: S,
+        period: &Period,
+        totals: &T,
+        denominator: impl Fn(&MetricRows) -> Option<u64>,
+    ) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(6))?;
         map.serialize_entry("schema", SCHEMA)?;
         map.serialize_entry("input", &self.input)?;
-        map.serialize_entry("period", &self.period)?;
-        map.serialize_entry("totals", &self.totals)?;
+        map.serialize_entry("period", period)?;
+        map.serialize_entry("totals", totals)?;
         fn rows(m: &MetricRows) -> &[Row] {
             &m.rows
         }
-        map.serialize_entry(
-            "denominators",
-            &Named(&self.metrics, |m: &MetricRows| m.denominator),
-        )?;
+        map.serialize_entry("denominators", &Named(&self.metrics, denominator))?;
         map.serialize_entry("metrics", &Named(&self.metrics, rows))?;
         map.end()
     }

@@ -20,6 +20,31 @@ pub fn write_json<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> serd
     value.serialize(&mut ser)
 }
 
+/// `value` as JSON on one line, laid out as JMo's clients (Python's
+/// `json.dumps`) write it, `{"event": "scan.started", "version": …}`, with
+/// the strings escaped as [`write_json`] escapes them.
+pub fn json_line<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, SafeFormatter(ClientFormatter));
+    value.serialize(&mut ser)?;
+    Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
+}
+
+/// One line, `", "` between members and items and `": "` after keys.
+struct ClientFormatter;
+
+impl Formatter for ClientFormatter {
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+}
+
 /// [`write_json`] into a new buffer, with a final newline.
 pub fn json_bytes<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::new();
@@ -28,11 +53,11 @@ pub fn json_bytes<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8
     Ok(out)
 }
 
-/// serde_json's pretty formatter, with [`is_unsafe_char`] characters of
-/// strings escaped.
-struct SafeFormatter(PrettyFormatter<'static>);
+/// A formatter (serde_json's pretty one, or [`ClientFormatter`]), with
+/// [`is_unsafe_char`] characters of strings escaped.
+struct SafeFormatter<F>(F);
 
-impl Formatter for SafeFormatter {
+impl<F: Formatter> Formatter for SafeFormatter<F> {
     fn write_string_fragment<W: ?Sized + Write>(
         &mut self,
         writer: &mut W,
@@ -52,7 +77,7 @@ impl Formatter for SafeFormatter {
         writer.write_all(&fragment.as_bytes()[start..])
     }
 
-    // The layout is the pretty formatter's.
+    // The layout is the inner formatter's.
     fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.0.begin_array(w)
     }

@@ -130,8 +130,12 @@ pub struct Table {
     pub unit: &'static str,
     /// One sentence: what is counted, over how many events.
     pub about: String,
-    /// Events the shares are over (within each group for grouped tables).
-    pub denominator: u64,
+    /// Events the shares are over (within each group for grouped tables);
+    /// `None` when the table is withheld.
+    pub denominator: Option<u64>,
+    /// Nothing of it is published, how many events it counts neither (see
+    /// [`PublishedMetric::withheld`]).
+    pub withheld: bool,
     /// Rows carry a group.
     pub grouped: bool,
     /// Rows are rates with runs (tool reliability).
@@ -194,12 +198,16 @@ pub struct Ledger {
     pub test_events: u64,
     /// Marker events in the whole input.
     pub marker_events: u64,
-    /// Valid events outside the quarter.
-    pub outside_quarter: u64,
-    /// Valid events in the quarter left out by the other filters.
-    pub filtered_out: u64,
-    /// Usage events counted.
-    pub counted_usage_events: u64,
+    /// Valid events outside the quarter (`None`: withheld, when the
+    /// quarter's or the previous quarter's usage events are: the file's
+    /// valid events less these would give them).
+    pub outside_quarter: Option<u64>,
+    /// Valid events in the quarter left out by the other filters
+    /// (`None`: withheld when not zero: the installations behind them are
+    /// not counted, so they may be fewer than k).
+    pub filtered_out: Option<u64>,
+    /// Usage events counted (`None`: withheld, as the key figure is).
+    pub counted_usage_events: Option<u64>,
     /// Usage events in the quarter without an anonymous ID (in event counts, in no installation).
     pub events_without_id: u64,
 }
@@ -386,7 +394,12 @@ const TABLES: &[(&str, MetricId, &str, &str, &str)] = &[
 
 /// Reads the input once and builds the report.
 pub fn build<'a>(input: impl Into<Input<'a>>, options: &ReportOptions) -> std::io::Result<Report> {
-    let read = pass::read(input, options.quarter, &options.filters)?;
+    let read = pass::read(
+        input,
+        options.quarter,
+        &options.filters,
+        options.min_installations,
+    )?;
     Ok(assemble(read, options))
 }
 
@@ -442,15 +455,15 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
             .iter()
             .map(|&(name, id, title, unit, noun)| {
                 let prev = previous_has_data.then(|| &prev_published[id as usize]);
-                table(name, title, unit, noun, &published[id as usize], prev)
+                table(name, title, unit, noun, &published[id as usize], prev, k)
             })
             .collect()
     } else {
         Vec::new()
     };
     let figures = figures(
-        &summary,
-        &prev_summary,
+        (&summary, &published),
+        (&prev_summary, &prev_published),
         options,
         (new_now, new_prev),
         previous_has_data,
@@ -475,9 +488,11 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         valid_events: i.valid_events,
         test_events: i.test_events,
         marker_events: i.marker_events,
-        outside_quarter: outside,
-        filtered_out: i.filtered_out.saturating_sub(outside),
-        counted_usage_events: summary.totals.usage_events,
+        outside_quarter: (type_shown(&published, None)
+            && (prev_summary.totals.usage_events == 0 || type_shown(&prev_published, None)))
+        .then_some(outside),
+        filtered_out: Some(i.filtered_out.saturating_sub(outside)).filter(|&n| n == 0),
+        counted_usage_events: type_shown(&published, None).then_some(summary.totals.usage_events),
         events_without_id,
     };
     let samples = if significant {
@@ -570,6 +585,7 @@ fn table(
     noun: &str,
     metric: &PublishedMetric,
     previous: Option<&PublishedMetric>,
+    k: u64,
 ) -> Table {
     let totals = group_totals(metric);
     let prev_totals = previous.map(group_totals).unwrap_or_default();
@@ -641,11 +657,18 @@ fn table(
             change,
         });
     }
-    let denominator = metric.denominator;
-    let about = if rates {
+    let denominator = (!metric.withheld).then_some(metric.denominator);
+    let about = if metric.withheld && rates {
+        format!("Withheld: it would reveal a group of fewer than {k} installations.")
+    } else if metric.withheld {
+        format!(
+            "Withheld, and how many {noun} it counts: that would reveal a group of fewer than \
+             {k} installations."
+        )
+    } else if rates {
         format!("Failure rate per tool: {noun}.")
     } else {
-        format!("Share of {} {noun}.", thousands(denominator))
+        format!("Share of {} {noun}.", thousands(metric.denominator))
     };
     Table {
         name,
@@ -653,6 +676,7 @@ fn table(
         unit,
         about,
         denominator,
+        withheld: metric.withheld,
         grouped,
         rates,
         rows,
@@ -661,15 +685,31 @@ fn table(
     }
 }
 
+/// Whether a quarter's published event-type table shows the count of
+/// `event` (a row of its own), or, for `None`, its total of usage events.
+fn type_shown(published: &[PublishedMetric], event: Option<&str>) -> bool {
+    let types = &published[MetricId::EventTypes as usize];
+    match event {
+        None => !types.withheld,
+        Some(event) => types.rows.iter().any(|r| r.value.text() == event),
+    }
+}
+
+/// The key figures: each is published only where the tables publish it too
+/// (a count of installations about at least k, a count of events of a
+/// type whose row the event-type table shows), else withheld (`None`).
 fn figures(
-    now: &Summary,
-    before: &Summary,
+    (now, published): (&Summary, &[PublishedMetric]),
+    (before, prev_published): (&Summary, &[PublishedMetric]),
     options: &ReportOptions,
     (new_now, new_prev): (u64, u64),
     previous_has_data: bool,
 ) -> Vec<Figure> {
     let k = options.min_installations;
     let prev = |v: u64| previous_has_data.then_some(v);
+    let gate = |shown: bool, v: u64| shown.then_some(v);
+    let now_has = |event: Option<&str>| type_shown(published, event);
+    let before_has = |event: Option<&str>| previous_has_data && type_shown(prev_published, event);
     let plain = |key, label, value: Option<u64>, previous: Option<u64>| Figure {
         key,
         label,
@@ -700,8 +740,8 @@ fn figures(
         plain(
             "installations",
             "Installations (unique anonymous IDs)",
-            Some(t.unique_ids),
-            prev(p.unique_ids),
+            gate(t.unique_ids >= k, t.unique_ids),
+            prev(p.unique_ids).filter(|&n| n >= k),
         ),
         plain(
             "new_installations",
@@ -718,51 +758,46 @@ fn figures(
         plain(
             "usage_events",
             "Usage events",
-            Some(t.usage_events),
-            prev(p.usage_events),
+            gate(now_has(None), t.usage_events),
+            gate(before_has(None), p.usage_events),
         ),
         plain(
             "scans_started",
             "Scans started (scan.started events)",
-            Some(t.scans_started),
-            prev(p.scans_started),
+            gate(now_has(Some("scan.started")), t.scans_started),
+            gate(before_has(Some("scan.started")), p.scans_started),
         ),
         plain(
             "scans_completed",
             "Scans completed (scan.completed events)",
-            Some(t.scans_completed),
-            prev(p.scans_completed),
+            gate(now_has(Some("scan.completed")), t.scans_completed),
+            gate(before_has(Some("scan.completed")), p.scans_completed),
         ),
         plain(
             "wizard_runs",
             "Wizard runs (wizard.completed events)",
-            Some(wizard(now)),
-            prev(wizard(before)),
+            gate(now_has(Some("wizard.completed")), wizard(now)),
+            gate(before_has(Some("wizard.completed")), wizard(before)),
         ),
     ];
+    // The rate and its interval give both counts.
+    let now_rate = now_has(Some("scan.started")) && now_has(Some("scan.completed"));
+    let before_rate = before_has(Some("scan.started")) && before_has(Some("scan.completed"));
     let completion = |s: &crate::metrics::Totals| {
         (s.scans_started > 0).then(|| s.scans_completed as f64 / s.scans_started as f64)
     };
-    let ci = interval_of(t.scans_completed, t.scans_started);
-    let pci = if previous_has_data {
-        interval_of(p.scans_completed, p.scans_started)
-    } else {
-        None
-    };
+    let ci = interval_of(t.scans_completed, t.scans_started).filter(|_| now_rate);
+    let pci = interval_of(p.scans_completed, p.scans_started).filter(|_| before_rate);
     out.push(Figure {
         key: "completion_rate",
         label: "Completion rate (scans completed / scans started)",
         value: None,
         previous: None,
-        rate: completion(t),
+        rate: completion(t).filter(|_| now_rate),
         interval: ci,
-        previous_rate: if previous_has_data {
-            completion(p)
-        } else {
-            None
-        },
+        previous_rate: completion(p).filter(|_| before_rate),
         previous_interval: pci,
-        of: Some(format!("{} scans started", thousands(t.scans_started))),
+        of: now_rate.then(|| format!("{} scans started", thousands(t.scans_started))),
         change: Some(compare(
             ci,
             pci,
@@ -771,13 +806,14 @@ fn figures(
         )),
     });
     if let Some(n) = options.population {
+        let shown = t.unique_ids >= k;
         out.push(Figure {
             key: "opt_in_rate",
             label: "Opt-in rate (installations / known installs)",
             value: None,
             previous: None,
-            rate: (n > 0).then(|| t.unique_ids as f64 / n as f64),
-            interval: interval_of(t.unique_ids, n),
+            rate: (n > 0 && shown).then(|| t.unique_ids as f64 / n as f64),
+            interval: interval_of(t.unique_ids, n).filter(|_| shown),
             previous_rate: None,
             previous_interval: None,
             of: Some(format!("{} known installs (--population)", thousands(n))),
@@ -994,7 +1030,7 @@ mod tests {
     /// read them, agree with every row `finalize` publishes from `input`
     /// (same labels, same counts); returns how many rows it checked.
     fn check_cells_agree_with_the_summary(input: Input<'_>, q: Quarter) -> usize {
-        let (stats, sink) = pass::read(input, q, &Filters::default()).unwrap();
+        let (stats, sink) = pass::read(input, q, &Filters::default(), 5).unwrap();
         let ids = CellIds::from_tally(&sink.current);
         let n = sink.current.events_per_installation().count();
         let summary = finalize("x", stats, sink.current);
@@ -1081,7 +1117,9 @@ mod tests {
             source_name: "events.jsonl".into(),
         };
         let report = |tuning| {
-            let make = || pass::QuarterSink::new(options.quarter, &options.filters);
+            let make = || {
+                pass::QuarterSink::new(options.quarter, &options.filters, options.min_installations)
+            };
             let read = ingest_tuned((&text[..]).into(), make, tuning).unwrap();
             let report = assemble(read, &options);
             render::files(&report).unwrap()
@@ -1093,8 +1131,13 @@ mod tests {
     fn one_pass_matches_summary_quarter() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/events.jsonl");
         let q: Quarter = "2026-Q1".parse().unwrap();
-        let (stats, sink) =
-            pass::read(std::fs::File::open(path).unwrap(), q, &Filters::default()).unwrap();
+        let (stats, sink) = pass::read(
+            std::fs::File::open(path).unwrap(),
+            q,
+            &Filters::default(),
+            5,
+        )
+        .unwrap();
         let mut f = Filters::default();
         f.set_quarter(q);
         let alone = crate::metrics::summarize(std::fs::File::open(path).unwrap(), "x", f).unwrap();

@@ -36,8 +36,9 @@ pub(crate) struct QuarterSink {
 }
 
 impl QuarterSink {
-    /// A sink for `quarter`, applying the rest of `filters` (its period is replaced).
-    pub(crate) fn new(quarter: Quarter, filters: &Filters) -> QuarterSink {
+    /// A sink for `quarter`, applying the rest of `filters` (its period is
+    /// replaced), with sample candidates for threshold `k`.
+    pub(crate) fn new(quarter: Quarter, filters: &Filters, k: u64) -> QuarterSink {
         let mut all_time = filters.clone();
         all_time.quarter = None;
         all_time.since = None;
@@ -56,7 +57,7 @@ impl QuarterSink {
             first_seen: FxHashMap::default(),
             outside: 0,
             census: Census::default(),
-            candidates: Candidates::default(),
+            candidates: Candidates::new(k),
             leaves: Vec::new(),
         }
     }
@@ -99,7 +100,7 @@ impl Sink for QuarterSink {
             self.leaves.clear();
             leaves(event, text, &mut self.leaves);
             self.census.observe(&self.leaves, id);
-            self.candidates.offer(&event.name, &self.leaves, line, text);
+            (self.candidates).offer(&event.name, &self.leaves, id, line, text);
         }
     }
 
@@ -141,6 +142,7 @@ pub(crate) fn read<'a>(
     input: impl Into<Input<'a>>,
     quarter: Quarter,
     filters: &Filters,
+    k: u64,
 ) -> std::io::Result<(IngestStats, QuarterSink)> {
-    ingest(input, || QuarterSink::new(quarter, filters))
+    ingest(input, || QuarterSink::new(quarter, filters, k))
 }

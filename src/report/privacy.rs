@@ -287,6 +287,11 @@ pub struct PublishedMetric {
     pub hidden_small: usize,
     /// Cells hidden so that a small cell cannot be recovered by subtraction.
     pub hidden_complementary: usize,
+    /// Nothing of the metric is published, its denominator neither: the
+    /// events it counts come from fewer than k installations, or they are
+    /// an event type the event-type table hides (the denominator would
+    /// give that count), or its small cells could not be protected.
+    pub withheld: bool,
 }
 
 impl PublishedMetric {
@@ -305,6 +310,65 @@ impl PublishedMetric {
     pub fn hidden(&self) -> usize {
         self.hidden_small + self.hidden_complementary
     }
+
+    /// A metric with nothing published.
+    fn nothing(id: MetricId) -> PublishedMetric {
+        PublishedMetric {
+            id,
+            denominator: 0,
+            rows: Vec::new(),
+            others: Vec::new(),
+            hidden_small: 0,
+            hidden_complementary: 0,
+            withheld: true,
+        }
+    }
+
+    /// Withholds the whole metric: its shown rows count as hidden
+    /// complements (they are hidden to protect cells elsewhere).
+    fn withhold(&mut self) {
+        self.hidden_complementary += self.rows.len();
+        self.rows.clear();
+        self.others.clear();
+        self.withheld = true;
+    }
+}
+
+/// The event types a metric counts (its denominator is their events, or
+/// some of them: an event type's count can be read from it); `None` for
+/// the metrics of every usage event.
+pub fn counted_types(id: MetricId) -> Option<&'static [&'static str]> {
+    use MetricId as M;
+    Some(match id {
+        M::EventTypes
+        | M::Platforms
+        | M::Versions
+        | M::VersionsByWeek
+        | M::PythonVersions
+        | M::EventsPerInstallation
+        | M::ActiveInstallations => return None,
+        M::Profiles
+        | M::Modes
+        | M::CiDetected
+        | M::ComplianceUsage
+        | M::MultiTarget
+        | M::MultiTargetReported
+        | M::TargetsBuckets
+        | M::FrequencyHints
+        | M::ScanTools => &["scan.started"],
+        M::ScanCompletion => &["scan.started", "scan.completed"],
+        M::DurationBuckets
+        | M::DurationBucketsByProfile
+        | M::FindingsBuckets
+        | M::FindingsBucketsByProfile => &["scan.completed"],
+        M::ToolFailures | M::FailureTypes => &["tool.failed"],
+        M::ToolFailureRates => &["tool.failed", "scan.started"],
+        M::WizardProfiles | M::WizardModes | M::WizardArtifacts | M::WizardDuration => {
+            &["wizard.completed"]
+        }
+        M::OutputFormats | M::SuppressionsUsed | M::ComplianceEnabled => &["report.generated"],
+        M::PolicyViolations => &["policy.evaluated"],
+    })
 }
 
 /// Which cells to hide, or `None` when the metric cannot be protected and
@@ -325,8 +389,25 @@ pub fn suppress(
     lines: &[Vec<usize>],
     k: u64,
 ) -> Option<Vec<bool>> {
+    suppress_from(ids, counts, labels, lines, k, &[])
+}
+
+/// [`suppress`], with the cells `forced` also hidden from the start (none
+/// when it is empty): a grouped metric's residual groups (see
+/// [`residual_groups`]).
+fn suppress_from(
+    ids: &[&[u32]],
+    counts: &[u64],
+    labels: &[String],
+    lines: &[Vec<usize>],
+    k: u64,
+    forced: &[bool],
+) -> Option<Vec<bool>> {
     let (small, lines) = start(ids, lines, k);
     let mut hidden = small.clone();
+    for (h, &f) in hidden.iter_mut().zip(forced) {
+        *h |= f;
+    }
     let mut attacker = Attacker::new(&lines, &small, &hidden);
     attacker.recheck(&lines, ids, k);
     loop {
@@ -592,8 +673,58 @@ fn label(row: &Row) -> String {
     )
 }
 
-/// Applies the rules to one metric (not the derived ones).
-fn publish_metric(metric: &MetricRows, ids: &CellIds, k: u64) -> PublishedMetric {
+/// What a grouped metric's one-dimensional margins publish (the tables of
+/// its groups' and its values' totals: `activity_by_week` and `versions`
+/// for `versions_by_week`, `duration_buckets` for the durations by
+/// profile): a total one of them hides must not be given away by the
+/// grouped table's cells.
+#[derive(Default)]
+struct Margins<'a> {
+    /// Groups whose total the group margin hides.
+    hidden_groups: FxHashSet<&'a Value>,
+    /// Values whose total the value margin shows (`None`: no margin).
+    shown_values: Option<FxHashSet<&'a Value>>,
+}
+
+impl<'a> Margins<'a> {
+    /// The margins of grouped metric `id`, from the metrics published so far.
+    fn of(id: MetricId, summary: &'a Summary, out: &'a [PublishedMetric]) -> Margins<'a> {
+        use MetricId as M;
+        let values = match id {
+            M::VersionsByWeek => Some(M::Versions),
+            M::DurationBucketsByProfile => Some(M::DurationBuckets),
+            M::FindingsBucketsByProfile => Some(M::FindingsBuckets),
+            _ => None,
+        };
+        let mut margins = Margins {
+            hidden_groups: FxHashSet::default(),
+            shown_values: values.map(|m| out[m as usize].rows.iter().map(|r| &r.value).collect()),
+        };
+        if id == M::VersionsByWeek {
+            // The weekly activity publishes each week's events.
+            let is_week = |r: &&Row| r.group_text() == Some("week");
+            let shown: FxHashSet<&Value> = (out[M::ActiveInstallations as usize].rows.iter())
+                .filter(is_week)
+                .map(|r| &r.value)
+                .collect();
+            margins.hidden_groups = (summary.metric(M::ActiveInstallations).rows.iter())
+                .filter(is_week)
+                .map(|r| &r.value)
+                .filter(|w| !shown.contains(w))
+                .collect();
+        }
+        margins
+    }
+}
+
+/// Applies the rules to one metric (not the derived ones); a grouped one
+/// with what its `margins` publish.
+fn publish_metric(
+    metric: &MetricRows,
+    ids: &CellIds,
+    k: u64,
+    margins: &Margins<'_>,
+) -> PublishedMetric {
     let id = metric.id;
     let shape = shape(id);
     // Month rows of active installations overlap the weeks: only weeks are published.
@@ -606,23 +737,58 @@ fn publish_metric(metric: &MetricRows, ids: &CellIds, k: u64) -> PublishedMetric
     let counts: Vec<u64> = rows.iter().map(|r| r.count).collect();
     let labels: Vec<String> = rows.iter().map(|r| label(r)).collect();
     let mut lines: Vec<Vec<usize>> = Vec::new();
+    // Groups whose total is not published (see [`residual_groups`]).
+    let mut unpublished: BTreeSet<GroupKey<'_>> = BTreeSet::new();
     match shape {
         Shape::Partition => lines.push((0..rows.len()).collect()),
         Shape::Grouped => {
             let mut by_group: BTreeMap<GroupKey<'_>, Vec<usize>> = BTreeMap::new();
             let mut by_value: BTreeMap<Value, Vec<usize>> = BTreeMap::new();
+            // The values whose totals the value margin hides: only their
+            // sum is known (the margin's total less the values it shows).
+            let mut hidden_values = Vec::new();
             for (i, r) in rows.iter().enumerate() {
                 by_group.entry(group_key(r)).or_default().push(i);
-                by_value.entry(r.value.clone()).or_default().push(i);
+                match &margins.shown_values {
+                    Some(shown) if !shown.contains(&r.value) => hidden_values.push(i),
+                    _ => by_value.entry(r.value.clone()).or_default().push(i),
+                }
             }
-            lines.extend(by_group.into_values());
+            unpublished = residual_groups(&by_group, &sets, &counts, k, |g| {
+                g.1.is_some_and(|g| margins.hidden_groups.contains(g))
+            });
+            let mut residual = Vec::new();
+            for (group, members) in by_group {
+                if unpublished.contains(&group) {
+                    residual.extend(members);
+                } else {
+                    lines.push(members);
+                }
+            }
+            if !residual.is_empty() {
+                lines.push(residual);
+            }
             lines.extend(by_value.into_values());
+            if !hidden_values.is_empty() {
+                lines.push(hidden_values);
+            }
         }
         Shape::Overlapping | Shape::Derived => {}
     }
-    let (hidden, withheld) = match suppress(&sets, &counts, &labels, &lines, k) {
-        Some(h) => (h, false),
-        None => (vec![true; rows.len()], true),
+    // The denominator is the events of every row: behind fewer than k
+    // installations, it is itself a small cell.
+    // (Derived metrics are judged by [`publish`].)
+    let too_few = shape != Shape::Derived && !rows.is_empty() && !union_at_least(&sets, k);
+    let forced: Vec<bool> = if unpublished.is_empty() {
+        Vec::new()
+    } else {
+        rows.iter()
+            .map(|r| unpublished.contains(&group_key(r)))
+            .collect()
+    };
+    let (hidden, withheld) = match suppress_from(&sets, &counts, &labels, &lines, k, &forced) {
+        Some(h) if !too_few => (h, false),
+        _ => (vec![true; rows.len()], true),
     };
     let complementary = hidden
         .iter()
@@ -641,9 +807,11 @@ fn publish_metric(metric: &MetricRows, ids: &CellIds, k: u64) -> PublishedMetric
         for (i, r) in rows.iter().enumerate() {
             groups.entry(group_key(r)).or_default().push(i);
         }
-        for ((_, group), members) in groups {
+        for (key, members) in groups {
+            let group = key.1;
             let gone: Vec<usize> = members.iter().copied().filter(|&i| hidden[i]).collect();
-            if gone.is_empty() {
+            // A group in the residual has no total of its own to publish.
+            if gone.is_empty() || unpublished.contains(&key) {
                 continue;
             }
             let installations = union_size(gone.iter().map(|&i| sets[i]));
@@ -690,7 +858,54 @@ fn publish_metric(metric: &MetricRows, ids: &CellIds, k: u64) -> PublishedMetric
         others,
         hidden_small: total_hidden - complementary,
         hidden_complementary: complementary,
+        withheld,
     }
+}
+
+/// The groups of a grouped metric whose totals are not published: those
+/// about fewer than k installations (their cells are all small), those
+/// whose total the group margin hides (`hidden`), and, when those together
+/// are about fewer than k, the smallest others in turn until they are not. The metric's denominator, and its one-dimensional margin,
+/// is the sum of every group: with the published groups' totals known,
+/// what is left is these groups' sum, which must not be about a small group
+/// of installations. Their cells form one more line (its total is that
+/// difference), and they get no Other row.
+fn residual_groups<'a>(
+    by_group: &BTreeMap<GroupKey<'a>, Vec<usize>>,
+    sets: &[&[u32]],
+    counts: &[u64],
+    k: u64,
+    hidden: impl Fn(&GroupKey<'a>) -> bool,
+) -> BTreeSet<GroupKey<'a>> {
+    let ids_of = |members: &[usize]| -> Vec<&[u32]> { members.iter().map(|&i| sets[i]).collect() };
+    let mut residual: BTreeSet<GroupKey<'a>> = BTreeSet::new();
+    let mut published: Vec<(u64, u64, GroupKey<'a>)> = Vec::new();
+    for (&group, members) in by_group {
+        if !hidden(&group) && union_at_least(&ids_of(members), k) {
+            let installations = union_size(members.iter().map(|&i| sets[i]));
+            let events = members.iter().map(|&i| counts[i]).sum();
+            published.push((installations, events, group));
+        } else {
+            residual.insert(group);
+        }
+    }
+    // Smallest last: popped first.
+    published.sort_by(|a, b| b.cmp(a));
+    let members_of = |residual: &BTreeSet<GroupKey<'a>>| -> Vec<&[u32]> {
+        residual
+            .iter()
+            .flat_map(|g| by_group[g].iter().map(|&i| sets[i]))
+            .collect()
+    };
+    while !residual.is_empty() && !union_at_least(&members_of(&residual), k) {
+        match published.pop() {
+            Some((_, _, group)) => {
+                residual.insert(group);
+            }
+            None => break,
+        }
+    }
+    residual
 }
 
 /// Applies the rules to every metric of a summary, with `event_types` in
@@ -701,14 +916,45 @@ pub fn publish(
     ids: &CellIds,
     k: u64,
 ) -> Vec<PublishedMetric> {
+    let none = Margins::default();
     let mut out: Vec<PublishedMetric> = summary
         .metrics
         .iter()
         .map(|m| match m.id {
-            MetricId::EventTypes => publish_metric(event_types, ids, k),
-            _ => publish_metric(m, ids, k),
+            MetricId::EventTypes => publish_metric(event_types, ids, k, &none),
+            // After their margins, below.
+            _ if shape(m.id) == Shape::Grouped => PublishedMetric::nothing(m.id),
+            _ => publish_metric(m, ids, k, &none),
         })
         .collect();
+    for m in summary
+        .metrics
+        .iter()
+        .filter(|m| shape(m.id) == Shape::Grouped)
+    {
+        let published = publish_metric(m, ids, k, &Margins::of(m.id, summary, &out));
+        out[m.id as usize] = published;
+    }
+    // A metric of one event type publishes that type's count (its
+    // denominator; its rows and Other rows add up to it): only when the
+    // event-type table shows that type's row.
+    let types_withheld = out[MetricId::EventTypes as usize].withheld;
+    let shown_types: FxHashSet<String> = out[MetricId::EventTypes as usize]
+        .rows
+        .iter()
+        .map(|r| r.value.text().to_owned())
+        .collect();
+    for m in &mut out {
+        let shown = match counted_types(m.id) {
+            None => m.id == MetricId::EventTypes || !types_withheld,
+            Some(types) => types.iter().all(|t| shown_types.contains(*t)),
+        };
+        // (A metric of no events reveals no installation; the derived
+        // ones follow the metrics they are made of, below.)
+        if !shown && !m.withheld && m.denominator > 0 && shape(m.id) != Shape::Derived {
+            m.withhold();
+        }
+    }
     // The values shown (a set: a client can send a million tools).
     let visible = |id: MetricId| -> FxHashSet<&Value> {
         out[id as usize].rows.iter().map(|r| &r.value).collect()
@@ -726,13 +972,16 @@ pub fn publish(
         .cloned()
         .collect();
     let hidden = rates.rows.len() - shown.len();
+    let withheld =
+        out[MetricId::ToolFailures as usize].withheld || out[MetricId::ScanTools as usize].withheld;
     out[MetricId::ToolFailureRates as usize] = PublishedMetric {
         id: MetricId::ToolFailureRates,
         denominator: rates.denominator,
-        rows: shown,
+        rows: if withheld { Vec::new() } else { shown },
         others: Vec::new(),
-        hidden_small: hidden,
+        hidden_small: if withheld { rates.rows.len() } else { hidden },
         hidden_complementary: 0,
+        withheld,
     };
     // Wizard duration: quartiles only, and only over at least k installations.
     let wizard_installations = union_size(
@@ -743,7 +992,8 @@ pub fn publish(
             .map(|r| ids.of(MetricId::WizardProfiles, r)),
     );
     let wd = summary.metric(MetricId::WizardDuration);
-    let rows: Vec<Row> = if wizard_installations >= k {
+    let withheld = out[MetricId::WizardProfiles as usize].withheld;
+    let rows: Vec<Row> = if wizard_installations >= k && !withheld {
         wd.rows
             .iter()
             .filter(|r| matches!(r.value.text(), "p25" | "median" | "p75"))
@@ -763,6 +1013,7 @@ pub fn publish(
         rows,
         others: Vec::new(),
         hidden_complementary: 0,
+        withheld,
     };
     out
 }
@@ -850,9 +1101,14 @@ mod tests {
         labels: &[String],
         lines: &[Vec<usize>],
         k: u64,
+        forced: &[bool],
     ) -> Option<Vec<bool>> {
         let (small, lines) = start(ids, lines, k);
-        let mut hidden = small.clone();
+        let mut hidden: Vec<bool> = small
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| s || forced.get(i) == Some(&true))
+            .collect();
         loop {
             let mut known: Vec<bool> = hidden.iter().map(|h| !h).collect();
             loop {
@@ -928,6 +1184,7 @@ mod tests {
                 (proptest::collection::btree_set(0u32..12, 0..8), 0u64..4, 0u8..3), 1..14),
             lines in proptest::collection::vec(proptest::collection::btree_set(0usize..14, 1..8), 0..7),
             k in 1u64..6,
+            forced in proptest::collection::vec(proptest::bool::weighted(0.15), 0..14),
         ) {
             let n = cells.len();
             let lists: Vec<Vec<u32>> = cells.iter().map(|c| c.0.iter().copied().collect()).collect();
@@ -940,8 +1197,8 @@ mod tests {
                 .filter(|l| !l.is_empty())
                 .collect();
             proptest::prop_assert_eq!(
-                suppress(&sets, &counts, &labels, &lines, k),
-                suppress_model(&sets, &counts, &labels, &lines, k)
+                suppress_from(&sets, &counts, &labels, &lines, k, &forced),
+                suppress_model(&sets, &counts, &labels, &lines, k, &forced)
             );
         }
     }
@@ -998,5 +1255,91 @@ mod tests {
             suppress(&sets, &[9, 3, 9, 9], &labels, &lines, 5),
             Some(vec![true, true, false, true])
         );
+    }
+
+    /// A grouped metric (durations by profile) and its value margin from
+    /// cells (group, value, installations).
+    fn build(cells: &[(u8, u8, Vec<u32>)]) -> (CellIds, MetricRows, MetricRows) {
+        let mut ids = CellIds::default();
+        let mut grouped = Vec::new();
+        let mut margin: BTreeMap<u8, (u64, Vec<u32>)> = BTreeMap::new();
+        for (g, v, who) in cells {
+            let start = ids.members.len();
+            let mut who = who.clone();
+            who.sort_unstable();
+            who.dedup();
+            ids.members.extend(&who);
+            let key = (
+                MetricId::DurationBucketsByProfile,
+                Some(Value::Str(format!("g{g}"))),
+                Value::Str(format!("v{v}")),
+            );
+            ids.add(key, (start, ids.members.len()));
+            let mut r = Row::new(Value::Str(format!("v{v}")), who.len() as u64);
+            r.group = Some(Value::Str(format!("g{g}")));
+            grouped.push(r);
+            let m = margin.entry(*v).or_default();
+            m.0 += who.len() as u64;
+            m.1.extend(who);
+        }
+        let mut one_d = Vec::new();
+        for (v, (count, mut who)) in margin {
+            who.sort_unstable();
+            who.dedup();
+            let start = ids.members.len();
+            ids.members.extend(&who);
+            ids.add(
+                (MetricId::DurationBuckets, None, Value::Str(format!("v{v}"))),
+                (start, ids.members.len()),
+            );
+            one_d.push(Row::new(Value::Str(format!("v{v}")), count));
+        }
+        let den = one_d.iter().map(|r| r.count).sum();
+        (
+            ids,
+            MetricRows {
+                id: MetricId::DurationBuckets,
+                denominator: den,
+                rows: one_d,
+            },
+            MetricRows {
+                id: MetricId::DurationBucketsByProfile,
+                denominator: den,
+                rows: grouped,
+            },
+        )
+    }
+
+    /// The durations table hides `v2` (4 installations) and, as its
+    /// complement, `v1`, whose only cell by profile is `g1`'s: shown, it
+    /// gives `v1`'s total, and the one-dimensional Other less it is `v2`.
+    /// With the margin, `v1` is among the values only summed.
+    #[test]
+    fn a_value_the_margin_hides_is_not_given_by_the_grouped_cells() {
+        let who = |from: u32, n: u32| (from..from + n).collect::<Vec<u32>>();
+        let cells = [
+            (0, 2, who(0, 3)),
+            (0, 3, who(3, 3)),
+            (1, 1, who(6, 6)),
+            (1, 2, who(12, 1)),
+            (1, 3, who(13, 5)),
+            (1, 4, who(18, 12)),
+        ];
+        let (ids, one_d, grouped) = build(&cells);
+        let margin = publish_metric(&one_d, &ids, 5, &Margins::default());
+        let shown: Vec<&str> = margin.rows.iter().map(|r| r.value.text()).collect();
+        assert_eq!(shown, ["v3", "v4"]);
+        let cells_of =
+            |m: &PublishedMetric, v: &str| m.rows.iter().filter(|r| r.value.text() == v).count();
+        let alone = publish_metric(&grouped, &ids, 5, &Margins::default());
+        assert_eq!(cells_of(&alone, "v1"), 1, "the case: v1's one cell shown");
+        let margins = Margins {
+            hidden_groups: FxHashSet::default(),
+            shown_values: Some(margin.rows.iter().map(|r| &r.value).collect()),
+        };
+        let published = publish_metric(&grouped, &ids, 5, &margins);
+        assert!(!published.withheld);
+        assert_eq!(cells_of(&published, "v1"), 0);
+        assert_eq!(cells_of(&published, "v4"), 1);
     }
 }

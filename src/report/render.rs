@@ -121,10 +121,33 @@ pub fn charts(report: &Report) -> Vec<Chart> {
         return Vec::new();
     }
     let mut charts = standard_charts(&chart_view(report), &report.weeks);
+    // A withheld metric's chart would name how many events it counts.
+    let withheld = |id: MetricId| report.published[id as usize].withheld;
+    charts.retain(|c| {
+        !chart_metrics(&c.name)
+            .iter()
+            .any(|&id| withheld(id) || withheld(MetricId::EventTypes))
+    });
     for c in &mut charts {
         c.title = format!("{} ({})", c.title, report.options.quarter);
     }
     charts
+}
+
+/// The metrics a standard chart draws from.
+fn chart_metrics(name: &str) -> &'static [MetricId] {
+    use MetricId as M;
+    match name {
+        "activity" => &[M::ActiveInstallations],
+        "platforms" => &[M::Platforms],
+        "profiles" => &[M::Profiles],
+        "modes" => &[M::Modes],
+        "output_formats" => &[M::OutputFormats],
+        "tool_failure_rates" => &[M::ToolFailureRates, M::ToolFailures, M::ScanTools],
+        "version_adoption" => &[M::VersionsByWeek],
+        "durations_by_profile" => &[M::DurationBucketsByProfile],
+        _ => &[],
+    }
 }
 
 fn period(report: &Report) -> String {
@@ -139,11 +162,17 @@ fn period(report: &Report) -> String {
 
 fn not_significant(report: &Report) -> Option<String> {
     (!report.significant).then(|| {
+        let k = report.options.min_installations;
+        let installations = report.summary.totals.unique_ids;
+        let how_many = if installations < k {
+            format!("fewer than {k}")
+        } else {
+            thousands(installations)
+        };
         format!(
-            "The data is not yet significant: {} installations sent events in {}, fewer than the {} this report needs before it publishes any breakdown. Only totals are shown.",
-            report.summary.totals.unique_ids,
+            "The data is not yet significant: {how_many} installations sent events in {}, fewer than the {} this report needs before it publishes any breakdown. Only totals are shown, each where it is about at least {k} installations.",
             report.options.quarter,
-            report.options.min_quarter_installations.max(report.options.min_installations)
+            report.options.min_quarter_installations.max(k)
         )
     })
 }
@@ -281,6 +310,7 @@ fn methodology_privacy(report: &Report) -> Vec<String> {
     vec![
         format!("Every published cell counts events and distinct installations. A cell behind fewer than k = {k} installations is not shown (`--min-installations`); its events are folded into an \"Other\" row."),
         "Hidden cells must not be recoverable by subtraction from published totals (a table's rows add up to its total; in a table broken down by group, every group and every value add up). The report simulates a reader who knows every total and solves every row or column with a single unknown cell, repeatedly; while that reveals a small cell, or leaves a row's or column's unknown cells about fewer than k installations, another cell is hidden too (complementary suppression), and a table that cannot be protected is not published. \"Other\" rows are therefore always about at least k installations.".into(),
+        "Totals are cells too: a table whose events come from fewer than k installations, or whose event type the event-type table hides, is withheld with its count of events; a key figure is shown only where the tables show it; and the groups a table by profile or by week leaves out are, together, about at least k installations (the smallest shown group joins them when they are not).".into(),
         format!(
             "In this report's tables, {hidden_small} cells were hidden below the threshold and {hidden_comp} more as complements."
         ),
@@ -289,7 +319,7 @@ fn methodology_privacy(report: &Report) -> Vec<String> {
             report.options.min_quarter_installations.max(k)
         ),
         format!(
-            "Sample events are real events of the quarter, chosen only among events whose every value (version, platform, each metadata field, each list element) was sent by at least k installations, and with no field beyond the documented schema; their anonymous ID is replaced by `{PLACEHOLDER_ID}`."
+            "Sample events are real events of the quarter, chosen only among events whose every value (version, platform, each metadata field, each list element), and whose whole combination of values, was sent by at least k installations, and with no field beyond the documented schema. They are written in one layout (the documented fields in order), so that no client's own spacing, field order or clock shows: the anonymous ID is replaced by `{PLACEHOLDER_ID}` and the timestamp is the start of its day (UTC)."
         ),
         "Strings from events are untrusted: they are escaped in this document, and CSV cells that a spreadsheet would run as a formula are prefixed with `'`.".into(),
     ]
@@ -404,7 +434,7 @@ pub fn markdown(report: &Report) -> Vec<u8> {
         let _ = writeln!(out, "\n## Sample events\n");
         let _ = writeln!(
             out,
-            "One real event of each type seen in the quarter, exactly as sent except the anonymous ID (see Methodology). Also in [`sample-events.json`](sample-events.json).\n"
+            "One real event of each type seen in the quarter, with its anonymous ID replaced and its time cut to the day (see Methodology). Also in [`sample-events.json`](sample-events.json).\n"
         );
         for s in &report.samples.events {
             let text = s.line.get();
@@ -414,7 +444,7 @@ pub fn markdown(report: &Report) -> Vec<u8> {
         if report.samples.withheld_types > 0 {
             let _ = writeln!(
                 out,
-                "{} event types seen in the quarter have no event whose every value passes the threshold; none is shown for them.",
+                "{} event types seen in the quarter have no event whose values, one by one and together, pass the threshold; none is shown for them.",
                 report.samples.withheld_types
             );
         }
@@ -522,15 +552,12 @@ fn ledger_rows(l: &Ledger) -> Vec<(&'static str, String)> {
             "Marker events (telemetry.initialized), whole input",
             thousands(l.marker_events),
         ),
-        (
-            "Valid events outside the quarter",
-            thousands(l.outside_quarter),
-        ),
+        ("Valid events outside the quarter", count(l.outside_quarter)),
         (
             "Events in the quarter left out by filters",
-            thousands(l.filtered_out),
+            count(l.filtered_out),
         ),
-        ("Usage events counted", thousands(l.counted_usage_events)),
+        ("Usage events counted", count(l.counted_usage_events)),
         (
             "… of which without an anonymous ID",
             thousands(l.events_without_id),
@@ -663,7 +690,7 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
         }
         let _ = writeln!(
             out,
-            "<h2 id=\"samples\">Sample events</h2>\n<p>One real event of each type seen in the quarter, exactly as sent except the anonymous ID (see Methodology). Also in <code>sample-events.json</code>.</p>"
+            "<h2 id=\"samples\">Sample events</h2>\n<p>One real event of each type seen in the quarter, with its anonymous ID replaced and its time cut to the day (see Methodology). Also in <code>sample-events.json</code>.</p>"
         );
         for s in &report.samples.events {
             let _ = writeln!(out, "<pre>{}</pre>", e(s.line.get()));
@@ -671,7 +698,7 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
         if report.samples.withheld_types > 0 {
             let _ = writeln!(
                 out,
-                "<p class=\"muted\">{} event types seen in the quarter have no event whose every value passes the threshold; none is shown for them.</p>",
+                "<p class=\"muted\">{} event types seen in the quarter have no event whose values, one by one and together, pass the threshold; none is shown for them.</p>",
                 report.samples.withheld_types
             );
         }
@@ -812,18 +839,21 @@ pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
     let mut ledger = vec![vec!["item".to_string(), "count".to_string()]];
     let l = &report.ledger;
     for (k, v) in [
-        ("lines", l.lines),
-        ("blank_lines", l.blank_lines),
-        ("invalid_lines", l.invalid_lines),
-        ("valid_events", l.valid_events),
-        ("test_events", l.test_events),
-        ("marker_events", l.marker_events),
+        ("lines", Some(l.lines)),
+        ("blank_lines", Some(l.blank_lines)),
+        ("invalid_lines", Some(l.invalid_lines)),
+        ("valid_events", Some(l.valid_events)),
+        ("test_events", Some(l.test_events)),
+        ("marker_events", Some(l.marker_events)),
         ("outside_quarter", l.outside_quarter),
         ("filtered_out", l.filtered_out),
         ("counted_usage_events", l.counted_usage_events),
-        ("events_without_id", l.events_without_id),
+        ("events_without_id", Some(l.events_without_id)),
     ] {
-        ledger.push(vec![k.to_string(), v.to_string()]);
+        ledger.push(vec![
+            k.to_string(),
+            v.map_or(String::new(), |v| v.to_string()),
+        ]);
     }
     files.push(("data/data_quality.csv".to_string(), csv_bytes(ledger)?));
     if !report.significant {
@@ -958,8 +988,52 @@ struct Section<'a> {
 #[derive(Serialize)]
 struct WithReport<'a> {
     #[serde(flatten)]
-    summary: &'a Summary,
+    summary: PublicSummary<'a>,
     report: Section<'a>,
+}
+
+/// The published summary in the summary schema: the key figures' totals
+/// (`null` where withheld), no denominator of a withheld metric (nor any
+/// when the quarter is not significant), and no first and last event
+/// times (each is one installation's event).
+struct PublicSummary<'a> {
+    summary: &'a Summary,
+    report: &'a Report,
+}
+
+/// [`crate::metrics::Totals`] as published.
+#[derive(Serialize)]
+struct PublicTotals {
+    usage_events: Option<u64>,
+    unique_ids: Option<u64>,
+    scans_started: Option<u64>,
+    scans_completed: Option<u64>,
+}
+
+impl Serialize for PublicSummary<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let figure = |key: &str| {
+            (self.report.figures.iter())
+                .find(|f| f.key == key)
+                .and_then(|f| f.value)
+        };
+        let totals = PublicTotals {
+            usage_events: figure("usage_events"),
+            unique_ids: figure("installations"),
+            scans_started: figure("scans_started"),
+            scans_completed: figure("scans_completed"),
+        };
+        let period = crate::metrics::Period {
+            first: None,
+            last: None,
+            ..self.summary.period.clone()
+        };
+        let published = &self.report.published;
+        let significant = self.report.significant;
+        self.summary.serialize_as(s, &period, &totals, |m| {
+            (significant && !published[m.id as usize].withheld).then_some(m.denominator)
+        })
+    }
 }
 
 /// The summary as published: only the rows the privacy rules allow (none
@@ -1021,7 +1095,10 @@ pub fn summary_json(report: &Report) -> anyhow::Result<Vec<u8>> {
         },
     };
     Ok(json_bytes(&WithReport {
-        summary: &summary,
+        summary: PublicSummary {
+            summary: &summary,
+            report,
+        },
         report: section,
     })?)
 }
@@ -1042,7 +1119,7 @@ pub fn samples_json(report: &Report) -> anyhow::Result<Vec<u8>> {
     let file = SamplesFile {
         schema: "jmo-analyze.sample-events/1",
         quarter: report.options.quarter.to_string(),
-        note: "One real event of each type seen in the quarter, exactly as the client sent it except anonymous_id; chosen only among events whose every value was sent by at least min_installations installations.",
+        note: "One real event of each type seen in the quarter, re-written in one layout, anonymous_id replaced and timestamp cut to the start of its day (UTC); chosen only among events whose every value, and whose whole combination of values, was sent by at least min_installations installations.",
         anonymous_id_replaced_with: PLACEHOLDER_ID,
         min_installations: report.options.min_installations,
         withheld_types: report.samples.withheld_types,

@@ -4,14 +4,20 @@
 //! An event qualifies only if *every* value it carries (version, platform,
 //! each metadata field, each list element, the whole `target_types` object,
 //! the event type itself) was sent by at least k installations in the
-//! quarter, and it holds no field beyond the documented schema. The
-//! `Census` counts, in the same single pass as the metrics, the distinct
-//! installations behind each such value; `Candidates` keeps, per event type,
-//! a bounded, order-independent set of events to choose from (the K distinct
-//! value signatures with the smallest hash, each with its earliest line), so
-//! the choice is the same whatever the thread schedule. The chosen line is
-//! published byte for byte, except its `anonymous_id`, which is replaced by
-//! [`PLACEHOLDER_ID`].
+//! quarter, and so was the whole combination of them (its *signature*: one
+//! installation's own mix of common values would single it out), and it
+//! holds no field beyond the documented schema. The `Census` counts, in the
+//! same single pass as the metrics, the distinct installations behind each
+//! value; `Candidates` keeps, per event type, a bounded, order-independent
+//! set of events to choose from (the K distinct signatures with the
+//! smallest hash, each with its earliest line and the first k installations
+//! that sent it), so the choice is the same whatever the thread schedule.
+//! The chosen event is published re-written in one layout (the documented
+//! fields in the documented order, the clients' separators, strings escaped
+//! as the report's JSON escapes them), so that no client's own layout,
+//! spacing, time zone or clock precision shows: its `anonymous_id` is
+//! replaced by [`PLACEHOLDER_ID`] and its timestamp is the start of its day
+//! in UTC.
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
@@ -23,6 +29,7 @@ use serde_json::value::RawValue;
 
 use crate::audit::schema;
 use crate::event::schema::{Event, Payload, Text, TextList};
+use crate::event::time::date_of;
 use crate::event::{LinePos, Parsed, parse_line};
 use crate::metrics::installs::Installs;
 use crate::metrics::tally::Codes;
@@ -143,7 +150,7 @@ fn object_after(text: &str, end: usize) -> Option<&str> {
 
 /// Every value of a usage event that a published sample would show, as
 /// census keys (appended to `out`). The timestamp and the anonymous ID are
-/// not values: the one is shown as sent, the other replaced.
+/// not values: both are replaced.
 pub(crate) fn leaves(event: &Event<'_>, text: &str, out: &mut Vec<u64>) {
     let c = &event.common;
     push_leaves!(out, "", {
@@ -281,32 +288,66 @@ fn count_if_new(installs: &mut Installs, installations: &mut Vec<u64>, install: 
 /// Per event type, the candidate lines (see the module doc).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Candidates {
-    /// event type → signature hash → (position of the line, line text).
-    by_type: BTreeMap<String, BTreeMap<u64, (LinePos, String)>>,
+    /// event type → signature hash → its earliest line and who sent it.
+    by_type: BTreeMap<String, BTreeMap<u64, Candidate>>,
+    /// How many installations a signature's list keeps (k).
+    keep: usize,
+}
+
+/// A signature's earliest line, and the first installations to send it.
+#[derive(Debug, Clone)]
+struct Candidate {
+    line: LinePos,
+    text: String,
+    /// Distinct installation keys, ascending, at most [`Candidates::keep`].
+    /// Complete for a signature still kept at the end: one that is kept was
+    /// kept from its first event on (the set only ever drops its largest
+    /// hash, for a smaller one), and so in every worker that saw it.
+    installations: Vec<u64>,
 }
 
 impl Candidates {
-    /// Offers an event whose values hash to `leaves`.
-    pub(crate) fn offer(&mut self, ty: &str, leaves: &[u64], line: LinePos, text: &str) {
+    /// Candidates that count up to `k` installations per signature.
+    pub(crate) fn new(k: u64) -> Candidates {
+        Candidates {
+            by_type: BTreeMap::new(),
+            keep: usize::try_from(k).unwrap_or(usize::MAX).max(1),
+        }
+    }
+
+    /// Offers an event of installation `id` whose values hash to `leaves`.
+    pub(crate) fn offer(&mut self, ty: &str, leaves: &[u64], id: u64, line: LinePos, text: &str) {
         let mut h = FxHasher::default();
         leaves.hash(&mut h);
         let sig = h.finish();
+        let keep = self.keep;
         let set = match self.by_type.get_mut(ty) {
             Some(set) => set,
             None => self.by_type.entry(ty.to_string()).or_default(),
         };
-        Self::insert(set, sig, line, || text.to_string());
+        Self::insert(set, keep, sig, line, &[id], || text.to_string());
     }
 
     fn insert(
-        set: &mut BTreeMap<u64, (LinePos, String)>,
+        set: &mut BTreeMap<u64, Candidate>,
+        keep: usize,
         sig: u64,
         line: LinePos,
+        ids: &[u64],
         text: impl FnOnce() -> String,
     ) {
         if let Some(have) = set.get_mut(&sig) {
-            if line < have.0 {
-                *have = (line, text());
+            if line < have.line {
+                have.line = line;
+                have.text = text();
+            }
+            for &id in ids {
+                if let Err(at) = have.installations.binary_search(&id)
+                    && at < keep
+                {
+                    have.installations.insert(at, id);
+                    have.installations.truncate(keep);
+                }
             }
             return;
         }
@@ -318,14 +359,24 @@ impl Candidates {
                 _ => return,
             }
         }
-        set.insert(sig, (line, text()));
+        let mut installations = ids.to_vec();
+        installations.truncate(keep);
+        set.insert(
+            sig,
+            Candidate {
+                line,
+                text: text(),
+                installations,
+            },
+        );
     }
 
     pub(crate) fn merge(&mut self, other: Candidates) {
+        let keep = self.keep;
         for (ty, set) in other.by_type {
             let mine = self.by_type.entry(ty).or_default();
-            for (sig, (line, text)) in set {
-                Self::insert(mine, sig, line, || text);
+            for (sig, c) in set {
+                Self::insert(mine, keep, sig, c.line, &c.installations, || c.text);
             }
         }
     }
@@ -336,7 +387,7 @@ impl Candidates {
 pub struct Sample {
     /// The event type.
     pub event: String,
-    /// The line as sent, anonymous ID replaced (a JSON object).
+    /// The event as published (a JSON object; see the module doc).
     pub line: Box<RawValue>,
 }
 
@@ -383,27 +434,51 @@ fn unique_keys(members: &Members<'_>, allowed: &[&str]) -> bool {
         .all(|(k, _)| allowed.contains(&k.as_str()) && seen.insert(k.as_str()))
 }
 
-/// The line with its anonymous ID replaced, if it has exactly the documented
-/// shape; `None` otherwise.
-fn redacted(text: &str, event: &Event<'_>) -> Option<String> {
+/// Members written in the order given.
+struct InOrder<'a>(Vec<(&'a str, Written<'a>)>);
+
+/// A member's value as published.
+enum Written<'a> {
+    Text(String),
+    Json(serde_json::Value),
+    Object(InOrder<'a>),
+}
+
+impl Serialize for InOrder<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            match v {
+                Written::Text(t) => map.serialize_entry(k, t)?,
+                Written::Json(j) => map.serialize_entry(k, j)?,
+                Written::Object(o) => map.serialize_entry(k, o)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// The event as published (see the module doc), if it has exactly the
+/// documented shape; `None` otherwise.
+fn rewritten(text: &str, event: &Event<'_>) -> Option<String> {
     let top: Members<'_> = serde_json::from_str(text).ok()?;
-    if !unique_keys(&top, &TOP_LEVEL) {
+    if !unique_keys(&top, &TOP_LEVEL) || !top.0.iter().any(|(k, _)| k == "anonymous_id") {
         return None;
     }
-    let mut id_span = None;
-    for (k, v) in &top.0 {
-        match k.as_str() {
-            "anonymous_id" => {
-                let raw = v.get();
-                let start = raw.as_ptr() as usize - text.as_ptr() as usize;
-                id_span = Some(start..start + raw.len());
-            }
+    let value = |raw: &RawValue| serde_json::from_str::<serde_json::Value>(raw.get()).ok();
+    let mut out = Vec::new();
+    for name in TOP_LEVEL {
+        let Some((_, v)) = top.0.iter().find(|(k, _)| k == name) else {
+            continue;
+        };
+        let written = match name {
+            "anonymous_id" if v.get().starts_with('"') => Written::Text(PLACEHOLDER_ID.into()),
+            "anonymous_id" => return None,
+            "timestamp" => Written::Text(format!("{}T00:00:00Z", date_of(event.timestamp))),
+            "metadata" if v.get() == "null" => Written::Json(serde_json::Value::Null),
             "metadata" => {
-                let raw = v.get();
-                if raw == "null" {
-                    continue;
-                }
-                let meta: Members<'_> = serde_json::from_str(raw).ok()?;
+                let meta: Members<'_> = serde_json::from_str(v.get()).ok()?;
                 // The documented fields: the audit's schema of the type.
                 let allowed: Vec<&str> = schema::event_spec(&event.name)
                     .and_then(schema::metadata_fields)
@@ -419,19 +494,19 @@ fn redacted(text: &str, event: &Event<'_>) -> Option<String> {
                 {
                     return None;
                 }
+                let mut fields = Vec::new();
+                for field in allowed {
+                    if let Some((_, m)) = meta.0.iter().find(|(k, _)| k == field) {
+                        fields.push((field, Written::Json(value(m)?)));
+                    }
+                }
+                Written::Object(InOrder(fields))
             }
-            _ => {}
-        }
+            _ => Written::Json(value(v)?),
+        };
+        out.push((name, written));
     }
-    let span = id_span?;
-    if !text[span.clone()].starts_with('"') {
-        return None;
-    }
-    Some(format!(
-        "{}\"{PLACEHOLDER_ID}\"{}",
-        &text[..span.start],
-        &text[span.end..]
-    ))
+    crate::render::json::json_line(&InOrder(out)).ok()
 }
 
 /// Chooses one qualifying event per type: among the candidates whose every
@@ -443,7 +518,16 @@ pub(crate) fn select(candidates: &Candidates, census: &Census, k: u64) -> Sample
     let mut buf = Vec::new();
     for (ty, set) in &candidates.by_type {
         let mut best: Option<(u64, String)> = None;
-        for (_, text) in set.values() {
+        for Candidate {
+            text,
+            installations,
+            ..
+        } in set.values()
+        {
+            // The whole combination, sent by k installations.
+            if (installations.len() as u64) < k {
+                continue;
+            }
             let Parsed::Event(event) = parse_line(text) else {
                 continue;
             };
@@ -457,7 +541,7 @@ pub(crate) fn select(candidates: &Candidates, census: &Census, k: u64) -> Sample
             if rarest < k || rarest == 0 {
                 continue;
             }
-            let Some(line) = redacted(text, &event) else {
+            let Some(line) = rewritten(text, &event) else {
                 continue;
             };
             if best.as_ref().is_none_or(|(r, _)| rarest > *r) {
@@ -643,42 +727,111 @@ mod tests {
     }
 
     #[test]
-    fn redaction_replaces_only_the_id_and_rejects_extra_fields() {
+    fn a_sample_is_rewritten_in_one_layout_and_rejects_extra_fields() {
         let t = r#"{"event": "scan.completed", "version": "1.0.0", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2026-01-05T10:00:00Z", "metadata": {"mode": "cli", "profile": "fast"}}"#;
-        let r = redacted(t, &event(t)).unwrap();
-        assert_eq!(
-            r,
-            t.replace("a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", PLACEHOLDER_ID)
+        let want = format!(
+            r#"{{"event": "scan.completed", "version": "1.0.0", "anonymous_id": "{PLACEHOLDER_ID}", "timestamp": "2026-01-05T00:00:00Z", "metadata": {{"mode": "cli", "profile": "fast"}}}}"#
+        );
+        assert_eq!(rewritten(t, &event(t)).unwrap(), want);
+        // A client's own layout, key order, clock precision and time zone
+        // do not show: the same event reads the same.
+        let own = "{\"metadata\":{\"profile\":\"fast\",\"mode\":\"cli\"},\t\"timestamp\":\"2026-01-04T19:00:00.123456789-07:00\",\"anonymous_id\":\"a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c\",\"version\":\"1.0.0\",\"event\":\"scan.completed\"}";
+        assert_eq!(rewritten(own, &event(own)).unwrap(), want);
+        // Strings escaped as the report's JSON escapes them.
+        let bidi = t.replace("fast", "fa\u{202e}st");
+        assert!(
+            rewritten(&bidi, &event(&bidi))
+                .unwrap()
+                .contains(r#""fa\u202est""#)
         );
         let extra_top = t.replace(r#""version""#, r#""source": "x", "version""#);
-        assert_eq!(redacted(&extra_top, &event(&extra_top)), None);
+        assert_eq!(rewritten(&extra_top, &event(&extra_top)), None);
         let extra_meta = t.replace(r#""mode""#, r#""docker_variant": "slim", "mode""#);
-        assert_eq!(redacted(&extra_meta, &event(&extra_meta)), None);
+        assert_eq!(rewritten(&extra_meta, &event(&extra_meta)), None);
         let no_id = r#"{"event": "scan.completed", "timestamp": "2026-01-05T10:00:00Z"}"#;
-        assert_eq!(redacted(no_id, &event(no_id)), None);
+        assert_eq!(rewritten(no_id, &event(no_id)), None);
+    }
+
+    /// Every value of a combination common, the combination one
+    /// installation's: no sample. Once k installations send it, it is one.
+    #[test]
+    fn a_sample_is_a_combination_that_k_installations_sent() {
+        let line = |profile: &str, mode: &str, id: u64| {
+            format!(
+                r#"{{"event": "scan.completed", "version": "1.0.0", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-{id:012x}", "timestamp": "2026-01-05T10:00:00Z", "metadata": {{"mode": "{mode}", "profile": "{profile}"}}}}"#
+            )
+        };
+        let run = |events: &[(&str, &str, u64)]| {
+            let mut census = Census::default();
+            let mut candidates = Candidates::new(3);
+            let mut buf = Vec::new();
+            for (n, &(profile, mode, id)) in events.iter().enumerate() {
+                let text = line(profile, mode, id);
+                buf.clear();
+                leaves(&event(&text), &text, &mut buf);
+                census.observe(&buf, id);
+                candidates.offer(
+                    "scan.completed",
+                    &buf,
+                    id,
+                    LinePos::new(0, n as u64 + 1),
+                    &text,
+                );
+            }
+            select(&candidates, &census, 3)
+        };
+        // fast and deep, cli and docker: each from 3 installations, but
+        // every pair from fewer.
+        let crossed = [
+            ("fast", "cli", 1),
+            ("fast", "cli", 2),
+            ("fast", "docker", 3),
+            ("deep", "cli", 4),
+            ("deep", "docker", 5),
+            ("deep", "docker", 6),
+        ];
+        let none = run(&crossed);
+        assert!(none.events.is_empty());
+        assert_eq!(none.withheld_types, 1);
+        let mut shared = crossed.to_vec();
+        shared.push(("fast", "cli", 7));
+        let one = run(&shared);
+        assert_eq!(one.events.len(), 1);
+        assert!(one.events[0].line.get().contains(r#""profile": "fast""#));
+        assert!(one.events[0].line.get().contains(r#""mode": "cli""#));
     }
 
     #[test]
     fn candidates_do_not_depend_on_arrival_order() {
-        let mut a = Candidates::default();
-        let mut b = Candidates::default();
+        let mut a = Candidates::new(3);
+        let mut b = Candidates::new(3);
         // Positions in several blocks.
-        let items: Vec<(u64, LinePos)> = (0..500u64)
-            .map(|i| (i * 7919 % 1000, LinePos::new(i / 64, i % 64 + 1)))
+        // Each signature three times, from one to three installations.
+        let items: Vec<(u64, LinePos)> = (0..1500u64)
+            .map(|i| (i * 7919 % 500, LinePos::new(i / 64, i % 64 + 1)))
             .collect();
-        for &(sig, line) in &items {
-            a.offer("t", &[sig], line, &format!("{line:?}"));
+        let id = |i: u64| i % 7;
+        for (i, &(sig, line)) in items.iter().enumerate() {
+            a.offer("t", &[sig], id(i as u64), line, &format!("{line:?}"));
         }
-        let (x, y) = items.split_at(200);
-        let mut b2 = Candidates::default();
-        for &(sig, line) in y.iter().rev() {
-            b.offer("t", &[sig], line, &format!("{line:?}"));
+        let (x, y) = items.split_at(600);
+        let mut b2 = Candidates::new(3);
+        for (i, &(sig, line)) in y.iter().enumerate().rev() {
+            b.offer("t", &[sig], id(i as u64 + 600), line, &format!("{line:?}"));
         }
-        for &(sig, line) in x {
-            b2.offer("t", &[sig], line, &format!("{line:?}"));
+        for (i, &(sig, line)) in x.iter().enumerate() {
+            b2.offer("t", &[sig], id(i as u64), line, &format!("{line:?}"));
         }
         b.merge(b2);
-        assert_eq!(a.by_type, b.by_type);
+        let view = |c: &Candidates| -> Vec<(u64, LinePos, String, Vec<u64>)> {
+            c.by_type["t"]
+                .iter()
+                .map(|(&s, c)| (s, c.line, c.text.clone(), c.installations.clone()))
+                .collect()
+        };
+        assert_eq!(view(&a), view(&b));
         assert_eq!(a.by_type["t"].len(), CANDIDATES_PER_TYPE);
+        assert!(a.by_type["t"].values().all(|c| c.installations.len() <= 3));
+        assert!(a.by_type["t"].values().any(|c| c.installations.len() == 3));
     }
 }
