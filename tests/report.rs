@@ -1087,3 +1087,44 @@ fn a_quarter_of_fewer_than_k_installations_publishes_no_total() {
         assert!(!md.contains(leak), "report.md has {leak:?}");
     }
 }
+
+/// Three installations of an older client send scan.started without a tool
+/// list: "Share of 30 scan.started events with a tool list" beside 33 scans
+/// started gave their 3 events. The tools' shares are over every scan.
+#[test]
+fn the_scans_without_a_tool_list_are_no_difference_of_two_counts() {
+    let mut data = String::new();
+    for i in 0..30 {
+        let ts = format!("2026-02-{:02}T10:00:00Z", 1 + i % 20);
+        let meta = r#"{"mode": "cli", "tools": ["trivy", "semgrep"]}"#;
+        data += &event_line("scan.started", i, &ts, "1.0.0", meta);
+    }
+    for i in 100..103 {
+        data += &event_line(
+            "scan.started",
+            i,
+            "2026-02-03T10:00:00Z",
+            "0.5.0",
+            r#"{"mode": "cli"}"#,
+        );
+    }
+    let json = report(&data, &[]).json();
+    assert_eq!(figure(&json, "scans_started")["value"], 33);
+    let t = table(&json, "scan_tools");
+    assert_eq!(t["denominator"], 33);
+    assert_eq!(json["denominators"]["scan_tools"], 33);
+    for r in json["metrics"]["scan_tools"].as_array().unwrap() {
+        assert_eq!(r["count"], 30);
+        assert_eq!(
+            r["share"].as_f64().unwrap(),
+            (30.0f64 / 33.0 * 1e6).round() / 1e6
+        );
+    }
+    let trivy = t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["value"] == "trivy")
+        .unwrap();
+    assert!((trivy["share"].as_f64().unwrap() - 30.0 / 33.0).abs() < 1e-12);
+}

@@ -324,8 +324,8 @@ const TABLES: &[(&str, MetricId, &str, &str, &str)] = &[
         "scan_tools",
         MetricId::ScanTools,
         "Tools enabled",
-        "% of scans started with a tool list",
-        "scan.started events with a tool list (one scan enables several tools)",
+        "% of scans started",
+        "scan.started events (one scan enables several tools; one without a tool list, from an older client, counts as none)",
     ),
     (
         "duration_buckets",
@@ -374,7 +374,7 @@ const TABLES: &[(&str, MetricId, &str, &str, &str)] = &[
         MetricId::OutputFormats,
         "Report output formats",
         "% of reports generated",
-        "report.generated events with a format list (one report can write several)",
+        "report.generated events (one report can write several; one without a format list counts as none)",
     ),
     (
         "suppressions_used",

@@ -955,6 +955,23 @@ pub fn publish(
             m.withhold();
         }
     }
+    // A list metric counts the events that carry a list; the rest of its
+    // type (older clients' events without one) would be the difference of
+    // two published counts, about installations no cell counts: its shares
+    // are over every event of the type.
+    for id in [MetricId::ScanTools, MetricId::OutputFormats] {
+        let ty = counted_types(id).map_or("", |t| t[0]);
+        let all = (event_types.rows.iter())
+            .find(|r| r.value.text() == ty)
+            .map_or(0, |r| r.count);
+        let m = &mut out[id as usize];
+        if !m.withheld && all > 0 {
+            m.denominator = all;
+            for r in &mut m.rows {
+                r.share = Some((r.count as f64 / all as f64 * 1e6).round() / 1e6);
+            }
+        }
+    }
     // The values shown (a set: a client can send a million tools).
     let visible = |id: MetricId| -> FxHashSet<&Value> {
         out[id as usize].rows.iter().map(|r| &r.value).collect()
