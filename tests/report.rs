@@ -1128,3 +1128,72 @@ fn the_scans_without_a_tool_list_are_no_difference_of_two_counts() {
         .unwrap();
     assert!((trivy["share"].as_f64().unwrap() - 30.0 / 33.0).abs() < 1e-12);
 }
+
+/// A quartile of the wizard's time is one run's exact duration (one
+/// installation's 9 runs of 1234 s made the median): it is rounded. When a
+/// run carries no duration, the quartiles' count would show how many: they
+/// are withheld.
+#[test]
+fn the_wizard_quartiles_are_rounded_and_need_every_run_timed() {
+    let wizard = |secs: Option<u32>| match secs {
+        Some(s) => format!(r#"{{"profile_selected": "fast", "duration_seconds": {s}}}"#),
+        None => r#"{"profile_selected": "fast"}"#.to_owned(),
+    };
+    let mut data = String::new();
+    for i in 0..30 {
+        let ts = format!("2026-02-{:02}T10:00:00Z", 1 + i % 20);
+        data += &event_line("scan.started", i, &ts, "1.0.0", r#"{"mode": "cli"}"#);
+    }
+    for n in 0..9 {
+        let ts = format!("2026-02-0{}T10:00:00Z", 1 + n);
+        data += &event_line("wizard.completed", 0, &ts, "1.0.0", &wizard(Some(1234)));
+    }
+    for (i, s) in [(1, 95), (2, 400), (3, 1234), (4, 61)] {
+        data += &event_line(
+            "wizard.completed",
+            i,
+            "2026-02-03T10:00:00Z",
+            "1.0.0",
+            &wizard(Some(s)),
+        );
+    }
+    let run = report(&data, &[]);
+    let json = run.json();
+    let seconds: Vec<(String, f64)> = json["metrics"]["wizard_duration"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["value"].as_str().unwrap().to_owned(),
+                r["seconds"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seconds,
+        [
+            ("median".to_owned(), 1260.0),
+            ("p25".to_owned(), 1260.0),
+            ("p75".to_owned(), 1260.0)
+        ]
+    );
+    for (name, bytes) in run.all() {
+        assert!(!String::from_utf8_lossy(&bytes).contains("1234"), "{name}");
+    }
+    data += &event_line(
+        "wizard.completed",
+        5,
+        "2026-02-04T10:00:00Z",
+        "1.0.0",
+        &wizard(None),
+    );
+    let json = report(&data, &[]).json();
+    assert!(
+        json["metrics"]["wizard_duration"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(json["denominators"]["wizard_duration"], Value::Null);
+}

@@ -1009,7 +1009,12 @@ pub fn publish(
             .map(|r| ids.of(MetricId::WizardProfiles, r)),
     );
     let wd = summary.metric(MetricId::WizardDuration);
-    let withheld = out[MetricId::WizardProfiles as usize].withheld;
+    // Over the runs that carry a duration: only when that is every run, or
+    // the runs without one would be the difference of two counts.
+    let runs = (event_types.rows.iter())
+        .find(|r| r.value.text() == "wizard.completed")
+        .map_or(0, |r| r.count);
+    let withheld = out[MetricId::WizardProfiles as usize].withheld || wd.denominator != runs;
     let rows: Vec<Row> = if wizard_installations >= k && !withheld {
         wd.rows
             .iter()
@@ -1017,6 +1022,7 @@ pub fn publish(
             .cloned()
             .map(|mut r| {
                 r.installations = Some(wizard_installations);
+                r.seconds = r.seconds.map(rounded_seconds);
                 r
             })
             .collect()
@@ -1033,6 +1039,14 @@ pub fn publish(
         withheld,
     };
     out
+}
+
+/// A quartile of the wizard's time as published: each is one run's exact
+/// duration (or between two), so it is rounded, to 10 s below 10 minutes
+/// and to the minute above.
+pub fn rounded_seconds(s: f64) -> f64 {
+    let step = if s < 600.0 { 10.0 } else { 60.0 };
+    (s / step).round() * step
 }
 
 #[cfg(test)]

@@ -414,7 +414,7 @@ pub fn markdown(report: &Report) -> Vec<u8> {
         if wd.rows.is_empty() {
             let _ = writeln!(
                 out,
-                "_Not published: fewer than {} installations ran the wizard._",
+                "_Not published: fewer than {} installations ran the wizard, or not every run carries its duration._",
                 report.options.min_installations
             );
         } else {
@@ -428,7 +428,12 @@ pub fn markdown(report: &Report) -> Vec<u8> {
                     ]
                 })
                 .collect();
-            md_table(&mut out, &["statistic".into(), "seconds".into()], &body, 1);
+            md_table(
+                &mut out,
+                &["statistic".into(), "seconds (rounded)".into()],
+                &body,
+                1,
+            );
         }
 
         let _ = writeln!(out, "\n## Sample events\n");
@@ -669,7 +674,7 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
         if wd.rows.is_empty() {
             let _ = writeln!(
                 out,
-                "<p class=\"muted\">Not published: fewer than {} installations ran the wizard.</p>",
+                "<p class=\"muted\">Not published: fewer than {} installations ran the wizard, or not every run carries its duration.</p>",
                 report.options.min_installations
             );
         } else {
@@ -686,7 +691,12 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
                     )
                 })
                 .collect();
-            html_table(&mut out, &["statistic".into(), "seconds".into()], &body, 1);
+            html_table(
+                &mut out,
+                &["statistic".into(), "seconds (rounded)".into()],
+                &body,
+                1,
+            );
         }
         let _ = writeln!(
             out,
