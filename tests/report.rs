@@ -380,15 +380,7 @@ fn no_hidden_cell_can_be_recovered_by_subtraction() {
 #[test]
 fn changes_new_installations_and_insights() {
     let json = report(&dataset(), &[]).json();
-    let fig = |key: &str| {
-        json["report"]["figures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["key"] == key)
-            .unwrap()
-            .clone()
-    };
+    let fig = |key: &str| figure(&json, key);
     assert_eq!(fig("installations")["value"], 30);
     assert_eq!(fig("installations")["previous"], 30);
     assert_eq!(fig("new_installations")["value"], 8);
