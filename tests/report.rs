@@ -245,14 +245,11 @@ fn one_small_cell_is_folded_with_a_complement() {
             ("Other".into(), 25, 6, true)
         ]
     );
+    // How many cells each table hides is not published (with the Other
+    // row it would bound the small cells); only the report's total.
     let t = table(&json, "platforms");
-    assert_eq!(
-        (
-            t["hidden_small"].as_u64(),
-            t["hidden_complementary"].as_u64()
-        ),
-        (Some(1), Some(1))
-    );
+    assert!(t.get("hidden_small").is_none() && t.get("hidden_complementary").is_none());
+    assert!(json["report"]["privacy"]["hidden_cells"].as_u64().unwrap() >= 2);
     // The summary part publishes only the visible row.
     let published: Vec<&str> = json["metrics"]["platforms"]
         .as_array()
@@ -271,13 +268,12 @@ fn one_small_cell_is_folded_with_a_complement() {
             ("Other".into(), 12, 6, true)
         ]
     );
-    // A list metric hides small values without a complement (rows do not add up).
+    // A list metric's rows do not add up, but each has a complement, the
+    // reports without it: html's is I29's one report (13 less 12), so html
+    // is hidden too; json is in every report.
     assert_eq!(
         rows(&json, "output_formats"),
-        vec![
-            ("json".into(), 13, 13, false),
-            ("html".into(), 12, 12, false)
-        ]
+        vec![("json".into(), 13, 13, false)]
     );
 }
 
@@ -522,13 +518,19 @@ fn samples_are_real_events_with_common_values_only() {
         assert_eq!(e["anonymous_id"], placeholder);
         assert_eq!(e["platform"], "Linux");
         assert_ne!(e["metadata"]["profile"], "secret-profile-xyz");
-        // An input event, but for the ID and the time, cut to the day.
+        // An input event, but for the ID, the time (cut to the month) and
+        // the fields it left out (null).
         assert!(
             input.lines().any(|l| {
                 let mut real: Value = serde_json::from_str(l).unwrap();
                 real["anonymous_id"] = placeholder.into();
-                let day = &real["timestamp"].as_str().unwrap()[..10];
-                real["timestamp"] = format!("{day}T00:00:00Z").into();
+                let month = &real["timestamp"].as_str().unwrap()[..7];
+                real["timestamp"] = format!("{month}-01T00:00:00Z").into();
+                for (k, v) in e["metadata"].as_object().unwrap() {
+                    if v.is_null() && real["metadata"].get(k).is_none() {
+                        real["metadata"][k] = Value::Null;
+                    }
+                }
                 &real == e
             }),
             "not a real event: {e}"
@@ -763,7 +765,6 @@ fn a_profile_named_null_is_not_the_missing_profile() {
 
     let json = run.json();
     let t = table(&json, "duration_buckets_by_profile");
-    assert_eq!(t["hidden_small"], 1, "{t}");
     for r in t["rows"].as_array().unwrap() {
         assert!(r["installations"].as_u64().unwrap() >= 5, "{r}");
     }
@@ -1072,6 +1073,9 @@ fn a_quarter_of_fewer_than_k_installations_publishes_no_total() {
     assert_eq!(json["period"]["last"], Value::Null);
     let ledger = &json["report"]["ledger"];
     assert_eq!(ledger["outside_quarter"], Value::Null);
+    // Nor the summary's input block: the file's 30 events less them.
+    assert_eq!(json["input"]["filtered_out"], Value::Null);
+    assert_eq!(json["input"]["valid_events"], 30);
     assert_eq!(ledger["counted_usage_events"], Value::Null);
     let md = run.file("report.md");
     assert!(md.contains("fewer than 5 installations sent events in 2026-Q1"));
@@ -1081,44 +1085,52 @@ fn a_quarter_of_fewer_than_k_installations_publishes_no_total() {
 }
 
 /// Three installations of an older client send scan.started without a tool
-/// list: "Share of 30 scan.started events with a tool list" beside 33 scans
-/// started gave their 3 events. The tools' shares are over every scan.
+/// list: "Share of 40 scan.started events with a tool list" beside 43 scans
+/// started gave their 3 events. The tools' shares are over every scan, and
+/// a tool is shown only when the scans without it (the total less its
+/// row) are none or include k installations that never sent it: semgrep's
+/// are those 3 events.
 #[test]
 fn the_scans_without_a_tool_list_are_no_difference_of_two_counts() {
     let mut data = String::new();
-    for i in 0..30 {
+    for i in 0..40 {
         let ts = format!("2026-02-{:02}T10:00:00Z", 1 + i % 20);
-        let meta = r#"{"mode": "cli", "tools": ["trivy", "semgrep"]}"#;
+        let meta = if i < 30 {
+            r#"{"mode": "cli", "tools": ["trivy", "semgrep"]}"#
+        } else {
+            r#"{"mode": "cli", "tools": ["semgrep"]}"#
+        };
         data += &event_line("scan.started", i, &ts, "1.0.0", meta);
     }
     for i in 100..103 {
-        data += &event_line(
-            "scan.started",
-            i,
-            "2026-02-03T10:00:00Z",
-            "0.5.0",
-            r#"{"mode": "cli"}"#,
-        );
+        let ts = "2026-02-03T10:00:00Z";
+        data += &event_line("scan.started", i, ts, "0.5.0", r#"{"mode": "cli"}"#);
     }
     let json = report(&data, &[]).json();
-    assert_eq!(figure(&json, "scans_started")["value"], 33);
+    assert_eq!(figure(&json, "scans_started")["value"], 43);
     let t = table(&json, "scan_tools");
-    assert_eq!(t["denominator"], 33);
-    assert_eq!(json["denominators"]["scan_tools"], 33);
-    for r in json["metrics"]["scan_tools"].as_array().unwrap() {
-        assert_eq!(r["count"], 30);
-        assert_eq!(
-            r["share"].as_f64().unwrap(),
-            (30.0f64 / 33.0 * 1e6).round() / 1e6
-        );
-    }
-    let trivy = t["rows"]
+    assert_eq!(t["denominator"], 43);
+    assert_eq!(json["denominators"]["scan_tools"], 43);
+    let shown: Vec<(String, u64, f64)> = json["metrics"]["scan_tools"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["value"] == "trivy")
-        .unwrap();
-    assert!((trivy["share"].as_f64().unwrap() - 30.0 / 33.0).abs() < 1e-12);
+        .map(|r| {
+            let v = r["value"].as_str().unwrap().to_owned();
+            (
+                v,
+                r["count"].as_u64().unwrap(),
+                r["share"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [("trivy".to_owned(), 30, (30.0f64 / 43.0 * 1e6).round() / 1e6)]
+    );
+    let trivy = &t["rows"][0];
+    assert_eq!(trivy["value"], "trivy");
+    assert!((trivy["share"].as_f64().unwrap() - 30.0 / 43.0).abs() < 1e-12);
 }
 
 /// A quartile of the wizard's time is one run's exact duration (one
@@ -1188,4 +1200,36 @@ fn the_wizard_quartiles_are_rounded_and_need_every_run_timed() {
             .is_empty()
     );
     assert_eq!(json["denominators"]["wizard_duration"], Value::Null);
+}
+
+/// No scan.started in the quarter: the scan-completion table's denominator
+/// (scans started) is 0, but its scan.completed row gave the count the
+/// event-type table folds into Other with 3 installations' tool failures.
+#[test]
+fn scan_completion_follows_the_event_type_table_without_scans_started() {
+    let mut data = String::new();
+    for i in 0..20 {
+        let meta = r#"{"profile_selected": "fast", "duration_seconds": 60}"#;
+        data += &event_line("wizard.completed", i, "2026-02-02T10:00:00Z", "1.0.0", meta);
+    }
+    for i in 100..110 {
+        for n in 0..4 {
+            let ts = format!("2026-02-0{}T10:00:00Z", 1 + n);
+            data += &event_line("scan.completed", i, &ts, "1.0.0", r#"{"mode": "cli"}"#);
+        }
+    }
+    for i in 200..203 {
+        let meta = r#"{"tool": "zap", "failure_type": "timeout"}"#;
+        data += &event_line("tool.failed", i, "2026-02-05T10:00:00Z", "1.0.0", meta);
+    }
+    let json = report(&data, &["--min-quarter-installations", "5"]).json();
+    let types = rows(&json, "event_types");
+    assert!(!types.iter().any(|r| r.0 == "scan.completed"), "{types:?}");
+    assert!(
+        json["metrics"]["scan_completion"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(json["denominators"]["scan_completion"], Value::Null);
 }

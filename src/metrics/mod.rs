@@ -227,24 +227,27 @@ impl<'a, T: Serialize, F: Fn(&'a MetricRows) -> T> Serialize for Named<'a, F> {
 
 impl Serialize for Summary {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.serialize_as(s, &self.period, &self.totals, |m| Some(m.denominator))
+        self.serialize_as(s, &self.input, &self.period, &self.totals, |m| {
+            Some(m.denominator)
+        })
     }
 }
 
 impl Summary {
-    /// Serializes the summary with the `period`, `totals` and denominators
-    /// given (a denominator `None` is written `null`): the report publishes
-    /// only what its privacy rules allow.
-    pub fn serialize_as<S: serde::Serializer, T: Serialize>(
+    /// Serializes the summary with the `input`, `period`, `totals` and
+    /// denominators given (a denominator `None` is written `null`): the
+    /// report publishes only what its privacy rules allow.
+    pub fn serialize_as<S: serde::Serializer, I: Serialize, T: Serialize>(
         &self,
         s: S,
+        input: &I,
         period: &Period,
         totals: &T,
         denominator: impl Fn(&MetricRows) -> Option<u64>,
     ) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(6))?;
         map.serialize_entry("schema", SCHEMA)?;
-        map.serialize_entry("input", &self.input)?;
+        map.serialize_entry("input", input)?;
         map.serialize_entry("period", period)?;
         map.serialize_entry("totals", totals)?;
         fn rows(m: &MetricRows) -> &[Row] {

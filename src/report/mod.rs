@@ -142,9 +142,12 @@ pub struct Table {
     pub rates: bool,
     /// Published rows (Other rows last in their group).
     pub rows: Vec<TableRow>,
-    /// Cells hidden by the threshold.
+    /// Cells hidden by the threshold (not published: see the report's
+    /// `hidden_words`).
+    #[serde(skip)]
     pub hidden_small: usize,
-    /// Cells hidden so the small ones cannot be recovered.
+    /// Cells hidden so the small ones cannot be recovered (not published).
+    #[serde(skip)]
     pub hidden_complementary: usize,
 }
 

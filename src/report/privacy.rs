@@ -951,25 +951,36 @@ pub fn publish(
         };
         // (A metric of no events reveals no installation; the derived
         // ones follow the metrics they are made of, below.)
-        if !shown && !m.withheld && m.denominator > 0 && shape(m.id) != Shape::Derived {
+        let counts_events = m.denominator > 0 || !m.rows.is_empty() || !m.others.is_empty();
+        if !shown && !m.withheld && counts_events && shape(m.id) != Shape::Derived {
             m.withhold();
         }
     }
     // A list metric counts the events that carry a list; the rest of its
     // type (older clients' events without one) would be the difference of
     // two published counts, about installations no cell counts: its shares
-    // are over every event of the type.
+    // are over every event of the type. And each row has a complement, the
+    // events without that item (the total less the row): a row is shown
+    // only when that is none, or when at least k installations of the type
+    // never sent the item (each of them is in the complement).
     for id in [MetricId::ScanTools, MetricId::OutputFormats] {
         let ty = counted_types(id).map_or("", |t| t[0]);
-        let all = (event_types.rows.iter())
-            .find(|r| r.value.text() == ty)
-            .map_or(0, |r| r.count);
+        let Some(all) = event_types.rows.iter().find(|r| r.value.text() == ty) else {
+            continue;
+        };
+        let population = ids.of(MetricId::EventTypes, all).len() as u64;
         let m = &mut out[id as usize];
-        if !m.withheld && all > 0 {
-            m.denominator = all;
-            for r in &mut m.rows {
-                r.share = Some((r.count as f64 / all as f64 * 1e6).round() / 1e6);
-            }
+        if m.withheld || all.count == 0 {
+            continue;
+        }
+        m.denominator = all.count;
+        let before = m.rows.len();
+        m.rows.retain(|r| {
+            r.count == all.count || population.saturating_sub(ids.of(id, r).len() as u64) >= k
+        });
+        m.hidden_complementary += before - m.rows.len();
+        for r in &mut m.rows {
+            r.share = Some((r.count as f64 / all.count as f64 * 1e6).round() / 1e6);
         }
     }
     // The values shown (a set: a client can send a million tools).

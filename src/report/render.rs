@@ -209,29 +209,20 @@ fn opt_in_missing(report: &Report) -> bool {
 
 const OPT_IN_UNKNOWN: &str = "Opt-in rate: unknown. Telemetry cannot count the installations that did not opt in; give `--population N` (installations known from elsewhere, such as package downloads) to publish installations / N with its interval.";
 
+/// A table's note on what it hides. Not how many cells, nor how many of
+/// them are small: with the Other row's events, the count of complements
+/// (each about at least k installations, so k events or more) bounds the
+/// small cells' events, and at the bound gives them exactly (a review:
+/// Other 6 events of 6 installations, "1 value … and 1 more": the small
+/// value was 1 event of 1 installation).
 fn hidden_words(t: &Table, k: u64) -> Option<String> {
-    let values = |n: usize| {
-        if n == 1 {
-            "1 value".to_string()
-        } else {
-            format!("{n} values")
-        }
-    };
-    match (t.hidden_small, t.hidden_complementary) {
-        (0, 0) => None,
-        (s, 0) => Some(format!(
-            "{} with fewer than {k} installations {} not shown.",
-            values(s),
-            if s == 1 { "is" } else { "are" }
-        )),
-        (s, c) => Some(format!(
-            "{} with fewer than {k} installations {} not shown, and {} more so that {} cannot be worked out by subtraction.",
-            values(s),
-            if s == 1 { "is" } else { "are" },
-            c,
-            if s == 1 { "it" } else { "they" }
-        )),
-    }
+    (t.hidden_small + t.hidden_complementary > 0).then(|| {
+        format!(
+            "Values behind fewer than {k} installations are not shown, nor some others so that \
+             they cannot be worked out by subtraction; in a table that adds up, they are summed \
+             as Other."
+        )
+    })
 }
 
 fn table_header(t: &Table, prev: &str) -> Vec<String> {
@@ -305,14 +296,13 @@ fn filters_words(report: &Report) -> Vec<String> {
 
 fn methodology_privacy(report: &Report) -> Vec<String> {
     let k = report.options.min_installations;
-    let hidden_small: usize = report.tables.iter().map(|t| t.hidden_small).sum();
-    let hidden_comp: usize = report.tables.iter().map(|t| t.hidden_complementary).sum();
+    let hidden = hidden_cells(report);
     vec![
         format!("Every published cell counts events and distinct installations. A cell behind fewer than k = {k} installations is not shown (`--min-installations`); its events are folded into an \"Other\" row."),
         "Hidden cells must not be recoverable by subtraction from published totals (a table's rows add up to its total; in a table broken down by group, every group and every value add up). The report simulates a reader who knows every total and solves every row or column with a single unknown cell, repeatedly; while that reveals a small cell, or leaves a row's or column's unknown cells about fewer than k installations, another cell is hidden too (complementary suppression), and a table that cannot be protected is not published. \"Other\" rows are therefore always about at least k installations.".into(),
         "Totals are cells too: a table whose events come from fewer than k installations, or whose event type the event-type table hides, is withheld with its count of events; a key figure is shown only where the tables show it; and the groups a table by profile or by week leaves out are, together, about at least k installations (the smallest shown group joins them when they are not).".into(),
         format!(
-            "In this report's tables, {hidden_small} cells were hidden below the threshold and {hidden_comp} more as complements."
+            "In this report's tables, {hidden} cells were hidden in all (how many in each table, and how many of them as complements, is not published: with a table's Other it would bound the small cells' events)."
         ),
         format!(
             "Breakdowns are published only when the quarter has at least {} installations (`--min-quarter-installations`); below that, only totals.",
@@ -958,8 +948,14 @@ struct Period {
 struct Privacy {
     min_installations: u64,
     min_quarter_installations: u64,
-    hidden_small: usize,
-    hidden_complementary: usize,
+    hidden_cells: usize,
+}
+
+/// Cells hidden in all the report's tables (see [`hidden_words`]).
+fn hidden_cells(report: &Report) -> usize {
+    (report.tables.iter())
+        .map(|t| t.hidden_small + t.hidden_complementary)
+        .sum()
 }
 
 #[derive(Serialize)]
@@ -1011,6 +1007,26 @@ struct PublicSummary<'a> {
     report: &'a Report,
 }
 
+/// [`InputReport`] as published: the events the filters dropped (the events
+/// outside the quarter and those the other filters left out) only where
+/// the ledger shows both (the file's events less them would give the
+/// quarter's).
+#[derive(Serialize)]
+struct PublicInput<'a> {
+    source: &'a str,
+    sha256: &'a str,
+    bytes: u64,
+    lines: u64,
+    blank_lines: u64,
+    invalid_lines: u64,
+    valid_events: u64,
+    usage_events: u64,
+    test_events: u64,
+    marker_events: u64,
+    filtered_out: Option<u64>,
+    problems: &'a [crate::event::Problem],
+}
+
 /// [`crate::metrics::Totals`] as published.
 #[derive(Serialize)]
 struct PublicTotals {
@@ -1038,9 +1054,28 @@ impl Serialize for PublicSummary<'_> {
             last: None,
             ..self.summary.period.clone()
         };
+        let i = &self.summary.input;
+        let l = &self.report.ledger;
+        let input = PublicInput {
+            source: &i.source,
+            sha256: &i.sha256,
+            bytes: i.bytes,
+            lines: i.lines,
+            blank_lines: i.blank_lines,
+            invalid_lines: i.invalid_lines,
+            valid_events: i.valid_events,
+            usage_events: i.usage_events,
+            test_events: i.test_events,
+            marker_events: i.marker_events,
+            filtered_out: l
+                .outside_quarter
+                .and(l.filtered_out)
+                .map(|_| i.filtered_out),
+            problems: &i.problems,
+        };
         let published = &self.report.published;
         let significant = self.report.significant;
-        self.summary.serialize_as(s, &period, &totals, |m| {
+        self.summary.serialize_as(s, &input, &period, &totals, |m| {
             (significant && !published[m.id as usize].withheld).then_some(m.denominator)
         })
     }
@@ -1078,8 +1113,7 @@ pub fn summary_json(report: &Report) -> anyhow::Result<Vec<u8>> {
         privacy: Privacy {
             min_installations: report.options.min_installations,
             min_quarter_installations: report.options.min_quarter_installations,
-            hidden_small: report.tables.iter().map(|t| t.hidden_small).sum(),
-            hidden_complementary: report.tables.iter().map(|t| t.hidden_complementary).sum(),
+            hidden_cells: hidden_cells(report),
         },
         ledger: &report.ledger,
         figures: &report.figures,

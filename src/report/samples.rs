@@ -15,9 +15,10 @@
 //! The chosen event is published re-written in one layout (the documented
 //! fields in the documented order, the clients' separators, strings escaped
 //! as the report's JSON escapes them), so that no client's own layout,
-//! spacing, time zone or clock precision shows: its `anonymous_id` is
-//! replaced by [`PLACEHOLDER_ID`] and its timestamp is the start of its day
-//! in UTC.
+//! spacing, time zone or clock precision shows, and every documented field
+//! is written, one left out as `null` (the census counts the two alike):
+//! its `anonymous_id` is replaced by [`PLACEHOLDER_ID`] and its timestamp
+//! is the start of its month in UTC (a day could be one installation's).
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
@@ -29,6 +30,8 @@ use serde_json::value::RawValue;
 
 use crate::audit::schema;
 use crate::event::schema::{Event, Payload, Text, TextList};
+use chrono::Datelike;
+
 use crate::event::time::date_of;
 use crate::event::{LinePos, Parsed, parse_line};
 use crate::metrics::installs::Installs;
@@ -468,14 +471,21 @@ fn rewritten(text: &str, event: &Event<'_>) -> Option<String> {
     }
     let value = |raw: &RawValue| serde_json::from_str::<serde_json::Value>(raw.get()).ok();
     let mut out = Vec::new();
+    let null = || Written::Json(serde_json::Value::Null);
     for name in TOP_LEVEL {
+        // A field left out is written as null: the census counts the two
+        // alike, so either may be any of the installations that sent it.
         let Some((_, v)) = top.0.iter().find(|(k, _)| k == name) else {
+            out.push((name, null()));
             continue;
         };
         let written = match name {
             "anonymous_id" if v.get().starts_with('"') => Written::Text(PLACEHOLDER_ID.into()),
             "anonymous_id" => return None,
-            "timestamp" => Written::Text(format!("{}T00:00:00Z", date_of(event.timestamp))),
+            "timestamp" => {
+                let day = date_of(event.timestamp);
+                Written::Text(format!("{:04}-{:02}-01T00:00:00Z", day.year(), day.month()))
+            }
             "metadata" if v.get() == "null" => Written::Json(serde_json::Value::Null),
             "metadata" => {
                 let meta: Members<'_> = serde_json::from_str(v.get()).ok()?;
@@ -496,8 +506,9 @@ fn rewritten(text: &str, event: &Event<'_>) -> Option<String> {
                 }
                 let mut fields = Vec::new();
                 for field in allowed {
-                    if let Some((_, m)) = meta.0.iter().find(|(k, _)| k == field) {
-                        fields.push((field, Written::Json(value(m)?)));
+                    match meta.0.iter().find(|(k, _)| k == field) {
+                        Some((_, m)) => fields.push((field, Written::Json(value(m)?))),
+                        None => fields.push((field, null())),
                     }
                 }
                 Written::Object(InOrder(fields))
@@ -729,8 +740,9 @@ mod tests {
     #[test]
     fn a_sample_is_rewritten_in_one_layout_and_rejects_extra_fields() {
         let t = r#"{"event": "scan.completed", "version": "1.0.0", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2026-01-05T10:00:00Z", "metadata": {"mode": "cli", "profile": "fast"}}"#;
+        // Every documented field, one left out as null; the month.
         let want = format!(
-            r#"{{"event": "scan.completed", "version": "1.0.0", "anonymous_id": "{PLACEHOLDER_ID}", "timestamp": "2026-01-05T00:00:00Z", "metadata": {{"mode": "cli", "profile": "fast"}}}}"#
+            r#"{{"event": "scan.completed", "version": "1.0.0", "platform": null, "python_version": null, "anonymous_id": "{PLACEHOLDER_ID}", "timestamp": "2026-01-01T00:00:00Z", "metadata": {{"mode": "cli", "profile": "fast", "duration_bucket": null, "tools_succeeded": null, "tools_failed": null, "total_findings_bucket": null}}}}"#
         );
         assert_eq!(rewritten(t, &event(t)).unwrap(), want);
         // A client's own layout, key order, clock precision and time zone
