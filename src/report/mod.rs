@@ -491,7 +491,10 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         valid_events: i.valid_events,
         test_events: i.test_events,
         marker_events: i.marker_events,
+        // The file's usage events less the quarter's and these would give the
+        // events the filters left out.
         outside_quarter: (type_shown(&published, None)
+            && i.filtered_out == outside
             && (prev_summary.totals.usage_events == 0 || type_shown(&prev_published, None)))
         .then_some(outside),
         filtered_out: Some(i.filtered_out.saturating_sub(outside)).filter(|&n| n == 0),
@@ -499,7 +502,20 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         events_without_id,
     };
     let samples = if significant {
-        samples::select(&candidates, &census, k)
+        let mut samples = samples::select(&candidates, &census, k);
+        // Only for the types the event-type table shows, and counted among
+        // them: a sample is k installations' events of its type, and that
+        // beside the table's Other bounded the other hidden types' events
+        // (a review: Other 6 events of 6 installations, a scan.completed
+        // sample, 1 type without one: that type was 1 event).
+        let shown: Vec<&str> = published[MetricId::EventTypes as usize]
+            .rows
+            .iter()
+            .map(|r| r.value.text())
+            .collect();
+        samples.events.retain(|s| shown.contains(&s.event.as_str()));
+        samples.withheld_types = shown.len() - samples.events.len();
+        samples
     } else {
         Samples::default()
     };

@@ -309,7 +309,7 @@ fn methodology_privacy(report: &Report) -> Vec<String> {
             report.options.min_quarter_installations.max(k)
         ),
         format!(
-            "Sample events are real events of the quarter, chosen only among events whose every value (version, platform, each metadata field, each list element), and whose whole combination of values, was sent by at least k installations, and with no field beyond the documented schema. They are written in one layout (the documented fields in order), so that no client's own spacing, field order or clock shows: the anonymous ID is replaced by `{PLACEHOLDER_ID}` and the timestamp is the start of its day (UTC)."
+            "Sample events are real events of the quarter, chosen only among events whose every value (version, platform, each metadata field, each list element), and whose whole combination of values, was sent by at least k installations, and with no field beyond the documented schema. They are written in one layout (the documented fields in order), so that no client's own spacing, field order or clock shows: the anonymous ID is replaced by `{PLACEHOLDER_ID}` and the timestamp is the start of its month (UTC). Only event types the event-type table shows have one."
         ),
         "Strings from events are untrusted: they are escaped in this document, and CSV cells that a spreadsheet would run as a formula are prefixed with `'`.".into(),
     ]
@@ -429,7 +429,7 @@ pub fn markdown(report: &Report) -> Vec<u8> {
         let _ = writeln!(out, "\n## Sample events\n");
         let _ = writeln!(
             out,
-            "One real event of each type seen in the quarter, with its anonymous ID replaced and its time cut to the day (see Methodology). Also in [`sample-events.json`](sample-events.json).\n"
+            "One real event of each type seen in the quarter, with its anonymous ID replaced and its time cut to the month (see Methodology). Also in [`sample-events.json`](sample-events.json).\n"
         );
         for s in &report.samples.events {
             let text = s.line.get();
@@ -439,8 +439,18 @@ pub fn markdown(report: &Report) -> Vec<u8> {
         if report.samples.withheld_types > 0 {
             let _ = writeln!(
                 out,
-                "{} event types seen in the quarter have no event whose values, one by one and together, pass the threshold; none is shown for them.",
-                report.samples.withheld_types
+                "{} of the types the event-type table shows {} no event whose values, one by one and together, pass the threshold; none is shown for {}.",
+                report.samples.withheld_types,
+                if report.samples.withheld_types == 1 {
+                    "has"
+                } else {
+                    "have"
+                },
+                if report.samples.withheld_types == 1 {
+                    "it"
+                } else {
+                    "them"
+                }
             );
         }
     }
@@ -690,7 +700,7 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
         }
         let _ = writeln!(
             out,
-            "<h2 id=\"samples\">Sample events</h2>\n<p>One real event of each type seen in the quarter, with its anonymous ID replaced and its time cut to the day (see Methodology). Also in <code>sample-events.json</code>.</p>"
+            "<h2 id=\"samples\">Sample events</h2>\n<p>One real event of each type seen in the quarter, with its anonymous ID replaced and its time cut to the month (see Methodology). Also in <code>sample-events.json</code>.</p>"
         );
         for s in &report.samples.events {
             let _ = writeln!(out, "<pre>{}</pre>", e(s.line.get()));
@@ -698,8 +708,18 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
         if report.samples.withheld_types > 0 {
             let _ = writeln!(
                 out,
-                "<p class=\"muted\">{} event types seen in the quarter have no event whose values, one by one and together, pass the threshold; none is shown for them.</p>",
-                report.samples.withheld_types
+                "<p class=\"muted\">{} of the types the event-type table shows {} no event whose values, one by one and together, pass the threshold; none is shown for {}.</p>",
+                report.samples.withheld_types,
+                if report.samples.withheld_types == 1 {
+                    "has"
+                } else {
+                    "have"
+                },
+                if report.samples.withheld_types == 1 {
+                    "it"
+                } else {
+                    "them"
+                }
             );
         }
     }
@@ -951,9 +971,12 @@ struct Privacy {
     hidden_cells: usize,
 }
 
-/// Cells hidden in all the report's tables (see [`hidden_words`]).
+/// Cells hidden in all the report's tables (see [`hidden_words`]), not
+/// counting withheld tables (a review: their cells told whether 3 wizard
+/// installations chose alike, 7 hidden in all against 9).
 fn hidden_cells(report: &Report) -> usize {
     (report.tables.iter())
+        .filter(|t| !t.withheld)
         .map(|t| t.hidden_small + t.hidden_complementary)
         .sum()
 }
@@ -1163,7 +1186,7 @@ pub fn samples_json(report: &Report) -> anyhow::Result<Vec<u8>> {
     let file = SamplesFile {
         schema: "jmo-analyze.sample-events/1",
         quarter: report.options.quarter.to_string(),
-        note: "One real event of each type seen in the quarter, re-written in one layout, anonymous_id replaced and timestamp cut to the start of its day (UTC); chosen only among events whose every value, and whose whole combination of values, was sent by at least min_installations installations.",
+        note: "One real event of each type seen in the quarter, re-written in one layout, anonymous_id replaced and timestamp cut to the start of its month (UTC); only for event types the event-type table shows; chosen only among events whose every value, and whose whole combination of values, was sent by at least min_installations installations.",
         anonymous_id_replaced_with: PLACEHOLDER_ID,
         min_installations: report.options.min_installations,
         withheld_types: report.samples.withheld_types,
