@@ -209,6 +209,22 @@ fn opt_in_missing(report: &Report) -> bool {
 
 const OPT_IN_UNKNOWN: &str = "Opt-in rate: unknown. Telemetry cannot count the installations that did not opt in; give `--population N` (installations known from elsewhere, such as package downloads) to publish installations / N with its interval.";
 
+/// How many shown event types have no sample, in words.
+fn samples_missing(report: &Report) -> Option<String> {
+    let n = report.samples.withheld_types;
+    (n > 0).then(|| {
+        let (has, them) = if n == 1 {
+            ("has", "it")
+        } else {
+            ("have", "them")
+        };
+        format!(
+            "{n} of the types the event-type table shows {has} no event whose values, one by one \
+             and together, pass the threshold; none is shown for {them}."
+        )
+    })
+}
+
 /// A table's note on what it hides. Not how many cells, nor how many of
 /// them are small: with the Other row's events, the count of complements
 /// (each about at least k installations, so k events or more) bounds the
@@ -436,22 +452,8 @@ pub fn markdown(report: &Report) -> Vec<u8> {
             let fence = "`".repeat(longest_run(text, '`').max(2) + 1);
             let _ = writeln!(out, "{fence}json\n{text}\n{fence}\n");
         }
-        if report.samples.withheld_types > 0 {
-            let _ = writeln!(
-                out,
-                "{} of the types the event-type table shows {} no event whose values, one by one and together, pass the threshold; none is shown for {}.",
-                report.samples.withheld_types,
-                if report.samples.withheld_types == 1 {
-                    "has"
-                } else {
-                    "have"
-                },
-                if report.samples.withheld_types == 1 {
-                    "it"
-                } else {
-                    "them"
-                }
-            );
+        if let Some(words) = samples_missing(report) {
+            let _ = writeln!(out, "{words}");
         }
     }
 
@@ -705,22 +707,8 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
         for s in &report.samples.events {
             let _ = writeln!(out, "<pre>{}</pre>", e(s.line.get()));
         }
-        if report.samples.withheld_types > 0 {
-            let _ = writeln!(
-                out,
-                "<p class=\"muted\">{} of the types the event-type table shows {} no event whose values, one by one and together, pass the threshold; none is shown for {}.</p>",
-                report.samples.withheld_types,
-                if report.samples.withheld_types == 1 {
-                    "has"
-                } else {
-                    "have"
-                },
-                if report.samples.withheld_types == 1 {
-                    "it"
-                } else {
-                    "them"
-                }
-            );
+        if let Some(words) = samples_missing(report) {
+            let _ = writeln!(out, "<p class=\"muted\">{}</p>", html_escape(&words));
         }
     }
     let _ = writeln!(out, "<h2 id=\"data-quality\">Data quality</h2>");
