@@ -412,17 +412,7 @@ fn suppress_from(
     attacker.recheck(&lines, ids, k);
     loop {
         if attacker.problems.is_empty() {
-            // One line subtracted from another.
-            match subset_problem(&lines, &attacker.known, &hidden, ids, counts, labels, k) {
-                None => return Some(hidden),
-                Some(None) => return None,
-                Some(Some(cell)) => {
-                    hidden[cell] = true;
-                    attacker.hide(cell);
-                    attacker.recheck(&lines, ids, k);
-                    continue;
-                }
-            }
+            return Some(hidden);
         }
         // Hide in a problem line; failing that, in a line crossing one (to
         // stop what gives the problem line's cells away); with neither, the
@@ -444,73 +434,6 @@ fn suppress_from(
         attacker.hide(smallest);
         attacker.recheck(&lines, ids, k);
     }
-}
-
-/// A reader who knows two lines' totals, where the unknown cells of one
-/// are all among the other's, knows the sum of the other's remaining
-/// unknown cells (a second review found one: a profile's Other, all of its
-/// rare durations, taken from the one-dimensional table's Other of those
-/// durations, left 4 installations' scans of another profile). `None` when
-/// no such sum is about fewer than k installations; else the cell to hide
-/// (the smallest visible one of the larger line outside the smaller, else
-/// of the smaller outside the larger), or `Some(None)` when there is none.
-/// Lines are taken in order, so the choice does not depend on how `known`
-/// was reached.
-fn subset_problem(
-    lines: &[&[usize]],
-    known: &[bool],
-    hidden: &[bool],
-    ids: &[&[u32]],
-    counts: &[u64],
-    labels: &[String],
-    k: u64,
-) -> Option<Option<usize>> {
-    let mut cell_lines: Vec<Vec<u32>> = vec![Vec::new(); known.len()];
-    for (l, line) in lines.iter().enumerate() {
-        for &i in line.iter() {
-            cell_lines[i].push(l as u32);
-        }
-    }
-    let unknown: Vec<Vec<usize>> = (lines.iter())
-        .map(|l| l.iter().copied().filter(|&i| !known[i]).collect())
-        .collect();
-    let in_line = |cell: usize, line: usize| cell_lines[cell].contains(&(line as u32));
-    // Unknown cells that alone reach k, per line: a larger line with more of
-    // them than the smaller has one outside it.
-    let big: Vec<usize> = (unknown.iter())
-        .map(|u| u.iter().filter(|&&i| ids[i].len() as u64 >= k).count())
-        .collect();
-    let smallest = |cells: &mut dyn Iterator<Item = usize>| {
-        cells.filter(|&i| !hidden[i]).min_by(|&a, &b| {
-            (ids[a].len(), counts[a], &labels[a]).cmp(&(ids[b].len(), counts[b], &labels[b]))
-        })
-    };
-    for (a, ua) in unknown.iter().enumerate() {
-        let Some(&first) = ua.first() else { continue };
-        for &b in &cell_lines[first] {
-            let b = b as usize;
-            let ub = &unknown[b];
-            if b == a
-                || ub.len() <= ua.len()
-                || big[b] > big[a]
-                || !ua.iter().all(|&i| in_line(i, b))
-            {
-                continue;
-            }
-            // The rest's installations, until there are k.
-            let mut seen = FxHashSet::default();
-            let enough = (ub.iter().filter(|&&i| !in_line(i, a)))
-                .flat_map(|&i| ids[i].iter())
-                .any(|&id| seen.insert(id) && seen.len() as u64 >= k);
-            if enough {
-                continue;
-            }
-            let outside_a = &mut lines[b].iter().copied().filter(|&i| !in_line(i, a));
-            let outside_b = &mut lines[a].iter().copied().filter(|&i| !in_line(i, b));
-            return Some(smallest(outside_a).or_else(|| smallest(outside_b)));
-        }
-    }
-    None
 }
 
 /// Where [`suppress`] starts: which cells are small (hidden at once), and
@@ -1285,14 +1208,7 @@ mod tests {
                 }
             }
             if !any {
-                match subset_problem(&lines, &known, &hidden, ids, counts, labels, k) {
-                    None => return Some(hidden),
-                    Some(None) => return None,
-                    Some(Some(cell)) => {
-                        hidden[cell] = true;
-                        continue;
-                    }
-                }
+                return Some(hidden);
             }
             if !fixable {
                 return None;
