@@ -202,8 +202,9 @@ pub struct Ledger {
     /// Marker events in the whole input.
     pub marker_events: u64,
     /// Valid events outside the quarter (`None`: withheld, when the
-    /// quarter's or the previous quarter's usage events are: the file's
-    /// valid events less these would give them).
+    /// quarter's or the previous quarter's usage events are, or when the
+    /// filters left events out: the file's events less these would give
+    /// them).
     pub outside_quarter: Option<u64>,
     /// Valid events in the quarter left out by the other filters
     /// (`None`: withheld when not zero: the installations behind them are
