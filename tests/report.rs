@@ -1323,3 +1323,36 @@ fn the_ledger_samples_and_hidden_total_give_no_small_group() {
     };
     assert_eq!(hidden(true), hidden(false));
 }
+
+/// A client's profile named like the report's Other row reads as a value,
+/// not as Other: the report's own Other rows are in italics in Markdown
+/// (and a row of class `other` in HTML), which a client's text cannot be.
+#[test]
+fn a_value_named_like_other_does_not_read_as_the_other_row() {
+    let mut data = String::new();
+    for i in 0..30u32 {
+        let profile = match i {
+            0..=14 => "fast",
+            15..=20 => "Other (hidden values)",
+            21..=25 => "balanced",
+            _ => "secret",
+        };
+        let ts = format!("2026-02-{:02}T10:00:00Z", 1 + i % 20);
+        let meta = format!(r#"{{"mode": "cli", "profile": "{profile}"}}"#);
+        data += &event_line("scan.started", i, &ts, "1.0.0", &meta);
+    }
+    let run = report(&data, &[]);
+    let md = run.file("report.md");
+    let profiles = &md[md.find("### Scan profiles").unwrap()..];
+    let profiles = &profiles[..profiles[4..].find("###").unwrap() + 4];
+    assert!(
+        profiles.contains("\n| Other (hidden values) | 6 | 6 |"),
+        "{profiles}"
+    );
+    assert!(
+        profiles.contains("\n| *Other (hidden values)* |"),
+        "{profiles}"
+    );
+    let html = run.file("report.html");
+    assert!(html.contains("<tr class=\"other\"><td>Other (hidden values)</td>"));
+}

@@ -408,12 +408,13 @@ pub fn markdown(report: &Report) -> Vec<u8> {
                 continue;
             }
             let header = table_header(t, &q.prev().to_string());
-            md_table(
-                &mut out,
-                &header,
-                &table_body(t),
-                if t.grouped { 2 } else { 1 },
-            );
+            let body: Vec<(bool, Vec<String>)> = t
+                .rows
+                .iter()
+                .zip(table_body(t))
+                .map(|(r, cells)| (r.other, cells))
+                .collect();
+            md_table_marked(&mut out, &header, &body, if t.grouped { 2 } else { 1 });
         }
         let wd = &report.published[MetricId::WizardDuration as usize];
         let _ = writeln!(out, "\n### Time spent in the wizard\n");
@@ -523,6 +524,19 @@ fn longest_run(s: &str, c: char) -> usize {
 /// A Markdown table whose first `text_columns` columns are left-aligned
 /// (cells escaped by the shared escaper).
 fn md_table(out: &mut String, header: &[String], body: &[Vec<String>], text_columns: usize) {
+    let body: Vec<(bool, Vec<String>)> = body.iter().map(|r| (false, r.clone())).collect();
+    md_table_marked(out, header, &body, text_columns);
+}
+
+/// [`md_table`] with the report's own Other rows marked: their label in
+/// italics, which a client's value reading "Other (hidden values)" cannot
+/// have (its `*` and `_` are escaped), so the two are told apart.
+fn md_table_marked(
+    out: &mut String,
+    header: &[String],
+    body: &[(bool, Vec<String>)],
+    text_columns: usize,
+) {
     let _ = writeln!(
         out,
         "| {} |",
@@ -536,8 +550,13 @@ fn md_table(out: &mut String, header: &[String], body: &[Vec<String>], text_colu
         .map(|i| if i < text_columns { "---" } else { "---:" })
         .collect();
     let _ = writeln!(out, "| {} |", aligns.join(" | "));
-    for row in body {
-        let cells: Vec<String> = row.iter().map(|c| markdown_safe(c)).collect();
+    for (other, row) in body {
+        let cells: Vec<String> = (row.iter().enumerate())
+            .map(|(i, c)| match (*other, i + 1 == text_columns) {
+                (true, true) => format!("*{}*", markdown_safe(c)),
+                _ => markdown_safe(c),
+            })
+            .collect();
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
 }
