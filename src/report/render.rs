@@ -207,6 +207,8 @@ fn opt_in_missing(report: &Report) -> bool {
     report.options.population.is_none()
 }
 
+const DASH: &str = "A dash (–) is a figure the privacy rules withhold (it would be about fewer than k installations, or give away a count a table hides), or one with nothing to compare.";
+
 const OPT_IN_UNKNOWN: &str = "Opt-in rate: unknown. Telemetry cannot count the installations that did not opt in; give `--population N` (installations known from elsewhere, such as package downloads) to publish installations / N with its interval.";
 
 /// How many shown event types have no sample, in words.
@@ -378,6 +380,7 @@ pub fn markdown(report: &Report) -> Vec<u8> {
         })
         .collect();
     md_table(&mut out, &header, &body, 1);
+    let _ = writeln!(out, "\n{DASH}");
     if opt_in_missing(report) {
         let _ = writeln!(out, "\n{OPT_IN_UNKNOWN}");
     }
@@ -639,6 +642,7 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
         })
         .collect();
     html_table(&mut out, &header, &body, 1);
+    let _ = writeln!(out, "<p class=\"muted\">{}</p>", html_escape(DASH));
     if opt_in_missing(report) {
         let _ = writeln!(
             out,
