@@ -96,11 +96,7 @@ impl Drop for ArchiveLock {
             return;
         }
         // Only while empty: another fetch may be about to lock in them.
-        for dir in self.made_dirs.iter().rev() {
-            if fs::remove_dir(dir).is_err() {
-                break;
-            }
-        }
+        remove_empty(&self.made_dirs);
     }
 }
 
@@ -134,10 +130,11 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
     // finds it gone once it holds it, and opens the lock file again.
     for _ in 0..64 {
         if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
-            for made in create_dirs(dir).map_err(error)? {
-                if !made_dirs.contains(&made) {
-                    made_dirs.push(made);
-                }
+            match create_dirs(dir, &mut made_dirs) {
+                Ok(()) => {}
+                // A failing fetch removed a level it made meanwhile.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(error(e)),
             }
         }
         let (file, made) = match fs::OpenOptions::new()
@@ -147,7 +144,11 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
         {
             Ok(file) => (file, true),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                match fs::OpenOptions::new().write(true).open(&lock) {
+                // (A lock file that is a link to a missing file makes it.)
+                match (fs::OpenOptions::new().write(true).create(true))
+                    .truncate(false)
+                    .open(&lock)
+                {
                     Ok(file) => (file, false),
                     Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                     Err(e) => return Err(error(e)),
@@ -160,6 +161,9 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
         match file.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
+                // The directories this one made hold the lock file: they
+                // stay unless another fetch removed it meanwhile.
+                remove_empty(&made_dirs);
                 return Err(ArchiveError::Busy {
                     path: path.to_owned(),
                     lock,
@@ -183,17 +187,32 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
     )))
 }
 
-/// Creates `dir` and its missing parents; returns those it made, outermost
-/// first.
-fn create_dirs(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut missing: Vec<PathBuf> = dir
-        .ancestors()
-        .take_while(|d| !d.as_os_str().is_empty() && fs::symlink_metadata(d).is_err())
-        .map(Path::to_owned)
+/// Creates `dir` and its missing parents, a level at a time as written
+/// (`x/../e/y`: `x`, `x/..`, `x/../e`, then `x/../e/y`), and adds those this
+/// call made to `made`, outermost first: a level that exists, or that
+/// another process makes meanwhile, is not this fetch's to remove (a review
+/// found `x/../e/y` counting the existing `e` as made, and removing it).
+fn create_dirs(dir: &Path, made: &mut Vec<PathBuf>) -> io::Result<()> {
+    let levels: Vec<&Path> = (dir.ancestors())
+        .filter(|d| !d.as_os_str().is_empty())
         .collect();
-    missing.reverse();
-    fs::create_dir_all(dir)?;
-    Ok(missing)
+    for level in levels.into_iter().rev() {
+        match fs::create_dir(level) {
+            Ok(()) => made.push(level.to_owned()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Removes `dirs`, innermost first, while they are empty.
+fn remove_empty(dirs: &[PathBuf]) {
+    for dir in dirs.iter().rev() {
+        if fs::remove_dir(dir).is_err() {
+            break;
+        }
+    }
 }
 
 /// Whether `path` still names the open `file` (a lock file removed after it
@@ -1052,6 +1071,30 @@ mod tests {
         fs::remove_file(&archive).unwrap();
         drop(lock(&archive).unwrap());
         assert!(lock_file.exists());
+    }
+
+    /// Only the levels a lock made go with it: through `..`, an existing
+    /// directory is not one (a review found `x/../e/y` removing `e`); and a
+    /// lock file that is a link to a missing file is made, as before.
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_removes_only_the_directories_it_made() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("e")).unwrap();
+        let archive = dir.path().join("x/../e/y/events.jsonl");
+        drop(lock(&archive).unwrap());
+        assert!(
+            dir.path().join("e").is_dir(),
+            "an existing directory was removed"
+        );
+        assert!(!dir.path().join("x").exists() && !dir.path().join("e/y").exists());
+
+        let link = dir.path().join("e/events.jsonl.lock");
+        std::os::unix::fs::symlink("target.lock", &link).unwrap();
+        let held = lock(&dir.path().join("e/events.jsonl")).unwrap();
+        assert!(dir.path().join("e/target.lock").is_file());
+        drop(held);
+        assert!(fs::symlink_metadata(&link).unwrap().is_symlink());
     }
 
     #[test]
