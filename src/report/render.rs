@@ -259,7 +259,8 @@ fn table_header(t: &Table, prev: &str) -> Vec<String> {
     h
 }
 
-fn table_body(t: &Table) -> Vec<Vec<String>> {
+/// A table's rows as cells, each with whether it is the report's own Other.
+fn table_body(t: &Table) -> Vec<(bool, Vec<String>)> {
     t.rows
         .iter()
         .map(|r| {
@@ -280,7 +281,7 @@ fn table_body(t: &Table) -> Vec<Vec<String>> {
             c.push(share_cell(r.share, r.interval));
             c.push(share_cell(r.previous_share, r.previous_interval));
             c.push(r.change.words().to_string());
-            c
+            (r.other, c)
         })
         .collect()
 }
@@ -411,13 +412,12 @@ pub fn markdown(report: &Report) -> Vec<u8> {
                 continue;
             }
             let header = table_header(t, &q.prev().to_string());
-            let body: Vec<(bool, Vec<String>)> = t
-                .rows
-                .iter()
-                .zip(table_body(t))
-                .map(|(r, cells)| (r.other, cells))
-                .collect();
-            md_table_marked(&mut out, &header, &body, if t.grouped { 2 } else { 1 });
+            md_table_marked(
+                &mut out,
+                &header,
+                &table_body(t),
+                if t.grouped { 2 } else { 1 },
+            );
         }
         let wd = &report.published[MetricId::WizardDuration as usize];
         let _ = writeln!(out, "\n### Time spent in the wizard\n");
@@ -683,13 +683,12 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
                 continue;
             }
             let header = table_header(t, &q.prev().to_string());
-            let body: Vec<(bool, Vec<String>)> = t
-                .rows
-                .iter()
-                .zip(table_body(t))
-                .map(|(r, cells)| (r.other, cells))
-                .collect();
-            html_table(&mut out, &header, &body, if t.grouped { 2 } else { 1 });
+            html_table(
+                &mut out,
+                &header,
+                &table_body(t),
+                if t.grouped { 2 } else { 1 },
+            );
         }
         let wd = &report.published[MetricId::WizardDuration as usize];
         let _ = writeln!(
