@@ -844,6 +844,13 @@ fn a_hidden_event_type_count_is_in_no_figure_or_denominator() {
     }
     assert_eq!(json["denominators"]["wizard_duration"], Value::Null);
     assert_eq!(json["denominators"]["modes"], 30);
+    // A type with no events at all reads the same ("Withheld" beside "Share
+    // of 0" said a hidden type had some).
+    assert_eq!(table(&json, "tool_failure_rates")["withheld"], true);
+    assert_eq!(
+        table(&json, "tool_failure_rates")["about"],
+        table(&json, "wizard_profiles")["about"]
+    );
     let md = run.file("report.md");
     for leak in ["Share of 7 ", "Share of 4 ", "| 7 |", "| 4 |"] {
         assert!(!md.contains(leak), "report.md has {leak:?}");
@@ -1014,7 +1021,15 @@ fn a_week_the_activity_hides_has_no_row_by_version() {
         .filter(|l| l.ends_with(",true"))
         .map(|l| l.split(',').next().unwrap())
         .collect();
-    assert_eq!(hidden, ["2026-W02", "2026-W06"], "{weeks}");
+    // W02 and its complement W06; and the weeks without activity read the
+    // same as they do (a hidden week beside zero ones said some
+    // installation was active in it).
+    assert!(
+        hidden.contains(&"2026-W02") && hidden.contains(&"2026-W06"),
+        "{weeks}"
+    );
+    assert!(weeks.contains("\n2026-W01,,,true") && weeks.contains("\n2026-W06,,,true"));
+    assert!(!weeks.contains(",0,0,"), "{weeks}");
     for r in json["metrics"]["versions_by_week"].as_array().unwrap() {
         let week = r["group"].as_str().unwrap();
         assert!(!hidden.contains(&week), "{week} is hidden, but {r}");

@@ -474,7 +474,6 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
     );
     let weeks = quarter_weeks(
         options.quarter,
-        &summary,
         &published[MetricId::ActiveInstallations as usize],
     );
     let insights = if significant {
@@ -678,12 +677,11 @@ fn table(
         });
     }
     let denominator = (!metric.withheld).then_some(metric.denominator);
-    let about = if metric.withheld && rates {
-        format!("Withheld: it would reveal a group of fewer than {k} installations.")
-    } else if metric.withheld {
+    let about = if metric.withheld {
         format!(
-            "Withheld, and how many {noun} it counts: that would reveal a group of fewer than \
-             {k} installations."
+            "Withheld, with how many events it counts: there were none, or fewer than {k} \
+             installations sent them, or their number would give away one the event-type table \
+             hides."
         )
     } else if rates {
         format!("Failure rate per tool: {noun}.")
@@ -843,10 +841,11 @@ fn figures(
     out
 }
 
-/// Every ISO week touching the quarter, with its published activity: a
-/// week that had activity but is not published is `None` (hidden), a week
-/// without activity is zero.
-fn quarter_weeks(quarter: Quarter, full: &Summary, active: &PublishedMetric) -> WeekActivity {
+/// Every ISO week touching the quarter, with its published activity; a week
+/// not published is `None`, whether it was hidden or had no activity (a
+/// review: hidden weeks beside zero ones told which weeks one installation
+/// was active in).
+fn quarter_weeks(quarter: Quarter, active: &PublishedMetric) -> WeekActivity {
     let first = crate::event::time::iso_week_code(quarter.start());
     let last = crate::event::time::iso_week_code(quarter.next().start() - 1);
     let fmt = crate::event::time::format_week_code;
@@ -856,17 +855,7 @@ fn quarter_weeks(quarter: Quarter, full: &Summary, active: &PublishedMetric) -> 
         .into_iter()
         .map(|w| {
             let shown = active.rows.iter().find(|r| is_week(r, &w));
-            let had = full
-                .metric(MetricId::ActiveInstallations)
-                .rows
-                .iter()
-                .any(|r| is_week(&r, &w));
-            let value = match shown {
-                Some(r) => Some((r.events.unwrap_or(0), r.count)),
-                None if had => None,
-                None => Some((0, 0)),
-            };
-            (w, value)
+            (w, shown.map(|r| (r.events.unwrap_or(0), r.count)))
         })
         .collect()
 }

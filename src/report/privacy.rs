@@ -949,10 +949,10 @@ pub fn publish(
             None => m.id == MetricId::EventTypes || !types_withheld,
             Some(types) => types.iter().all(|t| shown_types.contains(*t)),
         };
-        // (A metric of no events reveals no installation; the derived
-        // ones follow the metrics they are made of, below.)
-        let counts_events = m.denominator > 0 || !m.rows.is_empty() || !m.others.is_empty();
-        if !shown && !m.withheld && counts_events && shape(m.id) != Shape::Derived {
+        // Also a metric of no events: "Withheld" beside "Share of 0" would
+        // tell that a hidden type had some (a review). The derived ones
+        // follow the metrics they are made of, below.
+        if !shown && !m.withheld && shape(m.id) != Shape::Derived {
             m.withhold();
         }
     }
