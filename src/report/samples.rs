@@ -1,5 +1,6 @@
-//! `sample-events.json`: one real event of each type seen in the quarter, so
-//! readers see exactly what a client sends.
+//! `sample-events.json`: one real event of each type the report's
+//! event-type table shows, so readers see what a client sends (its fields
+//! and values, in one layout: see below).
 //!
 //! An event qualifies only if *every* value it carries (version, platform,
 //! each metadata field, each list element, the whole `target_types` object,
@@ -399,7 +400,8 @@ pub struct Sample {
 pub struct Samples {
     /// One per event type, sorted by type.
     pub events: Vec<Sample>,
-    /// Usage event types seen in the quarter with no qualifying event.
+    /// Event types the event-type table shows with no qualifying event
+    /// (set by the report, which keeps samples of those types only).
     pub withheld_types: usize,
 }
 
