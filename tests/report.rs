@@ -1249,6 +1249,95 @@ fn scan_completion_follows_the_event_type_table_without_scans_started() {
     assert_eq!(json["denominators"]["scan_completion"], Value::Null);
 }
 
+/// A second review's table (found by a random search): balanced's Other
+/// holds all of its 15-30 and >30 minute scans, and the durations table's
+/// Other is those values' scans of every profile: one less the other was
+/// x1's 15-30 minute cell, 4 installations. A line whose unknown cells are
+/// all among another's gives that difference: the totals are solved exactly.
+#[test]
+fn one_lines_total_less_another_gives_no_small_cell() {
+    let cells: &[(&str, &str, &[u32])] = &[
+        (
+            "balanced",
+            "<5min",
+            &[1, 3, 5, 6, 7, 9, 11, 15, 19, 20, 21, 1, 7],
+        ),
+        ("balanced", "5-15min", &[3, 7, 9, 12, 18, 21, 7]),
+        ("balanced", "15-30min", &[7, 8, 19]),
+        ("balanced", ">30min", &[9, 11, 12]),
+        ("x1", "15-30min", &[10, 11, 16, 22]),
+        ("x1", "5-15min", &[8, 24]),
+        ("x1", "<5min", &[0, 8, 0, 8]),
+        ("deep", "<5min", &[13, 17, 24, 25, 13, 17, 24]),
+        ("deep", "5-15min", &[17]),
+        ("fast", "5-15min", &[4, 23]),
+        ("fast", "<5min", &[2, 14]),
+    ];
+    let mut data = String::new();
+    for (profile, duration, who) in cells {
+        for (n, &i) in who.iter().enumerate() {
+            let ts = format!("2026-02-{:02}T10:00:{:02}Z", 3 + n % 20, n);
+            let meta = format!(
+                r#"{{"mode": "cli", "profile": "{profile}", "duration_bucket": "{duration}"}}"#
+            );
+            data += &event_line("scan.completed", i, &ts, "1.0.0", &meta);
+        }
+    }
+    let json = report(&data, &["--min-quarter-installations", "5"]).json();
+    let one_d = rows(&json, "duration_buckets");
+    let shown_1d: BTreeSet<&str> = one_d
+        .iter()
+        .filter(|r| !r.3)
+        .map(|r| r.0.as_str())
+        .collect();
+    let Some(other_1d) = one_d.iter().find(|r| r.3).map(|r| r.1) else {
+        return;
+    };
+    let t = table(&json, "duration_buckets_by_profile");
+    let rows_of = |g: &str| -> Vec<&Value> {
+        t["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["group"] == g)
+            .collect()
+    };
+    for g in ["balanced", "x1", "deep", "fast"] {
+        let rows = rows_of(g);
+        let Some(other) = rows.iter().find(|r| r["other"] == true) else {
+            continue;
+        };
+        let shown: BTreeSet<&str> = rows
+            .iter()
+            .filter(|r| r["other"] == false)
+            .map(|r| r["value"].as_str().unwrap())
+            .collect();
+        if !shown_1d
+            .iter()
+            .all(|v| shown.contains(v) || !cells.iter().any(|c| c.0 == g && c.1 == *v))
+        {
+            continue;
+        }
+        // g's Other is all within the durations the 1-D table hides: the
+        // difference is those durations' scans of the other profiles.
+        let events = other_1d - other["events"].as_u64().unwrap();
+        let installations: BTreeSet<u32> = cells
+            .iter()
+            .filter(|c| c.0 != g && !shown_1d.contains(c.1))
+            .flat_map(|c| c.2.iter().copied())
+            .collect();
+        assert!(
+            events == 0 || installations.len() >= 5,
+            "{other_1d} - {g}'s Other = {events} scans of {} installations",
+            installations.len()
+        );
+    }
+    // Published now: balanced's Other also holds its 5-15 minute scans
+    // (a duration the durations table shows), so no profile's Other lies
+    // within the hidden durations.
+    assert!(rows_of("balanced").iter().any(|r| r["other"] == true));
+}
+
 /// A third review's attacks. (1) With `--exclude-ci`, 2 installations' 9 CI
 /// scans were the file's usage events less the quarter's less the events
 /// outside it: those are withheld with the filtered-out count. (2) A sample
