@@ -777,6 +777,8 @@ fn exact_fixes(
     const NONE: u32 = u32::MAX;
     let (mut order_in, mut low) = (vec![NONE; nodes], vec![0u32; nodes]);
     let mut bridge = vec![false; n];
+    // Each node's connected part (the search's root).
+    let mut joined = vec![NONE; nodes];
     let mut time = 0;
     let mut stack: Vec<(u32, u32, usize)> = Vec::new();
     for root in 0..nodes as u32 {
@@ -785,6 +787,7 @@ fn exact_fixes(
         }
         order_in[root as usize] = time;
         low[root as usize] = time;
+        joined[root as usize] = root;
         time += 1;
         stack.push((root, NONE, 0));
         while let Some(&mut (v, via, ref mut next)) = stack.last_mut() {
@@ -796,6 +799,7 @@ fn exact_fixes(
                 if order_in[w as usize] == NONE {
                     order_in[w as usize] = time;
                     low[w as usize] = time;
+                    joined[w as usize] = joined[v as usize];
                     time += 1;
                     stack.push((w, e, 0));
                 } else {
@@ -819,7 +823,7 @@ fn exact_fixes(
     for i in 0..n {
         cut[i] = bridge[i] && small[i];
     }
-    for line in lines {
+    for (l, line) in lines.iter().enumerate() {
         let rest: Vec<&[u32]> = (line.iter())
             .filter(|&&i| hidden[i] && !bridge[i])
             .map(|&i| ids[i])
@@ -827,7 +831,13 @@ fn exact_fixes(
         if rest.is_empty() || union_at_least(&rest, k) {
             continue;
         }
-        match line.iter().copied().filter(|&i| !hidden[i]).min_by(order) {
+        // Best a cell whose other end the hidden cells already join to
+        // this line: hidden, it is on a cycle, so no sum gives it and it
+        // joins the rest (another would be given, and fix nothing).
+        let visible = || line.iter().copied().filter(|&i| !hidden[i]);
+        let other = |i: usize| ends[i][usize::from(ends[i][0] == l as u32)] as usize;
+        let on_cycle = |i: &usize| joined[other(*i)] == joined[l];
+        match (visible().filter(on_cycle).min_by(order)).or_else(|| visible().min_by(order)) {
             Some(i) => fixes.push(i),
             None => line
                 .iter()
