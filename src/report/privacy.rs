@@ -692,6 +692,11 @@ impl Attacker {
 /// and on real tables the first round finds nothing to hide or everything.
 const EXACT_ROUNDS: usize = 64;
 
+/// How many lines' parts a round of [`exact_fixes`] joins by scanning
+/// every visible cell (the rest wait for the next round): a bound on a
+/// round's cost on hostile tables.
+const EXACT_SCANS: usize = 16;
+
 /// The order in which cells are taken as complements: fewest
 /// installations, then fewest events, then by label.
 fn smallest_first<'a>(
@@ -777,8 +782,10 @@ fn exact_fixes(
     const NONE: u32 = u32::MAX;
     let (mut order_in, mut low) = (vec![NONE; nodes], vec![0u32; nodes]);
     let mut bridge = vec![false; n];
-    // Each node's connected part (the search's root).
+    // Each node's connected part (the search's root), its parent in the
+    // search and the size of its subtree.
     let mut joined = vec![NONE; nodes];
+    let (mut parent, mut size) = (vec![NONE; nodes], vec![1u32; nodes]);
     let mut time = 0;
     let mut stack: Vec<(u32, u32, usize)> = Vec::new();
     for root in 0..nodes as u32 {
@@ -800,6 +807,7 @@ fn exact_fixes(
                     order_in[w as usize] = time;
                     low[w as usize] = time;
                     joined[w as usize] = joined[v as usize];
+                    parent[w as usize] = v;
                     time += 1;
                     stack.push((w, e, 0));
                 } else {
@@ -807,9 +815,10 @@ fn exact_fixes(
                 }
             } else {
                 stack.pop();
-                if let Some(&(parent, _, _)) = stack.last() {
-                    let (p, v) = (parent as usize, v as usize);
+                if let Some(&(up, _, _)) = stack.last() {
+                    let (p, v) = (up as usize, v as usize);
                     low[p] = low[p].min(low[v]);
+                    size[p] += size[v];
                     if low[v] > order_in[p] {
                         bridge[via as usize] = true;
                     }
@@ -817,32 +826,73 @@ fn exact_fixes(
             }
         }
     }
-    // Problems.
-    let mut cut = vec![false; n];
-    let mut fixes = Vec::new();
-    for i in 0..n {
-        cut[i] = bridge[i] && small[i];
-    }
-    for (l, line) in lines.iter().enumerate() {
-        let rest: Vec<&[u32]> = (line.iter())
-            .filter(|&&i| hidden[i] && !bridge[i])
-            .map(|&i| ids[i])
-            .collect();
-        if rest.is_empty() || union_at_least(&rest, k) {
-            continue;
+    // Problems. A small cell that is a bridge is given alone.
+    let cut: Vec<bool> = (0..n).map(|i| bridge[i] && small[i]).collect();
+    // And at each line, its hidden cells split by the part of the graph
+    // they lead into once the line's node is taken out: each part's sum is
+    // the line's total less the other parts' (its cells on a cycle can
+    // only trade with each other), so it must be about k installations or
+    // more. A part is a child of the node in the search whose subtree
+    // reaches no higher than the node, or the rest (`v` itself, above).
+    let mut parts_below: Vec<(u32, u32)> = Vec::new();
+    let mut order_out = vec![0u32; nodes];
+    for (v, &p) in parent.iter().enumerate() {
+        order_out[v] = order_in[v] + size[v] - 1;
+        if p != NONE && low[v] >= order_in[p as usize] {
+            parts_below.push((p, v as u32));
         }
-        // Best a cell whose other end the hidden cells already join to
-        // this line: hidden, it is on a cycle, so no sum gives it and it
-        // joins the rest (another would be given, and fix nothing).
-        let visible = || line.iter().copied().filter(|&i| !hidden[i]);
-        let other = |i: usize| ends[i][usize::from(ends[i][0] == l as u32)] as usize;
-        let on_cycle = |i: &usize| joined[other(*i)] == joined[l];
-        match (visible().filter(on_cycle).min_by(order)).or_else(|| visible().min_by(order)) {
-            Some(i) => fixes.push(i),
-            None => line
+    }
+    parts_below.sort_unstable_by_key(|&(p, v)| (p, order_in[v as usize]));
+    let side = |v: u32, x: u32| -> Option<u32> {
+        if x == v || joined[x as usize] != joined[v as usize] {
+            return None;
+        }
+        let from = parts_below.partition_point(|&(p, _)| p < v);
+        let below = &parts_below[from..parts_below.partition_point(|&(p, _)| p <= v)];
+        let after = below.partition_point(|&(_, w)| order_in[w as usize] <= order_in[x as usize]);
+        Some(match after.checked_sub(1).map(|j| below[j].1) {
+            Some(w) if order_in[x as usize] <= order_out[w as usize] => w,
+            _ => v,
+        })
+    };
+    let other = |i: usize, v: u32| ends[i][usize::from(ends[i][0] == v)];
+    let visible = |i: &usize| !hidden[*i] && in_graph(*i);
+    let mut fixes = Vec::new();
+    let mut scans = 0;
+    let mut by_side: Vec<(u32, usize)> = Vec::new();
+    for v in 0..g {
+        by_side.clear();
+        by_side.extend(
+            edges(v)
                 .iter()
-                .filter(|&&i| bridge[i])
-                .for_each(|&i| cut[i] = true),
+                .map(|&(e, x)| (side(v, x).unwrap_or(v), e as usize)),
+        );
+        by_side.sort_unstable();
+        for part in by_side.chunk_by(|a, b| a.0 == b.0) {
+            let sets: Vec<&[u32]> = part.iter().map(|&(_, i)| ids[i]).collect();
+            // One cell: a bridge (above).
+            if part.len() < 2 || union_at_least(&sets, k) {
+                continue;
+            }
+            let s = Some(part[0].0);
+            // A visible cell of the line into that part adds to its sum;
+            // failing that, one joining the part to another merges theirs.
+            let into = (lines[v as usize].iter().copied())
+                .filter(|i| visible(i) && side(v, other(*i, v)) == s)
+                .min_by(order);
+            if let Some(i) = into {
+                fixes.push(i);
+                continue;
+            }
+            if scans == EXACT_SCANS {
+                continue; // the next round (this one has fixes)
+            }
+            scans += 1;
+            let joins = |i: &usize| {
+                let (a, b) = (side(v, ends[*i][0]), side(v, ends[*i][1]));
+                a != b && a.is_some() && b.is_some() && (a == s || b == s)
+            };
+            fixes.push((0..n).filter(visible).filter(joins).min_by(order)?);
         }
     }
     if cut.iter().any(|&c| c) {
@@ -1588,47 +1638,64 @@ mod tests {
         (lists, counts, labels, lines)
     }
 
-    /// Whether `target` is a sum of `rows` with any coefficients: the rank
-    /// of the rows with and without it, over the integers modulo a prime
-    /// (exact here: the tables' minors are far below it).
-    fn in_row_space(rows: &[Vec<u64>], target: &[u64]) -> bool {
+    /// The sums, with any coefficients, of some rows of numbers modulo a
+    /// prime (exact here: the tables' minors are far below it), kept as
+    /// rows in echelon form: (leading column, row with a 1 there).
+    struct Span(Vec<(usize, Vec<u64>)>);
+
+    impl Span {
         const P: u64 = 2_147_483_647;
+
         fn power(mut b: u64, mut e: u64) -> u64 {
             let mut r = 1;
             while e > 0 {
                 if e & 1 == 1 {
-                    r = r * b % P;
+                    r = r * b % Self::P;
                 }
-                b = b * b % P;
+                b = b * b % Self::P;
                 e >>= 1;
             }
             r
         }
-        fn rank(mut m: Vec<Vec<u64>>) -> usize {
-            let width = m.first().map_or(0, Vec::len);
-            let mut rank = 0;
-            for col in 0..width {
-                let Some(pivot) = (rank..m.len()).find(|&r| m[r][col] != 0) else {
-                    continue;
-                };
-                m.swap(rank, pivot);
-                let inverse = power(m[rank][col], P - 2);
-                let pivot = m[rank].clone();
-                for (r, row) in m.iter_mut().enumerate() {
-                    if r != rank && row[col] != 0 {
-                        let f = row[col] * inverse % P;
-                        for (x, &p) in row.iter_mut().zip(&pivot) {
-                            *x = (*x + P - f * p % P) % P;
-                        }
+
+        /// `v` less its parts along the rows so far.
+        fn reduce(&self, mut v: Vec<u64>) -> Vec<u64> {
+            for (c, row) in &self.0 {
+                let f = v[*c];
+                if f != 0 {
+                    for (x, &r) in v.iter_mut().zip(row) {
+                        *x = (*x + Self::P - f * r % Self::P) % Self::P;
                     }
                 }
-                rank += 1;
             }
-            rank
+            v
         }
-        let mut with = rows.to_vec();
-        with.push(target.to_vec());
-        rank(with) == rank(rows.to_vec())
+
+        fn of(rows: &[Vec<u64>]) -> Span {
+            let mut span = Span(Vec::new());
+            for row in rows {
+                let v = span.reduce(row.clone());
+                if let Some(c) = v.iter().position(|&x| x != 0) {
+                    let inverse = Self::power(v[c], Self::P - 2);
+                    let v: Vec<u64> = v.iter().map(|&x| x * inverse % Self::P).collect();
+                    // Keep the rows reduced against each other.
+                    for (_, r) in &mut span.0 {
+                        let f = r[c];
+                        if f != 0 {
+                            for (x, &y) in r.iter_mut().zip(&v) {
+                                *x = (*x + Self::P - f * y % Self::P) % Self::P;
+                            }
+                        }
+                    }
+                    span.0.push((c, v));
+                }
+            }
+            span
+        }
+
+        fn contains(&self, v: &[u64]) -> bool {
+            self.reduce(v.to_vec()).iter().all(|&x| x == 0)
+        }
     }
 
     proptest::proptest! {
@@ -1653,38 +1720,42 @@ mod tests {
     /// What linear algebra on every published total (any sum and
     /// difference of lines) gives away of a table published with `hidden`,
     /// found by ranks, apart from the graph the rules reason on: a small
-    /// cell, or a line's hidden cells that it does not give, about fewer
-    /// than k installations (the line's total less the given ones).
+    /// cell, or the sum of some of one line's hidden cells about fewer than
+    /// k installations (every such sum is tried, up to 12 hidden cells in
+    /// a line). Sums across lines are not looked for.
     fn given_away(sets: &[&[u32]], lines: &Lines, hidden: &[bool], k: u64) -> Option<String> {
         // The published lines, over the hidden cells (the visible ones'
         // values are known and move to the right-hand side).
         let (_, published) = start(sets, lines, k);
         let unknown: Vec<usize> = (0..sets.len()).filter(|&i| hidden[i]).collect();
-        let rows: Vec<Vec<u64>> = published
-            .iter()
-            .map(|l| unknown.iter().map(|i| u64::from(l.contains(i))).collect())
-            .collect();
-        let given: Vec<bool> = (0..unknown.len())
-            .map(|j| {
-                let mut e = vec![0; unknown.len()];
-                e[j] = 1;
-                !rows.is_empty() && in_row_space(&rows, &e)
-            })
-            .collect();
-        for (j, &i) in unknown.iter().enumerate() {
-            if given[j] && (sets[i].len() as u64) < k {
+        let indicator = |cells: &[usize]| -> Vec<u64> {
+            unknown
+                .iter()
+                .map(|i| u64::from(cells.contains(i)))
+                .collect()
+        };
+        let span = Span::of(&published.iter().map(|l| indicator(l)).collect::<Vec<_>>());
+        for &i in &unknown {
+            if (sets[i].len() as u64) < k && span.contains(&indicator(&[i])) {
                 return Some(format!("small cell {i} is given by the totals"));
             }
         }
         for line in &published {
-            let rest: Vec<&[u32]> = (unknown.iter().enumerate())
-                .filter(|&(j, i)| line.contains(i) && !given[j])
-                .map(|(_, &i)| sets[i])
-                .collect();
-            if !rest.is_empty() && !union_at_least(&rest, k) {
-                return Some(format!(
-                    "line {line:?} leaves a sum of fewer than k installations"
-                ));
+            let mine: Vec<usize> = line.iter().copied().filter(|&i| hidden[i]).collect();
+            if mine.len() > 12 {
+                continue;
+            }
+            for mask in 1u32..1 << mine.len() {
+                let some: Vec<usize> = (0..mine.len())
+                    .filter(|b| mask >> b & 1 == 1)
+                    .map(|b| mine[b])
+                    .collect();
+                let of: Vec<&[u32]> = some.iter().map(|&i| sets[i]).collect();
+                if !union_at_least(&of, k) && span.contains(&indicator(&some)) {
+                    return Some(format!(
+                        "line {line:?}: the sum of {some:?} is given, fewer than k installations"
+                    ));
+                }
             }
         }
         None
