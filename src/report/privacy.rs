@@ -8,8 +8,7 @@
 //! week × version) every row and every column adds up to a total that may be
 //! published (in the metric itself, in its one-dimensional margin or in a
 //! sibling metric). [`suppress`] therefore simulates an attacker who knows
-//! every such line total (those of lines covering at least k installations;
-//! a smaller line's total is published nowhere) and solves for any line with
+//! every such line total and solves for any line with
 //! a single unknown cell, repeatedly, then solves the totals exactly (any
 //! sum and difference of lines: a hidden cell is given away exactly when it
 //! is a bridge of the graph whose nodes are lines and whose edges are hidden
@@ -390,9 +389,8 @@ pub struct Lines {
 /// is withheld whole.
 ///
 /// Cells with fewer than `k` installations are hidden first. Then an
-/// attacker is simulated who knows the total of every line whose cells
-/// together have at least `k` installations (a smaller line's total is
-/// published nowhere): a line with a single unknown cell reveals it, and
+/// attacker is simulated who knows the total of every line (see `start`):
+/// a line with a single unknown cell reveals it, and
 /// what it reveals can reveal more. While that attacker learns a small cell,
 /// or a line's unknown cells together cover fewer than `k` installations
 /// (its "Other" would be about too few), the smallest visible cell of such a
@@ -430,11 +428,20 @@ fn suppress_from(
     attacker.recheck(&lines, ids, k);
     let mut rounds = 0;
     loop {
-        if attacker.problems.is_empty() {
-            // What the line-by-line attacker cannot see: solved exactly.
+        // Hide in a problem line; failing that, in a line crossing one (to
+        // stop what gives the problem line's cells away).
+        let line = match attacker.problems.is_empty() {
+            true => None,
+            false => (attacker.fixable.first().copied()).or_else(|| attacker.crossing(&lines)),
+        };
+        let Some(line) = line else {
+            // What the line-by-line attacker cannot see or fix: solved
+            // exactly (every problem of the line-by-line attacker is one of
+            // its problems too). With nothing to hide there either, the
+            // metric is safe, or cannot be protected.
             let fixes = exact_fixes(&lines, &hidden, &small, ids, &order, k)?;
             if fixes.is_empty() {
-                return Some(hidden);
+                return attacker.problems.is_empty().then_some(hidden);
             }
             rounds += 1;
             if rounds > EXACT_ROUNDS {
@@ -446,15 +453,7 @@ fn suppress_from(
             }
             attacker.recheck(&lines, ids, k);
             continue;
-        }
-        // Hide in a problem line; failing that, in a line crossing one (to
-        // stop what gives the problem line's cells away); with neither, the
-        // metric cannot be protected.
-        let line = attacker
-            .fixable
-            .first()
-            .copied()
-            .or_else(|| attacker.crossing(&lines))?;
+        };
         let smallest = lines[line as usize]
             .iter()
             .copied()
@@ -468,13 +467,15 @@ fn suppress_from(
 }
 
 /// Where [`suppress`] starts: which cells are small (hidden at once), and
-/// the lines whose total is published (their cells cover at least `k`
-/// installations).
+/// the lines whose totals the attacker knows: every line. A line about
+/// fewer than k installations prints its total nowhere, but where the rows
+/// cover the cells the columns cover, the rows add up to the columns'
+/// total, and a row's total is the columns' less the other rows'; the
+/// tables build every line about k installations or more (the residual
+/// groups, the value margins), so taking them all costs nothing there.
 fn start<'a>(ids: &[&[u32]], lines: &'a Lines, k: u64) -> (Vec<bool>, Vec<&'a [usize]>) {
     let small = ids.iter().map(|s| (s.len() as u64) < k).collect();
-    let lines = (lines.rows.iter())
-        .chain(&lines.cols)
-        .filter(|l| union_at_least(&l.iter().map(|&i| ids[i]).collect::<Vec<_>>(), k))
+    let lines = (lines.rows.iter().chain(&lines.cols))
         .map(Vec::as_slice)
         .collect();
     (small, lines)
@@ -1575,11 +1576,11 @@ mod tests {
                     break;
                 }
             }
-            if !any {
+            if !any || !fixable {
                 let order = smallest_first(ids, counts, labels);
                 let fixes = exact_fixes(&lines, &hidden, &small, ids, &order, k)?;
                 if fixes.is_empty() {
-                    return Some(hidden);
+                    return (!any).then_some(hidden);
                 }
                 rounds += 1;
                 if rounds > EXACT_ROUNDS {
@@ -1589,9 +1590,6 @@ mod tests {
                     hidden[i] = true;
                 }
                 continue;
-            }
-            if !fixable {
-                return None;
             }
         }
     }
@@ -1722,7 +1720,7 @@ mod tests {
     /// found by ranks, apart from the graph the rules reason on: a small
     /// cell, or the sum of some of one line's hidden cells about fewer than
     /// k installations (every such sum is tried, up to 12 hidden cells in
-    /// a line). Sums across lines are not looked for.
+    /// a line, published or not). Sums across lines are not looked for.
     fn given_away(sets: &[&[u32]], lines: &Lines, hidden: &[bool], k: u64) -> Option<String> {
         // The published lines, over the hidden cells (the visible ones'
         // values are known and move to the right-hand side).
@@ -1740,7 +1738,9 @@ mod tests {
                 return Some(format!("small cell {i} is given by the totals"));
             }
         }
-        for line in &published {
+        // Of every line, published or not (rows and columns add up to the
+        // same total, so an unpublished row's can be given).
+        for line in lines.rows.iter().chain(&lines.cols) {
             let mine: Vec<usize> = line.iter().copied().filter(|&i| hidden[i]).collect();
             if mine.len() > 12 {
                 continue;
@@ -1882,6 +1882,30 @@ mod tests {
         );
     }
 
+    /// A review's table, k = 5, one six-cell cycle of rows and columns:
+    /// the line-by-line rules hid the small cell 5 and complements around
+    /// it until no problem line, nor any line crossing one, had a visible
+    /// cell left, and withheld the table; the exact step finds what else
+    /// to hide (here the rest of the cycle, on which no cell is given).
+    #[test]
+    fn the_exact_step_protects_what_the_line_by_line_rules_give_up_on() {
+        let sizes = [7u32, 11, 14, 5, 5, 2];
+        let lists: Vec<Vec<u32>> = (sizes.iter().scan(0, |next, &n| {
+            *next += n;
+            Some((*next - n..*next).collect())
+        }))
+        .collect();
+        let sets: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
+        let counts: Vec<u64> = sizes.iter().map(|&n| u64::from(n)).collect();
+        let labels: Vec<String> = (0..6).map(|i| format!("c{i}")).collect();
+        let lines = Lines {
+            rows: vec![vec![0, 1], vec![2, 3], vec![4, 5]],
+            cols: vec![vec![0, 2], vec![1, 4], vec![3, 5]],
+        };
+        let hidden = suppress(&sets, &counts, &labels, &lines, 5).expect("protected");
+        assert_eq!(given_away(&sets, &lines, &hidden, 5), None);
+    }
+
     /// A grouped metric (durations by profile) and its value margin from
     /// cells (group, value, installations).
     fn build(cells: &[(u8, u8, Vec<u32>)]) -> (CellIds, MetricRows, MetricRows) {
@@ -1938,7 +1962,9 @@ mod tests {
     /// The durations table hides `v2` (4 installations) and, as its
     /// complement, `v1`, whose only cell by profile is `g1`'s: shown, it
     /// gives `v1`'s total, and the one-dimensional Other less it is `v2`.
-    /// With the margin, `v1` is among the values only summed.
+    /// With the margin, `v1` is among the values only summed. (Before the
+    /// rules kept the lines under k, the table alone, without the margin,
+    /// showed that cell: `v2`'s column was left out.)
     #[test]
     fn a_value_the_margin_hides_is_not_given_by_the_grouped_cells() {
         let who = |from: u32, n: u32| (from..from + n).collect::<Vec<u32>>();
@@ -1956,8 +1982,6 @@ mod tests {
         assert_eq!(shown, ["v3", "v4"]);
         let cells_of =
             |m: &PublishedMetric, v: &str| m.rows.iter().filter(|r| r.value.text() == v).count();
-        let alone = publish_metric(&grouped, &ids, 5, &Margins::default());
-        assert_eq!(cells_of(&alone, "v1"), 1, "the case: v1's one cell shown");
         let margins = Margins {
             hidden_groups: FxHashSet::default(),
             shown_values: Some(margin.rows.iter().map(|r| &r.value).collect()),
