@@ -717,26 +717,28 @@ fn smallest_first<'a>(
 ///
 /// Each cell is in at most one row and one column (see [`Lines`]),
 /// so the hidden cells are the edges of a graph whose nodes are the lines,
-/// plus one node `g` for every total that is not published (a cell with a
-/// single published line is an edge from that line to `g`). A hidden cell
-/// is determined by the published totals exactly when its edge is a bridge
-/// of that graph: on a cycle, alternately adding one to and taking one
-/// from its cells changes no published total (a cycle that avoids `g` has
-/// an even length, rows and columns alternating; `g` has no total to keep);
-/// a bridge splits its part of the graph in two, one side without `g`, and
-/// that side's row totals less its column totals are the bridge alone (the
-/// cells within the side cancel). So this finds every cell any sum of lines
-/// gives, in time linear in the cells.
+/// plus one node `g` for a missing line (a cell of a one-dimensional table
+/// is an edge from its line to `g`). A hidden cell is determined by the
+/// totals exactly when its edge is a bridge of that graph: on a cycle,
+/// alternately adding one to and taking one from its cells changes no total
+/// (a cycle that avoids `g` has an even length, rows and columns
+/// alternating; `g` has no total to keep); a bridge splits its part of the
+/// graph in two, one side without `g`, and that side's row totals less its
+/// column totals are the bridge alone (the cells within the side cancel).
+/// Likewise at a line's node: the hidden cells that lead into one part of
+/// the graph once that node is taken out add up to a known sum (the part's
+/// totals, signed so, leave just them; or the line's total less the other
+/// parts'), while cells of one part can trade along its cycles.
 ///
 /// Returns the cells to hide next (none when the table is safe), or `None`
-/// when it cannot be protected: a small cell that is determined, or a line
-/// whose undetermined hidden cells cover fewer than `k` installations (its
-/// total less the determined ones is their sum), are problems. A
-/// determined small cell stops being one when a visible cell joins its two
-/// sides in a cycle: each takes the smallest such cell (several problems
-/// at once, along the tree of bridges, with a union-find over its parts).
-/// A problem line takes its smallest visible cell, or, with none left,
-/// each of its determined cells becomes a problem as a small one is.
+/// when it cannot be protected. Problems: a small cell that is a bridge,
+/// and a part of a line's hidden cells about fewer than `k` installations.
+/// A determined small cell stops being one when a visible cell joins its
+/// two sides in a cycle: each takes the smallest such cell (several at
+/// once, along the tree of bridges, with a union-find over its parts). A
+/// small part takes the line's smallest visible cell into it, else the
+/// smallest visible cell joining it to another part. Sums of cells from
+/// several lines are not checked.
 fn exact_fixes(
     lines: &[&[usize]],
     hidden: &[bool],
