@@ -862,8 +862,39 @@ fn exact_fixes(
     let visible = |i: &usize| !hidden[*i] && in_graph(*i);
     let mut fixes = Vec::new();
     let mut scans = 0;
+    // The smallest visible cell joining the side `s` of node `v` to
+    // another side (its two sides differ once the cell is hidden); failing
+    // that, the smallest with one end on that side and the other outside
+    // the part of the graph the side is in (the next round goes on from
+    // there); `None` when there is neither. At most EXACT_SCANS a round:
+    // `Some(None)` when put off (the round has fixes already).
+    let mut join = |v: u32, s: u32| -> Option<Option<usize>> {
+        if scans == EXACT_SCANS {
+            return Some(None);
+        }
+        scans += 1;
+        let sides = |i: usize| (side(v, ends[i][0]), side(v, ends[i][1]));
+        let joins = |i: &usize| {
+            let (a, b) = sides(*i);
+            a != b && a.is_some() && b.is_some() && (a == Some(s) || b == Some(s))
+        };
+        let leaves = |i: &usize| {
+            let (a, b) = sides(*i);
+            let out = |x: u32| joined[x as usize] != joined[v as usize];
+            (a == Some(s) && out(ends[*i][1])) || (b == Some(s) && out(ends[*i][0]))
+        };
+        let cells = || (0..n).filter(visible);
+        Some(Some(
+            cells()
+                .filter(joins)
+                .min_by(order)
+                .or_else(|| cells().filter(leaves).min_by(order))?,
+        ))
+    };
     let mut by_side: Vec<(u32, usize)> = Vec::new();
+    let mut into: Vec<(u32, usize)> = Vec::new();
     for v in 0..g {
+        let mut into_found = false;
         by_side.clear();
         by_side.extend(
             edges(v)
@@ -877,31 +908,38 @@ fn exact_fixes(
             if part.len() < 2 || union_at_least(&sets, k) {
                 continue;
             }
-            let s = Some(part[0].0);
-            // A visible cell of the line into that part adds to its sum;
-            // failing that, one joining the part to another merges theirs.
-            let into = (lines[v as usize].iter().copied())
-                .filter(|i| visible(i) && side(v, other(*i, v)) == s)
-                .min_by(order);
-            if let Some(i) = into {
-                fixes.push(i);
-                continue;
+            let s = part[0].0;
+            // A visible cell of the line into that part adds to its sum
+            // (the line's smallest into each side, found once); failing
+            // that, one joining the part to another merges theirs.
+            if !into_found {
+                into_found = true;
+                into.clear();
+                into.extend(
+                    (lines[v as usize].iter().copied().filter(visible))
+                        .filter_map(|i| Some((side(v, other(i, v))?, i))),
+                );
+                into.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| order(&a.1, &b.1)));
+                into.dedup_by_key(|&mut (s, _)| s);
             }
-            if scans == EXACT_SCANS {
-                continue; // the next round (this one has fixes)
+            match into.binary_search_by_key(&s, |&(s, _)| s) {
+                Ok(j) => fixes.push(into[j].1),
+                Err(_) => fixes.extend(join(v, s)?),
             }
-            scans += 1;
-            let joins = |i: &usize| {
-                let (a, b) = (side(v, ends[*i][0]), side(v, ends[*i][1]));
-                a != b && a.is_some() && b.is_some() && (a == s || b == s)
-            };
-            fixes.push((0..n).filter(visible).filter(joins).min_by(order)?);
         }
     }
     if cut.iter().any(|&c| c) {
-        fixes.extend(cover(
+        let (covered, open) = cover(
             nodes, &edges, &bridge, &cut, &ends, hidden, &in_graph, order,
-        )?);
+        );
+        fixes.extend(covered);
+        // A bridge no single cell puts on a cycle: its side, seen from
+        // its first end, is joined or extended as a part is.
+        for e in open {
+            let v = ends[e][0];
+            let s = side(v, ends[e][1]).expect("the bridge joins them");
+            fixes.extend(join(v, s)?);
+        }
     }
     fixes.sort_unstable();
     fixes.dedup();
@@ -909,8 +947,8 @@ fn exact_fixes(
 }
 
 /// For each bridge in `cut`, the smallest visible cell (by `order`) whose
-/// ends lie on its two sides: hidden, it puts the bridge on a cycle. `None`
-/// when some bridge has no such cell.
+/// ends lie on its two sides: hidden, it puts the bridge on a cycle. Also
+/// the bridges that no cell covers.
 #[allow(clippy::too_many_arguments)]
 fn cover<'e>(
     nodes: usize,
@@ -921,7 +959,7 @@ fn cover<'e>(
     hidden: &[bool],
     in_graph: &impl Fn(usize) -> bool,
     order: &impl Fn(&usize, &usize) -> Ordering,
-) -> Option<Vec<usize>> {
+) -> (Vec<usize>, Vec<usize>) {
     const NONE: u32 = u32::MAX;
     // The parts the bridges join (the graph without its bridges).
     let mut part = vec![NONE; nodes];
@@ -988,6 +1026,7 @@ fn cover<'e>(
         }
         c
     }
+    let mut covered = vec![false; cut.len()];
     let mut open = cut.iter().filter(|&&c| c).count();
     let mut chosen = Vec::new();
     for i in candidates {
@@ -1006,6 +1045,7 @@ fn cover<'e>(
             let e = up_edge[a as usize] as usize;
             if cut[e] {
                 open -= 1;
+                covered[e] = true;
                 takes = true;
             }
             top[a as usize] = up[a as usize];
@@ -1015,7 +1055,8 @@ fn cover<'e>(
             chosen.push(i);
         }
     }
-    (open == 0).then_some(chosen)
+    let open = (0..cut.len()).filter(|&e| cut[e] && !covered[e]).collect();
+    (chosen, open)
 }
 
 /// A row's group as a map key in the order tables show groups
@@ -1906,6 +1947,29 @@ mod tests {
         };
         let hidden = suppress(&sets, &counts, &labels, &lines, 5).expect("protected");
         assert_eq!(given_away(&sets, &lines, &hidden, 5), None);
+    }
+
+    /// A second review's table, k = 2: the small cell 1 (a column's, in no
+    /// row) is a bridge that no single visible cell puts on a cycle; hiding
+    /// cells 2 and 3 does. It was withheld; now a cell leading out of the
+    /// bridge's side is hidden and the next round goes on from there.
+    #[test]
+    fn a_bridge_two_cells_protect_is_not_withheld() {
+        let sizes = [3u32, 1, 3, 3, 3, 2, 1];
+        let lists: Vec<Vec<u32>> = (sizes.iter().scan(0, |next, &n| {
+            *next += n;
+            Some((*next - n..*next).collect())
+        }))
+        .collect();
+        let sets: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
+        let counts: Vec<u64> = sizes.iter().map(|&n| u64::from(n)).collect();
+        let labels: Vec<String> = (0..sizes.len()).map(|i| format!("c{i}")).collect();
+        let lines = Lines {
+            rows: vec![vec![2, 3], vec![5, 6]],
+            cols: vec![vec![1, 2, 5, 6], vec![0]],
+        };
+        let hidden = suppress(&sets, &counts, &labels, &lines, 2).expect("protected");
+        assert_eq!(given_away(&sets, &lines, &hidden, 2), None);
     }
 
     /// A grouped metric (durations by profile) and its value margin from
