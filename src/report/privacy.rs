@@ -693,9 +693,10 @@ impl Attacker {
 /// and on real tables the first round finds nothing to hide or everything.
 const EXACT_ROUNDS: usize = 64;
 
-/// How many lines' parts a round of [`exact_fixes`] joins by scanning
-/// every visible cell (the rest wait for the next round): a bound on a
-/// round's cost on hostile tables.
+/// How many sides (a line's small part, or a small bridge's side that no
+/// single cell puts on a cycle) a round of [`exact_fixes`] joins to another
+/// by scanning every visible cell (the rest wait for the next round): a
+/// bound on a round's cost on hostile tables.
 const EXACT_SCANS: usize = 16;
 
 /// The order in which cells are taken as complements: fewest
@@ -737,7 +738,9 @@ fn smallest_first<'a>(
 /// two sides in a cycle: each takes the smallest such cell (several at
 /// once, along the tree of bridges, with a union-find over its parts). A
 /// small part takes the line's smallest visible cell into it, else the
-/// smallest visible cell joining it to another part. Sums of cells from
+/// smallest visible cell joining it to another part; a small part or
+/// bridge that no single cell joins takes the smallest cell leading out of
+/// its side, and the next round goes on from there. Sums of cells from
 /// several lines are not checked.
 fn exact_fixes(
     lines: &[&[usize]],
