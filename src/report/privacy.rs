@@ -739,9 +739,9 @@ fn smallest_first<'a>(
 /// once, along the tree of bridges, with a union-find over its parts). A
 /// small part takes the line's smallest visible cell into it, else the
 /// smallest visible cell joining it to another part; a small part or
-/// bridge that no single cell joins takes the smallest cell leading out of
-/// its side, and the next round goes on from there. Sums of cells from
-/// several lines are not checked.
+/// bridge that no single cell joins takes the fewest visible cells that do
+/// (a search outward from its side). Sums of cells from several lines are
+/// not checked.
 fn exact_fixes(
     lines: &[&[usize]],
     hidden: &[bool],
@@ -865,34 +865,76 @@ fn exact_fixes(
     let visible = |i: &usize| !hidden[*i] && in_graph(*i);
     let mut fixes = Vec::new();
     let mut scans = 0;
-    // The smallest visible cell joining the side `s` of node `v` to
-    // another side (its two sides differ once the cell is hidden); failing
-    // that, the smallest with one end on that side and the other outside
-    // the part of the graph the side is in (the next round goes on from
-    // there); `None` when there is neither. At most EXACT_SCANS a round:
-    // `Some(None)` when put off (the round has fixes already).
-    let mut join = |v: u32, s: u32| -> Option<Option<usize>> {
+    // Visible cells by node, for the search below.
+    let mut visible_start = vec![0u32; nodes + 1];
+    for i in (0..n).filter(visible) {
+        visible_start[ends[i][0] as usize + 1] += 1;
+        visible_start[ends[i][1] as usize + 1] += 1;
+    }
+    for v in 0..nodes {
+        visible_start[v + 1] += visible_start[v];
+    }
+    let mut visible_adjacent = vec![(0u32, 0u32); visible_start[nodes] as usize];
+    let mut fill = visible_start.clone();
+    for i in (0..n).filter(visible) {
+        let [a, b] = ends[i];
+        visible_adjacent[fill[a as usize] as usize] = (i as u32, b);
+        fill[a as usize] += 1;
+        visible_adjacent[fill[b as usize] as usize] = (i as u32, a);
+        fill[b as usize] += 1;
+    }
+    let visible_edges = |v: u32| {
+        &visible_adjacent
+            [visible_start[v as usize] as usize..visible_start[v as usize + 1] as usize]
+    };
+    // The fewest visible cells (the smallest last one first) that join the
+    // side `s` of node `v` to `v` or to another of its sides, through
+    // nodes the hidden cells do not join to `v`: hidden, they put that
+    // side's cells at `v` on a cycle with more. `None` when there are none.
+    // At most EXACT_SCANS a round: `Some(None)` when put off (the round has
+    // fixes already).
+    let mut join = |v: u32, s: u32| -> Option<Option<Vec<usize>>> {
         if scans == EXACT_SCANS {
             return Some(None);
         }
         scans += 1;
-        let sides = |i: usize| (side(v, ends[i][0]), side(v, ends[i][1]));
-        let joins = |i: &usize| {
-            let (a, b) = sides(*i);
-            a != b && a.is_some() && b.is_some() && (a == Some(s) || b == Some(s))
-        };
-        let leaves = |i: &usize| {
-            let (a, b) = sides(*i);
-            let out = |x: u32| joined[x as usize] != joined[v as usize];
-            (a == Some(s) && out(ends[*i][1])) || (b == Some(s) && out(ends[*i][0]))
-        };
-        let cells = || (0..n).filter(visible);
-        Some(Some(
-            cells()
-                .filter(joins)
-                .min_by(order)
-                .or_else(|| cells().filter(leaves).min_by(order))?,
-        ))
+        let target = |x: u32| x == v || side(v, x).is_some_and(|t| t != s);
+        let mut came: Vec<Option<(usize, u32)>> = vec![None; nodes];
+        let mut seen = vec![false; nodes];
+        let mut frontier: Vec<u32> = (0..nodes as u32)
+            .filter(|&x| side(v, x) == Some(s))
+            .collect();
+        frontier.iter().for_each(|&x| seen[x as usize] = true);
+        loop {
+            let mut step: Vec<(usize, u32, u32)> = (frontier.iter())
+                .flat_map(|&x| {
+                    visible_edges(x)
+                        .iter()
+                        .map(move |&(c, y)| (c as usize, x, y))
+                })
+                .filter(|&(_, _, y)| !seen[y as usize])
+                .collect();
+            if step.is_empty() {
+                return None;
+            }
+            step.sort_by(|a, b| order(&a.0, &b.0));
+            if let Some(&(c, mut x, _)) = step.iter().find(|&&(_, _, y)| target(y)) {
+                let mut path = vec![c];
+                while let Some((c, from)) = came[x as usize] {
+                    path.push(c);
+                    x = from;
+                }
+                return Some(Some(path));
+            }
+            frontier.clear();
+            for (c, x, y) in step {
+                if !seen[y as usize] {
+                    seen[y as usize] = true;
+                    came[y as usize] = Some((c, x));
+                    frontier.push(y);
+                }
+            }
+        }
     };
     let mut by_side: Vec<(u32, usize)> = Vec::new();
     let mut into: Vec<(u32, usize)> = Vec::new();
@@ -927,7 +969,7 @@ fn exact_fixes(
             }
             match into.binary_search_by_key(&s, |&(s, _)| s) {
                 Ok(j) => fixes.push(into[j].1),
-                Err(_) => fixes.extend(join(v, s)?),
+                Err(_) => fixes.extend(join(v, s)?.into_iter().flatten()),
             }
         }
     }
@@ -941,7 +983,7 @@ fn exact_fixes(
         for e in open {
             let v = ends[e][0];
             let s = side(v, ends[e][1]).expect("the bridge joins them");
-            fixes.extend(join(v, s)?);
+            fixes.extend(join(v, s)?.into_iter().flatten());
         }
     }
     fixes.sort_unstable();
@@ -1954,11 +1996,14 @@ mod tests {
 
     /// A second review's table, k = 2: the small cell 1 (a column's, in no
     /// row) is a bridge that no single visible cell puts on a cycle; hiding
-    /// cells 2 and 3 does. It was withheld; now a cell leading out of the
-    /// bridge's side is hidden and the next round goes on from there.
+    /// cells 2 and 3 does. It was withheld; then (a third review) the cells
+    /// leading out of the bridge's side were taken one a round, smallest
+    /// first, into 70 dead ends (one-cell columns) and withheld again. The
+    /// fewest cells that close a cycle are hidden now, in one round.
     #[test]
-    fn a_bridge_two_cells_protect_is_not_withheld() {
-        let sizes = [3u32, 1, 3, 3, 3, 2, 1];
+    fn a_bridge_two_cells_protect_takes_those_two() {
+        let mut sizes = vec![3u32, 1, 3, 3, 3, 2, 1];
+        sizes.extend([2; 70]);
         let lists: Vec<Vec<u32>> = (sizes.iter().scan(0, |next, &n| {
             *next += n;
             Some((*next - n..*next).collect())
@@ -1966,13 +2011,17 @@ mod tests {
         .collect();
         let sets: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
         let counts: Vec<u64> = sizes.iter().map(|&n| u64::from(n)).collect();
-        let labels: Vec<String> = (0..sizes.len()).map(|i| format!("c{i}")).collect();
+        let labels: Vec<String> = (0..sizes.len()).map(|i| format!("c{i:03}")).collect();
+        let mut cols = vec![vec![1, 2, 5, 6], vec![0]];
+        cols.extend((7..sizes.len()).map(|i| vec![i]));
         let lines = Lines {
             rows: vec![vec![2, 3], vec![5, 6]],
-            cols: vec![vec![1, 2, 5, 6], vec![0]],
+            cols,
         };
         let hidden = suppress(&sets, &counts, &labels, &lines, 2).expect("protected");
         assert_eq!(given_away(&sets, &lines, &hidden, 2), None);
+        let which: Vec<usize> = (0..hidden.len()).filter(|&i| hidden[i]).collect();
+        assert_eq!(which, [1, 2, 3, 5, 6]);
     }
 
     /// A grouped metric (durations by profile) and its value margin from
