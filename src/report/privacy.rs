@@ -764,25 +764,9 @@ fn exact_fixes(
         }
     }
     let in_graph = |i: usize| degree[i] > 0;
-    // Adjacency of the hidden cells, by node: (cell, other end).
-    let mut start = vec![0u32; nodes + 1];
-    for i in (0..n).filter(|&i| hidden[i] && in_graph(i)) {
-        start[ends[i][0] as usize + 1] += 1;
-        start[ends[i][1] as usize + 1] += 1;
-    }
-    for v in 0..nodes {
-        start[v + 1] += start[v];
-    }
-    let mut adjacent = vec![(0u32, 0u32); start[nodes] as usize];
-    let mut fill = start.clone();
-    for i in (0..n).filter(|&i| hidden[i] && in_graph(i)) {
-        let [a, b] = ends[i];
-        adjacent[fill[a as usize] as usize] = (i as u32, b);
-        fill[a as usize] += 1;
-        adjacent[fill[b as usize] as usize] = (i as u32, a);
-        fill[b as usize] += 1;
-    }
-    let edges = |v: u32| &adjacent[start[v as usize] as usize..start[v as usize + 1] as usize];
+    // The hidden cells, by node: (cell, other end).
+    let hidden_at = Adjacency::of((0..n).filter(|&i| hidden[i] && in_graph(i)), &ends, nodes);
+    let edges = |v: u32| hidden_at.at(v);
     // Bridges: a depth-first search (iterative: a line can have a million
     // cells), an edge being a bridge when nothing below it reaches above.
     const NONE: u32 = u32::MAX;
@@ -865,28 +849,9 @@ fn exact_fixes(
     let visible = |i: &usize| !hidden[*i] && in_graph(*i);
     let mut fixes = Vec::new();
     let mut scans = 0;
-    // Visible cells by node, for the search below.
-    let mut visible_start = vec![0u32; nodes + 1];
-    for i in (0..n).filter(visible) {
-        visible_start[ends[i][0] as usize + 1] += 1;
-        visible_start[ends[i][1] as usize + 1] += 1;
-    }
-    for v in 0..nodes {
-        visible_start[v + 1] += visible_start[v];
-    }
-    let mut visible_adjacent = vec![(0u32, 0u32); visible_start[nodes] as usize];
-    let mut fill = visible_start.clone();
-    for i in (0..n).filter(visible) {
-        let [a, b] = ends[i];
-        visible_adjacent[fill[a as usize] as usize] = (i as u32, b);
-        fill[a as usize] += 1;
-        visible_adjacent[fill[b as usize] as usize] = (i as u32, a);
-        fill[b as usize] += 1;
-    }
-    let visible_edges = |v: u32| {
-        &visible_adjacent
-            [visible_start[v as usize] as usize..visible_start[v as usize + 1] as usize]
-    };
+    // The visible cells by node, for the search below.
+    let visible_at = Adjacency::of((0..n).filter(visible), &ends, nodes);
+    let visible_edges = |v: u32| visible_at.at(v);
     // The fewest visible cells (the smallest last one first) that join the
     // side `s` of node `v` to `v` or to another of its sides, through
     // nodes the hidden cells do not join to `v`: hidden, they put that
@@ -989,6 +954,45 @@ fn exact_fixes(
     fixes.sort_unstable();
     fixes.dedup();
     Some(fixes)
+}
+
+/// Some cells of a table's graph by node, each as (cell, other end): a
+/// cell is an edge between its two `ends` (lines, or `g`).
+struct Adjacency {
+    start: Vec<u32>,
+    list: Vec<(u32, u32)>,
+}
+
+impl Adjacency {
+    fn of(
+        cells: impl Iterator<Item = usize> + Clone,
+        ends: &[[u32; 2]],
+        nodes: usize,
+    ) -> Adjacency {
+        let mut start = vec![0u32; nodes + 1];
+        for i in cells.clone() {
+            start[ends[i][0] as usize + 1] += 1;
+            start[ends[i][1] as usize + 1] += 1;
+        }
+        for v in 0..nodes {
+            start[v + 1] += start[v];
+        }
+        let mut list = vec![(0u32, 0u32); start[nodes] as usize];
+        let mut fill = start.clone();
+        for i in cells {
+            let [a, b] = ends[i];
+            for (at, other) in [(a, b), (b, a)] {
+                list[fill[at as usize] as usize] = (i as u32, other);
+                fill[at as usize] += 1;
+            }
+        }
+        Adjacency { start, list }
+    }
+
+    /// The cells at node `v`.
+    fn at(&self, v: u32) -> &[(u32, u32)] {
+        &self.list[self.start[v as usize] as usize..self.start[v as usize + 1] as usize]
+    }
 }
 
 /// For each bridge in `cut`, the smallest visible cell (by `order`) whose
