@@ -1278,10 +1278,7 @@ fn one_lines_total_less_another_gives_no_small_cell() {
         &["--min-quarter-installations", "5"],
     )
     .json();
-    assert_eq!(
-        small_sums_of_one_profile(&json, cells, 5),
-        Vec::<String>::new()
-    );
+    assert_eq!(small_sums_of_totals(&json, cells, 5), Vec::<String>::new());
 }
 
 /// Completed scans of the quarter, one per installation listed in each
@@ -1306,15 +1303,10 @@ fn scans_by_profile(cells: &[(&str, &str, &[u32])]) -> String {
 /// unknown, each published profile's total (a row's events
 /// over its share) and each duration's total (the durations table; its
 /// Other for the durations it hides) an equation, solved by elimination.
-/// Returns the sums of some of one profile's unknown cells that the
+/// Returns the sums of some unknown cells (of any profiles) that the
 /// equations give, with their installations, where those are fewer than
 /// `k` and not none.
-fn small_sums_of_one_profile(
-    json: &Value,
-    cells: &[(&str, &str, &[u32])],
-    k: usize,
-) -> Vec<String> {
-    let profiles: BTreeSet<&str> = cells.iter().map(|c| c.0).collect();
+fn small_sums_of_totals(json: &Value, cells: &[(&str, &str, &[u32])], k: usize) -> Vec<String> {
     let grouped = table(json, "duration_buckets_by_profile")["rows"]
         .as_array()
         .unwrap();
@@ -1385,27 +1377,20 @@ fn small_sums_of_one_profile(
         }
     }
     let mut found = Vec::new();
-    for &p in &profiles {
-        let mine: Vec<usize> = (0..unknown.len()).filter(|&j| unknown[j].0 == p).collect();
-        for mask in 1u32..1 << mine.len() {
-            let some: Vec<usize> = (0..mine.len())
-                .filter(|b| mask >> b & 1 == 1)
-                .map(|b| mine[b])
-                .collect();
-            let who: BTreeSet<u32> = (cells.iter())
-                .filter(|c| some.iter().any(|&j| unknown[j] == (c.0, c.1)))
-                .flat_map(|c| c.2.iter().copied())
-                .collect();
-            let target = (0..unknown.len())
-                .map(|j| if some.contains(&j) { 1.0 } else { 0.0 })
-                .collect();
-            if !who.is_empty()
-                && who.len() < k
-                && reduce(&basis, target).iter().all(|x| x.abs() < 1e-9)
-            {
-                let pairs: Vec<_> = some.iter().map(|&j| unknown[j]).collect();
-                found.push(format!("{pairs:?}: {} installations", who.len()));
-            }
+    assert!(unknown.len() <= 16, "{} unknown cells", unknown.len());
+    for mask in 1u32..1 << unknown.len() {
+        let some: Vec<usize> = (0..unknown.len()).filter(|b| mask >> b & 1 == 1).collect();
+        let who: BTreeSet<u32> = (cells.iter())
+            .filter(|c| some.iter().any(|&j| unknown[j] == (c.0, c.1)))
+            .flat_map(|c| c.2.iter().copied())
+            .collect();
+        let target = (0..unknown.len())
+            .map(|j| if some.contains(&j) { 1.0 } else { 0.0 })
+            .collect();
+        if !who.is_empty() && who.len() < k && reduce(&basis, target).iter().all(|x| x.abs() < 1e-9)
+        {
+            let pairs: Vec<_> = some.iter().map(|&j| unknown[j]).collect();
+            found.push(format!("{pairs:?}: {} installations", who.len()));
         }
     }
     found
@@ -1451,10 +1436,47 @@ fn a_part_of_one_profile_is_no_sum_of_totals() {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(
-        small_sums_of_one_profile(&json, &cells, 5),
-        Vec::<String>::new()
+    assert_eq!(small_sums_of_totals(&json, &cells, 5), Vec::<String>::new());
+}
+
+/// Sums of cells from several profiles: a review's case (two profiles'
+/// Others less a duration's hidden cells, all in those two profiles). Here
+/// every hidden cell is on one cycle (p1, <5min, p2, 15-30min, p3,
+/// 5-15min), each line's hidden cells are 5 installations or more, and
+/// yet p1's total plus p2's less the <5min column's, less the >30min cells
+/// both show, is p1's 5-15 and p2's 15-30 minute scans: 4 installations.
+#[test]
+fn a_sum_of_several_profiles_totals_gives_no_small_sum() {
+    let mut next = 0u32;
+    let mut who = |n: u32| -> Vec<u32> {
+        next += n;
+        (next - n..next).collect()
+    };
+    let owned: Vec<(&str, &str, Vec<u32>)> = vec![
+        ("p1", "<5min", who(4)),
+        ("p1", "5-15min", who(2)),
+        ("p1", ">30min", who(20)),
+        ("p2", "<5min", who(4)),
+        ("p2", "15-30min", who(2)),
+        ("p2", ">30min", who(21)),
+        ("p3", "5-15min", who(3)),
+        ("p3", "15-30min", who(3)),
+        ("p3", ">30min", who(22)),
+    ];
+    let cells: Vec<(&str, &str, &[u32])> =
+        owned.iter().map(|c| (c.0, c.1, c.2.as_slice())).collect();
+    let json = report(
+        &scans_by_profile(&cells),
+        &["--min-quarter-installations", "5"],
+    )
+    .json();
+    assert!(
+        !table(&json, "duration_buckets_by_profile")["rows"]
+            .as_array()
+            .unwrap()
+            .is_empty()
     );
+    assert_eq!(small_sums_of_totals(&json, &cells, 5), Vec::<String>::new());
 }
 
 /// A third review's attacks. (1) With `--exclude-ci`, 2 installations' 9 CI

@@ -12,8 +12,10 @@
 //! a single unknown cell, repeatedly, then solves the totals exactly (any
 //! sum and difference of lines: a hidden cell is given away exactly when it
 //! is a bridge of the graph whose nodes are lines and whose edges are hidden
-//! cells). While the attacker learns a small cell, or a line's unknown cells
-//! together cover fewer than k installations, one more visible cell is
+//! cells, and a sum of hidden cells when they are the edges leaving a set
+//! of nodes that no hidden edge enters, rows pointing to columns). While
+//! the attacker learns a small cell or a sum of hidden cells about fewer
+//! than k installations, one more visible cell is
 //! hidden (complementary suppression); a metric that cannot be protected is
 //! withheld whole. Each line's hidden cells are then published summed, as
 //! "Other", about at least k installations. Metrics whose rows add up to
@@ -418,6 +420,7 @@ fn suppress_from(
     k: u64,
     forced: &[bool],
 ) -> Option<Vec<bool>> {
+    let rows = lines.rows.len();
     let (small, lines) = start(ids, lines, k);
     let mut hidden = small.clone();
     for (h, &f) in hidden.iter_mut().zip(forced) {
@@ -439,7 +442,7 @@ fn suppress_from(
             // exactly (every problem of the line-by-line attacker is one of
             // its problems too). With nothing to hide there either, the
             // metric is safe, or cannot be protected.
-            let fixes = exact_fixes(&lines, &hidden, &small, ids, &order, k)?;
+            let fixes = exact_fixes(&lines, rows, &hidden, &small, ids, &order, k)?;
             if fixes.is_empty() {
                 return attacker.problems.is_empty().then_some(hidden);
             }
@@ -740,10 +743,11 @@ fn smallest_first<'a>(
 /// small part takes the line's smallest visible cell into it, else the
 /// smallest visible cell joining it to another part; a small part or
 /// bridge that no single cell joins takes the fewest visible cells that do
-/// (a search outward from its side). Sums of cells from several lines are
-/// not checked.
+/// (a search outward from its side). When none of that is found, sums of
+/// hidden cells from several lines are looked for ([`cross_fixes`]).
 fn exact_fixes(
     lines: &[&[usize]],
+    rows: usize,
     hidden: &[bool],
     small: &[bool],
     ids: &[&[u32]],
@@ -851,55 +855,19 @@ fn exact_fixes(
     let mut scans = 0;
     // The visible cells by node, for the search below.
     let visible_at = Adjacency::of((0..n).filter(visible), &ends, nodes);
-    let visible_edges = |v: u32| visible_at.at(v);
     // The fewest visible cells (the smallest last one first) that join the
-    // side `s` of node `v` to `v` or to another of its sides, through
-    // nodes the hidden cells do not join to `v`: hidden, they put that
-    // side's cells at `v` on a cycle with more. `None` when there are none.
-    // At most EXACT_SCANS a round: `Some(None)` when put off (the round has
-    // fixes already).
+    // side `s` of node `v` to `v` or to another of its sides: hidden, they
+    // put that side's cells at `v` on a cycle with more. `None` when there
+    // are none. At most EXACT_SCANS a round: `Some(None)` when put off (the
+    // round has fixes already).
     let mut join = |v: u32, s: u32| -> Option<Option<Vec<usize>>> {
         if scans == EXACT_SCANS {
             return Some(None);
         }
         scans += 1;
-        let target = |x: u32| x == v || side(v, x).is_some_and(|t| t != s);
-        let mut came: Vec<Option<(usize, u32)>> = vec![None; nodes];
-        let mut seen = vec![false; nodes];
-        let mut frontier: Vec<u32> = (0..nodes as u32)
-            .filter(|&x| side(v, x) == Some(s))
-            .collect();
-        frontier.iter().for_each(|&x| seen[x as usize] = true);
-        loop {
-            let mut step: Vec<(usize, u32, u32)> = (frontier.iter())
-                .flat_map(|&x| {
-                    visible_edges(x)
-                        .iter()
-                        .map(move |&(c, y)| (c as usize, x, y))
-                })
-                .filter(|&(_, _, y)| !seen[y as usize])
-                .collect();
-            if step.is_empty() {
-                return None;
-            }
-            step.sort_by(|a, b| order(&a.0, &b.0));
-            if let Some(&(c, mut x, _)) = step.iter().find(|&&(_, _, y)| target(y)) {
-                let mut path = vec![c];
-                while let Some((c, from)) = came[x as usize] {
-                    path.push(c);
-                    x = from;
-                }
-                return Some(Some(path));
-            }
-            frontier.clear();
-            for (c, x, y) in step {
-                if !seen[y as usize] {
-                    seen[y as usize] = true;
-                    came[y as usize] = Some((c, x));
-                    frontier.push(y);
-                }
-            }
-        }
+        let from = (0..nodes as u32).filter(|&x| side(v, x) == Some(s));
+        let to = |x: u32| x == v || side(v, x).is_some_and(|t| t != s);
+        fewest_cells(&visible_at, from.collect(), to, order).map(Some)
     };
     let mut by_side: Vec<(u32, usize)> = Vec::new();
     let mut into: Vec<(u32, usize)> = Vec::new();
@@ -951,9 +919,340 @@ fn exact_fixes(
             fixes.extend(join(v, s)?.into_iter().flatten());
         }
     }
+    if fixes.is_empty() {
+        let cells = Cells {
+            ends: &ends,
+            rows,
+            hidden,
+            small,
+            ids,
+            k,
+        };
+        fixes = cross_fixes(&cells, &in_graph, order, nodes)?;
+    }
     fixes.sort_unstable();
     fixes.dedup();
     Some(fixes)
+}
+
+/// How much [`cross_fixes`] may spend on one connected part of its graph
+/// (sets tried times the part's size) before it withholds the table: a
+/// bound on a round's cost on hostile tables.
+const CROSS_WORK: usize = 1 << 24;
+
+/// A table's cells as [`exact_fixes`] sees them: each cell's two `ends`
+/// (lines, the `rows` first, or `g`), which are hidden and which small.
+struct Cells<'a> {
+    ends: &'a [[u32; 2]],
+    rows: usize,
+    hidden: &'a [bool],
+    small: &'a [bool],
+    ids: &'a [&'a [u32]],
+    k: u64,
+}
+
+impl Cells<'_> {
+    /// Cell `i` as an arrow from its row to its column, `g` standing in
+    /// for the missing one: a row's total counts it plus, a column's minus.
+    fn arrow(&self, i: usize) -> (u32, u32) {
+        let [a, b] = self.ends[i];
+        match (a as usize) < self.rows {
+            true => (a, b),
+            false => (b, a),
+        }
+    }
+}
+
+/// Sums of hidden cells from several lines, which the bridges and parts of
+/// [`exact_fixes`] (each at one line) do not see: a review found two
+/// profiles' Others less a duration's hidden cells, all in those two
+/// profiles, giving 4 scans of 4 installations.
+///
+/// A sum of totals, each row's taken `a` times and each column's `-b`
+/// times, counts a cell `a - b` times (its row's less its column's; `g`
+/// stands in for a missing row or column, at 0). It is a sum of hidden
+/// cells when that is 0 or 1 at every hidden cell (the visible ones are
+/// known). Cut at each level of the coefficients, such a sum is a union of
+/// sums of one kind: a set `X` of lines (and maybe `g`) that no hidden cell
+/// enters (its column in `X` and its row not) gives the sum of the hidden
+/// cells leaving it (row in `X`, column not), and every such set gives
+/// its sum. So the table is safe when every such sum about fewer than k
+/// installations is empty, and only sums of small cells can be: the lines
+/// that the other hidden cells join are taken together (a set holding
+/// some of them and not others has one in its sum), each small cell
+/// between two such groups is an arrow from its column's group to its
+/// row's (a set holding the column's holds the row's), and groups on a
+/// cycle of arrows together too. What is left has no cycles, and each of
+/// its connected parts is searched for a closed set whose arrows in are
+/// about fewer than k installations ([`small_cut`]).
+///
+/// Such a set takes the smallest visible cell leaving it (its sum then
+/// holds a cell of k installations or more), else the smallest entering it
+/// (it is then no set of that kind); the next round looks again. With
+/// neither, nothing protects it, and with a part too costly to search
+/// (`CROSS_WORK`), it is not known to be safe: `None`, the table withheld.
+fn cross_fixes(
+    cells: &Cells<'_>,
+    in_graph: &impl Fn(usize) -> bool,
+    order: &impl Fn(&usize, &usize) -> Ordering,
+    nodes: usize,
+) -> Option<Vec<usize>> {
+    const NONE: u32 = u32::MAX;
+    let Cells {
+        hidden,
+        small,
+        ids,
+        k,
+        ..
+    } = *cells;
+    let n = hidden.len();
+    // The lines the hidden cells of k installations or more join.
+    let mut top: Vec<u32> = (0..nodes as u32).collect();
+    for i in (0..n).filter(|&i| hidden[i] && !small[i] && in_graph(i)) {
+        let [a, b] = cells.ends[i];
+        let (a, b) = (find(&mut top, a), find(&mut top, b));
+        top[a as usize] = b;
+    }
+    let group: Vec<u32> = (0..nodes as u32).map(|v| find(&mut top, v)).collect();
+    let ends = |i: usize| {
+        let (row, col) = cells.arrow(i);
+        (group[row as usize], group[col as usize])
+    };
+    let mut arrows: Vec<usize> = (0..n)
+        .filter(|&i| hidden[i] && small[i] && in_graph(i))
+        .filter(|&i| ends(i).0 != ends(i).1)
+        .collect();
+    // The groups on a cycle of arrows (from column to row) together.
+    let down = Adjacency::arrows(
+        arrows.iter().map(|&i| (ends(i).1, i as u32, ends(i).0)),
+        nodes,
+    );
+    let strong = strong_parts(&down);
+    let of = |v: u32| strong[group[v as usize] as usize];
+    let ends = |i: usize| {
+        let (row, col) = cells.arrow(i);
+        (of(row), of(col))
+    };
+    arrows.retain(|&i| ends(i).0 != ends(i).1);
+    // Each connected part of what is left.
+    let mut top: Vec<u32> = (0..nodes as u32).collect();
+    for &i in &arrows {
+        let (a, b) = ends(i);
+        let (a, b) = (find(&mut top, a), find(&mut top, b));
+        top[a as usize] = b;
+    }
+    let mut parts: Vec<(u32, usize)> = (arrows.iter())
+        .map(|&i| (find(&mut top, ends(i).0), i))
+        .collect();
+    parts.sort_unstable();
+    // The sets found, as the number of the set each group of theirs is in.
+    let mut found = 0u32;
+    let mut set_of = vec![NONE; nodes];
+    for part in parts.chunk_by(|a, b| a.0 == b.0) {
+        let arrows: Vec<usize> = part.iter().map(|&(_, i)| i).collect();
+        let mut at: Vec<u32> = (arrows.iter())
+            .flat_map(|&i| [ends(i).0, ends(i).1])
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        let local = |v: u32| at.binary_search(&v).expect("a group of the part") as u32;
+        let ends: Vec<(usize, usize)> = (arrows.iter())
+            .map(|&i| (local(ends(i).0) as usize, local(ends(i).1) as usize))
+            .collect();
+        let (down, up) = (
+            Adjacency::arrows(ends.iter().map(|&(r, c)| (c as u32, 0, r as u32)), at.len()),
+            Adjacency::arrows(ends.iter().map(|&(r, c)| (r as u32, 0, c as u32)), at.len()),
+        );
+        if let Some(inside) = small_cut(&down, &up, &ends, &arrows, ids, k).ok()? {
+            for (j, _) in inside.iter().enumerate().filter(|(_, x)| **x) {
+                set_of[at[j] as usize] = found;
+            }
+            found += 1;
+        }
+    }
+    // For each set, the smallest visible cell leaving it, and entering it.
+    let mut crossing = vec![[None::<usize>; 2]; found as usize];
+    for i in (0..n).filter(|&i| !hidden[i] && in_graph(i)) {
+        let (row, col) = cells.arrow(i);
+        let (r, c) = (set_of[of(row) as usize], set_of[of(col) as usize]);
+        for (x, way) in [(r, 0), (c, 1)] {
+            if x != NONE && r != c {
+                let best = &mut crossing[x as usize][way];
+                if best.is_none_or(|b| order(&i, &b).is_lt()) {
+                    *best = Some(i);
+                }
+            }
+        }
+    }
+    crossing
+        .iter()
+        .map(|[leaving, entering]| leaving.or(*entering))
+        .collect()
+}
+
+/// The first closed set (holding, with a node, every node it has an arrow
+/// to) of a graph without cycles whose arrows in from outside are about
+/// fewer than k installations: `arrows`, with their ends' numbers (`ends`:
+/// row, column) and the arrows at each node both ways (`down`: at each
+/// column, `up`: at each row). `Ok(None)` when there is none, `Err(())`
+/// when trying costs more than `CROSS_WORK`.
+///
+/// Sets whose nodes are joined are enough: a closed set's joined pieces
+/// are closed, and each one's arrows in are some of the set's. And such a
+/// set of two nodes or more is the closure of the nodes in it that have
+/// arrows out (a node without is joined to the set by an arrow in from it),
+/// one node is one without arrows out, and likewise with the arrows turned
+/// around for the set's complement: so the sets tried are the closures of
+/// every set of the fewer of the two kinds, and the single nodes.
+fn small_cut(
+    down: &Adjacency,
+    up: &Adjacency,
+    ends: &[(usize, usize)],
+    arrows: &[usize],
+    ids: &[&[u32]],
+    k: u64,
+) -> Result<Option<Vec<bool>>, ()> {
+    let m = down.start.len() - 1;
+    let seeds = |a: &Adjacency| (0..m as u32).filter(|&v| !a.at(v).is_empty()).collect();
+    let (heads, tails): (Vec<u32>, Vec<u32>) = (seeds(down), seeds(up));
+    let (by, seeds, turned) = match heads.len() <= tails.len() {
+        true => (down, heads, false),
+        false => (up, tails, true),
+    };
+    let sets = 1usize
+        .checked_shl(seeds.len() as u32)
+        .ok_or(())?
+        .saturating_add(m);
+    if sets.saturating_mul(m + arrows.len()) > CROSS_WORK {
+        return Err(());
+    }
+    let singles = (0..m as u32).filter(|&v| by.at(v).is_empty());
+    let from_seeds = (1..1usize << seeds.len()).map(|mask| {
+        (0..seeds.len())
+            .filter(move |b| mask >> b & 1 == 1)
+            .map(|b| seeds[b])
+            .collect::<Vec<u32>>()
+    });
+    let (mut set, mut todo, mut into) = (vec![false; m], Vec::new(), Vec::new());
+    for start in singles.map(|v| vec![v]).chain(from_seeds) {
+        set.fill(false);
+        for v in start {
+            set[v as usize] = true;
+            todo.push(v);
+        }
+        while let Some(v) = todo.pop() {
+            for &(_, w) in by.at(v) {
+                if !set[w as usize] {
+                    set[w as usize] = true;
+                    todo.push(w);
+                }
+            }
+        }
+        let inside = |v: usize| set[v] != turned;
+        into.clear();
+        into.extend(
+            (ends.iter().zip(arrows))
+                .filter(|&(&(r, c), _)| inside(r) && !inside(c))
+                .map(|(_, &i)| ids[i]),
+        );
+        if !into.is_empty() && !union_at_least(&into, k) {
+            return Ok(Some((0..m).map(inside).collect()));
+        }
+    }
+    Ok(None)
+}
+
+/// The strongly connected parts of a directed graph (Tarjan's search,
+/// iterative), numbered so that a part comes after every part it reaches.
+fn strong_parts(arrows: &Adjacency) -> Vec<u32> {
+    const NONE: u32 = u32::MAX;
+    let nodes = arrows.start.len() - 1;
+    let (mut time_in, mut low) = (vec![NONE; nodes], vec![0u32; nodes]);
+    let (mut on_path, mut part) = (vec![false; nodes], vec![NONE; nodes]);
+    let (mut time, mut parts) = (0u32, 0u32);
+    let mut path = Vec::new();
+    let mut stack: Vec<(u32, usize)> = Vec::new();
+    for root in 0..nodes as u32 {
+        if time_in[root as usize] != NONE {
+            continue;
+        }
+        stack.push((root, 0));
+        while let Some(&mut (v, ref mut next)) = stack.last_mut() {
+            let vu = v as usize;
+            if *next == 0 && time_in[vu] == NONE {
+                (time_in[vu], low[vu]) = (time, time);
+                time += 1;
+                path.push(v);
+                on_path[vu] = true;
+            }
+            if let Some(&(_, w)) = arrows.at(v).get(*next) {
+                *next += 1;
+                if time_in[w as usize] == NONE {
+                    stack.push((w, 0));
+                } else if on_path[w as usize] {
+                    low[vu] = low[vu].min(time_in[w as usize]);
+                }
+                continue;
+            }
+            stack.pop();
+            if let Some(&(u, _)) = stack.last() {
+                low[u as usize] = low[u as usize].min(low[vu]);
+            }
+            if low[vu] == time_in[vu] {
+                while let Some(w) = path.pop() {
+                    on_path[w as usize] = false;
+                    part[w as usize] = parts;
+                    if w == v {
+                        break;
+                    }
+                }
+                parts += 1;
+            }
+        }
+    }
+    part
+}
+
+/// The fewest visible cells (the smallest last one first, by `order`)
+/// leading from the nodes `from` to a node that `to` accepts, or `None`
+/// when none do.
+fn fewest_cells(
+    visible_at: &Adjacency,
+    from: Vec<u32>,
+    to: impl Fn(u32) -> bool,
+    order: &impl Fn(&usize, &usize) -> Ordering,
+) -> Option<Vec<usize>> {
+    let nodes = visible_at.start.len() - 1;
+    let mut came: Vec<Option<(usize, u32)>> = vec![None; nodes];
+    let mut seen = vec![false; nodes];
+    let mut frontier = from;
+    frontier.iter().for_each(|&x| seen[x as usize] = true);
+    loop {
+        let mut step: Vec<(usize, u32, u32)> = (frontier.iter())
+            .flat_map(|&x| (visible_at.at(x).iter()).map(move |&(c, y)| (c as usize, x, y)))
+            .filter(|&(_, _, y)| !seen[y as usize])
+            .collect();
+        if step.is_empty() {
+            return None;
+        }
+        step.sort_by(|a, b| order(&a.0, &b.0));
+        if let Some(&(c, mut x, _)) = step.iter().find(|&&(_, _, y)| to(y)) {
+            let mut path = vec![c];
+            while let Some((c, from)) = came[x as usize] {
+                path.push(c);
+                x = from;
+            }
+            return Some(path);
+        }
+        frontier.clear();
+        for (c, x, y) in step {
+            if !seen[y as usize] {
+                seen[y as usize] = true;
+                came[y as usize] = Some((c, x));
+                frontier.push(y);
+            }
+        }
+    }
 }
 
 /// Some cells of a table's graph by node, each as (cell, other end): a
@@ -964,27 +1263,33 @@ struct Adjacency {
 }
 
 impl Adjacency {
+    /// Each of `cells` at both its `ends`.
     fn of(
         cells: impl Iterator<Item = usize> + Clone,
         ends: &[[u32; 2]],
         nodes: usize,
     ) -> Adjacency {
+        let both = move |i: usize| {
+            let [a, b] = ends[i];
+            [(a, i as u32, b), (b, i as u32, a)]
+        };
+        Adjacency::arrows(cells.flat_map(both), nodes)
+    }
+
+    /// Arrows (from, cell, to), listed at `from`.
+    fn arrows(arrows: impl Iterator<Item = (u32, u32, u32)> + Clone, nodes: usize) -> Adjacency {
         let mut start = vec![0u32; nodes + 1];
-        for i in cells.clone() {
-            start[ends[i][0] as usize + 1] += 1;
-            start[ends[i][1] as usize + 1] += 1;
+        for (at, _, _) in arrows.clone() {
+            start[at as usize + 1] += 1;
         }
         for v in 0..nodes {
             start[v + 1] += start[v];
         }
         let mut list = vec![(0u32, 0u32); start[nodes] as usize];
         let mut fill = start.clone();
-        for i in cells {
-            let [a, b] = ends[i];
-            for (at, other) in [(a, b), (b, a)] {
-                list[fill[at as usize] as usize] = (i as u32, other);
-                fill[at as usize] += 1;
-            }
+        for (at, i, other) in arrows {
+            list[fill[at as usize] as usize] = (i, other);
+            fill[at as usize] += 1;
         }
         Adjacency { start, list }
     }
@@ -1067,14 +1372,6 @@ fn cover<'e>(
         .collect();
     candidates.sort_by(order);
     let mut top: Vec<u32> = (0..parts).collect();
-    fn find(top: &mut [u32], mut c: u32) -> u32 {
-        while top[c as usize] != c {
-            let next = top[top[c as usize] as usize];
-            top[c as usize] = next;
-            c = next;
-        }
-        c
-    }
     let mut covered = vec![false; cut.len()];
     let mut open = cut.iter().filter(|&&c| c).count();
     let mut chosen = Vec::new();
@@ -1106,6 +1403,17 @@ fn cover<'e>(
     }
     let open = (0..cut.len()).filter(|&e| cut[e] && !covered[e]).collect();
     (chosen, open)
+}
+
+/// The top of `c`'s set in a union-find forest (`top[c] == c` at a top),
+/// halving the path on the way.
+fn find(top: &mut [u32], mut c: u32) -> u32 {
+    while top[c as usize] != c {
+        let next = top[top[c as usize] as usize];
+        top[c as usize] = next;
+        c = next;
+    }
+    c
 }
 
 /// A row's group as a map key in the order tables show groups
@@ -1605,6 +1913,7 @@ mod tests {
         k: u64,
         forced: &[bool],
     ) -> Option<Vec<bool>> {
+        let rows = lines.rows.len();
         let (small, lines) = start(ids, lines, k);
         let mut hidden: Vec<bool> = small
             .iter()
@@ -1670,7 +1979,7 @@ mod tests {
             }
             if !any || !fixable {
                 let order = smallest_first(ids, counts, labels);
-                let fixes = exact_fixes(&lines, &hidden, &small, ids, &order, k)?;
+                let fixes = exact_fixes(&lines, rows, &hidden, &small, ids, &order, k)?;
                 if fixes.is_empty() {
                     return (!any).then_some(hidden);
                 }
@@ -1810,10 +2119,11 @@ mod tests {
     /// What linear algebra on every published total (any sum and
     /// difference of lines) gives away of a table published with `hidden`,
     /// found by ranks, apart from the graph the rules reason on: a small
-    /// cell, or the sum of some of one line's hidden cells about fewer than
-    /// k installations (every such sum is tried, up to 12 hidden cells in
-    /// a line, published or not). Sums across lines are not looked for.
+    /// cell, or the sum of any set of hidden cells, from any lines, about
+    /// fewer than k installations (every such set is tried, up to
+    /// `SETS`: only small cells can be in one).
     fn given_away(sets: &[&[u32]], lines: &Lines, hidden: &[bool], k: u64) -> Option<String> {
+        const SETS: usize = 50_000;
         // The published lines, over the hidden cells (the visible ones'
         // values are known and move to the right-hand side).
         let (_, published) = start(sets, lines, k);
@@ -1825,29 +2135,39 @@ mod tests {
                 .collect()
         };
         let span = Span::of(&published.iter().map(|l| indicator(l)).collect::<Vec<_>>());
-        for &i in &unknown {
-            if (sets[i].len() as u64) < k && span.contains(&indicator(&[i])) {
+        let small: Vec<usize> = (unknown.iter().copied())
+            .filter(|&i| (sets[i].len() as u64) < k)
+            .collect();
+        for &i in &small {
+            if span.contains(&indicator(&[i])) {
                 return Some(format!("small cell {i} is given by the totals"));
             }
         }
-        // Of every line, published or not (rows and columns add up to the
-        // same total, so an unpublished row's can be given).
-        for line in lines.rows.iter().chain(&lines.cols) {
-            let mine: Vec<usize> = line.iter().copied().filter(|&i| hidden[i]).collect();
-            if mine.len() > 12 {
-                continue;
-            }
-            for mask in 1u32..1 << mine.len() {
-                let some: Vec<usize> = (0..mine.len())
-                    .filter(|b| mask >> b & 1 == 1)
-                    .map(|b| mine[b])
-                    .collect();
-                let of: Vec<&[u32]> = some.iter().map(|&i| sets[i]).collect();
-                if !union_at_least(&of, k) && span.contains(&indicator(&some)) {
+        // Every set of small hidden cells about fewer than k installations,
+        // grown one cell (of a higher index) at a time.
+        let mut todo: Vec<(Vec<usize>, BTreeSet<u32>)> = vec![(Vec::new(), BTreeSet::new())];
+        let mut tried = 0;
+        while let Some((some, union)) = todo.pop() {
+            let next = some.last().map_or(0, |&j| j + 1);
+            for (j, &i) in small.iter().enumerate().skip(next) {
+                let mut union = union.clone();
+                union.extend(sets[i]);
+                if union.len() as u64 >= k {
+                    continue;
+                }
+                let mut some = some.clone();
+                some.push(j);
+                let cells: Vec<usize> = some.iter().map(|&j| small[j]).collect();
+                if cells.len() > 1 && span.contains(&indicator(&cells)) {
                     return Some(format!(
-                        "line {line:?}: the sum of {some:?} is given, fewer than k installations"
+                        "the sum of {cells:?} is given, fewer than k installations"
                     ));
                 }
+                tried += 1;
+                if tried == SETS {
+                    return None;
+                }
+                todo.push((some, union));
             }
         }
         None
@@ -1897,6 +2217,7 @@ mod tests {
         assert!(
             exact_fixes(
                 &published,
+                2,
                 &alone,
                 &small,
                 &sets,
@@ -1909,6 +2230,104 @@ mod tests {
         let hidden = suppress(&sets, &counts, &labels, &lines, 5).expect("protected");
         assert_eq!(hidden, [true; 6]);
         assert_eq!(given_away(&sets, &lines, &hidden, 5), None);
+    }
+
+    /// Rows P1, P2, P3 and columns A, B, C, D, k = 5. The small cells form
+    /// one cycle (P1, A, P2, C, P3, B), so none is a bridge, and every
+    /// line's hidden cells cover 5 installations or more; but A's hidden
+    /// cells all lie in P1 and P2, so P1's total plus P2's less A's (less
+    /// the D cells) is P1's B cell plus P2's C cell: 4 installations.
+    #[test]
+    fn a_sum_of_several_lines_gives_no_small_sum() {
+        let sizes = [4, 2, 20, 4, 2, 21, 3, 3, 22];
+        let mut from = 0;
+        let lists: Vec<Vec<u32>> = (sizes.iter())
+            .map(|&n| {
+                from += n;
+                ids(n, from - n)
+            })
+            .collect();
+        let sets: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
+        let labels: Vec<String> = (0..9).map(|i| format!("c{i}")).collect();
+        let counts = sizes.map(u64::from);
+        let lines = Lines {
+            rows: vec![vec![0, 1, 2], vec![3, 4, 5], vec![6, 7, 8]],
+            cols: vec![vec![0, 3], vec![1, 6], vec![4, 7], vec![2, 5, 8]],
+        };
+        let (small, published) = start(&sets, &lines, 5);
+        assert_eq!(
+            given_away(&sets, &lines, &small, 5).as_deref(),
+            Some("the sum of [1, 4] is given, fewer than k installations")
+        );
+        let order = smallest_first(&sets, &counts, &labels);
+        let fixes = exact_fixes(&published, 3, &small, &small, &sets, &order, 5);
+        assert!(fixes.is_some_and(|f| !f.is_empty()));
+        let hidden = suppress(&sets, &counts, &labels, &lines, 5).expect("protected");
+        assert_eq!(given_away(&sets, &lines, &hidden, 5), None);
+    }
+
+    /// The table above, with P1..P3 joined by column B to 16 more rows,
+    /// each with a small cell in B and in a column E: every set of rows is
+    /// closed (2^19 sets), but the search tries the closures of the 4
+    /// columns with arrows (16 sets) and the single rows.
+    #[test]
+    fn a_part_of_many_rows_is_searched_through_its_columns() {
+        let mut sizes = vec![4, 2, 20, 4, 2, 21, 3, 3, 22];
+        let mut lines = Lines {
+            rows: vec![vec![0, 1, 2], vec![3, 4, 5], vec![6, 7, 8]],
+            cols: vec![vec![0, 3], vec![1, 6], vec![4, 7], vec![2, 5, 8], vec![]],
+        };
+        for _ in 0..16 {
+            let i = sizes.len();
+            sizes.extend([3, 3, 30]);
+            lines.rows.push(vec![i, i + 1, i + 2]);
+            lines.cols[1].push(i);
+            lines.cols[4].push(i + 1);
+            lines.cols[3].push(i + 2);
+        }
+        let mut from = 0;
+        let lists: Vec<Vec<u32>> = (sizes.iter())
+            .map(|&n| {
+                from += n;
+                ids(n, from - n)
+            })
+            .collect();
+        let sets: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
+        let labels: Vec<String> = (0..sizes.len()).map(|i| format!("c{i:02}")).collect();
+        let counts: Vec<u64> = sizes.iter().map(|&n| u64::from(n)).collect();
+        let (small, _) = start(&sets, &lines, 5);
+        assert_eq!(
+            given_away(&sets, &lines, &small, 5).as_deref(),
+            Some("the sum of [1, 4] is given, fewer than k installations")
+        );
+        let hidden = suppress(&sets, &counts, &labels, &lines, 5).expect("protected");
+        assert_eq!(given_away(&sets, &lines, &hidden, 5), None);
+    }
+
+    /// [`small_cut`] finds a set about fewer than k installations, or
+    /// none, and gives up when the search costs more than CROSS_WORK:
+    /// complete bipartite arrows between n rows and n columns (closures of
+    /// 2^n sets).
+    #[test]
+    fn small_cut_finds_a_set_or_gives_up() {
+        let cut = |n: usize, each: &[u32], k: u64| {
+            let ends: Vec<(usize, usize)> = (0..n * n).map(|a| (a / n, n + a % n)).collect();
+            let arrows: Vec<usize> = (0..n * n).collect();
+            let way = |up: bool| {
+                let ends = ends.iter().map(|&(r, c)| (r as u32, c as u32));
+                let arrows = ends.map(move |(r, c)| if up { (r, 0, c) } else { (c, 0, r) });
+                Adjacency::arrows(arrows, 2 * n)
+            };
+            let sets = vec![each; n * n];
+            small_cut(&way(false), &way(true), &ends, &arrows, &sets, k)
+        };
+        let two = ids(2, 0);
+        // Each row's arrows in: n cells of the same 2 installations.
+        assert_eq!(cut(4, &two, 2), Ok(None));
+        let mut first = vec![false; 8];
+        first[0] = true;
+        assert_eq!(cut(4, &two, 3), Ok(Some(first)));
+        assert_eq!(cut(30, &two, 3), Err(()));
     }
 
     #[test]
