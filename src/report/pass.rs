@@ -133,7 +133,7 @@ impl QuarterSink {
         }
         self.outside += other.outside;
         self.census.merge_from(&other.census);
-        self.candidates.merge(std::mem::take(&mut other.candidates));
+        self.candidates.merge(other.candidates.take());
     }
 }
 
@@ -145,4 +145,36 @@ pub(crate) fn read<'a>(
     k: u64,
 ) -> std::io::Result<(IngestStats, QuarterSink)> {
     ingest(input, || QuarterSink::new(quarter, filters, k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Parsed, parse_line};
+
+    /// A worker's sink is emptied at every fold and counts on: who sends a
+    /// combination after a fold still counts (installation 1 before the
+    /// fold and 2 after it are 2, the k a sample needs).
+    #[test]
+    fn a_sink_emptied_by_a_fold_counts_who_sends_a_sample_after_it() {
+        let quarter = Quarter { year: 2026, q: 1 };
+        let filters = Filters::default();
+        let mut shared = QuarterSink::new(quarter, &filters, 2);
+        let mut worker = QuarterSink::new(quarter, &filters, 2);
+        let send = |sink: &mut QuarterSink, id: u32, n: u64| {
+            let text = format!(
+                r#"{{"event": "scan.completed", "version": "1.0.0", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-{id:012x}", "timestamp": "2026-01-05T10:00:00Z", "metadata": {{"mode": "cli"}}}}"#
+            );
+            let Parsed::Event(event) = parse_line(&text) else {
+                panic!("a valid line");
+            };
+            sink.event_text(LinePos::new(n, 1), &text, &event);
+        };
+        send(&mut worker, 1, 0);
+        shared.absorb(&mut worker, || unreachable!());
+        send(&mut worker, 2, 1);
+        shared.absorb(&mut worker, || unreachable!());
+        let samples = super::super::samples::select(&shared.candidates, &shared.census, 2);
+        assert_eq!(samples.events.len(), 1, "{samples:?}");
+    }
 }

@@ -290,7 +290,7 @@ fn count_if_new(installs: &mut Installs, installations: &mut Vec<u64>, install: 
 }
 
 /// Per event type, the candidate lines (see the module doc).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct Candidates {
     /// event type → signature hash → its earliest line and who sent it.
     by_type: BTreeMap<String, BTreeMap<u64, Candidate>>,
@@ -317,6 +317,14 @@ impl Candidates {
             by_type: BTreeMap::new(),
             keep: usize::try_from(k).unwrap_or(usize::MAX).max(1),
         }
+    }
+
+    /// Takes the candidates, leaving none that count up to the same k (a
+    /// default's 0 kept no installation for the signatures a worker saw
+    /// after its first fold, so a sample's combination could miss k
+    /// installations, depending on the thread schedule).
+    pub(crate) fn take(&mut self) -> Candidates {
+        std::mem::replace(self, Candidates::new(self.keep as u64))
     }
 
     /// Offers an event of installation `id` whose values hash to `leaves`.
