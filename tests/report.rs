@@ -1404,39 +1404,20 @@ fn small_sums_of_totals(json: &Value, cells: &[(&str, &str, &[u32])], k: usize) 
 /// installations. Every part of a line is now about k or more.
 #[test]
 fn a_part_of_one_profile_is_no_sum_of_totals() {
-    let mut next = 0u32;
-    let mut who = |n: u32| -> Vec<u32> {
-        next += n;
-        (next - n..next).collect()
-    };
-    let owned: Vec<(&str, &str, Vec<u32>)> = vec![
-        ("P0", "<5min", who(3)),
-        ("P0", "5-15min", who(2)),
-        ("P0", "15-30min", who(6)),
-        ("P0", ">30min", who(1)),
-        ("P1", "<5min", who(9)),
-        ("P1", "5-15min", who(12)),
-        ("P1", "15-30min", who(2)),
-        ("P1", ">30min", who(15)),
-        ("P2", "<5min", who(9)),
-        ("P2", "5-15min", who(6)),
-        ("P2", "15-30min", who(9)),
-        ("P2", ">30min", who(4)),
-    ];
-    let cells: Vec<(&str, &str, &[u32])> =
-        owned.iter().map(|c| (c.0, c.1, c.2.as_slice())).collect();
-    let json = report(
-        &scans_by_profile(&cells),
-        &["--min-quarter-installations", "5"],
-    )
-    .json();
-    assert!(
-        !table(&json, "duration_buckets_by_profile")["rows"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(small_sums_of_totals(&json, &cells, 5), Vec::<String>::new());
+    assert_no_small_sum(&[
+        ("P0", "<5min", 3),
+        ("P0", "5-15min", 2),
+        ("P0", "15-30min", 6),
+        ("P0", ">30min", 1),
+        ("P1", "<5min", 9),
+        ("P1", "5-15min", 12),
+        ("P1", "15-30min", 2),
+        ("P1", ">30min", 15),
+        ("P2", "<5min", 9),
+        ("P2", "5-15min", 6),
+        ("P2", "15-30min", 9),
+        ("P2", ">30min", 4),
+    ]);
 }
 
 /// Sums of cells from several profiles: a review's case (two profiles'
@@ -1447,22 +1428,30 @@ fn a_part_of_one_profile_is_no_sum_of_totals() {
 /// both show, is p1's 5-15 and p2's 15-30 minute scans: 4 installations.
 #[test]
 fn a_sum_of_several_profiles_totals_gives_no_small_sum() {
+    assert_no_small_sum(&[
+        ("p1", "<5min", 4),
+        ("p1", "5-15min", 2),
+        ("p1", ">30min", 20),
+        ("p2", "<5min", 4),
+        ("p2", "15-30min", 2),
+        ("p2", ">30min", 21),
+        ("p3", "5-15min", 3),
+        ("p3", "15-30min", 3),
+        ("p3", ">30min", 22),
+    ]);
+}
+
+/// The report of scans in (profile, duration, installations) cells, each
+/// cell's installations its own, publishes the durations by profile and
+/// gives no sum of its hidden cells about fewer than 5 installations.
+fn assert_no_small_sum(counts: &[(&str, &str, u32)]) {
     let mut next = 0u32;
-    let mut who = |n: u32| -> Vec<u32> {
-        next += n;
-        (next - n..next).collect()
-    };
-    let owned: Vec<(&str, &str, Vec<u32>)> = vec![
-        ("p1", "<5min", who(4)),
-        ("p1", "5-15min", who(2)),
-        ("p1", ">30min", who(20)),
-        ("p2", "<5min", who(4)),
-        ("p2", "15-30min", who(2)),
-        ("p2", ">30min", who(21)),
-        ("p3", "5-15min", who(3)),
-        ("p3", "15-30min", who(3)),
-        ("p3", ">30min", who(22)),
-    ];
+    let owned: Vec<(&str, &str, Vec<u32>)> = (counts.iter())
+        .map(|&(profile, duration, n)| {
+            next += n;
+            (profile, duration, (next - n..next).collect())
+        })
+        .collect();
     let cells: Vec<(&str, &str, &[u32])> =
         owned.iter().map(|c| (c.0, c.1, c.2.as_slice())).collect();
     let json = report(

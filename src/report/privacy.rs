@@ -940,6 +940,11 @@ fn exact_fixes(
 /// on hostile tables.
 const CROSS_WORK: usize = 1 << 26;
 
+/// The most nodes of the fewer kind (see [`small_cut`]) a part may have:
+/// a safe part has a set for every choice of them to try, and 2^27 sets
+/// cost more than `CROSS_WORK`.
+const MAX_SEEDS: usize = 26;
+
 /// A table's cells as [`exact_fixes`] sees them: each cell's two `ends`
 /// (lines, the `rows` first, or `g`), which are hidden and which small.
 struct Cells<'a> {
@@ -1098,18 +1103,22 @@ fn cross_fixes(
 /// each node's arrows (arrow number, the node it points to), `up` the
 /// same arrows turned around, and `cells` each arrow's installations.
 /// `Ok(None)` when there is none, `Err(())` when the search would spend
-/// more than `work` more steps (an arrow, a node or 64 nodes' bits looked
-/// at is one; what it spends is taken from `work`).
+/// more than `work` more steps (a node, an arrow, an installation or 64
+/// nodes' bits looked at is one; what it spends is taken from `work`), or
+/// has more than MAX_SEEDS nodes of the fewer kind to choose from.
 ///
-/// Sets whose nodes are joined are enough: a closed set's joined pieces
-/// are closed, and each one's arrows in are some of the set's. And such a
-/// set of two nodes or more is the closure of the nodes in it that have
-/// arrows out (a node without is joined to the set by an arrow in from
-/// one), one node is one without arrows out, and likewise with the
-/// arrows turned around for the set's complement (its arrows in are those
-/// leaving the complement): so the sets tried are the single nodes and
-/// the closures of every set of the fewer of the two kinds (each node's
-/// closure kept as a bit set, a set's the union of its nodes'). A set's
+/// A sum no other sum of such a set holds is enough to look at, and it is
+/// given by a set whose nodes are joined (each joined piece of a closed
+/// set is closed, with some of its arrows in) and, likewise, by one whose
+/// complement's nodes are joined (adding to the set all but one of its
+/// complement's pieces keeps it closed, with some of its arrows in: some
+/// one has arrows into it). A joined set of two
+/// nodes or more is the closure of its nodes with arrows out (a node
+/// without is joined to it by an arrow in from one), and one node is a
+/// node without; so are joined complements, with the arrows turned
+/// around. The sets tried: the closures of every set of the fewer of the
+/// two kinds (each closure a bit set, a set's the union of its nodes'),
+/// and the single nodes without (or all but one of them, turned). A set's
 /// arrows in are counted only until they reach k installations.
 fn small_cut(
     down: &Adjacency,
@@ -1135,23 +1144,23 @@ fn small_cut(
     let has = |set: &[u64], v: u32| set[v as usize / 64] >> (v % 64) & 1 == 1;
     // Whether the arrows in from outside `set`, at its nodes `of`, are
     // about fewer than k installations (and not none).
-    let mut who: Vec<u32> = Vec::new();
+    let mut who = FxHashSet::default();
     let mut small_in = |set: &[u64], of: &mut dyn Iterator<Item = u32>, work: &mut usize| {
         who.clear();
         let mut any = false;
         for v in of {
-            spend(work, other.at(v).len().max(1))?;
+            spend(work, 1)?;
             for &(a, w) in other.at(v) {
+                spend(work, 1)?;
                 if has(set, w) {
                     continue;
                 }
+                let ids = cells[a as usize];
+                spend(work, ids.len())?;
                 any = true;
-                for &id in cells[a as usize] {
-                    if !who.contains(&id) {
-                        who.push(id);
-                        if who.len() as u64 >= k {
-                            return Ok(false);
-                        }
+                for &id in ids {
+                    if who.insert(id) && who.len() as u64 >= k {
+                        return Ok(false);
                     }
                 }
             }
@@ -1167,6 +1176,12 @@ fn small_cut(
             return Ok(found(&one));
         }
         one[v as usize / 64] = 0;
+    }
+    // Every set of seeds of a safe part is tried, each for a step or
+    // more: past MAX_SEEDS, the steps would run out anyway (and the bit
+    // sets below grow with the seeds).
+    if seeds.len() > MAX_SEEDS {
+        return Err(());
     }
     // Each seed's closure.
     let mut closure = vec![0u64; seeds.len() * words];
@@ -1886,6 +1901,17 @@ mod tests {
         (from..from + n).collect()
     }
 
+    /// Sets of installations of these sizes, no two sharing one.
+    fn disjoint(sizes: &[u32]) -> Vec<Vec<u32>> {
+        let mut from = 0;
+        (sizes.iter())
+            .map(|&n| {
+                from += n;
+                ids(n, from - n)
+            })
+            .collect()
+    }
+
     /// One line of the first `n` cells.
     fn one_line(n: usize) -> Lines {
         Lines {
@@ -2298,13 +2324,7 @@ mod tests {
     #[test]
     fn a_sum_of_several_lines_gives_no_small_sum() {
         let sizes = [4, 2, 20, 4, 2, 21, 3, 3, 22];
-        let mut from = 0;
-        let lists: Vec<Vec<u32>> = (sizes.iter())
-            .map(|&n| {
-                from += n;
-                ids(n, from - n)
-            })
-            .collect();
+        let lists = disjoint(&sizes);
         let sets: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
         let labels: Vec<String> = (0..9).map(|i| format!("c{i}")).collect();
         let counts = sizes.map(u64::from);
@@ -2343,13 +2363,7 @@ mod tests {
             lines.cols[4].push(i + 1);
             lines.cols[3].push(i + 2);
         }
-        let mut from = 0;
-        let lists: Vec<Vec<u32>> = (sizes.iter())
-            .map(|&n| {
-                from += n;
-                ids(n, from - n)
-            })
-            .collect();
+        let lists = disjoint(&sizes);
         let sets: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
         let labels: Vec<String> = (0..sizes.len()).map(|i| format!("c{i:02}")).collect();
         let counts: Vec<u64> = sizes.iter().map(|&n| u64::from(n)).collect();
@@ -2372,20 +2386,16 @@ mod tests {
     #[test]
     fn wide_tables_of_small_cells_are_searched_not_withheld() {
         let grid = |rows: usize, cols: usize, each: &dyn Fn(usize) -> u32| {
-            let mut from = 0;
-            let mut lists = Vec::new();
-            let mut lines = Lines {
-                rows: vec![Vec::new(); rows],
-                cols: vec![Vec::new(); cols],
+            let sizes: Vec<u32> = (0..rows * cols).map(|i| each(i % cols)).collect();
+            let lists = disjoint(&sizes);
+            let lines = Lines {
+                rows: (0..rows)
+                    .map(|r| (r * cols..(r + 1) * cols).collect())
+                    .collect(),
+                cols: (0..cols)
+                    .map(|c| (c..rows * cols).step_by(cols).collect())
+                    .collect(),
             };
-            for r in 0..rows {
-                for c in 0..cols {
-                    lines.rows[r].push(lists.len());
-                    lines.cols[c].push(lists.len());
-                    lists.push(ids(each(c), from));
-                    from += each(c);
-                }
-            }
             let sets: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
             let labels: Vec<String> = (0..lists.len()).map(|i| i.to_string()).collect();
             let counts: Vec<u64> = lists.iter().map(|l| l.len() as u64).collect();
@@ -2396,11 +2406,11 @@ mod tests {
     }
 
     /// [`small_cut`] finds a set about fewer than k installations, or
-    /// none, and gives up past its steps: complete bipartite arrows
-    /// between rows and columns (n of each: closures of 2^n sets).
+    /// none, and gives up past its steps or its seeds: complete bipartite
+    /// arrows between rows and columns (n of each: closures of 2^n sets).
     #[test]
     fn small_cut_finds_a_set_or_gives_up() {
-        let cut_of = |n: u32, cols: u32, each: &[u32], k: u64| {
+        let cut_of = |n: u32, cols: u32, each: &[u32], k: u64, mut work: usize| {
             let ends: Vec<(u32, u32)> = (0..n * cols).map(|a| (a / cols, n + a % cols)).collect();
             let way = |up: bool| {
                 let arrows = (0..).zip(&ends);
@@ -2408,23 +2418,31 @@ mod tests {
                 Adjacency::arrows(arrows, (n + cols) as usize)
             };
             let cells = vec![each; (n * cols) as usize];
-            let mut work = CROSS_WORK;
-            small_cut(&way(false), &way(true), &cells, k, &mut work).map(|set| (set, work))
+            let found = small_cut(&way(false), &way(true), &cells, k, &mut work);
+            (found, work)
         };
-        let cut = |n: u32, each: &[u32], k: u64| cut_of(n, n, each, k);
+        let cut = |n: u32, each: &[u32], k: u64| cut_of(n, n, each, k, CROSS_WORK).0;
         let two = ids(2, 0);
         // Each row's arrows in: n cells of the same 2 installations.
-        let (none, left) = cut(4, &two, 2).expect("searched");
-        assert_eq!(none, None);
-        assert!(left < CROSS_WORK);
+        assert_eq!(cut(4, &two, 2), Ok(None));
         let mut first = vec![false; 8];
         first[0] = true;
-        assert_eq!(cut(4, &two, 3).map(|c| c.0), Ok(Some(first)));
-        assert_eq!(cut(30, &two, 2).map(|c| c.0), Err(()));
+        assert_eq!(cut(4, &two, 3), Ok(Some(first)));
         // Fewer rows than columns: the complements are searched, and the
         // set found is all but the first column.
         let all_but = vec![true, true, false, true, true];
-        assert_eq!(cut_of(2, 3, &two, 3).map(|c| c.0), Ok(Some(all_but)));
+        assert_eq!(cut_of(2, 3, &two, 3, CROSS_WORK).0, Ok(Some(all_but)));
+        // Out of steps: 2^20 sets; past MAX_SEEDS, at once.
+        assert_eq!(cut_of(20, 20, &two, 2, 100_000).0, Err(()));
+        let (past, left) = cut_of(27, 27, &two, 2, CROSS_WORK);
+        assert_eq!(past, Err(()));
+        assert!(CROSS_WORK - left < 10_000, "{left}");
+        // Each installation read is a step: two rows alone, each a node,
+        // an arrow and 50 installations, cost 104; then the column's
+        // closure 2, and its set 6 (a word, three nodes, two arrows).
+        let fifty = ids(50, 0);
+        assert_eq!(cut_of(2, 1, &fifty, 50, 103).0, Err(()));
+        assert_eq!(cut_of(2, 1, &fifty, 50, 200), (Ok(None), 200 - 112));
     }
 
     #[test]
