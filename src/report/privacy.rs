@@ -993,9 +993,11 @@ impl Cells<'_> {
 ///
 /// Such a set takes the smallest visible cell leaving it (its sum then
 /// holds a cell of k installations or more), else the smallest entering it
-/// (it is then no set of that kind); the next round looks again. With
+/// (it is then no set of that kind); the next round looks again (the cell
+/// leaving it can join it to a larger set with the same sum). With
 /// neither, nothing protects it, and with a part too costly to search
-/// (`CROSS_WORK`), it is not known to be safe: `None`, the table withheld.
+/// (`CROSS_WORK` steps a round, `MAX_SEEDS`), it is not known to be safe:
+/// `None`, the table withheld.
 fn cross_fixes(
     cells: &Cells<'_>,
     in_graph: &impl Fn(usize) -> bool,
