@@ -2407,6 +2407,60 @@ mod tests {
         assert_eq!(grid(14, 70, &|_| 2), Some(true));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// [`small_cut`] finds a closed set whose arrows in are about
+        /// fewer than k installations exactly when trying every set of
+        /// nodes finds one, on graphs without cycles (each arrow from the
+        /// earlier of its ends, in a drawn order, to the later; parallel
+        /// arrows, arrows without installations); the set it finds is one.
+        #[test]
+        fn small_cut_finds_what_trying_every_set_finds(
+            order in proptest::strategy::Strategy::prop_shuffle(proptest::strategy::Just((0..10u32).collect::<Vec<u32>>())),
+            drawn in proptest::collection::vec(
+                (0u32..10, 0u32..10, proptest::collection::btree_set(0u32..8, 0..4)),
+                0..24,
+            ),
+            m in 1u32..11,
+            k in 1u64..7,
+        ) {
+            let at = |v: u32| order.iter().position(|&o| o == v).expect("a node");
+            let (mut ends, mut lists) = (Vec::new(), Vec::new());
+            for (a, b, who) in &drawn {
+                let (a, b) = (a % m, b % m);
+                if a != b {
+                    // (row, column): down goes column -> row, earlier -> later.
+                    ends.push(if at(a) < at(b) { (b, a) } else { (a, b) });
+                    lists.push(who.iter().copied().collect::<Vec<u32>>());
+                }
+            }
+            let cells: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
+            let way = |up: bool| {
+                let arrows = (0..).zip(&ends);
+                let arrows = arrows.map(|(a, &(r, c))| if up { (r, a, c) } else { (c, a, r) });
+                Adjacency::arrows(arrows, m as usize)
+            };
+            let small = |x: &[bool]| -> bool {
+                let closed = ends.iter().all(|&(r, c)| !x[c as usize] || x[r as usize]);
+                let into: Vec<&[u32]> = (ends.iter().zip(&cells))
+                    .filter(|&(&(r, c), _)| x[r as usize] && !x[c as usize])
+                    .map(|(_, &ids)| ids)
+                    .collect();
+                closed && !into.is_empty() && !union_at_least(&into, k)
+            };
+            let exists = (0u32..1 << m).any(|mask| {
+                small(&(0..m).map(|v| mask >> v & 1 == 1).collect::<Vec<bool>>())
+            });
+            let mut work = CROSS_WORK;
+            match small_cut(&way(false), &way(true), &cells, k, &mut work) {
+                Ok(Some(x)) => proptest::prop_assert!(small(&x), "{:?} {:?}", x, ends),
+                Ok(None) => proptest::prop_assert!(!exists, "missed: {:?} {:?}", ends, lists),
+                Err(()) => proptest::prop_assert!(false, "out of steps"),
+            }
+        }
+    }
+
     /// [`small_cut`] finds a set about fewer than k installations, or
     /// none, and gives up past its steps or its seeds: complete bipartite
     /// arrows between rows and columns (n of each: closures of 2^n sets).
