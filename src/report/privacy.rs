@@ -937,7 +937,7 @@ fn exact_fixes(
 
 /// How many steps [`cross_fixes`] may spend a round searching (see
 /// [`small_cut`]) before it withholds the table: a bound on a round's cost
-/// on hostile tables.
+/// on hostile tables (a table has at most `EXACT_ROUNDS` rounds).
 const CROSS_WORK: usize = 1 << 26;
 
 /// The most nodes of the fewer kind (see [`small_cut`]) a part may have:
@@ -995,9 +995,9 @@ impl Cells<'_> {
 /// holds a cell of k installations or more), else the smallest entering it
 /// (it is then no set of that kind); the next round looks again (the cell
 /// leaving it can join it to a larger set with the same sum). With
-/// neither, nothing protects it, and with a part too costly to search
-/// (`CROSS_WORK` steps a round, `MAX_SEEDS`), it is not known to be safe:
-/// `None`, the table withheld.
+/// neither, nothing protects it, and with parts too costly to search
+/// (`CROSS_WORK` steps a round for all of them, `MAX_SEEDS` each), it is
+/// not known to be safe: `None`, the table withheld.
 fn cross_fixes(
     cells: &Cells<'_>,
     in_graph: &impl Fn(usize) -> bool,
@@ -1079,23 +1079,34 @@ fn cross_fixes(
             found += 1;
         }
     }
-    // For each set, the smallest visible cell leaving it, and entering it.
-    let mut crossing = vec![[None::<usize>; 2]; found as usize];
+    // For each set, the smallest visible cell leaving it, and entering it,
+    // those whose end outside the set has hidden cells first: hidden, a
+    // cell whose far end has none only adds that end to the set, with the
+    // same sum, and the next round would find it again (a review's table of
+    // 4 rows by 70 columns took one column a round, and was withheld).
+    let mut at_hidden = vec![false; nodes];
+    for i in (0..n).filter(|&i| hidden[i] && in_graph(i)) {
+        let (row, col) = cells.arrow(i);
+        (at_hidden[row as usize], at_hidden[col as usize]) = (true, true);
+    }
+    let mut crossing = vec![[None::<(bool, usize)>; 2]; found as usize];
     for i in (0..n).filter(|&i| !hidden[i] && in_graph(i)) {
         let (row, col) = cells.arrow(i);
         let (r, c) = (set_of[of(row) as usize], set_of[of(col) as usize]);
-        for (x, way) in [(r, 0), (c, 1)] {
+        for (x, way, far) in [(r, 0, col), (c, 1, row)] {
             if x != NONE && r != c {
+                let dead_end = !at_hidden[far as usize];
                 let best = &mut crossing[x as usize][way];
-                if best.is_none_or(|b| order(&i, &b).is_lt()) {
-                    *best = Some(i);
+                let better = |(d, b): (bool, usize)| dead_end.cmp(&d).then(order(&i, &b)).is_lt();
+                if best.is_none_or(better) {
+                    *best = Some((dead_end, i));
                 }
             }
         }
     }
     crossing
         .iter()
-        .map(|[leaving, entering]| leaving.or(*entering))
+        .map(|[leaving, entering]| leaving.or(*entering).map(|(_, i)| i))
         .collect()
 }
 
@@ -2459,6 +2470,50 @@ mod tests {
                 Err(()) => proptest::prop_assert!(false, "out of steps"),
             }
         }
+    }
+
+    /// A third review's table, k = 5: 4 rows by 70 columns, every visible
+    /// cell 5 installations, and eight small cells on one cycle; {r0, r1,
+    /// c0} gives (r0, c1) plus (r1, c2), 2 installations. The columns from
+    /// 4 on come first when sizes tie, and none has a hidden cell: taking
+    /// one of those, the set took it in with the same sum, one column a
+    /// round, and the table was withheld after 64 rounds.
+    #[test]
+    fn a_small_sum_takes_a_cell_leading_somewhere() {
+        let (rows, cols) = (4, 70);
+        let small = [(0, 0, 4), (1, 0, 4), (0, 1, 1), (1, 2, 1)];
+        let small = [small, [(2, 1, 4), (3, 2, 4), (2, 3, 4), (3, 3, 4)]].concat();
+        let size = |r, c| {
+            small
+                .iter()
+                .find(|s| (s.0, s.1) == (r, c))
+                .map_or(5, |s| s.2)
+        };
+        let sizes: Vec<u32> = (0..rows * cols).map(|i| size(i / cols, i % cols)).collect();
+        let lists = disjoint(&sizes);
+        let sets: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
+        let labels: Vec<String> = (0..rows * cols)
+            .map(|i| {
+                format!(
+                    "{}{:03}{}",
+                    if i % cols >= 4 { 'a' } else { 'z' },
+                    i % cols,
+                    i / cols
+                )
+            })
+            .collect();
+        let counts: Vec<u64> = sizes.iter().map(|&n| u64::from(n)).collect();
+        let lines = Lines {
+            rows: (0..rows)
+                .map(|r| (r * cols..(r + 1) * cols).collect())
+                .collect(),
+            cols: (0..cols)
+                .map(|c| (c..rows * cols).step_by(cols).collect())
+                .collect(),
+        };
+        let hidden = suppress(&sets, &counts, &labels, &lines, 5).expect("protected");
+        assert!(hidden.iter().filter(|&&h| h).count() <= 12, "{hidden:?}");
+        assert_eq!(given_away(&sets, &lines, &hidden, 5), None);
     }
 
     /// [`small_cut`] finds a set about fewer than k installations, or
