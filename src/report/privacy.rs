@@ -1914,6 +1914,18 @@ mod tests {
         (from..from + n).collect()
     }
 
+    /// The rows and columns of a full grid, cells numbered row by row.
+    fn grid(rows: usize, cols: usize) -> Lines {
+        Lines {
+            rows: (0..rows)
+                .map(|r| (r * cols..(r + 1) * cols).collect())
+                .collect(),
+            cols: (0..cols)
+                .map(|c| (c..rows * cols).step_by(cols).collect())
+                .collect(),
+        }
+    }
+
     /// Sets of installations of these sizes, no two sharing one.
     fn disjoint(sizes: &[u32]) -> Vec<Vec<u32>> {
         let mut from = 0;
@@ -2398,24 +2410,17 @@ mod tests {
     /// Other.
     #[test]
     fn wide_tables_of_small_cells_are_searched_not_withheld() {
-        let grid = |rows: usize, cols: usize, each: &dyn Fn(usize) -> u32| {
+        let wide = |rows: usize, cols: usize, each: &dyn Fn(usize) -> u32| {
             let sizes: Vec<u32> = (0..rows * cols).map(|i| each(i % cols)).collect();
             let lists = disjoint(&sizes);
-            let lines = Lines {
-                rows: (0..rows)
-                    .map(|r| (r * cols..(r + 1) * cols).collect())
-                    .collect(),
-                cols: (0..cols)
-                    .map(|c| (c..rows * cols).step_by(cols).collect())
-                    .collect(),
-            };
+            let lines = grid(rows, cols);
             let sets: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
             let labels: Vec<String> = (0..lists.len()).map(|i| i.to_string()).collect();
             let counts: Vec<u64> = lists.iter().map(|l| l.len() as u64).collect();
             suppress(&sets, &counts, &labels, &lines, 5).map(|h| h.iter().all(|&h| h))
         };
-        assert_eq!(grid(20_000, 3, &|c| [4, 1, 1][c]), Some(true));
-        assert_eq!(grid(14, 70, &|_| 2), Some(true));
+        assert_eq!(wide(20_000, 3, &|c| [4, 1, 1][c]), Some(true));
+        assert_eq!(wide(14, 70, &|_| 2), Some(true));
     }
 
     proptest::proptest! {
@@ -2503,14 +2508,7 @@ mod tests {
             })
             .collect();
         let counts: Vec<u64> = sizes.iter().map(|&n| u64::from(n)).collect();
-        let lines = Lines {
-            rows: (0..rows)
-                .map(|r| (r * cols..(r + 1) * cols).collect())
-                .collect(),
-            cols: (0..cols)
-                .map(|c| (c..rows * cols).step_by(cols).collect())
-                .collect(),
-        };
+        let lines = grid(rows, cols);
         let hidden = suppress(&sets, &counts, &labels, &lines, 5).expect("protected");
         assert!(hidden.iter().filter(|&&h| h).count() <= 12, "{hidden:?}");
         assert_eq!(given_away(&sets, &lines, &hidden, 5), None);
