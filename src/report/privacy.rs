@@ -2430,7 +2430,9 @@ mod tests {
         /// fewer than k installations exactly when trying every set of
         /// nodes finds one, on graphs without cycles (each arrow from the
         /// earlier of its ends, in a drawn order, to the later; parallel
-        /// arrows, arrows without installations); the set it finds is one.
+        /// arrows, arrows without installations; the nodes spread among
+        /// up to 194, for bit sets of several words); the set it finds is
+        /// one.
         #[test]
         fn small_cut_finds_what_trying_every_set_finds(
             order in proptest::strategy::Strategy::prop_shuffle(proptest::strategy::Just((0..10u32).collect::<Vec<u32>>())),
@@ -2440,14 +2442,20 @@ mod tests {
             ),
             m in 1u32..11,
             k in 1u64..7,
+            spread in 1u32..20,
         ) {
+            // Node v is numbered v * spread + 3, among nodes without arrows
+            // (up to 194 nodes: bit sets of several words).
+            let all = (10 * spread + 4) as usize;
+            let index = |v: u32| v * spread + 3;
             let at = |v: u32| order.iter().position(|&o| o == v).expect("a node");
             let (mut ends, mut lists) = (Vec::new(), Vec::new());
             for (a, b, who) in &drawn {
                 let (a, b) = (a % m, b % m);
                 if a != b {
                     // (row, column): down goes column -> row, earlier -> later.
-                    ends.push(if at(a) < at(b) { (b, a) } else { (a, b) });
+                    let (r, c) = if at(a) < at(b) { (b, a) } else { (a, b) };
+                    ends.push((index(r), index(c)));
                     lists.push(who.iter().copied().collect::<Vec<u32>>());
                 }
             }
@@ -2455,7 +2463,7 @@ mod tests {
             let way = |up: bool| {
                 let arrows = (0..).zip(&ends);
                 let arrows = arrows.map(|(a, &(r, c))| if up { (r, a, c) } else { (c, a, r) });
-                Adjacency::arrows(arrows, m as usize)
+                Adjacency::arrows(arrows, all)
             };
             let small = |x: &[bool]| -> bool {
                 let closed = ends.iter().all(|&(r, c)| !x[c as usize] || x[r as usize]);
@@ -2466,7 +2474,9 @@ mod tests {
                 closed && !into.is_empty() && !union_at_least(&into, k)
             };
             let exists = (0u32..1 << m).any(|mask| {
-                small(&(0..m).map(|v| mask >> v & 1 == 1).collect::<Vec<bool>>())
+                let mut x = vec![false; all];
+                (0..m).for_each(|v| x[index(v) as usize] = mask >> v & 1 == 1);
+                small(&x)
             });
             let mut work = CROSS_WORK;
             match small_cut(&way(false), &way(true), &cells, k, &mut work) {
