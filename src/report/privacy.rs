@@ -1018,8 +1018,7 @@ fn cross_fixes(
     let mut top: Vec<u32> = (0..nodes as u32).collect();
     for i in (0..n).filter(|&i| hidden[i] && !small[i] && in_graph(i)) {
         let [a, b] = cells.ends[i];
-        let (a, b) = (find(&mut top, a), find(&mut top, b));
-        top[a as usize] = b;
+        unite(&mut top, a, b);
     }
     let group: Vec<u32> = (0..nodes as u32).map(|v| find(&mut top, v)).collect();
     let ends = |i: usize| {
@@ -1046,8 +1045,7 @@ fn cross_fixes(
     let mut top: Vec<u32> = (0..nodes as u32).collect();
     for &i in &arrows {
         let (a, b) = ends(i);
-        let (a, b) = (find(&mut top, a), find(&mut top, b));
-        top[a as usize] = b;
+        unite(&mut top, a, b);
     }
     let mut parts: Vec<(u32, usize)> = (arrows.iter())
         .map(|&i| (find(&mut top, ends(i).0), i))
@@ -1519,6 +1517,12 @@ fn find(top: &mut [u32], mut c: u32) -> u32 {
         c = next;
     }
     c
+}
+
+/// Joins the sets of `a` and `b` in a union-find forest.
+fn unite(top: &mut [u32], a: u32, b: u32) {
+    let (a, b) = (find(top, a), find(top, b));
+    top[a as usize] = b;
 }
 
 /// A row's group as a map key in the order tables show groups
