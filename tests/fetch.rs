@@ -363,6 +363,26 @@ fn not_modified_prints_up_to_date_and_keeps_the_archive() {
 }
 
 #[test]
+fn a_not_modified_answer_nobody_asked_for_is_not_up_to_date() {
+    let mut server = Server::new();
+    // A broken cache on the way answers 304 to a first, unconditional fetch.
+    let mock = gist_mock(&mut server)
+        .match_header("if-none-match", Matcher::Missing)
+        .with_status(304)
+        .expect(1)
+        .create();
+    assert_fetch_fails(
+        &server,
+        &mock,
+        &format!(
+            "unexpected HTTP 304 from {}/gists/abc123: run again with --verbose to see the \
+             exchange",
+            server.url()
+        ),
+    );
+}
+
+#[test]
 fn etag_of_another_file_is_not_sent() {
     let mut server = Server::new();
     let work = Work::new();
@@ -494,6 +514,97 @@ fn file_over_the_content_limit_is_served_only_by_raw_url() {
     assert_eq!(work.archive_text(), content);
 }
 
+/// A bare HTTP/1.1 server on 127.0.0.1 that answers each request for a
+/// path with its canned bytes (status line, headers, body) and then closes
+/// the connection: what mockito cannot send, such as a body with no length.
+fn canned_server(answers: impl Fn(&str, &str) -> Vec<u8> + Send + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let own = base.clone();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let request = String::from_utf8_lossy(&request);
+            let path = request.split(' ').nth(1).unwrap_or("").to_owned();
+            let _ = stream.write_all(&answers(&own, &path));
+        }
+    });
+    base
+}
+
+/// The API's answer for a gist whose one file is cut, with no `size`, its
+/// whole content at `{base}/raw`, and no git URL.
+fn gist_without_size(base: &str) -> Vec<u8> {
+    let body = gist_body(
+        &[(
+            FILE,
+            json!({"filename": FILE, "truncated": true, "content": "", "raw_url": format!("{base}/raw")}),
+        )],
+        None,
+    );
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_raw_body_that_may_be_cut_is_not_archived_when_the_api_gives_no_size() {
+    let content = file_of(&[INIT, &event(1), &event(2)]);
+    // Its end is where the connection closes: no Content-Length, no chunks,
+    // so a cut after 20 bytes looks like a whole answer.
+    let cut = content[..20].to_owned();
+    let api = canned_server(move |base, path| match path {
+        "/gists/abc123" => gist_without_size(base),
+        _ => format!("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{cut}").into_bytes(),
+    });
+    let work = Work::new();
+
+    let run = work.fetch(&api, &[]);
+
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        error_line(
+            "the gist's jmo-telemetry-events.jsonl could not be read whole (raw_url failed: \
+             it served 20 bytes without a length, and the API gave no size: whether the file \
+             is whole cannot be told) and the API gave no git_pull_url to clone: nothing was \
+             written; download it by hand with `git clone` of the gist"
+        )
+    );
+    assert!(!work.archive().exists(), "a cut line was archived");
+}
+
+#[test]
+fn a_raw_body_with_its_length_is_archived_when_the_api_gives_no_size() {
+    let content = file_of(&[INIT, &event(1), &event(2)]);
+    let whole = content.clone();
+    let api = canned_server(move |base, path| match path {
+        "/gists/abc123" => gist_without_size(base),
+        _ => format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{whole}",
+            whole.len()
+        )
+        .into_bytes(),
+    });
+    let work = Work::new();
+
+    let run = work.fetch(&api, &[]);
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(work.archive_text(), content);
+}
+
 #[test]
 fn raw_url_that_fails_falls_back_to_git_clone() {
     let repo = GistRepo::new();
@@ -594,9 +705,9 @@ fn missing_git_is_reported_clearly() {
          cloning the gist with git instead\n"
             .to_owned()
             + &error_line(
-                "the `git` program is needed to clone the gist (its file is too large for the \
-                 API) but was not found on PATH: install git (for example `apt-get install git` \
-                 or https://git-scm.com) and run again"
+                "the `git` program is needed to clone the gist for its whole file but was not \
+                 found on PATH: install git (for example `apt-get install git` or \
+                 https://git-scm.com) and run again"
             )
     );
     assert!(!work.archive().exists());

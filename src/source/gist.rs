@@ -198,6 +198,18 @@ pub enum GistError {
         /// What the user gave.
         url: String,
     },
+    /// A token would go in clear text: `--api-url` is `http://` to a host
+    /// other than this machine.
+    #[error(
+        "--api-url {url} is plain http, which would send the token from {variable} unencrypted: \
+         use https:// (plain http is only for a server on this machine, such as a test's)"
+    )]
+    PlainHttpToken {
+        /// The API URL (no credentials: the token travels in a header).
+        url: String,
+        /// Where the token came from.
+        variable: &'static str,
+    },
     /// `--gist-id` holds characters a gist ID never has.
     #[error(
         "--gist-id {id:?} is not a gist ID: use the letters and digits at the end of the \
@@ -333,8 +345,9 @@ pub enum GistError {
     },
     /// The file's content is incomplete and the gist has no `git_pull_url`.
     #[error(
-        "{file} is larger than the API and raw_url serve ({why}) and the gist has no \
-         git_pull_url to clone: download it by hand with `git clone` of the gist"
+        "the gist's {file} could not be read whole ({why}) and the API gave no \
+         git_pull_url to clone: nothing was written; download it by hand with `git clone` \
+         of the gist"
     )]
     NoCloneUrl {
         /// The file.
@@ -588,6 +601,11 @@ struct Reply {
     status: StatusCode,
     headers: HeaderMap,
     body: Vec<u8>,
+    /// Whether the answer said where its body ends (a `Content-Length`,
+    /// chunks, or HTTP/2 frames), so a cut body is an error, not a short
+    /// body: one that just ends when the connection closes could be cut
+    /// anywhere.
+    framed: bool,
 }
 
 /// The gist API client.
@@ -612,6 +630,12 @@ impl GistClient {
             })?;
         if let Some(token) = &config.token {
             token.bearer()?;
+            if api.scheme() != "https" && !is_loopback(&api) {
+                return Err(GistError::PlainHttpToken {
+                    url: terminal_safe(api.as_str()).into_owned(),
+                    variable: token.source(),
+                });
+            }
         }
         let http = Client::builder()
             .user_agent(concat!("jmo-analyze/", env!("CARGO_PKG_VERSION")))
@@ -647,7 +671,8 @@ impl GistClient {
     }
 
     /// True when `url` is on the API's own host (scheme, host and port), the
-    /// only place the token is sent.
+    /// only place the token is sent (over https, or plain http on this
+    /// machine: [`GistClient::new`] refuses a token for any other).
     fn same_origin(&self, url: &Url) -> bool {
         url.scheme() == self.api.scheme()
             && url.host_str() == self.api.host_str()
@@ -703,7 +728,10 @@ impl GistClient {
                     etag,
                 })
             }
-            304 => Ok(GistResponse::NotModified),
+            // Not modified only means something when it was asked: a 304 to a
+            // request without If-None-Match (a broken cache or proxy on the
+            // way) must not pass for "up to date".
+            304 if if_none_match.is_some() => Ok(GistResponse::NotModified),
             401 => Err(match &self.token {
                 Some(t) => GistError::Unauthorized {
                     variable: t.source(),
@@ -811,12 +839,16 @@ impl GistClient {
         }
         let host = url.host_str()?;
         let api_host = self.api.host_str()?;
-        let trusted =
-            host == api_host || (api_host == "api.github.com" && host == "gist.github.com");
+        // The API's own host on its own port, or github.com's gist host.
+        let trusted = (host == api_host
+            && url.port_or_known_default() == self.api.port_or_known_default())
+            || (api_host == "api.github.com" && host == "gist.github.com" && url.port().is_none());
         if !trusted {
             return None;
         }
-        let scope = format!("https://{}/", url.host_str()?);
+        // git matches `http.<url>.extraHeader` by scheme, host and port: a
+        // scope without the port would not match a server on another one.
+        let scope = format!("{}/", url.origin().ascii_serialization());
         Some((scope, token.git_basic_header()))
     }
 
@@ -860,10 +892,19 @@ impl GistClient {
             return Err(GistError::Raw(format!("HTTP {}", reply.status.as_u16())));
         }
         let got = reply.body.len() as u64;
-        if let Some(size) = size.filter(|&size| size != got) {
-            return Err(GistError::Raw(format!(
-                "it served {got} bytes, the API says the file has {size}"
-            )));
+        match size {
+            Some(size) if size != got => {
+                return Err(GistError::Raw(format!(
+                    "it served {got} bytes, the API says the file has {size}"
+                )));
+            }
+            None if !reply.framed => {
+                return Err(GistError::Raw(format!(
+                    "it served {got} bytes without a length, and the API gave no size: \
+                     whether the file is whole cannot be told"
+                )));
+            }
+            _ => {}
         }
         diag.detail(&format!("raw_url: {got} bytes"));
         Ok(reply.body)
@@ -930,12 +971,14 @@ impl GistClient {
                         Failure::Server(status.as_u16())
                     } else {
                         let headers = resp.headers().clone();
+                        let framed = is_framed(resp.version(), &headers);
                         match read_body(resp, limit, bar) {
                             Ok(body) => {
                                 return Ok(Reply {
                                     status,
                                     headers,
                                     body,
+                                    framed,
                                 });
                             }
                             Err(BodyError::TooLarge) => {
@@ -1074,6 +1117,29 @@ fn rate_limit(status: StatusCode, headers: &HeaderMap) -> Option<RateLimit> {
             None
         },
     })
+}
+
+/// Whether an answer's body has a known end: HTTP/2 frames it, HTTP/1.1
+/// with a `Content-Length` or chunks (hyper reports a body cut short of
+/// either as an error).
+fn is_framed(version: reqwest::Version, headers: &HeaderMap) -> bool {
+    let chunked = headers.get_all(header::TRANSFER_ENCODING).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.to_ascii_lowercase().contains("chunked"))
+    });
+    version >= reqwest::Version::HTTP_2 || headers.contains_key(header::CONTENT_LENGTH) || chunked
+}
+
+/// Whether `url`'s host is this machine (`localhost`, 127.0.0.0/8, `::1`).
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let ip = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || ip
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 enum BodyError {
@@ -1386,6 +1452,76 @@ mod tests {
             client("https://api.github.com", None)
                 .git_auth_header("https://gist.github.com/abc.git")
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn git_gets_the_token_for_the_api_host_on_its_own_port_only() {
+        let c = client("https://ghe.example.com:8443/api/v3", Some("ghp_x"));
+        let (scope, _) = c
+            .git_auth_header("https://ghe.example.com:8443/gist/x.git")
+            .unwrap();
+        // git matches the scope by port too: without it, no header is sent.
+        assert_eq!(scope, "https://ghe.example.com:8443/");
+        assert!(
+            c.git_auth_header("https://ghe.example.com/gist/x.git")
+                .is_none()
+        );
+        assert!(
+            c.git_auth_header("https://ghe.example.com:9443/gist/x.git")
+                .is_none()
+        );
+        let (scope, _) = client("https://ghe.example.com/api/v3", Some("ghp_x"))
+            .git_auth_header("https://ghe.example.com:443/gist/x.git")
+            .unwrap();
+        assert_eq!(scope, "https://ghe.example.com/");
+        assert!(
+            client("https://api.github.com", Some("ghp_x"))
+                .git_auth_header("https://gist.github.com:8443/abc.git")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_token_is_never_sent_over_plain_http_to_another_machine() {
+        let config = |api: &str| ClientConfig {
+            api_url: api.into(),
+            token: Some(Token {
+                value: "ghp_secret".into(),
+                variable: "GH_TOKEN",
+            }),
+            timeout: Duration::from_secs(1),
+            retry: RetryPolicy {
+                retries: 0,
+                max_wait: Duration::ZERO,
+            },
+        };
+        let err = GistClient::new(config("http://api.github.com")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--api-url http://api.github.com/ is plain http, which would send the token from \
+             GH_TOKEN unencrypted: use https:// (plain http is only for a server on this \
+             machine, such as a test's)"
+        );
+        for api in ["http://10.0.0.1:8080", "http://localhost.example.com"] {
+            assert!(GistClient::new(config(api)).is_err(), "{api}");
+        }
+        for api in [
+            "https://api.github.com",
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://localhost:3000",
+            "http://[::1]:8080",
+        ] {
+            assert!(GistClient::new(config(api)).is_ok(), "{api}");
+        }
+        // Without a token, plain http carries nothing secret.
+        assert!(
+            GistClient::new(ClientConfig {
+                token: None,
+                ..config("http://api.example.com")
+            })
+            .is_ok()
         );
     }
 

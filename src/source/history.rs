@@ -32,7 +32,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use super::gist::Diagnostics;
-use crate::render::text::plural;
+use crate::render::text::{plural, terminal_safe};
 
 /// Errors running git.
 #[derive(Debug, thiserror::Error)]
@@ -352,16 +352,19 @@ fn spawn_error(source: io::Error, purpose: &str) -> GitError {
     }
 }
 
-/// `url` as shown to the user: credentials removed from URLs.
+/// `url` as shown to the user: credentials removed from URLs, and
+/// control and invisible characters escaped (the URL comes from the
+/// server's answer).
 fn display_url(url: &str) -> String {
-    match Url::parse(url) {
+    let shown = match Url::parse(url) {
         Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
             let _ = parsed.set_username("");
             let _ = parsed.set_password(None);
             parsed.to_string()
         }
         _ => url.to_owned(),
-    }
+    };
+    terminal_safe(&shown).into_owned()
 }
 
 /// Checks that `url` is something git should clone: an https, http, ssh, git
@@ -400,7 +403,9 @@ pub fn latest_file(
     diag: &Diagnostics,
 ) -> Result<Vec<u8>, GitError> {
     check_url(url)?;
-    let purpose = "clone the gist (its file is too large for the API)";
+    // Why git is needed was said just before (the API's content was cut
+    // and raw_url did not serve the whole file, or could not).
+    let purpose = "clone the gist for its whole file";
     let dir = temp_clone_dir()?;
     let repo = dir.path().join("gist.git");
     diag.detail(&format!("git clone {} (newest revision)", display_url(url)));
@@ -552,6 +557,11 @@ mod tests {
             "https://example.com/a.git"
         );
         assert_eq!(display_url("/tmp/x.git"), "/tmp/x.git");
+        // The URL comes from the server: no terminal escape gets through.
+        assert_eq!(
+            display_url("/tmp/no\u{1b}]0;pwned\u{7}\u{1b}[2J"),
+            "/tmp/no\\u{1b}]0;pwned\\u{7}\\u{1b}[2J"
+        );
     }
 
     #[test]
