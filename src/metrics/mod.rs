@@ -96,6 +96,11 @@ pub struct Row {
     /// `wizard_duration`: the statistic in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seconds: Option<f64>,
+    /// The report's row of the values it does not show in a line (`Other`),
+    /// never a value a client sent, whatever its text (a client can send
+    /// `Other`). Not written: the report's files have their own column.
+    #[serde(skip)]
+    pub other: bool,
 }
 
 impl Row {
@@ -116,6 +121,7 @@ impl Row {
             runs: None,
             rate: None,
             seconds: None,
+            other: false,
         }
     }
 }

@@ -595,14 +595,13 @@ pub fn percent_with_interval(count: u64, of: u64) -> (f64, Option<(f64, f64)>) {
 }
 
 /// Horizontal share bars of a one-dimensional metric: the `top` largest values,
-/// the rest (and any `Other` row) gathered in one grey bar; intervals over
-/// the metric's denominator.
+/// the rest (and the report's `Other` row, not a client's value `Other`)
+/// gathered in one grey bar; intervals over the metric's denominator.
 pub fn share_bars(metric: &MetricRows, top: usize) -> Vec<Bar> {
     let mut bars = Vec::new();
     let (mut rest_count, mut rest) = (0u64, false);
     for row in &metric.rows {
-        let is_other = row.value == Value::Str(OTHER.into());
-        if is_other || bars.len() >= top {
+        if row.other || bars.len() >= top {
             rest_count += row.count;
             rest = true;
             continue;
@@ -711,42 +710,40 @@ pub fn grouped_shares(metric: &MetricRows, max_groups: usize) -> (Vec<String>, V
     let mut groups: Vec<(Option<&Value>, u64)> = group_total.into_iter().collect();
     groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| shown_order(a.0, b.0)));
     groups.truncate(max_groups);
-    let values: BTreeSet<String> = metric
+    // Series: each value, by the value itself and not its text (a client's
+    // duration "null" is not the events without one), buckets in canonical
+    // order, then the rest as tables show them, then the report's Other
+    // (not a client's value `Other`).
+    let rank = |other: bool, v: &Value| {
+        let bucket = DURATION_ORDER
+            .iter()
+            .position(|b| *v == Value::Str((*b).into()))
+            .unwrap_or(DURATION_ORDER.len());
+        (other, bucket, v.text().to_owned(), v.clone())
+    };
+    let order: BTreeSet<(bool, usize, String, Value)> = metric
         .rows
         .iter()
-        .map(|r| r.value.text().to_string())
+        .map(|r| rank(r.other, &r.value))
         .collect();
-    let mut order: Vec<String> = DURATION_ORDER
-        .iter()
-        .filter(|v| values.contains(**v))
-        .map(|v| v.to_string())
-        .collect();
-    order.extend(
-        values
-            .iter()
-            .filter(|v| !DURATION_ORDER.contains(&v.as_str()) && v.as_str() != OTHER)
-            .cloned(),
-    );
-    if values.contains(OTHER) {
-        order.push(OTHER.into());
-    }
     // Each (group, value)'s row (the first of any that share both), found
     // once per point instead of by a search of all rows: a client can send
     // many values.
-    let mut cells: FxHashMap<(Option<&Value>, &str), &Row> = FxHashMap::default();
+    let mut cells: FxHashMap<(Option<&Value>, bool, &Value), &Row> = FxHashMap::default();
     for r in &metric.rows {
-        let key = (r.group.as_ref(), r.value.text());
-        cells.entry(key).or_insert(r);
+        cells
+            .entry((r.group.as_ref(), r.other, &r.value))
+            .or_insert(r);
     }
     let series = order
         .iter()
-        .map(|v| Series {
-            name: v.clone(),
-            other: v == OTHER,
+        .map(|(other, _, text, v)| Series {
+            name: text.clone(),
+            other: *other,
             values: groups
                 .iter()
                 .map(|(g, total)| {
-                    (cells.get(&(*g, v.as_str())))
+                    (cells.get(&(*g, *other, v)))
                         .map(|r| 100.0 * r.count as f64 / (*total).max(1) as f64)
                 })
                 .collect(),
@@ -762,17 +759,24 @@ pub fn grouped_shares(metric: &MetricRows, max_groups: usize) -> (Vec<String>, V
 /// Version adoption per week: the `top` versions overall as stacked shares
 /// of each week's usage events, the rest as "Other".
 pub fn version_adoption(metric: &MetricRows, top: usize) -> (Vec<String>, Vec<Series>) {
-    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+    // By the value itself, not its text; the report's Other rows only in
+    // the rest (a client can send the version `Other`).
+    let mut totals: BTreeMap<&Value, u64> = BTreeMap::new();
     let mut weeks: BTreeMap<String, u64> = BTreeMap::new();
     for r in &metric.rows {
-        *totals.entry(r.value.text().to_string()).or_insert(0) += r.count;
+        if !r.other {
+            *totals.entry(&r.value).or_insert(0) += r.count;
+        }
         *weeks
             .entry(r.group_text().unwrap_or_default().to_string())
             .or_insert(0) += r.count;
     }
-    let mut ranked: Vec<(String, u64)> = totals.into_iter().filter(|(v, _)| v != OTHER).collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let shown: Vec<String> = ranked.into_iter().take(top).map(|v| v.0).collect();
+    let mut ranked: Vec<(&Value, u64)> = totals.into_iter().collect();
+    ranked.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then_with(|| shown_order(Some(a.0), Some(b.0)))
+    });
+    let shown: Vec<&Value> = ranked.into_iter().take(top).map(|v| v.0).collect();
     let categories: Vec<String> = match (weeks.keys().next(), weeks.keys().next_back()) {
         (Some(a), Some(b)) => week_range(a, b),
         _ => Vec::new(),
@@ -784,10 +788,10 @@ pub fn version_adoption(metric: &MetricRows, top: usize) -> (Vec<String>, Vec<Se
             of_week.entry(week).or_default().push(r);
         }
     }
-    let share = |week: &str, pick: &dyn Fn(&str) -> bool| -> Option<f64> {
+    let share = |week: &str, pick: &dyn Fn(&Row) -> bool| -> Option<f64> {
         let total = *weeks.get(week)?;
         let n: u64 = (of_week.get(week).into_iter().flatten())
-            .filter(|r| pick(r.value.text()))
+            .filter(|r| pick(r))
             .map(|r| r.count)
             .sum();
         (total > 0).then(|| 100.0 * n as f64 / total as f64)
@@ -795,11 +799,11 @@ pub fn version_adoption(metric: &MetricRows, top: usize) -> (Vec<String>, Vec<Se
     let mut series: Vec<Series> = shown
         .iter()
         .map(|v| Series {
-            name: v.clone(),
+            name: v.text().to_string(),
             other: false,
             values: categories
                 .iter()
-                .map(|w| share(w, &|x: &str| x == v))
+                .map(|w| share(w, &|r: &Row| !r.other && r.value == **v))
                 .collect(),
         })
         .collect();
@@ -808,7 +812,7 @@ pub fn version_adoption(metric: &MetricRows, top: usize) -> (Vec<String>, Vec<Se
         other: true,
         values: categories
             .iter()
-            .map(|w| share(w, &|x: &str| !shown.iter().any(|s| s == x)))
+            .map(|w| share(w, &|r: &Row| r.other || !shown.contains(&&r.value)))
             .collect(),
     };
     if rest.values.iter().flatten().any(|v| *v > 0.0) {
@@ -827,7 +831,7 @@ pub fn failure_rate_bars(metric: &MetricRows, top: usize) -> Vec<Bar> {
     let mut rows: Vec<_> = metric
         .rows
         .iter()
-        .filter(|r| r.runs.is_some_and(|n| n > 0) && r.value.text() != OTHER)
+        .filter(|r| r.runs.is_some_and(|n| n > 0) && !r.other)
         .collect();
     rows.sort_by(|a, b| {
         b.rate
@@ -955,6 +959,120 @@ pub fn summary_charts(summary: &Summary) -> Vec<Chart> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A row of `value` (in `group`), the report's Other when `other`.
+    fn row(group: Option<Value>, value: Value, count: u64, other: bool) -> Row {
+        let mut r = Row::new(value, count);
+        r.group = group;
+        r.other = other;
+        r
+    }
+
+    fn rows(id: MetricId, rows: Vec<Row>) -> MetricRows {
+        let denominator = rows.iter().map(|r| r.count).sum();
+        MetricRows {
+            id,
+            denominator,
+            rows,
+        }
+    }
+
+    #[test]
+    fn a_clients_value_other_is_its_own_bar_not_the_reports_other() {
+        let other = || Value::Str(OTHER.into());
+        let m = rows(
+            MetricId::Platforms,
+            vec![
+                row(None, "Linux".into(), 30, false),
+                row(None, other(), 18, false),
+                row(None, other(), 15, true),
+            ],
+        );
+        let bars = share_bars(&m, 8);
+        let shown: Vec<(&str, bool, u64)> = bars
+            .iter()
+            .map(|b| {
+                (
+                    b.label.as_str(),
+                    b.other,
+                    (b.percent * 63.0 / 100.0).round() as u64,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [("Linux", false, 30), (OTHER, false, 18), (OTHER, true, 15)]
+        );
+        // The worst-failing tool is drawn, whatever its name.
+        let mut failing = row(None, other(), 6, false);
+        failing.runs = Some(6);
+        failing.rate = Some(1.0);
+        let mut hidden = row(None, other(), 1, true);
+        hidden.runs = Some(9);
+        hidden.rate = Some(0.11);
+        let bars = failure_rate_bars(&rows(MetricId::ToolFailureRates, vec![failing, hidden]), 12);
+        let shown: Vec<(&str, f64)> = bars.iter().map(|b| (b.label.as_str(), b.percent)).collect();
+        assert_eq!(shown, [(OTHER, 100.0)]);
+    }
+
+    #[test]
+    fn grouped_bars_tell_values_apart_by_value_not_text() {
+        let deep = || Some(Value::from("deep"));
+        let m = rows(
+            MetricId::DurationBucketsByProfile,
+            vec![
+                row(deep(), Value::Null, 6, false),
+                row(deep(), Value::from("null"), 6, false),
+                row(deep(), Value::from(OTHER), 3, false),
+                row(deep(), Value::from(OTHER), 5, true),
+                row(deep(), Value::from("<5min"), 10, false),
+            ],
+        );
+        let (labels, series) = grouped_shares(&m, 6);
+        assert_eq!(labels, ["deep"]);
+        let shown: Vec<(&str, bool, Option<f64>)> = series
+            .iter()
+            .map(|s| (s.name.as_str(), s.other, s.values[0]))
+            .collect();
+        let of = |n: f64| Some(100.0 * n / 30.0);
+        assert_eq!(
+            shown,
+            [
+                ("<5min", false, of(10.0)),
+                (OTHER, false, of(3.0)),
+                ("null", false, of(6.0)),
+                ("null", false, of(6.0)),
+                (OTHER, true, of(5.0)),
+            ]
+        );
+    }
+
+    #[test]
+    fn version_adoption_keeps_a_clients_version_other_out_of_the_rest() {
+        let week = || Some(Value::from("2026-W06"));
+        let m = rows(
+            MetricId::VersionsByWeek,
+            vec![
+                row(week(), Value::from("1.0.0"), 50, false),
+                row(week(), Value::from(OTHER), 30, false),
+                row(week(), Value::from("0.9.0"), 5, false),
+                row(week(), Value::from(OTHER), 15, true),
+            ],
+        );
+        let (_, series) = version_adoption(&m, 2);
+        let shown: Vec<(&str, bool, Option<f64>)> = series
+            .iter()
+            .map(|s| (s.name.as_str(), s.other, s.values[0]))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("1.0.0", false, Some(50.0)),
+                (OTHER, false, Some(30.0)),
+                (OTHER, true, Some(20.0)),
+            ]
+        );
+    }
 
     #[test]
     fn nice_ceilings() {

@@ -18,26 +18,82 @@ pub fn plural<N: fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> Strin
 /// `\u{…}` form so an event string cannot drive the terminal; also the
 /// invisible characters that reorder or hide text (bidirectional overrides
 /// and isolates, zero-width characters, line and paragraph separators, tag
-/// characters, variation selectors, fillers and the other invisible format
-/// characters), so a value reads as what it is (`fast` and `fast\u{3164}`
+/// characters, variation selectors, fillers and every other default-ignorable
+/// code point), so a value reads as what it is (`fast` and `fast\u{3164}`
 /// are two rows that would both read `fast`), and the noncharacters
 /// (U+FFFE, U+FFFF, …) that XML forbids, so a chart label keeps its SVG well
-/// formed.
+/// formed. Spaces that would not show are escaped too: every space
+/// character but the ASCII one (a no-break space reads as a space), and an
+/// ASCII space at either end or after another (a table cell or a web page
+/// trims or merges them), so `Linux`, `Linux ` and `Linux\u{a0}` read as
+/// three values. A backslash is shown doubled, so no client text can pass
+/// for the escape form: `fast\\u{3164}` is the text a client sent, never
+/// the character.
 pub fn terminal_safe(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unsafe_char) {
+    shown(s, Shown::Value)
+}
+
+/// [`terminal_safe`] for the report's own sentences, which hold values
+/// already shown escaped (in `code` spans): only what drives a terminal or
+/// hides text is escaped, so escaping twice changes nothing, and the
+/// sentence's own spaces and backslashes are left as they are.
+pub fn text_safe(s: &str) -> Cow<'_, str> {
+    shown(s, Shown::Text)
+}
+
+/// What [`write_visible`] escapes: a client's value whole, or text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// A value: also the spaces that would not show, and backslashes.
+    Value,
+    /// The report's own text: only [`is_unsafe_char`] characters.
+    Text,
+}
+
+fn shown(s: &str, how: Shown) -> Cow<'_, str> {
+    if shows_as_is(s, how) {
         return Cow::Borrowed(s);
     }
-    Cow::Owned(
-        s.chars()
-            .map(|c| {
-                if is_unsafe_char(c) {
-                    c.escape_unicode().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
+    let mut out = String::with_capacity(s.len() + 8);
+    write_visible(s, how, &mut out, |c, out| out.push(c));
+    Cow::Owned(out)
+}
+
+/// Whether [`write_visible`] would leave `s` as it is.
+fn shows_as_is(s: &str, how: Shown) -> bool {
+    match how {
+        Shown::Text => !s.chars().any(is_unsafe_char),
+        Shown::Value => {
+            !s.starts_with(' ')
+                && !s.ends_with(' ')
+                && !s.contains("  ")
+                && !s
+                    .chars()
+                    .any(|c| c == '\\' || is_unsafe_char(c) || (c.is_whitespace() && c != ' '))
+        }
+    }
+}
+
+/// Writes `s` to `out` as [`terminal_safe`] (or [`text_safe`]) shows it:
+/// what would not show as itself escaped, a backslash doubled, and every
+/// other character given to `put` (which may escape it for its format).
+fn write_visible(s: &str, how: Shown, out: &mut String, mut put: impl FnMut(char, &mut String)) {
+    let value = how == Shown::Value;
+    let mut prev: Option<char> = None;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        let last = chars.peek().is_none();
+        let hidden = is_unsafe_char(c)
+            || (value && c.is_whitespace() && (c != ' ' || last || prev.is_none_or(|p| p == ' ')));
+        if value && c == '\\' {
+            out.push_str("\\\\");
+        } else if hidden {
+            out.extend(c.escape_unicode());
+        } else {
+            put(c, out);
+        }
+        prev = Some(c);
+    }
 }
 
 /// Whether `c` drives a terminal (a control character), hides or reorders
@@ -66,8 +122,8 @@ pub fn is_unsafe_char(c: char) -> bool {
             | '\u{13430}'..='\u{1343F}' // Egyptian hieroglyph format controls
             | '\u{1BCA0}'..='\u{1BCA3}' // shorthand format controls
             | '\u{1D173}'..='\u{1D17A}' // musical symbol format controls
-            | '\u{E0000}'..='\u{E007F}' // tag characters
-            | '\u{E0100}'..='\u{E01EF}' // variation selectors supplement
+            | '\u{FFF0}'..='\u{FFF8}' // unassigned, default ignorable
+            | '\u{E0000}'..='\u{E0FFF}' // tag characters, variation selectors supplement, unassigned ignorables
             | '\u{FDD0}'..='\u{FDEF}') // noncharacters
         || u32::from(c) & 0xFFFE == 0xFFFE // U+FFFE, U+FFFF and their kin in every plane
 }
@@ -85,7 +141,15 @@ pub fn is_unsafe_char(c: char) -> bool {
 /// the published report. A `$` is put in a `<span>`, as GitHub documents,
 /// so that no `$…$` becomes a formula.
 pub fn markdown_safe(s: &str) -> String {
-    let safe = terminal_safe(s);
+    markdown_escaped(&terminal_safe(s))
+}
+
+/// [`markdown_safe`] for the report's own text ([`text_safe`]).
+pub fn markdown_text(s: &str) -> String {
+    markdown_escaped(&text_safe(s))
+}
+
+fn markdown_escaped(safe: &str) -> String {
     let mut out = String::with_capacity(safe.len());
     let mut last3 = ['\0'; 3];
     for (i, c) in safe.char_indices() {
@@ -114,33 +178,47 @@ pub fn markdown_safe(s: &str) -> String {
 }
 
 /// Escapes text for HTML element content and attribute values; control
-/// characters, the invisible characters that reorder or hide text, and the
-/// noncharacters are shown as their `\u{…}` form, as [`terminal_safe`] shows
-/// them (an entity would still put the character itself in the page: an
-/// invisible escape or carriage return, or, for `&#x80;` to `&#x9f;`, the
+/// characters, the invisible characters that reorder or hide text, the
+/// noncharacters and the spaces a page would not show are shown as their
+/// `\u{…}` form, and a backslash doubled, as [`terminal_safe`] shows them (an
+/// entity would still put the character itself in the page: an invisible
+/// escape or carriage return, or, for `&#x80;` to `&#x9f;`, the
 /// Windows-1252 character HTML maps it to).
 pub fn html_escape(s: &str) -> String {
+    html_shown(s, Shown::Value)
+}
+
+/// [`html_escape`] for the report's own text ([`text_safe`]).
+pub fn html_text(s: &str) -> String {
+    html_shown(s, Shown::Text)
+}
+
+fn html_shown(s: &str, how: Shown) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if is_unsafe_char(c) => out.push_str(&c.escape_unicode().to_string()),
-            c => out.push(c),
-        }
-    }
+    write_visible(s, how, &mut out, |c, out| match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        c => out.push(c),
+    });
     out
 }
 
 /// Guards a CSV cell against formula injection: a cell that a spreadsheet
-/// would evaluate (starting with `=`, `+`, `-`, `@`, tab or carriage return)
-/// gets a leading `'`.
+/// would evaluate (starting with `=`, `+`, `-`, `@`, tab or carriage return,
+/// also after spaces, which an import may trim, or as the full-width sign an
+/// input method may turn into one) gets a leading `'`.
 pub fn csv_safe(s: &str) -> Cow<'_, str> {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{s}")),
+    let first = s
+        .trim_start_matches([' ', '\u{a0}', '\u{3000}'])
+        .chars()
+        .next();
+    match first.or(s.chars().next()) {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠') => {
+            Cow::Owned(format!("'{s}"))
+        }
         _ => Cow::Borrowed(s),
     }
 }
@@ -183,11 +261,72 @@ mod tests {
                 "{hidden:?}"
             );
         }
+        // Spaces that would not show, and the escape form itself.
+        assert_eq!(terminal_safe("Linux "), "Linux\\u{20}");
+        assert_eq!(terminal_safe(" Linux"), "\\u{20}Linux");
+        assert_eq!(terminal_safe("Linux\u{a0}"), "Linux\\u{a0}");
+        assert_eq!(terminal_safe("a  b c"), "a \\u{20}b c");
+        assert_eq!(terminal_safe("a\u{3000}b"), "a\\u{3000}b");
+        assert_eq!(terminal_safe(" "), "\\u{20}");
+        assert_eq!(terminal_safe("fast\\u{3164}"), "fast\\\\u{3164}");
+        assert_ne!(
+            terminal_safe("fast\\u{3164}"),
+            terminal_safe("fast\u{3164}")
+        );
+        assert_eq!(terminal_safe("C:\\x"), "C:\\\\x");
+        // The report's own text: escaped once, whatever it holds.
+        let once = terminal_safe("fast\u{1b} ");
+        assert_eq!(text_safe(&once), once);
+        assert_eq!(text_safe(" a  b\\ \u{1b}"), " a  b\\ \\u{1b}");
+        assert_eq!(markdown_text(" is the largest "), " is the largest ");
+        assert_eq!(html_text(" <b> \u{202e}"), " &lt;b&gt; \\u{202e}");
         // Ordinary text outside ASCII stays as it is.
         assert_eq!(
             terminal_safe("profil rapide ✓ 高速 \u{fffd}"),
             "profil rapide ✓ 高速 \u{fffd}"
         );
+    }
+
+    /// Every default-ignorable code point (Unicode 16's
+    /// `Default_Ignorable_Code_Point`, DerivedCoreProperties.txt): text
+    /// that renderers draw as nothing, so a value holding one would read as
+    /// another.
+    #[test]
+    fn every_default_ignorable_code_point_is_shown_escaped() {
+        let ranges: [(u32, u32); 17] = [
+            (0x00AD, 0x00AD),
+            (0x034F, 0x034F),
+            (0x061C, 0x061C),
+            (0x115F, 0x1160),
+            (0x17B4, 0x17B5),
+            (0x180B, 0x180F),
+            (0x200B, 0x200F),
+            (0x202A, 0x202E),
+            (0x2060, 0x206F),
+            (0x3164, 0x3164),
+            (0xFE00, 0xFE0F),
+            (0xFEFF, 0xFEFF),
+            (0xFFA0, 0xFFA0),
+            (0xFFF0, 0xFFF8),
+            (0x1BCA0, 0x1BCA3),
+            (0x1D173, 0x1D17A),
+            (0xE0000, 0xE0FFF),
+        ];
+        for (first, last) in ranges {
+            for c in (first..=last).filter_map(char::from_u32) {
+                assert!(is_unsafe_char(c), "{:?}", c);
+                let shown = terminal_safe(&format!("fast{c}")).into_owned();
+                assert_eq!(shown, format!("fast{}", c.escape_unicode()));
+                assert_eq!(html_escape(&format!("fast{c}")), shown);
+            }
+        }
+    }
+
+    #[test]
+    fn html_shows_what_a_page_would_hide_or_merge() {
+        assert_eq!(html_escape("Linux "), "Linux\\u{20}");
+        assert_eq!(html_escape("a  <b>"), "a \\u{20}&lt;b&gt;");
+        assert_eq!(html_escape("x\u{a0}\\"), "x\\u{a0}\\\\");
     }
 
     #[test]
@@ -229,7 +368,8 @@ mod tests {
         // Nor a formula: GitHub renders `$…$` with MathJax.
         assert_eq!(
             markdown_safe("$\\Huge x$"),
-            "<span>$</span>\\\\Huge x<span>$</span>"
+            // The backslash shown doubled (as everywhere), each escaped.
+            "<span>$</span>\\\\\\\\Huge x<span>$</span>"
         );
     }
 
@@ -249,10 +389,23 @@ mod tests {
 
     #[test]
     fn csv_formulas_are_guarded() {
-        for f in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+        for f in [
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            " =1+1",
+            "\u{a0} -1",
+            "＝1+1",
+            "＠A1",
+        ] {
             assert!(csv_safe(f).starts_with('\''), "{f}");
         }
         assert_eq!(csv_safe(">1000"), ">1000");
+        assert_eq!(csv_safe(" x=1"), " x=1");
+        assert_eq!(csv_safe("  "), "  ");
         assert_eq!(csv_safe("osv-scanner"), "osv-scanner");
     }
 }

@@ -1704,6 +1704,7 @@ fn publish_metric(
                 metric.denominator
             };
             let mut row = Row::new(Value::Str(OTHER.into()), count);
+            row.other = true;
             row.group = group.cloned();
             row.installations = Some(installations);
             if counts_installations {
@@ -2808,6 +2809,15 @@ mod tests {
         let margin = publish_metric(&one_d, &ids, 5, &Margins::default());
         let shown: Vec<&str> = margin.rows.iter().map(|r| r.value.text()).collect();
         assert_eq!(shown, ["v3", "v4"]);
+        // The hidden values' row is marked as the report's own, which charts
+        // and tables tell from a client's value `Other`.
+        let with_others = margin.with_others();
+        let others: Vec<(&str, bool)> = with_others
+            .rows
+            .iter()
+            .map(|r| (r.value.text(), r.other))
+            .collect();
+        assert_eq!(others, [("v3", false), ("v4", false), (OTHER, true)]);
         let cells_of =
             |m: &PublishedMetric, v: &str| m.rows.iter().filter(|r| r.value.text() == v).count();
         let margins = Margins {

@@ -15,7 +15,9 @@ use crate::metrics::stats::Interval;
 use crate::metrics::{InputReport, MetricId, MetricRows, Summary};
 use crate::render::chart::{Chart, Drawn, draw_all, standard_charts};
 use crate::render::json::json_bytes;
-use crate::render::text::{csv_safe, html_escape, markdown_safe, terminal_safe};
+use crate::render::text::{
+    csv_safe, html_escape, html_text, markdown_safe, markdown_text, text_safe,
+};
 
 /// One output file: its path inside the report directory and its bytes.
 pub type File = (String, Vec<u8>);
@@ -495,17 +497,17 @@ pub fn markdown(report: &Report) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// Escapes text for Markdown, keeping the `code` spans our own sentences
-/// put around values (which hold no backtick of a client's: see the
-/// report's `code_span`); a span's content is shown literally, with its
-/// control characters escaped.
+/// Escapes the report's own sentences for Markdown, keeping the `code`
+/// spans they put around values (which hold no backtick of a client's, and
+/// are shown escaped already: see the report's `code_span`); a span's
+/// content is shown literally, with its control characters escaped.
 fn md_inline(s: &str) -> String {
     let mut out = String::new();
     for (i, part) in s.split('`').enumerate() {
         if i % 2 == 1 {
-            let _ = write!(out, "`{}`", terminal_safe(part));
+            let _ = write!(out, "`{}`", text_safe(part));
         } else {
-            out.push_str(&markdown_safe(part));
+            out.push_str(&markdown_text(part));
         }
     }
     out
@@ -769,14 +771,16 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
     Ok(out.into_bytes())
 }
 
-/// Escapes text for HTML, turning our own `code` spans into `<code>`.
+/// Escapes the report's own sentences for HTML, turning their `code` spans
+/// into `<code>` (values in them are shown escaped already: see the
+/// report's `code_span`).
 fn html_inline(s: &str) -> String {
     let mut out = String::new();
     for (i, part) in s.split('`').enumerate() {
         if i % 2 == 1 {
-            let _ = write!(out, "<code>{}</code>", html_escape(part));
+            let _ = write!(out, "<code>{}</code>", html_text(part));
         } else {
-            out.push_str(&html_escape(part));
+            out.push_str(&html_text(part));
         }
     }
     out
