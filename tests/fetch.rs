@@ -931,6 +931,31 @@ fn server_error_is_retried_then_succeeds() {
 }
 
 #[test]
+fn a_server_error_that_says_when_to_come_back_is_believed() {
+    let mut server = Server::new();
+    let failing = gist_mock(&mut server)
+        .with_status(503)
+        .with_header("retry-after", "2")
+        .expect(1)
+        .create();
+    let content = file_of(&[INIT, &event(1)]);
+    let ok = ok_gist(&mut server, &whole_gist(&content), "\"v1\"");
+    let work = Work::new();
+    let started = Instant::now();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    failing.assert();
+    ok.assert();
+    assert_eq!(
+        run.stderr,
+        "the gist request failed (HTTP 503); retrying in 2.0 s (attempt 2 of 4)\n"
+    );
+    assert_eq!(run.code, 0);
+}
+
+#[test]
 fn server_errors_stop_after_the_bounded_retries() {
     let mut server = Server::new();
     let failing = gist_mock(&mut server).with_status(502).expect(2).create();
@@ -1016,6 +1041,52 @@ fn a_server_that_hangs_times_out_after_bounded_retries() {
                  network and --api-url, or raise --timeout"
             ))
     );
+}
+
+#[test]
+fn a_server_that_sends_a_byte_now_and_then_is_given_up() {
+    // Each byte comes within --timeout, so no single read times out; the
+    // answer as a whole would take 28 hours.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                            Content-Length: 100000\r\n\r\n{";
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                // 20 s at most, so that a regression fails instead of hanging.
+                for _ in 0..80 {
+                    thread::sleep(Duration::from_millis(250));
+                    if stream.write_all(b" ").is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let work = Work::new();
+    let api = format!("http://{addr}");
+    let started = Instant::now();
+
+    let run = work.fetch(&api, &["--timeout", "1", "--retries", "0"]);
+
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        error_line(&format!(
+            "cannot reach {api}/gists/abc123 (the answer came slower than 4 KB/s) on the only \
+             attempt (--retries 0): check the network and --api-url"
+        ))
+    );
+    assert!(!work.archive().exists());
 }
 
 #[test]

@@ -934,6 +934,8 @@ impl GistClient {
         loop {
             attempt += 1;
             let last = attempt >= attempts;
+            // A 5xx answer's own `retry-after`, when it gives one.
+            let mut asked_wait: Option<Duration> = None;
             let failure = match build().send() {
                 Ok(resp) => {
                     let status = resp.status();
@@ -968,11 +970,13 @@ impl GistClient {
                         }
                     }
                     if status.is_server_error() {
+                        asked_wait = rate_limit_header(resp.headers(), "retry-after")
+                            .map(Duration::from_secs);
                         Failure::Server(status.as_u16())
                     } else {
                         let headers = resp.headers().clone();
                         let framed = is_framed(resp.version(), &headers);
-                        match read_body(resp, limit, bar) {
+                        match read_body(resp, limit, self.timeout, bar) {
                             Ok(body) => {
                                 return Ok(Reply {
                                     status,
@@ -987,6 +991,10 @@ impl GistClient {
                                     limit_mb: limit / (1024 * 1024),
                                 });
                             }
+                            Err(BodyError::Slow) => Failure::Transport(format!(
+                                "the answer came slower than {} KB/s",
+                                MIN_BODY_RATE / 1024
+                            )),
                             Err(BodyError::Io(err)) if io_is_timeout(&err) => Failure::Timeout,
                             Err(BodyError::Io(err)) => Failure::Transport(err.to_string()),
                         }
@@ -1024,7 +1032,11 @@ impl GistClient {
                     },
                 });
             }
-            let delay = self.retry.backoff(attempt - 1);
+            // A server that says when to come back (a 503's retry-after) is
+            // believed within --max-wait; otherwise the backoff.
+            let delay = asked_wait
+                .filter(|wait| *wait <= self.retry.max_wait)
+                .unwrap_or_else(|| self.retry.backoff(attempt - 1));
             diag.note(&format!(
                 "{what} failed ({reason}); retrying in {:.1} s (attempt {} of {attempts})",
                 delay.as_secs_f64(),
@@ -1096,15 +1108,18 @@ fn secondary_rate_limit(body: &[u8]) -> bool {
     })
 }
 
+/// A header holding a whole number of seconds (or a Unix time).
+fn rate_limit_header(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
 /// The rate limit an answer reports: 429, or 403 with `x-ratelimit-remaining: 0`
 /// or a `retry-after` (GitHub's secondary limit).
 fn rate_limit(status: StatusCode, headers: &HeaderMap) -> Option<RateLimit> {
-    let number = |name: &str| -> Option<u64> {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok())
-    };
+    let number = |name: &str| rate_limit_header(headers, name);
     let retry_after = number("retry-after");
     let exhausted = number("x-ratelimit-remaining") == Some(0);
     let limited = status == StatusCode::TOO_MANY_REQUESTS
@@ -1144,15 +1159,26 @@ fn is_loopback(url: &Url) -> bool {
 
 enum BodyError {
     TooLarge,
+    /// Bytes kept coming, but too slowly to finish: see [`MIN_BODY_RATE`].
+    Slow,
     Io(io::Error),
 }
 
-/// Reads a body of at most `limit` bytes, advancing `bar`.
+/// The slowest a body may come, in bytes a second, once `--timeout` has
+/// passed: the timeout bounds each read, so without this a server sending a
+/// byte now and then would hold `fetch` for as long as it liked (10 MB at a
+/// byte a second is four months). Any working connection is far faster.
+const MIN_BODY_RATE: u64 = 4 * 1024;
+
+/// Reads a body of at most `limit` bytes, advancing `bar`; one that comes
+/// slower than [`MIN_BODY_RATE`] after `timeout` is given up.
 fn read_body(
     resp: Response,
     limit: u64,
+    timeout: Duration,
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<Vec<u8>, BodyError> {
+    let started = std::time::Instant::now();
     let mut body = Vec::new();
     let mut reader = resp.take(limit + 1);
     let mut buf = [0u8; 64 * 1024];
@@ -1166,6 +1192,10 @@ fn read_body(
         body.extend_from_slice(&buf[..n]);
         if let Some(bar) = bar {
             bar.inc(n as u64);
+        }
+        let late = started.elapsed().saturating_sub(timeout);
+        if (body.len() as u64) < (late.as_secs_f64() * MIN_BODY_RATE as f64) as u64 {
+            return Err(BodyError::Slow);
         }
     }
     if body.len() as u64 > limit {
