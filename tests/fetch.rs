@@ -1313,6 +1313,13 @@ fn an_archive_that_cannot_be_read_is_named_with_its_os_error_once() {
              path given with -o/--output"
         )
     );
+    // Said before a lock file is made for it: nothing is left behind.
+    let mut left: Vec<String> = fs::read_dir(work.path().join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["events.jsonl"]);
 }
 
 #[test]

@@ -270,7 +270,9 @@ impl Chart {
             .margin_right(64)
             .x_label_area_size(48)
             .y_label_area_size(label_px)
-            .build_cartesian_2d(0f64..x_max, (0..n - 1).into_segmented())?;
+            // One bar would make the range 0..0, which has no size to map
+            // onto: no label is drawn. It gets a second, empty row.
+            .build_cartesian_2d(0f64..x_max, (0..(n - 1).max(1)).into_segmented())?;
         let label_of = |v: &SegmentValue<i32>| match v {
             SegmentValue::CenterOf(i) if (0..n).contains(i) => labels[(n - 1 - i) as usize].clone(),
             _ => String::new(),
@@ -1133,6 +1135,26 @@ mod tests {
                 },
             ],
         )
+    }
+
+    #[test]
+    fn a_chart_of_one_bar_keeps_its_label() {
+        for n in 1..=3 {
+            let bars = (0..n)
+                .map(|i| Bar {
+                    label: format!("platform{i}"),
+                    percent: 100.0 / n as f64,
+                    interval: None,
+                    other: false,
+                })
+                .collect();
+            let svg = bars_chart("one", "One", "sub".into(), "% of events", bars)
+                .svg()
+                .unwrap();
+            for i in 0..n {
+                assert!(svg.contains(&format!("platform{i}")), "{n} bars: label {i}");
+            }
+        }
     }
 
     #[test]

@@ -116,6 +116,17 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
     // Beside the file a link names, as it is written there: a fetch through
     // the link and one of the file itself take the same lock.
     let archive = followed(path);
+    // A directory where the archive goes is no archive to lock: said before
+    // a lock file is made for it (one would be left beside the directory).
+    if fs::metadata(&archive).is_ok_and(|m| m.is_dir()) {
+        let error = fs::read(&archive)
+            .err()
+            .unwrap_or_else(|| io::Error::other("it is a directory"));
+        return Err(ArchiveError::Read {
+            path: path.to_owned(),
+            error,
+        });
+    }
     let mut name = archive.clone().into_os_string();
     name.push(".lock");
     let lock = PathBuf::from(name);
