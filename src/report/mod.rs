@@ -981,7 +981,13 @@ fn insights(
                 continue;
             };
             let value = match &r.group {
-                Some(g) => format!("{} ({})", code_span(&r.value), g.replace('`', "'")),
+                // The group is a client's value too: shown as tables show it
+                // (the sentence's own escaping only makes it safe).
+                Some(g) => format!(
+                    "{} ({})",
+                    code_span(&r.value),
+                    terminal_safe(g).replace('`', "'")
+                ),
                 None => code_span(&r.value),
             };
             changes.push((
