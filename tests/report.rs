@@ -499,6 +499,43 @@ fn more_invalid_lines_than_shown_say_where_all_are() {
 }
 
 #[test]
+fn the_html_shows_each_sample_event_as_the_json_it_is() {
+    // A profile holding a backslash and an invisible character, which the
+    // sample's JSON writes escaped (`\\`, `\u202e`): the page must show that
+    // JSON, not the value's own escaped form (a doubled backslash ends the
+    // string early).
+    let mut data = String::new();
+    for i in 0..30u32 {
+        data.push_str(&format!(
+            "{{\"event\": \"scan.started\", \"version\": \"1.0.0\", \"platform\": \"Linux\", \"python_version\": \"3.11\", \"anonymous_id\": \"{}\", \"timestamp\": \"2026-02-{:02}T10:00:00+00:00\", \"metadata\": {{\"mode\": \"cli\", \"profile\": \"C:\\\\fast\\u202e\"}}}}\n",
+            uuid(i),
+            1 + i % 28
+        ));
+    }
+    let run = report(&data, &[]);
+    let samples: Value = serde_json::from_str(&run.file("sample-events.json")).unwrap();
+    let events = samples["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{samples:#}");
+    assert_eq!(events[0]["metadata"]["profile"], "C:\\fast\u{202e}");
+    let html = run.file("report.html");
+    let shown: Vec<Value> = html
+        .split("<pre>")
+        .skip(1)
+        .map(|rest| {
+            let text = rest.split("</pre>").next().unwrap();
+            let text = text
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&");
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+        })
+        .collect();
+    assert_eq!(&shown, events);
+}
+
+#[test]
 fn samples_are_real_events_with_common_values_only() {
     let run = report(&dataset(), &[]);
     let samples: Value = serde_json::from_str(&run.file("sample-events.json")).unwrap();

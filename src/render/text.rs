@@ -208,18 +208,17 @@ fn html_shown(s: &str, how: Shown) -> String {
 
 /// Guards a CSV cell against formula injection: a cell that a spreadsheet
 /// would evaluate (starting with `=`, `+`, `-`, `@`, tab or carriage return,
-/// also after spaces, which an import may trim, or as the full-width sign an
-/// input method may turn into one) gets a leading `'`.
+/// also after white space, which an import may trim, or as the full-width
+/// sign an input method may turn into one) gets a leading `'`; so does a
+/// cell that starts with `'` itself, so that the guard can be taken off
+/// again (`'=1` is the guarded `=1`, `''=1` the value `'=1`).
 pub fn csv_safe(s: &str) -> Cow<'_, str> {
-    let first = s
-        .trim_start_matches([' ', '\u{a0}', '\u{3000}'])
-        .chars()
-        .next();
-    match first.or(s.chars().next()) {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠') => {
-            Cow::Owned(format!("'{s}"))
-        }
-        _ => Cow::Borrowed(s),
+    let starts =
+        |t: &str| t.starts_with(['=', '+', '-', '@', '\t', '\r', '\'', '＝', '＋', '－', '＠']);
+    if starts(s) || starts(s.trim_start()) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
     }
 }
 
@@ -400,11 +399,18 @@ mod tests {
             "\u{a0} -1",
             "＝1+1",
             "＠A1",
+            "\u{2003}=1",
+            "\n=1",
+            "'x",
         ] {
             assert!(csv_safe(f).starts_with('\''), "{f}");
         }
         assert_eq!(csv_safe(">1000"), ">1000");
         assert_eq!(csv_safe(" x=1"), " x=1");
+        // The guard can be taken off again: a value that starts with `'`
+        // is guarded too.
+        assert_ne!(csv_safe("=1"), csv_safe("'=1"));
+        assert_eq!(csv_safe("'=1"), "''=1");
         assert_eq!(csv_safe("  "), "  ");
         assert_eq!(csv_safe("osv-scanner"), "osv-scanner");
     }

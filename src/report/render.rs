@@ -355,7 +355,9 @@ pub fn markdown(report: &Report) -> Vec<u8> {
     let _ = writeln!(
         out,
         "- **Input:** `{}`, SHA-256 `{}`",
-        markdown_safe(&report.ledger.source).replace('`', "'"),
+        // In a code span, which shows its text as it is: only what is unsafe
+        // escaped (the operator's path, not a client's value).
+        text_safe(&report.ledger.source).replace('`', "'"),
         report.ledger.sha256
     );
     let _ = writeln!(
@@ -621,7 +623,7 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
     let _ = writeln!(
         out,
         "<li><strong>Input:</strong> <code>{}</code>, SHA-256 <code>{}</code></li>\n<li><strong>Privacy threshold:</strong> cells behind fewer than {} installations are not shown</li>\n</ul>",
-        e(&report.ledger.source),
+        html_text(&report.ledger.source),
         e(&report.ledger.sha256),
         report.options.min_installations
     );
@@ -729,7 +731,10 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
             "<h2 id=\"samples\">Sample events</h2>\n<p>One real event of each type seen in the quarter, with its anonymous ID replaced and its time cut to the month (see Methodology). Also in <code>sample-events.json</code>.</p>"
         );
         for s in &report.samples.events {
-            let _ = writeln!(out, "<pre>{}</pre>", e(s.line.get()));
+            // JSON text already (its unsafe characters written `\uXXXX`):
+            // shown as it is, not as a value (a doubled backslash would
+            // change the JSON).
+            let _ = writeln!(out, "<pre>{}</pre>", html_text(s.line.get()));
         }
         if let Some(words) = samples_missing(report) {
             let _ = writeln!(out, "<p class=\"muted\">{}</p>", html_escape(&words));

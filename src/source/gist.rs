@@ -1136,12 +1136,18 @@ fn rate_limit(status: StatusCode, headers: &HeaderMap) -> Option<RateLimit> {
 
 /// Whether an answer's body has a known end: HTTP/2 frames it, HTTP/1.1
 /// with a `Content-Length` or chunks (hyper reports a body cut short of
-/// either as an error).
+/// either as an error). Chunks frame a body only when `chunked` is the last
+/// coding (`chunked, identity` is read to the connection's close).
 fn is_framed(version: reqwest::Version, headers: &HeaderMap) -> bool {
-    let chunked = headers.get_all(header::TRANSFER_ENCODING).iter().any(|v| {
-        v.to_str()
-            .is_ok_and(|v| v.to_ascii_lowercase().contains("chunked"))
-    });
+    let codings: Vec<String> = headers
+        .get_all(header::TRANSFER_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|c| c.trim().to_ascii_lowercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let chunked = codings.last().is_some_and(|c| c == "chunked");
     version >= reqwest::Version::HTTP_2 || headers.contains_key(header::CONTENT_LENGTH) || chunked
 }
 
@@ -1306,6 +1312,20 @@ mod tests {
         };
         let delays: Vec<u128> = (0..5).map(|r| policy.backoff(r).as_millis()).collect();
         assert_eq!(delays, [500, 1000, 2000, 3000, 3000]);
+    }
+
+    #[test]
+    fn a_body_is_framed_by_its_length_or_by_chunks_last() {
+        let v1 = reqwest::Version::HTTP_11;
+        let framed = |pairs: &[(&'static str, &str)]| is_framed(v1, &headers(pairs));
+        assert!(framed(&[("content-length", "20")]));
+        assert!(framed(&[("transfer-encoding", "chunked")]));
+        assert!(framed(&[("transfer-encoding", "gzip, Chunked ")]));
+        // Read to the connection's close: a cut body looks whole.
+        assert!(!framed(&[]));
+        assert!(!framed(&[("transfer-encoding", "chunked, identity")]));
+        assert!(!framed(&[("transfer-encoding", "xchunked")]));
+        assert!(is_framed(reqwest::Version::HTTP_2, &headers(&[])));
     }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
