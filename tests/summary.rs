@@ -380,6 +380,67 @@ fn stdin_and_output_file() {
 }
 
 #[test]
+fn an_output_file_is_replaced_only_by_a_whole_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("events.jsonl");
+    std::fs::copy("fixtures/edge/minimal.jsonl", &input).unwrap();
+    let events = std::fs::read(&input).unwrap();
+    // The input as the output: refused, the events kept.
+    for output in [input.clone(), dir.path().join(".").join("events.jsonl")] {
+        bin()
+            .args(["summary", "-f", "json"])
+            .arg(&input)
+            .arg("-o")
+            .arg(&output)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("is the input file"));
+        assert_eq!(std::fs::read(&input).unwrap(), events);
+    }
+    // A run that fails leaves the old output as it was, and no other file.
+    let out = dir.path().join("s.csv");
+    std::fs::write(&out, "old\n").unwrap();
+    bin()
+        .args(["summary", "no/such/events.jsonl", "-f", "csv", "-o"])
+        .arg(&out)
+        .assert()
+        .code(1);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old\n");
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["events.jsonl", "s.csv"]);
+}
+
+#[test]
+fn a_timestamp_before_the_year_1_is_an_invalid_line_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("year0.jsonl");
+    let line = |ts: &str| {
+        format!(
+            "{{\"event\": \"scan.started\", \"version\": \"1.0.0\", \"platform\": \"Linux\", \"python_version\": \"3.12\", \"anonymous_id\": \"a4fd5073-95c7-402d-97cd-718ec598034d\", \"timestamp\": \"{ts}\", \"metadata\": {{\"mode\": \"cli\", \"profile\": \"fast\"}}}}\n"
+        )
+    };
+    // The first two days of the year 0 are in ISO week year -1.
+    let text = line("0000-01-01T00:00:00Z") + &line("0001-01-01T00:00:00Z");
+    std::fs::write(&path, text).unwrap();
+    let s = summary_json(path.to_str().unwrap(), &["--quiet"]);
+    assert_eq!(s["input"]["valid_events"], 1);
+    assert_eq!(s["input"]["invalid_lines"], 1);
+    assert_eq!(s["input"]["problems"][0]["line"], 1);
+    assert!(
+        s["input"]["problems"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("before the year 1"),
+        "{}",
+        s["input"]["problems"][0]
+    );
+}
+
+#[test]
 fn bad_inputs_get_clear_errors() {
     bin()
         .args(["summary", "no/such/events.jsonl"])

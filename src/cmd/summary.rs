@@ -1,7 +1,7 @@
 //! `jmo-analyze summary`: read events, print the metrics in the chosen format.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -10,6 +10,7 @@ use crate::event::Problem;
 use crate::metrics::{Filters, Quarter, Summary, filter::parse_bound, summarize};
 use crate::render::Format;
 use crate::render::text::terminal_safe;
+use crate::source::archive::AtomicFile;
 use crate::source::local;
 
 /// How many problems are printed on stderr (all are in the JSON output).
@@ -147,37 +148,52 @@ pub fn tell_problems(
     Ok(())
 }
 
-/// Where output goes: a file opened before the slow work, or stdout.
+/// Where output goes: a file written beside the one it replaces and renamed
+/// over it once whole (made before the slow work, so a bad path fails fast;
+/// a run that fails leaves the old file as it was), or stdout.
 pub struct Output {
-    file: Option<(PathBuf, std::fs::File)>,
+    file: Option<AtomicFile>,
 }
 
 impl Output {
-    /// Opens `path` (or stdout for `None`/`-`) now, so a bad path fails fast.
-    pub fn open(path: Option<&PathBuf>) -> anyhow::Result<Output> {
+    /// Makes the file's temporary beside `path` (or takes stdout for
+    /// `None`/`-`). `input` is refused as `path`: the summary would replace
+    /// the events it summarises.
+    pub fn open(path: Option<&PathBuf>, input: &str) -> anyhow::Result<Output> {
         match path {
             Some(p) if p.as_os_str() != "-" => {
-                let f = std::fs::File::create(p)
-                    .with_context(|| format!("--output {}: cannot create the file", p.display()))?;
+                anyhow::ensure!(
+                    !(input != "-" && same_file(p, Path::new(input))),
+                    "--output {} is the input file: the summary would replace the events; \
+                     choose another path",
+                    p.display()
+                );
+                let context = || format!("--output {}: cannot create the file", p.display());
+                // Its directory must be there (a typo is not made a directory).
+                let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+                if let Some(dir) = dir.filter(|d| !d.is_dir()) {
+                    return Err(anyhow::anyhow!("{} does not exist", dir.display()))
+                        .with_context(context);
+                }
                 Ok(Output {
-                    file: Some((p.clone(), f)),
+                    file: Some(AtomicFile::create(p).with_context(context)?),
                 })
             }
             _ => Ok(Output { file: None }),
         }
     }
 
-    /// Runs `write` on the output, through a buffer.
+    /// Runs `write` on the output, through a buffer; a file is put in
+    /// place only when `write` succeeded.
     pub fn write_with(
         self,
         write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         match self.file {
-            Some((p, f)) => {
-                let mut out = std::io::BufWriter::new(f);
-                write(&mut out)
-                    .and_then(|_| Ok(out.flush()?))
-                    .with_context(|| format!("writing {}", p.display()))
+            Some(mut file) => {
+                file.write_with(write)?;
+                file.commit(|_| Ok(()))?;
+                Ok(())
             }
             None => {
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -189,10 +205,28 @@ impl Output {
     }
 }
 
+/// Whether `a` and `b` name one existing file (through links, `..` or a
+/// second hard link).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        ma.dev() == mb.dev() && ma.ino() == mb.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (ma, mb);
+        std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
+    }
+}
+
 /// Runs `summary`.
 pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     let filters = args.filters.to_filters()?;
-    let output = Output::open(args.output.as_ref())?;
+    let output = Output::open(args.output.as_ref(), &args.input)?;
     let summary = load(&args.input, filters, args.strict, args.quiet)?;
     let max_rows = (args.max_rows > 0).then_some(args.max_rows);
     if let Some(dir) = &args.charts {

@@ -14,13 +14,22 @@ pub type Micros = i64;
 /// A fast path handles the two shapes real files hold (`Z` and `+00:00`, with
 /// up to 9 fractional digits); everything else goes through chrono.
 pub fn parse_timestamp(s: &str) -> Result<Micros, &'static str> {
-    if let Some(us) = fast_utc(s.as_bytes()) {
-        return Ok(us);
+    let us = match fast_utc(s.as_bytes()) {
+        Some(us) => us,
+        None => DateTime::parse_from_rfc3339(s)
+            .map(|dt| dt.with_timezone(&Utc).timestamp_micros())
+            .map_err(|_| "timestamp is not RFC 3339 (e.g. 2025-10-19T14:32:00Z)")?,
+    };
+    if us < EARLIEST {
+        return Err("timestamp is before the year 1 (0001-01-01T00:00:00Z)");
     }
-    DateTime::parse_from_rfc3339(s)
-        .map(|dt| dt.with_timezone(&Utc).timestamp_micros())
-        .map_err(|_| "timestamp is not RFC 3339 (e.g. 2025-10-19T14:32:00Z)")
+    Ok(us)
 }
+
+/// The earliest instant taken, 0001-01-01T00:00:00Z: the first two days of
+/// the year 0 fall in ISO week year -1, which has no week code (a client
+/// sending one made the tally read a week as a string and panic).
+pub const EARLIEST: Micros = -62_135_596_800_000_000;
 
 fn digits(b: &[u8]) -> Option<u32> {
     let mut v = 0u32;
@@ -282,10 +291,23 @@ mod tests {
         #[test]
         fn the_fast_path_agrees_with_chrono_on_near_misses(s in timestamp_like()) {
             let want = DateTime::parse_from_rfc3339(&s).ok().map(|d| d.timestamp_micros());
-            prop_assert_eq!(parse_timestamp(&s).ok(), want);
+            prop_assert_eq!(parse_timestamp(&s).ok(), want.filter(|us| *us >= EARLIEST));
             if let Some(fast) = fast_utc(s.as_bytes()) {
                 prop_assert_eq!(Some(fast), want);
             }
+        }
+    }
+
+    #[test]
+    fn timestamps_before_the_year_1_are_refused() {
+        assert_eq!(parse_timestamp("0001-01-01T00:00:00Z"), Ok(EARLIEST));
+        assert_eq!(chrono_us("0001-01-01T00:00:00Z"), EARLIEST);
+        for s in [
+            "0000-01-01T00:00:00Z",
+            "0000-12-31T23:59:59.999999Z",
+            "0001-01-01T00:30:00+01:00",
+        ] {
+            assert!(parse_timestamp(s).is_err(), "{s}");
         }
     }
 

@@ -533,40 +533,103 @@ pub fn write_atomic_with(
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     before_rename: impl FnOnce(&Path) -> io::Result<()>,
 ) -> Result<(), ArchiveError> {
-    let err = |source: io::Error| ArchiveError::Write {
-        path: path.to_owned(),
-        error: source,
-    };
-    let target = followed(path);
-    let path = target.as_path();
-    let dir = match path.parent() {
+    let mut file = AtomicFile::create(path)?;
+    let written = file.write_with(write);
+    written.map_err(|error| file.error(error))?;
+    file.commit(before_rename)
+}
+
+/// A file written beside the one it replaces (a temporary file in the same
+/// directory, made at once so that a bad path fails before any work), and
+/// renamed over it only by [`AtomicFile::commit`]: dropped before that, it
+/// is removed and the old file, if any, stays as it was. See [`write_atomic`].
+pub struct AtomicFile {
+    /// The file replaced (links followed).
+    target: PathBuf,
+    /// The path as given, for messages.
+    shown: PathBuf,
+    temp: tempfile::NamedTempFile,
+}
+
+impl AtomicFile {
+    /// Makes the temporary file (and the missing parent directories).
+    pub fn create(path: &Path) -> Result<AtomicFile, ArchiveError> {
+        let err = |source: io::Error| ArchiveError::Write {
+            path: path.to_owned(),
+            error: source,
+        };
+        let target = followed(path);
+        let dir = parent_dir(&target);
+        fs::create_dir_all(dir).map_err(err)?;
+        let file_name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{file_name}."))
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(err)?;
+        Ok(AtomicFile {
+            target,
+            shown: path.to_owned(),
+            temp,
+        })
+    }
+
+    /// Runs `write` on the temporary file, through a buffer.
+    pub fn write_with<E: From<io::Error>>(
+        &mut self,
+        write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut out = BufWriter::with_capacity(1 << 20, self.temp.as_file_mut());
+        write(&mut out)?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// The error of writing this file.
+    pub fn error(&self, error: io::Error) -> ArchiveError {
+        ArchiveError::Write {
+            path: self.shown.clone(),
+            error,
+        }
+    }
+
+    /// Puts the written file in place: the old file's permissions, fsync,
+    /// `before_rename` (a test's hook), the rename, the directory's fsync.
+    pub fn commit(
+        self,
+        before_rename: impl FnOnce(&Path) -> io::Result<()>,
+    ) -> Result<(), ArchiveError> {
+        let err = |error| self.error(error);
+        if let Ok(meta) = fs::metadata(&self.target) {
+            self.temp
+                .as_file()
+                .set_permissions(meta.permissions())
+                .map_err(err)?;
+        }
+        self.temp.as_file().sync_all().map_err(err)?;
+        before_rename(self.temp.path()).map_err(err)?;
+        let dir = parent_dir(&self.target).to_owned();
+        let shown = self.shown.clone();
+        self.temp
+            .persist(&self.target)
+            .map_err(|e| ArchiveError::Write {
+                path: shown.clone(),
+                error: e.error,
+            })?;
+        sync_dir(&dir).map_err(|error| ArchiveError::Write { path: shown, error })?;
+        Ok(())
+    }
+}
+
+/// The directory a file is in (`.` for a bare name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
-    };
-    fs::create_dir_all(dir).map_err(err)?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{file_name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    let mut out = BufWriter::with_capacity(1 << 20, temp.as_file_mut());
-    write(&mut out).map_err(err)?;
-    out.flush().map_err(err)?;
-    drop(out);
-    if let Ok(meta) = fs::metadata(path) {
-        temp.as_file()
-            .set_permissions(meta.permissions())
-            .map_err(err)?;
     }
-    temp.as_file().sync_all().map_err(err)?;
-    before_rename(temp.path()).map_err(err)?;
-    temp.persist(path).map_err(|e| err(e.error))?;
-    sync_dir(dir).map_err(err)?;
-    Ok(())
 }
 
 /// `path`, or the file it names when it is a symbolic link (followed to the
