@@ -578,6 +578,124 @@ fn samples_are_real_events_with_common_values_only() {
     }
 }
 
+/// `report FILE --out DIR ARGS` (with `--quarter 2026-Q2` unless ARGS give
+/// one), on the sample data.
+fn report_into(dir: &Path, args: &[&str]) -> std::process::Output {
+    let quarter: &[&str] = if args.contains(&"--quarter") {
+        &[]
+    } else {
+        &["--quarter", "2026-Q2"]
+    };
+    bin()
+        .args(["report", "fixtures/events.jsonl", "-q"])
+        .args(quarter)
+        .arg("--out")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_report_over_an_earlier_one_leaves_none_of_its_files_but_the_users() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (over, fresh) = (tmp.path().join("over"), tmp.path().join("fresh"));
+    assert!(report_into(&over, &[]).status.success());
+    assert!(files(&over).contains_key("charts/tool_failure_rates.svg"));
+    std::fs::write(over.join("notes.txt"), "mine\n").unwrap();
+    std::fs::write(over.join("charts/logo.txt"), "mine\n").unwrap();
+    // At k = 25 the failure rates are withheld: their chart must not stay.
+    // 2025-Q4 is totals only: no breakdown of 2026-Q2 may stay.
+    for args in [
+        &["--min-installations", "25"][..],
+        &["--quarter", "2025-Q4"][..],
+    ] {
+        let _ = std::fs::remove_dir_all(&fresh);
+        for dir in [&over, &fresh] {
+            let out = report_into(dir, args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{args:?}: {stderr}");
+        }
+        let mut now = files(&over);
+        assert_eq!(now.remove("notes.txt").as_deref(), Some(&b"mine\n"[..]));
+        assert_eq!(
+            now.remove("charts/logo.txt").as_deref(),
+            Some(&b"mine\n"[..])
+        );
+        assert_eq!(now, files(&fresh), "{args:?}");
+    }
+    // Nothing is left beside it.
+    let mut beside: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    beside.sort();
+    assert_eq!(beside, ["fresh", "over"]);
+}
+
+#[test]
+fn withheld_tables_read_alike_whether_they_had_events_or_not() {
+    // Without tool.failed events the failure rates have none; at k = 25 the
+    // wizard and report tables are withheld too, though they had some.
+    let data: String = std::fs::read_to_string("fixtures/events.jsonl")
+        .unwrap()
+        .lines()
+        .filter(|l| !l.contains("\"tool.failed\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("events.jsonl");
+    std::fs::write(&input, data).unwrap();
+    let dir = tmp.path().join("r");
+    bin()
+        .args([
+            "report",
+            "-q",
+            "--quarter",
+            "2026-Q2",
+            "--min-installations",
+            "25",
+            "--out",
+        ])
+        .arg(&dir)
+        .arg(&input)
+        .assert()
+        .success();
+    for name in ["report.md", "report.html"] {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let sections: Vec<&str> = text
+            .split(['#', '<'])
+            .filter(|s| s.contains("Withheld"))
+            .collect();
+        assert!(sections.len() >= 5, "{name}: {}", sections.len());
+        for section in sections {
+            assert!(
+                !section.contains("Values behind fewer"),
+                "{name}: {section}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_report_that_fails_leaves_the_earlier_one_and_makes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    assert!(report_into(&dir, &[]).status.success());
+    let before = files(&dir);
+    // Fails after the report is built: fewer installations known than seen.
+    let out = report_into(&dir, &["--population", "1", "--min-installations", "25"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(files(&dir), before);
+    let new = tmp.path().join("new");
+    assert_eq!(
+        report_into(&new, &["--population", "1"]).status.code(),
+        Some(1)
+    );
+    assert!(!new.exists());
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
 #[test]
 fn output_is_byte_identical_and_dated_only_on_request() {
     let data = dataset();

@@ -441,6 +441,34 @@ fn a_timestamp_before_the_year_1_is_an_invalid_line_not_a_crash() {
 }
 
 #[test]
+fn charts_are_written_all_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let charts = dir.path().join("ch");
+    std::fs::create_dir_all(charts.join("platforms.png")).unwrap();
+    let out = dir.path().join("out.json");
+    bin()
+        .args([
+            "summary",
+            "fixtures/events.jsonl",
+            "-q",
+            "-f",
+            "json",
+            "--charts",
+        ])
+        .arg(&charts)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("platforms.png is a directory"));
+    let left: Vec<_> = std::fs::read_dir(&charts).unwrap().collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(!out.exists());
+    // Nothing beside them either.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
 fn bad_inputs_get_clear_errors() {
     bin()
         .args(["summary", "no/such/events.jsonl"])

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod fetch;
+pub mod files;
 pub mod report;
 pub mod summary;
 pub mod validate;

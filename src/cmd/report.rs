@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use crate::cmd::files::{self, Earlier};
 use crate::cmd::summary::{FilterArgs, tell_problems};
 use crate::metrics::Quarter;
 use crate::report::{
@@ -86,9 +87,6 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(args.quarter.to_string()));
-    std::fs::create_dir_all(out.join("charts"))
-        .and_then(|_| std::fs::create_dir_all(out.join("data")))
-        .with_context(|| format!("--out {}: cannot create the directory", out.display()))?;
     let reader = local::open(&args.input)?;
     let report =
         report::build(reader, &options).with_context(|| format!("reading {}", args.input))?;
@@ -109,10 +107,14 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             args.quarter
         );
     }
-    for (name, bytes) in report::render::files(&report)? {
-        let path = out.join(&name);
-        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-    }
+    // Written whole beside --out, then moved in: a failure leaves an earlier
+    // report as it was, and nothing is made before the report is built.
+    files::write_all(
+        &out,
+        report::render::files(&report)?,
+        Earlier::RemoveStale,
+        "--out",
+    )?;
     if !args.quiet {
         eprintln!(
             "wrote {} ({} installations, {} usage events{})",

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use crate::cmd::files;
 use crate::event::Problem;
 use crate::metrics::{Filters, Quarter, Summary, filter::parse_bound, summarize};
 use crate::render::Format;
@@ -237,18 +238,16 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes each chart as `DIR/<name>.svg` and `DIR/<name>.png`, creating DIR.
+/// Writes each chart as `DIR/<name>.svg` and `DIR/<name>.png`, creating DIR;
+/// all of them or, on a failure, none (see [`files::write_all`]).
 pub fn write_charts(
     dir: &std::path::Path,
     charts: &[crate::render::chart::Chart],
 ) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("--charts {}: cannot create the directory", dir.display()))?;
+    let mut out = Vec::new();
     for chart in crate::render::chart::draw_all(charts)? {
-        for (ext, bytes) in [("svg", chart.svg.into_bytes()), ("png", chart.png)] {
-            let path = dir.join(format!("{}.{ext}", chart.name));
-            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-        }
+        out.push((format!("{}.svg", chart.name), chart.svg.into_bytes()));
+        out.push((format!("{}.png", chart.name), chart.png));
     }
-    Ok(())
+    files::write_all(dir, out, files::Earlier::Keep, "--charts")
 }

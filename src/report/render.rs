@@ -236,7 +236,10 @@ fn samples_missing(report: &Report) -> Option<String> {
 /// Other 6 events of 6 installations, "1 value … and 1 more": the small
 /// value was 1 event of 1 installation).
 fn hidden_words(t: &Table, k: u64) -> Option<String> {
-    (t.hidden_small + t.hidden_complementary > 0).then(|| {
+    // A withheld table says only that: the words would tell a table with
+    // hidden cells (some events) from one that had none (a review: the
+    // wizard tables said so where the failure rates, with no events, did not).
+    (!t.withheld && t.hidden_small + t.hidden_complementary > 0).then(|| {
         format!(
             "Values behind fewer than {k} installations are not shown, nor some others so that \
              they cannot be worked out by subtraction; in a table that adds up, they are summed \
