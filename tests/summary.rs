@@ -349,6 +349,15 @@ fn minimal_and_optional_fields() {
     let with_test = summary_json("fixtures/edge/minimal.jsonl", &["--include-test"]);
     assert_eq!(with_test["totals"]["usage_events"], 12);
     assert_eq!(with_test["totals"]["unique_ids"], 3);
+    // Test events counted as usage are filtered as usage: by version too
+    // (one is 0.7.0-dev, one has none).
+    let usage = |args: &[&str]| {
+        summary_json("fixtures/edge/minimal.jsonl", args)["totals"]["usage_events"].clone()
+    };
+    assert_eq!(usage(&["--version", "1.0"]), 2);
+    assert_eq!(usage(&["--version", "1.0", "--include-test"]), 2);
+    assert_eq!(usage(&["--version", "0.7"]), 5);
+    assert_eq!(usage(&["--version", "0.7", "--include-test"]), 6);
 }
 
 #[test]

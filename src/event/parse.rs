@@ -156,7 +156,11 @@ where
 fn explain<'a, T: Deserialize<'a>>(text: &'a str, prefix: &str) -> Reason {
     let mut de = serde_json::Deserializer::from_str(text);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Ok(_) => Cow::Borrowed("invalid event"),
+        // The value was whole: what follows it is what failed (`{…} x`).
+        Ok(_) => match de.end() {
+            Err(err) => Cow::Owned(format!("not valid JSON: {}", strip_position(&err))),
+            Ok(()) => Cow::Borrowed("invalid event"),
+        },
         Err(err) => {
             let path = err.path().to_string();
             let inner = err.into_inner();
@@ -217,6 +221,19 @@ mod tests {
     }
 
     const STARTED: &str = r#"{"event": "scan.started", "version": "0.7.0", "platform": "Linux", "python_version": "3.11", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2025-10-19T14:32:00Z", "metadata": {"mode": "cli", "profile": "balanced", "tools": ["trufflehog", "semgrep"], "target_types": {"repos": 3, "images": 1, "urls": 0, "iac": 0, "gitlab": 0, "k8s": 0}, "ci_detected": false, "multi_target_scan": true, "compliance_usage": true, "total_targets_bucket": "2-5", "scan_frequency_hint": "daily"}}"#;
+
+    #[test]
+    fn bytes_after_a_whole_event_are_named_as_such() {
+        // The column of the first byte that is not white space.
+        for (tail, at) in [(" x", 2), ("\u{0}", 1), (" {}", 2)] {
+            let at = STARTED.len() + at;
+            assert_eq!(
+                reason(&format!("{STARTED}{tail}")),
+                format!("not valid JSON: trailing characters at column {at}"),
+                "{tail:?}"
+            );
+        }
+    }
 
     #[test]
     fn long_lists_keep_every_item_in_order_on_both_paths() {

@@ -34,14 +34,21 @@ fn ser_time<S: serde::Serializer>(t: &Option<Micros>, s: S) -> Result<S::Ok, S::
 }
 
 impl Filters {
-    /// Whether the event is counted. Marker events pass the period filter only.
+    /// Whether the event is counted. Marker events pass the period filter
+    /// only, and so do test events unless `include_test` counts them as
+    /// usage: then the usage filters apply to them too.
     pub fn keep(&self, event: &Event<'_>) -> bool {
         if self.since.is_some_and(|s| event.timestamp < s)
             || self.until.is_some_and(|u| event.timestamp >= u)
         {
             return false;
         }
-        if event.class() != EventClass::Usage {
+        let counted_as_usage = match event.class() {
+            EventClass::Usage => true,
+            EventClass::Test => self.include_test,
+            EventClass::Marker => false,
+        };
+        if !counted_as_usage {
             return true;
         }
         if let Some(want) = &self.version {
