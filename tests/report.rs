@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use predicates::prelude::*;
 use serde_json::Value;
 
 fn bin() -> Command {
@@ -675,6 +676,50 @@ fn withheld_tables_read_alike_whether_they_had_events_or_not() {
             );
         }
     }
+}
+
+#[test]
+fn the_report_names_the_flags_that_make_it_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    let flags = [
+        "--min-installations",
+        "7",
+        "--population",
+        "500",
+        "--version",
+        "1.0",
+        "--exclude-ci",
+        "--include-test",
+    ];
+    assert!(report_into(&dir, &flags).status.success());
+    let line = format!(
+        "jmo-analyze report FILE --quarter 2026-Q2 {}",
+        flags.join(" ")
+    );
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains(&format!("(`{line}`)")), "{md}");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains(&format!("(<code>{line}</code>)")));
+}
+
+#[test]
+fn a_quarter_without_events_is_reported_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    bin()
+        .args([
+            "report",
+            "fixtures/events.jsonl",
+            "--quarter",
+            "2024-Q1",
+            "--out",
+        ])
+        .arg(tmp.path().join("r"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: no usage event of fixtures/events.jsonl falls in 2024-Q1: check --quarter",
+        ));
 }
 
 #[test]

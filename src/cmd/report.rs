@@ -107,6 +107,13 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             args.quarter
         );
     }
+    if report.summary.totals.usage_events == 0 && !args.quiet {
+        eprintln!(
+            "warning: no usage event of {} falls in {}: check --quarter (the report is written, \
+             with nothing to publish)",
+            args.input, args.quarter
+        );
+    }
     // Written whole beside --out, then moved in: a failure leaves an earlier
     // report as it was, and nothing is made before the report is built.
     files::write_all(

@@ -497,9 +497,42 @@ pub fn markdown(report: &Report) -> Vec<u8> {
     }
     let _ = writeln!(
         out,
-        "\nThis report is reproducible: the same input and flags give the same bytes (`jmo-analyze report FILE --quarter {q}`)."
+        "\nThis report is reproducible: the same input and flags give the same bytes (`{}`).",
+        text_safe(&command_line(report)).replace('`', "'")
     );
     out.into_bytes()
+}
+
+/// The command that makes this report again: every flag that changes its
+/// bytes and is not at its default (`--out` and `-q` do not).
+fn command_line(report: &Report) -> String {
+    let o = &report.options;
+    let mut line = format!("jmo-analyze report FILE --quarter {}", o.quarter);
+    if o.min_installations != super::DEFAULT_MIN_INSTALLATIONS {
+        line += &format!(" --min-installations {}", o.min_installations);
+    }
+    if o.min_quarter_installations != super::DEFAULT_MIN_QUARTER_INSTALLATIONS {
+        line += &format!(
+            " --min-quarter-installations {}",
+            o.min_quarter_installations
+        );
+    }
+    if let Some(n) = o.population {
+        line += &format!(" --population {n}");
+    }
+    if let Some(d) = &o.generated_on {
+        line += &format!(" --generated-on {d}");
+    }
+    if let Some(v) = &o.filters.version {
+        line += &format!(" --version {v}");
+    }
+    if o.filters.exclude_ci {
+        line += " --exclude-ci";
+    }
+    if o.filters.include_test {
+        line += " --include-test";
+    }
+    line
 }
 
 /// Escapes the report's own sentences for Markdown, keeping the `code`
@@ -774,7 +807,8 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
     }
     let _ = writeln!(
         out,
-        "</ul>\n<p class=\"muted\">This report is reproducible: the same input and flags give the same bytes (<code>jmo-analyze report FILE --quarter {q}</code>).</p>\n</body>\n</html>"
+        "</ul>\n<p class=\"muted\">This report is reproducible: the same input and flags give the same bytes (<code>{}</code>).</p>\n</body>\n</html>",
+        html_text(&command_line(report))
     );
     Ok(out.into_bytes())
 }
