@@ -603,6 +603,16 @@ fn a_report_over_an_earlier_one_leaves_none_of_its_files_but_the_users() {
     let (over, fresh) = (tmp.path().join("over"), tmp.path().join("fresh"));
     assert!(report_into(&over, &[]).status.success());
     assert!(files(&over).contains_key("charts/tool_failure_rates.svg"));
+    // A new report directory has the mode any new directory gets here.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let made = tmp.path().join("made");
+        std::fs::create_dir(&made).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode(&over), mode(&made));
+        std::fs::remove_dir(&made).unwrap();
+    }
     std::fs::write(over.join("notes.txt"), "mine\n").unwrap();
     std::fs::write(over.join("charts/logo.txt"), "mine\n").unwrap();
     // At k = 25 the failure rates are withheld: their chart must not stay.

@@ -406,6 +406,22 @@ fn an_output_file_is_replaced_only_by_a_whole_summary() {
             .stderr(predicate::str::contains("is the input file"));
         assert_eq!(std::fs::read(&input).unwrap(), events);
     }
+    // A new output file has the mode any new file gets here.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let (made, new) = (dir.path().join("made"), dir.path().join("new.json"));
+        std::fs::write(&made, "").unwrap();
+        bin()
+            .args(["summary", "fixtures/edge/minimal.jsonl", "-o"])
+            .arg(&new)
+            .assert()
+            .success();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode(&new), mode(&made));
+        std::fs::remove_file(&made).unwrap();
+        std::fs::remove_file(&new).unwrap();
+    }
     // A run that fails leaves the old output as it was, and no other file.
     let out = dir.path().join("s.csv");
     std::fs::write(&out, "old\n").unwrap();

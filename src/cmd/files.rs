@@ -41,6 +41,8 @@ pub fn write_all(
     let name = dir
         .file_name()
         .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    // Moved into place as DIR when DIR is new: it has the mode any new
+    // directory gets (0777 less the umask; a test pins it).
     let staging = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
