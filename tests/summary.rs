@@ -422,6 +422,19 @@ fn an_output_file_is_replaced_only_by_a_whole_summary() {
         std::fs::remove_file(&made).unwrap();
         std::fs::remove_file(&new).unwrap();
     }
+    // Nor when the events come on stdin from it (`summary - -o F < F`).
+    #[cfg(unix)]
+    {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
+            .args(["summary", "-", "-f", "json", "-o"])
+            .arg(&input)
+            .stdin(std::fs::File::open(&input).unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("is the input file"));
+        assert_eq!(std::fs::read(&input).unwrap(), events);
+    }
     // A run that fails leaves the old output as it was, and no other file.
     let out = dir.path().join("s.csv");
     std::fs::write(&out, "old\n").unwrap();
@@ -463,6 +476,40 @@ fn a_timestamp_before_the_year_1_is_an_invalid_line_not_a_crash() {
         "{}",
         s["input"]["problems"][0]
     );
+}
+
+/// A FIFO (or a device) as `-o` is written to, not replaced by a file.
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_not_a_file_is_written_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    bin()
+        .args(["summary", "fixtures/edge/minimal.jsonl", "-f", "json", "-o"])
+        .arg(&fifo)
+        .assert()
+        .success();
+    let got: Value = serde_json::from_str(&reader.join().unwrap()).unwrap();
+    assert_eq!(got["input"]["valid_events"], 13);
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
 #[test]

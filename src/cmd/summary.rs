@@ -153,23 +153,48 @@ pub fn tell_problems(
 /// over it once whole (made before the slow work, so a bad path fails fast;
 /// a run that fails leaves the old file as it was), or stdout.
 pub struct Output {
-    file: Option<AtomicFile>,
+    to: To,
+}
+
+/// Where [`Output`] writes.
+enum To {
+    Stdout,
+    /// A regular file (or a new one): replaced once whole.
+    File(AtomicFile),
+    /// Anything else (a FIFO, a device, `/dev/stdout`): written as it
+    /// is, since a rename would replace the node itself.
+    Node(PathBuf, std::fs::File),
 }
 
 impl Output {
     /// Makes the file's temporary beside `path` (or takes stdout for
     /// `None`/`-`). `input` is refused as `path`: the summary would replace
-    /// the events it summarises.
+    /// the events it summarises (also when they come on stdin from it).
     pub fn open(path: Option<&PathBuf>, input: &str) -> anyhow::Result<Output> {
-        match path {
-            Some(p) if p.as_os_str() != "-" => {
-                anyhow::ensure!(
-                    !(input != "-" && same_file(p, Path::new(input))),
-                    "--output {} is the input file: the summary would replace the events; \
-                     choose another path",
-                    p.display()
-                );
-                let context = || format!("--output {}: cannot create the file", p.display());
+        let Some(p) = path.filter(|p| p.as_os_str() != "-") else {
+            return Ok(Output { to: To::Stdout });
+        };
+        anyhow::ensure!(
+            !is_input(p, input),
+            "--output {} is the input file: the summary would replace the events; \
+             choose another path",
+            p.display()
+        );
+        let context = || format!("--output {}: cannot create the file", p.display());
+        match std::fs::metadata(p) {
+            Ok(meta) if meta.is_dir() => {
+                Err(anyhow::anyhow!("it is a directory: give a file's path")).with_context(context)
+            }
+            Ok(meta) if !meta.is_file() => {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(p)
+                    .with_context(context)?;
+                Ok(Output {
+                    to: To::Node(p.clone(), file),
+                })
+            }
+            _ => {
                 // Its directory must be there (a typo is not made a directory).
                 let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
                 if let Some(dir) = dir.filter(|d| !d.is_dir()) {
@@ -177,10 +202,9 @@ impl Output {
                         .with_context(context);
                 }
                 Ok(Output {
-                    file: Some(AtomicFile::create(p).with_context(context)?),
+                    to: To::File(AtomicFile::create(p).with_context(context)?),
                 })
             }
-            _ => Ok(Output { file: None }),
         }
     }
 
@@ -190,13 +214,19 @@ impl Output {
         self,
         write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        match self.file {
-            Some(mut file) => {
+        match self.to {
+            To::File(mut file) => {
                 file.write_with(write)?;
                 file.commit(|_| Ok(()))?;
                 Ok(())
             }
-            None => {
+            To::Node(p, f) => {
+                let mut out = std::io::BufWriter::new(f);
+                write(&mut out)
+                    .and_then(|_| Ok(out.flush()?))
+                    .with_context(|| format!("writing {}", p.display()))
+            }
+            To::Stdout => {
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
                 write(&mut out)?;
                 out.flush()?;
@@ -206,21 +236,44 @@ impl Output {
     }
 }
 
-/// Whether `a` and `b` name one existing file (through links, `..` or a
-/// second hard link).
-fn same_file(a: &Path, b: &Path) -> bool {
-    let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
+/// Whether `output` names the input: the file `input`, or for `-` the file
+/// stdin reads (`summary - -o F < F`).
+fn is_input(output: &Path, input: &str) -> bool {
+    let Ok(out) = std::fs::metadata(output) else {
         return false;
     };
+    if input != "-" {
+        return std::fs::metadata(input)
+            .is_ok_and(|inp| same_file(&out, &inp, output, Path::new(input)));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        let stdin = std::io::stdin();
+        let Ok(fd) = stdin.as_fd().try_clone_to_owned() else {
+            return false;
+        };
+        std::fs::File::from(fd)
+            .metadata()
+            .is_ok_and(|inp| inp.is_file() && same_file(&out, &inp, output, output))
+    }
+    #[cfg(not(unix))]
+    false
+}
+
+/// Whether two files' metadata are of one file (through links, `..` or a
+/// second hard link); off Unix, by their canonical paths.
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata, pa: &Path, pb: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        ma.dev() == mb.dev() && ma.ino() == mb.ino()
+        let _ = (pa, pb);
+        a.dev() == b.dev() && a.ino() == b.ino()
     }
     #[cfg(not(unix))]
     {
-        let _ = (ma, mb);
-        std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
+        let _ = (a, b);
+        std::fs::canonicalize(pa).ok() == std::fs::canonicalize(pb).ok()
     }
 }
 
