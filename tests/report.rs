@@ -613,8 +613,10 @@ fn a_report_over_an_earlier_one_leaves_none_of_its_files_but_the_users() {
         assert_eq!(mode(&over), mode(&made));
         std::fs::remove_dir(&made).unwrap();
     }
+    // The user's own files, also of the kinds a report writes.
     std::fs::write(over.join("notes.txt"), "mine\n").unwrap();
-    std::fs::write(over.join("charts/logo.txt"), "mine\n").unwrap();
+    std::fs::write(over.join("charts/logo.svg"), "mine\n").unwrap();
+    std::fs::write(over.join("data/budget.csv"), "mine\n").unwrap();
     // At k = 25 the failure rates are withheld: their chart must not stay.
     // 2025-Q4 is totals only: no breakdown of 2026-Q2 may stay.
     for args in [
@@ -629,10 +631,9 @@ fn a_report_over_an_earlier_one_leaves_none_of_its_files_but_the_users() {
         }
         let mut now = files(&over);
         assert_eq!(now.remove("notes.txt").as_deref(), Some(&b"mine\n"[..]));
-        assert_eq!(
-            now.remove("charts/logo.txt").as_deref(),
-            Some(&b"mine\n"[..])
-        );
+        for mine in ["charts/logo.svg", "data/budget.csv"] {
+            assert_eq!(now.remove(mine).as_deref(), Some(&b"mine\n"[..]), "{mine}");
+        }
         assert_eq!(now, files(&fresh), "{args:?}");
     }
     // Nothing is left beside it.

@@ -13,30 +13,42 @@ use anyhow::Context;
 pub enum Earlier {
     /// Leave every other file alone (`--charts DIR` may be any directory).
     Keep,
-    /// Remove the files this command writes kinds of (the report's top-level
-    /// files, `charts/*.svg|png`, `data/*.csv`) that this run did not write:
-    /// a chart of a table now withheld, or the breakdowns of a quarter that
-    /// is now totals only, must not stay published beside the new report.
+    /// Remove the files the earlier run listed in [`MANIFEST`] that this run
+    /// does not write (a chart of a table now withheld, the breakdowns of a
+    /// quarter now totals only must not stay published beside the new
+    /// report), and list this run's: no other file is touched.
     RemoveStale,
 }
 
+/// The list of the files a report wrote into its directory, one relative
+/// path a line, kept there for the next report into it.
+pub const MANIFEST: &str = ".jmo-analyze-files";
+
 /// Writes `files` (paths relative to `dir`, `/`-separated) into `dir`: all
-/// of them first into a new directory beside it, so that a failure (a full
-/// disk, say) leaves `dir` as it was, then moved into place, each by a
-/// rename (`dir` itself when it did not exist). `flag` names the option
-/// that gave `dir`, for messages.
+/// of them first into a new directory (inside `dir` when it exists, so that
+/// the renames stay on its file system; else beside it), so that a failure
+/// (a full disk, say) leaves `dir` as it was, then moved into place, each
+/// by a rename (`dir` itself when it did not exist). `flag` names the
+/// option that gave `dir`, for messages.
 pub fn write_all(
     dir: &Path,
-    files: Vec<(String, Vec<u8>)>,
+    mut files: Vec<(String, Vec<u8>)>,
     earlier: Earlier,
     flag: &str,
 ) -> anyhow::Result<()> {
     let shown = || format!("{flag} {}", dir.display());
+    let exists = dir.exists();
+    anyhow::ensure!(
+        !exists || dir.is_dir(),
+        "{} is not a directory: choose another path",
+        shown()
+    );
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    fs::create_dir_all(parent)
+    let staging_in = if exists { dir } else { parent };
+    fs::create_dir_all(staging_in)
         .with_context(|| format!("{}: cannot create the directory", shown()))?;
     let name = dir
         .file_name()
@@ -46,8 +58,14 @@ pub fn write_all(
     let staging = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
-        .tempdir_in(parent)
-        .with_context(|| format!("{}: cannot create a directory beside it", shown()))?;
+        .tempdir_in(staging_in)
+        .with_context(|| format!("{}: cannot create a directory to write in", shown()))?;
+    if earlier == Earlier::RemoveStale {
+        let mut list: Vec<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
+        list.sort_unstable();
+        let text: String = list.iter().map(|rel| format!("{rel}\n")).collect();
+        files.push((MANIFEST.to_owned(), text.into_bytes()));
+    }
     let mut written = BTreeSet::new();
     for (rel, bytes) in files {
         let path = staging.path().join(&rel);
@@ -58,18 +76,13 @@ pub fn write_all(
         fs::write(&path, bytes).with_context(|| format!("writing {}", dir.join(&rel).display()))?;
         written.insert(rel);
     }
-    if !dir.exists() {
+    if !exists {
         fs::rename(staging.path(), dir)
             .with_context(|| format!("{}: cannot move it into place", shown()))?;
         // The staging directory is `dir` now: nothing left to remove.
         let _ = staging.keep();
         return Ok(());
     }
-    anyhow::ensure!(
-        dir.is_dir(),
-        "{} is not a directory: choose another path",
-        shown()
-    );
     // What a rename could not replace is found before anything is moved.
     if let Some(rel) = written.iter().find(|rel| dir.join(rel).is_dir()) {
         anyhow::bail!(
@@ -78,6 +91,10 @@ pub fn write_all(
             dir.join(rel).display()
         );
     }
+    let listed = match earlier {
+        Earlier::RemoveStale => fs::read_to_string(dir.join(MANIFEST)).unwrap_or_default(),
+        Earlier::Keep => String::new(),
+    };
     for rel in &written {
         let to = dir.join(rel);
         if let Some(sub) = to.parent() {
@@ -87,8 +104,8 @@ pub fn write_all(
         fs::rename(staging.path().join(rel), &to)
             .with_context(|| format!("{}: cannot move {rel} into place", shown()))?;
     }
-    if earlier == Earlier::RemoveStale {
-        for stale in stale_files(dir, &written) {
+    for rel in listed.lines().filter(|rel| !written.contains(*rel)) {
+        if let Some(stale) = own_file(dir, rel) {
             fs::remove_file(&stale).with_context(|| {
                 format!("{}: cannot remove the earlier {}", shown(), stale.display())
             })?;
@@ -97,36 +114,27 @@ pub fn write_all(
     Ok(())
 }
 
-/// Files of an earlier report in `dir` that `written` does not hold: the
-/// report's top-level files, `charts/*.svg`, `charts/*.png`, `data/*.csv`.
-fn stale_files(dir: &Path, written: &BTreeSet<String>) -> Vec<PathBuf> {
-    const TOP: [&str; 4] = [
-        "report.md",
-        "report.html",
-        "summary.json",
-        "sample-events.json",
-    ];
-    let mut stale: Vec<PathBuf> = TOP
-        .iter()
-        .filter(|name| !written.contains(**name))
-        .map(|name| dir.join(name))
-        .filter(|p| p.is_file())
-        .collect();
-    for (sub, exts) in [("charts", &["svg", "png"][..]), ("data", &["csv"][..])] {
-        let Ok(entries) = fs::read_dir(dir.join(sub)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let ours = path
-                .extension()
-                .is_some_and(|e| exts.iter().any(|x| e == *x));
-            if ours && path.is_file() && !written.contains(&format!("{sub}/{name}")) {
-                stale.push(path);
-            }
+/// `dir/rel` when it is a regular file reached without leaving `dir`: `rel`
+/// relative, of plain names, no symbolic link on the way or at its end (a
+/// manifest is a file anyone could edit).
+fn own_file(dir: &Path, rel: &str) -> Option<PathBuf> {
+    let rel = Path::new(rel);
+    let plain = rel
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !plain || rel.as_os_str().is_empty() {
+        return None;
+    }
+    let mut path = dir.to_path_buf();
+    for part in rel.components() {
+        path.push(part);
+        let meta = fs::symlink_metadata(&path).ok()?;
+        if meta.file_type().is_symlink() {
+            return None;
         }
     }
-    stale.sort();
-    stale
+    fs::symlink_metadata(&path)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|_| path)
 }
