@@ -524,7 +524,7 @@ fn command_line(report: &Report) -> String {
         line += &format!(" --generated-on {d}");
     }
     if let Some(v) = &o.filters.version {
-        line += &format!(" --version {v}");
+        line += &format!(" --version {}", shell_word(v));
     }
     if o.filters.exclude_ci {
         line += " --exclude-ci";
@@ -533,6 +533,19 @@ fn command_line(report: &Report) -> String {
         line += " --include-test";
     }
     line
+}
+
+/// `s` as one word of a POSIX shell's command line: as it is when it holds
+/// only letters, digits and `._-+:/=,@`, else in single quotes.
+fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-+:/=,@".contains(c));
+    if plain {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
 }
 
 /// Escapes the report's own sentences for Markdown, keeping the `code`
@@ -1274,4 +1287,18 @@ pub fn files(report: &Report) -> anyhow::Result<Vec<File>> {
         out.push((format!("charts/{}.png", c.name), c.png));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_are_quoted_only_when_they_need_it() {
+        assert_eq!(shell_word("1.0"), "1.0");
+        assert_eq!(shell_word("1.0 beta"), "'1.0 beta'");
+        assert_eq!(shell_word("$(x)"), "'$(x)'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
 }
