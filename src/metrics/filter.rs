@@ -181,14 +181,39 @@ pub fn parse_bound(s: &str, end_of_day: bool) -> Result<Micros, String> {
         };
         return Ok(day_start(date));
     }
-    parse_timestamp(s).map(|us| if end_of_day { us + 1 } else { us }).map_err(|_| {
-        format!("`{s}` is not a date: use YYYY-MM-DD or an RFC 3339 time such as 2026-01-01T00:00:00Z")
-    })
+    parse_timestamp(s)
+        .map(|us| if end_of_day { us + 1 } else { us })
+        .map_err(|why| {
+            if why.contains("before the year 1") {
+                format!(
+                    "`{s}` is {why}",
+                    why = why.trim_start_matches("timestamp is ")
+                )
+            } else {
+                format!(
+                    "`{s}` is not a date: use YYYY-MM-DD or an RFC 3339 time such as \
+                     2026-01-01T00:00:00Z"
+                )
+            }
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bound_before_the_year_1_says_so() {
+        assert_eq!(
+            parse_bound("0000-12-31T23:00:00Z", false).unwrap_err(),
+            "`0000-12-31T23:00:00Z` is before the year 1 (0001-01-01T00:00:00Z)"
+        );
+        assert!(
+            parse_bound("yesterday", false)
+                .unwrap_err()
+                .contains("is not a date")
+        );
+    }
 
     #[test]
     fn quarters() {
