@@ -704,10 +704,8 @@ fn the_report_names_the_flags_that_make_it_again() {
         "--include-test",
     ];
     assert!(report_into(&dir, &flags).status.success());
-    let line = format!(
-        "jmo-analyze report FILE --quarter 2026-Q2 {}",
-        flags.join(" ")
-    );
+    let line = "jmo-analyze report FILE --quarter 2026-Q2 --min-installations 7 \
+                --population 500 --version=1.0 --exclude-ci --include-test";
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(md.contains(&format!("(`{line}`)")), "{md}");
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
@@ -731,6 +729,26 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
         .stderr(predicate::str::contains(
             "warning: no usage event of fixtures/events.jsonl falls in 2024-Q1: check --quarter",
         ));
+}
+
+#[test]
+fn a_file_where_a_report_directory_must_be_stops_it_before_anything_moves() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("o");
+    assert!(report_into(&dir, &[]).status.success());
+    std::fs::remove_dir_all(dir.join("data")).unwrap();
+    std::fs::write(dir.join("data"), "x").unwrap();
+    let before = files(&dir);
+    let out = report_into(&dir, &["--quarter", "2026-Q1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a directory"));
+    assert_eq!(files(&dir), before);
+    // Nor is the staging directory left in it.
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
 }
 
 #[test]

@@ -83,26 +83,51 @@ pub fn write_all(
         let _ = staging.keep();
         return Ok(());
     }
-    // What a rename could not replace is found before anything is moved.
-    if let Some(rel) = written.iter().find(|rel| dir.join(rel).is_dir()) {
-        anyhow::bail!(
-            "{}: {} is a directory, where this run writes a file: remove it or choose another path",
-            shown(),
-            dir.join(rel).display()
-        );
+    // What a rename could not replace, and a file where a directory must
+    // be, are found before anything is moved.
+    for rel in &written {
+        let to = dir.join(rel);
+        if to.is_dir() {
+            anyhow::bail!(
+                "{}: {} is a directory, where this run writes a file: remove it or choose \
+                 another path",
+                shown(),
+                to.display()
+            );
+        }
+        let mut up = to.parent();
+        while let Some(sub) = up.filter(|sub| *sub != dir) {
+            if sub.exists() && !sub.is_dir() {
+                anyhow::bail!(
+                    "{}: {} is not a directory, where this run writes its files: remove it or \
+                     choose another path",
+                    shown(),
+                    sub.display()
+                );
+            }
+            up = sub.parent();
+        }
     }
     let listed = match earlier {
         Earlier::RemoveStale => fs::read_to_string(dir.join(MANIFEST)).unwrap_or_default(),
         Earlier::Keep => String::new(),
     };
-    for rel in &written {
+    // The list last, after the earlier files are gone: until it is in
+    // place, the earlier one names what the next run must remove, should
+    // this one stop halfway.
+    let (list, rest): (Vec<&String>, Vec<&String>) =
+        written.iter().partition(|rel| rel.as_str() == MANIFEST);
+    let move_in = |rel: &str| -> anyhow::Result<()> {
         let to = dir.join(rel);
         if let Some(sub) = to.parent() {
             fs::create_dir_all(sub)
                 .with_context(|| format!("{}: cannot create {}", shown(), sub.display()))?;
         }
         fs::rename(staging.path().join(rel), &to)
-            .with_context(|| format!("{}: cannot move {rel} into place", shown()))?;
+            .with_context(|| format!("{}: cannot move {rel} into place", shown()))
+    };
+    for rel in rest {
+        move_in(rel)?;
     }
     for rel in listed.lines().filter(|rel| !written.contains(*rel)) {
         if let Some(stale) = own_file(dir, rel) {
@@ -110,6 +135,9 @@ pub fn write_all(
                 format!("{}: cannot remove the earlier {}", shown(), stale.display())
             })?;
         }
+    }
+    for rel in list {
+        move_in(rel)?;
     }
     Ok(())
 }

@@ -524,7 +524,8 @@ fn command_line(report: &Report) -> String {
         line += &format!(" --generated-on {d}");
     }
     if let Some(v) = &o.filters.version {
-        line += &format!(" --version {}", shell_word(v));
+        // `=`: a value starting with `-` is not taken for a flag.
+        line += &format!(" --version={}", shell_word(v));
     }
     if o.filters.exclude_ci {
         line += " --exclude-ci";
