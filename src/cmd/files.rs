@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::source::archive::parent_dir;
+
 /// What to do with files of an earlier run in the directory that this run
 /// does not write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,11 +45,7 @@ pub fn write_all(
         "{} is not a directory: choose another path",
         shown()
     );
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let staging_in = if exists { dir } else { parent };
+    let staging_in = if exists { dir } else { parent_dir(dir) };
     fs::create_dir_all(staging_in)
         .with_context(|| format!("{}: cannot create the directory", shown()))?;
     let name = dir
