@@ -33,7 +33,8 @@ QUERIES = {
                               THEN 'multi' ELSE 'single' END, count(*)
                        FROM e WHERE event = 'scan.started' GROUP BY 1""",
     "wizard_artifacts": "SELECT metadata.artifact_generated, count(*) FROM e WHERE event = 'wizard.completed' GROUP BY 1",
-    "output_formats": "SELECT f, count(*) FROM (SELECT unnest(metadata.output_formats) AS f FROM e WHERE event = 'report.generated') GROUP BY 1",
+    # A format listed twice in one event counts once, as jmo-analyze counts it.
+    "output_formats": "SELECT f, count(*) FROM (SELECT unnest(list_distinct(metadata.output_formats)) AS f FROM e WHERE event = 'report.generated') GROUP BY 1",
 }
 
 
