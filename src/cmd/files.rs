@@ -3,11 +3,12 @@
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::source::archive::parent_dir;
+use crate::source::archive::{parent_dir, sync_dir};
 
 /// What to do with files of an earlier run in the directory that this run
 /// does not write.
@@ -71,15 +72,25 @@ pub fn write_all(
             fs::create_dir_all(sub)
                 .with_context(|| format!("{}: cannot create {}", shown(), sub.display()))?;
         }
-        fs::write(&path, bytes).with_context(|| format!("writing {}", dir.join(&rel).display()))?;
+        write_synced(&path, &bytes)
+            .with_context(|| format!("writing {}", dir.join(&rel).display()))?;
         written.insert(rel);
     }
+    // Each file's bytes are on disk before its rename, and each renaming
+    // directory is synced after: a crash (a power cut) leaves the old
+    // report or the new one, never empty files under the new names.
+    let synced = |sub: &Path| {
+        sync_dir(sub).with_context(|| format!("{}: cannot sync {}", shown(), sub.display()))
+    };
     if !exists {
+        for sub in subdirs(staging.path(), &written) {
+            synced(&sub)?;
+        }
         fs::rename(staging.path(), dir)
             .with_context(|| format!("{}: cannot move it into place", shown()))?;
         // The staging directory is `dir` now: nothing left to remove.
         let _ = staging.keep();
-        return Ok(());
+        return synced(staging_in);
     }
     // What a rename could not replace, and a file where a directory must
     // be, are found before anything is moved.
@@ -134,10 +145,29 @@ pub fn write_all(
             })?;
         }
     }
+    for sub in subdirs(dir, &written) {
+        synced(&sub)?;
+    }
     for rel in list {
         move_in(rel)?;
     }
-    Ok(())
+    synced(dir)
+}
+
+/// Writes `bytes` to a new file at `path` and waits until they are on disk.
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// `dir` and every directory under it that holds one of `files`.
+fn subdirs(dir: &Path, files: &BTreeSet<String>) -> BTreeSet<PathBuf> {
+    files
+        .iter()
+        .filter_map(|rel| dir.join(rel).parent().map(Path::to_path_buf))
+        .chain([dir.to_path_buf()])
+        .collect()
 }
 
 /// `dir/rel` when it is a regular file reached without leaving `dir`: `rel`

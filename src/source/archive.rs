@@ -655,7 +655,7 @@ fn followed(path: &Path) -> PathBuf {
 }
 
 /// Makes a rename in `dir` durable (a no-op where directories cannot be opened).
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
         fs::File::open(dir)?.sync_all()?;
