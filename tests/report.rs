@@ -732,6 +732,28 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
 }
 
 #[test]
+fn a_bad_generation_date_says_what_to_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    bin()
+        .args([
+            "report",
+            "fixtures/events.jsonl",
+            "--quarter",
+            "2026-Q2",
+            "--generated-on",
+            "2026-13-01",
+            "--out",
+        ])
+        .arg(tmp.path().join("r"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`2026-13-01` is not a date (input is out of range): use YYYY-MM-DD, e.g. 2026-07-01",
+        ));
+    assert!(!tmp.path().join("r").exists());
+}
+
+#[test]
 fn a_file_where_a_report_directory_must_be_stops_it_before_anything_moves() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("o");

@@ -36,7 +36,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub population: Option<u64>,
     /// Print this date as the generation date (YYYY-MM-DD); without it the report has no date, so it is reproducible.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub generated_on: Option<chrono::NaiveDate>,
     /// Only usage events of this JMo version (`0.7` also matches 0.7.x).
     #[arg(long = "version", value_name = "V")]
@@ -53,6 +53,13 @@ pub struct ReportArgs {
     /// Do not list invalid lines on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// A calendar date as `YYYY-MM-DD` (`--generated-on`), with a message
+/// that says what is wrong and what to write.
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|why| format!("`{s}` is not a date ({why}): use YYYY-MM-DD, e.g. 2026-07-01"))
 }
 
 /// The file name shown in the report: never the directory it sits in.
