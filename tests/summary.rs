@@ -388,6 +388,46 @@ fn stdin_and_output_file() {
     assert!(csv.contains("platforms,Linux,5,0.5,"));
 }
 
+/// A file name need not be UTF-8 on Unix: it is read, and shown with its
+/// bad bytes replaced (clap refused such a path before reading it).
+#[cfg(unix)]
+#[test]
+fn an_input_whose_name_is_not_utf8_is_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"ev\xff.jsonl"));
+    std::fs::copy("fixtures/edge/minimal.jsonl", &path).unwrap();
+    let out = bin()
+        .args(["summary", "-f", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["input"]["valid_events"], 13);
+    assert!(
+        s["input"]["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("ev\u{fffd}.jsonl")
+    );
+    let report = dir.path().join("r");
+    bin()
+        .args(["report", "--quarter", "2026-Q1", "-q", "--out"])
+        .arg(&report)
+        .arg(&path)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    assert!(md.contains("ev\u{fffd}.jsonl"), "{md}");
+}
+
 #[test]
 fn an_output_file_is_replaced_only_by_a_whole_summary() {
     let dir = tempfile::tempdir().unwrap();

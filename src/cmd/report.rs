@@ -19,7 +19,7 @@ use crate::source::local;
 pub struct ReportArgs {
     /// JSONL file of events (`-` reads stdin).
     #[arg(value_name = "FILE")]
-    pub input: String,
+    pub input: PathBuf,
     /// The calendar quarter to report, e.g. 2026-Q1.
     #[arg(long, value_name = "YEAR-Qn")]
     pub quarter: Quarter,
@@ -63,13 +63,14 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
 }
 
 /// The file name shown in the report: never the directory it sits in.
-fn source_name(input: &str) -> String {
-    if input == "-" {
+fn source_name(input: &Path) -> String {
+    if input == Path::new("-") {
         return "-".into();
     }
-    Path::new(input)
+    input
         .file_name()
-        .map_or_else(|| input.to_string(), |n| n.to_string_lossy().into_owned())
+        .map_or_else(|| input.to_string_lossy(), |n| n.to_string_lossy())
+        .into_owned()
 }
 
 /// Runs `report`.
@@ -95,10 +96,10 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(args.quarter.to_string()));
     let reader = local::open(&args.input)?;
-    let report =
-        report::build(reader, &options).with_context(|| format!("reading {}", args.input))?;
+    let input = args.input.to_string_lossy();
+    let report = report::build(reader, &options).with_context(|| format!("reading {input}"))?;
     tell_problems(
-        &args.input,
+        &input,
         &report.summary.input.problems,
         args.strict,
         args.quiet,
@@ -118,7 +119,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         eprintln!(
             "warning: no usage event of {} falls in {}: check --quarter (the report is written, \
              with nothing to publish)",
-            args.input, args.quarter
+            input, args.quarter
         );
     }
     // Written whole beside --out, then moved in: a failure leaves an earlier

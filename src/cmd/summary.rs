@@ -22,7 +22,7 @@ pub const PROBLEMS_SHOWN: usize = 20;
 pub struct SummaryArgs {
     /// JSONL file of events (`-` reads stdin).
     #[arg(value_name = "FILE")]
-    pub input: String,
+    pub input: PathBuf,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -95,12 +95,15 @@ impl FilterArgs {
     }
 }
 
-/// Reads the input and summarises it, reporting invalid lines on stderr.
-pub fn load(input: &str, filters: Filters, strict: bool, quiet: bool) -> anyhow::Result<Summary> {
+/// Reads the input (`-`: stdin) and summarises it, reporting invalid
+/// lines on stderr. A path that is not UTF-8 is shown with its bad bytes
+/// replaced.
+pub fn load(input: &Path, filters: Filters, strict: bool, quiet: bool) -> anyhow::Result<Summary> {
     let reader = local::open(input)?;
-    let summary = summarize(reader, input, filters).with_context(|| format!("reading {input}"))?;
+    let name = input.to_string_lossy();
+    let summary = summarize(reader, &name, filters).with_context(|| format!("reading {name}"))?;
     tell_problems(
-        input,
+        &name,
         &summary.input.problems,
         strict,
         quiet,
@@ -170,7 +173,7 @@ impl Output {
     /// Makes the file's temporary beside `path` (or takes stdout for
     /// `None`/`-`). `input` is refused as `path`: the summary would replace
     /// the events it summarises (also when they come on stdin from it).
-    pub fn open(path: Option<&PathBuf>, input: &str) -> anyhow::Result<Output> {
+    pub fn open(path: Option<&PathBuf>, input: &Path) -> anyhow::Result<Output> {
         let Some(p) = path.filter(|p| p.as_os_str() != "-") else {
             return Ok(Output { to: To::Stdout });
         };
@@ -238,13 +241,12 @@ impl Output {
 
 /// Whether `output` names the input: the file `input`, or for `-` the file
 /// stdin reads (`summary - -o F < F`).
-fn is_input(output: &Path, input: &str) -> bool {
+fn is_input(output: &Path, input: &Path) -> bool {
     let Ok(out) = std::fs::metadata(output) else {
         return false;
     };
-    if input != "-" {
-        return std::fs::metadata(input)
-            .is_ok_and(|inp| same_file(&out, &inp, output, Path::new(input)));
+    if input != Path::new("-") {
+        return std::fs::metadata(input).is_ok_and(|inp| same_file(&out, &inp, output, input));
     }
     #[cfg(unix)]
     {
