@@ -388,6 +388,44 @@ fn stdin_and_output_file() {
     assert!(csv.contains("platforms,Linux,5,0.5,"));
 }
 
+/// A compressed file is refused with what to do, by every command that
+/// reads events, from a path or stdin (it was read as text: hundreds of
+/// "not UTF-8" lines and an empty summary, exit 0).
+#[test]
+fn a_compressed_input_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("events.jsonl.gz");
+    std::fs::write(&gz, b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03").unwrap();
+    for cmd in [
+        &["summary"][..],
+        &["report", "--quarter", "2026-Q1", "--out"],
+        &["validate"],
+        &["audit"],
+    ] {
+        let mut run = bin();
+        run.args(cmd);
+        if cmd[0] == "report" {
+            run.arg(dir.path().join("r"));
+        }
+        run.arg(&gz)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(format!(
+                "{}: is gzip-compressed, not JSONL text; decompress it first, or give it on \
+                 stdin: `gzip -dc {} | jmo-analyze <command> -`",
+                gz.display(),
+                gz.display()
+            )));
+    }
+    assert!(!dir.path().join("r").exists());
+    bin()
+        .args(["summary", "-"])
+        .write_stdin(std::fs::read(&gz).unwrap())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("-: is gzip-compressed"));
+}
+
 /// A file name need not be UTF-8 on Unix: it is read, and shown with its
 /// bad bytes replaced (clap refused such a path before reading it).
 #[cfg(unix)]

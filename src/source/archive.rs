@@ -36,6 +36,18 @@ pub enum ArchiveError {
         /// would show it twice).
         error: io::Error,
     },
+    /// The archive is a compressed file: lines of text added to it would
+    /// be lost to every reader.
+    #[error(
+        "the archive {path} is {format}-compressed: fetch adds lines of text to it; \
+         decompress it first, or choose another path with -o/--output"
+    )]
+    Compressed {
+        /// The archive's path.
+        path: PathBuf,
+        /// The compression format, e.g. `gzip`.
+        format: &'static str,
+    },
     /// The archive (or its sidecar) could not be written; the old file is intact.
     #[error(
         "cannot write {path}: {error}; the previous file, if any, is unchanged. \
@@ -116,6 +128,18 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
     // Beside the file a link names, as it is written there: a fetch through
     // the link and one of the file itself take the same lock.
     let archive = followed(path);
+    // A path that can only name a directory (`new/`, `.`): said before
+    // anything is made (`new/` and `new/.lock` were left behind).
+    let text = path.as_os_str().to_string_lossy();
+    if text.ends_with(std::path::is_separator) || path.file_name().is_none() {
+        return Err(ArchiveError::Read {
+            path: path.to_owned(),
+            error: io::Error::other(format!(
+                "it names a directory: give the archive's file path, e.g. {}",
+                path.join("events.jsonl").display()
+            )),
+        });
+    }
     // A directory where the archive goes is no archive to lock: said before
     // a lock file is made for it (one would be left beside the directory).
     if fs::metadata(&archive).is_ok_and(|m| m.is_dir()) {
@@ -326,7 +350,13 @@ impl Archive {
     /// Reads the archive at `path`; a missing file is an empty archive.
     pub fn load(path: &Path) -> Result<Self, ArchiveError> {
         match fs::read(path) {
-            Ok(bytes) => Ok(Self::from_bytes(bytes)),
+            Ok(bytes) => match super::local::compressed(&bytes) {
+                Some((format, _)) => Err(ArchiveError::Compressed {
+                    path: path.to_owned(),
+                    format,
+                }),
+                None => Ok(Self::from_bytes(bytes)),
+            },
             Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Self::default()),
             Err(source) => Err(ArchiveError::Read {
                 path: path.to_owned(),
@@ -1148,6 +1178,27 @@ mod tests {
         fs::remove_file(&archive).unwrap();
         drop(lock(&archive).unwrap());
         assert!(lock_file.exists());
+    }
+
+    /// A path that can only name a directory is refused before anything is
+    /// made (`new/` and `new/.lock` were left by a fetch that failed after
+    /// its download); a compressed archive is refused, not added to.
+    #[test]
+    fn a_directory_path_or_a_compressed_archive_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for given in ["new/", "new/sub/", "new/.."] {
+            let path = dir.path().join(given);
+            let err = lock(&path).map(drop).unwrap_err();
+            assert!(
+                err.to_string().contains("it names a directory"),
+                "{given}: {err}"
+            );
+        }
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        let gz = dir.path().join("events.jsonl.gz");
+        fs::write(&gz, b"\x1f\x8b\x08\x00rest").unwrap();
+        let err = Archive::load(&gz).map(drop).unwrap_err();
+        assert!(err.to_string().contains("is gzip-compressed"), "{err}");
     }
 
     /// Only the levels a lock made go with it: through `..`, an existing

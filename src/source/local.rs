@@ -16,6 +16,20 @@ pub enum InputError {
     /// Permission denied.
     #[error("{0}: permission denied; check the file's permissions")]
     PermissionDenied(PathBuf),
+    /// A compressed file (its first bytes are a compressor's magic number):
+    /// read as text, every line would be skipped as invalid.
+    #[error(
+        "{path}: is {format}-compressed, not JSONL text; decompress it first, or give it \
+         on stdin: `{tool} -dc {path} | jmo-analyze <command> -`"
+    )]
+    Compressed {
+        /// The path (`-` for stdin).
+        path: PathBuf,
+        /// The compression format, e.g. `gzip`.
+        format: &'static str,
+        /// Its command-line tool, e.g. `gzip`.
+        tool: &'static str,
+    },
     /// Anything else.
     #[error("{path}: cannot open: {error}")]
     Other {
@@ -68,17 +82,83 @@ impl<'a> From<&'a [u8]> for Input<'a> {
     }
 }
 
-/// Opens `path` for reading; `-` is stdin.
+/// The compression format and its tool when `head` (a file's first bytes)
+/// starts with the magic number of gzip, zstd, xz, bzip2 or zip. No JSONL
+/// line starts so.
+pub fn compressed(head: &[u8]) -> Option<(&'static str, &'static str)> {
+    const MAGIC: [(&[u8], &str, &str); 5] = [
+        (b"\x1f\x8b", "gzip", "gzip"),
+        (b"\x28\xb5\x2f\xfd", "zstd", "zstd"),
+        (b"\xfd7zXZ\x00", "xz", "xz"),
+        (b"BZh", "bzip2", "bzip2"),
+        (b"PK\x03\x04", "zip", "unzip"),
+    ];
+    MAGIC
+        .iter()
+        .find(|(magic, ..)| head.starts_with(magic))
+        .map(|&(_, format, tool)| (format, tool))
+}
+
+/// The longest magic number [`compressed`] looks for.
+const MAGIC_LEN: usize = 6;
+
+/// Reads up to `buf.len()` bytes (fewer only at the end of `reader`).
+fn read_head(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Opens `path` for reading; `-` is stdin. A compressed file or stream is
+/// refused ([`InputError::Compressed`]).
 pub fn open(path: impl AsRef<Path>) -> Result<Input<'static>, InputError> {
     let p = path.as_ref();
+    let refuse = |(format, tool)| InputError::Compressed {
+        path: p.to_path_buf(),
+        format,
+        tool,
+    };
+    let other = |error| InputError::Other {
+        path: p.to_path_buf(),
+        error,
+    };
     if p == Path::new("-") {
-        return Ok(Input::stream(io::stdin()));
+        // Its first bytes are read here and given back in front of the rest.
+        let mut stdin = io::stdin();
+        let mut head = [0; MAGIC_LEN];
+        let n = read_head(&mut stdin, &mut head).map_err(other)?;
+        if let Some(found) = compressed(&head[..n]) {
+            return Err(refuse(found));
+        }
+        return Ok(Input::stream(
+            io::Cursor::new(head[..n].to_vec()).chain(stdin),
+        ));
     }
     if p.is_dir() {
         return Err(InputError::IsDirectory(p.to_path_buf()));
     }
     match File::open(p) {
-        Ok(f) => Ok(Input::file(f)),
+        Ok(mut f) => {
+            let mut head = [0; MAGIC_LEN];
+            let n = read_head(&mut f, &mut head).map_err(other)?;
+            if let Some(found) = compressed(&head[..n]) {
+                return Err(refuse(found));
+            }
+            // Back to the start (a FIFO, which cannot seek, was opened by
+            // name only to be read: its first bytes go in front).
+            if f.seek(io::SeekFrom::Start(0)).is_ok() {
+                Ok(Input::file(f))
+            } else {
+                Ok(Input::stream(io::Cursor::new(head[..n].to_vec()).chain(f)))
+            }
+        }
         Err(e) => Err(match e.kind() {
             io::ErrorKind::NotFound => InputError::NotFound(p.to_path_buf()),
             io::ErrorKind::PermissionDenied => InputError::PermissionDenied(p.to_path_buf()),
@@ -87,5 +167,53 @@ pub fn open(path: impl AsRef<Path>) -> Result<Input<'static>, InputError> {
                 error: e,
             },
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compressed_files_are_told_from_text() {
+        assert_eq!(compressed(b"\x1f\x8b\x08"), Some(("gzip", "gzip")));
+        assert_eq!(compressed(b"\x28\xb5\x2f\xfd\x00"), Some(("zstd", "zstd")));
+        assert_eq!(compressed(b"\xfd7zXZ\x00\x00"), Some(("xz", "xz")));
+        assert_eq!(compressed(b"BZh91AY"), Some(("bzip2", "bzip2")));
+        assert_eq!(compressed(b"PK\x03\x04"), Some(("zip", "unzip")));
+        for text in [
+            &b"{\"event\": 1}"[..],
+            b"\xEF\xBB\xBF{",
+            b"",
+            b"\x1f",
+            b"\n\n",
+        ] {
+            assert_eq!(compressed(text), None);
+        }
+    }
+
+    #[test]
+    fn a_compressed_file_is_refused_and_a_text_file_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let gz = dir.path().join("e.jsonl.gz");
+        std::fs::write(&gz, b"\x1f\x8b\x08\x00\x00\x00\x00\x00").unwrap();
+        let err = open(&gz).map(drop).unwrap_err().to_string();
+        assert!(err.contains("is gzip-compressed, not JSONL text"), "{err}");
+        assert!(err.contains(&format!(
+            "`gzip -dc {} | jmo-analyze <command> -`",
+            gz.display()
+        )));
+        // The bytes read to look are read again: nothing lost, for a short
+        // file too.
+        for text in [&b"{\"a\": 1}\n{\"b\": 2}\n"[..], b"{}", b""] {
+            let path = dir.path().join("e.jsonl");
+            std::fs::write(&path, text).unwrap();
+            let mut got = Vec::new();
+            match open(&path).unwrap() {
+                Input::File(mut f) => f.read_to_end(&mut got).unwrap(),
+                Input::Stream(mut r) => r.read_to_end(&mut got).unwrap(),
+            };
+            assert_eq!(got, text);
+        }
     }
 }
