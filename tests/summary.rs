@@ -388,6 +388,66 @@ fn stdin_and_output_file() {
     assert!(csv.contains("platforms,Linux,5,0.5,"));
 }
 
+/// Filters that leave out every usage event, and an empty file, are said
+/// on stderr (the tables were empty and nothing said why); `-q` quiets it.
+#[test]
+fn a_summary_that_counts_nothing_says_why() {
+    bin()
+        .args([
+            "summary",
+            "fixtures/events.jsonl",
+            "-q",
+            "--quarter",
+            "2030-Q1",
+        ])
+        .assert()
+        .success()
+        .stderr("");
+    let out = bin()
+        .args([
+            "summary",
+            "fixtures/events.jsonl",
+            "--version",
+            "9.9",
+            "--since",
+            "2026-01-01",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "warning: none of the 2981 usage events of fixtures/events.jsonl passes the \
+             filters: check --since, --version"
+        ),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    bin()
+        .arg("summary")
+        .arg(&empty)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "warning: {} is empty: there is nothing to summarise",
+            empty.display()
+        )));
+    // Filters that keep events: no warning.
+    bin()
+        .args([
+            "summary",
+            "fixtures/edge/minimal.jsonl",
+            "--quarter",
+            "2025-Q4",
+        ])
+        .assert()
+        .success()
+        .stderr("");
+}
+
 /// A compressed file is refused with what to do, by every command that
 /// reads events, from a path or stdin (it was read as text: hundreds of
 /// "not UTF-8" lines and an empty summary, exit 0).

@@ -284,6 +284,9 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     let filters = args.filters.to_filters()?;
     let output = Output::open(args.output.as_ref(), &args.input)?;
     let summary = load(&args.input, filters, args.strict, args.quiet)?;
+    if !args.quiet {
+        nothing_counted_warning(&args.input, &args.filters, &summary);
+    }
     let max_rows = (args.max_rows > 0).then_some(args.max_rows);
     if let Some(dir) = &args.charts {
         write_charts(dir, &crate::render::chart::summary_charts(&summary))?;
@@ -291,6 +294,36 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     let renderer = args.format.renderer(max_rows);
     output.write_with(|out| renderer.write_to(&summary, out))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Warns on stderr when the summary will count nothing: an input with no
+/// line, or filters that left out every usage event of a file that has
+/// some (a typo in `--quarter` or `--version` gave empty tables, silently).
+fn nothing_counted_warning(input: &Path, filters: &FilterArgs, summary: &Summary) {
+    let input = input.to_string_lossy();
+    if summary.input.lines == 0 {
+        eprintln!("warning: {input} is empty: there is nothing to summarise");
+        return;
+    }
+    if summary.totals.usage_events > 0 || summary.input.usage_events == 0 {
+        return;
+    }
+    let given: Vec<&str> = [
+        ("--quarter", filters.quarter.is_some()),
+        ("--since", filters.since.is_some()),
+        ("--until", filters.until.is_some()),
+        ("--version", filters.jmo_version.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, set)| set.then_some(flag))
+    .collect();
+    if !given.is_empty() {
+        eprintln!(
+            "warning: none of the {} usage events of {input} passes the filters: check {}",
+            summary.input.usage_events,
+            given.join(", ")
+        );
+    }
 }
 
 /// Writes each chart as `DIR/<name>.svg` and `DIR/<name>.png`, creating DIR;
