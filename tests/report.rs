@@ -645,6 +645,56 @@ fn a_report_over_an_earlier_one_leaves_none_of_its_files_but_the_users() {
     assert_eq!(beside, ["fresh", "over"]);
 }
 
+/// Every entry under `dir`, directories too (`charts/`), sorted.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut all = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(at) = todo.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if path.is_dir() {
+                todo.push(path);
+                all.push(format!("{rel}/"));
+            } else {
+                all.push(rel);
+            }
+        }
+    }
+    all.sort();
+    all
+}
+
+#[test]
+fn a_directory_the_earlier_files_leave_empty_goes_with_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (over, fresh) = (tmp.path().join("over"), tmp.path().join("fresh"));
+    assert!(report_into(&over, &[]).status.success());
+    assert!(entries(&over).contains(&"charts/".to_string()));
+    // 2025-Q4 is totals only: it draws no chart.
+    for dir in [&over, &fresh] {
+        assert!(report_into(dir, &["--quarter", "2025-Q4"]).status.success());
+    }
+    assert!(!entries(&fresh).contains(&"charts/".to_string()));
+    assert_eq!(entries(&over), entries(&fresh));
+    // A directory holding a user's file stays, with it.
+    assert!(report_into(&over, &[]).status.success());
+    std::fs::write(over.join("charts/logo.svg"), "mine\n").unwrap();
+    assert!(
+        report_into(&over, &["--quarter", "2025-Q4"])
+            .status
+            .success()
+    );
+    let mut want = entries(&fresh);
+    want.extend(["charts/".to_string(), "charts/logo.svg".to_string()]);
+    want.sort();
+    assert_eq!(entries(&over), want);
+}
+
 #[test]
 fn withheld_tables_read_alike_whether_they_had_events_or_not() {
     // Without tool.failed events the failure rates have none; at k = 25 the

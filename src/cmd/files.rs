@@ -138,11 +138,30 @@ pub fn write_all(
     for rel in rest {
         move_in(rel)?;
     }
+    let mut emptied = BTreeSet::new();
     for rel in listed.lines().filter(|rel| !written.contains(*rel)) {
         if let Some(stale) = own_file(dir, rel) {
             fs::remove_file(&stale).with_context(|| {
                 format!("{}: cannot remove the earlier {}", shown(), stale.display())
             })?;
+            emptied.extend(
+                stale
+                    .parent()
+                    .filter(|sub| *sub != dir)
+                    .map(Path::to_path_buf),
+            );
+        }
+    }
+    // A directory those files leave empty (`charts/` beside a report that
+    // is totals only) goes with them; one holding anything else stays. The
+    // deepest first, so that a parent emptied by its child goes too.
+    for sub in emptied.iter().rev() {
+        let mut up = Some(sub.as_path());
+        while let Some(level) = up.filter(|level| *level != dir && level.starts_with(dir)) {
+            if fs::remove_dir(level).is_err() {
+                break;
+            }
+            up = level.parent();
         }
     }
     for sub in subdirs(dir, &written) {
