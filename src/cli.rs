@@ -16,6 +16,12 @@ pub enum Command {
     /// Parse a JSONL file of events and print the counts the telemetry guide asks for.
     Summary(crate::cmd::summary::SummaryArgs),
     /// Download the telemetry gist completely into a local archive that only grows.
+    #[command(
+        after_help = "Token: JMO_TELEMETRY_GITHUB_TOKEN, else GITHUB_TOKEN, else GH_TOKEN \
+        (classic with the gist scope, or fine-grained with gist read); without one, the gist is \
+        read unauthenticated (60 requests an hour). The token is sent only to the API's host, \
+        never over plain http to another machine, and never printed."
+    )]
     Fetch(crate::cmd::fetch::FetchArgs),
     /// Write the quarterly transparency report (Markdown, HTML, charts, CSV, JSON) for one quarter.
     Report(crate::cmd::report::ReportArgs),

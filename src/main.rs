@@ -13,6 +13,10 @@ fn main() -> ExitCode {
             if jmo_analyze::cmd::is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
+            // A usage error found after parsing: clap's form and exit code (2).
+            if let Some(usage) = err.downcast_ref::<clap::Error>() {
+                usage.exit();
+            }
             eprintln!("Error: {err:#}");
             ExitCode::FAILURE
         }

@@ -448,6 +448,43 @@ fn a_summary_that_counts_nothing_says_why() {
         .stderr("");
 }
 
+/// The spellings users reach for: `-f JSON`, `report -o DIR`, and the
+/// token's variables in `fetch --help`.
+#[test]
+fn flags_read_as_users_write_them() {
+    let json = bin()
+        .args(["summary", "fixtures/edge/minimal.jsonl", "-f", "JSON"])
+        .output()
+        .unwrap();
+    assert!(json.status.success());
+    let s: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(s["input"]["valid_events"], 13);
+    let dir = tempfile::tempdir().unwrap();
+    for flag in ["-o", "--output", "--out"] {
+        let out = dir.path().join(flag.trim_start_matches('-'));
+        bin()
+            .args([
+                "report",
+                "fixtures/edge/minimal.jsonl",
+                "--quarter",
+                "2025-Q4",
+                "-q",
+                flag,
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        assert!(out.join("report.md").is_file(), "{flag}");
+    }
+    bin()
+        .args(["fetch", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Token: JMO_TELEMETRY_GITHUB_TOKEN, else GITHUB_TOKEN, else GH_TOKEN",
+        ));
+}
+
 /// A compressed file is refused with what to do, by every command that
 /// reads events, from a path or stdin (it was read as text: hundreds of
 /// "not UTF-8" lines and an empty summary, exit 0).
@@ -712,10 +749,23 @@ fn bad_inputs_get_clear_errors() {
             "yesterday",
         ])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains(
-            "--since: `yesterday` is not a date",
+            "invalid value 'yesterday' for '--since <DATE>': `yesterday` is not a date",
         ));
+    // Flags at odds are a usage error too (exit 2, as clap's).
+    bin()
+        .args([
+            "summary",
+            "fixtures/edge/minimal.jsonl",
+            "--since",
+            "2026-03-01",
+            "--until",
+            "2026-01-01",
+        ])
+        .assert()
+        .code(2)
+        .stderr("error: --since must be before --until\n");
     bin()
         .args([
             "summary",

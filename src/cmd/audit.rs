@@ -19,7 +19,7 @@ pub struct AuditArgs {
     #[arg(value_name = "FILE")]
     pub input: PathBuf,
     /// Output format: `text` for a terminal, `json` for CI.
-    #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
+    #[arg(short, long, value_enum, ignore_case = true, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Warn about (platform, python_version, version) combinations shared by fewer installations than this.
     #[arg(long, value_name = "K", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]

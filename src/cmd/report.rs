@@ -30,7 +30,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MIN_QUARTER_INSTALLATIONS)]
     pub min_quarter_installations: u64,
     /// Output directory [default: reports/YEAR-Qn, the quarter reported].
-    #[arg(long, value_name = "DIR")]
+    #[arg(short = 'o', long, visible_alias = "output", value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Installations known from elsewhere (e.g. package downloads): gives the opt-in rate.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -50,7 +50,8 @@ pub struct ReportArgs {
     /// Exit 1 at the first invalid line instead of skipping it.
     #[arg(long)]
     pub strict: bool,
-    /// Do not list invalid lines on stderr.
+    /// Nothing on stderr but errors: no invalid lines, no warning (a quarter
+    /// without events), no list of the files written.
     #[arg(short, long)]
     pub quiet: bool,
 }

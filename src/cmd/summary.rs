@@ -8,6 +8,7 @@ use anyhow::Context;
 
 use crate::cmd::files;
 use crate::event::Problem;
+use crate::event::time::Micros;
 use crate::metrics::{Filters, Quarter, Summary, filter::parse_bound, summarize};
 use crate::render::Format;
 use crate::render::text::terminal_safe;
@@ -24,7 +25,7 @@ pub struct SummaryArgs {
     #[arg(value_name = "FILE")]
     pub input: PathBuf,
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    #[arg(short, long, value_enum, ignore_case = true, default_value_t = Format::Table)]
     pub format: Format,
     /// Write to this file instead of stdout (`-` is stdout).
     #[arg(short, long, value_name = "PATH")]
@@ -37,7 +38,8 @@ pub struct SummaryArgs {
     /// Exit 1 at the first invalid line instead of skipping it.
     #[arg(long)]
     pub strict: bool,
-    /// Do not list invalid lines on stderr.
+    /// No warnings on stderr: neither invalid lines nor filters that left
+    /// nothing (errors are still printed).
     #[arg(short, long)]
     pub quiet: bool,
     /// Terminal tables: at most N rows per metric, the largest counts, and a
@@ -54,11 +56,11 @@ pub struct FilterArgs {
     #[arg(long, value_name = "YEAR-Qn", conflicts_with_all = ["since", "until"])]
     pub quarter: Option<Quarter>,
     /// Only events at or after this date (YYYY-MM-DD, UTC) or RFC 3339 time.
-    #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = |s: &str| parse_bound(s, false))]
+    pub since: Option<Micros>,
     /// Only events up to and including this date (YYYY-MM-DD, UTC) or time.
-    #[arg(long, value_name = "DATE")]
-    pub until: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = |s: &str| parse_bound(s, true))]
+    pub until: Option<Micros>,
     /// Only usage events of this JMo version (`0.7` also matches 0.7.x).
     #[arg(long = "version", value_name = "V")]
     pub jmo_version: Option<String>,
@@ -82,14 +84,18 @@ impl FilterArgs {
         if let Some(q) = self.quarter {
             f.set_quarter(q);
         }
-        if let Some(s) = &self.since {
-            f.since = Some(parse_bound(s, false).map_err(|e| anyhow::anyhow!("--since: {e}"))?);
-        }
-        if let Some(u) = &self.until {
-            f.until = Some(parse_bound(u, true).map_err(|e| anyhow::anyhow!("--until: {e}"))?);
-        }
+        // (--quarter, which set them, cannot be given with these.)
+        f.since = self.since.or(f.since);
+        f.until = self.until.or(f.until);
         if let (Some(s), Some(u)) = (f.since, f.until) {
-            anyhow::ensure!(s < u, "--since must be before --until");
+            // A usage error, as clap's own (exit 2).
+            anyhow::ensure!(
+                s < u,
+                clap::Error::raw(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--since must be before --until\n",
+                )
+            );
         }
         Ok(f)
     }

@@ -17,7 +17,7 @@ pub struct ValidateArgs {
     #[arg(value_name = "FILE")]
     pub input: PathBuf,
     /// Output format: `text` groups problems by kind, `json` also lists every problem.
-    #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
+    #[arg(short, long, value_enum, ignore_case = true, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Report fields the schema does not know as errors, not warnings.
     #[arg(long)]
