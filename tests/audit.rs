@@ -858,7 +858,7 @@ fn validate_json_lists_every_problem() {
     );
     assert_eq!(
         doc["problems"][0]["reason"],
-        "not JSON: expected ident at line 1 column 2"
+        "not JSON: expected ident at column 2"
     );
     assert_eq!(
         doc["problems"][10]["reason"],
@@ -893,7 +893,7 @@ fn validate_text_groups_problems_by_kind() {
 validate: 10 lines (8 events, 2 invalid): 9 errors, 3 warnings
 
 SEVERITY  KIND           EVENT             FIELD                           COUNT  FIRST LINES  REASON (first line)
-error     invalid-json   -                 -                               1      2            not JSON: expected ident at line 1 column 2
+error     invalid-json   -                 -                               1      2            not JSON: expected ident at column 2
 error     not-an-object  -                 -                               1      3            expected a JSON object, found an array
 error     missing-field  scan.completed    metadata.total_findings_bucket  1      4            required field missing (expected one of 0, 1-10, 10-100, 100-1000, >1000)
 error     wrong-type     tool.failed       metadata.tool                   1      5            expected a string, found an integer

@@ -142,7 +142,7 @@ pub fn validate_line(
                 kind: ProblemKind::InvalidJson,
                 event: "-".to_owned(),
                 field: String::new(),
-                reason: format!("not JSON: {err}"),
+                reason: format!("not JSON: {}", crate::event::parse::strip_position(&err)),
             });
             return LineKind::Invalid;
         }
@@ -637,7 +637,7 @@ mod tests {
                 Error,
                 InvalidJson,
                 "".into(),
-                "not JSON: EOF while parsing a value at line 1 column 10".into()
+                "not JSON: EOF while parsing a value at column 10".into()
             )]
         );
         assert_eq!(

@@ -189,8 +189,9 @@ fn json_error(text: &str) -> String {
     }
 }
 
-/// serde_json appends " at line 1 column N"; keep the column, drop the line.
-fn strip_position(err: &serde_json::Error) -> String {
+/// serde_json appends " at line 1 column N" (the line is always 1: one
+/// event a line); keep the column, drop the line.
+pub fn strip_position(err: &serde_json::Error) -> String {
     let msg = err.to_string();
     match msg.rfind(" at line ") {
         Some(i) if err.is_syntax() || err.is_eof() => {
