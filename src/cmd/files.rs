@@ -164,13 +164,17 @@ pub fn write_all(
             up = level.parent();
         }
     }
-    for sub in subdirs(dir, &written) {
-        synced(&sub)?;
-    }
+    // The list goes in even when a sync failed: the files are in place,
+    // and the earlier list would leave this run's files out of the next
+    // run's removals. The first failure is told after.
+    let unsynced = subdirs(dir, &written)
+        .iter()
+        .map(|sub| synced(sub))
+        .find(Result::is_err);
     for rel in list {
         move_in(rel)?;
     }
-    synced(dir)
+    unsynced.unwrap_or(Ok(())).and(synced(dir))
 }
 
 /// Writes `bytes` to a new file at `path` and waits until they are on disk.

@@ -222,6 +222,19 @@ pub fn csv_safe(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// `s` as one word of a POSIX shell's command line: as it is when it holds
+/// only letters, digits and `._-+:/=,@`, else in single quotes.
+pub fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-+:/=,@".contains(c));
+    if plain {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,5 +426,14 @@ mod tests {
         assert_eq!(csv_safe("'=1"), "''=1");
         assert_eq!(csv_safe("  "), "  ");
         assert_eq!(csv_safe("osv-scanner"), "osv-scanner");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_they_need_it() {
+        assert_eq!(shell_word("1.0"), "1.0");
+        assert_eq!(shell_word("1.0 beta"), "'1.0 beta'");
+        assert_eq!(shell_word("$(x)"), "'$(x)'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
     }
 }

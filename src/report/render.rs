@@ -16,7 +16,7 @@ use crate::metrics::{InputReport, MetricId, MetricRows, Summary};
 use crate::render::chart::{Chart, Drawn, draw_all, standard_charts};
 use crate::render::json::json_bytes;
 use crate::render::text::{
-    csv_safe, html_escape, html_text, markdown_safe, markdown_text, text_safe,
+    csv_safe, html_escape, html_text, markdown_safe, markdown_text, shell_word, text_safe,
 };
 
 /// One output file: its path inside the report directory and its bytes.
@@ -534,19 +534,6 @@ fn command_line(report: &Report) -> String {
         line += " --include-test";
     }
     line
-}
-
-/// `s` as one word of a POSIX shell's command line: as it is when it holds
-/// only letters, digits and `._-+:/=,@`, else in single quotes.
-fn shell_word(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-+:/=,@".contains(c));
-    if plain {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
 }
 
 /// Escapes the report's own sentences for Markdown, keeping the `code`
@@ -1288,18 +1275,4 @@ pub fn files(report: &Report) -> anyhow::Result<Vec<File>> {
         out.push((format!("charts/{}.png", c.name), c.png));
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shell_words_are_quoted_only_when_they_need_it() {
-        assert_eq!(shell_word("1.0"), "1.0");
-        assert_eq!(shell_word("1.0 beta"), "'1.0 beta'");
-        assert_eq!(shell_word("$(x)"), "'$(x)'");
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
-        assert_eq!(shell_word(""), "''");
-    }
 }

@@ -131,7 +131,11 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
     // A path that can only name a directory (`new/`, `.`): said before
     // anything is made (`new/` and `new/.lock` were left behind).
     let text = path.as_os_str().to_string_lossy();
-    if text.ends_with(std::path::is_separator) || path.file_name().is_none() {
+    let last = text
+        .rsplit(std::path::is_separator)
+        .next()
+        .unwrap_or_default();
+    if matches!(last, "" | "." | "..") {
         return Err(ArchiveError::Read {
             path: path.to_owned(),
             error: io::Error::other(format!(
@@ -684,11 +688,20 @@ fn followed(path: &Path) -> PathBuf {
     path
 }
 
-/// Makes a rename in `dir` durable (a no-op where directories cannot be opened).
+/// Makes a rename in `dir` durable (a no-op where directories cannot be
+/// opened, or where the file system refuses to sync one: some FUSE and
+/// network mounts answer EINVAL or ENOTSUP, which is no failure to write).
 pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
-        fs::File::open(dir)?.sync_all()?;
+        match fs::File::open(dir)?.sync_all() {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported
+                ) => {}
+            other => other?,
+        }
     }
     #[cfg(not(unix))]
     {
@@ -1186,7 +1199,7 @@ mod tests {
     #[test]
     fn a_directory_path_or_a_compressed_archive_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        for given in ["new/", "new/sub/", "new/.."] {
+        for given in ["new/", "new/sub/", "new/..", "new/.", "new/sub/."] {
             let path = dir.path().join(given);
             let err = lock(&path).map(drop).unwrap_err();
             assert!(

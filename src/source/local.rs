@@ -18,10 +18,7 @@ pub enum InputError {
     PermissionDenied(PathBuf),
     /// A compressed file (its first bytes are a compressor's magic number):
     /// read as text, every line would be skipped as invalid.
-    #[error(
-        "{path}: is {format}-compressed, not JSONL text; decompress it first, or give it \
-         on stdin: `{tool} -dc {path} | jmo-analyze <command> -`"
-    )]
+    #[error("{}", compressed_message(path, format, tool))]
     Compressed {
         /// The path (`-` for stdin).
         path: PathBuf,
@@ -97,6 +94,24 @@ pub fn compressed(head: &[u8]) -> Option<(&'static str, &'static str)> {
         .iter()
         .find(|(magic, ..)| head.starts_with(magic))
         .map(|&(_, format, tool)| (format, tool))
+}
+
+/// What [`InputError::Compressed`] says: the command that decompresses the
+/// file into `jmo-analyze` (its path quoted for a shell), or for stdin
+/// where to put it.
+fn compressed_message(path: &Path, format: &str, tool: &str) -> String {
+    if path == Path::new("-") {
+        return format!(
+            "stdin is {format}-compressed, not JSONL text; decompress it in the pipe: \
+             `{tool} -dc FILE | jmo-analyze <command> -`"
+        );
+    }
+    let shown = path.display();
+    let word = crate::render::text::shell_word(&path.to_string_lossy());
+    format!(
+        "{shown}: is {format}-compressed, not JSONL text; decompress it first, or give it \
+         on stdin: `{tool} -dc {word} | jmo-analyze <command> -`"
+    )
 }
 
 /// The longest magic number [`compressed`] looks for.
@@ -213,6 +228,42 @@ mod tests {
                 Input::File(mut f) => f.read_to_end(&mut got).unwrap(),
                 Input::Stream(mut r) => r.read_to_end(&mut got).unwrap(),
             };
+            assert_eq!(got, text);
+        }
+    }
+
+    /// A FIFO opened by name cannot seek back: the bytes read to look are
+    /// put in front of the rest (and a compressed one is refused).
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_read_whole_after_the_look_at_its_first_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, text) in [&b"{\"a\": 1}\n{\"b\": 2}\n"[..], b"{}", b"\x1f\x8b\x08"]
+            .into_iter()
+            .enumerate()
+        {
+            let fifo = dir.path().join(format!("f{i}"));
+            let made = std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap();
+            assert!(made.success());
+            let writer = {
+                let (fifo, text) = (fifo.clone(), text.to_vec());
+                std::thread::spawn(move || std::fs::write(fifo, text))
+            };
+            let opened = open(&fifo);
+            let mut got = Vec::new();
+            match opened {
+                Ok(Input::Stream(mut r)) => drop(r.read_to_end(&mut got).unwrap()),
+                Ok(Input::File(_)) => panic!("a FIFO is no regular file"),
+                Err(e) => {
+                    assert!(e.to_string().contains("gzip-compressed"), "{e}");
+                    // (It read to the end, the 3 bytes and the writer's close.)
+                    got = text.to_vec();
+                }
+            }
+            let _ = writer.join().unwrap();
             assert_eq!(got, text);
         }
     }
