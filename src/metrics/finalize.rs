@@ -418,18 +418,35 @@ mod tests {
     #[test]
     fn merged_tallies_equal_one_tally() {
         let text = std::fs::read_to_string("fixtures/events.jsonl").unwrap();
-        let lines: Vec<&str> = text.lines().collect();
+        let forward: Vec<&str> = text.lines().collect();
+        // Backwards too: the earliest event is then in the last part, the
+        // latest in the first.
+        let backward: Vec<&str> = forward.iter().rev().copied().collect();
         let filters = Arc::new(crate::metrics::Filters::default());
-        let whole = finalize("x", IngestStats::default(), tally_of(&lines, &filters));
-        for parts in [2, 3, 7] {
-            let split = finalize(
-                "x",
-                IngestStats::default(),
-                merged_of(&lines, parts, &filters),
+        for lines in [forward, backward] {
+            let whole = finalize("x", IngestStats::default(), tally_of(&lines, &filters));
+            assert_eq!(
+                (whole.period.first.as_deref(), whole.period.last.as_deref()),
+                (
+                    Some("2025-10-19T16:09:53.483140Z"),
+                    Some("2026-06-25T13:33:41.944219Z")
+                )
             );
-            assert_eq!(split.totals, whole.totals, "{parts} parts");
-            for (a, b) in split.metrics.iter().zip(&whole.metrics) {
-                assert_eq!(a, b, "{} differs when split in {parts}", a.def().name);
+            for parts in [2, 3, 7] {
+                let split = finalize(
+                    "x",
+                    IngestStats::default(),
+                    merged_of(&lines, parts, &filters),
+                );
+                assert_eq!(split.totals, whole.totals, "{parts} parts");
+                assert_eq!(
+                    (&split.period.first, &split.period.last),
+                    (&whole.period.first, &whole.period.last),
+                    "{parts} parts"
+                );
+                for (a, b) in split.metrics.iter().zip(&whole.metrics) {
+                    assert_eq!(a, b, "{} differs when split in {parts}", a.def().name);
+                }
             }
         }
     }
