@@ -1163,3 +1163,66 @@ fn derived_figures_have_exact_numbers() {
         (1.into(), 0.5.into())
     );
 }
+
+/// Ctrl-C (SIGINT) or a kill (SIGTERM) during a run removes the temporary
+/// file written beside `-o` and ends the run as the signal would (it was
+/// left beside the output for good). The input is a FIFO nobody writes, so
+/// the run waits for it with its temporary file made.
+#[cfg(unix)]
+#[test]
+fn a_signal_removes_the_temporary_output_file() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::time::{Duration, Instant};
+    for (signal, number) in [("-INT", 2), ("-TERM", 15)] {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("events.fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let out = dir.path().join("out.json");
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
+            .args(["summary", "-f", "json", "-o"])
+            .arg(&out)
+            .arg(&fifo)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let names = || -> Vec<String> {
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n != "events.fifo")
+                .collect()
+        };
+        let start = Instant::now();
+        while names().is_empty() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no temporary file"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(names()[0].starts_with(".out.json."), "{:?}", names());
+        let killed = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                panic!("{signal}: still running");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.signal(), Some(number), "{signal}: {status:?}");
+        assert_eq!(names(), Vec::<String>::new(), "{signal}: left behind");
+    }
+}
