@@ -426,6 +426,14 @@ const EXPECTED_LEAKS: &[(u64, &str, &str, &str, &str, &str)] = &[
         "email",
         "***@*** (16 chars)",
     ),
+    (
+        24,
+        "tool.failed",
+        "metadata.runner",
+        "value",
+        "hostname",
+        "***.*** (31 chars)",
+    ),
 ];
 
 /// Every sensitive string planted in `fixtures/leaks.jsonl` (or a telling part of it).
@@ -441,6 +449,7 @@ const PLANTED: &[&str] = &[
     "scanner.acme",
     "https://",
     "gitlab.acme.io",
+    "build-agent-17",
     "AKIAJ5Q7",
     "EXAMPLE",
     "ghp_R8uY",
@@ -502,7 +511,7 @@ fn audit_finds_every_planted_leak_at_the_right_line_field_and_rule() {
             doc["blank_lines"].as_u64(),
             doc["findings_count"].as_u64()
         ),
-        (Some(23), Some(22), Some(1), Some(0), Some(23))
+        (Some(24), Some(23), Some(1), Some(0), Some(24))
     );
     assert_eq!(
         doc["fingerprint"],
@@ -529,6 +538,7 @@ fn the_leaks_fixture_plants_every_rule() {
         "file-name",
         "url",
         "repo-host",
+        "hostname",
         "aws-key",
         "github-token",
         "private-key",
@@ -549,7 +559,7 @@ fn the_leaks_fixture_plants_every_rule() {
         .collect();
     assert_eq!(
         counts,
-        [2, 1, 1, 1, 2, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 2, 1, 1]
+        [2, 1, 1, 1, 2, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 2, 1, 1]
     );
 }
 
@@ -579,20 +589,20 @@ fn audit_text_groups_by_rule_then_lists_each_finding() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "audit: 23 lines (22 events, 1 invalid): 23 findings in 21 lines"
+        "audit: 24 lines (23 events, 1 invalid): 24 findings in 22 lines"
     );
     assert_eq!(lines[2], "RULE          COUNT  FIRST LINES  WHAT");
     assert_eq!(lines[3], "email         2      3, 23        e-mail address");
     assert_eq!(
-        lines[18],
+        lines[19],
         "exact-number  2      20           exact duration or count where a bucket is promised"
     );
     assert_eq!(
-        lines[22],
+        lines[23],
         "LINE  EVENT             FIELD                                  IN     RULE          REDACTED"
     );
     assert_eq!(
-        lines[23],
+        lines[24],
         "3     scan.completed    metadata.profile                       value  email         ***@*** (23 chars)"
     );
     assert_eq!(
@@ -944,4 +954,41 @@ fn validate_on_the_leaks_fixture_names_no_value() {
             "validate output holds planted `{secret}`"
         );
     }
+}
+
+/// A test event and the marker may carry text in `message` only: any other
+/// field of theirs is held to labels like a usage event's (a test event's
+/// `"user": "alice smith"` passed unseen).
+#[test]
+fn test_events_and_the_marker_may_hold_text_in_message_only() {
+    let clean = temp_file(concat!(
+        r#"{"event": "telemetry.initialized", "timestamp": "2025-10-19T00:00:00Z", "message": "JMo Security Telemetry Backend"}"#,
+        "\n",
+        r#"{"event": "test", "timestamp": "2025-10-19T12:00:00Z", "message": "hello from curl, a test"}"#,
+        "\n"
+    ));
+    let (code, stdout, _) = run(&["audit", path(&clean)], None);
+    assert_eq!(code, 0, "{stdout}");
+    let leaky = temp_file(concat!(
+        r#"{"event": "test", "timestamp": "2025-10-19T12:00:00Z", "user": "alice smith"}"#,
+        "\n",
+        r#"{"event": "telemetry.initialized", "timestamp": "2025-10-19T00:00:00Z", "message": "x", "note": "from alice's laptop"}"#,
+        "\n"
+    ));
+    let (code, stdout, _) = run(&["audit", path(&leaky), "-f", "json"], None);
+    assert_eq!(code, 1);
+    let doc = json_of(&stdout);
+    let found: Vec<(u64, &str, &str)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["field"].as_str().unwrap(),
+                f["rule"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(found, [(1, "user", "free-text"), (2, "note", "free-text")]);
 }

@@ -31,6 +31,9 @@ pub enum Rule {
     Url,
     /// The host name of a code-hosting service (`github.com`, `gitlab.…`).
     RepoHost,
+    /// A machine's or a domain's host name (`build-17.corp.example.com`,
+    /// `alices-macbook.local`, `jenkins.internal`).
+    Hostname,
     /// An AWS access key ID (`AKIA…`).
     AwsKey,
     /// A GitHub token (`ghp_…`, `gho_…`, `github_pat_…`).
@@ -55,7 +58,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 18] = [
+    pub const ALL: [Rule; 19] = [
         Rule::Email,
         Rule::Ipv4,
         Rule::Ipv6,
@@ -64,6 +67,7 @@ impl Rule {
         Rule::FileName,
         Rule::Url,
         Rule::RepoHost,
+        Rule::Hostname,
         Rule::AwsKey,
         Rule::GithubToken,
         Rule::PrivateKey,
@@ -87,6 +91,7 @@ impl Rule {
             Rule::FileName => "file-name",
             Rule::Url => "url",
             Rule::RepoHost => "repo-host",
+            Rule::Hostname => "hostname",
             Rule::AwsKey => "aws-key",
             Rule::GithubToken => "github-token",
             Rule::PrivateKey => "private-key",
@@ -111,6 +116,7 @@ impl Rule {
             Rule::FileName => "file name",
             Rule::Url => "URL",
             Rule::RepoHost => "code-hosting host name",
+            Rule::Hostname => "host name of a machine or a domain",
             Rule::AwsKey => "AWS access key ID",
             Rule::GithubToken => "GitHub token",
             Rule::PrivateKey => "private key",
@@ -194,6 +200,7 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
             if let Some(m) = repo_host(s) {
                 hits.push(Hit::new(Rule::RepoHost, "***.***", m));
             }
+            host(s, hits);
             file_name(s, hits);
         }
         secrets(s, hits, false);
@@ -228,6 +235,9 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
     }
     if dot && let Some(m) = repo_host(s) {
         hits.push(Hit::new(Rule::RepoHost, "***.***", m));
+    }
+    if dot {
+        host(s, hits);
     }
     if slash && let Some(m) = posix_path(s) {
         hits.push(Hit::new(Rule::PosixPath, "/***/…", m));
@@ -465,6 +475,93 @@ const REPO_HOSTS: &[&[u8]] = &[
     b"sourceforge.net",
     b"sr.ht",
 ];
+
+/// Top-level domains a host name ends in: the common generic ones, names
+/// used inside organisations (`.local`, `.internal`, `.corp`, …) and
+/// country codes, but none that is also a common file extension (`.py`,
+/// `.sh`, `.rs`, `.md`, `.pl`) or a word a label could end in.
+const HOST_TLDS: &[&str] = &[
+    "com",
+    "net",
+    "org",
+    "edu",
+    "gov",
+    "mil",
+    "int",
+    "io",
+    "co",
+    "biz",
+    "info",
+    "cloud",
+    "tech",
+    "online",
+    "site",
+    "xyz",
+    "local",
+    "localdomain",
+    "internal",
+    "intranet",
+    "corp",
+    "lan",
+    "home",
+    "private",
+    "uk",
+    "de",
+    "fr",
+    "jp",
+    "cn",
+    "ru",
+    "br",
+    "au",
+    "ca",
+    "nl",
+    "eu",
+    "us",
+    "ch",
+    "se",
+    "es",
+    "fi",
+    "dk",
+    "at",
+    "kr",
+    "tw",
+    "ie",
+    "nz",
+    "cz",
+];
+
+/// A host name: two or more DNS labels (letters, digits, inner `-`) whose
+/// last is a top-level domain of [`HOST_TLDS`], standing as a word
+/// (`ip-10-0-1-23.ec2.internal`; not `scan.started` or `jmo.yml`).
+pub fn hostname(s: &str) -> Option<&str> {
+    s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .find(|word| {
+            let word = word.strip_suffix('.').unwrap_or(word);
+            let labels: Vec<&str> = word.split('.').collect();
+            labels.len() >= 2
+                && labels.iter().all(|l| {
+                    !l.is_empty()
+                        && l.len() <= 63
+                        && !l.starts_with('-')
+                        && !l.ends_with('-')
+                        && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+                })
+                && labels
+                    .last()
+                    .is_some_and(|tld| HOST_TLDS.iter().any(|t| tld.eq_ignore_ascii_case(t)))
+        })
+}
+
+/// A [`hostname`] hit, unless a more telling rule already holds the same
+/// name (a code-hosting host, a URL, an e-mail address).
+fn host(s: &str, hits: &mut Vec<Hit>) {
+    let told = hits
+        .iter()
+        .any(|h| matches!(h.rule, Rule::RepoHost | Rule::Url | Rule::Email));
+    if !told && let Some(m) = hostname(s) {
+        hits.push(Hit::new(Rule::Hostname, "***.***", m));
+    }
+}
 
 /// The host name of a code-hosting service.
 pub fn repo_host(s: &str) -> Option<&str> {
@@ -1092,6 +1189,11 @@ mod tests {
     #[test]
     fn clean_values_match_nothing() {
         for s in [
+            "scan.started",
+            "telemetry.initialized",
+            "report.generated",
+            "0.7.0.dev0",
+            "python3.11",
             "0.7.0-dev",
             "0.7.1",
             "1.0.0",
@@ -1211,6 +1313,13 @@ mod tests {
             ("D:\\work\\acme", &[Rule::WindowsPath]),
             ("\\\\fileserver\\share", &[Rule::WindowsPath]),
             ("config.yaml", &[Rule::FileName]),
+            ("build-agent-17.corp.example.com", &[Rule::Hostname]),
+            ("alices-macbook-pro.local", &[Rule::Hostname]),
+            ("ip-10-0-1-23.ec2.internal", &[Rule::Hostname]),
+            (
+                "could not reach jenkins.internal: timeout",
+                &[Rule::Hostname],
+            ),
             ("https://internal.acme.corp/api", &[Rule::Url]),
             (
                 "github.com/acme/payments",

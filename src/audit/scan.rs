@@ -203,7 +203,11 @@ pub fn event_label(event: Option<&Json<'_>>) -> String {
 struct Walker<'a, 'o> {
     line: u64,
     event: Option<&'a Json<'a>>,
-    usage: bool,
+    /// Every string and key but a free-text field (`message`) must be a
+    /// label: in every event, test events and the marker too (a test
+    /// event's extra `"user": "alice"` passed unseen); not in a line that is
+    /// no object.
+    labels: bool,
     out: &'o mut Vec<Finding>,
     hits: Vec<Hit>,
 }
@@ -268,7 +272,7 @@ impl<'a> Walker<'a, '_> {
                 redacted: rules::redact("****", key),
             });
         }
-        if self.usage && self.hits.is_empty() && !rules::is_label(key) {
+        if self.labels && self.hits.is_empty() && !rules::is_label(key) {
             self.hits.push(Hit {
                 rule: Rule::FreeText,
                 redacted: free_text(key),
@@ -360,7 +364,7 @@ impl<'a> Walker<'a, '_> {
                     rule: Rule::ExactNumber,
                     redacted: rules::redact("<number as text>", s),
                 });
-            } else if self.usage && !rules::is_label(s) {
+            } else if self.labels && !rules::is_label(s) {
                 self.hits.push(Hit {
                     rule: Rule::FreeText,
                     redacted: free_text(s),
@@ -421,7 +425,7 @@ pub fn audit_line(
     let mut walker = Walker {
         line: line_no,
         event,
-        usage: family == EventFamily::Usage,
+        labels: true,
         out,
         hits: Vec::new(),
     };
@@ -443,7 +447,7 @@ pub fn audit_line(
         }
         other => {
             // Not an event: only the content rules apply (`validate` reports the line).
-            walker.usage = false;
+            walker.labels = false;
             let root = Path {
                 parent: None,
                 seg: Seg::Root,
