@@ -202,6 +202,8 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
             }
             host(s, hits);
             file_name(s, hits);
+        } else if let Some(m) = secret_file_name(s) {
+            hits.push(Hit::new(Rule::FileName, "****.***", m));
         }
         secrets(s, hits, false);
         return;
@@ -249,6 +251,8 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
     }
     if dot {
         file_name(s, hits);
+    } else if let Some(m) = secret_file_name(s) {
+        hits.push(Hit::new(Rule::FileName, "****.***", m));
     }
     if (slash || backslash)
         && let Some(m) = home_user(s)
@@ -299,9 +303,30 @@ fn secrets(s: &str, hits: &mut Vec<Hit>, space: bool) {
 }
 
 fn file_name(s: &str, hits: &mut Vec<Hit>) {
-    if let Some(m) = bare_file_name(s) {
+    if let Some(m) = bare_file_name(s).or_else(|| secret_file_name(s)) {
         hits.push(Hit::new(Rule::FileName, "****.***", m));
     }
+}
+
+/// Key and credential files known by name rather than by extension:
+/// `id_rsa` and its kin, `kubeconfig-prod`, `.env.production`,
+/// `Dockerfile.prod`.
+pub fn secret_file_name(s: &str) -> Option<&str> {
+    const NAMES: [&str; 4] = ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"];
+    const PREFIXES: [&str; 3] = ["kubeconfig", ".env.", "dockerfile."];
+    tokens(s).find(|tok| {
+        let tok = tok.trim_end_matches(['.', ':']);
+        // Bytes, not a slice of the text: a label may hold any character.
+        let b = tok.as_bytes();
+        let starts = |p: &str| {
+            b.get(..p.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(p.as_bytes()))
+        };
+        NAMES
+            .iter()
+            .any(|n| tok.eq_ignore_ascii_case(n) || starts(n) && b.get(n.len()) == Some(&b'.'))
+            || PREFIXES.iter().any(|p| starts(p) && tok.len() > p.len())
+    })
 }
 
 // ---------------------------------------------------------------- helpers
@@ -699,10 +724,12 @@ const FILE_EXTENSIONS: &[&str] = &[
     "cs",
     "csv",
     "db",
+    "dockercfg",
     "dockerfile",
     "docx",
     "env",
     "go",
+    "gpg",
     "gradle",
     "gz",
     "h",
@@ -710,6 +737,7 @@ const FILE_EXTENSIONS: &[&str] = &[
     "hpp",
     "htm",
     "html",
+    "htpasswd",
     "ini",
     "ipynb",
     "jar",
@@ -721,20 +749,27 @@ const FILE_EXTENSIONS: &[&str] = &[
     "jsx",
     "kdbx",
     "key",
+    "keystore",
     "kt",
     "lock",
     "log",
     "md",
     "mjs",
+    "netrc",
+    "npmrc",
+    "ovpn",
     "p12",
     "pdf",
     "pem",
     "pfx",
+    "pgpass",
     "php",
+    "ppk",
     "properties",
     "ps1",
     "py",
     "pyc",
+    "pypirc",
     "rb",
     "rs",
     "rst",
@@ -746,6 +781,7 @@ const FILE_EXTENSIONS: &[&str] = &[
     "swift",
     "tar",
     "tf",
+    "tfstate",
     "tfvars",
     "tgz",
     "toml",
@@ -1190,6 +1226,9 @@ mod tests {
     fn clean_values_match_nothing() {
         for s in [
             "scan.started",
+            "ci-🔒",
+            "id_",
+            "kubeconfig",
             "telemetry.initialized",
             "report.generated",
             "0.7.0.dev0",
@@ -1314,6 +1353,14 @@ mod tests {
             ("\\\\fileserver\\share", &[Rule::WindowsPath]),
             ("config.yaml", &[Rule::FileName]),
             ("build-agent-17.corp.example.com", &[Rule::Hostname]),
+            ("id_rsa", &[Rule::FileName]),
+            ("kubeconfig-prod-cluster", &[Rule::FileName]),
+            (".env.production", &[Rule::FileName]),
+            ("Dockerfile.prod", &[Rule::FileName]),
+            ("terraform.tfstate", &[Rule::FileName]),
+            (".htpasswd", &[Rule::FileName]),
+            (".pgpass", &[Rule::FileName]),
+            ("id_rsa.pub", &[Rule::FileName]),
             ("alices-macbook-pro.local", &[Rule::Hostname]),
             ("ip-10-0-1-23.ec2.internal", &[Rule::Hostname]),
             (
