@@ -556,7 +556,7 @@ const HOST_TLDS: &[&str] = &[
 ];
 
 /// A host name: two or more DNS labels (letters, digits, inner `-`) whose
-/// last is a top-level domain of [`HOST_TLDS`], standing as a word
+/// last is a top-level domain of `HOST_TLDS`, standing as a word
 /// (`ip-10-0-1-23.ec2.internal`; not `scan.started` or `jmo.yml`).
 pub fn hostname(s: &str) -> Option<&str> {
     s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
