@@ -8,7 +8,6 @@ pub mod audit;
 pub mod cli;
 pub mod cmd;
 pub mod event;
-pub mod interrupt;
 pub mod metrics;
 pub mod render;
 pub mod report;

@@ -59,8 +59,6 @@ pub fn write_all(
         .suffix(".tmp")
         .tempdir_in(staging_in)
         .with_context(|| format!("{}: cannot create a directory to write in", shown()))?;
-    // Removed by a signal that ends the run too (Ctrl-C left it in DIR).
-    let _pending = crate::interrupt::remove_on_signal(staging.path());
     if earlier == Earlier::RemoveStale {
         let mut list: Vec<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
         list.sort_unstable();

@@ -583,8 +583,6 @@ pub struct AtomicFile {
     /// The path as given, for messages.
     shown: PathBuf,
     temp: tempfile::NamedTempFile,
-    /// The temporary file is removed by a signal that ends the run.
-    _pending: crate::interrupt::Pending,
 }
 
 impl AtomicFile {
@@ -612,7 +610,6 @@ impl AtomicFile {
         Ok(AtomicFile {
             target,
             shown: path.to_owned(),
-            _pending: crate::interrupt::remove_on_signal(temp.path()),
             temp,
         })
     }
