@@ -813,8 +813,66 @@ fn a_secondary_rate_limit_is_not_an_access_problem() {
     assert_fetch_fails(
         &server,
         &mock,
-        "GitHub's API rate limit is exhausted (HTTP 403): wait a minute and try again",
+        "GitHub's API rate limit is exhausted (HTTP 403); it gives no time, and GitHub asks then \
+         to wait at least 60 s, longer than --max-wait 3 s: wait that long and try again",
     );
+}
+
+#[test]
+fn a_rate_limit_without_timing_headers_is_not_retried_sooner_than_github_asks() {
+    let mut server = Server::new();
+    // Requests used up, and no time given when they come back.
+    let limited = gist_mock(&mut server)
+        .with_status(429)
+        .with_header("x-ratelimit-remaining", "0")
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    limited.assert();
+    assert_eq!(
+        run.stderr,
+        error_line(
+            "GitHub's API rate limit is exhausted (HTTP 429); it gives no time, and GitHub asks \
+             then to wait at least 60 s, longer than --max-wait 3 s: wait that long and try again"
+        )
+    );
+}
+
+#[test]
+fn a_secondary_rate_limit_on_the_raw_file_is_a_rate_limit() {
+    let mut server = Server::new();
+    let content = file_of(&[INIT, &event(1)]);
+    let raw_url = format!("{}/raw/abc123/{FILE}", server.url());
+    let api = ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, cut_file("", content.len(), &raw_url))], None),
+        "\"v1\"",
+    );
+    let raw = server
+        .mock("GET", format!("/raw/abc123/{FILE}").as_str())
+        .with_status(403)
+        .with_body(r#"{"message": "You have exceeded a secondary rate limit."}"#)
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    api.assert();
+    raw.assert();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "GitHub's API rate limit is exhausted (HTTP 403); it gives no time, and GitHub asks \
+             then to wait at least 60 s"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!work.archive().exists());
 }
 
 #[test]
@@ -1186,11 +1244,47 @@ fn missing_gist_id_says_how_to_give_one() {
 
     let run = work.run(cmd);
 
-    assert_eq!(run.code, 1);
+    // A usage error: clap's form and exit code.
+    assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
-        error_line("no gist ID: pass --gist-id ID or set JMO_TELEMETRY_GIST_ID")
+        "error: no gist ID: pass --gist-id ID or set JMO_TELEMETRY_GIST_ID\n"
     );
+}
+
+#[test]
+fn a_flag_value_no_gist_or_api_can_have_is_a_usage_error_before_anything_is_made() {
+    for (args, message) in [
+        (
+            ["--gist-id", GIST, "--api-url", "not a url"],
+            "--api-url \"not a url\" is not a valid URL: give one like https://api.github.com",
+        ),
+        (
+            ["--gist-id", "../abc", "--api-url", "http://127.0.0.1:9"],
+            "--gist-id \"../abc\" is not a gist ID: use the letters and digits at the end of the \
+             gist's address (https://gist.github.com/USER/ID)",
+        ),
+        (
+            ["--gist-id", GIST, "--api-url", "http://example.com"],
+            "--api-url http://example.com/ is plain http, which would send the token from \
+             JMO_TELEMETRY_GITHUB_TOKEN unencrypted: use https:// (plain http is only for a \
+             server on this machine, such as a test's)",
+        ),
+    ] {
+        let work = Work::new();
+        let mut cmd = Command::cargo_bin("jmo-analyze").unwrap();
+        cmd.current_dir(work.path())
+            .env_remove("JMO_TELEMETRY_GIST_ID")
+            .env("JMO_TELEMETRY_GITHUB_TOKEN", TOKEN)
+            .arg("fetch")
+            .args(args);
+
+        let run = work.run(cmd);
+
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr, format!("error: {message}\n"), "{args:?}");
+        assert!(!work.path().join("data").exists(), "{args:?}");
+    }
 }
 
 // --------------------------------------------------------------- end to end

@@ -92,13 +92,35 @@ pub fn run(args: &FetchArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// A usage error: clap's form and exit code (2), as clap's own.
+fn usage(kind: clap::error::ErrorKind, message: &str) -> anyhow::Error {
+    clap::Error::raw(kind, format!("{message}\n")).into()
+}
+
+/// A flag's value the client refused is a usage error; other errors stay.
+fn flag_error(err: GistError) -> anyhow::Error {
+    match err {
+        GistError::BadApiUrl { .. }
+        | GistError::BadGistId { .. }
+        | GistError::PlainHttpToken { .. } => {
+            usage(clap::error::ErrorKind::InvalidValue, &err.to_string())
+        }
+        other => other.into(),
+    }
+}
+
 fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> {
     let gist_id = args
         .gist_id
         .as_deref()
         .map(str::trim)
         .filter(|id| !id.is_empty())
-        .context("no gist ID: pass --gist-id ID or set JMO_TELEMETRY_GIST_ID")?;
+        .ok_or_else(|| {
+            usage(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "no gist ID: pass --gist-id ID or set JMO_TELEMETRY_GIST_ID",
+            )
+        })?;
 
     let redactor = token.clone();
     let diag =
@@ -127,7 +149,10 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
             retries: args.retries,
             max_wait: Duration::from_secs(args.max_wait),
         },
-    })?;
+    })
+    .map_err(flag_error)?;
+    // A gist ID no gist has is told before anything is locked or read.
+    client.gist_url(gist_id).map_err(flag_error)?;
 
     let archive_path = &args.output;
     // Held from reading the archive to writing it and its sidecar.

@@ -44,6 +44,8 @@ const API_BODY_LIMIT: u64 = 256 * 1024 * 1024;
 const API_VERSION: &str = "2022-11-28";
 /// Delay before the first retry; it doubles for each further retry.
 const BASE_DELAY: Duration = Duration::from_millis(500);
+/// The least wait GitHub asks after a rate limit that gives no time.
+const UNTIMED_WAIT: Duration = Duration::from_secs(60);
 
 /// A GitHub token. It is never displayed: `Debug` prints only where it came from.
 #[derive(Clone)]
@@ -260,7 +262,8 @@ pub enum GistError {
     /// A rate limit whose end is further away than the retry policy waits.
     #[error(
         "{}",
-        rate_limit_message(*status, *reset, *retry_after, *token_source, *max_wait, *attempts)
+        rate_limit_message(*status, *reset, *retry_after, *untimed_wait, *token_source,
+            *max_wait, *attempts)
     )]
     RateLimited {
         /// 403 or 429.
@@ -269,6 +272,8 @@ pub enum GistError {
         reset: Option<u64>,
         /// `retry-after` in seconds.
         retry_after: Option<u64>,
+        /// When the answer gave neither: the wait GitHub asks then, in seconds.
+        untimed_wait: Option<u64>,
         /// The variable the token came from, if one was sent.
         token_source: Option<&'static str>,
         /// The longest wait allowed, in seconds.
@@ -384,6 +389,7 @@ pub struct Attempts {
     pub alike: u32,
 }
 
+#[cfg(test)]
 impl Attempts {
     /// One request, which failed.
     const ONE: Attempts = Attempts { made: 1, alike: 1 };
@@ -427,6 +433,7 @@ fn rate_limit_message(
     status: u16,
     reset: Option<u64>,
     retry_after: Option<u64>,
+    untimed_wait: Option<u64>,
     token_source: Option<&str>,
     max_wait: u64,
     attempts: Attempts,
@@ -442,6 +449,14 @@ fn rate_limit_message(
         )),
         None => {}
     }
+    match untimed_wait {
+        Some(secs) if secs > max_wait => msg.push_str(&format!(
+            "; it gives no time, and GitHub asks then to wait at least {secs} s, longer than \
+             --max-wait {max_wait} s"
+        )),
+        Some(_) => msg.push_str(&format!("; it gave no time {attempts}")),
+        None => {}
+    }
     if let Some(reset) = reset {
         let now = now_secs();
         let when = format_epoch(reset);
@@ -452,10 +467,10 @@ fn rate_limit_message(
             msg.push_str(&format!("; it reset at {when}"));
         }
     }
-    msg.push_str(if reset.is_some() || retry_after.is_some() {
-        ": try again after that"
-    } else {
-        ": wait a minute and try again"
+    msg.push_str(match (reset.or(retry_after), untimed_wait) {
+        (Some(_), _) => ": try again after that",
+        (None, Some(secs)) if secs > max_wait => ": wait that long and try again",
+        (None, _) => ": wait a few minutes and try again",
     });
     if token_source.is_none() {
         msg.push_str(
@@ -738,16 +753,6 @@ impl GistClient {
                 },
                 None => GistError::CredentialsNeeded,
             }),
-            // A secondary rate limit may come without retry-after and with
-            // requests left: only its message tells it from a refusal.
-            403 if secondary_rate_limit(&reply.body) => Err(GistError::RateLimited {
-                status: 403,
-                reset: None,
-                retry_after: None,
-                token_source: self.token.as_ref().map(Token::source),
-                max_wait: self.retry.max_wait.as_secs(),
-                attempts: Attempts::ONE,
-            }),
             status @ (403 | 404) => Err(GistError::NotFound {
                 gist_id: gist_id.to_owned(),
                 status,
@@ -931,52 +936,37 @@ impl GistClient {
         let attempts = self.retry.retries.saturating_add(1);
         let mut attempt = 0;
         let mut streak = Streak::default();
+        // Rate limits so far that gave no time to wait: GitHub asks for a
+        // minute at least, longer each time one follows another.
+        let mut untimed = 0;
         loop {
             attempt += 1;
             let last = attempt >= attempts;
             // A 5xx answer's own `retry-after`, when it gives one.
             let mut asked_wait: Option<Duration> = None;
-            let failure = match build().send() {
+            let answer = match build().send() {
                 Ok(resp) => {
                     let status = resp.status();
                     diag.detail(&format!("HTTP {} from {url}", status.as_u16()));
                     if let Some(limit) = rate_limit(status, resp.headers()) {
-                        let alike = streak.push(format!("rate limited (HTTP {status})"));
-                        let wait = limit.wait();
-                        match wait {
-                            Some(wait) if !last && wait <= self.retry.max_wait => {
-                                diag.note(&format!(
-                                    "rate limited (HTTP {}): waiting {} s as GitHub asks \
-                                     (attempt {attempt} of {attempts})",
-                                    status.as_u16(),
-                                    wait.as_secs()
-                                ));
-                                thread::sleep(wait);
-                                continue;
-                            }
-                            _ => {
-                                return Err(GistError::RateLimited {
-                                    status: status.as_u16(),
-                                    reset: limit.reset,
-                                    retry_after: limit.retry_after,
-                                    token_source: self.token.as_ref().map(Token::source),
-                                    max_wait: self.retry.max_wait.as_secs(),
-                                    attempts: Attempts {
-                                        made: attempt,
-                                        alike,
-                                    },
-                                });
-                            }
-                        }
-                    }
-                    if status.is_server_error() {
+                        Answer::Limited(status, limit)
+                    } else if status.is_server_error() {
                         asked_wait = rate_limit_header(resp.headers(), "retry-after")
                             .map(Duration::from_secs);
-                        Failure::Server(status.as_u16())
+                        Answer::Failed(Failure::Server(status.as_u16()))
                     } else {
                         let headers = resp.headers().clone();
                         let framed = is_framed(resp.version(), &headers);
                         match read_body(resp, limit, self.timeout, bar) {
+                            // A secondary rate limit may come without
+                            // retry-after and with requests left: only its
+                            // message tells it from a refusal.
+                            Ok(body)
+                                if status == StatusCode::FORBIDDEN
+                                    && secondary_rate_limit(&body) =>
+                            {
+                                Answer::Limited(status, RateLimit::UNTIMED)
+                            }
                             Ok(body) => {
                                 return Ok(Reply {
                                     status,
@@ -991,17 +981,58 @@ impl GistClient {
                                     limit_mb: limit / (1024 * 1024),
                                 });
                             }
-                            Err(BodyError::Slow) => Failure::Transport(format!(
+                            Err(BodyError::Slow) => Answer::Failed(Failure::Transport(format!(
                                 "the answer came slower than {} KB/s",
                                 MIN_BODY_RATE / 1024
-                            )),
-                            Err(BodyError::Io(err)) if io_is_timeout(&err) => Failure::Timeout,
-                            Err(BodyError::Io(err)) => Failure::Transport(err.to_string()),
+                            ))),
+                            Err(BodyError::Io(err)) if io_is_timeout(&err) => {
+                                Answer::Failed(Failure::Timeout)
+                            }
+                            Err(BodyError::Io(err)) => {
+                                Answer::Failed(Failure::Transport(err.to_string()))
+                            }
                         }
                     }
                 }
-                Err(err) if err.is_timeout() => Failure::Timeout,
-                Err(err) => Failure::Transport(error_chain(&err)),
+                Err(err) if err.is_timeout() => Answer::Failed(Failure::Timeout),
+                Err(err) => Answer::Failed(Failure::Transport(error_chain(&err))),
+            };
+            let failure = match answer {
+                Answer::Failed(failure) => failure,
+                Answer::Limited(status, limit) => {
+                    let alike = streak.push(format!("rate limited (HTTP {status})"));
+                    let wait = limit.wait(untimed);
+                    if limit == RateLimit::UNTIMED {
+                        untimed += 1;
+                    }
+                    if !last && wait <= self.retry.max_wait {
+                        diag.note(&format!(
+                            "rate limited (HTTP {}): waiting {} s as GitHub asks{} (attempt \
+                             {attempt} of {attempts})",
+                            status.as_u16(),
+                            wait.as_secs(),
+                            if limit == RateLimit::UNTIMED {
+                                " when it gives no time"
+                            } else {
+                                ""
+                            }
+                        ));
+                        thread::sleep(wait);
+                        continue;
+                    }
+                    return Err(GistError::RateLimited {
+                        status: status.as_u16(),
+                        reset: limit.reset,
+                        retry_after: limit.retry_after,
+                        untimed_wait: (limit == RateLimit::UNTIMED).then_some(wait.as_secs()),
+                        token_source: self.token.as_ref().map(Token::source),
+                        max_wait: self.retry.max_wait.as_secs(),
+                        attempts: Attempts {
+                            made: attempt,
+                            alike,
+                        },
+                    });
+                }
             };
             let reason = match &failure {
                 Failure::Server(status) => format!("HTTP {status}"),
@@ -1069,6 +1100,14 @@ impl Streak {
     }
 }
 
+/// What an answer that is not the reply asked for was.
+enum Answer {
+    /// A rate limit, with the answer's status.
+    Limited(StatusCode, RateLimit),
+    /// A failure worth retrying.
+    Failed(Failure),
+}
+
 /// Why an attempt failed in a way worth retrying.
 enum Failure {
     Server(u16),
@@ -1084,13 +1123,24 @@ struct RateLimit {
 }
 
 impl RateLimit {
-    /// How long to wait before retrying, if the answer says.
-    fn wait(&self) -> Option<Duration> {
+    /// A rate limit that says neither when it resets nor when to retry.
+    const UNTIMED: RateLimit = RateLimit {
+        retry_after: None,
+        reset: None,
+    };
+
+    /// How long to wait before retrying: what the answer says, else
+    /// GitHub's rule for a limit that gives no time (REST API docs, "Rate
+    /// limits"): at least a minute, and longer (here doubled) when such
+    /// limits go on; `untimed` is how many came before this one.
+    fn wait(&self, untimed: u32) -> Duration {
         if let Some(secs) = self.retry_after {
-            return Some(Duration::from_secs(secs));
+            return Duration::from_secs(secs);
         }
-        let reset = self.reset?;
-        Some(Duration::from_secs(reset.saturating_sub(now_secs()) + 1))
+        match self.reset {
+            Some(reset) => Duration::from_secs(reset.saturating_sub(now_secs()) + 1),
+            None => UNTIMED_WAIT.saturating_mul(2u32.saturating_pow(untimed.min(16))),
+        }
     }
 }
 
@@ -1374,6 +1424,7 @@ mod tests {
             Some(1_763_563_920),
             None,
             None,
+            None,
             60,
             Attempts { made: 4, alike: 4 },
         );
@@ -1391,6 +1442,7 @@ mod tests {
             429,
             None,
             Some(90),
+            None,
             Some("GH_TOKEN"),
             60,
             Attempts { made: 1, alike: 1 },
@@ -1400,7 +1452,8 @@ mod tests {
             "GitHub's API rate limit is exhausted (HTTP 429); GitHub asks to retry after 90 s, \
              longer than --max-wait 60 s: try again after that"
         );
-        let short = rate_limit_message(429, None, Some(1), Some("GH_TOKEN"), 3, Attempts::ONE);
+        let short =
+            rate_limit_message(429, None, Some(1), None, Some("GH_TOKEN"), 3, Attempts::ONE);
         assert_eq!(
             short,
             "GitHub's API rate limit is exhausted (HTTP 429); GitHub asked to retry after 1 s on \
@@ -1410,6 +1463,7 @@ mod tests {
             429,
             None,
             Some(2),
+            None,
             Some("GH_TOKEN"),
             60,
             Attempts { made: 4, alike: 4 },
@@ -1418,6 +1472,59 @@ mod tests {
             retried,
             "GitHub's API rate limit is exhausted (HTTP 429); GitHub asked to retry after 2 s on \
              all 4 attempts: try again after that"
+        );
+    }
+
+    #[test]
+    fn a_rate_limit_that_gives_no_time_waits_a_minute_and_longer_when_it_goes_on() {
+        let waits: Vec<u64> = (0..4)
+            .map(|before| RateLimit::UNTIMED.wait(before).as_secs())
+            .collect();
+        assert_eq!(waits, [60, 120, 240, 480]);
+        // No overflow however many came before.
+        assert!(RateLimit::UNTIMED.wait(u32::MAX) >= Duration::from_secs(60));
+        // What the answer says comes first, however many came before.
+        let said = RateLimit {
+            retry_after: Some(7),
+            reset: None,
+        };
+        assert_eq!(said.wait(3), Duration::from_secs(7));
+        let reset = RateLimit {
+            retry_after: None,
+            reset: Some(now_secs() + 30),
+        };
+        assert!((30..=32).contains(&reset.wait(3).as_secs()));
+    }
+
+    #[test]
+    fn rate_limit_message_for_one_that_gives_no_time() {
+        let long = rate_limit_message(
+            403,
+            None,
+            None,
+            Some(60),
+            Some("GH_TOKEN"),
+            3,
+            Attempts::ONE,
+        );
+        assert_eq!(
+            long,
+            "GitHub's API rate limit is exhausted (HTTP 403); it gives no time, and GitHub asks \
+             then to wait at least 60 s, longer than --max-wait 3 s: wait that long and try again"
+        );
+        let retried = rate_limit_message(
+            429,
+            None,
+            None,
+            Some(60),
+            Some("GH_TOKEN"),
+            60,
+            Attempts { made: 2, alike: 2 },
+        );
+        assert_eq!(
+            retried,
+            "GitHub's API rate limit is exhausted (HTTP 429); it gave no time on all 2 attempts: \
+             wait a few minutes and try again"
         );
     }
 
