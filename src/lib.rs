@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cli;
 pub mod cmd;
 pub mod event;
+pub mod interrupt;
 pub mod metrics;
 pub mod render;
 pub mod report;

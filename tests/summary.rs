@@ -1163,3 +1163,122 @@ fn derived_figures_have_exact_numbers() {
         (1.into(), 0.5.into())
     );
 }
+
+/// A run of `summary -o OUT` on a FIFO nobody has written yet: it waits
+/// for its input with its temporary file beside OUT already made. Returns
+/// the child, once that file is there.
+#[cfg(target_os = "linux")]
+fn waiting_summary(dir: &std::path::Path, shell_prefix: &str) -> std::process::Child {
+    use std::time::{Duration, Instant};
+    let fifo = dir.join("events.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let bin = assert_cmd::cargo::cargo_bin("jmo-analyze");
+    let child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "{shell_prefix} exec \"$0\" summary -f json -o out.json events.fifo"
+        ))
+        .arg(bin)
+        .current_dir(dir)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while temporaries(dir).is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no temporary file"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+/// The files in `dir` other than the input FIFO.
+#[cfg(target_os = "linux")]
+fn temporaries(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "events.fifo")
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+fn wait_for(child: &mut std::process::Child, what: &str) -> std::process::ExitStatus {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("{what}: still running");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Ctrl-C (SIGINT), a kill (SIGTERM) or a hang-up (SIGHUP) during a run
+/// removes the temporary file written beside `-o` and ends the run as the
+/// signal would (the file was left beside the output for good).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_signal_removes_the_temporary_output_file() {
+    use std::os::unix::process::ExitStatusExt;
+    for (signal, number) in [("-INT", 2), ("-TERM", 15), ("-HUP", 1)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = waiting_summary(dir.path(), "");
+        let names = temporaries(dir.path());
+        assert!(
+            names.len() == 1 && names[0].starts_with(".out.json."),
+            "{names:?}"
+        );
+        let killed = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = wait_for(&mut child, signal);
+        assert_eq!(status.signal(), Some(number), "{signal}: {status:?}");
+        assert_eq!(
+            temporaries(dir.path()),
+            Vec::<String>::new(),
+            "{signal}: left behind"
+        );
+    }
+}
+
+/// A signal the run inherited as ignored (`nohup`, a script's background
+/// job) stays ignored: the run goes on and writes its output.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_inherited_ignored_signal_stays_ignored() {
+    for (trap, signal) in [("INT", "-INT"), ("HUP", "-HUP")] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = waiting_summary(dir.path(), &format!("trap '' {trap};"));
+        let killed = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        // Still there to read its input, which ends the run.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let ended = child.try_wait().unwrap();
+        assert!(ended.is_none(), "{signal} ended the run: {ended:?}");
+        std::fs::write(
+            dir.path().join("events.fifo"),
+            std::fs::read("fixtures/edge/minimal.jsonl").unwrap(),
+        )
+        .unwrap();
+        let status = wait_for(&mut child, signal);
+        assert!(status.success(), "{signal}: {status:?}");
+        assert_eq!(temporaries(dir.path()), ["out.json"], "{signal}");
+    }
+}

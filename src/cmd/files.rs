@@ -54,11 +54,20 @@ pub fn write_all(
         .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
     // Moved into place as DIR when DIR is new: it has the mode any new
     // directory gets (0777 less the umask; a test pins it).
-    let staging = tempfile::Builder::new()
+    // Removed by a signal that ends the run too (Ctrl-C left it in DIR):
+    // made and registered under the clean-up's lock, so no signal comes
+    // between.
+    let mut held = crate::interrupt::hold();
+    let dir_made = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempdir_in(staging_in)
         .with_context(|| format!("{}: cannot create a directory to write in", shown()))?;
+    let mut staging = Staging {
+        _pending: held.register(dir_made.path()),
+        dir: Some(dir_made),
+    };
+    drop(held);
     if earlier == Earlier::RemoveStale {
         let mut list: Vec<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
         list.sort_unstable();
@@ -68,12 +77,16 @@ pub fn write_all(
     let mut written = BTreeSet::new();
     for (rel, bytes) in files {
         let path = staging.path().join(&rel);
+        // A signal waits for this file: its clean-up then finds the whole
+        // staging directory to remove, nothing made after it looked.
+        let held = crate::interrupt::hold();
         if let Some(sub) = path.parent() {
             fs::create_dir_all(sub)
                 .with_context(|| format!("{}: cannot create {}", shown(), sub.display()))?;
         }
         write_synced(&path, &bytes)
             .with_context(|| format!("writing {}", dir.join(&rel).display()))?;
+        drop(held);
         written.insert(rel);
     }
     // Each file's bytes are on disk before its rename, and each renaming
@@ -82,6 +95,9 @@ pub fn write_all(
     let synced = |sub: &Path| {
         sync_dir(sub).with_context(|| format!("{}: cannot sync {}", shown(), sub.display()))
     };
+    // From here to the end a signal waits: it never removes the staging
+    // directory while it is being moved, or emptied, into place.
+    let _held = crate::interrupt::hold();
     if !exists {
         for sub in subdirs(staging.path(), &written) {
             synced(&sub)?;
@@ -89,7 +105,7 @@ pub fn write_all(
         fs::rename(staging.path(), dir)
             .with_context(|| format!("{}: cannot move it into place", shown()))?;
         // The staging directory is `dir` now: nothing left to remove.
-        let _ = staging.keep();
+        let _ = staging.dir.take().map(tempfile::TempDir::keep);
         return synced(staging_in);
     }
     // What a rename could not replace, and a file where a directory must
@@ -175,6 +191,23 @@ pub fn write_all(
         move_in(rel)?;
     }
     unsynced.unwrap_or(Ok(())).and(synced(dir))
+}
+
+/// The directory the files are written into first. Its fields drop in
+/// order: the directory is removed before a signal's clean-up forgets it
+/// (a signal in between left it in DIR).
+struct Staging {
+    /// `None` once moved into place as DIR.
+    dir: Option<tempfile::TempDir>,
+    _pending: crate::interrupt::Pending,
+}
+
+impl Staging {
+    fn path(&self) -> &Path {
+        self.dir
+            .as_ref()
+            .map_or(Path::new(""), tempfile::TempDir::path)
+    }
 }
 
 /// Writes `bytes` to a new file at `path` and waits until they are on disk.

@@ -583,6 +583,9 @@ pub struct AtomicFile {
     /// The path as given, for messages.
     shown: PathBuf,
     temp: tempfile::NamedTempFile,
+    /// The temporary file is removed by a signal that ends the run (after
+    /// `temp`, so dropped after it: the file is gone before it is forgotten).
+    _pending: crate::interrupt::Pending,
 }
 
 impl AtomicFile {
@@ -606,11 +609,16 @@ impl AtomicFile {
         // not the temporary file's 0600; a replaced one keeps its own.
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        // Made and registered under the lock: no signal comes between.
+        let mut held = crate::interrupt::hold();
         let temp = builder.tempfile_in(dir).map_err(err)?;
+        let pending = held.register(temp.path());
+        drop(held);
         Ok(AtomicFile {
             target,
             shown: path.to_owned(),
             temp,
+            _pending: pending,
         })
     }
 
@@ -650,12 +658,16 @@ impl AtomicFile {
         before_rename(self.temp.path()).map_err(err)?;
         let dir = parent_dir(&self.target).to_owned();
         let shown = self.shown.clone();
-        self.temp
-            .persist(&self.target)
-            .map_err(|e| ArchiveError::Write {
-                path: shown.clone(),
-                error: e.error,
-            })?;
+        // A signal meanwhile waits: it removes the temporary file before the
+        // rename or finds it gone after (the guard is released before
+        // `self._pending` is dropped, at the end).
+        let held = crate::interrupt::hold();
+        let persisted = self.temp.persist(&self.target);
+        drop(held);
+        persisted.map_err(|e| ArchiveError::Write {
+            path: shown.clone(),
+            error: e.error,
+        })?;
         sync_dir(&dir).map_err(|error| ArchiveError::Write { path: shown, error })?;
         Ok(())
     }

@@ -388,11 +388,19 @@ fn can_be_shallow(url: &str) -> bool {
     Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "https" | "http" | "ssh" | "git"))
 }
 
-fn temp_clone_dir() -> Result<tempfile::TempDir, GitError> {
-    tempfile::Builder::new()
+/// A new directory for a clone, removed when dropped or by a signal that
+/// ends the run (see [`crate::interrupt`]).
+/// Made and registered under the clean-up's lock (no signal comes
+/// between); the directory comes first in the pair, so it is removed
+/// before it is forgotten.
+fn temp_clone_dir() -> Result<(tempfile::TempDir, crate::interrupt::Pending), GitError> {
+    let mut held = crate::interrupt::hold();
+    let dir = tempfile::Builder::new()
         .prefix("jmo-analyze-gist-")
         .tempdir()
-        .map_err(GitError::TempDir)
+        .map_err(GitError::TempDir)?;
+    let pending = held.register(dir.path());
+    Ok((dir, pending))
 }
 
 /// The newest revision of `file` in the gist repository at `url`.
@@ -406,7 +414,7 @@ pub fn latest_file(
     // Why git is needed was said just before (the API's content was cut
     // and raw_url did not serve the whole file, or could not).
     let purpose = "clone the gist for its whole file";
-    let dir = temp_clone_dir()?;
+    let (dir, _pending) = temp_clone_dir()?;
     let repo = dir.path().join("gist.git");
     diag.detail(&format!("git clone {} (newest revision)", display_url(url)));
     let spinner = diag.bar(None, false, "cloning the gist");
@@ -454,7 +462,7 @@ pub fn walk_history(
 ) -> Result<HistoryReport, GitError> {
     check_url(url)?;
     let purpose = "read the gist's history (--history)";
-    let dir = temp_clone_dir()?;
+    let (dir, _pending) = temp_clone_dir()?;
     let repo = dir.path().join("gist.git");
     diag.detail(&format!("git clone {} (full history)", display_url(url)));
     let spinner = diag.bar(None, false, "cloning the gist's history");
