@@ -212,8 +212,11 @@ pub struct Ledger {
     pub filtered_out: Option<u64>,
     /// Usage events counted (`None`: withheld, as the key figure is).
     pub counted_usage_events: Option<u64>,
-    /// Usage events in the quarter without an anonymous ID (in event counts, in no installation).
-    pub events_without_id: u64,
+    /// Usage events in the quarter without an anonymous ID (in event counts,
+    /// in no installation). `None`: withheld when not zero, as
+    /// `filtered_out` (a review: they may be one client's; 3 events with a
+    /// profile of their own were told beside a table that hid it).
+    pub events_without_id: Option<u64>,
 }
 
 /// The whole report, ready to render.
@@ -499,7 +502,7 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         .then_some(outside),
         filtered_out: Some(i.filtered_out.saturating_sub(outside)).filter(|&n| n == 0),
         counted_usage_events: type_shown(&published, None).then_some(summary.totals.usage_events),
-        events_without_id,
+        events_without_id: Some(events_without_id).filter(|&n| n == 0),
     };
     let samples = if significant {
         let mut samples = samples::select(&candidates, &census, k);

@@ -320,14 +320,11 @@ fn filters_words(report: &Report) -> Vec<String> {
 
 fn methodology_privacy(report: &Report) -> Vec<String> {
     let k = report.options.min_installations;
-    let hidden = hidden_cells(report);
     vec![
         format!("Every published cell counts events and distinct installations. A cell behind fewer than k = {k} installations is not shown (`--min-installations`); its events are folded into an \"Other\" row."),
         "Hidden cells must not be recoverable by subtraction from published totals (a table's rows add up to its total; in a table broken down by group, every group and every value add up). The report simulates a reader who knows every total and solves every row or column with a single unknown cell, repeatedly; while that reveals a small cell, or leaves a row's or column's unknown cells about fewer than k installations, another cell is hidden too (complementary suppression), and a table that cannot be protected is not published. \"Other\" rows are therefore always about at least k installations.".into(),
         "Totals are cells too: a table whose events come from fewer than k installations, or whose event type the event-type table hides, is withheld with its count of events; a key figure is shown only where the tables show it; and the groups a table by profile or by week leaves out are, together, about at least k installations (the smallest shown group joins them when they are not).".into(),
-        format!(
-            "In this report's tables, {hidden} cells were hidden in all (how many in each table, and how many of them as complements, is not published: with a table's Other it would bound the small cells' events)."
-        ),
+        "How many cells a table hides, or the report in all, and how many of them as complements, is not published: with a table's Other it would bound the small cells' events.".into(),
         format!(
             "Breakdowns are published only when the quarter has at least {} installations (`--min-quarter-installations`); below that, only totals.",
             report.options.min_quarter_installations.max(k)
@@ -630,7 +627,7 @@ fn ledger_rows(l: &Ledger) -> Vec<(&'static str, String)> {
         ("Usage events counted", count(l.counted_usage_events)),
         (
             "… of which without an anonymous ID",
-            thousands(l.events_without_id),
+            count(l.events_without_id),
         ),
     ]
 }
@@ -925,7 +922,7 @@ pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
         ("outside_quarter", l.outside_quarter),
         ("filtered_out", l.filtered_out),
         ("counted_usage_events", l.counted_usage_events),
-        ("events_without_id", Some(l.events_without_id)),
+        ("events_without_id", l.events_without_id),
     ] {
         ledger.push(vec![
             k.to_string(),
@@ -1025,17 +1022,6 @@ struct Period {
 struct Privacy {
     min_installations: u64,
     min_quarter_installations: u64,
-    hidden_cells: usize,
-}
-
-/// Cells hidden in all the report's tables (see [`hidden_words`]), not
-/// counting withheld tables (a review: their cells told whether 3 wizard
-/// installations chose alike, 7 hidden in all against 9).
-fn hidden_cells(report: &Report) -> usize {
-    (report.tables.iter())
-        .filter(|t| !t.withheld)
-        .map(|t| t.hidden_small + t.hidden_complementary)
-        .sum()
 }
 
 #[derive(Serialize)]
@@ -1193,7 +1179,6 @@ pub fn summary_json(report: &Report) -> anyhow::Result<Vec<u8>> {
         privacy: Privacy {
             min_installations: report.options.min_installations,
             min_quarter_installations: report.options.min_quarter_installations,
-            hidden_cells: hidden_cells(report),
         },
         ledger: &report.ledger,
         figures: &report.figures,
