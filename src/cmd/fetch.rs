@@ -238,6 +238,26 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         ));
     }
 
+    // The clone's newest revision is not the one the API described: the
+    // complete lines the API gave of its revision are kept too, and the
+    // ETag is not, so the next fetch reads the gist in full again.
+    let changed = latest.as_ref().and_then(|l| l.changed.as_ref());
+    if let (Some(changed), Some(latest)) = (changed, &latest) {
+        archive.add_after(&[], &changed.api_lines);
+        diag.note(&format!(
+            "warning: the gist changed between the API's answer and the clone (the API's \
+             revision of {} had {} bytes, the clone's newest has {}): lines only the API's \
+             revision held may be missing; fetch again{}",
+            args.file,
+            changed.api_size,
+            latest.bytes.len(),
+            if args.history {
+                ""
+            } else {
+                ", or fetch --history to read every revision"
+            }
+        ));
+    }
     let appended_before_latest = archive.appended();
     let counts = archive.merge(latest_bytes);
     let latest_lines: HashSet<&[u8]> = archive::split_lines(latest_bytes).into_iter().collect();
@@ -248,7 +268,7 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         .count();
 
     archive.save(archive_path)?;
-    match new_etag {
+    match new_etag.filter(|_| changed.is_none()) {
         Some(etag) => EtagSidecar {
             gist_id: gist_id.to_owned(),
             file: args.file.clone(),

@@ -39,14 +39,14 @@ pub enum ArchiveError {
     /// The archive is a compressed file: lines of text added to it would
     /// be lost to every reader.
     #[error(
-        "the archive {path} is {format}-compressed: fetch adds lines of text to it; \
-         decompress it first, or choose another path with -o/--output"
+        "the archive {path} is {}: fetch adds lines of UTF-8 text to it; {} it first, or \
+         choose another path with -o/--output", found.what, found.verb
     )]
     Compressed {
         /// The archive's path.
         path: PathBuf,
-        /// The compression format, e.g. `gzip`.
-        format: &'static str,
+        /// What it is.
+        found: super::local::NotText,
     },
     /// The archive (or its sidecar) could not be written; the old file is intact.
     #[error(
@@ -354,10 +354,10 @@ impl Archive {
     /// Reads the archive at `path`; a missing file is an empty archive.
     pub fn load(path: &Path) -> Result<Self, ArchiveError> {
         match fs::read(path) {
-            Ok(bytes) => match super::local::compressed(&bytes) {
-                Some((format, _)) => Err(ArchiveError::Compressed {
+            Ok(bytes) => match super::local::not_text(&bytes) {
+                Some(found) => Err(ArchiveError::Compressed {
                     path: path.to_owned(),
-                    format,
+                    found,
                 }),
                 None => Ok(Self::from_bytes(bytes)),
             },
@@ -1224,6 +1224,20 @@ mod tests {
         fs::write(&gz, b"\x1f\x8b\x08\x00rest").unwrap();
         let err = Archive::load(&gz).map(drop).unwrap_err();
         assert!(err.to_string().contains("is gzip-compressed"), "{err}");
+        // Re-saved as UTF-16 (Notepad's "Unicode"): UTF-8 lines appended to
+        // it would mix two encodings (a review).
+        let utf16 = dir.path().join("utf16.jsonl");
+        fs::write(&utf16, b"\xff\xfe{\0}\0\n\0").unwrap();
+        let err = Archive::load(&utf16).map(drop).unwrap_err().to_string();
+        assert!(
+            err.contains("is UTF-16 text: fetch adds lines of UTF-8 text to it; convert it first"),
+            "{err}"
+        );
+        // A first line of text that starts as bzip2's magic does is text (a
+        // review: fetch archived it, then refused its own archive for good).
+        let bzh = dir.path().join("bzh.jsonl");
+        fs::write(&bzh, b"BZh9 not compressed\n{\"event\": \"x\"}\n").unwrap();
+        assert_eq!(Archive::load(&bzh).unwrap().len(), 2);
     }
 
     /// Only the levels a lock made go with it: through `..`, an existing

@@ -348,6 +348,21 @@ pub enum GistError {
         /// The API lists only the first 300 files.
         listing_truncated: bool,
     },
+    /// The file as downloaded is not UTF-8 text (compressed, or UTF-16):
+    /// archived, its bytes would be lost to every reader, and the archive
+    /// refused from then on.
+    #[error(
+        "the gist's {file}, as {from} gave it, is {what}, not JSONL text: nothing was \
+         written; check what the gist holds (and --api-url)"
+    )]
+    NotText {
+        /// The file in the gist.
+        file: String,
+        /// Where the bytes came from.
+        from: ContentSource,
+        /// What they are, e.g. `gzip-compressed`.
+        what: &'static str,
+    },
     /// The file's content is incomplete and the gist has no `git_pull_url`.
     #[error(
         "the gist's {file} could not be read whole ({why}) and the API gave no \
@@ -596,6 +611,18 @@ pub struct Downloaded {
     pub bytes: Vec<u8>,
     /// Where they came from.
     pub source: ContentSource,
+    /// Set when they are not of the revision the API described (a clone
+    /// whose file has another size).
+    pub changed: Option<Changed>,
+}
+
+/// The revision the API described, when the clone's newest is another.
+#[derive(Debug, Clone)]
+pub struct Changed {
+    /// The file's size in the API's revision.
+    pub api_size: u64,
+    /// The complete lines of the API's partial content, of its revision.
+    pub api_lines: Vec<u8>,
 }
 
 /// Settings of a [`GistClient`].
@@ -775,6 +802,28 @@ impl GistClient {
         git: &Git,
         diag: &Diagnostics,
     ) -> Result<Downloaded, GistError> {
+        let got = self.download_any(gist_id, gist, file, git, diag)?;
+        // Compressed bytes (a raw answer's Content-Encoding the client does
+        // not undo, say), or UTF-16: never archived (a review: the archive
+        // was refused as compressed from then on).
+        match super::local::not_text(&got.bytes) {
+            Some(found) => Err(GistError::NotText {
+                file: file.to_owned(),
+                from: got.source,
+                what: found.what,
+            }),
+            None => Ok(got),
+        }
+    }
+
+    fn download_any(
+        &self,
+        gist_id: &str,
+        gist: &Gist,
+        file: &str,
+        git: &Git,
+        diag: &Diagnostics,
+    ) -> Result<Downloaded, GistError> {
         let Some(Some(meta)) = gist.files.get(file) else {
             return Err(GistError::MissingFile {
                 gist_id: gist_id.to_owned(),
@@ -793,6 +842,7 @@ impl GistClient {
             return Ok(Downloaded {
                 bytes: content.as_bytes().to_vec(),
                 source: ContentSource::ApiContent,
+                changed: None,
             });
         }
         diag.detail(&format!(
@@ -814,6 +864,7 @@ impl GistClient {
                     return Ok(Downloaded {
                         bytes,
                         source: ContentSource::RawUrl,
+                        changed: None,
                     });
                 }
                 Err(err) => format!("raw_url failed: {err}"),
@@ -828,9 +879,23 @@ impl GistClient {
         diag.note(&format!("{why}; cloning the gist with git instead"));
         let git = git.clone().with_auth_header(self.git_auth_header(pull_url));
         let bytes = super::history::latest_file(&git, pull_url, file, diag)?;
+        // The clone's newest revision is not always the one the API
+        // described: a client may have PATCHed the gist in between (one whose
+        // GET failed leaves only its own line), or the clone may lag. The
+        // complete lines of the API's partial content are its revision's.
+        let changed = meta
+            .size
+            .filter(|&size| size != bytes.len() as u64)
+            .map(|size| Changed {
+                api_size: size,
+                api_lines: content
+                    .rfind('\n')
+                    .map_or(Vec::new(), |end| content.as_bytes()[..=end].to_vec()),
+            });
         Ok(Downloaded {
             bytes,
             source: ContentSource::GitClone,
+            changed,
         })
     }
 
@@ -895,6 +960,18 @@ impl GistClient {
         let reply = reply?;
         if reply.status != StatusCode::OK {
             return Err(GistError::Raw(format!("HTTP {}", reply.status.as_u16())));
+        }
+        // The client asks for no coding and undoes none: a coded body is
+        // not the file's bytes.
+        if let Some(coding) = reply
+            .headers
+            .get(header::CONTENT_ENCODING)
+            .filter(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"))
+        {
+            return Err(GistError::Raw(format!(
+                "it served the file with Content-Encoding {}, which fetch does not decode",
+                terminal_safe(&String::from_utf8_lossy(coding.as_bytes()))
+            )));
         }
         let got = reply.body.len() as u64;
         match size {

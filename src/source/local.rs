@@ -16,16 +16,14 @@ pub enum InputError {
     /// Permission denied.
     #[error("{0}: permission denied; check the file's permissions")]
     PermissionDenied(PathBuf),
-    /// A compressed file (its first bytes are a compressor's magic number):
-    /// read as text, every line would be skipped as invalid.
-    #[error("{}", compressed_message(path, format, tool))]
+    /// A compressed file, or UTF-16 text (told by its first bytes): read
+    /// as UTF-8 text, every line would be skipped as invalid.
+    #[error("{}", not_text_message(path, found))]
     Compressed {
         /// The path (`-` for stdin).
         path: PathBuf,
-        /// The compression format, e.g. `gzip`.
-        format: &'static str,
-        /// Its command-line tool, e.g. `gzip`.
-        tool: &'static str,
+        /// What it is.
+        found: NotText,
     },
     /// Anything else.
     #[error("{path}: cannot open: {error}")]
@@ -79,43 +77,80 @@ impl<'a> From<&'a [u8]> for Input<'a> {
     }
 }
 
-/// The compression format and its tool when `head` (a file's first bytes)
-/// starts with the magic number of gzip, zstd, xz, bzip2 or zip. No JSONL
-/// line starts so.
-pub fn compressed(head: &[u8]) -> Option<(&'static str, &'static str)> {
-    const MAGIC: [(&[u8], &str, &str); 5] = [
-        (b"\x1f\x8b", "gzip", "gzip"),
-        (b"\x28\xb5\x2f\xfd", "zstd", "zstd"),
-        (b"\xfd7zXZ\x00", "xz", "xz"),
-        (b"BZh", "bzip2", "bzip2"),
-        (b"PK\x03\x04", "zip", "unzip"),
-    ];
-    MAGIC
-        .iter()
-        .find(|(magic, ..)| head.starts_with(magic))
-        .map(|&(_, format, tool)| (format, tool))
+/// Bytes that are not UTF-8 text, told by how they start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotText {
+    /// What they are: `gzip-compressed`, `UTF-16 text`.
+    pub what: &'static str,
+    /// What to do: `decompress`, `convert`.
+    pub verb: &'static str,
+    /// The command that writes them as text on stdout, given the file.
+    pub command: &'static str,
 }
 
-/// What [`InputError::Compressed`] says: the command that decompresses the
-/// file into `jmo-analyze` (its path quoted for a shell), or for stdin
-/// where to put it.
-fn compressed_message(path: &Path, format: &str, tool: &str) -> String {
+/// What `head` (a file's first bytes) is when it starts with the magic
+/// number of gzip, zstd, xz, bzip2 or zip, or a UTF-16 byte-order mark. No
+/// JSONL line starts so: bzip2's `BZh` is text, so its block magic after
+/// the level must follow too (a line `BZh…` of text is read as text).
+pub fn not_text(head: &[u8]) -> Option<NotText> {
+    const fn packed(what: &'static str, command: &'static str) -> NotText {
+        NotText {
+            what,
+            verb: "decompress",
+            command,
+        }
+    }
+    const UTF16: NotText = NotText {
+        what: "UTF-16 text",
+        verb: "convert",
+        command: "iconv -f UTF-16 -t UTF-8",
+    };
+    const MAGIC: [(&[u8], NotText); 6] = [
+        (b"\x1f\x8b", packed("gzip-compressed", "gzip -dc")),
+        (b"\x28\xb5\x2f\xfd", packed("zstd-compressed", "zstd -dc")),
+        (b"\xfd7zXZ\x00", packed("xz-compressed", "xz -dc")),
+        (b"PK\x03\x04", packed("zip-compressed", "unzip -p")),
+        (b"\xff\xfe", UTF16),
+        (b"\xfe\xff", UTF16),
+    ];
+    if let Some(&[b'B', b'Z', b'h', level, ref block @ ..]) = head.get(..10)
+        && (b'1'..=b'9').contains(&level)
+        // A block, or the end of an empty stream (pi, sqrt(pi) in BCD).
+        && [b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90"].contains(&block.try_into().unwrap_or(&[0; 6]))
+    {
+        return Some(packed("bzip2-compressed", "bzip2 -dc"));
+    }
+    MAGIC
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|&(_, found)| found)
+}
+
+/// What [`InputError::Compressed`] says: the command that decompresses or
+/// converts the file into `jmo-analyze` (its path quoted for a shell), or
+/// for stdin where to put it.
+fn not_text_message(path: &Path, found: &NotText) -> String {
+    let NotText {
+        what,
+        verb,
+        command,
+    } = found;
     if path == Path::new("-") {
         return format!(
-            "stdin is {format}-compressed, not JSONL text; decompress it in the pipe: \
-             `{tool} -dc FILE | jmo-analyze <command> -`"
+            "stdin is {what}, not JSONL text; {verb} it in the pipe: \
+             `{command} FILE | jmo-analyze <command> -`"
         );
     }
     let shown = path.display();
     let word = crate::render::text::shell_word(&path.to_string_lossy());
     format!(
-        "{shown}: is {format}-compressed, not JSONL text; decompress it first, or give it \
-         on stdin: `{tool} -dc {word} | jmo-analyze <command> -`"
+        "{shown}: is {what}, not JSONL text; {verb} it first, or give it \
+         on stdin: `{command} {word} | jmo-analyze <command> -`"
     )
 }
 
-/// The longest magic number [`compressed`] looks for.
-const MAGIC_LEN: usize = 6;
+/// The most bytes [`not_text`] looks at.
+const MAGIC_LEN: usize = 10;
 
 /// Reads up to `buf.len()` bytes (fewer only at the end of `reader`).
 fn read_head(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -131,14 +166,13 @@ fn read_head(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
-/// Opens `path` for reading; `-` is stdin. A compressed file or stream is
-/// refused ([`InputError::Compressed`]).
+/// Opens `path` for reading; `-` is stdin. A compressed file or stream, or
+/// UTF-16 text, is refused ([`InputError::Compressed`]).
 pub fn open(path: impl AsRef<Path>) -> Result<Input<'static>, InputError> {
     let p = path.as_ref();
-    let refuse = |(format, tool)| InputError::Compressed {
+    let refuse = |found| InputError::Compressed {
         path: p.to_path_buf(),
-        format,
-        tool,
+        found,
     };
     let other = |error| InputError::Other {
         path: p.to_path_buf(),
@@ -149,7 +183,7 @@ pub fn open(path: impl AsRef<Path>) -> Result<Input<'static>, InputError> {
         let mut stdin = io::stdin();
         let mut head = [0; MAGIC_LEN];
         let n = read_head(&mut stdin, &mut head).map_err(other)?;
-        if let Some(found) = compressed(&head[..n]) {
+        if let Some(found) = not_text(&head[..n]) {
             return Err(refuse(found));
         }
         return Ok(Input::stream(
@@ -163,7 +197,7 @@ pub fn open(path: impl AsRef<Path>) -> Result<Input<'static>, InputError> {
         Ok(mut f) => {
             let mut head = [0; MAGIC_LEN];
             let n = read_head(&mut f, &mut head).map_err(other)?;
-            if let Some(found) = compressed(&head[..n]) {
+            if let Some(found) = not_text(&head[..n]) {
                 return Err(refuse(found));
             }
             // Back to the start (a FIFO, which cannot seek, was opened by
@@ -191,19 +225,39 @@ mod tests {
 
     #[test]
     fn compressed_files_are_told_from_text() {
-        assert_eq!(compressed(b"\x1f\x8b\x08"), Some(("gzip", "gzip")));
-        assert_eq!(compressed(b"\x28\xb5\x2f\xfd\x00"), Some(("zstd", "zstd")));
-        assert_eq!(compressed(b"\xfd7zXZ\x00\x00"), Some(("xz", "xz")));
-        assert_eq!(compressed(b"BZh91AY"), Some(("bzip2", "bzip2")));
-        assert_eq!(compressed(b"PK\x03\x04"), Some(("zip", "unzip")));
+        let what = |head: &[u8]| not_text(head).map(|f| (f.what, f.command));
+        assert_eq!(what(b"\x1f\x8b\x08"), Some(("gzip-compressed", "gzip -dc")));
+        assert_eq!(
+            what(b"\x28\xb5\x2f\xfd\x00"),
+            Some(("zstd-compressed", "zstd -dc"))
+        );
+        assert_eq!(what(b"\xfd7zXZ\x00\x00"), Some(("xz-compressed", "xz -dc")));
+        assert_eq!(
+            what(b"BZh91AY&SY\x01"),
+            Some(("bzip2-compressed", "bzip2 -dc"))
+        );
+        // bzip2 of nothing: the end-of-stream magic right after the level.
+        assert_eq!(
+            what(b"BZh9\x17rE8P\x90\0\0\0\0"),
+            Some(("bzip2-compressed", "bzip2 -dc"))
+        );
+        assert_eq!(what(b"PK\x03\x04"), Some(("zip-compressed", "unzip -p")));
+        let utf16 = Some(("UTF-16 text", "iconv -f UTF-16 -t UTF-8"));
+        assert_eq!(what(b"\xff\xfe{\0"), utf16);
+        assert_eq!(what(b"\xfe\xff\0{"), utf16);
         for text in [
             &b"{\"event\": 1}"[..],
             b"\xEF\xBB\xBF{",
             b"",
             b"\x1f",
             b"\n\n",
+            // Text that starts as bzip2 does (a review: fetch archived such
+            // a line, then refused its own archive for good).
+            b"BZh",
+            b"BZh9 is not compressed\n",
+            b"BZh91AY&S",
         ] {
-            assert_eq!(compressed(text), None);
+            assert_eq!(what(text), None, "{text:?}");
         }
     }
 
