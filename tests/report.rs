@@ -202,6 +202,8 @@ fn table<'a>(json: &'a Value, name: &str) -> &'a Value {
 }
 
 /// (value, events, installations, other) of a table's rows.
+/// A table's rows: value, events, installations (0 where withheld:
+/// `null`), and whether it is the Other row.
 fn rows(json: &Value, name: &str) -> Vec<(String, u64, u64, bool)> {
     table(json, name)["rows"]
         .as_array()
@@ -211,7 +213,10 @@ fn rows(json: &Value, name: &str) -> Vec<(String, u64, u64, bool)> {
             (
                 r["value"].as_str().unwrap().to_string(),
                 r["events"].as_u64().unwrap(),
-                r["installations"].as_u64().unwrap(),
+                match &r["installations"] {
+                    Value::Null => 0,
+                    n => n.as_u64().unwrap(),
+                },
                 r["other"].as_bool().unwrap(),
             )
         })
@@ -1915,6 +1920,73 @@ fn events_without_an_anonymous_id_are_counted_only_when_none() {
     );
     let csv = some.file("data/data_quality.csv");
     assert!(csv.contains("\r\nevents_without_id,\r\n"), "{csv}");
+}
+
+/// Installations have complements too: 39 of 40 scanning installations
+/// sent compliance_usage true, so 40 - 39 said exactly 1 never did (a
+/// review). That row keeps its events and share, its installations are
+/// withheld; so are the event-type table's for scan.started when an
+/// installation never scanned. A row whose complement is 0 or k or more
+/// keeps them.
+#[test]
+fn installations_whose_complement_is_a_small_group_are_withheld() {
+    let mut data = String::new();
+    let scan = |i: u32, day: u32, compliance: bool| {
+        event_line(
+            "scan.started",
+            i,
+            &format!("2026-02-{day:02}T10:00:00Z"),
+            "1.0.0",
+            &format!(r#"{{"mode": "cli", "compliance_usage": {compliance}}}"#),
+        )
+    };
+    for i in 0..40u32 {
+        data += &scan(i, 2, i != 39);
+        if (35..39).contains(&i) {
+            data += &scan(i, 3, false);
+        }
+    }
+    // Six ran the wizard, two of whom never scanned.
+    for i in (0..4u32).chain(100..102) {
+        data += &event_line(
+            "wizard.completed",
+            i,
+            "2026-02-04T10:00:00Z",
+            "1.0.0",
+            r#"{"profile_selected": "fast", "execution_mode": "docker"}"#,
+        );
+    }
+    let run = report(&data, &[]);
+    let json = run.json();
+    let row = |name: &str, value: &str| -> Value {
+        table(&json, name)["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["value"] == value)
+            .unwrap_or_else(|| panic!("{name}: no row {value}"))
+            .clone()
+    };
+    let yes = row("compliance_usage", "true");
+    assert_eq!(
+        (yes["events"].clone(), yes["installations"].clone()),
+        (39.into(), Value::Null)
+    );
+    // 40 - 5 = 35 never sent false: its installations stay.
+    let no = row("compliance_usage", "false");
+    assert_eq!(
+        (no["events"].clone(), no["installations"].clone()),
+        (5.into(), 5.into())
+    );
+    // 42 installations, 40 of them scanned: 2 never did.
+    let started = row("event_types", "scan.started");
+    assert_eq!(started["installations"], Value::Null);
+    assert_eq!(json["report"]["figures"][0]["value"], 42);
+    let md = run.file("report.md");
+    assert!(md.contains("| true | 39 | – | "), "{md}");
+    assert!(md.contains("| false | 5 | 5 | "), "{md}");
+    let csv = run.file("data/compliance_usage.csv");
+    assert!(csv.contains("\r\ntrue,false,39,,"), "{csv}");
 }
 
 /// Every file of a report, its input's SHA-256 (which differs with any

@@ -102,8 +102,10 @@ pub struct TableRow {
     pub other: bool,
     /// Events (failures, for tool reliability).
     pub events: u64,
-    /// Distinct installations.
-    pub installations: u64,
+    /// Distinct installations (`None`: withheld, when those of the events it
+    /// partitions less these, the installations that never sent the value,
+    /// would be fewer than k but not none).
+    pub installations: Option<u64>,
     /// Tool reliability: scan.started events that enabled the tool.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runs: Option<u64>,
@@ -670,7 +672,7 @@ fn table(
             value: r.value.text().to_string(),
             other,
             events: r.count,
-            installations: r.installations.unwrap_or(0),
+            installations: r.installations,
             runs: r.runs,
             share,
             interval,

@@ -279,7 +279,7 @@ fn table_body(t: &Table) -> Vec<(bool, Vec<String>)> {
                 r.value.clone()
             });
             c.push(thousands(r.events));
-            c.push(thousands(r.installations));
+            c.push(count(r.installations));
             if t.rates {
                 c.push(count(r.runs));
             }
@@ -980,7 +980,7 @@ pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
             });
             c.push(r.other.to_string());
             c.push(r.events.to_string());
-            c.push(r.installations.to_string());
+            c.push(r.installations.map_or(String::new(), |n| n.to_string()));
             if t.rates {
                 c.push(r.runs.map_or(String::new(), |n| n.to_string()));
             }
