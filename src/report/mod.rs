@@ -191,14 +191,18 @@ pub struct Ledger {
     pub source: String,
     /// SHA-256 of the input bytes.
     pub sha256: String,
-    /// Physical lines.
-    pub lines: u64,
+    /// Physical lines (`None`: withheld with `outside_quarter`: they less
+    /// the blank and invalid ones are the valid events).
+    pub lines: Option<u64>,
     /// Blank lines.
     pub blank_lines: u64,
     /// Invalid lines (not counted anywhere).
     pub invalid_lines: u64,
-    /// Valid events.
-    pub valid_events: u64,
+    /// Valid events (`None`: withheld with `outside_quarter`: they less
+    /// the test and marker events, the quarter's and the filtered ones give
+    /// the events outside the quarter; in a first report, whose file holds
+    /// only its quarter, they gave a totals-only quarter's events).
+    pub valid_events: Option<u64>,
     /// Test events (`test`, `test.event`) in the whole input.
     pub test_events: u64,
     /// Marker events in the whole input.
@@ -487,21 +491,25 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         Vec::new()
     };
     let i = &summary.input;
+    // The file's events less the quarter's give the events outside it:
+    // withheld with them.
+    let outside_quarter = (type_shown(&published, None)
+        && i.filtered_out == outside
+        && (prev_summary.totals.usage_events == 0 || type_shown(&prev_published, None)))
+    .then_some(outside);
+    let whole_file = |n: u64| outside_quarter.map(|_| n);
     let ledger = Ledger {
         source: source.clone(),
         sha256: i.sha256.clone(),
-        lines: i.lines,
+        lines: whole_file(i.lines),
         blank_lines: i.blank_lines,
         invalid_lines: i.invalid_lines,
-        valid_events: i.valid_events,
+        valid_events: whole_file(i.valid_events),
         test_events: i.test_events,
         marker_events: i.marker_events,
         // The file's usage events less the quarter's and these would give the
         // events the filters left out.
-        outside_quarter: (type_shown(&published, None)
-            && i.filtered_out == outside
-            && (prev_summary.totals.usage_events == 0 || type_shown(&prev_published, None)))
-        .then_some(outside),
+        outside_quarter,
         filtered_out: Some(i.filtered_out.saturating_sub(outside)).filter(|&n| n == 0),
         counted_usage_events: type_shown(&published, None).then_some(summary.totals.usage_events),
         events_without_id: Some(events_without_id).filter(|&n| n == 0),

@@ -604,13 +604,13 @@ fn md_table_marked(
 
 fn ledger_rows(l: &Ledger) -> Vec<(&'static str, String)> {
     vec![
-        ("Lines in the input", thousands(l.lines)),
+        ("Lines in the input", count(l.lines)),
         ("Blank lines", thousands(l.blank_lines)),
         (
             "Invalid lines (not JSON events; counted nowhere)",
             thousands(l.invalid_lines),
         ),
-        ("Valid events", thousands(l.valid_events)),
+        ("Valid events", count(l.valid_events)),
         (
             "Test events (test, test.event), whole input",
             thousands(l.test_events),
@@ -913,10 +913,10 @@ pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
     let mut ledger = vec![vec!["item".to_string(), "count".to_string()]];
     let l = &report.ledger;
     for (k, v) in [
-        ("lines", Some(l.lines)),
+        ("lines", l.lines),
         ("blank_lines", Some(l.blank_lines)),
         ("invalid_lines", Some(l.invalid_lines)),
-        ("valid_events", Some(l.valid_events)),
+        ("valid_events", l.valid_events),
         ("test_events", Some(l.test_events)),
         ("marker_events", Some(l.marker_events)),
         ("outside_quarter", l.outside_quarter),
@@ -1076,17 +1076,18 @@ struct PublicSummary<'a> {
 /// [`InputReport`] as published: the events the filters dropped (the events
 /// outside the quarter and those the other filters left out) only where
 /// the ledger shows both (the file's events less them would give the
-/// quarter's).
+/// quarter's), and the whole file's counts (its size, lines and events)
+/// only where the ledger shows the events outside the quarter.
 #[derive(Serialize)]
 struct PublicInput<'a> {
     source: &'a str,
     sha256: &'a str,
-    bytes: u64,
-    lines: u64,
+    bytes: Option<u64>,
+    lines: Option<u64>,
     blank_lines: u64,
     invalid_lines: u64,
-    valid_events: u64,
-    usage_events: u64,
+    valid_events: Option<u64>,
+    usage_events: Option<u64>,
     test_events: u64,
     marker_events: u64,
     filtered_out: Option<u64>,
@@ -1125,12 +1126,14 @@ impl Serialize for PublicSummary<'_> {
         let input = PublicInput {
             source: &i.source,
             sha256: &i.sha256,
-            bytes: i.bytes,
-            lines: i.lines,
+            // The whole file's counts, with the ledger's (its size tells
+            // about how many events it holds).
+            bytes: l.lines.map(|_| i.bytes),
+            lines: l.lines,
             blank_lines: i.blank_lines,
             invalid_lines: i.invalid_lines,
-            valid_events: i.valid_events,
-            usage_events: i.usage_events,
+            valid_events: l.valid_events,
+            usage_events: l.valid_events.map(|_| i.usage_events),
             test_events: i.test_events,
             marker_events: i.marker_events,
             filtered_out: l
