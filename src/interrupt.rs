@@ -13,6 +13,9 @@
 //!   takes the same lock and keeps it until the process ends. So a signal
 //!   leaves either the earlier output or the new one whole, as before, and
 //!   no temporary.
+//! - A child process the run registered (`git clone`, `git cat-file`) is
+//!   sent SIGTERM first: a `kill` of this process alone left git writing
+//!   into the clone directory the clean-up removed.
 //! - SIGKILL cannot be caught: it leaves them, as does a platform other
 //!   than Linux.
 
@@ -20,8 +23,18 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-/// The paths to remove on a signal, each under the number of its guard.
-static PENDING: Mutex<Vec<(u64, PathBuf)>> = Mutex::new(Vec::new());
+/// What a signal's clean-up undoes.
+#[derive(Debug, PartialEq, Eq)]
+enum Entry {
+    /// A path to remove.
+    Path(PathBuf),
+    /// A child process to stop (SIGTERM) first: it may be writing into a
+    /// registered directory.
+    Child(u32),
+}
+
+/// What to undo on a signal, each under the number of its guard.
+static PENDING: Mutex<Vec<(u64, Entry)>> = Mutex::new(Vec::new());
 /// The next guard's number.
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
@@ -41,7 +54,7 @@ impl Drop for Pending {
 }
 
 /// The list, even after a panic elsewhere while it was held.
-fn list() -> MutexGuard<'static, Vec<(u64, PathBuf)>> {
+fn list() -> MutexGuard<'static, Vec<(u64, Entry)>> {
     PENDING.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -64,13 +77,24 @@ pub fn hold() -> Held {
 }
 
 /// The clean-up's lock, held (see [`hold`]).
-pub struct Held(MutexGuard<'static, Vec<(u64, PathBuf)>>);
+pub struct Held(MutexGuard<'static, Vec<(u64, Entry)>>);
 
 impl Held {
     /// Registers `path` as [`remove_on_signal`] does, under this lock.
     pub fn register(&mut self, path: &Path) -> Pending {
+        self.push(Entry::Path(path.to_path_buf()))
+    }
+
+    /// Registers the child process `pid`, just started, to be stopped
+    /// (SIGTERM) before the paths are removed should a signal end this run
+    /// before the guard is dropped; drop it once the child is waited for.
+    pub fn stop_on_signal(&mut self, pid: u32) -> Pending {
+        self.push(Entry::Child(pid))
+    }
+
+    fn push(&mut self, entry: Entry) -> Pending {
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        self.0.push((id, path.to_path_buf()));
+        self.0.push((id, entry));
         Pending(id)
     }
 }
@@ -98,8 +122,21 @@ fn watch() {
                         // Held until the process ends: no path is added,
                         // written into or moved into place meanwhile.
                         let list = list();
-                        for (_, path) in list.iter() {
-                            remove(path);
+                        for (_, entry) in list.iter() {
+                            if let Entry::Child(pid) = entry
+                                && let Ok(pid) = libc::pid_t::try_from(*pid)
+                            {
+                                // SAFETY: a signal to a child this run
+                                // started and has not waited for yet.
+                                unsafe {
+                                    libc::kill(pid, libc::SIGTERM);
+                                }
+                            }
+                        }
+                        for (_, entry) in list.iter() {
+                            if let Entry::Path(path) = entry {
+                                remove(path);
+                            }
                         }
                         let _ = signal_hook::low_level::emulate_default_handler(signal);
                         std::process::exit(128 + signal);
@@ -125,9 +162,9 @@ fn ignored(signal: i32) -> bool {
 /// Removes a registered file, or directory with what it holds; nothing
 /// when it is gone (moved into place, or never made). A symbolic link is
 /// removed, not followed. A directory another program still writes into
-/// (`git clone`, which got the same Ctrl-C) is tried again a few times.
+/// (`git clone`, just sent SIGTERM) is tried again for up to a second.
 fn remove(path: &Path) {
-    for _ in 0..5 {
+    for _ in 0..50 {
         let gone = match std::fs::symlink_metadata(path) {
             Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path).is_ok(),
             Ok(_) => std::fs::remove_file(path).is_ok(),
@@ -148,7 +185,11 @@ mod tests {
     fn a_dropped_guard_forgets_its_path() {
         let a = remove_on_signal(Path::new("/nonexistent/a"));
         let b = remove_on_signal(Path::new("/nonexistent/b"));
-        let listed = |p: &str| list().iter().any(|(_, q)| q == Path::new(p));
+        let listed = |p: &str| {
+            list()
+                .iter()
+                .any(|(_, q)| *q == Entry::Path(PathBuf::from(p)))
+        };
         assert!(listed("/nonexistent/a") && listed("/nonexistent/b"));
         drop(a);
         assert!(!listed("/nonexistent/a") && listed("/nonexistent/b"));

@@ -81,6 +81,18 @@ pub fn run(args: &FetchArgs) -> anyhow::Result<ExitCode> {
     let token = Token::from_env();
     run_with(args, token.clone()).map_err(|err| {
         let Some(token) = &token else { return err };
+        // A usage error stays one (exit 2, clap's form), its text redacted
+        // (a URL can hold anything; a review: it became exit 1, printed
+        // `Error: error: …`).
+        if let Some(usage) = err.downcast_ref::<clap::Error>() {
+            let text = usage.to_string();
+            let clean = token.redact(&text);
+            if clean != text {
+                let message = clean.strip_prefix("error: ").unwrap_or(&clean);
+                return clap::Error::raw(usage.kind(), message).into();
+            }
+            return err;
+        }
         let text = format!("{err:#}");
         let clean = token.redact(&text);
         // Keep the error (and its chain, e.g. a broken pipe) when it is clean.

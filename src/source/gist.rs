@@ -465,9 +465,14 @@ fn rate_limit_message(
         None => {}
     }
     match untimed_wait {
+        Some(secs) if secs > max_wait && secs <= UNTIMED_WAIT.as_secs() => msg.push_str(&format!(
+            "; it gives no time, and GitHub asks then to wait at least {secs} s, longer \
+                 than --max-wait {max_wait} s"
+        )),
+        // The doubling is this tool's, for limits that go on.
         Some(secs) if secs > max_wait => msg.push_str(&format!(
-            "; it gives no time, and GitHub asks then to wait at least {secs} s, longer than \
-             --max-wait {max_wait} s"
+            "; it gave no time {attempts}, and the next wait, {secs} s (doubled for each, as \
+             GitHub asks when they go on), is longer than --max-wait {max_wait} s"
         )),
         Some(_) => msg.push_str(&format!("; it gave no time {attempts}")),
         None => {}
@@ -752,7 +757,15 @@ impl GistClient {
                 None => String::new(),
             }
         ));
-        let reply = self.send(&url, "the gist request", build, API_BODY_LIMIT, None, diag)?;
+        let reply = self.send(
+            &url,
+            "the gist request",
+            build,
+            API_BODY_LIMIT,
+            None,
+            diag,
+            false,
+        )?;
         match reply.status.as_u16() {
             200 => {
                 let gist: Gist =
@@ -867,6 +880,10 @@ impl GistClient {
                         changed: None,
                     });
                 }
+                // Its advice (wait, try again) is not this run's: the clone is.
+                Err(GistError::RateLimited { status, .. }) => {
+                    format!("raw_url failed: rate limited (HTTP {status})")
+                }
                 Err(err) => format!("raw_url failed: {err}"),
             },
         };
@@ -955,6 +972,7 @@ impl GistClient {
             RAW_LIMIT,
             Some(&bar),
             diag,
+            true,
         );
         bar.finish_and_clear();
         let reply = reply?;
@@ -1009,6 +1027,7 @@ impl GistClient {
         limit: u64,
         bar: Option<&indicatif::ProgressBar>,
         diag: &Diagnostics,
+        fallback: bool,
     ) -> Result<Reply, GistError> {
         let attempts = self.retry.retries.saturating_add(1);
         let mut attempt = 0;
@@ -1082,7 +1101,10 @@ impl GistClient {
                     if limit == RateLimit::UNTIMED {
                         untimed += 1;
                     }
-                    if !last && wait <= self.retry.max_wait {
+                    // With another way to the file (`fallback`: raw_url,
+                    // then the clone), a minute's wait is not worth it.
+                    let give_up = fallback && limit == RateLimit::UNTIMED;
+                    if !last && !give_up && wait <= self.retry.max_wait {
                         diag.note(&format!(
                             "rate limited (HTTP {}): waiting {} s as GitHub asks{} (attempt \
                              {attempt} of {attempts})",
@@ -1602,6 +1624,22 @@ mod tests {
             retried,
             "GitHub's API rate limit is exhausted (HTTP 429); it gave no time on all 2 attempts: \
              wait a few minutes and try again"
+        );
+        // A doubled wait is this tool's, not GitHub's minute (a review).
+        let doubled = rate_limit_message(
+            429,
+            None,
+            None,
+            Some(240),
+            Some("GH_TOKEN"),
+            200,
+            Attempts { made: 3, alike: 3 },
+        );
+        assert_eq!(
+            doubled,
+            "GitHub's API rate limit is exhausted (HTTP 429); it gave no time on all 3 attempts, \
+             and the next wait, 240 s (doubled for each, as GitHub asks when they go on), is \
+             longer than --max-wait 200 s: wait that long and try again"
         );
     }
 

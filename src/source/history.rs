@@ -180,7 +180,7 @@ impl Git {
         input: &[u8],
         purpose: &str,
     ) -> Result<Vec<u8>, GitError> {
-        let mut child = self.spawn(args, purpose)?;
+        let (_running, mut child) = self.spawn(args, purpose)?;
         let mut stdin = child.stdin.take().expect("stdin is piped");
         let output: Output = std::thread::scope(|scope| {
             // A git that exits early closes its end: the write error is
@@ -202,15 +202,26 @@ impl Git {
         }
     }
 
-    /// Starts git with `args` and its three streams piped.
-    fn spawn(&self, args: &[&str], purpose: &str) -> Result<Child, GitError> {
-        self.command()
+    /// Starts git with `args` and its three streams piped. The guard stops
+    /// it (SIGTERM) should a signal end this run before it is dropped: keep
+    /// it until the child is waited for. (A Ctrl-C reaches git too, but a
+    /// `kill` of this process alone left git cloning into a directory the
+    /// clean-up had removed.)
+    fn spawn(
+        &self,
+        args: &[&str],
+        purpose: &str,
+    ) -> Result<(crate::interrupt::Pending, Child), GitError> {
+        let mut held = crate::interrupt::hold();
+        let child = self
+            .command()
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|source| spawn_error(source, purpose))
+            .map_err(|source| spawn_error(source, purpose))?;
+        Ok((held.stop_on_signal(child.id()), child))
     }
 
     /// Reads the blobs `ids` (hex object ids) from the repository `git_dir`
@@ -229,7 +240,7 @@ impl Git {
         mut each: impl FnMut(usize, &[u8], &[u8]),
     ) -> Result<(), GitError> {
         let args = [git_dir, "cat-file", "--batch"];
-        let mut child = self.spawn(&args, purpose)?;
+        let (_running, mut child) = self.spawn(&args, purpose)?;
         let mut stdin = child.stdin.take().expect("stdin is piped");
         let stdout = child.stdout.take().expect("stdout is piped");
         widen_pipe(&stdout);
@@ -391,16 +402,18 @@ fn can_be_shallow(url: &str) -> bool {
 /// A new directory for a clone, removed when dropped or by a signal that
 /// ends the run (see [`crate::interrupt`]).
 /// Made and registered under the clean-up's lock (no signal comes
-/// between); the directory comes first in the pair, so it is removed
-/// before it is forgotten.
-fn temp_clone_dir() -> Result<(tempfile::TempDir, crate::interrupt::Pending), GitError> {
+/// between). Bind it as `let (_pending, dir)`: locals drop in reverse, so
+/// the directory is removed before it is forgotten (a review: bound the
+/// other way, a signal while the directory was being removed left most
+/// of the clone).
+fn temp_clone_dir() -> Result<(crate::interrupt::Pending, tempfile::TempDir), GitError> {
     let mut held = crate::interrupt::hold();
     let dir = tempfile::Builder::new()
         .prefix("jmo-analyze-gist-")
         .tempdir()
         .map_err(GitError::TempDir)?;
     let pending = held.register(dir.path());
-    Ok((dir, pending))
+    Ok((pending, dir))
 }
 
 /// The newest revision of `file` in the gist repository at `url`.
@@ -414,7 +427,7 @@ pub fn latest_file(
     // Why git is needed was said just before (the API's content was cut
     // and raw_url did not serve the whole file, or could not).
     let purpose = "clone the gist for its whole file";
-    let (dir, _pending) = temp_clone_dir()?;
+    let (_pending, dir) = temp_clone_dir()?;
     let repo = dir.path().join("gist.git");
     diag.detail(&format!("git clone {} (newest revision)", display_url(url)));
     let spinner = diag.bar(None, false, "cloning the gist");
@@ -462,7 +475,7 @@ pub fn walk_history(
 ) -> Result<HistoryReport, GitError> {
     check_url(url)?;
     let purpose = "read the gist's history (--history)";
-    let (dir, _pending) = temp_clone_dir()?;
+    let (_pending, dir) = temp_clone_dir()?;
     let repo = dir.path().join("gist.git");
     diag.detail(&format!("git clone {} (full history)", display_url(url)));
     let spinner = diag.bar(None, false, "cloning the gist's history");
