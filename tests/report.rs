@@ -1923,6 +1923,16 @@ fn events_without_an_anonymous_id_are_counted_only_when_none() {
         some.json()["report"]["ledger"]["events_without_id"],
         Value::Null
     );
+    // Nor by the installations' buckets: 30 of one event each, beside 33
+    // usage events, gave 3 (a review).
+    assert_eq!(
+        some.json()["metrics"]["events_per_installation"],
+        Value::Array(Vec::new())
+    );
+    assert_ne!(
+        none.json()["metrics"]["events_per_installation"],
+        Value::Array(Vec::new())
+    );
     let md = some.file("report.md");
     assert!(
         md.contains("| … of which without an anonymous ID | – |"),
@@ -1947,7 +1957,9 @@ fn installations_whose_complement_is_a_small_group_are_withheld() {
             i,
             &format!("2026-02-{day:02}T10:00:00Z"),
             "1.0.0",
-            &format!(r#"{{"mode": "cli", "compliance_usage": {compliance}}}"#),
+            &format!(
+                r#"{{"mode": "cli", "profile": "balanced", "compliance_usage": {compliance}}}"#
+            ),
         )
     };
     for i in 0..40u32 {
@@ -1991,6 +2003,12 @@ fn installations_whose_complement_is_a_small_group_are_withheld() {
     // 42 installations, 40 of them scanned: 2 never did.
     let started = row("event_types", "scan.started");
     assert_eq!(started["installations"], Value::Null);
+    // Nor is that 40 printed anywhere else (a review: every profile's and
+    // mode's row, covering all scans, gave it back).
+    assert_eq!(row("modes", "cli")["installations"], Value::Null);
+    assert_eq!(row("profiles", "balanced")["installations"], Value::Null);
+    let public = json["metrics"].to_string();
+    assert!(!public.contains("\"installations\":40"), "{public}");
     assert_eq!(json["report"]["figures"][0]["value"], 42);
     let md = run.file("report.md");
     assert!(md.contains("| true | 39 | – | "), "{md}");

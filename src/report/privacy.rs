@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
-use rustc_hash::{FxBuildHasher, FxHashSet};
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 use crate::event::time::{format_month_code, format_week_code};
 use crate::metrics::finalize::events_bucket;
@@ -331,7 +331,7 @@ impl PublishedMetric {
 
     /// Withholds the whole metric: its shown rows count as hidden
     /// complements (they are hidden to protect cells elsewhere).
-    fn withhold(&mut self) {
+    pub fn withhold(&mut self) {
         self.hidden_complementary += self.rows.len();
         self.rows.clear();
         self.others.clear();
@@ -1968,7 +1968,71 @@ pub fn publish(
         hidden_complementary: 0,
         withheld,
     };
+    withhold_small_complements(&mut out, summary, event_types, ids, k);
     out
+}
+
+/// The last pass over every published row, whatever its table's shape:
+/// its installations are withheld when some published count of
+/// installations that holds them, less them, leaves fewer than k but not
+/// none (those that never sent the value): all installations (the key
+/// figure), its event types' (the event-type table), its group's (a table
+/// by profile). A review found the first rule, partitions against their
+/// type only, undone elsewhere: a type withheld as 40 of 42 was every
+/// profile row's 40, the list tables', scan completion's and the failure
+/// rates' (9 of 10 failing installations). With this pass no published
+/// count of installations is within k of all of them, or of its type's or
+/// group's, and a count withheld so is printed nowhere else. The weekly
+/// activity and the events-per-installation buckets count installations
+/// (their rows' main figure) and are left to the subtraction rules.
+fn withhold_small_complements(
+    out: &mut [PublishedMetric],
+    summary: &Summary,
+    event_types: &MetricRows,
+    ids: &CellIds,
+    k: u64,
+) {
+    let type_sets: FxHashMap<&str, &[u32]> = (event_types.rows.iter())
+        .map(|r| (r.value.text(), ids.of(MetricId::EventTypes, r)))
+        .collect();
+    let all = union_size(type_sets.values().copied());
+    let near = |n: u64, of: u64| n < of && of - n < k;
+    for m in out.iter_mut() {
+        if matches!(
+            m.id,
+            MetricId::ActiveInstallations | MetricId::EventsPerInstallation
+        ) {
+            continue;
+        }
+        let mut of: Vec<u64> = vec![all];
+        of.extend(
+            counted_types(m.id)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|t| type_sets.get(t).map(|s| s.len() as u64)),
+        );
+        // A group's installations: those of all its cells.
+        let mut groups: FxHashMap<Option<Value>, Vec<&[u32]>> = FxHashMap::default();
+        if shape(m.id) == Shape::Grouped {
+            for r in &summary.metric(m.id).rows {
+                groups
+                    .entry(r.group.clone())
+                    .or_default()
+                    .push(ids.of(m.id, r));
+            }
+        }
+        let group_size: FxHashMap<Option<Value>, u64> = groups
+            .into_iter()
+            .map(|(g, sets)| (g, union_size(sets)))
+            .collect();
+        for row in m.rows.iter_mut().chain(m.others.iter_mut()) {
+            let Some(n) = row.installations else { continue };
+            let in_group = group_size.get(&row.group).copied();
+            if of.iter().chain(&in_group).any(|&p| near(n, p)) {
+                row.installations = None;
+            }
+        }
+    }
 }
 
 /// A quartile of the wizard's time as published: each is one run's exact
