@@ -700,6 +700,63 @@ fn a_gist_changed_between_the_api_and_the_clone_keeps_the_api_lines_and_no_etag(
     assert!(!work.etag_file().exists());
 }
 
+/// The clone's newest revision is the API's with a line appended since (a
+/// client's PATCH in between, the usual case): nothing is missing, so no
+/// warning and the ETag is kept. One that replaced a line by another of the
+/// same size is a change all the same (a review: a size alone told these
+/// the other way round).
+#[test]
+fn an_append_since_the_api_answer_is_no_change_and_a_same_size_clobber_is_one() {
+    let api_revision = file_of(&[INIT, &event(1), &event(2), &event(3)]);
+    for (newest, warned) in [
+        (
+            file_of(&[INIT, &event(1), &event(2), &event(3), &event(4)]),
+            false,
+        ),
+        (file_of(&[INIT, &event(1), &event(7), &event(3)]), true),
+    ] {
+        let repo = GistRepo::new();
+        repo.commit(&api_revision);
+        repo.commit(&newest);
+        let bare = repo.bare();
+        let mut server = Server::new();
+        let raw_url = format!("{}/raw/broken", server.url());
+        // The API's content stops inside event 3: events 1 and 2 are whole.
+        let partial = &api_revision[..api_revision.len() - 40];
+        let api = ok_gist(
+            &mut server,
+            &gist_body(
+                &[(FILE, cut_file(partial, api_revision.len(), &raw_url))],
+                Some(bare.to_str().unwrap()),
+            ),
+            "\"v1\"",
+        );
+        let raw = server.mock("GET", "/raw/broken").with_status(404).create();
+        let work = Work::new();
+
+        let run = work.fetch(&server.url(), &[]);
+
+        api.assert();
+        drop(raw);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            run.stderr.contains("warning: the gist changed"),
+            warned,
+            "{}",
+            run.stderr
+        );
+        assert_eq!(work.etag_file().exists(), !warned);
+        let archived = work.archive_text();
+        for line in newest.lines() {
+            assert!(archived.contains(line), "{line} not in {archived}");
+        }
+        if warned {
+            // The API's event 2, clobbered in the clone, is kept.
+            assert!(archived.contains(&event(2)), "{archived}");
+        }
+    }
+}
+
 /// A raw_url answer with a Content-Encoding the client does not undo is
 /// not the file: never archived (a review: gzip bytes were archived, and
 /// the archive refused as compressed from then on).

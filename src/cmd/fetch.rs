@@ -253,7 +253,11 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     // The clone's newest revision is not the one the API described: the
     // complete lines the API gave of its revision are kept too, and the
     // ETag is not, so the next fetch reads the gist in full again.
-    let changed = latest.as_ref().and_then(|l| l.changed.as_ref());
+    // (--history reads every revision: nothing can be missing then.)
+    let changed = latest
+        .as_ref()
+        .and_then(|l| l.changed.as_ref())
+        .filter(|_| !args.history);
     if let (Some(changed), Some(latest)) = (changed, &latest) {
         archive.add_after(&[], &changed.api_lines);
         diag.note(&format!(

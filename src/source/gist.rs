@@ -819,7 +819,9 @@ impl GistClient {
         // Compressed bytes (a raw answer's Content-Encoding the client does
         // not undo, say), or UTF-16: never archived (a review: the archive
         // was refused as compressed from then on).
-        match super::local::not_text(&got.bytes) {
+        // (The API's content came as a JSON string: text whatever it says.)
+        let checked = got.source != ContentSource::ApiContent;
+        match super::local::not_text(&got.bytes).filter(|_| checked) {
             Some(found) => Err(GistError::NotText {
                 file: file.to_owned(),
                 from: got.source,
@@ -900,14 +902,26 @@ impl GistClient {
         // described: a client may have PATCHed the gist in between (one whose
         // GET failed leaves only its own line), or the clone may lag. The
         // complete lines of the API's partial content are its revision's.
+        // It is that revision, or that revision and lines appended since,
+        // when it starts with the API's complete lines and the API's size
+        // ends a line of it (a review: a size alone took an append for a
+        // change, and a clobber of the same size for none).
+        let api_lines = content
+            .rfind('\n')
+            .map_or(&b""[..], |end| &content.as_bytes()[..=end]);
         let changed = meta
             .size
-            .filter(|&size| size != bytes.len() as u64)
+            .filter(|&size| {
+                let same_or_appended = bytes.starts_with(api_lines)
+                    && usize::try_from(size).is_ok_and(|size| {
+                        size == bytes.len()
+                            || (size < bytes.len() && (size == 0 || bytes[size - 1] == b'\n'))
+                    });
+                !same_or_appended
+            })
             .map(|size| Changed {
                 api_size: size,
-                api_lines: content
-                    .rfind('\n')
-                    .map_or(Vec::new(), |end| content.as_bytes()[..=end].to_vec()),
+                api_lines: api_lines.to_vec(),
             });
         Ok(Downloaded {
             bytes,
@@ -1019,6 +1033,10 @@ impl GistClient {
 
     /// Sends a request built by `build`, reading the whole body, retrying
     /// 5xx answers, timeouts and rate limits as the policy allows.
+    /// `fallback`: the caller has another way to what it asks (raw_url,
+    /// then the clone), so a rate limit that gives no time is not waited
+    /// out.
+    #[allow(clippy::too_many_arguments)]
     fn send(
         &self,
         url: &Url,

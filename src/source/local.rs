@@ -113,7 +113,12 @@ pub fn not_text(head: &[u8]) -> Option<NotText> {
         (b"\xff\xfe", UTF16),
         (b"\xfe\xff", UTF16),
     ];
+    // And bytes that are not UTF-8 follow (a block's CRC and bits): the
+    // magic itself is text (a review: a line starting `BZh91AY&SY` of
+    // plain text was refused).
+    let binary = std::str::from_utf8(head).is_err_and(|e| e.error_len().is_some());
     if let Some(&[b'B', b'Z', b'h', level, ref block @ ..]) = head.get(..10)
+        && binary
         && (b'1'..=b'9').contains(&level)
         // A block, or the end of an empty stream (pi, sqrt(pi) in BCD).
         && [b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90"].contains(&block.try_into().unwrap_or(&[0; 6]))
@@ -150,7 +155,7 @@ fn not_text_message(path: &Path, found: &NotText) -> String {
 }
 
 /// The most bytes [`not_text`] looks at.
-const MAGIC_LEN: usize = 10;
+const MAGIC_LEN: usize = 32;
 
 /// Reads up to `buf.len()` bytes (fewer only at the end of `reader`).
 fn read_head(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -233,7 +238,7 @@ mod tests {
         );
         assert_eq!(what(b"\xfd7zXZ\x00\x00"), Some(("xz-compressed", "xz -dc")));
         assert_eq!(
-            what(b"BZh91AY&SY\x01"),
+            what(b"BZh91AY&SY\xe2\x01\xff"),
             Some(("bzip2-compressed", "bzip2 -dc"))
         );
         // bzip2 of nothing: the end-of-stream magic right after the level.
@@ -256,6 +261,7 @@ mod tests {
             b"BZh",
             b"BZh9 is not compressed\n",
             b"BZh91AY&S",
+            b"BZh91AY&SY is how this line starts",
         ] {
             assert_eq!(what(text), None, "{text:?}");
         }
