@@ -316,8 +316,9 @@ fn no_hidden_cell_can_be_recovered_by_subtraction() {
             .iter()
             .filter(|r| r["other"] == false)
             .map(|r| {
+                // (Withheld, null, where its complement is a small group.)
                 assert!(
-                    r["installations"].as_u64().unwrap() >= k,
+                    r["installations"].as_u64().is_none_or(|n| n >= k),
                     "{name}: small cell shown: {r}"
                 );
                 key(r)
@@ -2015,6 +2016,90 @@ fn installations_whose_complement_is_a_small_group_are_withheld() {
     assert!(md.contains("| false | 5 | 5 | "), "{md}");
     let csv = run.file("data/compliance_usage.csv");
     assert!(csv.contains("\r\ntrue,false,39,,"), "{csv}");
+}
+
+/// A count of installations inside another published one, fewer than k
+/// fewer, is withheld whatever the two tables (a review of the first
+/// rules): scan completion's 28 beside scan.started's 30 in the event-type
+/// table (2 started but never completed), and a tool's 10 failing
+/// installations inside the 12 that ran it (2 ran it without a failure).
+#[test]
+fn a_count_inside_another_published_one_by_fewer_than_k_is_withheld() {
+    let mut data = String::new();
+    let at = "2026-02-05T10:00:00Z";
+    for i in 0..30u32 {
+        let tools = if i < 12 {
+            r#"["semgrep", "zap"]"#
+        } else {
+            r#"["semgrep"]"#
+        };
+        let meta = format!(r#"{{"mode": "cli", "profile": "balanced", "tools": {tools}}}"#);
+        data += &event_line("scan.started", i, at, "1.0.0", &meta);
+        if i < 28 {
+            let meta = r#"{"mode": "cli", "profile": "balanced", "duration_bucket": "<5min"}"#;
+            data += &event_line("scan.completed", i, at, "1.0.0", meta);
+        }
+        if i < 10 {
+            let meta = r#"{"tool": "zap", "failure_type": "timeout", "exit_code": null}"#;
+            data += &event_line("tool.failed", i, at, "1.0.0", meta);
+        }
+    }
+    for i in 100..110u32 {
+        let meta = r#"{"output_formats": ["json"], "suppressions_used": false}"#;
+        data += &event_line("report.generated", i, at, "1.0.0", meta);
+    }
+    let json = report(&data, &[]).json();
+    let installations = |name: &str, value: &str| -> Value {
+        table(&json, name)["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["value"] == value)
+            .unwrap_or_else(|| panic!("{name}: no row {value}"))["installations"]
+            .clone()
+    };
+    assert_eq!(installations("event_types", "scan.started"), 30);
+    assert_eq!(installations("event_types", "scan.completed"), Value::Null);
+    assert_eq!(installations("scan_tools", "zap"), 12);
+    assert_eq!(installations("tool_failure_rates", "zap"), Value::Null);
+    let public = json["metrics"].to_string();
+    assert!(!public.contains("\"installations\":28"), "{public}");
+    let failures = &json["metrics"]["tool_failures"][0];
+    assert_eq!(
+        (failures["value"].clone(), failures.get("installations")),
+        ("zap".into(), None)
+    );
+}
+
+/// Returning installations beside the previous quarter's: 25 then, 23
+/// back, gave the 2 that left (a review). New and returning are withheld
+/// then; with 10 gone, they are shown.
+#[test]
+fn returning_installations_within_k_of_the_previous_quarter_are_withheld() {
+    let data = |back: u32| {
+        let mut data = String::new();
+        let meta = r#"{"mode": "cli", "profile": "fast"}"#;
+        for i in 0..25u32 {
+            data += &event_line("scan.started", i, "2025-11-05T10:00:00Z", "1.0.0", meta);
+        }
+        for i in (0..back).chain(100..120) {
+            data += &event_line("scan.started", i, "2026-02-05T10:00:00Z", "1.0.0", meta);
+        }
+        data
+    };
+    let figure = |json: &Value, key: &str| -> Value {
+        (json["report"]["figures"].as_array().unwrap().iter())
+            .find(|f| f["key"] == key)
+            .unwrap()["value"]
+            .clone()
+    };
+    let close = report(&data(23), &[]).json();
+    assert_eq!(figure(&close, "installations"), 43);
+    assert_eq!(figure(&close, "returning_installations"), Value::Null);
+    assert_eq!(figure(&close, "new_installations"), Value::Null);
+    let far = report(&data(15), &[]).json();
+    assert_eq!(figure(&far, "returning_installations"), 15);
+    assert_eq!(figure(&far, "new_installations"), 20);
 }
 
 /// Every file of a report, its input's SHA-256 (which differs with any

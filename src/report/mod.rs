@@ -762,7 +762,13 @@ fn figures(
     let (t, p) = (&now.totals, &before.totals);
     // New and returning partition the installations: both are shown or neither.
     let split_ok = |new: u64, all: u64| new >= k && all - new >= k;
-    let (new, returning) = if split_ok(new_now, t.unique_ids) {
+    // Returning installations were seen before, most in the previous
+    // quarter: its installations less them would be those that did not come
+    // back (a review: 25 then, 23 returning, so 2 left).
+    let previous_shown = previous_has_data && p.unique_ids >= k;
+    let left =
+        |returning: u64| previous_shown && returning < p.unique_ids && p.unique_ids - returning < k;
+    let (new, returning) = if split_ok(new_now, t.unique_ids) && !left(t.unique_ids - new_now) {
         (Some(new_now), Some(t.unique_ids - new_now))
     } else {
         (None, None)

@@ -1996,6 +1996,8 @@ fn withhold_small_complements(
         .map(|r| (r.value.text(), ids.of(MetricId::EventTypes, r)))
         .collect();
     let all = union_size(type_sets.values().copied());
+    let mut by_size: Vec<&[u32]> = type_sets.values().copied().collect();
+    by_size.sort_by_key(|set| set.len());
     let near = |n: u64, of: u64| n < of && of - n < k;
     for m in out.iter_mut() {
         if matches!(
@@ -2025,14 +2027,68 @@ fn withhold_small_complements(
             .into_iter()
             .map(|(g, sets)| (g, union_size(sets)))
             .collect();
-        for row in m.rows.iter_mut().chain(m.others.iter_mut()) {
+        // Published counts a reader takes to hold this row's installations
+        // though no rule makes them: another event type's (scan.completed
+        // inside scan.started: 28 of 30 said 2 never completed), the tool's
+        // runs (zap's 10 failing installations inside its 12 runs), and a
+        // cell's value margin (a cell by profile inside its duration's
+        // row). Each counts only when it does hold them.
+        let id = m.id;
+        let margin = match id {
+            MetricId::DurationBucketsByProfile => Some(MetricId::DurationBuckets),
+            MetricId::FindingsBucketsByProfile => Some(MetricId::FindingsBuckets),
+            MetricId::VersionsByWeek => Some(MetricId::Versions),
+            MetricId::ToolFailures | MetricId::ToolFailureRates => Some(MetricId::ScanTools),
+            _ => None,
+        };
+        // The margin's rows by value (a table of a million values is
+        // looked up, not scanned, for each cell).
+        let margin_sets: FxHashMap<&Value, &[u32]> = margin.map_or_else(FxHashMap::default, |mm| {
+            (summary.metric(mm).rows.iter())
+                .filter(|r| r.group.is_none())
+                .map(|r| (&r.value, ids.of(mm, r)))
+                .collect()
+        });
+        let holders = |row: &Row| -> Vec<u64> {
+            if row.other {
+                return Vec::new();
+            }
+            let own = match id {
+                MetricId::ToolFailureRates => ids.of(MetricId::ToolFailures, row),
+                _ => ids.of(id, row),
+            };
+            // Every event type's within k above it (a row of scan.completed
+            // inside scan.started's too), and its value's margin.
+            let n = own.len();
+            let from = by_size.partition_point(|set| set.len() <= n);
+            let to = by_size.partition_point(|set| (set.len() as u64) < n as u64 + k);
+            (by_size[from..to.max(from)].iter().copied())
+                .chain(margin_sets.get(&row.value).copied())
+                .filter(|big| big.len() > n && subset(own, big))
+                .map(|big| big.len() as u64)
+                .collect()
+        };
+        let (rows, others) = (&mut m.rows, &mut m.others);
+        for row in rows.iter_mut().chain(others.iter_mut()) {
             let Some(n) = row.installations else { continue };
             let in_group = group_size.get(&row.group).copied();
-            if of.iter().chain(&in_group).any(|&p| near(n, p)) {
+            let held_by = holders(row);
+            if of
+                .iter()
+                .chain(&in_group)
+                .chain(&held_by)
+                .any(|&p| near(n, p))
+            {
                 row.installations = None;
             }
         }
     }
+}
+
+/// Whether every id of `small` is in `big` (both ascending).
+fn subset(small: &[u32], big: &[u32]) -> bool {
+    let mut big = big.iter();
+    small.iter().all(|id| big.any(|b| b == id))
 }
 
 /// A quartile of the wizard's time as published: each is one run's exact
