@@ -2064,7 +2064,10 @@ fn withhold_small_complements(
             let to = by_size.partition_point(|set| (set.len() as u64) < n as u64 + k);
             (by_size[from..to.max(from)].iter().copied())
                 .chain(margin_sets.get(&row.value).copied())
-                .filter(|big| big.len() > n && subset(own, big))
+                // Only those within k above it matter; sizes first, so a
+                // cell of 6 is never walked against a margin of 100,000.
+                .filter(|big| big.len() > n && (big.len() as u64) < n as u64 + k)
+                .filter(|big| subset(own, big))
                 .map(|big| big.len() as u64)
                 .collect()
         };
