@@ -1593,7 +1593,6 @@ fn publish_metric(
     ids: &CellIds,
     k: u64,
     margins: &Margins<'_>,
-    population: Option<u64>,
 ) -> PublishedMetric {
     let id = metric.id;
     let shape = shape(id);
@@ -1715,29 +1714,12 @@ fn publish_metric(
             others.push(row);
         }
     }
-    let mut visible: Vec<Row> = rows
+    let visible: Vec<Row> = rows
         .iter()
         .zip(&hidden)
         .filter(|(_, h)| !**h)
         .map(|(r, _)| (*r).clone())
         .collect();
-    // Installations have complements too: a row's installations less the
-    // published installations of the events it partitions (its type's, or
-    // all) are those that never sent its value, which must be none or at
-    // least k (a review: 39 of 40 scanning installations used compliance,
-    // so exactly 1 never did). Such a row keeps its events and share; its
-    // installations are withheld (hiding the row instead emptied whole
-    // tables into one Other). The same for an Other row. Installations do
-    // not add up across rows (one can send two values), so no other
-    // figure gives them back.
-    if let (Some(all), Shape::Partition) = (population, shape) {
-        let small = |n: u64| n < all && all - n < k;
-        for row in visible.iter_mut().chain(others.iter_mut()) {
-            if row.installations.is_some_and(small) {
-                row.installations = None;
-            }
-        }
-    }
     let total_hidden = hidden.iter().filter(|h| **h).count();
     PublishedMetric {
         id,
@@ -1805,45 +1787,14 @@ pub fn publish(
     k: u64,
 ) -> Vec<PublishedMetric> {
     let none = Margins::default();
-    // The installations a partition's rows divide, as the report publishes
-    // them: its one event type's (the event-type table's row), or every
-    // usage event's (the key figure). A metric of two types has no such
-    // published count. Not the weekly activity nor the events-per-
-    // installation buckets, whose counts are installations (disjoint
-    // buckets: a row's complement is the other rows, which the subtraction
-    // attacker already sees).
-    let all_installations = union_size(
-        event_types
-            .rows
-            .iter()
-            .map(|r| ids.of(MetricId::EventTypes, r)),
-    );
-    let population = |id: MetricId| match counted_types(id) {
-        _ if matches!(
-            id,
-            MetricId::ActiveInstallations | MetricId::EventsPerInstallation
-        ) =>
-        {
-            None
-        }
-        None => Some(all_installations),
-        Some([ty]) => event_types
-            .rows
-            .iter()
-            .find(|r| r.value.text() == *ty)
-            .map(|r| ids.of(MetricId::EventTypes, r).len() as u64),
-        Some(_) => None,
-    };
     let mut out: Vec<PublishedMetric> = summary
         .metrics
         .iter()
         .map(|m| match m.id {
-            MetricId::EventTypes => {
-                publish_metric(event_types, ids, k, &none, Some(all_installations))
-            }
+            MetricId::EventTypes => publish_metric(event_types, ids, k, &none),
             // After their margins, below.
             _ if shape(m.id) == Shape::Grouped => PublishedMetric::nothing(m.id),
-            _ => publish_metric(m, ids, k, &none, population(m.id)),
+            _ => publish_metric(m, ids, k, &none),
         })
         .collect();
     for m in summary
@@ -1851,7 +1802,7 @@ pub fn publish(
         .iter()
         .filter(|m| shape(m.id) == Shape::Grouped)
     {
-        let published = publish_metric(m, ids, k, &Margins::of(m.id, summary, &out), None);
+        let published = publish_metric(m, ids, k, &Margins::of(m.id, summary, &out));
         out[m.id as usize] = published;
     }
     // A metric of one event type publishes that type's count (its
@@ -1977,12 +1928,15 @@ pub fn publish(
 /// installations that holds them, less them, leaves fewer than k but not
 /// none (those that never sent the value): all installations (the key
 /// figure), its event types' (the event-type table), its group's (a table
-/// by profile). A review found the first rule, partitions against their
-/// type only, undone elsewhere: a type withheld as 40 of 42 was every
-/// profile row's 40, the list tables', scan completion's and the failure
-/// rates' (9 of 10 failing installations). With this pass no published
-/// count of installations is within k of all of them, or of its type's or
-/// group's, and a count withheld so is printed nowhere else. The weekly
+/// by profile). Such a row keeps its events and share (hiding the row
+/// instead emptied whole tables into one Other); installations do not add
+/// up across rows, so no other figure gives them back. A first rule, for
+/// partitions against their type only, was undone elsewhere: a type
+/// withheld as 40 of 42 was every profile row's 40, the list tables', scan
+/// completion's and the failure rates' (9 of 10 failing installations).
+/// With this pass no published count of installations is within k of all
+/// of them, or of its type's or group's, and a count withheld so is printed
+/// nowhere else. The weekly
 /// activity and the events-per-installation buckets count installations
 /// (their rows' main figure) and are left to the subtraction rules.
 fn withhold_small_complements(
@@ -2978,7 +2932,7 @@ mod tests {
             (1, 4, who(18, 12)),
         ];
         let (ids, one_d, grouped) = build(&cells);
-        let margin = publish_metric(&one_d, &ids, 5, &Margins::default(), None);
+        let margin = publish_metric(&one_d, &ids, 5, &Margins::default());
         let shown: Vec<&str> = margin.rows.iter().map(|r| r.value.text()).collect();
         assert_eq!(shown, ["v3", "v4"]);
         // The hidden values' row is marked as the report's own, which charts
@@ -2996,7 +2950,7 @@ mod tests {
             hidden_groups: FxHashSet::default(),
             shown_values: Some(margin.rows.iter().map(|r| &r.value).collect()),
         };
-        let published = publish_metric(&grouped, &ids, 5, &margins, None);
+        let published = publish_metric(&grouped, &ids, 5, &margins);
         assert!(!published.withheld);
         assert_eq!(cells_of(&published, "v1"), 0);
         assert_eq!(cells_of(&published, "v4"), 1);
