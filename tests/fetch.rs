@@ -261,6 +261,60 @@ fn normal_download_creates_the_archive_and_etag() {
     );
 }
 
+#[test]
+fn temporary_files_a_killed_fetch_left_are_removed_under_the_lock() {
+    let mut server = Server::new();
+    let content = file_of(&[INIT, &event(1), &event(2)]);
+    let mock = ok_gist(&mut server, &whole_gist(&content), "\"v2\"");
+    let work = Work::new();
+    let data = work.path().join("data");
+    fs::create_dir_all(&data).unwrap();
+    fs::write(work.archive(), file_of(&[INIT, &event(1)])).unwrap();
+    // What a fetch killed by SIGKILL (or SIGXFSZ) leaves: its temporary
+    // files beside the archive and the sidecar, one cut mid-line.
+    let left = [".events.jsonl.a1B2c3.tmp", ".events.jsonl.etag.Zz9999.tmp"];
+    for name in left {
+        fs::write(data.join(name), format!("{INIT}\n{{\"event\": \"sca")).unwrap();
+    }
+    // Not theirs: other names, another file's, a directory.
+    let kept = [
+        ".events.jsonl.notes.tmp",
+        ".events.jsonl.a1B2c3.tmp.bak",
+        ".other.jsonl.a1B2c3.tmp",
+        "events.jsonl.a1B2c3.tmp",
+    ];
+    for name in kept {
+        fs::write(data.join(name), "mine").unwrap();
+    }
+    fs::create_dir(data.join(".events.jsonl.dir123.tmp")).unwrap();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    mock.assert();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for name in left {
+        assert!(!data.join(name).exists(), "{name} left");
+        assert!(
+            run.stderr.contains(&format!(
+                "removed data/{name}, a temporary file left by an earlier fetch that was stopped \
+                 before it finished (its lines are read again from the gist)\n"
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(run.stderr.lines().count(), 2, "{}", run.stderr);
+    for name in kept {
+        assert_eq!(fs::read_to_string(data.join(name)).unwrap(), "mine");
+    }
+    assert!(data.join(".events.jsonl.dir123.tmp").is_dir());
+    assert_eq!(work.archive_text(), content);
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content: 1 new line, 3 lines in data/events.jsonl\n"
+    );
+}
+
 /// The SHA-256 of `bytes`, lower-case hex (as the sidecar keeps the archive's).
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};

@@ -170,6 +170,24 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     // Held from reading the archive to writing it and its sidecar.
     let _lock = archive::lock(archive_path)?;
     let sidecar_path = EtagSidecar::path_for(archive_path);
+    // A fetch killed before it could remove its temporary files (SIGKILL,
+    // SIGXFSZ) left them; under the lock, none is another run's.
+    for temp in archive::stale_temps(archive_path)
+        .into_iter()
+        .chain(archive::stale_temps(&sidecar_path))
+    {
+        match std::fs::remove_file(&temp) {
+            Ok(()) => diag.note(&format!(
+                "removed {}, a temporary file left by an earlier fetch that was stopped \
+                 before it finished (its lines are read again from the gist)",
+                temp.display()
+            )),
+            Err(e) => diag.note(&format!(
+                "could not remove {}, a temporary file left by an earlier fetch: {e}",
+                temp.display()
+            )),
+        }
+    }
     let mut archive = Archive::load(archive_path)?;
     // A 304 is only trusted when the archive it describes is still there,
     // byte for byte (not emptied, restored from a backup or replaced since),

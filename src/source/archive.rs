@@ -573,6 +573,43 @@ pub fn write_atomic_with(
     file.commit(before_rename)
 }
 
+/// Random characters in the name of an [`AtomicFile`]'s temporary file,
+/// `.NAME.XXXXXX.tmp` (see [`stale_temps`]).
+const TEMP_RANDOM: usize = 6;
+
+/// The temporary files an [`AtomicFile`] of `path` leaves when its process
+/// is ended before it can remove them (SIGKILL, SIGXFSZ, a power cut): the
+/// regular files named `.NAME.XXXXXX.tmp` beside the file `path` names. Only
+/// for a caller holding that file's [`lock`], so that no other run is
+/// writing one; the lines a killed fetch had not yet put in place are still
+/// in the gist and its history, for this fetch to read again.
+pub fn stale_temps(path: &Path) -> Vec<PathBuf> {
+    let target = followed(path);
+    let Some(name) = target.file_name().and_then(|n| n.to_str()) else {
+        return Vec::new();
+    };
+    let prefix = format!(".{name}.");
+    let is_temp = |entry: &str| {
+        entry
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .is_some_and(|random| {
+                random.len() == TEMP_RANDOM && random.bytes().all(|b| b.is_ascii_alphanumeric())
+            })
+    };
+    let Ok(entries) = fs::read_dir(parent_dir(&target)) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_str().is_some_and(is_temp))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
+}
+
 /// A file written beside the one it replaces (a temporary file in the same
 /// directory, made at once so that a bad path fails before any work), and
 /// renamed over it only by [`AtomicFile::commit`]: dropped before that, it
@@ -604,7 +641,10 @@ impl AtomicFile {
             .unwrap_or_default();
         let prefix = format!(".{file_name}.");
         let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".tmp");
+        builder
+            .prefix(&prefix)
+            .suffix(".tmp")
+            .rand_bytes(TEMP_RANDOM);
         // A new file gets the mode any new file gets (0666 less the umask),
         // not the temporary file's 0600; a replaced one keeps its own.
         #[cfg(unix)]
