@@ -142,7 +142,10 @@ pub fn validate_line(
                 kind: ProblemKind::InvalidJson,
                 event: "-".to_owned(),
                 field: String::new(),
-                reason: format!("not JSON: {}", crate::event::parse::strip_position(&err)),
+                reason: format!(
+                    "not JSON: {}",
+                    crate::event::parse::strip_position(&err, line)
+                ),
             });
             return LineKind::Invalid;
         }

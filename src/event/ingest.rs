@@ -517,7 +517,9 @@ fn parse_line_at<S: Sink>(
         _ => match std::str::from_utf8(raw) {
             Ok(t) => t,
             Err(e) => {
-                let reason = format!("not UTF-8 (invalid byte at column {})", e.valid_up_to() + 1);
+                // Counted in characters, as the other columns are.
+                let column = super::parse::char_column(raw, e.valid_up_to());
+                let reason = format!("not UTF-8 (invalid byte at column {column})");
                 invalid(stats, pos, reason.into());
                 return;
             }
@@ -771,6 +773,18 @@ mod tests {
     fn invalid_utf8_is_an_invalid_line() {
         let (stats, _) = run(b"{\"event\": \"\xff\"}\n");
         assert_eq!(stats.invalid_lines, 1);
-        assert!(stats.problems[0].reason.starts_with("not UTF-8"));
+        assert_eq!(
+            stats.problems[0].reason,
+            "not UTF-8 (invalid byte at column 12)"
+        );
+        // Columns count characters: "é😀" is 6 bytes, 2 characters; a stray
+        // continuation byte is the one at fault.
+        let mut line = "{\"a\": \"é😀".as_bytes().to_vec();
+        line.extend_from_slice(b"\x80\"}\n");
+        let (stats, _) = run(&line);
+        assert_eq!(
+            stats.problems[0].reason,
+            "not UTF-8 (invalid byte at column 10)"
+        );
     }
 }

@@ -158,13 +158,13 @@ fn explain<'a, T: Deserialize<'a>>(text: &'a str, prefix: &str) -> Reason {
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
         // The value was whole: what follows it is what failed (`{…} x`).
         Ok(_) => match de.end() {
-            Err(err) => Cow::Owned(format!("not valid JSON: {}", strip_position(&err))),
+            Err(err) => Cow::Owned(format!("not valid JSON: {}", strip_position(&err, text))),
             Ok(()) => Cow::Borrowed("invalid event"),
         },
         Err(err) => {
             let path = err.path().to_string();
             let inner = err.into_inner();
-            let what = strip_position(&inner);
+            let what = strip_position(&inner, text);
             let field = match (prefix.is_empty(), path.as_str()) {
                 (true, ".") => String::new(),
                 (true, p) => p.to_string(),
@@ -185,21 +185,36 @@ fn explain<'a, T: Deserialize<'a>>(text: &'a str, prefix: &str) -> Reason {
 fn json_error(text: &str) -> String {
     match serde_json::from_str::<serde::de::IgnoredAny>(text) {
         Ok(_) => "unknown error".into(),
-        Err(e) => strip_position(&e),
+        Err(e) => strip_position(&e, text),
     }
 }
 
 /// serde_json appends " at line 1 column N" (the line is always 1: one
-/// event a line); keep the column, drop the line.
-pub fn strip_position(err: &serde_json::Error) -> String {
+/// event a line); keep the column, drop the line. serde_json counts bytes;
+/// the column given is in characters of `text` (the line parsed), as an
+/// editor counts them.
+pub fn strip_position(err: &serde_json::Error, text: &str) -> String {
     let msg = err.to_string();
     match msg.rfind(" at line ") {
         Some(i) if err.is_syntax() || err.is_eof() => {
-            format!("{} at column {}", &msg[..i], err.column())
+            let column = char_column(text.as_bytes(), err.column().saturating_sub(1));
+            format!("{} at column {column}", &msg[..i])
         }
         Some(i) => msg[..i].to_string(),
         None => msg,
     }
+}
+
+/// The 1-based column, in characters, of byte `at` (0-based) of `line`:
+/// one more than the characters before it (their UTF-8 lead bytes; an
+/// invalid byte counts as one).
+pub fn char_column(line: &[u8], at: usize) -> usize {
+    // Continuation bytes are 0b10xx_xxxx; every other byte starts a character.
+    let before = line[..at.min(line.len())]
+        .iter()
+        .filter(|&&b| b & 0xC0 != 0x80)
+        .count();
+    before + 1
 }
 
 #[cfg(test)]
@@ -234,6 +249,34 @@ mod tests {
                 "{tail:?}"
             );
         }
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        // "é€😀" is 9 bytes and 3 characters: an editor puts the `x` at 77.
+        let line =
+            r#"{"event":"scan.started","timestamp":"2026-01-01T00:00:00Z","platform":"é€😀" x}"#;
+        assert_eq!(line.find(" x").unwrap() + 2, 83);
+        assert_eq!(
+            reason(line),
+            "not valid JSON: expected `,` or `}` at column 77"
+        );
+        let line = format!("{STARTED} é");
+        assert_eq!(
+            reason(&line),
+            format!(
+                "not valid JSON: trailing characters at column {}",
+                STARTED.len() + 2
+            )
+        );
+        let line = "{\"a\": \"😀\", ";
+        assert_eq!(
+            reason(line),
+            "not valid JSON: EOF while parsing a value at column 11"
+        );
+        assert_eq!(char_column(b"", 0), 1);
+        assert_eq!(char_column("😀".as_bytes(), 4), 2);
+        assert_eq!(char_column("😀".as_bytes(), 9), 2);
     }
 
     #[test]
