@@ -261,8 +261,13 @@ fn normal_download_creates_the_archive_and_etag() {
     );
 }
 
+/// What a fetch killed by SIGKILL (or SIGXFSZ) leaves: its temporary files
+/// beside the archive and the sidecar. The next fetch, under the lock,
+/// keeps the complete lines of the archive's (that run's new lines) and
+/// removes both; a user's files of like names stay (a review: six letters,
+/// `.events.jsonl.backup.tmp`, passed for the random part).
 #[test]
-fn temporary_files_a_killed_fetch_left_are_removed_under_the_lock() {
+fn temporary_files_a_killed_fetch_left_are_salvaged_and_removed_under_the_lock() {
     let mut server = Server::new();
     let content = file_of(&[INIT, &event(1), &event(2)]);
     let mock = ok_gist(&mut server, &whole_gist(&content), "\"v2\"");
@@ -270,48 +275,57 @@ fn temporary_files_a_killed_fetch_left_are_removed_under_the_lock() {
     let data = work.path().join("data");
     fs::create_dir_all(&data).unwrap();
     fs::write(work.archive(), file_of(&[INIT, &event(1)])).unwrap();
-    // What a fetch killed by SIGKILL (or SIGXFSZ) leaves: its temporary
-    // files beside the archive and the sidecar, one cut mid-line.
-    let left = [".events.jsonl.a1B2c3.tmp", ".events.jsonl.etag.Zz9999.tmp"];
-    for name in left {
-        fs::write(data.join(name), format!("{INIT}\n{{\"event\": \"sca")).unwrap();
-    }
+    // The killed run had recovered event 5 (say, with --history); its last
+    // line was cut.
+    let cut = format!("{INIT}\n{}\n{}\n{{\"event\": \"sca", event(1), event(5));
+    fs::write(data.join(".events.jsonl.fetch-a1B2c3.tmp"), cut).unwrap();
+    fs::write(
+        data.join(".events.jsonl.etag.fetch-Zz9999.tmp"),
+        "{\"gist_id\"",
+    )
+    .unwrap();
     // Not theirs: other names, another file's, a directory.
     let kept = [
-        ".events.jsonl.notes.tmp",
-        ".events.jsonl.a1B2c3.tmp.bak",
-        ".other.jsonl.a1B2c3.tmp",
-        "events.jsonl.a1B2c3.tmp",
+        ".events.jsonl.backup.tmp",
+        ".events.jsonl.sorted.tmp",
+        ".events.jsonl.fetch-notes.tmp.bak",
+        ".events.jsonl.fetch-toolong.tmp",
+        ".other.jsonl.fetch-a1B2c3.tmp",
+        "events.jsonl.fetch-a1B2c3.tmp",
     ];
     for name in kept {
         fs::write(data.join(name), "mine").unwrap();
     }
-    fs::create_dir(data.join(".events.jsonl.dir123.tmp")).unwrap();
+    fs::create_dir(data.join(".events.jsonl.fetch-dir123.tmp")).unwrap();
 
     let run = work.fetch(&server.url(), &[]);
 
     mock.assert();
     assert_eq!(run.code, 0, "{}", run.stderr);
-    for name in left {
-        assert!(!data.join(name).exists(), "{name} left");
-        assert!(
-            run.stderr.contains(&format!(
-                "removed data/{name}, a temporary file left by an earlier fetch that was stopped \
-                 before it finished (its lines are read again from the gist)\n"
-            )),
-            "{}",
-            run.stderr
+    assert_eq!(
+        run.stderr,
+        "removed data/.events.jsonl.fetch-a1B2c3.tmp, left by a fetch that was stopped before it \
+         finished; 1 new line of it kept in the archive\n\
+         removed data/.events.jsonl.etag.fetch-Zz9999.tmp, left by a fetch that was stopped \
+         before it finished\n"
+    );
+    assert!(!data.join(".events.jsonl.fetch-a1B2c3.tmp").exists());
+    assert!(!data.join(".events.jsonl.etag.fetch-Zz9999.tmp").exists());
+    for name in kept {
+        assert_eq!(
+            fs::read_to_string(data.join(name)).unwrap(),
+            "mine",
+            "{name}"
         );
     }
-    assert_eq!(run.stderr.lines().count(), 2, "{}", run.stderr);
-    for name in kept {
-        assert_eq!(fs::read_to_string(data.join(name)).unwrap(), "mine");
-    }
-    assert!(data.join(".events.jsonl.dir123.tmp").is_dir());
-    assert_eq!(work.archive_text(), content);
+    assert!(data.join(".events.jsonl.fetch-dir123.tmp").is_dir());
+    assert_eq!(
+        work.archive_text(),
+        file_of(&[INIT, &event(1), &event(5), &event(2)])
+    );
     assert_eq!(
         run.stdout,
-        "fetched gist abc123 via api content: 1 new line, 3 lines in data/events.jsonl\n"
+        "fetched gist abc123 via api content: 2 new lines, 4 lines in data/events.jsonl\n"
     );
 }
 
@@ -770,6 +784,84 @@ fn a_gist_changed_between_the_api_and_the_clone_keeps_the_api_lines_and_no_etag(
         }
         let held: Vec<&str> = held.iter().map(String::as_str).collect();
         assert_eq!(work.archive_text(), file_of(&held));
+    }
+}
+
+/// The same race when the API names its revision (`history[0].version`,
+/// as GitHub's does): that commit's file is read from the clone beside the
+/// newest, fetched by its id when the clone is shallow (a `file://` URL is
+/// cloned shallow, as GitHub's are), so no line is missing: no warning, the
+/// ETag kept. A version the clone cannot read leaves the warning.
+#[test]
+fn a_gist_changed_between_the_api_and_the_clone_is_read_at_the_api_revision_too() {
+    let api_revision = file_of(&[INIT, &event(1), &event(2), &event(3)]);
+    let newest = file_of(&[&event(9)]);
+    for (shallow, known) in [(false, true), (true, true), (true, false)] {
+        let repo = GistRepo::new();
+        repo.commit(&api_revision);
+        repo.commit(&newest);
+        let bare = repo.bare();
+        let version = if known {
+            let out = StdCommand::new("git")
+                .args(["rev-parse", "HEAD~1"])
+                .current_dir(repo.work())
+                .output()
+                .unwrap();
+            String::from_utf8(out.stdout).unwrap().trim().to_owned()
+        } else {
+            "0".repeat(40)
+        };
+        let pull_url = if shallow {
+            format!("file://{}", bare.display())
+        } else {
+            bare.display().to_string()
+        };
+        let mut server = Server::new();
+        let raw_url = format!("{}/raw/broken", server.url());
+        let partial = &api_revision[..api_revision.len() - 40];
+        let mut body: Value = serde_json::from_str(&gist_body(
+            &[(FILE, cut_file(partial, api_revision.len(), &raw_url))],
+            Some(&pull_url),
+        ))
+        .unwrap();
+        body["history"] = json!([
+            {"version": version, "committed_at": "2025-11-19T14:33:00Z"},
+            {"version": "1".repeat(40), "committed_at": "2025-11-19T14:32:00Z"},
+        ]);
+        let api = ok_gist(&mut server, &body.to_string(), "\"v1\"");
+        let raw = server
+            .mock("GET", "/raw/broken")
+            .with_status(404)
+            .expect(1)
+            .create();
+        let work = Work::new();
+
+        let run = work.fetch(&server.url(), &[]);
+
+        api.assert();
+        raw.assert();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let noted = "raw_url failed: HTTP 404; cloning the gist with git instead\n";
+        if known {
+            assert_eq!(run.stderr, noted, "shallow: {shallow}");
+            assert!(work.etag_file().exists());
+            assert_eq!(
+                work.archive_text(),
+                file_of(&[INIT, &event(1), &event(2), &event(3), &event(9)])
+            );
+        } else {
+            assert!(run.stderr.starts_with(noted), "{}", run.stderr);
+            assert!(
+                run.stderr.contains("warning: the gist changed"),
+                "{}",
+                run.stderr
+            );
+            assert!(!work.etag_file().exists());
+            assert_eq!(
+                work.archive_text(),
+                file_of(&[INIT, &event(1), &event(2), &event(9)])
+            );
+        }
     }
 }
 

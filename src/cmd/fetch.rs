@@ -121,6 +121,55 @@ fn flag_error(err: GistError) -> anyhow::Error {
     }
 }
 
+/// The temporary files a fetch killed before it could remove them (SIGKILL,
+/// SIGXFSZ, a power cut) left beside the archive and its sidecar, removed
+/// under the lock (none is another fetch's): the complete lines of the
+/// archive's are added first (that run's new lines, perhaps recovered by
+/// `--history`, are this archive's now), and one that cannot be read stays.
+fn salvage_stale_temps(
+    archive: &mut Archive,
+    archive_path: &std::path::Path,
+    sidecar_path: &std::path::Path,
+    diag: &Diagnostics,
+) {
+    let shown = |p: &std::path::Path| p.strip_prefix(".").unwrap_or(p).display().to_string();
+    let left = "left by a fetch that was stopped before it finished";
+    for temp in archive::stale_temps(archive_path) {
+        let bytes = match std::fs::read(&temp) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                diag.note(&format!("could not read {}, {left}: {e}", shown(&temp)));
+                continue;
+            }
+        };
+        // A line the kill cut has no line end: left out.
+        let whole = bytes
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(&bytes[..0], |end| &bytes[..=end]);
+        let added = archive.add(whole);
+        match std::fs::remove_file(&temp) {
+            Ok(()) => diag.note(&format!(
+                "removed {}, {left}; {} of it kept in the archive",
+                shown(&temp),
+                plural(added, "new line")
+            )),
+            Err(e) => diag.note(&format!("could not remove {}, {left}: {e}", shown(&temp))),
+        }
+    }
+    // The sidecar's only beside the archive: the lock covers no other
+    // directory (a sidecar that is a link may name one).
+    if archive::target_dir(sidecar_path) != archive::target_dir(archive_path) {
+        return;
+    }
+    for temp in archive::stale_temps(sidecar_path) {
+        match std::fs::remove_file(&temp) {
+            Ok(()) => diag.note(&format!("removed {}, {left}", shown(&temp))),
+            Err(e) => diag.note(&format!("could not remove {}, {left}: {e}", shown(&temp))),
+        }
+    }
+}
+
 fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> {
     let gist_id = args
         .gist_id
@@ -170,25 +219,8 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     // Held from reading the archive to writing it and its sidecar.
     let _lock = archive::lock(archive_path)?;
     let sidecar_path = EtagSidecar::path_for(archive_path);
-    // A fetch killed before it could remove its temporary files (SIGKILL,
-    // SIGXFSZ) left them; under the lock, none is another run's.
-    for temp in archive::stale_temps(archive_path)
-        .into_iter()
-        .chain(archive::stale_temps(&sidecar_path))
-    {
-        match std::fs::remove_file(&temp) {
-            Ok(()) => diag.note(&format!(
-                "removed {}, a temporary file left by an earlier fetch that was stopped \
-                 before it finished (its lines are read again from the gist)",
-                temp.display()
-            )),
-            Err(e) => diag.note(&format!(
-                "could not remove {}, a temporary file left by an earlier fetch: {e}",
-                temp.display()
-            )),
-        }
-    }
     let mut archive = Archive::load(archive_path)?;
+    salvage_stale_temps(&mut archive, archive_path, &sidecar_path, &diag);
     // A 304 is only trusted when the archive it describes is still there,
     // byte for byte (not emptied, restored from a backup or replaced since),
     // and --history needs the gist's metadata whatever the ETag says.
@@ -291,6 +323,11 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
                 ", or fetch --history to read every revision"
             }
         ));
+    }
+    // The revision the API described, read from the clone beside its
+    // newest: its lines first, as the gist's order has them.
+    if let Some(api_revision) = latest.as_ref().and_then(|l| l.api_revision.as_deref()) {
+        archive.add(api_revision);
     }
     let appended_before_latest = archive.appended();
     let counts = archive.merge(latest_bytes);

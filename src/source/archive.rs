@@ -567,7 +567,7 @@ pub fn write_atomic_with(
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     before_rename: impl FnOnce(&Path) -> io::Result<()>,
 ) -> Result<(), ArchiveError> {
-    let mut file = AtomicFile::create(path)?;
+    let mut file = AtomicFile::create_tagged(path, FETCH_TAG)?;
     let written = file.write_with(write);
     written.map_err(|error| file.error(error))?;
     file.commit(before_rename)
@@ -577,24 +577,37 @@ pub fn write_atomic_with(
 /// `.NAME.XXXXXX.tmp` (see [`stale_temps`]).
 const TEMP_RANDOM: usize = 6;
 
-/// The temporary files an [`AtomicFile`] of `path` leaves when its process
+/// The tag of the temporary files of [`write_atomic`] (the archive's and its
+/// sidecar's): `.NAME.fetch-XXXXXX.tmp`, a name no user gives a file of
+/// their own by chance (a review: `.events.jsonl.backup.tmp` matched six
+/// random characters and was removed).
+const FETCH_TAG: &str = "fetch-";
+
+/// `.NAME.TAG`, from the bytes of `target`'s file name.
+fn temp_prefix(target: &Path, tag: &str) -> std::ffi::OsString {
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(target.file_name().unwrap_or_default());
+    prefix.push(".");
+    prefix.push(tag);
+    prefix
+}
+
+/// The temporary files [`write_atomic`] of `path` leaves when its process
 /// is ended before it can remove them (SIGKILL, SIGXFSZ, a power cut): the
-/// regular files named `.NAME.XXXXXX.tmp` beside the file `path` names. Only
-/// for a caller holding that file's [`lock`], so that no other run is
-/// writing one; the lines a killed fetch had not yet put in place are still
-/// in the gist and its history, for this fetch to read again.
+/// regular files named `.NAME.fetch-XXXXXX.tmp` beside the file `path`
+/// names, compared as bytes. Only for a caller holding that file's
+/// [`lock`], so that no other fetch is writing one.
 pub fn stale_temps(path: &Path) -> Vec<PathBuf> {
     let target = followed(path);
-    let Some(name) = target.file_name().and_then(|n| n.to_str()) else {
-        return Vec::new();
-    };
-    let prefix = format!(".{name}.");
-    let is_temp = |entry: &str| {
+    let prefix = temp_prefix(&target, FETCH_TAG);
+    let prefix = prefix.as_encoded_bytes();
+    let is_temp = |entry: &std::ffi::OsStr| {
         entry
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .as_encoded_bytes()
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(b".tmp"))
             .is_some_and(|random| {
-                random.len() == TEMP_RANDOM && random.bytes().all(|b| b.is_ascii_alphanumeric())
+                random.len() == TEMP_RANDOM && random.iter().all(u8::is_ascii_alphanumeric)
             })
     };
     let Ok(entries) = fs::read_dir(parent_dir(&target)) else {
@@ -602,12 +615,18 @@ pub fn stale_temps(path: &Path) -> Vec<PathBuf> {
     };
     let mut found: Vec<PathBuf> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_str().is_some_and(is_temp))
+        .filter(|e| is_temp(&e.file_name()))
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.path())
         .collect();
     found.sort();
     found
+}
+
+/// The directory the file `path` names is in (links followed): where its
+/// temporary files are.
+pub fn target_dir(path: &Path) -> PathBuf {
+    parent_dir(&followed(path)).to_path_buf()
 }
 
 /// A file written beside the one it replaces (a temporary file in the same
@@ -628,6 +647,13 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Makes the temporary file (and the missing parent directories).
     pub fn create(path: &Path) -> Result<AtomicFile, ArchiveError> {
+        Self::create_tagged(path, "")
+    }
+
+    /// [`AtomicFile::create`] with `tag` before the random part of the
+    /// temporary file's name (`.NAME.TAGXXXXXX.tmp`): `fetch`'s files are
+    /// told by theirs ([`stale_temps`]).
+    fn create_tagged(path: &Path, tag: &str) -> Result<AtomicFile, ArchiveError> {
         let err = |source: io::Error| ArchiveError::Write {
             path: path.to_owned(),
             error: source,
@@ -635,11 +661,8 @@ impl AtomicFile {
         let target = followed(path);
         let dir = parent_dir(&target);
         fs::create_dir_all(dir).map_err(err)?;
-        let file_name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let prefix = format!(".{file_name}.");
+        // The name's own bytes (a name that is not UTF-8 stays itself).
+        let prefix = temp_prefix(&target, tag);
         let mut builder = tempfile::Builder::new();
         builder
             .prefix(&prefix)
@@ -1128,6 +1151,35 @@ mod tests {
             }
         );
         assert_eq!(archive.to_bytes(), b"a\nold\nnew\n");
+    }
+
+    #[test]
+    fn the_temporary_file_of_a_write_is_what_stale_temps_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        #[cfg(unix)]
+        let odd = std::os::unix::ffi::OsStrExt::from_bytes(b"ev\xffents.jsonl");
+        #[cfg(not(unix))]
+        let odd = std::ffi::OsStr::new("ev ents.jsonl");
+        for name in [std::ffi::OsStr::new("events.jsonl"), odd] {
+            let path = dir.path().join(name);
+            let mut seen = Vec::new();
+            write_atomic_with(
+                &path,
+                |out| out.write_all(b"a\n"),
+                |temp| {
+                    seen = stale_temps(&path);
+                    assert_eq!(seen, [temp.to_path_buf()]);
+                    Ok(())
+                },
+            )
+            .unwrap();
+            assert_eq!(seen.len(), 1);
+            assert!(stale_temps(&path).is_empty());
+            // The summary's own files are not fetch's.
+            let summary = AtomicFile::create(&path).unwrap();
+            assert!(stale_temps(&path).is_empty());
+            drop(summary);
+        }
     }
 
     #[test]

@@ -555,6 +555,18 @@ pub struct Gist {
     /// True when the API listed only the first 300 files.
     #[serde(default)]
     pub truncated: Option<bool>,
+    /// The gist's revisions, newest first (`version`: the commit id); kept
+    /// as JSON, so that an odd shape costs only what it tells.
+    #[serde(default)]
+    pub history: Option<serde_json::Value>,
+}
+
+impl Gist {
+    /// The commit of the revision the API described: the newest in its
+    /// `history`.
+    pub fn version(&self) -> Option<&str> {
+        self.history.as_ref()?.get(0)?.get("version")?.as_str()
+    }
 }
 
 /// One file of a gist.
@@ -619,6 +631,9 @@ pub struct Downloaded {
     /// Set when they are not of the revision the API described (a clone
     /// whose file has another size).
     pub changed: Option<Changed>,
+    /// The file at the revision the API described, read from the clone
+    /// when its newest revision is another (merged before `bytes`).
+    pub api_revision: Option<Vec<u8>>,
 }
 
 /// The revision the API described, when the clone's newest is another.
@@ -858,6 +873,7 @@ impl GistClient {
                 bytes: content.as_bytes().to_vec(),
                 source: ContentSource::ApiContent,
                 changed: None,
+                api_revision: None,
             });
         }
         diag.detail(&format!(
@@ -880,6 +896,7 @@ impl GistClient {
                         bytes,
                         source: ContentSource::RawUrl,
                         changed: None,
+                        api_revision: None,
                     });
                 }
                 // Its advice (wait, try again) is not this run's: the clone is.
@@ -897,7 +914,22 @@ impl GistClient {
         };
         diag.note(&format!("{why}; cloning the gist with git instead"));
         let git = git.clone().with_auth_header(self.git_auth_header(pull_url));
-        let bytes = super::history::latest_file(&git, pull_url, file, diag)?;
+        let latest = super::history::latest_file(&git, pull_url, file, gist.version(), diag)?;
+        let bytes = latest.bytes;
+        // The API's revision read whole from the clone, when the clone's
+        // newest is another commit: nothing of it is missing.
+        if let Some(api_revision) = latest.of_version {
+            diag.detail(&format!(
+                "{file}: the clone's newest revision is not the one the API described (the \
+                 gist changed in between): read at both"
+            ));
+            return Ok(Downloaded {
+                bytes,
+                source: ContentSource::GitClone,
+                changed: None,
+                api_revision: Some(api_revision),
+            });
+        }
         // The clone's newest revision is not always the one the API
         // described: a client may have PATCHed the gist in between (one whose
         // GET failed leaves only its own line), or the clone may lag. The
@@ -927,6 +959,7 @@ impl GistClient {
             bytes,
             source: ContentSource::GitClone,
             changed,
+            api_revision: None,
         })
     }
 

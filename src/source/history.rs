@@ -394,9 +394,11 @@ fn check_url(url: &str) -> Result<(), GitError> {
     }
 }
 
-/// Whether a shallow clone works for `url` (git ignores `--depth` for local paths).
+/// Whether a shallow clone works for `url` (git ignores `--depth` for a
+/// plain local path; a `file://` URL goes through a transport, as a
+/// remote's does).
 fn can_be_shallow(url: &str) -> bool {
-    Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "https" | "http" | "ssh" | "git"))
+    Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "https" | "http" | "ssh" | "git" | "file"))
 }
 
 /// A new directory for a clone, removed when dropped or by a signal that
@@ -416,13 +418,15 @@ fn temp_clone_dir() -> Result<(crate::interrupt::Pending, tempfile::TempDir), Gi
     Ok((pending, dir))
 }
 
-/// The newest revision of `file` in the gist repository at `url`.
+/// The newest revision of `file` in the gist repository at `url`, and the
+/// revision `version` (the commit the API described) when that is another.
 pub fn latest_file(
     git: &Git,
     url: &str,
     file: &str,
+    version: Option<&str>,
     diag: &Diagnostics,
-) -> Result<Vec<u8>, GitError> {
+) -> Result<LatestFile, GitError> {
     check_url(url)?;
     // Why git is needed was said just before (the API's content was cut
     // and raw_url did not serve the whole file, or could not).
@@ -445,7 +449,55 @@ pub fn latest_file(
             file: file.to_owned(),
         });
     }
-    git.run(&[&git_dir, "cat-file", "blob", &spec], purpose)
+    let bytes = git.run(&[&git_dir, "cat-file", "blob", &spec], purpose)?;
+    let head = git.run(
+        &[&git_dir, "rev-parse", "--verify", "HEAD^{commit}"],
+        purpose,
+    )?;
+    let of_version = version
+        .filter(|v| is_object_id(v) && !head.trim_ascii().eq_ignore_ascii_case(v.as_bytes()))
+        .and_then(|v| {
+            // A shallow clone holds the newest commit only: the one the API
+            // described is fetched by its id (GitHub serves reachable ones).
+            let spec = format!("{v}:{file}");
+            let present = |git: &Git| {
+                git.run(&[&git_dir, "cat-file", "-e", &spec], purpose)
+                    .is_ok()
+            };
+            if !present(git) {
+                diag.detail(&format!("git fetch {v} (the revision the API described)"));
+                let _ = git.run(
+                    &[&git_dir, "fetch", "--quiet", "--depth", "1", "origin", v],
+                    purpose,
+                );
+            }
+            if !present(git) {
+                diag.detail(&format!(
+                    "{file}: not read at {v}, the revision the API described"
+                ));
+                return None;
+            }
+            git.run(&[&git_dir, "cat-file", "blob", &spec], purpose)
+                .ok()
+        });
+    Ok(LatestFile { bytes, of_version })
+}
+
+/// What [`latest_file`] read.
+#[derive(Debug)]
+pub struct LatestFile {
+    /// The file in the clone's newest revision.
+    pub bytes: Vec<u8>,
+    /// The file in the revision the API described, when that is another
+    /// commit and the clone could read it.
+    pub of_version: Option<Vec<u8>>,
+}
+
+/// A git object id in hex (SHA-1's 40 digits or SHA-256's 64): what the
+/// API gives as a revision's `version` is passed to git only if it is one
+/// (never an option or a revision expression).
+fn is_object_id(text: &str) -> bool {
+    matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// `--git-dir=REPO`: git reads that repository and no other.
@@ -560,6 +612,22 @@ fn file_versions<'c>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_object_id_from_the_api_is_passed_to_git() {
+        assert!(is_object_id(&"a1".repeat(20)));
+        assert!(is_object_id(&"F".repeat(64)));
+        for bad in [
+            "--upload-pack=evil",
+            "HEAD",
+            "HEAD~1",
+            "",
+            &"a".repeat(39),
+            &"g".repeat(40),
+        ] {
+            assert!(!is_object_id(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn urls_git_may_clone() {
