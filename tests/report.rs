@@ -788,6 +788,31 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
 }
 
 #[test]
+fn a_quarter_threshold_below_k_is_said_to_be_k() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        bin()
+            .args(["report", "fixtures/events.jsonl", "--quarter", "2026-Q2"])
+            .args(["--min-quarter-installations", "3", "--out"])
+            .arg(tmp.path().join("r"))
+            .args(extra)
+            .assert()
+            .success()
+    };
+    run(&[]).stderr(predicate::str::contains(
+        "note: --min-quarter-installations 3 is below --min-installations 5: breakdowns need \
+         at least 5 installations in the quarter (the report's methodology says so)\n",
+    ));
+    run(&["--min-installations", "3"]).stderr(predicate::str::contains("note:").not());
+    run(&["--quiet"]).stderr("");
+    let methodology = std::fs::read_to_string(tmp.path().join("r/report.md")).unwrap();
+    assert!(
+        methodology.contains("at least 5 installations (`--min-quarter-installations`)"),
+        "{methodology}"
+    );
+}
+
+#[test]
 fn a_bad_generation_date_says_what_to_write() {
     let tmp = tempfile::tempdir().unwrap();
     bin()

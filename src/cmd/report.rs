@@ -92,6 +92,16 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         generated_on: args.generated_on.map(|d| d.to_string()),
         source_name: source_name(&args.input),
     };
+    // Below k it would change nothing: no breakdown publishes a cell of
+    // fewer installations. Said, not silently raised.
+    if args.min_quarter_installations < args.min_installations && !args.quiet {
+        eprintln!(
+            "note: --min-quarter-installations {} is below --min-installations {k}: breakdowns \
+             need at least {k} installations in the quarter (the report's methodology says so)",
+            args.min_quarter_installations,
+            k = args.min_installations
+        );
+    }
     let out = args
         .out
         .clone()
