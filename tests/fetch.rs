@@ -673,33 +673,49 @@ fn a_raw_body_with_its_length_is_archived_when_the_api_gives_no_size() {
     assert_eq!(work.archive_text(), content);
 }
 
-#[test]
-fn raw_url_that_fails_falls_back_to_git_clone() {
-    let repo = GistRepo::new();
-    repo.commit(&file_of(&[INIT, &event(1), &event(2)]));
-    let bare = repo.bare();
+/// A fetch of a gist whose API content is `partial` of a file of `size`
+/// bytes and whose raw_url answers 404, so that the file is cloned from
+/// `pull_url`; `history` is the API's revisions (none when null). Each
+/// answer is asked for once.
+fn fetch_through_the_clone(
+    partial: &str,
+    size: usize,
+    pull_url: &str,
+    history: Value,
+) -> (Work, Run) {
     let mut server = Server::new();
     let raw_url = format!("{}/raw/broken", server.url());
-    let content = file_of(&[INIT, &event(1), &event(2)]);
-    let api = ok_gist(
-        &mut server,
-        &gist_body(
-            &[(FILE, cut_file("", content.len(), &raw_url))],
-            Some(bare.to_str().unwrap()),
-        ),
-        "\"v1\"",
-    );
+    let mut body: Value = serde_json::from_str(&gist_body(
+        &[(FILE, cut_file(partial, size, &raw_url))],
+        Some(pull_url),
+    ))
+    .unwrap();
+    if !history.is_null() {
+        body["history"] = history;
+    }
+    let api = ok_gist(&mut server, &body.to_string(), "\"v1\"");
     let raw = server
         .mock("GET", "/raw/broken")
         .with_status(404)
         .expect(1)
         .create();
     let work = Work::new();
-
     let run = work.fetch(&server.url(), &[]);
-
     api.assert();
     raw.assert();
+    (work, run)
+}
+
+#[test]
+fn raw_url_that_fails_falls_back_to_git_clone() {
+    let repo = GistRepo::new();
+    repo.commit(&file_of(&[INIT, &event(1), &event(2)]));
+    let bare = repo.bare();
+    let content = file_of(&[INIT, &event(1), &event(2)]);
+
+    let (work, run) =
+        fetch_through_the_clone("", content.len(), bare.to_str().unwrap(), Value::Null);
+
     assert_eq!(
         run.stderr,
         "raw_url failed: HTTP 404; cloning the gist with git instead\n"
@@ -735,29 +751,16 @@ fn a_gist_changed_between_the_api_and_the_clone_keeps_the_api_lines_and_no_etag(
         repo.commit(&api_revision);
         repo.commit(&newest);
         let bare = repo.bare();
-        let mut server = Server::new();
-        let raw_url = format!("{}/raw/broken", server.url());
         // The API's content stops inside event 3: events 1 and 2 are whole.
         let partial = &api_revision[..api_revision.len() - 40];
-        let api = ok_gist(
-            &mut server,
-            &gist_body(
-                &[(FILE, cut_file(partial, api_revision.len(), &raw_url))],
-                Some(bare.to_str().unwrap()),
-            ),
-            "\"v1\"",
+
+        let (work, run) = fetch_through_the_clone(
+            partial,
+            api_revision.len(),
+            bare.to_str().unwrap(),
+            Value::Null,
         );
-        let raw = server
-            .mock("GET", "/raw/broken")
-            .with_status(404)
-            .expect(1)
-            .create();
-        let work = Work::new();
 
-        let run = work.fetch(&server.url(), &[]);
-
-        api.assert();
-        raw.assert();
         assert_eq!(run.code, 0, "{}", run.stderr);
         let warning = format!(
             "warning: the gist changed between the API's answer and the clone (the API's \
@@ -816,30 +819,14 @@ fn a_gist_changed_between_the_api_and_the_clone_is_read_at_the_api_revision_too(
         } else {
             bare.display().to_string()
         };
-        let mut server = Server::new();
-        let raw_url = format!("{}/raw/broken", server.url());
         let partial = &api_revision[..api_revision.len() - 40];
-        let mut body: Value = serde_json::from_str(&gist_body(
-            &[(FILE, cut_file(partial, api_revision.len(), &raw_url))],
-            Some(&pull_url),
-        ))
-        .unwrap();
-        body["history"] = json!([
+        let history = json!([
             {"version": version, "committed_at": "2025-11-19T14:33:00Z"},
             {"version": "1".repeat(40), "committed_at": "2025-11-19T14:32:00Z"},
         ]);
-        let api = ok_gist(&mut server, &body.to_string(), "\"v1\"");
-        let raw = server
-            .mock("GET", "/raw/broken")
-            .with_status(404)
-            .expect(1)
-            .create();
-        let work = Work::new();
 
-        let run = work.fetch(&server.url(), &[]);
+        let (work, run) = fetch_through_the_clone(partial, api_revision.len(), &pull_url, history);
 
-        api.assert();
-        raw.assert();
         assert_eq!(run.code, 0, "{}", run.stderr);
         let noted = "raw_url failed: HTTP 404; cloning the gist with git instead\n";
         if known {
