@@ -123,17 +123,22 @@ fn flag_error(err: GistError) -> anyhow::Error {
 
 /// The temporary files a fetch killed before it could remove them (SIGKILL,
 /// SIGXFSZ, a power cut) left beside the archive and its sidecar, removed
-/// under the lock (none is another fetch's): the complete lines of the
-/// archive's are added first (that run's new lines, perhaps recovered by
-/// `--history`, are this archive's now), and one that cannot be read stays.
+/// under the lock (none is another fetch's). The complete lines of the
+/// archive's that it lacks (that run's new lines, perhaps recovered by
+/// `--history`) are added and the archive saved first, so that a fetch
+/// failing later loses none (a review: the leftover was removed, its lines
+/// only in memory); only JSON lines without NUL bytes, since a crash can
+/// leave zeroed or torn blocks. One that cannot be read stays. Returns the
+/// lines added.
 fn salvage_stale_temps(
     archive: &mut Archive,
     archive_path: &std::path::Path,
     sidecar_path: &std::path::Path,
     diag: &Diagnostics,
-) {
+) -> anyhow::Result<usize> {
     let shown = |p: &std::path::Path| p.strip_prefix(".").unwrap_or(p).display().to_string();
     let left = "left by a fetch that was stopped before it finished";
+    let mut salvaged = Vec::new();
     for temp in archive::stale_temps(archive_path) {
         let bytes = match std::fs::read(&temp) {
             Ok(bytes) => bytes,
@@ -147,27 +152,53 @@ fn salvage_stale_temps(
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(&bytes[..0], |end| &bytes[..=end]);
-        let added = archive.add(whole);
+        let (mut added, mut torn) = (0, 0);
+        for line in archive::split_lines(whole) {
+            if archive.contains(line) {
+                continue;
+            }
+            let json = serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok();
+            if json && !line.contains(&0) {
+                added += archive.add(line);
+            } else {
+                torn += 1;
+            }
+        }
+        salvaged.push((temp, added, torn));
+    }
+    let total = salvaged.iter().map(|(_, added, _)| added).sum();
+    if total > 0 {
+        archive.save(archive_path)?;
+    }
+    for (temp, added, torn) in salvaged {
+        let mut kept = format!("{} of it kept in the archive", plural(added, "new line"));
+        if torn > 0 {
+            kept += &format!(
+                ", {} not (not JSON, or with NUL bytes: torn by a crash)",
+                plural(torn, "line")
+            );
+        }
         match std::fs::remove_file(&temp) {
-            Ok(()) => diag.note(&format!(
-                "removed {}, {left}; {} of it kept in the archive",
-                shown(&temp),
-                plural(added, "new line")
+            Ok(()) => diag.note(&format!("removed {}, {left}; {kept}", shown(&temp))),
+            Err(e) => diag.note(&format!(
+                "could not remove {}, {left} ({kept}): {e}",
+                shown(&temp)
             )),
-            Err(e) => diag.note(&format!("could not remove {}, {left}: {e}", shown(&temp))),
         }
     }
-    // The sidecar's only beside the archive: the lock covers no other
-    // directory (a sidecar that is a link may name one).
-    if archive::target_dir(sidecar_path) != archive::target_dir(archive_path) {
-        return;
-    }
-    for temp in archive::stale_temps(sidecar_path) {
-        match std::fs::remove_file(&temp) {
-            Ok(()) => diag.note(&format!("removed {}, {left}", shown(&temp))),
-            Err(e) => diag.note(&format!("could not remove {}, {left}: {e}", shown(&temp))),
+    // The sidecar's beside it, unless it is a link (its temporary files
+    // are then beside the file it names, which another archive's lock may
+    // cover): every fetch that writes there takes this lock.
+    let is_link = std::fs::symlink_metadata(sidecar_path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        for temp in archive::stale_temps(sidecar_path) {
+            match std::fs::remove_file(&temp) {
+                Ok(()) => diag.note(&format!("removed {}, {left}", shown(&temp))),
+                Err(e) => diag.note(&format!("could not remove {}, {left}: {e}", shown(&temp))),
+            }
         }
     }
+    Ok(total)
 }
 
 fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> {
@@ -220,7 +251,7 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     let _lock = archive::lock(archive_path)?;
     let sidecar_path = EtagSidecar::path_for(archive_path);
     let mut archive = Archive::load(archive_path)?;
-    salvage_stale_temps(&mut archive, archive_path, &sidecar_path, &diag);
+    let salvaged = salvage_stale_temps(&mut archive, archive_path, &sidecar_path, &diag)?;
     // A 304 is only trusted when the archive it describes is still there,
     // byte for byte (not emptied, restored from a backup or replaced since),
     // and --history needs the gist's metadata whatever the ETag says.
@@ -335,6 +366,8 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     let recovered = archive
         .appended_lines()
         .take(appended_before_latest)
+        // The lines a killed fetch left are no revision's recovery.
+        .skip(salvaged)
         .filter(|line| !latest_lines.contains(line.as_slice()))
         .count();
 

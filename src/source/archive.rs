@@ -623,12 +623,6 @@ pub fn stale_temps(path: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// The directory the file `path` names is in (links followed): where its
-/// temporary files are.
-pub fn target_dir(path: &Path) -> PathBuf {
-    parent_dir(&followed(path)).to_path_buf()
-}
-
 /// A file written beside the one it replaces (a temporary file in the same
 /// directory, made at once so that a bad path fails before any work), and
 /// renamed over it only by [`AtomicFile::commit`]: dropped before that, it

@@ -916,12 +916,21 @@ impl GistClient {
         let git = git.clone().with_auth_header(self.git_auth_header(pull_url));
         let latest = super::history::latest_file(&git, pull_url, file, gist.version(), diag)?;
         let bytes = latest.bytes;
+        let api_lines = content
+            .rfind('\n')
+            .map_or(&b""[..], |end| &content.as_bytes()[..=end]);
         // The API's revision read whole from the clone, when the clone's
-        // newest is another commit: nothing of it is missing.
-        if let Some(api_revision) = latest.of_version {
+        // newest is another commit: nothing of it is missing. Taken only
+        // when it is what the API described, its size and its complete
+        // lines (a review: a `version` of another revision lost a line the
+        // API's content held, and kept the ETag).
+        let of_api = latest.of_version.filter(|v| {
+            meta.size.is_none_or(|size| size == v.len() as u64) && v.starts_with(api_lines)
+        });
+        if let Some(api_revision) = of_api {
             diag.detail(&format!(
-                "{file}: the clone's newest revision is not the one the API described (the \
-                 gist changed in between): read at both"
+                "{file}: the clone's newest revision is another commit than the one the API \
+                 described: read at both"
             ));
             return Ok(Downloaded {
                 bytes,
@@ -938,9 +947,6 @@ impl GistClient {
         // when it starts with the API's complete lines and the API's size
         // ends a line of it (a review: a size alone took an append for a
         // change, and a clobber of the same size for none).
-        let api_lines = content
-            .rfind('\n')
-            .map_or(&b""[..], |end| &content.as_bytes()[..=end]);
         let changed = meta
             .size
             .filter(|&size| {

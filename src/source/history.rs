@@ -440,14 +440,48 @@ pub fn latest_file(
     spinner.finish_and_clear();
     cloned?;
     let git_dir = git_dir_arg(&repo);
+    let version = version.filter(|v| is_object_id(v));
+    // The file at the revision the API described. A shallow clone holds
+    // the newest commit only: that one is fetched by its id (GitHub serves
+    // reachable ones).
+    let at_version = |v: &str| {
+        let spec = format!("{v}:{file}");
+        let present = || {
+            git.run(&[&git_dir, "cat-file", "-e", &spec], purpose)
+                .is_ok()
+        };
+        if !present() {
+            diag.detail(&format!("git fetch {v} (the revision the API described)"));
+            let _ = git.run(
+                &[&git_dir, "fetch", "--quiet", "--depth", "1", "origin", v],
+                purpose,
+            );
+        }
+        if !present() {
+            diag.detail(&format!(
+                "{file}: not read at {v}, the revision the API described"
+            ));
+            return None;
+        }
+        git.run(&[&git_dir, "cat-file", "blob", &spec], purpose)
+            .ok()
+    };
     let spec = format!("HEAD:{file}");
     let exists = git
         .run(&[&git_dir, "cat-file", "-e", &spec], purpose)
         .is_ok();
     if !exists {
-        return Err(GitError::FileNotInClone {
-            file: file.to_owned(),
-        });
+        // Renamed or removed since the API's answer (a review: the fetch
+        // failed, told to check --file): the API's revision has it.
+        return match version.and_then(at_version) {
+            Some(bytes) => Ok(LatestFile {
+                bytes,
+                of_version: None,
+            }),
+            None => Err(GitError::FileNotInClone {
+                file: file.to_owned(),
+            }),
+        };
     }
     let bytes = git.run(&[&git_dir, "cat-file", "blob", &spec], purpose)?;
     let head = git.run(
@@ -455,31 +489,8 @@ pub fn latest_file(
         purpose,
     )?;
     let of_version = version
-        .filter(|v| is_object_id(v) && !head.trim_ascii().eq_ignore_ascii_case(v.as_bytes()))
-        .and_then(|v| {
-            // A shallow clone holds the newest commit only: the one the API
-            // described is fetched by its id (GitHub serves reachable ones).
-            let spec = format!("{v}:{file}");
-            let present = |git: &Git| {
-                git.run(&[&git_dir, "cat-file", "-e", &spec], purpose)
-                    .is_ok()
-            };
-            if !present(git) {
-                diag.detail(&format!("git fetch {v} (the revision the API described)"));
-                let _ = git.run(
-                    &[&git_dir, "fetch", "--quiet", "--depth", "1", "origin", v],
-                    purpose,
-                );
-            }
-            if !present(git) {
-                diag.detail(&format!(
-                    "{file}: not read at {v}, the revision the API described"
-                ));
-                return None;
-            }
-            git.run(&[&git_dir, "cat-file", "blob", &spec], purpose)
-                .ok()
-        });
+        .filter(|v| !head.trim_ascii().eq_ignore_ascii_case(v.as_bytes()))
+        .and_then(at_version);
     Ok(LatestFile { bytes, of_version })
 }
 
