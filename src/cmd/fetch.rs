@@ -127,8 +127,8 @@ fn flag_error(err: GistError) -> anyhow::Error {
 /// archive's that it lacks (that run's new lines, perhaps recovered by
 /// `--history`) are added and the archive saved first, so that a fetch
 /// failing later loses none (a review: the leftover was removed, its lines
-/// only in memory); only JSON lines without NUL bytes, since a crash can
-/// leave zeroed or torn blocks. One that cannot be read stays. Returns the
+/// only in memory); not lines with NUL bytes, since a crash can leave
+/// zeroed blocks. One that cannot be read stays. Returns the
 /// lines added.
 fn salvage_stale_temps(
     archive: &mut Archive,
@@ -152,18 +152,17 @@ fn salvage_stale_temps(
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(&bytes[..0], |end| &bytes[..=end]);
-        let (mut added, mut torn) = (0, 0);
-        for line in archive::split_lines(whole) {
-            if archive.contains(line) {
-                continue;
-            }
-            let json = serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok();
-            if json && !line.contains(&0) {
-                added += archive.add(line);
-            } else {
-                torn += 1;
-            }
-        }
+        // Lines as a fetch takes them, but for NUL bytes: a crash's zeroed
+        // blocks (no client writes one; a review: a JSON-only rule dropped a
+        // client's cut line, which a fetch archives).
+        let (lines, zeroed): (Vec<&[u8]>, Vec<&[u8]>) = archive::split_lines(whole)
+            .into_iter()
+            .filter(|line| !archive.contains(line))
+            .partition(|line| !line.contains(&0));
+        let torn = zeroed.len();
+        // The texts as split (a review: added through `add`, split again, a
+        // text ending in \r lost it and was archived twice).
+        let added = archive.add_lines(lines);
         salvaged.push((temp, added, torn));
     }
     let total = salvaged.iter().map(|(_, added, _)| added).sum();
@@ -174,7 +173,7 @@ fn salvage_stale_temps(
         let mut kept = format!("{} of it kept in the archive", plural(added, "new line"));
         if torn > 0 {
             kept += &format!(
-                ", {} not (not JSON, or with NUL bytes: torn by a crash)",
+                ", {} not (with NUL bytes: torn by a crash)",
                 plural(torn, "line")
             );
         }
@@ -298,6 +297,17 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
                     listed_files(available)
                 ));
             }
+            (None, Some(err))
+        }
+        // The clone's newest revision lacks it (renamed after the API's
+        // answer, whose revision could not be read): the history may hold
+        // it (a review: this failed, told to check --file).
+        Err(err @ GistError::Git(history::GitError::FileNotInClone { .. })) if args.history => {
+            diag.note(&format!(
+                "note: the gist's newest revision has no file {:?}; reading it from the git \
+                 history only",
+                args.file
+            ));
             (None, Some(err))
         }
         Err(err) => return Err(err.into()),

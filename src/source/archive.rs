@@ -458,6 +458,12 @@ impl Archive {
         }
     }
 
+    /// Appends the texts of `lines` (split already, as [`split_lines`]
+    /// gives them) that the archive lacks, in order; returns how many.
+    pub fn add_lines(&mut self, lines: Vec<&[u8]>) -> usize {
+        self.append_new(lines)
+    }
+
     /// Appends the lines the archive lacks, in order; returns how many.
     fn append_new(&mut self, lines: Vec<&[u8]>) -> usize {
         let Self {
