@@ -655,6 +655,18 @@ fn a_timestamp_before_the_year_1_is_an_invalid_line_not_a_crash() {
     );
 }
 
+/// Makes a FIFO at `path` (with `mkfifo`).
+#[cfg(unix)]
+fn mkfifo(path: &std::path::Path) {
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
 /// A FIFO (or a device) as `-o` is written to, not replaced by a file.
 #[cfg(unix)]
 #[test]
@@ -662,13 +674,7 @@ fn an_output_that_is_not_a_file_is_written_not_replaced() {
     use std::os::unix::fs::FileTypeExt;
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
@@ -1171,13 +1177,7 @@ fn derived_figures_have_exact_numbers() {
 fn waiting_summary(dir: &std::path::Path, shell_prefix: &str) -> std::process::Child {
     use std::time::{Duration, Instant};
     let fifo = dir.join("events.fifo");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let bin = assert_cmd::cargo::cargo_bin("jmo-analyze");
     let child = std::process::Command::new("sh")
         .arg("-c")
