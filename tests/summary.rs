@@ -667,6 +667,48 @@ fn mkfifo(path: &std::path::Path) {
     );
 }
 
+/// `-o` through a symbolic link writes the file it names, and makes no
+/// directory for it (it made the target's missing directories, where a
+/// shell's `>` fails, as `-o` does for a path as given).
+#[cfg(unix)]
+#[test]
+fn an_output_link_is_written_through_and_its_targets_directories_are_not_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = |out: &std::path::Path| {
+        bin()
+            .args(["summary", "fixtures/edge/minimal.jsonl", "-f", "json", "-o"])
+            .arg(out)
+            .assert()
+    };
+    let link = dir.path().join("latest.json");
+    std::os::unix::fs::symlink("runs/1.json", &link).unwrap();
+    summary(&link)
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "cannot write {}: it is a symbolic link to {}, whose directory does not exist",
+            link.display(),
+            dir.path().join("runs/1.json").display()
+        )));
+    assert!(!dir.path().join("runs").exists());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+
+    std::fs::create_dir(dir.path().join("runs")).unwrap();
+    summary(&link).success();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written = std::fs::read_to_string(dir.path().join("runs/1.json")).unwrap();
+    assert!(written.contains("\"input\""), "{written}");
+}
+
 /// A FIFO (or a device) as `-o` is written to, not replaced by a file.
 #[cfg(unix)]
 #[test]

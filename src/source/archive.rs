@@ -660,6 +660,18 @@ impl AtomicFile {
         };
         let target = followed(path);
         let dir = parent_dir(&target);
+        // Missing directories are made for the path as given, not for a
+        // link's target (`-o` through a link whose target is gone made
+        // the target's directories), as a shell's `>` makes none.
+        if target != path && !dir.is_dir() {
+            return Err(err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "it is a symbolic link to {}, whose directory does not exist",
+                    target.display()
+                ),
+            )));
+        }
         fs::create_dir_all(dir).map_err(err)?;
         // The name's own bytes (a name that is not UTF-8 stays itself).
         let prefix = temp_prefix(&target, tag);

@@ -634,6 +634,9 @@ pub struct Downloaded {
     /// The file at the revision the API described, read from the clone
     /// when its newest revision is another (merged before `bytes`).
     pub api_revision: Option<Vec<u8>>,
+    /// The clone's newest revision has no such file (renamed or removed
+    /// after the API's answer): `bytes` are of the revision the API named.
+    pub newest_lacks_file: bool,
 }
 
 /// The revision the API described, when the clone's newest is another.
@@ -874,6 +877,7 @@ impl GistClient {
                 source: ContentSource::ApiContent,
                 changed: None,
                 api_revision: None,
+                newest_lacks_file: false,
             });
         }
         diag.detail(&format!(
@@ -897,6 +901,7 @@ impl GistClient {
                         source: ContentSource::RawUrl,
                         changed: None,
                         api_revision: None,
+                        newest_lacks_file: false,
                     });
                 }
                 // Its advice (wait, try again) is not this run's: the clone is.
@@ -916,6 +921,7 @@ impl GistClient {
         let git = git.clone().with_auth_header(self.git_auth_header(pull_url));
         let latest = super::history::latest_file(&git, pull_url, file, gist.version(), diag)?;
         let bytes = latest.bytes;
+        let newest_lacks_file = latest.newest_lacks_file;
         let api_lines = content
             .rfind('\n')
             .map_or(&b""[..], |end| &content.as_bytes()[..=end]);
@@ -937,6 +943,7 @@ impl GistClient {
                 source: ContentSource::GitClone,
                 changed: None,
                 api_revision: Some(api_revision),
+                newest_lacks_file: false,
             });
         }
         // The clone's newest revision is not always the one the API
@@ -966,6 +973,7 @@ impl GistClient {
             source: ContentSource::GitClone,
             changed,
             api_revision: None,
+            newest_lacks_file,
         })
     }
 

@@ -477,6 +477,7 @@ pub fn latest_file(
             Some(bytes) => Ok(LatestFile {
                 bytes,
                 of_version: None,
+                newest_lacks_file: true,
             }),
             None => Err(GitError::FileNotInClone {
                 file: file.to_owned(),
@@ -491,17 +492,25 @@ pub fn latest_file(
     let of_version = version
         .filter(|v| !head.trim_ascii().eq_ignore_ascii_case(v.as_bytes()))
         .and_then(at_version);
-    Ok(LatestFile { bytes, of_version })
+    Ok(LatestFile {
+        bytes,
+        of_version,
+        newest_lacks_file: false,
+    })
 }
 
 /// What [`latest_file`] read.
 #[derive(Debug)]
 pub struct LatestFile {
-    /// The file in the clone's newest revision.
+    /// The file in the clone's newest revision, or, when that has no such
+    /// file (`newest_lacks_file`), in the revision the API described.
     pub bytes: Vec<u8>,
     /// The file in the revision the API described, when that is another
     /// commit and the clone could read it.
     pub of_version: Option<Vec<u8>>,
+    /// The clone's newest revision has no such file (it was renamed or
+    /// removed after the API's answer): `bytes` are the API's revision's.
+    pub newest_lacks_file: bool,
 }
 
 /// A git object id in hex (SHA-1's 40 digits or SHA-256's 64): what the
