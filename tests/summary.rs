@@ -669,7 +669,8 @@ fn mkfifo(path: &std::path::Path) {
 
 /// `-o` through a symbolic link writes the file it names, and makes no
 /// directory for it (it made the target's missing directories, where a
-/// shell's `>` fails, as `-o` does for a path as given).
+/// shell's `>` fails, as `-o` does for a path as given); a loop of links is
+/// refused (a rename replaced a link of it with a file).
 #[cfg(unix)]
 #[test]
 fn an_output_link_is_written_through_and_its_targets_directories_are_not_made() {
@@ -707,6 +708,28 @@ fn an_output_link_is_written_through_and_its_targets_directories_are_not_made() 
     );
     let written = std::fs::read_to_string(dir.path().join("runs/1.json")).unwrap();
     assert!(written.contains("\"input\""), "{written}");
+
+    // A directory that cannot be reached for another reason is the
+    // system's error, not "does not exist" (a review: EACCES was).
+    std::fs::write(dir.path().join("file"), "").unwrap();
+    let through_a_file = dir.path().join("odd.json");
+    std::os::unix::fs::symlink("file/sub/1.json", &through_a_file).unwrap();
+    summary(&through_a_file)
+        .code(1)
+        .stderr(predicate::str::contains("does not exist").not());
+
+    // A loop of links is an error, as in a shell, not replaced by a file.
+    let looped = dir.path().join("loop.json");
+    std::os::unix::fs::symlink("loop.json", &looped).unwrap();
+    summary(&looped).code(1).stderr(predicate::str::contains(
+        "too many levels of symbolic links (a loop?)",
+    ));
+    assert!(
+        std::fs::symlink_metadata(&looped)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
 }
 
 /// A FIFO (or a device) as `-o` is written to, not replaced by a file.

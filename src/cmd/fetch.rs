@@ -312,22 +312,6 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         }
         Err(err) => return Err(err.into()),
     };
-    // Renamed or removed after the API's answer: read at the API's
-    // revision this time, but the next fetch's API answer will not list
-    // it (a review: nothing said so, and the next fetch failed unexplained).
-    if latest.as_ref().is_some_and(|l| l.newest_lacks_file) {
-        diag.note(&format!(
-            "warning: the gist's newest revision has no file {:?}: a client renamed or removed \
-             it after the API's answer; read at the revision the API described{}",
-            args.file,
-            if args.history {
-                " and from the git history"
-            } else {
-                ". The next fetch will not find it: give --file the new name, or fetch \
-                 --history to read it from the gist's git history"
-            }
-        ));
-    }
     let latest_bytes = latest.as_ref().map_or(&[][..], |l| l.bytes.as_slice());
 
     let mut history_revisions = None;
@@ -365,26 +349,52 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         .as_ref()
         .and_then(|l| l.changed.as_ref())
         .filter(|_| !args.history);
-    if let (Some(changed), Some(latest)) = (changed, &latest) {
+    if let Some(changed) = changed {
         archive.add_after(&[], &changed.api_lines);
-        diag.note(&format!(
+    }
+    let lacks_file = latest.as_ref().is_some_and(|l| l.newest_lacks_file);
+    match (changed, &latest) {
+        // Renamed or removed after the API's answer (or the clone lags
+        // behind it): read at the API's revision this time, but a renamed
+        // file is not in the next fetch's API answer (a review: nothing said
+        // so, and the next fetch failed unexplained).
+        (changed, Some(latest)) if lacks_file => {
+            let read = match changed {
+                // Not the API's revision after all (the size and lines the
+                // API gave say so): "fetch again" would not find the file.
+                Some(changed) => format!(
+                    "; it was read at the revision the API's history names, which is not the \
+                     one the API described ({} bytes there, {} here): lines only the API's \
+                     revision held may be missing. If it was renamed, the next fetch will not \
+                     find it: give --file the new name, or fetch --history to read every \
+                     revision",
+                    changed.api_size,
+                    latest.bytes.len()
+                ),
+                None if args.history => {
+                    "; read at the revision the API described and from the git history".into()
+                }
+                None => "; read at the revision the API described. If it was renamed, the next \
+                         fetch will not find it: give --file the new name, or fetch --history \
+                         to read it from the gist's git history"
+                    .into(),
+            };
+            diag.note(&format!(
+                "warning: the clone's newest revision has no file {:?} (a client renamed or \
+                 removed it after the API's answer, or the clone lags behind the API){read}",
+                args.file
+            ));
+        }
+        (Some(changed), Some(latest)) => diag.note(&format!(
             "warning: the gist changed between the API's answer and the clone (the API's \
-             revision of {} had {} bytes, the clone's {} has {}): lines only the API's \
-             revision held may be missing; fetch again{}",
+             revision of {} had {} bytes, the clone's newest has {}): lines only the API's \
+             revision held may be missing; fetch again, or fetch --history to read every \
+             revision",
             args.file,
             changed.api_size,
-            if latest.newest_lacks_file {
-                "copy of that revision"
-            } else {
-                "newest"
-            },
             latest.bytes.len(),
-            if args.history {
-                ""
-            } else {
-                ", or fetch --history to read every revision"
-            }
-        ));
+        )),
+        _ => {}
     }
     // The revision the API described, read from the clone beside its
     // newest: its lines first, as the gist's order has them.

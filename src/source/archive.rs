@@ -645,8 +645,28 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    /// Makes the temporary file (and the missing parent directories).
+    /// Makes the temporary file, for a user's output file (`summary -o`):
+    /// through a symbolic link whose target's directory does not exist, an
+    /// error, as a shell's `>` gives, not that directory made (it was).
+    /// The archive's own writes make missing directories
+    /// ([`write_atomic`]): `data/` on a first fetch.
     pub fn create(path: &Path) -> Result<AtomicFile, ArchiveError> {
+        let target = followed(path);
+        let gone = target != path
+            && fs::metadata(parent_dir(&target))
+                .is_err_and(|e| e.kind() == io::ErrorKind::NotFound);
+        if gone {
+            return Err(ArchiveError::Write {
+                path: path.to_owned(),
+                error: io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!(
+                        "it is a symbolic link to {}, whose directory does not exist",
+                        target.display()
+                    ),
+                ),
+            });
+        }
         Self::create_tagged(path, "")
     }
 
@@ -659,19 +679,15 @@ impl AtomicFile {
             error: source,
         };
         let target = followed(path);
-        let dir = parent_dir(&target);
-        // Missing directories are made for the path as given, not for a
-        // link's target (`-o` through a link whose target is gone made
-        // the target's directories), as a shell's `>` makes none.
-        if target != path && !dir.is_dir() {
+        // Still a link: a loop (or a chain past the kernel's bound), which
+        // a rename would have replaced with a file (a review).
+        if fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink()) {
             return Err(err(io::Error::new(
-                io::ErrorKind::NotFound,
-                format!(
-                    "it is a symbolic link to {}, whose directory does not exist",
-                    target.display()
-                ),
+                io::ErrorKind::InvalidInput,
+                "too many levels of symbolic links (a loop?)",
             )));
         }
+        let dir = parent_dir(&target);
         fs::create_dir_all(dir).map_err(err)?;
         // The name's own bytes (a name that is not UTF-8 stays itself).
         let prefix = temp_prefix(&target, tag);
