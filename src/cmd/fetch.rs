@@ -17,8 +17,8 @@ use anyhow::Context;
 use crate::render::text::plural;
 use crate::source::archive::{self, Archive, EtagSidecar};
 use crate::source::gist::{
-    ClientConfig, DEFAULT_API_URL, DEFAULT_FILE, Diagnostics, GistClient, GistError, GistResponse,
-    RetryPolicy, TOKEN_VARS, Token, listed_files,
+    Changed, ClientConfig, DEFAULT_API_URL, DEFAULT_FILE, Diagnostics, GistClient, GistError,
+    GistResponse, RetryPolicy, TOKEN_VARS, Token, listed_files,
 };
 use crate::source::history::{self, Git};
 
@@ -278,7 +278,8 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     // history alone (a client's PATCH that renamed or deleted it loses
     // every event from the latest revision, not from the earlier ones); the
     // error stands if no revision ever held the file (a mistyped --file).
-    let (latest, missing) = match client.download_file(gist_id, &gist, &args.file, &git, &diag) {
+    let (latest, mut missing) = match client.download_file(gist_id, &gist, &args.file, &git, &diag)
+    {
         Ok(latest) => {
             diag.detail(&format!(
                 "{}: {} bytes from {}",
@@ -328,8 +329,8 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
             }
         };
         let report = history::walk_history(&git, url, &args.file, &diag, walk)?;
-        if let Some(err) = missing
-            && report.revisions == 0
+        if report.revisions == 0
+            && let Some(err) = missing.take()
         {
             return Err(err.into());
         }
@@ -343,23 +344,57 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
 
     // The clone's newest revision is not the one the API described: the
     // complete lines the API gave of its revision are kept too, and the
-    // ETag is not, so the next fetch reads the gist in full again.
-    // (--history reads every revision: nothing can be missing then.)
-    let changed = latest
+    // ETag is not, so the next fetch reads the gist in full again. Also
+    // with --history, whose walk reads only the revisions the clone has (a
+    // review: a clone lagging behind the API lost the API's lines, and
+    // kept the ETag); so too when the API's revision was not read at all
+    // (the clone's newest lacks the file, and the API's version could not
+    // be read).
+    // What the history walk recovered ends here.
+    let walked = archive.appended();
+    let unread = missing
+        .as_ref()
+        .filter(|e| matches!(e, GistError::Git(history::GitError::FileNotInClone { .. })))
+        .and_then(|_| gist.files.get(&args.file).cloned().flatten())
+        .map(|file| {
+            let content = file.content.unwrap_or_default().into_bytes();
+            let api_lines = content
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(Vec::new(), |end| content[..=end].to_vec());
+            Changed {
+                api_size: file.size.unwrap_or(content.len() as u64),
+                api_lines,
+            }
+        });
+    let changed_any = latest
         .as_ref()
         .and_then(|l| l.changed.as_ref())
-        .filter(|_| !args.history);
-    if let Some(changed) = changed {
-        archive.add_after(&[], &changed.api_lines);
+        .or(unread.as_ref());
+    let kept = changed_any.map_or(0, |c| archive.add_after(&[], &c.api_lines));
+    // With --history, lines of the API's answer that no revision of the
+    // clone held say that the clone lags behind the API.
+    if args.history && kept > 0 {
+        diag.note(&format!(
+            "warning: the gist's git history lacks {} of the API's answer for {} (the clone \
+             lags behind the API): kept from the API's answer, but lines after the part it \
+             sent may be missing; fetch again",
+            plural(kept, "line"),
+            args.file
+        ));
     }
     let lacks_file = latest.as_ref().is_some_and(|l| l.newest_lacks_file);
-    match (changed, &latest) {
+    match (changed_any, &latest) {
         // Renamed or removed after the API's answer (or the clone lags
         // behind it): read at the API's revision this time, but a renamed
         // file is not in the next fetch's API answer (a review: nothing said
         // so, and the next fetch failed unexplained).
         (changed, Some(latest)) if lacks_file => {
             let read = match changed {
+                Some(_) if args.history => "; it was read at the revision the API's history \
+                                             names (not the one the API described) and from \
+                                             the git history"
+                    .into(),
                 // Not the API's revision after all (the size and lines the
                 // API gave say so): "fetch again" would not find the file.
                 Some(changed) => format!(
@@ -385,7 +420,7 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
                 args.file
             ));
         }
-        (Some(changed), Some(latest)) => diag.note(&format!(
+        (Some(changed), Some(latest)) if !args.history => diag.note(&format!(
             "warning: the gist changed between the API's answer and the clone (the API's \
              revision of {} had {} bytes, the clone's newest has {}): lines only the API's \
              revision held may be missing; fetch again, or fetch --history to read every \
@@ -401,12 +436,11 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     if let Some(api_revision) = latest.as_ref().and_then(|l| l.api_revision.as_deref()) {
         archive.add(api_revision);
     }
-    let appended_before_latest = archive.appended();
     let counts = archive.merge(latest_bytes);
     let latest_lines: HashSet<&[u8]> = archive::split_lines(latest_bytes).into_iter().collect();
     let recovered = archive
         .appended_lines()
-        .take(appended_before_latest)
+        .take(walked)
         // The lines a killed fetch left are no revision's recovery.
         .skip(salvaged)
         .filter(|line| !latest_lines.contains(line.as_slice()))
@@ -422,14 +456,31 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
             .count();
 
     archive.save(archive_path)?;
-    match new_etag.filter(|_| changed.is_none()) {
-        Some(etag) => EtagSidecar {
-            gist_id: gist_id.to_owned(),
-            file: args.file.clone(),
-            etag,
-            archive_sha256: archive.sha256(),
+    match new_etag.filter(|_| changed_any.is_none()) {
+        Some(etag) => {
+            let saved = EtagSidecar {
+                gist_id: gist_id.to_owned(),
+                file: args.file.clone(),
+                etag,
+                archive_sha256: archive.sha256(),
+            }
+            .save(&sidecar_path);
+            // The ETag only spares the next fetch a download: a sidecar that
+            // cannot be written (a loop of links, a read-only directory) is
+            // no failure of a fetch whose archive is saved (a review: every
+            // fetch failed at it). The one there, if any, is left as it was:
+            // it holds an earlier answer's ETag, or an earlier archive's
+            // hash, so the next fetch reads the gist whole.
+            if let Err(archive::ArchiveError::Write { error, .. }) = &saved {
+                diag.note(&format!(
+                    "warning: could not write {} ({error}): the archive is saved; the next \
+                     fetch downloads the gist in full",
+                    sidecar_path.display()
+                ));
+            } else {
+                saved?;
+            }
         }
-        .save(&sidecar_path)?,
         None => EtagSidecar::remove(&sidecar_path)?,
     }
 
