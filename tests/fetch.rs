@@ -800,6 +800,18 @@ fn fetch_through_the_clone(
     history: Value,
     args: &[&str],
 ) -> (Work, Run) {
+    fetch_through_the_clone_into(Work::new(), partial, size, pull_url, history, args)
+}
+
+/// [`fetch_through_the_clone`] into `work` (an archive there already, say).
+fn fetch_through_the_clone_into(
+    work: Work,
+    partial: &str,
+    size: usize,
+    pull_url: &str,
+    history: Value,
+    args: &[&str],
+) -> (Work, Run) {
     let mut server = Server::new();
     let raw_url = format!("{}/raw/broken", server.url());
     let mut body: Value = serde_json::from_str(&gist_body(
@@ -816,7 +828,6 @@ fn fetch_through_the_clone(
         .with_status(404)
         .expect(1)
         .create();
-    let work = Work::new();
     let run = work.fetch(&server.url(), args);
     api.assert();
     raw.assert();
@@ -984,57 +995,109 @@ fn a_clone_lagging_behind_the_api_loses_no_line_under_history() {
     repo.commit(&file_of(&[INIT, &event(1)]));
     let bare = repo.bare();
     let partial = &api_revision[..api_revision.len() - 40];
+    let url = format!("file://{}", bare.display());
+    let version = json!([{"version": "2".repeat(40)}]);
     let (work, run) = fetch_through_the_clone(
         partial,
         api_revision.len(),
-        &format!("file://{}", bare.display()),
-        json!([{"version": "2".repeat(40)}]),
+        &url,
+        version.clone(),
         &["--history"],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
+    let lags = "(the clone lags behind the API): lines after the part the API sent may be \
+                missing; fetch again\n";
     assert!(
         run.stderr.contains(&format!(
-            "warning: the gist's git history lacks 1 line of the API's answer for {FILE} (the \
-             clone lags behind the API): kept from the API's answer, but lines after the part \
-             it sent may be missing; fetch again\n"
+            "warning: the gist's git history lacks 1 line of the API's answer for {FILE} (kept \
+             from it) {lags}"
         )),
         "{}",
         run.stderr
     );
-    assert_eq!(work.archive_text(), file_of(&[INIT, &event(1), &event(2)]));
+    let held = file_of(&[INIT, &event(1), &event(2)]);
+    assert_eq!(work.archive_text(), held);
     assert!(!work.etag_file().exists());
     assert!(
         run.stdout.contains(", 0 recovered from earlier revisions,"),
         "{}",
         run.stdout
     );
-}
-
-/// An ETag sidecar that cannot be written (here a loop of links) is
-/// said, and the fetch, whose archive is saved, succeeds (a review: every
-/// fetch failed at it, after saving the archive).
-#[test]
-fn a_sidecar_that_cannot_be_written_does_not_fail_the_fetch() {
-    let mut server = Server::new();
-    let content = file_of(&[INIT, &event(1)]);
-    let mock = ok_gist(&mut server, &whole_gist(&content), "\"v1\"");
-    let work = Work::new();
-    fs::create_dir_all(work.path().join("data")).unwrap();
-    std::os::unix::fs::symlink("events.jsonl.etag", work.etag_file()).unwrap();
-
-    let run = work.fetch(&server.url(), &[]);
-
-    mock.assert();
+    // Again, the API's complete lines held already: still said (a review:
+    // nothing was), the ETag still not kept.
+    let (work, run) = fetch_through_the_clone_into(
+        work,
+        partial,
+        api_revision.len(),
+        &url,
+        version,
+        &["--history"],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stderr.contains(
-            "warning: could not write data/events.jsonl.etag (too many levels of symbolic links \
-             (a loop?)): the archive is saved; the next fetch downloads the gist in full\n"
-        ),
+        run.stderr.contains(&format!(
+            "warning: the gist's git history lacks the revision of {FILE} the API described {lags}"
+        )),
         "{}",
         run.stderr
     );
-    assert_eq!(work.archive_text(), content);
+    assert_eq!(work.archive_text(), held);
+    assert!(!work.etag_file().exists());
+}
+
+/// An ETag sidecar that cannot be written or removed (a loop of links, a
+/// directory) is said, and the fetch, whose archive is saved, succeeds (a
+/// review: every fetch failed at it, after saving the archive); one that is
+/// a link to the archive is not written over it (a review: every line was
+/// replaced by the sidecar's JSON).
+#[test]
+fn a_sidecar_that_cannot_be_written_does_not_fail_the_fetch_nor_replace_the_archive() {
+    let content = file_of(&[INIT, &event(1)]);
+    for (case, etag) in [("loop", true), ("directory", false), ("the archive", true)] {
+        let mut server = Server::new();
+        let mock = match etag {
+            true => ok_gist(&mut server, &whole_gist(&content), "\"v1\""),
+            false => gist_mock(&mut server)
+                .with_status(200)
+                .with_body(whole_gist(&content))
+                .create(),
+        };
+        let work = Work::new();
+        fs::create_dir_all(work.path().join("data")).unwrap();
+        let told = match case {
+            "loop" => {
+                std::os::unix::fs::symlink("events.jsonl.etag", work.etag_file()).unwrap();
+                "could not update data/events.jsonl.etag (too many levels of symbolic links (a \
+                 loop?)): the archive is saved"
+            }
+            "directory" => {
+                fs::create_dir(work.etag_file()).unwrap();
+                "could not update data/events.jsonl.etag ("
+            }
+            _ => {
+                fs::write(work.archive(), file_of(&[&event(7)])).unwrap();
+                std::os::unix::fs::symlink("events.jsonl", work.etag_file()).unwrap();
+                "data/events.jsonl.etag is the archive itself (a link to it): no ETag is kept; \
+                 remove the link"
+            }
+        };
+
+        let run = work.fetch(&server.url(), &[]);
+
+        mock.assert();
+        assert_eq!(run.code, 0, "{case}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("warning: {told}")),
+            "{case}: {}",
+            run.stderr
+        );
+        let want = if case == "the archive" {
+            file_of(&[&event(7), INIT, &event(1)])
+        } else {
+            content.clone()
+        };
+        assert_eq!(work.archive_text(), want, "{case}");
+    }
 }
 
 /// The commit id of `rev` in `repo`'s work tree.
@@ -1085,7 +1148,8 @@ fn a_file_renamed_after_the_api_answer_is_read_at_the_api_revision() {
     let with_history = "read at the revision the API described and from the git history\n";
     let older_with_history = "it was read at the revision the API's history names (not the \
                               one the API described) and from the git history\n";
-    // The ETag is kept only where the API's revision was read whole.
+    // The ETag is kept only where the API's revision was read whole (by
+    // the history walk too).
     for (history, args, told, archived, etag) in [
         (
             json!([{"version": version}]),
@@ -1101,7 +1165,7 @@ fn a_file_renamed_after_the_api_answer_is_read_at_the_api_revision() {
             &api_revision,
             true,
         ),
-        (Value::Null, &["--history"], None, &api_revision, false),
+        (Value::Null, &["--history"], None, &api_revision, true),
         (
             json!([{"version": older_version}]),
             &[],
@@ -1114,7 +1178,7 @@ fn a_file_renamed_after_the_api_answer_is_read_at_the_api_revision() {
             &["--history"],
             Some(older_with_history),
             &api_revision,
-            false,
+            true,
         ),
     ] {
         let partial = &api_revision[..api_revision.len() - 40];

@@ -315,6 +315,36 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     };
     let latest_bytes = latest.as_ref().map_or(&[][..], |l| l.bytes.as_slice());
 
+    // The clone's newest revision is not the one the API described: the
+    // complete lines the API gave of its revision are kept too, and the
+    // ETag is not, so the next fetch reads the gist in full again. Also
+    // with --history, whose walk reads only the revisions the clone has (a
+    // review: a clone lagging behind the API lost the API's lines, and
+    // kept the ETag); so too when the API's revision was not read at all
+    // (the clone's newest lacks the file, and the API's version could not
+    // be read).
+    let unread = missing
+        .as_ref()
+        .filter(|e| matches!(e, GistError::Git(history::GitError::FileNotInClone { .. })))
+        .and_then(|_| gist.files.get(&args.file).cloned().flatten())
+        .map(|file| {
+            let content = file.content.unwrap_or_default().into_bytes();
+            let api_lines = content
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(Vec::new(), |end| content[..=end].to_vec());
+            Changed {
+                api_size: file.size.unwrap_or(content.len() as u64),
+                api_lines,
+            }
+        });
+    let changed_any = latest
+        .as_ref()
+        .and_then(|l| l.changed.as_ref())
+        .or(unread.as_ref());
+    // Whether the history walk read the revision the API described (its
+    // size and complete lines): a clone lagging behind the API lacks it.
+    let mut saw_api = false;
     let mut history_revisions = None;
     if args.history {
         let url = gist.git_pull_url.as_deref().with_context(|| {
@@ -322,6 +352,9 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         })?;
         let git = git.with_auth_header(client.git_auth_header(url));
         let walk = |commit: &str, previous: &[u8], bytes: &[u8]| {
+            if let Some(c) = changed_any {
+                saw_api |= bytes.len() as u64 == c.api_size && bytes.starts_with(&c.api_lines);
+            }
             // `previous` is the version added before: the archive holds its lines.
             let added = archive.add_after(previous, bytes);
             if added > 0 {
@@ -342,45 +375,26 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         ));
     }
 
-    // The clone's newest revision is not the one the API described: the
-    // complete lines the API gave of its revision are kept too, and the
-    // ETag is not, so the next fetch reads the gist in full again. Also
-    // with --history, whose walk reads only the revisions the clone has (a
-    // review: a clone lagging behind the API lost the API's lines, and
-    // kept the ETag); so too when the API's revision was not read at all
-    // (the clone's newest lacks the file, and the API's version could not
-    // be read).
     // What the history walk recovered ends here.
     let walked = archive.appended();
-    let unread = missing
-        .as_ref()
-        .filter(|e| matches!(e, GistError::Git(history::GitError::FileNotInClone { .. })))
-        .and_then(|_| gist.files.get(&args.file).cloned().flatten())
-        .map(|file| {
-            let content = file.content.unwrap_or_default().into_bytes();
-            let api_lines = content
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(Vec::new(), |end| content[..=end].to_vec());
-            Changed {
-                api_size: file.size.unwrap_or(content.len() as u64),
-                api_lines,
-            }
-        });
-    let changed_any = latest
-        .as_ref()
-        .and_then(|l| l.changed.as_ref())
-        .or(unread.as_ref());
     let kept = changed_any.map_or(0, |c| archive.add_after(&[], &c.api_lines));
-    // With --history, lines of the API's answer that no revision of the
-    // clone held say that the clone lags behind the API.
-    if args.history && kept > 0 {
+    // With --history, a walk that did not read the API's revision says
+    // that the clone lags behind the API (a review: it said nothing when
+    // the API's complete lines were held already).
+    let unseen = changed_any.is_some() && !(args.history && saw_api);
+    if args.history && unseen {
+        let lacks = if kept > 0 {
+            format!(
+                "{} of the API's answer for {} (kept from it)",
+                plural(kept, "line"),
+                args.file
+            )
+        } else {
+            format!("the revision of {} the API described", args.file)
+        };
         diag.note(&format!(
-            "warning: the gist's git history lacks {} of the API's answer for {} (the clone \
-             lags behind the API): kept from the API's answer, but lines after the part it \
-             sent may be missing; fetch again",
-            plural(kept, "line"),
-            args.file
+            "warning: the gist's git history lacks {lacks} (the clone lags behind the API): \
+             lines after the part the API sent may be missing; fetch again"
         ));
     }
     let lacks_file = latest.as_ref().is_some_and(|l| l.newest_lacks_file);
@@ -456,32 +470,41 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
             .count();
 
     archive.save(archive_path)?;
-    match new_etag.filter(|_| changed_any.is_none()) {
-        Some(etag) => {
-            let saved = EtagSidecar {
+    // A sidecar that is a link to the archive itself would be written
+    // over it (a review: every line was replaced by the sidecar's JSON).
+    let same = |a: &std::path::Path, b: &std::path::Path| matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b);
+    // The ETag only spares the next fetch a download: a sidecar that cannot
+    // be written or removed (a loop of links, a directory, a read-only
+    // one) is no failure of a fetch whose archive is saved (a review: every
+    // fetch failed at it). One left as it was holds an earlier answer's
+    // ETag or an earlier archive's hash, which the next fetch's answer or
+    // archive matches only if nothing changed since.
+    let kept_etag = if same(&sidecar_path, archive_path) {
+        Err(format!(
+            "{} is the archive itself (a link to it): no ETag is kept; remove the link",
+            sidecar_path.display()
+        ))
+    } else {
+        let done = match new_etag.filter(|_| !unseen) {
+            Some(etag) => EtagSidecar {
                 gist_id: gist_id.to_owned(),
                 file: args.file.clone(),
                 etag,
                 archive_sha256: archive.sha256(),
             }
-            .save(&sidecar_path);
-            // The ETag only spares the next fetch a download: a sidecar that
-            // cannot be written (a loop of links, a read-only directory) is
-            // no failure of a fetch whose archive is saved (a review: every
-            // fetch failed at it). The one there, if any, is left as it was:
-            // it holds an earlier answer's ETag, or an earlier archive's
-            // hash, so the next fetch reads the gist whole.
-            if let Err(archive::ArchiveError::Write { error, .. }) = &saved {
-                diag.note(&format!(
-                    "warning: could not write {} ({error}): the archive is saved; the next \
-                     fetch downloads the gist in full",
-                    sidecar_path.display()
-                ));
-            } else {
-                saved?;
-            }
+            .save(&sidecar_path),
+            None => EtagSidecar::remove(&sidecar_path),
+        };
+        match done {
+            Err(archive::ArchiveError::Write { error, .. }) => Err(format!(
+                "could not update {} ({error}): the archive is saved",
+                sidecar_path.display()
+            )),
+            other => Ok(other?),
         }
-        None => EtagSidecar::remove(&sidecar_path)?,
+    };
+    if let Err(why) = kept_etag {
+        diag.note(&format!("warning: {why}"));
     }
 
     if missing_from_remote > 0 {
