@@ -472,7 +472,10 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     archive.save(archive_path)?;
     // A sidecar that is a link to the archive itself would be written
     // over it (a review: every line was replaced by the sidecar's JSON).
-    let same = |a: &std::path::Path, b: &std::path::Path| matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b);
+    let same = |a: &std::path::Path, b: &std::path::Path| {
+        let (a, b) = (std::fs::canonicalize(a), std::fs::canonicalize(b));
+        a.is_ok_and(|a| b.is_ok_and(|b| a == b))
+    };
     // The ETag only spares the next fetch a download: a sidecar that cannot
     // be written or removed (a loop of links, a directory, a read-only
     // one) is no failure of a fetch whose archive is saved (a review: every
