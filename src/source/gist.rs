@@ -635,7 +635,8 @@ pub struct Downloaded {
     /// when its newest revision is another (merged before `bytes`).
     pub api_revision: Option<Vec<u8>>,
     /// The clone's newest revision has no such file (renamed or removed
-    /// after the API's answer): `bytes` are of the revision the API named.
+    /// after the API's answer, or the clone lags behind it): `bytes` are of
+    /// the revision the API's history names.
     pub newest_lacks_file: bool,
 }
 

@@ -509,7 +509,8 @@ pub struct LatestFile {
     /// commit and the clone could read it.
     pub of_version: Option<Vec<u8>>,
     /// The clone's newest revision has no such file (it was renamed or
-    /// removed after the API's answer): `bytes` are the API's revision's.
+    /// removed after the API's answer, or the clone lags behind it):
+    /// `bytes` are of the revision `version` names.
     pub newest_lacks_file: bool,
 }
 
