@@ -1045,6 +1045,85 @@ fn a_clone_lagging_behind_the_api_loses_no_line_under_history() {
     assert!(!work.etag_file().exists());
 }
 
+/// A file new in the API's revision, through a clone that lags behind it
+/// (no revision of the clone has the file, and the API's revision cannot
+/// be fetched): the API's complete lines are kept, with --history and
+/// without, a warning says lines may be missing, and no ETag is kept (a
+/// review: the fetch failed, told to check --file, until the clone caught
+/// up). With no complete line in the API's answer, it fails, saying the
+/// clone lags rather than blaming --file.
+#[test]
+fn a_file_no_revision_of_the_clone_holds_keeps_the_apis_complete_lines() {
+    let api_revision = file_of(&[INIT, &event(1), &event(2)]);
+    let repo = GistRepo::new();
+    repo.commit_file("other.jsonl", &file_of(&[INIT]));
+    let url = format!("file://{}", repo.bare().display());
+    let version = json!([{"version": "2".repeat(40)}]);
+    let held = file_of(&[INIT, &event(1)]);
+    let partial = &api_revision[..held.len() + 10];
+    let lags = "(the clone lags behind the API): lines after the part the API sent may be \
+                missing; fetch again\n";
+    let without = format!(
+        "warning: the clone has no file \"{FILE}\", neither in its newest revision nor in the \
+         one the API described (a client renamed or removed it after the API's answer, or the \
+         clone lags behind the API): the API's complete lines were kept (2 new lines); lines \
+         after the part the API sent may be missing; fetch again\n"
+    );
+    let with = format!(
+        "warning: the gist's git history lacks 2 lines of the API's answer for {FILE} (kept \
+         from it) {lags}"
+    );
+    for (args, told, source) in [
+        (
+            &[][..],
+            &without,
+            "via the api's partial content: 2 new lines,",
+        ),
+        (
+            &["--history"][..],
+            &with,
+            "via the api's partial content + git history (0 revisions): 2 new lines, 0 \
+             recovered",
+        ),
+    ] {
+        let (work, run) =
+            fetch_through_the_clone(partial, api_revision.len(), &url, version.clone(), args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(told.as_str()),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert_eq!(run.stderr.matches("warning").count(), 1, "{}", run.stderr);
+        assert!(run.stdout.contains(source), "{args:?}: {}", run.stdout);
+        assert_eq!(work.archive_text(), held, "{args:?}");
+        assert!(!work.etag_file().exists(), "{args:?}");
+    }
+    // Not one complete line: nothing to keep, and the error says why.
+    for args in [&[][..], &["--history"][..]] {
+        let (work, run) = fetch_through_the_clone(
+            &api_revision[..INIT.len() - 5],
+            api_revision.len(),
+            &url,
+            version.clone(),
+            args,
+        );
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!(
+                "the gist's git repository has no file \"{FILE}\" in its newest revision, nor \
+                 in the one the API described, though the API's answer lists it (a client \
+                 renamed or removed it after the answer, or the clone lags behind the API): \
+                 fetch again"
+            )),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("check --file"), "{}", run.stderr);
+        assert!(!work.archive().exists(), "{args:?}");
+    }
+}
+
 /// An ETag sidecar that cannot be written or removed (a loop of links, a
 /// directory) is said, and the fetch, whose archive is saved, succeeds (a
 /// review: every fetch failed at it, after saving the archive); one that is

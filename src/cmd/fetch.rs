@@ -300,15 +300,20 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
             }
             (None, Some(err))
         }
-        // The clone's newest revision lacks it (renamed after the API's
-        // answer, whose revision could not be read): the history may hold
-        // it (a review: this failed, told to check --file).
-        Err(err @ GistError::Git(history::GitError::FileNotInClone { .. })) if args.history => {
-            diag.note(&format!(
-                "note: the gist's newest revision has no file {:?}; reading it from the git \
-                 history only",
-                args.file
-            ));
+        // The clone's newest revision lacks it, and the API's revision
+        // could not be read (renamed after the API's answer, or the file
+        // is new and the clone lags behind the API): the history may hold
+        // it (a review: this failed, told to check --file), and the API's
+        // complete lines are kept below, with --history or without (a
+        // review: the fetch failed until the clone caught up).
+        Err(err @ GistError::Git(history::GitError::FileNotInClone { .. })) => {
+            if args.history {
+                diag.note(&format!(
+                    "note: the gist's newest revision has no file {:?}; reading it from the \
+                     git history only",
+                    args.file
+                ));
+            }
             (None, Some(err))
         }
         Err(err) => return Err(err.into()),
@@ -338,6 +343,15 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
                 api_lines,
             }
         });
+    // Lines to keep when no revision of the clone holds the file: the
+    // API's complete ones. Without them, the clone's error stands.
+    let api_lines_only = unread.as_ref().is_some_and(|c| !c.api_lines.is_empty());
+    if !args.history
+        && !api_lines_only
+        && let Some(err) = missing.take()
+    {
+        return Err(err.into());
+    }
     let changed_any = latest
         .as_ref()
         .and_then(|l| l.changed.as_ref())
@@ -363,6 +377,7 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         };
         let report = history::walk_history(&git, url, &args.file, &diag, walk)?;
         if report.revisions == 0
+            && !api_lines_only
             && let Some(err) = missing.take()
         {
             return Err(err.into());
@@ -434,6 +449,16 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
                 args.file
             ));
         }
+        // No revision of the clone has it: the API's complete lines are
+        // all this fetch has (with --history, the warning above says so).
+        (Some(_), None) if !args.history => diag.note(&format!(
+            "warning: the clone has no file {:?}, neither in its newest revision nor in the \
+             one the API described (a client renamed or removed it after the API's answer, or \
+             the clone lags behind the API): the API's complete lines were kept ({}); lines \
+             after the part the API sent may be missing; fetch again",
+            args.file,
+            plural(kept, "new line")
+        )),
         (Some(changed), Some(latest)) if !args.history => diag.note(&format!(
             "warning: the gist changed between the API's answer and the clone (the API's \
              revision of {} had {} bytes, the clone's newest has {}): lines only the API's \
@@ -525,14 +550,21 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         ));
     }
 
-    let latest_source = latest.as_ref().map(|l| l.source.to_string());
+    // No revision of the clone had the file: the API's partial content.
+    let latest_source = match &latest {
+        Some(latest) => Some(latest.source.to_string()),
+        None if api_lines_only => Some("the api's partial content".to_owned()),
+        None => None,
+    };
     let source = match (latest_source, history_revisions) {
         (Some(latest), Some(revisions)) => {
             format!("{latest} + git history ({})", plural(revisions, "revision"))
         }
         (None, Some(revisions)) => format!("git history ({})", plural(revisions, "revision")),
         (Some(latest), None) => latest,
-        (None, None) => unreachable!("the file is only missing with --history"),
+        (None, None) => unreachable!(
+            "without --history, the file is missing only when the API's lines are kept"
+        ),
     };
     let recovered_text = if args.history {
         format!(", {recovered} recovered from earlier revisions")

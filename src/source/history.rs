@@ -81,8 +81,11 @@ pub enum GitError {
     TempDir(io::Error),
     /// The file is not in the clone's newest revision.
     #[error(
-        "the gist's git repository has no file {file:?} in its newest revision: \
-         check --file"
+        "the gist's git repository has no file {file:?} in its newest revision, nor in the \
+         one the API described, though the API's answer lists it (a client renamed or removed \
+         it after the answer, or the clone lags behind the API): fetch again, or fetch \
+         --history to read it from earlier revisions; if it was renamed, give --file the new \
+         name"
     )]
     FileNotInClone {
         /// The file.
