@@ -732,6 +732,48 @@ fn an_output_link_is_written_through_and_its_targets_directories_are_not_made() 
     );
 }
 
+/// `-o` in a directory that is not there names what is in the way: a
+/// missing directory, a file, a loop of links (a review: the file and the
+/// loop were said not to exist).
+#[cfg(unix)]
+#[test]
+fn an_output_whose_directory_cannot_be_reached_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("file"), "").unwrap();
+    std::os::unix::fs::symlink("a", dir.path().join("b")).unwrap();
+    std::os::unix::fs::symlink("b", dir.path().join("a")).unwrap();
+    for (out, why) in [
+        ("missing/1.json", "missing does not exist".to_owned()),
+        ("file/1.json", "file is not a directory".to_owned()),
+        (
+            "a/1.json",
+            format!("a: {}", std::io::Error::from_raw_os_error(40)),
+        ),
+        (
+            "file/sub/1.json",
+            format!("file/sub: {}", std::io::Error::from_raw_os_error(20)),
+        ),
+    ] {
+        let out = dir.path().join(out);
+        bin()
+            .args(["summary", "fixtures/edge/minimal.jsonl", "-f", "json", "-o"])
+            .arg(&out)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(format!(
+                "--output {}: cannot create the file: {}/{why}",
+                out.display(),
+                dir.path().display()
+            )));
+    }
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["a", "b", "file"]);
+}
+
 /// A FIFO (or a device) as `-o` is written to, not replaced by a file.
 #[cfg(unix)]
 #[test]

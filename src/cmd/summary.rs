@@ -204,11 +204,22 @@ impl Output {
                 })
             }
             _ => {
-                // Its directory must be there (a typo is not made a directory).
+                // Its directory must be there (a typo is not made a directory),
+                // and what stands in the way is named: a file, a loop of
+                // links (a review: both were said not to exist).
                 let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
-                if let Some(dir) = dir.filter(|d| !d.is_dir()) {
-                    return Err(anyhow::anyhow!("{} does not exist", dir.display()))
-                        .with_context(context);
+                if let Some(dir) = dir {
+                    let why = match std::fs::metadata(dir) {
+                        Ok(meta) if meta.is_dir() => None,
+                        Ok(_) => Some(format!("{} is not a directory", dir.display())),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                            Some(format!("{} does not exist", dir.display()))
+                        }
+                        Err(e) => Some(format!("{}: {e}", dir.display())),
+                    };
+                    if let Some(why) = why {
+                        return Err(anyhow::anyhow!(why)).with_context(context);
+                    }
                 }
                 Ok(Output {
                     to: To::File(AtomicFile::create(p).with_context(context)?),
