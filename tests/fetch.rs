@@ -862,14 +862,17 @@ fn raw_url_that_fails_falls_back_to_git_clone() {
 /// kept, so the next fetch reads the gist in full again (a review: only the
 /// clobbering line was archived, with success, and the next fetch said
 /// "up to date"). A line replaced by another of the same size is a change
-/// too. A line appended is none: no warning, the ETag kept (a size alone
-/// told these the other way round).
+/// too, also the line the API cut, when it differs in the part the API
+/// sent (a review: only the complete lines were compared). A line appended
+/// is none: no warning, the ETag kept (a size alone told these the other
+/// way round).
 #[test]
 fn a_gist_changed_between_the_api_and_the_clone_keeps_the_api_lines_and_no_etag() {
     let api_revision = file_of(&[INIT, &event(1), &event(2), &event(3)]);
     for (newest, warned) in [
         (file_of(&[&event(9)]), true),
         (file_of(&[INIT, &event(1), &event(7), &event(3)]), true),
+        (file_of(&[INIT, &event(1), &event(2), &event(5)]), true),
         (
             file_of(&[INIT, &event(1), &event(2), &event(3), &event(4)]),
             false,
@@ -1046,48 +1049,63 @@ fn a_clone_lagging_behind_the_api_loses_no_line_under_history() {
 }
 
 /// A file new in the API's revision, through a clone that lags behind it
-/// (no revision of the clone has the file, and the API's revision cannot
-/// be fetched): the API's complete lines are kept, with --history and
-/// without, a warning says lines may be missing, and no ETag is kept (a
+/// (the clone's newest revision lacks the file, and the API's revision
+/// cannot be fetched): the API's complete lines are kept, with --history
+/// and without, a warning says lines may be missing, and no ETag is kept (a
 /// review: the fetch failed, told to check --file, until the clone caught
-/// up). With no complete line in the API's answer, it fails, saying the
-/// clone lags rather than blaming --file.
+/// up). Only part of the gist is known then: no line the archive held is
+/// said to be missing from it, and the API's lines are not "recovered from
+/// earlier revisions" (a review of that change). With no complete line in
+/// the API's answer (a blank one is none), it fails, saying the clone lags
+/// rather than blaming --file.
 #[test]
-fn a_file_no_revision_of_the_clone_holds_keeps_the_apis_complete_lines() {
+fn a_file_the_clones_newest_revision_lacks_keeps_the_apis_complete_lines() {
     let api_revision = file_of(&[INIT, &event(1), &event(2)]);
     let repo = GistRepo::new();
     repo.commit_file("other.jsonl", &file_of(&[INIT]));
     let url = format!("file://{}", repo.bare().display());
     let version = json!([{"version": "2".repeat(40)}]);
-    let held = file_of(&[INIT, &event(1)]);
-    let partial = &api_revision[..held.len() + 10];
+    let partial = &api_revision[..file_of(&[INIT, &event(1)]).len() + 10];
     let lags = "(the clone lags behind the API): lines after the part the API sent may be \
                 missing; fetch again\n";
     let without = format!(
         "warning: the clone has no file \"{FILE}\", neither in its newest revision nor in the \
          one the API described (a client renamed or removed it after the API's answer, or the \
-         clone lags behind the API): the API's complete lines were kept (2 new lines); lines \
-         after the part the API sent may be missing; fetch again\n"
+         clone lags behind the API): the API's complete lines were kept (1 new line); lines \
+         after the part the API sent may be missing; fetch again. If it was renamed, the next \
+         fetch will not find it: give --file the new name, or fetch --history to read it from \
+         the gist's git history\n"
     );
     let with = format!(
-        "warning: the gist's git history lacks 2 lines of the API's answer for {FILE} (kept \
+        "warning: the gist's git history lacks 1 line of the API's answer for {FILE} (kept \
          from it) {lags}"
     );
     for (args, told, source) in [
         (
             &[][..],
             &without,
-            "via the api's partial content: 2 new lines,",
+            "via the api's partial content: 1 new line,",
         ),
         (
             &["--history"][..],
             &with,
-            "via the api's partial content + git history (0 revisions): 2 new lines, 0 \
+            "via the api's partial content + git history (0 revisions): 1 new line, 0 \
              recovered",
         ),
     ] {
-        let (work, run) =
-            fetch_through_the_clone(partial, api_revision.len(), &url, version.clone(), args);
+        // The archive holds a line the API's part lacks, which may well be
+        // past the part the API sent.
+        let work = Work::new();
+        fs::create_dir_all(work.path().join("data")).unwrap();
+        fs::write(work.archive(), file_of(&[INIT, &event(7)])).unwrap();
+        let (work, run) = fetch_through_the_clone_into(
+            work,
+            partial,
+            api_revision.len(),
+            &url,
+            version.clone(),
+            args,
+        );
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
         assert!(
             run.stderr.contains(told.as_str()),
@@ -1095,33 +1113,91 @@ fn a_file_no_revision_of_the_clone_holds_keeps_the_apis_complete_lines() {
             run.stderr
         );
         assert_eq!(run.stderr.matches("warning").count(), 1, "{}", run.stderr);
+        assert!(!run.stderr.contains("already held"), "{}", run.stderr);
         assert!(run.stdout.contains(source), "{args:?}: {}", run.stdout);
-        assert_eq!(work.archive_text(), held, "{args:?}");
+        assert_eq!(
+            work.archive_text(),
+            file_of(&[INIT, &event(7), &event(1)]),
+            "{args:?}"
+        );
         assert!(!work.etag_file().exists(), "{args:?}");
     }
-    // Not one complete line: nothing to keep, and the error says why.
-    for args in [&[][..], &["--history"][..]] {
-        let (work, run) = fetch_through_the_clone(
-            &api_revision[..INIT.len() - 5],
-            api_revision.len(),
-            &url,
-            version.clone(),
-            args,
-        );
-        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
-        assert!(
-            run.stderr.contains(&format!(
-                "the gist's git repository has no file \"{FILE}\" in its newest revision, nor \
-                 in the one the API described, though the API's answer lists it (a client \
-                 renamed or removed it after the answer, or the clone lags behind the API): \
-                 fetch again"
-            )),
-            "{args:?}: {}",
-            run.stderr
-        );
-        assert!(!run.stderr.contains("check --file"), "{}", run.stderr);
-        assert!(!work.archive().exists(), "{args:?}");
+    // Not one complete line (a blank one is none): nothing to keep, and
+    // the error says why.
+    let blank_first = file_of(&["", INIT, &event(1)]);
+    for (partial, size) in [
+        (&api_revision[..INIT.len() - 5], api_revision.len()),
+        (&blank_first[..10], blank_first.len()),
+    ] {
+        for args in [&[][..], &["--history"][..]] {
+            let (work, run) = fetch_through_the_clone(partial, size, &url, version.clone(), args);
+            assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+            assert!(
+                run.stderr.contains(&format!(
+                    "the gist's git repository has no file \"{FILE}\" in its newest revision, \
+                     though the API's answer lists it, and the revision the API described \
+                     could not be read from it (a client renamed or removed the file after the \
+                     answer, or the clone lags behind the API): fetch again; if it was renamed, \
+                     give --file the new name\n"
+                )),
+                "{args:?}: {}",
+                run.stderr
+            );
+            assert!(!run.stderr.contains("check --file"), "{}", run.stderr);
+            assert!(!work.archive().exists(), "{args:?}");
+        }
     }
+}
+
+/// A file renamed after the API's answer, which names no revision, under
+/// --history: the lines the history walk adds that the API's part holds
+/// are not counted as recovered from earlier revisions (a review: every
+/// line the walk added was), nor any the archive held said to be missing
+/// from the gist; a revision of the API's size whose last line is not the
+/// one the API cut is not taken for the API's.
+#[test]
+fn a_renamed_file_read_from_the_history_counts_only_what_the_api_lacked_as_recovered() {
+    let older = file_of(&[INIT, &event(1), &event(3)]);
+    let repo = GistRepo::new();
+    repo.commit(&older);
+    repo.git(&["mv", FILE, "renamed.jsonl"], &repo.work());
+    repo.git(&["commit", "-q", "-m", "rename"], &repo.work());
+    let api_revision = file_of(&[INIT, &event(1), &event(2)]);
+    let partial = &api_revision[..api_revision.len() - 10];
+    let work = Work::new();
+    fs::create_dir_all(work.path().join("data")).unwrap();
+    fs::write(work.archive(), file_of(&[INIT])).unwrap();
+    let (work, run) = fetch_through_the_clone_into(
+        work,
+        partial,
+        api_revision.len(),
+        &format!("file://{}", repo.bare().display()),
+        Value::Null,
+        &["--history"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "via the api's partial content + git history (1 revision): 2 new lines, 1 \
+             recovered from earlier revisions, 3 lines"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stderr.contains("already held"), "{}", run.stderr);
+    // The revision the walk read has the API's size and complete lines,
+    // but not the start of the line the API cut: not the API's revision
+    // (a review: it passed for it, and the ETag was kept).
+    assert!(
+        run.stderr.contains(&format!(
+            "warning: the gist's git history lacks the revision of {FILE} the API described \
+             (the clone lags behind the API)"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!work.etag_file().exists());
+    assert_eq!(work.archive_text(), file_of(&[INIT, &event(1), &event(3)]));
 }
 
 /// An ETag sidecar that cannot be written or removed (a loop of links, a

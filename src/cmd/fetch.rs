@@ -318,7 +318,6 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         }
         Err(err) => return Err(err.into()),
     };
-    let latest_bytes = latest.as_ref().map_or(&[][..], |l| l.bytes.as_slice());
 
     // The clone's newest revision is not the one the API described: the
     // complete lines the API gave of its revision are kept too, and the
@@ -334,18 +333,14 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         .and_then(|_| gist.files.get(&args.file).cloned().flatten())
         .map(|file| {
             let content = file.content.unwrap_or_default().into_bytes();
-            let api_lines = content
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(Vec::new(), |end| content[..=end].to_vec());
-            Changed {
-                api_size: file.size.unwrap_or(content.len() as u64),
-                api_lines,
-            }
+            Changed::of_content(file.size.unwrap_or(content.len() as u64), &content)
         });
     // Lines to keep when no revision of the clone holds the file: the
     // API's complete ones. Without them, the clone's error stands.
-    let api_lines_only = unread.as_ref().is_some_and(|c| !c.api_lines.is_empty());
+    // (Lines, not bytes: a blank line is none; a review.)
+    let api_lines_only = unread
+        .as_ref()
+        .is_some_and(|c| !archive::split_lines(&c.api_lines).is_empty());
     if !args.history
         && !api_lines_only
         && let Some(err) = missing.take()
@@ -367,7 +362,7 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         let git = git.with_auth_header(client.git_auth_header(url));
         let walk = |commit: &str, previous: &[u8], bytes: &[u8]| {
             if let Some(c) = changed_any {
-                saw_api |= bytes.len() as u64 == c.api_size && bytes.starts_with(&c.api_lines);
+                saw_api |= c.may_be_api_revision(bytes);
             }
             // `previous` is the version added before: the archive holds its lines.
             let added = archive.add_after(previous, bytes);
@@ -455,7 +450,9 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
             "warning: the clone has no file {:?}, neither in its newest revision nor in the \
              one the API described (a client renamed or removed it after the API's answer, or \
              the clone lags behind the API): the API's complete lines were kept ({}); lines \
-             after the part the API sent may be missing; fetch again",
+             after the part the API sent may be missing; fetch again. If it was renamed, the \
+             next fetch will not find it: give --file the new name, or fetch --history to read \
+             it from the gist's git history",
             args.file,
             plural(kept, "new line")
         )),
@@ -475,8 +472,20 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     if let Some(api_revision) = latest.as_ref().and_then(|l| l.api_revision.as_deref()) {
         archive.add(api_revision);
     }
-    let counts = archive.merge(latest_bytes);
-    let latest_lines: HashSet<&[u8]> = archive::split_lines(latest_bytes).into_iter().collect();
+    // The gist's lines as far as this fetch read them: its newest revision,
+    // or, when no revision of the clone has the file, the API's complete
+    // lines, a part of its revision only, which cannot tell what the gist
+    // lacks (a review: every line the archive held was said to be missing
+    // from the gist, and the API's lines counted as recovered from earlier
+    // revisions).
+    let partial_remote = latest.is_none() && unread.is_some();
+    let remote_bytes: &[u8] = match (&latest, &unread) {
+        (Some(latest), _) => &latest.bytes,
+        (None, Some(unread)) => &unread.api_lines,
+        (None, None) => &[],
+    };
+    let counts = archive.merge(remote_bytes);
+    let latest_lines: HashSet<&[u8]> = archive::split_lines(remote_bytes).into_iter().collect();
     let recovered = archive
         .appended_lines()
         .take(walked)
@@ -487,12 +496,16 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     // A killed fetch's lines are held as the loaded ones are: counted when
     // the gist lacks them (they were appended, not loaded, so the merge's
     // count left them out until the next fetch).
-    let missing_from_remote = counts.missing_from_remote
-        + archive
-            .appended_lines()
-            .take(salvaged)
-            .filter(|line| !latest_lines.contains(line.as_slice()))
-            .count();
+    let missing_from_remote = if partial_remote {
+        0
+    } else {
+        counts.missing_from_remote
+            + archive
+                .appended_lines()
+                .take(salvaged)
+                .filter(|line| !latest_lines.contains(line.as_slice()))
+                .count()
+    };
 
     archive.save(archive_path)?;
     // A sidecar that is a link to the archive itself would be written

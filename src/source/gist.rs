@@ -647,6 +647,35 @@ pub struct Changed {
     pub api_size: u64,
     /// The complete lines of the API's partial content, of its revision.
     pub api_lines: Vec<u8>,
+    /// The rest of the API's partial content: the start of the line it cut.
+    pub api_cut: Vec<u8>,
+}
+
+impl Changed {
+    /// What the API sent of a revision: its size, complete lines and the
+    /// start of the line it cut.
+    pub fn of_content(api_size: u64, content: &[u8]) -> Changed {
+        let lines = content
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |end| end + 1);
+        Changed {
+            api_size,
+            api_lines: content[..lines].to_vec(),
+            api_cut: content[lines..].to_vec(),
+        }
+    }
+
+    /// Whether `bytes` may be the API's revision: its size, and all the
+    /// API sent, the start of the cut line too (a review: a revision of
+    /// the same size whose last line differed, as a clobber by a client's
+    /// line of the same length does, passed for it, and that line was
+    /// lost with the ETag kept).
+    pub fn may_be_api_revision(&self, bytes: &[u8]) -> bool {
+        bytes.len() as u64 == self.api_size
+            && bytes.starts_with(&self.api_lines)
+            && bytes[self.api_lines.len()..].starts_with(&self.api_cut)
+    }
 }
 
 /// Settings of a [`GistClient`].
@@ -923,16 +952,14 @@ impl GistClient {
         let latest = super::history::latest_file(&git, pull_url, file, gist.version(), diag)?;
         let bytes = latest.bytes;
         let newest_lacks_file = latest.newest_lacks_file;
-        let api_lines = content
-            .rfind('\n')
-            .map_or(&b""[..], |end| &content.as_bytes()[..=end]);
         // The API's revision read whole from the clone, when the clone's
         // newest is another commit: nothing of it is missing. Taken only
         // when it is what the API described, its size and its complete
-        // lines (a review: a `version` of another revision lost a line the
-        // API's content held, and kept the ETag).
+        // lines and the start of the line it cut (a review: a `version` of
+        // another revision lost a line the API's content held, and kept the
+        // ETag).
         let of_api = latest.of_version.filter(|v| {
-            meta.size.is_none_or(|size| size == v.len() as u64) && v.starts_with(api_lines)
+            meta.size.is_none_or(|size| size == v.len() as u64) && v.starts_with(content.as_bytes())
         });
         if let Some(api_revision) = of_api {
             diag.detail(&format!(
@@ -952,23 +979,23 @@ impl GistClient {
         // GET failed leaves only its own line), or the clone may lag. The
         // complete lines of the API's partial content are its revision's.
         // It is that revision, or that revision and lines appended since,
-        // when it starts with the API's complete lines and the API's size
+        // when it starts with all the API sent and the API's size
         // ends a line of it (a review: a size alone took an append for a
         // change, and a clobber of the same size for none).
         let changed = meta
             .size
             .filter(|&size| {
-                let same_or_appended = bytes.starts_with(api_lines)
+                // All the API sent, the start of the line it cut too (a
+                // review: a clobber whose last line differed only past the
+                // complete lines passed for the API's revision).
+                let same_or_appended = bytes.starts_with(content.as_bytes())
                     && usize::try_from(size).is_ok_and(|size| {
                         size == bytes.len()
                             || (size < bytes.len() && (size == 0 || bytes[size - 1] == b'\n'))
                     });
                 !same_or_appended
             })
-            .map(|size| Changed {
-                api_size: size,
-                api_lines: api_lines.to_vec(),
-            });
+            .map(|size| Changed::of_content(size, content.as_bytes()));
         Ok(Downloaded {
             bytes,
             source: ContentSource::GitClone,

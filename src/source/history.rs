@@ -81,11 +81,10 @@ pub enum GitError {
     TempDir(io::Error),
     /// The file is not in the clone's newest revision.
     #[error(
-        "the gist's git repository has no file {file:?} in its newest revision, nor in the \
-         one the API described, though the API's answer lists it (a client renamed or removed \
-         it after the answer, or the clone lags behind the API): fetch again, or fetch \
-         --history to read it from earlier revisions; if it was renamed, give --file the new \
-         name"
+        "the gist's git repository has no file {file:?} in its newest revision, though the \
+         API's answer lists it, and the revision the API described could not be read from it \
+         (a client renamed or removed the file after the answer, or the clone lags behind the \
+         API): fetch again; if it was renamed, give --file the new name"
     )]
     FileNotInClone {
         /// The file.
