@@ -830,6 +830,39 @@ fn charts_are_written_all_or_none() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
+/// One event dated 1970 does not push every real week off the weekly
+/// charts (a review: their axis ran 1970-W02 to 1979-W32, every 2025 week
+/// left out); the subtitle counts it as not drawn.
+#[test]
+fn a_far_off_timestamp_does_not_push_the_real_weeks_off_the_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("events.jsonl");
+    let far = r#"{"event": "scan.started", "version": "6.6.6", "platform": "Linux", "python_version": "3.11", "anonymous_id": "99999999-1111-4111-8111-111111111111", "timestamp": "1970-01-05T10:00:00Z", "metadata": {"mode": "cli", "profile": "fast", "tools": ["trivy"]}}"#;
+    let events = std::fs::read_to_string("fixtures/events.jsonl").unwrap();
+    std::fs::write(&input, format!("{far}\n{events}")).unwrap();
+    let charts = dir.path().join("ch");
+    bin()
+        .args(["summary", "-q", "-f", "json", "--charts"])
+        .arg(&charts)
+        .arg("-o")
+        .arg(dir.path().join("out.json"))
+        .arg(&input)
+        .assert()
+        .success();
+    // The activity chart's labels carry the year (version adoption's do
+    // not; its weeks are the unit tests' in src/render/chart.rs).
+    let activity = std::fs::read_to_string(charts.join("activity.svg")).unwrap();
+    assert!(activity.contains("2025-W42"), "{activity}");
+    assert!(!activity.contains("1970-W") && !activity.contains("1979-W"));
+    for chart in ["activity.svg", "version_adoption.svg"] {
+        let svg = std::fs::read_to_string(charts.join(chart)).unwrap();
+        assert!(
+            svg.contains("1 event far from these weeks not drawn"),
+            "{chart}"
+        );
+    }
+}
+
 #[test]
 fn bad_inputs_get_clear_errors() {
     bin()

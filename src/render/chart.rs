@@ -632,9 +632,9 @@ pub fn share_bars(metric: &MetricRows, top: usize) -> Vec<Bar> {
 /// `None` marks a week not shown (hidden by the privacy threshold).
 pub type WeekActivity = Vec<(String, Option<(u64, u64)>)>;
 
-/// Weekly activity of a summary, every week from the first to the last
-/// (weeks without events are zero).
-pub fn weekly_activity(summary: &Summary) -> WeekActivity {
+/// Weekly activity of a summary, every week of [`shown_weeks`] (weeks
+/// without events are zero), and the usage events of the weeks not shown.
+pub fn weekly_activity(summary: &Summary) -> (WeekActivity, u64) {
     let act = summary.metric(MetricId::ActiveInstallations);
     let weeks: BTreeMap<String, (u64, u64)> = act
         .rows
@@ -642,30 +642,73 @@ pub fn weekly_activity(summary: &Summary) -> WeekActivity {
         .filter(|r| r.group_text() == Some("week"))
         .map(|r| (r.value.text().to_string(), (r.events.unwrap_or(0), r.count)))
         .collect();
-    let (Some(first), Some(last)) = (weeks.keys().next(), weeks.keys().next_back()) else {
-        return Vec::new();
-    };
-    week_range(first, last)
+    let events = weeks.iter().map(|(w, v)| (w.as_str(), v.0));
+    let (shown, outside) = shown_weeks(events);
+    let activity = shown
         .into_iter()
         .map(|w| {
             let v = weeks.get(&w).copied().unwrap_or((0, 0));
             (w, Some(v))
         })
-        .collect()
+        .collect();
+    (activity, outside)
+}
+
+/// The most weeks a weekly chart spans (about 19 years).
+const MAX_WEEKS: i64 = 1000;
+
+/// The weeks a weekly chart shows, of `weeks` (label, events): every week
+/// from the first to the last, or, when those are more than [`MAX_WEEKS`]
+/// apart, the span of that many weeks that holds the most events (the
+/// latest of equals), so that a few events with far-off timestamps (a
+/// client's clock, a forged line) do not push the rest off the chart (a
+/// review: one event dated 1970 left every week of 2025 out); and the
+/// events of the weeks left out.
+pub fn shown_weeks<'a>(weeks: impl IntoIterator<Item = (&'a str, u64)>) -> (Vec<String>, u64) {
+    let mut dated: Vec<(i64, &str, u64)> = weeks
+        .into_iter()
+        .filter_map(|(w, n)| {
+            let monday = week_monday(w)?;
+            Some((
+                i64::from(chrono::Datelike::num_days_from_ce(&monday)) / 7,
+                w,
+                n,
+            ))
+        })
+        .collect();
+    dated.sort_unstable();
+    let total: u64 = dated.iter().map(|d| d.2).sum();
+    let (mut best, mut best_sum) = (None, 0u64);
+    let (mut start, mut sum) = (0usize, 0u64);
+    for (end, &(index, _, n)) in dated.iter().enumerate() {
+        sum += n;
+        while index - dated[start].0 >= MAX_WEEKS {
+            sum -= dated[start].2;
+            start += 1;
+        }
+        if best.is_none() || sum >= best_sum {
+            (best, best_sum) = (Some((start, end)), sum);
+        }
+    }
+    match best {
+        Some((first, last)) => (week_range(dated[first].1, dated[last].1), total - best_sum),
+        None => (Vec::new(), 0),
+    }
+}
+
+/// The Monday of ISO week `2026-W03`.
+fn week_monday(label: &str) -> Option<chrono::NaiveDate> {
+    let (y, w) = label.split_once("-W")?;
+    chrono::NaiveDate::from_isoywd_opt(y.parse().ok()?, w.parse().ok()?, chrono::Weekday::Mon)
 }
 
 /// Every ISO week label (`2026-W03`) from `first` to `last` inclusive.
 pub fn week_range(first: &str, last: &str) -> Vec<String> {
-    use chrono::{NaiveDate, Weekday};
-    let parse = |s: &str| -> Option<NaiveDate> {
-        let (y, w) = s.split_once("-W")?;
-        NaiveDate::from_isoywd_opt(y.parse().ok()?, w.parse().ok()?, Weekday::Mon)
-    };
-    let (Some(mut d), Some(end)) = (parse(first), parse(last)) else {
+    let (Some(mut d), Some(end)) = (week_monday(first), week_monday(last)) else {
         return vec![first.to_string()];
     };
     let mut out = Vec::new();
-    while d <= end && out.len() < 1000 {
+    while d <= end && out.len() < MAX_WEEKS as usize {
         let w = chrono::Datelike::iso_week(&d);
         out.push(format!("{}-W{:02}", w.year(), w.week()));
         d += chrono::Duration::days(7);
@@ -759,8 +802,9 @@ pub fn grouped_shares(metric: &MetricRows, max_groups: usize) -> (Vec<String>, V
 }
 
 /// Version adoption per week: the `top` versions overall as stacked shares
-/// of each week's usage events, the rest as "Other".
-pub fn version_adoption(metric: &MetricRows, top: usize) -> (Vec<String>, Vec<Series>) {
+/// of each week's usage events, the rest as "Other", over the weeks of
+/// [`shown_weeks`]; and the usage events of the weeks not shown.
+pub fn version_adoption(metric: &MetricRows, top: usize) -> (Vec<String>, Vec<Series>, u64) {
     // By the value itself, not its text; the report's Other rows only in
     // the rest (a client can send the version `Other`).
     let mut totals: BTreeMap<&Value, u64> = BTreeMap::new();
@@ -779,10 +823,7 @@ pub fn version_adoption(metric: &MetricRows, top: usize) -> (Vec<String>, Vec<Se
             .then_with(|| shown_order(Some(a.0), Some(b.0)))
     });
     let shown: Vec<&Value> = ranked.into_iter().take(top).map(|v| v.0).collect();
-    let categories: Vec<String> = match (weeks.keys().next(), weeks.keys().next_back()) {
-        (Some(a), Some(b)) => week_range(a, b),
-        _ => Vec::new(),
-    };
+    let (categories, outside) = shown_weeks(weeks.iter().map(|(w, n)| (w.as_str(), *n)));
     // Each week's rows, gathered once (not searched for at every point).
     let mut of_week: FxHashMap<&str, Vec<&Row>> = FxHashMap::default();
     for r in &metric.rows {
@@ -824,7 +865,7 @@ pub fn version_adoption(metric: &MetricRows, top: usize) -> (Vec<String>, Vec<Se
         .iter()
         .map(|w| w.split_once('-').map_or(w.clone(), |(_, w)| w.to_string()))
         .collect();
-    (short, series)
+    (short, series, outside)
 }
 
 /// Failure rate per tool with its interval: failures over scan.started
@@ -929,11 +970,14 @@ pub fn standard_charts(summary: &Summary, weeks: &WeekActivity) -> Vec<Chart> {
         "% of runs that failed",
         failure_rate_bars(m(MetricId::ToolFailureRates), 12),
     ));
-    let (categories, series) = version_adoption(m(MetricId::VersionsByWeek), 6);
+    let (categories, series, outside) = version_adoption(m(MetricId::VersionsByWeek), 6);
     charts.push(Chart {
         name: "version_adoption".into(),
         title: "JMo version adoption per ISO week".into(),
-        subtitle: "Share of each week's usage events by JMo version".into(),
+        subtitle: format!(
+            "Share of each week's usage events by JMo version{}",
+            not_drawn(outside)
+        ),
         axis: "% of the week's usage events".into(),
         category_axis: "ISO week (UTC)".into(),
         kind: Kind::Stacked { categories, series },
@@ -955,7 +999,28 @@ pub fn standard_charts(summary: &Summary, weeks: &WeekActivity) -> Vec<Chart> {
 
 /// The standard charts of a summary, weeks from its own activity.
 pub fn summary_charts(summary: &Summary) -> Vec<Chart> {
-    standard_charts(summary, &weekly_activity(summary))
+    let (weeks, outside) = weekly_activity(summary);
+    let mut charts = standard_charts(summary, &weeks);
+    for chart in charts.iter_mut().filter(|c| c.name == "activity") {
+        chart.subtitle += &not_drawn(outside);
+    }
+    charts
+}
+
+/// What a weekly chart's subtitle says of the events of the weeks it
+/// leaves out ([`shown_weeks`]): nothing when there are none.
+fn not_drawn(outside: u64) -> String {
+    match outside {
+        0 => String::new(),
+        n => format!(
+            "; {} far from these weeks not drawn",
+            if n == 1 {
+                "1 event".to_owned()
+            } else {
+                format!("{} events", thousands(n as f64))
+            }
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -1061,7 +1126,7 @@ mod tests {
                 row(week(), Value::from(OTHER), 15, true),
             ],
         );
-        let (_, series) = version_adoption(&m, 2);
+        let (_, series, _) = version_adoption(&m, 2);
         let shown: Vec<(&str, bool, Option<f64>)> = series
             .iter()
             .map(|s| (s.name.as_str(), s.other, s.values[0]))
@@ -1086,6 +1151,36 @@ mod tests {
         assert_eq!(nice_ceiling(42.0), 50.0);
         assert_eq!(nice_ceiling(100.0), 100.0);
         assert_eq!(nice_ceiling(1234.0), 2000.0);
+    }
+
+    /// A few events far from the rest (a client's clock in 1970 or 2099)
+    /// do not push the rest off a weekly chart: the span of at most
+    /// [`MAX_WEEKS`] weeks with the most events is drawn, and the events
+    /// left out are counted (a review: one event dated 1970 left every
+    /// week of 2025 out).
+    #[test]
+    fn far_off_weeks_do_not_push_the_rest_off_a_weekly_chart() {
+        let rest = [("2025-W40", 10), ("2025-W41", 0), ("2025-W42", 7)];
+        for far in ["1970-W02", "2099-W10"] {
+            let mut weeks = rest.to_vec();
+            weeks.push((far, 1));
+            let (shown, outside) = shown_weeks(weeks.iter().copied());
+            assert_eq!(shown, ["2025-W40", "2025-W41", "2025-W42"], "{far}");
+            assert_eq!(outside, 1, "{far}");
+        }
+        // Within the span, every week is drawn, the far ones too.
+        let (shown, outside) = shown_weeks([("2010-W01", 1), ("2025-W40", 5)]);
+        assert_eq!(shown.len() as u64, 822);
+        assert_eq!((shown[0].as_str(), outside), ("2010-W01", 0));
+        // Equal spans: the latest.
+        let (shown, outside) = shown_weeks([("1970-W02", 3), ("2099-W10", 3)]);
+        assert_eq!((shown, outside), (vec!["2099-W10".to_owned()], 3));
+        assert_eq!(shown_weeks([]), (Vec::new(), 0));
+        assert_eq!(not_drawn(0), "");
+        assert_eq!(
+            not_drawn(1234),
+            "; 1,234 events far from these weeks not drawn"
+        );
     }
 
     #[test]
