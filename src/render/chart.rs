@@ -658,7 +658,7 @@ pub fn weekly_activity(summary: &Summary) -> (WeekActivity, u64) {
 const MAX_WEEKS: i64 = 1000;
 
 /// The weeks a weekly chart shows, of `weeks` (label, events): every week
-/// from the first to the last, or, when those are more than [`MAX_WEEKS`]
+/// from the first to the last, or, when those are more than `MAX_WEEKS`
 /// apart, the span of that many weeks that holds the most events (the
 /// latest of equals), so that a few events with far-off timestamps (a
 /// client's clock, a forged line) do not push the rest off the chart (a
