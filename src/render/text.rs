@@ -208,14 +208,17 @@ fn html_shown(s: &str, how: Shown) -> String {
 
 /// Guards a CSV cell against formula injection: a cell that a spreadsheet
 /// would evaluate (starting with `=`, `+`, `-`, `@`, tab or carriage return,
-/// also after white space, which an import may trim, or as the full-width
-/// sign an input method may turn into one) gets a leading `'`; so does a
-/// cell that starts with `'` itself, so that the guard can be taken off
-/// again (`'=1` is the guarded `=1`, `''=1` the value `'=1`).
+/// also after white space or characters that show nothing, which an import
+/// may trim or a reader not see, or as the full-width sign an input method
+/// may turn into one) gets a leading `'`; so does a cell that starts with
+/// `'` itself, so that the guard can be taken off again (`'=1` is the
+/// guarded `=1`, `''=1` the value `'=1`).
 pub fn csv_safe(s: &str) -> Cow<'_, str> {
     let starts =
         |t: &str| t.starts_with(['=', '+', '-', '@', '\t', '\r', '\'', '＝', '＋', '－', '＠']);
-    if starts(s) || starts(s.trim_start()) {
+    // (A review: `\u{feff}=1` and `\u{200b}=1` passed unguarded.)
+    let blank = |c: char| c.is_whitespace() || is_unsafe_char(c);
+    if starts(s) || starts(s.trim_start_matches(blank)) {
         Cow::Owned(format!("'{s}"))
     } else {
         Cow::Borrowed(s)
@@ -415,6 +418,11 @@ mod tests {
             "\u{2003}=1",
             "\n=1",
             "'x",
+            "\u{feff}=1",
+            "\0=1",
+            "\u{200b}+1",
+            "\u{202e}\u{2066}@A1",
+            "\u{ad} -1",
         ] {
             assert!(csv_safe(f).starts_with('\''), "{f}");
         }
@@ -426,6 +434,7 @@ mod tests {
         assert_eq!(csv_safe("'=1"), "''=1");
         assert_eq!(csv_safe("  "), "  ");
         assert_eq!(csv_safe("osv-scanner"), "osv-scanner");
+        assert_eq!(csv_safe("\u{feff}x=1"), "\u{feff}x=1");
     }
 
     #[test]
