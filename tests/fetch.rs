@@ -922,6 +922,34 @@ fn a_gist_changed_between_the_api_and_the_clone_keeps_the_api_lines_and_no_etag(
     }
 }
 
+/// The API may cut its content inside a character, which its JSON then
+/// holds as U+FFFD: the clone's file, whose bytes there are the whole
+/// character, is still the API's revision (no warning, the ETag kept; a
+/// review of the check that compares the cut line's start too).
+#[test]
+fn a_character_the_api_cut_does_not_make_the_clone_another_revision() {
+    let last = event(2).replace("\"Linux\"", "\"Lin\u{fc}x\"");
+    let api_revision = file_of(&[INIT, &event(1), &last]);
+    let repo = GistRepo::new();
+    repo.commit(&api_revision);
+    let at = api_revision.find('\u{fc}').unwrap();
+    let partial = format!("{}\u{fffd}", &api_revision[..at]);
+    let (work, run) = fetch_through_the_clone(
+        &partial,
+        api_revision.len(),
+        repo.bare().to_str().unwrap(),
+        Value::Null,
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "raw_url failed: HTTP 404; cloning the gist with git instead\n"
+    );
+    assert!(work.etag_file().exists());
+    assert_eq!(work.archive_text(), api_revision);
+}
+
 /// The same race when the API names its revision (`history[0].version`,
 /// as GitHub's does): that commit's file is read from the clone beside the
 /// newest, fetched by its id when the clone is shallow (a `file://` URL is

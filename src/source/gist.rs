@@ -647,7 +647,8 @@ pub struct Changed {
     pub api_size: u64,
     /// The complete lines of the API's partial content, of its revision.
     pub api_lines: Vec<u8>,
-    /// The rest of the API's partial content: the start of the line it cut.
+    /// The rest of the API's partial content: the start of the line it
+    /// cut (less a last U+FFFD, which may stand for a character it cut).
     pub api_cut: Vec<u8>,
 }
 
@@ -659,11 +660,21 @@ impl Changed {
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |end| end + 1);
+        let cut = &content[lines..];
         Changed {
             api_size,
             api_lines: content[..lines].to_vec(),
-            api_cut: content[lines..].to_vec(),
+            api_cut: cut
+                .strip_suffix("\u{fffd}".as_bytes())
+                .unwrap_or(cut)
+                .to_vec(),
         }
+    }
+
+    /// Whether `bytes` start with all the API sent.
+    pub fn sent_is_prefix_of(&self, bytes: &[u8]) -> bool {
+        bytes.starts_with(&self.api_lines)
+            && bytes[self.api_lines.len()..].starts_with(&self.api_cut)
     }
 
     /// Whether `bytes` may be the API's revision: its size, and all the
@@ -672,9 +683,7 @@ impl Changed {
     /// line of the same length does, passed for it, and that line was
     /// lost with the ETag kept).
     pub fn may_be_api_revision(&self, bytes: &[u8]) -> bool {
-        bytes.len() as u64 == self.api_size
-            && bytes.starts_with(&self.api_lines)
-            && bytes[self.api_lines.len()..].starts_with(&self.api_cut)
+        bytes.len() as u64 == self.api_size && self.sent_is_prefix_of(bytes)
     }
 }
 
@@ -958,8 +967,9 @@ impl GistClient {
         // lines and the start of the line it cut (a review: a `version` of
         // another revision lost a line the API's content held, and kept the
         // ETag).
+        let sent = Changed::of_content(meta.size.unwrap_or(0), content.as_bytes());
         let of_api = latest.of_version.filter(|v| {
-            meta.size.is_none_or(|size| size == v.len() as u64) && v.starts_with(content.as_bytes())
+            meta.size.is_none_or(|size| size == v.len() as u64) && sent.sent_is_prefix_of(v)
         });
         if let Some(api_revision) = of_api {
             diag.detail(&format!(
@@ -988,14 +998,17 @@ impl GistClient {
                 // All the API sent, the start of the line it cut too (a
                 // review: a clobber whose last line differed only past the
                 // complete lines passed for the API's revision).
-                let same_or_appended = bytes.starts_with(content.as_bytes())
+                let same_or_appended = sent.sent_is_prefix_of(&bytes)
                     && usize::try_from(size).is_ok_and(|size| {
                         size == bytes.len()
                             || (size < bytes.len() && (size == 0 || bytes[size - 1] == b'\n'))
                     });
                 !same_or_appended
             })
-            .map(|size| Changed::of_content(size, content.as_bytes()));
+            .map(|size| Changed {
+                api_size: size,
+                ..sent
+            });
         Ok(Downloaded {
             bytes,
             source: ContentSource::GitClone,
