@@ -923,31 +923,68 @@ fn a_gist_changed_between_the_api_and_the_clone_keeps_the_api_lines_and_no_etag(
 }
 
 /// The API may cut its content inside a character, which its JSON then
-/// holds as U+FFFD: the clone's file, whose bytes there are the whole
-/// character, is still the API's revision (no warning, the ETag kept; a
-/// review of the check that compares the cut line's start too).
+/// holds as U+FFFD, and bytes that are not UTF-8 come as U+FFFD too: the
+/// clone's file, whose bytes there are the whole character or the raw
+/// bytes, is still the API's revision (no warning, the ETag kept; reviews
+/// of the check that compares the cut line's start too). Without a
+/// version (the newest is the API's) and with one (read beside another
+/// newest: the cut line must not be lost).
 #[test]
-fn a_character_the_api_cut_does_not_make_the_clone_another_revision() {
-    let last = event(2).replace("\"Linux\"", "\"Lin\u{fc}x\"");
-    let api_revision = file_of(&[INIT, &event(1), &last]);
-    let repo = GistRepo::new();
-    repo.commit(&api_revision);
-    let at = api_revision.find('\u{fc}').unwrap();
-    let partial = format!("{}\u{fffd}", &api_revision[..at]);
-    let (work, run) = fetch_through_the_clone(
-        &partial,
-        api_revision.len(),
-        repo.bare().to_str().unwrap(),
-        Value::Null,
-        &[],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(
-        run.stderr,
-        "raw_url failed: HTTP 404; cloning the gist with git instead\n"
-    );
-    assert!(work.etag_file().exists());
-    assert_eq!(work.archive_text(), api_revision);
+fn a_character_the_api_cut_or_could_not_hold_does_not_make_the_clone_another_revision() {
+    let cut_char = {
+        let last = event(2).replace("\"Linux\"", "\"Lin\u{fc}x\"");
+        let file = file_of(&[INIT, &event(1), &last]).into_bytes();
+        let at = file.iter().position(|&b| b == 0xc3).unwrap();
+        (
+            file.clone(),
+            format!("{}\u{fffd}", std::str::from_utf8(&file[..at]).unwrap()),
+        )
+    };
+    let raw_bytes = {
+        let last = event(2).replace("\"Linux\"", "\"Lin\u{1}\u{1}x\"");
+        let mut file = file_of(&[INIT, &event(1), &last]).into_bytes();
+        for b in file.iter_mut().filter(|b| **b == 1) {
+            *b = 0xff;
+        }
+        let cut = file.len() - 20;
+        let lossy = String::from_utf8_lossy(&file[..cut]).into_owned();
+        (file, lossy)
+    };
+    for (case, (api_revision, partial)) in [("cut", cut_char), ("raw", raw_bytes)] {
+        for versioned in [false, true] {
+            let repo = GistRepo::new();
+            repo.commit(&api_revision);
+            let history = if versioned {
+                let version = commit_of(&repo, "HEAD");
+                repo.commit(file_of(&[&event(9)]));
+                json!([{ "version": version }])
+            } else {
+                Value::Null
+            };
+            let (work, run) = fetch_through_the_clone(
+                &partial,
+                api_revision.len(),
+                &format!("file://{}", repo.bare().display()),
+                history,
+                &[],
+            );
+            assert_eq!(run.code, 0, "{case} {versioned}: {}", run.stderr);
+            assert_eq!(
+                run.stderr, "raw_url failed: HTTP 404; cloning the gist with git instead\n",
+                "{case} {versioned}"
+            );
+            assert!(work.etag_file().exists(), "{case} {versioned}");
+            let mut held = api_revision.clone();
+            if versioned {
+                held.extend_from_slice(file_of(&[&event(9)]).as_bytes());
+            }
+            assert_eq!(
+                fs::read(work.archive()).unwrap(),
+                held,
+                "{case} {versioned}"
+            );
+        }
+    }
 }
 
 /// The same race when the API names its revision (`history[0].version`,
@@ -1166,7 +1203,12 @@ fn a_file_the_clones_newest_revision_lacks_keeps_the_apis_complete_lines() {
                      though the API's answer lists it, and the revision the API described \
                      could not be read from it (a client renamed or removed the file after the \
                      answer, or the clone lags behind the API): fetch again; if it was renamed, \
-                     give --file the new name\n"
+                     give --file the new name{}\n",
+                    if args.is_empty() {
+                        ", or fetch --history to read it from earlier revisions"
+                    } else {
+                        ""
+                    }
                 )),
                 "{args:?}: {}",
                 run.stderr
@@ -2353,11 +2395,11 @@ impl GistRepo {
     }
 
     /// Commits `content` as the telemetry file (one PATCH of the gist).
-    fn commit(&self, content: &str) {
+    fn commit(&self, content: impl AsRef<[u8]>) {
         self.commit_file(FILE, content);
     }
 
-    fn commit_file(&self, name: &str, content: &str) {
+    fn commit_file(&self, name: &str, content: impl AsRef<[u8]>) {
         fs::write(self.work().join(name), content).unwrap();
         let n = self.commits.get() + 1;
         self.commits.set(n);

@@ -345,7 +345,9 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         && !api_lines_only
         && let Some(err) = missing.take()
     {
-        return Err(err.into());
+        return Err(anyhow::anyhow!(
+            "{err}, or fetch --history to read it from earlier revisions"
+        ));
     }
     let changed_any = latest
         .as_ref()

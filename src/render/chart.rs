@@ -677,13 +677,14 @@ pub fn shown_weeks<'a>(weeks: impl IntoIterator<Item = (&'a str, u64)>) -> (Vec<
         })
         .collect();
     dated.sort_unstable();
-    let total: u64 = dated.iter().map(|d| d.2).sum();
-    let (mut best, mut best_sum) = (None, 0u64);
-    let (mut start, mut sum) = (0usize, 0u64);
+    // In u128: no sum of u64 counts overflows it.
+    let total: u128 = dated.iter().map(|d| u128::from(d.2)).sum();
+    let (mut best, mut best_sum) = (None, 0u128);
+    let (mut start, mut sum) = (0usize, 0u128);
     for (end, &(index, _, n)) in dated.iter().enumerate() {
-        sum += n;
+        sum += u128::from(n);
         while index - dated[start].0 >= MAX_WEEKS {
-            sum -= dated[start].2;
+            sum -= u128::from(dated[start].2);
             start += 1;
         }
         if best.is_none() || sum >= best_sum {
@@ -691,7 +692,10 @@ pub fn shown_weeks<'a>(weeks: impl IntoIterator<Item = (&'a str, u64)>) -> (Vec<
         }
     }
     match best {
-        Some((first, last)) => (week_range(dated[first].1, dated[last].1), total - best_sum),
+        Some((first, last)) => (
+            week_range(dated[first].1, dated[last].1),
+            u64::try_from(total - best_sum).unwrap_or(u64::MAX),
+        ),
         None => (Vec::new(), 0),
     }
 }
@@ -1013,11 +1017,11 @@ fn not_drawn(outside: u64) -> String {
     match outside {
         0 => String::new(),
         n => format!(
-            "; {} far from these weeks not drawn",
+            "; {} not drawn",
             if n == 1 {
-                "1 event".to_owned()
+                "1 far-off event".to_owned()
             } else {
-                format!("{} events", thousands(n as f64))
+                format!("{} far-off events", thousands(n as f64))
             }
         ),
     }
@@ -1176,11 +1180,11 @@ mod tests {
         let (shown, outside) = shown_weeks([("1970-W02", 3), ("2099-W10", 3)]);
         assert_eq!((shown, outside), (vec!["2099-W10".to_owned()], 3));
         assert_eq!(shown_weeks([]), (Vec::new(), 0));
+        // Counts near u64::MAX do not overflow the sums.
+        let (shown, outside) = shown_weeks([("2025-W01", u64::MAX), ("2025-W02", 1)]);
+        assert_eq!((shown.len(), outside), (2, 0));
         assert_eq!(not_drawn(0), "");
-        assert_eq!(
-            not_drawn(1234),
-            "; 1,234 events far from these weeks not drawn"
-        );
+        assert_eq!(not_drawn(1234), "; 1,234 far-off events not drawn");
     }
 
     #[test]

@@ -648,7 +648,10 @@ pub struct Changed {
     /// The complete lines of the API's partial content, of its revision.
     pub api_lines: Vec<u8>,
     /// The rest of the API's partial content: the start of the line it
-    /// cut (less a last U+FFFD, which may stand for a character it cut).
+    /// cut, up to its first U+FFFD, which may stand for a character the
+    /// API cut or for bytes that are not UTF-8, which its JSON string
+    /// cannot hold (a review: the clone's bytes there made its revision
+    /// another, with a warning and no ETag at every fetch, or a line lost).
     pub api_cut: Vec<u8>,
 }
 
@@ -664,10 +667,7 @@ impl Changed {
         Changed {
             api_size,
             api_lines: content[..lines].to_vec(),
-            api_cut: cut
-                .strip_suffix("\u{fffd}".as_bytes())
-                .unwrap_or(cut)
-                .to_vec(),
+            api_cut: cut[..find(cut, "\u{fffd}".as_bytes()).unwrap_or(cut.len())].to_vec(),
         }
     }
 
@@ -685,6 +685,11 @@ impl Changed {
     pub fn may_be_api_revision(&self, bytes: &[u8]) -> bool {
         bytes.len() as u64 == self.api_size && self.sent_is_prefix_of(bytes)
     }
+}
+
+/// Where `needle` first stands in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Settings of a [`GistClient`].
