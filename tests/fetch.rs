@@ -953,10 +953,10 @@ fn a_character_the_api_cut_or_could_not_hold_does_not_make_the_clone_another_rev
     for (case, (api_revision, partial)) in [("cut", cut_char), ("raw", raw_bytes)] {
         for versioned in [false, true] {
             let repo = GistRepo::new();
-            repo.commit(&api_revision);
+            repo.commit_bytes(&api_revision);
             let history = if versioned {
                 let version = commit_of(&repo, "HEAD");
-                repo.commit(file_of(&[&event(9)]));
+                repo.commit(&file_of(&[&event(9)]));
                 json!([{ "version": version }])
             } else {
                 Value::Null
@@ -2395,11 +2395,20 @@ impl GistRepo {
     }
 
     /// Commits `content` as the telemetry file (one PATCH of the gist).
-    fn commit(&self, content: impl AsRef<[u8]>) {
+    fn commit(&self, content: &str) {
         self.commit_file(FILE, content);
     }
 
-    fn commit_file(&self, name: &str, content: impl AsRef<[u8]>) {
+    /// [`GistRepo::commit`] of any bytes, UTF-8 or not.
+    fn commit_bytes(&self, content: &[u8]) {
+        self.commit_raw(FILE, content);
+    }
+
+    fn commit_file(&self, name: &str, content: &str) {
+        self.commit_raw(name, content.as_bytes());
+    }
+
+    fn commit_raw(&self, name: &str, content: &[u8]) {
         fs::write(self.work().join(name), content).unwrap();
         let n = self.commits.get() + 1;
         self.commits.set(n);
