@@ -648,9 +648,8 @@ pub struct Changed {
     /// The complete lines of the API's partial content, of its revision.
     pub api_lines: Vec<u8>,
     /// The rest of the API's partial content: the start of the line it
-    /// cut, up to its first U+FFFD, which may stand for a character the
-    /// API cut or for bytes that are not UTF-8, which its JSON string
-    /// cannot hold (a review: the clone's bytes there made its revision
+    /// cut, less a last U+FFFD, which may stand for a character the API
+    /// cut (a review: the clone's whole character made its revision
     /// another, with a warning and no ETag at every fetch, or a line lost).
     pub api_cut: Vec<u8>,
 }
@@ -667,14 +666,23 @@ impl Changed {
         Changed {
             api_size,
             api_lines: content[..lines].to_vec(),
-            api_cut: cut[..find(cut, "\u{fffd}".as_bytes()).unwrap_or(cut.len())].to_vec(),
+            api_cut: cut.strip_suffix(REPLACEMENT).unwrap_or(cut).to_vec(),
         }
     }
 
-    /// Whether `bytes` start with all the API sent.
+    /// Whether `bytes` start with all the API sent. The API's content is a
+    /// JSON string: where the file holds bytes that are not UTF-8, it holds
+    /// U+FFFD, so a file that has such bytes is compared as text, its
+    /// bytes decoded as the API's are (a review: comparing only up to the
+    /// first U+FFFD took a client's real U+FFFD for a wildcard, and a
+    /// revision whose last line differed past it for the API's).
     pub fn sent_is_prefix_of(&self, bytes: &[u8]) -> bool {
-        bytes.starts_with(&self.api_lines)
-            && bytes[self.api_lines.len()..].starts_with(&self.api_cut)
+        let as_sent = |b: &[u8]| {
+            b.starts_with(&self.api_lines) && b[self.api_lines.len()..].starts_with(&self.api_cut)
+        };
+        as_sent(bytes)
+            || (std::str::from_utf8(bytes).is_err()
+                && as_sent(String::from_utf8_lossy(bytes).as_bytes()))
     }
 
     /// Whether `bytes` may be the API's revision: its size, and all the
@@ -687,10 +695,8 @@ impl Changed {
     }
 }
 
-/// Where `needle` first stands in `hay`.
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
+/// U+FFFD, the character a lossy decoding puts for bytes that are not UTF-8.
+const REPLACEMENT: &[u8] = "\u{fffd}".as_bytes();
 
 /// Settings of a [`GistClient`].
 #[derive(Debug, Clone)]
