@@ -389,7 +389,11 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
 
     // What the history walk recovered ends here.
     let walked = archive.appended();
-    let kept = changed_any.map_or(0, |c| archive.add_after(&[], &c.api_lines));
+    let kept = changed_any.map_or(0, |c| {
+        let latest_bytes = latest.as_ref().map_or(&[][..], |l| l.bytes.as_slice());
+        let lines = api_lines_to_keep(&c.api_lines, &archive, latest_bytes);
+        archive.add_lines(lines)
+    });
     // With --history, a walk that did not read the API's revision says
     // that the clone lags behind the API (a review: it said nothing when
     // the API's complete lines were held already).
@@ -594,4 +598,29 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         archive_path.display()
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The API's complete lines to keep, as [`archive::split_lines`] gives
+/// them. The API's content is a JSON string: a line of the file with bytes
+/// that are not UTF-8 comes with U+FFFD in their place, a copy the clone's
+/// line (in `latest`, or in the archive, where a walk put it) stands for
+/// already, so it is not kept (a review: it was archived beside the real
+/// line, an event counted twice).
+fn api_lines_to_keep<'a>(api_lines: &'a [u8], archive: &Archive, latest: &[u8]) -> Vec<&'a [u8]> {
+    let lines = archive::split_lines(api_lines);
+    let replacement = "\u{fffd}".as_bytes();
+    let lossy = |line: &[u8]| line.windows(replacement.len()).any(|w| w == replacement);
+    if !lines.iter().any(|line| lossy(line)) {
+        return lines;
+    }
+    let copies: HashSet<Vec<u8>> = archive::split_lines(latest)
+        .into_iter()
+        .chain(archive.lines())
+        .filter(|line| std::str::from_utf8(line).is_err())
+        .map(|line| String::from_utf8_lossy(line).into_owned().into_bytes())
+        .collect();
+    lines
+        .into_iter()
+        .filter(|line| !copies.contains(*line))
+        .collect()
 }

@@ -404,6 +404,13 @@ impl Archive {
         self.appended.len()
     }
 
+    /// Every line the archive holds: the loaded ones, then the appended.
+    pub fn lines(&self) -> impl Iterator<Item = &[u8]> {
+        split_lines(&self.original)
+            .into_iter()
+            .chain(self.appended.iter().map(Vec::as_slice))
+    }
+
     /// The lines appended since loading, in order.
     pub fn appended_lines(&self) -> impl Iterator<Item = &Vec<u8>> {
         self.appended.iter()
