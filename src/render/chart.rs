@@ -610,7 +610,7 @@ pub fn share_bars(metric: &MetricRows, top: usize) -> Vec<Bar> {
         }
         let (percent, interval) = percent_with_interval(row.count, metric.denominator);
         bars.push(Bar {
-            label: row.value.text().to_string(),
+            label: client_text(&row.value),
             percent,
             interval,
             other: false,
@@ -626,6 +626,16 @@ pub fn share_bars(metric: &MetricRows, top: usize) -> Vec<Bar> {
         });
     }
     bars
+}
+
+/// A client's value as a chart labels it: its text, but a client's value
+/// `Other` in quotes, so that it never reads as the chart's own rest bar or
+/// series, which is told apart by its colour alone (a review).
+fn client_text(v: &Value) -> String {
+    match v.text() {
+        OTHER => format!("\"{OTHER}\""),
+        text => text.to_string(),
+    }
 }
 
 /// Per ISO week: events and active installations, in week order.
@@ -787,7 +797,7 @@ pub fn grouped_shares(metric: &MetricRows, max_groups: usize) -> (Vec<String>, V
     let series = order
         .iter()
         .map(|(other, _, text, v)| Series {
-            name: text.clone(),
+            name: if *other { text.clone() } else { client_text(v) },
             other: *other,
             values: groups
                 .iter()
@@ -846,7 +856,7 @@ pub fn version_adoption(metric: &MetricRows, top: usize) -> (Vec<String>, Vec<Se
     let mut series: Vec<Series> = shown
         .iter()
         .map(|v| Series {
-            name: v.text().to_string(),
+            name: client_text(v),
             other: false,
             values: categories
                 .iter()
@@ -892,7 +902,7 @@ pub fn failure_rate_bars(metric: &MetricRows, top: usize) -> Vec<Bar> {
             let runs = r.runs.unwrap_or(0);
             let (percent, interval) = percent_with_interval(r.count.min(runs), runs);
             Bar {
-                label: r.value.text().to_string(),
+                label: client_text(&r.value),
                 percent: if r.count > runs {
                     100.0 * r.rate.unwrap_or(0.0)
                 } else {
@@ -1048,6 +1058,8 @@ mod tests {
         }
     }
 
+    /// A client's value `Other` is its own bar, labelled in quotes: the
+    /// rest bar was told apart from it by colour alone (a review).
     #[test]
     fn a_clients_value_other_is_its_own_bar_not_the_reports_other() {
         let other = || Value::Str(OTHER.into());
@@ -1072,7 +1084,11 @@ mod tests {
             .collect();
         assert_eq!(
             shown,
-            [("Linux", false, 30), (OTHER, false, 18), (OTHER, true, 15)]
+            [
+                ("Linux", false, 30),
+                ("\"Other\"", false, 18),
+                (OTHER, true, 15)
+            ]
         );
         // The worst-failing tool is drawn, whatever its name.
         let mut failing = row(None, other(), 6, false);
@@ -1083,7 +1099,7 @@ mod tests {
         hidden.rate = Some(0.11);
         let bars = failure_rate_bars(&rows(MetricId::ToolFailureRates, vec![failing, hidden]), 12);
         let shown: Vec<(&str, f64)> = bars.iter().map(|b| (b.label.as_str(), b.percent)).collect();
-        assert_eq!(shown, [(OTHER, 100.0)]);
+        assert_eq!(shown, [("\"Other\"", 100.0)]);
     }
 
     #[test]
@@ -1110,7 +1126,7 @@ mod tests {
             shown,
             [
                 ("<5min", false, of(10.0)),
-                (OTHER, false, of(3.0)),
+                ("\"Other\"", false, of(3.0)),
                 ("null", false, of(6.0)),
                 ("null", false, of(6.0)),
                 (OTHER, true, of(5.0)),
@@ -1139,7 +1155,7 @@ mod tests {
             shown,
             [
                 ("1.0.0", false, Some(50.0)),
-                (OTHER, false, Some(30.0)),
+                ("\"Other\"", false, Some(30.0)),
                 (OTHER, true, Some(20.0)),
             ]
         );
