@@ -1078,6 +1078,31 @@ fn the_apis_copy_of_a_line_that_is_not_utf8_is_not_archived_beside_it() {
             run.stderr
         );
     }
+    // No revision of the clone has the file, and the archive holds the
+    // real line from an earlier fetch: the API's copy is not archived
+    // either (the merge with the API's lines added it back).
+    let repo = GistRepo::new();
+    repo.commit_file("other.jsonl", &file_of(&[INIT]));
+    let work = Work::new();
+    fs::create_dir_all(work.path().join("data")).unwrap();
+    let mut held = format!("{INIT}\n").into_bytes();
+    held.extend_from_slice(&odd);
+    held.push(b'\n');
+    fs::write(work.archive(), &held).unwrap();
+    let (work, run) = fetch_through_the_clone_into(
+        work,
+        &partial,
+        api_revision.len(),
+        &format!("file://{}", repo.bare().display()),
+        json!([{"version": "2".repeat(40)}]),
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    held.extend_from_slice(file_of(&[&event(2)]).as_bytes());
+    assert_eq!(
+        String::from_utf8_lossy(&fs::read(work.archive()).unwrap()),
+        String::from_utf8_lossy(&held)
+    );
 }
 
 /// The same race when the API names its revision (`history[0].version`,

@@ -490,7 +490,13 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         (None, Some(unread)) => &unread.api_lines,
         (None, None) => &[],
     };
-    let counts = archive.merge(remote_bytes);
+    // (The API's lines were added as kept, above: merged again, its
+    // U+FFFD copy of a line the archive holds came back; a review.)
+    let counts = if partial_remote {
+        archive::MergeCounts::default()
+    } else {
+        archive.merge(remote_bytes)
+    };
     let latest_lines: HashSet<&[u8]> = archive::split_lines(remote_bytes).into_iter().collect();
     let recovered = archive
         .appended_lines()
