@@ -18,7 +18,7 @@ use crate::render::text::plural;
 use crate::source::archive::{self, Archive, EtagSidecar};
 use crate::source::gist::{
     Changed, ClientConfig, DEFAULT_API_URL, DEFAULT_FILE, Diagnostics, GistClient, GistError,
-    GistResponse, RetryPolicy, TOKEN_VARS, Token, listed_files,
+    GistResponse, REPLACEMENT, RetryPolicy, TOKEN_VARS, Token, listed_files,
 };
 use crate::source::history::{self, Git};
 
@@ -614,8 +614,7 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
 /// line, an event counted twice).
 fn api_lines_to_keep<'a>(api_lines: &'a [u8], archive: &Archive, latest: &[u8]) -> Vec<&'a [u8]> {
     let lines = archive::split_lines(api_lines);
-    let replacement = "\u{fffd}".as_bytes();
-    let lossy = |line: &[u8]| line.windows(replacement.len()).any(|w| w == replacement);
+    let lossy = |line: &[u8]| line.windows(REPLACEMENT.len()).any(|w| w == REPLACEMENT);
     if !lines.iter().any(|line| lossy(line)) {
         return lines;
     }

@@ -696,7 +696,7 @@ impl Changed {
 }
 
 /// U+FFFD, the character a lossy decoding puts for bytes that are not UTF-8.
-const REPLACEMENT: &[u8] = "\u{fffd}".as_bytes();
+pub const REPLACEMENT: &[u8] = "\u{fffd}".as_bytes();
 
 /// Settings of a [`GistClient`].
 #[derive(Debug, Clone)]
