@@ -25,7 +25,7 @@ pub const EXECUTION_MODES: &[&str] = &["docker", "native"];
 /// Allowed values of `artifact_generated` (besides `null`).
 pub const ARTIFACTS: &[&str] = &["makefile", "shell", "gha"];
 /// Keys of `target_types`.
-pub const TARGET_TYPES: &[&str] = &["repos", "images", "urls", "iac", "gitlab", "k8s"];
+pub const TARGET_TYPES: &[&str] = &crate::event::schema::TARGET_TYPE_KEYS;
 
 /// What a field must hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use std::fmt;
 
 use super::schema::{
     Event, Payload, PolicyEvaluated, ReportGenerated, ScanCompleted, ScanStarted, TargetTypes,
-    Text, TextList, ToolFailed, WizardCompleted,
+    Text, TextList, ToolFailed, WizardCompleted, target_type_bit,
 };
 use super::time::parse_timestamp;
 
@@ -1151,8 +1151,8 @@ impl<'a> Value<'a> for Option<TextList<'a>> {
 }
 
 impl<'a> Value<'a> for Option<TargetTypes> {
-    /// An object of integer counts (any keys, repeated keys allowed, as
-    /// serde's visitor reads it).
+    /// An object of integer counts whose keys are known target types, each
+    /// once; serde decides any other key (it refuses a repeated one).
     fn read(cur: &mut Cursor<'a, '_>) -> R<Self> {
         if cur.null()? {
             return Ok(None);
@@ -1165,13 +1165,24 @@ impl<'a> Value<'a> for Option<TargetTypes> {
             return Ok(Some(out));
         }
         let mut out = TargetTypes::default();
+        let mut seen = 0u8;
         cur.nested(b'}', |cur| {
-            cur.string()?;
+            seen = once(seen, target_type_bit(cur.string()?.as_bytes()))?;
             cur.eat(b':')?;
             out.add(cur.integer()?);
             Ok(())
         })?;
         Ok(Some(out))
+    }
+}
+
+/// `seen` with a known target type's `bit` added; [`Bail`] for an unknown
+/// key or one already seen.
+#[inline]
+fn once(seen: u8, bit: Option<u8>) -> R<u8> {
+    match bit {
+        Some(bit) if seen & bit == 0 => Ok(seen | bit),
+        _ => Err(Bail),
     }
 }
 
@@ -1186,6 +1197,7 @@ impl Cursor<'_, '_> {
     fn counts_as_written(&self) -> Option<(TargetTypes, usize)> {
         let b = self.bytes();
         let mut out = TargetTypes::default();
+        let mut seen = 0u8;
         let mut i = self.i + 1;
         if b.get(i) == Some(&b'}') {
             return Some((out, i + 1));
@@ -1194,7 +1206,9 @@ impl Cursor<'_, '_> {
             if b.get(i) != Some(&b'"') {
                 return None;
             }
-            i = self.quote_from(i + 1).ok()? + 1;
+            let key = i + 1;
+            i = self.quote_from(key).ok()? + 1;
+            seen = once(seen, target_type_bit(&b[key..i - 1])).ok()?;
             if b.get(i..i + 2) != Some(b": ") {
                 return None;
             }
@@ -1456,6 +1470,13 @@ mod tests {
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": "a"}}"#,
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"a": "x"}}}"#,
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": [1]}}"#,
+            // A target type twice, as clients write counts and otherwise,
+            // and a key that is no target type (serde decides both).
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"repos": 1, "repos": 1}}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"repos": 1, "urls": 0, "repos": 0}}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"repos":1, "repos":1}}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"ftp": 1}}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"ftp":1}}}"#,
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"mode": "a",}}"#,
             r#"{"event": "tool.failed", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"exit_code": 2.0}}"#,
             // Metadata before the event name (read again from its span once
@@ -1537,8 +1558,8 @@ mod tests {
     fn reads_what_serde_reads_the_same_way() {
         use crate::event::parse::{Parsed, parse_line_serde};
         for line in [
-            // Repeated target types and unknown fields: serde's visitor allows them.
-            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"repos": 2, "repos": 3, "urls": 0}, "x": {"mode": 1}, "tools": ["a", "b", "a"], "mode": null}}"#,
+            // Unknown fields: serde allows them.
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"repos": 2, "urls": 0}, "x": {"mode": 1}, "tools": ["a", "b", "a"], "mode": null}}"#,
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": [], "target_types": {}, "ci_detected": false}}"#,
             r#"{"event": "policy.evaluated", "timestamp": "2025-10-19T00:00:00Z", "metadata": {}}"#,
             // Keys in the order clients write them (each one expected), and
@@ -1609,10 +1630,16 @@ mod tests {
             Some((counts_of(2, 12), 37))
         );
         assert_eq!(
-            counts(r#"{"a": 999999999999999999, "a": 0}"#),
-            Some((counts_of(1, 999_999_999_999_999_999), 33))
+            counts(r#"{"k8s": 999999999999999999, "iac": 0, "gitlab": 1}"#),
+            Some((counts_of(2, 1_000_000_000_000_000_000), 50))
         );
         for miss in [
+            // A key twice, or one that is no target type: serde decides.
+            r#"{"repos": 1, "repos": 0}"#,
+            r#"{"urls": 1, "iac": 0, "urls": 1}"#,
+            r#"{"a": 1}"#,
+            r#"{"repo": 1}"#,
+            r#"{"reposs": 1}"#,
             r#"{"repos":2}"#,
             r#"{"repos" : 2}"#,
             r#"{"repos": 2 }"#,

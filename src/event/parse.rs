@@ -140,7 +140,9 @@ fn parse_event_serde(line: &str) -> Result<Event<'_>, Reason> {
 }
 
 /// Deserialises a known type's metadata; absent or `null` metadata means
-/// every field is missing.
+/// every field is missing. An array is refused: serde_json would read a
+/// struct from it by position (`["cli", "fast"]` as mode and profile),
+/// which no client writes and no other reader (jq, Python) does.
 fn metadata<'a, T>(raw: Option<&'a RawValue>) -> Result<T, Reason>
 where
     T: Deserialize<'a> + Default,
@@ -148,6 +150,11 @@ where
     let Some(raw) = raw else {
         return Ok(T::default());
     };
+    if raw.get().starts_with('[') {
+        return Err(Cow::Borrowed(
+            "`metadata`: invalid type: an array, expected an object or null",
+        ));
+    }
     serde_json::from_str(raw.get()).map_err(|_| explain::<T>(raw.get(), "metadata"))
 }
 
@@ -393,8 +400,13 @@ mod tests {
     #[test]
     fn a_late_fast_path_bail_leaves_no_trace() {
         // The fast path fills the common fields, then gives up on metadata
-        // as an array (serde_json reads a struct from it).
-        let line = r#"{"event": "scan.completed", "platform": "Linux", "timestamp": "2025-10-19T00:00:00Z", "metadata": ["cli"]}"#;
+        // nested deeper than it reads (serde_json reads it).
+        let line = format!(
+            r#"{{"event": "scan.completed", "platform": "Linux", "timestamp": "2025-10-19T00:00:00Z", "metadata": {{"mode": "cli", "x": {}{}}}}}"#,
+            "[".repeat(110),
+            "]".repeat(110)
+        );
+        let line = line.as_str();
         assert!(crate::event::fast::parse(line).is_err());
         let mut out = Event::empty();
         parse_into(line, &mut out).unwrap();
@@ -467,10 +479,70 @@ mod tests {
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"repos": "3"}}}"#,
         );
         assert!(r.starts_with("`metadata.target_types.repos`:"), "{r}");
+        // A target type listed twice: jq keeps the last count, a sum counts
+        // it twice (one type read as `multi`); readers disagree, so the line
+        // is invalid, as with any repeated field. Other keys too, escaped
+        // or not; distinct keys are read.
+        for counts in [
+            r#"{"repos": 1, "repos": 1}"#,
+            r#"{"repos": 1, "images": 0, "repos": 0}"#,
+            r#"{"repos":1,"re\u0070os":2}"#,
+            r#"{"ftp": 1, "urls": 1, "ftp": 1}"#,
+        ] {
+            let r = reason(&format!(
+                r#"{{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {{"target_types": {counts}}}}}"#
+            ));
+            assert!(
+                r.starts_with("`metadata.target_types`: the key `"),
+                "{counts}: {r}"
+            );
+            assert!(r.contains("` appears more than once"), "{counts}: {r}");
+        }
+        let e = event(
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"ftp": 1, "urls": 1, "re\u0070os": 0, "k8s": 2}}}"#,
+        );
+        let Payload::ScanStarted(s) = e.payload else {
+            panic!()
+        };
+        assert_eq!(
+            s.target_types,
+            Some(TargetTypes {
+                non_zero: 3,
+                total: 4
+            })
+        );
         let r = reason(
             r#"{"event": "report.generated", "timestamp": "2025-10-19T00:00:00Z", "metadata": "html"}"#,
         );
         assert!(r.starts_with("`metadata`: invalid type: string"), "{r}");
+        // An array is not read by position as serde_json would (modes
+        // `cli`, profiles `fast`); an unknown type's metadata is not read.
+        for meta in [r#"["cli", "fast"]"#, "[]", " [ ]"] {
+            for ty in [
+                "scan.started",
+                "scan.completed",
+                "tool.failed",
+                "wizard.completed",
+                "report.generated",
+                "policy.evaluated",
+            ] {
+                let line = format!(
+                    r#"{{"event": "{ty}", "timestamp": "2025-10-19T00:00:00Z", "metadata": {meta}}}"#
+                );
+                assert_eq!(
+                    reason(&line),
+                    "`metadata`: invalid type: an array, expected an object or null",
+                    "{line}"
+                );
+                let before = format!(
+                    r#"{{"metadata": {meta}, "event": "{ty}", "timestamp": "2025-10-19T00:00:00Z"}}"#
+                );
+                assert!(
+                    reason(&before).starts_with("`metadata`: invalid type: an array"),
+                    "{before}"
+                );
+            }
+        }
         let r = reason(
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "platform": "\ud800"}"#,
         );

@@ -437,6 +437,24 @@ impl TargetTypes {
     }
 }
 
+/// The known `target_types` keys, as clients write them: a bit each.
+pub(crate) const TARGET_TYPE_KEYS: [&str; 6] = ["repos", "images", "urls", "iac", "gitlab", "k8s"];
+
+/// The bit of a known `target_types` key ([`TARGET_TYPE_KEYS`]), `None`
+/// for any other key.
+#[inline]
+pub(crate) fn target_type_bit(key: &[u8]) -> Option<u8> {
+    Some(match key {
+        b"repos" => 1,
+        b"images" => 2,
+        b"urls" => 4,
+        b"iac" => 8,
+        b"gitlab" => 16,
+        b"k8s" => 32,
+        _ => return None,
+    })
+}
+
 impl<'de> Deserialize<'de> for TargetTypes {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct CountsVisitor;
@@ -447,7 +465,28 @@ impl<'de> Deserialize<'de> for TargetTypes {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TargetTypes, A::Error> {
                 let mut out = TargetTypes::default();
-                while let Some(_key) = map.next_key::<de::IgnoredAny>()? {
+                // A key listed twice makes the line invalid, as a repeated
+                // field does anywhere else: readers disagree on which count
+                // holds (jq and Python keep the last, a sum would count
+                // one type twice). The set is made only for keys past the
+                // known ones, so a client's line costs no allocation.
+                let mut known = 0u8;
+                let mut others = std::collections::HashSet::new();
+                while let Some(key) = map.next_key::<Text<'de>>()? {
+                    let fresh = match target_type_bit(key.as_bytes()) {
+                        Some(bit) => {
+                            let fresh = known & bit == 0;
+                            known |= bit;
+                            fresh
+                        }
+                        None => others.insert(key.0.clone()),
+                    };
+                    if !fresh {
+                        return Err(de::Error::custom(format_args!(
+                            "the key `{}` appears more than once",
+                            key.0
+                        )));
+                    }
                     out.add(map.next_value()?);
                 }
                 Ok(out)
