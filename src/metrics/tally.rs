@@ -873,19 +873,43 @@ pub(crate) struct CellMembers<'a> {
     pub(crate) members: Vec<u32>,
 }
 
-/// The installation key of an anonymous ID: a UUID's 128 bits folded to 64
-/// (random v4 bits stay uniform), any other string hashed; never [`NO_ID`].
+/// The installation key of an anonymous ID: a UUID's 128 bits (compared by
+/// value: either letter case) folded to 64, any other string hashed; never
+/// [`NO_ID`]. The fold mixes the low half (MurmurHash3's finaliser, a
+/// bijection) before adding it in: a plain `high ^ low` gave every UUID
+/// whose halves are equal (the nil UUID,
+/// `11111111-1111-1111-1111-111111111111`: placeholders a broken client
+/// may send) the same key, as it did two UUIDs with their halves swapped.
+/// Random v4 bits stay uniform either way, so two random IDs share a key
+/// with a chance of about n² / 2⁶⁵.
 pub(crate) fn installation_key(id: Option<&str>) -> u64 {
     let Some(id) = id else { return NO_ID };
     let key = match parse_uuid(id) {
-        Some(u) => (u >> 64) as u64 ^ u as u64,
+        Some(u) => (u >> 64) as u64 ^ fmix64(u as u64),
         None => {
             let mut h = FxHasher::default();
             h.write(id.as_bytes());
             h.finish()
         }
     };
-    if key == NO_ID { 1 } else { key }
+    // The nil UUID's key: any constant some ID also maps to, but none of
+    // a simple form (1 was the key of `00000000-0000-0001-0000-000000000000`).
+    if key == NO_ID {
+        0x6a09_e667_f3bc_c909
+    } else {
+        key
+    }
+}
+
+/// MurmurHash3's 64-bit finaliser: every input bit moves about half the
+/// output bits, and no two inputs share an output.
+#[inline]
+fn fmix64(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
 }
 
 /// Eight ASCII hex digits (either case; the first most significant) as
@@ -1535,5 +1559,31 @@ mod tests {
         );
         assert_ne!(installation_key(Some("not-a-uuid")), NO_ID);
         assert_eq!(installation_key(None), NO_ID);
+        // Structured IDs a placeholder or a broken client may send are
+        // told apart: halves equal, halves swapped, one bit set anywhere.
+        let mut ids: Vec<String> = (0..16)
+            .map(|d| {
+                let c = char::from_digit(d, 16).unwrap();
+                let g = |n| std::iter::repeat_n(c, n).collect::<String>();
+                format!("{}-{}-{}-{}-{}", g(8), g(4), g(4), g(4), g(12))
+            })
+            .collect();
+        ids.push("11111111-1111-1111-2222-222222222222".into());
+        ids.push("22222222-2222-2222-1111-111111111111".into());
+        for bit in 0..128 {
+            let hex = format!("{:032x}", 1u128 << bit);
+            ids.push(format!(
+                "{}-{}-{}-{}-{}",
+                &hex[..8],
+                &hex[8..12],
+                &hex[12..16],
+                &hex[16..20],
+                &hex[20..]
+            ));
+        }
+        let keys: std::collections::HashSet<u64> =
+            ids.iter().map(|id| installation_key(Some(id))).collect();
+        assert_eq!(keys.len(), ids.len(), "distinct IDs share a key");
+        assert!(!keys.contains(&NO_ID));
     }
 }
