@@ -13,11 +13,20 @@ pub type Micros = i64;
 ///
 /// A fast path handles the two shapes real files hold (`Z` and `+00:00`, with
 /// up to 9 fractional digits); everything else goes through chrono.
+///
+/// A leap second (`23:59:60`, which RFC 3339 allows) is the last
+/// microsecond of its minute: chrono holds it as a 59th second more than
+/// a second long, and its microseconds since the epoch fell on the next
+/// minute, so `2025-12-31T23:59:60Z` counted in 2026's first week, month
+/// and quarter.
 pub fn parse_timestamp(s: &str) -> Result<Micros, &'static str> {
     let us = match fast_utc(s.as_bytes()) {
         Some(us) => us,
         None => DateTime::parse_from_rfc3339(s)
-            .map(|dt| dt.with_timezone(&Utc).timestamp_micros())
+            .map(|dt| {
+                let subsec = dt.timestamp_subsec_micros().min(999_999);
+                dt.timestamp() * 1_000_000 + i64::from(subsec)
+            })
             .map_err(|_| "timestamp is not RFC 3339 (e.g. 2025-10-19T14:32:00Z)")?,
     };
     if us < EARLIEST {
@@ -249,6 +258,30 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_leap_second_stays_in_its_minute_day_and_year() {
+        let last = chrono_us("2025-12-31T23:59:59.999999Z");
+        for s in [
+            "2025-12-31T23:59:60Z",
+            "2025-12-31T23:59:60.5Z",
+            "2025-12-31T23:59:60.999999999+00:00",
+            "2025-12-31T18:59:60-05:00",
+            "2026-01-01T00:59:60+01:00",
+        ] {
+            let us = parse_timestamp(s).unwrap();
+            assert_eq!(us, last, "{s}");
+            assert_eq!(format_month_code(month_code(us)), "2025-12", "{s}");
+            assert_eq!(format_week_code(iso_week_code(us)), "2026-W01", "{s}");
+        }
+        let june = parse_timestamp("2016-06-30T23:59:60Z").unwrap();
+        assert_eq!(june, chrono_us("2016-06-30T23:59:59.999999Z"));
+        // Other instants are chrono's.
+        assert_eq!(
+            parse_timestamp("2025-12-31T23:59:59.5-01:00").unwrap(),
+            chrono_us("2026-01-01T00:59:59.5Z")
+        );
+    }
+
     /// A timestamp-like string: mostly well formed, with the clock's
     /// fields sometimes out of range or a byte swapped for a near miss,
     /// fractions of any length and zones chrono does or does not accept.
@@ -290,7 +323,10 @@ mod tests {
         /// nothing where chrono refuses.
         #[test]
         fn the_fast_path_agrees_with_chrono_on_near_misses(s in timestamp_like()) {
-            let want = DateTime::parse_from_rfc3339(&s).ok().map(|d| d.timestamp_micros());
+            // chrono's instant, a leap second held in its minute.
+            let want = DateTime::parse_from_rfc3339(&s)
+                .ok()
+                .map(|d| d.timestamp_micros().min(d.timestamp() * 1_000_000 + 999_999));
             prop_assert_eq!(parse_timestamp(&s).ok(), want.filter(|us| *us >= EARLIEST));
             if let Some(fast) = fast_utc(s.as_bytes()) {
                 prop_assert_eq!(Some(fast), want);
