@@ -31,6 +31,15 @@ enum Entry {
     /// A child process to stop (SIGTERM) first: it may be writing into a
     /// registered directory.
     Child(u32),
+    /// A lock file the run made, and the directories it made for it
+    /// (outermost first), to remove after the paths, as the run does when
+    /// it ends without the file the lock guards: only while that file
+    /// does not exist, and each directory only while empty.
+    Lock {
+        guarded: PathBuf,
+        lock: PathBuf,
+        dirs: Vec<PathBuf>,
+    },
 }
 
 /// What to undo on a signal, each under the number of its guard.
@@ -92,6 +101,18 @@ impl Held {
         self.push(Entry::Child(pid))
     }
 
+    /// Registers a lock file this run made for `guarded`, and the
+    /// directories it made for it (outermost first), to be removed should a
+    /// signal end the run before the guard is dropped, unless `guarded`
+    /// exists by then ([`remove_lock`]).
+    pub fn lock_on_signal(&mut self, guarded: &Path, lock: &Path, dirs: &[PathBuf]) -> Pending {
+        self.push(Entry::Lock {
+            guarded: guarded.to_path_buf(),
+            lock: lock.to_path_buf(),
+            dirs: dirs.to_vec(),
+        })
+    }
+
     fn push(&mut self, entry: Entry) -> Pending {
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
         self.0.push((id, entry));
@@ -138,6 +159,18 @@ fn watch() {
                                 remove(path);
                             }
                         }
+                        // After the paths: a temporary file may sit in a
+                        // directory made for the lock.
+                        for (_, entry) in list.iter() {
+                            if let Entry::Lock {
+                                guarded,
+                                lock,
+                                dirs,
+                            } = entry
+                            {
+                                remove_lock(guarded, lock, dirs);
+                            }
+                        }
                         let _ = signal_hook::low_level::emulate_default_handler(signal);
                         std::process::exit(128 + signal);
                     }
@@ -174,6 +207,25 @@ fn remove(path: &Path) {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Removes a lock file and the directories made for it (outermost
+/// first), innermost first and each only while empty, unless `guarded`
+/// (the file the lock guards) exists: then they stay for the next run.
+pub fn remove_lock(guarded: &Path, lock: &Path, dirs: &[PathBuf]) {
+    if std::fs::symlink_metadata(guarded).is_ok() || std::fs::remove_file(lock).is_err() {
+        return;
+    }
+    remove_empty(dirs);
+}
+
+/// Removes `dirs`, innermost first, while they are empty.
+pub fn remove_empty(dirs: &[PathBuf]) {
+    for dir in dirs.iter().rev() {
+        if std::fs::remove_dir(dir).is_err() {
+            break;
+        }
     }
 }
 

@@ -2419,10 +2419,10 @@ fn a_second_fetch_of_the_same_archive_stops_while_the_first_runs() {
     assert_eq!(work.archive_text(), file_of(&["local", INIT, &event(1)]));
 }
 
-#[test]
-fn interrupted_fetch_leaves_the_old_archive_intact() {
-    // A server that sends the answer's headers and half its body, then stalls;
-    // the process is killed while it waits. The archive must be untouched.
+/// A server that sends the answer's headers and half its body, then
+/// stalls; and a fetch (with `args` after the API's URL) started against
+/// it, once it is waiting there.
+fn fetch_stalled_by_the_server(work: &Work, args: &[&str]) -> std::process::Child {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let (sent_tx, sent_rx) = mpsc::channel();
@@ -2440,31 +2440,34 @@ fn interrupted_fetch_leaves_the_old_archive_intact() {
             held.push(stream);
         }
     });
-    let work = Work::new();
-    let old = file_of(&[INIT, &event(1)]);
-    fs::create_dir_all(work.path().join("data")).unwrap();
-    fs::write(work.archive(), &old).unwrap();
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
+    let url = format!("http://{addr}");
+    let child = StdCommand::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
         .current_dir(work.path())
         .env("JMO_TELEMETRY_GITHUB_TOKEN", TOKEN)
         .env_remove("http_proxy")
         .env_remove("HTTP_PROXY")
         .env_remove("all_proxy")
         .env_remove("ALL_PROXY")
-        .args([
-            "fetch",
-            "--gist-id",
-            GIST,
-            "--api-url",
-            &format!("http://{addr}"),
-        ])
+        .args(["fetch", "--gist-id", GIST, "--api-url", &url])
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-
     sent_rx.recv_timeout(Duration::from_secs(20)).unwrap();
     thread::sleep(Duration::from_millis(200));
+    child
+}
+
+#[test]
+fn interrupted_fetch_leaves_the_old_archive_intact() {
+    // The process is killed while the server stalls. The archive must be
+    // untouched.
+    let work = Work::new();
+    let old = file_of(&[INIT, &event(1)]);
+    fs::create_dir_all(work.path().join("data")).unwrap();
+    fs::write(work.archive(), &old).unwrap();
+    let mut child = fetch_stalled_by_the_server(&work, &[]);
     child.kill().unwrap();
     child.wait().unwrap();
 
@@ -2474,6 +2477,57 @@ fn interrupted_fetch_leaves_the_old_archive_intact() {
     files.sort();
     let lock = work.path().join("data/events.jsonl.lock");
     assert_eq!(files, vec![work.archive(), lock]);
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP during a first fetch (no archive yet) removes
+/// the lock file and the directories made for it, as a first fetch that
+/// fails does: nothing is left (both were left). With an archive, the lock
+/// file stays beside it, as after any fetch.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_signal_during_a_first_fetch_leaves_nothing_behind() {
+    use std::os::unix::process::ExitStatusExt;
+    for (signal, number) in [("-INT", 2), ("-TERM", 15), ("-HUP", 1)] {
+        let work = Work::new();
+        fs::create_dir(work.path().join("there")).unwrap();
+        let mut child = fetch_stalled_by_the_server(&work, &["-o", "there/new/dir/ev.jsonl"]);
+        assert!(work.path().join("there/new/dir/ev.jsonl.lock").exists());
+        let killed = StdCommand::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        assert_eq!(status.signal(), Some(number), "{signal}: {status:?}");
+        assert_eq!(
+            walk(work.path()),
+            Vec::<PathBuf>::new(),
+            "{signal}: left behind"
+        );
+        assert!(
+            !work.path().join("there/new").exists(),
+            "{signal}: a directory made for the lock"
+        );
+        assert!(
+            work.path().join("there").is_dir(),
+            "{signal}: a directory that was there"
+        );
+
+        let old = file_of(&[INIT, &event(1)]);
+        fs::create_dir_all(work.path().join("data")).unwrap();
+        fs::write(work.archive(), &old).unwrap();
+        let mut child = fetch_stalled_by_the_server(&work, &[]);
+        StdCommand::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert_eq!(child.wait().unwrap().signal(), Some(number));
+        assert_eq!(work.archive_text(), old);
+        let mut files = walk(work.path());
+        files.sort();
+        let lock = work.path().join("data/events.jsonl.lock");
+        assert_eq!(files, vec![work.archive(), lock], "{signal}");
+    }
 }
 
 // ------------------------------------------------------------------ history

@@ -97,18 +97,22 @@ pub struct ArchiveLock {
     made_file: Option<PathBuf>,
     /// The directories [`lock`] made, outermost first.
     made_dirs: Vec<PathBuf>,
+    /// The same removal should a signal end the run first (a first fetch
+    /// stopped by Ctrl-C left the lock file and its directories).
+    on_signal: Option<crate::interrupt::Pending>,
     /// Dropped after [`Drop::drop`]: the lock is held while its file goes.
     _file: fs::File,
 }
 
 impl Drop for ArchiveLock {
     fn drop(&mut self) {
+        // Forgotten first: a signal now must not remove a lock file that
+        // another fetch makes once this one's is gone.
+        drop(self.on_signal.take());
         let Some(lock) = &self.made_file else { return };
-        if fs::symlink_metadata(&self.archive).is_ok() || fs::remove_file(lock).is_err() {
-            return;
-        }
-        // Only while empty: another fetch may be about to lock in them.
-        remove_empty(&self.made_dirs);
+        // Directories only while empty: another fetch may be about to lock
+        // in them.
+        crate::interrupt::remove_lock(&self.archive, lock, &self.made_dirs);
     }
 }
 
@@ -164,6 +168,9 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
         error: source,
     };
     let mut made_dirs = Vec::new();
+    // Under the signals' lock: a signal while the directories and the lock
+    // file are made waits until they are registered.
+    let mut held = crate::interrupt::hold();
     // A fetch that failed before its archive existed removes the lock file
     // it made (see [`ArchiveLock`]); one that opened the file before that
     // finds it gone once it holds it, and opens the lock file again.
@@ -202,7 +209,7 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
             Err(fs::TryLockError::WouldBlock) => {
                 // The directories this one made hold the lock file: they
                 // stay unless another fetch removed it meanwhile.
-                remove_empty(&made_dirs);
+                crate::interrupt::remove_empty(&made_dirs);
                 return Err(ArchiveError::Busy {
                     path: path.to_owned(),
                     lock,
@@ -213,11 +220,16 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
         if !names(&lock, &file) {
             continue;
         }
+        // Elsewhere a file in use may not be removable, nor checked.
+        let made_file = (made && cfg!(unix)).then_some(lock);
+        let on_signal = made_file
+            .as_ref()
+            .map(|lock| held.lock_on_signal(&archive, lock, &made_dirs));
         return Ok(ArchiveLock {
             archive,
-            // Elsewhere a file in use may not be removable, nor checked.
-            made_file: (made && cfg!(unix)).then_some(lock),
+            made_file,
             made_dirs,
+            on_signal,
             _file: file,
         });
     }
@@ -243,15 +255,6 @@ fn create_dirs(dir: &Path, made: &mut Vec<PathBuf>) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Removes `dirs`, innermost first, while they are empty.
-fn remove_empty(dirs: &[PathBuf]) {
-    for dir in dirs.iter().rev() {
-        if fs::remove_dir(dir).is_err() {
-            break;
-        }
-    }
 }
 
 /// Whether `path` still names the open `file` (a lock file removed after it
