@@ -387,7 +387,7 @@ pub fn trim_line(line: &str) -> Option<&str> {
     let line = line.strip_prefix('\u{feff}').unwrap_or(line);
     let line = line.strip_suffix('\n').unwrap_or(line);
     let line = line.strip_suffix('\r').unwrap_or(line);
-    (!line.trim().is_empty()).then_some(line)
+    (!crate::source::is_blank(line.as_bytes())).then_some(line)
 }
 
 /// Audits one line: pushes its findings to `out` and its common fields to `fp`.

@@ -507,7 +507,7 @@ fn parse_line_at<S: Sink>(
         raw = stripped;
         scanned = None;
     }
-    if raw.first() != Some(&b'{') && raw.iter().all(u8::is_ascii_whitespace) {
+    if raw.first() != Some(&b'{') && crate::source::is_blank(raw) {
         stats.stats.blank_lines += 1;
         return;
     }
@@ -694,6 +694,20 @@ mod tests {
         assert!(matches!(null, Input::Stream(_)));
         let (stats, names) = run_tuned(null, BLOCK);
         assert_eq!((stats.lines, stats.bytes, names.len()), (0, 0, 0));
+    }
+
+    /// A blank line holds JSON's white space alone: a form feed or a
+    /// no-break space makes an invalid line.
+    #[test]
+    fn only_jsons_white_space_makes_a_blank_line() {
+        let input = " \t\r\n\x0c\n\x0b\n\u{a0}\n\t \r\n";
+        let (stats, _) = run(input.as_bytes());
+        assert_eq!(
+            (stats.lines, stats.blank_lines, stats.invalid_lines),
+            (5, 2, 3)
+        );
+        let lines: Vec<u64> = stats.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [2, 3, 4]);
     }
 
     #[test]

@@ -286,7 +286,7 @@ fn lines_after_bom(bytes: &[u8]) -> Vec<&[u8]> {
     bytes
         .split(|&b| b == b'\n')
         .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .filter(|line| !super::is_blank(line))
         .collect()
 }
 
