@@ -991,6 +991,51 @@ fn no_color_and_width_are_honoured() {
     assert!(widest > 0);
 }
 
+/// A width of 0, from `COLUMNS` or from a terminal nobody sized (a
+/// pseudo-terminal `script` makes without a terminal around it), sets no
+/// limit: every column was squeezed to one character.
+#[test]
+fn a_width_of_zero_sets_no_limit() {
+    let plain = bin()
+        .args(["summary", "fixtures/events.jsonl", "-q"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(plain.status.success());
+    let plain = String::from_utf8(plain.stdout).unwrap();
+    let zero = bin()
+        .args(["summary", "fixtures/events.jsonl", "-q"])
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "0")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(zero.stdout).unwrap(), plain);
+
+    #[cfg(target_os = "linux")]
+    if std::path::Path::new("/usr/bin/script").exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let typescript = dir.path().join("typescript");
+        let command = format!(
+            "stty size; NO_COLOR=1 '{}' summary fixtures/events.jsonl -q",
+            assert_cmd::cargo::cargo_bin("jmo-analyze").display()
+        );
+        let run = std::process::Command::new("/usr/bin/script")
+            .args(["-qec", &command])
+            .arg(&typescript)
+            .env_remove("COLUMNS")
+            .env_remove("LINES")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{run:?}");
+        let seen = String::from_utf8_lossy(&run.stdout).replace("\r\n", "\n");
+        let (size, tables) = seen.split_once('\n').unwrap();
+        if size.trim() == "0 0" {
+            assert_eq!(tables, plain, "a 0-column terminal");
+        }
+    }
+}
+
 /// Writes `lines` into `name` in a new temporary directory: a
 /// `scan.started` event per line, of one installation, listing its tools.
 fn tools_file(name: &str, lines: impl Iterator<Item = Vec<String>>) -> (tempfile::TempDir, String) {

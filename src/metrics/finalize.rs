@@ -297,7 +297,8 @@ fn events_per_installation(tally: &Tally) -> Vec<Row> {
         .collect()
 }
 
-/// Min, quartiles (nearest-rank on the sorted durations), max and mean.
+/// Min, quartiles (linearly interpolated between the two nearest ranks of
+/// the sorted durations, as NumPy's default), max and mean.
 fn wizard_quartiles(hist: &FxHashMap<i64, u64>) -> Vec<Row> {
     let n: u64 = hist.values().sum();
     if n == 0 {

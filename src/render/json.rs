@@ -13,7 +13,8 @@ use crate::metrics::Summary;
 /// that drives a terminal or hides text ([`is_unsafe_char`]): serde_json
 /// escapes the C0 controls, and these also go out as `\uXXXX` (DEL, the C1
 /// controls, bidirectional overrides, …), the same JSON value, so the output
-/// can go to a terminal as it is.
+/// can go to a terminal as it is; so do the spaces other than the ASCII one
+/// (the no-break space: `Linux` and `Linux\u00a0` would look alike).
 pub fn write_json<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> serde_json::Result<()> {
     let mut ser =
         serde_json::Serializer::with_formatter(writer, SafeFormatter(PrettyFormatter::new()));
@@ -65,7 +66,7 @@ impl<F: Formatter> Formatter for SafeFormatter<F> {
     ) -> io::Result<()> {
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
-            if is_unsafe_char(c) {
+            if is_unsafe_char(c) || (c.is_whitespace() && !c.is_ascii()) {
                 writer.write_all(&fragment.as_bytes()[start..i])?;
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
@@ -129,7 +130,7 @@ mod tests {
     #[test]
     fn strings_reach_a_terminal_escaped_and_read_back_the_same() {
         let value = serde_json::json!({
-            "v": ["fast", "a\u{1b}[2J\u{7f}\u{9b}31m\u{202e}x\u{e0061}", "é ✓"]
+            "v": ["fast", "a\u{1b}[2J\u{7f}\u{9b}31m\u{202e}x\u{e0061}", "é ✓", " L\u{a0}\u{3000}\u{2009}x "]
         });
         let mut out = Vec::new();
         write_json(&mut out, &value).unwrap();
@@ -137,7 +138,8 @@ mod tests {
         assert_eq!(
             text,
             "{\n  \"v\": [\n    \"fast\",\n    \
-             \"a\\u001b[2J\\u007f\\u009b31m\\u202ex\\udb40\\udc61\",\n    \"é ✓\"\n  ]\n}"
+             \"a\\u001b[2J\\u007f\\u009b31m\\u202ex\\udb40\\udc61\",\n    \"é ✓\",\n    \
+             \" L\\u00a0\\u3000\\u2009x \"\n  ]\n}"
         );
         // The same value, and the same layout as serde_json's pretty printer.
         assert_eq!(

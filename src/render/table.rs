@@ -31,7 +31,11 @@ impl TableRenderer {
         use std::io::IsTerminal;
         let tty = std::io::stdout().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
+        // `COLUMNS=0` says nothing of the width: no limit, as when unset.
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .filter(|&w: &u16| w > 0);
         TableRenderer {
             styled: tty && !no_color,
             width,
@@ -43,8 +47,18 @@ impl TableRenderer {
         let mut t = Table::new();
         t.load_preset(UTF8_FULL_CONDENSED);
         t.set_content_arrangement(ContentArrangement::Dynamic);
-        if let Some(w) = self.width {
-            t.set_width(w);
+        match self.width {
+            Some(w) => {
+                t.set_width(w);
+            }
+            // A terminal that says it is 0 columns wide (a pseudo-terminal
+            // nobody sized, as `script` makes one without a terminal
+            // around it) squeezed every column to one character: no limit,
+            // as when stdout is no terminal.
+            None if t.width() == Some(0) => {
+                t.set_content_arrangement(ContentArrangement::Disabled);
+            }
+            None => {}
         }
         t
     }
