@@ -2530,6 +2530,37 @@ fn a_signal_during_a_first_fetch_leaves_nothing_behind() {
     }
 }
 
+/// A FIFO where the lock file goes is refused at once: opening it waited
+/// for a reader, and no signal could end the fetch meanwhile (the signals'
+/// clean-up waited on the lock that making the lock file held).
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_place_of_the_lock_file_is_refused_at_once() {
+    let work = Work::new();
+    fs::create_dir(work.path().join("data")).unwrap();
+    let made = StdCommand::new("mkfifo")
+        .arg(work.path().join("data/events.jsonl.lock"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut cmd = work.cmd("http://127.0.0.1:9", &[]);
+    cmd.timeout(Duration::from_secs(20));
+    // Not `work.run`: its look for the token in every file would open the
+    // FIFO and wait.
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains(TOKEN));
+    assert!(
+        stderr.starts_with(
+            "Error: cannot lock data/events.jsonl.lock (which keeps two fetches from writing \
+             data/events.jsonl at once): "
+        ),
+        "{stderr}"
+    );
+    assert!(!work.archive().exists());
+}
+
 // ------------------------------------------------------------------ history
 
 /// A gist's git repository built with the real `git`: commits in a work

@@ -168,34 +168,46 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
         error: source,
     };
     let mut made_dirs = Vec::new();
-    // Under the signals' lock: a signal while the directories and the lock
-    // file are made waits until they are registered.
-    let mut held = crate::interrupt::hold();
     // A fetch that failed before its archive existed removes the lock file
     // it made (see [`ArchiveLock`]); one that opened the file before that
     // finds it gone once it holds it, and opens the lock file again.
     for _ in 0..64 {
-        if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
-            match create_dirs(dir, &mut made_dirs) {
-                Ok(()) => {}
-                // A failing fetch removed a level it made meanwhile.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(error(e)),
+        // Under the signals' lock while the directories and a new lock file
+        // are made and registered (a signal meanwhile waits until they
+        // are), and no longer: a signal that waited on a call that blocks
+        // (opening a FIFO) was never acted on.
+        let made = {
+            let mut held = crate::interrupt::hold();
+            if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
+                match create_dirs(dir, &mut made_dirs) {
+                    Ok(()) => {}
+                    // A failing fetch removed a level it made meanwhile.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(error(e)),
+                }
             }
-        }
-        let (file, made) = match fs::OpenOptions::new()
-            .create_new(true)
-            .write(true)
-            .open(&lock)
-        {
-            Ok(file) => (file, true),
+            (fs::OpenOptions::new().create_new(true).write(true))
+                .open(&lock)
+                .map(|file| {
+                    // Elsewhere a file in use may not be removable, nor
+                    // checked: it stays.
+                    let on_signal =
+                        cfg!(unix).then(|| held.lock_on_signal(&archive, &lock, &made_dirs));
+                    (file, on_signal)
+                })
+        };
+        let (file, on_signal) = match made {
+            Ok(made) => made,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 // (A lock file that is a link to a missing file makes it.)
-                match (fs::OpenOptions::new().write(true).create(true))
-                    .truncate(false)
-                    .open(&lock)
-                {
-                    Ok(file) => (file, false),
+                let mut open = fs::OpenOptions::new();
+                open.write(true).create(true).truncate(false);
+                // A FIFO in its place is refused at once instead of
+                // waiting for a reader (a regular file ignores the flag).
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
+                match open.open(&lock) {
+                    Ok(file) => (file, None),
                     Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                     Err(e) => return Err(error(e)),
                 }
@@ -220,14 +232,9 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
         if !names(&lock, &file) {
             continue;
         }
-        // Elsewhere a file in use may not be removable, nor checked.
-        let made_file = (made && cfg!(unix)).then_some(lock);
-        let on_signal = made_file
-            .as_ref()
-            .map(|lock| held.lock_on_signal(&archive, lock, &made_dirs));
         return Ok(ArchiveLock {
             archive,
-            made_file,
+            made_file: on_signal.is_some().then_some(lock),
             made_dirs,
             on_signal,
             _file: file,
