@@ -381,10 +381,15 @@ fn free_text(s: &str) -> String {
     rules::redact(&format!("<text, {words} {noun}>"), s)
 }
 
-/// Strips what a line may carry besides its JSON: a UTF-8 byte-order mark and a
-/// trailing `\r`. Returns `None` for a blank line.
-pub fn trim_line(line: &str) -> Option<&str> {
-    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+/// Strips what line `line_no` may carry besides its JSON: a UTF-8 byte-order
+/// mark on the first line (as `summary` and `fetch` read a file: one
+/// further down is a character of its line) and a trailing `\r`. Returns
+/// `None` for a blank line.
+pub fn trim_line(line_no: u64, line: &str) -> Option<&str> {
+    let line = match line_no {
+        1 => line.strip_prefix('\u{feff}').unwrap_or(line),
+        _ => line,
+    };
     let line = line.strip_suffix('\n').unwrap_or(line);
     let line = line.strip_suffix('\r').unwrap_or(line);
     (!crate::source::is_blank(line.as_bytes())).then_some(line)
@@ -400,7 +405,7 @@ pub fn audit_line(
     out: &mut Vec<Finding>,
     fp: &mut FingerprintTally,
 ) -> LineKind {
-    let Some(line) = trim_line(line) else {
+    let Some(line) = trim_line(line_no, line) else {
         return LineKind::Blank;
     };
     let Ok(json) = Json::parse(line) else {

@@ -130,7 +130,7 @@ pub fn validate_line(
     opts: &ValidateOptions,
     out: &mut Vec<Problem>,
 ) -> LineKind {
-    let Some(line) = trim_line(line) else {
+    let Some(line) = trim_line(line_no, line) else {
         return LineKind::Blank;
     };
     let json = match Json::parse(line) {
@@ -531,13 +531,11 @@ mod tests {
             ),
             vec![]
         );
-        assert_eq!(
-            check(
-                "\u{feff}{\"event\": \"telemetry.initialized\", \"timestamp\": \"2025-10-19T00:00:00Z\", \"message\": \"JMo\"}\r",
-                true
-            ),
-            vec![]
-        );
+        // The file's byte order mark, on its first line.
+        let mut out = Vec::new();
+        let first = "\u{feff}{\"event\": \"telemetry.initialized\", \"timestamp\": \"2025-10-19T00:00:00Z\", \"message\": \"JMo\"}\r";
+        let kind = validate_line(1, first, &ValidateOptions::default(), &mut out);
+        assert_eq!((kind, out.len()), (LineKind::Event, 0), "{out:?}");
     }
 
     #[test]

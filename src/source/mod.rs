@@ -27,7 +27,7 @@ mod tests {
     fn blank_is_jsons_white_space_alone_for_every_command() {
         for blank in ["", " ", "\t \r", "\r\n"] {
             assert!(is_blank(blank.as_bytes()), "{blank:?}");
-            assert_eq!(crate::audit::scan::trim_line(blank), None, "{blank:?}");
+            assert_eq!(crate::audit::scan::trim_line(2, blank), None, "{blank:?}");
         }
         for judged in ["\x0c", "\x0b", "\u{a0}", "\u{3000}", " x", "\u{feff}\x0c"] {
             assert!(
@@ -35,10 +35,27 @@ mod tests {
                 "{judged:?}"
             );
             assert!(
-                crate::audit::scan::trim_line(judged).is_some(),
+                crate::audit::scan::trim_line(1, judged).is_some(),
                 "{judged:?}"
             );
         }
+        // A byte order mark is taken off the first line only, as `summary`
+        // and `fetch` read a file: further down it is a character.
+        assert_eq!(crate::audit::scan::trim_line(1, "\u{feff}"), None);
+        assert_eq!(crate::audit::scan::trim_line(1, "\u{feff}{}\r"), Some("{}"));
+        assert_eq!(
+            crate::audit::scan::trim_line(2, "\u{feff}"),
+            Some("\u{feff}")
+        );
+        assert_eq!(
+            crate::audit::scan::trim_line(2, "\u{feff}{}"),
+            Some("\u{feff}{}")
+        );
+        assert_eq!(archive::split_lines(b"\xef\xbb\xbf\n"), Vec::<&[u8]>::new());
+        assert_eq!(
+            archive::split_lines(b"a\n\xef\xbb\xbf\n"),
+            [&b"a"[..], b"\xef\xbb\xbf"]
+        );
         assert_eq!(
             archive::split_lines(b"a\n\x0c\n \t\r\n\xc2\xa0\n\n"),
             [&b"a"[..], b"\x0c", b"\xc2\xa0"]
