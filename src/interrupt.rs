@@ -210,6 +210,14 @@ fn remove(path: &Path) {
     }
 }
 
+/// Whether the lock file `lock` is registered for a signal's clean-up.
+#[cfg(test)]
+pub(crate) fn lock_registered(lock: &Path) -> bool {
+    list()
+        .iter()
+        .any(|(_, entry)| matches!(entry, Entry::Lock { lock: l, .. } if l == lock))
+}
+
 /// Removes a lock file and the directories made for it (outermost
 /// first), innermost first and each only while empty, unless `guarded`
 /// (the file the lock guards) exists: then they stay for the next run.

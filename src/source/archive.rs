@@ -171,34 +171,40 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
     // A fetch that failed before its archive existed removes the lock file
     // it made (see [`ArchiveLock`]); one that opened the file before that
     // finds it gone once it holds it, and opens the lock file again.
+    let take = |file: &fs::File| match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(fs::TryLockError::WouldBlock) => Err(Miss::Busy),
+        Err(fs::TryLockError::Error(e)) => Err(Miss::Failed(e)),
+    };
     for _ in 0..64 {
         // Under the signals' lock while the directories and a new lock file
-        // are made and registered (a signal meanwhile waits until they
-        // are), and no longer: a signal that waited on a call that blocks
-        // (opening a FIFO) was never acted on.
-        let made = {
+        // are made, locked and registered (a signal meanwhile waits until
+        // they are), and no longer: a signal that waited on a call that
+        // blocks (opening a FIFO) was never acted on. The new file is
+        // locked before it is registered: registered first, a signal could
+        // remove it while another fetch held it.
+        let round = {
             let mut held = crate::interrupt::hold();
-            if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
-                match create_dirs(dir, &mut made_dirs) {
-                    Ok(()) => {}
-                    // A failing fetch removed a level it made meanwhile.
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                    Err(e) => return Err(error(e)),
-                }
-            }
-            (fs::OpenOptions::new().create_new(true).write(true))
-                .open(&lock)
-                .map(|file| {
-                    // Elsewhere a file in use may not be removable, nor
-                    // checked: it stays.
-                    let on_signal =
-                        cfg!(unix).then(|| held.lock_on_signal(&archive, &lock, &made_dirs));
-                    (file, on_signal)
-                })
+            let made = match lock.parent().filter(|d| !d.as_os_str().is_empty()) {
+                // A failing fetch may remove a level it made meanwhile.
+                Some(dir) => create_dirs(dir, &mut made_dirs).map_err(Miss::from),
+                None => Ok(()),
+            };
+            made.and_then(|()| {
+                let file = (fs::OpenOptions::new().create_new(true).write(true))
+                    .open(&lock)
+                    .map_err(Miss::from)?;
+                after_open(&lock);
+                take(&file)?;
+                // Elsewhere a file in use may not be removable, nor
+                // checked: it stays.
+                let on_signal =
+                    cfg!(unix).then(|| held.lock_on_signal(&archive, &lock, &made_dirs));
+                Ok((file, on_signal))
+            })
         };
-        let (file, on_signal) = match made {
-            Ok(made) => made,
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+        let round = match round {
+            Err(Miss::Exists) => {
                 // (A lock file that is a link to a missing file makes it.)
                 let mut open = fs::OpenOptions::new();
                 open.write(true).create(true).truncate(false);
@@ -206,19 +212,17 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
                 // waiting for a reader (a regular file ignores the flag).
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
-                match open.open(&lock) {
-                    Ok(file) => (file, None),
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                    Err(e) => return Err(error(e)),
-                }
+                open.open(&lock).map_err(Miss::from).and_then(|file| {
+                    after_open(&lock);
+                    take(&file).map(|()| (file, None))
+                })
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(error(e)),
+            round => round,
         };
-        after_open(&lock);
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => {
+        let (file, on_signal) = match round {
+            Ok(locked) => locked,
+            Err(Miss::Exists | Miss::Gone) => continue,
+            Err(Miss::Busy) => {
                 // The directories this one made hold the lock file: they
                 // stay unless another fetch removed it meanwhile.
                 crate::interrupt::remove_empty(&made_dirs);
@@ -227,8 +231,8 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
                     lock,
                 });
             }
-            Err(fs::TryLockError::Error(source)) => return Err(error(source)),
-        }
+            Err(Miss::Failed(e)) => return Err(error(e)),
+        };
         if !names(&lock, &file) {
             continue;
         }
@@ -243,6 +247,28 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
     Err(error(io::Error::other(
         "its lock file was removed again and again",
     )))
+}
+
+/// Why a round of [`lock_with`] did not take the lock.
+enum Miss {
+    /// The lock file exists: open it.
+    Exists,
+    /// A level of the path went missing meanwhile (a failing fetch removed
+    /// what it made): try again.
+    Gone,
+    /// Another process holds the lock.
+    Busy,
+    Failed(io::Error),
+}
+
+impl From<io::Error> for Miss {
+    fn from(e: io::Error) -> Miss {
+        match e.kind() {
+            io::ErrorKind::AlreadyExists => Miss::Exists,
+            io::ErrorKind::NotFound => Miss::Gone,
+            _ => Miss::Failed(e),
+        }
+    }
 }
 
 /// Creates `dir` and its missing parents, a level at a time as written
@@ -1331,6 +1357,35 @@ mod tests {
         assert_eq!(removed, 1);
         assert!(names(&lock_file, &held._file));
         assert!(matches!(lock(&archive), Err(ArchiveError::Busy { .. })));
+
+        // Another fetch that takes the lock file this one just made before
+        // this one locks it: this one is refused, and never registers the
+        // file for a signal's clean-up, which would remove a lock file
+        // another fetch holds.
+        let archive2 = dir.path().join("two/events.jsonl");
+        let lock2 = dir.path().join("two/events.jsonl.lock");
+        let mut other = None;
+        // (The hook runs under the signals' lock: it must not take it.)
+        let busy = lock_with(&archive2, |file| {
+            let f = fs::File::open(file).unwrap();
+            f.try_lock().unwrap();
+            other = Some(f);
+        });
+        assert!(matches!(busy, Err(ArchiveError::Busy { .. })), "{busy:?}");
+        assert!(other.is_some());
+        assert!(!crate::interrupt::lock_registered(&lock2));
+        drop(other);
+        // The lock file the other fetch held stays.
+        assert!(lock2.exists());
+        fs::remove_dir_all(dir.path().join("two")).unwrap();
+        // One this fetch made and holds is registered until dropped.
+        let archive3 = dir.path().join("three/events.jsonl");
+        let lock3 = dir.path().join("three/events.jsonl.lock");
+        let taken = lock(&archive3).unwrap();
+        assert!(crate::interrupt::lock_registered(&lock3));
+        drop(taken);
+        assert!(!crate::interrupt::lock_registered(&lock3));
+        assert!(!dir.path().join("three").exists());
 
         // Once the archive exists, the lock file stays; so does one that was
         // there before.
