@@ -89,6 +89,15 @@ pub fn hold() -> Held {
 pub struct Held(MutexGuard<'static, Vec<(u64, Entry)>>);
 
 impl Held {
+    /// Forgets `pending`'s entry under this lock (dropping a [`Pending`]
+    /// here would wait on the lock this guard holds): what the run undoes
+    /// itself while holding the lock is never undone a second time, nor
+    /// left half undone, by a signal.
+    pub fn forget(&mut self, pending: Pending) {
+        self.0.retain(|(id, _)| *id != pending.0);
+        std::mem::forget(pending);
+    }
+
     /// Registers `path` as [`remove_on_signal`] does, under this lock.
     pub fn register(&mut self, path: &Path) -> Pending {
         self.push(Entry::Path(path.to_path_buf()))
@@ -213,8 +222,23 @@ fn remove(path: &Path) {
 /// Whether the lock file `lock` is registered for a signal's clean-up.
 #[cfg(test)]
 pub(crate) fn lock_registered(lock: &Path) -> bool {
-    list()
-        .iter()
+    is_lock_registered(&list(), lock)
+}
+
+/// [`lock_registered`] as a signal arriving now would see it: `None` while
+/// the signals' lock is held (the signal would wait), so it can be asked
+/// from code running under that lock.
+#[cfg(test)]
+pub(crate) fn lock_registered_now(lock: &Path) -> Option<bool> {
+    PENDING
+        .try_lock()
+        .ok()
+        .map(|list| is_lock_registered(&list, lock))
+}
+
+#[cfg(test)]
+fn is_lock_registered(list: &[(u64, Entry)], lock: &Path) -> bool {
+    list.iter()
         .any(|(_, entry)| matches!(entry, Entry::Lock { lock: l, .. } if l == lock))
 }
 

@@ -106,13 +106,17 @@ pub struct ArchiveLock {
 
 impl Drop for ArchiveLock {
     fn drop(&mut self) {
-        // Forgotten first: a signal now must not remove a lock file that
-        // another fetch makes once this one's is gone.
-        drop(self.on_signal.take());
         let Some(lock) = &self.made_file else { return };
+        // Under the signals' lock, and the registration forgotten under it:
+        // a signal meanwhile neither leaves the files half removed nor
+        // removes a lock file another fetch makes once this one's is gone.
+        let mut held = crate::interrupt::hold();
         // Directories only while empty: another fetch may be about to lock
         // in them.
         crate::interrupt::remove_lock(&self.archive, lock, &self.made_dirs);
+        if let Some(pending) = self.on_signal.take() {
+            held.forget(pending);
+        }
     }
 }
 
@@ -127,7 +131,9 @@ pub fn lock(path: &Path) -> Result<ArchiveLock, ArchiveError> {
 }
 
 /// [`lock`], with a hook called after the lock file is opened, before it is
-/// locked (tests remove the file there, as a failing fetch may).
+/// locked (tests remove the file there, as a failing fetch may); for a
+/// lock file this call makes, under the signals' lock, which the hook must
+/// not take.
 fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLock, ArchiveError> {
     // Beside the file a link names, as it is written there: a fetch through
     // the link and one of the file itself take the same lock.
@@ -196,6 +202,11 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
                     .map_err(Miss::from)?;
                 after_open(&lock);
                 take(&file)?;
+                // Still the file this call made (before it is registered:
+                // a path that names another's file must not be).
+                if !names(&lock, &file) {
+                    return Err(Miss::Gone);
+                }
                 // Elsewhere a file in use may not be removable, nor
                 // checked: it stays.
                 let on_signal =
@@ -1365,8 +1376,10 @@ mod tests {
         let archive2 = dir.path().join("two/events.jsonl");
         let lock2 = dir.path().join("two/events.jsonl.lock");
         let mut other = None;
-        // (The hook runs under the signals' lock: it must not take it.)
+        // (The hook runs under the signals' lock: it must not take it. A
+        // signal now would wait for it: `None`, not `Some(true)`.)
         let busy = lock_with(&archive2, |file| {
+            assert_ne!(crate::interrupt::lock_registered_now(file), Some(true));
             let f = fs::File::open(file).unwrap();
             f.try_lock().unwrap();
             other = Some(f);
