@@ -242,7 +242,12 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
                     lock,
                 });
             }
-            Err(Miss::Failed(e)) => return Err(error(e)),
+            Err(Miss::Failed(e)) => {
+                // A failing fetch leaves nothing it made (a lock name too
+                // long for the file system left `new/sub/`).
+                crate::interrupt::remove_empty(&made_dirs);
+                return Err(error(e));
+            }
         };
         if !names(&lock, &file) {
             continue;
@@ -255,8 +260,10 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
             _file: file,
         });
     }
+    crate::interrupt::remove_empty(&made_dirs);
     Err(error(io::Error::other(
-        "its lock file was removed again and again",
+        "it went missing again and again after it was made or opened (is it a link into a \
+         directory that does not exist?)",
     )))
 }
 
@@ -1399,6 +1406,25 @@ mod tests {
         drop(taken);
         assert!(!crate::interrupt::lock_registered(&lock3));
         assert!(!dir.path().join("three").exists());
+
+        // A lock file that cannot be made (its name is too long for the
+        // file system): the directories made for it go too.
+        let long = dir.path().join(format!("four/sub/{}", "e".repeat(252)));
+        assert!(matches!(lock(&long), Err(ArchiveError::Lock { .. })));
+        assert!(!dir.path().join("four").exists());
+
+        // A lock file that is a link into a directory that does not exist
+        // cannot be opened: the error says what it may be.
+        fs::create_dir(dir.path().join("five")).unwrap();
+        std::os::unix::fs::symlink("nodir/x", dir.path().join("five/events.jsonl.lock")).unwrap();
+        let err = lock(&dir.path().join("five/events.jsonl"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("is it a link into a directory that does not exist?"),
+            "{err}"
+        );
+        assert!(!dir.path().join("five/nodir").exists());
 
         // Once the archive exists, the lock file stays; so does one that was
         // there before.
