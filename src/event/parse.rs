@@ -517,15 +517,15 @@ mod tests {
         assert!(r.starts_with("`metadata`: invalid type: string"), "{r}");
         // An array is not read by position as serde_json would (modes
         // `cli`, profiles `fast`); an unknown type's metadata is not read.
+        // The typed events: the usage events the audit's schema knows.
+        use crate::audit::schema::{EVENTS, EventFamily};
+        let typed: Vec<&str> = (EVENTS.iter())
+            .filter(|e| e.family == EventFamily::Usage)
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(typed.len(), 6, "{typed:?}");
         for meta in [r#"["cli", "fast"]"#, "[]", " [ ]"] {
-            for ty in [
-                "scan.started",
-                "scan.completed",
-                "tool.failed",
-                "wizard.completed",
-                "report.generated",
-                "policy.evaluated",
-            ] {
+            for ty in &typed {
                 let line = format!(
                     r#"{{"event": "{ty}", "timestamp": "2025-10-19T00:00:00Z", "metadata": {meta}}}"#
                 );
