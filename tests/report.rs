@@ -2206,3 +2206,73 @@ fn a_value_named_like_other_does_not_read_as_the_other_row() {
     let html = run.file("report.html");
     assert!(html.contains("<tr class=\"other\"><td>Other (hidden values)</td>"));
 }
+
+/// Under `--exclude-ci` (and `--version`) a scan's events can be split, its
+/// `scan.started` left out and its `scan.completed` and `tool.failed` kept:
+/// the completion rate and the failure rates are not computed, and the
+/// report says why, where it shows failures and runs (see the summary test
+/// `filters_that_split_a_scan_leave_its_ratios_uncomputed`).
+#[test]
+fn filters_that_split_a_scan_publish_no_completion_or_failure_rate() {
+    let mut data = String::new();
+    for i in 0..30 {
+        let ts = format!("2026-02-{:02}T10:00:00Z", 1 + i % 20);
+        let meta = format!(
+            r#"{{"mode": "cli", "profile": "fast", "tools": ["trivy"], "ci_detected": {}}}"#,
+            i < 10
+        );
+        data += &event_line("scan.started", i, &ts, "1.0.0", &meta);
+        data += &event_line(
+            "scan.completed",
+            i,
+            &ts,
+            "1.0.0",
+            r#"{"mode": "cli", "profile": "fast", "duration_bucket": "<5min"}"#,
+        );
+        if i % 4 == 0 {
+            let meta = r#"{"tool": "trivy", "failure_type": "timeout"}"#;
+            data += &event_line("tool.failed", i, &ts, "1.0.0", meta);
+        }
+    }
+    let rate = |json: &Value| figure(json, "completion_rate")["rate"].clone();
+    let trivy = |json: &Value| {
+        table(json, "tool_failure_rates")["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["value"] == "trivy")
+            .expect("trivy's row")
+            .clone()
+    };
+    let all = report(&data, &[]).json();
+    assert_eq!(rate(&all), 1.0);
+    assert_eq!(trivy(&all)["runs"], 30);
+    assert!((trivy(&all)["share"].as_f64().unwrap() - 8.0 / 30.0).abs() < 1e-9);
+
+    for flags in [&["--exclude-ci"][..], &["--version", "1.0"][..]] {
+        let run = report(&data, flags);
+        let json = run.json();
+        assert_eq!(rate(&json), Value::Null, "{flags:?}");
+        assert_eq!(figure(&json, "completion_rate")["interval"], Value::Null);
+        let row = trivy(&json);
+        assert_eq!(row["events"], 8, "{flags:?}");
+        assert_eq!(row["share"], Value::Null, "{flags:?}");
+        assert_eq!(row["interval"], Value::Null, "{flags:?}");
+        let about = table(&json, "tool_failure_rates")["about"]
+            .as_str()
+            .unwrap();
+        assert!(about.contains("no rate is computed: --"), "{about}");
+        let md = run.file("report.md");
+        assert!(
+            md.contains("The completion rate and the tool failure rates are not computed: --"),
+            "{flags:?}"
+        );
+        let summary_rows = json["metrics"]["tool_failure_rates"].as_array().unwrap();
+        assert!(
+            summary_rows.iter().all(|r| r["rate"].is_null()),
+            "{summary_rows:?}"
+        );
+    }
+    let ci = report(&data, &["--exclude-ci"]).json();
+    assert_eq!(trivy(&ci)["runs"], 20);
+}

@@ -1464,3 +1464,114 @@ fn an_inherited_ignored_signal_stays_ignored() {
         assert_eq!(temporaries(dir.path()), ["out.json"], "{signal}");
     }
 }
+
+/// `--exclude-ci` leaves out a CI scan's `scan.started` but not its
+/// `scan.completed` or `tool.failed` (they do not say), and `--version`
+/// keeps each event by its own version (a run may mix them): under either,
+/// completed over started and failures over runs would pair one scan's
+/// events with another's (a review: completion 1/1 and trivy 1/1, where the
+/// one scan left had neither), so those ratios are `null`, and stderr says
+/// why. Counts stay; other filters leave the ratios as they are.
+#[test]
+fn filters_that_split_a_scan_leave_its_ratios_uncomputed() {
+    let line = |event: &str, version: &str, id: &str, meta: &str| {
+        format!(
+            "{{\"event\": \"{event}\", \"version\": \"{version}\", \"platform\": \"Linux\", \
+             \"python_version\": \"3.11\", \"anonymous_id\": \"{id}\", \
+             \"timestamp\": \"2026-01-05T10:00:00+00:00\", \"metadata\": {meta}}}\n"
+        )
+    };
+    let (a, b) = (
+        "11111111-1111-4111-8111-111111111111",
+        "22222222-2222-4222-8222-222222222222",
+    );
+    let started = |ci: bool| {
+        format!(r#"{{"mode": "cli", "profile": "fast", "tools": ["trivy"], "ci_detected": {ci}}}"#)
+    };
+    let data = line("scan.started", "0.7.1", a, &started(false))
+        + &line("scan.started", "0.7.0-dev", b, &started(true))
+        + &line(
+            "tool.failed",
+            "0.7.1",
+            b,
+            r#"{"tool": "trivy", "failure_type": "timeout", "exit_code": null, "profile": "fast"}"#,
+        )
+        + &line(
+            "scan.completed",
+            "0.7.1",
+            b,
+            r#"{"mode": "cli", "profile": "fast", "duration_bucket": "<5min", "tools_succeeded": 1, "tools_failed": 1, "total_findings_bucket": "0"}"#,
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("split.jsonl");
+    std::fs::write(&file, data).unwrap();
+    let file = file.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = bin()
+            .args(["summary", file, "-f", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (json, String::from_utf8(out.stderr).unwrap())
+    };
+    let rows = |json: &Value, metric: &str| json["metrics"][metric].as_array().unwrap().clone();
+    let field = |json: &Value, metric: &str, value: &str, key: &str| {
+        rows(json, metric)
+            .iter()
+            .find(|r| r["value"] == value)
+            .unwrap_or_else(|| panic!("{metric}: no {value}"))[key]
+            .clone()
+    };
+
+    let (all, err) = run(&[]);
+    assert_eq!(
+        field(&all, "scan_completion", "scan.completed", "share"),
+        0.5
+    );
+    assert_eq!(field(&all, "tool_failure_rates", "trivy", "rate"), 0.5);
+    assert!(!err.contains("not computed"), "{err}");
+    // A period filter splits no scan here: the ratios stay.
+    let (quarter, _) = run(&["--quarter", "2026-Q1"]);
+    assert_eq!(
+        field(&quarter, "scan_completion", "scan.completed", "share"),
+        0.5
+    );
+
+    for (args, flag, started, runs) in [
+        (&["--exclude-ci"][..], "--exclude-ci", 1, 1),
+        (&["--version", "0.7.1"][..], "--version", 1, 1),
+    ] {
+        let (json, err) = run(args);
+        assert_eq!(
+            field(&json, "scan_completion", "scan.started", "count"),
+            started
+        );
+        assert_eq!(
+            field(&json, "scan_completion", "scan.completed", "count"),
+            1
+        );
+        for r in rows(&json, "scan_completion") {
+            assert_eq!(r["share"], Value::Null, "{flag}: {r}");
+        }
+        assert_eq!(field(&json, "tool_failure_rates", "trivy", "count"), 1);
+        assert_eq!(field(&json, "tool_failure_rates", "trivy", "runs"), runs);
+        assert_eq!(
+            field(&json, "tool_failure_rates", "trivy", "rate"),
+            Value::Null
+        );
+        assert_eq!(
+            field(&json, "tool_failure_rates", "trivy", "share"),
+            Value::Null
+        );
+        assert!(
+            err.contains(
+                "note: the completion share and the tool failure rates are not computed (null): "
+            ) && err.contains(&format!("{flag} ")),
+            "{flag}: {err}"
+        );
+        let (_, quiet) = run(&[args, &["-q"]].concat());
+        assert_eq!(quiet, "", "{flag}");
+    }
+}

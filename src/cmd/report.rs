@@ -133,6 +133,11 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             input, args.quarter
         );
     }
+    if !args.quiet
+        && let Some(note) = crate::cmd::summary::split_scans_note(&report.summary)
+    {
+        eprintln!("{note}");
+    }
     // Written whole beside --out, then moved in: a failure leaves an earlier
     // report as it was, and nothing is made before the report is built.
     files::write_all(

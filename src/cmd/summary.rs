@@ -303,6 +303,9 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     let summary = load(&args.input, filters, args.strict, args.quiet)?;
     if !args.quiet {
         nothing_counted_warning(&args.input, &args.filters, &summary);
+        if let Some(note) = split_scans_note(&summary) {
+            eprintln!("{note}");
+        }
     }
     let max_rows = (args.max_rows > 0).then_some(args.max_rows);
     if let Some(dir) = &args.charts {
@@ -311,6 +314,20 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     let renderer = args.format.renderer(max_rows);
     output.write_with(|out| renderer.write_to(&summary, out))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says, for stderr, why the completion share and the tool failure rates
+/// are `null` when the filters can split a scan's events
+/// ([`Filters::splits_scans`](crate::metrics::filter::Filters::splits_scans))
+/// and some scan events are counted.
+pub(crate) fn split_scans_note(summary: &Summary) -> Option<String> {
+    let why = summary.period.filters.splits_scans()?;
+    let t = &summary.totals;
+    (t.scans_started + t.scans_completed > 0).then(|| {
+        format!(
+            "note: the completion share and the tool failure rates are not computed (null): {why}"
+        )
+    })
 }
 
 /// Warns on stderr when the summary will count nothing: an input with no

@@ -71,6 +71,27 @@ impl Filters {
     }
 
     /// Sets the period to one calendar quarter.
+    /// Why a scan's events may be split by these filters, its `scan.started`
+    /// kept and its `scan.completed` or `tool.failed` left out, or the other
+    /// way round; `None` when they are not. The ratios that divide one
+    /// event type's count by another's (the completion share, the tool
+    /// failure rates) are then not computed: no field links a scan's events.
+    pub fn splits_scans(&self) -> Option<&'static str> {
+        if self.exclude_ci {
+            Some(
+                "--exclude-ci leaves out scan.started events that ran in CI/CD, but their \
+                 scan.completed and tool.failed events do not say whether they did, so they stay",
+            )
+        } else if self.version.is_some() {
+            Some(
+                "--version keeps each event by its own version, and one run may send its events \
+                 under different versions",
+            )
+        } else {
+            None
+        }
+    }
+
     pub fn set_quarter(&mut self, q: Quarter) {
         self.quarter = Some(q.to_string());
         self.since = Some(q.start());

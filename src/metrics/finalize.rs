@@ -173,8 +173,11 @@ pub fn finalize(source: &str, stats: IngestStats, mut tally: Tally) -> Summary {
     let completion = &metrics[MetricId::ScanCompletion as usize];
     let scans_started = count_of(completion, "scan.started");
     let scans_completed = count_of(completion, "scan.completed");
+    // Filters that can split a scan's events leave the ratios across event
+    // types uncomputed (`Filters::splits_scans`).
+    let ratios = tally.filters().splits_scans().is_none();
     for r in &mut metrics[MetricId::ScanCompletion as usize].rows {
-        r.share = share(r.count, scans_started);
+        r.share = share(r.count, scans_started).filter(|_| ratios);
     }
     metrics[MetricId::ScanCompletion as usize].denominator = scans_started;
 
@@ -194,7 +197,7 @@ pub fn finalize(source: &str, stats: IngestStats, mut tally: Tally) -> Summary {
             let mut row = Row::new(f.value.clone(), f.count);
             row.installations = f.installations;
             row.runs = Some(n);
-            row.rate = share(f.count, n);
+            row.rate = share(f.count, n).filter(|_| ratios);
             row.share = row.rate;
             row
         })

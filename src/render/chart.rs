@@ -888,7 +888,7 @@ pub fn failure_rate_bars(metric: &MetricRows, top: usize) -> Vec<Bar> {
     let mut rows: Vec<_> = metric
         .rows
         .iter()
-        .filter(|r| r.runs.is_some_and(|n| n > 0) && !r.other)
+        .filter(|r| r.runs.is_some_and(|n| n > 0) && r.rate.is_some() && !r.other)
         .collect();
     rows.sort_by(|a, b| {
         b.rate
@@ -1097,9 +1097,15 @@ mod tests {
         let mut hidden = row(None, other(), 1, true);
         hidden.runs = Some(9);
         hidden.rate = Some(0.11);
+        let mut uncomputed = failing.clone();
         let bars = failure_rate_bars(&rows(MetricId::ToolFailureRates, vec![failing, hidden]), 12);
         let shown: Vec<(&str, f64)> = bars.iter().map(|b| (b.label.as_str(), b.percent)).collect();
         assert_eq!(shown, [("\"Other\"", 100.0)]);
+        // A rate the filters left uncomputed (`Filters::splits_scans`) is
+        // not drawn from its failures and runs.
+        uncomputed.rate = None;
+        let bars = failure_rate_bars(&rows(MetricId::ToolFailureRates, vec![uncomputed]), 12);
+        assert!(bars.is_empty());
     }
 
     #[test]

@@ -474,7 +474,17 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
             .iter()
             .map(|&(name, id, title, unit, noun)| {
                 let prev = previous_has_data.then(|| &prev_published[id as usize]);
-                table(name, title, unit, noun, &published[id as usize], prev, k)
+                let split = options.filters.splits_scans();
+                table(
+                    name,
+                    title,
+                    unit,
+                    noun,
+                    &published[id as usize],
+                    prev,
+                    k,
+                    split,
+                )
             })
             .collect()
     } else {
@@ -616,6 +626,9 @@ fn group_totals(
     totals
 }
 
+/// One published table; `split` says why failure rates are not computed
+/// ([`Filters::splits_scans`](crate::metrics::Filters::splits_scans)).
+#[allow(clippy::too_many_arguments)]
 fn table(
     name: &'static str,
     title: &'static str,
@@ -624,10 +637,13 @@ fn table(
     metric: &PublishedMetric,
     previous: Option<&PublishedMetric>,
     k: u64,
+    split: Option<&str>,
 ) -> Table {
     let totals = group_totals(metric);
     let prev_totals = previous.map(group_totals).unwrap_or_default();
     let rates = metric.id == MetricId::ToolFailureRates;
+    // Failures and runs stay; their ratio is not computed.
+    let no_ratio = rates && split.is_some();
     let grouped = privacy::shape(metric.id) == privacy::Shape::Grouped;
     let mut rows: Vec<TableRow> = Vec::new();
     let mut ordered: Vec<(&crate::metrics::Row, bool)> = metric
@@ -662,6 +678,7 @@ fn table(
     }
     for (r, other) in ordered {
         let (x, n) = fraction(metric, r, &totals);
+        let n = if no_ratio { 0 } else { n };
         let share = (n > 0).then(|| x as f64 / n as f64);
         let interval = interval_of(x, n);
         let (mut previous_share, mut previous_interval, mut change) =
@@ -670,7 +687,7 @@ fn table(
             && let Some(&p) = prev_rows.get(&(&r.group, &r.value))
         {
             let (px, pn) = fraction(prev, p, &prev_totals);
-            if pn > 0 {
+            if pn > 0 && !no_ratio {
                 previous_share = Some(px as f64 / pn as f64);
                 previous_interval = interval_of(px, pn);
                 change = compare(
@@ -701,6 +718,10 @@ fn table(
             "Withheld, with how many events it counts: there were none, or fewer than {k} \
              installations sent them, or their number would give away one the event-type table \
              hides."
+        )
+    } else if let (true, Some(why)) = (rates, split) {
+        format!(
+            "Failures per tool and the scans that enabled it (runs); no rate is computed: {why}."
         )
     } else if rates {
         format!("Failure rate per tool: {noun}.")
@@ -824,8 +845,11 @@ fn figures(
         ),
     ];
     // The rate and its interval give both counts.
-    let now_rate = now_has(Some("scan.started")) && now_has(Some("scan.completed"));
-    let before_rate = before_has(Some("scan.started")) && before_has(Some("scan.completed"));
+    // Not computed when the filters can split a scan's events.
+    let ratio = options.filters.splits_scans().is_none();
+    let now_rate = ratio && now_has(Some("scan.started")) && now_has(Some("scan.completed"));
+    let before_rate =
+        ratio && before_has(Some("scan.started")) && before_has(Some("scan.completed"));
     let completion = |s: &crate::metrics::Totals| {
         (s.scans_started > 0).then(|| s.scans_completed as f64 / s.scans_started as f64)
     };

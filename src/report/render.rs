@@ -310,6 +310,11 @@ fn filters_words(report: &Report) -> Vec<String> {
     } else {
         "CI/CD runs are included.".into()
     });
+    if let Some(why) = f.splits_scans() {
+        out.push(format!(
+            "The completion rate and the tool failure rates are not computed: {why}."
+        ));
+    }
     out.push(if f.include_test {
         "Test events (`test`, `test.event`) are counted as usage (--include-test).".into()
     } else {
