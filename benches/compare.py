@@ -122,6 +122,10 @@ def write_hostile(folder, scale, write=True):
             for i in range(6):
                 yield done % (uid(6 * g + i + 2), g, "<5min" if i < 5 else "5-15min")
 
+    def text():
+        yield ('{"event": "test.event", "timestamp": "2026-02-03T10:00:00Z", "metadata": {"message": "%s"}}'
+               % ("at " * n + "://" * n))
+
     # Each key twice, the second time after all the others.
     keys = lambda: [head % uid(1) + "{" + ", ".join('"k%d": %d' % (i % (n // 2), i) for i in range(n)) + "}}"]
     files = {
@@ -131,6 +135,10 @@ def write_hostile(folder, scale, write=True):
         "hostile-wide": (f"{20 * scale:,} installations each listing the same 20,000 tool names", wide),
         "hostile-distinct": (f"{10 * n:,} distinct tool names, 50 to an event, from 100 installations", distinct),
         "hostile-groups": (f"{n // 5:,} profiles of 6 installations, each needing a complement in the report", groups),
+        # What `audit`'s rules search text for, over and over: each search
+        # once read the rest of the line (quadratic: 38 s and 100 s for
+        # 300,000 repeats).
+        "hostile-text": (f"one test.event whose message repeats `at ` and `://` {n:,} times each", text),
     }
     out = {}
     for name, (what, lines) in files.items():

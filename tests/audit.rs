@@ -379,6 +379,14 @@ const EXPECTED_LEAKS: &[(u64, &str, &str, &str, &str, &str)] = &[
         "**** (4 chars)",
     ),
     (
+        18,
+        "scan.started",
+        "metadata.env.<key: 4 chars>",
+        "value",
+        "sensitive-field",
+        "<string> (3 chars)",
+    ),
+    (
         19,
         "wizard.completed",
         "metadata.artifact_generated",
@@ -434,6 +442,50 @@ const EXPECTED_LEAKS: &[(u64, &str, &str, &str, &str, &str)] = &[
         "hostname",
         "***.*** (31 chars)",
     ),
+    // Fields the schema does not have, named for never-collected data: each
+    // value a label that every content rule lets pass.
+    (
+        25,
+        "scan.started",
+        "metadata.repo_name",
+        "value",
+        "sensitive-field",
+        "<string> (15 chars)",
+    ),
+    (
+        25,
+        "scan.started",
+        "metadata.branchName",
+        "value",
+        "sensitive-field",
+        "<string> (15 chars)",
+    ),
+    // A cut-off line: its JSON escapes are read (`\u0040` is `@`, `\/` is `/`).
+    (
+        26,
+        "-",
+        "(unparsed line)",
+        "line",
+        "email",
+        "***@*** (18 chars)",
+    ),
+    (
+        26,
+        "-",
+        "(unparsed line)",
+        "line",
+        "url",
+        "***://… (18 chars)",
+    ),
+    // Keys each safe alone that spell an address together are not shown.
+    (
+        27,
+        "scan.started",
+        "metadata.<key: 2 chars>.<key: 2 chars>.<key: 2 chars>.<key: 2 chars>.<key: 11 chars>",
+        "value",
+        "exact-number",
+        "<number>",
+    ),
 ];
 
 /// Every sensitive string planted in `fixtures/leaks.jsonl` (or a telling part of it).
@@ -474,6 +526,11 @@ const PLANTED: &[&str] = &[
     "00c04fd430c8",
     "bob@",
     "corp.example",
+    "company-backend",
+    "release-2025",
+    "carol",
+    "acme.dev",
+    "20.30",
 ];
 
 #[test]
@@ -511,7 +568,7 @@ fn audit_finds_every_planted_leak_at_the_right_line_field_and_rule() {
             doc["blank_lines"].as_u64(),
             doc["findings_count"].as_u64()
         ),
-        (Some(24), Some(23), Some(1), Some(0), Some(24))
+        (Some(27), Some(25), Some(2), Some(0), Some(30))
     );
     assert_eq!(
         doc["fingerprint"],
@@ -549,6 +606,7 @@ fn the_leaks_fixture_plants_every_rule() {
         "exact-number",
         "free-text",
         "anonymous-id",
+        "sensitive-field",
     ];
     assert_eq!(rules, all);
     let counts: Vec<u64> = doc["rules"]
@@ -559,7 +617,7 @@ fn the_leaks_fixture_plants_every_rule() {
         .collect();
     assert_eq!(
         counts,
-        [2, 1, 1, 1, 2, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 2, 1, 1]
+        [3, 1, 1, 1, 2, 1, 2, 1, 1, 1, 2, 1, 1, 1, 1, 2, 3, 1, 1, 3]
     );
 }
 
@@ -589,21 +647,31 @@ fn audit_text_groups_by_rule_then_lists_each_finding() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "audit: 24 lines (23 events, 1 invalid): 24 findings in 22 lines"
+        "audit: 27 lines (25 events, 2 invalid): 30 findings in 25 lines"
     );
-    assert_eq!(lines[2], "RULE          COUNT  FIRST LINES  WHAT");
-    assert_eq!(lines[3], "email         2      3, 23        e-mail address");
+    assert_eq!(lines[2], "RULE             COUNT  FIRST LINES  WHAT");
+    assert_eq!(
+        lines[3],
+        "email            3      3, 23, 26    e-mail address"
+    );
     assert_eq!(
         lines[19],
-        "exact-number  2      20           exact duration or count where a bucket is promised"
+        "exact-number     3      20, 27       exact duration or count where a bucket is promised"
     );
     assert_eq!(
-        lines[23],
-        "LINE  EVENT             FIELD                                  IN     RULE          REDACTED"
+        lines[22],
+        "sensitive-field  3      18, 25       value of a field the schema does not have, named for never-collected data"
     );
+    let wide = " ".repeat(70);
     assert_eq!(
         lines[24],
-        "3     scan.completed    metadata.profile                       value  email         ***@*** (23 chars)"
+        format!("LINE  EVENT             FIELD{wide}           IN     RULE             REDACTED")
+    );
+    assert_eq!(
+        lines[25],
+        format!(
+            "3     scan.completed    metadata.profile{wide}value  email            ***@*** (23 chars)"
+        )
     );
     assert_eq!(
         lines.last(),

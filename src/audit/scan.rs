@@ -147,6 +147,10 @@ pub(crate) struct Path<'p> {
 
 impl Path<'_> {
     /// The path as printed: `metadata.tools[2]`, unsafe keys as `<key: N chars>`.
+    /// Keys that are each safe can still spell a value together
+    /// (`metadata.192.168.1.100.duration_ms`, `jenkins.corp.acme.com`): when
+    /// the joined text of some of them is one a rule objects to, every key
+    /// below the first is shown as `<key: N chars>`.
     pub(crate) fn render(&self) -> String {
         let mut segs = Vec::new();
         let mut cur = Some(self);
@@ -154,15 +158,48 @@ impl Path<'_> {
             segs.push(p.seg);
             cur = p.parent;
         }
+        segs.reverse();
+        let keys: Vec<&str> = segs
+            .iter()
+            .filter_map(|seg| match seg {
+                Seg::Key(k) => Some(*k),
+                _ => None,
+            })
+            .collect();
+        let mut hits = Vec::new();
+        // Every run of 2 to `WINDOW` keys that are each shown is read as one
+        // text, for what dots join: an address or a host name (a file name
+        // too would mask `config.key`); a path deeper than `DEEP` keys is
+        // masked whole (only hostile lines have one).
+        const WINDOW: usize = 8;
+        const DEEP: usize = 16;
+        let shown: Vec<bool> = keys.iter().map(|k| safe_label(k, "key") == *k).collect();
+        let spelled = keys.len() > DEEP
+            || (0..keys.len()).any(|i| {
+                (i + 2..=keys.len().min(i + WINDOW))
+                    .take_while(|&j| shown[j - 1] && shown[i])
+                    .any(|j| {
+                        hits.clear();
+                        rules::scan_text(&keys[i..j].join("."), &mut hits);
+                        hits.iter()
+                            .any(|h| matches!(h.rule, Rule::Ipv4 | Rule::Hostname | Rule::RepoHost))
+                    })
+            });
         let mut out = String::new();
-        for seg in segs.iter().rev() {
+        let mut first_key = true;
+        for seg in &segs {
             match seg {
                 Seg::Root => out.push('$'),
                 Seg::Key(k) => {
                     if !out.is_empty() {
                         out.push('.');
                     }
-                    out.push_str(&safe_label(k, "key"));
+                    if !spelled || first_key {
+                        out.push_str(&safe_label(k, "key"));
+                    } else {
+                        out.push_str(&format!("<key: {} chars>", k.chars().count()));
+                    }
+                    first_key = false;
                 }
                 Seg::Index(i) => {
                     out.push('[');
@@ -180,11 +217,14 @@ impl Path<'_> {
 }
 
 /// `s` itself when it is a short label no rule objects to, else `<what: N chars>`.
+/// A UUID is shown only when it is a random v4 one: a v1 UUID holds a MAC
+/// address and a time.
 pub fn safe_label(s: &str, what: &str) -> String {
     let mut hits = Vec::new();
     if !s.is_empty() && rules::is_label(s) {
         rules::scan_text(s, &mut hits);
-        if hits.is_empty() && !rules::is_env_name(s) {
+        let revealing_uuid = super::schema::is_uuid(s) && rules::anonymous_id_problem(s).is_some();
+        if hits.is_empty() && !rules::is_env_name(s) && !revealing_uuid {
             return s.to_owned();
         }
     }
@@ -322,6 +362,13 @@ impl<'a> Walker<'a, '_> {
                         Rule::ExactNumber,
                         "<number>".to_owned(),
                     );
+                } else if ty.is_none() && rules::is_sensitive_key(key) {
+                    self.push(
+                        path,
+                        Location::Value,
+                        Rule::SensitiveField,
+                        "<number>".to_owned(),
+                    );
                 }
             }
             Json::Null | Json::Bool(_) => {}
@@ -371,8 +418,69 @@ impl<'a> Walker<'a, '_> {
                 });
             }
         }
+        // A field the schema does not have, named for never-collected data:
+        // `"repo_name": "company-backend"` is a short label that every
+        // content rule lets pass.
+        if self.hits.is_empty() && ty.is_none() && !s.is_empty() && rules::is_sensitive_key(key) {
+            self.hits.push(Hit {
+                rule: Rule::SensitiveField,
+                redacted: rules::redact("<string>", s),
+            });
+        }
         self.flush_hits(path, Location::Value);
     }
+}
+
+/// The text of a line that is not JSON with its JSON string escapes read
+/// (`\u0040` is `@`, `\/` is `/`, a surrogate pair one character, a lone
+/// surrogate U+FFFD), so that the rules see what a reader would: an e-mail
+/// or a URL written with escapes in a cut-off line was missed.
+pub(crate) fn unescape(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains('\\') {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let hex4 = |s: &str| {
+        s.get(..4)
+            .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()))
+            .and_then(|h| u16::from_str_radix(h, 16).ok())
+    };
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let mut chars = after.chars();
+        let (text, used): (Option<char>, usize) = match chars.next() {
+            Some('u') => match hex4(&after[1..]) {
+                Some(hi @ 0xd800..=0xdbff) => match after[5..].strip_prefix("\\u").and_then(hex4) {
+                    Some(lo @ 0xdc00..=0xdfff) => {
+                        let c =
+                            0x10000 + ((u32::from(hi) - 0xd800) << 10) + (u32::from(lo) - 0xdc00);
+                        (char::from_u32(c), 11)
+                    }
+                    _ => (Some('\u{fffd}'), 5),
+                },
+                Some(unit) => (
+                    Some(char::from_u32(u32::from(unit)).unwrap_or('\u{fffd}')),
+                    5,
+                ),
+                None => (None, 0),
+            },
+            Some('n') => (Some('\n'), 1),
+            Some('t') => (Some('\t'), 1),
+            Some('r') => (Some('\r'), 1),
+            Some('b') | Some('f') => (Some(' '), 1),
+            Some(c @ ('/' | '\\' | '"')) => (Some(c), 1),
+            _ => (None, 0),
+        };
+        match text {
+            Some(c) => out.push(c),
+            None => out.push('\\'),
+        }
+        rest = &after[used..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 fn free_text(s: &str) -> String {
@@ -410,7 +518,7 @@ pub fn audit_line(
     };
     let Ok(json) = Json::parse(line) else {
         let mut hits = Vec::new();
-        rules::scan_text(line, &mut hits);
+        rules::scan_text(&unescape(line), &mut hits);
         for hit in hits {
             out.push(Finding {
                 line: line_no,
@@ -594,6 +702,97 @@ mod tests {
                 "*.*.*.* (8 chars)".into()
             )]
         );
+    }
+
+    #[test]
+    fn an_unparsed_lines_escapes_are_read() {
+        assert_eq!(unescape(r"no escape"), "no escape");
+        assert_eq!(
+            unescape(r#"a\u0040b.example \/srv\/x \"q\" \\ \ud83d\ude80 \ud800z \udc00 \x \u12"#),
+            "a@b.example /srv/x \"q\" \\ 🚀 \u{fffd}z \u{fffd} \\x \\u12"
+        );
+        let rules: Vec<&str> = audit(r#"{"x": "carol\u0040corp.example https:\/\/acme.dev\/x""#)
+            .iter()
+            .map(|f| f.2)
+            .collect();
+        assert_eq!(rules, ["email", "url"]);
+    }
+
+    #[test]
+    fn keys_that_spell_an_address_together_are_not_shown() {
+        let fields = |line: &str| -> Vec<String> { audit(line).into_iter().map(|f| f.0).collect() };
+        assert_eq!(
+            fields(
+                r#"{"event": "scan.started", "metadata": {"10": {"20": {"30": {"41": {"duration_ms": 5}}}}}}"#
+            ),
+            [
+                "metadata.<key: 2 chars>.<key: 2 chars>.<key: 2 chars>.<key: 2 chars>.<key: 11 chars>"
+            ]
+        );
+        assert_eq!(
+            fields(
+                r#"{"event": "scan.started", "metadata": {"ci": {"jenkins": {"corp": {"internal": {"elapsed": 5}}}}}}"#
+            ),
+            ["metadata.<key: 2 chars>.<key: 7 chars>.<key: 4 chars>.<key: 8 chars>.<key: 7 chars>"]
+        );
+        // A v1 UUID holds a MAC address: as a key or an event type too.
+        let v1 = "f47ac10b-58cc-11ef-8c3a-0242ac120002";
+        let line = format!(r#"{{"event": "{v1}", "metadata": {{"{v1}": {{"elapsed": 5}}}}}}"#);
+        let mut out = Vec::new();
+        audit_line(1, &line, &mut out, &mut FingerprintTally::default());
+        assert_eq!(out[0].event, "<event: 36 chars>");
+        assert_eq!(out[0].field, "metadata.<key: 36 chars>.elapsed");
+        // Keys that join into nothing stay; so does a file name's one key.
+        assert_eq!(
+            fields(
+                r#"{"event": "scan.paused", "metadata": {"config": [{"key": "AKIAJ5Q7HZXW3EXAMPLE"}]}}"#
+            ),
+            ["metadata.config[0].key"]
+        );
+    }
+
+    #[test]
+    fn fields_named_for_never_collected_data_are_flagged() {
+        let line = r#"{"event": "scan.started", "metadata": {"mode": "cli", "repo_name": "company-backend", "branchName": "main", "user": "jdoe", "password": "hunter2", "api-key": 7, "GitToken": "abc", "items": ["a"], "source": "cli", "docker_variant": "slim", "userless": null}}"#;
+        let found: Vec<(String, &str)> = audit(line).into_iter().map(|f| (f.0, f.2)).collect();
+        let sensitive: Vec<&str> = found
+            .iter()
+            .filter(|f| f.1 == "sensitive-field")
+            .map(|f| f.0.as_str())
+            .collect();
+        assert_eq!(
+            sensitive,
+            [
+                "metadata.repo_name",
+                "metadata.branchName",
+                "metadata.user",
+                "metadata.password",
+                "metadata.api-key",
+                "metadata.GitToken"
+            ]
+        );
+        assert_eq!(found.len(), sensitive.len(), "{found:?}");
+        // The schema's own fields are not judged by their names.
+        assert_eq!(audit(CLEAN), vec![]);
+        for key in [
+            "source",
+            "docker_variant",
+            "target_types",
+            "new_findings_bucket",
+            "format",
+        ] {
+            assert!(!rules::is_sensitive_key(key), "{key}");
+        }
+        for key in [
+            "RepoName",
+            "git_branch",
+            "user.email",
+            "AWS_SECRET",
+            "homeDir",
+            "clientApiKey",
+        ] {
+            assert!(rules::is_sensitive_key(key), "{key}");
+        }
     }
 
     #[test]
