@@ -424,11 +424,23 @@ pub fn ipv4(s: &str) -> Option<&str> {
         let after_ok = after >= b.len()
             || b[after] == b'.'
             || !(b[after].is_ascii_alphanumeric() || b[after] == b'_');
-        if before_ok && after_ok && run.parse::<Ipv4Addr>().is_ok() {
+        if before_ok && after_ok && (run.parse::<Ipv4Addr>().is_ok() || zero_padded_ipv4(run)) {
             return Some(run);
         }
     }
     None
+}
+
+/// Four parts of one to three digits, each at most 255, some with leading
+/// zeros (`192.168.001.010`), which the standard parser refuses.
+fn zero_padded_ipv4(run: &str) -> bool {
+    let parts: Vec<&str> = run.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            (1..=3).contains(&p.len())
+                && p.bytes().all(|c| c.is_ascii_digit())
+                && p.parse::<u16>().is_ok_and(|n| n <= 255)
+        })
 }
 
 /// An IPv6 address standing alone (at least two colons, a hexadecimal digit).
@@ -443,6 +455,12 @@ pub fn ipv6(s: &str) -> Option<&str> {
         }
         let (start, end) = expand(b, i, i, set);
         i = end.max(i + 1);
+        let mut start = start;
+        // `addr:fe80::1`, `listen:::1`: a word and a colon before the
+        // address (the run began at that colon).
+        if start > 0 && is_word(b[start - 1]) && b[start] == b':' {
+            start += 1;
+        }
         let before_ok = start == 0 || !is_word(b[start - 1]);
         let after_ok = end >= b.len() || !is_word(b[end]);
         if !before_ok || !after_ok {
@@ -566,6 +584,25 @@ const HOST_TLDS: &[&str] = &[
     "ie",
     "nz",
     "cz",
+    "it",
+    "be",
+    "pt",
+    "gr",
+    "tr",
+    "ua",
+    "il",
+    "sg",
+    "hk",
+    "mx",
+    "ar",
+    "za",
+    "ro",
+    "hu",
+    "sk",
+    "me",
+    "ai",
+    "dev",
+    "arpa",
 ];
 
 /// A host name: two or more DNS labels (letters, digits, inner `-`) whose
@@ -1527,6 +1564,16 @@ mod tests {
             ("C:\\Users\\jdoe", &[Rule::WindowsPath, Rule::HomeUser]),
             ("SHELL=bash", &[Rule::EnvDump]),
             ("AWS_REGION=eu-west-1", &[Rule::EnvDump]),
+            // A review's misses: an address after `word:`, one with
+            // leading zeros, host names of other top-level domains.
+            ("listening on addr:fe80::1", &[Rule::Ipv6]),
+            ("peer host:2001:db8::1", &[Rule::Ipv6]),
+            ("listen:::1", &[Rule::Ipv6]),
+            ("connect to 192.168.001.010", &[Rule::Ipv4]),
+            ("jenkins.acme.dev", &[Rule::Hostname]),
+            ("nas.home.arpa", &[Rule::Hostname]),
+            ("build-7.corp.acme.it", &[Rule::Hostname]),
+            ("ci.acme.ai", &[Rule::Hostname]),
         ];
         for (s, want) in cases {
             assert_eq!(&rules(s), want, "{s}");

@@ -287,7 +287,7 @@ impl<'a> Walker<'a, '_> {
         pairs: &'a [(std::borrow::Cow<'a, str>, Json<'a>)],
         parent: Option<&Path<'_>>,
         fields: Option<&'static [FieldSpec]>,
-        counts: bool,
+        counts: Option<&'static [&'static str]>,
     ) {
         for (key, value) in pairs {
             let path = Path {
@@ -295,8 +295,11 @@ impl<'a> Walker<'a, '_> {
                 seg: Seg::Key(key),
             };
             self.key(key, &path);
-            let spec = if counts {
-                Some(&COUNT)
+            // A counts object's keys are counts; another key in it is a
+            // field the schema does not have (`"duration_ms": 437123` passed
+            // as a count).
+            let spec = if let Some(keys) = counts {
+                keys.contains(&key.as_ref()).then_some(&COUNT)
             } else {
                 fields.and_then(|f| f.iter().find(|s| s.name == key.as_ref()))
             };
@@ -329,13 +332,22 @@ impl<'a> Walker<'a, '_> {
         key: &str,
     ) {
         let ty = spec.map(|s| s.ty);
+        if path.depth() == 1 && key == "anonymous_id" && !matches!(value, Json::Str(_) | Json::Null)
+        {
+            self.push(
+                path,
+                Location::Value,
+                Rule::AnonymousId,
+                format!("<{}>", value.type_name()),
+            );
+        }
         match value {
             Json::Object(pairs) => match ty {
                 Some(FieldType::Object(fields)) => {
-                    self.object(pairs, Some(path), Some(fields), false)
+                    self.object(pairs, Some(path), Some(fields), None)
                 }
-                Some(FieldType::Counts(_)) => self.object(pairs, Some(path), None, true),
-                _ => self.object(pairs, Some(path), None, false),
+                Some(FieldType::Counts(keys)) => self.object(pairs, Some(path), None, Some(keys)),
+                _ => self.object(pairs, Some(path), None, None),
             },
             Json::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
@@ -360,13 +372,6 @@ impl<'a> Walker<'a, '_> {
                         path,
                         Location::Value,
                         Rule::ExactNumber,
-                        "<number>".to_owned(),
-                    );
-                } else if ty.is_none() && rules::is_sensitive_key(key) {
-                    self.push(
-                        path,
-                        Location::Value,
-                        Rule::SensitiveField,
                         "<number>".to_owned(),
                     );
                 }
@@ -420,7 +425,9 @@ impl<'a> Walker<'a, '_> {
         }
         // A field the schema does not have, named for never-collected data:
         // `"repo_name": "company-backend"` is a short label that every
-        // content rule lets pass.
+        // content rule lets pass. Strings only: a number under such a name
+        // is a count (`"repos": 2` in a line that is an array, read without
+        // the schema), and a measure is `exact-number`'s.
         if self.hits.is_empty() && ty.is_none() && !s.is_empty() && rules::is_sensitive_key(key) {
             self.hits.push(Hit {
                 rule: Rule::SensitiveField,
@@ -545,7 +552,7 @@ pub fn audit_line(
     match &json {
         Json::Object(pairs) => {
             let fields = spec.map_or(schema::UNKNOWN_USAGE_FIELDS, |s| s.fields);
-            walker.object(pairs, None, Some(fields), false);
+            walker.object(pairs, None, Some(fields), None);
             if family == EventFamily::Usage
                 && let Some(id) = json.get("anonymous_id").and_then(Json::as_str)
             {
@@ -753,7 +760,7 @@ mod tests {
 
     #[test]
     fn fields_named_for_never_collected_data_are_flagged() {
-        let line = r#"{"event": "scan.started", "metadata": {"mode": "cli", "repo_name": "company-backend", "branchName": "main", "user": "jdoe", "password": "hunter2", "api-key": 7, "GitToken": "abc", "items": ["a"], "source": "cli", "docker_variant": "slim", "userless": null}}"#;
+        let line = r#"{"event": "scan.started", "metadata": {"mode": "cli", "repo_name": "company-backend", "branchName": "main", "user": "jdoe", "password": "hunter2", "api-key": "k7", "GitToken": "abc", "items": ["a"], "source": "cli", "docker_variant": "slim", "userless": null}}"#;
         let found: Vec<(String, &str)> = audit(line).into_iter().map(|f| (f.0, f.2)).collect();
         let sensitive: Vec<&str> = found
             .iter()
@@ -793,6 +800,40 @@ mod tests {
         ] {
             assert!(rules::is_sensitive_key(key), "{key}");
         }
+    }
+
+    #[test]
+    fn an_anonymous_id_that_is_no_string_and_counts_objects_foreign_keys() {
+        let found = |line: &str| -> Vec<(String, &str, String)> {
+            audit(line).into_iter().map(|f| (f.0, f.2, f.3)).collect()
+        };
+        assert_eq!(
+            found(r#"{"event": "scan.started", "anonymous_id": 4815162342}"#),
+            [("anonymous_id".into(), "anonymous-id", "<integer>".into())]
+        );
+        assert_eq!(
+            found(r#"{"event": "scan.started", "anonymous_id": null}"#),
+            []
+        );
+        // Only the six target types are counts; another key is a field the
+        // schema does not have.
+        assert_eq!(
+            found(
+                r#"{"event": "scan.started", "metadata": {"target_types": {"repos": 1, "duration_ms": 437123, "owner": "jdoe"}}}"#
+            ),
+            [
+                (
+                    "metadata.target_types.duration_ms".into(),
+                    "exact-number",
+                    "<number>".into()
+                ),
+                (
+                    "metadata.target_types.owner".into(),
+                    "sensitive-field",
+                    "<string> (4 chars)".into()
+                )
+            ]
+        );
     }
 
     #[test]
