@@ -880,6 +880,7 @@ const METRICS: [&str; N_METRICS] = [
     "suppressions_used",
     "compliance_enabled",
     "policy_violations",
+    "tools_failed",
 ];
 // Indices into `Counts::m` and `METRICS`.
 const M_EVENT_TYPES: usize = 0;
@@ -906,7 +907,14 @@ const M_FORMATS: usize = 20;
 const M_SUPPRESSIONS: usize = 21;
 const M_COMPLIANCE_ENABLED: usize = 22;
 const M_POLICY_VIOLATIONS: usize = 23;
-const N_METRICS: usize = 24;
+const M_TOOLS_FAILED: usize = 24;
+const N_METRICS: usize = 25;
+
+/// `tools_failed` as text: at most every one of the `TOOLS`.
+const FAILED_TEXT: [&str; 18] = [
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16",
+    "17",
+];
 
 fn b(v: bool) -> &'static str {
     if v { "true" } else { "false" }
@@ -1007,11 +1015,15 @@ impl Counts {
                 }
             }
             Body::ScanCompleted {
-                duration, findings, ..
+                duration,
+                findings,
+                failed,
+                ..
             } => {
                 self.scans_completed += 1;
                 self.add(M_DURATION, duration);
                 self.add(M_FINDINGS, findings);
+                self.add(M_TOOLS_FAILED, FAILED_TEXT[*failed as usize]);
             }
             Body::ToolFailed { tool, failure, .. } => {
                 self.add(M_TOOL_FAILURES, TOOLS[*tool as usize]);

@@ -1575,3 +1575,46 @@ fn filters_that_split_a_scan_leave_its_ratios_uncomputed() {
         assert_eq!(quiet, "", "{flag}");
     }
 }
+
+/// `tools_failed`, the failures the shipped client reports with each scan
+/// (it never sent `tool.failed`): `scan.completed` events by the number, as
+/// text, `null` when it is missing; a number past an integer key's 60 bits
+/// is its own row, not the row of the number those bits hold (2^60 is not 0).
+#[test]
+fn scans_by_how_many_tools_failed() {
+    let line = |failed: &str| {
+        let field = if failed.is_empty() {
+            String::new()
+        } else {
+            format!(", \"tools_failed\": {failed}")
+        };
+        format!(
+            "{{\"event\": \"scan.completed\", \"version\": \"0.7.1\", \"platform\": \"Linux\", \
+             \"python_version\": \"3.11\", \"anonymous_id\": \"11111111-1111-4111-8111-111111111111\", \
+             \"timestamp\": \"2026-01-05T10:00:00+00:00\", \"metadata\": {{\"mode\": \"cli\", \
+             \"profile\": \"fast\", \"duration_bucket\": \"<5min\", \"tools_succeeded\": 3{field}}}}}\n"
+        )
+    };
+    let data: String = ["0", "1", "1", "2", "null", "", "1152921504606846976", "-1"]
+        .iter()
+        .map(|f| line(f))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("failed.jsonl");
+    std::fs::write(&file, data).unwrap();
+    let s = summary_json(file.to_str().unwrap(), &[]);
+    assert_eq!(
+        counts(&s, "tools_failed"),
+        map(&[
+            ("0", 1),
+            ("1", 2),
+            ("2", 1),
+            ("null", 2),
+            ("1152921504606846976", 1),
+            ("-1", 1)
+        ])
+    );
+    assert_eq!(s["denominators"]["tools_failed"], 8);
+    assert_eq!(s["metrics"]["tools_failed"][0]["value"], "1");
+    assert_eq!(s["metrics"]["tools_failed"][0]["share"], 0.25);
+}

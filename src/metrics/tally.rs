@@ -693,6 +693,21 @@ impl Tally {
         self.fact(metric as u16, value);
     }
 
+    /// Counts an integer-or-null value, shown as its decimal text. One
+    /// beyond the 60 bits of an integer key is counted as its text, so no
+    /// two integers share a cell.
+    fn observe_int(&mut self, metric: MetricId, value: Option<i64>) {
+        const LIMIT: i64 = 1 << 59;
+        match value {
+            None => self.observe(metric, NULL),
+            Some(n) if (-LIMIT..LIMIT).contains(&n) => self.observe(metric, int_key(n)),
+            Some(n) => {
+                let text = n.to_string();
+                self.observe_str(metric, Some(&text));
+            }
+        }
+    }
+
     /// Counts a string-or-null value; returns its cell.
     fn observe_str(&mut self, metric: MetricId, value: Option<&str>) -> u32 {
         self.carriers[metric as usize] += 1;
@@ -835,6 +850,7 @@ impl Tally {
                 let pair = |b| (TAG_PAIR << TAG_SHIFT) | (profile << 30) | b;
                 self.observe(M::DurationBucketsByProfile, pair(self.small_of(duration)));
                 self.observe(M::FindingsBucketsByProfile, pair(self.small_of(findings)));
+                self.observe_int(M::ToolsFailed, s.tools_failed);
             }
             Payload::ToolFailed(t) => {
                 self.observe_str(M::ToolFailures, t.tool.as_deref());

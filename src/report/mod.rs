@@ -355,6 +355,13 @@ const TABLES: &[(&str, MetricId, &str, &str, &str)] = &[
         "scan.completed events, shares within each profile",
     ),
     (
+        "tools_failed",
+        MetricId::ToolsFailed,
+        "Scans by how many of their tools failed",
+        "% of scans completed",
+        "scan.completed events (the failures the client reports with each scan)",
+    ),
+    (
         "tool_failure_rates",
         MetricId::ToolFailureRates,
         "Tool reliability (failure rate per tool)",

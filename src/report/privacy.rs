@@ -365,7 +365,8 @@ pub fn counted_types(id: MetricId) -> Option<&'static [&'static str]> {
         M::DurationBuckets
         | M::DurationBucketsByProfile
         | M::FindingsBuckets
-        | M::FindingsBucketsByProfile => &["scan.completed"],
+        | M::FindingsBucketsByProfile
+        | M::ToolsFailed => &["scan.completed"],
         M::ToolFailures | M::FailureTypes => &["tool.failed"],
         M::ToolFailureRates => &["tool.failed", "scan.started"],
         M::WizardProfiles | M::WizardModes | M::WizardArtifacts | M::WizardDuration => {
