@@ -126,6 +126,12 @@ def write_hostile(folder, scale, write=True):
         yield ('{"event": "test.event", "timestamp": "2026-02-03T10:00:00Z", "metadata": {"message": "%s"}}'
                % ("at " * n + "://" * n))
 
+    def paths():
+        inner = "[" + ", ".join(['"a b"'] * n) + "]"
+        for i in reversed(range(14)):
+            inner = '{"k%02d_abcdefghijklmnopqrstuvwxyz0123456789": %s}' % (i, inner)
+        yield head % uid(1) + inner + "}"
+
     # Each key twice, the second time after all the others.
     keys = lambda: [head % uid(1) + "{" + ", ".join('"k%d": %d' % (i % (n // 2), i) for i in range(n)) + "}}"]
     files = {
@@ -139,6 +145,9 @@ def write_hostile(folder, scale, write=True):
         # once read the rest of the line (quadratic: 38 s and 100 s for
         # 300,000 repeats).
         "hostile-text": (f"one test.event whose message repeats `at ` and `://` {n:,} times each", text),
+        # Every item a finding of `audit` under one long path (a review: the
+        # path was read again for each, 444 s for 50,000 items in a debug build).
+        "hostile-paths": (f"one line whose metadata nests 14 keys of 40 characters over {n:,} two-word strings", paths),
     }
     out = {}
     for name, (what, lines) in files.items():

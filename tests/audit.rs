@@ -481,7 +481,7 @@ const EXPECTED_LEAKS: &[(u64, &str, &str, &str, &str, &str)] = &[
     (
         27,
         "scan.started",
-        "metadata.<key: 2 chars>.<key: 2 chars>.<key: 2 chars>.<key: 2 chars>.<key: 11 chars>",
+        "metadata.<key: 2 chars>.<key: 2 chars>.<key: 2 chars>.<key: 2 chars>.duration_ms",
         "value",
         "exact-number",
         "<number>",
@@ -662,7 +662,7 @@ fn audit_text_groups_by_rule_then_lists_each_finding() {
         lines[22],
         "sensitive-field  3      18, 25       value of a field the schema does not have, named for never-collected data"
     );
-    let wide = " ".repeat(70);
+    let wide = " ".repeat(66);
     assert_eq!(
         lines[24],
         format!("LINE  EVENT             FIELD{wide}           IN     RULE             REDACTED")

@@ -1067,10 +1067,10 @@ pub fn stack_trace(s: &str) -> Option<&str> {
         return Some(s);
     }
     // Java / JavaScript frame: `at pkg.Class.method(File.java:42)`, `at fn (/x.js:1:2)`.
-    // A frame is read within its line and at most `FRAME` bytes: searching
-    // the rest of the text at every `at ` was quadratic (`at ` repeated
-    // 300,000 times: 38 s).
-    const FRAME: usize = 1024;
+    // A frame is read within its line and at most `FRAME` bytes (a review's
+    // 1,233-byte Java frame): searching the rest of the text at every `at `
+    // was quadratic (`at ` repeated 300,000 times: 38 s).
+    const FRAME: usize = 4096;
     let b = s.as_bytes();
     for (at, _) in s.match_indices("at ") {
         if at > 0 && !b[at - 1].is_ascii_whitespace() {
@@ -1326,24 +1326,41 @@ pub fn is_sensitive_key(key: &str) -> bool {
         "stacktrace",
     ];
     const JOINED: &[&str] = &["apikey", "accesskey", "privatekey", "secretkey"];
-    // Words split at separators and at lower-to-upper case changes
-    // (`repoName`, `repo_name`, `Repo-Name`).
+    // A last word that says what the value is shaped like: a bucket, a
+    // count, a kind or a flag of the thing, not the thing (`error_type`,
+    // `host_os`, `path_count_bucket`, `user_count`).
+    const SHAPES: &[&str] = &[
+        "bucket", "buckets", "count", "counts", "type", "types", "kind", "os", "mode", "enabled",
+        "used", "detected", "status", "hint", "version", "format", "level", "size", "total",
+    ];
+    // Words split at separators and at case changes (`repoName`,
+    // `repo_name`, `Repo-Name`, `DBPassword`, `IPAddress`).
+    let chars: Vec<char> = key.chars().collect();
     let mut words: Vec<String> = Vec::new();
     let mut word = String::new();
-    let mut prev_lower = false;
-    for c in key.chars() {
+    for (i, &c) in chars.iter().enumerate() {
         if !c.is_alphanumeric() {
             words.push(std::mem::take(&mut word));
-            prev_lower = false;
             continue;
         }
-        if c.is_uppercase() && prev_lower {
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1);
+        let starts_word = c.is_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_uppercase() && next.is_some_and(|n| n.is_lowercase()))
+            });
+        if starts_word {
             words.push(std::mem::take(&mut word));
         }
-        prev_lower = c.is_lowercase() || c.is_ascii_digit();
         word.extend(c.to_lowercase());
     }
     words.push(word);
+    words.retain(|w| !w.is_empty());
+    if words.last().is_some_and(|w| SHAPES.contains(&w.as_str())) {
+        return false;
+    }
     let joined: String = words.concat();
     words.iter().any(|w| WORDS.contains(&w.as_str())) || JOINED.iter().any(|j| joined.contains(j))
 }
@@ -1560,6 +1577,11 @@ mod tests {
                 &[Rule::StackTrace],
             ),
             ("at com.acme.Main.run(Main.java:42)", &[Rule::StackTrace]),
+            (
+                // A review's long frame: 1,233 bytes from `at ` to its `)`.
+                &format!("boom at com.acme.{}bar(Foo.java:42)", "Inner$".repeat(200)),
+                &[Rule::StackTrace],
+            ),
             ("/home/jdoe/x", &[Rule::PosixPath, Rule::HomeUser]),
             ("C:\\Users\\jdoe", &[Rule::WindowsPath, Rule::HomeUser]),
             ("SHELL=bash", &[Rule::EnvDump]),

@@ -145,13 +145,116 @@ pub(crate) struct Path<'p> {
     pub(crate) seg: Seg<'p>,
 }
 
+/// A step of a path as the walker's render cache compares it: a key by
+/// where its text is (the keys borrow from one parsed line, which outlives
+/// the walk of it), an index by value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SegId {
+    Root,
+    Key(usize, usize),
+    Index(usize),
+}
+
+impl SegId {
+    fn of(seg: &Seg<'_>) -> SegId {
+        match seg {
+            Seg::Root => SegId::Root,
+            Seg::Key(k) => SegId::Key(k.as_ptr() as usize, k.len()),
+            Seg::Index(i) => SegId::Index(*i),
+        }
+    }
+}
+
+/// Keys that are each shown can still spell a value together
+/// (`metadata.192.168.1.100.duration_ms`, `jenkins.corp.acme.com`): every run
+/// of 2 to `WINDOW` of them is read as one text, for what dots join (an
+/// address or a host name; a file name too would mask `config.key`), and
+/// every key of a run that spells one is shown as `<key: N chars>`.
+const WINDOW: usize = 8;
+/// A path deeper than this many keys (only hostile lines have one) is shown
+/// as its first key, how many keys follow and the list positions after the
+/// last: 120 keys of 63 characters copied into each of 40,000 findings took
+/// 385 MB.
+const DEEP: usize = 16;
+
+/// A path's steps, rendered: `metadata.tools[2]`, unsafe keys as
+/// `<key: N chars>` (see [`WINDOW`] and [`DEEP`]).
+fn render_segments(segs: &[Seg<'_>]) -> String {
+    let keys: Vec<&str> = segs
+        .iter()
+        .filter_map(|seg| match seg {
+            Seg::Key(k) => Some(*k),
+            _ => None,
+        })
+        .collect();
+    if keys.len() > DEEP {
+        let mut out = format!("{}.<{} keys>", safe_label(keys[0], "key"), keys.len() - 1);
+        let last_key = segs.iter().rposition(|seg| matches!(seg, Seg::Key(_)));
+        for seg in &segs[last_key.map_or(0, |i| i + 1)..] {
+            if let Seg::Index(i) = seg {
+                out.push_str(&format!("[{i}]"));
+            }
+        }
+        return out;
+    }
+    let labels: Vec<String> = keys.iter().map(|k| safe_label(k, "key")).collect();
+    let mut masked = vec![false; keys.len()];
+    // Each run of keys that are all shown, read as one text: the keys under
+    // an address or a host name found in it are masked (a match's bytes
+    // say which: `10.20.30.41.duration_ms` masks four keys, not five).
+    for i in 0..keys.len() {
+        for j in i + 2..=keys.len().min(i + WINDOW) {
+            if labels[j - 1] != keys[j - 1] || labels[i] != keys[i] {
+                break;
+            }
+            let text = keys[i..j].join(".");
+            let found = [
+                rules::ipv4(&text),
+                rules::hostname(&text),
+                rules::repo_host(&text),
+            ];
+            for m in found.into_iter().flatten() {
+                let from = m.as_ptr() as usize - text.as_ptr() as usize;
+                let to = from + m.len();
+                let mut at = 0;
+                for (k, key) in keys[i..j].iter().enumerate() {
+                    if at < to && from < at + key.len() {
+                        masked[i + k] = true;
+                    }
+                    at += key.len() + 1;
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    let mut key = 0;
+    for seg in segs {
+        match seg {
+            Seg::Root => out.push('$'),
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                if masked[key] {
+                    out.push_str(&format!("<key: {} chars>", k.chars().count()));
+                } else {
+                    out.push_str(&labels[key]);
+                }
+                key += 1;
+            }
+            Seg::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
 impl Path<'_> {
-    /// The path as printed: `metadata.tools[2]`, unsafe keys as `<key: N chars>`.
-    /// Keys that are each safe can still spell a value together
-    /// (`metadata.192.168.1.100.duration_ms`, `jenkins.corp.acme.com`): when
-    /// the joined text of some of them is one a rule objects to, every key
-    /// below the first is shown as `<key: N chars>`.
-    pub(crate) fn render(&self) -> String {
+    /// The steps from the root down.
+    fn segments(&self) -> Vec<Seg<'_>> {
         let mut segs = Vec::new();
         let mut cur = Some(self);
         while let Some(p) = cur {
@@ -159,56 +262,12 @@ impl Path<'_> {
             cur = p.parent;
         }
         segs.reverse();
-        let keys: Vec<&str> = segs
-            .iter()
-            .filter_map(|seg| match seg {
-                Seg::Key(k) => Some(*k),
-                _ => None,
-            })
-            .collect();
-        let mut hits = Vec::new();
-        // Every run of 2 to `WINDOW` keys that are each shown is read as one
-        // text, for what dots join: an address or a host name (a file name
-        // too would mask `config.key`); a path deeper than `DEEP` keys is
-        // masked whole (only hostile lines have one).
-        const WINDOW: usize = 8;
-        const DEEP: usize = 16;
-        let shown: Vec<bool> = keys.iter().map(|k| safe_label(k, "key") == *k).collect();
-        let spelled = keys.len() > DEEP
-            || (0..keys.len()).any(|i| {
-                (i + 2..=keys.len().min(i + WINDOW))
-                    .take_while(|&j| shown[j - 1] && shown[i])
-                    .any(|j| {
-                        hits.clear();
-                        rules::scan_text(&keys[i..j].join("."), &mut hits);
-                        hits.iter()
-                            .any(|h| matches!(h.rule, Rule::Ipv4 | Rule::Hostname | Rule::RepoHost))
-                    })
-            });
-        let mut out = String::new();
-        let mut first_key = true;
-        for seg in &segs {
-            match seg {
-                Seg::Root => out.push('$'),
-                Seg::Key(k) => {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    if !spelled || first_key {
-                        out.push_str(&safe_label(k, "key"));
-                    } else {
-                        out.push_str(&format!("<key: {} chars>", k.chars().count()));
-                    }
-                    first_key = false;
-                }
-                Seg::Index(i) => {
-                    out.push('[');
-                    out.push_str(&i.to_string());
-                    out.push(']');
-                }
-            }
-        }
-        out
+        segs
+    }
+
+    /// The path as printed (see [`render_segments`]).
+    pub(crate) fn render(&self) -> String {
+        render_segments(&self.segments())
     }
 
     fn depth(&self) -> usize {
@@ -250,6 +309,14 @@ struct Walker<'a, 'o> {
     labels: bool,
     out: &'o mut Vec<Finding>,
     hits: Vec<Hit>,
+    /// The last path rendered, up to its last key, and the event label:
+    /// the items of one list (40,000 in a hostile line) share them, and a
+    /// path is read again by several rules ([`render_segments`]).
+    rendered: Option<(Vec<SegId>, String)>,
+    event_shown: Option<String>,
+    /// Inside an object the schema does not describe whose field's name
+    /// is one of never-collected data (`"user": {"name": "jdoe"}`).
+    under_sensitive: bool,
 }
 
 const COUNT: FieldSpec = FieldSpec {
@@ -261,10 +328,30 @@ const COUNT: FieldSpec = FieldSpec {
 
 impl<'a> Walker<'a, '_> {
     fn push(&mut self, path: &Path<'_>, location: Location, rule: Rule, redacted: String) {
+        let segs = path.segments();
+        let last_key = segs
+            .iter()
+            .rposition(|seg| !matches!(seg, Seg::Index(_)))
+            .map_or(0, |i| i + 1);
+        let (prefix, tail) = segs.split_at(last_key);
+        let ids: Vec<SegId> = prefix.iter().map(SegId::of).collect();
+        let mut field = match &self.rendered {
+            Some((cached, text)) if *cached == ids => text.clone(),
+            _ => {
+                let text = render_segments(prefix);
+                self.rendered = Some((ids, text.clone()));
+                text
+            }
+        };
+        field.push_str(&render_segments(tail));
+        let event = self
+            .event_shown
+            .get_or_insert_with(|| event_label(self.event))
+            .clone();
         self.out.push(Finding {
             line: self.line,
-            event: event_label(self.event),
-            field: path.render(),
+            event,
+            field,
             location,
             rule,
             redacted,
@@ -347,7 +434,13 @@ impl<'a> Walker<'a, '_> {
                     self.object(pairs, Some(path), Some(fields), None)
                 }
                 Some(FieldType::Counts(keys)) => self.object(pairs, Some(path), None, Some(keys)),
-                _ => self.object(pairs, Some(path), None, None),
+                Some(_) => self.object(pairs, Some(path), None, None),
+                None => {
+                    let outer = self.under_sensitive;
+                    self.under_sensitive |= rules::is_sensitive_key(key);
+                    self.object(pairs, Some(path), None, None);
+                    self.under_sensitive = outer;
+                }
             },
             Json::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
@@ -428,7 +521,11 @@ impl<'a> Walker<'a, '_> {
         // content rule lets pass. Strings only: a number under such a name
         // is a count (`"repos": 2` in a line that is an array, read without
         // the schema), and a measure is `exact-number`'s.
-        if self.hits.is_empty() && ty.is_none() && !s.is_empty() && rules::is_sensitive_key(key) {
+        if self.hits.is_empty()
+            && ty.is_none()
+            && !s.is_empty()
+            && (self.under_sensitive || rules::is_sensitive_key(key))
+        {
             self.hits.push(Hit {
                 rule: Rule::SensitiveField,
                 redacted: rules::redact("<string>", s),
@@ -548,6 +645,9 @@ pub fn audit_line(
         labels: true,
         out,
         hits: Vec::new(),
+        rendered: None,
+        event_shown: None,
+        under_sensitive: false,
     };
     match &json {
         Json::Object(pairs) => {
@@ -732,15 +832,15 @@ mod tests {
             fields(
                 r#"{"event": "scan.started", "metadata": {"10": {"20": {"30": {"41": {"duration_ms": 5}}}}}}"#
             ),
-            [
-                "metadata.<key: 2 chars>.<key: 2 chars>.<key: 2 chars>.<key: 2 chars>.<key: 11 chars>"
-            ]
+            ["metadata.<key: 2 chars>.<key: 2 chars>.<key: 2 chars>.<key: 2 chars>.duration_ms"]
         );
         assert_eq!(
             fields(
                 r#"{"event": "scan.started", "metadata": {"ci": {"jenkins": {"corp": {"internal": {"elapsed": 5}}}}}}"#
             ),
-            ["metadata.<key: 2 chars>.<key: 7 chars>.<key: 4 chars>.<key: 8 chars>.<key: 7 chars>"]
+            // The keys under the host name are masked, `metadata` with
+            // them: `metadata.ci.jenkins.corp.internal` is one too.
+            ["<key: 8 chars>.<key: 2 chars>.<key: 7 chars>.<key: 4 chars>.<key: 8 chars>.elapsed"]
         );
         // A v1 UUID holds a MAC address: as a key or an event type too.
         let v1 = "f47ac10b-58cc-11ef-8c3a-0242ac120002";
@@ -749,6 +849,29 @@ mod tests {
         audit_line(1, &line, &mut out, &mut FingerprintTally::default());
         assert_eq!(out[0].event, "<event: 36 chars>");
         assert_eq!(out[0].field, "metadata.<key: 36 chars>.elapsed");
+        // The first key of such a run too (a review: `10.20.30.<key>`, and
+        // `$[0].192.168.1.<key>` in a line that is a list).
+        assert_eq!(
+            fields(
+                r#"{"event": "scan.started", "metadata": {"mode": "cli"}, "10.20.30": {"41": {"duration_ms": 5}}}"#
+            ),
+            ["<key: 8 chars>.<key: 2 chars>.duration_ms"]
+        );
+        assert_eq!(
+            fields(r#"[{"192.168.1": {"100": {"elapsed_ms": 5}}}]"#),
+            ["$[0].<key: 9 chars>.<key: 3 chars>.elapsed_ms"]
+        );
+        // A path deeper than 16 keys is not copied into each finding.
+        let mut deep = String::from(r#"{"event": "scan.started", "metadata": "#);
+        for _ in 0..20 {
+            deep.push_str(r#"{"k": "#);
+        }
+        deep.push_str(r#"["a b", "c d"]"#);
+        deep.push_str(&"}".repeat(21));
+        assert_eq!(
+            fields(&deep),
+            ["metadata.<20 keys>[0]", "metadata.<20 keys>[1]"]
+        );
         // Keys that join into nothing stay; so does a file name's one key.
         assert_eq!(
             fields(
@@ -782,6 +905,9 @@ mod tests {
         // The schema's own fields are not judged by their names.
         assert_eq!(audit(CLEAN), vec![]);
         for key in [
+            "error_type",
+            "host_os",
+            "user_count_bucket",
             "source",
             "docker_variant",
             "target_types",
@@ -790,7 +916,26 @@ mod tests {
         ] {
             assert!(!rules::is_sensitive_key(key), "{key}");
         }
+        // Keys named for a value's shape, not the value (a review's unknown
+        // event `scan.cancelled`): no finding.
+        let shapes = r#"{"event": "scan.cancelled", "metadata": {"error_type": "timeout", "errors": 0, "host_os": "linux", "path_count_bucket": "1-10", "session_bucket": "<5min", "user_count_bucket": "1"}}"#;
+        assert_eq!(audit(shapes), vec![]);
+        // A sensitive field whose value is an object: the strings inside.
+        let nested = r#"{"event": "scan.started", "metadata": {"user": {"name": "jdoe"}, "repository": {"name": "company-backend", "stars": 3}}}"#;
+        let found: Vec<(String, &str)> = audit(nested).into_iter().map(|f| (f.0, f.2)).collect();
+        assert_eq!(
+            found,
+            [
+                ("metadata.user.name".to_string(), "sensitive-field"),
+                ("metadata.repository.name".to_string(), "sensitive-field")
+            ]
+        );
         for key in [
+            "DBPassword",
+            "IPAddress",
+            "URLPath",
+            "GITBranch",
+            "HTTPHost",
             "RepoName",
             "git_branch",
             "user.email",

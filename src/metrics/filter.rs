@@ -70,7 +70,6 @@ impl Filters {
         true
     }
 
-    /// Sets the period to one calendar quarter.
     /// Why a scan's events may be split by these filters, its `scan.started`
     /// kept and its `scan.completed` or `tool.failed` left out, or the other
     /// way round; `None` when they are not. The ratios that divide one
@@ -92,6 +91,7 @@ impl Filters {
         }
     }
 
+    /// Sets the period to one calendar quarter.
     pub fn set_quarter(&mut self, q: Quarter) {
         self.quarter = Some(q.to_string());
         self.since = Some(q.start());
