@@ -381,8 +381,13 @@ fn tokens(s: &str) -> impl Iterator<Item = &str> {
 /// An e-mail address: `local@domain.tld`.
 pub fn email(s: &str) -> Option<&str> {
     let b = s.as_bytes();
-    let local = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-');
-    let domain = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-');
+    // Bytes of non-ASCII characters count as letters (`josé@bücher.dev`,
+    // `bob@example.рф`: a review found them missed); every byte of such a
+    // character is one, so a match starts and ends on a character's edge.
+    let local = |c: u8| {
+        c.is_ascii_alphanumeric() || c >= 0x80 || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-')
+    };
+    let domain = |c: u8| c.is_ascii_alphanumeric() || c >= 0x80 || matches!(c, b'.' | b'-');
     for (at, _) in s.match_indices('@') {
         let (start, _) = expand(b, at, at, local);
         let mut end = at + 1;
@@ -397,8 +402,8 @@ pub fn email(s: &str) -> Option<&str> {
         let tld = labels[labels.len() - 1];
         if labels.len() >= 2
             && labels.iter().all(|l| !l.is_empty())
-            && tld.len() >= 2
-            && tld.bytes().all(|c| c.is_ascii_alphabetic())
+            && tld.chars().count() >= 2
+            && tld.chars().all(char::is_alphabetic)
         {
             return Some(&s[start..at + 1 + host.len()]);
         }
@@ -1055,10 +1060,17 @@ pub fn stack_trace(s: &str) -> Option<&str> {
         "Exception in thread \"",
         "panicked at ",
         "stack backtrace:",
-        "goroutine 1 [running]",
     ];
     if MARKERS.iter().any(|m| s.contains(m)) {
         return Some(s);
+    }
+    // Go: `goroutine 23 [running]:` (any goroutine, any state).
+    for (at, _) in s.match_indices("goroutine ") {
+        let rest = &s[at + "goroutine ".len()..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && rest[digits..].starts_with(" [") {
+            return Some(s);
+        }
     }
     // Python frame: `File "x.py", line 12`.
     if let Some(at) = s.find("File \"")
@@ -1577,6 +1589,10 @@ mod tests {
                 &[Rule::StackTrace],
             ),
             ("at com.acme.Main.run(Main.java:42)", &[Rule::StackTrace]),
+            ("goroutine 23 [running]:\nmain.main()", &[Rule::StackTrace]),
+            ("contact jos\u{e9}@acme.dev", &[Rule::Email]),
+            ("alice@b\u{fc}cher.dev", &[Rule::Email]),
+            ("bob@example.\u{440}\u{444}", &[Rule::Email]),
             (
                 // A review's long frame: 1,233 bytes from `at ` to its `)`.
                 &format!("boom at com.acme.{}bar(Foo.java:42)", "Inner$".repeat(200)),
