@@ -2441,7 +2441,8 @@ fn fetch_stalled_by_the_server(work: &Work, args: &[&str]) -> std::process::Chil
         }
     });
     let url = format!("http://{addr}");
-    let child = StdCommand::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
+    let mut command = StdCommand::new(assert_cmd::cargo::cargo_bin("jmo-analyze"));
+    command
         .current_dir(work.path())
         .env("JMO_TELEMETRY_GITHUB_TOKEN", TOKEN)
         .env_remove("http_proxy")
@@ -2451,9 +2452,24 @@ fn fetch_stalled_by_the_server(work: &Work, args: &[&str]) -> std::process::Chil
         .args(["fetch", "--gist-id", GIST, "--api-url", &url])
         .args(args)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::null());
+    // The fetch leaves SIGHUP and SIGINT ignored when they were (`nohup`),
+    // so the tests run it with their default action, whatever the shell
+    // that ran the tests did (under `nohup cargo test`, the SIGHUP case
+    // waited for the timeout and exited 1).
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                libc::signal(libc::SIGHUP, libc::SIG_DFL);
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+    }
+    let child = command.spawn().unwrap();
     sent_rx.recv_timeout(Duration::from_secs(20)).unwrap();
     thread::sleep(Duration::from_millis(200));
     child

@@ -144,7 +144,7 @@ pub fn validate_line(
                 field: String::new(),
                 reason: format!(
                     "not JSON: {}",
-                    crate::event::parse::strip_position(&err, line)
+                    crate::event::parse::strip_position(&err, line, "")
                 ),
             });
             return LineKind::Invalid;

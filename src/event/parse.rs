@@ -108,19 +108,19 @@ fn parse_event_serde(line: &str) -> Result<Event<'_>, Reason> {
     }
     let env: Envelope<'_> = match serde_json::from_str(line) {
         Ok(env) => env,
-        Err(_) => return Err(explain::<Envelope<'_>>(line, "")),
+        Err(_) => return Err(explain::<Envelope<'_>>(line, "", "")),
     };
     let timestamp = match env.timestamp.as_deref() {
         None => return Err(Cow::Borrowed("missing `timestamp`")),
         Some(ts) => parse_timestamp(ts).map_err(Cow::Borrowed)?,
     };
     let payload = match env.event.as_ref() {
-        "scan.started" => Payload::ScanStarted(metadata(env.metadata)?),
-        "scan.completed" => Payload::ScanCompleted(metadata(env.metadata)?),
-        "tool.failed" => Payload::ToolFailed(metadata(env.metadata)?),
-        "wizard.completed" => Payload::WizardCompleted(metadata(env.metadata)?),
-        "report.generated" => Payload::ReportGenerated(metadata(env.metadata)?),
-        "policy.evaluated" => Payload::PolicyEvaluated(metadata(env.metadata)?),
+        "scan.started" => Payload::ScanStarted(metadata(env.metadata, line)?),
+        "scan.completed" => Payload::ScanCompleted(metadata(env.metadata, line)?),
+        "tool.failed" => Payload::ToolFailed(metadata(env.metadata, line)?),
+        "wizard.completed" => Payload::WizardCompleted(metadata(env.metadata, line)?),
+        "report.generated" => Payload::ReportGenerated(metadata(env.metadata, line)?),
+        "policy.evaluated" => Payload::PolicyEvaluated(metadata(env.metadata, line)?),
         "test" | "test.event" => Payload::Test,
         "telemetry.initialized" => Payload::Marker,
         "" => return Err(Cow::Borrowed("`event` is empty")),
@@ -143,7 +143,11 @@ fn parse_event_serde(line: &str) -> Result<Event<'_>, Reason> {
 /// every field is missing. An array is refused: serde_json would read a
 /// struct from it by position (`["cli", "fast"]` as mode and profile),
 /// which no client writes and no other reader (jq, Python) does.
-fn metadata<'a, T>(raw: Option<&'a RawValue>) -> Result<T, Reason>
+///
+/// `line` is the line the metadata was read from: a reason's column counts
+/// from its start (a lone surrogate in a metadata string was said to be at
+/// the column in the metadata, 37 for 240).
+fn metadata<'a, T>(raw: Option<&'a RawValue>, line: &'a str) -> Result<T, Reason>
 where
     T: Deserialize<'a> + Default,
 {
@@ -155,23 +159,32 @@ where
             "`metadata`: invalid type: an array, expected an object or null",
         ));
     }
-    serde_json::from_str(raw.get()).map_err(|_| explain::<T>(raw.get(), "metadata"))
+    let text = raw.get();
+    // The metadata is a slice of the line (borrowed), so the text before it
+    // is the line up to where it starts.
+    let start = (text.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+    let before = line.get(..start).unwrap_or("");
+    serde_json::from_str(text).map_err(|_| explain::<T>(text, before, "metadata"))
 }
 
 /// Re-parses a failed document with a path-tracking deserialiser to name the
 /// field at fault. Only runs on invalid lines, so the happy path stays fast.
-fn explain<'a, T: Deserialize<'a>>(text: &'a str, prefix: &str) -> Reason {
+/// `before` is the line's text before `text`, which columns count too.
+fn explain<'a, T: Deserialize<'a>>(text: &'a str, before: &str, prefix: &str) -> Reason {
     let mut de = serde_json::Deserializer::from_str(text);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
         // The value was whole: what follows it is what failed (`{…} x`).
         Ok(_) => match de.end() {
-            Err(err) => Cow::Owned(format!("not valid JSON: {}", strip_position(&err, text))),
+            Err(err) => Cow::Owned(format!(
+                "not valid JSON: {}",
+                strip_position(&err, text, before)
+            )),
             Ok(()) => Cow::Borrowed("invalid event"),
         },
         Err(err) => {
             let path = err.path().to_string();
             let inner = err.into_inner();
-            let what = strip_position(&inner, text);
+            let what = strip_position(&inner, text, before);
             let field = match (prefix.is_empty(), path.as_str()) {
                 (true, ".") => String::new(),
                 (true, p) => p.to_string(),
@@ -192,19 +205,20 @@ fn explain<'a, T: Deserialize<'a>>(text: &'a str, prefix: &str) -> Reason {
 fn json_error(text: &str) -> String {
     match serde_json::from_str::<serde::de::IgnoredAny>(text) {
         Ok(_) => "unknown error".into(),
-        Err(e) => strip_position(&e, text),
+        Err(e) => strip_position(&e, text, ""),
     }
 }
 
 /// serde_json appends " at line 1 column N" (the line is always 1: one
 /// event a line); keep the column, drop the line. serde_json counts bytes;
-/// the column given is in characters of `text` (the line parsed), as an
-/// editor counts them.
-pub fn strip_position(err: &serde_json::Error, text: &str) -> String {
+/// the column given is in characters of `before` and `text` (the part of
+/// the line before the text parsed, and that text), as an editor counts them.
+pub fn strip_position(err: &serde_json::Error, text: &str, before: &str) -> String {
     let msg = err.to_string();
     match msg.rfind(" at line ") {
         Some(i) if err.is_syntax() || err.is_eof() => {
-            let column = char_column(text.as_bytes(), err.column().saturating_sub(1));
+            let column = char_column(before.as_bytes(), before.len()) - 1
+                + char_column(text.as_bytes(), err.column().saturating_sub(1));
             format!("{} at column {column}", &msg[..i])
         }
         Some(i) => msg[..i].to_string(),
@@ -280,6 +294,15 @@ mod tests {
         assert_eq!(
             reason(line),
             "not valid JSON: EOF while parsing a value at column 11"
+        );
+        // An error inside the metadata, which is parsed on its own, counts
+        // from the line's start too (a lone surrogate in a string: serde_json
+        // lets it pass in the raw metadata and stops on it in the struct).
+        let line = r#"{"event": "scan.started", "platform": "é", "timestamp": "2026-01-01T00:00:00Z", "metadata": {"mode": "cli", "profile": "caf\udce9"}}"#;
+        let escape_end = line.chars().count() - 3;
+        assert_eq!(
+            reason(line),
+            format!("not valid JSON: lone leading surrogate in hex escape at column {escape_end}")
         );
         assert_eq!(char_column(b"", 0), 1);
         assert_eq!(char_column("😀".as_bytes(), 4), 2);
