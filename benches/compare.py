@@ -127,7 +127,8 @@ def write_hostile(folder, scale, write=True):
                % ("at " * n + "://" * n))
 
     def paths():
-        inner = "[" + ", ".join(['"a b"'] * n) + "]"
+        items = "[" + ", ".join(['"a b"'] * n) + "]"
+        inner = "{" + ", ".join(['"s%06d_abcdefghijklmnopqrstuvwxyz": "a b"' % i for i in range(n)] + ['"list": ' + items]) + "}"
         for i in reversed(range(14)):
             inner = '{"k%02d_abcdefghijklmnopqrstuvwxyz0123456789": %s}' % (i, inner)
         yield head % uid(1) + inner + "}"
@@ -145,9 +146,10 @@ def write_hostile(folder, scale, write=True):
         # once read the rest of the line (quadratic: 38 s and 100 s for
         # 300,000 repeats).
         "hostile-text": (f"one test.event whose message repeats `at ` and `://` {n:,} times each", text),
-        # Every item a finding of `audit` under one long path (a review: the
-        # path was read again for each, 444 s for 50,000 items in a debug build).
-        "hostile-paths": (f"one line whose metadata nests 14 keys of 40 characters over {n:,} two-word strings", paths),
+        # Every value a finding of `audit` under one long path (two reviews:
+        # the path was read again for each, 444 s for 50,000 list items in a
+        # debug build, then 12 s for 50,000 sibling keys in a release build).
+        "hostile-paths": (f"one line whose metadata nests 14 keys of 40 characters over {n:,} two-word strings and {n:,} keys", paths),
     }
     out = {}
     for name, (what, lines) in files.items():

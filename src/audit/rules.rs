@@ -380,20 +380,23 @@ fn tokens(s: &str) -> impl Iterator<Item = &str> {
 
 /// An e-mail address: `local@domain.tld`.
 pub fn email(s: &str) -> Option<&str> {
-    let b = s.as_bytes();
-    // Bytes of non-ASCII characters count as letters (`josé@bücher.dev`,
-    // `bob@example.рф`: a review found them missed); every byte of such a
-    // character is one, so a match starts and ends on a character's edge.
-    let local = |c: u8| {
-        c.is_ascii_alphanumeric() || c >= 0x80 || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-')
-    };
-    let domain = |c: u8| c.is_ascii_alphanumeric() || c >= 0x80 || matches!(c, b'.' | b'-');
+    // Letters and digits of any script count (`josé@bücher.dev`,
+    // `bob@example.рф`: a review found them missed), read as characters:
+    // non-ASCII punctuation after the address (`…`, `»`, a no-break space)
+    // ends it, as ASCII punctuation does.
+    let local = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
+    let domain = |c: char| c.is_alphanumeric() || matches!(c, '.' | '-');
     for (at, _) in s.match_indices('@') {
-        let (start, _) = expand(b, at, at, local);
-        let mut end = at + 1;
-        while end < b.len() && domain(b[end]) {
-            end += 1;
-        }
+        let start = s[..at]
+            .char_indices()
+            .rev()
+            .take_while(|&(_, c)| local(c))
+            .last()
+            .map_or(at, |(i, _)| i);
+        let end = s[at + 1..]
+            .char_indices()
+            .find(|&(_, c)| !domain(c))
+            .map_or(s.len(), |(i, _)| at + 1 + i);
         let host = s[at + 1..end].trim_end_matches('.');
         if start == at || host.is_empty() {
             continue;
@@ -644,11 +647,45 @@ fn host(s: &str, hits: &mut Vec<Hit>) {
 }
 
 /// The host name of a code-hosting service.
+/// Whether an address or a host name could run from key `prev` into `key`
+/// when the two are joined with a dot and end at `key`'s end: the part of
+/// `key` before its first character that cannot be in a host name
+/// starts with a digit (an address), holds a top-level domain as a label
+/// (a host name's end), or continues a code host (`github` then `com`,
+/// `gitlab` then anything). Paths are read key by key, so a key that can
+/// do none of these spares reading the keys before it again.
+pub fn may_continue_host(prev: &str, key: &str) -> bool {
+    let head = key
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .next()
+        .unwrap_or("");
+    if head.is_empty() {
+        return false;
+    }
+    let head = head.to_ascii_lowercase();
+    let prev = prev.to_ascii_lowercase();
+    head.as_bytes()[0].is_ascii_digit()
+        || head.split('.').any(|label| HOST_TLDS.contains(&label))
+        || ["com", "io", "org", "azure", "net", "ht"]
+            .iter()
+            .any(|p| head.starts_with(p))
+        || prev.ends_with("gitlab")
+        || prev.ends_with("gitea")
+        || prev.ends_with("sr")
+}
+
 pub fn repo_host(s: &str) -> Option<&str> {
     let b = s.as_bytes();
     for at in 0..b.len() {
-        // A host starts a word: `api.github.com`, not `mygithub.com`.
-        if at > 0 && b[at - 1].is_ascii_alphanumeric() {
+        // A host starts a word: `api.github.com`, not `mygithub.com`; and
+        // with the first letter of one (every position tried every host:
+        // most of the time of a review's line of long non-ASCII keys).
+        if at > 0 && b[at - 1].is_ascii_alphanumeric()
+            || !matches!(
+                b[at].to_ascii_lowercase(),
+                b'g' | b'b' | b'd' | b'v' | b'c' | b's'
+            )
+        {
             continue;
         }
         for host in REPO_HOSTS {
@@ -1254,6 +1291,60 @@ pub fn is_bucket_boundary(key: &str, s: &str) -> bool {
     key.ends_with("_bucket") && matches!(s, "0" | "1")
 }
 
+/// Last words of a key that say what its value is shaped like: a bucket, a
+/// count, a kind or a flag of the thing, not the thing (`error_type`,
+/// `host_os`, `path_count_bucket`, `user_count`, `url_scheme`).
+const SHAPES: &[&str] = &[
+    "bucket",
+    "buckets",
+    "count",
+    "counts",
+    "type",
+    "types",
+    "kind",
+    "os",
+    "mode",
+    "enabled",
+    "used",
+    "detected",
+    "status",
+    "hint",
+    "version",
+    "format",
+    "level",
+    "size",
+    "total",
+    "code",
+    "category",
+    "reason",
+    "style",
+    "scheme",
+    "visibility",
+    "arch",
+    "tier",
+];
+
+/// Whether `key`'s last word (or the key, as `type` inside `"error": {…}`)
+/// is one of [`SHAPES`].
+pub fn is_shape_key(key: &str) -> bool {
+    let last = key
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    // The last word of `userCount` too.
+    let start = last
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| c.is_uppercase())
+        .map_or(0, |(i, _)| i);
+    let word = if start > 0 && last[..start].chars().any(char::is_lowercase) {
+        &last[start..]
+    } else {
+        last
+    };
+    SHAPES.contains(&word.to_lowercase().as_str())
+}
+
 /// True when a key names never-collected data (`repo_name`, `branch`,
 /// `userName`, `password`, `api_key`): a word of it, split at separators and
 /// case changes, is one of the guide's list.
@@ -1341,10 +1432,6 @@ pub fn is_sensitive_key(key: &str) -> bool {
     // A last word that says what the value is shaped like: a bucket, a
     // count, a kind or a flag of the thing, not the thing (`error_type`,
     // `host_os`, `path_count_bucket`, `user_count`).
-    const SHAPES: &[&str] = &[
-        "bucket", "buckets", "count", "counts", "type", "types", "kind", "os", "mode", "enabled",
-        "used", "detected", "status", "hint", "version", "format", "level", "size", "total",
-    ];
     // Words split at separators and at case changes (`repoName`,
     // `repo_name`, `Repo-Name`, `DBPassword`, `IPAddress`).
     let chars: Vec<char> = key.chars().collect();
@@ -1593,6 +1680,9 @@ mod tests {
             ("contact jos\u{e9}@acme.dev", &[Rule::Email]),
             ("alice@b\u{fc}cher.dev", &[Rule::Email]),
             ("bob@example.\u{440}\u{444}", &[Rule::Email]),
+            // Punctuation outside ASCII after the address ends it.
+            ("ping from jdoe@acme.pl\u{2026}", &[Rule::Email]),
+            ("\u{ab}jdoe@acme.pl\u{bb}", &[Rule::Email]),
             (
                 // A review's long frame: 1,233 bytes from `at ` to its `)`.
                 &format!("boom at com.acme.{}bar(Foo.java:42)", "Inner$".repeat(200)),

@@ -177,79 +177,112 @@ const WINDOW: usize = 8;
 /// 385 MB.
 const DEEP: usize = 16;
 
-/// A path's steps, rendered: `metadata.tools[2]`, unsafe keys as
-/// `<key: N chars>` (see [`WINDOW`] and [`DEEP`]).
-fn render_segments(segs: &[Seg<'_>]) -> String {
-    let keys: Vec<&str> = segs
-        .iter()
-        .filter_map(|seg| match seg {
-            Seg::Key(k) => Some(*k),
-            _ => None,
-        })
-        .collect();
-    if keys.len() > DEEP {
-        let mut out = format!("{}.<{} keys>", safe_label(keys[0], "key"), keys.len() - 1);
-        let last_key = segs.iter().rposition(|seg| matches!(seg, Seg::Key(_)));
-        for seg in &segs[last_key.map_or(0, |i| i + 1)..] {
-            if let Seg::Index(i) = seg {
-                out.push_str(&format!("[{i}]"));
+/// Renders paths (`metadata.tools[2]`, unsafe keys as `<key: N chars>`; see
+/// [`WINDOW`] and [`DEEP`]) and keeps, for the last path rendered, each key's
+/// label and which keys were masked once the runs ending at it were read:
+/// the next path shares its first steps (the items of a list, the keys of
+/// one object: 50,000 sibling keys under 14 took 12 s when each path was
+/// read whole), so only its new keys are read.
+#[derive(Default)]
+struct PathRenderer {
+    /// The steps of the last path rendered.
+    ids: Vec<SegId>,
+    /// Per key of it: its step's position, its label, and the keys masked
+    /// after the runs ending at it.
+    keys: Vec<(usize, String, Vec<bool>)>,
+}
+
+impl PathRenderer {
+    fn render(&mut self, segs: &[Seg<'_>]) -> String {
+        let texts: Vec<&str> = segs
+            .iter()
+            .filter_map(|seg| match seg {
+                Seg::Key(k) => Some(*k),
+                _ => None,
+            })
+            .collect();
+        if texts.len() > DEEP {
+            let mut out = format!("{}.<{} keys>", safe_label(texts[0], "key"), texts.len() - 1);
+            let last_key = segs.iter().rposition(|seg| matches!(seg, Seg::Key(_)));
+            for seg in &segs[last_key.map_or(0, |i| i + 1)..] {
+                if let Seg::Index(i) = seg {
+                    out.push_str(&format!("[{i}]"));
+                }
             }
+            return out;
         }
-        return out;
-    }
-    let labels: Vec<String> = keys.iter().map(|k| safe_label(k, "key")).collect();
-    let mut masked = vec![false; keys.len()];
-    // Each run of keys that are all shown, read as one text: the keys under
-    // an address or a host name found in it are masked (a match's bytes
-    // say which: `10.20.30.41.duration_ms` masks four keys, not five).
-    for i in 0..keys.len() {
-        for j in i + 2..=keys.len().min(i + WINDOW) {
-            if labels[j - 1] != keys[j - 1] || labels[i] != keys[i] {
-                break;
-            }
-            let text = keys[i..j].join(".");
-            let found = [
-                rules::ipv4(&text),
-                rules::hostname(&text),
-                rules::repo_host(&text),
-            ];
-            for m in found.into_iter().flatten() {
-                let from = m.as_ptr() as usize - text.as_ptr() as usize;
-                let to = from + m.len();
-                let mut at = 0;
-                for (k, key) in keys[i..j].iter().enumerate() {
-                    if at < to && from < at + key.len() {
-                        masked[i + k] = true;
+        let ids: Vec<SegId> = segs.iter().map(SegId::of).collect();
+        let same = self
+            .ids
+            .iter()
+            .zip(&ids)
+            .take_while(|(a, b)| a == b)
+            .count();
+        self.keys.retain(|(pos, _, _)| *pos < same);
+        self.ids = ids;
+        for (pos, seg) in segs.iter().enumerate().skip(same) {
+            let Seg::Key(key) = seg else { continue };
+            let j = self.keys.len();
+            let label = safe_label(key, "key");
+            let mut masked = self.keys.last().map_or_else(Vec::new, |k| k.2.clone());
+            masked.push(false);
+            // The runs of keys each shown that end at this one.
+            let shown = |i: usize| match self.keys.get(i) {
+                Some((_, label, _)) => label == texts[i],
+                None => label == *key,
+            };
+            if shown(j) && j > 0 && rules::may_continue_host(texts[j - 1], key) {
+                for i in (j.saturating_sub(WINDOW - 1)..j).rev() {
+                    if !shown(i) {
+                        break;
                     }
-                    at += key.len() + 1;
+                    let text = texts[i..=j].join(".");
+                    let found = [
+                        rules::ipv4(&text),
+                        rules::hostname(&text),
+                        rules::repo_host(&text),
+                    ];
+                    for m in found.into_iter().flatten() {
+                        let from = m.as_ptr() as usize - text.as_ptr() as usize;
+                        let to = from + m.len();
+                        let mut at = 0;
+                        for (k, key) in texts[i..=j].iter().enumerate() {
+                            if at < to && from < at + key.len() {
+                                masked[i + k] = true;
+                            }
+                            at += key.len() + 1;
+                        }
+                    }
+                }
+            }
+            self.keys.push((pos, label, masked));
+        }
+        let masked = self.keys.last().map_or(&[][..], |k| &k.2[..]);
+        let mut out = String::new();
+        let mut key = 0;
+        for seg in segs {
+            match seg {
+                Seg::Root => out.push('$'),
+                Seg::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    if masked[key] {
+                        out.push_str(&format!("<key: {} chars>", k.chars().count()));
+                    } else {
+                        out.push_str(&self.keys[key].1);
+                    }
+                    key += 1;
+                }
+                Seg::Index(i) => {
+                    out.push('[');
+                    out.push_str(&i.to_string());
+                    out.push(']');
                 }
             }
         }
+        out
     }
-    let mut out = String::new();
-    let mut key = 0;
-    for seg in segs {
-        match seg {
-            Seg::Root => out.push('$'),
-            Seg::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                if masked[key] {
-                    out.push_str(&format!("<key: {} chars>", k.chars().count()));
-                } else {
-                    out.push_str(&labels[key]);
-                }
-                key += 1;
-            }
-            Seg::Index(i) => {
-                out.push('[');
-                out.push_str(&i.to_string());
-                out.push(']');
-            }
-        }
-    }
-    out
 }
 
 impl Path<'_> {
@@ -265,9 +298,9 @@ impl Path<'_> {
         segs
     }
 
-    /// The path as printed (see [`render_segments`]).
+    /// The path as printed (see [`PathRenderer`]).
     pub(crate) fn render(&self) -> String {
-        render_segments(&self.segments())
+        PathRenderer::default().render(&self.segments())
     }
 
     fn depth(&self) -> usize {
@@ -309,10 +342,10 @@ struct Walker<'a, 'o> {
     labels: bool,
     out: &'o mut Vec<Finding>,
     hits: Vec<Hit>,
-    /// The last path rendered, up to its last key, and the event label:
-    /// the items of one list (40,000 in a hostile line) share them, and a
-    /// path is read again by several rules ([`render_segments`]).
-    rendered: Option<(Vec<SegId>, String)>,
+    /// What the last path rendered left to the next ([`PathRenderer`]),
+    /// and the event label: the items of one list (40,000 in a hostile
+    /// line) share them, and a path is read again by several rules.
+    paths: PathRenderer,
     event_shown: Option<String>,
     /// Inside an object the schema does not describe whose field's name
     /// is one of never-collected data (`"user": {"name": "jdoe"}`).
@@ -328,22 +361,7 @@ const COUNT: FieldSpec = FieldSpec {
 
 impl<'a> Walker<'a, '_> {
     fn push(&mut self, path: &Path<'_>, location: Location, rule: Rule, redacted: String) {
-        let segs = path.segments();
-        let last_key = segs
-            .iter()
-            .rposition(|seg| !matches!(seg, Seg::Index(_)))
-            .map_or(0, |i| i + 1);
-        let (prefix, tail) = segs.split_at(last_key);
-        let ids: Vec<SegId> = prefix.iter().map(SegId::of).collect();
-        let mut field = match &self.rendered {
-            Some((cached, text)) if *cached == ids => text.clone(),
-            _ => {
-                let text = render_segments(prefix);
-                self.rendered = Some((ids, text.clone()));
-                text
-            }
-        };
-        field.push_str(&render_segments(tail));
+        let field = self.paths.render(&path.segments());
         let event = self
             .event_shown
             .get_or_insert_with(|| event_label(self.event))
@@ -524,7 +542,7 @@ impl<'a> Walker<'a, '_> {
         if self.hits.is_empty()
             && ty.is_none()
             && !s.is_empty()
-            && (self.under_sensitive || rules::is_sensitive_key(key))
+            && (self.under_sensitive && !rules::is_shape_key(key) || rules::is_sensitive_key(key))
         {
             self.hits.push(Hit {
                 rule: Rule::SensitiveField,
@@ -645,7 +663,7 @@ pub fn audit_line(
         labels: true,
         out,
         hits: Vec::new(),
-        rendered: None,
+        paths: PathRenderer::default(),
         event_shown: None,
         under_sensitive: false,
     };
@@ -861,6 +879,20 @@ mod tests {
             fields(r#"[{"192.168.1": {"100": {"elapsed_ms": 5}}}]"#),
             ["$[0].<key: 9 chars>.<key: 3 chars>.elapsed_ms"]
         );
+        // Each path is judged by its own keys: the walker keeps what the
+        // keys it shares with the path before decided, not what later keys
+        // of that path did (`10.20.30.41` masks four keys, `10.20.30.4x`
+        // beside it none).
+        assert_eq!(
+            fields(
+                r#"{"event": "scan.started", "metadata": {"10": {"20": {"30": {"41": {"x": "a b"}, "4x": {"y": "a b", "z": "c d"}}}}}}"#
+            ),
+            [
+                "metadata.<key: 2 chars>.<key: 2 chars>.<key: 2 chars>.<key: 2 chars>.x",
+                "metadata.10.20.30.4x.y",
+                "metadata.10.20.30.4x.z"
+            ]
+        );
         // A path deeper than 16 keys is not copied into each finding.
         let mut deep = String::from(r#"{"event": "scan.started", "metadata": "#);
         for _ in 0..20 {
@@ -918,7 +950,7 @@ mod tests {
         }
         // Keys named for a value's shape, not the value (a review's unknown
         // event `scan.cancelled`): no finding.
-        let shapes = r#"{"event": "scan.cancelled", "metadata": {"error_type": "timeout", "errors": 0, "host_os": "linux", "path_count_bucket": "1-10", "session_bucket": "<5min", "user_count_bucket": "1"}}"#;
+        let shapes = r#"{"event": "scan.cancelled", "metadata": {"error_type": "timeout", "errors": 0, "host_os": "linux", "path_count_bucket": "1-10", "session_bucket": "<5min", "user_count_bucket": "1", "error_code": "E42", "url_scheme": "https", "error": {"type": "timeout"}}}"#;
         assert_eq!(audit(shapes), vec![]);
         // A sensitive field whose value is an object: the strings inside.
         let nested = r#"{"event": "scan.started", "metadata": {"user": {"name": "jdoe"}, "repository": {"name": "company-backend", "stars": 3}}}"#;
