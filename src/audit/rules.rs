@@ -1325,7 +1325,7 @@ const SHAPES: &[&str] = &[
 ];
 
 /// Whether `key`'s last word (or the key, as `type` inside `"error": {…}`)
-/// is one of [`SHAPES`].
+/// is one of `SHAPES`.
 pub fn is_shape_key(key: &str) -> bool {
     let last = key
         .rsplit(|c: char| !c.is_alphanumeric())
