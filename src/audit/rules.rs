@@ -378,14 +378,28 @@ fn tokens(s: &str) -> impl Iterator<Item = &str> {
 
 // ---------------------------------------------------------------- detectors
 
+/// Punctuation and symbols outside ASCII, by block: Latin-1's (the
+/// no-break space to `¿`, `×`, `÷`), General Punctuation to Miscellaneous
+/// Symbols and Arrows (`…`, `‹›`, `→`), CJK punctuation, the small and
+/// fullwidth forms' punctuation, and the emoji and symbol planes.
+fn symbol(c: char) -> bool {
+    matches!(c,
+        '\u{a0}'..='\u{bf}' | '\u{d7}' | '\u{f7}' | '\u{2000}'..='\u{2bff}' | '\u{3000}'..='\u{303f}'
+        | '\u{fe10}'..='\u{fe6f}' | '\u{ff00}'..='\u{ff0f}' | '\u{ff1a}'..='\u{ff20}'
+        | '\u{ff3b}'..='\u{ff40}' | '\u{ff5b}'..='\u{ff65}' | '\u{1f000}'..='\u{1faff}')
+}
+
 /// An e-mail address: `local@domain.tld`.
 pub fn email(s: &str) -> Option<&str> {
     // Letters and digits of any script count (`josé@bücher.dev`,
     // `bob@example.рф`: a review found them missed), read as characters:
     // non-ASCII punctuation after the address (`…`, `»`, a no-break space)
     // ends it, as ASCII punctuation does.
-    let local = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
-    let domain = |c: char| c.is_alphanumeric() || matches!(c, '.' | '-');
+    // Combining marks count too (`हिन्दी`, `e\u{301}`): a character outside
+    // ASCII is a letter unless it is white space, punctuation or a symbol.
+    let letter = |c: char| c.is_alphanumeric() || !c.is_ascii() && !c.is_whitespace() && !symbol(c);
+    let local = |c: char| letter(c) || matches!(c, '.' | '_' | '%' | '+' | '-');
+    let domain = |c: char| letter(c) || matches!(c, '.' | '-');
     for (at, _) in s.match_indices('@') {
         let start = s[..at]
             .char_indices()
@@ -1293,7 +1307,9 @@ pub fn is_bucket_boundary(key: &str, s: &str) -> bool {
 
 /// Last words of a key that say what its value is shaped like: a bucket, a
 /// count, a kind or a flag of the thing, not the thing (`error_type`,
-/// `host_os`, `path_count_bucket`, `user_count`, `url_scheme`).
+/// `host_os`, `path_count_bucket`, `user_count`, `url_scheme`). Not `code`,
+/// `hint` or `reason`: `auth_code`, `password_hint` and `error_reason` hold
+/// the thing (a review).
 const SHAPES: &[&str] = &[
     "bucket",
     "buckets",
@@ -1308,15 +1324,12 @@ const SHAPES: &[&str] = &[
     "used",
     "detected",
     "status",
-    "hint",
     "version",
     "format",
     "level",
     "size",
     "total",
-    "code",
     "category",
-    "reason",
     "style",
     "scheme",
     "visibility",
@@ -1683,6 +1696,13 @@ mod tests {
             // Punctuation outside ASCII after the address ends it.
             ("ping from jdoe@acme.pl\u{2026}", &[Rule::Email]),
             ("\u{ab}jdoe@acme.pl\u{bb}", &[Rule::Email]),
+            // Combining marks are part of a name (a review: the virama of
+            // Devanagari, an accent written apart).
+            (
+                "contact user@\u{939}\u{93f}\u{928}\u{94d}\u{926}\u{940}.\u{92d}\u{93e}\u{930}\u{924}",
+                &[Rule::Email],
+            ),
+            ("jose\u{301}@example.com", &[Rule::Email]),
             (
                 // A review's long frame: 1,233 bytes from `at ` to its `)`.
                 &format!("boom at com.acme.{}bar(Foo.java:42)", "Inner$".repeat(200)),

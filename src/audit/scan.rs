@@ -231,7 +231,11 @@ impl PathRenderer {
                 Some((_, label, _)) => label == texts[i],
                 None => label == *key,
             };
-            if shown(j) && j > 0 && rules::may_continue_host(texts[j - 1], key) {
+            // A masked key before this one may be part of a match that
+            // runs on (a code host's match takes the labels after it:
+            // `gitlab.internal.acme`; a review found `acme` printed).
+            let continues = j > 0 && (masked[j - 1] || rules::may_continue_host(texts[j - 1], key));
+            if shown(j) && continues {
                 for i in (j.saturating_sub(WINDOW - 1)..j).rev() {
                     if !shown(i) {
                         break;
@@ -893,6 +897,14 @@ mod tests {
                 "metadata.10.20.30.4x.z"
             ]
         );
+        // A code host's match runs on over the labels after it, as it does
+        // in a value (`gitlab.internal.acme.x`).
+        assert_eq!(
+            fields(
+                r#"{"event": "scan.started", "metadata": {"gitlab": {"internal": {"acme": {"x": "a b"}}}}}"#
+            ),
+            ["<key: 8 chars>.<key: 6 chars>.<key: 8 chars>.<key: 4 chars>.<key: 1 chars>"]
+        );
         // A path deeper than 16 keys is not copied into each finding.
         let mut deep = String::from(r#"{"event": "scan.started", "metadata": "#);
         for _ in 0..20 {
@@ -950,8 +962,11 @@ mod tests {
         }
         // Keys named for a value's shape, not the value (a review's unknown
         // event `scan.cancelled`): no finding.
-        let shapes = r#"{"event": "scan.cancelled", "metadata": {"error_type": "timeout", "errors": 0, "host_os": "linux", "path_count_bucket": "1-10", "session_bucket": "<5min", "user_count_bucket": "1", "error_code": "E42", "url_scheme": "https", "error": {"type": "timeout"}}}"#;
+        let shapes = r#"{"event": "scan.cancelled", "metadata": {"error_type": "timeout", "errors": 0, "host_os": "linux", "path_count_bucket": "1-10", "session_bucket": "<5min", "user_count_bucket": "1", "url_scheme": "https", "error": {"type": "timeout"}}}"#;
         assert_eq!(audit(shapes), vec![]);
+        // Not `code`, `hint` or `reason`: they hold the thing (a review).
+        let things = r#"{"event": "scan.started", "metadata": {"auth_code": "482913", "auth": {"code": "482913"}, "password_hint": "rex", "error_reason": "x"}}"#;
+        assert_eq!(audit(things).len(), 4, "{:?}", audit(things));
         // A sensitive field whose value is an object: the strings inside.
         let nested = r#"{"event": "scan.started", "metadata": {"user": {"name": "jdoe"}, "repository": {"name": "company-backend", "stars": 3}}}"#;
         let found: Vec<(String, &str)> = audit(nested).into_iter().map(|f| (f.0, f.2)).collect();
