@@ -208,6 +208,11 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
             if let Some(m) = repo_host(s) {
                 hits.push(Hit::new(Rule::RepoHost, "***.***", m));
             }
+            // `www.acme-intranet.pl`: a URL without its scheme is a label
+            // too (two reviews found it passed).
+            if let Some(m) = url(s) {
+                hits.push(Hit::new(Rule::Url, "***://…", m));
+            }
             host(s, hits);
             file_name(s, hits);
         } else if let Some(m) = secret_file_name(s) {
@@ -1703,6 +1708,7 @@ mod tests {
                 &[Rule::Email],
             ),
             ("jose\u{301}@example.com", &[Rule::Email]),
+            ("www.acme-intranet.pl", &[Rule::Url]),
             (
                 // A review's long frame: 1,233 bytes from `at ` to its `)`.
                 &format!("boom at com.acme.{}bar(Foo.java:42)", "Inner$".repeat(200)),
