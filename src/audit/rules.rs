@@ -1345,22 +1345,38 @@ const SHAPES: &[&str] = &[
 /// Whether `key`'s last word (or the key, as `type` inside `"error": {…}`)
 /// is one of `SHAPES`.
 pub fn is_shape_key(key: &str) -> bool {
-    let last = key
-        .rsplit(|c: char| !c.is_alphanumeric())
-        .find(|w| !w.is_empty())
-        .unwrap_or("");
-    // The last word of `userCount` too.
-    let start = last
-        .char_indices()
-        .rev()
-        .find(|&(_, c)| c.is_uppercase())
-        .map_or(0, |(i, _)| i);
-    let word = if start > 0 && last[..start].chars().any(char::is_lowercase) {
-        &last[start..]
-    } else {
-        last
-    };
-    SHAPES.contains(&word.to_lowercase().as_str())
+    key_words(key)
+        .last()
+        .is_some_and(|w| SHAPES.contains(&w.as_str()))
+}
+
+/// A key's words, lower-cased: split at separators and at case changes
+/// (`repoName`, `repo_name`, `Repo-Name`, `DBPassword`, `IPAddress`).
+fn key_words(key: &str) -> Vec<String> {
+    let chars: Vec<char> = key.chars().collect();
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            words.push(std::mem::take(&mut word));
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1);
+        let starts_word = c.is_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_uppercase() && next.is_some_and(|n| n.is_lowercase()))
+            });
+        if starts_word {
+            words.push(std::mem::take(&mut word));
+        }
+        word.extend(c.to_lowercase());
+    }
+    words.push(word);
+    words.retain(|w| !w.is_empty());
+    words
 }
 
 /// True when a key names never-collected data (`repo_name`, `branch`,
@@ -1450,31 +1466,7 @@ pub fn is_sensitive_key(key: &str) -> bool {
     // A last word that says what the value is shaped like: a bucket, a
     // count, a kind or a flag of the thing, not the thing (`error_type`,
     // `host_os`, `path_count_bucket`, `user_count`).
-    // Words split at separators and at case changes (`repoName`,
-    // `repo_name`, `Repo-Name`, `DBPassword`, `IPAddress`).
-    let chars: Vec<char> = key.chars().collect();
-    let mut words: Vec<String> = Vec::new();
-    let mut word = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if !c.is_alphanumeric() {
-            words.push(std::mem::take(&mut word));
-            continue;
-        }
-        let prev = i.checked_sub(1).map(|p| chars[p]);
-        let next = chars.get(i + 1);
-        let starts_word = c.is_uppercase()
-            && prev.is_some_and(|p| {
-                p.is_lowercase()
-                    || p.is_ascii_digit()
-                    || (p.is_uppercase() && next.is_some_and(|n| n.is_lowercase()))
-            });
-        if starts_word {
-            words.push(std::mem::take(&mut word));
-        }
-        word.extend(c.to_lowercase());
-    }
-    words.push(word);
-    words.retain(|w| !w.is_empty());
+    let words = key_words(key);
     if words.last().is_some_and(|w| SHAPES.contains(&w.as_str())) {
         return false;
     }
