@@ -1618,3 +1618,133 @@ fn scans_by_how_many_tools_failed() {
     assert_eq!(s["metrics"]["tools_failed"][0]["value"], "1");
     assert_eq!(s["metrics"]["tools_failed"][0]["share"], 0.25);
 }
+
+/// A pseudo-terminal: what a program writes to `slave` is read from
+/// `master` (`\n` comes out as `\r\n`, as on any terminal).
+#[cfg(target_os = "linux")]
+struct Pty {
+    master: std::fs::File,
+    slave: std::fs::File,
+    path: std::path::PathBuf,
+}
+
+#[cfg(target_os = "linux")]
+impl Pty {
+    fn open() -> Pty {
+        use std::os::fd::FromRawFd;
+        let (mut master, mut slave) = (0, 0);
+        let mut name = [0 as libc::c_char; 128];
+        // 200 columns: a terminal nobody sized says 0 (no limit) instead.
+        let size = libc::winsize {
+            ws_row: 50,
+            ws_col: 200,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: two out-parameters for descriptors, a name buffer longer
+        // than any pty path, and a window size that outlives the call.
+        let rc = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                name.as_mut_ptr(),
+                std::ptr::null(),
+                &size,
+            )
+        };
+        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: openpty wrote a NUL-terminated path into `name`.
+        let path = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) };
+        Pty {
+            // SAFETY: both descriptors are new and owned by nothing else.
+            master: unsafe { std::fs::File::from_raw_fd(master) },
+            slave: unsafe { std::fs::File::from_raw_fd(slave) },
+            path: path.to_str().unwrap().into(),
+        }
+    }
+
+    /// Runs `summary ARGS` with its stdout on the terminal; returns what the
+    /// terminal received (line ends as `\n`).
+    fn summary(self, args: &[&str]) -> String {
+        use std::io::Read;
+        let Pty {
+            mut master, slave, ..
+        } = self;
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
+            .arg("summary")
+            .args(args)
+            .env_remove("NO_COLOR")
+            .env_remove("COLUMNS")
+            .stdin(std::process::Stdio::null())
+            .stdout(slave)
+            .spawn()
+            .unwrap();
+        // The child holds the only copy of the slave now: reading ends
+        // (EIO) once it exits.
+        let reader = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 8192];
+            while let Ok(n @ 1..) = master.read(&mut buf) {
+                seen.extend_from_slice(&buf[..n]);
+            }
+            seen
+        });
+        assert!(child.wait().unwrap().success());
+        let seen = reader.join().unwrap();
+        String::from_utf8(seen).unwrap().replace("\r\n", "\n")
+    }
+}
+
+/// Escape codes go to terminals only. A client's escape sequence in a CSV
+/// cell is shown escaped on a terminal (it would drive it: a review saw CSV
+/// print it raw), and kept as sent in a file; a table written with `-o`
+/// from a terminal is not styled (it held 24 escape codes), while the same
+/// table on the terminal is; `-o` naming a terminal counts as a terminal.
+#[cfg(target_os = "linux")]
+#[test]
+fn escape_codes_go_to_terminals_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("esc.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "python_version": "3.11", "#,
+            r#""anonymous_id": "11111111-1111-4111-8111-111111111111", "timestamp": "2026-01-01T00:00:00Z", "#,
+            r#""metadata": {"mode": "cli", "profile": "\u001b[31mred\u001b[0m", "tools": ["trivy"]}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let escaped = r"\u{1b}[31mred\u{1b}[0m";
+
+    let csv = Pty::open().summary(&[file, "-f", "csv", "-q"]);
+    assert!(!csv.contains('\u{1b}'), "{csv:?}");
+    assert!(csv.contains(&format!("profiles,{escaped},1,")), "{csv}");
+
+    let pty = Pty::open();
+    let path = pty.path.to_str().unwrap().to_string();
+    let csv = pty.summary(&[file, "-f", "csv", "-q", "-o", &path]);
+    assert!(!csv.contains('\u{1b}'), "{csv:?}");
+    assert!(csv.contains(escaped), "{csv}");
+
+    let out = dir.path().join("out.csv");
+    let shown = Pty::open().summary(&[file, "-f", "csv", "-q", "-o", out.to_str().unwrap()]);
+    assert_eq!(shown, "");
+    let kept = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        kept.contains("profiles,\u{1b}[31mred\u{1b}[0m,1,"),
+        "{kept:?}"
+    );
+
+    let table = Pty::open().summary(&[file, "-q"]);
+    assert!(
+        table.contains("\u{1b}[1m"),
+        "no styling on a terminal: {table}"
+    );
+    let out = dir.path().join("out.txt");
+    Pty::open().summary(&[file, "-q", "-o", out.to_str().unwrap()]);
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(!written.contains('\u{1b}'), "{written:?}");
+    assert!(written.contains(escaped), "{written}");
+}

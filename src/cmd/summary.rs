@@ -228,6 +228,16 @@ impl Output {
         }
     }
 
+    /// Whether the output is a terminal: stdout on one, or `-o /dev/tty`.
+    pub fn is_terminal(&self) -> bool {
+        use std::io::IsTerminal;
+        match &self.to {
+            To::Stdout => std::io::stdout().is_terminal(),
+            To::Node(_, file) => file.is_terminal(),
+            To::File(_) => false,
+        }
+    }
+
     /// Runs `write` on the output, through a buffer; a file is put in
     /// place only when `write` succeeded.
     pub fn write_with(
@@ -311,7 +321,7 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.charts {
         write_charts(dir, &crate::render::chart::summary_charts(&summary))?;
     }
-    let renderer = args.format.renderer(max_rows);
+    let renderer = args.format.renderer(max_rows, output.is_terminal());
     output.write_with(|out| renderer.write_to(&summary, out))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,11 +5,17 @@
 //! Untrusted strings are guarded against formula injection.
 
 use super::Renderer;
-use super::text::csv_safe;
+use super::text::{csv_safe, terminal_safe};
 use crate::metrics::{Row, Summary};
 
 /// The tidy CSV table.
-pub struct CsvRenderer;
+pub struct CsvRenderer {
+    /// The output is a terminal: strings are shown as
+    /// [`terminal_safe`] shows them (an escape
+    /// sequence in a client's string would drive the terminal), where a file
+    /// keeps them as the clients sent them.
+    pub terminal: bool,
+}
 
 /// The header row.
 pub const HEADER: [&str; 10] = [
@@ -31,14 +37,24 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 
 /// One metric row as CSV cells, in [`HEADER`] order.
 pub fn cells(metric: &str, row: &Row) -> [String; 10] {
+    cells_for(metric, row, false)
+}
+
+/// [`cells`], its strings shown as on a terminal when `terminal` is set.
+fn cells_for(metric: &str, row: &Row, terminal: bool) -> [String; 10] {
+    let text = |s: &str| {
+        if terminal {
+            csv_safe(&terminal_safe(s)).into_owned()
+        } else {
+            csv_safe(s).into_owned()
+        }
+    };
     [
         metric.to_string(),
-        csv_safe(row.value.text()).into_owned(),
+        text(row.value.text()),
         row.count.to_string(),
         opt(row.share),
-        row.group_text()
-            .map(|g| csv_safe(g).into_owned())
-            .unwrap_or_default(),
+        row.group_text().map(text).unwrap_or_default(),
         opt(row.installations),
         opt(row.events),
         opt(row.runs),
@@ -63,7 +79,8 @@ impl Renderer for CsvRenderer {
         w.write_record(HEADER).map_err(io)?;
         for m in &summary.metrics {
             for row in &m.rows {
-                w.write_record(cells(m.def().name, row)).map_err(io)?;
+                w.write_record(cells_for(m.def().name, row, self.terminal))
+                    .map_err(io)?;
             }
         }
         w.flush()?;

@@ -40,15 +40,20 @@ pub trait Renderer {
 
 impl Format {
     /// The renderer of this format; terminal tables show at most `max_rows` rows per
-    /// metric (`None`: every row).
-    pub fn renderer(self, max_rows: Option<usize>) -> Box<dyn Renderer> {
+    /// metric (`None`: every row). `terminal` says that the output goes to a
+    /// terminal: tables are styled only there (a file gets no escape codes),
+    /// and CSV cells are shown as [`text::terminal_safe`] shows them, so a
+    /// client's string cannot drive the terminal (a file keeps them as sent).
+    pub fn renderer(self, max_rows: Option<usize>, terminal: bool) -> Box<dyn Renderer> {
         match self {
-            Format::Table => Box::new(table::TableRenderer {
-                max_rows,
-                ..table::TableRenderer::from_env()
-            }),
+            Format::Table => {
+                let mut table = table::TableRenderer::from_env();
+                table.max_rows = max_rows;
+                table.styled &= terminal;
+                Box::new(table)
+            }
             Format::Json => Box::new(json::JsonRenderer),
-            Format::Csv => Box::new(csv::CsvRenderer),
+            Format::Csv => Box::new(csv::CsvRenderer { terminal }),
             Format::Markdown => Box::new(markdown::MarkdownRenderer),
         }
     }
