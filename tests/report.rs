@@ -2096,6 +2096,44 @@ fn a_count_inside_another_published_one_by_fewer_than_k_is_withheld() {
     );
 }
 
+/// A count withheld inside another is printed by no row with the same
+/// installations: zap's 9 failing installations, withheld inside its 11
+/// runs, were the tool.failed type's 9 and the timeout row's 9 (a review:
+/// 11 less 9 gave the 2 that ran zap without a failure).
+#[test]
+fn a_withheld_count_is_printed_by_no_row_of_the_same_installations() {
+    let mut data = String::new();
+    let at = "2026-02-10T10:00:00Z";
+    for i in 0..30u32 {
+        let tools = if i < 11 {
+            r#"["trivy", "zap"]"#
+        } else {
+            r#"["trivy"]"#
+        };
+        let meta = format!(r#"{{"mode": "cli", "profile": "fast", "tools": {tools}}}"#);
+        data += &event_line("scan.started", i, at, "1.0.0", &meta);
+        data += &event_line("scan.started", i, at, "1.0.0", &meta);
+    }
+    for i in 0..9u32 {
+        let meta = r#"{"tool": "zap", "failure_type": "timeout", "exit_code": null, "profile": "fast"}"#;
+        data += &event_line("tool.failed", i, "2026-02-10T10:05:00Z", "1.0.0", meta);
+    }
+    let json = report(&data, &[]).json();
+    let installations = |name: &str, value: &str| -> Value {
+        (table(&json, name)["rows"].as_array().unwrap().iter())
+            .find(|r| r["value"] == value)
+            .unwrap_or_else(|| panic!("{name}: no row {value}"))["installations"]
+            .clone()
+    };
+    assert_eq!(installations("scan_tools", "zap"), 11);
+    assert_eq!(installations("tool_failure_rates", "zap"), Value::Null);
+    assert_eq!(installations("event_types", "tool.failed"), Value::Null);
+    assert_eq!(installations("event_types", "scan.started"), 30);
+    let public = json["metrics"].to_string();
+    assert!(!public.contains("\"installations\":9"), "{public}");
+    assert_eq!(json["metrics"]["failure_types"][0]["count"], 9);
+}
+
 /// Returning installations beside the previous quarter's: 25 then, 23
 /// back, gave the 2 that left (a review). New and returning are withheld
 /// then; with 10 gone, they are shown.

@@ -1954,6 +1954,8 @@ fn withhold_small_complements(
     let mut by_size: Vec<&[u32]> = type_sets.values().copied().collect();
     by_size.sort_by_key(|set| set.len());
     let near = |n: u64, of: u64| n < of && of - n < k;
+    // The installations of every row withheld here.
+    let mut withheld: Vec<&[u32]> = Vec::new();
     for m in out.iter_mut() {
         if matches!(
             m.id,
@@ -2008,10 +2010,7 @@ fn withhold_small_complements(
             if row.other {
                 return Vec::new();
             }
-            let own = match id {
-                MetricId::ToolFailureRates => ids.of(MetricId::ToolFailures, row),
-                _ => ids.of(id, row),
-            };
+            let own = installations_of(id, row, ids);
             // Every event type's within k above it (a row of scan.completed
             // inside scan.started's too), and its value's margin.
             let n = own.len();
@@ -2038,8 +2037,43 @@ fn withhold_small_complements(
                 .any(|&p| near(n, p))
             {
                 row.installations = None;
+                let own = installations_of(id, row, ids);
+                if !row.other && !own.is_empty() {
+                    withheld.push(own);
+                }
             }
         }
+    }
+    // A count withheld above is the count of its installations, wherever
+    // they are: another row with the same installations prints it (a
+    // review: zap's 9 failing installations, withheld inside its 11 runs,
+    // were the tool.failed type's 9 and the timeout row's 9, so 2 ran it
+    // without a failure).
+    if withheld.is_empty() {
+        return;
+    }
+    withheld.sort_unstable();
+    withheld.dedup();
+    for m in out.iter_mut() {
+        let id = m.id;
+        for row in m.rows.iter_mut().chain(m.others.iter_mut()) {
+            if row.other || row.installations.is_none() {
+                continue;
+            }
+            let own = installations_of(id, row, ids);
+            if !own.is_empty() && withheld.binary_search(&own).is_ok() {
+                row.installations = None;
+            }
+        }
+    }
+}
+
+/// The installations behind a published row, as [`CellIds`] holds them (a
+/// failure rate's are its failures').
+fn installations_of<'a>(id: MetricId, row: &Row, ids: &'a CellIds) -> &'a [u32] {
+    match id {
+        MetricId::ToolFailureRates => ids.of(MetricId::ToolFailures, row),
+        _ => ids.of(id, row),
     }
 }
 
