@@ -203,8 +203,11 @@ pub struct Ledger {
     /// the events outside the quarter; in a first report, whose file holds
     /// only its quarter, they gave a totals-only quarter's events).
     pub valid_events: Option<u64>,
-    /// Test events (`test`, `test.event`) in the whole input.
-    pub test_events: u64,
+    /// Test events (`test`, `test.event`) in the whole input (`None`:
+    /// withheld under `--include-test`, which counts them as usage events:
+    /// the event-type table's test row, when hidden, was this count, and
+    /// its Other less it the other hidden types').
+    pub test_events: Option<u64>,
     /// Marker events in the whole input.
     pub marker_events: u64,
     /// Valid events outside the quarter (`None`: withheld, when the
@@ -430,6 +433,9 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         previous,
         first_seen,
         outside,
+        elsewhere,
+        elsewhere_ids,
+        before_previous,
         census,
         candidates,
         ..
@@ -503,6 +509,7 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         options,
         (new_now, new_prev),
         previous_has_data,
+        before_previous.len() as u64,
     );
     let weeks = quarter_weeks(
         options.quarter,
@@ -516,10 +523,14 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
     let i = &summary.input;
     // The file's events less the quarter's give the events outside it:
     // withheld with them.
+    // And less the previous quarter's, the events of the other quarters: a
+    // review read 3 events of 2 installations sent the day after the
+    // quarter (as a report made early in the next quarter meets them).
     let outside_quarter = (type_shown(&published, None)
         && i.filtered_out == outside
-        && (prev_summary.totals.usage_events == 0 || type_shown(&prev_published, None)))
-    .then_some(outside);
+        && (prev_summary.totals.usage_events == 0 || type_shown(&prev_published, None))
+        && (elsewhere == 0 || elsewhere_ids.len() as u64 >= k))
+        .then_some(outside);
     let whole_file = |n: u64| outside_quarter.map(|_| n);
     let ledger = Ledger {
         source: source.clone(),
@@ -528,7 +539,7 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         blank_lines: i.blank_lines,
         invalid_lines: i.invalid_lines,
         valid_events: whole_file(i.valid_events),
-        test_events: i.test_events,
+        test_events: (!include_test).then_some(i.test_events),
         marker_events: i.marker_events,
         // The file's usage events less the quarter's and these would give the
         // events the filters left out.
@@ -769,6 +780,7 @@ fn figures(
     options: &ReportOptions,
     (new_now, new_prev): (u64, u64),
     previous_has_data: bool,
+    before_previous: u64,
 ) -> Vec<Figure> {
     let k = options.min_installations;
     let prev = |v: u64| previous_has_data.then_some(v);
@@ -793,15 +805,24 @@ fn figures(
     // Returning installations were seen before, most in the previous
     // quarter: its installations less them would be those that did not come
     // back (a review: 25 then, 23 returning, so 2 left).
-    let previous_shown = previous_has_data && p.unique_ids >= k;
+    // The previous quarter's own report publishes its installations when
+    // they are at least k, also as a totals-only report (a review: 12
+    // then, 10 returning). The previous column's returning ones are judged
+    // so against the quarter before, as that quarter's own report judged
+    // them (a review: withheld in one report, they were the next report's
+    // previous column).
     let left =
-        |returning: u64| previous_shown && returning < p.unique_ids && p.unique_ids - returning < k;
-    let (new, returning) = if split_ok(new_now, t.unique_ids) && !left(t.unique_ids - new_now) {
-        (Some(new_now), Some(t.unique_ids - new_now))
-    } else {
-        (None, None)
-    };
-    let (pnew, preturning) = if previous_has_data && split_ok(new_prev, p.unique_ids) {
+        |returning: u64, before: u64| before >= k && returning < before && before - returning < k;
+    let (new, returning) =
+        if split_ok(new_now, t.unique_ids) && !left(t.unique_ids - new_now, p.unique_ids) {
+            (Some(new_now), Some(t.unique_ids - new_now))
+        } else {
+            (None, None)
+        };
+    let (pnew, preturning) = if previous_has_data
+        && split_ok(new_prev, p.unique_ids)
+        && !left(p.unique_ids - new_prev, before_previous)
+    {
         (Some(new_prev), Some(p.unique_ids - new_prev))
     } else {
         (None, None)

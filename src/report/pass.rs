@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::samples::{Candidates, Census, leaves};
 use crate::event::schema::{Event, EventClass};
@@ -20,6 +20,7 @@ pub(crate) struct QuarterSink {
     start: Micros,
     end: Micros,
     prev_start: Micros,
+    before_prev_start: Micros,
     /// The user's filters without the period: which events count at all.
     all_time: Arc<Filters>,
     /// The quarter, counted exactly as `summary --quarter` counts it.
@@ -30,6 +31,14 @@ pub(crate) struct QuarterSink {
     pub(crate) first_seen: FxHashMap<u64, Micros>,
     /// Valid events outside the quarter.
     pub(crate) outside: u64,
+    /// Usage events in neither the quarter nor the previous one, and their
+    /// installations: the events outside the quarter less the previous
+    /// quarter's give them.
+    pub(crate) elsewhere: u64,
+    pub(crate) elsewhere_ids: FxHashSet<u64>,
+    /// Installations of the quarter before the previous one (its own report
+    /// publishes their number).
+    pub(crate) before_previous: FxHashSet<u64>,
     pub(crate) census: Census,
     pub(crate) candidates: Candidates,
     leaves: Vec<u64>,
@@ -51,11 +60,15 @@ impl QuarterSink {
             start: quarter.start(),
             end: quarter.next().start(),
             prev_start: quarter.prev().start(),
+            before_prev_start: quarter.prev().prev().start(),
             current: Tally::new(Arc::new(cur)),
             previous: Tally::new(Arc::new(prev)),
             all_time: Arc::new(all_time),
             first_seen: FxHashMap::default(),
             outside: 0,
+            elsewhere: 0,
+            elsewhere_ids: FxHashSet::default(),
+            before_previous: FxHashSet::default(),
             census: Census::default(),
             candidates: Candidates::new(k),
             leaves: Vec::new(),
@@ -86,11 +99,20 @@ impl Sink for QuarterSink {
             EventClass::Test => self.all_time.include_test,
             EventClass::Marker => false,
         };
+        if usage && !inside && !(ts >= self.prev_start && ts < self.start) {
+            self.elsewhere += 1;
+            if id != NO_ID {
+                self.elsewhere_ids.insert(id);
+            }
+        }
         if !usage || !self.all_time.keep(event) {
             return;
         }
         if id == NO_ID {
             return;
+        }
+        if ts >= self.before_prev_start && ts < self.prev_start {
+            self.before_previous.insert(id);
         }
         self.first_seen
             .entry(id)
@@ -116,6 +138,9 @@ impl Sink for QuarterSink {
         other.previous.clear();
         other.first_seen.clear();
         other.outside = 0;
+        other.elsewhere = 0;
+        other.elsewhere_ids.clear();
+        other.before_previous.clear();
         other.census.clear();
     }
 }
@@ -132,6 +157,9 @@ impl QuarterSink {
                 .or_insert(t);
         }
         self.outside += other.outside;
+        self.elsewhere += other.elsewhere;
+        self.elsewhere_ids.extend(other.elsewhere_ids.drain());
+        self.before_previous.extend(other.before_previous.drain());
         self.census.merge_from(&other.census);
         self.candidates.merge(other.candidates.take());
     }

@@ -335,7 +335,7 @@ fn methodology_privacy(report: &Report) -> Vec<String> {
             report.options.min_quarter_installations.max(k)
         ),
         format!(
-            "Sample events are real events of the quarter, chosen only among events whose every value (version, platform, each metadata field, each list element), and whose whole combination of values, was sent by at least k installations, and with no field beyond the documented schema. They are written in one layout (the documented fields in order), so that no client's own spacing, field order or clock shows: the anonymous ID is replaced by `{PLACEHOLDER_ID}` and the timestamp is the start of its month (UTC). Only event types the event-type table shows have one."
+            "Sample events are real events of the quarter, chosen only among events whose every value (version, platform, each metadata field, each list element), and whose whole combination of values, was sent by at least k installations, and with no field beyond the documented schema. They are written in one layout (the documented fields in order), so that no client's own spacing, field order or clock shows: the anonymous ID is replaced by `{PLACEHOLDER_ID}` and the timestamp is the start of its quarter (UTC). Only event types the event-type table shows have one."
         ),
         "Strings from events are untrusted: they are escaped in this document, and CSV cells that a spreadsheet would run as a formula are prefixed with `'`.".into(),
     ]
@@ -458,7 +458,7 @@ pub fn markdown(report: &Report) -> Vec<u8> {
         let _ = writeln!(out, "\n## Sample events\n");
         let _ = writeln!(
             out,
-            "One real event of each type seen in the quarter, with its anonymous ID replaced and its time cut to the month (see Methodology). Also in [`sample-events.json`](sample-events.json).\n"
+            "One real event of each type seen in the quarter, with its anonymous ID replaced and its time cut to the start of the quarter (see Methodology). Also in [`sample-events.json`](sample-events.json).\n"
         );
         for s in &report.samples.events {
             let text = s.line.get();
@@ -618,7 +618,7 @@ fn ledger_rows(l: &Ledger) -> Vec<(&'static str, String)> {
         ("Valid events", count(l.valid_events)),
         (
             "Test events (test, test.event), whole input",
-            thousands(l.test_events),
+            count(l.test_events),
         ),
         (
             "Marker events (telemetry.initialized), whole input",
@@ -767,7 +767,7 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
         }
         let _ = writeln!(
             out,
-            "<h2 id=\"samples\">Sample events</h2>\n<p>One real event of each type seen in the quarter, with its anonymous ID replaced and its time cut to the month (see Methodology). Also in <code>sample-events.json</code>.</p>"
+            "<h2 id=\"samples\">Sample events</h2>\n<p>One real event of each type seen in the quarter, with its anonymous ID replaced and its time cut to the start of the quarter (see Methodology). Also in <code>sample-events.json</code>.</p>"
         );
         for s in &report.samples.events {
             // JSON text already (its unsafe characters written `\uXXXX`):
@@ -922,7 +922,7 @@ pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
         ("blank_lines", Some(l.blank_lines)),
         ("invalid_lines", Some(l.invalid_lines)),
         ("valid_events", l.valid_events),
-        ("test_events", Some(l.test_events)),
+        ("test_events", l.test_events),
         ("marker_events", Some(l.marker_events)),
         ("outside_quarter", l.outside_quarter),
         ("filtered_out", l.filtered_out),
@@ -1093,7 +1093,7 @@ struct PublicInput<'a> {
     invalid_lines: u64,
     valid_events: Option<u64>,
     usage_events: Option<u64>,
-    test_events: u64,
+    test_events: Option<u64>,
     marker_events: u64,
     filtered_out: Option<u64>,
     problems: &'a [crate::event::Problem],
@@ -1139,7 +1139,7 @@ impl Serialize for PublicSummary<'_> {
             invalid_lines: i.invalid_lines,
             valid_events: l.valid_events,
             usage_events: l.valid_events.map(|_| i.usage_events),
-            test_events: i.test_events,
+            test_events: l.test_events,
             marker_events: i.marker_events,
             filtered_out: l
                 .outside_quarter
@@ -1236,7 +1236,7 @@ pub fn samples_json(report: &Report) -> anyhow::Result<Vec<u8>> {
     let file = SamplesFile {
         schema: "jmo-analyze.sample-events/1",
         quarter: report.options.quarter.to_string(),
-        note: "One real event of each type seen in the quarter, re-written in one layout, anonymous_id replaced and timestamp cut to the start of its month (UTC); only for event types the event-type table shows; chosen only among events whose every value, and whose whole combination of values, was sent by at least min_installations installations.",
+        note: "One real event of each type seen in the quarter, re-written in one layout, anonymous_id replaced and timestamp cut to the start of its quarter (UTC); only for event types the event-type table shows; chosen only among events whose every value, and whose whole combination of values, was sent by at least min_installations installations.",
         anonymous_id_replaced_with: PLACEHOLDER_ID,
         min_installations: report.options.min_installations,
         withheld_types: report.samples.withheld_types,

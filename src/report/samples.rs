@@ -19,7 +19,9 @@
 //! spacing, time zone or clock precision shows, and every documented field
 //! is written, one left out as `null` (the census counts the two alike):
 //! its `anonymous_id` is replaced by [`PLACEHOLDER_ID`] and its timestamp
-//! is the start of its month in UTC (a day could be one installation's).
+//! is the start of its quarter in UTC (a day could be one installation's,
+//! and so could a month whose weeks the weekly activity hides: a review
+//! read one installation's January off a sample dated 2026-01-01).
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
@@ -494,7 +496,8 @@ fn rewritten(text: &str, event: &Event<'_>) -> Option<String> {
             "anonymous_id" => return None,
             "timestamp" => {
                 let day = date_of(event.timestamp);
-                Written::Text(format!("{:04}-{:02}-01T00:00:00Z", day.year(), day.month()))
+                let first_month = (day.month() - 1) / 3 * 3 + 1;
+                Written::Text(format!("{:04}-{first_month:02}-01T00:00:00Z", day.year()))
             }
             "metadata" if v.get() == "null" => Written::Json(serde_json::Value::Null),
             "metadata" => {
@@ -750,7 +753,7 @@ mod tests {
     #[test]
     fn a_sample_is_rewritten_in_one_layout_and_rejects_extra_fields() {
         let t = r#"{"event": "scan.completed", "version": "1.0.0", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2026-01-05T10:00:00Z", "metadata": {"mode": "cli", "profile": "fast"}}"#;
-        // Every documented field, one left out as null; the month.
+        // Every documented field, one left out as null; the quarter.
         let want = format!(
             r#"{{"event": "scan.completed", "version": "1.0.0", "platform": null, "python_version": null, "anonymous_id": "{PLACEHOLDER_ID}", "timestamp": "2026-01-01T00:00:00Z", "metadata": {{"mode": "cli", "profile": "fast", "duration_bucket": null, "tools_succeeded": null, "tools_failed": null, "total_findings_bucket": null}}}}"#
         );
@@ -759,6 +762,16 @@ mod tests {
         // do not show: the same event reads the same.
         let own = "{\"metadata\":{\"profile\":\"fast\",\"mode\":\"cli\"},\t\"timestamp\":\"2026-01-04T19:00:00.123456789-07:00\",\"anonymous_id\":\"a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c\",\"version\":\"1.0.0\",\"event\":\"scan.completed\"}";
         assert_eq!(rewritten(own, &event(own)).unwrap(), want);
+        // Any month of the quarter reads as its first (a month can be one
+        // installation's where the weekly activity hides its weeks).
+        let march = t.replace("2026-01-05T10:00:00Z", "2026-03-31T23:59:59.999999Z");
+        assert_eq!(rewritten(&march, &event(&march)).unwrap(), want);
+        let december = t.replace("2026-01-05T10:00:00Z", "2025-12-17T10:00:00Z");
+        assert!(
+            rewritten(&december, &event(&december))
+                .unwrap()
+                .contains(r#""timestamp": "2025-10-01T00:00:00Z""#)
+        );
         // Strings escaped as the report's JSON escapes them.
         let bidi = t.replace("fast", "fa\u{202e}st");
         assert!(
