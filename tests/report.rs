@@ -2295,10 +2295,171 @@ fn the_ledger_gives_no_hidden_test_row() {
     let other = rows(&json, "event_types");
     assert!(other.iter().any(|r| r.3 && r.1 == 7), "{other:?}");
     let md = String::from_utf8(with.all()["report.md"].clone()).unwrap();
-    assert!(md.contains("| Test events (test, test.event), whole input | – |"), "{md}");
+    assert!(
+        md.contains("| Test events (test, test.event), whole input | – |"),
+        "{md}"
+    );
     let without = report(&data, &[]).json();
     assert_eq!(without["report"]["ledger"]["test_events"], 3);
     assert_eq!(without["input"]["test_events"], 3);
+}
+
+/// More completions than starts, or more failures than runs, is no
+/// proportion: no rate, no interval, and the report says why (a review saw
+/// "125.0% ()" for 25 completions of 20 starts, 5 of them started the day
+/// before the quarter, and a failure rate of 200.0%).
+#[test]
+fn a_rate_above_one_is_not_published() {
+    let mut data = String::new();
+    let started = r#"{"mode": "cli", "profile": "fast", "tools": ["trivy"]}"#;
+    let completed = r#"{"mode": "cli", "profile": "fast", "duration_bucket": "<5min"}"#;
+    for i in 0..25u32 {
+        let (start, end) = if i < 20 {
+            ("2026-02-01T10:00:00Z", "2026-02-01T10:30:00Z")
+        } else {
+            ("2025-12-31T23:50:00Z", "2026-01-01T00:20:00Z")
+        };
+        data += &event_line("scan.started", i, start, "1.0.0", started);
+        data += &event_line("scan.completed", i, end, "1.0.0", completed);
+    }
+    let run = report(&data, &[]);
+    let json = run.json();
+    let rate = figure(&json, "completion_rate");
+    assert_eq!(rate["rate"], Value::Null, "{rate}");
+    assert_eq!(rate.get("interval"), None, "{rate}");
+    let md = String::from_utf8(run.all()["report.md"].clone()).unwrap();
+    assert!(!md.contains("()"), "{md}");
+    assert!(
+        md.contains("| – (no rate: 25 scans completed, 20 started"),
+        "{md}"
+    );
+
+    let mut data = String::new();
+    data += &event_line("scan.started", 1, "2026-02-01T10:00:00Z", "1.0.0", started);
+    let failed = r#"{"tool": "trivy", "failure_type": "timeout", "exit_code": null}"#;
+    for _ in 0..2 {
+        data += &event_line("tool.failed", 1, "2026-02-01T10:05:00Z", "1.0.0", failed);
+    }
+    let run = report(
+        &data,
+        &[
+            "--min-installations",
+            "1",
+            "--min-quarter-installations",
+            "1",
+        ],
+    );
+    let json = run.json();
+    let rates = table(&json, "tool_failure_rates");
+    assert_eq!(rates["rows"][0]["events"], 2, "{rates}");
+    assert_eq!(rates["rows"][0]["share"], Value::Null, "{rates}");
+    assert!(
+        rates["about"]
+            .as_str()
+            .unwrap()
+            .contains("more failures than runs"),
+        "{rates}"
+    );
+    assert_eq!(json["metrics"]["tool_failure_rates"][0].get("rate"), None);
+    let all = run.all();
+    let csv = String::from_utf8(all["data/tool_failure_rates.csv"].clone()).unwrap();
+    assert!(!csv.contains("2.000000"), "{csv}");
+    let md = String::from_utf8(all["report.md"].clone()).unwrap();
+    assert!(!md.contains("200.0%"), "{md}");
+}
+
+/// Beside a previous table that hides no value, a new value is compared
+/// with none then, and a value gone is shown with 0 (a review: deep, 15
+/// of 25 scans now and none of 25 then, and custom, 10 of 25 then and none
+/// now, had no change, and the report said no share had changed). Beside a
+/// table that hides values nothing is said of either.
+#[test]
+fn values_new_or_gone_beside_a_complete_table_are_changes() {
+    let mut data = String::new();
+    for i in 0..25u32 {
+        let profile = if i < 15 { "fast" } else { "custom" };
+        let meta = format!(r#"{{"mode": "cli", "profile": "{profile}"}}"#);
+        data += &event_line("scan.started", i, "2025-11-01T10:00:00Z", "1.0.0", &meta);
+        let profile = if i < 10 { "fast" } else { "deep" };
+        let meta = format!(r#"{{"mode": "cli", "profile": "{profile}"}}"#);
+        data += &event_line(
+            "scan.started",
+            100 + i,
+            "2026-02-01T10:00:00Z",
+            "1.0.0",
+            &meta,
+        );
+    }
+    let run = report(&data, &[]);
+    let json = run.json();
+    let profiles = table(&json, "profiles")["rows"].as_array().unwrap().clone();
+    let row = |value: &str| -> Value {
+        (profiles.iter())
+            .find(|r| r["value"] == value)
+            .unwrap_or_else(|| panic!("no row {value}: {profiles:?}"))
+            .clone()
+    };
+    assert_eq!(row("deep")["events"], 15);
+    assert_eq!(row("deep")["previous_share"], 0.0);
+    assert_eq!(row("deep")["change"], "up");
+    assert_eq!(row("custom")["events"], 0);
+    assert_eq!(row("custom")["installations"], 0);
+    assert_eq!(row("custom")["share"], 0.0);
+    assert_eq!(row("custom")["previous_share"], 0.4);
+    assert_eq!(row("custom")["change"], "down");
+    assert_eq!(row("fast")["change"], "no_clear_change");
+    let md = String::from_utf8(run.all()["report.md"].clone()).unwrap();
+    assert!(!md.contains("No published share changed"), "{md}");
+
+    // One more profile of 1 installation then: the previous table hides a
+    // value, so deep may have been it, and custom's absence now says nothing.
+    let hidden = data.clone()
+        + &event_line(
+            "scan.started",
+            99,
+            "2025-11-01T10:00:00Z",
+            "1.0.0",
+            r#"{"mode": "cli", "profile": "rare"}"#,
+        );
+    let json = report(&hidden, &[]).json();
+    let profiles = table(&json, "profiles")["rows"].as_array().unwrap().clone();
+    assert!(
+        profiles.iter().all(|r| r["value"] != "custom"),
+        "{profiles:?}"
+    );
+    let deep = profiles.iter().find(|r| r["value"] == "deep").unwrap();
+    assert_eq!(deep["previous_share"], Value::Null);
+    assert_eq!(deep["change"], "not_comparable");
+
+    // A list table hides a value without an Other row: zap, of 1
+    // installation then, was hidden, not absent.
+    let mut data = String::new();
+    for i in 0..25u32 {
+        let then = if i == 0 {
+            r#"["trivy", "zap"]"#
+        } else {
+            r#"["trivy"]"#
+        };
+        let meta = format!(r#"{{"mode": "cli", "profile": "fast", "tools": {then}}}"#);
+        data += &event_line("scan.started", i, "2025-11-01T10:00:00Z", "1.0.0", &meta);
+        let meta = r#"{"mode": "cli", "profile": "fast", "tools": ["trivy", "zap"]}"#;
+        data += &event_line(
+            "scan.started",
+            100 + i,
+            "2026-02-01T10:00:00Z",
+            "1.0.0",
+            meta,
+        );
+    }
+    let json = report(&data, &[]).json();
+    let tools = table(&json, "scan_tools")["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let zap = tools.iter().find(|r| r["value"] == "zap").unwrap();
+    assert_eq!(zap["events"], 25);
+    assert_eq!(zap["previous_share"], Value::Null, "{tools:?}");
+    assert_eq!(zap["change"], "not_comparable");
 }
 
 /// Every file of a report, its input's SHA-256 (which differs with any

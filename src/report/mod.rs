@@ -12,7 +12,7 @@ pub mod privacy;
 pub mod render;
 pub mod samples;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use crate::event::IngestStats;
@@ -609,6 +609,14 @@ fn interval_of(count: u64, of: u64) -> Option<Interval> {
     wilson95(count, of)
 }
 
+/// `count` of `of` as a proportion: none when `of` is 0, or when `count`
+/// exceeds it (more completions than starts, more failures than runs: the
+/// events of scans started before the quarter, or lost ones), which no
+/// rate or interval describes (a review saw "125.0% ()" published).
+fn proportion(count: u64, of: u64) -> Option<f64> {
+    (of > 0 && count <= of).then(|| count as f64 / of as f64)
+}
+
 fn compare(now: Option<Interval>, before: Option<Interval>, now_p: f64, before_p: f64) -> Change {
     match (now, before) {
         (Some(a), Some(b)) if a.overlaps(&b) => Change::NoClearChange,
@@ -663,10 +671,36 @@ fn table(
     // Failures and runs stay; their ratio is not computed.
     let no_ratio = rates && split.is_some();
     let grouped = privacy::shape(metric.id) == privacy::Shape::Grouped;
+    // A table that hides no value shows each of its quarter's values: a
+    // value absent from it had no event. A value new this quarter is
+    // compared with 0 of the previous quarter's events, and one gone since
+    // is shown with 0 (a review: deep, 15 of 25 now and absent from a
+    // complete previous table, and custom, 10 of 25 then and none now,
+    // had no change, and the report said that no share had changed).
+    let complete = |m: &PublishedMetric| !m.withheld && m.hidden() == 0 && m.others.is_empty();
+    let both_complete = !rates && complete(metric) && previous.is_some_and(complete);
+    let prev_complete = !rates && previous.is_some_and(complete);
+    let gone: Vec<crate::metrics::Row> = if both_complete {
+        let now: FxHashSet<(&Option<crate::metrics::Value>, &crate::metrics::Value)> =
+            metric.rows.iter().map(|r| (&r.group, &r.value)).collect();
+        (previous.iter().flat_map(|p| &p.rows))
+            .filter(|p| !now.contains(&(&p.group, &p.value)))
+            .filter(|p| !grouped || totals.get(&p.group).is_some_and(|&n| n > 0))
+            .map(|p| crate::metrics::Row {
+                count: 0,
+                installations: Some(0),
+                share: None,
+                ..p.clone()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut rows: Vec<TableRow> = Vec::new();
     let mut ordered: Vec<(&crate::metrics::Row, bool)> = metric
         .rows
         .iter()
+        .chain(&gone)
         .map(|r| (r, false))
         .chain(metric.others.iter().map(|r| (r, true)))
         .collect();
@@ -694,19 +728,35 @@ fn table(
     for p in previous.iter().flat_map(|p| &p.rows) {
         prev_rows.entry((&p.group, &p.value)).or_insert(p);
     }
+    // Some row counts more failures than runs (no rate: `proportion`).
+    let mut over_one = false;
     for (r, other) in ordered {
         let (x, n) = fraction(metric, r, &totals);
         let n = if no_ratio { 0 } else { n };
-        let share = (n > 0).then(|| x as f64 / n as f64);
+        let share = proportion(x, n);
+        over_one |= n > 0 && x > n;
         let interval = interval_of(x, n);
         let (mut previous_share, mut previous_interval, mut change) =
             (None, None, Change::NotComparable);
+        let zero;
+        let before = match prev_rows.get(&(&r.group, &r.value)) {
+            Some(&p) => Some(p),
+            // Not in a table that hides nothing: none then.
+            None if prev_complete && !other => {
+                zero = crate::metrics::Row {
+                    count: 0,
+                    ..r.clone()
+                };
+                Some(&zero)
+            }
+            None => None,
+        };
         if let (Some(prev), false) = (previous, other)
-            && let Some(&p) = prev_rows.get(&(&r.group, &r.value))
+            && let Some(p) = before
         {
             let (px, pn) = fraction(prev, p, &prev_totals);
             if pn > 0 && !no_ratio {
-                previous_share = Some(px as f64 / pn as f64);
+                previous_share = proportion(px, pn);
                 previous_interval = interval_of(px, pn);
                 change = compare(
                     interval,
@@ -740,6 +790,11 @@ fn table(
     } else if let (true, Some(why)) = (rates, split) {
         format!(
             "Failures per tool and the scans that enabled it (runs); no rate is computed: {why}."
+        )
+    } else if rates && over_one {
+        format!(
+            "Failure rate per tool: {noun}. A tool with more failures than runs has no rate \
+             (failures of scans started before the quarter, or events lost)."
         )
     } else if rates {
         format!("Failure rate per tool: {noun}.")
@@ -878,9 +933,7 @@ fn figures(
     let now_rate = ratio && now_has(Some("scan.started")) && now_has(Some("scan.completed"));
     let before_rate =
         ratio && before_has(Some("scan.started")) && before_has(Some("scan.completed"));
-    let completion = |s: &crate::metrics::Totals| {
-        (s.scans_started > 0).then(|| s.scans_completed as f64 / s.scans_started as f64)
-    };
+    let completion = |s: &crate::metrics::Totals| proportion(s.scans_completed, s.scans_started);
     let ci = interval_of(t.scans_completed, t.scans_started).filter(|_| now_rate);
     let pci = interval_of(p.scans_completed, p.scans_started).filter(|_| before_rate);
     out.push(Figure {
@@ -892,7 +945,15 @@ fn figures(
         interval: ci,
         previous_rate: completion(p).filter(|_| before_rate),
         previous_interval: pci,
-        of: now_rate.then(|| format!("{} scans started", thousands(t.scans_started))),
+        of: now_rate.then(|| match completion(t) {
+            Some(_) => format!("{} scans started", thousands(t.scans_started)),
+            None => format!(
+                "no rate: {} scans completed, {} started (scans started before the quarter, \
+                 or events lost)",
+                thousands(t.scans_completed),
+                thousands(t.scans_started)
+            ),
+        }),
         change: Some(compare(
             ci,
             pci,

@@ -188,7 +188,11 @@ fn figure_cells(f: &Figure, previous_has_data: bool) -> [String; 3] {
                 ci(f.interval),
                 f.of.as_deref().unwrap_or("")
             ),
-            None => "unknown".into(),
+            // Why there is no rate, when the figure says.
+            None => match (f.key, &f.of) {
+                ("completion_rate", Some(why)) => format!("– ({why})"),
+                _ => "unknown".into(),
+            },
         };
         let before = if previous_has_data && f.previous_rate.is_some() {
             share_cell(f.previous_rate, f.previous_interval)
