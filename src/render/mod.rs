@@ -62,8 +62,20 @@ impl Format {
 /// How a share prints for people: `12.3%`, or `–` when undefined.
 pub fn percent(share: Option<f64>) -> String {
     match share {
-        Some(s) => format!("{:.1}%", s * 100.0),
+        Some(s) => format!("{}%", percent_digits(s)),
         None => "–".to_string(),
+    }
+}
+
+/// A proportion as a percentage to one decimal, without its `%`; one that
+/// is not 0 or 1 but rounds to it reads `<0.1` or `>99.9` (a review: 1
+/// scan in 200,000 read `0.0% (0.0–0.0%)`, as if certainly none).
+pub fn percent_digits(p: f64) -> String {
+    let shown = format!("{:.1}", p * 100.0);
+    match shown.as_str() {
+        "0.0" | "-0.0" if p > 0.0 => "<0.1".to_string(),
+        "100.0" if p < 1.0 => ">99.9".to_string(),
+        _ => shown,
     }
 }
 
@@ -190,4 +202,22 @@ pub fn overview(summary: &Summary) -> Vec<(String, String)> {
         ),
     ));
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A share that is not 0 or 1 never reads as one: 1 in 200,000 read
+    /// `0.0%` beside an interval of `0.0–0.0%` (a review).
+    #[test]
+    fn a_share_near_0_or_1_does_not_read_as_it() {
+        assert_eq!(percent(Some(1.0 / 200_000.0)), "<0.1%");
+        assert_eq!(percent(Some(199_999.0 / 200_000.0)), ">99.9%");
+        assert_eq!(percent(Some(0.0)), "0.0%");
+        assert_eq!(percent(Some(1.0)), "100.0%");
+        assert_eq!(percent(Some(0.0005)), "0.1%");
+        assert_eq!(percent(Some(0.123)), "12.3%");
+        assert_eq!(percent(None), "–");
+    }
 }

@@ -313,7 +313,7 @@ const TABLES: &[(&str, MetricId, &str, &str, &str)] = &[
         MetricId::MultiTarget,
         "Multi-target adoption (more than one target type)",
         "% of scans started",
-        "scan.started events with target_types",
+        "scan.started events (null: without target_types)",
     ),
     (
         "compliance_usage",
@@ -785,7 +785,7 @@ fn table(
         format!(
             "Withheld, with how many events it counts: there were none, or fewer than {k} \
              installations sent them, or their number would give away one the event-type table \
-             hides."
+             hides, or its small values could not be kept from being worked out by subtraction."
         )
     } else if let (true, Some(why)) = (rates, split) {
         format!(

@@ -71,12 +71,13 @@ const NEVER_COLLECTED: &[&str] = &[
 ];
 
 fn pct(p: Option<f64>) -> String {
-    p.map_or("–".into(), |p| format!("{:.1}%", p * 100.0))
+    crate::render::percent(p)
 }
 
 fn ci(i: Option<Interval>) -> String {
+    use crate::render::percent_digits;
     i.map_or(String::new(), |i| {
-        format!("{:.1}–{:.1}%", i.low * 100.0, i.high * 100.0)
+        format!("{}–{}%", percent_digits(i.low), percent_digits(i.high))
     })
 }
 
