@@ -2226,13 +2226,37 @@ fn consecutive_reports_give_no_small_group_that_did_not_come_back() {
     assert_eq!(value(&q1, "installations"), 25);
     assert_eq!(value(&q1, "returning_installations"), Value::Null);
     assert_eq!(value(&q1, "new_installations"), Value::Null);
+
+    // 10 in 2025-Q3, none in 2025-Q4, 9 of them back in 2026-Q1; and in
+    // the previous column of 2026-Q2.
+    let mut data = String::new();
+    for i in 0..10u32 {
+        data += &event_line("scan.started", i, "2025-08-10T10:00:00Z", "1.0.0", meta);
+    }
+    for i in (0..9u32).chain(100..120) {
+        data += &event_line("scan.started", i, "2026-02-10T10:00:00Z", "1.0.0", meta);
+    }
+    let q1 = report(&data, &[]).json();
+    assert_eq!(value(&q1, "installations"), 29);
+    assert_eq!(value(&q1, "returning_installations"), Value::Null);
+    for i in (0..9u32).chain(100..120).chain(200..225) {
+        data += &event_line("scan.started", i, "2026-05-10T10:00:00Z", "1.0.0", meta);
+    }
+    let q2 = report(&data, &["--quarter", "2026-Q2"]).json();
+    assert_eq!(previous(&q2, "installations"), 29);
+    assert_eq!(previous(&q2, "returning_installations"), Value::Null);
+    assert_eq!(value(&q2, "returning_installations"), 29);
 }
 
-/// The events outside the quarter less the previous quarter's are the
-/// other quarters' events: published only when they are none or come from
-/// at least k installations (a review: 3 events of 2 installations on the
-/// day after the quarter, as a report made early in the next quarter meets
-/// them, read off the ledger and `input.usage_events`).
+/// The events outside the quarter less the previous quarter's, and less
+/// the earlier quarters' that their own reports print, are the events of a
+/// quarter no report covers yet: the whole file's counts are published only
+/// when the file holds no other quarter (reviews: 3 events of 2
+/// installations on the day after the quarter, as a report made early in
+/// the next quarter meets them, read off the ledger and
+/// `input.usage_events`, also beside 5 earlier quarters' worth), and when
+/// the filters left nothing of the previous quarter out (its events less
+/// its column gave one installation's 3 CI scans).
 #[test]
 fn the_ledger_gives_no_small_group_of_another_quarter() {
     let meta = r#"{"mode": "cli", "profile": "fast"}"#;
@@ -2266,11 +2290,23 @@ fn the_ledger_gives_no_small_group_of_another_quarter() {
     for key in ["usage_events", "valid_events", "lines", "bytes"] {
         assert_eq!(few["input"][key], Value::Null, "input.{key}");
     }
-    let enough = report(&data(5), &[]).json();
-    assert_eq!(enough["report"]["ledger"]["outside_quarter"], 55);
-    assert_eq!(enough["input"]["usage_events"], 105);
+    let many = report(&data(5), &[]).json();
+    assert_eq!(many["report"]["ledger"]["outside_quarter"], Value::Null);
+    assert_eq!(many["input"]["usage_events"], Value::Null);
     let none = report(&data(0), &[]).json();
     assert_eq!(none["report"]["ledger"]["outside_quarter"], 50);
+    assert_eq!(none["input"]["usage_events"], 100);
+    // 3 CI scans of one installation in the previous quarter.
+    let ci = r#"{"mode": "cli", "profile": "fast", "ci_detected": true}"#;
+    let mut with_ci = data(0);
+    for _ in 0..3 {
+        with_ci += &event_line("scan.started", 300, "2025-11-12T10:00:00Z", "1.0.0", ci);
+    }
+    let json = report(&with_ci, &["--exclude-ci"]).json();
+    assert_eq!(json["report"]["ledger"]["outside_quarter"], Value::Null);
+    assert_eq!(json["input"]["usage_events"], Value::Null);
+    let json = report(&with_ci, &[]).json();
+    assert_eq!(json["report"]["ledger"]["outside_quarter"], 53);
 }
 
 /// Under `--include-test` test events are usage events, and the ledger's
@@ -2298,6 +2334,10 @@ fn the_ledger_gives_no_hidden_test_row() {
     let json = with.json();
     assert_eq!(json["report"]["ledger"]["test_events"], Value::Null);
     assert_eq!(json["input"]["test_events"], Value::Null);
+    // The whole file's valid events less its usage events (which leave the
+    // test events out) gave them too.
+    assert_eq!(json["input"]["valid_events"], Value::Null);
+    assert_eq!(json["input"]["usage_events"], Value::Null);
     let other = rows(&json, "event_types");
     assert!(other.iter().any(|r| r.3 && r.1 == 7), "{other:?}");
     let md = String::from_utf8(with.all()["report.md"].clone()).unwrap();

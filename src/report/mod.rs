@@ -434,8 +434,6 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         first_seen,
         outside,
         elsewhere,
-        elsewhere_ids,
-        before_previous,
         census,
         candidates,
         ..
@@ -456,7 +454,7 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
     };
     let new_in = |ids: &[u64], start| {
         ids.iter()
-            .filter(|id| first_seen.get(id).is_some_and(|&t| t >= start))
+            .filter(|id| first_seen.get(id).is_some_and(|&(t, _)| t >= start))
             .count() as u64
     };
     let (cur_installs, prev_installs) = (installs(&current), installs(&previous));
@@ -509,7 +507,7 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         options,
         (new_now, new_prev),
         previous_has_data,
-        before_previous.len() as u64,
+        &installations_before(&first_seen),
     );
     let weeks = quarter_weeks(
         options.quarter,
@@ -523,13 +521,21 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
     let i = &summary.input;
     // The file's events less the quarter's give the events outside it:
     // withheld with them.
-    // And less the previous quarter's, the events of the other quarters: a
-    // review read 3 events of 2 installations sent the day after the
-    // quarter (as a report made early in the next quarter meets them).
+    // And less the previous quarter's, and the earlier quarters' (their own
+    // reports print them), the events of a quarter no report covers yet:
+    // reviews read 3 events of 2 installations sent the day after the
+    // quarter, as a report made early in the next quarter meets them. So
+    // only a file of the two quarters, whose filters left out nothing of
+    // either (the previous quarter's events less its column gave those),
+    // has its whole counts published, and not under `--include-test` (the
+    // whole file's usage events leave its test events out: its valid
+    // events less those gave them).
     let outside_quarter = (type_shown(&published, None)
         && i.filtered_out == outside
+        && prev_summary.input.filtered_out == 0
         && (prev_summary.totals.usage_events == 0 || type_shown(&prev_published, None))
-        && (elsewhere == 0 || elsewhere_ids.len() as u64 >= k))
+        && elsewhere == 0
+        && !include_test)
         .then_some(outside);
     let whole_file = |n: u64| outside_quarter.map(|_| n);
     let ledger = Ledger {
@@ -826,6 +832,22 @@ fn type_shown(published: &[PublishedMetric], event: Option<&str>) -> bool {
     }
 }
 
+/// How many installations sent usage events in each quarter before the
+/// reported one (index j: j quarters before; 0 is unused).
+fn installations_before(
+    first_seen: &FxHashMap<u64, (crate::event::time::Micros, u64)>,
+) -> [u64; 64] {
+    let mut counts = [0u64; 64];
+    for &(_, bits) in first_seen.values() {
+        let mut bits = bits;
+        while bits != 0 {
+            counts[bits.trailing_zeros() as usize] += 1;
+            bits &= bits - 1;
+        }
+    }
+    counts
+}
+
 /// The key figures: each is published only where the tables publish it too
 /// (a count of installations about at least k, a count of events of a
 /// type whose row the event-type table shows), else withheld (`None`).
@@ -835,7 +857,7 @@ fn figures(
     options: &ReportOptions,
     (new_now, new_prev): (u64, u64),
     previous_has_data: bool,
-    before_previous: u64,
+    earlier: &[u64; 64],
 ) -> Vec<Figure> {
     let k = options.min_installations;
     let prev = |v: u64| previous_has_data.then_some(v);
@@ -860,23 +882,24 @@ fn figures(
     // Returning installations were seen before, most in the previous
     // quarter: its installations less them would be those that did not come
     // back (a review: 25 then, 23 returning, so 2 left).
-    // The previous quarter's own report publishes its installations when
-    // they are at least k, also as a totals-only report (a review: 12
-    // then, 10 returning). The previous column's returning ones are judged
-    // so against the quarter before, as that quarter's own report judged
-    // them (a review: withheld in one report, they were the next report's
-    // previous column).
-    let left =
-        |returning: u64, before: u64| before >= k && returning < before && before - returning < k;
-    let (new, returning) =
-        if split_ok(new_now, t.unique_ids) && !left(t.unique_ids - new_now, p.unique_ids) {
-            (Some(new_now), Some(t.unique_ids - new_now))
-        } else {
-            (None, None)
-        };
+    // Every earlier quarter's own report publishes its installations when
+    // they are at least k, also as a totals-only report (reviews: 12 then
+    // and 10 returning; 10 two quarters before an empty one, 9 returning).
+    // The previous column's returning ones are judged so against the
+    // quarters before it, as its own report judged them (a review:
+    // withheld in one report, they were the next report's previous
+    // column).
+    let left = |returning: u64, from: usize| {
+        (earlier[from..].iter()).any(|&n| n >= k && returning < n && n - returning < k)
+    };
+    let (new, returning) = if split_ok(new_now, t.unique_ids) && !left(t.unique_ids - new_now, 1) {
+        (Some(new_now), Some(t.unique_ids - new_now))
+    } else {
+        (None, None)
+    };
     let (pnew, preturning) = if previous_has_data
         && split_ok(new_prev, p.unique_ids)
-        && !left(p.unique_ids - new_prev, before_previous)
+        && !left(p.unique_ids - new_prev, 2)
     {
         (Some(new_prev), Some(p.unique_ids - new_prev))
     } else {

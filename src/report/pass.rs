@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use super::samples::{Candidates, Census, leaves};
 use crate::event::schema::{Event, EventClass};
@@ -20,25 +20,28 @@ pub(crate) struct QuarterSink {
     start: Micros,
     end: Micros,
     prev_start: Micros,
-    before_prev_start: Micros,
+    /// The quarter being reported.
+    quarter: Quarter,
+    /// The last quarter an event fell in before this one: its bounds and
+    /// how many quarters before the reported one it is (events come in
+    /// about time order, so this is rarely worked out again).
+    last_quarter: (Micros, Micros, u32),
     /// The user's filters without the period: which events count at all.
     all_time: Arc<Filters>,
     /// The quarter, counted exactly as `summary --quarter` counts it.
     pub(crate) current: Tally,
     /// The previous quarter.
     pub(crate) previous: Tally,
-    /// Installation → its earliest counted usage event, at any time.
-    pub(crate) first_seen: FxHashMap<u64, Micros>,
+    /// Installation → its earliest counted usage event, at any time, and
+    /// the quarters before the reported one it sent usage events in (bit
+    /// j: j quarters before; 1 is the previous one), whose own reports
+    /// publish how many installations they had.
+    pub(crate) first_seen: FxHashMap<u64, (Micros, u64)>,
     /// Valid events outside the quarter.
     pub(crate) outside: u64,
-    /// Usage events in neither the quarter nor the previous one, and their
-    /// installations: the events outside the quarter less the previous
-    /// quarter's give them.
+    /// Usage events in neither the quarter nor the previous one: the
+    /// events outside the quarter less the previous quarter's give them.
     pub(crate) elsewhere: u64,
-    pub(crate) elsewhere_ids: FxHashSet<u64>,
-    /// Installations of the quarter before the previous one (its own report
-    /// publishes their number).
-    pub(crate) before_previous: FxHashSet<u64>,
     pub(crate) census: Census,
     pub(crate) candidates: Candidates,
     leaves: Vec<u64>,
@@ -60,15 +63,14 @@ impl QuarterSink {
             start: quarter.start(),
             end: quarter.next().start(),
             prev_start: quarter.prev().start(),
-            before_prev_start: quarter.prev().prev().start(),
+            quarter,
+            last_quarter: (0, 0, 0),
             current: Tally::new(Arc::new(cur)),
             previous: Tally::new(Arc::new(prev)),
             all_time: Arc::new(all_time),
             first_seen: FxHashMap::default(),
             outside: 0,
             elsewhere: 0,
-            elsewhere_ids: FxHashSet::default(),
-            before_previous: FxHashSet::default(),
             census: Census::default(),
             candidates: Candidates::new(k),
             leaves: Vec::new(),
@@ -101,9 +103,6 @@ impl Sink for QuarterSink {
         };
         if usage && !inside && !(ts >= self.prev_start && ts < self.start) {
             self.elsewhere += 1;
-            if id != NO_ID {
-                self.elsewhere_ids.insert(id);
-            }
         }
         if !usage || !self.all_time.keep(event) {
             return;
@@ -111,13 +110,19 @@ impl Sink for QuarterSink {
         if id == NO_ID {
             return;
         }
-        if ts >= self.before_prev_start && ts < self.prev_start {
-            self.before_previous.insert(id);
-        }
+        let bit = if ts < self.start {
+            let j = self.quarters_before(ts);
+            if j < 64 { 1u64 << j } else { 0 }
+        } else {
+            0
+        };
         self.first_seen
             .entry(id)
-            .and_modify(|t| *t = (*t).min(ts))
-            .or_insert(ts);
+            .and_modify(|(t, bits)| {
+                *t = (*t).min(ts);
+                *bits |= bit;
+            })
+            .or_insert((ts, bit));
         if inside && event.class() == EventClass::Usage {
             self.leaves.clear();
             leaves(event, text, &mut self.leaves);
@@ -139,27 +144,40 @@ impl Sink for QuarterSink {
         other.first_seen.clear();
         other.outside = 0;
         other.elsewhere = 0;
-        other.elsewhere_ids.clear();
-        other.before_previous.clear();
         other.census.clear();
     }
 }
 
 impl QuarterSink {
+    /// How many quarters before the reported one `ts` (earlier than its
+    /// start) falls: 1 for the previous quarter.
+    fn quarters_before(&mut self, ts: Micros) -> u32 {
+        let (start, end, j) = self.last_quarter;
+        if ts >= start && ts < end && end > start {
+            return j;
+        }
+        let of = Quarter::of(crate::event::time::date_of(ts));
+        let index = |q: Quarter| i64::from(q.year) * 4 + i64::from(q.q);
+        let j = u32::try_from(index(self.quarter) - index(of)).unwrap_or(u32::MAX);
+        self.last_quarter = (of.start(), of.next().start(), j);
+        j
+    }
+
     /// Adds `other`'s counts to this sink's; `other`'s candidate lines move.
     fn merge_from(&mut self, other: &mut QuarterSink) {
         self.current.merge_from(&other.current);
         self.previous.merge_from(&other.previous);
-        for (&id, &t) in &other.first_seen {
+        for (&id, &(t, bits)) in &other.first_seen {
             self.first_seen
                 .entry(id)
-                .and_modify(|mine| *mine = (*mine).min(t))
-                .or_insert(t);
+                .and_modify(|(mine, my_bits)| {
+                    *mine = (*mine).min(t);
+                    *my_bits |= bits;
+                })
+                .or_insert((t, bits));
         }
         self.outside += other.outside;
         self.elsewhere += other.elsewhere;
-        self.elsewhere_ids.extend(other.elsewhere_ids.drain());
-        self.before_previous.extend(other.before_previous.drain());
         self.census.merge_from(&other.census);
         self.candidates.merge(other.candidates.take());
     }
