@@ -2207,8 +2207,20 @@ fn consecutive_reports_give_no_small_group_that_did_not_come_back() {
     assert_eq!(value(&q1, "installations"), 33);
     assert_eq!(previous(&q1, "installations"), 25);
     assert_eq!(value(&q1, "returning_installations"), Value::Null);
-    let q2 = report(&data, &["--quarter", "2026-Q2"]).json();
+    let run = report(&data, &["--quarter", "2026-Q2"]);
+    let q2 = run.json();
     assert_eq!(value(&q2, "installations"), 43);
+    // The change of a count is in the data files too, not only in the
+    // Markdown's +30.3% (a review).
+    let change = figure(&q2, "installations")["count_change"]
+        .as_f64()
+        .unwrap();
+    assert!((change - 10.0 / 33.0).abs() < 1e-12, "{change}");
+    let csv = String::from_utf8(run.all()["data/key_figures.csv"].clone()).unwrap();
+    assert!(
+        csv.contains(",43,33,") && csv.contains(",0.303030\r\n"),
+        "{csv}"
+    );
     assert_eq!(value(&q2, "returning_installations"), 33);
     assert_eq!(previous(&q2, "installations"), 33);
     assert_eq!(previous(&q2, "returning_installations"), Value::Null);

@@ -203,10 +203,9 @@ fn figure_cells(f: &Figure, previous_has_data: bool) -> [String; 3] {
         let change = f.change.map_or("–", Change::words).to_string();
         return [now, before, change];
     }
-    let change = match (f.value, f.previous) {
-        (Some(a), Some(b)) if b > 0 => format!("{:+.1}%", (a as f64 - b as f64) / b as f64 * 100.0),
-        _ => "–".into(),
-    };
+    let change = f
+        .count_change
+        .map_or("–".into(), |c| format!("{:+.1}%", c * 100.0));
     [count(f.value), count(f.previous), change]
 }
 
@@ -900,6 +899,7 @@ pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
             "previous_low",
             "previous_high",
             "change",
+            "count_change",
         ]
         .map(String::from)
         .to_vec(),
@@ -917,6 +917,7 @@ pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
             num(f.previous_interval.map(|i| i.low)),
             num(f.previous_interval.map(|i| i.high)),
             f.change.map_or(String::new(), |c| c.key().to_string()),
+            num(f.count_change),
         ]);
     }
     files.push(("data/key_figures.csv".to_string(), csv_bytes(key)?));
