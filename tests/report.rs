@@ -1549,8 +1549,8 @@ fn the_wizard_quartiles_are_rounded_and_need_every_run_timed() {
     assert_eq!(
         seconds,
         [
-            ("median".to_owned(), 1260.0),
             ("p25".to_owned(), 1260.0),
+            ("median".to_owned(), 1260.0),
             ("p75".to_owned(), 1260.0)
         ]
     );
