@@ -2221,7 +2221,9 @@ fn consecutive_reports_give_no_small_group_that_did_not_come_back() {
         csv.contains(",43,33,") && csv.contains(",0.303030\r\n"),
         "{csv}"
     );
-    assert_eq!(value(&q2, "returning_installations"), 33);
+    // 35 seen before 2026-Q2 (25, then 10 new), 33 back: the 2 that
+    // never came back, again.
+    assert_eq!(value(&q2, "returning_installations"), Value::Null);
     assert_eq!(previous(&q2, "installations"), 33);
     assert_eq!(previous(&q2, "returning_installations"), Value::Null);
     assert_eq!(previous(&q2, "new_installations"), Value::Null);
@@ -2257,7 +2259,24 @@ fn consecutive_reports_give_no_small_group_that_did_not_come_back() {
     let q2 = report(&data, &["--quarter", "2026-Q2"]).json();
     assert_eq!(previous(&q2, "installations"), 29);
     assert_eq!(previous(&q2, "returning_installations"), Value::Null);
-    assert_eq!(value(&q2, "returning_installations"), 29);
+    // 30 seen before 2026-Q2 (10, then 20 new), 29 back: the 1 again.
+    assert_eq!(value(&q2, "returning_installations"), Value::Null);
+    // 10 in 2026-Q1, then 5 of them and 5 new, then 6 of the first and the
+    // 5 (11 returning) and 20 new: 15 seen before, 4 not back, though no
+    // one quarter had more than 10 (a review).
+    let mut data = String::new();
+    for i in 0..10u32 {
+        data += &event_line("scan.started", i, "2025-08-10T10:00:00Z", "1.0.0", meta);
+    }
+    for i in (0..5u32).chain(10..15) {
+        data += &event_line("scan.started", i, "2025-11-10T10:00:00Z", "1.0.0", meta);
+    }
+    for i in (0..6u32).chain(10..15).chain(100..120) {
+        data += &event_line("scan.started", i, "2026-02-10T10:00:00Z", "1.0.0", meta);
+    }
+    let q1 = report(&data, &[]).json();
+    assert_eq!(value(&q1, "installations"), 31);
+    assert_eq!(value(&q1, "returning_installations"), Value::Null);
 }
 
 /// The events outside the quarter less the previous quarter's, and less
@@ -2391,6 +2410,13 @@ fn a_rate_above_one_is_not_published() {
         md.contains("| – (no rate: 25 scans completed, 20 started"),
         "{md}"
     );
+    // Nor as the completion row's share in summary.json (a review: 2.0).
+    let completion = json["metrics"]["scan_completion"].as_array().unwrap();
+    let completed = (completion.iter())
+        .find(|r| r["value"] == "scan.completed")
+        .unwrap();
+    assert_eq!(completed["count"], 25);
+    assert_eq!(completed.get("share"), Some(&Value::Null), "{completed}");
 
     let mut data = String::new();
     data += &event_line("scan.started", 1, "2026-02-01T10:00:00Z", "1.0.0", started);

@@ -465,6 +465,15 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
     let (cur_installs, prev_installs) = (installs(&current), installs(&previous));
     let new_now = new_in(&cur_installs, options.quarter.start());
     let new_prev = new_in(&prev_installs, options.quarter.prev().start());
+    // All installations seen before the quarter, and before the previous
+    // one: the first quarter's installations and every later one's new.
+    let seen_before = {
+        let before = |start| first_seen.values().filter(|&&(t, _)| t < start).count() as u64;
+        (
+            before(options.quarter.start()),
+            before(options.quarter.prev().start()),
+        )
+    };
     let events_without_id: u64 =
         current.counted_usage - current.events_per_installation().sum::<u64>();
     let source = options.source_name.clone();
@@ -512,7 +521,7 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         options,
         (new_now, new_prev),
         previous_has_data,
-        &installations_before(&first_seen),
+        (&installations_before(&first_seen), seen_before),
     );
     let weeks = quarter_weeks(
         options.quarter,
@@ -613,7 +622,20 @@ fn publish_usage(
     for r in &mut et.rows {
         r.share = (et.denominator > 0).then(|| r.count as f64 / et.denominator as f64);
     }
-    publish(summary, &et, ids, k)
+    let mut out = publish(summary, &et, ids, k);
+    // More completions than starts is no share (`proportion`): a review
+    // found summary.json's scan_completion row at 2.0.
+    let completion = &mut out[MetricId::ScanCompletion as usize];
+    for r in completion
+        .rows
+        .iter_mut()
+        .chain(completion.others.iter_mut())
+    {
+        if r.share.is_some_and(|s| s > 1.0) {
+            r.share = None;
+        }
+    }
+    out
 }
 
 fn interval_of(count: u64, of: u64) -> Option<Interval> {
@@ -862,7 +884,7 @@ fn figures(
     options: &ReportOptions,
     (new_now, new_prev): (u64, u64),
     previous_has_data: bool,
-    earlier: &[u64; 64],
+    (earlier, seen_before): (&[u64; 64], (u64, u64)),
 ) -> Vec<Figure> {
     let k = options.min_installations;
     let prev = |v: u64| previous_has_data.then_some(v);
@@ -898,8 +920,16 @@ fn figures(
     // quarters before it, as its own report judged them (a review:
     // withheld in one report, they were the next report's previous
     // column).
+    // And against all installations seen before, which the reports' new
+    // ones add up to (a review: 10, then 5 new, then 11 returning: 4 left).
     let left = |returning: u64, from: usize| {
-        (earlier[from..].iter()).any(|&n| n >= k && returning < n && n - returning < k)
+        let all = if from == 1 {
+            seen_before.0
+        } else {
+            seen_before.1
+        };
+        (earlier[from..].iter().chain([&all]))
+            .any(|&n| n >= k && returning < n && n - returning < k)
     };
     let (new, returning) = if split_ok(new_now, t.unique_ids) && !left(t.unique_ids - new_now, 1) {
         (Some(new_now), Some(t.unique_ids - new_now))
@@ -1032,13 +1062,19 @@ fn quarter_weeks(quarter: Quarter, active: &PublishedMetric) -> WeekActivity {
         .collect()
 }
 
+/// A share as the tables print it (`<0.1%`, `>99.9%` near 0 and 1).
 fn pct(p: f64) -> String {
-    format!("{:.1}%", p * 100.0)
+    crate::render::percent(Some(p))
 }
 
 fn ci_words(i: Option<Interval>) -> String {
+    use crate::render::percent_digits;
     match i {
-        Some(i) => format!("95% CI {:.1}–{:.1}%", i.low * 100.0, i.high * 100.0),
+        Some(i) => format!(
+            "95% CI {}–{}%",
+            percent_digits(i.low),
+            percent_digits(i.high)
+        ),
         None => "no interval".into(),
     }
 }
@@ -1212,6 +1248,16 @@ pub fn quarter_bounds(q: Quarter) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The insights print shares and intervals as the tables do (a review:
+    /// "100.0% (95% CI 99.9–100.0%)" beside ">99.9%" in the table).
+    #[test]
+    fn insights_read_shares_near_0_and_1_as_the_tables_do() {
+        assert_eq!(pct(21_000.0 / 21_005.0), ">99.9%");
+        assert_eq!(pct(5.0 / 21_005.0), "<0.1%");
+        let i = wilson95(21_005, 21_005).unwrap();
+        assert_eq!(ci_words(Some(i)), "95% CI >99.9–100.0%");
+    }
 
     /// Checks that the installations behind each cell, as the privacy rules
     /// read them, agree with every row `finalize` publishes from `input`
