@@ -913,22 +913,28 @@ fn figures(
     // Returning installations were seen before, most in the previous
     // quarter: its installations less them would be those that did not come
     // back (a review: 25 then, 23 returning, so 2 left).
-    // Every earlier quarter's own report publishes its installations when
-    // they are at least k, also as a totals-only report (reviews: 12 then
-    // and 10 returning; 10 two quarters before an empty one, 9 returning).
-    // The previous column's returning ones are judged so against the
-    // quarters before it, as its own report judged them (a review:
-    // withheld in one report, they were the next report's previous
-    // column).
-    // And against all installations seen before, which the reports' new
-    // ones add up to (a review: 10, then 5 new, then 11 returning: 4 left).
+    // The quarter before publishes its installations when they are at
+    // least k, also as a totals-only report (a review: 12 then, 10
+    // returning). All installations seen before are published too: the
+    // first quarter's and every later report's new ones add up to them
+    // (reviews: 10 two quarters before an empty one, 9 returning; 10, then
+    // 5 of them and 5 new, then 11 returning: 4 gone). Less the returning
+    // ones, these give those that did not come back, exactly for all seen
+    // before, and as a reader would take it for the quarter before. An
+    // older quarter's installations less them gave no group (returning
+    // ones can have skipped it), and checking those withheld a third of
+    // the splits of a long history (a review). The previous column is
+    // judged so against its own quarter before and all seen before it, as
+    // its own report judged it (a review: withheld in one report, it was
+    // the next report's previous column).
     let left = |returning: u64, from: usize| {
         let all = if from == 1 {
             seen_before.0
         } else {
             seen_before.1
         };
-        (earlier[from..].iter().chain([&all]))
+        [earlier[from], all]
+            .iter()
             .any(|&n| n >= k && returning < n && n - returning < k)
     };
     let (new, returning) = if split_ok(new_now, t.unique_ids) && !left(t.unique_ids - new_now, 1) {
