@@ -1117,6 +1117,43 @@ fn a_profile_named_null_is_not_the_missing_profile() {
     }
 }
 
+/// The largest-value insight leaves out the missing value, not a client's
+/// string "null" (a review: skipped by its text, the insight named fast at
+/// 40 % beside a client's "null" at 60 %).
+#[test]
+fn the_largest_insight_skips_only_the_missing_value() {
+    let data = |null: &str| {
+        let mut data = String::new();
+        for i in 0..25u32 {
+            let meta = if i < 15 {
+                format!(r#"{{"mode": "cli"{null}}}"#)
+            } else {
+                r#"{"mode": "cli", "profile": "fast"}"#.to_string()
+            };
+            data += &event_line("scan.started", i, "2026-02-10T10:00:00Z", "1.0.0", &meta);
+        }
+        data
+    };
+    let insights = |run: &Run| -> String {
+        run.json()["report"]["insights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i.as_str().unwrap().to_owned() + "\n")
+            .collect()
+    };
+    let client = insights(&report(&data(r#", "profile": "null""#), &[]));
+    assert!(
+        client.contains("`null` is the largest, with 60.0%"),
+        "{client}"
+    );
+    let missing = insights(&report(&data(""), &[]));
+    assert!(
+        missing.contains("`fast` is the largest, with 40.0%"),
+        "{missing}"
+    );
+}
+
 // ------------------------------------------------- attacks across outputs
 //
 // A reader who holds every published file and subtracts one published total
