@@ -1154,6 +1154,37 @@ fn the_largest_insight_skips_only_the_missing_value() {
     );
 }
 
+/// The report's output-formats chart says what its share is over: every
+/// report.generated event, one without a list counting as none (a review:
+/// "with a format list" beside 363 events, 3 of them without one).
+#[test]
+fn the_output_formats_chart_names_its_denominator() {
+    let mut data = String::new();
+    let at = "2026-02-10T10:00:00Z";
+    for i in 0..30u32 {
+        let meta = r#"{"output_formats": ["json"], "suppressions_used": false}"#;
+        data += &event_line("report.generated", i, at, "1.0.0", meta);
+    }
+    for i in 0..3u32 {
+        data += &event_line(
+            "report.generated",
+            100 + i,
+            at,
+            "1.0.0",
+            r#"{"suppressions_used": false}"#,
+        );
+    }
+    let all = report(&data, &[]).all();
+    let svg = String::from_utf8(all["charts/output_formats.svg"].clone()).unwrap();
+    assert!(
+        svg.contains(
+            "Share of 33 report.generated events, one without a format list counting as none"
+        ),
+        "{svg}"
+    );
+    assert!(!svg.contains("with a format list"), "{svg}");
+}
+
 // ------------------------------------------------- attacks across outputs
 //
 // A reader who holds every published file and subtracts one published total
@@ -2227,29 +2258,30 @@ fn returning_installations_within_k_of_the_previous_quarter_are_withheld() {
 /// column. And 12 in 2025-Q4, 10 of them back.)
 #[test]
 fn consecutive_reports_give_no_small_group_that_did_not_come_back() {
-    let meta = r#"{"mode": "cli", "profile": "fast"}"#;
-    let mut data = String::new();
-    for i in 0..25u32 {
-        data += &event_line("scan.started", i, "2025-11-10T10:00:00Z", "1.0.0", meta);
-    }
-    for i in (0..23u32).chain(100..110) {
-        data += &event_line("scan.started", i, "2026-02-10T10:00:00Z", "1.0.0", meta);
-    }
-    for i in (0..23u32).chain(100..110).chain(200..210) {
-        data += &event_line("scan.started", i, "2026-05-10T10:00:00Z", "1.0.0", meta);
-    }
+    // One scan.started event of each installation, in the quarter of `at`.
+    let scans = |at: &str, ids: &mut dyn Iterator<Item = u32>| -> String {
+        let meta = r#"{"mode": "cli", "profile": "fast"}"#;
+        ids.map(|i| event_line("scan.started", i, at, "1.0.0", meta))
+            .collect()
+    };
+    let (q3, q4) = ("2025-08-10T10:00:00Z", "2025-11-10T10:00:00Z");
+    let (q1, q2) = ("2026-02-10T10:00:00Z", "2026-05-10T10:00:00Z");
     let value = |json: &Value, key: &str| figure(json, key)["value"].clone();
     let previous = |json: &Value, key: &str| figure(json, key)["previous"].clone();
-    let q1 = report(&data, &[]).json();
-    assert_eq!(value(&q1, "installations"), 33);
-    assert_eq!(previous(&q1, "installations"), 25);
-    assert_eq!(value(&q1, "returning_installations"), Value::Null);
+
+    let data = scans(q4, &mut (0..25))
+        + &scans(q1, &mut (0..23).chain(100..110))
+        + &scans(q2, &mut (0..23).chain(100..110).chain(200..210));
+    let first = report(&data, &[]).json();
+    assert_eq!(value(&first, "installations"), 33);
+    assert_eq!(previous(&first, "installations"), 25);
+    assert_eq!(value(&first, "returning_installations"), Value::Null);
     let run = report(&data, &["--quarter", "2026-Q2"]);
-    let q2 = run.json();
-    assert_eq!(value(&q2, "installations"), 43);
+    let second = run.json();
+    assert_eq!(value(&second, "installations"), 43);
     // The change of a count is in the data files too, not only in the
     // Markdown's +30.3% (a review).
-    let change = figure(&q2, "installations")["count_change"]
+    let change = figure(&second, "installations")["count_change"]
         .as_f64()
         .unwrap();
     assert!((change - 10.0 / 33.0).abs() < 1e-12, "{change}");
@@ -2260,78 +2292,51 @@ fn consecutive_reports_give_no_small_group_that_did_not_come_back() {
     );
     // 35 seen before 2026-Q2 (25, then 10 new), 33 back: the 2 that
     // never came back, again.
-    assert_eq!(value(&q2, "returning_installations"), Value::Null);
-    assert_eq!(previous(&q2, "installations"), 33);
-    assert_eq!(previous(&q2, "returning_installations"), Value::Null);
-    assert_eq!(previous(&q2, "new_installations"), Value::Null);
+    assert_eq!(value(&second, "returning_installations"), Value::Null);
+    assert_eq!(previous(&second, "installations"), 33);
+    assert_eq!(previous(&second, "returning_installations"), Value::Null);
+    assert_eq!(previous(&second, "new_installations"), Value::Null);
 
     // 12 installations in 2025-Q4 (a totals-only quarter), 10 back.
-    let mut data = String::new();
-    for i in 0..12u32 {
-        data += &event_line("scan.started", i, "2025-11-10T10:00:00Z", "1.0.0", meta);
-    }
-    for i in (0..10u32).chain(100..115) {
-        data += &event_line("scan.started", i, "2026-02-10T10:00:00Z", "1.0.0", meta);
-    }
-    let q1 = report(&data, &[]).json();
-    assert_eq!(value(&q1, "installations"), 25);
-    assert_eq!(value(&q1, "returning_installations"), Value::Null);
-    assert_eq!(value(&q1, "new_installations"), Value::Null);
+    let data = scans(q4, &mut (0..12)) + &scans(q1, &mut (0..10).chain(100..115));
+    let first = report(&data, &[]).json();
+    assert_eq!(value(&first, "installations"), 25);
+    assert_eq!(value(&first, "returning_installations"), Value::Null);
+    assert_eq!(value(&first, "new_installations"), Value::Null);
 
     // 10 in 2025-Q3, none in 2025-Q4, 9 of them back in 2026-Q1; and in
     // the previous column of 2026-Q2.
-    let mut data = String::new();
-    for i in 0..10u32 {
-        data += &event_line("scan.started", i, "2025-08-10T10:00:00Z", "1.0.0", meta);
-    }
-    for i in (0..9u32).chain(100..120) {
-        data += &event_line("scan.started", i, "2026-02-10T10:00:00Z", "1.0.0", meta);
-    }
-    let q1 = report(&data, &[]).json();
-    assert_eq!(value(&q1, "installations"), 29);
-    assert_eq!(value(&q1, "returning_installations"), Value::Null);
-    for i in (0..9u32).chain(100..120).chain(200..225) {
-        data += &event_line("scan.started", i, "2026-05-10T10:00:00Z", "1.0.0", meta);
-    }
-    let q2 = report(&data, &["--quarter", "2026-Q2"]).json();
-    assert_eq!(previous(&q2, "installations"), 29);
-    assert_eq!(previous(&q2, "returning_installations"), Value::Null);
+    let data = scans(q3, &mut (0..10)) + &scans(q1, &mut (0..9).chain(100..120));
+    let first = report(&data, &[]).json();
+    assert_eq!(value(&first, "installations"), 29);
+    assert_eq!(value(&first, "returning_installations"), Value::Null);
+    let data = data + &scans(q2, &mut (0..9).chain(100..120).chain(200..225));
+    let second = report(&data, &["--quarter", "2026-Q2"]).json();
+    assert_eq!(previous(&second, "installations"), 29);
+    assert_eq!(previous(&second, "returning_installations"), Value::Null);
     // 30 seen before 2026-Q2 (10, then 20 new), 29 back: the 1 again.
-    assert_eq!(value(&q2, "returning_installations"), Value::Null);
-    // 10 in 2026-Q1, then 5 of them and 5 new, then 6 of the first and the
+    assert_eq!(value(&second, "returning_installations"), Value::Null);
+
+    // 10 in 2025-Q3, then 5 of them and 5 new, then 6 of the first and the
     // 5 (11 returning) and 20 new: 15 seen before, 4 not back, though no
     // one quarter had more than 10 (a review).
-    let mut data = String::new();
-    for i in 0..10u32 {
-        data += &event_line("scan.started", i, "2025-08-10T10:00:00Z", "1.0.0", meta);
-    }
-    for i in (0..5u32).chain(10..15) {
-        data += &event_line("scan.started", i, "2025-11-10T10:00:00Z", "1.0.0", meta);
-    }
-    for i in (0..6u32).chain(10..15).chain(100..120) {
-        data += &event_line("scan.started", i, "2026-02-10T10:00:00Z", "1.0.0", meta);
-    }
-    let q1 = report(&data, &[]).json();
-    assert_eq!(value(&q1, "installations"), 31);
-    assert_eq!(value(&q1, "returning_installations"), Value::Null);
+    let data = scans(q3, &mut (0..10))
+        + &scans(q4, &mut (0..5).chain(10..15))
+        + &scans(q1, &mut (0..6).chain(10..15).chain(100..120));
+    let first = report(&data, &[]).json();
+    assert_eq!(value(&first, "installations"), 31);
+    assert_eq!(value(&first, "returning_installations"), Value::Null);
 
     // An older quarter's installations less the returning ones give no
     // group: 30 in 2025-Q3, 40 new in 2025-Q4, and 5 and 21 of them back
     // (26) are published, though 30 less 26 is 4 (a review: checking every
     // older quarter withheld a third of a long history's splits).
-    let mut data = String::new();
-    for i in 0..30u32 {
-        data += &event_line("scan.started", i, "2025-08-10T10:00:00Z", "1.0.0", meta);
-    }
-    for i in 30..70u32 {
-        data += &event_line("scan.started", i, "2025-11-10T10:00:00Z", "1.0.0", meta);
-    }
-    for i in (0..5u32).chain(30..51).chain(100..120) {
-        data += &event_line("scan.started", i, "2026-02-10T10:00:00Z", "1.0.0", meta);
-    }
-    let q1 = report(&data, &[]).json();
-    assert_eq!(value(&q1, "returning_installations"), 26);
-    assert_eq!(value(&q1, "new_installations"), 20);
+    let data = scans(q3, &mut (0..30))
+        + &scans(q4, &mut (30..70))
+        + &scans(q1, &mut (0..5).chain(30..51).chain(100..120));
+    let first = report(&data, &[]).json();
+    assert_eq!(value(&first, "returning_installations"), 26);
+    assert_eq!(value(&first, "new_installations"), 20);
 }
 
 /// The events outside the quarter less the previous quarter's, and less

@@ -123,7 +123,7 @@ pub fn charts(report: &Report) -> Vec<Chart> {
     if !report.significant {
         return Vec::new();
     }
-    let mut charts = standard_charts(&chart_view(report), &report.weeks);
+    let mut charts = standard_charts(&chart_view(report), &report.weeks, true);
     // A withheld metric's chart would name how many events it counts.
     let withheld = |id: MetricId| report.published[id as usize].withheld;
     charts.retain(|c| {
