@@ -2126,6 +2126,12 @@ fn installations_whose_complement_is_a_small_group_are_withheld() {
     assert!(csv.contains("\r\ntrue,false,39,,"), "{csv}");
 }
 
+/// scan.started metadata enabling `tool`, and zap too when `zap`.
+fn tools_meta(zap: bool, tool: &str, profile: &str) -> String {
+    let zap = if zap { r#", "zap""# } else { "" };
+    format!(r#"{{"mode": "cli", "profile": "{profile}", "tools": ["{tool}"{zap}]}}"#)
+}
+
 /// A count of installations inside another published one, fewer than k
 /// fewer, is withheld whatever the two tables (a review of the first
 /// rules): scan completion's 28 beside scan.started's 30 in the event-type
@@ -2136,12 +2142,7 @@ fn a_count_inside_another_published_one_by_fewer_than_k_is_withheld() {
     let mut data = String::new();
     let at = "2026-02-05T10:00:00Z";
     for i in 0..30u32 {
-        let tools = if i < 12 {
-            r#"["semgrep", "zap"]"#
-        } else {
-            r#"["semgrep"]"#
-        };
-        let meta = format!(r#"{{"mode": "cli", "profile": "balanced", "tools": {tools}}}"#);
+        let meta = tools_meta(i < 12, "semgrep", "balanced");
         data += &event_line("scan.started", i, at, "1.0.0", &meta);
         if i < 28 {
             let meta = r#"{"mode": "cli", "profile": "balanced", "duration_bucket": "<5min"}"#;
@@ -2188,12 +2189,7 @@ fn a_withheld_count_is_printed_by_no_row_of_the_same_installations() {
     let mut data = String::new();
     let at = "2026-02-10T10:00:00Z";
     for i in 0..30u32 {
-        let tools = if i < 11 {
-            r#"["trivy", "zap"]"#
-        } else {
-            r#"["trivy"]"#
-        };
-        let meta = format!(r#"{{"mode": "cli", "profile": "fast", "tools": {tools}}}"#);
+        let meta = tools_meta(i < 11, "trivy", "fast");
         data += &event_line("scan.started", i, at, "1.0.0", &meta);
         data += &event_line("scan.started", i, at, "1.0.0", &meta);
     }
