@@ -868,6 +868,22 @@ fn num(v: Option<f64>) -> String {
     v.map_or(String::new(), |v| format!("{v:.6}"))
 }
 
+/// A cell as [`csv_safe`] guards it, but a plain decimal number as it is:
+/// a spreadsheet reads `-0.866667` as the number it is, while the guard
+/// made a fall of a count text (a review: `'-0.866667`).
+fn guarded(cell: &str) -> std::borrow::Cow<'_, str> {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    let plain = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && digits.bytes().filter(|&b| b == b'.').count() <= 1
+        && digits.starts_with(|c: char| c.is_ascii_digit());
+    if plain {
+        std::borrow::Cow::Borrowed(cell)
+    } else {
+        csv_safe(cell)
+    }
+}
+
 fn csv_bytes(rows: Vec<Vec<String>>) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
@@ -876,7 +892,7 @@ fn csv_bytes(rows: Vec<Vec<String>>) -> anyhow::Result<Vec<u8>> {
         if i == 0 {
             w.write_record(&r)?;
         } else {
-            w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
+            w.write_record(r.iter().map(|c| guarded(c).into_owned()))?;
         }
     }
     w.into_inner()
@@ -1274,4 +1290,23 @@ pub fn files(report: &Report) -> anyhow::Result<Vec<File>> {
         out.push((format!("charts/{}.png", c.name), c.png));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plain number, a fall of a count among them, is no formula; any
+    /// other cell a spreadsheet would evaluate is guarded as in `summary`.
+    #[test]
+    fn the_data_files_guard_formulas_but_not_plain_numbers() {
+        for plain in ["-0.866667", "0.303030", "12", "-3"] {
+            assert_eq!(guarded(plain), plain);
+        }
+        for formula in [
+            "-1+2", "=1", "-", "--1", "-1.2.3", "+1", "@x", "-.5", "-1e5",
+        ] {
+            assert_eq!(guarded(formula), format!("'{formula}"), "{formula}");
+        }
+    }
 }
