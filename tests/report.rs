@@ -2338,6 +2338,17 @@ fn consecutive_reports_give_no_small_group_that_did_not_come_back() {
     let first = report(&data, &[]).json();
     assert_eq!(value(&first, "returning_installations"), 26);
     assert_eq!(value(&first, "new_installations"), 20);
+
+    // The previous column against its own quarter before: 25 in 2025-Q4
+    // and 23 of them back in 2026-Q1 (20 others in 2025-Q3 keep all seen
+    // before from telling).
+    let data = scans(q3, &mut (100..120))
+        + &scans(q4, &mut (0..25))
+        + &scans(q1, &mut (0..23).chain(200..210))
+        + &scans(q2, &mut (0..23).chain(200..210).chain(300..310));
+    let second = report(&data, &["--quarter", "2026-Q2"]).json();
+    assert_eq!(previous(&second, "installations"), 33);
+    assert_eq!(previous(&second, "returning_installations"), Value::Null);
 }
 
 /// The events outside the quarter less the previous quarter's, and less

@@ -524,7 +524,10 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         options,
         (new_now, new_prev),
         previous_has_data,
-        (&installations_before(&first_seen), seen_before),
+        (
+            first_seen.values().filter(|&&(_, seen)| seen).count() as u64,
+            seen_before,
+        ),
     );
     let weeks = quarter_weeks(
         options.quarter,
@@ -626,16 +629,17 @@ fn publish_usage(
         r.share = (et.denominator > 0).then(|| r.count as f64 / et.denominator as f64);
     }
     let mut out = publish(summary, &et, ids, k);
-    // More completions than starts is no share (`proportion`): a review
-    // found summary.json's scan_completion row at 2.0.
-    let completion = &mut out[MetricId::ScanCompletion as usize];
-    for r in completion
-        .rows
-        .iter_mut()
-        .chain(completion.others.iter_mut())
-    {
-        if r.share.is_some_and(|s| s > 1.0) {
-            r.share = None;
+    // More completions than starts, or failures than runs, is no
+    // proportion (`proportion`): no share or rate, and no chart bar (a
+    // review found summary.json's scan_completion row at 2.0 and a failure
+    // rate of 200 %).
+    for id in [MetricId::ScanCompletion, MetricId::ToolFailureRates] {
+        let m = &mut out[id as usize];
+        for r in m.rows.iter_mut().chain(m.others.iter_mut()) {
+            if r.share.is_some_and(|s| s > 1.0) || r.rate.is_some_and(|s| s > 1.0) {
+                r.share = None;
+                r.rate = None;
+            }
         }
     }
     out
@@ -863,22 +867,6 @@ fn type_shown(published: &[PublishedMetric], event: Option<&str>) -> bool {
     }
 }
 
-/// How many installations sent usage events in each quarter before the
-/// reported one (index j: j quarters before; 0 is unused).
-fn installations_before(
-    first_seen: &FxHashMap<u64, (crate::event::time::Micros, u64)>,
-) -> [u64; 64] {
-    let mut counts = [0u64; 64];
-    for &(_, bits) in first_seen.values() {
-        let mut bits = bits;
-        while bits != 0 {
-            counts[bits.trailing_zeros() as usize] += 1;
-            bits &= bits - 1;
-        }
-    }
-    counts
-}
-
 /// The key figures: each is published only where the tables publish it too
 /// (a count of installations about at least k, a count of events of a
 /// type whose row the event-type table shows), else withheld (`None`).
@@ -888,7 +876,7 @@ fn figures(
     options: &ReportOptions,
     (new_now, new_prev): (u64, u64),
     previous_has_data: bool,
-    (earlier, seen_before): (&[u64; 64], (u64, u64)),
+    (before_previous, seen_before): (u64, (u64, u64)),
 ) -> Vec<Figure> {
     let k = options.min_installations;
     let prev = |v: u64| previous_has_data.then_some(v);
@@ -931,24 +919,21 @@ fn figures(
     // judged so against its own quarter before and all seen before it, as
     // its own report judged it (a review: withheld in one report, it was
     // the next report's previous column).
-    let left = |returning: u64, from: usize| {
-        let all = if from == 1 {
-            seen_before.0
-        } else {
-            seen_before.1
-        };
-        [earlier[from], all]
+    let left = |returning: u64, quarter_before: u64, all_before: u64| {
+        [quarter_before, all_before]
             .iter()
             .any(|&n| n >= k && returning < n && n - returning < k)
     };
-    let (new, returning) = if split_ok(new_now, t.unique_ids) && !left(t.unique_ids - new_now, 1) {
+    let (new, returning) = if split_ok(new_now, t.unique_ids)
+        && !left(t.unique_ids - new_now, p.unique_ids, seen_before.0)
+    {
         (Some(new_now), Some(t.unique_ids - new_now))
     } else {
         (None, None)
     };
     let (pnew, preturning) = if previous_has_data
         && split_ok(new_prev, p.unique_ids)
-        && !left(p.unique_ids - new_prev, 2)
+        && !left(p.unique_ids - new_prev, before_previous, seen_before.1)
     {
         (Some(new_prev), Some(p.unique_ids - new_prev))
     } else {
@@ -1078,15 +1063,16 @@ fn pct(p: f64) -> String {
 }
 
 fn ci_words(i: Option<Interval>) -> String {
+    i.map_or("no interval".into(), |i| {
+        format!("95% CI {}", interval_text(i))
+    })
+}
+
+/// An interval as the tables print it: `12.3–45.6%` (`<0.1`, `>99.9`
+/// near 0 and 1).
+pub(crate) fn interval_text(i: Interval) -> String {
     use crate::render::percent_digits;
-    match i {
-        Some(i) => format!(
-            "95% CI {}–{}%",
-            percent_digits(i.low),
-            percent_digits(i.high)
-        ),
-        None => "no interval".into(),
-    }
+    format!("{}–{}%", percent_digits(i.low), percent_digits(i.high))
 }
 
 /// Thousands separators: `12,345`.

@@ -20,12 +20,7 @@ pub(crate) struct QuarterSink {
     start: Micros,
     end: Micros,
     prev_start: Micros,
-    /// The quarter being reported.
-    quarter: Quarter,
-    /// The last quarter an event fell in before this one: its bounds and
-    /// how many quarters before the reported one it is (events come in
-    /// about time order, so this is rarely worked out again).
-    last_quarter: (Micros, Micros, u32),
+    before_prev_start: Micros,
     /// The user's filters without the period: which events count at all.
     all_time: Arc<Filters>,
     /// The quarter, counted exactly as `summary --quarter` counts it.
@@ -33,10 +28,9 @@ pub(crate) struct QuarterSink {
     /// The previous quarter.
     pub(crate) previous: Tally,
     /// Installation → its earliest counted usage event, at any time, and
-    /// the quarters before the reported one it sent usage events in (bit
-    /// j: j quarters before; 1 is the previous one), whose own reports
-    /// publish how many installations they had.
-    pub(crate) first_seen: FxHashMap<u64, (Micros, u64)>,
+    /// whether it sent one in the quarter before the previous one (whose
+    /// own report publishes how many installations it had).
+    pub(crate) first_seen: FxHashMap<u64, (Micros, bool)>,
     /// Valid events outside the quarter.
     pub(crate) outside: u64,
     /// Usage events in neither the quarter nor the previous one: the
@@ -63,8 +57,7 @@ impl QuarterSink {
             start: quarter.start(),
             end: quarter.next().start(),
             prev_start: quarter.prev().start(),
-            quarter,
-            last_quarter: (0, 0, 0),
+            before_prev_start: quarter.prev().prev().start(),
             current: Tally::new(Arc::new(cur)),
             previous: Tally::new(Arc::new(prev)),
             all_time: Arc::new(all_time),
@@ -110,19 +103,14 @@ impl Sink for QuarterSink {
         if id == NO_ID {
             return;
         }
-        let bit = if ts < self.start {
-            let j = self.quarters_before(ts);
-            if j < 64 { 1u64 << j } else { 0 }
-        } else {
-            0
-        };
+        let before_prev = ts >= self.before_prev_start && ts < self.prev_start;
         self.first_seen
             .entry(id)
-            .and_modify(|(t, bits)| {
+            .and_modify(|(t, seen)| {
                 *t = (*t).min(ts);
-                *bits |= bit;
+                *seen |= before_prev;
             })
-            .or_insert((ts, bit));
+            .or_insert((ts, before_prev));
         if inside && event.class() == EventClass::Usage {
             self.leaves.clear();
             leaves(event, text, &mut self.leaves);
@@ -149,32 +137,18 @@ impl Sink for QuarterSink {
 }
 
 impl QuarterSink {
-    /// How many quarters before the reported one `ts` (earlier than its
-    /// start) falls: 1 for the previous quarter.
-    fn quarters_before(&mut self, ts: Micros) -> u32 {
-        let (start, end, j) = self.last_quarter;
-        if ts >= start && ts < end && end > start {
-            return j;
-        }
-        let of = Quarter::of(crate::event::time::date_of(ts));
-        let index = |q: Quarter| i64::from(q.year) * 4 + i64::from(q.q);
-        let j = u32::try_from(index(self.quarter) - index(of)).unwrap_or(u32::MAX);
-        self.last_quarter = (of.start(), of.next().start(), j);
-        j
-    }
-
     /// Adds `other`'s counts to this sink's; `other`'s candidate lines move.
     fn merge_from(&mut self, other: &mut QuarterSink) {
         self.current.merge_from(&other.current);
         self.previous.merge_from(&other.previous);
-        for (&id, &(t, bits)) in &other.first_seen {
+        for (&id, &(t, seen)) in &other.first_seen {
             self.first_seen
                 .entry(id)
-                .and_modify(|(mine, my_bits)| {
+                .and_modify(|(mine, my_seen)| {
                     *mine = (*mine).min(t);
-                    *my_bits |= bits;
+                    *my_seen |= seen;
                 })
-                .or_insert((t, bits));
+                .or_insert((t, seen));
         }
         self.outside += other.outside;
         self.elsewhere += other.elsewhere;

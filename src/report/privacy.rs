@@ -1869,16 +1869,6 @@ pub fn publish(
         .iter()
         .filter(|r| failures.contains(&r.value) && runs.contains(&r.value))
         .cloned()
-        .map(|mut r| {
-            // More failures than runs is no proportion (failures of scans
-            // started before the quarter, or lost events): no rate, and no
-            // bar in the chart.
-            if r.runs.is_some_and(|n| r.count > n) {
-                r.rate = None;
-                r.share = None;
-            }
-            r
-        })
         .collect();
     let hidden = rates.rows.len() - shown.len();
     let withheld =

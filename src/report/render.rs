@@ -75,10 +75,7 @@ fn pct(p: Option<f64>) -> String {
 }
 
 fn ci(i: Option<Interval>) -> String {
-    use crate::render::percent_digits;
-    i.map_or(String::new(), |i| {
-        format!("{}–{}%", percent_digits(i.low), percent_digits(i.high))
-    })
+    i.map_or(String::new(), super::interval_text)
 }
 
 fn share_cell(p: Option<f64>, i: Option<Interval>) -> String {
