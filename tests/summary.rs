@@ -1748,3 +1748,106 @@ fn escape_codes_go_to_terminals_only() {
     assert!(!written.contains('\u{1b}'), "{written:?}");
     assert!(written.contains(escaped), "{written}");
 }
+
+#[test]
+fn people_read_grouped_tables_by_group_weeks_and_months_in_time_order() {
+    // Written by count, the groups interleave: weeks W03 (4), W01 (2), W02
+    // (1); fast <5min (3), deep >30min (2), then deep and fast with 1 each.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("groups.jsonl");
+    let events = [
+        ("2025-12-30", "a", "fast", "<5min"),
+        ("2026-01-02", "b", "fast", "<5min"),
+        ("2026-01-06", "b", "fast", "5-15min"),
+        ("2026-01-13", "b", "fast", "<5min"),
+        ("2026-01-14", "c", "deep", ">30min"),
+        ("2026-01-15", "c", "deep", ">30min"),
+        ("2026-01-15", "c", "deep", "15-30min"),
+    ];
+    let lines: Vec<String> = events
+        .iter()
+        .map(|(day, id, profile, bucket)| {
+            let id = format!("{id}7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c");
+            format!(
+                r#"{{"event": "scan.completed", "version": "1.0.0", "anonymous_id": "{id}", "timestamp": "{day}T10:00:00Z", "metadata": {{"profile": "{profile}", "duration_bucket": "{bucket}"}}}}"#
+            )
+        })
+        .collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let file = file.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = bin()
+            .args(["summary", file])
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // A metric's rows as "group/value" from a terminal table or Markdown.
+    let rows = |text: &str, metric: &str, markdown: bool| -> Vec<String> {
+        let start = if markdown {
+            format!("## {metric}\n")
+        } else {
+            format!("\n{metric}: ")
+        };
+        let at = text
+            .find(&start)
+            .unwrap_or_else(|| panic!("no {metric}: {text}"));
+        let (lead, sep) = if markdown { ('|', '|') } else { ('│', '┆') };
+        text[at + start.len()..]
+            .lines()
+            .skip_while(|l| !l.starts_with(lead))
+            .take_while(|l| l.starts_with(lead) || l.starts_with('├') || l.starts_with('╞'))
+            .filter(|l| l.starts_with(lead))
+            .map(|l| {
+                let cells: Vec<&str> = l.trim_matches(lead).split(sep).map(str::trim).collect();
+                // Markdown writes < and > as entities.
+                format!("{}/{}", cells[0], cells[1])
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+            })
+            .filter(|r| !r.starts_with("group/") && !r.starts_with("---"))
+            .collect()
+    };
+    let weeks = ["2026-W01/1.0.0", "2026-W02/1.0.0", "2026-W03/1.0.0"];
+    let active = [
+        "month/2025-12",
+        "month/2026-01",
+        "week/2026-W01",
+        "week/2026-W02",
+        "week/2026-W03",
+    ];
+    let durations = ["fast/<5min", "fast/5-15min", "deep/>30min", "deep/15-30min"];
+    for (format, markdown) in [("table", false), ("markdown", true)] {
+        let text = run(&["--format", format]);
+        assert_eq!(rows(&text, "versions_by_week", markdown), weeks, "{text}");
+        assert_eq!(
+            rows(&text, "active_installations", markdown),
+            active,
+            "{text}"
+        );
+        assert_eq!(
+            rows(&text, "duration_buckets_by_profile", markdown),
+            durations,
+            "{text}"
+        );
+    }
+    // --max-rows keeps the rows of largest count, shown in that order.
+    let capped = run(&["--max-rows", "2"]);
+    assert_eq!(
+        rows(&capped, "versions_by_week", false),
+        ["2026-W01/1.0.0", "2026-W03/1.0.0"],
+        "{capped}"
+    );
+    // JSON keeps its documented order: count first.
+    let json = summary_json(file, &[]);
+    let groups: Vec<&str> = json["metrics"]["versions_by_week"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["2026-W03", "2026-W01", "2026-W02"]);
+}

@@ -128,7 +128,7 @@ pub fn layout(
     // Rows are laid out as they are written, not all at once: a metric
     // can hold a million of them.
     let columns = header.len();
-    let body = rows.iter().take(max_rows).map(move |r| {
+    let body = reading_order(metric, max_rows).into_iter().map(move |r| {
         let mut cells = Vec::with_capacity(columns);
         if has_group {
             cells.push(r.group_text().unwrap_or_default().to_string());
@@ -155,6 +155,46 @@ pub fn layout(
         cells
     });
     (header, body)
+}
+
+/// The `max_rows` rows of a metric with the largest counts, in the order
+/// people read them. Rows are written largest count first (JSON and CSV keep
+/// that order), which scatters a grouped metric's groups among each other;
+/// here a group's rows stand together, largest count first: weeks and months
+/// in time order (`versions_by_week`; `active_installations`, its months
+/// before its weeks), other groups (profiles) by their total count, largest
+/// first, ties as the groups are shown.
+pub fn reading_order(
+    metric: &crate::metrics::MetricRows,
+    max_rows: usize,
+) -> Vec<&crate::metrics::Row> {
+    use crate::metrics::{MetricId, Value, shown_order};
+    let mut rows: Vec<&crate::metrics::Row> = metric.rows.iter().take(max_rows).collect();
+    if !rows.iter().any(|r| r.group.is_some()) {
+        return rows;
+    }
+    // Stable sorts: within a group, rows keep their count order.
+    match metric.id {
+        MetricId::VersionsByWeek => rows.sort_by(|a, b| a.group_text().cmp(&b.group_text())),
+        MetricId::ActiveInstallations => rows.sort_by(|a, b| {
+            a.group_text()
+                .cmp(&b.group_text())
+                .then_with(|| a.value.text().cmp(b.value.text()))
+        }),
+        _ => {
+            let mut totals: rustc_hash::FxHashMap<Option<&Value>, u64> = Default::default();
+            for r in &metric.rows {
+                *totals.entry(r.group.as_ref()).or_insert(0) += r.count;
+            }
+            rows.sort_by(|a, b| {
+                let (ga, gb) = (a.group.as_ref(), b.group.as_ref());
+                totals[&gb]
+                    .cmp(&totals[&ga])
+                    .then_with(|| shown_order(ga, gb))
+            });
+        }
+    }
+    rows
 }
 
 /// The lines about the input, period and totals that every human format opens with.

@@ -112,8 +112,8 @@ impl Renderer for TableRenderer {
             if let Some(more) = m.rows.len().checked_sub(shown).filter(|&n| n > 0) {
                 let rows = |n: usize| if n == 1 { "row" } else { "rows" };
                 out.push_str(&format!(
-                    "  … and {more} more {}, not shown: a table shows its first {shown} {},\n  \
-                     largest counts first (--max-rows); `--max-rows 0` shows them all, as\n  \
+                    "  … and {more} more {}, not shown: a table shows the {shown} {} of\n  \
+                     largest count (--max-rows); `--max-rows 0` shows them all, as\n  \
                      JSON, CSV and Markdown do.\n",
                     rows(more),
                     rows(shown),
