@@ -633,6 +633,43 @@ fn truncated_partial_content_is_completed_from_raw_url() {
     assert_eq!(work.archive_text(), content);
 }
 
+/// The API's `content` is text: a file whose bytes are not UTF-8 comes with
+/// U+FFFD in their place, and a character cut after three of its four
+/// bytes (`F0 9F 98`) becomes one U+FFFD of three bytes, so the content's
+/// length still equals the file's size. Such content is not the file: it
+/// is read from `raw_url` (a review: the U+FFFD copy was archived, and the
+/// real line beside it by a later `--history`).
+#[test]
+fn content_holding_a_replacement_character_is_read_from_raw_url() {
+    let mut server = Server::new();
+    let mut bytes = format!("{INIT}\n").into_bytes();
+    bytes.extend_from_slice(
+        br#"{"event": "scan.started", "timestamp": "2025-11-19T14:32:00+00:00", "anonymous_id": "x"#,
+    );
+    bytes.extend_from_slice(b"\xf0\x9f\x98");
+    bytes.extend_from_slice(b"y\"}\n");
+    let lossy = String::from_utf8_lossy(&bytes).into_owned();
+    assert_eq!(lossy.len(), bytes.len());
+    let raw_url = format!("{}/raw/abc123/{FILE}", server.url());
+    let mut file = whole_file(&lossy);
+    file["raw_url"] = json!(raw_url);
+    let api = ok_gist(&mut server, &gist_body(&[(FILE, file)], None), "\"v1\"");
+    let raw = server
+        .mock("GET", format!("/raw/abc123/{FILE}").as_str())
+        .with_status(200)
+        .with_body(&bytes)
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    api.assert();
+    raw.assert();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(fs::read(work.archive()).unwrap(), bytes);
+}
+
 #[test]
 fn truncated_empty_content_is_read_from_raw_url_without_sending_the_token_elsewhere() {
     let mut api_server = Server::new();
@@ -1396,7 +1433,14 @@ fn a_renamed_file_read_from_the_history_counts_only_what_the_api_lacked_as_recov
 #[test]
 fn a_sidecar_that_cannot_be_written_does_not_fail_the_fetch_nor_replace_the_archive() {
     let content = file_of(&[INIT, &event(1)]);
-    for (case, etag) in [("loop", true), ("directory", false), ("the archive", true)] {
+    let lines = file_of(&[&event(8)]);
+    for (case, etag) in [
+        ("loop", true),
+        ("directory", false),
+        ("the archive", true),
+        ("lines", true),
+        ("lines", false),
+    ] {
         let mut server = Server::new();
         let mock = match etag {
             true => ok_gist(&mut server, &whole_gist(&content), "\"v1\""),
@@ -1416,6 +1460,13 @@ fn a_sidecar_that_cannot_be_written_does_not_fail_the_fetch_nor_replace_the_arch
             "directory" => {
                 fs::create_dir(work.etag_file()).unwrap();
                 "could not update data/events.jsonl.etag ("
+            }
+            // A file of the user's under that name is neither replaced nor
+            // removed (a review: its lines were replaced by the record).
+            "lines" => {
+                fs::write(work.etag_file(), &lines).unwrap();
+                "data/events.jsonl.etag holds something other than fetch's ETag record: it is \
+                 left as it is and no ETag is kept; move it elsewhere for fetch to keep one there"
             }
             _ => {
                 fs::write(work.archive(), file_of(&[&event(7)])).unwrap();
@@ -1440,6 +1491,9 @@ fn a_sidecar_that_cannot_be_written_does_not_fail_the_fetch_nor_replace_the_arch
             content.clone()
         };
         assert_eq!(work.archive_text(), want, "{case}");
+        if case == "lines" {
+            assert_eq!(fs::read_to_string(work.etag_file()).unwrap(), lines);
+        }
     }
 }
 
@@ -1661,6 +1715,59 @@ fn missing_git_is_reported_clearly() {
     assert!(!work.archive().exists());
 }
 
+/// A directory holding a `git` that runs `script` (sh), for `PATH`.
+#[cfg(unix)]
+fn fake_git(work: &Work, script: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = work.path().join("fake-bin");
+    fs::create_dir(&dir).unwrap();
+    let git = dir.join("git");
+    fs::write(&git, format!("#!/bin/sh\n{script}\n")).unwrap();
+    fs::set_permissions(&git, fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+#[cfg(unix)]
+#[test]
+fn git_is_run_untraced_and_its_errors_never_show_the_credential() {
+    // A clone from the API's own host and port gets the token (as a basic
+    // credential in a header). This git prints what tracing would, and the
+    // header, and fails: as `GIT_CURL_VERBOSE=1 GIT_TRACE_REDACT=0` made
+    // the real one print `Authorization: Basic …` (a review).
+    let mut server = Server::new();
+    let size = 11 * 1024 * 1024;
+    let pull = server.url().replace("http://", "https://") + "/abc123.git";
+    let body = gist_body(
+        &[(FILE, cut_file("", size, "http://127.0.0.1:9/raw"))],
+        Some(&pull),
+    );
+    let api = ok_gist(&mut server, &body, "\"v1\"");
+    let work = Work::new();
+    let bin_dir = fake_git(
+        &work,
+        "echo \"trace:${GIT_CURL_VERBOSE:-off}:${GIT_TRACE:-off}:${GIT_TRACE_CURL:-off}\" >&2\n\
+         echo \"Send header: $GIT_CONFIG_VALUE_0\" >&2\nexit 128",
+    );
+    let mut cmd = work.cmd(&server.url(), &[]);
+    cmd.env("PATH", &bin_dir)
+        .env("GIT_CURL_VERBOSE", "1")
+        .env("GIT_TRACE", "1")
+        .env("GIT_TRACE_CURL", "1")
+        .env("GIT_TRACE_REDACT", "0");
+
+    let run = work.run(cmd);
+
+    api.assert();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("trace:off:off:off"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Send header: Authorization: Basic ***"),
+        "{}",
+        run.stderr
+    );
+    work.assert_no_token(&run);
+}
+
 #[test]
 fn utf8_bom_and_crlf_in_the_remote_do_not_make_new_lines() {
     let mut server = Server::new();
@@ -1867,8 +1974,9 @@ fn rate_limit_exhausted_prints_the_reset_time() {
             .to_owned()
             + &error_line(&format!(
                 "GitHub's API rate limit is exhausted (HTTP 403); it resets at {when} (in 60 \
-                 min): try again after that, or set JMO_TELEMETRY_GITHUB_TOKEN (an \
-                 authenticated client may make 5,000 requests an hour instead of 60)"
+                 min), later than --max-wait 3 s: try again after that, or set \
+                 JMO_TELEMETRY_GITHUB_TOKEN (an authenticated client may make 5,000 requests \
+                 an hour instead of 60)"
             ))
     );
 }
@@ -2099,8 +2207,9 @@ fn a_server_that_sends_a_byte_now_and_then_is_given_up() {
     assert_eq!(
         run.stderr,
         error_line(&format!(
-            "cannot reach {api}/gists/abc123 (the answer came slower than 4 KB/s) on the only \
-             attempt (--retries 0): check the network and --api-url"
+            "the answer from {api}/gists/abc123 came slower than 4 KB/s on the only attempt \
+             (--retries 0): check the network, or raise --timeout (1 s now), which a slow \
+             answer is given first"
         ))
     );
     assert!(!work.archive().exists());
@@ -2954,6 +3063,49 @@ fn history_without_git_says_to_install_it_and_leaves_the_archive() {
     assert!(!work.etag_file().exists());
 }
 
+/// A history git cannot read names --history and what fetch without it
+/// would do (a review: git's message alone, which named neither).
+#[cfg(unix)]
+#[test]
+fn a_history_git_cannot_read_says_what_fetch_without_it_does() {
+    let mut server = Server::new();
+    ok_gist(
+        &mut server,
+        &gist_body(
+            &[(FILE, whole_file(&file_of(&[INIT])))],
+            Some("https://gist.github.com/abc123.git"),
+        ),
+        "\"v1\"",
+    );
+    let work = Work::new();
+    fs::create_dir_all(work.path().join("data")).unwrap();
+    fs::write(work.archive(), file_of(&["kept"])).unwrap();
+    let bin_dir = fake_git(&work, "echo 'fatal: repository not found' >&2\nexit 128");
+    let mut cmd = work.cmd(&server.url(), &["--history"]);
+    cmd.env("PATH", &bin_dir);
+
+    let run = work.run(cmd);
+
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with(
+            "Error: --history could not read the gist's history: `git clone \
+             https://gist.github.com/abc123.git"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.ends_with(
+            "fatal: repository not found; this run added no line to data/events.jsonl: fetch \
+             without --history adds the latest revision's\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(work.archive_text(), "kept\n");
+}
+
 // -------------------------------------------------------------------- token
 
 #[test]
@@ -3055,26 +3207,36 @@ fn a_redirect_to_another_host_does_not_carry_the_token() {
     let moved = gist_mock(&mut api)
         .with_status(301)
         .with_header("location", &format!("{}/gists/abc123", elsewhere.url()))
-        .expect(1)
+        .expect(2)
         .create();
     let target = elsewhere
         .mock("GET", "/gists/abc123")
         .match_header("authorization", Matcher::Missing)
         .with_status(200)
         .with_body(whole_gist(&file_of(&[INIT])))
-        .expect(1)
+        .expect(2)
         .create();
-    let work = Work::new();
 
-    let run = work.fetch(&api.url(), &[]);
-
-    moved.assert();
-    target.assert();
+    let run = Work::new().fetch(&api.url(), &[]);
     assert_eq!(run.stderr, "");
     assert_eq!(
         run.stdout,
         "fetched gist abc123 via api content: 1 new line, 1 line in data/events.jsonl\n"
     );
+    // --verbose names the server that answered (a review: the one asked).
+    let run = Work::new().fetch(&api.url(), &["-v"]);
+    assert!(
+        run.stderr.contains(&format!(
+            "HTTP 200 from {}/gists/abc123 (redirected from {}/gists/abc123)",
+            elsewhere.url(),
+            api.url()
+        )),
+        "{}",
+        run.stderr
+    );
+
+    moved.assert();
+    target.assert();
 }
 
 /// (On Unix: elsewhere the lock file stays, as it always did.)

@@ -255,6 +255,7 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     // byte for byte (not emptied, restored from a backup or replaced since),
     // and --history needs the gist's metadata whatever the ETag says.
     let stored = EtagSidecar::load(&sidecar_path);
+    let foreign_sidecar = EtagSidecar::is_foreign(&sidecar_path);
     let etag = stored
         .as_ref()
         .filter(|_| !args.history && !archive.is_empty())
@@ -359,7 +360,10 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     let mut history_revisions = None;
     if args.history {
         let url = gist.git_pull_url.as_deref().with_context(|| {
-            format!("--history needs the gist's git_pull_url, but the API answer for gist {gist_id} has none")
+            format!(
+                "--history needs the gist's git_pull_url, but the API answer for gist {gist_id} \
+                 has none: fetch without --history reads the latest revision"
+            )
         })?;
         let git = git.with_auth_header(client.git_auth_header(url));
         let walk = |commit: &str, previous: &[u8], bytes: &[u8]| {
@@ -372,7 +376,17 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
                 diag.detail(&format!("revision {commit}: {}", plural(added, "new line")));
             }
         };
-        let report = history::walk_history(&git, url, &args.file, &diag, walk)?;
+        // A walk git could not make names --history and what a fetch
+        // without it does (a review: git's message alone named neither).
+        let report =
+            history::walk_history(&git, url, &args.file, &diag, walk).map_err(|err| match err {
+                failed @ history::GitError::Failed { .. } => anyhow::anyhow!(
+                    "--history could not read the gist's history: {failed}; this run added no \
+                     line to {}: fetch without --history adds the latest revision's",
+                    archive_path.display()
+                ),
+                other => other.into(),
+            })?;
         if report.revisions == 0
             && !api_lines_only
             && let Some(err) = missing.take()
@@ -535,6 +549,13 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     let kept_etag = if same(&sidecar_path, archive_path) {
         Err(format!(
             "{} is the archive itself (a link to it): no ETag is kept; remove the link",
+            sidecar_path.display()
+        ))
+    } else if foreign_sidecar {
+        // A review: a file of JSONL lines there was replaced by the record.
+        Err(format!(
+            "{} holds something other than fetch's ETag record: it is left as it is and no \
+             ETag is kept; move it elsewhere for fetch to keep one there",
             sidecar_path.display()
         ))
     } else {

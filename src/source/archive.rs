@@ -931,6 +931,18 @@ impl EtagSidecar {
         write_atomic(path, &json)
     }
 
+    /// Whether `path` holds a file that is not a sidecar: not empty and no
+    /// JSON object with an `etag` (a file of the user's that happens to
+    /// bear the name, which a fetch must neither replace nor remove).
+    pub fn is_foreign(path: &Path) -> bool {
+        let ours = |bytes: &[u8]| {
+            serde_json::from_slice::<serde_json::Value>(bytes)
+                .is_ok_and(|v| v.as_object().is_some_and(|o| o.contains_key("etag")))
+        };
+        fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0)
+            && fs::read(path).is_ok_and(|bytes| !ours(&bytes))
+    }
+
     /// Removes a stale sidecar (when the server sent no ETag).
     pub fn remove(path: &Path) -> Result<(), ArchiveError> {
         match fs::remove_file(path) {

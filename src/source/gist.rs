@@ -82,9 +82,12 @@ impl Token {
         self.variable
     }
 
-    /// `text` with every occurrence of the token replaced by `***`.
+    /// `text` with every occurrence of the token, and of the basic
+    /// credential git is given for it, replaced by `***`.
     pub fn redact(&self, text: &str) -> String {
-        text.replace(&self.value, "***")
+        let basic = self.git_basic_header();
+        let credential = basic.rsplit(' ').next().unwrap_or(&basic);
+        text.replace(&self.value, "***").replace(credential, "***")
     }
 
     fn bearer(&self) -> Result<HeaderValue, GistError> {
@@ -307,6 +310,22 @@ pub enum GistError {
         /// Attempts made, and how many ended as the last did.
         attempts: Attempts,
     },
+    /// An answer that came slower than [`MIN_BODY_RATE`] on every attempt
+    /// (a review: it read "cannot reach", though the server was reached).
+    #[error(
+        "the answer from {url} came slower than {kb_per_s} KB/s {attempts}: check the \
+         network, or raise --timeout ({secs} s now), which a slow answer is given first"
+    )]
+    Slow {
+        /// The URL asked.
+        url: String,
+        /// The least rate, KB/s.
+        kb_per_s: u64,
+        /// The timeout in seconds.
+        secs: u64,
+        /// Attempts made, and how many ended as the last did.
+        attempts: Attempts,
+    },
     /// Other transport errors (connection refused, DNS, TLS).
     #[error("cannot reach {url} ({detail}) {attempts}: check the network and --api-url")]
     Transport {
@@ -481,8 +500,18 @@ fn rate_limit_message(
         let now = now_secs();
         let when = format_epoch(reset);
         if reset > now {
-            let mins = (reset - now).div_ceil(60);
-            msg.push_str(&format!("; it resets at {when} (in {mins} min)"));
+            // Seconds under two minutes (a review: 4 s read "in 1 min").
+            let secs = reset - now;
+            let left = if secs < 120 {
+                format!("{secs} s")
+            } else {
+                format!("{} min", secs.div_ceil(60))
+            };
+            msg.push_str(&format!("; it resets at {when} (in {left})"));
+            // The wait is a second past the reset (see `RateLimit::wait`).
+            if secs + 1 > max_wait {
+                msg.push_str(&format!(", later than --max-wait {max_wait} s"));
+            }
         } else {
             msg.push_str(&format!("; it reset at {when}"));
         }
@@ -917,7 +946,12 @@ impl GistClient {
         };
         let content = meta.content.as_deref().unwrap_or("");
         let size_matches = meta.size.is_none_or(|s| s == content.len() as u64);
-        if meta.truncated == Some(false) && !content.is_empty() && size_matches {
+        // The content is text: bytes that are not UTF-8 come as U+FFFD,
+        // and three bytes of a four-byte character as one U+FFFD of three
+        // bytes, which keeps the size (a review): such content is not the
+        // file, `raw_url` has it.
+        let lossless = !content.contains('\u{fffd}');
+        if meta.truncated == Some(false) && !content.is_empty() && size_matches && lossless {
             diag.detail(&format!(
                 "{file}: using the API's content ({} bytes)",
                 content.len()
@@ -1160,7 +1194,17 @@ impl GistClient {
             let answer = match build().send() {
                 Ok(resp) => {
                     let status = resp.status();
-                    diag.detail(&format!("HTTP {} from {url}", status.as_u16()));
+                    // The server that answered (a review: after a redirect
+                    // this named the one asked).
+                    let from = resp.url();
+                    diag.detail(&if from.as_str() == url.as_str() {
+                        format!("HTTP {} from {url}", status.as_u16())
+                    } else {
+                        format!(
+                            "HTTP {} from {from} (redirected from {url})",
+                            status.as_u16()
+                        )
+                    });
                     if let Some(limit) = rate_limit(status, resp.headers()) {
                         Answer::Limited(status, limit)
                     } else if status.is_server_error() {
@@ -1194,10 +1238,7 @@ impl GistClient {
                                     limit_mb: limit / (1024 * 1024),
                                 });
                             }
-                            Err(BodyError::Slow) => Answer::Failed(Failure::Transport(format!(
-                                "the answer came slower than {} KB/s",
-                                MIN_BODY_RATE / 1024
-                            ))),
+                            Err(BodyError::Slow) => Answer::Failed(Failure::Slow),
                             Err(BodyError::Io(err)) if io_is_timeout(&err) => {
                                 Answer::Failed(Failure::Timeout)
                             }
@@ -1253,6 +1294,9 @@ impl GistClient {
             let reason = match &failure {
                 Failure::Server(status) => format!("HTTP {status}"),
                 Failure::Timeout => format!("no answer within {} s", self.timeout.as_secs()),
+                Failure::Slow => {
+                    format!("the answer came slower than {} KB/s", MIN_BODY_RATE / 1024)
+                }
                 Failure::Transport(detail) => detail.clone(),
             };
             let alike = streak.push(reason.clone());
@@ -1269,6 +1313,12 @@ impl GistClient {
                     },
                     Failure::Timeout => GistError::Timeout {
                         url: url.to_string(),
+                        secs: self.timeout.as_secs(),
+                        attempts,
+                    },
+                    Failure::Slow => GistError::Slow {
+                        url: url.to_string(),
+                        kb_per_s: MIN_BODY_RATE / 1024,
                         secs: self.timeout.as_secs(),
                         attempts,
                     },
@@ -1328,6 +1378,7 @@ enum Answer {
 enum Failure {
     Server(u16),
     Timeout,
+    Slow,
     Transport(String),
 }
 
@@ -1557,6 +1608,7 @@ mod tests {
         let header = token.git_basic_header();
         assert!(!header.contains("ghp_secret123"));
         assert!(header.starts_with("Authorization: Basic "));
+        assert_eq!(token.redact(&header), "Authorization: Basic ***");
     }
 
     #[test]
@@ -1650,6 +1702,33 @@ mod tests {
              try again after that, or set JMO_TELEMETRY_GITHUB_TOKEN (an authenticated client \
              may make 5,000 requests an hour instead of 60)"
         );
+    }
+
+    #[test]
+    fn a_coming_reset_reads_in_seconds_or_minutes_and_names_max_wait_when_past_it() {
+        let soon = |in_secs: u64, max_wait: u64| {
+            rate_limit_message(
+                403,
+                Some(now_secs() + in_secs),
+                None,
+                None,
+                Some("GH_TOKEN"),
+                max_wait,
+                Attempts::ONE,
+            )
+        };
+        let near = soon(100, 3);
+        assert!(
+            near.contains(" s), later than --max-wait 3 s: try again after that"),
+            "{near}"
+        );
+        let far = soon(3600, 60);
+        assert!(
+            far.contains("(in 60 min), later than --max-wait 60 s"),
+            "{far}"
+        );
+        let within = soon(100, 300);
+        assert!(within.contains(" s): try again after that"), "{within}");
     }
 
     #[test]

@@ -160,6 +160,15 @@ impl Git {
         for var in REPOSITORY_VARS {
             cmd.env_remove(var);
         }
+        // Git's tracing prints the headers it sends, the token's among
+        // them, and its errors reach ours (a review: `GIT_CURL_VERBOSE=1
+        // GIT_TRACE_REDACT=0` printed the basic credential).
+        for (var, _) in std::env::vars_os() {
+            let name = var.to_string_lossy();
+            if name.starts_with("GIT_TRACE") || name == "GIT_CURL_VERBOSE" {
+                cmd.env_remove(&var);
+            }
+        }
         cmd.env("GIT_TERMINAL_PROMPT", "0").env("LC_ALL", "C");
         if let Some((scope, header)) = &self.auth {
             cmd.env("GIT_CONFIG_COUNT", "1")
@@ -410,12 +419,19 @@ fn can_be_shallow(url: &str) -> bool {
 /// the directory is removed before it is forgotten (a review: bound the
 /// other way, a signal while the directory was being removed left most
 /// of the clone).
+/// Only its owner can enter it: it holds the secret gist's whole history,
+/// and a temporary directory's default (0777 less the umask, 0755 as a
+/// rule) let every local user copy the clone while it lasted (a review).
 fn temp_clone_dir() -> Result<(crate::interrupt::Pending, tempfile::TempDir), GitError> {
     let mut held = crate::interrupt::hold();
-    let dir = tempfile::Builder::new()
-        .prefix("jmo-analyze-gist-")
-        .tempdir()
-        .map_err(GitError::TempDir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("jmo-analyze-gist-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    let dir = builder.tempdir().map_err(GitError::TempDir)?;
     let pending = held.register(dir.path());
     Ok((pending, dir))
 }
@@ -688,6 +704,15 @@ mod tests {
              found on PATH: install git (for example `apt-get install git` or \
              https://git-scm.com) and run again"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_clone_directory_is_its_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_pending, dir) = temp_clone_dir().unwrap();
+        let mode = std::fs::metadata(dir.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
     }
 
     #[test]
