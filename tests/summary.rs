@@ -1851,3 +1851,82 @@ fn people_read_grouped_tables_by_group_weeks_and_months_in_time_order() {
         .collect();
     assert_eq!(groups, ["2026-W03", "2026-W01", "2026-W02"]);
 }
+
+/// A share or rate above 1 is no proportion: more completions than starts
+/// (a scan cut by --quarter) or failures than runs read null, and a rate
+/// row always has its `rate` key (a review: 200.0% completed, a failure
+/// rate of 3.0, and a missing key where README promised null). A side of
+/// scan_completion with no event is a row of 0.
+#[test]
+fn no_share_or_rate_above_one_and_a_rate_row_always_has_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rates.jsonl");
+    let line = |event: &str, id: char, at: &str, metadata: &str| {
+        format!(
+            r#"{{"event": "{event}", "version": "1.0.0", "anonymous_id": "{id}7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "{at}", "metadata": {metadata}}}"#
+        )
+    };
+    let started = r#"{"tools": ["trivy"], "ci_detected": false}"#;
+    let failed = r#"{"tool": "trivy", "failure_type": "timeout"}"#;
+    let lines = [
+        line("scan.started", 'a', "2026-03-31T23:50:00Z", started),
+        line("scan.completed", 'a', "2026-04-01T00:10:00Z", "{}"),
+        line("scan.started", 'b', "2026-04-02T10:00:00Z", started),
+        line("scan.completed", 'b', "2026-04-02T10:20:00Z", "{}"),
+        line("tool.failed", 'b', "2026-04-02T10:05:00Z", failed),
+        line("tool.failed", 'b', "2026-04-02T10:06:00Z", failed),
+        line("tool.failed", 'b', "2026-04-02T10:07:00Z", failed),
+    ];
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let file = file.to_str().unwrap();
+    let row = |json: &Value, metric: &str, value: &str| -> Value {
+        json["metrics"][metric]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["value"] == value)
+            .unwrap_or_else(|| panic!("no {value} in {metric}: {json}"))
+            .clone()
+    };
+    let whole = summary_json(file, &[]);
+    let trivy = row(&whole, "tool_failure_rates", "trivy");
+    assert_eq!((&trivy["count"], &trivy["runs"]), (&3.into(), &2.into()));
+    assert_eq!(trivy.get("rate"), Some(&Value::Null), "{trivy}");
+    assert_eq!(trivy["share"], Value::Null, "{trivy}");
+    assert_eq!(
+        row(&whole, "scan_completion", "scan.completed")["share"],
+        1.0
+    );
+
+    let q2 = summary_json(file, &["--quarter", "2026-Q2"]);
+    let completed = row(&q2, "scan_completion", "scan.completed");
+    assert_eq!(completed["count"], 2);
+    assert_eq!(completed["share"], Value::Null, "{completed}");
+    // Under --exclude-ci a rate row keeps its key, null, and the chart
+    // says why it has no bar (a review: "No data to show" alone).
+    let charts = dir.path().join("charts");
+    let ci = summary_json(
+        file,
+        &["--exclude-ci", "-q", "--charts", charts.to_str().unwrap()],
+    );
+    assert_eq!(
+        row(&ci, "tool_failure_rates", "trivy").get("rate"),
+        Some(&Value::Null)
+    );
+    let svg = std::fs::read_to_string(charts.join("tool_failure_rates.svg")).unwrap();
+    assert!(svg.contains("No rates under --exclude-ci"), "{svg}");
+    // Nothing completed in 2026-Q1: a row of 0, a completion of 0 %.
+    let q1 = summary_json(file, &["--quarter", "2026-Q1"]);
+    let none = row(&q1, "scan_completion", "scan.completed");
+    assert_eq!((&none["count"], &none["share"]), (&0.into(), &0.0.into()));
+    let table = bin()
+        .args(["summary", file, "--quarter", "2026-Q2"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        !text.contains("200.0%") && !text.contains("300.0%") && !text.contains("150.0%"),
+        "{text}"
+    );
+}

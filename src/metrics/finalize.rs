@@ -74,6 +74,14 @@ fn share(count: u64, of: u64) -> Option<f64> {
     (of > 0).then(|| round6(count as f64 / of as f64))
 }
 
+/// `count` over `of` as a part of it: none when `count` exceeds it. A scan's
+/// events can fall on two sides of a filter's bound, and events get lost:
+/// more completions than starts, or failures of a tool than its runs, are
+/// no proportion (a review: 200.0% completed, a failure rate of 300.0%).
+fn proportion(count: u64, of: u64) -> Option<f64> {
+    share(count, of).filter(|_| count <= of)
+}
+
 /// Count descending, then group and value as shown (`null`, `true`, …),
 /// each followed by its kind (a string "null" after JSON null), then the
 /// other fields. Rows of a metric come from distinct cells, so no two tie
@@ -176,10 +184,23 @@ pub fn finalize(source: &str, stats: IngestStats, mut tally: Tally) -> Summary {
     // Filters that can split a scan's events leave the ratios across event
     // types uncomputed (`Filters::splits_scans`).
     let ratios = tally.filters().splits_scans().is_none();
-    for r in &mut metrics[MetricId::ScanCompletion as usize].rows {
-        r.share = share(r.count, scans_started).filter(|_| ratios);
+    // A side with no event is a row of 0 (a review: with none completed,
+    // no completion figure was shown at all).
+    let completion = &mut metrics[MetricId::ScanCompletion as usize];
+    for (side, count) in [
+        ("scan.started", scans_started),
+        ("scan.completed", scans_completed),
+    ] {
+        if count == 0 && completion.denominator > 0 {
+            let mut row = Row::new(Value::from(side), 0);
+            row.installations = Some(0);
+            completion.rows.push(row);
+        }
     }
-    metrics[MetricId::ScanCompletion as usize].denominator = scans_started;
+    for r in &mut completion.rows {
+        r.share = proportion(r.count, scans_started).filter(|_| ratios);
+    }
+    completion.denominator = scans_started;
 
     // Tool failure rates: failures / scan.started events that enabled the
     // tool, looked up from the failures (few) into the tools (many).
@@ -197,7 +218,7 @@ pub fn finalize(source: &str, stats: IngestStats, mut tally: Tally) -> Summary {
             let mut row = Row::new(f.value.clone(), f.count);
             row.installations = f.installations;
             row.runs = Some(n);
-            row.rate = share(f.count, n).filter(|_| ratios);
+            row.rate = proportion(f.count, n).filter(|_| ratios);
             row.share = row.rate;
             row
         })

@@ -66,8 +66,10 @@ impl From<&str> for Value {
     }
 }
 
-/// One row of a metric.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One row of a metric. Written with its fields in this order, those that
+/// are `None` left out, except `share`, and `rate` in a row that has `runs`
+/// (`null` when there is no rate: a review found the key missing).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     /// The value counted.
     pub value: Value,
@@ -75,32 +77,55 @@ pub struct Row {
     /// without one, which a client's profile "null" is not), the ISO week
     /// (`2026-W06`) of `versions_by_week`, or `week` or `month` for
     /// `active_installations`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<Value>,
     /// Events (or installations, where the metric says so).
     pub count: u64,
     /// `count` over the metric's denominator (see each metric's description).
     pub share: Option<f64>,
     /// Distinct installations behind the row.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub installations: Option<u64>,
     /// Events behind the row, where `count` counts something else.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<u64>,
     /// `tool_failure_rates`: scan.started events that enabled the tool.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub runs: Option<u64>,
-    /// `tool_failure_rates`: failures / runs (null when the tool never ran).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `tool_failure_rates`: failures / runs (null when the tool never ran,
+    /// when it failed more often than it ran, or under a filter that splits
+    /// scans).
     pub rate: Option<f64>,
     /// `wizard_duration`: the statistic in seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub seconds: Option<f64>,
     /// The report's row of the values it does not show in a line (`Other`),
     /// never a value a client sent, whatever its text (a client can send
     /// `Other`). Not written: the report's files have their own column.
-    #[serde(skip)]
     pub other: bool,
+}
+
+impl Serialize for Row {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("value", &self.value)?;
+        if let Some(group) = &self.group {
+            map.serialize_entry("group", group)?;
+        }
+        map.serialize_entry("count", &self.count)?;
+        map.serialize_entry("share", &self.share)?;
+        for (key, n) in [
+            ("installations", self.installations),
+            ("events", self.events),
+            ("runs", self.runs),
+        ] {
+            if let Some(n) = n {
+                map.serialize_entry(key, &n)?;
+            }
+        }
+        if self.runs.is_some() || self.rate.is_some() {
+            map.serialize_entry("rate", &self.rate)?;
+        }
+        if let Some(seconds) = self.seconds {
+            map.serialize_entry("seconds", &seconds)?;
+        }
+        map.end()
+    }
 }
 
 impl Row {

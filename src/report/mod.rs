@@ -629,18 +629,12 @@ fn publish_usage(
         r.share = (et.denominator > 0).then(|| r.count as f64 / et.denominator as f64);
     }
     let mut out = publish(summary, &et, ids, k);
-    // More completions than starts, or failures than runs, is no
-    // proportion (`proportion`): no share or rate, and no chart bar (a
-    // review found summary.json's scan_completion row at 2.0 and a failure
-    // rate of 200 %).
-    for id in [MetricId::ScanCompletion, MetricId::ToolFailureRates] {
-        let m = &mut out[id as usize];
-        for r in m.rows.iter_mut().chain(m.others.iter_mut()) {
-            if r.share.is_some_and(|s| s > 1.0) || r.rate.is_some_and(|s| s > 1.0) {
-                r.share = None;
-                r.rate = None;
-            }
-        }
+    // More completions than starts is no proportion: `finalize` leaves the
+    // rows' shares none, and an Other row of hidden values gets none
+    // either (a review found summary.json's scan_completion row at 2.0).
+    let m = &mut out[MetricId::ScanCompletion as usize];
+    for r in &mut m.others {
+        r.share = r.share.filter(|&s| s <= 1.0);
     }
     out
 }
