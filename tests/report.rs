@@ -849,6 +849,26 @@ fn a_bad_generation_date_says_what_to_write() {
     assert!(!tmp.path().join("r").exists());
 }
 
+/// A file on the way to --out is named (a review: "cannot create the
+/// directory: File exists (os error 17)").
+#[test]
+fn a_file_on_the_way_to_the_report_directory_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("afile");
+    std::fs::write(&file, "mine").unwrap();
+    let out = report_into(&file.join("sub").join("deeper"), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{} is a file, not a directory: choose another path",
+            file.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}
+
 #[test]
 fn a_file_where_a_report_directory_must_be_stops_it_before_anything_moves() {
     let tmp = tempfile::tempdir().unwrap();

@@ -434,6 +434,43 @@ fn a_summary_that_counts_nothing_says_why() {
             "warning: {} is empty: there is nothing to summarise",
             empty.display()
         )));
+    // No valid line at all: a pretty-printed document, blank lines. The
+    // report says so too, not "check --quarter" (a review).
+    let pretty = dir.path().join("pretty.json");
+    std::fs::write(&pretty, "{\n  \"event\": \"scan.started\"\n}\n").unwrap();
+    let blank = dir.path().join("blank.jsonl");
+    std::fs::write(&blank, "\n \n\t\n").unwrap();
+    let out_dir = dir.path().join("report");
+    for (file, why) in [
+        (
+            &pretty,
+            format!(
+                "warning: no line of {} is a valid event (3 invalid lines): is it JSONL, one \
+                 JSON object a line?",
+                pretty.display()
+            ),
+        ),
+        (
+            &blank,
+            format!(
+                "warning: {} holds only blank lines: there is nothing to summarise",
+                blank.display()
+            ),
+        ),
+    ] {
+        for cmd in ["summary", "report"] {
+            let mut run = bin();
+            run.arg(cmd).arg(file);
+            if cmd == "report" {
+                run.args(["--quarter", "2026-Q1", "--out"]).arg(&out_dir);
+            }
+            let out = run.output().unwrap();
+            assert!(out.status.success(), "{cmd}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains(&why), "{cmd}: {err}");
+            assert!(!err.contains("check --quarter"), "{cmd}: {err}");
+        }
+    }
     // Filters that keep events: no warning.
     bin()
         .args([
@@ -886,6 +923,14 @@ fn bad_inputs_get_clear_errors() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("use YEAR-Qn"));
+    // An empty --version kept no event, silently (a review).
+    bin()
+        .args(["summary", "fixtures/edge/minimal.jsonl", "--version", ""])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "give a JMo version such as 0.7.1, or its start such as 0.7",
+        ));
     bin()
         .args([
             "summary",

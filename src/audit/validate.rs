@@ -169,6 +169,16 @@ pub fn validate_line(
         out,
     };
     let fields = match event {
+        // `summary` skips such a line (a review: validate passed it).
+        Some(Json::Str(name)) if name.is_empty() => {
+            v.push(
+                Severity::Error,
+                ProblemKind::MissingField,
+                &child(None, "event"),
+                "`event` is empty: a line needs its event type".into(),
+            );
+            schema::UNKNOWN_USAGE_FIELDS
+        }
         Some(Json::Str(name)) => match schema::event_spec(name) {
             Some(spec) => spec.fields,
             None => {
@@ -613,6 +623,16 @@ mod tests {
     fn unknown_events_and_broken_lines() {
         use ProblemKind::*;
         use Severity::*;
+        let line = format!(r#"{{"event": "", {HEAD}}}"#);
+        assert_eq!(
+            check(&line, false),
+            vec![(
+                Error,
+                MissingField,
+                "event".into(),
+                "`event` is empty: a line needs its event type".into()
+            )]
+        );
         let line = format!(r#"{{"event": "scan.paused", {HEAD}, "metadata": {{"anything": 1}}}}"#);
         assert_eq!(
             check(&line, true),

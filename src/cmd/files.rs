@@ -47,6 +47,18 @@ pub fn write_all(
         shown()
     );
     let staging_in = if exists { dir } else { parent_dir(dir) };
+    // A file on the way is named (a review: "File exists (os error 17)").
+    if let Some(file) = staging_in
+        .ancestors()
+        .find(|a| !a.as_os_str().is_empty() && a.exists())
+        .filter(|a| !a.is_dir())
+    {
+        anyhow::bail!(
+            "{}: {} is a file, not a directory: choose another path",
+            shown(),
+            file.display()
+        );
+    }
     fs::create_dir_all(staging_in)
         .with_context(|| format!("{}: cannot create the directory", shown()))?;
     let name = dir

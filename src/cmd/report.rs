@@ -51,7 +51,7 @@ pub struct ReportArgs {
     #[arg(long)]
     pub strict: bool,
     /// Nothing on stderr but errors: no invalid lines, no warning (a quarter
-    /// without events), no list of the files written.
+    /// without events), no closing line naming the directory written.
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -127,11 +127,16 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         );
     }
     if report.summary.totals.usage_events == 0 && !args.quiet {
-        eprintln!(
-            "warning: no usage event of {} falls in {}: check --quarter (the report is written, \
-             with nothing to publish)",
-            input, args.quarter
-        );
+        match crate::cmd::summary::no_valid_line(&args.input, &report.summary.input) {
+            Some(why) => {
+                eprintln!("warning: {why} (the report is written, with nothing to publish)")
+            }
+            None => eprintln!(
+                "warning: no usage event of {} falls in {}: check --quarter (the report is \
+                 written, with nothing to publish)",
+                input, args.quarter
+            ),
+        }
     }
     if !args.quiet
         && let Some(note) = crate::cmd::summary::split_scans_note(&report.summary)

@@ -62,7 +62,7 @@ pub struct FilterArgs {
     #[arg(long, value_name = "DATE", value_parser = |s: &str| parse_bound(s, true))]
     pub until: Option<Micros>,
     /// Only usage events of this JMo version (`0.7` also matches 0.7.x).
-    #[arg(long = "version", value_name = "V")]
+    #[arg(long = "version", value_name = "V", value_parser = version_arg)]
     pub jmo_version: Option<String>,
     /// Leave out scan.started events that ran in CI/CD (ci_detected true).
     #[arg(long)]
@@ -70,6 +70,16 @@ pub struct FilterArgs {
     /// Count test events (`test`, `test.event`) as usage events.
     #[arg(long)]
     pub include_test: bool,
+}
+
+/// `--version`: a version or its start; an empty one (which kept no event,
+/// silently, a review) is refused.
+fn version_arg(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        Err("give a JMo version such as 0.7.1, or its start such as 0.7".into())
+    } else {
+        Ok(s.to_owned())
+    }
 }
 
 impl FilterArgs {
@@ -340,15 +350,39 @@ pub(crate) fn split_scans_note(summary: &Summary) -> Option<String> {
     })
 }
 
+/// Why an input has no valid event at all, when it has none: empty, blank
+/// lines only, or no line a valid event (a review: a pretty-printed JSON
+/// document got 20 warnings and empty tables, and `report` said to check
+/// --quarter).
+pub fn no_valid_line(input: &Path, seen: &crate::metrics::InputReport) -> Option<String> {
+    let input = input.to_string_lossy();
+    if seen.valid_events > 0 {
+        return None;
+    }
+    Some(if seen.lines == 0 {
+        format!("{input} is empty: there is nothing to summarise")
+    } else if seen.invalid_lines == 0 {
+        format!("{input} holds only blank lines: there is nothing to summarise")
+    } else {
+        format!(
+            "no line of {input} is a valid event ({} invalid line{}): is it JSONL, one JSON \
+             object a line? A pretty-printed JSON document or the gist API's answer is not; \
+             `jmo-analyze fetch` downloads the events",
+            seen.invalid_lines,
+            if seen.invalid_lines == 1 { "" } else { "s" }
+        )
+    })
+}
+
 /// Warns on stderr when the summary will count nothing: an input with no
 /// line, or filters that left out every usage event of a file that has
 /// some (a typo in `--quarter` or `--version` gave empty tables, silently).
 fn nothing_counted_warning(input: &Path, filters: &FilterArgs, summary: &Summary) {
-    let input = input.to_string_lossy();
-    if summary.input.lines == 0 {
-        eprintln!("warning: {input} is empty: there is nothing to summarise");
+    if let Some(why) = no_valid_line(input, &summary.input) {
+        eprintln!("warning: {why}");
         return;
     }
+    let input = input.to_string_lossy();
     if summary.totals.usage_events > 0 || summary.input.usage_events == 0 {
         return;
     }
