@@ -203,10 +203,37 @@ fn explain<'a, T: Deserialize<'a>>(text: &'a str, before: &str, prefix: &str) ->
 }
 
 fn json_error(text: &str) -> String {
+    if let Some(why) = invisible_start(text) {
+        return why;
+    }
     match serde_json::from_str::<serde::de::IgnoredAny>(text) {
         Ok(_) => "unknown error".into(),
         Err(e) => strip_position(&e, text, ""),
     }
+}
+
+/// A line whose first character past JSON's white space (space, tab, CR,
+/// LF) is one that shows nothing, named: it looks blank or fine in an
+/// editor, and "expected value at column 1" did not say why (a review: a
+/// byte-order mark further down the file, a form feed, a no-break space).
+fn invisible_start(text: &str) -> Option<String> {
+    let (at, c) =
+        (text.chars().enumerate()).find(|(_, c)| !matches!(c, ' ' | '\t' | '\r' | '\n'))?;
+    let name = match c {
+        '\u{FEFF}' => "a byte-order mark",
+        '\u{A0}' => "a no-break space",
+        '\u{C}' => "a form feed",
+        '\u{B}' => "a vertical tab",
+        c if c.is_whitespace() => "a space JSON does not allow",
+        c if crate::render::text::is_unsafe_char(c) => "a character that shows nothing",
+        _ => return None,
+    };
+    Some(format!(
+        "U+{:04X} ({name}) at column {}: JSON allows only spaces, tabs and line ends around a \
+         value",
+        u32::from(c),
+        at + 1
+    ))
 }
 
 /// serde_json appends " at line 1 column N" (the line is always 1: one
@@ -467,6 +494,25 @@ mod tests {
         assert_eq!(reason("[1, 2]"), "not a JSON object");
         assert_eq!(reason("\"x\""), "not a JSON object");
         assert!(reason("garbage").starts_with("not valid JSON: expected value"));
+        // Characters that show nothing are named (a review).
+        for (line, said) in [
+            ("\u{feff}{}", "U+FEFF (a byte-order mark) at column 1"),
+            (" \u{c}", "U+000C (a form feed) at column 2"),
+            ("\u{a0}", "U+00A0 (a no-break space) at column 1"),
+            (
+                "\t\u{200b}{}",
+                "U+200B (a character that shows nothing) at column 2",
+            ),
+        ] {
+            assert_eq!(
+                reason(line),
+                format!(
+                    "not valid JSON: {said}: JSON allows only spaces, tabs and line ends \
+                     around a value"
+                ),
+                "{line:?}"
+            );
+        }
         assert!(reason(r#"{"event": "scan.started", "timest"#).starts_with("not valid JSON: EOF"));
         assert_eq!(
             reason(r#"{"timestamp": "2025-10-19T00:00:00Z"}"#),

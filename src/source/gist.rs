@@ -310,7 +310,7 @@ pub enum GistError {
         /// Attempts made, and how many ended as the last did.
         attempts: Attempts,
     },
-    /// An answer that came slower than [`MIN_BODY_RATE`] on every attempt
+    /// An answer that came slower than the least rate (4 KB/s) on every attempt
     /// (a review: it read "cannot reach", though the server was reached).
     #[error(
         "the answer from {url} came slower than {kb_per_s} KB/s {attempts}: check the \
