@@ -912,7 +912,22 @@ fn bad_inputs_get_clear_errors() {
         .arg(dir.path())
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("is a directory"));
+        .stderr(predicate::str::contains(
+            "is a directory, and holds no .jsonl file; give a JSONL file",
+        ));
+    // The .jsonl files it holds are named (a review: it suggested
+    // DIR/events.jsonl where there was none).
+    std::fs::write(dir.path().join("telemetry.jsonl"), "").unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "").unwrap();
+    bin()
+        .args(["summary"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "is a directory; give a JSONL file, such as {}",
+            dir.path().join("telemetry.jsonl").display()
+        )));
     bin()
         .args([
             "summary",

@@ -259,10 +259,12 @@ impl Chart {
             .map(|b| b.interval.map_or(b.percent, |i| i.1.max(b.percent)))
             .fold(0.0, f64::max);
         let x_max = nice_ceiling(top).min(100.0).max(top);
-        let labels: Vec<String> = bars.iter().map(|b| clip(&b.label, 26)).collect();
+        // Fitted by their drawn width, not their characters (a review:
+        // 25 W's ran off the image's left edge).
+        let labels: Vec<String> = bars.iter().map(|b| fit(&b.label, 26, 214)).collect();
         let label_px = labels
             .iter()
-            .map(|l| l.chars().count() as u32 * 10 + 16)
+            .map(|l| text_width(l) + 16)
             .max()
             .unwrap_or(40)
             .clamp(40, 230);
@@ -570,6 +572,30 @@ fn clip(s: &str, max: usize) -> String {
     }
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
+    out
+}
+
+/// The width in pixels of `s` in the labels' font (17 px).
+fn text_width(s: &str) -> u32 {
+    register_font();
+    (FAMILY, 17)
+        .into_font()
+        .box_size(s)
+        .map_or(s.chars().count() as u32 * 10, |(w, _)| w)
+}
+
+/// [`clip`] to at most `max` characters and `max_px` pixels of the labels'
+/// font.
+fn fit(s: &str, max: usize, max_px: u32) -> String {
+    let mut out = clip(s, max);
+    while text_width(&out) > max_px && out.chars().count() > 1 {
+        let mut chars: Vec<char> = out.chars().collect();
+        if chars.last() == Some(&'…') {
+            chars.pop();
+        }
+        chars.pop();
+        out = chars.into_iter().chain(['…']).collect();
+    }
     out
 }
 
@@ -1321,6 +1347,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A bar's label fits the room left of the bars whatever its letters
+    /// (a review: 25 W's ran off the image's left edge).
+    #[test]
+    fn wide_labels_are_cut_to_the_room_they_have() {
+        let wide = fit(&"W".repeat(300), 26, 214);
+        assert!(wide.ends_with('…') && wide.starts_with("WWW"), "{wide}");
+        assert!(text_width(&wide) <= 214, "{}", text_width(&wide));
+        assert!(wide.chars().count() < 25, "{wide}");
+        // Narrow letters keep the 26 characters.
+        assert_eq!(fit(&"i".repeat(26), 26, 214), "i".repeat(26));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Opening a local JSONL input: a path, or `-` for stdin.
 
-use std::fs::File;
+use std::fs::{self, File};
 use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
 
@@ -11,7 +11,7 @@ pub enum InputError {
     #[error("{0}: no such file; check the path, or run `jmo-analyze fetch` to download the events")]
     NotFound(PathBuf),
     /// A directory was given.
-    #[error("{0}: is a directory; give a JSONL file such as {0}/events.jsonl")]
+    #[error("{}", directory_message(.0))]
     IsDirectory(PathBuf),
     /// Permission denied.
     #[error("{0}: permission denied; check the file's permissions")]
@@ -129,6 +129,45 @@ pub fn not_text(head: &[u8]) -> Option<NotText> {
         .iter()
         .find(|(magic, _)| head.starts_with(magic))
         .map(|&(_, found)| found)
+}
+
+/// What [`InputError::IsDirectory`] says: the `.jsonl` files the directory
+/// holds, the first few, to give instead (a review: it suggested
+/// `DIR/events.jsonl` where no such file was).
+fn directory_message(dir: &Path) -> String {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let file = e.file_type().ok()?.is_file() || e.path().is_file();
+            (file && name.ends_with(".jsonl")).then_some(name)
+        })
+        .collect();
+    names.sort();
+    let shown = dir.display();
+    let named: Vec<String> = names
+        .iter()
+        .take(3)
+        .map(|n| crate::render::text::shell_word(&dir.join(n).to_string_lossy()))
+        .collect();
+    match names.len() {
+        0 => format!("{shown}: is a directory, and holds no .jsonl file; give a JSONL file"),
+        1 => format!(
+            "{shown}: is a directory; give a JSONL file, such as {}",
+            named[0]
+        ),
+        n => format!(
+            "{shown}: is a directory; give a JSONL file, such as {}{}",
+            named.join(" or "),
+            if n > 3 {
+                format!(" ({n} .jsonl files in it)")
+            } else {
+                String::new()
+            }
+        ),
+    }
 }
 
 /// What [`InputError::Compressed`] says: the command that decompresses or
