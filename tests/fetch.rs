@@ -668,6 +668,29 @@ fn content_holding_a_replacement_character_is_read_from_raw_url() {
     raw.assert();
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(fs::read(work.archive()).unwrap(), bytes);
+
+    // raw_url failing and no clone: the fetch fails, saying why (a review:
+    // "could not be read whole" of a file that held a real U+FFFD).
+    let mut server = Server::new();
+    let text = file_of(&[INIT, &event(1).replace("\"Linux\"", "\"Lin\u{fffd}x\"")]);
+    let mut file = whole_file(&text);
+    file["raw_url"] = json!(format!("{}/raw/broken", server.url()));
+    let api = ok_gist(&mut server, &gist_body(&[(FILE, file)], None), "\"v1\"");
+    let raw = server.mock("GET", "/raw/broken").with_status(404).create();
+    let work = Work::new();
+    let run = work.fetch(&server.url(), &[]);
+    api.assert();
+    raw.assert();
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(
+            "could not be read as it is (its content holds U+FFFD, which may stand for bytes it \
+             could not show; raw_url failed: HTTP 404)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!work.archive().exists());
 }
 
 #[test]
@@ -797,7 +820,7 @@ fn a_raw_body_that_may_be_cut_is_not_archived_when_the_api_gives_no_size() {
     assert_eq!(
         run.stderr,
         error_line(
-            "the gist's jmo-telemetry-events.jsonl could not be read whole (raw_url failed: \
+            "the gist's jmo-telemetry-events.jsonl could not be read as it is (raw_url failed: \
              it served 20 bytes without a length, and the API gave no size: whether the file \
              is whole cannot be told) and the API gave no git_pull_url to clone: nothing was \
              written; download it by hand with `git clone` of the gist"
@@ -3097,8 +3120,8 @@ fn a_history_git_cannot_read_says_what_fetch_without_it_does() {
     );
     assert!(
         run.stderr.ends_with(
-            "fatal: repository not found; this run added no line to data/events.jsonl: fetch \
-             without --history adds the latest revision's\n"
+            "fatal: repository not found; the gist's lines were not added to data/events.jsonl: \
+             fetch without --history adds the latest revision's\n"
         ),
         "{}",
         run.stderr

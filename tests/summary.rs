@@ -445,8 +445,8 @@ fn a_summary_that_counts_nothing_says_why() {
         (
             &pretty,
             format!(
-                "warning: no line of {} is a valid event (3 invalid lines): is it JSONL, one \
-                 JSON object a line?",
+                "warning: no line of {} is a valid event (3 invalid lines, the first reasons \
+                 above): a JSONL file of events holds one JSON object a line,",
                 pretty.display()
             ),
         ),
@@ -471,6 +471,22 @@ fn a_summary_that_counts_nothing_says_why() {
             assert!(!err.contains("check --quarter"), "{cmd}: {err}");
         }
     }
+    // Test and marker lines only: no usage event at all.
+    let markers = dir.path().join("markers.jsonl");
+    std::fs::write(
+        &markers,
+        "{\"event\": \"test\", \"timestamp\": \"2025-10-19T12:00:00Z\"}\n",
+    )
+    .unwrap();
+    bin()
+        .arg("summary")
+        .arg(&markers)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "warning: {} holds no usage event, only test and marker events",
+            markers.display()
+        )));
     // Filters that keep events: no warning.
     bin()
         .args([

@@ -142,9 +142,12 @@ pub fn validate_line(
                 kind: ProblemKind::InvalidJson,
                 event: "-".to_owned(),
                 field: String::new(),
+                // A character that shows nothing is named, as summary
+                // names it (a review).
                 reason: format!(
                     "not JSON: {}",
-                    crate::event::parse::strip_position(&err, line, "")
+                    crate::event::parse::invisible_start(line)
+                        .unwrap_or_else(|| crate::event::parse::strip_position(&err, line, ""))
                 ),
             });
             return LineKind::Invalid;
@@ -650,6 +653,17 @@ mod tests {
                 NotAnObject,
                 "".into(),
                 "expected a JSON object, found an array".into()
+            )]
+        );
+        assert_eq!(
+            check("\u{a0}{}", false),
+            vec![(
+                Error,
+                InvalidJson,
+                "".into(),
+                "not JSON: U+00A0 (a no-break space) at column 1: JSON allows only spaces, tabs \
+                 and line ends around a value"
+                    .into()
             )]
         );
         assert_eq!(

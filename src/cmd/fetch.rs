@@ -381,8 +381,8 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         let report =
             history::walk_history(&git, url, &args.file, &diag, walk).map_err(|err| match err {
                 failed @ history::GitError::Failed { .. } => anyhow::anyhow!(
-                    "--history could not read the gist's history: {failed}; this run added no \
-                     line to {}: fetch without --history adds the latest revision's",
+                    "--history could not read the gist's history: {failed}; the gist's lines \
+                     were not added to {}: fetch without --history adds the latest revision's",
                     archive_path.display()
                 ),
                 other => other.into(),

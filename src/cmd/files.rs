@@ -47,16 +47,24 @@ pub fn write_all(
         shown()
     );
     let staging_in = if exists { dir } else { parent_dir(dir) };
-    // A file on the way is named (a review: "File exists (os error 17)").
-    if let Some(file) = staging_in
-        .ancestors()
-        .find(|a| !a.as_os_str().is_empty() && a.exists())
-        .filter(|a| !a.is_dir())
-    {
-        anyhow::bail!(
+    // A file or a link to nothing on the way is named (a review: "File
+    // exists (os error 17)", and for a link to nothing "Not a directory").
+    let in_the_way = std::iter::once(dir)
+        .chain(staging_in.ancestors())
+        .find(|a| !a.as_os_str().is_empty() && a.symlink_metadata().is_ok());
+    if let Some(at) = in_the_way {
+        if !at.exists() {
+            anyhow::bail!(
+                "{}: {} is a link to nothing: choose another path, or make what it links to",
+                shown(),
+                at.display()
+            );
+        }
+        anyhow::ensure!(
+            at == dir || at.is_dir(),
             "{}: {} is a file, not a directory: choose another path",
             shown(),
-            file.display()
+            at.display()
         );
     }
     fs::create_dir_all(staging_in)

@@ -39,7 +39,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub generated_on: Option<chrono::NaiveDate>,
     /// Only usage events of this JMo version (`0.7` also matches 0.7.x).
-    #[arg(long = "version", value_name = "V")]
+    #[arg(long = "version", value_name = "V", value_parser = crate::cmd::summary::version_arg)]
     pub jmo_version: Option<String>,
     /// Leave out scan.started events that ran in CI/CD (ci_detected true).
     #[arg(long)]
@@ -131,10 +131,24 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             Some(why) => {
                 eprintln!("warning: {why} (the report is written, with nothing to publish)")
             }
+            None if report.summary.input.usage_events == 0 => eprintln!(
+                "warning: {input} holds no usage event, only test and marker events (the report \
+                 is written, with nothing to publish)"
+            ),
+            // Named as summary names them (a review: --version 9.9 was
+            // told to check --quarter).
             None => eprintln!(
-                "warning: no usage event of {} falls in {}: check --quarter (the report is \
-                 written, with nothing to publish)",
-                input, args.quarter
+                "warning: no usage event of {input} falls in {}{}: check --quarter{} (the \
+                 report is written, with nothing to publish)",
+                args.quarter,
+                args.jmo_version
+                    .as_ref()
+                    .map_or(String::new(), |v| format!(" with version {v}")),
+                if args.jmo_version.is_some() {
+                    ", --version"
+                } else {
+                    ""
+                }
             ),
         }
     }

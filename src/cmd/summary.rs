@@ -74,7 +74,7 @@ pub struct FilterArgs {
 
 /// `--version`: a version or its start; an empty one (which kept no event,
 /// silently, a review) is refused.
-fn version_arg(s: &str) -> Result<String, String> {
+pub fn version_arg(s: &str) -> Result<String, String> {
     if s.trim().is_empty() {
         Err("give a JMo version such as 0.7.1, or its start such as 0.7".into())
     } else {
@@ -365,9 +365,10 @@ pub fn no_valid_line(input: &Path, seen: &crate::metrics::InputReport) -> Option
         format!("{input} holds only blank lines: there is nothing to summarise")
     } else {
         format!(
-            "no line of {input} is a valid event ({} invalid line{}): is it JSONL, one JSON \
-             object a line? A pretty-printed JSON document or the gist API's answer is not; \
-             `jmo-analyze fetch` downloads the events",
+            "no line of {input} is a valid event ({} invalid line{}, the first reasons above): \
+             a JSONL file of events holds one JSON object a line, each with its `event` and \
+             `timestamp`; a pretty-printed JSON document or the gist API's answer holds none \
+             (`jmo-analyze fetch` downloads the events)",
             seen.invalid_lines,
             if seen.invalid_lines == 1 { "" } else { "s" }
         )
@@ -383,7 +384,14 @@ fn nothing_counted_warning(input: &Path, filters: &FilterArgs, summary: &Summary
         return;
     }
     let input = input.to_string_lossy();
-    if summary.totals.usage_events > 0 || summary.input.usage_events == 0 {
+    if summary.totals.usage_events == 0 && summary.input.usage_events == 0 {
+        eprintln!(
+            "warning: {input} holds no usage event, only test and marker events \
+             (--include-test counts the test events)"
+        );
+        return;
+    }
+    if summary.totals.usage_events > 0 {
         return;
     }
     let given: Vec<&str> = [

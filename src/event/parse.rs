@@ -96,6 +96,11 @@ pub fn parse_line_fast(line: &str) -> Option<Event<'_>> {
 }
 
 fn parse_event_serde(line: &str) -> Result<Event<'_>, Reason> {
+    // Before `{` too (a review: `trim_start` below drops Unicode's spaces,
+    // and serde then said "expected value at column 1").
+    if let Some(why) = invisible_start(line) {
+        return Err(Cow::Owned(format!("not valid JSON: {why}")));
+    }
     let trimmed = line.trim_start();
     if !trimmed.starts_with('{') {
         return Err(
@@ -203,9 +208,6 @@ fn explain<'a, T: Deserialize<'a>>(text: &'a str, before: &str, prefix: &str) ->
 }
 
 fn json_error(text: &str) -> String {
-    if let Some(why) = invisible_start(text) {
-        return why;
-    }
     match serde_json::from_str::<serde::de::IgnoredAny>(text) {
         Ok(_) => "unknown error".into(),
         Err(e) => strip_position(&e, text, ""),
@@ -216,7 +218,7 @@ fn json_error(text: &str) -> String {
 /// LF) is one that shows nothing, named: it looks blank or fine in an
 /// editor, and "expected value at column 1" did not say why (a review: a
 /// byte-order mark further down the file, a form feed, a no-break space).
-fn invisible_start(text: &str) -> Option<String> {
+pub(crate) fn invisible_start(text: &str) -> Option<String> {
     let (at, c) =
         (text.chars().enumerate()).find(|(_, c)| !matches!(c, ' ' | '\t' | '\r' | '\n'))?;
     let name = match c {
@@ -502,6 +504,20 @@ mod tests {
             (
                 "\t\u{200b}{}",
                 "U+200B (a character that shows nothing) at column 2",
+            ),
+            // Before an object too, where `trim_start` had dropped them.
+            ("\u{a0}{}", "U+00A0 (a no-break space) at column 1"),
+            (
+                " \u{3000}{\"event\": \"x\"}",
+                "U+3000 (a space JSON does not allow) at column 2",
+            ),
+            (
+                "\u{2028}{}",
+                "U+2028 (a space JSON does not allow) at column 1",
+            ),
+            (
+                "\u{85}{}",
+                "U+0085 (a space JSON does not allow) at column 1",
             ),
         ] {
             assert_eq!(

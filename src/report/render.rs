@@ -242,9 +242,10 @@ fn hidden_words(t: &Table, k: u64) -> Option<String> {
     // wizard tables said so where the failure rates, with no events, did not).
     (!t.withheld && t.hidden_small + t.hidden_complementary > 0).then(|| {
         format!(
-            "Values behind fewer than {k} installations are not shown, nor some others so that \
-             they cannot be worked out by subtraction; in a table that adds up, they are summed \
-             as Other."
+            "Values behind fewer than {k} installations are not shown, nor values all but \
+             fewer than {k} of the installations sent (those few would be told), nor some \
+             others so that they cannot be worked out by subtraction; in a table that adds up, \
+             they are summed as Other."
         )
     })
 }
@@ -434,7 +435,7 @@ pub fn markdown(report: &Report) -> Vec<u8> {
         if wd.rows.is_empty() {
             let _ = writeln!(
                 out,
-                "_Not published: fewer than {} installations ran the wizard, or not every run carries its duration._",
+                "_Not published: fewer than {} installations ran the wizard, the wizard's runs are not shown (the event-type table withholds them), or not every run carries its duration._",
                 report.options.min_installations
             );
         } else {
@@ -742,7 +743,7 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
         if wd.rows.is_empty() {
             let _ = writeln!(
                 out,
-                "<p class=\"muted\">Not published: fewer than {} installations ran the wizard, or not every run carries its duration.</p>",
+                "<p class=\"muted\">Not published: fewer than {} installations ran the wizard, the wizard's runs are not shown (the event-type table withholds them), or not every run carries its duration.</p>",
                 report.options.min_installations
             );
         } else {

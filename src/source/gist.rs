@@ -384,7 +384,7 @@ pub enum GistError {
     },
     /// The file's content is incomplete and the gist has no `git_pull_url`.
     #[error(
-        "the gist's {file} could not be read whole ({why}) and the API gave no \
+        "the gist's {file} could not be read as it is ({why}) and the API gave no \
          git_pull_url to clone: nothing was written; download it by hand with `git clone` \
          of the gist"
     )]
@@ -994,6 +994,13 @@ impl GistClient {
                 }
                 Err(err) => format!("raw_url failed: {err}"),
             },
+        };
+        // Content whole but for a U+FFFD says so (a review: "could not be
+        // read whole" for a file that holds one, raw_url failing).
+        let why = if meta.truncated == Some(false) && !content.is_empty() && size_matches {
+            format!("its content holds U+FFFD, which may stand for bytes it could not show; {why}")
+        } else {
+            why
         };
         let Some(pull_url) = gist.git_pull_url.as_deref() else {
             return Err(GistError::NoCloneUrl {

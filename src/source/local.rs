@@ -135,9 +135,16 @@ pub fn not_text(head: &[u8]) -> Option<NotText> {
 /// holds, the first few, to give instead (a review: it suggested
 /// `DIR/events.jsonl` where no such file was).
 fn directory_message(dir: &Path) -> String {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .into_iter()
-        .flatten()
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) => {
+            return format!(
+                "{}: is a directory, and cannot be read ({err}); give a JSONL file",
+                dir.display()
+            );
+        }
+    };
+    let mut names: Vec<String> = entries
         .filter_map(|e| {
             let e = e.ok()?;
             let name = e.file_name().to_string_lossy().into_owned();
