@@ -1282,6 +1282,38 @@ fn the_largest_insight_claims_no_more_than_the_shown_values_tell() {
     );
 }
 
+/// An adoption insight says how many scans did not say (a review: "16.9 %
+/// of scans started ran in CI/CD" where 27 % of the base was unknown).
+#[test]
+fn an_adoption_insight_says_how_many_did_not_say() {
+    let mut data = String::new();
+    let at = "2026-02-10T10:00:00Z";
+    for i in 0..30u32 {
+        let meta = match i {
+            0..6 => r#"{"mode": "cli", "ci_detected": true}"#,
+            6..18 => r#"{"mode": "cli", "ci_detected": false}"#,
+            _ => r#"{"mode": "cli"}"#,
+        };
+        data += &event_line("scan.started", i, at, "1.0.0", meta);
+    }
+    let json = report(&data, &[]).json();
+    let insights: Vec<&str> = json["report"]["insights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap())
+        .collect();
+    let ci = insights
+        .iter()
+        .find(|i| i.contains("ran in CI/CD"))
+        .unwrap_or_else(|| panic!("{insights:?}"));
+    assert!(
+        ci.starts_with("20.0% of scans started ran in CI/CD (")
+            && ci.ends_with("). 40.0% did not say."),
+        "{ci}"
+    );
+}
+
 /// The report's output-formats chart says what its share is over: every
 /// report.generated event, one without a list counting as none (a review:
 /// "with a format list" beside 363 events, 3 of them without one).

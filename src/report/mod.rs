@@ -1170,11 +1170,18 @@ fn insights(
             "of scans started used compliance frameworks",
         ),
     ] {
-        if let Some(r) =
-            find(name).and_then(|t| t.rows.iter().find(|r| r.value == value && !r.other))
-        {
+        let Some(t) = find(name) else { continue };
+        if let Some(r) = t.rows.iter().find(|r| r.value == value && !r.other) {
+            // Scans whose client sent no such field are in the share's
+            // base: say how many (a review: "16.9 % ran in CI/CD" where
+            // 27 % did not say, and "up" where only the unknown fell).
+            let unknown = (t.rows.iter())
+                .find(|r| r.missing && !r.other)
+                .and_then(|r| r.share)
+                .filter(|&s| s > 0.0)
+                .map_or(String::new(), |s| format!(" {} did not say.", pct(s)));
             out.push(format!(
-                "{} {words} ({}).",
+                "{} {words} ({}).{unknown}",
                 pct(r.share.unwrap_or(0.0)),
                 ci_words(r.interval)
             ));
