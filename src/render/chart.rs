@@ -740,7 +740,7 @@ pub fn shown_weeks<'a>(weeks: impl IntoIterator<Item = (&'a str, u64)>) -> (Vec<
 }
 
 /// The Monday of ISO week `2026-W03`.
-fn week_monday(label: &str) -> Option<chrono::NaiveDate> {
+pub(crate) fn week_monday(label: &str) -> Option<chrono::NaiveDate> {
     let (y, w) = label.split_once("-W")?;
     chrono::NaiveDate::from_isoywd_opt(y.parse().ok()?, w.parse().ok()?, chrono::Weekday::Mon)
 }

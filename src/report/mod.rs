@@ -1051,6 +1051,26 @@ fn quarter_weeks(quarter: Quarter, active: &PublishedMetric) -> WeekActivity {
         .collect()
 }
 
+/// The days of ISO week `label` (`2026-W14`) that fall in `quarter`: 7 but
+/// for the weeks at its ends (a review: 2026-W14 read 332 events in one
+/// report and 816 in the next, the two halves of one week, unmarked).
+pub(crate) fn days_in_quarter(quarter: Quarter, label: &str) -> u64 {
+    let day = |us: crate::event::time::Micros| {
+        chrono::DateTime::from_timestamp_micros(us).map(|t| t.date_naive())
+    };
+    let (Some(monday), Some(first), Some(next)) = (
+        crate::render::chart::week_monday(label),
+        day(quarter.start()),
+        day(quarter.next().start()),
+    ) else {
+        return 0;
+    };
+    (0..7)
+        .filter_map(|d| monday.checked_add_days(chrono::Days::new(d)))
+        .filter(|d| (first..next).contains(d))
+        .count() as u64
+}
+
 /// A share as the tables print it (`<0.1%`, `>99.9%` near 0 and 1).
 fn pct(p: f64) -> String {
     crate::render::percent(Some(p))
@@ -1356,6 +1376,20 @@ mod tests {
 
     /// Workers fold their sinks into the shared one every few blocks; how
     /// often must not change a number of the summary or the report.
+    #[test]
+    fn the_weeks_at_a_quarters_ends_hold_only_its_days() {
+        let q = |year, q| Quarter { year, q };
+        // 2026-Q2 runs from Wednesday 1 April to Tuesday 30 June.
+        assert_eq!(days_in_quarter(q(2026, 2), "2026-W14"), 5);
+        assert_eq!(days_in_quarter(q(2026, 2), "2026-W20"), 7);
+        assert_eq!(days_in_quarter(q(2026, 2), "2026-W27"), 2);
+        // 2026-W01 starts on Monday 29 December 2025.
+        assert_eq!(days_in_quarter(q(2026, 1), "2026-W01"), 4);
+        assert_eq!(days_in_quarter(q(2025, 4), "2026-W01"), 3);
+        assert_eq!(days_in_quarter(q(2026, 2), "2026-W30"), 0);
+        assert_eq!(days_in_quarter(q(2026, 2), "nonsense"), 0);
+    }
+
     #[test]
     fn folding_sinks_often_changes_nothing() {
         use crate::event::ingest::{Tuning, ingest_tuned};

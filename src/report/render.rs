@@ -128,8 +128,24 @@ pub fn charts(report: &Report) -> Vec<Chart> {
             .iter()
             .any(|&id| withheld(id) || withheld(MetricId::EventTypes))
     });
+    // Weeks at the quarter's ends hold only its days: said, since their
+    // bars are lower for it (a review).
+    let partial = |i: usize| {
+        (report.weeks.get(i))
+            .is_some_and(|(w, _)| super::days_in_quarter(report.options.quarter, w) < 7)
+    };
+    let last = report.weeks.len().saturating_sub(1);
+    let ends = match (partial(0), last > 0 && partial(last)) {
+        (true, true) => "; first and last weeks partial",
+        (true, false) => "; first week partial",
+        (false, true) => "; last week partial",
+        (false, false) => "",
+    };
     for c in &mut charts {
         c.title = format!("{} ({})", c.title, report.options.quarter);
+        if c.name == "activity" {
+            c.subtitle += ends;
+        }
     }
     charts
 }
@@ -959,14 +975,21 @@ pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
         return Ok(files);
     }
     let mut weeks = vec![
-        ["week", "events", "installations", "hidden"]
+        ["week", "events", "installations", "hidden", "days"]
             .map(String::from)
             .to_vec(),
     ];
     for (w, v) in &report.weeks {
+        let days = super::days_in_quarter(report.options.quarter, w).to_string();
         weeks.push(match v {
-            Some((e, i)) => vec![w.clone(), e.to_string(), i.to_string(), "false".into()],
-            None => vec![w.clone(), String::new(), String::new(), "true".into()],
+            Some((e, i)) => vec![
+                w.clone(),
+                e.to_string(),
+                i.to_string(),
+                "false".into(),
+                days,
+            ],
+            None => vec![w.clone(), String::new(), String::new(), "true".into(), days],
         });
     }
     files.push(("data/activity_by_week.csv".to_string(), csv_bytes(weeks)?));
@@ -1054,6 +1077,8 @@ struct WeekRow<'a> {
     week: &'a str,
     events: Option<u64>,
     installations: Option<u64>,
+    /// The week's days in the quarter: fewer than 7 at its ends.
+    days: u64,
 }
 
 #[derive(Serialize)]
@@ -1219,6 +1244,7 @@ pub fn summary_json(report: &Report) -> anyhow::Result<Vec<u8>> {
                     week: w,
                     events: v.map(|v| v.0),
                     installations: v.map(|v| v.1),
+                    days: super::days_in_quarter(report.options.quarter, w),
                 })
                 .collect()
         } else {
