@@ -663,6 +663,8 @@ pub fn share_bars(metric: &MetricRows, top: usize) -> Vec<Bar> {
 fn client_text(v: &Value) -> String {
     match v.text() {
         OTHER => format!("\"{OTHER}\""),
+        // An empty value would be a bar without a label (a review).
+        "" => "\"\"".to_string(),
         text => text.to_string(),
     }
 }
@@ -1359,6 +1361,12 @@ mod tests {
         assert!(wide.chars().count() < 25, "{wide}");
         // Narrow letters keep the 26 characters.
         assert_eq!(fit(&"i".repeat(26), 26, 214), "i".repeat(26));
+    }
+
+    #[test]
+    fn an_empty_value_is_labelled_as_such() {
+        assert_eq!(client_text(&Value::from("")), "\"\"");
+        assert_eq!(client_text(&Value::from("fast")), "fast");
     }
 
     #[test]
