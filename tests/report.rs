@@ -786,7 +786,7 @@ fn the_report_names_the_flags_that_make_it_again() {
     assert!(
         md.contains(
             "No comparison with 2026-Q1: that quarter has fewer than 20 installations on JMo \
-             version 1.0."
+             version 1.0, counting what --exclude-ci keeps."
         ),
         "{md}"
     );
@@ -820,7 +820,7 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
     assert!(out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr)
-            .contains("falls in 2026-Q2 with version 9.9: check --quarter, --version"),
+            .contains("in 2026-Q2 passes --version 9.9: check --quarter, --version"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -845,6 +845,27 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("holds no usage event, only test and marker events"),
+        "{err}"
+    );
+    // Under --include-test its test events are usage events: a quarter
+    // without them is the quarter's fault (a review), and --exclude-ci is
+    // named when given.
+    let out = bin()
+        .args(["report"])
+        .arg(&markers)
+        .args([
+            "--quarter",
+            "2024-Q1",
+            "--include-test",
+            "--exclude-ci",
+            "--out",
+        ])
+        .arg(tmp.path().join("t"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("in 2024-Q1 passes --exclude-ci: check --quarter, --exclude-ci"),
         "{err}"
     );
 }
@@ -929,6 +950,16 @@ fn a_file_on_the_way_to_the_report_directory_is_named() {
             );
         }
         assert!(!tmp.path().join("nowhere").exists());
+        // A loop of links is no link to nothing (a review).
+        let (a, b) = (tmp.path().join("loopa"), tmp.path().join("loopb"));
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        std::os::unix::fs::symlink(&a, &b).unwrap();
+        let run = report_into(&a.join("x"), &[]);
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            err.contains(&format!("{} cannot be followed (", a.display())),
+            "{err}"
+        );
     }
 }
 

@@ -484,7 +484,19 @@ fn a_summary_that_counts_nothing_says_why() {
         .assert()
         .success()
         .stderr(predicate::str::contains(format!(
-            "warning: {} holds no usage event, only test and marker events",
+            "warning: {} holds no usage event, only test and marker events (--include-test \
+             counts the test events)",
+            markers.display()
+        )));
+    // With the flag, a quarter without them is the quarter's fault.
+    bin()
+        .arg("summary")
+        .arg(&markers)
+        .args(["--include-test", "--quarter", "2024-Q1"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "warning: none of the 1 usage events of {} passes the filters: check --quarter",
             markers.display()
         )));
     // Filters that keep events: no warning.

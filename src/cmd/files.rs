@@ -53,12 +53,20 @@ pub fn write_all(
         .chain(staging_in.ancestors())
         .find(|a| !a.as_os_str().is_empty() && a.symlink_metadata().is_ok());
     if let Some(at) = in_the_way {
-        if !at.exists() {
-            anyhow::bail!(
+        match fs::metadata(at) {
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
                 "{}: {} is a link to nothing: choose another path, or make what it links to",
                 shown(),
                 at.display()
-            );
+            ),
+            // A loop of links, a target this user cannot reach (a review:
+            // both were called a link to nothing).
+            Err(err) => anyhow::bail!(
+                "{}: {} cannot be followed ({err}): choose another path",
+                shown(),
+                at.display()
+            ),
+            Ok(_) => {}
         }
         anyhow::ensure!(
             at == dir || at.is_dir(),

@@ -131,25 +131,45 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             Some(why) => {
                 eprintln!("warning: {why} (the report is written, with nothing to publish)")
             }
-            None if report.summary.input.usage_events == 0 => eprintln!(
-                "warning: {input} holds no usage event, only test and marker events (the report \
-                 is written, with nothing to publish)"
-            ),
-            // Named as summary names them (a review: --version 9.9 was
-            // told to check --quarter).
-            None => eprintln!(
-                "warning: no usage event of {input} falls in {}{}: check --quarter{} (the \
-                 report is written, with nothing to publish)",
-                args.quarter,
-                args.jmo_version
-                    .as_ref()
-                    .map_or(String::new(), |v| format!(" with version {v}")),
-                if args.jmo_version.is_some() {
-                    ", --version"
-                } else {
-                    ""
+            // Test events are usage events under --include-test (a
+            // review: a wrong quarter was blamed on them).
+            None if report.summary.input.usage_events == 0
+                && (!args.include_test || report.summary.input.test_events == 0) =>
+            {
+                eprintln!(
+                    "warning: {input} holds no usage event, only test and marker events (the \
+                     report is written, with nothing to publish)"
+                )
+            }
+            // Every filter given is named (a review: --version 9.9 and
+            // --exclude-ci were told to check --quarter).
+            None => {
+                let mut filters = Vec::new();
+                if let Some(v) = &args.jmo_version {
+                    filters.push(format!("--version {v}"));
                 }
-            ),
+                if args.exclude_ci {
+                    filters.push("--exclude-ci".to_owned());
+                }
+                let q = args.quarter;
+                let (what, check) = if filters.is_empty() {
+                    (format!("falls in {q}"), "--quarter".to_owned())
+                } else {
+                    let flags = filters.join(" and ");
+                    let names: Vec<&str> = filters
+                        .iter()
+                        .map(|f| f.split(' ').next().unwrap_or(f))
+                        .collect();
+                    (
+                        format!("in {q} passes {flags}"),
+                        format!("--quarter, {}", names.join(", ")),
+                    )
+                };
+                eprintln!(
+                    "warning: no usage event of {input} {what}: check {check} (the report is \
+                     written, with nothing to publish)"
+                )
+            }
         }
     }
     if !args.quiet

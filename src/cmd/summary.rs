@@ -75,8 +75,8 @@ pub struct FilterArgs {
 /// `--version`: a version or its start; an empty one (which kept no event,
 /// silently, a review) is refused.
 pub fn version_arg(s: &str) -> Result<String, String> {
-    if s.trim().is_empty() {
-        Err("give a JMo version such as 0.7.1, or its start such as 0.7".into())
+    if s.trim().is_empty() || s.trim() != s {
+        Err("give a JMo version such as 0.7.1, or its start such as 0.7, without spaces".into())
     } else {
         Ok(s.to_owned())
     }
@@ -384,11 +384,19 @@ fn nothing_counted_warning(input: &Path, filters: &FilterArgs, summary: &Summary
         return;
     }
     let input = input.to_string_lossy();
-    if summary.totals.usage_events == 0 && summary.input.usage_events == 0 {
-        eprintln!(
-            "warning: {input} holds no usage event, only test and marker events \
-             (--include-test counts the test events)"
-        );
+    let tests = summary.input.test_events;
+    if summary.totals.usage_events == 0
+        && summary.input.usage_events == 0
+        && (!filters.include_test || tests == 0)
+    {
+        // The flag only where it would count some (a review: it was
+        // advised with the flag given, and for a file of markers).
+        let hint = if tests > 0 {
+            " (--include-test counts the test events)"
+        } else {
+            ""
+        };
+        eprintln!("warning: {input} holds no usage event, only test and marker events{hint}");
         return;
     }
     if summary.totals.usage_events > 0 {
@@ -399,6 +407,7 @@ fn nothing_counted_warning(input: &Path, filters: &FilterArgs, summary: &Summary
         ("--since", filters.since.is_some()),
         ("--until", filters.until.is_some()),
         ("--version", filters.jmo_version.is_some()),
+        ("--exclude-ci", filters.exclude_ci),
     ]
     .into_iter()
     .filter_map(|(flag, set)| set.then_some(flag))
@@ -406,7 +415,7 @@ fn nothing_counted_warning(input: &Path, filters: &FilterArgs, summary: &Summary
     if !given.is_empty() {
         eprintln!(
             "warning: none of the {} usage events of {input} passes the filters: check {}",
-            summary.input.usage_events,
+            summary.input.usage_events + if filters.include_test { tests } else { 0 },
             given.join(", ")
         );
     }

@@ -1213,7 +1213,8 @@ fn insights(
         // for a quarter of 86, none of them on the version asked for).
         let f = &options.filters;
         let kept = match (&f.version, f.exclude_ci) {
-            (Some(v), _) => format!(" on JMo version {v}"),
+            (Some(v), true) => format!(" on JMo version {v}, counting what --exclude-ci keeps"),
+            (Some(v), false) => format!(" on JMo version {v}"),
             (None, true) => ", counting what --exclude-ci keeps".to_owned(),
             (None, false) => String::new(),
         };
