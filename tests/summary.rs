@@ -967,13 +967,20 @@ fn bad_inputs_get_clear_errors() {
         .code(2)
         .stderr(predicate::str::contains("use YEAR-Qn"));
     // An empty --version kept no event, silently (a review).
-    bin()
-        .args(["summary", "fixtures/edge/minimal.jsonl", "--version", ""])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "give a JMo version such as 0.7.1, or its start such as 0.7",
-        ));
+    for version in ["", " 1.0"] {
+        bin()
+            .args([
+                "summary",
+                "fixtures/edge/minimal.jsonl",
+                "--version",
+                version,
+            ])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "give a JMo version such as 0.7.1, or its start such as 0.7, without spaces",
+            ));
+    }
     bin()
         .args([
             "summary",
