@@ -3052,8 +3052,9 @@ fn history_reads_only_the_file_named_even_with_spaces() {
     assert_eq!(work.archive_text(), file_of(&[INIT, &a]));
 }
 
-#[test]
-fn history_without_git_says_to_install_it_and_leaves_the_archive() {
+/// `fetch --history` of a gist with a clone URL, into an archive holding
+/// `kept`, with `PATH` set by `path` (given the work directory).
+fn history_with_path(path: impl FnOnce(&Work) -> PathBuf) -> (Work, Run) {
     let mut server = Server::new();
     ok_gist(
         &mut server,
@@ -3066,12 +3067,19 @@ fn history_without_git_says_to_install_it_and_leaves_the_archive() {
     let work = Work::new();
     fs::create_dir_all(work.path().join("data")).unwrap();
     fs::write(work.archive(), file_of(&["kept"])).unwrap();
-    let empty_path = work.path().join("empty-bin");
-    fs::create_dir(&empty_path).unwrap();
     let mut cmd = work.cmd(&server.url(), &["--history"]);
-    cmd.env("PATH", &empty_path);
-
+    cmd.env("PATH", path(&work));
     let run = work.run(cmd);
+    (work, run)
+}
+
+#[test]
+fn history_without_git_says_to_install_it_and_leaves_the_archive() {
+    let (work, run) = history_with_path(|work| {
+        let empty_path = work.path().join("empty-bin");
+        fs::create_dir(&empty_path).unwrap();
+        empty_path
+    });
 
     assert_eq!(run.code, 1);
     assert_eq!(
@@ -3091,23 +3099,9 @@ fn history_without_git_says_to_install_it_and_leaves_the_archive() {
 #[cfg(unix)]
 #[test]
 fn a_history_git_cannot_read_says_what_fetch_without_it_does() {
-    let mut server = Server::new();
-    ok_gist(
-        &mut server,
-        &gist_body(
-            &[(FILE, whole_file(&file_of(&[INIT])))],
-            Some("https://gist.github.com/abc123.git"),
-        ),
-        "\"v1\"",
-    );
-    let work = Work::new();
-    fs::create_dir_all(work.path().join("data")).unwrap();
-    fs::write(work.archive(), file_of(&["kept"])).unwrap();
-    let bin_dir = fake_git(&work, "echo 'fatal: repository not found' >&2\nexit 128");
-    let mut cmd = work.cmd(&server.url(), &["--history"]);
-    cmd.env("PATH", &bin_dir);
-
-    let run = work.run(cmd);
+    let (work, run) = history_with_path(|work| {
+        fake_git(work, "echo 'fatal: repository not found' >&2\nexit 128")
+    });
 
     assert_eq!(run.code, 1);
     assert!(

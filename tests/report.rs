@@ -1248,14 +1248,7 @@ fn the_largest_insight_skips_only_the_missing_value() {
         }
         data
     };
-    let insights = |run: &Run| -> String {
-        run.json()["report"]["insights"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i.as_str().unwrap().to_owned() + "\n")
-            .collect()
-    };
+    let insights = |run: &Run| -> String { insights_of(&run.json()).join("\n") };
     let client = insights(&report(&data(r#", "profile": "null""#), &[]));
     assert!(
         client.contains("`null` is the largest, with 60.0%"),
@@ -1266,6 +1259,16 @@ fn the_largest_insight_skips_only_the_missing_value() {
         missing.contains("`fast` is the largest, with 40.0%"),
         "{missing}"
     );
+}
+
+/// The insights of a report's summary.json.
+fn insights_of(json: &Value) -> Vec<String> {
+    json["report"]["insights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// A value is "the largest" only when the values not shown together are
@@ -1288,13 +1291,7 @@ fn the_largest_insight_claims_no_more_than_the_shown_values_tell() {
     for i in 200..202u32 {
         data += &event_line("scan.started", i, at, "1.0.0", &mode("wizard"));
     }
-    let json = report(&data, &[]).json();
-    let insights: Vec<&str> = json["report"]["insights"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i.as_str().unwrap())
-        .collect();
+    let insights = insights_of(&report(&data, &[]).json());
     let modes = insights
         .iter()
         .find(|i| i.starts_with("Execution modes"))
@@ -1327,13 +1324,7 @@ fn an_adoption_insight_says_how_many_did_not_say() {
         };
         data += &event_line("scan.started", i, at, "1.0.0", meta);
     }
-    let json = report(&data, &[]).json();
-    let insights: Vec<&str> = json["report"]["insights"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i.as_str().unwrap())
-        .collect();
+    let insights = insights_of(&report(&data, &[]).json());
     let ci = insights
         .iter()
         .find(|i| i.contains("ran in CI/CD"))
