@@ -28,6 +28,18 @@ fn summary_json(file: &str, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// What `summary FILE ARGS` prints (it must succeed), without colour.
+fn summary_stdout(file: &str, args: &[&str]) -> String {
+    let out = bin()
+        .args(["summary", file])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// A metric as `value text → count` (null → "null", booleans → "true"/"false").
 fn counts(summary: &Value, metric: &str) -> BTreeMap<String, u64> {
     summary["metrics"][metric]
@@ -1164,16 +1176,7 @@ fn terminal_tables_show_the_largest_rows_up_to_max_rows_and_say_how_many_more() 
         (0..25)
             .flat_map(|n| (0..n + 1).map(move |_| (0..25 - n).map(|i| format!("t{i}")).collect())),
     );
-    let table = |args: &[&str]| {
-        let out = bin()
-            .args(["summary", &file])
-            .args(args)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let table = |args: &[&str]| summary_stdout(&file, args);
     let tool_rows = |text: &str| -> Vec<String> {
         text.lines()
             .filter_map(|l| l.strip_prefix("│ t"))
@@ -1876,16 +1879,7 @@ fn people_read_grouped_tables_by_group_weeks_and_months_in_time_order() {
         .collect();
     std::fs::write(&file, lines.join("\n")).unwrap();
     let file = file.to_str().unwrap();
-    let run = |args: &[&str]| {
-        let out = bin()
-            .args(["summary", file])
-            .args(args)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let run = |args: &[&str]| summary_stdout(file, args);
     // A metric's rows as "group/value" from a terminal table or Markdown.
     let rows = |text: &str, metric: &str, markdown: bool| -> Vec<String> {
         let start = if markdown {
@@ -2020,12 +2014,7 @@ fn no_share_or_rate_above_one_and_a_rate_row_always_has_its_key() {
     let q1 = summary_json(file, &["--quarter", "2026-Q1"]);
     let none = row(&q1, "scan_completion", "scan.completed");
     assert_eq!((&none["count"], &none["share"]), (&0.into(), &0.0.into()));
-    let table = bin()
-        .args(["summary", file, "--quarter", "2026-Q2"])
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let text = String::from_utf8(table.stdout).unwrap();
+    let text = summary_stdout(file, &["--quarter", "2026-Q2"]);
     assert!(
         !text.contains("200.0%") && !text.contains("300.0%") && !text.contains("150.0%"),
         "{text}"
