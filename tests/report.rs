@@ -1310,6 +1310,47 @@ fn the_largest_insight_claims_no_more_than_the_shown_values_tell() {
     );
 }
 
+/// A tool that nearly every installation enabled is hidden in the tools
+/// table, and so in the failure rates: the note under both says why (a
+/// review: the failure rates' note gave neither reason for trivy).
+#[test]
+fn the_failure_rates_note_names_the_values_nearly_everyone_sent() {
+    let mut data = String::new();
+    for i in 1..=25u32 {
+        let tools = if i <= 23 {
+            r#"["semgrep", "trivy"]"#
+        } else {
+            r#"["semgrep"]"#
+        };
+        for day in ["2026-05-04", "2026-05-11"] {
+            let at = format!("{day}T10:00:00Z");
+            let meta = format!(r#"{{"mode": "cli", "profile": "balanced", "tools": {tools}}}"#);
+            data += &event_line("scan.started", i, &at, "1.0.0", &meta);
+        }
+        for (tool, last) in [("trivy", 10), ("semgrep", 8)] {
+            if i <= last {
+                let meta = format!(r#"{{"tool": "{tool}", "failure_type": "timeout"}}"#);
+                data += &event_line("tool.failed", i, "2026-05-04T10:05:00Z", "1.0.0", &meta);
+            }
+        }
+    }
+    let run = report(&data, &["--quarter", "2026-Q2"]);
+    let md = String::from_utf8(run.all()["report.md"].clone()).unwrap();
+    let section = |title: &str| -> String {
+        let at = md.find(title).unwrap_or_else(|| panic!("no {title}: {md}"));
+        let rest = &md[at..];
+        rest[..rest[3..].find("\n### ").map_or(rest.len(), |e| e + 3)].to_owned()
+    };
+    for title in ["### Tools enabled", "### Tool reliability"] {
+        let text = section(title);
+        assert!(
+            text.contains("nor values all but fewer than 5 of the installations sent"),
+            "{text}"
+        );
+        assert!(!text.contains("| trivy |"), "{text}");
+    }
+}
+
 /// An adoption insight says how many scans did not say (a review: "16.9 %
 /// of scans started ran in CI/CD" where 27 % of the base was unknown).
 #[test]

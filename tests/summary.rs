@@ -996,7 +996,7 @@ fn bad_inputs_get_clear_errors() {
             .assert()
             .code(2)
             .stderr(predicate::str::contains(
-                "give a JMo version such as 0.7.1, or its start such as 0.7, without spaces",
+                "give a JMo version such as 0.7.1, or its start such as 0.7, without spaces at its ends",
             ));
     }
     bin()

@@ -76,7 +76,7 @@ pub struct FilterArgs {
 /// silently, a review) is refused.
 pub fn version_arg(s: &str) -> Result<String, String> {
     if s.trim().is_empty() || s.trim() != s {
-        Err("give a JMo version such as 0.7.1, or its start such as 0.7, without spaces".into())
+        Err("give a JMo version such as 0.7.1, or its start such as 0.7, without spaces at its ends".into())
     } else {
         Ok(s.to_owned())
     }

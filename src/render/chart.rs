@@ -841,7 +841,10 @@ pub fn grouped_shares(metric: &MetricRows, max_groups: usize) -> (Vec<String>, V
         .collect();
     let labels = groups
         .iter()
-        .map(|g| g.0.map_or("", Value::text).to_string())
+        // As the values are labelled (a review: an empty profile had no
+        // label here, `""` in the profiles chart), and no profile as the
+        // tables show it.
+        .map(|g| g.0.map_or_else(|| "null".to_owned(), client_text))
         .collect();
     (labels, series)
 }
@@ -1367,6 +1370,14 @@ mod tests {
     fn an_empty_value_is_labelled_as_such() {
         assert_eq!(client_text(&Value::from("")), "\"\"");
         assert_eq!(client_text(&Value::from("fast")), "fast");
+        // Groups too, and no group as the tables show it.
+        let empty = row(Some(Value::from("")), Value::from("<5min"), 2, false);
+        let none = row(None, Value::from("<5min"), 1, false);
+        let (labels, _) = grouped_shares(
+            &rows(MetricId::DurationBucketsByProfile, vec![empty, none]),
+            6,
+        );
+        assert_eq!(labels, ["\"\"", "null"]);
     }
 
     #[test]

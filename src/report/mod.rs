@@ -1375,8 +1375,7 @@ mod tests {
         assert!(checked > 5, "{checked}");
     }
 
-    /// Workers fold their sinks into the shared one every few blocks; how
-    /// often must not change a number of the summary or the report.
+    /// The weeks at a quarter's ends count only its days.
     #[test]
     fn the_weeks_at_a_quarters_ends_hold_only_its_days() {
         let q = |year, q| Quarter { year, q };
@@ -1391,6 +1390,8 @@ mod tests {
         assert_eq!(days_in_quarter(q(2026, 2), "nonsense"), 0);
     }
 
+    /// Workers fold their sinks into the shared one every few blocks; how
+    /// often must not change a number of the summary or the report.
     #[test]
     fn folding_sinks_often_changes_nothing() {
         use crate::event::ingest::{Tuning, ingest_tuned};

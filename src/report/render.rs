@@ -257,9 +257,14 @@ fn hidden_words(t: &Table, k: u64) -> Option<String> {
     // hidden cells (some events) from one that had none (a review: the
     // wizard tables said so where the failure rates, with no events, did not).
     // Only a list table hides a value all but fewer than k installations
-    // sent; elsewhere such a row is shown, its installations "–" (a
-    // review: the note was under Linux, shown, sent by 30 of 33).
-    let lists = matches!(t.name, "scan_tools" | "output_formats");
+    // sent, and the failure rates with it; elsewhere such a row is shown,
+    // its installations "–" (a review: the note was under Linux, shown,
+    // sent by 30 of 33).
+    // The failure rates show a tool only where its runs row is shown.
+    let lists = matches!(
+        t.name,
+        "scan_tools" | "output_formats" | "tool_failure_rates"
+    );
     (!t.withheld && t.hidden_small + t.hidden_complementary > 0).then(|| {
         let almost_all = if lists {
             format!(
