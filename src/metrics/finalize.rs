@@ -74,12 +74,9 @@ fn share(count: u64, of: u64) -> Option<f64> {
     (of > 0).then(|| round6(count as f64 / of as f64))
 }
 
-/// `count` over `of` as a part of it: none when `count` exceeds it. A scan's
-/// events can fall on two sides of a filter's bound, and events get lost:
-/// more completions than starts, or failures of a tool than its runs, are
-/// no proportion (a review: 200.0% completed, a failure rate of 300.0%).
+/// [`proportion`](crate::metrics::stats::proportion), as shares are written.
 fn proportion(count: u64, of: u64) -> Option<f64> {
-    share(count, of).filter(|_| count <= of)
+    crate::metrics::stats::proportion(count, of).map(round6)
 }
 
 /// Count descending, then group and value as shown (`null`, `true`, …),

@@ -55,6 +55,15 @@ pub fn wilson(successes: u64, trials: u64, z: f64) -> Option<Interval> {
     })
 }
 
+/// `count` of `of` as a proportion: none when `of` is 0, or when `count`
+/// exceeds it (more completions than starts, more failures than runs: a
+/// scan's events on two sides of a filter's bound or of a quarter, or lost
+/// ones), which no rate or interval describes (reviews saw "125.0% ()" in
+/// a report and 200.0% completed in `summary`).
+pub fn proportion(count: u64, of: u64) -> Option<f64> {
+    (of > 0 && count <= of).then(|| count as f64 / of as f64)
+}
+
 /// The 95% Wilson interval (see [`wilson`]).
 pub fn wilson95(successes: u64, trials: u64) -> Option<Interval> {
     wilson(successes, trials, Z95)

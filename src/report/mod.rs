@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::event::IngestStats;
 use crate::event::time::format_rfc3339;
 use crate::metrics::finalize::finalize;
-use crate::metrics::stats::{Interval, wilson95};
+use crate::metrics::stats::{Interval, proportion, wilson95};
 use crate::metrics::{Filters, MetricId, Quarter, Summary};
 use crate::render::chart::{OTHER, WeekActivity, week_range};
 use crate::render::text::terminal_safe;
@@ -641,14 +641,6 @@ fn publish_usage(
 
 fn interval_of(count: u64, of: u64) -> Option<Interval> {
     wilson95(count, of)
-}
-
-/// `count` of `of` as a proportion: none when `of` is 0, or when `count`
-/// exceeds it (more completions than starts, more failures than runs: the
-/// events of scans started before the quarter, or lost ones), which no
-/// rate or interval describes (a review saw "125.0% ()" published).
-fn proportion(count: u64, of: u64) -> Option<f64> {
-    (of > 0 && count <= of).then(|| count as f64 / of as f64)
 }
 
 fn compare(now: Option<Interval>, before: Option<Interval>, now_p: f64, before_p: f64) -> Change {
