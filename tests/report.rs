@@ -1375,6 +1375,28 @@ fn an_adoption_insight_says_how_many_did_not_say() {
             && ci.ends_with("). 40.0% did not say."),
         "{ci}"
     );
+    // Three installations did not say: their row is hidden, and `false`
+    // with it (else Other would be about three), so the unknown is inside
+    // Other, which the insight names (a review).
+    let mut data = String::new();
+    for i in 0..29u32 {
+        let meta = match i {
+            0..20 => r#"{"mode": "cli", "ci_detected": true}"#,
+            20..26 => r#"{"mode": "cli", "ci_detected": false}"#,
+            _ => r#"{"mode": "cli"}"#,
+        };
+        data += &event_line("scan.started", i, at, "1.0.0", meta);
+    }
+    let insights = insights_of(&report(&data, &[]).json());
+    let ci = insights
+        .iter()
+        .find(|i| i.contains("ran in CI/CD"))
+        .unwrap_or_else(|| panic!("{insights:?}"));
+    assert!(
+        ci.starts_with("69.0% of scans started ran in CI/CD (")
+            && ci.ends_with("). 31.0% had a value not shown or did not say."),
+        "{ci}"
+    );
 }
 
 /// The report's output-formats chart says what its share is over: every

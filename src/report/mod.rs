@@ -1187,13 +1187,23 @@ fn insights(
             // Scans whose client sent no such field are in the share's
             // base: say how many (a review: "16.9 % ran in CI/CD" where
             // 27 % did not say, and "up" where only the unknown fell).
-            let unknown = (t.rows.iter())
-                .find(|r| r.missing && !r.other)
-                .and_then(|r| r.share)
-                .filter(|&s| s > 0.0)
-                .map_or(String::new(), |s| format!(" {} did not say.", pct(s)));
+            let unknown = (t.rows.iter()).find(|r| r.missing && !r.other);
+            let said = |row: Option<&TableRow>, words: &str| {
+                (row.and_then(|r| r.share))
+                    .filter(|&s| s > 0.0)
+                    .map_or(String::new(), |s| format!(" {} {words}.", pct(s)))
+            };
+            // Values hidden as Other are in the base too, the unknown among
+            // them when its row is hidden (a review).
+            let other = (t.rows.iter()).find(|r| r.other);
+            let hidden = if unknown.is_some() {
+                said(other, "had a value not shown")
+            } else {
+                said(other, "had a value not shown or did not say")
+            };
+            let unknown = said(unknown, "did not say");
             out.push(format!(
-                "{} {words} ({}).{unknown}",
+                "{} {words} ({}).{unknown}{hidden}",
                 pct(r.share.unwrap_or(0.0)),
                 ci_words(r.interval)
             ));
