@@ -807,7 +807,8 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "warning: no usage event of fixtures/events.jsonl falls in 2024-Q1: check --quarter",
+            "warning: no usage event of fixtures/events.jsonl falls in 2024-Q1: check --quarter; \
+             its usage events run from 2025-10-19 to 2026-06-25 (the report",
         ));
     // A version that left out everything is named, and an empty one is
     // refused (a review: both were told to check --quarter).
@@ -820,7 +821,7 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
     assert!(out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr)
-            .contains("in 2026-Q2 passes --version 9.9: check --quarter, --version"),
+            .contains("in 2026-Q2 passes --version 9.9: check --quarter, --version (the report"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

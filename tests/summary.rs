@@ -513,9 +513,25 @@ fn a_summary_that_counts_nothing_says_why() {
         &markers,
         &["--include-test", "--quarter", "2024-Q1"],
         format!(
-            "warning: none of the 1 usage events of {} passes the filters: check --quarter",
+            "warning: none of the 1 usage events of {} passes the filters: check --quarter \
+             2024-Q1; its usage events are all on 2025-10-19\n",
             markers.display()
         ),
+    );
+    // The days the events run over, of those that pass the other filters:
+    // a mistyped period shows at once (a review: the flags alone were named).
+    warns(
+        std::path::Path::new("fixtures/events.jsonl"),
+        &["--since", "2030-01-01", "--version", "1.0", "-f", "json"],
+        "passes the filters: check --since, --version 1.0; the usage events that pass \
+         --version 1.0 run from 2026-04-17 to 2026-06-25\n"
+            .to_owned(),
+    );
+    // None passes the version: no days to tell.
+    warns(
+        std::path::Path::new("fixtures/events.jsonl"),
+        &["--until", "2020-01-01", "--version", "9.9", "-f", "json"],
+        "passes the filters: check --until, --version 9.9\n".to_owned(),
     );
     // Filters that keep events: no warning.
     bin()

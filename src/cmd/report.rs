@@ -165,9 +165,10 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
                         format!("--quarter, {}", names.join(", ")),
                     )
                 };
+                let span = crate::cmd::summary::outside_span(&report.summary.period, &filters);
                 eprintln!(
-                    "warning: no usage event of {input} {what}: check {check} (the report is \
-                     written, with nothing to publish)"
+                    "warning: no usage event of {input} {what}: check {check}{span} (the report \
+                     is written, with nothing to publish)"
                 )
             }
         }

@@ -402,22 +402,48 @@ fn nothing_counted_warning(input: &Path, filters: &FilterArgs, summary: &Summary
     if summary.totals.usage_events > 0 {
         return;
     }
-    let given: Vec<&str> = [
-        ("--quarter", filters.quarter.is_some()),
-        ("--since", filters.since.is_some()),
-        ("--until", filters.until.is_some()),
-        ("--version", filters.jmo_version.is_some()),
-        ("--exclude-ci", filters.exclude_ci),
+    // The quarter and the version as given; a date bound as parsed would
+    // not read as typed (`--until DAY` keeps DAY).
+    let period = [
+        (filters.quarter.map(|q| format!("--quarter {q}"))),
+        (filters.since.map(|_| "--since".to_owned())),
+        (filters.until.map(|_| "--until".to_owned())),
+    ];
+    let others: Vec<String> = [
+        (filters.jmo_version.as_ref()).map(|v| format!("--version {v}")),
+        (filters.exclude_ci).then(|| "--exclude-ci".to_owned()),
     ]
     .into_iter()
-    .filter_map(|(flag, set)| set.then_some(flag))
+    .flatten()
     .collect();
+    let given: Vec<String> = period.into_iter().flatten().chain(others.clone()).collect();
     if !given.is_empty() {
         eprintln!(
-            "warning: none of the {} usage events of {input} passes the filters: check {}",
+            "warning: none of the {} usage events of {input} passes the filters: check {}{}",
             summary.input.usage_events + if filters.include_test { tests } else { 0 },
-            given.join(", ")
+            given.join(", "),
+            outside_span(&summary.period, &others)
         );
+    }
+}
+
+/// When the period held no usage event: the days those that only the period
+/// left out span, as `; … run from DAY to DAY`; else nothing. `others`: the
+/// other filters given (`--version 0.8`), which those events pass.
+pub fn outside_span(period: &crate::metrics::Period, others: &[String]) -> String {
+    use crate::event::time::date_of;
+    let Some((first, last)) = period.outside else {
+        return String::new();
+    };
+    let which = if others.is_empty() {
+        "its usage events".to_owned()
+    } else {
+        format!("the usage events that pass {}", others.join(" and "))
+    };
+    if date_of(first) == date_of(last) {
+        format!("; {which} are all on {}", date_of(first))
+    } else {
+        format!("; {which} run from {} to {}", date_of(first), date_of(last))
     }
 }
 

@@ -38,17 +38,20 @@ impl Filters {
     /// only, and so do test events unless `include_test` counts them as
     /// usage: then the usage filters apply to them too.
     pub fn keep(&self, event: &Event<'_>) -> bool {
-        if self.since.is_some_and(|s| event.timestamp < s)
-            || self.until.is_some_and(|u| event.timestamp >= u)
-        {
-            return false;
-        }
-        let counted_as_usage = match event.class() {
-            EventClass::Usage => true,
-            EventClass::Test => self.include_test,
-            EventClass::Marker => false,
-        };
-        if !counted_as_usage {
+        self.in_period(event) && self.keep_in_any_period(event)
+    }
+
+    /// Whether the event falls in the period (`--quarter`, `--since`,
+    /// `--until`).
+    pub fn in_period(&self, event: &Event<'_>) -> bool {
+        !(self.since.is_some_and(|s| event.timestamp < s)
+            || self.until.is_some_and(|u| event.timestamp >= u))
+    }
+
+    /// [`Filters::keep`] without the period: whether the event would count
+    /// at some time.
+    pub fn keep_in_any_period(&self, event: &Event<'_>) -> bool {
+        if !self.counts_as_usage(event) {
             return true;
         }
         if let Some(want) = &self.version {
@@ -68,6 +71,16 @@ impl Filters {
             return false;
         }
         true
+    }
+
+    /// Whether the event counts as usage: a usage event, or a test event
+    /// under `include_test`.
+    pub fn counts_as_usage(&self, event: &Event<'_>) -> bool {
+        match event.class() {
+            EventClass::Usage => true,
+            EventClass::Test => self.include_test,
+            EventClass::Marker => false,
+        }
     }
 
     /// Why a scan's events may be split by these filters, its `scan.started`

@@ -267,6 +267,7 @@ pub fn finalize(source: &str, stats: IngestStats, mut tally: Tally) -> Summary {
         first: tally.first.map(format_rfc3339),
         last: tally.last.map(format_rfc3339),
         filters: tally.filters().clone(),
+        outside: tally.outside_period,
     };
     let totals = Totals {
         usage_events: tally.counted_usage,

@@ -207,6 +207,11 @@ pub struct Period {
     pub last: Option<String>,
     /// Filters applied.
     pub filters: Filters,
+    /// Earliest and latest usage event that only the period (`--quarter`,
+    /// `--since`, `--until`) left out: what a warning tells when the period
+    /// holds none. Not in the JSON.
+    #[serde(skip)]
+    pub outside: Option<(crate::event::time::Micros, crate::event::time::Micros)>,
 }
 
 /// Headline totals (after filters).

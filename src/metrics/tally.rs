@@ -457,6 +457,8 @@ pub struct Tally {
     /// Earliest and latest counted usage event.
     pub(crate) first: Option<Micros>,
     pub(crate) last: Option<Micros>,
+    /// Earliest and latest usage event that only the period left out.
+    pub(crate) outside_period: Option<(Micros, Micros)>,
 }
 
 impl Tally {
@@ -488,6 +490,7 @@ impl Tally {
             counted_marker: 0,
             first: None,
             last: None,
+            outside_period: None,
         }
     }
 
@@ -1030,6 +1033,15 @@ impl Tally {
     pub(crate) fn event_keyed(&mut self, event: &Event<'_>, key: u64) {
         if !self.filters.keep(event) {
             self.filtered_out += 1;
+            if !self.filters.in_period(event)
+                && self.filters.counts_as_usage(event)
+                && self.filters.keep_in_any_period(event)
+            {
+                self.outside_period = Some(match self.outside_period {
+                    Some((a, b)) => (a.min(event.timestamp), b.max(event.timestamp)),
+                    None => (event.timestamp, event.timestamp),
+                });
+            }
             return;
         }
         let class = event.class();
@@ -1144,6 +1156,10 @@ impl Tally {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
+        self.outside_period = match (self.outside_period, other.outside_period) {
+            (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+            (a, b) => a.or(b),
+        };
     }
 }
 
@@ -1225,6 +1241,77 @@ mod tests {
                 .iter()
                 .all(|r| r.value != Value::Null)
         );
+    }
+
+    /// The span of usage events that only the period left out (what the
+    /// "none passes the filters" warning tells): out of order, across a
+    /// merge, and without events another filter or their class leaves out.
+    #[test]
+    fn the_span_outside_the_period_counts_only_what_the_period_left_out() {
+        use crate::event::{LinePos, Parsed, parse_line, time::parse_timestamp};
+        let line = |event: &str, at: &str, version: &str| {
+            format!(
+                r#"{{"event": "{event}", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a30", "timestamp": "{at}", "version": "{version}", "metadata": {{}}}}"#
+            )
+        };
+        let filters = Arc::new(Filters {
+            since: Some(parse_timestamp("2030-01-01T00:00:00Z").unwrap()),
+            version: Some("1.0".into()),
+            ..Filters::default()
+        });
+        let feed = |t: &mut Tally, lines: &[String]| {
+            for (i, l) in lines.iter().enumerate() {
+                let Parsed::Event(e) = parse_line(l) else {
+                    panic!("line {i} is valid")
+                };
+                t.event(LinePos::new(0, i as u64 + 1), &e);
+            }
+        };
+        let mut a = Tally::new(filters.clone());
+        feed(
+            &mut a,
+            &[
+                line("scan.started", "2026-03-05T10:00:00Z", "1.0.2"),
+                line("scan.started", "2026-01-02T10:00:00Z", "1.0.0"),
+                // Left out by the version, and a test event by its class.
+                line("scan.started", "2025-01-01T10:00:00Z", "0.9.0"),
+                line("test", "2024-01-01T10:00:00Z", "1.0.0"),
+                line("scan.started", "2026-02-01T10:00:00Z", "1.0.0"),
+            ],
+        );
+        let day = |s: &str| parse_timestamp(s).unwrap();
+        assert_eq!(
+            a.outside_period,
+            Some((day("2026-01-02T10:00:00Z"), day("2026-03-05T10:00:00Z")))
+        );
+        let mut b = Tally::new(filters.clone());
+        feed(
+            &mut b,
+            &[
+                line("scan.completed", "2026-04-01T00:00:00Z", "1.0.0"),
+                line("scan.completed", "2025-12-31T23:00:00Z", "1.0.1"),
+            ],
+        );
+        a.merge_from(&b);
+        assert_eq!(
+            a.outside_period,
+            Some((day("2025-12-31T23:00:00Z"), day("2026-04-01T00:00:00Z")))
+        );
+        // Merging an empty tally keeps the span, and so does merging into
+        // one; an event in the period adds nothing to it.
+        a.merge_from(&Tally::new(filters.clone()));
+        let mut empty = Tally::new(filters.clone());
+        empty.merge_from(&a);
+        assert_eq!(empty.outside_period, a.outside_period);
+        feed(
+            &mut a,
+            &[line("scan.started", "2031-01-01T00:00:00Z", "1.0.0")],
+        );
+        assert_eq!(
+            a.outside_period,
+            Some((day("2025-12-31T23:00:00Z"), day("2026-04-01T00:00:00Z")))
+        );
+        assert_eq!(a.counted_usage, 1);
     }
 
     #[test]
