@@ -75,7 +75,13 @@ if [[ $smoke == 1 ]]; then
   history_smoke
 fi
 
-command -v jq >/dev/null || apt-get install -y jq >/dev/null
+if ! command -v jq >/dev/null; then
+  # The guide's recipes need jq: from apt, as root or through sudo (as .ci/run).
+  sudo=()
+  [ "$(id -u)" = 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq jq >/dev/null
+fi
 make 1g.jsonl --size 1G
 make 4g.jsonl --size 4G
 make 100m.jsonl --size 100M
