@@ -607,9 +607,10 @@ fn a_compressed_input_is_refused_with_what_to_do() {
             .code(1)
             .stderr(predicate::str::contains(format!(
                 "{}: is gzip-compressed, not JSONL text; decompress it first, or give it on \
-                 stdin: `gzip -dc {} | jmo-analyze <command> -`",
+                 stdin: `gzip -dc {} | jmo-analyze {} -`",
                 gz.display(),
-                gz.display()
+                gz.display(),
+                cmd[0]
             )));
     }
     assert!(!dir.path().join("r").exists());
@@ -620,7 +621,7 @@ fn a_compressed_input_is_refused_with_what_to_do() {
         .code(1)
         .stderr(predicate::str::contains(
             "stdin is gzip-compressed, not JSONL text; decompress it in the pipe: \
-             `gzip -dc FILE | jmo-analyze <command> -`",
+             `gzip -dc FILE | jmo-analyze summary -`",
         ));
 }
 

@@ -28,7 +28,7 @@ pub struct AuditArgs {
 
 /// Runs `audit`.
 pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
-    let reader = local::open(&args.input)?;
+    let reader = local::open(&args.input, "audit")?;
     let report =
         audit::audit_reader(reader).with_context(|| format!("reading {}", args.input.display()))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -106,7 +106,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(args.quarter.to_string()));
-    let reader = local::open(&args.input)?;
+    let reader = local::open(&args.input, "report")?;
     let input = args.input.to_string_lossy();
     let report = report::build(reader, &options).with_context(|| format!("reading {input}"))?;
     tell_problems(

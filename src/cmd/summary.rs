@@ -115,7 +115,7 @@ impl FilterArgs {
 /// lines on stderr. A path that is not UTF-8 is shown with its bad bytes
 /// replaced.
 pub fn load(input: &Path, filters: Filters, strict: bool, quiet: bool) -> anyhow::Result<Summary> {
-    let reader = local::open(input)?;
+    let reader = local::open(input, "summary")?;
     let name = input.to_string_lossy();
     let summary = summarize(reader, &name, filters).with_context(|| format!("reading {name}"))?;
     tell_problems(

@@ -26,7 +26,7 @@ pub struct ValidateArgs {
 
 /// Runs `validate`.
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
-    let reader = local::open(&args.input)?;
+    let reader = local::open(&args.input, "validate")?;
     let opts = ValidateOptions {
         deny_unknown: args.deny_unknown,
     };

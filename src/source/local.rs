@@ -18,12 +18,15 @@ pub enum InputError {
     PermissionDenied(PathBuf),
     /// A compressed file, or UTF-16 text (told by its first bytes): read
     /// as UTF-8 text, every line would be skipped as invalid.
-    #[error("{}", not_text_message(path, found))]
+    #[error("{}", not_text_message(path, found, subcommand))]
     Compressed {
         /// The path (`-` for stdin).
         path: PathBuf,
         /// What it is.
         found: NotText,
+        /// The subcommand that read it, for the command line the message
+        /// gives (`summary`).
+        subcommand: &'static str,
     },
     /// Anything else.
     #[error("{path}: cannot open: {error}")]
@@ -180,7 +183,7 @@ fn directory_message(dir: &Path) -> String {
 /// What [`InputError::Compressed`] says: the command that decompresses or
 /// converts the file into `jmo-analyze` (its path quoted for a shell), or
 /// for stdin where to put it.
-fn not_text_message(path: &Path, found: &NotText) -> String {
+fn not_text_message(path: &Path, found: &NotText, subcommand: &str) -> String {
     let NotText {
         what,
         verb,
@@ -189,14 +192,14 @@ fn not_text_message(path: &Path, found: &NotText) -> String {
     if path == Path::new("-") {
         return format!(
             "stdin is {what}, not JSONL text; {verb} it in the pipe: \
-             `{command} FILE | jmo-analyze <command> -`"
+             `{command} FILE | jmo-analyze {subcommand} -`"
         );
     }
     let shown = path.display();
     let word = crate::render::text::shell_word(&path.to_string_lossy());
     format!(
         "{shown}: is {what}, not JSONL text; {verb} it first, or give it \
-         on stdin: `{command} {word} | jmo-analyze <command> -`"
+         on stdin: `{command} {word} | jmo-analyze {subcommand} -`"
     )
 }
 
@@ -217,13 +220,18 @@ fn read_head(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
-/// Opens `path` for reading; `-` is stdin. A compressed file or stream, or
-/// UTF-16 text, is refused ([`InputError::Compressed`]).
-pub fn open(path: impl AsRef<Path>) -> Result<Input<'static>, InputError> {
+/// Opens `path` for `subcommand` (`summary`, named in messages) to read;
+/// `-` is stdin. A compressed file or stream, or UTF-16 text, is refused
+/// ([`InputError::Compressed`]).
+pub fn open(
+    path: impl AsRef<Path>,
+    subcommand: &'static str,
+) -> Result<Input<'static>, InputError> {
     let p = path.as_ref();
     let refuse = |found| InputError::Compressed {
         path: p.to_path_buf(),
         found,
+        subcommand,
     };
     let other = |error| InputError::Other {
         path: p.to_path_buf(),
@@ -318,10 +326,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let gz = dir.path().join("e.jsonl.gz");
         std::fs::write(&gz, b"\x1f\x8b\x08\x00\x00\x00\x00\x00").unwrap();
-        let err = open(&gz).map(drop).unwrap_err().to_string();
+        let err = open(&gz, "summary").map(drop).unwrap_err().to_string();
         assert!(err.contains("is gzip-compressed, not JSONL text"), "{err}");
         assert!(err.contains(&format!(
-            "`gzip -dc {} | jmo-analyze <command> -`",
+            "`gzip -dc {} | jmo-analyze summary -`",
             gz.display()
         )));
         // The bytes read to look are read again: nothing lost, for a short
@@ -330,7 +338,7 @@ mod tests {
             let path = dir.path().join("e.jsonl");
             std::fs::write(&path, text).unwrap();
             let mut got = Vec::new();
-            match open(&path).unwrap() {
+            match open(&path, "summary").unwrap() {
                 Input::File(mut f) => f.read_to_end(&mut got).unwrap(),
                 Input::Stream(mut r) => r.read_to_end(&mut got).unwrap(),
             };
@@ -358,7 +366,7 @@ mod tests {
                 let (fifo, text) = (fifo.clone(), text.to_vec());
                 std::thread::spawn(move || std::fs::write(fifo, text))
             };
-            let opened = open(&fifo);
+            let opened = open(&fifo, "summary");
             let mut got = Vec::new();
             match opened {
                 Ok(Input::Stream(mut r)) => drop(r.read_to_end(&mut got).unwrap()),
