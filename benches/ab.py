@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Times commands against each other in interleaved rounds: the way to tell
+whether a change made jmo-analyze faster on a shared, noisy machine.
+
+    python3 benches/ab.py --runs 7 \\
+        'old=target-old/release/jmo-analyze summary bench-data/1g.jsonl -f json' \\
+        'new=target/release/jmo-analyze summary bench-data/1g.jsonl -f json' \\
+        'cat=cat bench-data/1g.jsonl'
+
+Each argument is LABEL=COMMAND (split as a shell splits words; leading
+NAME=VALUE words set the command's environment). After one untimed round,
+each round runs every command once, in the given order and then reversed
+on the next round, so a slow minute of the host falls on all of them; the
+medians of wall and CPU time (user + system, of the command and its
+children) are printed, with each command's wall time as a ratio of the
+first's. Standard output is thrown away.
+"""
+import argparse
+import os
+import resource
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+
+def parse(spec):
+    label, sep, command = spec.partition("=")
+    if not sep or not label or not command.strip():
+        sys.exit(f"ab.py: {spec!r}: give LABEL=COMMAND")
+    words = shlex.split(command)
+    env = dict(os.environ)
+    while words and "=" in words[0] and not words[0].startswith(("/", ".", "-")):
+        name, _, value = words.pop(0).partition("=")
+        env[name] = value
+    if not words:
+        sys.exit(f"ab.py: {spec!r}: no command after the environment")
+    return label, words, env
+
+
+def run(words, env):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(words, stdout=subprocess.DEVNULL, check=True, env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=7, help="timed rounds (default 7)")
+    ap.add_argument("commands", nargs="+", metavar="LABEL=COMMAND")
+    a = ap.parse_args()
+    cmds = [parse(spec) for spec in a.commands]
+    if len({label for label, _, _ in cmds}) != len(cmds):
+        sys.exit("ab.py: each command needs its own label")
+    for _, words, env in cmds:
+        run(words, env)
+    times = {label: [] for label, _, _ in cmds}
+    for i in range(a.runs):
+        for label, words, env in cmds if i % 2 == 0 else reversed(cmds):
+            times[label].append(run(words, env))
+    first = statistics.median(w for w, _ in times[cmds[0][0]])
+    width = max(len(label) for label in times)
+    print(f"{'command':{width}}  wall s (median)  CPU s (median)  wall / {cmds[0][0]}   ({a.runs} rounds)")
+    for label, runs in times.items():
+        wall = statistics.median(w for w, _ in runs)
+        cpu = statistics.median(c for _, c in runs)
+        print(f"{label:{width}}  {wall:15.3f}  {cpu:14.3f}  {wall / first:8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
