@@ -808,7 +808,7 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
         .success()
         .stderr(predicate::str::contains(
             "warning: no usage event of fixtures/events.jsonl falls in 2024-Q1: check --quarter; \
-             its usage events run from 2025-10-19 to 2026-06-25 (the report",
+             its usage events are from 2025-10-19 to 2026-06-25 after it (the report",
         ));
     // A version that left out everything is named, and an empty one is
     // refused (a review: both were told to check --quarter).

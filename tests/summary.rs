@@ -514,7 +514,7 @@ fn a_summary_that_counts_nothing_says_why() {
         &["--include-test", "--quarter", "2024-Q1"],
         format!(
             "warning: none of the 1 usage events of {} passes the filters: check --quarter \
-             2024-Q1; its usage events are all on 2025-10-19\n",
+             2024-Q1; its usage events are on 2025-10-19 after it\n",
             markers.display()
         ),
     );
@@ -524,7 +524,30 @@ fn a_summary_that_counts_nothing_says_why() {
         std::path::Path::new("fixtures/events.jsonl"),
         &["--since", "2030-01-01", "--version", "1.0", "-f", "json"],
         "passes the filters: check --since, --version 1.0; the usage events that pass \
-         --version 1.0 run from 2026-04-17 to 2026-06-25\n"
+         --version 1.0 are from 2026-04-17 to 2026-06-25 before it\n"
+            .to_owned(),
+    );
+    // A quarter between two with events: the days on each side (a review:
+    // one span from the first to the last covered the quarter asked for).
+    let gap = dir.path().join("gap.jsonl");
+    let started = |day: &str| {
+        format!(
+            "{{\"event\": \"scan.started\", \"anonymous_id\": \"a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a30\", \
+             \"timestamp\": \"{day}T10:00:00+02:00\"}}\n"
+        )
+    };
+    std::fs::write(
+        &gap,
+        ["2025-11-03", "2025-11-01", "2026-05-01", "2026-05-03"]
+            .map(started)
+            .concat(),
+    )
+    .unwrap();
+    warns(
+        &gap,
+        &["--quarter", "2026-Q1", "-f", "json"],
+        "check --quarter 2026-Q1; its usage events are from 2025-11-01 to 2025-11-03 before it \
+         and from 2026-05-01 to 2026-05-03 after it\n"
             .to_owned(),
     );
     // None passes the version: no days to tell.

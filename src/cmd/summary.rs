@@ -428,23 +428,34 @@ fn nothing_counted_warning(input: &Path, filters: &FilterArgs, summary: &Summary
 }
 
 /// When the period held no usage event: the days those that only the period
-/// left out span, as `; … run from DAY to DAY`; else nothing. `others`: the
-/// other filters given (`--version 0.8`), which those events pass.
+/// left out span, before it and after it (`; its usage events run from DAY
+/// to DAY before it`); else nothing. `others`: the other filters given
+/// (`--version 0.8`), which those events pass.
 pub fn outside_span(period: &crate::metrics::Period, others: &[String]) -> String {
     use crate::event::time::date_of;
-    let Some((first, last)) = period.outside else {
-        return String::new();
+    let days = |(first, last): (i64, i64), side: &str| {
+        if date_of(first) == date_of(last) {
+            format!("on {} {side}", date_of(first))
+        } else {
+            format!("from {} to {} {side}", date_of(first), date_of(last))
+        }
     };
+    let spans: Vec<String> = [
+        (period.outside[0], "before it"),
+        (period.outside[1], "after it"),
+    ]
+    .into_iter()
+    .filter_map(|(span, side)| span.map(|s| days(s, side)))
+    .collect();
+    if spans.is_empty() {
+        return String::new();
+    }
     let which = if others.is_empty() {
         "its usage events".to_owned()
     } else {
         format!("the usage events that pass {}", others.join(" and "))
     };
-    if date_of(first) == date_of(last) {
-        format!("; {which} are all on {}", date_of(first))
-    } else {
-        format!("; {which} run from {} to {}", date_of(first), date_of(last))
-    }
+    format!("; {which} are {}", spans.join(" and "))
 }
 
 /// Writes each chart as `DIR/<name>.svg` and `DIR/<name>.png`, creating DIR;

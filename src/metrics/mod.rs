@@ -208,10 +208,10 @@ pub struct Period {
     /// Filters applied.
     pub filters: Filters,
     /// Earliest and latest usage event that only the period (`--quarter`,
-    /// `--since`, `--until`) left out: what a warning tells when the period
-    /// holds none. Not in the JSON.
+    /// `--since`, `--until`) left out, before it and after it: what a
+    /// warning tells when the period holds none. Not in the JSON.
     #[serde(skip)]
-    pub outside: Option<(crate::event::time::Micros, crate::event::time::Micros)>,
+    pub outside: [Option<(crate::event::time::Micros, crate::event::time::Micros)>; 2],
 }
 
 /// Headline totals (after filters).

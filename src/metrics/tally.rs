@@ -457,8 +457,9 @@ pub struct Tally {
     /// Earliest and latest counted usage event.
     pub(crate) first: Option<Micros>,
     pub(crate) last: Option<Micros>,
-    /// Earliest and latest usage event that only the period left out.
-    pub(crate) outside_period: Option<(Micros, Micros)>,
+    /// Earliest and latest usage event that only the period left out,
+    /// before it and after it.
+    pub(crate) outside_period: [Option<(Micros, Micros)>; 2],
 }
 
 impl Tally {
@@ -490,7 +491,7 @@ impl Tally {
             counted_marker: 0,
             first: None,
             last: None,
-            outside_period: None,
+            outside_period: [None; 2],
         }
     }
 
@@ -1037,9 +1038,11 @@ impl Tally {
                 && self.filters.counts_as_usage(event)
                 && self.filters.keep_in_any_period(event)
             {
-                self.outside_period = Some(match self.outside_period {
-                    Some((a, b)) => (a.min(event.timestamp), b.max(event.timestamp)),
-                    None => (event.timestamp, event.timestamp),
+                let t = event.timestamp;
+                let side = usize::from(self.filters.since.is_none_or(|s| t >= s));
+                self.outside_period[side] = Some(match self.outside_period[side] {
+                    Some((a, b)) => (a.min(t), b.max(t)),
+                    None => (t, t),
                 });
             }
             return;
@@ -1156,10 +1159,12 @@ impl Tally {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        self.outside_period = match (self.outside_period, other.outside_period) {
-            (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
-            (a, b) => a.or(b),
-        };
+        for (mine, theirs) in self.outside_period.iter_mut().zip(other.outside_period) {
+            *mine = match (*mine, theirs) {
+                (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+                (a, b) => a.or(b),
+            };
+        }
     }
 }
 
@@ -1255,7 +1260,8 @@ mod tests {
             )
         };
         let filters = Arc::new(Filters {
-            since: Some(parse_timestamp("2030-01-01T00:00:00Z").unwrap()),
+            since: Some(parse_timestamp("2026-01-10T00:00:00Z").unwrap()),
+            until: Some(parse_timestamp("2026-03-01T00:00:00Z").unwrap()),
             version: Some("1.0".into()),
             ..Filters::default()
         });
@@ -1267,22 +1273,29 @@ mod tests {
                 t.event(LinePos::new(0, i as u64 + 1), &e);
             }
         };
+        let day = |s: &str| Some(parse_timestamp(s).unwrap());
+        let span = |a: &str, b: &str| day(a).zip(day(b));
         let mut a = Tally::new(filters.clone());
         feed(
             &mut a,
             &[
                 line("scan.started", "2026-03-05T10:00:00Z", "1.0.2"),
-                line("scan.started", "2026-01-02T10:00:00Z", "1.0.0"),
+                line("scan.started", "2026-01-05T10:00:00Z", "1.0.0"),
                 // Left out by the version, and a test event by its class.
                 line("scan.started", "2025-01-01T10:00:00Z", "0.9.0"),
                 line("test", "2024-01-01T10:00:00Z", "1.0.0"),
                 line("scan.started", "2026-02-01T10:00:00Z", "1.0.0"),
+                line("scan.started", "2026-03-20T10:00:00Z", "1.0.0"),
+                line("scan.started", "2026-01-02T10:00:00Z", "1.0.0"),
             ],
         );
-        let day = |s: &str| parse_timestamp(s).unwrap();
+        // Before the period and after it, each in any order.
         assert_eq!(
             a.outside_period,
-            Some((day("2026-01-02T10:00:00Z"), day("2026-03-05T10:00:00Z")))
+            [
+                span("2026-01-02T10:00:00Z", "2026-01-05T10:00:00Z"),
+                span("2026-03-05T10:00:00Z", "2026-03-20T10:00:00Z")
+            ]
         );
         let mut b = Tally::new(filters.clone());
         feed(
@@ -1293,25 +1306,23 @@ mod tests {
             ],
         );
         a.merge_from(&b);
-        assert_eq!(
-            a.outside_period,
-            Some((day("2025-12-31T23:00:00Z"), day("2026-04-01T00:00:00Z")))
-        );
-        // Merging an empty tally keeps the span, and so does merging into
-        // one; an event in the period adds nothing to it.
+        let merged = [
+            span("2025-12-31T23:00:00Z", "2026-01-05T10:00:00Z"),
+            span("2026-03-05T10:00:00Z", "2026-04-01T00:00:00Z"),
+        ];
+        assert_eq!(a.outside_period, merged);
+        // Merging an empty tally keeps the spans, and so does merging into
+        // one; an event in the period adds nothing to them.
         a.merge_from(&Tally::new(filters.clone()));
         let mut empty = Tally::new(filters.clone());
         empty.merge_from(&a);
-        assert_eq!(empty.outside_period, a.outside_period);
+        assert_eq!(empty.outside_period, merged);
         feed(
             &mut a,
-            &[line("scan.started", "2031-01-01T00:00:00Z", "1.0.0")],
+            &[line("scan.started", "2026-02-10T00:00:00Z", "1.0.0")],
         );
-        assert_eq!(
-            a.outside_period,
-            Some((day("2025-12-31T23:00:00Z"), day("2026-04-01T00:00:00Z")))
-        );
-        assert_eq!(a.counted_usage, 1);
+        assert_eq!(a.outside_period, merged);
+        assert_eq!(a.counted_usage, 2);
     }
 
     #[test]
