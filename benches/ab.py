@@ -13,7 +13,10 @@ each round runs every command once, in the given order and then reversed
 on the next round, so a slow minute of the host falls on all of them; the
 medians of wall and CPU time (user + system, of the command and its
 children) are printed, with each command's wall time as a ratio of the
-first's. Standard output is thrown away.
+first's. Standard input is empty (to time reading stdin, give a shell:
+'stdin=sh -c "jmo-analyze summary - < FILE"'); standard output is thrown
+away. A command that exits with a code other than 0 (or one of --ok) stops
+the timing with a message.
 """
 import argparse
 import os
@@ -29,7 +32,10 @@ def parse(spec):
     label, sep, command = spec.partition("=")
     if not sep or not label or not command.strip():
         sys.exit(f"ab.py: {spec!r}: give LABEL=COMMAND")
-    words = shlex.split(command)
+    try:
+        words = shlex.split(command)
+    except ValueError as e:
+        sys.exit(f"ab.py: {spec!r}: {e}")
     env = dict(os.environ)
     while words and "=" in words[0] and not words[0].startswith(("/", ".", "-")):
         name, _, value = words.pop(0).partition("=")
@@ -39,11 +45,18 @@ def parse(spec):
     return label, words, env
 
 
-def run(words, env):
+def run(label, words, env, ok):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(words, stdout=subprocess.DEVNULL, check=True, env=env)
+    try:
+        code = subprocess.run(
+            words, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env
+        ).returncode
+    except OSError as e:
+        sys.exit(f"ab.py: {label}: cannot run {words[0]!r}: {e.strerror}")
     wall = time.perf_counter() - start
+    if code not in ok:
+        sys.exit(f"ab.py: {label}: exited with {code} (give --ok {code} if that is its answer)")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
@@ -51,20 +64,27 @@ def run(words, env):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--runs", type=int, default=7, help="timed rounds (default 7)")
+    ap.add_argument("--runs", type=int, default=7, help="timed rounds (default 7, at least 1)")
+    ap.add_argument("--ok", default="0", help="exit codes that count as success, e.g. 0,1 (default 0)")
     ap.add_argument("commands", nargs="+", metavar="LABEL=COMMAND")
     a = ap.parse_args()
+    if a.runs < 1:
+        sys.exit("ab.py: --runs must be at least 1")
+    try:
+        ok = {int(c) for c in a.ok.split(",")}
+    except ValueError:
+        sys.exit(f"ab.py: --ok {a.ok!r}: give exit codes such as 0,1")
     cmds = [parse(spec) for spec in a.commands]
     if len({label for label, _, _ in cmds}) != len(cmds):
         sys.exit("ab.py: each command needs its own label")
-    for _, words, env in cmds:
-        run(words, env)
+    for label, words, env in cmds:
+        run(label, words, env, ok)
     times = {label: [] for label, _, _ in cmds}
     for i in range(a.runs):
         for label, words, env in cmds if i % 2 == 0 else reversed(cmds):
-            times[label].append(run(words, env))
+            times[label].append(run(label, words, env, ok))
     first = statistics.median(w for w, _ in times[cmds[0][0]])
-    width = max(len(label) for label in times)
+    width = max(len("command"), *(len(label) for label in times))
     print(f"{'command':{width}}  wall s (median)  CPU s (median)  wall / {cmds[0][0]}   ({a.runs} rounds)")
     for label, runs in times.items():
         wall = statistics.median(w for w, _ in runs)
