@@ -630,10 +630,15 @@ fn a_compressed_input_is_refused_with_what_to_do() {
             .code(1)
             .stderr(predicate::str::contains(format!(
                 "{}: is gzip-compressed, not JSONL text; decompress it first, or give it on \
-                 stdin: `gzip -dc {} | jmo-analyze {} -`",
+                 stdin: `gzip -dc {} | jmo-analyze {}{} -`",
                 gz.display(),
                 gz.display(),
-                cmd[0]
+                cmd.join(" "),
+                if cmd[0] == "report" {
+                    format!(" {}", dir.path().join("r").display())
+                } else {
+                    String::new()
+                }
             )));
     }
     assert!(!dir.path().join("r").exists());

@@ -18,15 +18,16 @@ pub enum InputError {
     PermissionDenied(PathBuf),
     /// A compressed file, or UTF-16 text (told by its first bytes): read
     /// as UTF-8 text, every line would be skipped as invalid.
-    #[error("{}", not_text_message(path, found, subcommand))]
+    #[error("{}", not_text_message(path, found, rerun))]
     Compressed {
         /// The path (`-` for stdin).
         path: PathBuf,
         /// What it is.
         found: NotText,
-        /// The subcommand that read it, for the command line the message
-        /// gives (`summary`).
-        subcommand: &'static str,
+        /// The command that reads it from stdin: the command line it was
+        /// given on, `-` in place of the file, or a pattern
+        /// (`jmo-analyze summary [options] -`).
+        rerun: String,
     },
     /// Anything else.
     #[error("{path}: cannot open: {error}")]
@@ -183,7 +184,7 @@ fn directory_message(dir: &Path) -> String {
 /// What [`InputError::Compressed`] says: the command that decompresses or
 /// converts the file into `jmo-analyze` (its path quoted for a shell), or
 /// for stdin where to put it.
-fn not_text_message(path: &Path, found: &NotText, subcommand: &str) -> String {
+fn not_text_message(path: &Path, found: &NotText, rerun: &str) -> String {
     let NotText {
         what,
         verb,
@@ -192,15 +193,56 @@ fn not_text_message(path: &Path, found: &NotText, subcommand: &str) -> String {
     if path == Path::new("-") {
         return format!(
             "stdin is {what}, not JSONL text; {verb} it in the pipe: \
-             `{command} FILE | jmo-analyze {subcommand} -`"
+             `{command} FILE | {rerun}`"
         );
     }
-    let shown = path.display();
-    let word = crate::render::text::shell_word(&path.to_string_lossy());
+    let name = path.to_string_lossy();
+    let shown = crate::render::text::terminal_safe(&name);
+    // A name that starts like an option is given as ./-name; one that is no
+    // text a shell can take back (not UTF-8, control characters) as FILE.
+    let word = path
+        .to_str()
+        .and_then(shell_word)
+        .map_or("FILE".to_owned(), |w| {
+            if w.starts_with('-') {
+                format!("./{w}")
+            } else {
+                w
+            }
+        });
     format!(
         "{shown}: is {what}, not JSONL text; {verb} it first, or give it \
-         on stdin: `{command} {word} | jmo-analyze {subcommand} -`"
+         on stdin: `{command} {word} | {rerun}`"
     )
+}
+
+/// `s` as one shell word, or none when it holds what a terminal would not
+/// show as it is (control characters).
+fn shell_word(s: &str) -> Option<String> {
+    (crate::render::text::terminal_safe(s) == s).then(|| crate::render::text::shell_word(s))
+}
+
+/// The command that reads `path` from stdin: `args` (this process's
+/// command line) with `path` replaced by `-` when it is one of them, once,
+/// and every word can be written for a shell; else a pattern naming
+/// `subcommand`.
+fn rerun_command(args: &[std::ffi::OsString], path: &Path, subcommand: &str) -> String {
+    let pattern = || format!("jmo-analyze {subcommand} [options] -");
+    let at: Vec<usize> = (args.iter().enumerate().skip(1))
+        .filter(|(_, a)| Path::new(a) == path)
+        .map(|(i, _)| i)
+        .collect();
+    let [at] = at[..] else { return pattern() };
+    let words: Option<Vec<String>> = (args.iter().enumerate().skip(1))
+        .map(|(i, a)| {
+            if i == at {
+                Some("-".to_owned())
+            } else {
+                a.to_str().and_then(shell_word)
+            }
+        })
+        .collect();
+    words.map_or_else(pattern, |w| format!("jmo-analyze {}", w.join(" ")))
 }
 
 /// The most bytes [`not_text`] looks at.
@@ -231,7 +273,7 @@ pub fn open(
     let refuse = |found| InputError::Compressed {
         path: p.to_path_buf(),
         found,
-        subcommand,
+        rerun: rerun_command(&std::env::args_os().collect::<Vec<_>>(), p, subcommand),
     };
     let other = |error| InputError::Other {
         path: p.to_path_buf(),
@@ -321,6 +363,84 @@ mod tests {
         }
     }
 
+    /// The command a refused input's message gives is the one the user ran,
+    /// `-` for the file, when that can be told; else a pattern (a review:
+    /// `jmo-analyze report -` failed without its --quarter).
+    #[test]
+    fn the_command_to_rerun_is_the_users_with_stdin_for_the_file() {
+        use std::ffi::OsString;
+        let args = |words: &[&str]| -> Vec<OsString> { words.iter().map(OsString::from).collect() };
+        let path = Path::new("data/e v.jsonl.gz");
+        assert_eq!(
+            rerun_command(
+                &args(&[
+                    "jmo-analyze",
+                    "report",
+                    "--quarter",
+                    "2026-Q1",
+                    "data/e v.jsonl.gz",
+                    "-o",
+                    "r s"
+                ]),
+                path,
+                "report"
+            ),
+            "jmo-analyze report --quarter 2026-Q1 - -o 'r s'"
+        );
+        // The path twice (also an option's value), or not at all: a pattern.
+        for words in [
+            &[
+                "jmo-analyze",
+                "summary",
+                "data/e v.jsonl.gz",
+                "-o",
+                "data/e v.jsonl.gz",
+            ][..],
+            &["cargo-test-binary", "--nocapture"],
+        ] {
+            assert_eq!(
+                rerun_command(&args(words), path, "summary"),
+                "jmo-analyze summary [options] -"
+            );
+        }
+        // A word a terminal would not show as it is: a pattern too.
+        assert_eq!(
+            rerun_command(
+                &args(&[
+                    "jmo-analyze",
+                    "summary",
+                    "-o",
+                    "a\u{1b}[31m",
+                    "data/e v.jsonl.gz"
+                ]),
+                path,
+                "summary"
+            ),
+            "jmo-analyze summary [options] -"
+        );
+        // The file's own word: a name like an option goes as ./-name, one
+        // a terminal would not show as it is as FILE, shown escaped.
+        let gz = not_text(b"\x1f\x8b\x08\x00\x00\x00\x00\x00").unwrap();
+        let message = |name: &str| not_text_message(Path::new(name), &gz, "jmo-analyze summary -");
+        assert!(message("-x.gz").ends_with("`gzip -dc ./-x.gz | jmo-analyze summary -`"));
+        let odd = message("e\u{1b}[31m.gz");
+        assert!(
+            odd.starts_with("e\\u{1b}[31m.gz: is gzip")
+                && odd.ends_with("`gzip -dc FILE | jmo-analyze summary -`"),
+            "{odd}"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            let mut words = args(&["jmo-analyze", "summary", "data/e v.jsonl.gz", "-o"]);
+            words.push(OsString::from_vec(b"out\xff".to_vec()));
+            assert_eq!(
+                rerun_command(&words, path, "summary"),
+                "jmo-analyze summary [options] -"
+            );
+        }
+    }
+
     #[test]
     fn a_compressed_file_is_refused_and_a_text_file_read_whole() {
         let dir = tempfile::tempdir().unwrap();
@@ -329,7 +449,7 @@ mod tests {
         let err = open(&gz, "summary").map(drop).unwrap_err().to_string();
         assert!(err.contains("is gzip-compressed, not JSONL text"), "{err}");
         assert!(err.contains(&format!(
-            "`gzip -dc {} | jmo-analyze summary -`",
+            "`gzip -dc {} | jmo-analyze summary [options] -`",
             gz.display()
         )));
         // The bytes read to look are read again: nothing lost, for a short
