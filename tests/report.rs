@@ -825,6 +825,15 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Its banner counts what the version keeps (a review: "fewer than 5
+    // installations sent events" for a quarter of 71).
+    let md = std::fs::read_to_string(tmp.path().join("v/report.md")).unwrap();
+    assert!(
+        md.contains(
+            "fewer than 5 installations sent events in 2026-Q2 on JMo version 9.9, fewer than"
+        ),
+        "{md}"
+    );
     let out = report_into(&tmp.path().join("e"), &["--version", ""]);
     assert_eq!(out.status.code(), Some(2));
     // A file of test and marker lines only holds no usage event at all.

@@ -1104,6 +1104,18 @@ fn code_span(value: &str) -> String {
     format!("`{}`", terminal_safe(value).replace('`', "'"))
 }
 
+/// What the report counts under `--version` and `--exclude-ci`, as words
+/// that follow a count of installations (" on JMo version 0.8"); nothing
+/// without them.
+pub(crate) fn kept_words(f: &Filters) -> String {
+    match (&f.version, f.exclude_ci) {
+        (Some(v), true) => format!(" on JMo version {v}, counting what --exclude-ci keeps"),
+        (Some(v), false) => format!(" on JMo version {v}"),
+        (None, true) => ", counting what --exclude-ci keeps".to_owned(),
+        (None, false) => String::new(),
+    }
+}
+
 /// The "top insights": the largest share of a few headline tables, the
 /// adoption rates of the guide's business questions, and the largest
 /// significant changes. Nothing else is said.
@@ -1213,13 +1225,7 @@ fn insights(
         // Counted as this quarter is: under --version or --exclude-ci,
         // those the filter keeps (a review: "fewer than 20 installations"
         // for a quarter of 86, none of them on the version asked for).
-        let f = &options.filters;
-        let kept = match (&f.version, f.exclude_ci) {
-            (Some(v), true) => format!(" on JMo version {v}, counting what --exclude-ci keeps"),
-            (Some(v), false) => format!(" on JMo version {v}"),
-            (None, true) => ", counting what --exclude-ci keeps".to_owned(),
-            (None, false) => String::new(),
-        };
+        let kept = kept_words(&options.filters);
         out.push(format!(
             "No comparison with {}: that quarter has fewer than {} installations{kept}.",
             options.quarter.prev(),
