@@ -93,7 +93,8 @@ pub struct NotText {
 }
 
 /// What `head` (a file's first bytes) is when it starts with the magic
-/// number of gzip, zstd, xz, bzip2 or zip, or a UTF-16 byte-order mark. No
+/// number of gzip, zstd, xz, bzip2 or zip, a UTF-16 byte-order mark, or
+/// ASCII in UTF-16 (a zero byte beside each of its first characters). No
 /// JSONL line starts so: bzip2's `BZh` is text, so its block magic after
 /// the level must follow too (a line `BZh…` of text is read as text).
 pub fn not_text(head: &[u8]) -> Option<NotText> {
@@ -129,10 +130,32 @@ pub fn not_text(head: &[u8]) -> Option<NotText> {
     {
         return Some(packed("bzip2-compressed", "bzip2 -dc"));
     }
-    MAGIC
-        .iter()
-        .find(|(magic, _)| head.starts_with(magic))
-        .map(|&(_, found)| found)
+    if let Some(found) = MAGIC.iter().find(|(magic, _)| head.starts_with(magic)) {
+        return Some(found.1);
+    }
+    // UTF-16 without a byte-order mark: ASCII text with a zero byte after
+    // (little-endian) or before (big-endian) each character, as no UTF-8
+    // line starts (a review: 50 "U+0000 at column 1" warnings).
+    let start = &head[..head.len().min(16) & !1];
+    let ascii_in = |first: usize| {
+        start.len() >= 4
+            && start
+                .chunks(2)
+                .all(|pair| pair[1 - first] == 0 && (1..0x80).contains(&pair[first]))
+    };
+    if ascii_in(0) {
+        return Some(NotText {
+            command: "iconv -f UTF-16LE -t UTF-8",
+            ..UTF16
+        });
+    }
+    if ascii_in(1) {
+        return Some(NotText {
+            command: "iconv -f UTF-16BE -t UTF-8",
+            ..UTF16
+        });
+    }
+    None
 }
 
 /// What [`InputError::IsDirectory`] says: the `.jsonl` files the directory
@@ -346,6 +369,15 @@ mod tests {
         let utf16 = Some(("UTF-16 text", "iconv -f UTF-16 -t UTF-8"));
         assert_eq!(what(b"\xff\xfe{\0"), utf16);
         assert_eq!(what(b"\xfe\xff\0{"), utf16);
+        // Without the mark: ASCII with a zero byte after or before each
+        // character (what `iconv -t UTF-16LE` writes), a short file too.
+        let le = Some(("UTF-16 text", "iconv -f UTF-16LE -t UTF-8"));
+        let be = Some(("UTF-16 text", "iconv -f UTF-16BE -t UTF-8"));
+        assert_eq!(what(b"{\0\"\0e\0v\0e\0n\0t\0\"\0:\0 \0\"\0"), le);
+        assert_eq!(what(b"\0{\0\"\0e\0v\0e\0n\0t\0\"\0:\0 \0\""), be);
+        assert_eq!(what(b"{\0}\0"), le);
+        // An odd number of bytes read (a pipe's first read): the whole pairs.
+        assert_eq!(what(b"{\0}\0\n"), le);
         for text in [
             &b"{\"event\": 1}"[..],
             b"\xEF\xBB\xBF{",
@@ -358,6 +390,11 @@ mod tests {
             b"BZh9 is not compressed\n",
             b"BZh91AY&S",
             b"BZh91AY&SY is how this line starts",
+            // Zero bytes, but not every other byte, or too few to tell.
+            b"{\0\0\0",
+            b"{\0",
+            b"\0\0\0\0",
+            b"{\"a\0\0\0",
         ] {
             assert_eq!(what(text), None, "{text:?}");
         }
