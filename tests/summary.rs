@@ -377,12 +377,26 @@ fn stdin_and_output_file() {
     let input = std::fs::read("fixtures/edge/minimal.jsonl").unwrap();
     let out = bin()
         .args(["summary", "-", "-f", "json"])
-        .write_stdin(input)
+        .write_stdin(input.clone())
         .output()
         .unwrap();
     let s: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(s["input"]["source"], "-");
     assert_eq!(s["input"]["valid_events"], 13);
+    // Messages call it stdin (the JSON keeps `-`): its invalid lines and
+    // filters that leave nothing.
+    let err = bin()
+        .args(["summary", "-", "-f", "json", "--quarter", "2030-Q1"])
+        .write_stdin("{\"event\": 3}\n".to_owned() + &String::from_utf8_lossy(&input))
+        .output()
+        .unwrap()
+        .stderr;
+    let err = String::from_utf8_lossy(&err);
+    assert!(
+        err.contains("warning: stdin:1: skipped invalid line")
+            && err.contains("usage events of stdin passes the filters"),
+        "{err}"
+    );
     let from_file = summary_json("fixtures/edge/minimal.jsonl", &[]);
     assert_eq!(s["input"]["sha256"], from_file["input"]["sha256"]);
     assert_eq!(s["metrics"], from_file["metrics"]);
