@@ -1002,6 +1002,49 @@ fn a_far_off_timestamp_does_not_push_the_real_weeks_off_the_charts() {
     }
 }
 
+/// A period's ends cut the weeks they fall in: the activity chart says so,
+/// as the report's does (a review: its bars at the ends were lower, unsaid).
+#[test]
+fn the_activity_chart_marks_the_weeks_a_period_cuts() {
+    let dir = tempfile::tempdir().unwrap();
+    let subtitle = |args: &[&str]| {
+        let charts = dir.path().join(format!("ch{}", args.len()));
+        bin()
+            .args([
+                "summary",
+                "fixtures/events.jsonl",
+                "-q",
+                "-f",
+                "json",
+                "--charts",
+            ])
+            .arg(&charts)
+            .args(args)
+            .assert()
+            .success();
+        let svg = std::fs::read_to_string(charts.join("activity.svg")).unwrap();
+        let at = svg.find("usage events from").expect("the subtitle");
+        svg[at..at + svg[at..].find('<').unwrap()].trim_end().to_owned()
+    };
+    // No period: no week is cut (the data's own first and last weeks are
+    // simply when it starts and ends).
+    assert_eq!(subtitle(&[]), "usage events from 89 installations");
+    // 2026-Q2 starts on a Wednesday; its data ends on Thursday 2026-06-25,
+    // in a week the quarter holds whole.
+    assert!(
+        subtitle(&["--quarter", "2026-Q2"]).ends_with("; first week partial"),
+        "{}",
+        subtitle(&["--quarter", "2026-Q2"])
+    );
+    // Wednesday to Wednesday (--until keeps its day: to Thursday 00:00).
+    assert!(
+        subtitle(&["--since", "2026-01-07", "--until", "2026-03-04"])
+            .ends_with("; first and last weeks partial")
+    );
+    // From a Monday to a Sunday: whole weeks.
+    assert!(!subtitle(&["--since", "2026-01-05", "--until", "2026-03-01"]).contains("partial"));
+}
+
 #[test]
 fn bad_inputs_get_clear_errors() {
     bin()

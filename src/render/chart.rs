@@ -747,6 +747,34 @@ pub(crate) fn week_monday(label: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::from_isoywd_opt(y.parse().ok()?, w.parse().ok()?, chrono::Weekday::Mon)
 }
 
+/// What the activity chart's subtitle adds when the first or the last of
+/// its `weeks` reaches past the period `[since, until)` (either end open):
+/// their bars hold only part of a week (a review: 2026-W14 read 332 events
+/// in one quarter's chart and 816 in the next).
+pub(crate) fn partial_weeks(
+    weeks: &WeekActivity,
+    since: Option<crate::event::time::Micros>,
+    until: Option<crate::event::time::Micros>,
+) -> &'static str {
+    const WEEK: i64 = 7 * 86_400_000_000;
+    let partial = |i: usize| {
+        (weeks.get(i))
+            .and_then(|(w, _)| week_monday(w))
+            .and_then(|m| m.and_hms_opt(0, 0, 0))
+            .map(|m| m.and_utc().timestamp_micros())
+            .is_some_and(|start| {
+                since.is_some_and(|s| s > start) || until.is_some_and(|u| u < start + WEEK)
+            })
+    };
+    let last = weeks.len().saturating_sub(1);
+    match (partial(0), last > 0 && partial(last)) {
+        (true, true) => "; first and last weeks partial",
+        (true, false) => "; first week partial",
+        (false, true) => "; last week partial",
+        (false, false) => "",
+    }
+}
+
 /// Every ISO week label (`2026-W03`) from `first` to `last` inclusive.
 pub fn week_range(first: &str, last: &str) -> Vec<String> {
     let (Some(mut d), Some(end)) = (week_monday(first), week_monday(last)) else {
@@ -1090,8 +1118,12 @@ pub fn standard_charts(
 pub fn summary_charts(summary: &Summary) -> Vec<Chart> {
     let (weeks, outside) = weekly_activity(summary);
     let mut charts = standard_charts(summary, &weeks, false);
+    let f = &summary.period.filters;
     for chart in charts.iter_mut().filter(|c| c.name == "activity") {
-        chart.subtitle += &not_drawn(outside);
+        chart.subtitle += not_drawn(outside).as_str();
+        // A period's ends cut the weeks they fall in, as the report's
+        // quarter does.
+        chart.subtitle += partial_weeks(&weeks, f.since, f.until);
     }
     charts
 }

@@ -130,17 +130,9 @@ pub fn charts(report: &Report) -> Vec<Chart> {
     });
     // Weeks at the quarter's ends hold only its days: said, since their
     // bars are lower for it (a review).
-    let partial = |i: usize| {
-        (report.weeks.get(i))
-            .is_some_and(|(w, _)| super::days_in_quarter(report.options.quarter, w) < 7)
-    };
-    let last = report.weeks.len().saturating_sub(1);
-    let ends = match (partial(0), last > 0 && partial(last)) {
-        (true, true) => "; first and last weeks partial",
-        (true, false) => "; first week partial",
-        (false, true) => "; last week partial",
-        (false, false) => "",
-    };
+    let q = report.options.quarter;
+    let ends =
+        crate::render::chart::partial_weeks(&report.weeks, Some(q.start()), Some(q.next().start()));
     for c in &mut charts {
         c.title = format!("{} ({})", c.title, report.options.quarter);
         if c.name == "activity" {
