@@ -1365,21 +1365,25 @@ fn the_failure_rates_note_names_the_values_nearly_everyone_sent() {
 /// of scans started ran in CI/CD" where 27 % of the base was unknown).
 #[test]
 fn an_adoption_insight_says_how_many_did_not_say() {
-    let mut data = String::new();
-    let at = "2026-02-10T10:00:00Z";
-    for i in 0..30u32 {
-        let meta = match i {
-            0..6 => r#"{"mode": "cli", "ci_detected": true}"#,
-            6..18 => r#"{"mode": "cli", "ci_detected": false}"#,
-            _ => r#"{"mode": "cli"}"#,
-        };
-        data += &event_line("scan.started", i, at, "1.0.0", meta);
-    }
-    let insights = insights_of(&report(&data, &[]).json());
-    let ci = insights
-        .iter()
-        .find(|i| i.contains("ran in CI/CD"))
-        .unwrap_or_else(|| panic!("{insights:?}"));
+    // The CI insight of scans from installations 0.., `yes` saying true,
+    // `no` false, the rest nothing.
+    let ci_insight = |yes: u32, no: u32, unknown: u32| {
+        let mut data = String::new();
+        for i in 0..yes + no + unknown {
+            let meta = match i {
+                i if i < yes => r#"{"mode": "cli", "ci_detected": true}"#,
+                i if i < yes + no => r#"{"mode": "cli", "ci_detected": false}"#,
+                _ => r#"{"mode": "cli"}"#,
+            };
+            data += &event_line("scan.started", i, "2026-02-10T10:00:00Z", "1.0.0", meta);
+        }
+        let insights = insights_of(&report(&data, &[]).json());
+        (insights.iter())
+            .find(|i| i.contains("ran in CI/CD"))
+            .unwrap_or_else(|| panic!("{insights:?}"))
+            .clone()
+    };
+    let ci = ci_insight(6, 12, 12);
     assert!(
         ci.starts_with("20.0% of scans started ran in CI/CD (")
             && ci.ends_with("). 40.0% did not say."),
@@ -1388,20 +1392,7 @@ fn an_adoption_insight_says_how_many_did_not_say() {
     // Three installations did not say: their row is hidden, and `false`
     // with it (else Other would be about three), so the unknown is inside
     // Other, which the insight names (a review).
-    let mut data = String::new();
-    for i in 0..29u32 {
-        let meta = match i {
-            0..20 => r#"{"mode": "cli", "ci_detected": true}"#,
-            20..26 => r#"{"mode": "cli", "ci_detected": false}"#,
-            _ => r#"{"mode": "cli"}"#,
-        };
-        data += &event_line("scan.started", i, at, "1.0.0", meta);
-    }
-    let insights = insights_of(&report(&data, &[]).json());
-    let ci = insights
-        .iter()
-        .find(|i| i.contains("ran in CI/CD"))
-        .unwrap_or_else(|| panic!("{insights:?}"));
+    let ci = ci_insight(20, 6, 3);
     assert!(
         ci.starts_with("69.0% of scans started ran in CI/CD (")
             && ci.ends_with("). 31.0% had a value not shown or did not say."),

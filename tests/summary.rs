@@ -944,27 +944,34 @@ fn an_output_that_is_not_a_file_is_written_not_replaced() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
+/// `summary INPUT -q -f json --charts CHARTS ARGS…`, run.
+fn summary_charts(
+    input: impl AsRef<std::ffi::OsStr>,
+    charts: &std::path::Path,
+    args: &[&std::ffi::OsStr],
+) -> assert_cmd::assert::Assert {
+    bin()
+        .arg("summary")
+        .arg(input)
+        .args(["-q", "-f", "json", "--charts"])
+        .arg(charts)
+        .args(args)
+        .assert()
+}
+
 #[test]
 fn charts_are_written_all_or_none() {
     let dir = tempfile::tempdir().unwrap();
     let charts = dir.path().join("ch");
     std::fs::create_dir_all(charts.join("platforms.png")).unwrap();
     let out = dir.path().join("out.json");
-    bin()
-        .args([
-            "summary",
-            "fixtures/events.jsonl",
-            "-q",
-            "-f",
-            "json",
-            "--charts",
-        ])
-        .arg(&charts)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("platforms.png is a directory"));
+    summary_charts(
+        "fixtures/events.jsonl",
+        &charts,
+        &["-o".as_ref(), out.as_ref()],
+    )
+    .code(1)
+    .stderr(predicate::str::contains("platforms.png is a directory"));
     let left: Vec<_> = std::fs::read_dir(&charts).unwrap().collect();
     assert_eq!(left.len(), 1, "{left:?}");
     assert!(!out.exists());
@@ -983,14 +990,8 @@ fn a_far_off_timestamp_does_not_push_the_real_weeks_off_the_charts() {
     let events = std::fs::read_to_string("fixtures/events.jsonl").unwrap();
     std::fs::write(&input, format!("{far}\n{events}")).unwrap();
     let charts = dir.path().join("ch");
-    bin()
-        .args(["summary", "-q", "-f", "json", "--charts"])
-        .arg(&charts)
-        .arg("-o")
-        .arg(dir.path().join("out.json"))
-        .arg(&input)
-        .assert()
-        .success();
+    let out = dir.path().join("out.json");
+    summary_charts(&input, &charts, &["-o".as_ref(), out.as_ref()]).success();
     // The activity chart's labels carry the year (version adoption's do
     // not; its weeks are the unit tests' in src/render/chart.rs).
     let activity = std::fs::read_to_string(charts.join("activity.svg")).unwrap();
@@ -1009,22 +1010,13 @@ fn the_activity_chart_marks_the_weeks_a_period_cuts() {
     let dir = tempfile::tempdir().unwrap();
     let subtitle = |args: &[&str]| {
         let charts = dir.path().join(format!("ch{}", args.len()));
-        bin()
-            .args([
-                "summary",
-                "fixtures/events.jsonl",
-                "-q",
-                "-f",
-                "json",
-                "--charts",
-            ])
-            .arg(&charts)
-            .args(args)
-            .assert()
-            .success();
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+        summary_charts("fixtures/events.jsonl", &charts, &args).success();
         let svg = std::fs::read_to_string(charts.join("activity.svg")).unwrap();
         let at = svg.find("usage events from").expect("the subtitle");
-        svg[at..at + svg[at..].find('<').unwrap()].trim_end().to_owned()
+        svg[at..at + svg[at..].find('<').unwrap()]
+            .trim_end()
+            .to_owned()
     };
     // No period: no week is cut (the data's own first and last weeks are
     // simply when it starts and ends).
