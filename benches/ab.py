@@ -20,6 +20,7 @@ the timing with a message.
 """
 import argparse
 import os
+import re
 import resource
 import shlex
 import statistics
@@ -37,7 +38,8 @@ def parse(spec):
     except ValueError as e:
         sys.exit(f"ab.py: {spec!r}: {e}")
     env = dict(os.environ)
-    while words and "=" in words[0] and not words[0].startswith(("/", ".", "-")):
+    # A shell's rule: NAME=VALUE with a NAME of letters, digits and _.
+    while words and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", words[0], re.S):
         name, _, value = words.pop(0).partition("=")
         env[name] = value
     if not words:
@@ -55,6 +57,8 @@ def run(label, words, env, ok):
     except OSError as e:
         sys.exit(f"ab.py: {label}: cannot run {words[0]!r}: {e.strerror}")
     wall = time.perf_counter() - start
+    if code < 0:
+        sys.exit(f"ab.py: {label}: killed by signal {-code}")
     if code not in ok:
         sys.exit(f"ab.py: {label}: exited with {code} (give --ok {code} if that is its answer)")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -85,7 +89,7 @@ def main():
             times[label].append(run(label, words, env, ok))
     first = statistics.median(w for w, _ in times[cmds[0][0]])
     width = max(len("command"), *(len(label) for label in times))
-    print(f"{'command':{width}}  wall s (median)  CPU s (median)  wall / {cmds[0][0]}   ({a.runs} rounds)")
+    print(f"{'command':{width}}  wall s (median)  CPU s (median)  wall / {cmds[0][0]}   ({a.runs} round{'' if a.runs == 1 else 's'})")
     for label, runs in times.items():
         wall = statistics.median(w for w, _ in runs)
         cpu = statistics.median(c for _, c in runs)

@@ -786,7 +786,7 @@ fn the_report_names_the_flags_that_make_it_again() {
     assert!(
         md.contains(
             "No comparison with 2026-Q1: that quarter has fewer than 20 installations on JMo \
-             version 1.0, counting what --exclude-ci keeps."
+             version `1.0`, counting what --exclude-ci keeps."
         ),
         "{md}"
     );
@@ -830,8 +830,29 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
     let md = std::fs::read_to_string(tmp.path().join("v/report.md")).unwrap();
     assert!(
         md.contains(
-            "fewer than 5 installations sent events in 2026-Q2 on JMo version 9.9, fewer than"
+            "fewer than 5 installations sent events in 2026-Q2 on JMo version `9.9`, and this \
+             report needs"
         ),
+        "{md}"
+    );
+    // The version is the user's text: in a code span, its controls shown
+    // escaped (a review: an ESC and a Markdown link reached report.md).
+    bin()
+        .args([
+            "report",
+            "fixtures/events.jsonl",
+            "--quarter",
+            "2026-Q2",
+            "-q",
+        ])
+        .args(["--version", "x\u{1b}[31m[l](http://x)", "--out"])
+        .arg(tmp.path().join("h"))
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(tmp.path().join("h/report.md")).unwrap();
+    assert!(!md.contains('\u{1b}'), "{md}");
+    assert!(
+        md.contains("on JMo version `x\\u{1b}[31m[l](http://x)`, and this"),
         "{md}"
     );
     let out = report_into(&tmp.path().join("e"), &["--version", ""]);
@@ -1078,7 +1099,7 @@ fn opt_in_rate_needs_a_population() {
 fn too_few_installations_publish_totals_only() {
     let run = report(&dataset(), &["--min-quarter-installations", "31"]);
     let md = run.file("report.md");
-    assert!(md.contains("The data is not yet significant: 30 installations sent events in 2026-Q1, fewer than the 31"));
+    assert!(md.contains("The data is not yet significant: 30 installations sent events in 2026-Q1, and this report needs 31"));
     assert!(!md.contains("## Breakdowns") && !md.contains("| Linux"));
     let json = run.json();
     assert_eq!(json["report"]["significant"], false);

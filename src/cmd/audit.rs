@@ -29,8 +29,8 @@ pub struct AuditArgs {
 /// Runs `audit`.
 pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     let reader = local::open(&args.input, "audit")?;
-    let report =
-        audit::audit_reader(reader).with_context(|| format!("reading {}", args.input.display()))?;
+    let report = audit::audit_reader(reader)
+        .with_context(|| format!("reading {}", local::shown(&args.input)))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     report.write(args.format, args.min_installations as usize, &mut out)?;
     out.flush()?;

@@ -107,7 +107,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(args.quarter.to_string()));
     let reader = local::open(&args.input, "report")?;
-    let input = crate::cmd::summary::shown_input(&args.input);
+    let input = local::shown(&args.input);
     let report = report::build(reader, &options).with_context(|| format!("reading {input}"))?;
     tell_problems(
         &input,

@@ -117,7 +117,7 @@ impl FilterArgs {
 pub fn load(input: &Path, filters: Filters, strict: bool, quiet: bool) -> anyhow::Result<Summary> {
     let reader = local::open(input, "summary")?;
     let name = input.to_string_lossy();
-    let shown = shown_input(input);
+    let shown = local::shown(input);
     let summary = summarize(reader, &name, filters).with_context(|| format!("reading {shown}"))?;
     tell_problems(
         &shown,
@@ -351,22 +351,12 @@ pub(crate) fn split_scans_note(summary: &Summary) -> Option<String> {
     })
 }
 
-/// The input as messages name it: its path, or `stdin` for `-` (the JSON's
-/// `input.source` keeps `-`).
-pub fn shown_input(input: &Path) -> std::borrow::Cow<'_, str> {
-    if input == Path::new("-") {
-        "stdin".into()
-    } else {
-        input.to_string_lossy()
-    }
-}
-
 /// Why an input has no valid event at all, when it has none: empty, blank
 /// lines only, or no line a valid event (a review: a pretty-printed JSON
 /// document got 20 warnings and empty tables, and `report` said to check
 /// --quarter).
 pub fn no_valid_line(input: &Path, seen: &crate::metrics::InputReport) -> Option<String> {
-    let input = shown_input(input);
+    let input = local::shown(input);
     if seen.valid_events > 0 {
         return None;
     }
@@ -394,7 +384,7 @@ fn nothing_counted_warning(input: &Path, filters: &FilterArgs, summary: &Summary
         eprintln!("warning: {why}");
         return;
     }
-    let input = shown_input(input);
+    let input = local::shown(input);
     let tests = summary.input.test_events;
     if summary.totals.usage_events == 0
         && summary.input.usage_events == 0

@@ -31,7 +31,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         deny_unknown: args.deny_unknown,
     };
     let report = audit::validate_reader(reader, &opts, args.format == OutputFormat::Json)
-        .with_context(|| format!("reading {}", args.input.display()))?;
+        .with_context(|| format!("reading {}", local::shown(&args.input)))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     report.write(args.format, &mut out)?;
     out.flush()?;

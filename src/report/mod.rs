@@ -1109,8 +1109,13 @@ fn code_span(value: &str) -> String {
 /// without them.
 pub(crate) fn kept_words(f: &Filters) -> String {
     match (&f.version, f.exclude_ci) {
-        (Some(v), true) => format!(" on JMo version {v}, counting what --exclude-ci keeps"),
-        (Some(v), false) => format!(" on JMo version {v}"),
+        // The version is the user's text, shown as a client's value is (a
+        // review: an ESC, HTML and a Markdown link reached report.md).
+        (Some(v), true) => format!(
+            " on JMo version {}, counting what --exclude-ci keeps",
+            code_span(v)
+        ),
+        (Some(v), false) => format!(" on JMo version {}", code_span(v)),
         (None, true) => ", counting what --exclude-ci keeps".to_owned(),
         (None, false) => String::new(),
     }

@@ -180,7 +180,7 @@ fn not_significant(report: &Report) -> Option<String> {
         // Counted as the quarter is (a review: "fewer than 5" for a quarter
         // of 25 installations, none of them on the version asked for).
         format!(
-            "The data is not yet significant: {how_many} installations sent events in {}{}, fewer than the {} this report needs before it publishes any breakdown. Only totals are shown, each where it is about at least {k} installations.",
+            "The data is not yet significant: {how_many} installations sent events in {}{}, and this report needs {} before it publishes any breakdown. Only totals are shown, each where it is about at least {k} installations.",
             report.options.quarter,
             super::kept_words(&report.options.filters),
             report.options.min_quarter_installations.max(k)

@@ -30,7 +30,7 @@ pub enum InputError {
         rerun: String,
     },
     /// Anything else.
-    #[error("{path}: cannot open: {error}")]
+    #[error("{}: cannot open: {error}", shown(path))]
     Other {
         /// The path.
         path: PathBuf,
@@ -204,6 +204,16 @@ fn directory_message(dir: &Path) -> String {
     }
 }
 
+/// The input as messages name it: its path, or `stdin` for `-` (the JSON's
+/// `input.source` keeps `-`).
+pub fn shown(path: &Path) -> std::borrow::Cow<'_, str> {
+    if path == Path::new("-") {
+        "stdin".into()
+    } else {
+        path.to_string_lossy()
+    }
+}
+
 /// What [`InputError::Compressed`] says: the command that decompresses or
 /// converts the file into `jmo-analyze` (its path quoted for a shell), or
 /// for stdin where to put it.
@@ -221,18 +231,21 @@ fn not_text_message(path: &Path, found: &NotText, rerun: &str) -> String {
     }
     let name = path.to_string_lossy();
     let shown = crate::render::text::terminal_safe(&name);
-    // A name that starts like an option is given as ./-name; one that is no
-    // text a shell can take back (not UTF-8, control characters) as FILE.
+    // A name that starts like an option is given as ./-name (quoted or not:
+    // a review); one that is no text a shell can take back (not UTF-8,
+    // control characters), or that unzip would take as a pattern, as FILE.
     let word = path
         .to_str()
-        .and_then(shell_word)
-        .map_or("FILE".to_owned(), |w| {
-            if w.starts_with('-') {
-                format!("./{w}")
+        .map(|p| {
+            if p.starts_with('-') {
+                format!("./{p}")
             } else {
-                w
+                p.to_owned()
             }
-        });
+        })
+        .filter(|p| !(command.starts_with("unzip") && p.contains(['*', '?', '['])))
+        .and_then(|p| shell_word(&p))
+        .unwrap_or_else(|| "FILE".to_owned());
     format!(
         "{shown}: is {what}, not JSONL text; {verb} it first, or give it \
          on stdin: `{command} {word} | {rerun}`"
@@ -460,6 +473,20 @@ mod tests {
         let gz = not_text(b"\x1f\x8b\x08\x00\x00\x00\x00\x00").unwrap();
         let message = |name: &str| not_text_message(Path::new(name), &gz, "jmo-analyze summary -");
         assert!(message("-x.gz").ends_with("`gzip -dc ./-x.gz | jmo-analyze summary -`"));
+        assert!(message("-x y.gz").ends_with("`gzip -dc './-x y.gz' | jmo-analyze summary -`"));
+        // Stdin is named so in every message (a review: "-: cannot open").
+        let err = InputError::Other {
+            path: "-".into(),
+            error: io::Error::other("Is a directory"),
+        };
+        assert_eq!(err.to_string(), "stdin: cannot open: Is a directory");
+        // unzip reads its name as a pattern: q?.zip would read qa.zip too.
+        let zip = not_text(b"PK\x03\x04").unwrap();
+        let zipped = not_text_message(Path::new("q?.zip"), &zip, "jmo-analyze summary -");
+        assert!(
+            zipped.ends_with("`unzip -p FILE | jmo-analyze summary -`"),
+            "{zipped}"
+        );
         let odd = message("e\u{1b}[31m.gz");
         assert!(
             odd.starts_with("e\\u{1b}[31m.gz: is gzip")
