@@ -835,8 +835,8 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
         ),
         "{md}"
     );
-    // The version is the user's text: in a code span, its controls shown
-    // escaped (a review: an ESC and a Markdown link reached report.md).
+    // The version is the user's text: in a code span (a review: HTML and a
+    // Markdown link reached report.md as they were).
     bin()
         .args([
             "report",
@@ -845,15 +845,48 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
             "2026-Q2",
             "-q",
         ])
-        .args(["--version", "x\u{1b}[31m[l](http://x)", "--out"])
+        .args(["--version", "x<img src=y>[l](http://x)", "--out"])
         .arg(tmp.path().join("h"))
         .assert()
         .success();
     let md = std::fs::read_to_string(tmp.path().join("h/report.md")).unwrap();
-    assert!(!md.contains('\u{1b}'), "{md}");
     assert!(
-        md.contains("on JMo version `x\\u{1b}[31m[l](http://x)`, and this"),
+        md.contains("on JMo version `x<img src=y>[l](http://x)`, and this"),
         "{md}"
+    );
+    // A backtick in it: the reproducible command keeps it (a longer fence),
+    // the methodology and the banner show it as a code span, in HTML too.
+    bin()
+        .args([
+            "report",
+            "fixtures/events.jsonl",
+            "--quarter",
+            "2026-Q2",
+            "-q",
+        ])
+        .args(["--version", "a`b", "--out"])
+        .arg(tmp.path().join("b"))
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(tmp.path().join("b/report.md")).unwrap();
+    assert!(
+        md.contains("(``jmo-analyze report FILE --quarter 2026-Q2 --version='a`b'``).")
+            && md.contains("- Only JMo version `a'b` (and its patch")
+            && md.contains("on JMo version `a'b`, and this report needs"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(tmp.path().join("b/report.html")).unwrap();
+    assert!(
+        html.contains("on JMo version <code>a&#39;b</code>, and this report needs")
+            && html.contains("Only JMo version <code>a&#39;b</code> (and its patch"),
+        "{html}"
+    );
+    // Control characters can match no version: refused.
+    assert_eq!(
+        report_into(&tmp.path().join("c"), &["--version", "x\u{1b}[31m"])
+            .status
+            .code(),
+        Some(2)
     );
     let out = report_into(&tmp.path().join("e"), &["--version", ""]);
     assert_eq!(out.status.code(), Some(2));

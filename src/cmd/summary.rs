@@ -75,8 +75,8 @@ pub struct FilterArgs {
 /// `--version`: a version or its start; an empty one (which kept no event,
 /// silently, a review) is refused.
 pub fn version_arg(s: &str) -> Result<String, String> {
-    if s.trim().is_empty() || s.trim() != s {
-        Err("give a JMo version such as 0.7.1, or its start such as 0.7, without spaces at its ends".into())
+    if s.trim().is_empty() || s.trim() != s || s.chars().any(char::is_control) {
+        Err("give a JMo version such as 0.7.1, or its start such as 0.7, without spaces at its ends or control characters".into())
     } else {
         Ok(s.to_owned())
     }

@@ -768,6 +768,7 @@ pub(crate) fn partial_weeks(
     };
     let last = weeks.len().saturating_sub(1);
     match (partial(0), last > 0 && partial(last)) {
+        (true, _) if last == 0 => "; the one week drawn partial",
         (true, true) => "; first and last weeks partial",
         (true, false) => "; first week partial",
         (false, true) => "; last week partial",

@@ -330,7 +330,8 @@ fn filters_words(report: &Report) -> Vec<String> {
     )];
     match &f.version {
         Some(v) => out.push(format!(
-            "Only JMo version {v} (and its patch and pre-releases)."
+            "Only JMo version {} (and its patch and pre-releases).",
+            super::code_span(v)
         )),
         None => out.push("All JMo versions.".into()),
     }
@@ -400,7 +401,7 @@ pub fn markdown(report: &Report) -> Vec<u8> {
         report.options.min_installations
     );
     if let Some(msg) = not_significant(report) {
-        let _ = writeln!(out, "\n> **{msg}**");
+        let _ = writeln!(out, "\n> **{}**", md_inline(&msg));
     }
 
     let _ = writeln!(out, "\n## Key figures\n");
@@ -526,10 +527,21 @@ pub fn markdown(report: &Report) -> Vec<u8> {
     for p in STATISTICS {
         let _ = writeln!(out, "- {}", md_inline(p));
     }
+    // A fence longer than any run of backticks in the command (a --version
+    // may hold some), so the command pastes as it is (a review: its
+    // backticks became quotes, another command).
+    let command = command_line(report);
+    let command = text_safe(&command);
+    let fence = "`".repeat(longest_run(&command, '`') + 1);
+    let pad = if command.starts_with('`') || command.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
     let _ = writeln!(
         out,
-        "\nThis report is reproducible: the same input and flags give the same bytes (`{}`).",
-        text_safe(&command_line(report)).replace('`', "'")
+        "\nThis report is reproducible: the same input and flags give the same bytes \
+         ({fence}{pad}{command}{pad}{fence})."
     );
     out.into_bytes()
 }
@@ -696,7 +708,13 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
         report.options.min_installations
     );
     if let Some(msg) = not_significant(report) {
-        let _ = writeln!(out, "<p class=\"note\"><strong>{}</strong></p>", e(&msg));
+        // Its code spans (a --version) as the insights' (a review: the
+        // HTML showed the backticks).
+        let _ = writeln!(
+            out,
+            "<p class=\"note\"><strong>{}</strong></p>",
+            html_inline(&msg)
+        );
     }
     let _ = writeln!(out, "<h2 id=\"key-figures\">Key figures</h2>");
     let header = [

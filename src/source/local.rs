@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     /// No such file.
-    #[error("{0}: no such file; check the path, or run `jmo-analyze fetch` to download the events")]
+    #[error("{}: no such file; check the path, or run `jmo-analyze fetch` to download the events", shown(.0))]
     NotFound(PathBuf),
     /// A directory was given.
     #[error("{}", directory_message(.0))]
     IsDirectory(PathBuf),
     /// Permission denied.
-    #[error("{0}: permission denied; check the file's permissions")]
+    #[error("{}: permission denied; check the file's permissions", shown(.0))]
     PermissionDenied(PathBuf),
     /// A compressed file, or UTF-16 text (told by its first bytes): read
     /// as UTF-8 text, every line would be skipped as invalid.
@@ -180,7 +180,7 @@ fn directory_message(dir: &Path) -> String {
         })
         .collect();
     names.sort();
-    let shown = dir.display();
+    let shown = self::shown(dir);
     let named: Vec<String> = names
         .iter()
         .take(3)
@@ -206,11 +206,13 @@ fn directory_message(dir: &Path) -> String {
 
 /// The input as messages name it: its path, or `stdin` for `-` (the JSON's
 /// `input.source` keeps `-`).
-pub fn shown(path: &Path) -> std::borrow::Cow<'_, str> {
+pub fn shown(path: &Path) -> String {
     if path == Path::new("-") {
         "stdin".into()
     } else {
-        path.to_string_lossy()
+        // Control characters shown escaped, not obeyed (a review: an ESC
+        // in a file name reached the terminal).
+        crate::render::text::terminal_safe(&path.to_string_lossy()).into_owned()
     }
 }
 
@@ -229,8 +231,7 @@ fn not_text_message(path: &Path, found: &NotText, rerun: &str) -> String {
              `{command} FILE | {rerun}`"
         );
     }
-    let name = path.to_string_lossy();
-    let shown = crate::render::text::terminal_safe(&name);
+    let shown = self::shown(path);
     // A name that starts like an option is given as ./-name (quoted or not:
     // a review); one that is no text a shell can take back (not UTF-8,
     // control characters), or that unzip would take as a pattern, as FILE.
@@ -480,6 +481,12 @@ mod tests {
             error: io::Error::other("Is a directory"),
         };
         assert_eq!(err.to_string(), "stdin: cannot open: Is a directory");
+        // A path's control characters are shown escaped.
+        assert_eq!(
+            InputError::NotFound("a\u{1b}[31m.jsonl".into()).to_string(),
+            "a\\u{1b}[31m.jsonl: no such file; check the path, or run `jmo-analyze fetch` to \
+             download the events"
+        );
         // unzip reads its name as a pattern: q?.zip would read qa.zip too.
         let zip = not_text(b"PK\x03\x04").unwrap();
         let zipped = not_text_message(Path::new("q?.zip"), &zip, "jmo-analyze summary -");
