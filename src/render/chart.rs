@@ -1317,6 +1317,45 @@ mod tests {
         assert_eq!(not_drawn(1234), "; 1,234 far-off events not drawn");
     }
 
+    /// Which ends of the drawn weeks a period cuts, by the instant.
+    #[test]
+    fn partial_weeks_are_those_the_period_cuts() {
+        let weeks = |labels: &[&str]| -> WeekActivity {
+            labels.iter().map(|w| (w.to_string(), None)).collect()
+        };
+        let at = |s: &str| crate::event::time::parse_timestamp(s).ok();
+        // 2026-W02 is Monday 5 to Sunday 11 January; W03 the next.
+        let two = weeks(&["2026-W02", "2026-W03"]);
+        assert_eq!(partial_weeks(&two, None, None), "");
+        assert_eq!(
+            partial_weeks(&two, at("2026-01-05T00:00:00Z"), at("2026-01-19T00:00:00Z")),
+            ""
+        );
+        assert_eq!(
+            partial_weeks(&two, at("2026-01-05T00:00:00.000001Z"), None),
+            "; first week partial"
+        );
+        assert_eq!(
+            partial_weeks(&two, None, at("2026-01-18T23:00:00Z")),
+            "; last week partial"
+        );
+        assert_eq!(
+            partial_weeks(&two, at("2026-01-07T00:00:00Z"), at("2026-01-15T00:00:00Z")),
+            "; first and last weeks partial"
+        );
+        // One week drawn, cut at either end.
+        let one = weeks(&["2026-W02"]);
+        assert_eq!(
+            partial_weeks(&one, None, at("2026-01-10T00:00:00Z")),
+            "; the one week drawn partial"
+        );
+        assert_eq!(partial_weeks(&one, at("2026-01-05T00:00:00Z"), None), "");
+        assert_eq!(
+            partial_weeks(&weeks(&[]), at("2026-01-07T00:00:00Z"), None),
+            ""
+        );
+    }
+
     #[test]
     fn weeks_cross_the_year() {
         assert_eq!(
