@@ -39,7 +39,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub generated_on: Option<chrono::NaiveDate>,
     /// Only usage events of this JMo version (`0.7` also matches 0.7.x).
-    #[arg(long = "version", value_name = "V", value_parser = crate::cmd::summary::version_arg)]
+    #[arg(long = "version", value_name = "V")]
     pub jmo_version: Option<String>,
     /// Leave out scan.started events that ran in CI/CD (ci_detected true).
     #[arg(long)]

@@ -62,7 +62,7 @@ pub struct FilterArgs {
     #[arg(long, value_name = "DATE", value_parser = |s: &str| parse_bound(s, true))]
     pub until: Option<Micros>,
     /// Only usage events of this JMo version (`0.7` also matches 0.7.x).
-    #[arg(long = "version", value_name = "V", value_parser = version_arg)]
+    #[arg(long = "version", value_name = "V")]
     pub jmo_version: Option<String>,
     /// Leave out scan.started events that ran in CI/CD (ci_detected true).
     #[arg(long)]
@@ -72,19 +72,41 @@ pub struct FilterArgs {
     pub include_test: bool,
 }
 
-/// `--version`: a version or its start; an empty one (which kept no event,
-/// silently, a review) is refused.
-pub fn version_arg(s: &str) -> Result<String, String> {
-    if s.trim().is_empty() || s.trim() != s || s.chars().any(char::is_control) {
-        Err("give a JMo version such as 0.7.1, or its start such as 0.7, without spaces at its ends or control characters".into())
+/// `--version`: a version or its start. One that can match no client's
+/// version is refused: empty (it kept no event, silently, a review), with
+/// spaces at its ends, or with a character that drives a terminal or hides
+/// text (it reached the terminal raw, and the report's command to run it
+/// again could not hold it). Checked here, not by clap, whose message would
+/// show the value as it is.
+fn check_version(v: &str) -> anyhow::Result<()> {
+    let why = if v.trim().is_empty() {
+        Some("is empty")
+    } else if v.trim() != v {
+        Some("has spaces at its ends")
+    } else if v.chars().any(crate::render::text::is_unsafe_char) {
+        Some("holds a control or invisible character")
     } else {
-        Ok(s.to_owned())
+        None
+    };
+    match why {
+        // A usage error, as clap's own (exit 2).
+        Some(why) => Err(clap::Error::raw(
+            clap::error::ErrorKind::ValueValidation,
+            format!(
+                "--version {why}: give a JMo version such as 0.7.1, or its start such as 0.7\n"
+            ),
+        )
+        .into()),
+        None => Ok(()),
     }
 }
 
 impl FilterArgs {
     /// Builds the filters, naming the flag at fault.
     pub fn to_filters(&self) -> anyhow::Result<Filters> {
+        if let Some(v) = &self.jmo_version {
+            check_version(v)?;
+        }
         let mut f = Filters {
             version: self.jmo_version.clone(),
             exclude_ci: self.exclude_ci,

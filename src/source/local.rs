@@ -167,7 +167,7 @@ fn directory_message(dir: &Path) -> String {
         Err(err) => {
             return format!(
                 "{}: is a directory, and cannot be read ({err}); give a JSONL file",
-                dir.display()
+                shown(dir)
             );
         }
     };
@@ -184,7 +184,11 @@ fn directory_message(dir: &Path) -> String {
     let named: Vec<String> = names
         .iter()
         .take(3)
-        .map(|n| crate::render::text::shell_word(&dir.join(n).to_string_lossy()))
+        .map(|n| {
+            let path = dir.join(n);
+            // As a shell word when one can be written, else escaped.
+            (path.to_str().and_then(shell_word)).unwrap_or_else(|| self::shown(&path))
+        })
         .collect();
     match names.len() {
         0 => format!("{shown}: is a directory, and holds no .jsonl file; give a JSONL file"),
@@ -212,7 +216,7 @@ pub fn shown(path: &Path) -> String {
     } else {
         // Control characters shown escaped, not obeyed (a review: an ESC
         // in a file name reached the terminal).
-        crate::render::text::terminal_safe(&path.to_string_lossy()).into_owned()
+        crate::render::text::text_safe(&path.to_string_lossy()).into_owned()
     }
 }
 
@@ -412,6 +416,22 @@ mod tests {
         ] {
             assert_eq!(what(text), None, "{text:?}");
         }
+    }
+
+    /// A directory's message names its .jsonl files, escaped where a name
+    /// holds what would drive the terminal (a review: an ESC reached it).
+    #[test]
+    fn a_directory_message_shows_its_names_escaped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("d\u{1b}x");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("in\u{1b}[31m.jsonl"), "").unwrap();
+        let message = directory_message(&dir);
+        assert!(!message.contains('\u{1b}'), "{message}");
+        assert!(
+            message.ends_with("d\\u{1b}x/in\\u{1b}[31m.jsonl"),
+            "{message}"
+        );
     }
 
     /// The command a refused input's message gives is the one the user ran,
