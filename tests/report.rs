@@ -837,18 +837,11 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
     );
     // The version is the user's text: in a code span (a review: HTML and a
     // Markdown link reached report.md as they were).
-    bin()
-        .args([
-            "report",
-            "fixtures/events.jsonl",
-            "--quarter",
-            "2026-Q2",
-            "-q",
-        ])
-        .args(["--version", "x<img src=y>[l](http://x)", "--out"])
-        .arg(tmp.path().join("h"))
-        .assert()
-        .success();
+    let run = report_into(
+        &tmp.path().join("h"),
+        &["--version", "x<img src=y>[l](http://x)"],
+    );
+    assert!(run.status.success());
     let md = std::fs::read_to_string(tmp.path().join("h/report.md")).unwrap();
     assert!(
         md.contains("on JMo version `x<img src=y>[l](http://x)`, and this"),
@@ -856,18 +849,11 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
     );
     // A backtick in it: the reproducible command keeps it (a longer fence),
     // the methodology and the banner show it as a code span, in HTML too.
-    bin()
-        .args([
-            "report",
-            "fixtures/events.jsonl",
-            "--quarter",
-            "2026-Q2",
-            "-q",
-        ])
-        .args(["--version", "a`b", "--out"])
-        .arg(tmp.path().join("b"))
-        .assert()
-        .success();
+    assert!(
+        report_into(&tmp.path().join("b"), &["--version", "a`b"])
+            .status
+            .success()
+    );
     let md = std::fs::read_to_string(tmp.path().join("b/report.md")).unwrap();
     assert!(
         md.contains("(``jmo-analyze report FILE --quarter 2026-Q2 --version='a`b'``).")
