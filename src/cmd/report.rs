@@ -144,13 +144,8 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             // Every filter given is named (a review: --version 9.9 and
             // --exclude-ci were told to check --quarter).
             None => {
-                let mut filters = Vec::new();
-                if let Some(v) = &args.jmo_version {
-                    filters.push(format!("--version {v}"));
-                }
-                if args.exclude_ci {
-                    filters.push("--exclude-ci".to_owned());
-                }
+                let filters =
+                    crate::cmd::summary::other_flags(args.jmo_version.as_deref(), args.exclude_ci);
                 let q = args.quarter;
                 let (what, check) = if filters.is_empty() {
                     (format!("falls in {q}"), "--quarter".to_owned())

@@ -432,13 +432,7 @@ fn nothing_counted_warning(input: &Path, filters: &FilterArgs, summary: &Summary
         (filters.since.map(|_| "--since".to_owned())),
         (filters.until.map(|_| "--until".to_owned())),
     ];
-    let others: Vec<String> = [
-        (filters.jmo_version.as_ref()).map(|v| format!("--version {v}")),
-        (filters.exclude_ci).then(|| "--exclude-ci".to_owned()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let others = other_flags(filters.jmo_version.as_deref(), filters.exclude_ci);
     let given: Vec<String> = period.into_iter().flatten().chain(others.clone()).collect();
     if !given.is_empty() {
         eprintln!(
@@ -448,6 +442,19 @@ fn nothing_counted_warning(input: &Path, filters: &FilterArgs, summary: &Summary
             outside_span(&summary.period, &others)
         );
     }
+}
+
+/// The filters given besides the period, as flags with their values
+/// (`--version 0.8`, `--exclude-ci`), for the warnings of `summary` and
+/// `report`.
+pub fn other_flags(version: Option<&str>, exclude_ci: bool) -> Vec<String> {
+    [
+        version.map(|v| format!("--version {v}")),
+        exclude_ci.then(|| "--exclude-ci".to_owned()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// When the period held no usage event: the days those that only the period

@@ -1032,9 +1032,11 @@ impl Tally {
     /// Counts one event whose [`installation_key`] the caller has taken
     /// (a caller feeding several tallies takes it once).
     pub(crate) fn event_keyed(&mut self, event: &Event<'_>, key: u64) {
-        if !self.filters.keep(event) {
+        // `Filters::keep`, its two halves each asked once.
+        let in_period = self.filters.in_period(event);
+        if !in_period || !self.filters.keep_in_any_period(event) {
             self.filtered_out += 1;
-            if !self.filters.in_period(event)
+            if !in_period
                 && self.filters.counts_as_usage(event)
                 && self.filters.keep_in_any_period(event)
             {
