@@ -192,10 +192,6 @@ fn directory_message(dir: &Path) -> String {
         .collect();
     match names.len() {
         0 => format!("{shown}: is a directory, and holds no .jsonl file; give a JSONL file"),
-        1 => format!(
-            "{shown}: is a directory; give a JSONL file, such as {}",
-            named[0]
-        ),
         n => format!(
             "{shown}: is a directory; give a JSONL file, such as {}{}",
             named.join(" or "),
