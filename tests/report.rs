@@ -2184,6 +2184,67 @@ fn assert_no_small_sum(counts: &[(&str, &str, u32)]) {
     assert_eq!(small_sums_of_totals(&json, &cells, 5), Vec::<String>::new());
 }
 
+/// A review's attack across two tables: the profile table (scans started)
+/// hid `fast` as the complement of a profile of 2 installations, while the
+/// durations by profile (scans completed) showed `fast` whole. Other (fast
+/// and paranoid started) less fast's completed scans was paranoid's 6 scans
+/// of 2 installations, exact since every fast scan completed. Balanced
+/// scans that never complete make the two tables order their profiles
+/// differently. A profile the profile table hides is no group of its own
+/// in the tables by profile.
+#[test]
+fn a_profile_the_profile_table_hides_is_not_shown_whole_by_profile() {
+    let mut data = String::new();
+    let mut n = 0usize;
+    let mut scan = |data: &mut String, id: u32, profile: &str, completes: bool| {
+        n += 1;
+        let ts = format!("2026-02-{:02}T10:{:02}:00Z", 1 + n % 27, n % 60);
+        let started = format!(
+            r#"{{"mode": "cli", "profile": "{profile}", "tools": ["trivy"], "ci_detected": false}}"#
+        );
+        *data += &event_line("scan.started", id, &ts, "1.0.0", &started);
+        if completes {
+            let bucket = ["<5min", "5-15min"][n % 2];
+            let completed = format!(
+                r#"{{"mode": "cli", "profile": "{profile}", "duration_bucket": "{bucket}"}}"#
+            );
+            *data += &event_line("scan.completed", id, &ts, "1.0.0", &completed);
+        }
+    };
+    for id in 0..19 {
+        (0..3).for_each(|_| scan(&mut data, id, "deep", true));
+    }
+    for id in 19..25 {
+        (0..10).for_each(|_| scan(&mut data, id, "fast", true));
+    }
+    for id in 25..40 {
+        scan(&mut data, id, "balanced", id < 29);
+    }
+    for id in 40..42 {
+        (0..3).for_each(|_| scan(&mut data, id, "paranoid", true));
+    }
+    let json = report(&data, &[]).json();
+    // The case the review found: fast hidden beside paranoid.
+    let profiles = rows(&json, "profiles");
+    let shown: Vec<&str> = (profiles.iter())
+        .filter(|r| !r.3)
+        .map(|r| r.0.as_str())
+        .collect();
+    assert_eq!(shown, ["deep", "balanced"], "{profiles:?}");
+    assert_eq!(
+        profiles.last().map(|r| (r.1, r.2, r.3)),
+        Some((66, 8, true))
+    );
+    let groups: BTreeSet<&str> = (table(&json, "duration_buckets_by_profile")["rows"]
+        .as_array()
+        .unwrap()
+        .iter())
+    .map(|r| r["group"].as_str().unwrap())
+    .collect();
+    // balanced: 4 installations completed a scan, a group too small alone.
+    assert_eq!(groups, BTreeSet::from(["deep"]));
+}
+
 /// A third review's attacks. (1) With `--exclude-ci`, 2 installations' 9 CI
 /// scans were the file's usage events less the quarter's less the events
 /// outside it: those are withheld with the filtered-out count. (2) A sample

@@ -1545,9 +1545,9 @@ fn label(row: &Row) -> String {
 
 /// What a grouped metric's one-dimensional margins publish (the tables of
 /// its groups' and its values' totals: `activity_by_week` and `versions`
-/// for `versions_by_week`, `duration_buckets` for the durations by
-/// profile): a total one of them hides must not be given away by the
-/// grouped table's cells.
+/// for `versions_by_week`, `profiles` and `duration_buckets` for the
+/// durations by profile): a total one of them hides must not be given away
+/// by the grouped table's cells.
 #[derive(Default)]
 struct Margins<'a> {
     /// Groups whose total the group margin hides.
@@ -1570,6 +1570,24 @@ impl<'a> Margins<'a> {
             hidden_groups: FxHashSet::default(),
             shown_values: values.map(|m| out[m as usize].rows.iter().map(|r| &r.value).collect()),
         };
+        if matches!(
+            id,
+            M::DurationBucketsByProfile | M::FindingsBucketsByProfile
+        ) {
+            // The profile table counts scans started, these tables scans
+            // completed: not a margin that adds up, but a completed scan
+            // has started, so a profile it hides (as a complement, too)
+            // shown whole here bounds what its Other holds besides it (a
+            // review read 6 scans of 2 installations so, exact whenever
+            // the profile's scans all complete).
+            let shown: FxHashSet<&Value> = (out[M::Profiles as usize].rows.iter())
+                .map(|r| &r.value)
+                .collect();
+            margins.hidden_groups = (summary.metric(M::Profiles).rows.iter())
+                .map(|r| &r.value)
+                .filter(|p| !shown.contains(p))
+                .collect();
+        }
         if id == M::VersionsByWeek {
             // The weekly activity publishes each week's events.
             let is_week = |r: &&Row| r.group_text() == Some("week");
