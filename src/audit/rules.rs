@@ -57,11 +57,15 @@ pub enum Rule {
     /// A value in a field the schema does not have whose name says it holds
     /// never-collected data (`repo_name`, `branch`, `user`, `password`).
     SensitiveField,
+    /// A line `summary` counts as an event that the audit cannot read as a
+    /// whole (a number out of range, an unpaired surrogate, nesting deeper
+    /// than 128 in a field `summary` skips): its fields went unchecked.
+    Unreadable,
 }
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 20] = [
+    pub const ALL: [Rule; 21] = [
         Rule::Email,
         Rule::Ipv4,
         Rule::Ipv6,
@@ -82,6 +86,7 @@ impl Rule {
         Rule::FreeText,
         Rule::AnonymousId,
         Rule::SensitiveField,
+        Rule::Unreadable,
     ];
 
     /// The rule's identifier in reports (`github-token`).
@@ -107,6 +112,7 @@ impl Rule {
             Rule::FreeText => "free-text",
             Rule::AnonymousId => "anonymous-id",
             Rule::SensitiveField => "sensitive-field",
+            Rule::Unreadable => "unreadable",
         }
     }
 
@@ -135,6 +141,7 @@ impl Rule {
             Rule::SensitiveField => {
                 "value of a field the schema does not have, named for never-collected data"
             }
+            Rule::Unreadable => "event summary counts whose fields the audit could not read",
         }
     }
 }

@@ -629,6 +629,28 @@ pub fn trim_line(line_no: u64, line: &str) -> Option<&str> {
     (!crate::source::is_blank(line.as_bytes())).then_some(line)
 }
 
+/// The finding for a line this audit cannot read as JSON but `summary`
+/// counts as an event: `summary` skips the fields it does not know without
+/// reading them in full, so one of them can hold what no other reader need
+/// accept (a number out of range, `1e400`; an unpaired surrogate; nesting
+/// deeper than serde_json's 128) while the rest of the line (a `repo_name`,
+/// a UUID v1) reaches the published counts unchecked. A review made such a
+/// line pass the audit. What `err` says is a syntax error's kind, never a
+/// value.
+fn unreadable_event(line: &str, err: &serde_json::Error) -> Option<Hit> {
+    if !matches!(
+        crate::event::parse::parse_line(line),
+        crate::event::parse::Parsed::Event(_)
+    ) {
+        return None;
+    }
+    let why = crate::event::parse::strip_position(err, line, "");
+    Some(Hit {
+        rule: Rule::Unreadable,
+        redacted: format!("JSON this audit cannot read ({why}): its fields were not checked"),
+    })
+}
+
 /// Audits one line: pushes its findings to `out` and its common fields to `fp`.
 ///
 /// A line that is not JSON is still searched as text (its findings have
@@ -642,20 +664,26 @@ pub fn audit_line(
     let Some(line) = trim_line(line_no, line) else {
         return LineKind::Blank;
     };
-    let Ok(json) = Json::parse(line) else {
-        let mut hits = Vec::new();
-        rules::scan_text(&unescape(line), &mut hits);
-        for hit in hits {
-            out.push(Finding {
-                line: line_no,
-                event: "-".to_owned(),
-                field: "(unparsed line)".to_owned(),
-                location: Location::Line,
-                rule: hit.rule,
-                redacted: hit.redacted,
-            });
+    let json = match Json::parse(line) {
+        Ok(json) => json,
+        Err(err) => {
+            let mut hits = Vec::new();
+            rules::scan_text(&unescape(line), &mut hits);
+            if let Some(hit) = unreadable_event(line, &err) {
+                hits.push(hit);
+            }
+            for hit in hits {
+                out.push(Finding {
+                    line: line_no,
+                    event: "-".to_owned(),
+                    field: "(unparsed line)".to_owned(),
+                    location: Location::Line,
+                    rule: hit.rule,
+                    redacted: hit.redacted,
+                });
+            }
+            return LineKind::Invalid;
         }
-        return LineKind::Invalid;
     };
     let event = json.get("event");
     let event_name = event.and_then(Json::as_str);
@@ -1054,5 +1082,38 @@ mod tests {
                 installations_in_rare_combinations: 1
             }
         );
+    }
+
+    /// A line `summary` counts whose unknown field holds JSON serde_json
+    /// refuses: the audit says its fields went unchecked (a review's line,
+    /// with a `repo_name` and a UUID v1, passed with exit 0). A line that is
+    /// no event gets only the text rules, as before.
+    #[test]
+    fn an_event_the_audit_cannot_read_is_a_finding() {
+        let base = CLEAN.strip_suffix("}}").unwrap();
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        for (pad, why) in [
+            ("1e400", "number out of range"),
+            (r#""\ud800""#, "hex escape"),
+            (deep.as_str(), "recursion limit"),
+        ] {
+            let line = format!(r#"{base}, "pad": {pad}}}}}"#);
+            assert!(matches!(
+                crate::event::parse::parse_line(&line),
+                crate::event::parse::Parsed::Event(_)
+            ));
+            let found = audit(&line);
+            let unreadable: Vec<_> = found.iter().filter(|f| f.2 == "unreadable").collect();
+            assert_eq!(unreadable.len(), 1, "{pad}: {found:?}");
+            assert_eq!(unreadable[0].0, "(unparsed line)");
+            assert!(unreadable[0].3.contains(why), "{:?}", unreadable[0].3);
+            assert!(unreadable[0].3.ends_with("its fields were not checked"));
+        }
+        for not_an_event in [r#"{"event": "scan.started", "version": 1e400"#, "[1e400]"] {
+            assert!(
+                audit(not_an_event).iter().all(|f| f.2 != "unreadable"),
+                "{not_an_event}"
+            );
+        }
     }
 }
