@@ -1309,6 +1309,41 @@ fn terminal_tables_show_the_largest_rows_up_to_max_rows_and_say_how_many_more() 
     assert_eq!(counts(&json, "scan_tools").len(), 25);
 }
 
+/// A review's file: one 70,000-character tool name beside 10,000 others
+/// padded every row of the piped table to its width (1.3 GB of output).
+/// A value is cut to 200 characters in a table, and the table says so;
+/// JSON keeps it whole.
+#[test]
+fn a_very_long_value_is_cut_in_tables_not_padded_onto_every_row() {
+    let long = format!("{}é{}", "C".repeat(150), "D".repeat(4_850));
+    let (_dir, file) = tools_file(
+        "long.jsonl",
+        std::iter::once(
+            std::iter::once(long.clone())
+                .chain((0..300).map(|i| format!("t{i}")))
+                .collect(),
+        ),
+    );
+    let text = summary_stdout(&file, &[]);
+    assert!(text.len() < 150_000, "{} bytes", text.len());
+    let cut = format!("{}é{}…", "C".repeat(150), "D".repeat(48));
+    assert!(text.contains(&format!("│ {cut} ")), "{text}");
+    assert!(!text.contains(&"D".repeat(49)));
+    assert!(text.contains("Values longer than 200 characters are cut (…)"));
+    // A value of 200 characters is whole, and the note not given.
+    let (_dir2, file2) = tools_file(
+        "edge.jsonl",
+        std::iter::once(vec!["E".repeat(200), "t".to_owned()]),
+    );
+    let edge = summary_stdout(&file2, &[]);
+    assert!(
+        edge.contains(&"E".repeat(200)) && !edge.contains("are cut"),
+        "{edge}"
+    );
+    let json = summary_json(&file, &[]);
+    assert_eq!(counts(&json, "scan_tools")[&long], 1);
+}
+
 #[test]
 fn json_and_csv_written_as_they_go_end_quietly_at_a_closed_pipe() {
     // 20,000 distinct tools: far more output than a pipe holds, so the

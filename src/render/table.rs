@@ -20,6 +20,28 @@ pub struct TableRenderer {
     pub max_rows: Option<usize>,
 }
 
+/// A value (or group) longer than this many characters is cut in a table,
+/// with `…`: a column is as wide as its widest cell, and when stdout is no
+/// terminal nothing wraps it, so one 70,000-character tool name padded
+/// every one of 10,000 rows to its width (a review: 1.3 GB of output from a
+/// 318 KB file). JSON, CSV and Markdown write values whole.
+pub const MAX_CELL_CHARS: usize = 200;
+
+/// `s` cut to [`MAX_CELL_CHARS`] characters (its last one `…`), and
+/// whether it was cut.
+fn cut_long(s: &str) -> (&str, bool) {
+    match s.char_indices().nth(MAX_CELL_CHARS) {
+        Some(_) => {
+            let end = s
+                .char_indices()
+                .nth(MAX_CELL_CHARS - 1)
+                .map_or(s.len(), |(i, _)| i);
+            (&s[..end], true)
+        }
+        None => (s, false),
+    }
+}
+
 /// [`TableRenderer::max_rows`] unless `--max-rows` says otherwise. A terminal
 /// table costs about 1 KB per row to lay out; a client that sends a million
 /// distinct tool names would otherwise cost a gigabyte of memory here.
@@ -97,18 +119,31 @@ impl Renderer for TableRenderer {
             let (header, body) = layout(m, shown);
             let mut t = self.table();
             t.set_header(header.iter().map(|h| self.header_cell(h)));
+            let mut cut = false;
             for row in body {
                 t.add_row(row.iter().enumerate().map(|(i, c)| {
-                    let cell = Cell::new(terminal_safe(c));
                     if matches!(header[i], "group" | "value") {
-                        cell
+                        let (text, was_cut) = cut_long(c);
+                        cut |= was_cut;
+                        let text = terminal_safe(text);
+                        Cell::new(if was_cut {
+                            format!("{text}…")
+                        } else {
+                            text.into_owned()
+                        })
                     } else {
-                        cell.set_alignment(CellAlignment::Right)
+                        Cell::new(terminal_safe(c)).set_alignment(CellAlignment::Right)
                     }
                 }));
             }
             out.push_str(&t.to_string());
             out.push('\n');
+            if cut {
+                out.push_str(&format!(
+                    "  Values longer than {MAX_CELL_CHARS} characters are cut (…); JSON, CSV and\n  \
+                     Markdown write them whole.\n"
+                ));
+            }
             if let Some(more) = m.rows.len().checked_sub(shown).filter(|&n| n > 0) {
                 let rows = |n: usize| if n == 1 { "row" } else { "rows" };
                 out.push_str(&format!(
