@@ -298,9 +298,12 @@ pub fn uuid_value(s: &str) -> Option<u128> {
     })
 }
 
-/// True when `s` is an RFC 3339 date-time (any offset, fractional seconds optional).
+/// True when `s` is an RFC 3339 date-time (any offset, fractional seconds
+/// optional) that `summary` takes: the one reader of timestamps, so
+/// `validate` passes no timestamp `summary` skips (a review found
+/// `0000-01-01T00:00:00Z`, before the year 1, passed here).
 pub fn is_rfc3339(s: &str) -> bool {
-    chrono::DateTime::parse_from_rfc3339(s).is_ok()
+    crate::event::time::parse_timestamp(s).is_ok()
 }
 
 #[cfg(test)]
@@ -339,5 +342,8 @@ mod tests {
         assert!(!is_rfc3339("2025-10-19T14:32:00"));
         assert!(!is_rfc3339("2025-10-19"));
         assert!(!is_rfc3339("yesterday"));
+        assert!(is_rfc3339("0001-01-01T00:00:00Z"));
+        assert!(!is_rfc3339("0000-12-31T23:59:59Z"));
+        assert!(!is_rfc3339("0001-01-01T00:00:00+01:00"));
     }
 }

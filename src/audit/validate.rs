@@ -430,10 +430,12 @@ impl Validator<'_, '_> {
             }
             (FieldType::Timestamp, Json::Str(s)) => {
                 if !schema::is_rfc3339(s) {
-                    let reason = format!(
-                        "expected an RFC 3339 date-time with an offset (2025-11-19T14:32:00+00:00), found {}",
-                        found(value)
-                    );
+                    let expected = if chrono::DateTime::parse_from_rfc3339(s).is_ok() {
+                        "a date-time from the year 1 on (0001-01-01T00:00:00Z)"
+                    } else {
+                        "an RFC 3339 date-time with an offset (2025-11-19T14:32:00+00:00)"
+                    };
+                    let reason = format!("expected {expected}, found {}", found(value));
                     error(self, ProblemKind::BadTimestamp, reason);
                 }
             }
@@ -620,6 +622,35 @@ mod tests {
                 (Error, UnknownField, "hostname".into(), "a field the schema does not know".into()),
             ]
         );
+    }
+
+    /// `summary` skips a timestamp before the year 1 (a review found
+    /// `validate` passed it): the same reader decides both.
+    #[test]
+    fn a_timestamp_summary_skips_is_an_error() {
+        use ProblemKind::*;
+        use Severity::*;
+        for ts in ["0000-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00"] {
+            let line = format!(r#"{{"event": "test", "timestamp": "{ts}"}}"#);
+            assert!(matches!(
+                crate::event::parse::parse_line(&line),
+                crate::event::parse::Parsed::Invalid(_)
+            ));
+            assert_eq!(
+                check(&line, false),
+                vec![(
+                    Error,
+                    BadTimestamp,
+                    "timestamp".into(),
+                    format!(
+                        "expected a date-time from the year 1 on (0001-01-01T00:00:00Z), found a string of {} chars",
+                        ts.len()
+                    )
+                )]
+            );
+        }
+        let line = r#"{"event": "test", "timestamp": "0001-01-01T00:00:00Z"}"#;
+        assert_eq!(check(line, false), vec![]);
     }
 
     #[test]
