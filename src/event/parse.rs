@@ -190,6 +190,7 @@ fn explain<'a, T: Deserialize<'a>>(text: &'a str, before: &str, prefix: &str) ->
             let path = err.path().to_string();
             let inner = err.into_inner();
             let what = strip_position(&inner, text, before);
+            let what = without_string_value(&what);
             let field = match (prefix.is_empty(), path.as_str()) {
                 (true, ".") => String::new(),
                 (true, p) => p.to_string(),
@@ -205,6 +206,45 @@ fn explain<'a, T: Deserialize<'a>>(text: &'a str, before: &str, prefix: &str) ->
             }
         }
     }
+}
+
+/// serde's message with the string it quotes (`invalid type: string
+/// "ghp_…", expected a boolean`) said as `validate` says it, by its length:
+/// a client can put anything in a field, and the message went whole to the
+/// terminal and to the summary's `input.problems` (a review: a token, and a
+/// 100 KB warning from one line).
+fn without_string_value(msg: &str) -> String {
+    for kind in ["invalid type: ", "invalid value: "] {
+        let marker = format!("{kind}string \"");
+        let Some(at) = msg.find(&marker) else {
+            continue;
+        };
+        // serde writes the string as Rust's `{:?}` does: `\` before `"`,
+        // `\` and the escapes it writes (`\n`, `\u{1b}`).
+        let rest = &msg[at + marker.len()..];
+        let mut chars = rest.char_indices();
+        let mut count = 0usize;
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => {
+                    let tail = &rest[i + 1..];
+                    return format!(
+                        "{}{kind}a string of {count} {}{tail}",
+                        &msg[..at],
+                        if count == 1 { "char" } else { "chars" }
+                    );
+                }
+                '\\' => {
+                    if let Some((_, 'u')) = chars.next() {
+                        chars.by_ref().take_while(|&(_, c)| c != '}').for_each(drop);
+                    }
+                }
+                _ => {}
+            }
+            count += 1;
+        }
+    }
+    msg.to_owned()
 }
 
 fn json_error(text: &str) -> String {
@@ -557,7 +597,7 @@ mod tests {
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": "trivy"}}"#,
         );
         assert!(
-            r.starts_with("`metadata.tools`: invalid type: string \"trivy\""),
+            r.starts_with("`metadata.tools`: invalid type: a string of 5 chars, expected"),
             "{r}"
         );
         let r = reason(
@@ -599,7 +639,23 @@ mod tests {
         let r = reason(
             r#"{"event": "report.generated", "timestamp": "2025-10-19T00:00:00Z", "metadata": "html"}"#,
         );
-        assert!(r.starts_with("`metadata`: invalid type: string"), "{r}");
+        assert!(
+            r.starts_with("`metadata`: invalid type: a string of 4 chars"),
+            "{r}"
+        );
+        // The string serde quotes is said by its length, its escapes each
+        // one character; other values as serde says them.
+        let r = reason(
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"ci_detected": "ghp_\"x\\\u001b\n\u00e9z"}}"#,
+        );
+        assert_eq!(
+            r,
+            "`metadata.ci_detected`: invalid type: a string of 11 chars, expected a boolean"
+        );
+        assert_eq!(
+            without_string_value("invalid value: string \"a\", expected x"),
+            "invalid value: a string of 1 char, expected x"
+        );
         // An array is not read by position as serde_json would (modes
         // `cli`, profiles `fast`); an unknown type's metadata is not read.
         // The typed events: the usage events the audit's schema knows.
