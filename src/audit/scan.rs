@@ -1094,7 +1094,7 @@ mod tests {
         let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
         for (pad, why) in [
             ("1e400", "number out of range"),
-            (r#""\ud800""#, "hex escape"),
+            (r#""\ud800""#, "unpaired surrogate escape `\\ud800`"),
             (deep.as_str(), "recursion limit"),
         ] {
             let line = format!(r#"{base}, "pad": {pad}}}}}"#);

@@ -288,11 +288,42 @@ pub fn strip_position(err: &serde_json::Error, text: &str, before: &str) -> Stri
         Some(i) if err.is_syntax() || err.is_eof() => {
             let column = char_column(before.as_bytes(), before.len()) - 1
                 + char_column(text.as_bytes(), err.column().saturating_sub(1));
-            format!("{} at column {column}", &msg[..i])
+            let what = unpaired_surrogate(&msg[..i], text, err.column())
+                .unwrap_or_else(|| msg[..i].to_owned());
+            format!("{what} at column {column}")
         }
         Some(i) => msg[..i].to_string(),
         None => msg,
     }
+}
+
+/// serde_json's words for a surrogate escape without its other half
+/// (`"\ud800"` read "unexpected end of hex escape", a lone `\udc00` "lone
+/// leading surrogate"), said plainly with the escape, when the last `\u`
+/// escape before byte `end` of `text` is a surrogate.
+fn unpaired_surrogate(what: &str, text: &str, end: usize) -> Option<String> {
+    if !matches!(
+        what,
+        "unexpected end of hex escape" | "lone leading surrogate in hex escape"
+    ) {
+        return None;
+    }
+    // The escape serde_json stopped at, or (a high surrogate followed by
+    // an escape that is no low one, `\ud800\u0041`) the one before it.
+    let mut head = text.get(..end.min(text.len()))?;
+    for _ in 0..2 {
+        let at = head.rfind("\\u")?;
+        let hex = text.get(at + 2..at + 6)?;
+        if hex.bytes().all(|b| b.is_ascii_hexdigit())
+            && (0xD800..=0xDFFF).contains(&u16::from_str_radix(hex, 16).ok()?)
+        {
+            return Some(format!(
+                "unpaired surrogate escape `\\u{hex}` (a UTF-16 surrogate needs its other half: \\uD800-\\uDBFF then \\uDC00-\\uDFFF)"
+            ));
+        }
+        head = &head[..at];
+    }
+    None
 }
 
 /// The 1-based column, in characters, of byte `at` (0-based) of `line`:
@@ -371,7 +402,10 @@ mod tests {
         let escape_end = line.chars().count() - 3;
         assert_eq!(
             reason(line),
-            format!("not valid JSON: lone leading surrogate in hex escape at column {escape_end}")
+            format!(
+                "not valid JSON: unpaired surrogate escape `\\udce9` (a UTF-16 surrogate needs its \
+                 other half: \\uD800-\\uDBFF then \\uDC00-\\uDFFF) at column {escape_end}"
+            )
         );
         assert_eq!(char_column(b"", 0), 1);
         assert_eq!(char_column("😀".as_bytes(), 4), 2);
@@ -529,6 +563,41 @@ mod tests {
         );
         assert_eq!(u.class(), EventClass::Usage);
         assert!(matches!(u.payload, Payload::Unknown));
+    }
+
+    /// serde_json called `"\ud800"` "unexpected end of hex escape" and a
+    /// lone `\udc00` "lone leading surrogate" (a review).
+    #[test]
+    fn an_unpaired_surrogate_is_named() {
+        let line = |v: &str| {
+            format!(
+                r#"{{"event": "scan.started", "timestamp": "2026-01-01T00:00:00Z", "metadata": {{"mode": {v}}}}}"#
+            )
+        };
+        let said = |hex: &str| {
+            format!(
+                "unpaired surrogate escape `\\u{hex}` (a UTF-16 surrogate needs its other half: \\uD800-\\uDBFF then \\uDC00-\\uDFFF)"
+            )
+        };
+        for (v, hex) in [
+            (r#""\ud800""#, "ud800"),
+            (r#""\ud800x""#, "ud800"),
+            (r#""\uDC00""#, "uDC00"),
+            (r#""ok \ud800\u0041""#, "ud800"),
+        ] {
+            let hex = &hex[1..];
+            let r = reason(&line(v));
+            assert!(
+                r.starts_with(&format!("not valid JSON: {}", said(hex))),
+                "{v}: {r}"
+            );
+        }
+        // Other escapes keep serde_json's words; a pair is no problem.
+        assert!(reason(&line(r#""\u12""#)).starts_with("not valid JSON: invalid escape"));
+        assert!(matches!(
+            parse_line(&line(r#""\ud83d\ude80""#)),
+            Parsed::Event(_)
+        ));
     }
 
     #[test]
