@@ -303,14 +303,17 @@ fn lines_list(lines: &[u64], count: u64) -> String {
     s
 }
 
-/// Left-aligned columns two spaces apart, no trailing spaces.
+/// Left-aligned columns two spaces apart, no trailing spaces. Cells are
+/// measured as a terminal shows them (a review: `＝1`, `é€😀` and a
+/// combining accent shifted the columns after them, counted in characters).
 fn write_table(w: &mut impl Write, rows: &[Vec<String>]) -> io::Result<()> {
+    use unicode_width::UnicodeWidthStr;
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
             rows.iter()
                 .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
+                .map(|s| s.width())
                 .max()
                 .unwrap_or(0)
         })
@@ -320,10 +323,7 @@ fn write_table(w: &mut impl Write, rows: &[Vec<String>]) -> io::Result<()> {
         for (c, cell) in r.iter().enumerate() {
             line.push_str(cell);
             if c + 1 < r.len() {
-                line.extend(std::iter::repeat_n(
-                    ' ',
-                    widths[c] - cell.chars().count() + 2,
-                ));
+                line.extend(std::iter::repeat_n(' ', widths[c] - cell.width() + 2));
             }
         }
         writeln!(w, "{}", line.trim_end())?;
@@ -585,5 +585,29 @@ mod tests {
         // The larger report first: the same groups.
         let other = late().merge(early());
         assert!(other.groups().eq(merged.groups()));
+    }
+
+    /// Columns line up as a terminal draws them: a wide character takes two
+    /// columns, a combining accent none.
+    #[test]
+    fn columns_are_as_wide_as_a_terminal_draws_them() {
+        let rows: Vec<Vec<String>> = [
+            ["E", "FIELD"],
+            ["＝1", "a"],
+            ["é€😀", "b"],
+            ["cafe\u{301}", "c"],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+        let mut out = Vec::new();
+        write_table(&mut out, &rows).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        use unicode_width::UnicodeWidthStr;
+        let starts: Vec<usize> = (text.lines())
+            .map(|l| l[..l.rfind(' ').unwrap() + 1].width())
+            .collect();
+        assert_eq!(starts, [6, 6, 6, 6], "{text}");
+        assert!(text.starts_with("E     FIELD\n＝1   a\n"), "{text}");
     }
 }
