@@ -2184,6 +2184,43 @@ fn assert_no_small_sum(counts: &[(&str, &str, u32)]) {
     assert_eq!(small_sums_of_totals(&json, &cells, 5), Vec::<String>::new());
 }
 
+/// Scans of profiles in the quarter: each (profile, installations, scans
+/// each, installations whose scans complete) starts that many scans per
+/// installation, and the first installations given complete theirs.
+fn profile_scans(groups: &[(&str, std::ops::Range<u32>, usize, u32)]) -> String {
+    let mut data = String::new();
+    let mut n = 0usize;
+    for (profile, ids, scans, completing) in groups {
+        for id in ids.clone() {
+            for _ in 0..*scans {
+                n += 1;
+                let ts = format!("2026-02-{:02}T10:{:02}:00Z", 1 + n % 27, n % 60);
+                let started = format!(
+                    r#"{{"mode": "cli", "profile": "{profile}", "tools": ["trivy"], "ci_detected": false}}"#
+                );
+                data += &event_line("scan.started", id, &ts, "1.0.0", &started);
+                if id < ids.start + completing {
+                    let bucket = ["<5min", "5-15min"][n % 2];
+                    let completed = format!(
+                        r#"{{"mode": "cli", "profile": "{profile}", "duration_bucket": "{bucket}"}}"#
+                    );
+                    data += &event_line("scan.completed", id, &ts, "1.0.0", &completed);
+                }
+            }
+        }
+    }
+    data
+}
+
+/// The groups the durations by profile publish, and whether it is withheld.
+fn by_profile_groups(json: &Value) -> (BTreeSet<String>, bool) {
+    let t = table(json, "duration_buckets_by_profile");
+    let groups = (t["rows"].as_array().unwrap().iter())
+        .map(|r| r["group"].as_str().unwrap().to_owned())
+        .collect();
+    (groups, t["withheld"].as_bool().unwrap())
+}
+
 /// A review's attack across two tables: the profile table (scans started)
 /// hid `fast` as the complement of a profile of 2 installations, while the
 /// durations by profile (scans completed) showed `fast` whole. Other (fast
@@ -2194,35 +2231,12 @@ fn assert_no_small_sum(counts: &[(&str, &str, u32)]) {
 /// in the tables by profile.
 #[test]
 fn a_profile_the_profile_table_hides_is_not_shown_whole_by_profile() {
-    let mut data = String::new();
-    let mut n = 0usize;
-    let mut scan = |data: &mut String, id: u32, profile: &str, completes: bool| {
-        n += 1;
-        let ts = format!("2026-02-{:02}T10:{:02}:00Z", 1 + n % 27, n % 60);
-        let started = format!(
-            r#"{{"mode": "cli", "profile": "{profile}", "tools": ["trivy"], "ci_detected": false}}"#
-        );
-        *data += &event_line("scan.started", id, &ts, "1.0.0", &started);
-        if completes {
-            let bucket = ["<5min", "5-15min"][n % 2];
-            let completed = format!(
-                r#"{{"mode": "cli", "profile": "{profile}", "duration_bucket": "{bucket}"}}"#
-            );
-            *data += &event_line("scan.completed", id, &ts, "1.0.0", &completed);
-        }
-    };
-    for id in 0..19 {
-        (0..3).for_each(|_| scan(&mut data, id, "deep", true));
-    }
-    for id in 19..25 {
-        (0..10).for_each(|_| scan(&mut data, id, "fast", true));
-    }
-    for id in 25..40 {
-        scan(&mut data, id, "balanced", id < 29);
-    }
-    for id in 40..42 {
-        (0..3).for_each(|_| scan(&mut data, id, "paranoid", true));
-    }
+    let data = profile_scans(&[
+        ("deep", 0..19, 3, 19),
+        ("fast", 19..25, 10, 6),
+        ("balanced", 25..40, 1, 6),
+        ("paranoid", 40..42, 3, 2),
+    ]);
     let json = report(&data, &[]).json();
     // The case the review found: fast hidden beside paranoid.
     let profiles = rows(&json, "profiles");
@@ -2235,14 +2249,76 @@ fn a_profile_the_profile_table_hides_is_not_shown_whole_by_profile() {
         profiles.last().map(|r| (r.1, r.2, r.3)),
         Some((66, 8, true))
     );
-    let groups: BTreeSet<&str> = (table(&json, "duration_buckets_by_profile")["rows"]
-        .as_array()
-        .unwrap()
-        .iter())
-    .map(|r| r["group"].as_str().unwrap())
-    .collect();
-    // balanced: 4 installations completed a scan, a group too small alone.
-    assert_eq!(groups, BTreeSet::from(["deep"]));
+    let groups = BTreeSet::from(["balanced".to_owned(), "deep".to_owned()]);
+    assert_eq!(by_profile_groups(&json), (groups, false));
+}
+
+/// The same subtraction the other way (a review of the fix above): the
+/// table by profile left out balanced, 2 installations completing, and
+/// fast beside it to cover them; the profile table showed fast's 60 scans
+/// started, and the table's total (scans completed) less deep less those
+/// was balanced's 2. A profile the profile table shows stands for its
+/// completed scans: a small group among those not published withholds the
+/// table. With the profile table withheld, nothing is subtracted, and no
+/// group is left out on its account (the fix above had hidden deep, 10
+/// installations, when 3 others started deep scans and never completed).
+#[test]
+fn the_profile_table_gives_away_no_group_the_table_by_profile_leaves_out() {
+    let data = profile_scans(&[
+        ("deep", 0..19, 3, 19),
+        ("fast", 19..25, 10, 6),
+        ("balanced", 25..40, 1, 2),
+    ]);
+    let json = report(&data, &[]).json();
+    assert_eq!(rows(&json, "profiles").len(), 3);
+    assert_eq!(by_profile_groups(&json), (BTreeSet::new(), true));
+    // The profiles the profile table hides (its Other: paranoid, and fast
+    // beside it) stand for their completed scans together: 3 installations.
+    let data = profile_scans(&[
+        ("deep", 0..19, 3, 19),
+        ("fast", 19..25, 10, 1),
+        ("balanced", 25..40, 1, 15),
+        ("paranoid", 40..42, 3, 2),
+    ]);
+    let json = report(&data, &[]).json();
+    assert_eq!(rows(&json, "profiles").len(), 3);
+    assert_eq!(by_profile_groups(&json), (BTreeSet::new(), true));
+    // Balanced with 5 completing: nothing small is left out.
+    let data = profile_scans(&[
+        ("deep", 0..19, 3, 19),
+        ("fast", 19..25, 10, 6),
+        ("balanced", 25..40, 1, 5),
+    ]);
+    let json = report(&data, &[]).json();
+    let all = ["balanced", "deep", "fast"].map(String::from);
+    assert_eq!(
+        by_profile_groups(&json),
+        (BTreeSet::from(all.clone()), false)
+    );
+    // The profile table withheld: 3 installations started scans, 30 sent
+    // completions only (one of them each, by profile), and 7 ran the
+    // wizard (the event-type table's complement to the 3).
+    let mut data = profile_scans(&[("deep", 100..103, 1, 0)]);
+    for id in 200..207 {
+        let meta = r#"{"profile_selected": "fast", "execution_mode": "native"}"#;
+        data += &event_line(
+            "wizard.completed",
+            id,
+            "2026-02-02T09:00:00Z",
+            "1.0.0",
+            meta,
+        );
+    }
+    for id in 0..30 {
+        let profile = all[id as usize % 3].as_str();
+        let ts = format!("2026-02-{:02}T11:00:00Z", 1 + id % 27);
+        let meta =
+            format!(r#"{{"mode": "cli", "profile": "{profile}", "duration_bucket": "<5min"}}"#);
+        data += &event_line("scan.completed", id, &ts, "1.0.0", &meta);
+    }
+    let json = report(&data, &[]).json();
+    assert_eq!(table(&json, "profiles")["withheld"], true);
+    assert_eq!(by_profile_groups(&json), (BTreeSet::from(all), false));
 }
 
 /// A third review's attacks. (1) With `--exclude-ci`, 2 installations' 9 CI

@@ -1554,6 +1554,14 @@ struct Margins<'a> {
     hidden_groups: FxHashSet<&'a Value>,
     /// Values whose total the value margin shows (`None`: no margin).
     shown_values: Option<FxHashSet<&'a Value>>,
+    /// A table by profile, and the profile table is published. Its counts
+    /// are of scans started, these tables' of scans completed: no equation,
+    /// but a bound that is exact whenever a profile's scans all complete.
+    /// Each of its cells (a profile it shows, or its Other) then stands for
+    /// that profile's completed scans, so each must be about at least k
+    /// installations where it falls among the groups not published, or the
+    /// table's total less the others gives it.
+    profile_margin: bool,
 }
 
 impl<'a> Margins<'a> {
@@ -1569,11 +1577,15 @@ impl<'a> Margins<'a> {
         let mut margins = Margins {
             hidden_groups: FxHashSet::default(),
             shown_values: values.map(|m| out[m as usize].rows.iter().map(|r| &r.value).collect()),
+            profile_margin: false,
         };
+        // A withheld profile table publishes no cell to subtract.
         if matches!(
             id,
             M::DurationBucketsByProfile | M::FindingsBucketsByProfile
-        ) {
+        ) && !out[M::Profiles as usize].withheld
+        {
+            margins.profile_margin = true;
             // The profile table counts scans started, these tables scans
             // completed: not a margin that adds up, but a completed scan
             // has started, so a profile it hides (as a complement, too)
@@ -1627,6 +1639,9 @@ fn publish_metric(
     let mut lines = Lines::default();
     // Groups whose total is not published (see [`residual_groups`]).
     let mut unpublished: BTreeSet<GroupKey<'_>> = BTreeSet::new();
+    // A table by profile whose unpublished groups the profile table would
+    // give away (see [`Margins::profile_margin`]): withheld.
+    let mut margin_gives_away = false;
     match shape {
         Shape::Partition => lines.rows.push((0..rows.len()).collect()),
         Shape::Grouped => {
@@ -1642,9 +1657,27 @@ fn publish_metric(
                     _ => by_value.entry(r.value.clone()).or_default().push(i),
                 }
             }
-            unpublished = residual_groups(&by_group, &sets, &counts, k, |g| {
-                g.1.is_some_and(|g| margins.hidden_groups.contains(g))
-            });
+            let hidden_group =
+                |g: &GroupKey<'_>| g.1.is_some_and(|g| margins.hidden_groups.contains(g));
+            unpublished = residual_groups(&by_group, &sets, &counts, k, hidden_group);
+            if margins.profile_margin && !unpublished.is_empty() {
+                // The profile table's cells among the unpublished groups:
+                // each profile it shows alone, the ones it hides together.
+                let installations = |groups: Vec<&GroupKey<'_>>| {
+                    union_size(
+                        groups
+                            .into_iter()
+                            .flat_map(|g| by_group[g].iter().map(|&i| sets[i])),
+                    )
+                };
+                let hidden: Vec<&GroupKey<'_>> =
+                    unpublished.iter().filter(|g| hidden_group(g)).collect();
+                let shown_small = (unpublished.iter())
+                    .filter(|g| !hidden_group(g))
+                    .any(|g| installations(vec![g]) < k);
+                margin_gives_away =
+                    shown_small || (!hidden.is_empty() && installations(hidden) < k);
+            }
             let mut residual = Vec::new();
             for (group, members) in by_group {
                 if unpublished.contains(&group) {
@@ -1666,7 +1699,8 @@ fn publish_metric(
     // The denominator is the events of every row: behind fewer than k
     // installations, it is itself a small cell.
     // (Derived metrics are judged by [`publish`].)
-    let too_few = shape != Shape::Derived && !rows.is_empty() && !union_at_least(&sets, k);
+    let too_few = shape != Shape::Derived && !rows.is_empty() && !union_at_least(&sets, k)
+        || margin_gives_away;
     let forced: Vec<bool> = if unpublished.is_empty() {
         Vec::new()
     } else {
@@ -3002,6 +3036,7 @@ mod tests {
         let margins = Margins {
             hidden_groups: FxHashSet::default(),
             shown_values: Some(margin.rows.iter().map(|r| &r.value).collect()),
+            profile_margin: false,
         };
         let published = publish_metric(&grouped, &ids, 5, &margins);
         assert!(!published.withheld);
