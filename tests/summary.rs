@@ -240,9 +240,9 @@ fn strict_stops_at_the_first_bad_line() {
 
 #[test]
 fn an_invalid_lines_reason_never_drives_the_terminal() {
-    // serde's reason quotes the path to the bad field: a client's key with
+    // serde's reason gives the path to the bad field: a client's key with
     // escape sequences (a window title, a screen clear, a carriage return,
-    // a right-to-left override).
+    // a right-to-left override), said by its length.
     let line = r#"{"event": "scan.started", "version": "0.7.1", "platform": "Linux", "python_version": "3.11", "anonymous_id": "11111111-1111-4111-8111-111111111111", "timestamp": "2026-02-03T10:00:00+00:00", "metadata": {"target_types": {"\u001b]0;pwned\u0007\u001b[2J\rKEY\u202e": "3"}}}"#;
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("hostile.jsonl");
@@ -257,9 +257,7 @@ fn an_invalid_lines_reason_never_drives_the_terminal() {
         assert_eq!(out.status.code(), Some(if strict { 1 } else { 0 }));
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert!(
-            stderr.contains(
-                "`metadata.target_types.\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{d}KEY\\u{202e}`"
-            ),
+            stderr.contains("`metadata.target_types.<key: 19 chars>`"),
             "{stderr}"
         );
         assert!(

@@ -188,6 +188,15 @@ fn explain<'a, T: Deserialize<'a>>(text: &'a str, before: &str, prefix: &str) ->
         },
         Err(err) => {
             let path = err.path().to_string();
+            // The one map whose keys a client chooses: its key as
+            // `shown_key` writes it (the value at fault is a scalar's, so
+            // the key is the rest of the path).
+            let path = match path.strip_prefix("target_types.") {
+                Some(key) if super::schema::target_type_bit(key.as_bytes()).is_none() => {
+                    format!("target_types.<key: {} chars>", key.chars().count())
+                }
+                _ => path,
+            };
             let inner = err.into_inner();
             let what = strip_position(&inner, text, before);
             let what = without_string_value(&what);
@@ -677,20 +686,36 @@ mod tests {
         // it twice (one type read as `multi`); readers disagree, so the line
         // is invalid, as with any repeated field. Other keys too, escaped
         // or not; distinct keys are read.
-        for counts in [
-            r#"{"repos": 1, "repos": 1}"#,
-            r#"{"repos": 1, "images": 0, "repos": 0}"#,
-            r#"{"repos":1,"re\u0070os":2}"#,
-            r#"{"ftp": 1, "urls": 1, "ftp": 1}"#,
+        // A key no target type has is said by its length: a client chooses
+        // it (a review found a token quoted whole).
+        for (counts, key) in [
+            (r#"{"repos": 1, "repos": 1}"#, "`repos`"),
+            (r#"{"repos": 1, "images": 0, "repos": 0}"#, "`repos`"),
+            (r#"{"repos":1,"re\u0070os":2}"#, "`repos`"),
+            (r#"{"ftp": 1, "urls": 1, "ftp": 1}"#, "<key: 3 chars>"),
+            (r#"{"ghp_\u00e9x": 1, "ghp_\u00e9x": 1}"#, "<key: 6 chars>"),
         ] {
             let r = reason(&format!(
                 r#"{{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {{"target_types": {counts}}}}}"#
             ));
-            assert!(
-                r.starts_with("`metadata.target_types`: the key `"),
-                "{counts}: {r}"
+            assert_eq!(
+                r,
+                format!("`metadata.target_types`: the key {key} appears more than once")
             );
-            assert!(r.contains("` appears more than once"), "{counts}: {r}");
+        }
+        for (value, why) in [
+            ("\"x\"", "a string of 1 char"),
+            ("1.5", "floating point `1.5`"),
+        ] {
+            let r = reason(&format!(
+                r#"{{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {{"target_types": {{"ghp_SECRET.a.b": {value}}}}}}}"#
+            ));
+            assert!(
+                r.starts_with(&format!(
+                    "`metadata.target_types.<key: 14 chars>`: invalid type: {why}, expected"
+                )),
+                "{r}"
+            );
         }
         let e = event(
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"ftp": 1, "urls": 1, "re\u0070os": 0, "k8s": 2}}}"#,
