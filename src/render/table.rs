@@ -27,19 +27,32 @@ pub struct TableRenderer {
 /// 318 KB file). JSON, CSV and Markdown write values whole.
 pub const MAX_CELL_CHARS: usize = 200;
 
-/// `s` cut to [`MAX_CELL_CHARS`] characters (its last one `…`), and
-/// whether it was cut.
-fn cut_long(s: &str) -> (&str, bool) {
-    match s.char_indices().nth(MAX_CELL_CHARS) {
-        Some(_) => {
-            let end = s
-                .char_indices()
-                .nth(MAX_CELL_CHARS - 1)
-                .map_or(s.len(), |(i, _)| i);
-            (&s[..end], true)
-        }
-        None => (s, false),
+/// `s` as the table shows it ([`terminal_safe`]), cut to
+/// [`MAX_CELL_CHARS`] characters with `…` as its last, and whether it was
+/// cut. The escaped text is measured (a review: 200 tag characters, each
+/// shown as `\u{e0001}`, were 1,800 wide) and cut between escapes, never
+/// inside one (a doubled backslash is one too).
+fn cut_long(s: &str) -> (String, bool) {
+    let safe = terminal_safe(s);
+    if safe.chars().nth(MAX_CELL_CHARS).is_none() {
+        return (safe.into_owned(), false);
     }
+    let b = safe.as_bytes();
+    let (mut at, mut chars) = (0usize, 0usize);
+    while at < b.len() {
+        let len = match (b[at], b.get(at + 1)) {
+            (b'\\', Some(b'\\')) => 2,
+            (b'\\', Some(b'u')) => safe[at..].find('}').map_or(1, |i| i + 1),
+            _ => safe[at..].chars().next().map_or(1, char::len_utf8),
+        };
+        let width = safe[at..at + len].chars().count();
+        if chars + width > MAX_CELL_CHARS - 1 {
+            break;
+        }
+        chars += width;
+        at += len;
+    }
+    (format!("{}…", &safe[..at]), true)
 }
 
 /// [`TableRenderer::max_rows`] unless `--max-rows` says otherwise. A terminal
@@ -125,12 +138,7 @@ impl Renderer for TableRenderer {
                     if matches!(header[i], "group" | "value") {
                         let (text, was_cut) = cut_long(c);
                         cut |= was_cut;
-                        let text = terminal_safe(text);
-                        Cell::new(if was_cut {
-                            format!("{text}…")
-                        } else {
-                            text.into_owned()
-                        })
+                        Cell::new(text)
                     } else {
                         Cell::new(terminal_safe(c)).set_alignment(CellAlignment::Right)
                     }
@@ -157,5 +165,31 @@ impl Renderer for TableRenderer {
         }
         w.write_all(out.as_bytes())?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cut measures the text as shown and never splits an escape.
+    #[test]
+    fn long_values_are_cut_as_shown_between_escapes() {
+        // 200 characters that show as 9 each: cut, at most 200 wide.
+        let tags = "\u{e0001}".repeat(200);
+        let (cut, was_cut) = cut_long(&tags);
+        assert!(was_cut);
+        assert_eq!(cut, format!("{}…", "\\u{e0001}".repeat(22)));
+        // A doubled backslash is not split from its pair.
+        let slashes = format!("xx{}", "\\".repeat(300));
+        let (cut, _) = cut_long(&slashes);
+        assert_eq!(cut, format!("xx{}…", "\\\\".repeat(98)));
+        // 200 shown characters are whole; 201 are cut to 199 and `…`.
+        let (whole, was_cut) = cut_long(&"a".repeat(200));
+        assert_eq!((whole.chars().count(), was_cut), (200, false));
+        let (cut, was_cut) = cut_long(&"a".repeat(201));
+        assert_eq!((cut.chars().count(), was_cut), (200, true));
+        // Shown as the table shows any value: a space at its end escaped.
+        assert_eq!(cut_long("a ").0, "a\\u{20}");
     }
 }
