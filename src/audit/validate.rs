@@ -431,7 +431,7 @@ impl Validator<'_, '_> {
             (FieldType::Timestamp, Json::Str(s)) => {
                 if !schema::is_rfc3339(s) {
                     let expected = if chrono::DateTime::parse_from_rfc3339(s).is_ok() {
-                        "a date-time from the year 1 on (0001-01-01T00:00:00Z)"
+                        "a date-time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z in UTC"
                     } else {
                         "an RFC 3339 date-time with an offset (2025-11-19T14:32:00+00:00)"
                     };
@@ -630,7 +630,11 @@ mod tests {
     fn a_timestamp_summary_skips_is_an_error() {
         use ProblemKind::*;
         use Severity::*;
-        for ts in ["0000-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00"] {
+        for ts in [
+            "0000-01-01T00:00:00Z",
+            "0001-01-01T00:00:00+01:00",
+            "9999-12-31T23:59:59-23:59",
+        ] {
             let line = format!(r#"{{"event": "test", "timestamp": "{ts}"}}"#);
             assert!(matches!(
                 crate::event::parse::parse_line(&line),
@@ -643,7 +647,7 @@ mod tests {
                     BadTimestamp,
                     "timestamp".into(),
                     format!(
-                        "expected a date-time from the year 1 on (0001-01-01T00:00:00Z), found a string of {} chars",
+                        "expected a date-time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z in UTC, found a string of {} chars",
                         ts.len()
                     )
                 )]

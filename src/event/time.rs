@@ -32,6 +32,9 @@ pub fn parse_timestamp(s: &str) -> Result<Micros, &'static str> {
     if us < EARLIEST {
         return Err("timestamp is before the year 1 (0001-01-01T00:00:00Z)");
     }
+    if us >= AFTER_LATEST {
+        return Err("timestamp is after the year 9999 in UTC (9999-12-31T23:59:59Z)");
+    }
     Ok(us)
 }
 
@@ -39,6 +42,12 @@ pub fn parse_timestamp(s: &str) -> Result<Micros, &'static str> {
 /// the year 0 fall in ISO week year -1, which has no week code (a client
 /// sending one made the tally read a week as a string and panic).
 pub const EARLIEST: Micros = -62_135_596_800_000_000;
+
+/// The first instant not taken, 10000-01-01T00:00:00Z: an offset can carry
+/// `9999-12-31T23:59:59-23:59` past it, and RFC 3339 has no five-digit
+/// year, so the summary's `period.last` read `+10000-01-01T23:58:59Z` (a
+/// review).
+pub const AFTER_LATEST: Micros = 253_402_300_800_000_000;
 
 fn digits(b: &[u8]) -> Option<u32> {
     let mut v = 0u32;
@@ -327,7 +336,10 @@ mod tests {
             let want = DateTime::parse_from_rfc3339(&s)
                 .ok()
                 .map(|d| d.timestamp_micros().min(d.timestamp() * 1_000_000 + 999_999));
-            prop_assert_eq!(parse_timestamp(&s).ok(), want.filter(|us| *us >= EARLIEST));
+            prop_assert_eq!(
+                parse_timestamp(&s).ok(),
+                want.filter(|us| (EARLIEST..AFTER_LATEST).contains(us))
+            );
             if let Some(fast) = fast_utc(s.as_bytes()) {
                 prop_assert_eq!(Some(fast), want);
             }
@@ -345,6 +357,20 @@ mod tests {
         ] {
             assert!(parse_timestamp(s).is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn timestamps_after_the_year_9999_in_utc_are_refused() {
+        assert_eq!(chrono_us("9999-12-31T23:59:59Z") + 1_000_000, AFTER_LATEST);
+        let last = parse_timestamp("9999-12-31T23:59:59.999999Z").unwrap();
+        assert_eq!(last, AFTER_LATEST - 1);
+        assert_eq!(format_rfc3339(last), "9999-12-31T23:59:59.999999Z");
+        assert_eq!(
+            parse_timestamp("9999-12-31T23:59:59-23:59"),
+            Err("timestamp is after the year 9999 in UTC (9999-12-31T23:59:59Z)")
+        );
+        assert!(parse_timestamp("9999-12-31T23:00:00-01:00").is_err());
+        assert!(parse_timestamp("9999-12-31T23:00:00+01:00").is_ok());
     }
 
     #[test]
