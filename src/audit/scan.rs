@@ -637,18 +637,12 @@ pub fn trim_line(line_no: u64, line: &str) -> Option<&str> {
 /// a UUID v1) reaches the published counts unchecked. A review made such a
 /// line pass the audit. What `err` says is a syntax error's kind, never a
 /// value.
-fn unreadable_event(line: &str, err: &serde_json::Error) -> Option<Hit> {
-    if !matches!(
-        crate::event::parse::parse_line(line),
-        crate::event::parse::Parsed::Event(_)
-    ) {
-        return None;
-    }
+fn unreadable(line: &str, err: &serde_json::Error) -> Hit {
     let why = crate::event::parse::strip_position(err, line, "");
-    Some(Hit {
+    Hit {
         rule: Rule::Unreadable,
         redacted: format!("JSON this audit cannot read ({why}): its fields were not checked"),
-    })
+    }
 }
 
 /// Audits one line: pushes its findings to `out` and its common fields to `fp`.
@@ -669,8 +663,25 @@ pub fn audit_line(
         Err(err) => {
             let mut hits = Vec::new();
             rules::scan_text(&unescape(line), &mut hits);
-            if let Some(hit) = unreadable_event(line, &err) {
-                hits.push(hit);
+            let event = match crate::event::parse::parse_line(line) {
+                crate::event::parse::Parsed::Event(event) => Some(event),
+                crate::event::parse::Parsed::Invalid(_) => None,
+            };
+            if let Some(event) = &event {
+                hits.push(unreadable(line, &err));
+                // Counted as `summary` counts it: an event, and its
+                // installation in the fingerprint.
+                let c = &event.common;
+                if event.class() == crate::event::EventClass::Usage
+                    && let Some(id) = c.anonymous_id.as_deref()
+                {
+                    fp.record(
+                        c.platform.as_deref().unwrap_or(""),
+                        c.python_version.as_deref().unwrap_or(""),
+                        c.version.as_deref().unwrap_or(""),
+                        id,
+                    );
+                }
             }
             for hit in hits {
                 out.push(Finding {
@@ -682,7 +693,11 @@ pub fn audit_line(
                     redacted: hit.redacted,
                 });
             }
-            return LineKind::Invalid;
+            return if event.is_some() {
+                LineKind::Event
+            } else {
+                LineKind::Invalid
+            };
         }
     };
     let event = json.get("event");
@@ -1108,6 +1123,13 @@ mod tests {
             assert_eq!(unreadable[0].0, "(unparsed line)");
             assert!(unreadable[0].3.contains(why), "{:?}", unreadable[0].3);
             assert!(unreadable[0].3.ends_with("its fields were not checked"));
+            // An event, as `summary` counts it, in the fingerprint too.
+            let mut fp = FingerprintTally::default();
+            assert_eq!(
+                audit_line(1, &line, &mut Vec::new(), &mut fp),
+                LineKind::Event
+            );
+            assert_eq!(fp.summary(1).installations, 1);
         }
         for not_an_event in [r#"{"event": "scan.started", "version": 1e400"#, "[1e400]"] {
             assert!(
