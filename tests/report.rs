@@ -2321,6 +2321,61 @@ fn the_profile_table_gives_away_no_group_the_table_by_profile_leaves_out() {
     assert_eq!(by_profile_groups(&json), (BTreeSet::from(all), false));
 }
 
+/// A third review of the rule above. (1) The profile table's Other held
+/// fast (6 installations, all completing) and paranoid (one installation,
+/// no scan completed, so no group by profile): the table's total less deep
+/// and balanced was fast's 30, and Other less that paranoid's 4. Hidden
+/// profiles without a group are counted too: fewer than k, the table is
+/// withheld. (2) deep's cells by profile, 12 installations each, inside
+/// its row of 14 in the profile table said 2 never completed a deep scan:
+/// their installations are withheld.
+#[test]
+fn hidden_profiles_without_completions_and_a_profiles_row_give_nothing_away() {
+    let data = profile_scans(&[
+        ("deep", 0..20, 2, 20),
+        ("balanced", 20..40, 2, 20),
+        ("fast", 40..46, 5, 6),
+        ("paranoid", 46..47, 4, 0),
+    ]);
+    let json = report(&data, &[]).json();
+    let profiles = rows(&json, "profiles");
+    assert_eq!(
+        profiles.last().map(|r| (r.1, r.2, r.3)),
+        Some((34, 7, true))
+    );
+    assert_eq!(by_profile_groups(&json), (BTreeSet::new(), true));
+    // With paranoid's one installation completing, it is a group, hidden
+    // with fast: 7 installations, and nothing is left to subtract.
+    let data = profile_scans(&[
+        ("deep", 0..20, 2, 20),
+        ("balanced", 20..40, 2, 20),
+        ("fast", 40..46, 5, 6),
+        ("paranoid", 46..47, 4, 1),
+    ]);
+    let json = report(&data, &[]).json();
+    let both = BTreeSet::from(["balanced".to_owned(), "deep".to_owned()]);
+    assert_eq!(by_profile_groups(&json), (both, false));
+    // (2)
+    let data = profile_scans(&[
+        ("deep", 0..12, 4, 12),
+        ("deep", 12..14, 5, 0),
+        ("fast", 20..40, 2, 0),
+        ("balanced", 40..60, 2, 20),
+    ]);
+    let json = report(&data, &[]).json();
+    let deep = (rows(&json, "profiles").into_iter()).find(|r| r.0 == "deep");
+    assert_eq!(deep.map(|r| (r.1, r.2)), Some((58, 14)));
+    let cells = table(&json, "duration_buckets_by_profile")["rows"]
+        .as_array()
+        .unwrap();
+    let deep: Vec<&Value> = (cells.iter())
+        .filter(|r| r["group"] == "deep")
+        .map(|r| &r["installations"])
+        .collect();
+    assert!(!deep.is_empty());
+    assert!(deep.iter().all(|n| n.is_null()), "{deep:?}");
+}
+
 /// A third review's attacks. (1) With `--exclude-ci`, 2 installations' 9 CI
 /// scans were the file's usage events less the quarter's less the events
 /// outside it: those are withheld with the filtered-out count. (2) A sample

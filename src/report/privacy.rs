@@ -1562,11 +1562,21 @@ struct Margins<'a> {
     /// installations where it falls among the groups not published, or the
     /// table's total less the others gives it.
     profile_margin: bool,
+    /// With `profile_margin`: the installations behind the profiles the
+    /// profile table hides that have no group here (they completed no
+    /// scan): its Other less the completed scans of the hidden profiles
+    /// that do is theirs (a review read one installation's 4 scans so).
+    stray_installations: u64,
 }
 
 impl<'a> Margins<'a> {
     /// The margins of grouped metric `id`, from the metrics published so far.
-    fn of(id: MetricId, summary: &'a Summary, out: &'a [PublishedMetric]) -> Margins<'a> {
+    fn of(
+        id: MetricId,
+        summary: &'a Summary,
+        out: &'a [PublishedMetric],
+        ids: &CellIds,
+    ) -> Margins<'a> {
         use MetricId as M;
         let values = match id {
             M::VersionsByWeek => Some(M::Versions),
@@ -1578,6 +1588,7 @@ impl<'a> Margins<'a> {
             hidden_groups: FxHashSet::default(),
             shown_values: values.map(|m| out[m as usize].rows.iter().map(|r| &r.value).collect()),
             profile_margin: false,
+            stray_installations: 0,
         };
         // A withheld profile table publishes no cell to subtract.
         if matches!(
@@ -1599,6 +1610,14 @@ impl<'a> Margins<'a> {
                 .map(|r| &r.value)
                 .filter(|p| !shown.contains(p))
                 .collect();
+            let grouped: FxHashSet<&Value> = (summary.metric(id).rows.iter())
+                .filter_map(|r| r.group.as_ref())
+                .collect();
+            margins.stray_installations = union_size(
+                (summary.metric(M::Profiles).rows.iter())
+                    .filter(|r| !shown.contains(&r.value) && !grouped.contains(&r.value))
+                    .map(|r| ids.of(M::Profiles, r)),
+            );
         }
         if id == M::VersionsByWeek {
             // The weekly activity publishes each week's events.
@@ -1675,8 +1694,10 @@ fn publish_metric(
                 let shown_small = (unpublished.iter())
                     .filter(|g| !hidden_group(g))
                     .any(|g| installations(vec![g]) < k);
-                margin_gives_away =
-                    shown_small || (!hidden.is_empty() && installations(hidden) < k);
+                let stray = margins.stray_installations;
+                margin_gives_away = shown_small
+                    || (!hidden.is_empty() && installations(hidden) < k)
+                    || (stray > 0 && stray < k);
             }
             let mut residual = Vec::new();
             for (group, members) in by_group {
@@ -1855,7 +1876,7 @@ pub fn publish(
         .iter()
         .filter(|m| shape(m.id) == Shape::Grouped)
     {
-        let published = publish_metric(m, ids, k, &Margins::of(m.id, summary, &out));
+        let published = publish_metric(m, ids, k, &Margins::of(m.id, summary, &out, ids));
         out[m.id as usize] = published;
     }
     // A metric of one event type publishes that type's count (its
@@ -2058,6 +2079,20 @@ fn withhold_small_complements(
                 .map(|r| (&r.value, ids.of(mm, r)))
                 .collect()
         });
+        // A table by profile: each profile's row of the profile table holds
+        // the installations of its cells that also started such a scan (a
+        // review: deep's cells of 12 inside its row of 14 said 2 never
+        // completed one).
+        let profile_sets: FxHashMap<&Value, &[u32]> = if matches!(
+            id,
+            MetricId::DurationBucketsByProfile | MetricId::FindingsBucketsByProfile
+        ) {
+            (summary.metric(MetricId::Profiles).rows.iter())
+                .map(|r| (&r.value, ids.of(MetricId::Profiles, r)))
+                .collect()
+        } else {
+            FxHashMap::default()
+        };
         let holders = |row: &Row| -> Vec<u64> {
             if row.other {
                 return Vec::new();
@@ -2070,6 +2105,12 @@ fn withhold_small_complements(
             let to = by_size.partition_point(|set| (set.len() as u64) < n as u64 + k);
             (by_size[from..to.max(from)].iter().copied())
                 .chain(margin_sets.get(&row.value).copied())
+                .chain(
+                    row.group
+                        .as_ref()
+                        .and_then(|g| profile_sets.get(g))
+                        .copied(),
+                )
                 // Only those within k above it matter; sizes first, so a
                 // cell of 6 is never walked against a margin of 100,000.
                 .filter(|big| big.len() > n && (big.len() as u64) < n as u64 + k)
@@ -2082,9 +2123,16 @@ fn withhold_small_complements(
             let Some(n) = row.installations else { continue };
             let in_group = group_size.get(&row.group).copied();
             let held_by = holders(row);
+            // An Other row has no cell to test for a subset: its profile's
+            // row is taken to hold it.
+            let in_profile = (row.other)
+                .then(|| row.group.as_ref().and_then(|g| profile_sets.get(g)))
+                .flatten()
+                .map(|set| set.len() as u64);
             if of
                 .iter()
                 .chain(&in_group)
+                .chain(&in_profile)
                 .chain(&held_by)
                 .any(|&p| near(n, p))
             {
@@ -3037,6 +3085,7 @@ mod tests {
             hidden_groups: FxHashSet::default(),
             shown_values: Some(margin.rows.iter().map(|r| &r.value).collect()),
             profile_margin: false,
+            stray_installations: 0,
         };
         let published = publish_metric(&grouped, &ids, 5, &margins);
         assert!(!published.withheld);
