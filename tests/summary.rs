@@ -265,6 +265,21 @@ fn an_invalid_lines_reason_never_drives_the_terminal() {
             "{stderr:?}"
         );
     }
+    // The reason's own backslashes read as written (a review: an unpaired
+    // surrogate's escape was shown `\\ud800`, as a value's are).
+    let line = line.replace(
+        r#"{"target_types": {"\u001b]0;pwned\u0007\u001b[2J\rKEY\u202e": "3"}}"#,
+        r#"{"mode": "\ud800"}"#,
+    );
+    std::fs::write(&input, format!("{line}\n")).unwrap();
+    let out = bin().arg("summary").arg(&input).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "skipped invalid line: not valid JSON: unpaired surrogate escape `\\ud800` ("
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]

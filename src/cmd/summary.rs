@@ -11,7 +11,7 @@ use crate::event::Problem;
 use crate::event::time::Micros;
 use crate::metrics::{Filters, Quarter, Summary, filter::parse_bound, summarize};
 use crate::render::Format;
-use crate::render::text::terminal_safe;
+use crate::render::text::text_safe;
 use crate::source::archive::AtomicFile;
 use crate::source::local;
 
@@ -167,7 +167,7 @@ pub fn tell_problems(
         anyhow::bail!(
             "{input}:{}: {} (--strict stops at the first invalid line; drop --strict to skip invalid lines)",
             p.line,
-            terminal_safe(&p.reason)
+            text_safe(&p.reason)
         );
     }
     if !quiet && !problems.is_empty() {
@@ -177,7 +177,7 @@ pub fn tell_problems(
                 err,
                 "warning: {input}:{}: skipped invalid line: {}",
                 p.line,
-                terminal_safe(&p.reason)
+                text_safe(&p.reason)
             );
         }
         if problems.len() > PROBLEMS_SHOWN {

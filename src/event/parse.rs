@@ -317,22 +317,29 @@ fn unpaired_surrogate(what: &str, text: &str, end: usize) -> Option<String> {
     ) {
         return None;
     }
-    // The escape serde_json stopped at, or (a high surrogate followed by
-    // an escape that is no low one, `\ud800\u0041`) the one before it.
-    let mut head = text.get(..end.min(text.len()))?;
-    for _ in 0..2 {
-        let at = head.rfind("\\u")?;
+    // The escape serde_json stopped at (`last`), or the one right before
+    // it when that is a high surrogate: `\ud800\u0041` and
+    // `\ud800\udbff\udc00` stop after the second, but the first is the
+    // one without its other half (a review).
+    let head = text.get(..end.min(text.len()))?;
+    let unit = |at: usize| -> Option<u16> {
         let hex = text.get(at + 2..at + 6)?;
-        if hex.bytes().all(|b| b.is_ascii_hexdigit())
-            && (0xD800..=0xDFFF).contains(&u16::from_str_radix(hex, 16).ok()?)
-        {
-            return Some(format!(
-                "unpaired surrogate escape `\\u{hex}` (a UTF-16 surrogate needs its other half: \\uD800-\\uDBFF then \\uDC00-\\uDFFF)"
-            ));
-        }
-        head = &head[..at];
-    }
-    None
+        hex.bytes()
+            .all(|b| b.is_ascii_hexdigit())
+            .then(|| u16::from_str_radix(hex, 16).ok())
+            .flatten()
+    };
+    let last = head.rfind("\\u")?;
+    let before = head[..last].rfind("\\u").filter(|&at| at + 6 == last);
+    let high = |at: &usize| unit(*at).is_some_and(|u| (0xD800..=0xDBFF).contains(&u));
+    let surrogate = |at: &usize| unit(*at).is_some_and(|u| (0xD800..=0xDFFF).contains(&u));
+    let at = (before.filter(high))
+        .or(Some(last).filter(surrogate))
+        .or(before.filter(surrogate))?;
+    Some(format!(
+        "unpaired surrogate escape `\\u{}` (a UTF-16 surrogate needs its other half: \\uD800-\\uDBFF then \\uDC00-\\uDFFF)",
+        &text[at + 2..at + 6]
+    ))
 }
 
 /// The 1-based column, in characters, of byte `at` (0-based) of `line`:
@@ -593,6 +600,8 @@ mod tests {
             (r#""\ud800x""#, "ud800"),
             (r#""\uDC00""#, "uDC00"),
             (r#""ok \ud800\u0041""#, "ud800"),
+            (r#""\ud800\udbff\udc00""#, "ud800"),
+            (r#""\ud83d\ude80\udc00""#, "udc00"),
         ] {
             let hex = &hex[1..];
             let r = reason(&line(v));

@@ -192,6 +192,10 @@ impl std::str::FromStr for Quarter {
         if !(1..=4).contains(&q) || !(1970..=9999).contains(&year) {
             return Err(bad());
         }
+        if (year, q) == (9999, 4) {
+            // Its end, 10000-01-01T00:00:00Z, has no RFC 3339 form.
+            return Err(format!("`{s}` {PAST_9999}"));
+        }
         Ok(Quarter { year, q })
     }
 }
@@ -207,18 +211,22 @@ fn day_start(date: NaiveDate) -> Micros {
 /// With `end_of_day`, a bare date means the end of that day (an inclusive
 /// `--until`), returned as the exclusive bound of the next midnight.
 pub fn parse_bound(s: &str, end_of_day: bool) -> Result<Micros, String> {
-    if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+    let bound = if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         let date = if end_of_day {
             date.succ_opt().unwrap_or(date)
         } else {
             date
         };
-        return Ok(day_start(date));
-    }
-    parse_timestamp(s)
-        .map(|us| if end_of_day { us + 1 } else { us })
-        .map_err(|why| {
-            if why.contains("before the year 1") {
+        Ok(day_start(date))
+    } else {
+        parse_timestamp(s).map(|us| if end_of_day { us + 1 } else { us })
+    };
+    // An end past the last instant a timestamp holds would be written as
+    // `+10000-01-01T00:00:00Z` (a review), which no RFC 3339 reader takes.
+    match bound {
+        Ok(us) if us >= crate::event::time::AFTER_LATEST => Err(format!("`{s}` {PAST_9999}")),
+        bound => bound.map_err(|why| {
+            if why.contains("before the year 1") || why.contains("after the year 9999") {
                 format!(
                     "`{s}` is {why}",
                     why = why.trim_start_matches("timestamp is ")
@@ -229,12 +237,39 @@ pub fn parse_bound(s: &str, end_of_day: bool) -> Result<Micros, String> {
                      2026-01-01T00:00:00Z"
                 )
             }
-        })
+        }),
+    }
 }
+
+/// Why a period ending after 9999 is refused.
+const PAST_9999: &str = "ends after the year 9999 in UTC, the last a timestamp can hold \
+                         (9999-12-31T23:59:59Z); leave it out to read to the end of the file";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A review: these were written as `+10000-01-01T00:00:00Z`.
+    #[test]
+    fn a_period_ending_after_9999_is_refused() {
+        for s in ["9999-12-31", "9999-12-31T23:59:59.999999Z"] {
+            assert_eq!(
+                parse_bound(s, true).unwrap_err(),
+                format!("`{s}` {PAST_9999}")
+            );
+        }
+        assert_eq!(
+            parse_bound("9999-12-31T23:59:59-23:59", true).unwrap_err(),
+            "`9999-12-31T23:59:59-23:59` is after the year 9999 in UTC (9999-12-31T23:59:59Z)"
+        );
+        assert!(parse_bound("9999-12-30", true).is_ok());
+        assert!(parse_bound("9999-12-31", false).is_ok());
+        assert_eq!(
+            "9999-Q4".parse::<Quarter>().unwrap_err(),
+            format!("`9999-Q4` {PAST_9999}")
+        );
+        assert!("9999-Q3".parse::<Quarter>().is_ok());
+    }
 
     #[test]
     fn a_bound_before_the_year_1_says_so() {
