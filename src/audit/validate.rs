@@ -215,7 +215,10 @@ fn a(type_name: &str) -> String {
 /// What was found, without the value: `a string of 12 chars`, `an integer`.
 fn found(value: &Json<'_>) -> String {
     match value {
-        Json::Str(s) => format!("a string of {} chars", s.chars().count()),
+        Json::Str(s) => match s.chars().count() {
+            1 => "a string of 1 char".to_owned(),
+            n => format!("a string of {n} chars"),
+        },
         other => a(other.type_name()),
     }
 }
@@ -406,11 +409,14 @@ impl Validator<'_, '_> {
             (FieldType::Counts(keys), Json::Object(pairs)) => {
                 self.duplicates(pairs, Some(path));
                 for (key, v) in pairs {
-                    if keys.contains(&key.as_ref()) {
-                        self.value(v, &child(Some(path), key), &COUNT);
-                    } else {
+                    if !keys.contains(&key.as_ref()) {
                         self.unknown(Some(path), key);
                     }
+                    // `summary` reads every key's value as a count (the
+                    // guide's multi-target rule counts any non-zero one), and
+                    // skips the line when one is none: so is it an error
+                    // here (a review found an unknown key's string a warning).
+                    self.value(v, &child(Some(path), key), &COUNT);
                 }
             }
             (FieldType::Object(fields), Json::Object(pairs)) => {
@@ -655,6 +661,44 @@ mod tests {
         }
         let line = r#"{"event": "test", "timestamp": "0001-01-01T00:00:00Z"}"#;
         assert_eq!(check(line, false), vec![]);
+    }
+
+    /// Every `target_types` value is a count, a key the schema knows or not:
+    /// `summary` skips the line otherwise.
+    #[test]
+    fn an_unknown_target_types_key_holds_a_count_too() {
+        use ProblemKind::*;
+        use Severity::*;
+        let line = format!(
+            r#"{{"event": "scan.started", {HEAD}, "metadata": {{"mode": "cli", "profile": "fast", "tools": [], "target_types": {{"ftp": "x", "nfs": 2}}}}}}"#
+        );
+        assert!(matches!(
+            crate::event::parse::parse_line(&line),
+            crate::event::parse::Parsed::Invalid(_)
+        ));
+        assert_eq!(
+            check(&line, false),
+            vec![
+                (
+                    Warning,
+                    UnknownField,
+                    "metadata.target_types.ftp".into(),
+                    "a field the schema does not know".into()
+                ),
+                (
+                    Error,
+                    WrongType,
+                    "metadata.target_types.ftp".into(),
+                    "expected a count (an integer ≥ 0), found a string of 1 char".into()
+                ),
+                (
+                    Warning,
+                    UnknownField,
+                    "metadata.target_types.nfs".into(),
+                    "a field the schema does not know".into()
+                ),
+            ]
+        );
     }
 
     #[test]
