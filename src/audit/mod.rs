@@ -73,11 +73,11 @@ pub fn audit_reader<'a>(input: impl Into<Input<'a>>) -> std::io::Result<AuditRep
             || (AuditReport::default(), Vec::new()),
             |(acc, scratch), line_no, bytes| {
                 // Lossy decoding only for the rare line that is not UTF-8.
-                let line = match std::str::from_utf8(bytes) {
-                    Ok(line) => std::borrow::Cow::Borrowed(line),
-                    Err(_) => String::from_utf8_lossy(bytes),
+                let (line, utf8) = match std::str::from_utf8(bytes) {
+                    Ok(line) => (std::borrow::Cow::Borrowed(line), true),
+                    Err(_) => (String::from_utf8_lossy(bytes), false),
                 };
-                let kind = audit_line(line_no, &line, scratch, acc.fingerprint_mut());
+                let kind = audit_line(line_no, &line, utf8, scratch, acc.fingerprint_mut());
                 acc.add(kind, scratch);
             },
             |(a, scratch), (b, _)| (a.merge(b), scratch),

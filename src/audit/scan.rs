@@ -652,6 +652,7 @@ fn unreadable(line: &str, err: &serde_json::Error) -> Hit {
 pub fn audit_line(
     line_no: u64,
     line: &str,
+    utf8: bool,
     out: &mut Vec<Finding>,
     fp: &mut FingerprintTally,
 ) -> LineKind {
@@ -663,9 +664,11 @@ pub fn audit_line(
         Err(err) => {
             let mut hits = Vec::new();
             rules::scan_text(&unescape(line), &mut hits);
+            // `summary` skips a line that is not UTF-8, whatever its
+            // repaired text would read as (a review).
             let event = match crate::event::parse::parse_line(line) {
-                crate::event::parse::Parsed::Event(event) => Some(event),
-                crate::event::parse::Parsed::Invalid(_) => None,
+                crate::event::parse::Parsed::Event(event) if utf8 => Some(event),
+                _ => None,
             };
             if let Some(event) = &event {
                 hits.push(unreadable(line, &err));
@@ -752,7 +755,7 @@ mod tests {
     fn audit(line: &str) -> Vec<(String, Location, &'static str, String)> {
         let mut out = Vec::new();
         let mut fp = FingerprintTally::default();
-        audit_line(7, line, &mut out, &mut fp);
+        audit_line(7, line, true, &mut out, &mut fp);
         out.into_iter()
             .map(|f| (f.field, f.location, f.rule.id(), f.redacted))
             .collect()
@@ -911,7 +914,7 @@ mod tests {
         let v1 = "f47ac10b-58cc-11ef-8c3a-0242ac120002";
         let line = format!(r#"{{"event": "{v1}", "metadata": {{"{v1}": {{"elapsed": 5}}}}}}"#);
         let mut out = Vec::new();
-        audit_line(1, &line, &mut out, &mut FingerprintTally::default());
+        audit_line(1, &line, true, &mut out, &mut FingerprintTally::default());
         assert_eq!(out[0].event, "<event: 36 chars>");
         assert_eq!(out[0].field, "metadata.<key: 36 chars>.elapsed");
         // The first key of such a run too (a review: `10.20.30.<key>`, and
@@ -1126,10 +1129,24 @@ mod tests {
             // An event, as `summary` counts it, in the fingerprint too.
             let mut fp = FingerprintTally::default();
             assert_eq!(
-                audit_line(1, &line, &mut Vec::new(), &mut fp),
+                audit_line(1, &line, true, &mut Vec::new(), &mut fp),
                 LineKind::Event
             );
             assert_eq!(fp.summary(1).installations, 1);
+            // The same text repaired from bytes that were not UTF-8:
+            // `summary` skips that line, so it is no event here either.
+            let mut found = Vec::new();
+            assert_eq!(
+                audit_line(
+                    1,
+                    &line,
+                    false,
+                    &mut found,
+                    &mut FingerprintTally::default()
+                ),
+                LineKind::Invalid
+            );
+            assert!(found.iter().all(|f| f.rule != Rule::Unreadable));
         }
         for not_an_event in [r#"{"event": "scan.started", "version": 1e400"#, "[1e400]"] {
             assert!(
