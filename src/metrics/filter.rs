@@ -242,8 +242,8 @@ pub fn parse_bound(s: &str, end_of_day: bool) -> Result<Micros, String> {
 }
 
 /// Why a period ending after 9999 is refused.
-const PAST_9999: &str = "ends after the year 9999 in UTC, the last a timestamp can hold \
-                         (9999-12-31T23:59:59Z); leave it out to read to the end of the file";
+const PAST_9999: &str = "ends at 10000-01-01T00:00:00Z (UTC) or later, which no RFC 3339 time \
+                         can write; leave it out to read to the end of the file";
 
 #[cfg(test)]
 mod tests {
