@@ -2212,6 +2212,11 @@ fn profile_scans(groups: &[(&str, std::ops::Range<u32>, usize, u32)]) -> String 
     data
 }
 
+/// The report of [`profile_scans`]' scans, as summary.json.
+fn profile_report(groups: &[(&str, std::ops::Range<u32>, usize, u32)]) -> Value {
+    report(&profile_scans(groups), &[]).json()
+}
+
 /// The groups the durations by profile publish, and whether it is withheld.
 fn by_profile_groups(json: &Value) -> (BTreeSet<String>, bool) {
     let t = table(json, "duration_buckets_by_profile");
@@ -2231,13 +2236,12 @@ fn by_profile_groups(json: &Value) -> (BTreeSet<String>, bool) {
 /// in the tables by profile.
 #[test]
 fn a_profile_the_profile_table_hides_is_not_shown_whole_by_profile() {
-    let data = profile_scans(&[
+    let json = profile_report(&[
         ("deep", 0..19, 3, 19),
         ("fast", 19..25, 10, 6),
         ("balanced", 25..40, 1, 6),
         ("paranoid", 40..42, 3, 2),
     ]);
-    let json = report(&data, &[]).json();
     // The case the review found: fast hidden beside paranoid.
     let profiles = rows(&json, "profiles");
     let shown: Vec<&str> = (profiles.iter())
@@ -2264,36 +2268,41 @@ fn a_profile_the_profile_table_hides_is_not_shown_whole_by_profile() {
 /// installations, when 3 others started deep scans and never completed).
 #[test]
 fn the_profile_table_gives_away_no_group_the_table_by_profile_leaves_out() {
-    let data = profile_scans(&[
-        ("deep", 0..19, 3, 19),
-        ("fast", 19..25, 10, 6),
-        ("balanced", 25..40, 1, 2),
-    ]);
-    let json = report(&data, &[]).json();
-    assert_eq!(rows(&json, "profiles").len(), 3);
-    assert_eq!(by_profile_groups(&json), (BTreeSet::new(), true));
+    // (rows of the profile table, groups by profile, whether withheld)
+    let case = |groups: &[(&str, std::ops::Range<u32>, usize, u32)]| {
+        let json = profile_report(groups);
+        let (groups, withheld) = by_profile_groups(&json);
+        (rows(&json, "profiles").len(), groups, withheld)
+    };
+    let none = BTreeSet::new();
+    assert_eq!(
+        case(&[
+            ("deep", 0..19, 3, 19),
+            ("fast", 19..25, 10, 6),
+            ("balanced", 25..40, 1, 2),
+        ]),
+        (3, none.clone(), true)
+    );
     // The profiles the profile table hides (its Other: paranoid, and fast
     // beside it) stand for their completed scans together: 3 installations.
-    let data = profile_scans(&[
-        ("deep", 0..19, 3, 19),
-        ("fast", 19..25, 10, 1),
-        ("balanced", 25..40, 1, 15),
-        ("paranoid", 40..42, 3, 2),
-    ]);
-    let json = report(&data, &[]).json();
-    assert_eq!(rows(&json, "profiles").len(), 3);
-    assert_eq!(by_profile_groups(&json), (BTreeSet::new(), true));
+    assert_eq!(
+        case(&[
+            ("deep", 0..19, 3, 19),
+            ("fast", 19..25, 10, 1),
+            ("balanced", 25..40, 1, 15),
+            ("paranoid", 40..42, 3, 2),
+        ]),
+        (3, none, true)
+    );
     // Balanced with 5 completing: nothing small is left out.
-    let data = profile_scans(&[
-        ("deep", 0..19, 3, 19),
-        ("fast", 19..25, 10, 6),
-        ("balanced", 25..40, 1, 5),
-    ]);
-    let json = report(&data, &[]).json();
     let all = ["balanced", "deep", "fast"].map(String::from);
     assert_eq!(
-        by_profile_groups(&json),
-        (BTreeSet::from(all.clone()), false)
+        case(&[
+            ("deep", 0..19, 3, 19),
+            ("fast", 19..25, 10, 6),
+            ("balanced", 25..40, 1, 5),
+        ]),
+        (3, BTreeSet::from(all.clone()), false)
     );
     // The profile table withheld: 3 installations started scans, 30 sent
     // completions only (one of them each, by profile), and 7 ran the
@@ -2331,13 +2340,12 @@ fn the_profile_table_gives_away_no_group_the_table_by_profile_leaves_out() {
 /// their installations are withheld.
 #[test]
 fn hidden_profiles_without_completions_and_a_profiles_row_give_nothing_away() {
-    let data = profile_scans(&[
+    let json = profile_report(&[
         ("deep", 0..20, 2, 20),
         ("balanced", 20..40, 2, 20),
         ("fast", 40..46, 5, 6),
         ("paranoid", 46..47, 4, 0),
     ]);
-    let json = report(&data, &[]).json();
     let profiles = rows(&json, "profiles");
     assert_eq!(
         profiles.last().map(|r| (r.1, r.2, r.3)),
@@ -2346,23 +2354,21 @@ fn hidden_profiles_without_completions_and_a_profiles_row_give_nothing_away() {
     assert_eq!(by_profile_groups(&json), (BTreeSet::new(), true));
     // With paranoid's one installation completing, it is a group, hidden
     // with fast: 7 installations, and nothing is left to subtract.
-    let data = profile_scans(&[
+    let json = profile_report(&[
         ("deep", 0..20, 2, 20),
         ("balanced", 20..40, 2, 20),
         ("fast", 40..46, 5, 6),
         ("paranoid", 46..47, 4, 1),
     ]);
-    let json = report(&data, &[]).json();
     let both = BTreeSet::from(["balanced".to_owned(), "deep".to_owned()]);
     assert_eq!(by_profile_groups(&json), (both, false));
     // (2)
-    let data = profile_scans(&[
+    let json = profile_report(&[
         ("deep", 0..12, 4, 12),
         ("deep", 12..14, 5, 0),
         ("fast", 20..40, 2, 0),
         ("balanced", 40..60, 2, 20),
     ]);
-    let json = report(&data, &[]).json();
     let deep = (rows(&json, "profiles").into_iter()).find(|r| r.0 == "deep");
     assert_eq!(deep.map(|r| (r.1, r.2)), Some((58, 14)));
     let cells = table(&json, "duration_buckets_by_profile")["rows"]
