@@ -172,7 +172,10 @@ impl Hit {
 
 /// The redacted form of a match: `mask (N chars)`.
 pub fn redact(mask: &str, matched: &str) -> String {
-    format!("{mask} ({} chars)", matched.chars().count())
+    format!(
+        "{mask} ({})",
+        crate::render::text::plural(matched.chars().count(), "char")
+    )
 }
 
 /// Runs every content detector on `s` (a string value or an object key) and

@@ -272,7 +272,10 @@ impl PathRenderer {
                         out.push('.');
                     }
                     if masked[key] {
-                        out.push_str(&format!("<key: {} chars>", k.chars().count()));
+                        out.push_str(&format!(
+                            "<key: {}>",
+                            crate::render::text::plural(k.chars().count(), "char")
+                        ));
                     } else {
                         out.push_str(&self.keys[key].1);
                     }
@@ -324,7 +327,10 @@ pub fn safe_label(s: &str, what: &str) -> String {
             return s.to_owned();
         }
     }
-    format!("<{what}: {} chars>", s.chars().count())
+    format!(
+        "<{what}: {}>",
+        crate::render::text::plural(s.chars().count(), "char")
+    )
 }
 
 /// The event type as shown in findings and problems.
@@ -949,7 +955,7 @@ mod tests {
             fields(
                 r#"{"event": "scan.started", "metadata": {"gitlab": {"internal": {"acme": {"x": "a b"}}}}}"#
             ),
-            ["<key: 8 chars>.<key: 6 chars>.<key: 8 chars>.<key: 4 chars>.<key: 1 chars>"]
+            ["<key: 8 chars>.<key: 6 chars>.<key: 8 chars>.<key: 4 chars>.<key: 1 char>"]
         );
         // A path deeper than 16 keys is not copied into each finding.
         let mut deep = String::from(r#"{"event": "scan.started", "metadata": "#);

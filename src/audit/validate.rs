@@ -215,10 +215,10 @@ fn a(type_name: &str) -> String {
 /// What was found, without the value: `a string of 12 chars`, `an integer`.
 fn found(value: &Json<'_>) -> String {
     match value {
-        Json::Str(s) => match s.chars().count() {
-            1 => "a string of 1 char".to_owned(),
-            n => format!("a string of {n} chars"),
-        },
+        Json::Str(s) => format!(
+            "a string of {}",
+            crate::render::text::plural(s.chars().count(), "char")
+        ),
         other => a(other.type_name()),
     }
 }

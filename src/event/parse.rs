@@ -193,7 +193,10 @@ fn explain<'a, T: Deserialize<'a>>(text: &'a str, before: &str, prefix: &str) ->
             // the key is the rest of the path).
             let path = match path.strip_prefix("target_types.") {
                 Some(key) if super::schema::target_type_bit(key.as_bytes()).is_none() => {
-                    format!("target_types.<key: {} chars>", key.chars().count())
+                    format!(
+                        "target_types.<key: {}>",
+                        crate::render::text::plural(key.chars().count(), "char")
+                    )
                 }
                 _ => path,
             };
@@ -238,9 +241,9 @@ fn without_string_value(msg: &str) -> String {
                 '"' => {
                     let tail = &rest[i + 1..];
                     return format!(
-                        "{}{kind}a string of {count} {}{tail}",
+                        "{}{kind}a string of {}{tail}",
                         &msg[..at],
-                        if count == 1 { "char" } else { "chars" }
+                        crate::render::text::plural(count, "char")
                     );
                 }
                 '\\' => {

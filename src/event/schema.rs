@@ -462,7 +462,10 @@ pub(crate) fn target_type_bit(key: &[u8]) -> Option<u8> {
 pub(crate) fn shown_key(key: &str) -> String {
     match target_type_bit(key.as_bytes()) {
         Some(_) => format!("`{key}`"),
-        None => format!("<key: {} chars>", key.chars().count()),
+        None => format!(
+            "<key: {}>",
+            crate::render::text::plural(key.chars().count(), "char")
+        ),
     }
 }
 
