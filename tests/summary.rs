@@ -1324,7 +1324,7 @@ fn terminal_tables_show_the_largest_rows_up_to_max_rows_and_say_how_many_more() 
 
 /// A review's file: one 70,000-character tool name beside 10,000 others
 /// padded every row of the piped table to its width (1.3 GB of output).
-/// A value is cut to 200 characters in a table, and the table says so;
+/// A value is cut to 200 columns in a table, and the table says so;
 /// JSON keeps it whole.
 #[test]
 fn a_very_long_value_is_cut_in_tables_not_padded_onto_every_row() {
@@ -1342,8 +1342,8 @@ fn a_very_long_value_is_cut_in_tables_not_padded_onto_every_row() {
     let cut = format!("{}é{}…", "C".repeat(150), "D".repeat(48));
     assert!(text.contains(&format!("│ {cut} ")), "{text}");
     assert!(!text.contains(&"D".repeat(49)));
-    assert!(text.contains("Values longer than 200 characters are cut (…)"));
-    // A value of 200 characters is whole, and the note not given.
+    assert!(text.contains("Values wider than 200 columns are cut (…)"));
+    // A value of 200 columns is whole, and the note not given.
     let (_dir2, file2) = tools_file(
         "edge.jsonl",
         std::iter::once(vec!["E".repeat(200), "t".to_owned()]),

@@ -20,36 +20,38 @@ pub struct TableRenderer {
     pub max_rows: Option<usize>,
 }
 
-/// A value (or group) longer than this many characters is cut in a table,
-/// with `…`: a column is as wide as its widest cell, and when stdout is no
-/// terminal nothing wraps it, so one 70,000-character tool name padded
-/// every one of 10,000 rows to its width (a review: 1.3 GB of output from a
-/// 318 KB file). JSON, CSV and Markdown write values whole.
-pub const MAX_CELL_CHARS: usize = 200;
+/// A value (or group) wider than this many columns, as a terminal draws it,
+/// is cut in a table, with `…`: a column is as wide as its widest cell, and
+/// when stdout is no terminal nothing wraps it, so one 70,000-character tool
+/// name padded every one of 10,000 rows to its width (a review: 1.3 GB of
+/// output from a 318 KB file). JSON, CSV and Markdown write values whole.
+pub const MAX_CELL_COLUMNS: usize = 200;
 
 /// `s` as the table shows it ([`terminal_safe`]), cut to
-/// [`MAX_CELL_CHARS`] characters with `…` as its last, and whether it was
+/// [`MAX_CELL_COLUMNS`] columns with `…` as its last, and whether it was
 /// cut. The escaped text is measured (a review: 200 tag characters, each
-/// shown as `\u{e0001}`, were 1,800 wide) and cut between escapes, never
+/// shown as `\u{e0001}`, were 1,800 wide), in the columns a terminal gives
+/// it (150 CJK characters are 300 wide), and cut between escapes, never
 /// inside one (a doubled backslash is one too).
 fn cut_long(s: &str) -> (String, bool) {
+    use unicode_width::UnicodeWidthStr;
     let safe = terminal_safe(s);
-    if safe.chars().nth(MAX_CELL_CHARS).is_none() {
+    if safe.width() <= MAX_CELL_COLUMNS {
         return (safe.into_owned(), false);
     }
     let b = safe.as_bytes();
-    let (mut at, mut chars) = (0usize, 0usize);
+    let (mut at, mut columns) = (0usize, 0usize);
     while at < b.len() {
         let len = match (b[at], b.get(at + 1)) {
             (b'\\', Some(b'\\')) => 2,
             (b'\\', Some(b'u')) => safe[at..].find('}').map_or(1, |i| i + 1),
             _ => safe[at..].chars().next().map_or(1, char::len_utf8),
         };
-        let width = safe[at..at + len].chars().count();
-        if chars + width > MAX_CELL_CHARS - 1 {
+        let width = safe[at..at + len].width();
+        if columns + width > MAX_CELL_COLUMNS - 1 {
             break;
         }
-        chars += width;
+        columns += width;
         at += len;
     }
     (format!("{}…", &safe[..at]), true)
@@ -148,7 +150,7 @@ impl Renderer for TableRenderer {
             out.push('\n');
             if cut {
                 out.push_str(&format!(
-                    "  Values longer than {MAX_CELL_CHARS} characters are cut (…); JSON, CSV and\n  \
+                    "  Values wider than {MAX_CELL_COLUMNS} columns are cut (…); JSON, CSV and\n  \
                      Markdown write them whole.\n"
                 ));
             }
@@ -189,6 +191,12 @@ mod tests {
         assert_eq!((whole.chars().count(), was_cut), (200, false));
         let (cut, was_cut) = cut_long(&"a".repeat(201));
         assert_eq!((cut.chars().count(), was_cut), (200, true));
+        // Wide characters count two columns each: 150 CJK characters are
+        // 300 wide, cut after 99 (198 columns).
+        let (cut, was_cut) = cut_long(&"漢".repeat(150));
+        assert_eq!((cut, was_cut), (format!("{}…", "漢".repeat(99)), true));
+        let (whole, was_cut) = cut_long(&"漢".repeat(100));
+        assert_eq!((whole.chars().count(), was_cut), (100, false));
         // Shown as the table shows any value: a space at its end escaped.
         assert_eq!(cut_long("a ").0, "a\\u{20}");
     }
