@@ -172,10 +172,7 @@ impl Hit {
 
 /// The redacted form of a match: `mask (N chars)`.
 pub fn redact(mask: &str, matched: &str) -> String {
-    format!(
-        "{mask} ({})",
-        crate::render::text::plural(matched.chars().count(), "char")
-    )
+    format!("{mask} ({})", crate::render::text::chars(matched))
 }
 
 /// Runs every content detector on `s` (a string value or an object key) and

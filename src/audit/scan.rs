@@ -272,10 +272,7 @@ impl PathRenderer {
                         out.push('.');
                     }
                     if masked[key] {
-                        out.push_str(&format!(
-                            "<key: {}>",
-                            crate::render::text::plural(k.chars().count(), "char")
-                        ));
+                        out.push_str(&crate::render::text::by_length("key", k));
                     } else {
                         out.push_str(&self.keys[key].1);
                     }
@@ -327,10 +324,7 @@ pub fn safe_label(s: &str, what: &str) -> String {
             return s.to_owned();
         }
     }
-    format!(
-        "<{what}: {}>",
-        crate::render::text::plural(s.chars().count(), "char")
-    )
+    crate::render::text::by_length(what, s)
 }
 
 /// The event type as shown in findings and problems.

@@ -215,10 +215,7 @@ fn a(type_name: &str) -> String {
 /// What was found, without the value: `a string of 12 chars`, `an integer`.
 fn found(value: &Json<'_>) -> String {
     match value {
-        Json::Str(s) => format!(
-            "a string of {}",
-            crate::render::text::plural(s.chars().count(), "char")
-        ),
+        Json::Str(s) => format!("a string of {}", crate::render::text::chars(s)),
         other => a(other.type_name()),
     }
 }

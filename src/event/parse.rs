@@ -193,10 +193,7 @@ fn explain<'a, T: Deserialize<'a>>(text: &'a str, before: &str, prefix: &str) ->
             // the key is the rest of the path).
             let path = match path.strip_prefix("target_types.") {
                 Some(key) if super::schema::target_type_bit(key.as_bytes()).is_none() => {
-                    format!(
-                        "target_types.<key: {}>",
-                        crate::render::text::plural(key.chars().count(), "char")
-                    )
+                    format!("target_types.{}", super::schema::shown_key(key))
                 }
                 _ => path,
             };

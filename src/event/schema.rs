@@ -462,10 +462,7 @@ pub(crate) fn target_type_bit(key: &[u8]) -> Option<u8> {
 pub(crate) fn shown_key(key: &str) -> String {
     match target_type_bit(key.as_bytes()) {
         Some(_) => format!("`{key}`"),
-        None => format!(
-            "<key: {}>",
-            crate::render::text::plural(key.chars().count(), "char")
-        ),
+        None => crate::render::text::by_length("key", key),
     }
 }
 

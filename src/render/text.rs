@@ -14,6 +14,16 @@ pub fn plural<N: fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> Strin
     }
 }
 
+/// How many characters `s` has: `1 char`, `40 chars`.
+pub fn chars(s: &str) -> String {
+    plural(s.chars().count(), "char")
+}
+
+/// A client's text shown by its length only: `<key: 40 chars>`.
+pub fn by_length(what: &str, s: &str) -> String {
+    format!("<{what}: {}>", chars(s))
+}
+
 /// Replaces control characters (ANSI escapes, carriage returns, …) with their
 /// `\u{…}` form so an event string cannot drive the terminal; also the
 /// invisible characters that reorder or hide text (bidirectional overrides
