@@ -785,8 +785,9 @@ fn the_report_names_the_flags_that_make_it_again() {
     // than 20 installations" for a quarter with more, none on the version).
     assert!(
         md.contains(
-            "No comparison with 2026-Q1: that quarter has fewer than 20 installations on JMo \
-             version `1.0`, counting what --exclude-ci keeps."
+            "No breakdown is compared with 2026-Q1: that quarter has fewer than 20 installations \
+             on JMo version `1.0`, counting what --exclude-ci keeps (the key figures compare the \
+             totals it publishes)."
         ),
         "{md}"
     );
@@ -1138,6 +1139,64 @@ fn too_few_installations_publish_totals_only() {
     );
     let samples: Value = serde_json::from_str(&run.file("sample-events.json")).unwrap();
     assert!(samples["events"].as_array().unwrap().is_empty());
+}
+
+/// The previous quarter's key figures are those its own report publishes,
+/// also when it had too few installations for breakdowns (a review: its
+/// totals-only report printed 19 installations, the next report a dash).
+#[test]
+fn the_previous_quarters_totals_are_compared_when_its_breakdowns_are_not() {
+    // 2025-Q4 keeps 12 of its 30 installations: under the 20 breakdowns
+    // need, over k = 5.
+    let few: String = dataset()
+        .lines()
+        .filter(|l| !l.contains("\"2025-11-") || (12..30).all(|i| !l.contains(&uuid(i))))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let now = report(&few, &[]);
+    let before = report(&few, &["--quarter", "2025-Q4"]);
+    let (now_json, before_json) = (now.json(), before.json());
+    assert_eq!(now_json["report"]["previous_has_data"], false);
+    assert_eq!(before_json["report"]["significant"], false);
+    let keys = [
+        "installations",
+        "usage_events",
+        "scans_started",
+        "scans_completed",
+        "completion_rate",
+    ];
+    for key in keys {
+        let (a, b) = (figure(&now_json, key), figure(&before_json, key));
+        assert_eq!(a["previous"], b["value"], "{key}");
+        assert_eq!(a["previous_rate"], b["rate"], "{key}");
+        assert_eq!(a["previous_interval"], b["interval"], "{key}");
+    }
+    assert_eq!(figure(&now_json, "installations")["previous"], 12);
+    assert_eq!(figure(&now_json, "usage_events")["previous"], 48);
+    let md = now.file("report.md");
+    assert!(
+        md.contains("| Installations (unique anonymous IDs) | 30 | 12 | +150.0% |"),
+        "{md}"
+    );
+    let rate = (md.lines())
+        .find(|l| l.starts_with("| Completion rate"))
+        .unwrap();
+    assert_eq!(rate.matches("100.0% (").count(), 2, "{rate}");
+    assert!(!md.contains("| Usage events | 120 | – |"), "{md}");
+    // Below k, the previous column is withheld as its own report withholds it.
+    let tiny: String = dataset()
+        .lines()
+        .filter(|l| !l.contains("\"2025-11-") || (3..30).all(|i| !l.contains(&uuid(i))))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let json = report(&tiny, &[]).json();
+    for key in keys {
+        let f = figure(&json, key);
+        assert!(
+            f["previous"].is_null() && f["previous_rate"].is_null(),
+            "{key}: {f}"
+        );
+    }
 }
 
 #[test]

@@ -523,7 +523,6 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         (&prev_summary, &prev_published),
         options,
         (new_now, new_prev),
-        previous_has_data,
         (
             first_seen.values().filter(|&&(_, seen)| seen).count() as u64,
             seen_before,
@@ -861,14 +860,17 @@ fn figures(
     (before, prev_published): (&Summary, &[PublishedMetric]),
     options: &ReportOptions,
     (new_now, new_prev): (u64, u64),
-    previous_has_data: bool,
     (before_previous, seen_before): (u64, (u64, u64)),
 ) -> Vec<Figure> {
     let k = options.min_installations;
-    let prev = |v: u64| previous_has_data.then_some(v);
+    // The previous column is what the previous quarter's own report shows,
+    // judged by the same rules as this quarter's column: its totals, also
+    // when it had too few installations for breakdowns (a review: its own
+    // totals-only report printed 19 installations and 2,750 usage events,
+    // and this report a dash for each and for every change).
     let gate = |shown: bool, v: u64| shown.then_some(v);
     let now_has = |event: Option<&str>| type_shown(published, event);
-    let before_has = |event: Option<&str>| previous_has_data && type_shown(prev_published, event);
+    let before_has = |event: Option<&str>| type_shown(prev_published, event);
     let plain = |key, label, value: Option<u64>, previous: Option<u64>| Figure {
         key,
         label,
@@ -917,8 +919,7 @@ fn figures(
     } else {
         (None, None)
     };
-    let (pnew, preturning) = if previous_has_data
-        && split_ok(new_prev, p.unique_ids)
+    let (pnew, preturning) = if split_ok(new_prev, p.unique_ids)
         && !left(p.unique_ids - new_prev, before_previous, seen_before.1)
     {
         (Some(new_prev), Some(p.unique_ids - new_prev))
@@ -931,7 +932,7 @@ fn figures(
             "installations",
             "Installations (unique anonymous IDs)",
             gate(t.unique_ids >= k, t.unique_ids),
-            prev(p.unique_ids).filter(|&n| n >= k),
+            Some(p.unique_ids).filter(|&n| n >= k),
         ),
         plain(
             "new_installations",
@@ -1232,7 +1233,8 @@ fn insights(
         // for a quarter of 86, none of them on the version asked for).
         let kept = kept_words(&options.filters);
         out.push(format!(
-            "No comparison with {}: that quarter has fewer than {} installations{kept}.",
+            "No breakdown is compared with {}: that quarter has fewer than {} installations{kept} \
+             (the key figures compare the totals it publishes).",
             options.quarter.prev(),
             options
                 .min_quarter_installations

@@ -188,7 +188,7 @@ fn not_significant(report: &Report) -> Option<String> {
     })
 }
 
-fn figure_cells(f: &Figure, previous_has_data: bool) -> [String; 3] {
+fn figure_cells(f: &Figure) -> [String; 3] {
     if f.rate.is_some() || f.interval.is_some() || f.of.is_some() {
         let now = match f.rate {
             Some(_) => format!(
@@ -203,7 +203,7 @@ fn figure_cells(f: &Figure, previous_has_data: bool) -> [String; 3] {
                 _ => "unknown".into(),
             },
         };
-        let before = if previous_has_data && f.previous_rate.is_some() {
+        let before = if f.previous_rate.is_some() {
             share_cell(f.previous_rate, f.previous_interval)
         } else {
             "–".into()
@@ -415,7 +415,7 @@ pub fn markdown(report: &Report) -> Vec<u8> {
         .figures
         .iter()
         .map(|f| {
-            let [a, b, c] = figure_cells(f, report.previous_has_data);
+            let [a, b, c] = figure_cells(f);
             vec![f.label.to_string(), a, b, c]
         })
         .collect();
@@ -727,7 +727,7 @@ pub fn html(report: &Report, charts: &[Chart], drawn: &[Drawn]) -> anyhow::Resul
         .figures
         .iter()
         .map(|f| {
-            let [a, b, c] = figure_cells(f, report.previous_has_data);
+            let [a, b, c] = figure_cells(f);
             (false, vec![f.label.to_string(), a, b, c])
         })
         .collect();
