@@ -2089,6 +2089,15 @@ fn people_read_grouped_tables_by_group_weeks_and_months_in_time_order() {
     }
     // --max-rows keeps the rows of largest count, shown in that order.
     let capped = run(&["--max-rows", "2"]);
+    // But the wizard's six statistics stay whole (a review: the max and
+    // the mean were cut).
+    let fixture = summary_stdout("fixtures/events.jsonl", &["--max-rows", "2", "-q"]);
+    let wizard = fixture.split("wizard_duration:").nth(1).unwrap();
+    let wizard = wizard.split("\n\n").next().unwrap();
+    for stat in ["min", "p25", "median", "p75", "max", "mean"] {
+        assert!(wizard.contains(&format!(" {stat} ")), "{stat}: {wizard}");
+    }
+    assert!(!wizard.contains("more rows"), "{wizard}");
     assert_eq!(
         rows(&capped, "versions_by_week", false),
         ["2026-W01/1.0.0", "2026-W03/1.0.0"],
@@ -2206,4 +2215,52 @@ fn the_durations_chart_counts_the_scans_it_draws() {
         svg.contains("Completed scans by profile and duration: 27 of 28 drawn"),
         "{svg}"
     );
+}
+
+/// The Markdown and terminal summaries name the filters that made them and
+/// say why a ratio reads `–` (a review: a summary of one version's non-CI
+/// scans in one quarter read as the whole file's, the reason on stderr only).
+#[test]
+fn the_human_formats_name_the_filters_and_the_ratios_not_computed() {
+    let args = [
+        "--quarter",
+        "2026-Q1",
+        "--version",
+        "0.7",
+        "--exclude-ci",
+        "--include-test",
+        "-q",
+    ];
+    for format in ["markdown", "table"] {
+        let mut all = vec!["--format", format];
+        all.extend(args);
+        let text = summary_stdout("fixtures/events.jsonl", &all);
+        for said in [
+            "quarter 2026-Q1 (events from 2026-01-01T00:00:00Z and before 2026-04-01T00:00:00Z); \
+             JMo version 0.7 only (and its patch and pre-releases); scan.started events that \
+             ran in CI/CD left out; test events counted as usage",
+            "the completion share and the tool failure rates (shown as –): --exclude-ci leaves out",
+        ] {
+            // The terminal table wraps long cells: compare words alone.
+            let words = |s: &str| {
+                s.split(|c: char| c.is_whitespace() || c == '│' || c == '|')
+                    .filter(|w| !w.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            assert!(words(&text).contains(&words(said)), "{format}: {text}");
+        }
+    }
+    // --since alone, and no filter at all: no line that says none.
+    let since = summary_stdout(
+        "fixtures/events.jsonl",
+        &["--format", "markdown", "--since", "2026-03-01", "-q"],
+    );
+    assert!(
+        since.contains("- **Filters:** events from 2026-03-01T00:00:00Z\n"),
+        "{since}"
+    );
+    assert!(!since.contains("Not computed"), "{since}");
+    let none = summary_stdout("fixtures/events.jsonl", &["--format", "markdown", "-q"]);
+    assert!(!none.contains("Filters") && !none.contains("Not computed"));
 }

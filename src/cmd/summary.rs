@@ -360,13 +360,9 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Says, for stderr, why the completion share and the tool failure rates
-/// are `null` when the filters can split a scan's events
-/// ([`Filters::splits_scans`](crate::metrics::filter::Filters::splits_scans))
-/// and some scan events are counted.
+/// are `null` ([`crate::render::uncomputed_ratios`]).
 pub(crate) fn split_scans_note(summary: &Summary) -> Option<String> {
-    let why = summary.period.filters.splits_scans()?;
-    let t = &summary.totals;
-    (t.scans_started + t.scans_completed > 0).then(|| {
+    crate::render::uncomputed_ratios(summary).map(|why| {
         format!(
             "note: the completion share and the tool failure rates are not computed (null): {why}"
         )

@@ -104,6 +104,42 @@ impl Filters {
         }
     }
 
+    /// The filters in words, for a summary's human formats (their JSON has
+    /// them as `period.filters`); `None` when nothing is filtered. A review
+    /// found a Markdown summary of one version of non-CI scans in one
+    /// quarter that read as the whole file.
+    pub fn describe(&self) -> Option<String> {
+        use crate::event::time::format_rfc3339;
+        let mut parts = Vec::new();
+        let period = match (self.since, self.until) {
+            (Some(a), Some(b)) => Some(format!(
+                "events from {} and before {}",
+                format_rfc3339(a),
+                format_rfc3339(b)
+            )),
+            (Some(a), None) => Some(format!("events from {}", format_rfc3339(a))),
+            (None, Some(b)) => Some(format!("events before {}", format_rfc3339(b))),
+            (None, None) => None,
+        };
+        match (&self.quarter, period) {
+            (Some(q), Some(p)) => parts.push(format!("quarter {q} ({p})")),
+            (_, Some(p)) => parts.push(p),
+            (_, None) => {}
+        }
+        if let Some(v) = &self.version {
+            parts.push(format!(
+                "JMo version {v} only (and its patch and pre-releases)"
+            ));
+        }
+        if self.exclude_ci {
+            parts.push("scan.started events that ran in CI/CD left out".into());
+        }
+        if self.include_test {
+            parts.push("test events counted as usage".into());
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
     /// Sets the period to one calendar quarter.
     pub fn set_quarter(&mut self, q: Quarter) {
         self.quarter = Some(q.to_string());

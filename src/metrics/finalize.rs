@@ -67,6 +67,12 @@ fn group_totals(cells: &[CellCount]) -> PolarsResult<Vec<u64>> {
 }
 
 fn round6(x: f64) -> f64 {
+    // From 2^53 / 10^6 on, a double has no sixth decimal to round, and the
+    // product would lose the value's last bits (a review: a p75 of
+    // 500000000001.5 read 500000000001.50006).
+    if x.abs() >= (1u64 << 53) as f64 / 1e6 {
+        return x;
+    }
     (x * 1e6).round() / 1e6
 }
 
@@ -572,5 +578,15 @@ mod tests {
         assert_eq!(get("max"), 40.0);
         assert_eq!(get("mean"), 25.0);
         assert!(wizard_quartiles(&FxHashMap::default()).is_empty());
+        // Large seconds keep every bit the interpolation gave (a review:
+        // 500000000001.5 read 500000000001.50006 after rounding to 6 places).
+        let hist: FxHashMap<i64, u64> = [(-5, 1), (3, 1), (1_000_000_000_000, 1)]
+            .into_iter()
+            .collect();
+        let rows = wizard_quartiles(&hist);
+        let p75 = rows.iter().find(|r| r.value.text() == "p75").unwrap();
+        assert_eq!(p75.seconds, Some(500_000_000_001.5));
+        assert_eq!(round6(0.123_456_789), 0.123_457);
+        assert_eq!(round6(-2.5e9 - 0.25), -2.5e9 - 0.25);
     }
 }

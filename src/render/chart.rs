@@ -23,7 +23,7 @@ use rustc_hash::FxHashMap;
 
 use super::text::terminal_safe;
 use crate::metrics::stats::wilson95;
-use crate::metrics::{MetricId, MetricRows, Row, Summary, Value, shown_order};
+use crate::metrics::{Filters, MetricId, MetricRows, Row, Summary, Value, shown_order};
 
 /// Width of every chart in pixels (SVG user units and PNG pixels).
 pub const WIDTH: u32 = 800;
@@ -947,6 +947,29 @@ pub fn version_adoption(metric: &MetricRows, top: usize) -> (Vec<String>, Vec<Se
     (short, series, outside)
 }
 
+/// The failure-rate chart's subtitle: why there is no bar under a filter
+/// that splits scans, else what a bar is, and how many of the table's
+/// `tools` are `drawn` when not all are.
+fn failure_rates_subtitle(filters: &Filters, drawn: usize, tools: usize) -> String {
+    match filters.splits_scans() {
+        Some(_) if filters.exclude_ci => {
+            "No rates under --exclude-ci: a CI scan's tool.failed events stay (see README)".into()
+        }
+        Some(_) => {
+            "No rates under --version: one run may send its events under several versions".into()
+        }
+        None if drawn < tools => format!(
+            "{drawn} of {} tools; tool.failed over scans enabling it; 95% Wilson whiskers",
+            thousands(tools as f64)
+        ),
+        None => "tool.failed events over scans that enabled the tool; 95% Wilson whiskers".into(),
+    }
+}
+
+/// The tools the failure-rate chart draws at most: those of the highest
+/// rates (rates do not add up to an `Other` bar).
+pub const FAILURE_RATE_BARS: usize = 12;
+
 /// Failure rate per tool with its interval: failures over scan.started
 /// events that enabled the tool.
 pub fn failure_rate_bars(metric: &MetricRows, top: usize) -> Vec<Bar> {
@@ -1064,19 +1087,17 @@ pub fn standard_charts(
     // Whole within SUBTITLE_CHARS (a review: it lost its whiskers' note),
     // and under a filter that splits scans, why there is no bar (a review:
     // the chart said only "No data to show").
-    let rates_subtitle = match summary.period.filters.splits_scans() {
-        Some(_) if summary.period.filters.exclude_ci => {
-            "No rates under --exclude-ci: a CI scan's tool.failed events stay (see README)"
-        }
-        Some(_) => "No rates under --version: one run may send its events under several versions",
-        None => "tool.failed events over scans that enabled the tool; 95% Wilson whiskers",
-    };
+    // And how many tools of the table's are drawn, when not all are (a
+    // review: 12 bars of 15 tools, the most reliable ones left out unsaid).
+    let rates = m(MetricId::ToolFailureRates);
+    let bars = failure_rate_bars(rates, FAILURE_RATE_BARS);
+    let tools = rates.rows.iter().filter(|r| !r.other).count();
     charts.push(bars_chart(
         "tool_failure_rates",
         "Tool failure rate",
-        rates_subtitle.into(),
+        failure_rates_subtitle(&summary.period.filters, bars.len(), tools),
         "% of runs that failed",
-        failure_rate_bars(m(MetricId::ToolFailureRates), 12),
+        bars,
     ));
     let (categories, series, outside) = version_adoption(m(MetricId::VersionsByWeek), 6);
     charts.push(Chart {
@@ -1436,6 +1457,59 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The failure-rate chart says how many of the table's tools it draws
+    /// when not all (a review: 12 bars of 15 tools, unsaid), whole however
+    /// many tools there are.
+    #[test]
+    fn the_failure_rate_chart_counts_the_tools_it_leaves_out() {
+        use crate::metrics::{Tally, finalize::finalize};
+        let tool = |name: String, failures: u64, runs: Option<u64>| {
+            let mut r = row(None, Value::Str(name), failures, false);
+            r.runs = runs;
+            r.rate = runs
+                .filter(|&n| n >= failures)
+                .map(|n| failures as f64 / n as f64);
+            r
+        };
+        let chart_of = |tools: Vec<Row>| {
+            let tally = Tally::new(std::sync::Arc::new(Filters::default()));
+            let mut summary = finalize("t", Default::default(), tally);
+            summary.metrics[MetricId::ToolFailureRates as usize] =
+                rows(MetricId::ToolFailureRates, tools);
+            let charts = standard_charts(&summary, &Vec::new(), false);
+            let chart = charts.into_iter().find(|c| c.name == "tool_failure_rates");
+            let chart = chart.unwrap();
+            let Kind::Bars(bars) = &chart.kind else {
+                panic!("{:?}", chart.kind)
+            };
+            (chart.subtitle.clone(), bars.len())
+        };
+        // 15 tools with a rate and one failing with no run: 12 drawn.
+        let mut tools: Vec<Row> = (0..15)
+            .map(|i| tool(format!("t{i}"), i + 1, Some(100)))
+            .collect();
+        tools.push(tool("no-run".into(), 3, None));
+        let (subtitle, bars) = chart_of(tools.clone());
+        assert_eq!(bars, FAILURE_RATE_BARS);
+        assert_eq!(
+            subtitle,
+            "12 of 16 tools; tool.failed over scans enabling it; 95% Wilson whiskers"
+        );
+        // Every tool drawn: no count.
+        tools.truncate(12);
+        let (subtitle, bars) = chart_of(tools.clone());
+        assert_eq!(bars, 12);
+        assert_eq!(
+            subtitle,
+            "tool.failed events over scans that enabled the tool; 95% Wilson whiskers"
+        );
+        // One tool without a rate (more failures than runs) is counted too.
+        tools[0] = tool("over".into(), 9, Some(3));
+        assert!(chart_of(tools).0.starts_with("11 of 12 tools; "));
+        let long = failure_rates_subtitle(&Filters::default(), 12, 123_456_789_012);
+        assert!(long.chars().count() <= SUBTITLE_CHARS, "{long}");
     }
 
     /// A bar's label fits the room left of the bars whatever its letters

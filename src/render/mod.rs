@@ -219,6 +219,9 @@ pub fn overview(summary: &Summary) -> Vec<(String, String)> {
             ),
         ),
     ];
+    if let Some(filters) = p.filters.describe() {
+        lines.push(("Filters".to_string(), filters));
+    }
     if i.filtered_out > 0 {
         lines.push((
             "Filtered out".to_string(),
@@ -241,7 +244,23 @@ pub fn overview(summary: &Summary) -> Vec<(String, String)> {
             t.scans_started, t.scans_completed
         ),
     ));
+    if let Some(why) = uncomputed_ratios(summary) {
+        lines.push((
+            "Not computed".to_string(),
+            format!("the completion share and the tool failure rates (shown as –): {why}"),
+        ));
+    }
     lines
+}
+
+/// Why the completion share and the tool failure rates are `null`, when
+/// the filters can split a scan's events
+/// ([`Filters::splits_scans`](crate::metrics::filter::Filters::splits_scans))
+/// and some scan events are counted.
+pub(crate) fn uncomputed_ratios(summary: &Summary) -> Option<&'static str> {
+    let why = summary.period.filters.splits_scans()?;
+    let t = &summary.totals;
+    (t.scans_started + t.scans_completed > 0).then_some(why)
 }
 
 #[cfg(test)]
