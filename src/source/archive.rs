@@ -60,6 +60,19 @@ pub enum ArchiveError {
         /// would show it twice).
         error: io::Error,
     },
+    /// Another program rewrote the archive (not by appending) while the
+    /// fetch ran, or kept changing it; nothing was written.
+    #[error(
+        "{path} changed while fetch was updating it{}; nothing was written, so every line it \
+         holds stays. Let the program that writes it finish, then run fetch again",
+        if *.appended { ", and kept changing" } else { ", and not only by lines appended" }
+    )]
+    Changed {
+        /// The archive.
+        path: PathBuf,
+        /// Whether it only grew (and kept growing through every retry).
+        appended: bool,
+    },
     /// Another fetch holds the archive's lock.
     #[error("another fetch is updating {path} (it holds {lock}); run again when it has finished")]
     Busy {
@@ -384,6 +397,9 @@ pub struct Archive {
     hasher: RandomState,
     /// Number of lines (non-blank) loaded from the file.
     loaded_lines: usize,
+    /// The file as [`Archive::save`] last wrote it: the loaded bytes and
+    /// every appended line, not a change by another program.
+    written: Option<Stamp>,
 }
 
 /// Where a line text the archive holds is.
@@ -404,23 +420,87 @@ impl Held {
     }
 }
 
+/// What tells that a file changed: its size, modification time and inode
+/// (`None`: no file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp(Option<(u64, Option<std::time::SystemTime>, u64, u64)>);
+
+impl Stamp {
+    fn of(meta: &fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        let (dev, ino) = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino())
+        };
+        #[cfg(not(unix))]
+        let (dev, ino) = (0, 0);
+        Stamp(Some((meta.len(), meta.modified().ok(), dev, ino)))
+    }
+
+    /// The file at `path` now (links followed, as the archive is written).
+    fn now(path: &Path) -> io::Result<Stamp> {
+        match fs::metadata(path) {
+            Ok(meta) => Ok(Stamp::of(&meta)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Stamp(None)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Reads the archive file: its bytes and what they were read as (`None`
+/// when there is no file). A file that grew while read is read again.
+fn read_archive(path: &Path) -> Result<Option<(Vec<u8>, Stamp)>, ArchiveError> {
+    use std::io::Read;
+    let read_err = |error| ArchiveError::Read {
+        path: path.to_owned(),
+        error,
+    };
+    for _ in 0..3 {
+        let mut file = match fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(read_err(e)),
+        };
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(read_err)?;
+        let meta = file.metadata().map_err(read_err)?;
+        if meta.len() != bytes.len() as u64 {
+            continue;
+        }
+        if let Some(found) = super::local::not_text(&bytes) {
+            return Err(ArchiveError::Compressed {
+                path: path.to_owned(),
+                found,
+            });
+        }
+        return Ok(Some((bytes, Stamp::of(&meta))));
+    }
+    Err(ArchiveError::Changed {
+        path: path.to_owned(),
+        appended: true,
+    })
+}
+
+/// The error [`Archive::save`]'s check before the rename gives when the
+/// file changed since it was read.
+#[derive(Debug)]
+struct ChangedMeanwhile;
+
+impl std::fmt::Display for ChangedMeanwhile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the file changed while it was written")
+    }
+}
+
+impl std::error::Error for ChangedMeanwhile {}
+
 impl Archive {
     /// Reads the archive at `path`; a missing file is an empty archive.
     pub fn load(path: &Path) -> Result<Self, ArchiveError> {
-        match fs::read(path) {
-            Ok(bytes) => match super::local::not_text(&bytes) {
-                Some(found) => Err(ArchiveError::Compressed {
-                    path: path.to_owned(),
-                    found,
-                }),
-                None => Ok(Self::from_bytes(bytes)),
-            },
-            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(source) => Err(ArchiveError::Read {
-                path: path.to_owned(),
-                error: source,
-            }),
-        }
+        Ok(match read_archive(path)? {
+            Some((bytes, _)) => Self::from_bytes(bytes),
+            None => Self::default(),
+        })
     }
 
     /// An archive holding the lines of `bytes` (the archive file's content).
@@ -600,19 +680,86 @@ impl Archive {
         Ok(())
     }
 
-    /// Writes the archive atomically to `path` when lines were appended;
-    /// returns whether it wrote.
-    pub fn save(&self, path: &Path) -> Result<bool, ArchiveError> {
-        if self.appended.is_empty() {
-            return Ok(false);
+    /// Writes the archive atomically to `path` when lines were appended, or
+    /// when there is no file yet (a first fetch of an empty gist makes the
+    /// empty archive it reports); returns whether it wrote.
+    ///
+    /// The file is read again first: lines another program appended since
+    /// [`Archive::load`] are kept, this archive's appended lines going after
+    /// them (then [`Archive::appended`] counts only the lines the file
+    /// lacked), and it is checked again just before the rename (a review:
+    /// a line appended during a fetch was replaced by the fetch's copy).
+    /// A file rewritten otherwise than by appending is left as it is
+    /// ([`ArchiveError::Changed`]). A write into the old file between that
+    /// last check and the rename is still lost: programs other than fetch
+    /// must not write the archive while a fetch runs.
+    pub fn save(&mut self, path: &Path) -> Result<bool, ArchiveError> {
+        self.save_with(path, |_| Ok(()))
+    }
+
+    /// [`Archive::save`] with a hook called before the check that precedes
+    /// the rename (tests append to the file there).
+    fn save_with(
+        &mut self,
+        path: &Path,
+        mut before_check: impl FnMut(&Path) -> io::Result<()>,
+    ) -> Result<bool, ArchiveError> {
+        for _ in 0..3 {
+            let (now, stamp) = match read_archive(path)? {
+                Some((bytes, stamp)) => (bytes, stamp),
+                None => (Vec::new(), Stamp(None)),
+            };
+            let ours = stamp.0.is_some() && self.written.as_ref() == Some(&stamp);
+            if !ours && now != self.original {
+                if !now.starts_with(&self.original) {
+                    return Err(ArchiveError::Changed {
+                        path: path.to_owned(),
+                        appended: false,
+                    });
+                }
+                self.rebase(now);
+            }
+            if self.appended.is_empty() && stamp.0.is_some() {
+                return Ok(false);
+            }
+            // Written in parts: no copy of the whole archive in memory.
+            let written = write_atomic_with(
+                path,
+                |out| self.write_parts(|part| out.write_all(part)),
+                |_| {
+                    before_check(path)?;
+                    match Stamp::now(path)? == stamp {
+                        true => Ok(()),
+                        false => Err(io::Error::other(ChangedMeanwhile)),
+                    }
+                },
+            );
+            match written {
+                Err(ArchiveError::Write { error, .. })
+                    if error.get_ref().is_some_and(|e| e.is::<ChangedMeanwhile>()) =>
+                {
+                    continue;
+                }
+                Err(e) => return Err(e),
+                Ok(()) => {
+                    self.written = Stamp::now(path).ok();
+                    return Ok(true);
+                }
+            }
         }
-        // Written in parts: no copy of the whole archive in memory.
-        write_atomic_with(
-            path,
-            |out| self.write_parts(|part| out.write_all(part)),
-            |_| Ok(()),
-        )?;
-        Ok(true)
+        Err(ArchiveError::Changed {
+            path: path.to_owned(),
+            appended: true,
+        })
+    }
+
+    /// This archive's appended lines over `file` (which starts with the
+    /// bytes loaded): the lines it holds now, and after them those it lacks.
+    fn rebase(&mut self, file: Vec<u8>) {
+        let appended = std::mem::take(&mut self.appended);
+        let mut fresh = Archive::from_bytes(file);
+        fresh.append_new(appended.iter().map(Vec::as_slice).collect());
+        *self = fresh;
     }
 }
 
@@ -1017,13 +1164,12 @@ mod tests {
 
     #[test]
     fn merge_is_idempotent() {
-        let mut archive = Archive::from_bytes(b"a\nb\n".to_vec());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        fs::write(&path, b"a\nb\n").unwrap();
+        let mut archive = Archive::load(&path).unwrap();
         assert_eq!(archive.merge(b"a\nb\n").added, 0);
-        assert!(
-            !archive
-                .save(Path::new("/nonexistent/never-written"))
-                .unwrap()
-        );
+        assert!(!archive.save(&path).unwrap());
         assert_eq!(archive.to_bytes(), b"a\nb\n");
     }
 
@@ -1218,6 +1364,71 @@ mod tests {
         assert!(archive.save(&path).unwrap());
         assert_eq!(fs::read(&path).unwrap(), b"a\nb\nc\nd\n");
         assert_eq!(fs::read(&path).unwrap(), archive.to_bytes());
+        // Saved again (a salvage, then the fetch): its own earlier write is
+        // no change by another program, and every line stays counted as new.
+        archive.add(b"e\n");
+        assert!(archive.save(&path).unwrap());
+        assert_eq!(fs::read(&path).unwrap(), b"a\nb\nc\nd\ne\n");
+        assert_eq!(archive.appended(), 3);
+        // No file yet: the empty archive is made, with its directory (a
+        // review: a first fetch of an empty gist reported one it never made).
+        let fresh = dir.path().join("data/events.jsonl");
+        assert!(Archive::default().save(&fresh).unwrap());
+        assert_eq!(fs::read(&fresh).unwrap(), b"");
+    }
+
+    /// Lines another program appends while a fetch runs stay, before the
+    /// fetch's, whether they come before the save or during its write (a
+    /// review: an appended line was replaced by the fetch's copy); a file
+    /// rewritten otherwise is left as it is.
+    #[test]
+    fn lines_appended_to_the_file_meanwhile_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        fs::write(&path, b"a\n").unwrap();
+        let mut archive = Archive::load(&path).unwrap();
+        archive.add(b"a\nb\nc\n");
+        let append = |path: &Path, line: &[u8]| {
+            let mut f = fs::OpenOptions::new().append(true).open(path).unwrap();
+            f.write_all(line).unwrap();
+        };
+        append(&path, b"x\nc\n");
+        let mut during = Some(b"y\n");
+        let saved = archive.save_with(&path, |path| {
+            if let Some(line) = during.take() {
+                append(path, line);
+            }
+            Ok(())
+        });
+        assert!(saved.unwrap());
+        assert_eq!(fs::read(&path).unwrap(), b"a\nx\nc\ny\nb\n");
+        assert_eq!(archive.appended(), 1);
+        assert_eq!(archive.len(), 5);
+        // A writer that never stops: refused, the file as it made it.
+        archive.add(b"z\n");
+        let err = archive
+            .save_with(&path, |path| {
+                append(path, b"w\n");
+                Ok(())
+            })
+            .unwrap_err();
+        assert!(
+            matches!(err, ArchiveError::Changed { appended: true, .. }),
+            "{err}"
+        );
+        assert_eq!(fs::read(&path).unwrap(), b"a\nx\nc\ny\nb\nw\nw\nw\n");
+        // Rewritten, not appended to: refused, nothing written.
+        fs::write(&path, b"q\n").unwrap();
+        let err = archive.save(&path).unwrap_err();
+        assert!(matches!(
+            err,
+            ArchiveError::Changed {
+                appended: false,
+                ..
+            }
+        ));
+        assert!(err.to_string().contains("nothing was written"), "{err}");
+        assert_eq!(fs::read(&path).unwrap(), b"q\n");
     }
 
     #[test]
