@@ -633,6 +633,54 @@ fn truncated_partial_content_is_completed_from_raw_url() {
     assert_eq!(work.archive_text(), content);
 }
 
+/// raw_url's answer of the API's size that lacks a line the API sent (a
+/// server or a cache answering for another revision) is no answer for the
+/// API's revision: the API's complete lines are kept too, with a warning
+/// and no ETag (a review: the line was lost, and the ETag kept, so the next
+/// fetch said "up to date").
+#[test]
+fn a_raw_url_answer_without_all_the_api_sent_keeps_the_apis_lines() {
+    let mut server = Server::new();
+    let content = file_of(&[INIT, &event(1), &event(2), &event(3)]);
+    let other = file_of(&[INIT, &event(1), &event(9), &event(3)]);
+    assert_eq!(content.len(), other.len());
+    let raw_url = format!("{}/raw/abc123/{FILE}", server.url());
+    // Event 2 is whole in the API's content.
+    let partial = &content[..content.len() - 10];
+    let api = ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, cut_file(partial, content.len(), &raw_url))], None),
+        "\"v1\"",
+    );
+    let raw = server
+        .mock("GET", format!("/raw/abc123/{FILE}").as_str())
+        .with_status(200)
+        .with_body(&other)
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    api.assert();
+    raw.assert();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "warning: the gist changed between the API's answer and its raw_url (the API's \
+             revision of "
+        ),
+        "{}",
+        run.stderr
+    );
+    // The API's complete lines first, then raw_url's others.
+    assert_eq!(
+        work.archive_text(),
+        file_of(&[INIT, &event(1), &event(2), &event(9), &event(3)])
+    );
+    assert!(!work.etag_file().exists());
+}
+
 /// The API's `content` is text: a file whose bytes are not UTF-8 comes with
 /// U+FFFD in their place, and a character cut after three of its four
 /// bytes (`F0 9F 98`) becomes one U+FFFD of three bytes, so the content's
@@ -956,9 +1004,9 @@ fn a_gist_changed_between_the_api_and_the_clone_keeps_the_api_lines_and_no_etag(
         assert_eq!(run.code, 0, "{}", run.stderr);
         let warning = format!(
             "warning: the gist changed between the API's answer and the clone (the API's \
-             revision of {FILE} had {} bytes, the clone's newest has {}): lines only the \
-             API's revision held may be missing; fetch again, or fetch --history to read \
-             every revision\n",
+             revision of {FILE} had {} bytes, the clone's newest has {}): the API's complete \
+             lines were kept too, lines only the API's revision held may be missing; fetch \
+             again, or fetch --history to read every revision\n",
             api_revision.len(),
             newest.len()
         );

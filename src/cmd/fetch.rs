@@ -17,8 +17,8 @@ use anyhow::Context;
 use crate::render::text::plural;
 use crate::source::archive::{self, Archive, EtagSidecar};
 use crate::source::gist::{
-    Changed, ClientConfig, DEFAULT_API_URL, DEFAULT_FILE, Diagnostics, GistClient, GistError,
-    GistResponse, REPLACEMENT, RetryPolicy, TOKEN_VARS, Token, listed_files,
+    Changed, ClientConfig, ContentSource, DEFAULT_API_URL, DEFAULT_FILE, Diagnostics, GistClient,
+    GistError, GistResponse, REPLACEMENT, RetryPolicy, TOKEN_VARS, Token, listed_files,
 };
 use crate::source::history::{self, Git};
 
@@ -476,15 +476,21 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
             args.file,
             plural(kept, "new line")
         )),
-        (Some(changed), Some(latest)) if !args.history => diag.note(&format!(
-            "warning: the gist changed between the API's answer and the clone (the API's \
-             revision of {} had {} bytes, the clone's newest has {}): lines only the API's \
-             revision held may be missing; fetch again, or fetch --history to read every \
-             revision",
-            args.file,
-            changed.api_size,
-            latest.bytes.len(),
-        )),
+        (Some(changed), Some(latest)) if !args.history => {
+            // raw_url's answer is checked as a clone's is (a review).
+            let (read, has) = match latest.source {
+                ContentSource::RawUrl => ("its raw_url", "raw_url's answer"),
+                _ => ("the clone", "the clone's newest"),
+            };
+            diag.note(&format!(
+                "warning: the gist changed between the API's answer and {read} (the API's \
+                 revision of {} had {} bytes, {has} has {}): the API's complete lines were kept too, lines only the API's revision held may \
+                 be missing; fetch again, or fetch --history to read every revision",
+                args.file,
+                changed.api_size,
+                latest.bytes.len(),
+            ));
+        }
         _ => {}
     }
     // The revision the API described, read from the clone beside its

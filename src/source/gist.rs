@@ -980,10 +980,18 @@ impl GistClient {
             (None, _) => "the API gave no raw_url".to_owned(),
             (Some(raw), size) => match self.download_raw(raw, size, diag) {
                 Ok(bytes) => {
+                    // Of the API's revision only when it starts with all the
+                    // API sent, as a clone's is (a review: a raw_url of the
+                    // same size with another line in place of one the API
+                    // sent lost that line and kept the ETag). Else the API's
+                    // complete lines are kept too, and no ETag.
+                    let sent =
+                        Changed::of_content(size.unwrap_or(bytes.len() as u64), content.as_bytes());
+                    let changed = (!sent.sent_is_prefix_of(&bytes)).then_some(sent);
                     return Ok(Downloaded {
                         bytes,
                         source: ContentSource::RawUrl,
-                        changed: None,
+                        changed,
                         api_revision: None,
                         newest_lacks_file: false,
                     });
