@@ -3359,3 +3359,51 @@ fn connection_refused_names_the_url_and_stops() {
         run.stderr
     );
 }
+
+/// A token too short to be GitHub's (a placeholder, a typo) is refused
+/// before any request, naming the variable and not the token (a review:
+/// masked as `***` in every message, `e` garbled "rejected" and "token");
+/// an `--api-url` with credentials is refused without printing them (a
+/// review: printed in every message, and sent instead of the token).
+#[test]
+fn a_placeholder_token_and_credentials_in_the_api_url_are_refused_unprinted() {
+    let mut server = Server::new();
+    let never = server.mock("GET", Matcher::Any).expect(0).create();
+    let work = Work::new();
+    for token in ["e", "token", "ghp_0123456789abcde"] {
+        let mut cmd = Command::cargo_bin("jmo-analyze").unwrap();
+        cmd.current_dir(work.path())
+            .env_remove("JMO_TELEMETRY_GIST_ID")
+            .env("JMO_TELEMETRY_GITHUB_TOKEN", token)
+            .args(["fetch", "--gist-id", GIST, "--api-url", &server.url()]);
+        let run = work.run(cmd);
+        assert_eq!(run.code, 1, "{token}: {}", run.stderr);
+        let chars = token.chars().count();
+        let plural = if chars == 1 { "" } else { "s" };
+        assert_eq!(
+            run.stderr,
+            format!(
+                "Error: JMO_TELEMETRY_GITHUB_TOKEN holds {chars} character{plural}, too few \
+                 for a GitHub token (they have 40 or more): set it to the whole token, or \
+                 unset it to fetch a public gist without one\n"
+            )
+        );
+    }
+    let url = server
+        .url()
+        .replace("http://", "http://x:ghp_OTHERSECRET999@");
+    let mut cmd = Command::cargo_bin("jmo-analyze").unwrap();
+    cmd.current_dir(work.path())
+        .env_remove("JMO_TELEMETRY_GIST_ID")
+        .env("JMO_TELEMETRY_GITHUB_TOKEN", TOKEN)
+        .args(["fetch", "--gist-id", GIST, "--api-url", &url, "-v"]);
+    let run = work.run(cmd);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--api-url holds a user name or password")
+    );
+    assert!(!run.stderr.contains("OTHERSECRET") && !run.stdout.contains("OTHERSECRET"));
+    never.assert();
+    assert!(!work.path().join("data").exists());
+}

@@ -113,6 +113,7 @@ fn usage(kind: clap::error::ErrorKind, message: &str) -> anyhow::Error {
 fn flag_error(err: GistError) -> anyhow::Error {
     match err {
         GistError::BadApiUrl { .. }
+        | GistError::ApiUrlCredentials
         | GistError::BadGistId { .. }
         | GistError::PlainHttpToken { .. } => {
             usage(clap::error::ErrorKind::InvalidValue, &err.to_string())

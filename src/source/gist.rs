@@ -33,6 +33,9 @@ use crate::render::text::terminal_safe;
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 /// The file the JMo clients append to.
 pub const DEFAULT_FILE: &str = "jmo-telemetry-events.jsonl";
+/// Fewer characters than any token GitHub issues (40 and more: `ghp_`
+/// and 36, 40 hexadecimal digits, `github_pat_` and 82).
+pub const MIN_TOKEN_CHARS: usize = 20;
 /// Environment variables read for the token, first set and non-empty wins.
 pub const TOKEN_VARS: [&str; 3] = ["JMO_TELEMETRY_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"];
 /// Largest file `raw_url` serves; beyond it only a git clone has the file.
@@ -84,13 +87,30 @@ impl Token {
 
     /// `text` with every occurrence of the token, and of the basic
     /// credential git is given for it, replaced by `***`.
+    /// A value shorter than [`MIN_TOKEN_CHARS`] is left: it is refused
+    /// before any request ([`GistError::ShortToken`]), and its letters in
+    /// every word of a message made the message unreadable (a review).
     pub fn redact(&self, text: &str) -> String {
         let basic = self.git_basic_header();
         let credential = basic.rsplit(' ').next().unwrap_or(&basic);
-        text.replace(&self.value, "***").replace(credential, "***")
+        let text = text.replace(credential, "***");
+        if self.value.chars().count() < MIN_TOKEN_CHARS {
+            return text;
+        }
+        text.replace(&self.value, "***")
     }
 
     fn bearer(&self) -> Result<HeaderValue, GistError> {
+        // A placeholder or a typo, no token GitHub issues: refused before
+        // any request, as masking it garbled every message (a review: `e`
+        // made "r***j***ct***d th*** tok***n").
+        let chars = self.value.chars().count();
+        if chars < MIN_TOKEN_CHARS {
+            return Err(GistError::ShortToken {
+                variable: self.variable,
+                chars,
+            });
+        }
         let mut value = HeaderValue::try_from(format!("Bearer {}", self.value)).map_err(|_| {
             GistError::BadToken {
                 variable: self.variable,
@@ -203,6 +223,14 @@ pub enum GistError {
         /// What the user gave.
         url: String,
     },
+    /// `--api-url` holds a user name or password: it would be printed with
+    /// the URL, and sent in place of the token.
+    #[error(
+        "--api-url holds a user name or password (`user:password@` before its host): remove \
+         it and give the token in JMO_TELEMETRY_GITHUB_TOKEN (the URL is not shown here, so \
+         that its password is not)"
+    )]
+    ApiUrlCredentials,
     /// A token would go in clear text: `--api-url` is `http://` to a host
     /// other than this machine.
     #[error(
@@ -232,6 +260,18 @@ pub enum GistError {
     BadToken {
         /// The variable it came from.
         variable: &'static str,
+    },
+    /// The token is too short to be one GitHub issues.
+    #[error(
+        "{variable} holds {chars} character{}, too few for a GitHub token (they have 40 or \
+         more): set it to the whole token, or unset it to fetch a public gist without one",
+        if *chars == 1 { "" } else { "s" }
+    )]
+    ShortToken {
+        /// The variable it came from.
+        variable: &'static str,
+        /// Its length.
+        chars: usize,
     },
     /// The HTTP client could not be set up.
     #[error("cannot set up the HTTP client: {0}")]
@@ -772,6 +812,11 @@ impl GistClient {
             .ok_or_else(|| GistError::BadApiUrl {
                 url: config.api_url.clone(),
             })?;
+        // A review: `http://x:SECRET@host` was printed in every message, and
+        // its credentials sent as Basic auth instead of the token.
+        if !api.username().is_empty() || api.password().is_some() {
+            return Err(GistError::ApiUrlCredentials);
+        }
         if let Some(token) = &config.token {
             token.bearer()?;
             if api.scheme() != "https" && !is_loopback(&api) {
@@ -1614,22 +1659,36 @@ mod tests {
     #[test]
     fn token_is_never_displayed() {
         let token = Token {
-            value: "ghp_secret123".into(),
+            value: "ghp_secret123456789abc".into(),
             variable: "GH_TOKEN",
         };
         let debug = format!("{token:?}");
         assert_eq!(debug, "Token(from GH_TOKEN, redacted)");
-        assert_eq!(token.redact("a ghp_secret123 b"), "a *** b");
+        assert_eq!(token.redact("a ghp_secret123456789abc b"), "a *** b");
         let header = token.git_basic_header();
-        assert!(!header.contains("ghp_secret123"));
+        assert!(!header.contains("ghp_secret123456789abc"));
         assert!(header.starts_with("Authorization: Basic "));
         assert_eq!(token.redact(&header), "Authorization: Basic ***");
+        // Too short to be a token (refused before any request): a message's
+        // letters are its own.
+        let short = Token {
+            value: "e".into(),
+            variable: "GH_TOKEN",
+        };
+        assert_eq!(
+            short.redact("GitHub rejected the token"),
+            "GitHub rejected the token"
+        );
+        assert!(matches!(
+            short.bearer(),
+            Err(GistError::ShortToken { chars: 1, .. })
+        ));
     }
 
     #[test]
     fn bad_token_is_reported_by_variable_not_value() {
         let token = Token {
-            value: "ghp_x\nInjected: yes".into(),
+            value: "ghp_x0123456789abcdef\nInjected: yes".into(),
             variable: "GITHUB_TOKEN",
         };
         let err = token.bearer().unwrap_err().to_string();
@@ -1913,11 +1972,30 @@ mod tests {
             err.to_string(),
             "--api-url \"not a url\" is not a valid URL: give one like https://api.github.com"
         );
+        for url in [
+            "http://x:ghp_SECRET@127.0.0.1:9",
+            "https://ghp_SECRET@ghe.example.com/api/v3",
+            "https://:ghp_SECRET@ghe.example.com",
+        ] {
+            let err = GistClient::new(ClientConfig {
+                api_url: url.into(),
+                token: None,
+                timeout: Duration::from_secs(1),
+                retry: RetryPolicy {
+                    retries: 0,
+                    max_wait: Duration::ZERO,
+                },
+            })
+            .map(drop)
+            .unwrap_err();
+            assert!(matches!(err, GistError::ApiUrlCredentials), "{url}: {err}");
+            assert!(!err.to_string().contains("SECRET"));
+        }
     }
 
     #[test]
     fn token_goes_only_to_trusted_hosts() {
-        let c = client("https://api.github.com", Some("ghp_x"));
+        let c = client("https://api.github.com", Some("ghp_0123456789abcdefghij"));
         assert!(c.same_origin(&Url::parse("https://api.github.com/gists/1").unwrap()));
         assert!(!c.same_origin(&Url::parse("https://gist.githubusercontent.com/raw").unwrap()));
         assert!(!c.same_origin(&Url::parse("http://api.github.com/x").unwrap()));
@@ -1940,7 +2018,10 @@ mod tests {
 
     #[test]
     fn git_gets_the_token_for_the_api_host_on_its_own_port_only() {
-        let c = client("https://ghe.example.com:8443/api/v3", Some("ghp_x"));
+        let c = client(
+            "https://ghe.example.com:8443/api/v3",
+            Some("ghp_0123456789abcdefghij"),
+        );
         let (scope, _) = c
             .git_auth_header("https://ghe.example.com:8443/gist/x.git")
             .unwrap();
@@ -1954,12 +2035,15 @@ mod tests {
             c.git_auth_header("https://ghe.example.com:9443/gist/x.git")
                 .is_none()
         );
-        let (scope, _) = client("https://ghe.example.com/api/v3", Some("ghp_x"))
-            .git_auth_header("https://ghe.example.com:443/gist/x.git")
-            .unwrap();
+        let (scope, _) = client(
+            "https://ghe.example.com/api/v3",
+            Some("ghp_0123456789abcdefghij"),
+        )
+        .git_auth_header("https://ghe.example.com:443/gist/x.git")
+        .unwrap();
         assert_eq!(scope, "https://ghe.example.com/");
         assert!(
-            client("https://api.github.com", Some("ghp_x"))
+            client("https://api.github.com", Some("ghp_0123456789abcdefghij"))
                 .git_auth_header("https://gist.github.com:8443/abc.git")
                 .is_none()
         );
@@ -1970,7 +2054,7 @@ mod tests {
         let config = |api: &str| ClientConfig {
             api_url: api.into(),
             token: Some(Token {
-                value: "ghp_secret".into(),
+                value: "ghp_secret0123456789".into(),
                 variable: "GH_TOKEN",
             }),
             timeout: Duration::from_secs(1),
