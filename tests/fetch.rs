@@ -559,8 +559,28 @@ fn a_not_modified_answer_nobody_asked_for_is_not_up_to_date() {
         &server,
         &mock,
         &format!(
-            "unexpected HTTP 304 from {}/gists/abc123: run again with --verbose to see the \
-             exchange",
+            "unexpected HTTP 304 from {}/gists/abc123: check --api-url and the gist ID, or \
+             try again later",
+            server.url()
+        ),
+    );
+}
+
+/// An unexpected status says GitHub's own message (a review: a 422 was told
+/// only by its number, with advice to use --verbose, which showed no more).
+#[test]
+fn an_unexpected_status_says_githubs_message() {
+    let mut server = Server::new();
+    let mock = gist_mock(&mut server)
+        .with_status(422)
+        .with_body(r#"{"message": "Validation Failed\u001b[2J", "documentation_url": "x"}"#)
+        .expect(1)
+        .create();
+    assert_fetch_fails(
+        &server,
+        &mock,
+        &format!(
+            "unexpected HTTP 422 from {}/gists/abc123 (GitHub says: \"Validation Failed\\u{{1b}}[2J\"): check --api-url and the gist ID, or try again later",
             server.url()
         ),
     );

@@ -377,12 +377,21 @@ pub enum GistError {
         attempts: Attempts,
     },
     /// A status the client does not expect.
-    #[error("unexpected HTTP {status} from {url}: run again with --verbose to see the exchange")]
+    #[error(
+        "unexpected HTTP {status} from {url}{}: check --api-url and the gist ID, or try again \
+         later",
+        match message {
+            Some(m) => format!(" (GitHub says: \"{m}\")"),
+            None => String::new(),
+        }
+    )]
     UnexpectedStatus {
         /// The URL asked.
         url: String,
         /// The status.
         status: u16,
+        /// The answer's `message`, as [`github_message`] gives it.
+        message: Option<String>,
     },
     /// The 200 answer is not a gist in JSON.
     #[error(
@@ -943,6 +952,7 @@ impl GistClient {
             status => Err(GistError::UnexpectedStatus {
                 url: url.to_string(),
                 status,
+                message: github_message(&reply.body),
             }),
         }
     }
@@ -1469,6 +1479,22 @@ impl RateLimit {
             None => UNTIMED_WAIT.saturating_mul(2u32.saturating_pow(untimed.min(16))),
         }
     }
+}
+
+/// The `message` of a GitHub error answer (`{"message": "Validation
+/// Failed", …}`), at most 200 characters, safe for a terminal (a review: a
+/// 422 was told only by its number, and `--verbose` showed no more).
+fn github_message(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        message: String,
+    }
+    let message = serde_json::from_slice::<Message>(body).ok()?.message;
+    let mut cut: String = message.chars().take(200).collect();
+    if cut.len() < message.len() {
+        cut.push('…');
+    }
+    Some(terminal_safe(&cut).into_owned())
 }
 
 /// Whether a 403's body is GitHub's answer to a secondary rate limit
