@@ -2171,6 +2171,33 @@ fn a_server_error_that_says_when_to_come_back_is_believed() {
     assert_eq!(run.code, 0);
 }
 
+/// One that asks for longer than --max-wait stops at once, saying when to
+/// come back, as a rate limit does (a review: a 503 asking for an hour was
+/// asked again after 0.5 s).
+#[test]
+fn a_server_error_that_asks_for_longer_than_max_wait_stops_and_says_so() {
+    let mut server = Server::new();
+    let failing = gist_mock(&mut server)
+        .with_status(503)
+        .with_header("retry-after", "3600")
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    failing.assert();
+    assert_eq!(
+        run.stderr,
+        error_line(
+            "GitHub answered HTTP 503 to the gist request and asks to try again in 3600 s \
+             (retry-after), longer than --max-wait 3 s: try again then, or raise --max-wait"
+        )
+    );
+    assert!(!work.path().join("data/events.jsonl").exists());
+}
+
 #[test]
 fn server_errors_stop_after_the_bounded_retries() {
     let mut server = Server::new();

@@ -337,6 +337,22 @@ pub enum GistError {
         /// Attempts made, and how many ended as the last did.
         attempts: Attempts,
     },
+    /// A 5xx answer asks to come back later than `--max-wait` allows.
+    #[error(
+        "GitHub answered HTTP {status} to {what} and asks to try again in {wait_secs} s \
+         (retry-after), longer than --max-wait {max_wait_secs} s: try again then, or raise \
+         --max-wait"
+    )]
+    ServerAsksToWait {
+        /// What was asked for.
+        what: String,
+        /// The status.
+        status: u16,
+        /// The wait the answer asked for.
+        wait_secs: u64,
+        /// `--max-wait`.
+        max_wait_secs: u64,
+    },
     /// No answer within the timeout on every attempt.
     #[error(
         "no answer from {url} within {secs} s {attempts}: check the network \
@@ -1370,6 +1386,19 @@ impl GistClient {
                 Failure::Transport(detail) => detail.clone(),
             };
             let alike = streak.push(reason.clone());
+            // A server that asks for longer than --max-wait is not asked
+            // again at once (a review: a 503 asking for an hour was retried
+            // after 0.5 s, where a 429 stops and says when to come back).
+            if let (Failure::Server(status), Some(wait)) = (&failure, asked_wait)
+                && wait > self.retry.max_wait
+            {
+                return Err(GistError::ServerAsksToWait {
+                    what: what.to_owned(),
+                    status: *status,
+                    wait_secs: wait.as_secs(),
+                    max_wait_secs: self.retry.max_wait.as_secs(),
+                });
+            }
             if last {
                 let attempts = Attempts {
                     made: attempt,
@@ -1400,7 +1429,7 @@ impl GistClient {
                 });
             }
             // A server that says when to come back (a 503's retry-after) is
-            // believed within --max-wait; otherwise the backoff.
+            // believed (within --max-wait, above); otherwise the backoff.
             let delay = asked_wait
                 .filter(|wait| *wait <= self.retry.max_wait)
                 .unwrap_or_else(|| self.retry.backoff(attempt - 1));
