@@ -1294,8 +1294,7 @@ impl GistClient {
                     if let Some(limit) = rate_limit(status, resp.headers()) {
                         Answer::Limited(status, limit)
                     } else if status.is_server_error() {
-                        asked_wait = rate_limit_header(resp.headers(), "retry-after")
-                            .map(Duration::from_secs);
+                        asked_wait = retry_after(resp.headers()).map(Duration::from_secs);
                         Answer::Failed(Failure::Server(status.as_u16()))
                     } else {
                         let headers = resp.headers().clone();
@@ -1548,11 +1547,30 @@ fn rate_limit_header(headers: &HeaderMap, name: &str) -> Option<u64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
+/// The seconds a `retry-after` header asks to wait: a whole number, or an
+/// HTTP date (RFC 9110 allows both; a review: a date was said to give no
+/// time), counted from now (0 for one past).
+fn retry_after(headers: &HeaderMap) -> Option<u64> {
+    retry_after_at(headers, chrono::Utc::now())
+}
+
+fn retry_after_at(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -> Option<u64> {
+    if let Some(secs) = rate_limit_header(headers, "retry-after") {
+        return Some(secs);
+    }
+    let text = headers.get("retry-after")?.to_str().ok()?;
+    let at = chrono::DateTime::parse_from_rfc2822(text.trim()).ok()?;
+    let ms = (at.with_timezone(&chrono::Utc) - now)
+        .num_milliseconds()
+        .max(0);
+    Some((ms as u64).div_ceil(1000))
+}
+
 /// The rate limit an answer reports: 429, or 403 with `x-ratelimit-remaining: 0`
 /// or a `retry-after` (GitHub's secondary limit).
 fn rate_limit(status: StatusCode, headers: &HeaderMap) -> Option<RateLimit> {
     let number = |name: &str| rate_limit_header(headers, name);
-    let retry_after = number("retry-after");
+    let retry_after = retry_after(headers);
     let exhausted = number("x-ratelimit-remaining") == Some(0);
     let limited = status == StatusCode::TOO_MANY_REQUESTS
         || (status == StatusCode::FORBIDDEN && (exhausted || retry_after.is_some()));
@@ -1709,6 +1727,26 @@ mod tests {
         .unwrap();
         assert_eq!(t.source(), "GH_TOKEN");
         assert!(Token::from_lookup(env(&[])).is_none());
+    }
+
+    /// `retry-after` as seconds or as an HTTP date (a review: a date was
+    /// said to give no time); garbage gives none.
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let of = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("retry-after", HeaderValue::from_str(value).unwrap());
+            retry_after_at(&headers, now)
+        };
+        assert_eq!(of("120"), Some(120));
+        assert_eq!(of("Tue, 01 Dec 2026 10:00:03 GMT"), Some(3));
+        assert_eq!(of("Tue, 01 Dec 2026 09:00:00 GMT"), Some(0));
+        assert_eq!(of("soon"), None);
+        assert_eq!(of("-5"), None);
+        assert_eq!(retry_after_at(&HeaderMap::new(), now), None);
     }
 
     #[test]
