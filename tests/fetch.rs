@@ -3436,6 +3436,29 @@ fn a_placeholder_token_and_credentials_in_the_api_url_are_refused_unprinted() {
             )
         );
     }
+    // A token variable that is not UTF-8 is no unset one (a review: the
+    // fetch went on without a token, saying none was set).
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut cmd = Command::cargo_bin("jmo-analyze").unwrap();
+        cmd.current_dir(work.path())
+            .env_remove("JMO_TELEMETRY_GIST_ID")
+            .env_remove("GH_TOKEN")
+            .env(
+                "JMO_TELEMETRY_GITHUB_TOKEN",
+                std::ffi::OsStr::from_bytes(b"ghp_\xff\xfe0123456789abcdefghij"),
+            )
+            .env("GITHUB_TOKEN", TOKEN)
+            .args(["fetch", "--gist-id", GIST, "--api-url", &server.url()]);
+        let run = work.run(cmd);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert_eq!(
+            run.stderr,
+            "Error: JMO_TELEMETRY_GITHUB_TOKEN is set but holds bytes that are not UTF-8 text, \
+             so no token can be read from it: set it to the token alone, or unset it to fetch \
+             a public gist without one\n"
+        );
+    }
     let url = server
         .url()
         .replace("http://", "http://x:ghp_OTHERSECRET999@");

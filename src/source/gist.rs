@@ -36,6 +36,9 @@ pub const DEFAULT_FILE: &str = "jmo-telemetry-events.jsonl";
 /// Fewer characters than any token GitHub issues (40 and more: `ghp_`
 /// and 36, 40 hexadecimal digits, `github_pat_` and 82).
 pub const MIN_TOKEN_CHARS: usize = 20;
+/// The value standing for a token variable that is not UTF-8 (a NUL,
+/// which no environment variable can hold).
+const NOT_UTF8: &str = "\0";
 /// Environment variables read for the token, first set and non-empty wins.
 pub const TOKEN_VARS: [&str; 3] = ["JMO_TELEMETRY_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"];
 /// Largest file `raw_url` serves; beyond it only a git clone has the file.
@@ -75,9 +78,29 @@ impl Token {
         })
     }
 
-    /// The first of [`TOKEN_VARS`] set in the environment.
+    /// The first of [`TOKEN_VARS`] set in the environment. One set to
+    /// bytes that are not UTF-8 is that variable's token, which
+    /// [`GistClient::new`] refuses, naming it (a review: it was taken for
+    /// unset, and the fetch went on without a token).
     pub fn from_env() -> Option<Self> {
-        Self::from_lookup(|var| std::env::var(var).ok())
+        let unreadable = TOKEN_VARS
+            .iter()
+            .find(|&&var| matches!(std::env::var(var), Err(std::env::VarError::NotUnicode(_))));
+        let readable = Self::from_lookup(|var| std::env::var(var).ok());
+        match (unreadable, readable) {
+            // The first variable set wins, as for readable ones.
+            (Some(&var), Some(t))
+                if TOKEN_VARS.iter().position(|&v| v == var)
+                    > TOKEN_VARS.iter().position(|&v| v == t.variable) =>
+            {
+                Some(t)
+            }
+            (Some(&var), _) => Some(Self {
+                value: NOT_UTF8.into(),
+                variable: var,
+            }),
+            (None, readable) => readable,
+        }
     }
 
     /// The environment variable the token came from.
@@ -101,6 +124,11 @@ impl Token {
     }
 
     fn bearer(&self) -> Result<HeaderValue, GistError> {
+        if self.value == NOT_UTF8 {
+            return Err(GistError::TokenNotUtf8 {
+                variable: self.variable,
+            });
+        }
         // A placeholder or a typo, no token GitHub issues: refused before
         // any request, as masking it garbled every message (a review: `e`
         // made "r***j***ct***d th*** tok***n").
@@ -259,6 +287,15 @@ pub enum GistError {
     )]
     BadToken {
         /// The variable it came from.
+        variable: &'static str,
+    },
+    /// The token's variable holds bytes that are not UTF-8.
+    #[error(
+        "{variable} is set but holds bytes that are not UTF-8 text, so no token can be read \
+         from it: set it to the token alone, or unset it to fetch a public gist without one"
+    )]
+    TokenNotUtf8 {
+        /// The variable.
         variable: &'static str,
     },
     /// The token is too short to be one GitHub issues.
