@@ -60,18 +60,17 @@ pub enum ArchiveError {
         /// would show it twice).
         error: io::Error,
     },
-    /// Another program rewrote the archive (not by appending) while the
-    /// fetch ran, or kept changing it; nothing was written.
-    #[error(
-        "{path} changed while fetch was updating it{}; nothing was written, so every line it \
-         holds stays. Let the program that writes it finish, then run fetch again",
-        if *.appended { ", and kept changing" } else { ", and not only by lines appended" }
-    )]
+    /// Another program changed the archive while the fetch ran, otherwise
+    /// than by appending lines (or kept changing it, or removed it);
+    /// nothing was written.
+    #[error("{path} {how} while fetch was updating it; nothing was written. {advice}")]
     Changed {
         /// The archive.
         path: PathBuf,
-        /// Whether it only grew (and kept growing through every retry).
-        appended: bool,
+        /// How it changed.
+        how: Change,
+        /// What to do.
+        advice: &'static str,
     },
     /// Another fetch holds the archive's lock.
     #[error("another fetch is updating {path} (it holds {lock}); run again when it has finished")]
@@ -400,6 +399,8 @@ pub struct Archive {
     /// The file as [`Archive::save`] last wrote it: the loaded bytes and
     /// every appended line, not a change by another program.
     written: Option<Stamp>,
+    /// The file as [`Archive::load`] read it (no file: `Stamp(None)`).
+    loaded: Stamp,
 }
 
 /// Where a line text the archive holds is.
@@ -420,9 +421,50 @@ impl Held {
     }
 }
 
+/// How another program changed the archive during a fetch
+/// ([`ArchiveError::Changed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Shortened or edited, or its last line (without a line end) lengthened.
+    Rewritten,
+    /// Lines kept being appended through every retry.
+    KeptGrowing,
+    /// Removed or moved away.
+    Removed,
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Change::Rewritten => "was changed otherwise than by lines appended",
+            Change::KeptGrowing => "kept changing",
+            Change::Removed => "was removed or moved away",
+        })
+    }
+}
+
+impl ArchiveError {
+    fn changed(path: &Path, how: Change) -> ArchiveError {
+        let advice = match how {
+            Change::Removed => {
+                "Put it back and run fetch again, or run fetch again to start a new archive there"
+            }
+            _ => {
+                "Every line it holds stays; let the program that writes it finish, then run \
+                 fetch again"
+            }
+        };
+        ArchiveError::Changed {
+            path: path.to_owned(),
+            how,
+            advice,
+        }
+    }
+}
+
 /// What tells that a file changed: its size, modification time and inode
 /// (`None`: no file).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Stamp(Option<(u64, Option<std::time::SystemTime>, u64, u64)>);
 
 impl Stamp {
@@ -475,10 +517,7 @@ fn read_archive(path: &Path) -> Result<Option<(Vec<u8>, Stamp)>, ArchiveError> {
         }
         return Ok(Some((bytes, Stamp::of(&meta))));
     }
-    Err(ArchiveError::Changed {
-        path: path.to_owned(),
-        appended: true,
-    })
+    Err(ArchiveError::changed(path, Change::KeptGrowing))
 }
 
 /// The error [`Archive::save`]'s check before the rename gives when the
@@ -498,7 +537,10 @@ impl Archive {
     /// Reads the archive at `path`; a missing file is an empty archive.
     pub fn load(path: &Path) -> Result<Self, ArchiveError> {
         Ok(match read_archive(path)? {
-            Some((bytes, _)) => Self::from_bytes(bytes),
+            Some((bytes, stamp)) => Self {
+                loaded: stamp,
+                ..Self::from_bytes(bytes)
+            },
             None => Self::default(),
         })
     }
@@ -705,20 +747,34 @@ impl Archive {
         mut before_check: impl FnMut(&Path) -> io::Result<()>,
     ) -> Result<bool, ArchiveError> {
         for _ in 0..3 {
-            let (now, stamp) = match read_archive(path)? {
-                Some((bytes, stamp)) => (bytes, stamp),
-                None => (Vec::new(), Stamp(None)),
-            };
-            let ours = stamp.0.is_some() && self.written.as_ref() == Some(&stamp);
-            if !ours && now != self.original {
-                if !now.starts_with(&self.original) {
-                    return Err(ArchiveError::Changed {
-                        path: path.to_owned(),
-                        appended: false,
-                    });
+            // The file as loaded or as last written here is not read again
+            // (a review: a second copy of a 100 MB archive in memory).
+            let at = Stamp::now(path).map_err(|error| ArchiveError::Read {
+                path: path.to_owned(),
+                error,
+            })?;
+            let stamp = if at == self.loaded || self.written.as_ref() == Some(&at) {
+                at
+            } else {
+                let (now, stamp) = match read_archive(path)? {
+                    Some((bytes, stamp)) => (bytes, stamp),
+                    None => (Vec::new(), Stamp(None)),
+                };
+                if stamp.0.is_none() && self.loaded.0.is_some() {
+                    return Err(ArchiveError::changed(path, Change::Removed));
                 }
-                self.rebase(now);
-            }
+                if now != self.original {
+                    // A last line without its line end, lengthened, is no
+                    // line appended (a review: `L2` read `L2X`, the gist's
+                    // `L2` lost, and the ETag kept).
+                    let open = !self.original.is_empty() && !self.original.ends_with(b"\n");
+                    if open || !now.starts_with(&self.original) {
+                        return Err(ArchiveError::changed(path, Change::Rewritten));
+                    }
+                    self.rebase(now);
+                }
+                stamp
+            };
             if self.appended.is_empty() && stamp.0.is_some() {
                 return Ok(false);
             }
@@ -747,10 +803,7 @@ impl Archive {
                 }
             }
         }
-        Err(ArchiveError::Changed {
-            path: path.to_owned(),
-            appended: true,
-        })
+        Err(ArchiveError::changed(path, Change::KeptGrowing))
     }
 
     /// This archive's appended lines over `file` (which starts with the
@@ -759,6 +812,7 @@ impl Archive {
         let appended = std::mem::take(&mut self.appended);
         let mut fresh = Archive::from_bytes(file);
         fresh.append_new(appended.iter().map(Vec::as_slice).collect());
+        fresh.loaded = self.loaded.clone();
         *self = fresh;
     }
 }
@@ -1413,7 +1467,13 @@ mod tests {
             })
             .unwrap_err();
         assert!(
-            matches!(err, ArchiveError::Changed { appended: true, .. }),
+            matches!(
+                err,
+                ArchiveError::Changed {
+                    how: Change::KeptGrowing,
+                    ..
+                }
+            ),
             "{err}"
         );
         assert_eq!(fs::read(&path).unwrap(), b"a\nx\nc\ny\nb\nw\nw\nw\n");
@@ -1423,12 +1483,72 @@ mod tests {
         assert!(matches!(
             err,
             ArchiveError::Changed {
-                appended: false,
+                how: Change::Rewritten,
                 ..
             }
         ));
         assert!(err.to_string().contains("nothing was written"), "{err}");
         assert_eq!(fs::read(&path).unwrap(), b"q\n");
+        // Removed: said so, nothing written.
+        fs::remove_file(&path).unwrap();
+        let err = archive.save(&path).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("was removed or moved away while fetch was updating it"),
+            "{err}"
+        );
+        assert!(!path.exists());
+    }
+
+    /// A last line without its line end that another program lengthens is
+    /// no line appended: refused (a review: `L2` read `L2X`, the gist's
+    /// `L2` lost and the ETag kept); the next fetch loads `L2X` and adds
+    /// `L2`.
+    #[test]
+    fn a_last_line_lengthened_meanwhile_is_no_line_appended() {
+        for open in [&b"L1\nL2"[..], b"L1\nL2\r"] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("events.jsonl");
+            fs::write(&path, open).unwrap();
+            let mut archive = Archive::load(&path).unwrap();
+            archive.add(b"L1\nL2\nL3\n");
+            let mut f = fs::OpenOptions::new().append(true).open(&path).unwrap();
+            f.write_all(b"X\n").unwrap();
+            let err = archive.save(&path).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    ArchiveError::Changed {
+                        how: Change::Rewritten,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+            let mut again = Archive::load(&path).unwrap();
+            assert_eq!(again.add(b"L1\nL2\nL3\n"), 2);
+        }
+    }
+
+    /// An archive unchanged since it was loaded is not read again to be
+    /// saved (a review: a 100 MB archive was held twice); one changed is.
+    #[test]
+    fn an_unchanged_archive_is_not_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        fs::write(&path, b"a\n").unwrap();
+        let mut archive = Archive::load(&path).unwrap();
+        archive.add(b"b\n");
+        // Its bytes changed in place, its size, time and inode not: the
+        // save trusts them and does not read the bytes (a read would call
+        // it rewritten).
+        let mtime = fs::metadata(&path).unwrap().modified().unwrap();
+        let file = fs::OpenOptions::new().write(true).open(&path).unwrap();
+        (&file).write_all(b"z\n").unwrap();
+        file.set_modified(mtime).unwrap();
+        drop(file);
+        assert!(archive.save(&path).unwrap());
+        assert_eq!(fs::read(&path).unwrap(), b"a\nb\n");
     }
 
     #[test]
