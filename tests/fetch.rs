@@ -686,10 +686,12 @@ fn a_raw_url_answer_without_all_the_api_sent_keeps_the_apis_lines() {
     raw.assert();
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stderr.starts_with(
-            "warning: the gist changed between the API's answer and its raw_url (the API's \
-             revision of "
-        ),
+        run.stderr.starts_with(&format!(
+            "warning: raw_url's answer for {FILE} is not the revision the API described (of \
+             the API's size, {} bytes, it lacks what the API sent): the API's complete lines \
+             were kept too",
+            content.len()
+        )),
         "{}",
         run.stderr
     );
@@ -3432,7 +3434,8 @@ fn a_placeholder_token_and_credentials_in_the_api_url_are_refused_unprinted() {
             format!(
                 "Error: JMO_TELEMETRY_GITHUB_TOKEN holds {chars} character{plural}, too few \
                  for a GitHub token (they have 40 or more): set it to the whole token, or \
-                 unset it to fetch a public gist without one\n"
+                 unset it (fetch then reads the next token variable set, else fetches without \
+                 a token)\n"
             )
         );
     }
@@ -3455,8 +3458,8 @@ fn a_placeholder_token_and_credentials_in_the_api_url_are_refused_unprinted() {
         assert_eq!(
             run.stderr,
             "Error: JMO_TELEMETRY_GITHUB_TOKEN is set but holds bytes that are not UTF-8 text, \
-             so no token can be read from it: set it to the token alone, or unset it to fetch \
-             a public gist without one\n"
+             so no token can be read from it: set it to the token alone, or unset it (fetch \
+             then reads the next token variable set, else fetches without a token)\n"
         );
     }
     let url = server

@@ -477,16 +477,25 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
             args.file,
             plural(kept, "new line")
         )),
-        (Some(changed), Some(latest)) if !args.history => {
-            // raw_url's answer is checked as a clone's is (a review).
-            let (read, has) = match latest.source {
-                ContentSource::RawUrl => ("its raw_url", "raw_url's answer"),
-                _ => ("the clone", "the clone's newest"),
-            };
+        // raw_url's answer is checked as a clone's is (a review); its size
+        // is the API's, so it lacks something the API sent.
+        (Some(changed), Some(latest))
+            if !args.history && latest.source == ContentSource::RawUrl =>
+        {
             diag.note(&format!(
-                "warning: the gist changed between the API's answer and {read} (the API's \
-                 revision of {} had {} bytes, {has} has {}): the API's complete lines were kept too, lines only the API's revision held may \
-                 be missing; fetch again, or fetch --history to read every revision",
+                "warning: raw_url's answer for {} is not the revision the API described (of \
+                 the API's size, {} bytes, it lacks what the API sent): the API's complete \
+                 lines were kept too, lines only the API's revision held may be missing; \
+                 fetch again, or fetch --history to read every revision",
+                args.file, changed.api_size,
+            ));
+        }
+        (Some(changed), Some(latest)) if !args.history => {
+            diag.note(&format!(
+                "warning: the gist changed between the API's answer and the clone (the API's \
+                 revision of {} had {} bytes, the clone's newest has {}): the API's complete \
+                 lines were kept too, lines only the API's revision held may be missing; fetch \
+                 again, or fetch --history to read every revision",
                 args.file,
                 changed.api_size,
                 latest.bytes.len(),

@@ -292,7 +292,8 @@ pub enum GistError {
     /// The token's variable holds bytes that are not UTF-8.
     #[error(
         "{variable} is set but holds bytes that are not UTF-8 text, so no token can be read \
-         from it: set it to the token alone, or unset it to fetch a public gist without one"
+         from it: set it to the token alone, or unset it (fetch then reads the next token \
+         variable set, else fetches without a token)"
     )]
     TokenNotUtf8 {
         /// The variable.
@@ -301,7 +302,8 @@ pub enum GistError {
     /// The token is too short to be one GitHub issues.
     #[error(
         "{variable} holds {chars} character{}, too few for a GitHub token (they have 40 or \
-         more): set it to the whole token, or unset it to fetch a public gist without one",
+         more): set it to the whole token, or unset it (fetch then reads the next token \
+         variable set, else fetches without a token)",
         if *chars == 1 { "" } else { "s" }
     )]
     ShortToken {
@@ -867,6 +869,12 @@ pub struct GistClient {
 impl GistClient {
     /// A client for `config`.
     pub fn new(config: ClientConfig) -> Result<Self, GistError> {
+        // Credentials are refused before the URL is judged otherwise: a
+        // URL that is also invalid was printed whole, password and all (a
+        // review: `user:PW@host/api/v3`, with no scheme).
+        if has_userinfo(&config.api_url) {
+            return Err(GistError::ApiUrlCredentials);
+        }
         let trimmed = config.api_url.trim_end_matches('/');
         let api = Url::parse(&format!("{trimmed}/"))
             .ok()
@@ -1638,6 +1646,15 @@ fn is_framed(version: reqwest::Version, headers: &HeaderMap) -> bool {
     version >= reqwest::Version::HTTP_2 || headers.contains_key(header::CONTENT_LENGTH) || chunked
 }
 
+/// Whether the text of a URL holds a user name or password: an `@` in
+/// its authority (after `scheme://`, or from the start without one, up to
+/// the first `/`, `?` or `#`), parsed or not.
+fn has_userinfo(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    authority.contains('@')
+}
+
 /// Whether `url`'s host is this machine (`localhost`, 127.0.0.0/8, `::1`).
 fn is_loopback(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
@@ -2106,6 +2123,11 @@ mod tests {
             "http://x:ghp_SECRET@127.0.0.1:9",
             "https://ghp_SECRET@ghe.example.com/api/v3",
             "https://:ghp_SECRET@ghe.example.com",
+            // Invalid otherwise too (a review: printed whole).
+            "user:ghp_SECRET@ghe.example.com/api/v3",
+            "ftp://user:ghp_SECRET@127.0.0.1:9",
+            "https://user:ghp_SECRET@ghe.example.com:99999/api/v3",
+            "https://user:ghp_SECRET@/api/v3",
         ] {
             let err = GistClient::new(ClientConfig {
                 api_url: url.into(),
