@@ -858,14 +858,17 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
     let md = std::fs::read_to_string(tmp.path().join("b/report.md")).unwrap();
     assert!(
         md.contains("(``jmo-analyze report FILE --quarter 2026-Q2 --version='a`b'``).")
-            && md.contains("- Only JMo version `a'b` (and its patch")
+            && md.contains(
+                "- Only JMo version `a'b` and the versions that start with `a'b.` or `a'b-`."
+            )
             && md.contains("on JMo version `a'b`, and this report needs"),
         "{md}"
     );
     let html = std::fs::read_to_string(tmp.path().join("b/report.html")).unwrap();
     assert!(
         html.contains("on JMo version <code>a&#39;b</code>, and this report needs")
-            && html.contains("Only JMo version <code>a&#39;b</code> (and its patch"),
+            && html
+                .contains("Only JMo version <code>a&#39;b</code> and the versions that start with"),
         "{html}"
     );
     // Control characters can match no version: refused.
@@ -1197,6 +1200,59 @@ fn the_previous_quarters_totals_are_compared_when_its_breakdowns_are_not() {
             "{key}: {f}"
         );
     }
+}
+
+/// A previous quarter's completion rate is shown where this quarter has
+/// none (a review: drawn as counts, it was a dash), and its significant
+/// change against a totals-only quarter is an insight (a review: left out).
+#[test]
+fn the_previous_completion_rate_is_shown_and_compared_against_a_totals_only_quarter() {
+    let meta = r#"{"mode": "cli", "profile": "fast", "duration_bucket": "<5min"}"#;
+    let scans = |data: &mut String, id: u32, day: &str, started: usize, completed: usize| {
+        for n in 0..started {
+            let ts = format!("{day}T10:0{n}:00Z");
+            data.push_str(&event_line("scan.started", id, &ts, "1.0.0", meta));
+            if n < completed {
+                data.push_str(&event_line("scan.completed", id, &ts, "1.0.0", meta));
+            }
+        }
+    };
+    // 2025-Q4: 12 installations, 24 of 24 scans completed (totals only).
+    let mut before = String::new();
+    for id in 0..12 {
+        scans(&mut before, id, "2025-11-10", 2, 2);
+    }
+    // 2026-Q1 with 3 installations: no rate of its own.
+    let mut few = before.clone();
+    for id in 100..103 {
+        scans(&mut few, id, "2026-02-10", 1, 1);
+    }
+    let md = report(&few, &[]).file("report.md");
+    let rate = (md.lines())
+        .find(|l| l.starts_with("| Completion rate"))
+        .unwrap();
+    assert_eq!(
+        rate,
+        "| Completion rate (scans completed / scans started) | – | 100.0% (86.2–100.0%) | – |"
+    );
+    // 2026-Q1 with 25 installations, 25 of 50 completed: a fall.
+    let mut many = before;
+    for id in 100..125 {
+        scans(&mut many, id, "2026-02-10", 2, 1);
+    }
+    let json = report(&many, &[]).json();
+    let insights = insights_of(&json);
+    assert!(
+        insights.contains(
+            &"The completion rate fell from 100.0% to 50.0%; the 95% intervals do not overlap."
+                .to_string()
+        ),
+        "{insights:?}"
+    );
+    assert!(
+        insights.contains(&"No breakdown is compared with 2025-Q4: that quarter has fewer than 20 installations (the key figures compare the totals it publishes).".to_string()),
+        "{insights:?}"
+    );
 }
 
 #[test]

@@ -2237,7 +2237,7 @@ fn the_human_formats_name_the_filters_and_the_ratios_not_computed() {
         let text = summary_stdout("fixtures/events.jsonl", &all);
         for said in [
             "quarter 2026-Q1 (events from 2026-01-01T00:00:00Z and before 2026-04-01T00:00:00Z); \
-             JMo version 0.7 only (and its patch and pre-releases); scan.started events that \
+             JMo version 0.7 and the versions that start with 0.7. or 0.7-; scan.started events that \
              ran in CI/CD left out; test events counted as usage",
             "the completion share and the tool failure rates (shown as –): --exclude-ci leaves out",
         ] {

@@ -127,8 +127,10 @@ impl Filters {
             (_, None) => {}
         }
         if let Some(v) = &self.version {
+            // As `version_matches` keeps them (a review: "its patch and
+            // pre-releases" of `1`, which keeps 1.5.0).
             parts.push(format!(
-                "JMo version {v} only (and its patch and pre-releases)"
+                "JMo version {v} and the versions that start with {v}. or {v}-"
             ));
         }
         if self.exclude_ci {

@@ -959,8 +959,9 @@ fn failure_rates_subtitle(filters: &Filters, drawn: usize, tools: usize) -> Stri
             "No rates under --version: one run may send its events under several versions".into()
         }
         None if drawn < tools => format!(
-            "{drawn} of {} tools; tool.failed over scans enabling it; 95% Wilson whiskers",
-            thousands(tools as f64)
+            "{drawn} of {} tool{}; tool.failed over scans enabling it; 95% Wilson whiskers",
+            thousands(tools as f64),
+            if tools == 1 { "" } else { "s" }
         ),
         None => "tool.failed events over scans that enabled the tool; 95% Wilson whiskers".into(),
     }
@@ -1508,6 +1509,7 @@ mod tests {
         // One tool without a rate (more failures than runs) is counted too.
         tools[0] = tool("over".into(), 9, Some(3));
         assert!(chart_of(tools).0.starts_with("11 of 12 tools; "));
+        assert!(failure_rates_subtitle(&Filters::default(), 0, 1).starts_with("0 of 1 tool; "));
         let long = failure_rates_subtitle(&Filters::default(), 12, 123_456_789_012);
         assert!(long.chars().count() <= SUBTITLE_CHARS, "{long}");
     }

@@ -1232,15 +1232,25 @@ fn insights(
         // those the filter keeps (a review: "fewer than 20 installations"
         // for a quarter of 86, none of them on the version asked for).
         let kept = kept_words(&options.filters);
+        // The key figures compare the totals it publishes, when it publishes
+        // any (a review: said of a quarter of 3 installations, all dashes);
+        // their significant changes are told below (a review: the
+        // completion rate's fall was left out).
+        let totals = figures
+            .iter()
+            .any(|f| f.previous.is_some() || f.previous_rate.is_some());
         out.push(format!(
-            "No breakdown is compared with {}: that quarter has fewer than {} installations{kept} \
-             (the key figures compare the totals it publishes).",
+            "No breakdown is compared with {}: that quarter has fewer than {} installations{kept}{}.",
             options.quarter.prev(),
             options
                 .min_quarter_installations
-                .max(options.min_installations)
+                .max(options.min_installations),
+            if totals {
+                " (the key figures compare the totals it publishes)"
+            } else {
+                ""
+            }
         ));
-        return out;
     }
     let mut changes: Vec<(f64, String)> = Vec::new();
     for t in tables {
@@ -1299,7 +1309,7 @@ fn insights(
             .unwrap_or(std::cmp::Ordering::Equal)
             .then_with(|| a.1.cmp(&b.1))
     });
-    if changes.is_empty() {
+    if changes.is_empty() && previous_has_data {
         out.push(format!(
             "No published share changed significantly from {} (every pair of 95% intervals overlaps).",
             options.quarter.prev()

@@ -189,7 +189,9 @@ fn not_significant(report: &Report) -> Option<String> {
 }
 
 fn figure_cells(f: &Figure) -> [String; 3] {
-    if f.rate.is_some() || f.interval.is_some() || f.of.is_some() {
+    // A rate figure by its key, also when only its previous quarter has a
+    // rate (a review: drawn as counts, the previous rate was a dash).
+    if matches!(f.key, "completion_rate" | "opt_in_rate") {
         let now = match f.rate {
             Some(_) => format!(
                 "{} ({}) of {}",
@@ -200,7 +202,7 @@ fn figure_cells(f: &Figure) -> [String; 3] {
             // Why there is no rate, when the figure says.
             None => match (f.key, &f.of) {
                 ("completion_rate", Some(why)) => format!("– ({why})"),
-                _ => "unknown".into(),
+                _ => "–".into(),
             },
         };
         let before = if f.previous_rate.is_some() {
@@ -330,8 +332,10 @@ fn filters_words(report: &Report) -> Vec<String> {
     )];
     match &f.version {
         Some(v) => out.push(format!(
-            "Only JMo version {} (and its patch and pre-releases).",
-            super::code_span(v)
+            "Only JMo version {} and the versions that start with {} or {}.",
+            super::code_span(v),
+            super::code_span(&format!("{v}.")),
+            super::code_span(&format!("{v}-"))
         )),
         None => out.push("All JMo versions.".into()),
     }
