@@ -620,25 +620,37 @@ fn etag_of_another_file_is_not_sent() {
     );
 }
 
-#[test]
-fn truncated_partial_content_is_completed_from_raw_url() {
-    let mut server = Server::new();
-    let content = file_of(&[INIT, &event(1), &event(2)]);
+/// The API's answer (ETag `"v1"`) of a file cut to `partial` of `size`
+/// bytes, and its raw_url (on the API's host: the token goes along)
+/// answering `raw` once.
+fn cut_with_raw_url(
+    server: &mut ServerGuard,
+    partial: &str,
+    size: usize,
+    raw: &str,
+) -> (Mock, Mock) {
     let raw_url = format!("{}/raw/abc123/{FILE}", server.url());
-    let partial = &content[..content.len() / 2];
     let api = ok_gist(
-        &mut server,
-        &gist_body(&[(FILE, cut_file(partial, content.len(), &raw_url))], None),
+        server,
+        &gist_body(&[(FILE, cut_file(partial, size, &raw_url))], None),
         "\"v1\"",
     );
-    // Same host as the API: the token goes along.
     let raw = server
         .mock("GET", format!("/raw/abc123/{FILE}").as_str())
         .match_header("authorization", format!("Bearer {TOKEN}").as_str())
         .with_status(200)
-        .with_body(&content)
+        .with_body(raw)
         .expect(1)
         .create();
+    (api, raw)
+}
+
+#[test]
+fn truncated_partial_content_is_completed_from_raw_url() {
+    let mut server = Server::new();
+    let content = file_of(&[INIT, &event(1), &event(2)]);
+    let partial = &content[..content.len() / 2];
+    let (api, raw) = cut_with_raw_url(&mut server, partial, content.len(), &content);
     let work = Work::new();
 
     let run = work.fetch(&server.url(), &[]);
@@ -664,20 +676,9 @@ fn a_raw_url_answer_without_all_the_api_sent_keeps_the_apis_lines() {
     let content = file_of(&[INIT, &event(1), &event(2), &event(3)]);
     let other = file_of(&[INIT, &event(1), &event(9), &event(3)]);
     assert_eq!(content.len(), other.len());
-    let raw_url = format!("{}/raw/abc123/{FILE}", server.url());
     // Event 2 is whole in the API's content.
     let partial = &content[..content.len() - 10];
-    let api = ok_gist(
-        &mut server,
-        &gist_body(&[(FILE, cut_file(partial, content.len(), &raw_url))], None),
-        "\"v1\"",
-    );
-    let raw = server
-        .mock("GET", format!("/raw/abc123/{FILE}").as_str())
-        .with_status(200)
-        .with_body(&other)
-        .expect(1)
-        .create();
+    let (api, raw) = cut_with_raw_url(&mut server, partial, content.len(), &other);
     let work = Work::new();
 
     let run = work.fetch(&server.url(), &[]);

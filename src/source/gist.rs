@@ -445,7 +445,7 @@ pub enum GistError {
         url: String,
         /// The status.
         status: u16,
-        /// The answer's `message`, as [`github_message`] gives it.
+        /// The answer's `message` (terminal-safe, at most 200 characters).
         message: Option<String>,
     },
     /// The 200 answer is not a gist in JSON.
