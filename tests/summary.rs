@@ -2263,4 +2263,34 @@ fn the_human_formats_name_the_filters_and_the_ratios_not_computed() {
     assert!(!since.contains("Not computed"), "{since}");
     let none = summary_stdout("fixtures/events.jsonl", &["--format", "markdown", "-q"]);
     assert!(!none.contains("Filters") && !none.contains("Not computed"));
+    // More completions than starts in the period: the share's `–` is said
+    // too (a review: unexplained).
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("cut.jsonl");
+    let line = |event: &str, ts: &str| {
+        format!(
+            r#"{{"event": "{event}", "version": "1.0.0", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "{ts}", "metadata": {{"profile": "fast"}}}}"#
+        )
+    };
+    let lines = [
+        line("scan.started", "2025-12-31T23:59:00Z"),
+        line("scan.completed", "2026-01-01T00:01:00Z"),
+        line("scan.started", "2025-12-31T23:58:00Z"),
+        line("scan.completed", "2026-01-01T00:02:00Z"),
+        line("scan.started", "2026-01-02T10:00:00Z"),
+        line("scan.completed", "2026-01-02T10:05:00Z"),
+    ];
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let cut = summary_stdout(
+        file.to_str().unwrap(),
+        &["--format", "markdown", "--quarter", "2026-Q1", "-q"],
+    );
+    assert!(
+        cut.contains(
+            "- **Not computed:** the completion share (shown as –): more scans completed than \
+             started, as when a time bound cuts scans that started before it, or events were \
+             lost\n"
+        ),
+        "{cut}"
+    );
 }

@@ -249,6 +249,14 @@ pub fn overview(summary: &Summary) -> Vec<(String, String)> {
             "Not computed".to_string(),
             format!("the completion share and the tool failure rates (shown as –): {why}"),
         ));
+    } else if t.scans_completed > t.scans_started {
+        // No share above 1 (a review: the `–` went unexplained here).
+        lines.push((
+            "Not computed".to_string(),
+            "the completion share (shown as –): more scans completed than started, as when a \
+             time bound cuts scans that started before it, or events were lost"
+                .to_string(),
+        ));
     }
     lines
 }
