@@ -652,6 +652,14 @@ fn missing_file_message(
     available: &[String],
     listing_truncated: bool,
 ) -> String {
+    // A gist with no file has none to choose (a review: "it has: none.
+    // Pass --file NAME to choose").
+    if available.is_empty() && !listing_truncated {
+        return format!(
+            "gist {gist_id} has no file at all, so no {file:?}: check --gist-id (a client \
+             creates the file with its first event)"
+        );
+    }
     let list = listed_files(available);
     let mut msg =
         format!("gist {gist_id} has no file {file:?}; it has: {list}. Pass --file NAME to choose");
@@ -2249,6 +2257,11 @@ mod tests {
         assert_eq!(
             missing_file_message("abc", "x.jsonl", &["a.txt".into(), "b.jsonl".into()], false),
             "gist abc has no file \"x.jsonl\"; it has: a.txt, b.jsonl. Pass --file NAME to choose"
+        );
+        assert_eq!(
+            missing_file_message("abc", "x.jsonl", &[], false),
+            "gist abc has no file at all, so no \"x.jsonl\": check --gist-id (a client creates \
+             the file with its first event)"
         );
         assert_eq!(
             listed_files(&["\u{1b}]0;pwned\u{7}.txt".into()]),
