@@ -786,8 +786,16 @@ fn the_report_names_the_flags_that_make_it_again() {
     assert!(
         md.contains(
             "No breakdown is compared with 2026-Q1: that quarter has fewer than 20 installations \
-             on JMo version `1.0`, counting what --exclude-ci keeps (the key figures compare the \
-             totals it publishes)."
+             on JMo version `1.0`, counting what --exclude-ci keeps."
+        ),
+        "{md}"
+    );
+    // Why the completion rate is a dash, beside it (a review: the legend's
+    // "withheld, or nothing to compare" was untrue of it).
+    assert!(
+        md.contains(
+            "| Completion rate (scans completed / scans started) | – (not computed: \
+             --exclude-ci and --version can split a scan's events; see the methodology) | – | – |"
         ),
         "{md}"
     );
@@ -1101,6 +1109,17 @@ fn opt_in_rate_needs_a_population() {
         .clone();
     assert_eq!(f["rate"], 0.25);
     assert!((f["interval"]["low"].as_f64().unwrap() - 0.1809).abs() < 1e-3);
+    // The previous quarter's, as its own report publishes it (a review:
+    // always a dash): 30 of 120 then too, no clear change.
+    let before = report(&dataset(), &["--population", "120", "--quarter", "2025-Q4"]).json();
+    let b = figure(&before, "opt_in_rate");
+    assert_eq!(f["previous_rate"], b["rate"]);
+    assert_eq!(f["previous_interval"], b["interval"]);
+    assert_eq!(f["previous_rate"], 0.25);
+    assert_eq!(f["change"], "no_clear_change");
+    let md = run.file("report.md");
+    let row = md.lines().find(|l| l.starts_with("| Opt-in rate")).unwrap();
+    assert_eq!(row.matches("25.0% (").count(), 2, "{row}");
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("e.jsonl");
     std::fs::write(&input, dataset()).unwrap();
@@ -1236,10 +1255,21 @@ fn the_previous_completion_rate_is_shown_and_compared_against_a_totals_only_quar
         "| Completion rate (scans completed / scans started) | – | 100.0% (86.2–100.0%) | – |"
     );
     // 2026-Q1 with 25 installations, 25 of 50 completed: a fall.
-    let mut many = before;
+    let mut now = String::new();
     for id in 100..125 {
-        scans(&mut many, id, "2026-02-10", 2, 1);
+        scans(&mut now, id, "2026-02-10", 2, 1);
     }
+    // Against an empty quarter (whose only published total is a 0 of
+    // usage events), no comparison of totals is claimed (a review).
+    let alone = insights_of(&report(&now, &[]).json());
+    assert!(
+        alone.contains(
+            &"No breakdown is compared with 2025-Q4: that quarter has fewer than 20 installations."
+                .to_string()
+        ),
+        "{alone:?}"
+    );
+    let many = before + &now;
     let json = report(&many, &[]).json();
     let insights = insights_of(&json);
     assert!(

@@ -38,7 +38,8 @@ pub struct ReportArgs {
     /// Print this date as the generation date (YYYY-MM-DD); without it the report has no date, so it is reproducible.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub generated_on: Option<chrono::NaiveDate>,
-    /// Only usage events of this JMo version (`0.7` also matches 0.7.x).
+    /// Only usage events of this JMo version, or of one that starts with
+    /// it and `.` or `-` (`0.7` matches 0.7, 0.7.1, 0.7-dev; `1` matches 1.5.0).
     #[arg(long = "version", value_name = "V")]
     pub jmo_version: Option<String>,
     /// Leave out scan.started events that ran in CI/CD (ci_detected true).

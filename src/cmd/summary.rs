@@ -61,7 +61,8 @@ pub struct FilterArgs {
     /// Only events up to and including this date (YYYY-MM-DD, UTC) or time.
     #[arg(long, value_name = "DATE", value_parser = |s: &str| parse_bound(s, true))]
     pub until: Option<Micros>,
-    /// Only usage events of this JMo version (`0.7` also matches 0.7.x).
+    /// Only usage events of this JMo version, or of one that starts with
+    /// it and `.` or `-` (`0.7` matches 0.7, 0.7.1, 0.7-dev; `1` matches 1.5.0).
     #[arg(long = "version", value_name = "V")]
     pub jmo_version: Option<String>,
     /// Leave out scan.started events that ran in CI/CD (ci_detected true).

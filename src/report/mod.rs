@@ -990,15 +990,24 @@ fn figures(
         interval: ci,
         previous_rate: completion(p).filter(|_| before_rate),
         previous_interval: pci,
-        of: now_rate.then(|| match completion(t) {
-            Some(_) => format!("{} scans started", thousands(t.scans_started)),
-            None => format!(
-                "no rate: {} scans completed, {} started (scans started before the quarter, \
-                 or events lost)",
-                thousands(t.scans_completed),
-                thousands(t.scans_started)
+        of: match options.filters.splits_scans() {
+            // Why the dash, beside it (a review: the legend's "withheld or
+            // nothing to compare" was untrue of it).
+            Some(_) => Some(
+                "not computed: --exclude-ci and --version can split a scan's events; see the \
+                 methodology"
+                    .to_owned(),
             ),
-        }),
+            None => now_rate.then(|| match completion(t) {
+                Some(_) => format!("{} scans started", thousands(t.scans_started)),
+                None => format!(
+                    "no rate: {} scans completed, {} started (scans started before the \
+                     quarter, or events lost)",
+                    thousands(t.scans_completed),
+                    thousands(t.scans_started)
+                ),
+            }),
+        },
         change: Some(compare(
             ci,
             pci,
@@ -1007,19 +1016,28 @@ fn figures(
         )),
     });
     if let Some(n) = options.population {
-        let shown = t.unique_ids >= k;
+        // The previous quarter's too, as its own report (with the same
+        // --population) publishes it (a review: always a dash).
+        let rate = |ids: u64| (n > 0 && ids >= k).then(|| ids as f64 / n as f64);
+        let interval = |ids: u64| interval_of(ids, n).filter(|_| ids >= k);
+        let (ci, pci) = (interval(t.unique_ids), interval(p.unique_ids));
         out.push(Figure {
             count_change: None,
             key: "opt_in_rate",
             label: "Opt-in rate (installations / known installs)",
             value: None,
             previous: None,
-            rate: (n > 0 && shown).then(|| t.unique_ids as f64 / n as f64),
-            interval: interval_of(t.unique_ids, n).filter(|_| shown),
-            previous_rate: None,
-            previous_interval: None,
+            rate: rate(t.unique_ids),
+            interval: ci,
+            previous_rate: rate(p.unique_ids),
+            previous_interval: pci,
             of: Some(format!("{} known installs (--population)", thousands(n))),
-            change: None,
+            change: Some(compare(
+                ci,
+                pci,
+                rate(t.unique_ids).unwrap_or(0.0),
+                rate(p.unique_ids).unwrap_or(0.0),
+            )),
         });
     }
     out
@@ -1238,7 +1256,7 @@ fn insights(
         // completion rate's fall was left out).
         let totals = figures
             .iter()
-            .any(|f| f.previous.is_some() || f.previous_rate.is_some());
+            .any(|f| f.previous.is_some_and(|n| n > 0) || f.previous_rate.is_some());
         out.push(format!(
             "No breakdown is compared with {}: that quarter has fewer than {} installations{kept}{}.",
             options.quarter.prev(),
