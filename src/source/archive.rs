@@ -479,6 +479,11 @@ impl Stamp {
         Stamp(Some((meta.len(), meta.modified().ok(), dev, ino)))
     }
 
+    /// The device and inode: which file it is.
+    fn inode(&self) -> Option<(u64, u64)> {
+        self.0.map(|(_, _, dev, ino)| (dev, ino))
+    }
+
     /// The file at `path` now (links followed, as the archive is written).
     fn now(path: &Path) -> io::Result<Stamp> {
         match fs::metadata(path) {
@@ -746,7 +751,12 @@ impl Archive {
         path: &Path,
         mut before_check: impl FnMut(&Path) -> io::Result<()>,
     ) -> Result<bool, ArchiveError> {
-        for _ in 0..3 {
+        for attempt in 0..3 {
+            // A writer at work gets a moment to finish (a review: one
+            // appending every 30 ms failed 5 fetches in 6).
+            if attempt > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(100 << attempt));
+            }
             // The file as loaded or as last written here is not read again
             // (a review: a second copy of a 100 MB archive in memory).
             let at = Stamp::now(path).map_err(|error| ArchiveError::Read {
@@ -760,16 +770,31 @@ impl Archive {
                     Some((bytes, stamp)) => (bytes, stamp),
                     None => (Vec::new(), Stamp(None)),
                 };
-                if stamp.0.is_none() && self.loaded.0.is_some() {
-                    return Err(ArchiveError::changed(path, Change::Removed));
-                }
                 if now != self.original {
-                    // A last line without its line end, lengthened, is no
+                    // Not what was loaded with lines after it: another file
+                    // in its place, or none, or this one rewritten. A last
+                    // line without its line end that is lengthened is no
                     // line appended (a review: `L2` read `L2X`, the gist's
-                    // `L2` lost, and the ETag kept).
+                    // `L2` lost, and the ETag kept); one given its line end
+                    // is (a review: refused).
                     let open = !self.original.is_empty() && !self.original.ends_with(b"\n");
-                    if open || !now.starts_with(&self.original) {
-                        return Err(ArchiveError::changed(path, Change::Rewritten));
+                    let appended = now.starts_with(&self.original)
+                        && (!open || now.get(self.original.len()) == Some(&b'\n'));
+                    if !appended {
+                        // Which file was there: the one last written here,
+                        // else the one loaded.
+                        let known = self.written.as_ref().unwrap_or(&self.loaded);
+                        let moved = stamp.0.is_none() || stamp.inode() != known.inode();
+                        let how = match moved && self.loaded.0.is_some() {
+                            true => Change::Removed,
+                            false => Change::Rewritten,
+                        };
+                        return Err(ArchiveError::changed(path, how));
+                    }
+                    // A line still being written: look again (a review:
+                    // its start and its end were split by the fetch's).
+                    if !now.ends_with(b"\n") {
+                        continue;
                     }
                     self.rebase(now);
                 }
@@ -778,16 +803,21 @@ impl Archive {
             if self.appended.is_empty() && stamp.0.is_some() {
                 return Ok(false);
             }
-            // Written in parts: no copy of the whole archive in memory.
+            // Written in parts: no copy of the whole archive in memory. The
+            // new file's stamp is the temporary file's, taken before the
+            // rename: taken after it, a line appended meanwhile was taken
+            // for this save's own (a review: lost, the ETag kept).
+            let mut new_stamp = None;
             let written = write_atomic_with(
                 path,
                 |out| self.write_parts(|part| out.write_all(part)),
-                |_| {
+                |temp| {
                     before_check(path)?;
-                    match Stamp::now(path)? == stamp {
-                        true => Ok(()),
-                        false => Err(io::Error::other(ChangedMeanwhile)),
+                    if Stamp::now(path)? != stamp {
+                        return Err(io::Error::other(ChangedMeanwhile));
                     }
+                    new_stamp = Some(Stamp::now(temp)?);
+                    Ok(())
                 },
             );
             match written {
@@ -798,7 +828,7 @@ impl Archive {
                 }
                 Err(e) => return Err(e),
                 Ok(()) => {
-                    self.written = Stamp::now(path).ok();
+                    self.written = new_stamp;
                     return Ok(true);
                 }
             }
@@ -813,6 +843,7 @@ impl Archive {
         let mut fresh = Archive::from_bytes(file);
         fresh.append_new(appended.iter().map(Vec::as_slice).collect());
         fresh.loaded = self.loaded.clone();
+        fresh.written = self.written.take();
         *self = fresh;
     }
 }
@@ -1480,13 +1511,16 @@ mod tests {
         // Rewritten, not appended to: refused, nothing written.
         fs::write(&path, b"q\n").unwrap();
         let err = archive.save(&path).unwrap_err();
-        assert!(matches!(
-            err,
-            ArchiveError::Changed {
-                how: Change::Rewritten,
-                ..
-            }
-        ));
+        assert!(
+            matches!(
+                err,
+                ArchiveError::Changed {
+                    how: Change::Rewritten,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("nothing was written"), "{err}");
         assert_eq!(fs::read(&path).unwrap(), b"q\n");
         // Removed: said so, nothing written.
@@ -1528,6 +1562,64 @@ mod tests {
             let mut again = Archive::load(&path).unwrap();
             assert_eq!(again.add(b"L1\nL2\nL3\n"), 2);
         }
+    }
+
+    /// A line another program is still writing is waited for, never split
+    /// by the fetch's (a review); a last line given its line end and lines
+    /// after it is an append (a review: refused); another file renamed
+    /// over the archive is said to be one (a review: "changed otherwise").
+    #[test]
+    fn a_line_being_written_is_waited_for_and_a_line_end_added_is_an_append() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        let append = |line: &[u8]| {
+            let mut f = fs::OpenOptions::new().append(true).open(&path).unwrap();
+            f.write_all(line).unwrap();
+        };
+        fs::write(&path, b"a\n").unwrap();
+        let mut archive = Archive::load(&path).unwrap();
+        archive.add(b"b\n");
+        append(b"{\"x\":");
+        let err = archive.save(&path).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ArchiveError::Changed {
+                    how: Change::KeptGrowing,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(fs::read(&path).unwrap(), b"a\n{\"x\":");
+        append(b"1}\n");
+        assert!(archive.save(&path).unwrap());
+        assert_eq!(fs::read(&path).unwrap(), b"a\n{\"x\":1}\nb\n");
+        // A last line without its line end, given one and a line after it.
+        fs::write(&path, b"L1").unwrap();
+        let mut archive = Archive::load(&path).unwrap();
+        archive.add(b"L2\n");
+        append(b"\nL9\n");
+        assert!(archive.save(&path).unwrap());
+        assert_eq!(fs::read(&path).unwrap(), b"L1\nL9\nL2\n");
+        // Another file renamed over it.
+        let mut archive = Archive::load(&path).unwrap();
+        archive.add(b"L3\n");
+        let other = dir.path().join("other");
+        fs::write(&other, b"new\n").unwrap();
+        fs::rename(&other, &path).unwrap();
+        let err = archive.save(&path).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ArchiveError::Changed {
+                    how: Change::Removed,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(fs::read(&path).unwrap(), b"new\n");
     }
 
     /// An archive unchanged since it was loaded is not read again to be

@@ -254,9 +254,10 @@ pub enum GistError {
     /// `--api-url` holds a user name or password: it would be printed with
     /// the URL, and sent in place of the token.
     #[error(
-        "--api-url holds a user name or password (`user:password@` before its host): remove \
-         it and give the token in JMO_TELEMETRY_GITHUB_TOKEN (the URL is not shown here, so \
-         that its password is not)"
+        "--api-url holds a user name or password (`user:password@` before its host), or is \
+         no valid URL and holds an `@`: remove it and give the token in \
+         JMO_TELEMETRY_GITHUB_TOKEN (the URL is not shown here, so that a password in it is \
+         not)"
     )]
     ApiUrlCredentials,
     /// A token would go in clear text: `--api-url` is `http://` to a host
@@ -877,18 +878,21 @@ pub struct GistClient {
 impl GistClient {
     /// A client for `config`.
     pub fn new(config: ClientConfig) -> Result<Self, GistError> {
-        // Credentials are refused before the URL is judged otherwise: a
-        // URL that is also invalid was printed whole, password and all (a
-        // review: `user:PW@host/api/v3`, with no scheme).
-        if has_userinfo(&config.api_url) {
-            return Err(GistError::ApiUrlCredentials);
-        }
         let trimmed = config.api_url.trim_end_matches('/');
         let api = Url::parse(&format!("{trimmed}/"))
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-            .ok_or_else(|| GistError::BadApiUrl {
-                url: config.api_url.clone(),
+            .ok_or_else(|| {
+                // An invalid URL is shown only without an `@`: one may hold
+                // a password (reviews: `user:PW@host/api/v3` without a
+                // scheme, `https//user:PW@host`, a bad port, were printed).
+                if config.api_url.contains('@') {
+                    GistError::ApiUrlCredentials
+                } else {
+                    GistError::BadApiUrl {
+                        url: config.api_url.clone(),
+                    }
+                }
             })?;
         // A review: `http://x:SECRET@host` was printed in every message, and
         // its credentials sent as Basic auth instead of the token.
@@ -1654,15 +1658,6 @@ fn is_framed(version: reqwest::Version, headers: &HeaderMap) -> bool {
     version >= reqwest::Version::HTTP_2 || headers.contains_key(header::CONTENT_LENGTH) || chunked
 }
 
-/// Whether the text of a URL holds a user name or password: an `@` in
-/// its authority (after `scheme://`, or from the start without one, up to
-/// the first `/`, `?` or `#`), parsed or not.
-fn has_userinfo(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    authority.contains('@')
-}
-
 /// Whether `url`'s host is this machine (`localhost`, 127.0.0.0/8, `::1`).
 fn is_loopback(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
@@ -2136,6 +2131,9 @@ mod tests {
             "ftp://user:ghp_SECRET@127.0.0.1:9",
             "https://user:ghp_SECRET@ghe.example.com:99999/api/v3",
             "https://user:ghp_SECRET@/api/v3",
+            "https//user:ghp_SECRET@ghe.example.com/api/v3",
+            "https:/user:ghp_SECRET@ghe.example.com:99999/api/v3",
+            "user:ghp_SECRET@ghe.example.com/api/v3?next=https://x",
         ] {
             let err = GistClient::new(ClientConfig {
                 api_url: url.into(),
