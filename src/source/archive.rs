@@ -1462,21 +1462,37 @@ mod tests {
         assert_eq!(fs::read(&fresh).unwrap(), b"");
     }
 
+    /// An archive file holding `content`, loaded (the directory, the file).
+    fn loaded(content: &[u8]) -> (tempfile::TempDir, PathBuf, Archive) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        fs::write(&path, content).unwrap();
+        let archive = Archive::load(&path).unwrap();
+        (dir, path, archive)
+    }
+
+    /// Appends `bytes` to the file, as another program would.
+    fn append(path: &Path, bytes: &[u8]) {
+        let mut f = fs::OpenOptions::new().append(true).open(path).unwrap();
+        f.write_all(bytes).unwrap();
+    }
+
+    /// How the archive changed, by [`Archive::save`]'s refusal.
+    fn how_of(err: &ArchiveError) -> Change {
+        match err {
+            ArchiveError::Changed { how, .. } => *how,
+            other => panic!("{other}"),
+        }
+    }
+
     /// Lines another program appends while a fetch runs stay, before the
     /// fetch's, whether they come before the save or during its write (a
     /// review: an appended line was replaced by the fetch's copy); a file
     /// rewritten otherwise is left as it is.
     #[test]
     fn lines_appended_to_the_file_meanwhile_are_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("events.jsonl");
-        fs::write(&path, b"a\n").unwrap();
-        let mut archive = Archive::load(&path).unwrap();
+        let (_dir, path, mut archive) = loaded(b"a\n");
         archive.add(b"a\nb\nc\n");
-        let append = |path: &Path, line: &[u8]| {
-            let mut f = fs::OpenOptions::new().append(true).open(path).unwrap();
-            f.write_all(line).unwrap();
-        };
         append(&path, b"x\nc\n");
         let mut during = Some(b"y\n");
         let saved = archive.save_with(&path, |path| {
@@ -1497,30 +1513,12 @@ mod tests {
                 Ok(())
             })
             .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                ArchiveError::Changed {
-                    how: Change::KeptGrowing,
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        assert_eq!(how_of(&err), Change::KeptGrowing, "{err}");
         assert_eq!(fs::read(&path).unwrap(), b"a\nx\nc\ny\nb\nw\nw\nw\n");
         // Rewritten, not appended to: refused, nothing written.
         fs::write(&path, b"q\n").unwrap();
         let err = archive.save(&path).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                ArchiveError::Changed {
-                    how: Change::Rewritten,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        assert_eq!(how_of(&err), Change::Rewritten, "{err}");
         assert!(err.to_string().contains("nothing was written"), "{err}");
         assert_eq!(fs::read(&path).unwrap(), b"q\n");
         // Removed: said so, nothing written.
@@ -1541,24 +1539,11 @@ mod tests {
     #[test]
     fn a_last_line_lengthened_meanwhile_is_no_line_appended() {
         for open in [&b"L1\nL2"[..], b"L1\nL2\r"] {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("events.jsonl");
-            fs::write(&path, open).unwrap();
-            let mut archive = Archive::load(&path).unwrap();
+            let (_dir, path, mut archive) = loaded(open);
             archive.add(b"L1\nL2\nL3\n");
-            let mut f = fs::OpenOptions::new().append(true).open(&path).unwrap();
-            f.write_all(b"X\n").unwrap();
+            append(&path, b"X\n");
             let err = archive.save(&path).unwrap_err();
-            assert!(
-                matches!(
-                    err,
-                    ArchiveError::Changed {
-                        how: Change::Rewritten,
-                        ..
-                    }
-                ),
-                "{err}"
-            );
+            assert_eq!(how_of(&err), Change::Rewritten, "{err}");
             let mut again = Archive::load(&path).unwrap();
             assert_eq!(again.add(b"L1\nL2\nL3\n"), 2);
         }
@@ -1570,36 +1555,20 @@ mod tests {
     /// over the archive is said to be one (a review: "changed otherwise").
     #[test]
     fn a_line_being_written_is_waited_for_and_a_line_end_added_is_an_append() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("events.jsonl");
-        let append = |line: &[u8]| {
-            let mut f = fs::OpenOptions::new().append(true).open(&path).unwrap();
-            f.write_all(line).unwrap();
-        };
-        fs::write(&path, b"a\n").unwrap();
-        let mut archive = Archive::load(&path).unwrap();
+        let (dir, path, mut archive) = loaded(b"a\n");
         archive.add(b"b\n");
-        append(b"{\"x\":");
+        append(&path, b"{\"x\":");
         let err = archive.save(&path).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                ArchiveError::Changed {
-                    how: Change::KeptGrowing,
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        assert_eq!(how_of(&err), Change::KeptGrowing, "{err}");
         assert_eq!(fs::read(&path).unwrap(), b"a\n{\"x\":");
-        append(b"1}\n");
+        append(&path, b"1}\n");
         assert!(archive.save(&path).unwrap());
         assert_eq!(fs::read(&path).unwrap(), b"a\n{\"x\":1}\nb\n");
         // A last line without its line end, given one and a line after it.
         fs::write(&path, b"L1").unwrap();
         let mut archive = Archive::load(&path).unwrap();
         archive.add(b"L2\n");
-        append(b"\nL9\n");
+        append(&path, b"\nL9\n");
         assert!(archive.save(&path).unwrap());
         assert_eq!(fs::read(&path).unwrap(), b"L1\nL9\nL2\n");
         // Another file renamed over it.
@@ -1609,16 +1578,7 @@ mod tests {
         fs::write(&other, b"new\n").unwrap();
         fs::rename(&other, &path).unwrap();
         let err = archive.save(&path).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                ArchiveError::Changed {
-                    how: Change::Removed,
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        assert_eq!(how_of(&err), Change::Removed, "{err}");
         assert_eq!(fs::read(&path).unwrap(), b"new\n");
     }
 
@@ -1626,10 +1586,7 @@ mod tests {
     /// saved (a review: a 100 MB archive was held twice); one changed is.
     #[test]
     fn an_unchanged_archive_is_not_read_again() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("events.jsonl");
-        fs::write(&path, b"a\n").unwrap();
-        let mut archive = Archive::load(&path).unwrap();
+        let (_dir, path, mut archive) = loaded(b"a\n");
         archive.add(b"b\n");
         // Its bytes changed in place, its size, time and inode not: the
         // save trusts them and does not read the bytes (a read would call
