@@ -69,13 +69,7 @@ impl fmt::Debug for Token {
 impl Token {
     /// The first of [`TOKEN_VARS`] that `lookup` finds set and non-blank.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Option<Self> {
-        TOKEN_VARS.iter().find_map(|&var| {
-            let value = lookup(var)?.trim().to_owned();
-            (!value.is_empty()).then_some(Self {
-                value,
-                variable: var,
-            })
-        })
+        Self::first_set(|var| lookup(var).map(Some))
     }
 
     /// The first of [`TOKEN_VARS`] set in the environment. One set to
@@ -83,24 +77,26 @@ impl Token {
     /// [`GistClient::new`] refuses, naming it (a review: it was taken for
     /// unset, and the fetch went on without a token).
     pub fn from_env() -> Option<Self> {
-        let unreadable = TOKEN_VARS
-            .iter()
-            .find(|&&var| matches!(std::env::var(var), Err(std::env::VarError::NotUnicode(_))));
-        let readable = Self::from_lookup(|var| std::env::var(var).ok());
-        match (unreadable, readable) {
-            // The first variable set wins, as for readable ones.
-            (Some(&var), Some(t))
-                if TOKEN_VARS.iter().position(|&v| v == var)
-                    > TOKEN_VARS.iter().position(|&v| v == t.variable) =>
-            {
-                Some(t)
-            }
-            (Some(&var), _) => Some(Self {
-                value: NOT_UTF8.into(),
+        Self::first_set(|var| match std::env::var(var) {
+            Ok(value) => Some(Some(value)),
+            Err(std::env::VarError::NotUnicode(_)) => Some(None),
+            Err(std::env::VarError::NotPresent) => None,
+        })
+    }
+
+    /// The first of [`TOKEN_VARS`] that `lookup` finds set, non-blank or
+    /// not text (`Some(None)`: a token [`Token::bearer`] refuses).
+    fn first_set(lookup: impl Fn(&str) -> Option<Option<String>>) -> Option<Self> {
+        TOKEN_VARS.iter().find_map(|&var| {
+            let value = match lookup(var)? {
+                Some(text) => text.trim().to_owned(),
+                None => NOT_UTF8.to_owned(),
+            };
+            (!value.is_empty()).then_some(Self {
+                value,
                 variable: var,
-            }),
-            (None, readable) => readable,
-        }
+            })
+        })
     }
 
     /// The environment variable the token came from.
@@ -1570,11 +1566,7 @@ impl RateLimit {
 /// Failed", …}`), at most 200 characters, safe for a terminal (a review: a
 /// 422 was told only by its number, and `--verbose` showed no more).
 fn github_message(body: &[u8]) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Message {
-        message: String,
-    }
-    let message = serde_json::from_slice::<Message>(body).ok()?.message;
+    let message = message_of(body)?;
     let mut cut: String = message.chars().take(200).collect();
     if cut.len() < message.len() {
         cut.push('…');
@@ -1585,15 +1577,18 @@ fn github_message(body: &[u8]) -> Option<String> {
 /// Whether a 403's body is GitHub's answer to a secondary rate limit
 /// (`{"message": "You have exceeded a secondary rate limit. …"}`).
 fn secondary_rate_limit(body: &[u8]) -> bool {
+    message_of(body).is_some_and(|m| m.to_ascii_lowercase().contains("secondary rate limit"))
+}
+
+/// The `message` of a GitHub answer's JSON body, as sent.
+fn message_of(body: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Message {
         message: String,
     }
-    serde_json::from_slice::<Message>(body).is_ok_and(|m| {
-        m.message
-            .to_ascii_lowercase()
-            .contains("secondary rate limit")
-    })
+    serde_json::from_slice::<Message>(body)
+        .ok()
+        .map(|m| m.message)
 }
 
 /// A header holding a whole number of seconds (or a Unix time).
