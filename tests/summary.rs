@@ -2279,6 +2279,11 @@ fn the_human_formats_name_the_filters_and_the_ratios_not_computed() {
         line("scan.completed", "2026-01-01T00:02:00Z"),
         line("scan.started", "2026-01-02T10:00:00Z"),
         line("scan.completed", "2026-01-02T10:05:00Z"),
+        // A tool no counted scan listed: its failure rate is `–` too.
+        line("tool.failed", "2026-01-02T10:04:00Z").replace(
+            r#""profile": "fast""#,
+            r#""tool": "zap", "failure_type": "timeout""#,
+        ),
     ];
     std::fs::write(&file, lines.join("\n")).unwrap();
     let cut = summary_stdout(
@@ -2290,6 +2295,14 @@ fn the_human_formats_name_the_filters_and_the_ratios_not_computed() {
             "- **Not computed:** the completion share (shown as –): more scans completed than \
              started, as when a time bound cuts scans that started before it, or events were \
              lost\n"
+        ),
+        "{cut}"
+    );
+    assert!(
+        cut.contains(
+            "- **Not computed:** the failure rate of 1 tool (shown as –): more failures than \
+             scans listing the tool started, or none listed it, as when a time bound cuts scans \
+             that started before it, or events were lost\n"
         ),
         "{cut}"
     );

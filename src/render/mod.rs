@@ -8,6 +8,7 @@ pub mod markdown;
 pub mod table;
 pub mod text;
 
+use crate::metrics::MetricId;
 use crate::metrics::Summary;
 
 /// The formats of `summary`.
@@ -86,7 +87,6 @@ pub fn layout(
     metric: &crate::metrics::MetricRows,
     max_rows: usize,
 ) -> (Vec<&'static str>, impl Iterator<Item = Vec<String>> + '_) {
-    use crate::metrics::MetricId;
     let rows = &metric.rows;
     let has = |f: fn(&crate::metrics::Row) -> bool| rows.iter().any(f);
     let has_group = has(|r| r.group.is_some());
@@ -257,6 +257,23 @@ pub fn overview(summary: &Summary) -> Vec<(String, String)> {
              time bound cuts scans that started before it, or events were lost"
                 .to_string(),
         ));
+    }
+    if uncomputed_ratios(summary).is_none() {
+        // A rate above 1, or of a tool no counted scan listed, is `null`
+        // too: say why (a review: the `–` went unexplained).
+        let rates = &summary.metrics[MetricId::ToolFailureRates as usize].rows;
+        let tools = rates.iter().filter(|r| r.rate.is_none()).count();
+        if tools > 0 {
+            lines.push((
+                "Not computed".to_string(),
+                format!(
+                    "the failure rate of {tools} {} (shown as –): more failures than scans \
+                     listing the tool started, or none listed it, as when a time bound cuts \
+                     scans that started before it, or events were lost",
+                    if tools == 1 { "tool" } else { "tools" }
+                ),
+            ));
+        }
     }
     lines
 }
