@@ -518,6 +518,23 @@ fn an_archive_restored_since_the_last_fetch_is_fetched_in_full() {
     assert_eq!(work.archive_text(), content);
 }
 
+/// An ETag that echoes the token is not kept: the sidecar would hold the
+/// token, and --verbose print it with the next request (a review).
+#[test]
+fn an_etag_that_holds_the_token_is_not_kept() {
+    let mut server = Server::new();
+    let content = file_of(&[INIT, &event(1)]);
+    let echo = format!("W/\"{TOKEN}\"");
+    let mock = ok_gist(&mut server, &whole_gist(&content), &echo);
+    let work = Work::new();
+    // `run` fails when the token is in any output or file.
+    let run = work.fetch(&server.url(), &["--verbose"]);
+    mock.assert();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(work.archive_text(), content);
+    assert!(!work.etag_file().exists());
+}
+
 #[test]
 fn not_modified_prints_up_to_date_and_keeps_the_archive() {
     let mut server = Server::new();

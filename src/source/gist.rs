@@ -993,10 +993,13 @@ impl GistClient {
                         url: url.to_string(),
                         detail: e.to_string(),
                     })?;
+                // An ETag that holds the token (a server or proxy echoing
+                // it) is not kept: the sidecar and --verbose would show it.
                 let etag = reply
                     .headers
                     .get(header::ETAG)
                     .and_then(|v| v.to_str().ok())
+                    .filter(|e| self.token.as_ref().is_none_or(|t| t.redact(e) == *e))
                     .map(str::to_owned);
                 Ok(GistResponse::Gist {
                     gist: Box::new(gist),
