@@ -3399,3 +3399,94 @@ fn filters_that_split_a_scan_publish_no_completion_or_failure_rate() {
     let ci = report(&data, &["--exclude-ci"]).json();
     assert_eq!(trivy(&ci)["runs"], 20);
 }
+
+/// `report` never replaces or removes its input: not at a path it writes,
+/// nor at one an earlier report's list names for removal, nor when the
+/// input comes on stdin from it; the refused run writes nothing (a review:
+/// `report DIR/summary.json --out DIR` replaced the events with the
+/// report's JSON).
+#[test]
+fn the_report_never_replaces_or_removes_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rep");
+    let events = std::fs::read("fixtures/events.jsonl").unwrap();
+    bin()
+        .args([
+            "report",
+            "fixtures/events.jsonl",
+            "--quarter",
+            "2026-Q1",
+            "-q",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let snapshot = || {
+        let mut files: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+        let mut stack = vec![out.clone()];
+        while let Some(at) = stack.pop() {
+            for entry in std::fs::read_dir(&at).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path.clone());
+                    files.push((path, Vec::new()));
+                } else {
+                    files.push((path.clone(), std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        files.sort();
+        files
+    };
+    // At a path the report writes, read from the file or from stdin.
+    std::fs::write(out.join("summary.json"), &events).unwrap();
+    let before = snapshot();
+    let file = out.join("summary.json");
+    let by_path = bin()
+        .args(["report", "--quarter", "2026-Q1", "-q", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let by_stdin = std::process::Command::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
+        .args(["report", "-", "--quarter", "2026-Q1", "-q", "--out"])
+        .arg(&out)
+        .stdin(std::fs::File::open(&file).unwrap())
+        .output()
+        .unwrap();
+    for (run, what) in [
+        (by_path, "the input file"),
+        (by_stdin, "the file stdin reads"),
+    ] {
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!(
+                "summary.json is {what}, which this run would replace"
+            )),
+            "{err}"
+        );
+        assert_eq!(snapshot(), before);
+    }
+    // At a path the earlier report listed and this one does not write.
+    std::fs::write(out.join("charts/old.jsonl"), &events).unwrap();
+    let list = out.join(".jmo-analyze-files");
+    let mut listed = std::fs::read_to_string(&list).unwrap();
+    listed.push_str("charts/old.jsonl\n");
+    std::fs::write(&list, listed).unwrap();
+    let before = snapshot();
+    let run = bin()
+        .args(["report", "--quarter", "2026-Q1", "-q", "--out"])
+        .arg(&out)
+        .arg(out.join("charts/old.jsonl"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("old.jsonl is the input file, which this run would remove"),
+        "{err}"
+    );
+    assert_eq!(snapshot(), before);
+}

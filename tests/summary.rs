@@ -720,6 +720,95 @@ fn an_input_whose_name_is_not_utf8_is_read() {
     assert!(md.contains("ev\u{fffd}.jsonl"), "{md}");
 }
 
+/// `--charts DIR` never replaces the input or `--output`'s file, and one
+/// path for both is a usage error; each refused run writes nothing (a
+/// review: the input in DIR became a chart, `-o DIR/activity.svg` lost
+/// the chart silently, and `-o P --charts P` failed after making P).
+#[test]
+fn the_charts_replace_neither_the_input_nor_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |p: &str| dir.path().join(p);
+    let events = std::fs::read("fixtures/edge/minimal.jsonl").unwrap();
+    std::fs::create_dir(at("charts")).unwrap();
+    std::fs::write(at("charts/platforms.png"), &events).unwrap();
+    let run = |args: &[&std::path::Path]| {
+        let out = bin()
+            .current_dir(dir.path())
+            .args(["summary", "-q", "-f", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Every file and directory under the work directory, hidden ones too.
+    let listing = || {
+        fn walk(at: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(at).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                }
+                out.push(path);
+            }
+        }
+        let mut names = Vec::new();
+        walk(dir.path(), &mut names);
+        names.sort();
+        names
+    };
+    let before = listing();
+    let input = at("charts/platforms.png");
+    let (code, err) = run(&[&input, "--charts".as_ref(), &at("charts")]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("platforms.png is the input file, which this run would replace"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&input).unwrap(), events);
+    assert_eq!(listing(), before);
+    std::fs::remove_file(&input).unwrap();
+    std::fs::write(at("events.jsonl"), &events).unwrap();
+    let input = at("events.jsonl");
+    let before = listing();
+    // --output's file where a chart goes, through another spelling.
+    let (code, err) = run(&[
+        &input,
+        "-o".as_ref(),
+        &at("charts/../charts/activity.svg"),
+        "--charts".as_ref(),
+        &at("charts"),
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("activity.svg is --output's file"), "{err}");
+    assert_eq!(listing(), before);
+    // One path for both, neither there yet: exit 2, nothing made.
+    for (output, charts) in [("same", "same"), ("same/", "./same")] {
+        let (code, err) = run(&[
+            &input,
+            "-o".as_ref(),
+            output.as_ref(),
+            "--charts".as_ref(),
+            charts.as_ref(),
+        ]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("are one path"), "{err}");
+        assert_eq!(listing(), before);
+    }
+    // The summary beside its charts is fine.
+    let (code, err) = run(&[
+        &input,
+        "-o".as_ref(),
+        &at("charts/summary.json"),
+        "--charts".as_ref(),
+        &at("charts"),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(at("charts/summary.json").is_file() && at("charts/activity.svg").is_file());
+}
+
 #[test]
 fn an_output_file_is_replaced_only_by_a_whole_summary() {
     let dir = tempfile::tempdir().unwrap();

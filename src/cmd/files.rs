@@ -33,11 +33,17 @@ pub const MANIFEST: &str = ".jmo-analyze-files";
 /// (a full disk, say) leaves `dir` as it was, then moved into place, each
 /// by a rename (`dir` itself when it did not exist). `flag` names the
 /// option that gave `dir`, for messages.
+///
+/// No file of `protected` (a path and what it is, for messages: the run's
+/// input, its `--output`) is replaced or removed: such a run fails before
+/// anything is written (a review: `report FILE --out DIR` with FILE at
+/// `DIR/summary.json` replaced the events with the report).
 pub fn write_all(
     dir: &Path,
     mut files: Vec<(String, Vec<u8>)>,
     earlier: Earlier,
     flag: &str,
+    protected: &[(&Path, &str)],
 ) -> anyhow::Result<()> {
     let shown = || format!("{flag} {}", dir.display());
     let exists = dir.exists();
@@ -46,6 +52,26 @@ pub fn write_all(
         "{} is not a directory: choose another path",
         shown()
     );
+    let listed = match earlier {
+        Earlier::RemoveStale if exists => {
+            fs::read_to_string(dir.join(MANIFEST)).unwrap_or_default()
+        }
+        _ => String::new(),
+    };
+    let written = (files.iter().map(|(rel, _)| rel.as_str()))
+        .chain((earlier == Earlier::RemoveStale).then_some(MANIFEST))
+        .map(|rel| (rel, "replace"));
+    let removed = listed.lines().map(|rel| (rel, "remove"));
+    for (rel, how) in written.chain(removed) {
+        let target = dir.join(rel);
+        if let Some((_, what)) = protected.iter().find(|(p, _)| same_path(&target, p)) {
+            anyhow::bail!(
+                "{}: {} is {what}, which this run would {how}: choose another directory",
+                shown(),
+                crate::source::local::shown(&target),
+            );
+        }
+    }
     let staging_in = if exists { dir } else { parent_dir(dir) };
     // A file or a link to nothing on the way is named (a review: "File
     // exists (os error 17)", and for a link to nothing "Not a directory").
@@ -161,10 +187,6 @@ pub fn write_all(
             up = sub.parent();
         }
     }
-    let listed = match earlier {
-        Earlier::RemoveStale => fs::read_to_string(dir.join(MANIFEST)).unwrap_or_default(),
-        Earlier::Keep => String::new(),
-    };
     // The list last, after the earlier files are gone: until it is in
     // place, the earlier one names what the next run must remove, should
     // this one stop halfway.
@@ -277,4 +299,73 @@ fn own_file(dir: &Path, rel: &str) -> Option<PathBuf> {
         .ok()
         .filter(|m| m.is_file())
         .map(|_| path)
+}
+
+/// Whether `output` names the input: the file `input`, or for `-` the file
+/// stdin reads (`summary - -o F < F`).
+pub(crate) fn is_input(output: &Path, input: &Path) -> bool {
+    let Ok(out) = std::fs::metadata(output) else {
+        return false;
+    };
+    if input != Path::new("-") {
+        return std::fs::metadata(input).is_ok_and(|inp| same_file(&out, &inp, output, input));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        let stdin = std::io::stdin();
+        let Ok(fd) = stdin.as_fd().try_clone_to_owned() else {
+            return false;
+        };
+        std::fs::File::from(fd)
+            .metadata()
+            .is_ok_and(|inp| inp.is_file() && same_file(&out, &inp, output, output))
+    }
+    #[cfg(not(unix))]
+    false
+}
+
+/// Whether two files' metadata are of one file (through links, `..` or a
+/// second hard link); off Unix, by their canonical paths.
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata, pa: &Path, pb: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = (pa, pb);
+        a.dev() == b.dev() && a.ino() == b.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        std::fs::canonicalize(pa).ok() == std::fs::canonicalize(pb).ok()
+    }
+}
+
+/// Whether `target`, a path a run would write or remove, is `protected`: the
+/// same file (through links, `..`, a second hard link; for `-`, the file
+/// stdin reads), or the same path once the directories on the way that
+/// exist are resolved (a file not made yet).
+pub(crate) fn same_path(target: &Path, protected: &Path) -> bool {
+    is_input(target, protected)
+        || (protected != Path::new("-")
+            && resolved(target).is_some_and(|t| resolved(protected) == Some(t)))
+}
+
+/// `path` made absolute, its longest part that exists resolved through its
+/// links, and the rest (plain names only) put back; `None` for a part that
+/// does not exist and is not a plain name (`..` past it).
+fn resolved(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let mut rest = Vec::new();
+    let mut at = absolute.as_path();
+    loop {
+        if let Ok(real) = fs::canonicalize(at) {
+            return Some(rest.iter().rev().fold(real, |out, name| out.join(name)));
+        }
+        match at.components().next_back()? {
+            std::path::Component::Normal(name) => rest.push(name.to_owned()),
+            _ => return None,
+        }
+        at = at.parent()?;
+    }
 }

@@ -181,6 +181,10 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         report::render::files(&report)?,
         Earlier::RemoveStale,
         "--out",
+        &[(
+            args.input.as_path(),
+            crate::cmd::summary::input_is(&args.input),
+        )],
     )?;
     if !args.quiet {
         eprintln!(

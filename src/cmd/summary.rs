@@ -218,7 +218,7 @@ impl Output {
             return Ok(Output { to: To::Stdout });
         };
         anyhow::ensure!(
-            !is_input(p, input),
+            !files::is_input(p, input),
             "--output {} is the input file: the summary would replace the events; \
              choose another path",
             p.display()
@@ -300,49 +300,27 @@ impl Output {
     }
 }
 
-/// Whether `output` names the input: the file `input`, or for `-` the file
-/// stdin reads (`summary - -o F < F`).
-fn is_input(output: &Path, input: &Path) -> bool {
-    let Ok(out) = std::fs::metadata(output) else {
-        return false;
-    };
-    if input != Path::new("-") {
-        return std::fs::metadata(input).is_ok_and(|inp| same_file(&out, &inp, output, input));
-    }
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsFd;
-        let stdin = std::io::stdin();
-        let Ok(fd) = stdin.as_fd().try_clone_to_owned() else {
-            return false;
-        };
-        std::fs::File::from(fd)
-            .metadata()
-            .is_ok_and(|inp| inp.is_file() && same_file(&out, &inp, output, output))
-    }
-    #[cfg(not(unix))]
-    false
-}
-
-/// Whether two files' metadata are of one file (through links, `..` or a
-/// second hard link); off Unix, by their canonical paths.
-fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata, pa: &Path, pb: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let _ = (pa, pb);
-        a.dev() == b.dev() && a.ino() == b.ino()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (a, b);
-        std::fs::canonicalize(pa).ok() == std::fs::canonicalize(pb).ok()
-    }
-}
-
 /// Runs `summary`.
 pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     let filters = args.filters.to_filters()?;
+    // The summary and the charts in one place: the one would replace the
+    // other, and a failed run left the charts (a review).
+    let output_file = args.output.as_deref().filter(|p| p.as_os_str() != "-");
+    if let (Some(file), Some(dir)) = (output_file, &args.charts) {
+        // A usage error, as clap's own (exit 2).
+        anyhow::ensure!(
+            !files::same_path(dir, file),
+            clap::Error::raw(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "--output {} and --charts {} are one path: the summary is a file and the \
+                     charts a directory; choose two\n",
+                    text_safe(&file.to_string_lossy()),
+                    text_safe(&dir.to_string_lossy())
+                )
+            )
+        );
+    }
     let output = Output::open(args.output.as_ref(), &args.input)?;
     let summary = load(&args.input, filters, args.strict, args.quiet)?;
     if !args.quiet {
@@ -353,11 +331,26 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     }
     let max_rows = (args.max_rows > 0).then_some(args.max_rows);
     if let Some(dir) = &args.charts {
-        write_charts(dir, &crate::render::chart::summary_charts(&summary))?;
+        let mut protected = vec![(args.input.as_path(), input_is(&args.input))];
+        protected.extend(output_file.map(|f| (f, "--output's file")));
+        write_charts(
+            dir,
+            &crate::render::chart::summary_charts(&summary),
+            &protected,
+        )?;
     }
     let renderer = args.format.renderer(max_rows, output.is_terminal());
     output.write_with(|out| renderer.write_to(&summary, out))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the input is, in messages about a path that is it.
+pub(crate) fn input_is(input: &Path) -> &'static str {
+    if input == Path::new("-") {
+        "the file stdin reads"
+    } else {
+        "the input file"
+    }
 }
 
 /// Says, for stderr, why the completion share and the tool failure rates
@@ -490,11 +483,12 @@ pub fn outside_span(period: &crate::metrics::Period, others: &[String]) -> Strin
 pub fn write_charts(
     dir: &std::path::Path,
     charts: &[crate::render::chart::Chart],
+    protected: &[(&Path, &str)],
 ) -> anyhow::Result<()> {
     let mut out = Vec::new();
     for chart in crate::render::chart::draw_all(charts)? {
         out.push((format!("{}.svg", chart.name), chart.svg.into_bytes()));
         out.push((format!("{}.png", chart.name), chart.png));
     }
-    files::write_all(dir, out, files::Earlier::Keep, "--charts")
+    files::write_all(dir, out, files::Earlier::Keep, "--charts", protected)
 }
