@@ -1060,3 +1060,46 @@ fn test_events_and_the_marker_may_hold_text_in_message_only() {
         .collect();
     assert_eq!(found, [(1, "user", "free-text"), (2, "note", "free-text")]);
 }
+
+/// A reader that stops reading early (`| head`) leaves the verdict's exit
+/// code: 1 with errors or findings (a review: both exited 0, so a privacy
+/// gate piping the JSON into `head` passed with leaks in the file).
+#[test]
+fn a_reader_that_stops_early_leaves_the_verdict() {
+    use std::io::Read as _;
+    let lines: String = (0..3000)
+        .map(|i| {
+            format!(
+                "{{\"event\": \"scan.started\", \"version\": \"1.0.0\", \"anonymous_id\": \
+                 \"a7f3c8e2-4b1d-4f9e-8c3a-{i:012}\", \"timestamp\": \"2026-01-02T10:00:00Z\", \
+                 \"metadata\": {{\"profile\": \"fast\", \"repo_name\": \"user{i}@example.com\"}}}}\n"
+            )
+        })
+        .collect();
+    let file = temp_file(&lines);
+    for args in [
+        vec!["audit", path(&file), "-f", "json"],
+        vec!["validate", path(&file), "-f", "json", "--deny-unknown"],
+    ] {
+        // The whole report is far more than a pipe holds, so the program
+        // is still writing when the reader goes.
+        let (code, stdout, _) = run(&args, None);
+        assert_eq!(code, 1);
+        assert!(stdout.len() > 1 << 18, "{args:?}: {}", stdout.len());
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut start = [0u8; 100];
+        child.stdout.take().unwrap().read_exact(&mut start).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -1,6 +1,5 @@
 //! `jmo-analyze audit`: every key and value against the "never collected" list.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -31,12 +30,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     let reader = local::open(&args.input, "audit")?;
     let report = audit::audit_reader(reader)
         .with_context(|| format!("reading {}", local::shown(&args.input)))?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    report.write(args.format, args.min_installations as usize, &mut out)?;
-    out.flush()?;
-    Ok(if report.has_findings() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
+    crate::cmd::write_verdict(report.has_findings(), |mut out| {
+        Ok(report.write(args.format, args.min_installations as usize, &mut out)?)
     })
 }

@@ -30,3 +30,25 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
+
+/// Writes a verdict's report (`validate`, `audit`) to stdout and returns
+/// the verdict's exit code: 1 when `failed`, else 0, also when the reader
+/// stops reading early (`| head`), which ends `summary` quietly with 0 (a
+/// review: a privacy gate piping `audit`'s JSON into `head` passed with
+/// findings).
+pub fn write_verdict(
+    failed: bool,
+    write: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
+) -> anyhow::Result<std::process::ExitCode> {
+    use std::io::Write as _;
+    let code = if failed {
+        std::process::ExitCode::FAILURE
+    } else {
+        std::process::ExitCode::SUCCESS
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match write(&mut out).and_then(|()| Ok(out.flush()?)) {
+        Err(err) if !is_broken_pipe(&err) => Err(err),
+        _ => Ok(code),
+    }
+}

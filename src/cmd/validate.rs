@@ -1,6 +1,5 @@
 //! `jmo-analyze validate`: every line against the schema of its event type.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -32,12 +31,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     };
     let report = audit::validate_reader(reader, &opts, args.format == OutputFormat::Json)
         .with_context(|| format!("reading {}", local::shown(&args.input)))?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    report.write(args.format, &mut out)?;
-    out.flush()?;
-    Ok(if report.has_errors() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
+    crate::cmd::write_verdict(report.has_errors(), |mut out| {
+        Ok(report.write(args.format, &mut out)?)
     })
 }
