@@ -960,23 +960,32 @@ fn a_quarter_threshold_below_k_is_said_to_be_k() {
 #[test]
 fn a_bad_generation_date_says_what_to_write() {
     let tmp = tempfile::tempdir().unwrap();
-    bin()
-        .args([
-            "report",
-            "fixtures/events.jsonl",
-            "--quarter",
-            "2026-Q2",
-            "--generated-on",
+    // A year before 1 would be written into the report's command line,
+    // where it reads as a flag (a review).
+    for (date, why) in [
+        (
             "2026-13-01",
-            "--out",
-        ])
-        .arg(tmp.path().join("r"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
             "`2026-13-01` is not a date (input is out of range): use YYYY-MM-DD, e.g. 2026-07-01",
-        ));
-    assert!(!tmp.path().join("r").exists());
+        ),
+        (
+            "-0001-01-01",
+            "`-0001-01-01` is not in the years 1 to 9999: use YYYY-MM-DD, e.g. 2026-07-01",
+        ),
+        (
+            "0000-01-01",
+            "`0000-01-01` is not in the years 1 to 9999: use YYYY-MM-DD, e.g. 2026-07-01",
+        ),
+    ] {
+        bin()
+            .args(["report", "fixtures/events.jsonl", "--quarter", "2026-Q2"])
+            .arg(format!("--generated-on={date}"))
+            .arg("--out")
+            .arg(tmp.path().join("r"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(why));
+        assert!(!tmp.path().join("r").exists());
+    }
 }
 
 /// A file on the way to --out is named (a review: "cannot create the

@@ -60,8 +60,17 @@ pub struct ReportArgs {
 /// A calendar date as `YYYY-MM-DD` (`--generated-on`), with a message
 /// that says what is wrong and what to write.
 fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|why| format!("`{s}` is not a date ({why}): use YYYY-MM-DD, e.g. 2026-07-01"))
+    use chrono::Datelike as _;
+    let date = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|why| format!("`{s}` is not a date ({why}): use YYYY-MM-DD, e.g. 2026-07-01"))?;
+    // Written into the report's command line to run again: a year before
+    // 1 (`-0001-01-01`) read there as a flag (a review).
+    if !(1..=9999).contains(&date.year()) {
+        return Err(format!(
+            "`{s}` is not in the years 1 to 9999: use YYYY-MM-DD, e.g. 2026-07-01"
+        ));
+    }
+    Ok(date)
 }
 
 /// The file name shown in the report: never the directory it sits in.

@@ -223,16 +223,35 @@ impl std::str::FromStr for Quarter {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || format!("`{s}` is not a quarter: use YEAR-Qn, e.g. 2026-Q1");
+        // A quarter before 1970 is refused as such (a review: "not a
+        // quarter" for 1969-Q4); --since and --until reach back further.
+        let early = |year: i32, q: u32| {
+            let start = NaiveDate::from_ymd_opt(year, 3 * q - 2, 1);
+            let next = start.and_then(|d| d.checked_add_months(chrono::Months::new(3)));
+            match (start, next.and_then(|d| d.pred_opt())) {
+                (Some(start), Some(end)) => format!(
+                    "`{s}` is before 1970, the first year --quarter takes: give `summary` the \
+                     period as --since {start} --until {end}"
+                ),
+                _ => bad(),
+            }
+        };
         let (y, q) = s.split_once(['-', ' ']).ok_or_else(bad)?;
         let q = q.strip_prefix(['Q', 'q']).ok_or_else(bad)?;
         let year: i32 = y.parse().map_err(|_| bad())?;
         let q: u32 = q.parse().map_err(|_| bad())?;
-        if !(1..=4).contains(&q) || !(1970..=9999).contains(&year) {
+        if !(1..=4).contains(&q) || !(1..=9999).contains(&year) {
             return Err(bad());
+        }
+        if year < 1970 {
+            return Err(early(year, q));
         }
         if (year, q) == (9999, 4) {
             // Its end, 10000-01-01T00:00:00Z, has no RFC 3339 form.
-            return Err(format!("`{s}` {PAST_9999}"));
+            return Err(format!(
+                "`{s}` ends at 10000-01-01T00:00:00Z (UTC), which no RFC 3339 time can write: use \
+                 --since 9999-10-01"
+            ));
         }
         Ok(Quarter { year, q })
     }
@@ -250,6 +269,14 @@ fn day_start(date: NaiveDate) -> Micros {
 /// `--until`), returned as the exclusive bound of the next midnight.
 pub fn parse_bound(s: &str, end_of_day: bool) -> Result<Micros, String> {
     let bound = if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        // The years a timestamp holds, as for an RFC 3339 bound (a review:
+        // `-0001-01-01` was taken, and written as no RFC 3339 time).
+        if date.year() < 1 {
+            return Err(format!("`{s}` is before the year 1 (0001-01-01)"));
+        }
+        if date.year() > 9999 {
+            return Err(format!("`{s}` is after the year 9999 (9999-12-31)"));
+        }
         let date = if end_of_day {
             date.succ_opt().unwrap_or(date)
         } else {
@@ -257,7 +284,14 @@ pub fn parse_bound(s: &str, end_of_day: bool) -> Result<Micros, String> {
         };
         Ok(day_start(date))
     } else {
-        parse_timestamp(s).map(|us| if end_of_day { us + 1 } else { us })
+        // An instant between two microseconds, the finest a timestamp
+        // holds: a start is the next one (a review: `.000000001` kept an
+        // event at `.000000`), an end the one before (as read).
+        let between = || {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .is_ok_and(|t| !t.timestamp_subsec_nanos().is_multiple_of(1000))
+        };
+        parse_timestamp(s).map(|us| us + i64::from(end_of_day || between()))
     };
     // An end past the last instant a timestamp holds would be written as
     // `+10000-01-01T00:00:00Z` (a review), which no RFC 3339 reader takes.
@@ -304,9 +338,84 @@ mod tests {
         assert!(parse_bound("9999-12-31", false).is_ok());
         assert_eq!(
             "9999-Q4".parse::<Quarter>().unwrap_err(),
-            format!("`9999-Q4` {PAST_9999}")
+            "`9999-Q4` ends at 10000-01-01T00:00:00Z (UTC), which no RFC 3339 time can write: \
+             use --since 9999-10-01"
         );
         assert!("9999-Q3".parse::<Quarter>().is_ok());
+    }
+
+    /// A review: a bare date outside the years 1 to 9999 was taken (and
+    /// `--until -0001-01-01` written as `-0001-01-02T00:00:00Z`), or
+    /// refused with advice for `--until` alone.
+    #[test]
+    fn a_date_outside_the_years_1_to_9999_is_refused() {
+        for (s, why) in [
+            ("-0001-01-01", "before the year 1 (0001-01-01)"),
+            ("0000-12-31", "before the year 1 (0001-01-01)"),
+            ("+10000-01-01", "after the year 9999 (9999-12-31)"),
+        ] {
+            for end_of_day in [false, true] {
+                assert_eq!(
+                    parse_bound(s, end_of_day).unwrap_err(),
+                    format!("`{s}` is {why}")
+                );
+            }
+        }
+        assert_eq!(
+            parse_bound("0001-01-01", false),
+            Ok(crate::event::time::EARLIEST)
+        );
+    }
+
+    /// A start between two microseconds is the next one, an end the one
+    /// before (a review: `--since …00.000000001Z` kept an event at `.000000`).
+    #[test]
+    fn a_bound_between_two_microseconds() {
+        let at = parse_bound("2026-01-01T00:00:00Z", false).unwrap();
+        assert_eq!(
+            parse_bound("2026-01-01T00:00:00.000000001Z", false),
+            Ok(at + 1)
+        );
+        assert_eq!(
+            parse_bound("2026-01-01T00:00:00.000000999Z", false),
+            Ok(at + 1)
+        );
+        assert_eq!(
+            parse_bound("2026-01-01T00:00:00.000001000Z", false),
+            Ok(at + 1)
+        );
+        assert_eq!(
+            parse_bound("2026-01-01T00:00:00.000001001Z", false),
+            Ok(at + 2)
+        );
+        // An inclusive end keeps the microsecond it falls in.
+        assert_eq!(
+            parse_bound("2026-01-01T00:00:00.000000999Z", true),
+            Ok(at + 1)
+        );
+    }
+
+    /// A review: "not a quarter" for a quarter before 1970.
+    #[test]
+    fn a_quarter_before_1970_says_what_to_use() {
+        assert_eq!(
+            "1969-Q4".parse::<Quarter>().unwrap_err(),
+            "`1969-Q4` is before 1970, the first year --quarter takes: give `summary` the period \
+             as --since 1969-10-01 --until 1969-12-31"
+        );
+        assert!(
+            "0001-Q1"
+                .parse::<Quarter>()
+                .unwrap_err()
+                .ends_with("--since 0001-01-01 --until 0001-03-31")
+        );
+        assert!(
+            "0-Q1"
+                .parse::<Quarter>()
+                .unwrap_err()
+                .contains("is not a quarter")
+        );
+        assert!("1970-Q1".parse::<Quarter>().is_ok());
     }
 
     #[test]
