@@ -1139,11 +1139,12 @@ fn opt_in_rate_needs_a_population() {
         .arg(tmp.path().join("o"))
         .output()
         .unwrap();
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr)
             .contains("--population 10 is smaller than the 30 installations")
     );
+    assert!(!tmp.path().join("o").exists());
 }
 
 #[test]

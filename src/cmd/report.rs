@@ -129,11 +129,18 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         "the input.problems of `jmo-analyze summary --format json` on this file",
     )?;
     if let Some(n) = args.population {
+        // A flag's value at fault: a usage error, as clap's own (exit 2; a
+        // review: 1, which README gives for an unreadable file).
         anyhow::ensure!(
             n >= report.summary.totals.unique_ids,
-            "--population {n} is smaller than the {} installations seen in {}; give the number of installs known from elsewhere (e.g. package downloads)",
-            report.summary.totals.unique_ids,
-            args.quarter
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!(
+                    "--population {n} is smaller than the {} installations seen in {}; give the \
+                     number of installs known from elsewhere (e.g. package downloads)\n",
+                    report.summary.totals.unique_ids, args.quarter
+                )
+            )
         );
     }
     if report.summary.totals.usage_events == 0 && !args.quiet {
