@@ -1145,6 +1145,17 @@ fn opt_in_rate_needs_a_population() {
             .contains("--population 10 is smaller than the 30 installations")
     );
     assert!(!tmp.path().join("o").exists());
+    // `-` names no directory here (it made one named `-`).
+    let out = bin()
+        .current_dir(tmp.path())
+        .arg("report")
+        .arg(&input)
+        .args(["--quarter", "2026-Q1", "--out", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--out - names a directory"));
+    assert!(!tmp.path().join("-").exists());
 }
 
 #[test]

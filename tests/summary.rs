@@ -797,6 +797,18 @@ fn the_charts_replace_neither_the_input_nor_the_summary() {
         assert!(err.contains("are one path"), "{err}");
         assert_eq!(listing(), before);
     }
+    // `-` names no directory (it made one named `-`), and a path ending in
+    // `/` no file (the message named no flag).
+    let (code, err) = run(&[&input, "--charts".as_ref(), "-".as_ref()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--charts - names a directory"), "{err}");
+    let (code, err) = run(&[&input, "-o".as_ref(), "new/".as_ref()]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("--output new/: cannot create the file: a file's path does not end in /"),
+        "{err}"
+    );
+    assert_eq!(listing(), before);
     // The summary beside its charts is fine.
     let (code, err) = run(&[
         &input,

@@ -27,6 +27,23 @@ pub enum Earlier {
 /// path a line, kept there for the next report into it.
 pub const MANIFEST: &str = ".jmo-analyze-files";
 
+/// Refuses `-` as the directory `flag` gives, before any work: it is stdout
+/// for `summary --output`, and here it made a directory named `-` (a
+/// review). A usage error, as clap's own (exit 2).
+pub fn check_dir_flag(dir: &Path, flag: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        dir != Path::new("-"),
+        clap::Error::raw(
+            clap::error::ErrorKind::ValueValidation,
+            format!(
+                "{flag} - names a directory, and `-` is no stdout here: give a directory's path \
+                 (./- for one named -)\n"
+            )
+        )
+    );
+    Ok(())
+}
+
 /// Writes `files` (paths relative to `dir`, `/`-separated) into `dir`: all
 /// of them first into a new directory (inside `dir` when it exists, so that
 /// the renames stay on its file system; else beside it), so that a failure

@@ -116,6 +116,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(args.quarter.to_string()));
+    files::check_dir_flag(&out, "--out")?;
     let reader = local::open(&args.input, "report")?;
     let input = local::shown(&args.input);
     let report = report::build(reader, &options).with_context(|| format!("reading {input}"))?;

@@ -237,6 +237,11 @@ impl Output {
                     to: To::Node(p.clone(), file),
                 })
             }
+            // A directory's path (a review: "cannot write out/: Not a
+            // directory", naming no flag).
+            _ if p.as_os_str().as_encoded_bytes().ends_with(b"/") => {
+                Err(anyhow::anyhow!("a file's path does not end in /")).with_context(context)
+            }
             _ => {
                 // Its directory must be there (a typo is not made a directory),
                 // and what stands in the way is named: a file, a loop of
@@ -305,6 +310,9 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     let filters = args.filters.to_filters()?;
     // The summary and the charts in one place: the one would replace the
     // other, and a failed run left the charts (a review).
+    if let Some(dir) = &args.charts {
+        files::check_dir_flag(dir, "--charts")?;
+    }
     let output_file = args.output.as_deref().filter(|p| p.as_os_str() != "-");
     if let (Some(file), Some(dir)) = (output_file, &args.charts) {
         // A usage error, as clap's own (exit 2).
