@@ -975,6 +975,10 @@ fn a_bad_generation_date_says_what_to_write() {
             "0000-01-01",
             "`0000-01-01` is not in the years 1 to 9999: use YYYY-MM-DD, e.g. 2026-07-01",
         ),
+        (
+            " 2026-04-02",
+            "` 2026-04-02` has spaces at its ends: give the date alone",
+        ),
     ] {
         bin()
             .args(["report", "fixtures/events.jsonl", "--quarter", "2026-Q2"])

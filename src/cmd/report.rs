@@ -61,6 +61,9 @@ pub struct ReportArgs {
 /// that says what is wrong and what to write.
 fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
     use chrono::Datelike as _;
+    if s.trim() != s {
+        return Err(format!("`{s}` has spaces at its ends: give the date alone"));
+    }
     let date = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|why| format!("`{s}` is not a date ({why}): use YYYY-MM-DD, e.g. 2026-07-01"))?;
     // Written into the report's command line to run again: a year before

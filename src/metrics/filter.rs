@@ -268,6 +268,11 @@ fn day_start(date: NaiveDate) -> Micros {
 /// With `end_of_day`, a bare date means the end of that day (an inclusive
 /// `--until`), returned as the exclusive bound of the next midnight.
 pub fn parse_bound(s: &str, end_of_day: bool) -> Result<Micros, String> {
+    // As at its end, so at its start (a review: a leading space was
+    // taken, a trailing one refused as no date).
+    if s.trim() != s {
+        return Err(format!("`{s}` has spaces at its ends: give the date alone"));
+    }
     let bound = if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         // The years a timestamp holds, as for an RFC 3339 bound (a review:
         // `-0001-01-01` was taken, and written as no RFC 3339 time).
@@ -416,6 +421,16 @@ mod tests {
                 .contains("is not a quarter")
         );
         assert!("1970-Q1".parse::<Quarter>().is_ok());
+    }
+
+    #[test]
+    fn a_bound_with_spaces_at_its_ends_is_refused() {
+        for s in [" 2026-01-01", "2026-01-01 ", "\t2026-01-01T00:00:00Z"] {
+            assert_eq!(
+                parse_bound(s, false).unwrap_err(),
+                format!("`{s}` has spaces at its ends: give the date alone")
+            );
+        }
     }
 
     #[test]
