@@ -603,6 +603,35 @@ fn an_unexpected_status_says_githubs_message() {
     );
 }
 
+/// A message that echoes the token where the 200-character cut falls
+/// shows no part of it (a review: the mask, which looks for the whole
+/// token, missed the part before the cut).
+#[test]
+fn a_message_cut_through_the_token_shows_none_of_it() {
+    let mut server = Server::new();
+    let body = serde_json::json!({"message": format!("{}{TOKEN} and more", "x".repeat(185))});
+    let mock = gist_mock(&mut server)
+        .with_status(422)
+        .with_body(body.to_string())
+        .expect(1)
+        .create();
+    let work = Work::new();
+    let run = work.fetch(&server.url(), &[]);
+    mock.assert();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("{}***", "x".repeat(185))),
+        "{}",
+        run.stderr
+    );
+    // No run of 8 of the token's characters.
+    let chars: Vec<char> = TOKEN.chars().collect();
+    for part in chars.windows(8) {
+        let part: String = part.iter().collect();
+        assert!(!run.stderr.contains(&part), "{part}: {}", run.stderr);
+    }
+}
+
 #[test]
 fn etag_of_another_file_is_not_sent() {
     let mut server = Server::new();

@@ -1024,7 +1024,7 @@ impl GistClient {
             status => Err(GistError::UnexpectedStatus {
                 url: url.to_string(),
                 status,
-                message: github_message(&reply.body),
+                message: github_message(&reply.body, self.token.as_ref()),
             }),
         }
     }
@@ -1568,8 +1568,13 @@ impl RateLimit {
 /// The `message` of a GitHub error answer (`{"message": "Validation
 /// Failed", …}`), at most 200 characters, safe for a terminal (a review: a
 /// 422 was told only by its number, and `--verbose` showed no more).
-fn github_message(body: &[u8]) -> Option<String> {
+///
+/// The token is masked before the cut (a review: a message echoing it past
+/// the 180th character was cut through it, and 30 of its 40 characters
+/// passed the mask, which looks for it whole).
+fn github_message(body: &[u8], token: Option<&Token>) -> Option<String> {
     let message = message_of(body)?;
+    let message = token.map_or_else(|| message.clone(), |t| t.redact(&message));
     let mut cut: String = message.chars().take(200).collect();
     if cut.len() < message.len() {
         cut.push('…');
