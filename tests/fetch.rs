@@ -313,7 +313,7 @@ fn temporary_files_a_killed_fetch_left_are_salvaged_and_removed_under_the_lock()
          removed data/.events.jsonl.etag.fetch-Zz9999.tmp, left by a fetch that was stopped \
          before it finished\n\
          note: the gist's jmo-telemetry-events.jsonl lacks 1 line that data/events.jsonl already \
-         held (lost by clients' read-modify-write, or removed); the archive keeps them. Run \
+         held (lost by clients' read-modify-write, or removed); the archive keeps it. Run \
          with --history to recover events that only earlier revisions hold\n"
     );
     assert!(!data.join(".events.jsonl.fetch-a1B2c3.tmp").exists());
@@ -1072,8 +1072,9 @@ fn a_gist_changed_between_the_api_and_the_clone_keeps_the_api_lines_and_no_etag(
 
         assert_eq!(run.code, 0, "{}", run.stderr);
         let warning = format!(
-            "warning: the gist changed between the API's answer and the clone (the API's \
-             revision of {FILE} had {} bytes, the clone's newest has {}): the API's complete \
+            "warning: the clone's newest revision is not the one the API described (the gist \
+             changed in between, or the clone lags behind the API; the API's revision of {FILE} \
+             had {} bytes, the clone's newest has {}): the API's complete \
              lines were kept too, lines only the API's revision held may be missing; fetch \
              again, or fetch --history to read every revision\n",
             api_revision.len(),
@@ -1333,7 +1334,9 @@ fn a_gist_changed_between_the_api_and_the_clone_is_read_at_the_api_revision_too(
         } else {
             assert!(run.stderr.starts_with(noted), "{}", run.stderr);
             assert!(
-                run.stderr.contains("warning: the gist changed"),
+                run.stderr.contains(
+                    "warning: the clone's newest revision is not the one the API described"
+                ),
                 "{}",
                 run.stderr
             );
@@ -2628,7 +2631,7 @@ fn merge_appends_only_missing_lines_in_remote_order() {
     assert_eq!(
         run.stderr,
         "note: the gist's jmo-telemetry-events.jsonl lacks 1 line that kept/archive.jsonl \
-         already held (lost by clients' read-modify-write, or removed); the archive keeps them. \
+         already held (lost by clients' read-modify-write, or removed); the archive keeps it. \
          Run with --history to recover events that only earlier revisions hold\n"
     );
     assert_eq!(

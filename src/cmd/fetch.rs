@@ -311,7 +311,7 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         Err(err @ GistError::Git(history::GitError::FileNotInClone { .. })) => {
             if args.history {
                 diag.note(&format!(
-                    "note: the gist's newest revision has no file {:?}; reading it from the \
+                    "note: the clone's newest revision has no file {:?}; reading it from the \
                      git history only",
                     args.file
                 ));
@@ -492,7 +492,8 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         }
         (Some(changed), Some(latest)) if !args.history => {
             diag.note(&format!(
-                "warning: the gist changed between the API's answer and the clone (the API's \
+                "warning: the clone's newest revision is not the one the API described (the \
+                 gist changed in between, or the clone lags behind the API; the API's \
                  revision of {} had {} bytes, the clone's newest has {}): the API's complete \
                  lines were kept too, lines only the API's revision held may be missing; fetch \
                  again, or fetch --history to read every revision",
@@ -600,10 +601,15 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     if missing_from_remote > 0 {
         diag.note(&format!(
             "note: the gist's {} lacks {} that {} already held (lost by clients' \
-             read-modify-write, or removed); the archive keeps them{}",
+             read-modify-write, or removed); the archive keeps {}{}",
             args.file,
             plural(missing_from_remote, "line"),
             archive_path.display(),
+            if missing_from_remote == 1 {
+                "it"
+            } else {
+                "them"
+            },
             if args.history {
                 ""
             } else {

@@ -1091,8 +1091,14 @@ impl GistClient {
                 newest_lacks_file: false,
             });
         }
+        // A U+FFFD alone is no cut (a review: "incomplete", 31 bytes of 27).
         diag.detail(&format!(
-            "{file}: the API's content is incomplete (truncated: {}, {} bytes of {})",
+            "{file}: the API's content {} (truncated: {}, {} bytes of {})",
+            if lossless {
+                "is incomplete"
+            } else {
+                "holds U+FFFD, which may stand for bytes it could not show"
+            },
             meta.truncated
                 .map_or("missing".to_owned(), |t| t.to_string()),
             content.len(),
