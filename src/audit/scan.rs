@@ -403,6 +403,7 @@ impl<'a> Walker<'a, '_> {
                 parent,
                 seg: Seg::Key(key),
             };
+            let found = self.out.len();
             self.key(key, &path);
             // A counts object's keys are counts; another key in it is a
             // field the schema does not have (`"duration_ms": 437123` passed
@@ -413,6 +414,21 @@ impl<'a> Walker<'a, '_> {
                 fields.and_then(|f| f.iter().find(|s| s.name == key.as_ref()))
             };
             self.value(value, &path, spec, key);
+            // A key no count has, that no other rule flagged, is data in
+            // the promise's only place for counts (`{"company-backend": 1}`):
+            // said at the object, by its length, not at its own path, which
+            // would show it (a review).
+            if counts.is_some_and(|keys| !keys.contains(&key.as_ref()))
+                && self.out.len() == found
+                && let Some(parent) = parent
+            {
+                self.push(
+                    parent,
+                    Location::Key,
+                    Rule::FreeText,
+                    rules::redact("<a key that names no count>", key),
+                );
+            }
         }
     }
 
@@ -448,6 +464,23 @@ impl<'a> Walker<'a, '_> {
                 Location::Value,
                 Rule::AnonymousId,
                 format!("<{}>", value.type_name()),
+            );
+        }
+        // Where the schema has a number or a yes/no, an object is data the
+        // promise does not allow (`"repos": {"company-backend": 3}`: its
+        // keys are names, which every content rule lets pass).
+        if let (Json::Object(pairs), Some(t)) = (value, ty)
+            && scalar(t)
+        {
+            self.push(
+                path,
+                Location::Value,
+                Rule::FreeText,
+                format!(
+                    "<object of {} keys where the schema has {}>",
+                    pairs.len(),
+                    what(t)
+                ),
             );
         }
         match value {
@@ -507,6 +540,21 @@ impl<'a> Walker<'a, '_> {
             }
         } else if top_level && key == "timestamp" || ty == Some(FieldType::Text) {
             // Free text allowed (test events, the marker) or checked by `validate`.
+        } else if let Some(t) = ty.filter(|t| scalar(*t)) {
+            // A name where the schema has a number or a yes/no (`"repos":
+            // "company-backend"`, the guide's "only counts"): a short label
+            // every content rule lets pass. A number or a yes/no written as
+            // text is that number.
+            let as_text = rules::is_exact_number_text(s) || s == "true" || s == "false";
+            if self.hits.is_empty() && !as_text {
+                self.hits.push(Hit {
+                    rule: Rule::FreeText,
+                    redacted: rules::redact(
+                        &format!("<string where the schema has {}>", what(t)),
+                        s,
+                    ),
+                });
+            }
         } else if let Some(FieldType::Bucket(allowed)) = ty {
             if !allowed.contains(&s) && self.hits.is_empty() {
                 if rules::is_exact_number_text(s) {
@@ -607,6 +655,21 @@ pub(crate) fn unescape(line: &str) -> std::borrow::Cow<'_, str> {
     }
     out.push_str(rest);
     std::borrow::Cow::Owned(out)
+}
+
+/// Whether the schema's type is a number or a yes/no: a string or an object
+/// there holds what the promise does not allow.
+fn scalar(ty: FieldType) -> bool {
+    matches!(ty, FieldType::Int | FieldType::Count | FieldType::Bool)
+}
+
+/// A scalar type in words, for a finding.
+fn what(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::Bool => "a yes/no",
+        FieldType::Count => "a count",
+        _ => "a number",
+    }
 }
 
 fn free_text(s: &str) -> String {
@@ -969,6 +1032,57 @@ mod tests {
             ),
             ["metadata.config[0].key"]
         );
+    }
+
+    /// A name where the schema has a count or a yes/no, or as a key of a
+    /// counts object, passed every rule: a short label (a review: the
+    /// guide's "no repository names, only counts per target type").
+    #[test]
+    fn names_where_the_schema_has_counts_are_flagged() {
+        let with = |from: &str, to: &str| CLEAN.replace(from, to);
+        let cases = [
+            (
+                with(r#""repos": 1"#, r#""repos": "company-backend""#),
+                "metadata.target_types.repos",
+                Location::Value,
+                "<string where the schema has a count> (15 chars)",
+            ),
+            (
+                with(r#""repos": 1"#, r#""repos": {"company-backend": 3}"#),
+                "metadata.target_types.repos",
+                Location::Value,
+                "<object of 1 keys where the schema has a count>",
+            ),
+            (
+                with(r#""repos": 1"#, r#""company-backend": 1"#),
+                "metadata.target_types",
+                Location::Key,
+                "<a key that names no count> (15 chars)",
+            ),
+            (
+                with(
+                    r#""ci_detected": false"#,
+                    r#""ci_detected": "jenkins-prod""#,
+                ),
+                "metadata.ci_detected",
+                Location::Value,
+                "<string where the schema has a yes/no> (12 chars)",
+            ),
+        ];
+        for (line, field, location, redacted) in cases {
+            assert_eq!(
+                audit(&line),
+                vec![(field.to_owned(), location, "free-text", redacted.to_owned())],
+                "{line}"
+            );
+        }
+        // A count or a yes/no written as text is that count: no finding.
+        for (from, to) in [
+            (r#""repos": 1"#, r#""repos": "3""#),
+            (r#""ci_detected": false"#, r#""ci_detected": "false""#),
+        ] {
+            assert_eq!(audit(&with(from, to)), vec![]);
+        }
     }
 
     #[test]
