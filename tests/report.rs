@@ -3495,24 +3495,43 @@ fn the_report_never_replaces_or_removes_its_input() {
         );
         assert_eq!(snapshot(), before);
     }
-    // At a path the earlier report listed and this one does not write.
+    // At a path the earlier report listed and this one does not write, as
+    // the removal reads the line (`old.jsonl/` removes `old.jsonl`: a
+    // review), from the file or from stdin.
     std::fs::write(out.join("charts/old.jsonl"), &events).unwrap();
     let list = out.join(".jmo-analyze-files");
-    let mut listed = std::fs::read_to_string(&list).unwrap();
-    listed.push_str("charts/old.jsonl\n");
-    std::fs::write(&list, listed).unwrap();
-    let before = snapshot();
-    let run = bin()
-        .args(["report", "--quarter", "2026-Q1", "-q", "--out"])
-        .arg(&out)
-        .arg(out.join("charts/old.jsonl"))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("old.jsonl is the input file, which this run would remove"),
-        "{err}"
-    );
-    assert_eq!(snapshot(), before);
+    let listed = std::fs::read_to_string(&list).unwrap();
+    for line in [
+        "charts/old.jsonl",
+        "charts/old.jsonl/",
+        "charts/old.jsonl/.",
+    ] {
+        std::fs::write(&list, format!("{listed}{line}\n")).unwrap();
+        let before = snapshot();
+        let file = out.join("charts/old.jsonl");
+        let by_path = bin()
+            .args(["report", "--quarter", "2026-Q1", "-q", "--out"])
+            .arg(&out)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let by_stdin = std::process::Command::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
+            .args(["report", "-", "--quarter", "2026-Q1", "-q", "--out"])
+            .arg(&out)
+            .stdin(std::fs::File::open(&file).unwrap())
+            .output()
+            .unwrap();
+        for (run, what) in [
+            (by_path, "the input file"),
+            (by_stdin, "the file stdin reads"),
+        ] {
+            let err = String::from_utf8_lossy(&run.stderr);
+            assert_eq!(run.status.code(), Some(1), "{line}: {err}");
+            assert!(
+                err.contains(&format!("old.jsonl is {what}, which this run would remove")),
+                "{line}: {err}"
+            );
+            assert_eq!(snapshot(), before, "{line}");
+        }
+    }
 }

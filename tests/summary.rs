@@ -797,6 +797,35 @@ fn the_charts_replace_neither_the_input_nor_the_summary() {
         assert!(err.contains("are one path"), "{err}");
         assert_eq!(listing(), before);
     }
+    // --output through a link to nothing, where the charts go (a review:
+    // the charts were written through it, or the run failed after them).
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("later", at("to-later")).unwrap();
+        std::os::unix::fs::symlink("charts/modes.svg", at("to-chart")).unwrap();
+        let before = listing();
+        let (code, err) = run(&[
+            &input,
+            "-o".as_ref(),
+            &at("to-later"),
+            "--charts".as_ref(),
+            &at("later"),
+        ]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("are one path"), "{err}");
+        let (code, err) = run(&[
+            &input,
+            "-o".as_ref(),
+            &at("to-chart"),
+            "--charts".as_ref(),
+            &at("charts"),
+        ]);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains("modes.svg is --output's file"), "{err}");
+        assert_eq!(listing(), before);
+        std::fs::remove_file(at("to-later")).unwrap();
+        std::fs::remove_file(at("to-chart")).unwrap();
+    }
     // `-` names no directory (it made one named `-`), and a path ending in
     // `/` no file (the message named no flag).
     let (code, err) = run(&[&input, "--charts".as_ref(), "-".as_ref()]);
@@ -2406,5 +2435,30 @@ fn the_human_formats_name_the_filters_and_the_ratios_not_computed() {
              that started before it, or events were lost\n"
         ),
         "{cut}"
+    );
+    // No scan counted under a filter that splits scans: that filter is why.
+    let ci = tmp.path().join("ci.jsonl");
+    std::fs::write(
+        &ci,
+        [
+            line("scan.started", "2026-01-02T10:00:00Z").replace(
+                r#""profile": "fast""#,
+                r#""ci_detected": true, "tools": ["zap"]"#,
+            ),
+            line("tool.failed", "2026-01-02T10:04:00Z").replace(
+                r#""profile": "fast""#,
+                r#""tool": "zap", "failure_type": "timeout""#,
+            ),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let text = summary_stdout(
+        ci.to_str().unwrap(),
+        &["--format", "markdown", "--exclude-ci", "-q"],
+    );
+    assert!(
+        text.contains("- **Not computed:** the failure rate of 1 tool (shown as –): --exclude-ci"),
+        "{text}"
     );
 }

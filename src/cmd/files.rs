@@ -77,10 +77,14 @@ pub fn write_all(
     };
     let written = (files.iter().map(|(rel, _)| rel.as_str()))
         .chain((earlier == Earlier::RemoveStale).then_some(MANIFEST))
-        .map(|rel| (rel, "replace"));
-    let removed = listed.lines().map(|rel| (rel, "remove"));
-    for (rel, how) in written.chain(removed) {
-        let target = dir.join(rel);
+        .map(|rel| (dir.join(rel), "replace"));
+    // What a listed line would remove, as the removal reads it (a review:
+    // `mine.jsonl/` was checked as written, and removed as `mine.jsonl`).
+    let removed = (listed.lines())
+        .filter(|rel| !files.iter().any(|(written, _)| written == rel))
+        .filter_map(|rel| own_file(dir, rel))
+        .map(|path| (path, "remove"));
+    for (target, how) in written.chain(removed) {
         if let Some((_, what)) = protected.iter().find(|(p, _)| same_path(&target, p)) {
             anyhow::bail!(
                 "{}: {} is {what}, which this run would {how}: choose another directory",
@@ -371,13 +375,26 @@ pub(crate) fn same_path(target: &Path, protected: &Path) -> bool {
 /// `path` made absolute, its longest part that exists resolved through its
 /// links, and the rest (plain names only) put back; `None` for a part that
 /// does not exist and is not a plain name (`..` past it).
+///
+/// A link to nothing is followed to where it points (a review: `-o L` with
+/// L a link to the chart directory not made yet passed for another path).
 fn resolved(path: &Path) -> Option<PathBuf> {
+    resolved_within(path, 40)
+}
+
+/// [`resolved`], following at most `links` links to nothing.
+fn resolved_within(path: &Path, links: u32) -> Option<PathBuf> {
     let absolute = std::path::absolute(path).ok()?;
     let mut rest = Vec::new();
     let mut at = absolute.as_path();
     loop {
         if let Ok(real) = fs::canonicalize(at) {
             return Some(rest.iter().rev().fold(real, |out, name| out.join(name)));
+        }
+        if let Ok(target) = fs::read_link(at) {
+            let pointed = at.parent()?.join(target);
+            let pointed = rest.iter().rev().fold(pointed, |out, name| out.join(name));
+            return resolved_within(&pointed, links.checked_sub(1)?);
         }
         match at.components().next_back()? {
             std::path::Component::Normal(name) => rest.push(name.to_owned()),

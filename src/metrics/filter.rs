@@ -292,9 +292,13 @@ pub fn parse_bound(s: &str, end_of_day: bool) -> Result<Micros, String> {
         // An instant between two microseconds, the finest a timestamp
         // holds: a start is the next one (a review: `.000000001` kept an
         // event at `.000000`), an end the one before (as read).
+        // (Read from the digits: chrono keeps nine, and a review's ten
+        // were read as none.)
         let between = || {
-            chrono::DateTime::parse_from_rfc3339(s)
-                .is_ok_and(|t| !t.timestamp_subsec_nanos().is_multiple_of(1000))
+            let fraction = s.get(19..).and_then(|t| t.strip_prefix('.')).unwrap_or("");
+            (fraction.bytes().take_while(u8::is_ascii_digit))
+                .skip(6)
+                .any(|d| d != b'0')
         };
         parse_timestamp(s).map(|us| us + i64::from(end_of_day || between()))
     };
@@ -392,6 +396,18 @@ mod tests {
         assert_eq!(
             parse_bound("2026-01-01T00:00:00.000001001Z", false),
             Ok(at + 2)
+        );
+        assert_eq!(
+            parse_bound("2026-01-01T00:00:00.0000000001Z", false),
+            Ok(at + 1)
+        );
+        assert_eq!(
+            parse_bound("2026-01-01T00:00:00.0000000000Z", false),
+            Ok(at)
+        );
+        assert_eq!(
+            parse_bound("2026-01-01T01:00:00.0000001+01:00", false),
+            Ok(at + 1)
         );
         // An inclusive end keeps the microsecond it falls in.
         assert_eq!(

@@ -263,13 +263,18 @@ pub fn overview(summary: &Summary) -> Vec<(String, String)> {
         // too: say why (a review: the `–` went unexplained).
         let rates = &summary.metrics[MetricId::ToolFailureRates as usize].rows;
         let tools = rates.iter().filter(|r| r.rate.is_none()).count();
+        // With no scan counted, a filter that splits scans is the reason
+        // (a review: --exclude-ci left only the failures, and the line
+        // blamed a time bound).
+        let why = summary.period.filters.splits_scans().unwrap_or(
+            "more failures than scans listing the tool started, or none listed it, as when a \
+             time bound cuts scans that started before it, or events were lost",
+        );
         if tools > 0 {
             lines.push((
                 "Not computed".to_string(),
                 format!(
-                    "the failure rate of {tools} {} (shown as –): more failures than scans \
-                     listing the tool started, or none listed it, as when a time bound cuts \
-                     scans that started before it, or events were lost",
+                    "the failure rate of {tools} {} (shown as –): {why}",
                     if tools == 1 { "tool" } else { "tools" }
                 ),
             ));
