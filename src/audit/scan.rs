@@ -803,7 +803,30 @@ pub fn audit_line(
                 parent: None,
                 seg: Seg::Root,
             };
-            walker.value(other, &root, None, "");
+            match other {
+                // An event wrapped in a list is read by its event's fields, as
+                // it would be alone (a review: its `duration_seconds` was an
+                // exact number by the name alone, the same event unwrapped
+                // passing).
+                Json::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let path = Path {
+                            parent: Some(&root),
+                            seg: Seg::Index(i),
+                        };
+                        let fields = (item.get("event").and_then(Json::as_str))
+                            .and_then(schema::event_spec)
+                            .map(|spec| spec.fields);
+                        match (item, fields) {
+                            (Json::Object(pairs), Some(fields)) => {
+                                walker.object(pairs, Some(&path), Some(fields), None)
+                            }
+                            _ => walker.value(item, &path, None, ""),
+                        }
+                    }
+                }
+                _ => walker.value(other, &root, None, ""),
+            }
             // Not an event; `validate` reports it.
             return LineKind::Invalid;
         }
@@ -1083,6 +1106,28 @@ mod tests {
         ] {
             assert_eq!(audit(&with(from, to)), vec![]);
         }
+    }
+
+    /// An event wrapped in a list is read by its event's fields (a review:
+    /// its `duration_seconds` was flagged, the same event alone passing),
+    /// and what the content rules find in it is still found.
+    #[test]
+    fn an_event_wrapped_in_a_list_is_read_by_its_fields() {
+        let event = r#"{"event": "wizard.completed", "version": "1.0.0", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2026-01-02T10:00:00Z", "metadata": {"profile_selected": "fast", "execution_mode": "docker", "duration_seconds": 437, "artifact_generated": "makefile"}}"#;
+        assert_eq!(audit(event), vec![]);
+        assert_eq!(audit(&format!("[{event}]")), vec![]);
+        let leak = event.replace(r#""fast""#, r#""jdoe@example.com""#);
+        assert_eq!(
+            audit(&format!("[{leak}, 3]")),
+            vec![(
+                "$[0].metadata.profile_selected".to_owned(),
+                Location::Value,
+                "email",
+                "***@*** (16 chars)".to_owned()
+            )]
+        );
+        // A list of other things keeps the content rules alone.
+        assert_eq!(audit(r#"[{"duration_ms": "x"}]"#).len(), 0);
     }
 
     #[test]
