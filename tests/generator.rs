@@ -209,3 +209,24 @@ fn quirky_run_is_consistent() {
         assert!(kinds.contains(k), "{k} missing");
     }
 }
+
+/// The generated file's quirks are what real files hold, not leaks: `audit`
+/// passes it (a review: GitHub's own error answer and an event wrapped in
+/// a list failed every generated file).
+#[test]
+fn the_audit_passes_a_generated_file_with_every_quirk() {
+    let (bytes, o) = run(&args(&["--seed", "11", "--events", "6000"]).config());
+    let kinds: std::collections::BTreeSet<&str> = o.quirks.iter().map(|q| q.kind).collect();
+    assert!(kinds.contains("invalid:array") && kinds.contains("invalid:no-event"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.jsonl");
+    std::fs::write(&file, &bytes).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jmo-analyze"))
+        .arg("audit")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("nothing found"), "{text}");
+}

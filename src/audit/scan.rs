@@ -657,6 +657,49 @@ pub(crate) fn unescape(line: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// GitHub's own error answers a client wrote into the gist, word for word
+/// (`{"message": "Bad credentials", "documentation_url":
+/// "https://docs.github.com/rest", "status": "401"}`): no client data, so
+/// no finding (a review: every generated file failed the audit on them). A
+/// message beyond these (a rate limit's names the client's IP address), a
+/// key beyond the three, or a link elsewhere is audited as any line.
+const GITHUB_ERROR_MESSAGES: [&str; 6] = [
+    "Bad credentials",
+    "Not Found",
+    "Requires authentication",
+    "Validation Failed",
+    "Server Error",
+    "Forbidden",
+];
+
+/// Whether `json` is one of GitHub's error answers ([`GITHUB_ERROR_MESSAGES`]).
+fn is_github_error_answer(json: &Json<'_>) -> bool {
+    let Json::Object(pairs) = json else {
+        return false;
+    };
+    let docs = |url: &str| {
+        url.strip_prefix("https://docs.github.com/")
+            .is_some_and(|rest| {
+                rest.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"/#-_.".contains(&b))
+            })
+    };
+    let status = |s: &str| s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit());
+    let mut has_message = false;
+    pairs
+        .iter()
+        .all(|(key, value)| match (key.as_ref(), value) {
+            ("message", Json::Str(m)) => {
+                has_message = true;
+                GITHUB_ERROR_MESSAGES.contains(&m.as_ref())
+            }
+            ("documentation_url", Json::Str(url)) => docs(url),
+            ("status", Json::Str(s)) => status(s),
+            _ => false,
+        })
+        && has_message
+}
+
 /// Whether the schema's type is a number or a yes/no: a string or an object
 /// there holds what the promise does not allow.
 fn scalar(ty: FieldType) -> bool {
@@ -766,6 +809,11 @@ pub fn audit_line(
             };
         }
     };
+    if is_github_error_answer(&json) {
+        // GitHub's words, not a client's (`validate` reports the line);
+        // counted as every JSON object line is.
+        return LineKind::Event;
+    }
     let event = json.get("event");
     let event_name = event.and_then(Json::as_str);
     let spec = event_name.and_then(schema::event_spec);
@@ -1105,6 +1153,25 @@ mod tests {
             (r#""ci_detected": false"#, r#""ci_detected": "false""#),
         ] {
             assert_eq!(audit(&with(from, to)), vec![]);
+        }
+    }
+
+    #[test]
+    fn githubs_own_error_answers_are_not_findings() {
+        let answer = r#"{"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}"#;
+        assert_eq!(audit(answer), vec![]);
+        assert_eq!(audit(r#"{"message": "Not Found"}"#), vec![]);
+        // Anything else in that shape is audited.
+        for other in [
+            answer.replace("Bad credentials", "Bad credentials for jdoe@example.com"),
+            answer.replace("docs.github.com/rest", "docs.github.com.evil.example/x"),
+            answer.replace(r#""401""#, r#""401", "user": "jdoe""#),
+            answer.replace(
+                r#""status": "401""#,
+                r#""status": "4o1 see https://x.example""#,
+            ),
+        ] {
+            assert!(!audit(&other).is_empty(), "{other}");
         }
     }
 
