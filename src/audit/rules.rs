@@ -1468,6 +1468,33 @@ pub fn is_sensitive_key(key: &str) -> bool {
         "traceback",
         "stack",
         "stacktrace",
+        // The rest of the list (a review: `suppression_rules`,
+        // `finding_details`, `project_name` passed): finding details and
+        // code, suppression rules and exclusion patterns, configuration
+        // values, identifiers, the command line and its directory.
+        "finding",
+        "vulnerability",
+        "vulnerabilities",
+        "vuln",
+        "snippet",
+        "snippets",
+        "suppression",
+        "suppressions",
+        "exclusion",
+        "exclusions",
+        "config",
+        "configuration",
+        "identifier",
+        "identifiers",
+        "project",
+        "projects",
+        "org",
+        "organization",
+        "workdir",
+        "workspace",
+        "args",
+        "arguments",
+        "pass",
     ];
     const JOINED: &[&str] = &["apikey", "accesskey", "privatekey", "secretkey"];
     // A last word that says what the value is shaped like: a bucket, a

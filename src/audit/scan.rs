@@ -1261,8 +1261,29 @@ mod tests {
             "AWS_SECRET",
             "homeDir",
             "clientApiKey",
+            // The guide's list (a review: these passed).
+            "suppression_rules",
+            "exclusion_patterns",
+            "finding_details",
+            "vulnerability",
+            "config_value",
+            "identifier",
+            "project_name",
+            "org",
+            "workdir",
+            "args",
+            "pass",
         ] {
             assert!(rules::is_sensitive_key(key), "{key}");
+        }
+        // A value's shape under those words stays a shape.
+        for key in [
+            "suppressions_used",
+            "config_type",
+            "finding_count",
+            "project_count",
+        ] {
+            assert!(!rules::is_sensitive_key(key), "{key}");
         }
     }
 
