@@ -185,8 +185,16 @@ pub fn validate_line(
         Some(Json::Str(name)) => match schema::event_spec(name) {
             Some(spec) => spec.fields,
             None => {
+                // Its metadata is all fields the schema does not know: an
+                // error too with --deny-unknown (a review: `Scan.Started`
+                // with a `repo_path` passed it).
+                let severity = if v.opts.deny_unknown {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
                 v.push(
-                    Severity::Warning,
+                    severity,
                     ProblemKind::UnknownEvent,
                     &child(None, "event"),
                     "an event type this tool does not know: only its common fields are checked"
@@ -773,15 +781,20 @@ mod tests {
             )]
         );
         let line = format!(r#"{{"event": "scan.paused", {HEAD}, "metadata": {{"anything": 1}}}}"#);
-        assert_eq!(
-            check(&line, true),
-            vec![(
-                Warning,
-                UnknownEvent,
-                "event".into(),
-                "an event type this tool does not know: only its common fields are checked".into()
-            )]
-        );
+        // An error with --deny-unknown: its metadata is all unknown fields
+        // (a review: `Scan.Started` with a `repo_path` passed it).
+        for (deny, severity) in [(false, Warning), (true, Error)] {
+            assert_eq!(
+                check(&line, deny),
+                vec![(
+                    severity,
+                    UnknownEvent,
+                    "event".into(),
+                    "an event type this tool does not know: only its common fields are checked"
+                        .into()
+                )]
+            );
+        }
         assert_eq!(
             check("[1, 2]", false),
             vec![(

@@ -18,7 +18,8 @@ pub struct ValidateArgs {
     /// Output format: `text` groups problems by kind, `json` also lists every problem.
     #[arg(short, long, value_enum, ignore_case = true, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
-    /// Report fields the schema does not know as errors, not warnings.
+    /// Report fields the schema does not know, and event types it does not
+    /// know (their metadata is all such fields), as errors, not warnings.
     #[arg(long)]
     pub deny_unknown: bool,
 }
