@@ -1753,16 +1753,32 @@ fn waiting_summary(dir: &std::path::Path, shell_prefix: &str) -> std::process::C
     let fifo = dir.join("events.fifo");
     mkfifo(&fifo);
     let bin = assert_cmd::cargo::cargo_bin("jmo-analyze");
-    let child = std::process::Command::new("sh")
+    let mut command = std::process::Command::new("sh");
+    command
         .arg("-c")
         .arg(format!(
             "{shell_prefix} exec \"$0\" summary -f json -o out.json events.fifo"
         ))
         .arg(bin)
         .current_dir(dir)
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(std::process::Stdio::null());
+    // The run leaves a signal ignored when it was, so the shell starts with
+    // the default actions (`shell_prefix` may ignore one), whatever ran the
+    // tests did: a CI script run in the background (`&`) ignores SIGINT,
+    // and the SIGINT case waited, "still running".
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                for signal in [libc::SIGHUP, libc::SIGINT, libc::SIGTERM] {
+                    libc::signal(signal, libc::SIG_DFL);
+                }
+                Ok(())
+            });
+        }
+    }
+    let child = command.spawn().unwrap();
     let start = Instant::now();
     while temporaries(dir).is_empty() {
         assert!(
