@@ -3465,39 +3465,41 @@ fn the_report_never_replaces_or_removes_its_input() {
         files.sort();
         files
     };
-    // At a path the report writes, read from the file or from stdin.
+    // Runs the report on `file`, by its path and from stdin; each must be
+    // refused, naming `named` and `how`, and leave every file as it was.
+    let refused = |file: &std::path::Path, named: &str, how: &str| {
+        let before = snapshot();
+        let by_path = bin()
+            .args(["report", "--quarter", "2026-Q1", "-q", "--out"])
+            .arg(&out)
+            .arg(file)
+            .output()
+            .unwrap();
+        let by_stdin = std::process::Command::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
+            .args(["report", "-", "--quarter", "2026-Q1", "-q", "--out"])
+            .arg(&out)
+            .stdin(std::fs::File::open(file).unwrap())
+            .output()
+            .unwrap();
+        for (run, what) in [
+            (by_path, "the input file"),
+            (by_stdin, "the file stdin reads"),
+        ] {
+            let err = String::from_utf8_lossy(&run.stderr);
+            assert_eq!(run.status.code(), Some(1), "{err}");
+            assert!(
+                err.contains(&format!("{named} is {what}, which this run would {how}")),
+                "{err}"
+            );
+            assert_eq!(snapshot(), before);
+        }
+    };
+    // At a path the report writes.
     std::fs::write(out.join("summary.json"), &events).unwrap();
-    let before = snapshot();
-    let file = out.join("summary.json");
-    let by_path = bin()
-        .args(["report", "--quarter", "2026-Q1", "-q", "--out"])
-        .arg(&out)
-        .arg(&file)
-        .output()
-        .unwrap();
-    let by_stdin = std::process::Command::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
-        .args(["report", "-", "--quarter", "2026-Q1", "-q", "--out"])
-        .arg(&out)
-        .stdin(std::fs::File::open(&file).unwrap())
-        .output()
-        .unwrap();
-    for (run, what) in [
-        (by_path, "the input file"),
-        (by_stdin, "the file stdin reads"),
-    ] {
-        let err = String::from_utf8_lossy(&run.stderr);
-        assert_eq!(run.status.code(), Some(1), "{err}");
-        assert!(
-            err.contains(&format!(
-                "summary.json is {what}, which this run would replace"
-            )),
-            "{err}"
-        );
-        assert_eq!(snapshot(), before);
-    }
+    refused(&out.join("summary.json"), "summary.json", "replace");
     // At a path the earlier report listed and this one does not write, as
     // the removal reads the line (`old.jsonl/` removes `old.jsonl`: a
-    // review), from the file or from stdin.
+    // review).
     std::fs::write(out.join("charts/old.jsonl"), &events).unwrap();
     let list = out.join(".jmo-analyze-files");
     let listed = std::fs::read_to_string(&list).unwrap();
@@ -3507,31 +3509,6 @@ fn the_report_never_replaces_or_removes_its_input() {
         "charts/old.jsonl/.",
     ] {
         std::fs::write(&list, format!("{listed}{line}\n")).unwrap();
-        let before = snapshot();
-        let file = out.join("charts/old.jsonl");
-        let by_path = bin()
-            .args(["report", "--quarter", "2026-Q1", "-q", "--out"])
-            .arg(&out)
-            .arg(&file)
-            .output()
-            .unwrap();
-        let by_stdin = std::process::Command::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
-            .args(["report", "-", "--quarter", "2026-Q1", "-q", "--out"])
-            .arg(&out)
-            .stdin(std::fs::File::open(&file).unwrap())
-            .output()
-            .unwrap();
-        for (run, what) in [
-            (by_path, "the input file"),
-            (by_stdin, "the file stdin reads"),
-        ] {
-            let err = String::from_utf8_lossy(&run.stderr);
-            assert_eq!(run.status.code(), Some(1), "{line}: {err}");
-            assert!(
-                err.contains(&format!("old.jsonl is {what}, which this run would remove")),
-                "{line}: {err}"
-            );
-            assert_eq!(snapshot(), before, "{line}");
-        }
+        refused(&out.join("charts/old.jsonl"), "old.jsonl", "remove");
     }
 }
