@@ -308,12 +308,12 @@ impl Output {
 /// Runs `summary`.
 pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     let filters = args.filters.to_filters()?;
-    // The summary and the charts in one place: the one would replace the
-    // other, and a failed run left the charts (a review).
     if let Some(dir) = &args.charts {
         files::check_dir_flag(dir, "--charts")?;
     }
     let output_file = args.output.as_deref().filter(|p| p.as_os_str() != "-");
+    // The summary and the charts in one place: the one would replace the
+    // other, and a failed run left the charts (a review).
     if let (Some(file), Some(dir)) = (output_file, &args.charts) {
         // A usage error, as clap's own (exit 2).
         anyhow::ensure!(
