@@ -1105,3 +1105,23 @@ fn a_reader_that_stops_early_leaves_the_verdict() {
         );
     }
 }
+
+/// Each command's `--help` gives the exit codes it uses, bad usage's 2
+/// among them (a review: "1 otherwise" left 2 out), and that code is what
+/// a bad flag gets.
+#[test]
+fn help_gives_the_exit_codes_a_bad_flag_gets() {
+    for command in ["validate", "audit"] {
+        let (code, help, _) = run(&[command, "--help"], None);
+        assert_eq!(code, 0);
+        let words = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.contains(
+                "1 otherwise (also when the reader stops early: | head), 2 for bad usage."
+            ),
+            "{help}"
+        );
+        let (code, _, err) = run(&[command, LEAKS, "--format", "yaml"], None);
+        assert_eq!(code, 2, "{err}");
+    }
+}

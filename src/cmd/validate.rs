@@ -10,7 +10,9 @@ use crate::source::local;
 
 /// Arguments of `jmo-analyze validate`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Exit status: 0 when no line has an error (warnings allowed), 1 otherwise.")]
+#[command(
+    after_help = "Exit status: 0 when no line has an error (warnings allowed), 1 otherwise (also when the reader stops early: | head), 2 for bad usage."
+)]
 pub struct ValidateArgs {
     /// The JSONL file of events (`-` for stdin).
     #[arg(value_name = "FILE")]
