@@ -831,12 +831,16 @@ fn the_charts_replace_neither_the_input_nor_the_summary() {
     let (code, err) = run(&[&input, "--charts".as_ref(), "-".as_ref()]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("--charts - names a directory"), "{err}");
-    let (code, err) = run(&[&input, "-o".as_ref(), "new/".as_ref()]);
-    assert_eq!(code, Some(1), "{err}");
-    assert!(
-        err.contains("--output new/: cannot create the file: a file's path does not end in /"),
-        "{err}"
-    );
+    for path in ["new/", "new.json/."] {
+        let (code, err) = run(&[&input, "-o".as_ref(), path.as_ref()]);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(
+            err.contains(&format!(
+                "--output {path}: cannot create the file: a file's path ends in its name, not in / or /."
+            )),
+            "{err}"
+        );
+    }
     assert_eq!(listing(), before);
     // The summary beside its charts is fine.
     let (code, err) = run(&[

@@ -239,8 +239,14 @@ impl Output {
             }
             // A directory's path (a review: "cannot write out/: Not a
             // directory", naming no flag).
-            _ if p.as_os_str().as_encoded_bytes().ends_with(b"/") => {
-                Err(anyhow::anyhow!("a file's path does not end in /")).with_context(context)
+            _ if [&b"/"[..], b"/."]
+                .iter()
+                .any(|end| p.as_os_str().as_encoded_bytes().ends_with(end)) =>
+            {
+                Err(anyhow::anyhow!(
+                    "a file's path ends in its name, not in / or /."
+                ))
+                .with_context(context)
             }
             _ => {
                 // Its directory must be there (a typo is not made a directory),
