@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::cmd::usage;
 use crate::render::text::plural;
 use crate::source::archive::{self, Archive, EtagSidecar};
 use crate::source::gist::{
@@ -102,11 +103,6 @@ pub fn run(args: &FetchArgs) -> anyhow::Result<ExitCode> {
             anyhow::anyhow!(clean)
         }
     })
-}
-
-/// A usage error: clap's form and exit code (2), as clap's own.
-fn usage(kind: clap::error::ErrorKind, message: &str) -> anyhow::Error {
-    clap::Error::raw(kind, format!("{message}\n")).into()
 }
 
 /// A flag's value the client refused is a usage error; other errors stay.

@@ -31,16 +31,15 @@ pub const MANIFEST: &str = ".jmo-analyze-files";
 /// for `summary --output`, and here it made a directory named `-` (a
 /// review). A usage error, as clap's own (exit 2).
 pub fn check_dir_flag(dir: &Path, flag: &str) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        dir != Path::new("-"),
-        clap::Error::raw(
+    if dir == Path::new("-") {
+        return Err(super::usage(
             clap::error::ErrorKind::ValueValidation,
-            format!(
+            &format!(
                 "{flag} - names a directory, and `-` is no stdout here: give a directory's path \
-                 (./- for one named -)\n"
-            )
-        )
-    );
+                 (./- for one named -)"
+            ),
+        ));
+    }
     Ok(())
 }
 

@@ -31,6 +31,12 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// A usage error found after parsing: clap's form and exit code (2), as
+/// clap's own.
+pub(crate) fn usage(kind: clap::error::ErrorKind, message: &str) -> anyhow::Error {
+    clap::Error::raw(kind, format!("{message}\n")).into()
+}
+
 /// Writes a verdict's report (`validate`, `audit`) to stdout and returns
 /// the verdict's exit code: 1 when `failed`, else 0, also when the reader
 /// stops reading early (`| head`), which ends `summary` quietly with 0 (a

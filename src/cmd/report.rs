@@ -61,9 +61,7 @@ pub struct ReportArgs {
 /// that says what is wrong and what to write.
 fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
     use chrono::Datelike as _;
-    if s.trim() != s {
-        return Err(format!("`{s}` has spaces at its ends: give the date alone"));
-    }
+    crate::metrics::filter::no_spaces_at_ends(s)?;
     let date = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|why| format!("`{s}` is not a date ({why}): use YYYY-MM-DD, e.g. 2026-07-01"))?;
     // Written into the report's command line to run again: a year before
@@ -135,17 +133,16 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     if let Some(n) = args.population {
         // A flag's value at fault: a usage error, as clap's own (exit 2; a
         // review: 1, which README gives for an unreadable file).
-        anyhow::ensure!(
-            n >= report.summary.totals.unique_ids,
-            clap::Error::raw(
+        if n < report.summary.totals.unique_ids {
+            return Err(crate::cmd::usage(
                 clap::error::ErrorKind::ValueValidation,
-                format!(
+                &format!(
                     "--population {n} is smaller than the {} installations seen in {}; give the \
-                     number of installs known from elsewhere (e.g. package downloads)\n",
+                     number of installs known from elsewhere (e.g. package downloads)",
                     report.summary.totals.unique_ids, args.quarter
-                )
-            )
-        );
+                ),
+            ));
+        }
     }
     if report.summary.totals.usage_events == 0 && !args.quiet {
         match crate::cmd::summary::no_valid_line(&args.input, &report.summary.input) {

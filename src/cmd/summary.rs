@@ -90,14 +90,10 @@ fn check_version(v: &str) -> anyhow::Result<()> {
         None
     };
     match why {
-        // A usage error, as clap's own (exit 2).
-        Some(why) => Err(clap::Error::raw(
+        Some(why) => Err(crate::cmd::usage(
             clap::error::ErrorKind::ValueValidation,
-            format!(
-                "--version {why}: give a JMo version such as 0.7.1, or its start such as 0.7\n"
-            ),
-        )
-        .into()),
+            &format!("--version {why}: give a JMo version such as 0.7.1, or its start such as 0.7"),
+        )),
         None => Ok(()),
     }
 }
@@ -120,15 +116,13 @@ impl FilterArgs {
         // (--quarter, which set them, cannot be given with these.)
         f.since = self.since.or(f.since);
         f.until = self.until.or(f.until);
-        if let (Some(s), Some(u)) = (f.since, f.until) {
-            // A usage error, as clap's own (exit 2).
-            anyhow::ensure!(
-                s < u,
-                clap::Error::raw(
-                    clap::error::ErrorKind::ArgumentConflict,
-                    "--since must be before --until\n",
-                )
-            );
+        if let (Some(s), Some(u)) = (f.since, f.until)
+            && s >= u
+        {
+            return Err(crate::cmd::usage(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--since must be before --until",
+            ));
         }
         Ok(f)
     }
@@ -239,9 +233,8 @@ impl Output {
             }
             // A directory's path (a review: "cannot write out/: Not a
             // directory", naming no flag).
-            _ if [&b"/"[..], b"/."]
-                .iter()
-                .any(|end| p.as_os_str().as_encoded_bytes().ends_with(end)) =>
+            _ if p.as_os_str().as_encoded_bytes().ends_with(b"/")
+                || p.as_os_str().as_encoded_bytes().ends_with(b"/.") =>
             {
                 Err(anyhow::anyhow!(
                     "a file's path ends in its name, not in / or /."
@@ -320,20 +313,18 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     let output_file = args.output.as_deref().filter(|p| p.as_os_str() != "-");
     // The summary and the charts in one place: the one would replace the
     // other, and a failed run left the charts (a review).
-    if let (Some(file), Some(dir)) = (output_file, &args.charts) {
-        // A usage error, as clap's own (exit 2).
-        anyhow::ensure!(
-            !files::same_path(dir, file),
-            clap::Error::raw(
-                clap::error::ErrorKind::ArgumentConflict,
-                format!(
-                    "--output {} and --charts {} are one path: the summary is a file and the \
-                     charts a directory; choose two\n",
-                    text_safe(&file.to_string_lossy()),
-                    text_safe(&dir.to_string_lossy())
-                )
-            )
-        );
+    if let (Some(file), Some(dir)) = (output_file, &args.charts)
+        && files::same_path(dir, file)
+    {
+        return Err(crate::cmd::usage(
+            clap::error::ErrorKind::ArgumentConflict,
+            &format!(
+                "--output {} and --charts {} are one path: the summary is a file and the charts \
+                 a directory; choose two",
+                text_safe(&file.to_string_lossy()),
+                text_safe(&dir.to_string_lossy())
+            ),
+        ));
     }
     let output = Output::open(args.output.as_ref(), &args.input)?;
     let summary = load(&args.input, filters, args.strict, args.quiet)?;

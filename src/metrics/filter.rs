@@ -270,9 +270,7 @@ fn day_start(date: NaiveDate) -> Micros {
 pub fn parse_bound(s: &str, end_of_day: bool) -> Result<Micros, String> {
     // As at its end, so at its start (a review: a leading space was
     // taken, a trailing one refused as no date).
-    if s.trim() != s {
-        return Err(format!("`{s}` has spaces at its ends: give the date alone"));
-    }
+    no_spaces_at_ends(s)?;
     let bound = if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         // The years a timestamp holds, as for an RFC 3339 bound (a review:
         // `-0001-01-01` was taken, and written as no RFC 3339 time).
@@ -320,6 +318,15 @@ pub fn parse_bound(s: &str, end_of_day: bool) -> Result<Micros, String> {
             }
         }),
     }
+}
+
+/// Refuses a date given with spaces at its ends (`--since`, `--until`,
+/// `--generated-on`).
+pub(crate) fn no_spaces_at_ends(s: &str) -> Result<(), String> {
+    if s.trim() != s {
+        return Err(format!("`{s}` has spaces at its ends: give the date alone"));
+    }
+    Ok(())
 }
 
 /// Why a period ending after 9999 is refused.
