@@ -486,6 +486,24 @@ const EXPECTED_LEAKS: &[(u64, &str, &str, &str, &str, &str)] = &[
         "exact-number",
         "<number>",
     ),
+    // A name keying an object under a field named for never-collected
+    // data is not shown, nor any key below it.
+    (
+        28,
+        "scan.started",
+        "metadata.hosts.<key: 10 chars>.<key: 3 chars>",
+        "value",
+        "mac-address",
+        "**:**:… (17 chars)",
+    ),
+    (
+        28,
+        "scan.started",
+        "metadata.hosts.<key: 10 chars>.uptime_ms",
+        "value",
+        "exact-number",
+        "<number>",
+    ),
 ];
 
 /// Every sensitive string planted in `fixtures/leaks.jsonl` (or a telling part of it).
@@ -531,6 +549,8 @@ const PLANTED: &[&str] = &[
     "carol",
     "acme.dev",
     "20.30",
+    "mallory",
+    "1a-2b",
 ];
 
 #[test]
@@ -568,7 +588,7 @@ fn audit_finds_every_planted_leak_at_the_right_line_field_and_rule() {
             doc["blank_lines"].as_u64(),
             doc["findings_count"].as_u64()
         ),
-        (Some(27), Some(25), Some(2), Some(0), Some(30))
+        (Some(28), Some(26), Some(2), Some(0), Some(32))
     );
     assert_eq!(
         doc["fingerprint"],
@@ -590,6 +610,7 @@ fn the_leaks_fixture_plants_every_rule() {
         "email",
         "ipv4",
         "ipv6",
+        "mac-address",
         "posix-path",
         "windows-path",
         "file-name",
@@ -617,7 +638,9 @@ fn the_leaks_fixture_plants_every_rule() {
         .collect();
     assert_eq!(
         counts,
-        [3, 1, 1, 1, 2, 1, 2, 1, 1, 1, 2, 1, 1, 1, 1, 2, 3, 1, 1, 3]
+        [
+            3, 1, 1, 1, 1, 2, 1, 2, 1, 1, 1, 2, 1, 1, 1, 1, 2, 4, 1, 1, 3
+        ]
     );
 }
 
@@ -647,7 +670,7 @@ fn audit_text_groups_by_rule_then_lists_each_finding() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "audit: 27 lines (25 events, 2 invalid): 30 findings in 25 lines"
+        "audit: 28 lines (26 events, 2 invalid): 32 findings in 26 lines"
     );
     assert_eq!(lines[2], "RULE             COUNT  FIRST LINES  WHAT");
     assert_eq!(
@@ -655,20 +678,20 @@ fn audit_text_groups_by_rule_then_lists_each_finding() {
         "email            3      3, 23, 26    e-mail address"
     );
     assert_eq!(
-        lines[19],
-        "exact-number     3      20, 27       exact duration or count where a bucket is promised"
+        lines[20],
+        "exact-number     4      20, 27, 28   exact duration or count where a bucket is promised"
     );
     assert_eq!(
-        lines[22],
+        lines[23],
         "sensitive-field  3      18, 25       value of a field the schema does not have, named for never-collected data"
     );
     let wide = " ".repeat(66);
     assert_eq!(
-        lines[24],
+        lines[25],
         format!("LINE  EVENT             FIELD{wide}           IN     RULE             REDACTED")
     );
     assert_eq!(
-        lines[25],
+        lines[26],
         format!(
             "3     scan.completed    metadata.profile{wide}value  email            ***@*** (23 chars)"
         )

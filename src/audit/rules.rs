@@ -21,6 +21,8 @@ pub enum Rule {
     Ipv4,
     /// An IPv6 address.
     Ipv6,
+    /// A MAC address (`00:1A:2B:3C:4D:5E`, `00-1a-2b-3c-4d-5e`).
+    MacAddress,
     /// A POSIX file-system path (`/…`, `~/…`, `./…`, `a/b/c`).
     PosixPath,
     /// A Windows file-system path (`C:\…`, `\\server\share`).
@@ -65,10 +67,11 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 21] = [
+    pub const ALL: [Rule; 22] = [
         Rule::Email,
         Rule::Ipv4,
         Rule::Ipv6,
+        Rule::MacAddress,
         Rule::PosixPath,
         Rule::WindowsPath,
         Rule::FileName,
@@ -95,6 +98,7 @@ impl Rule {
             Rule::Email => "email",
             Rule::Ipv4 => "ipv4",
             Rule::Ipv6 => "ipv6",
+            Rule::MacAddress => "mac-address",
             Rule::PosixPath => "posix-path",
             Rule::WindowsPath => "windows-path",
             Rule::FileName => "file-name",
@@ -122,6 +126,7 @@ impl Rule {
             Rule::Email => "e-mail address",
             Rule::Ipv4 => "IPv4 address",
             Rule::Ipv6 => "IPv6 address",
+            Rule::MacAddress => "MAC address",
             Rule::PosixPath => "POSIX file-system path",
             Rule::WindowsPath => "Windows file-system path",
             Rule::FileName => "file name",
@@ -183,13 +188,15 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
     // character they lack (`@`, `/`, `=`, a space, …).
     let (mut at, mut colon, mut slash, mut backslash, mut eq, mut space, mut dot, mut digit) =
         (false, false, false, false, false, false, false, false);
+    let mut dash = false;
     let (mut other, mut non_numeric) = (false, false);
     for c in s.bytes() {
         match c {
             b'0'..=b'9' => digit = true,
             b'.' => dot = true,
             b':' => colon = true,
-            b'-' | b'+' => {}
+            b'-' => dash = true,
+            b'+' => {}
             b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'<' | b'>' => {
                 non_numeric |= !matches!(c, b'T' | b'Z');
             }
@@ -205,6 +212,9 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
                 }
             }
         }
+    }
+    if dash || colon {
+        addresses(s, hits);
     }
     if !other && !colon {
         // A plain label (`osv-scanner`, `0.7.0-dev`, `>1000`, a UUID).
@@ -288,6 +298,74 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
     }
 }
 
+/// Addresses written with `-` or `:` between their parts: a MAC address,
+/// and an IPv4 address in a cloud machine's name (`ip-10-0-1-23`, EC2's).
+fn addresses(s: &str, hits: &mut Vec<Hit>) {
+    if let Some(m) = mac_address(s) {
+        hits.push(Hit::new(Rule::MacAddress, "**:**:…", m));
+    }
+    if let Some(m) = dashed_ipv4(s) {
+        hits.push(Hit::new(Rule::Ipv4, "ip-*-*-*-*", m));
+    }
+}
+
+/// A MAC address: six pairs of hexadecimal digits joined by `:` or by `-`
+/// (`00:1A:2B:3C:4D:5E`, `00-1a-2b-3c-4d-5e`), standing as a word (not
+/// part of a longer run of pairs).
+pub fn mac_address(s: &str) -> Option<&str> {
+    const LEN: usize = 17;
+    let b = s.as_bytes();
+    let edge = |c: u8, sep: u8| is_word(c) || c == sep;
+    (0..(b.len() + 1).saturating_sub(LEN)).find_map(|at| {
+        let sep = b[at + 2];
+        let pairs = (sep == b':' || sep == b'-')
+            && (0..6).all(|k| {
+                let p = at + 3 * k;
+                b[p].is_ascii_hexdigit()
+                    && b[p + 1].is_ascii_hexdigit()
+                    && (k == 5 || b[p + 2] == sep)
+            });
+        let before_ok = at == 0 || !edge(b[at - 1], sep);
+        let after_ok = at + LEN == b.len() || !edge(b[at + LEN], sep);
+        (pairs && before_ok && after_ok).then(|| &s[at..at + LEN])
+    })
+}
+
+/// An IPv4 address in a cloud machine's name: `ip-` and four numbers of at
+/// most 255 joined by `-` (`ip-10-0-1-23`, alone or before its domain).
+pub fn dashed_ipv4(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(at) = find_ci(b, b"ip-", from) {
+        from = at + 1;
+        if at > 0 && b[at - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let mut end = at + 3;
+        let mut parts = 0;
+        while parts < 4 {
+            let digits = b[end..].iter().take_while(|c| c.is_ascii_digit()).count();
+            let part = std::str::from_utf8(&b[end..end + digits]).ok();
+            if !(1..=3).contains(&digits) || part.and_then(|p| p.parse::<u8>().ok()).is_none() {
+                break;
+            }
+            end += digits;
+            parts += 1;
+            if parts < 4 {
+                if b.get(end) != Some(&b'-') {
+                    break;
+                }
+                end += 1;
+            }
+        }
+        let after_ok = b.get(end).is_none_or(|&c| !is_word(c) && c != b'-');
+        if parts == 4 && after_ok {
+            return Some(&s[at..end]);
+        }
+    }
+    None
+}
+
 /// The token detectors: AWS keys, GitHub tokens, private keys, high entropy.
 fn secrets(s: &str, hits: &mut Vec<Hit>, space: bool) {
     if s.len() < 11 {
@@ -329,10 +407,19 @@ fn file_name(s: &str, hits: &mut Vec<Hit>) {
 }
 
 /// Key and credential files known by name rather than by extension:
-/// `id_rsa` and its kin, `kubeconfig-prod`, `.env.production`,
-/// `Dockerfile.prod`.
+/// `id_rsa` and its kin, `authorized_keys`, `known_hosts`,
+/// `.git-credentials`, `kubeconfig-prod`, `.env.production`,
+/// `Dockerfile.prod`, `terraform.tfstate.backup`.
 pub fn secret_file_name(s: &str) -> Option<&str> {
-    const NAMES: [&str; 4] = ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"];
+    const NAMES: [&str; 7] = [
+        "id_rsa",
+        "id_dsa",
+        "id_ecdsa",
+        "id_ed25519",
+        "authorized_keys",
+        "known_hosts",
+        ".git-credentials",
+    ];
     const PREFIXES: [&str; 3] = ["kubeconfig", ".env.", "dockerfile."];
     tokens(s).find(|tok| {
         let tok = tok.trim_end_matches(['.', ':']);
@@ -346,6 +433,9 @@ pub fn secret_file_name(s: &str) -> Option<&str> {
             .iter()
             .any(|n| tok.eq_ignore_ascii_case(n) || starts(n) && b.get(n.len()) == Some(&b'.'))
             || PREFIXES.iter().any(|p| starts(p) && tok.len() > p.len())
+            // Terraform's state and its backups (`terraform.tfstate.backup`,
+            // `.tfstate.1700000000.backup`): the extension is not the last.
+            || find_ci(b, b".tfstate.", 0).is_some()
     })
 }
 
@@ -569,7 +659,10 @@ const REPO_HOSTS: &[&[u8]] = &[
 /// Top-level domains a host name ends in: the common generic ones, names
 /// used inside organisations (`.local`, `.internal`, `.corp`, …) and
 /// country codes, but none that is also a common file extension (`.py`,
-/// `.sh`, `.rs`, `.md`, `.pl`) or a word a label could end in.
+/// `.sh`, `.rs`, `.md`) or a word a label could end in. `.pl` is Perl's
+/// extension too: a script's name is a file name, which the promise does
+/// not allow either. An internationalised one (`xn--p1ai`) is read by its
+/// `xn--` prefix.
 const HOST_TLDS: &[&str] = &[
     "com",
     "net",
@@ -637,6 +730,28 @@ const HOST_TLDS: &[&str] = &[
     "ai",
     "dev",
     "arpa",
+    "app",
+    "no",
+    "in",
+    "pl",
+    "pk",
+    "ph",
+    "vn",
+    "cl",
+    "pe",
+    "ng",
+    "ke",
+    "eg",
+    "ir",
+    "sa",
+    "ae",
+    "lt",
+    "lv",
+    "ee",
+    "si",
+    "hr",
+    "bg",
+    "lu",
 ];
 
 /// A host name: two or more DNS labels (letters, digits, inner `-`) whose
@@ -655,10 +770,15 @@ pub fn hostname(s: &str) -> Option<&str> {
                         && !l.ends_with('-')
                         && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
                 })
-                && labels
-                    .last()
-                    .is_some_and(|tld| HOST_TLDS.iter().any(|t| tld.eq_ignore_ascii_case(t)))
+                && labels.last().is_some_and(|tld| {
+                    HOST_TLDS.iter().any(|t| tld.eq_ignore_ascii_case(t)) || is_idn_label(tld)
+                })
         })
+}
+
+/// A label of an internationalised domain name in its ASCII form (`xn--p1ai`).
+fn is_idn_label(label: &str) -> bool {
+    label.len() > 4 && label.as_bytes()[..4].eq_ignore_ascii_case(b"xn--")
 }
 
 /// A [`hostname`] hit, unless a more telling rule already holds the same
@@ -691,7 +811,9 @@ pub fn may_continue_host(prev: &str, key: &str) -> bool {
     let head = head.to_ascii_lowercase();
     let prev = prev.to_ascii_lowercase();
     head.as_bytes()[0].is_ascii_digit()
-        || head.split('.').any(|label| HOST_TLDS.contains(&label))
+        || head
+            .split('.')
+            .any(|label| HOST_TLDS.contains(&label) || is_idn_label(label))
         || ["com", "io", "org", "azure", "net", "ht"]
             .iter()
             .any(|p| head.starts_with(p))
@@ -1349,6 +1471,38 @@ const SHAPES: &[&str] = &[
     "tier",
 ];
 
+/// A key that names a field, not a thing: a word of a value's shape or
+/// measure, one of the never-collected list (`owner`, `path`), or a
+/// generic field name (`name`, `id`, `key`, `value`). The audit shows such
+/// a key where any other is shown only by its length (below a name that
+/// keys an object: `users.jdoe.duration_ms`).
+pub fn is_field_word(key: &str) -> bool {
+    const GENERIC: &[&str] = &[
+        "name",
+        "names",
+        "id",
+        "ids",
+        "key",
+        "keys",
+        "value",
+        "values",
+        "label",
+        "labels",
+        "title",
+        "description",
+        "data",
+        "info",
+        "details",
+        "items",
+        "item",
+        "list",
+    ];
+    GENERIC.iter().any(|w| key.eq_ignore_ascii_case(w))
+        || is_shape_key(key)
+        || is_measure_key(key)
+        || is_sensitive_key(key)
+}
+
 /// Whether `key`'s last word (or the key, as `type` inside `"error": {…}`)
 /// is one of `SHAPES`.
 pub fn is_shape_key(key: &str) -> bool {
@@ -1686,7 +1840,7 @@ mod tests {
             (".pgpass", &[Rule::FileName]),
             ("id_rsa.pub", &[Rule::FileName]),
             ("alices-macbook-pro.local", &[Rule::Hostname]),
-            ("ip-10-0-1-23.ec2.internal", &[Rule::Hostname]),
+            ("ip-10-0-1-23.ec2.internal", &[Rule::Ipv4, Rule::Hostname]),
             (
                 "could not reach jenkins.internal: timeout",
                 &[Rule::Hostname],
@@ -1754,6 +1908,24 @@ mod tests {
             ("nas.home.arpa", &[Rule::Hostname]),
             ("build-7.corp.acme.it", &[Rule::Hostname]),
             ("ci.acme.ai", &[Rule::Hostname]),
+            // A review's misses: a MAC address, EC2's name for an address,
+            // more top-level domains and internationalised ones, credential
+            // files without an extension of the list.
+            ("00:1A:2B:3C:4D:5E", &[Rule::MacAddress]),
+            ("00:11:22:33:44:55", &[Rule::MacAddress]),
+            ("nic 00-1a-2b-3c-4d-5e up", &[Rule::MacAddress]),
+            ("ip-10-0-1-23", &[Rule::Ipv4]),
+            ("host IP-172-31-5-9 down", &[Rule::Ipv4]),
+            ("shop.acme.app", &[Rule::Hostname]),
+            ("intranet.acme.no", &[Rule::Hostname]),
+            ("build.acme.co.in", &[Rule::Hostname]),
+            ("acme-intranet.pl", &[Rule::Hostname]),
+            ("ci.xn--80ak6aa92e.xn--p1ai", &[Rule::Hostname]),
+            ("authorized_keys", &[Rule::FileName]),
+            ("known_hosts", &[Rule::FileName]),
+            (".git-credentials", &[Rule::FileName]),
+            ("terraform.tfstate.backup", &[Rule::FileName]),
+            (".terraform.tfstate.1700000000.backup", &[Rule::FileName]),
         ];
         for (s, want) in cases {
             assert_eq!(&rules(s), want, "{s}");
@@ -1791,6 +1963,13 @@ mod tests {
             "x == y",
             "dependency-check-v10",
             "python-3.11-slim-bookworm",
+            "aa:bb:cc:dd:ee:ff:00", // seven pairs: no MAC address
+            "00:1a-2b:3c:4d:5e",    // two separators
+            "2025-11-19-12-30-45",  // a date and a time
+            "zip-10-0-1-23",        // not `ip-` at a word's start
+            "ip-300-0-1-2",         // no address
+            "ip-10-0-1",            // three numbers
+            "ip-10-0-1-2-3",        // five
         ] {
             assert_eq!(rules(s), Vec::<Rule>::new(), "{s}");
         }

@@ -135,6 +135,11 @@ pub(crate) enum Seg<'a> {
     /// The whole line, when it is not an object (`$`).
     Root,
     Key(&'a str),
+    /// A key that is data by where it sits (a name keying an object under
+    /// `users`, a key of a counts object that names no count): shown only
+    /// by its length, whatever it says (`metadata.users.jdoe.duration_ms`
+    /// printed `jdoe`).
+    Named(&'a str),
     Index(usize),
 }
 
@@ -152,6 +157,7 @@ pub(crate) struct Path<'p> {
 enum SegId {
     Root,
     Key(usize, usize),
+    Named(usize, usize),
     Index(usize),
 }
 
@@ -160,6 +166,7 @@ impl SegId {
         match seg {
             Seg::Root => SegId::Root,
             Seg::Key(k) => SegId::Key(k.as_ptr() as usize, k.len()),
+            Seg::Named(k) => SegId::Named(k.as_ptr() as usize, k.len()),
             Seg::Index(i) => SegId::Index(*i),
         }
     }
@@ -197,13 +204,22 @@ impl PathRenderer {
         let texts: Vec<&str> = segs
             .iter()
             .filter_map(|seg| match seg {
-                Seg::Key(k) => Some(*k),
+                Seg::Key(k) | Seg::Named(k) => Some(*k),
                 _ => None,
             })
             .collect();
         if texts.len() > DEEP {
-            let mut out = format!("{}.<{} keys>", safe_label(texts[0], "key"), texts.len() - 1);
-            let last_key = segs.iter().rposition(|seg| matches!(seg, Seg::Key(_)));
+            let first = match segs
+                .iter()
+                .find(|seg| matches!(seg, Seg::Key(_) | Seg::Named(_)))
+            {
+                Some(Seg::Key(k)) => safe_label(k, "key"),
+                _ => crate::render::text::by_length("key", texts[0]),
+            };
+            let mut out = format!("{first}.<{} keys>", texts.len() - 1);
+            let last_key = segs
+                .iter()
+                .rposition(|seg| matches!(seg, Seg::Key(_) | Seg::Named(_)));
             for seg in &segs[last_key.map_or(0, |i| i + 1)..] {
                 if let Seg::Index(i) = seg {
                     out.push_str(&format!("[{i}]"));
@@ -221,9 +237,12 @@ impl PathRenderer {
         self.keys.retain(|(pos, _, _)| *pos < same);
         self.ids = ids;
         for (pos, seg) in segs.iter().enumerate().skip(same) {
-            let Seg::Key(key) = seg else { continue };
+            let (key, label) = match seg {
+                Seg::Key(k) => (*k, safe_label(k, "key")),
+                Seg::Named(k) => (*k, crate::render::text::by_length("key", k)),
+                _ => continue,
+            };
             let j = self.keys.len();
-            let label = safe_label(key, "key");
             let mut masked = self.keys.last().map_or_else(Vec::new, |k| k.2.clone());
             masked.push(false);
             // The runs of keys each shown that end at this one.
@@ -267,7 +286,7 @@ impl PathRenderer {
         for seg in segs {
             match seg {
                 Seg::Root => out.push('$'),
-                Seg::Key(k) => {
+                Seg::Key(k) | Seg::Named(k) => {
                     if !out.is_empty() {
                         out.push('.');
                     }
@@ -354,6 +373,12 @@ struct Walker<'a, 'o> {
     /// Inside an object the schema does not describe whose field's name
     /// is one of never-collected data (`"user": {"name": "jdoe"}`).
     under_sensitive: bool,
+    /// Inside an object whose keys are data by where they sit: under a
+    /// field named for never-collected data, where the schema has a number
+    /// or a yes/no, or under a key of a counts object that names no count.
+    /// Its keys are shown by their length ([`Seg::Named`]), but for
+    /// [`rules::is_field_word`]s (`name`, `count`, `duration_ms`).
+    names_as_keys: bool,
 }
 
 const COUNT: FieldSpec = FieldSpec {
@@ -399,9 +424,15 @@ impl<'a> Walker<'a, '_> {
         counts: Option<&'static [&'static str]>,
     ) {
         for (key, value) in pairs {
+            let unknown_count = counts.is_some_and(|keys| !keys.contains(&key.as_ref()));
+            let named = (unknown_count || self.names_as_keys) && !rules::is_field_word(key);
             let path = Path {
                 parent,
-                seg: Seg::Key(key),
+                seg: if named {
+                    Seg::Named(key)
+                } else {
+                    Seg::Key(key)
+                },
             };
             let found = self.out.len();
             self.key(key, &path);
@@ -413,7 +444,10 @@ impl<'a> Walker<'a, '_> {
             } else {
                 fields.and_then(|f| f.iter().find(|s| s.name == key.as_ref()))
             };
+            let outer = self.names_as_keys;
+            self.names_as_keys |= named;
             self.value(value, &path, spec, key);
+            self.names_as_keys = outer;
             // A key no count has, that no other rule flagged, is data in
             // the promise's only place for counts (`{"company-backend": 1}`):
             // said at the object, by its length, not at its own path, which
@@ -489,12 +523,21 @@ impl<'a> Walker<'a, '_> {
                     self.object(pairs, Some(path), Some(fields), None)
                 }
                 Some(FieldType::Counts(keys)) => self.object(pairs, Some(path), None, Some(keys)),
-                Some(_) => self.object(pairs, Some(path), None, None),
-                None => {
-                    let outer = self.under_sensitive;
-                    self.under_sensitive |= rules::is_sensitive_key(key);
+                Some(t) => {
+                    let outer = self.names_as_keys;
+                    // Where the schema has a value, not fields, an
+                    // object's keys are values too.
+                    self.names_as_keys |= !matches!(t, FieldType::AnyObject | FieldType::Text);
                     self.object(pairs, Some(path), None, None);
-                    self.under_sensitive = outer;
+                    self.names_as_keys = outer;
+                }
+                None => {
+                    let outer = (self.under_sensitive, self.names_as_keys);
+                    let sensitive = rules::is_sensitive_key(key);
+                    self.under_sensitive |= sensitive;
+                    self.names_as_keys |= sensitive;
+                    self.object(pairs, Some(path), None, None);
+                    (self.under_sensitive, self.names_as_keys) = outer;
                 }
             },
             Json::Array(items) => {
@@ -825,6 +868,7 @@ pub fn audit_line(
         out,
         hits: Vec::new(),
         paths: PathRenderer::default(),
+        names_as_keys: false,
         event_shown: None,
         under_sensitive: false,
     };
@@ -1154,6 +1198,67 @@ mod tests {
         ] {
             assert_eq!(audit(&with(from, to)), vec![]);
         }
+    }
+
+    #[test]
+    fn keys_that_are_data_by_where_they_sit_are_shown_by_length() {
+        let with = |from: &str, to: &str| CLEAN.replace(from, to);
+        let fields = |line: &str| -> Vec<String> {
+            audit(line).into_iter().map(|(field, ..)| field).collect()
+        };
+        // Under a field named for never-collected data, where the schema
+        // has a count, and under a counts object's key that names no
+        // count: a name keys the object, and every finding below it showed
+        // the name (`metadata.users.jdoe.duration_ms`).
+        let cases = [
+            (
+                with(
+                    r#""ci_detected": false"#,
+                    r#""ci_detected": false, "users": {"jdoe": {"duration_ms": 437123}}"#,
+                ),
+                "metadata.users.<key: 4 chars>.duration_ms",
+            ),
+            (
+                with(
+                    r#""repos": 1"#,
+                    r#""repos": {"company-backend": {"duration_ms": 437123}}"#,
+                ),
+                "metadata.target_types.repos.<key: 15 chars>.duration_ms",
+            ),
+            (
+                with(
+                    r#""repos": 1"#,
+                    r#""repos": 1, "company-backend": {"acme-web": {"duration_ms": 437123}}"#,
+                ),
+                "metadata.target_types.<key: 15 chars>.<key: 8 chars>.duration_ms",
+            ),
+            (
+                with(
+                    r#""ci_detected": false"#,
+                    r#""ci_detected": {"jenkins-prod": {"duration_ms": 1}}"#,
+                ),
+                "metadata.ci_detected.<key: 12 chars>.duration_ms",
+            ),
+        ];
+        for (line, field) in cases {
+            let found = fields(&line);
+            assert!(found.iter().any(|f| f == field), "{line}: {found:?}");
+            for name in ["jdoe", "company-backend", "acme-web", "jenkins-prod"] {
+                assert!(found.iter().all(|f| !f.contains(name)), "{line}: {found:?}");
+            }
+        }
+        // A word of a value's shape or measure under such a field is shown.
+        let shape = with(
+            r#""ci_detected": false"#,
+            r#""ci_detected": false, "users": {"count": {"duration_ms": 5}}"#,
+        );
+        let found = fields(&shape);
+        assert!(
+            found
+                .iter()
+                .any(|f| f == "metadata.users.count.duration_ms"),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::LineKind;
 use super::json::Json;
+use super::rules;
 use super::scan::{Path, Seg, event_label, trim_line};
 use super::schema::{self, FieldSpec, FieldType};
 
@@ -236,6 +237,27 @@ fn child<'p>(parent: Option<&'p Path<'p>>, key: &'p str) -> Path<'p> {
     }
 }
 
+/// The path of `key` under `parent`, a member of an object of counts with
+/// these `counts` keys (`None`: of another object). A key that names no
+/// count is data where the promise allows only counts (a repository's name,
+/// `"company-backend": 1`): it shows by its length unless it names a field
+/// ([`rules::is_field_word`]), as `audit` shows it.
+fn member_path<'p>(
+    parent: Option<&'p Path<'p>>,
+    key: &'p str,
+    counts: Option<&[&str]>,
+) -> Path<'p> {
+    let named = counts.is_some_and(|keys| !keys.contains(&key)) && !rules::is_field_word(key);
+    Path {
+        parent,
+        seg: if named {
+            Seg::Named(key)
+        } else {
+            Seg::Key(key)
+        },
+    }
+}
+
 struct Validator<'j, 'o> {
     line: u64,
     /// The `event` value, turned into a label only when a problem is reported.
@@ -302,14 +324,19 @@ impl Validator<'_, '_> {
 
     /// Reports each key that appears more than once (at its last
     /// appearance); returns [`last_of_keys`] for the caller.
-    fn duplicates(&mut self, pairs: &Pairs<'_>, parent: Option<&Path<'_>>) -> Vec<Member> {
+    fn duplicates(
+        &mut self,
+        pairs: &Pairs<'_>,
+        parent: Option<&Path<'_>>,
+        counts: Option<&[&str]>,
+    ) -> Vec<Member> {
         let members = last_of_keys(pairs);
         for ((key, _), member) in pairs.iter().zip(&members) {
             if member.last && member.repeated {
                 self.push(
                     Severity::Error,
                     ProblemKind::DuplicateField,
-                    &child(parent, key),
+                    &member_path(parent, key, counts),
                     "the key appears more than once; readers disagree on which value counts".into(),
                 );
             }
@@ -317,7 +344,7 @@ impl Validator<'_, '_> {
         members
     }
 
-    fn unknown(&mut self, parent: Option<&Path<'_>>, key: &str) {
+    fn unknown(&mut self, path: &Path<'_>) {
         let severity = if self.opts.deny_unknown {
             Severity::Error
         } else {
@@ -326,13 +353,13 @@ impl Validator<'_, '_> {
         self.push(
             severity,
             ProblemKind::UnknownField,
-            &child(parent, key),
+            path,
             "a field the schema does not know".into(),
         );
     }
 
     fn object(&mut self, pairs: &Pairs<'_>, parent: Option<&Path<'_>>, fields: &[FieldSpec]) {
-        let members = self.duplicates(pairs, parent);
+        let members = self.duplicates(pairs, parent, None);
         for spec in fields {
             // The last value wins, as in Python's json.loads.
             match pairs.iter().rev().find(|(k, _)| k == spec.name) {
@@ -350,7 +377,7 @@ impl Validator<'_, '_> {
         }
         for ((key, _), member) in pairs.iter().zip(members) {
             if member.last && !fields.iter().any(|f| f.name == key.as_ref()) {
-                self.unknown(parent, key);
+                self.unknown(&child(parent, key));
             }
         }
     }
@@ -422,23 +449,24 @@ impl Validator<'_, '_> {
                 }
             }
             (FieldType::Counts(keys), Json::Object(pairs)) => {
-                self.duplicates(pairs, Some(path));
+                self.duplicates(pairs, Some(path), Some(keys));
                 for (key, v) in pairs {
+                    let at = member_path(Some(path), key, Some(keys));
                     if !keys.contains(&key.as_ref()) {
-                        self.unknown(Some(path), key);
+                        self.unknown(&at);
                     }
                     // `summary` reads every key's value as a count (the
                     // guide's multi-target rule counts any non-zero one), and
                     // skips the line when one is none: so is it an error
                     // here (a review found an unknown key's string a warning).
-                    self.value(v, &child(Some(path), key), &COUNT);
+                    self.value(v, &at, &COUNT);
                 }
             }
             (FieldType::Object(fields), Json::Object(pairs)) => {
                 self.object(pairs, Some(path), fields)
             }
             (FieldType::AnyObject, Json::Object(pairs)) => {
-                self.duplicates(pairs, Some(path));
+                self.duplicates(pairs, Some(path), None);
             }
             (FieldType::Uuid, Json::Str(s)) => {
                 if !schema::is_uuid(s) {
@@ -638,7 +666,7 @@ mod tests {
                 (Error, BadTimestamp, "timestamp".into(), "expected an RFC 3339 date-time with an offset (2025-11-19T14:32:00+00:00), found a string of 19 chars".into()),
                 (Error, WrongType, "metadata.tools[1]".into(), "expected a string, found an integer".into()),
                 (Error, WrongType, "metadata.target_types.repos".into(), "expected a count (an integer ≥ 0), found a number".into()),
-                (Error, UnknownField, "metadata.target_types.ftp".into(), "a field the schema does not know".into()),
+                (Error, UnknownField, "metadata.target_types.<key: 3 chars>".into(), "a field the schema does not know".into()),
                 (Error, WrongType, "metadata.ci_detected".into(), "expected true or false, found a string of 3 chars".into()),
                 (Error, UnknownField, "hostname".into(), "a field the schema does not know".into()),
             ]
@@ -715,7 +743,10 @@ mod tests {
             .collect();
         assert_eq!(
             errors,
-            ["metadata.target_types.repos", "metadata.target_types.zz"]
+            [
+                "metadata.target_types.repos",
+                "metadata.target_types.<key: 2 chars>"
+            ]
         );
         // The largest that fits is read by both.
         let line = format!(
@@ -726,6 +757,27 @@ mod tests {
             crate::event::parse::Parsed::Event(_)
         ));
         assert_eq!(check(&line, false), vec![]);
+    }
+
+    /// A key of `target_types` that names no target type is data where the
+    /// promise allows only counts (a repository's name): it is shown by its
+    /// length, in a duplicate too, unless it names a field (a review found
+    /// `metadata.target_types.company-backend` printed).
+    #[test]
+    fn a_target_types_key_that_names_no_target_type_is_not_shown() {
+        let line = format!(
+            r#"{{"event": "scan.started", {HEAD}, "metadata": {{"mode": "cli", "profile": "fast", "tools": [], "target_types": {{"repos": 1, "company-backend": 1, "company-backend": 2, "duration_ms": 3}}}}}}"#
+        );
+        let fields: Vec<String> = check(&line, false).into_iter().map(|p| p.2).collect();
+        assert_eq!(
+            fields,
+            [
+                "metadata.target_types.<key: 15 chars>",
+                "metadata.target_types.<key: 15 chars>",
+                "metadata.target_types.<key: 15 chars>",
+                "metadata.target_types.duration_ms",
+            ]
+        );
     }
 
     /// Every `target_types` value is a count, a key the schema knows or not:
@@ -747,19 +799,19 @@ mod tests {
                 (
                     Warning,
                     UnknownField,
-                    "metadata.target_types.ftp".into(),
+                    "metadata.target_types.<key: 3 chars>".into(),
                     "a field the schema does not know".into()
                 ),
                 (
                     Error,
                     WrongType,
-                    "metadata.target_types.ftp".into(),
+                    "metadata.target_types.<key: 3 chars>".into(),
                     "expected a count (an integer ≥ 0), found a string of 1 char".into()
                 ),
                 (
                     Warning,
                     UnknownField,
-                    "metadata.target_types.nfs".into(),
+                    "metadata.target_types.<key: 3 chars>".into(),
                     "a field the schema does not know".into()
                 ),
             ]
