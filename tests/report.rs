@@ -979,6 +979,12 @@ fn a_bad_generation_date_says_what_to_write() {
             " 2026-04-02",
             "` 2026-04-02` has spaces at its ends: give the date alone",
         ),
+        // Before the quarter begins: a typo (the report would say it was
+        // made before any of its events).
+        (
+            "2026-03-31",
+            "--generated-on 2026-03-31 is before 2026-Q2 begins (2026-04-01): give the day the report is made, after the quarter",
+        ),
     ] {
         bin()
             .args(["report", "fixtures/events.jsonl", "--quarter", "2026-Q2"])
@@ -989,6 +995,33 @@ fn a_bad_generation_date_says_what_to_write() {
             .code(2)
             .stderr(predicate::str::contains(why));
         assert!(!tmp.path().join("r").exists());
+    }
+}
+
+/// A generation day inside the quarter is a preview: told, not refused;
+/// the day after the quarter is silent.
+#[test]
+fn a_generation_date_inside_the_quarter_is_told() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (date, warned) in [
+        ("2026-04-01", true),
+        ("2026-06-30", true),
+        ("2026-07-01", false),
+    ] {
+        let out = bin()
+            .args(["report", "fixtures/events.jsonl", "--quarter", "2026-Q2"])
+            .args(["--generated-on", date, "--out"])
+            .arg(tmp.path().join(date))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let warning = format!(
+            "warning: --generated-on {date} is inside 2026-Q2, which ends on 2026-06-30: the report will say it was made before its quarter was over"
+        );
+        assert_eq!(stderr.contains(&warning), warned, "{stderr}");
+        let md = std::fs::read_to_string(tmp.path().join(date).join("report.md")).unwrap();
+        assert!(md.contains(&format!("**Generated on:** {date}")));
     }
 }
 

@@ -36,6 +36,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub population: Option<u64>,
     /// Print this date as the generation date (YYYY-MM-DD); without it the report has no date, so it is reproducible.
+    /// Not before the quarter begins; inside it, a warning.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub generated_on: Option<chrono::NaiveDate>,
     /// Only usage events of this JMo version, or of one that starts with
@@ -72,6 +73,42 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
         ));
     }
     Ok(date)
+}
+
+/// A report is generated once its quarter is over: a `--generated-on` day
+/// before the quarter begins is refused (a typo: the report would say it
+/// was made before any of its events), one inside the quarter is told, not
+/// refused (a preview of a quarter still running; its figures will grow).
+fn check_generation_date(
+    day: chrono::NaiveDate,
+    quarter: Quarter,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let first = |q: Quarter| chrono::NaiveDate::from_ymd_opt(q.year, (q.q - 1) * 3 + 1, 1);
+    let (Some(begins), ends) = (
+        first(quarter),
+        first(quarter.next()).and_then(|d| d.pred_opt()),
+    ) else {
+        return Ok(());
+    };
+    if day < begins {
+        return Err(crate::cmd::usage(
+            clap::error::ErrorKind::ValueValidation,
+            &format!(
+                "--generated-on {day} is before {quarter} begins ({begins}): give the day the \
+                 report is made, after the quarter"
+            ),
+        ));
+    }
+    if let Some(ends) = ends.filter(|ends| day <= *ends)
+        && !quiet
+    {
+        eprintln!(
+            "warning: --generated-on {day} is inside {quarter}, which ends on {ends}: the report \
+             will say it was made before its quarter was over"
+        );
+    }
+    Ok(())
 }
 
 /// The file name shown in the report: never the directory it sits in.
@@ -112,6 +149,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             args.min_quarter_installations,
             k = args.min_installations
         );
+    }
+    if let Some(day) = args.generated_on {
+        check_generation_date(day, args.quarter, args.quiet)?;
     }
     let out = args
         .out
