@@ -1148,3 +1148,61 @@ fn help_gives_the_exit_codes_a_bad_flag_gets() {
         assert_eq!(code, 2, "{err}");
     }
 }
+
+/// A line longer than 64 MiB is read by neither: `validate` calls it a
+/// `too-long` error, `audit` an `unreadable` finding (its content was not
+/// checked); both fail, and the lines after it keep their numbers.
+#[test]
+fn a_line_longer_than_64_mib_fails_both_checks() {
+    let mut text = String::from(
+        r#"{"event": "scan.started", "timestamp": "2025-11-19T14:32:00+00:00", "metadata": {"mode": "cli", "profile": "fast", "tools": ["trivy"]}}"#,
+    );
+    text.push('\n');
+    text.push_str(&"x".repeat(64 << 20));
+    text.push_str("yz\n{\"event\": \"scan.started\", \"user\": \"jdoe@example.com\"}\n");
+    let file = temp_file(&text);
+    let (code, stdout, _) = run(&["validate", path(&file), "--format", "json"], None);
+    assert_eq!(code, 1);
+    let doc = json_of(&stdout);
+    let long: Vec<&Value> = doc["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["kind"] == "too-long")
+        .collect();
+    assert_eq!(long.len(), 1, "{stdout}");
+    assert_eq!(
+        (&long[0]["line"], &long[0]["severity"], &long[0]["reason"]),
+        (
+            &json!(2),
+            &json!("error"),
+            &json!(
+                "the line is longer than 64 MiB (67108866 bytes before its line end): skipped unread"
+            )
+        )
+    );
+    let (code, stdout, _) = run(&["audit", path(&file), "--format", "json"], None);
+    assert_eq!(code, 1);
+    let doc = json_of(&stdout);
+    let found: Vec<(u64, &str)> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().expect("line"),
+                f["rule"].as_str().expect("rule"),
+            )
+        })
+        .collect();
+    assert_eq!(found[0], (2, "unreadable"), "{stdout}");
+    assert!(found[1..].iter().all(|&(line, _)| line == 3), "{stdout}");
+    assert_eq!(
+        doc["findings"][0]["redacted"],
+        "a line longer than 64 MiB (67108866 bytes before its line end): skipped unread: its content was not checked"
+    );
+    assert_eq!(
+        (doc["lines"].as_u64(), doc["invalid_lines"].as_u64()),
+        (Some(3), Some(1))
+    );
+}

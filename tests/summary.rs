@@ -2482,3 +2482,50 @@ fn the_human_formats_name_the_filters_and_the_ratios_not_computed() {
         "{text}"
     );
 }
+
+/// A line longer than 64 MiB (a stream that never ends a line, binary
+/// junk) is one invalid line, skipped unread with memory bounded; the lines
+/// around it count, and the hash and size are the input's.
+#[test]
+fn a_line_longer_than_64_mib_is_skipped_unread() {
+    let event = |name: &str| {
+        format!("{{\"event\": \"{name}\", \"timestamp\": \"2025-10-19T12:00:00Z\"}}\n")
+    };
+    let mut input = event("a.b").into_bytes();
+    input.extend(std::iter::repeat_n(b'x', (64 << 20) + 1));
+    input.push(b'\n');
+    input.extend(event("c.d").into_bytes());
+    let out = bin()
+        .args(["summary", "-", "--format", "json"])
+        .write_stdin(input.clone())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let i = &doc["input"];
+    assert_eq!(
+        (
+            &i["lines"],
+            &i["invalid_lines"],
+            &i["valid_events"],
+            &i["bytes"]
+        ),
+        (
+            &Value::from(3),
+            &Value::from(1),
+            &Value::from(2),
+            &Value::from(input.len())
+        )
+    );
+    assert_eq!(
+        i["problems"],
+        serde_json::json!([{"line": 2, "reason": "longer than 64 MiB (67108865 bytes before its line end): skipped unread"}])
+    );
+    use sha2::Digest as _;
+    assert_eq!(i["sha256"], format!("{:x}", sha2::Sha256::digest(&input)));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("stdin:2: skipped invalid line: longer than 64 MiB"),
+        "{stderr}"
+    );
+}

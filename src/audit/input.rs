@@ -7,7 +7,7 @@ use std::io;
 
 use rayon::prelude::*;
 
-use crate::event::ingest::{Block, read_input};
+use crate::event::ingest::{Block, MAX_LINE, read_input};
 use crate::source::local::Input;
 
 /// About 4 MiB of lines a chunk: enough work to spread over the cores, little memory.
@@ -24,6 +24,7 @@ pub struct Chunk {
 
 impl Chunk {
     fn new(first_line: u64, block: Block) -> Chunk {
+        // A line too long to read holds no bytes: no spans ([`Chunk::too_long`]).
         let data = block.bytes();
         let mut spans = Vec::new();
         let mut start = 0;
@@ -43,12 +44,18 @@ impl Chunk {
 
     /// How many lines the chunk holds.
     pub fn len(&self) -> usize {
-        self.spans.len()
+        self.spans.len() + usize::from(self.too_long().is_some())
     }
 
     /// True when the chunk holds no line.
     pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
+        self.len() == 0
+    }
+
+    /// For a chunk that is one line longer than [`MAX_LINE`], skipped unread
+    /// (line [`Chunk::first_line`]), the line's length in bytes.
+    pub fn too_long(&self) -> Option<u64> {
+        self.block.too_long()
     }
 
     /// Line `i` of the chunk, without its newline.
@@ -57,7 +64,7 @@ impl Chunk {
         &self.block.bytes()[start..end]
     }
 
-    /// Folds every line in parallel (`init` makes an empty accumulator, `step`
+    /// Folds every line in parallel (not a [`Chunk::too_long`] one) (`init` makes an empty accumulator, `step`
     /// adds one line given its number, `merge` combines two accumulators in order).
     pub fn par_fold<A, I, S, M>(&self, init: I, step: S, merge: M) -> A
     where
@@ -66,7 +73,7 @@ impl Chunk {
         S: Fn(&mut A, u64, &[u8]) + Sync + Send,
         M: Fn(A, A) -> A + Sync + Send,
     {
-        (0..self.len())
+        (0..self.spans.len())
             .into_par_iter()
             .with_min_len(512)
             .fold(&init, |mut acc, i| {
@@ -88,8 +95,8 @@ pub fn for_each_chunk(
     let (tx, rx) = crossbeam_channel::bounded::<Block>(2);
     let (free_tx, free_rx) = crossbeam_channel::unbounded::<Vec<u8>>();
     std::thread::scope(|scope| {
-        let reader =
-            scope.spawn(move || read_input(input, chunk_bytes, &mut |_| {}, &tx, &free_rx));
+        let reader = scope
+            .spawn(move || read_input(input, chunk_bytes, MAX_LINE, &mut |_| {}, &tx, &free_rx));
         let mut next_line = 1u64;
         // `rx` moves into the loop: if `process` panics, it is dropped while
         // unwinding, and the reader's next send fails instead of blocking.

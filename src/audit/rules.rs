@@ -146,7 +146,9 @@ impl Rule {
             Rule::SensitiveField => {
                 "value of a field the schema does not have, named for never-collected data"
             }
-            Rule::Unreadable => "event summary counts whose fields the audit could not read",
+            Rule::Unreadable => {
+                "line the audit could not read: an event summary counts, or a line over 64 MiB"
+            }
         }
     }
 }

@@ -794,6 +794,22 @@ fn unreadable(line: &str, err: &serde_json::Error) -> Hit {
     }
 }
 
+/// The finding of a line longer than [`crate::event::ingest::MAX_LINE`],
+/// skipped unread: its content is unchecked, so the audit cannot pass it.
+pub fn too_long(line_no: u64, bytes: u64) -> Finding {
+    Finding {
+        line: line_no,
+        event: "-".to_owned(),
+        field: "(unparsed line)".to_owned(),
+        location: Location::Line,
+        rule: Rule::Unreadable,
+        redacted: format!(
+            "a line {}: its content was not checked",
+            crate::event::ingest::too_long_reason(bytes, crate::event::ingest::MAX_LINE)
+        ),
+    }
+}
+
 /// Audits one line: pushes its findings to `out` and its common fields to `fp`.
 ///
 /// A line that is not JSON is still searched as text (its findings have

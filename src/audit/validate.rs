@@ -12,6 +12,7 @@ use super::json::Json;
 use super::rules;
 use super::scan::{Path, Seg, event_label, trim_line};
 use super::schema::{self, FieldSpec, FieldType};
+use crate::event::ingest::MAX_LINE;
 
 /// How bad a problem is: errors make `validate` exit 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -42,6 +43,8 @@ pub enum ProblemKind {
     InvalidJson,
     /// The line is JSON but not an object.
     NotAnObject,
+    /// The line is longer than any command reads (`MAX_LINE`): skipped unread.
+    TooLong,
     /// A required field is missing.
     MissingField,
     /// A key appears twice in one object.
@@ -69,6 +72,7 @@ impl ProblemKind {
             ProblemKind::InvalidUtf8 => "invalid-utf8",
             ProblemKind::InvalidJson => "invalid-json",
             ProblemKind::NotAnObject => "not-an-object",
+            ProblemKind::TooLong => "too-long",
             ProblemKind::MissingField => "missing-field",
             ProblemKind::DuplicateField => "duplicate-field",
             ProblemKind::WrongType => "wrong-type",
@@ -121,6 +125,21 @@ pub fn invalid_utf8(line_no: u64) -> Problem {
         event: "-".to_owned(),
         field: String::new(),
         reason: "the line is not valid UTF-8".to_owned(),
+    }
+}
+
+/// The problem of a line longer than [`MAX_LINE`], skipped unread.
+pub fn too_long(line_no: u64, bytes: u64) -> Problem {
+    Problem {
+        line: line_no,
+        severity: Severity::Error,
+        kind: ProblemKind::TooLong,
+        event: "-".to_owned(),
+        field: String::new(),
+        reason: format!(
+            "the line is {}",
+            crate::event::ingest::too_long_reason(bytes, MAX_LINE)
+        ),
     }
 }
 

@@ -13,7 +13,8 @@
 //! the line numbers a text editor shows. Every [`FOLD_BLOCKS`] blocks a worker
 //! folds its sink into one shared sink and starts afresh, which keeps its
 //! tables small. Memory holds a few blocks at a time plus the sinks' state
-//! (per installation, not per event), whatever the size of the input.
+//! (per installation, not per event), whatever the size of the input; a
+//! line longer than [`MAX_LINE`] is skipped unread, never held whole.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -30,6 +31,21 @@ use crate::source::local::Input;
 
 /// Target size of one block handed to a worker.
 pub const BLOCK: usize = 4 << 20;
+
+/// The longest line any command reads: a longer one is an invalid line,
+/// skipped without being held (its bytes still hashed and counted), so that
+/// memory stays bounded whatever the input (`/dev/zero`, a stream that
+/// never ends a line, a file of binary junk). Events are a few hundred
+/// bytes; the benchmark's hostile lines, 5 MB at most.
+pub const MAX_LINE: usize = 64 << 20;
+
+/// What [`MAX_LINE`] says of a line longer than `max_line`, of `bytes` bytes.
+pub fn too_long_reason(bytes: u64, max_line: usize) -> String {
+    format!(
+        "longer than {} MiB ({bytes} bytes before its line end): skipped unread",
+        max_line >> 20
+    )
+}
 
 /// Every this many blocks, a worker folds its sink into the shared one and
 /// starts a fresh sink. A worker's tables then hold only the installations
@@ -176,10 +192,12 @@ pub(crate) struct Block {
     data: Data,
 }
 
-/// A block's bytes: a recycled buffer, or part of a mapping of the file.
+/// A block's bytes: a recycled buffer, or part of a mapping of the file;
+/// or, for a line longer than [`MAX_LINE`], its length alone.
 enum Data {
     Owned(Vec<u8>),
     Mapped(memmap2::Mmap, Range<usize>),
+    TooLong(u64),
 }
 
 impl Block {
@@ -188,6 +206,16 @@ impl Block {
         match &self.data {
             Data::Owned(buf) => buf,
             Data::Mapped(map, range) => &map[range.clone()],
+            Data::TooLong(_) => &[],
+        }
+    }
+
+    /// For a block that stands for one line longer than [`MAX_LINE`] (no
+    /// bytes held), the line's length.
+    pub(crate) fn too_long(&self) -> Option<u64> {
+        match self.data {
+            Data::TooLong(bytes) => Some(bytes),
+            _ => None,
         }
     }
 
@@ -205,6 +233,7 @@ impl Block {
 pub(crate) struct Tuning {
     pub(crate) block: usize,
     pub(crate) fold_blocks: u64,
+    pub(crate) max_line: usize,
 }
 
 impl Default for Tuning {
@@ -212,6 +241,7 @@ impl Default for Tuning {
         Tuning {
             block: BLOCK,
             fold_blocks: FOLD_BLOCKS,
+            max_line: MAX_LINE,
         }
     }
 }
@@ -249,6 +279,7 @@ where
             let bytes = read_input(
                 input,
                 tuning.block,
+                tuning.max_line,
                 &mut |b| hasher.update(b),
                 &tx,
                 &free_rx,
@@ -266,7 +297,14 @@ where
                     let mut stats = WorkerStats::default();
                     let mut quotes = Quotes::new();
                     for block in rx.iter() {
-                        let lines = parse_block(&block, &mut stats, &mut sink, &mut quotes);
+                        let lines = match block.too_long() {
+                            Some(bytes) => {
+                                let reason = too_long_reason(bytes, tuning.max_line);
+                                invalid(&mut stats, LinePos::new(block.seq, 1), reason.into());
+                                1
+                            }
+                            None => parse_block(&block, &mut stats, &mut sink, &mut quotes),
+                        };
                         stats.blocks.push((block.seq, lines));
                         block.recycle(&free_tx);
                         if (stats.blocks.len() as u64).is_multiple_of(tuning.fold_blocks.max(1)) {
@@ -296,18 +334,22 @@ where
 
 /// Cuts `input` into blocks of about `block` bytes at line ends and sends
 /// them on in order, numbered, until the input ends or the receiver hangs
-/// up; `hash` sees every byte read, in order. Returns how many bytes were
-/// read. Read buffers come from `free` when it has one ([`Block::recycle`]).
+/// up; `hash` sees every byte read, in order. A line longer than `max_line`
+/// (at least `block`) is sent as [`Block::too_long`], its bytes never held
+/// together. Returns how many bytes were read. Read buffers come from `free`
+/// when it has one ([`Block::recycle`]).
 pub(crate) fn read_input(
     input: Input<'_>,
     block: usize,
+    max_line: usize,
     hash: &mut impl FnMut(&[u8]),
     tx: &crossbeam_channel::Sender<Block>,
     free: &crossbeam_channel::Receiver<Vec<u8>>,
 ) -> io::Result<u64> {
+    let max_line = max_line.max(block);
     match input {
-        Input::File(file) => map_blocks(file, block, hash, tx, free),
-        Input::Stream(stream) => read_blocks(stream, block, hash, tx, free),
+        Input::File(file) => map_blocks(file, block, max_line, hash, tx, free),
+        Input::Stream(stream) => read_blocks(stream, block, max_line, hash, tx, free),
     }
 }
 
@@ -330,13 +372,14 @@ const MAP_ALIGN: u64 = 64 << 10;
 fn map_blocks(
     file: File,
     block: usize,
+    max_line: usize,
     hash: &mut impl FnMut(&[u8]),
     tx: &crossbeam_channel::Sender<Block>,
     free: &crossbeam_channel::Receiver<Vec<u8>>,
 ) -> io::Result<u64> {
     let len = file.metadata()?.len();
     if len == 0 {
-        return read_blocks(file, block, hash, tx, free);
+        return read_blocks(file, block, max_line, hash, tx, free);
     }
     let mut start = 0u64;
     let mut seq = 0u64;
@@ -364,9 +407,37 @@ fn map_blocks(
                 });
             let map = match mapped {
                 Ok(map) => map,
-                Err(_) if start == 0 => return read_blocks(file, block, hash, tx, free),
+                Err(_) if start == 0 => return read_blocks(file, block, max_line, hash, tx, free),
                 Err(e) => return Err(e),
             };
+            if searched > 0 {
+                // The block's first line is longer than a block: past
+                // `max_line` it is skipped, hashed a block at a time.
+                let first_end =
+                    memchr::memchr(b'\n', &map[skip + searched..]).map(|i| searched + i);
+                let so_far = first_end.unwrap_or(map.len() - skip);
+                if so_far > max_line {
+                    let line_end = match first_end {
+                        Some(e) => {
+                            hash(&map[skip..=skip + e]);
+                            start + e as u64
+                        }
+                        None => {
+                            hash(&map[skip..]);
+                            let from = start + so_far as u64;
+                            drop(map);
+                            skip_line(&file, from, len, block, hash)?
+                        }
+                    };
+                    let data = Data::TooLong(line_end - start);
+                    start = (line_end + 1).min(len);
+                    if tx.send(Block { seq, data }).is_err() {
+                        return Ok(start);
+                    }
+                    seq += 1;
+                    break (None, 0);
+                }
+            }
             let cut = if end == len {
                 Some(map.len() - skip)
             } else if searched == 0 {
@@ -377,12 +448,14 @@ fn map_blocks(
                 memchr::memchr(b'\n', &map[skip + searched..]).map(|i| searched + i + 1)
             };
             if let Some(cut) = cut {
-                break (map, cut);
+                break (Some(map), cut);
             }
-            // A line longer than the block: map more until it ends.
+            // A line longer than the block: map more until it ends, or
+            // until it is longer than `max_line`.
             searched = map.len() - skip;
-            want = want.saturating_mul(2);
+            want = want.saturating_mul(2).min(max_line as u64 + 1);
         };
+        let Some(map) = map else { continue };
         hash(&map[skip..skip + cut]);
         start += cut as u64;
         let data = Data::Mapped(map, skip..skip + cut);
@@ -394,11 +467,39 @@ fn map_blocks(
     Ok(start)
 }
 
+/// Hashes a line too long to read from `from` on, a block at a time, to
+/// its line end; returns where that is (`len` when the file ends first).
+fn skip_line(
+    file: &File,
+    mut from: u64,
+    len: u64,
+    block: usize,
+    hash: &mut impl FnMut(&[u8]),
+) -> io::Result<u64> {
+    while from < len {
+        let base = from - from % MAP_ALIGN;
+        let end = from.saturating_add(block.max(1) as u64).min(len);
+        let n = usize::try_from(end - base).map_err(io::Error::other)?;
+        // SAFETY: as in `map_blocks`.
+        let map = unsafe { memmap2::MmapOptions::new().offset(base).len(n).map(file)? };
+        let at = (from - base) as usize;
+        if let Some(i) = memchr::memchr(b'\n', &map[at..]) {
+            hash(&map[at..=at + i]);
+            return Ok(from + i as u64);
+        }
+        hash(&map[at..]);
+        from = end;
+    }
+    Ok(len)
+}
+
 /// Reads blocks cut at line ends and sends them on, numbered; returns the
-/// size.
+/// size. A line longer than `max_line` is read on to its end and sent as
+/// [`Data::TooLong`], never held whole.
 fn read_blocks<R: Read>(
     mut input: R,
     block: usize,
+    max_line: usize,
     hash: &mut impl FnMut(&[u8]),
     tx: &crossbeam_channel::Sender<Block>,
     free: &crossbeam_channel::Receiver<Vec<u8>>,
@@ -406,22 +507,74 @@ fn read_blocks<R: Read>(
     let mut bytes = 0u64;
     let mut seq = 0u64;
     let mut carry: Vec<u8> = Vec::new();
+    let mut spare: Option<Vec<u8>> = None;
+    // The bytes of a line too long to hold, read so far.
+    let mut skipping: Option<u64> = None;
     loop {
-        let mut buf = free.try_recv().unwrap_or_default();
-        buf.clear();
-        buf.extend_from_slice(&carry);
-        carry.clear();
+        // A line longer than a block goes on in the buffer that holds its
+        // start (copying it into a fresh one each read was quadratic, and
+        // held it twice).
+        let mut buf = if carry.capacity() >= block {
+            std::mem::take(&mut carry)
+        } else {
+            let mut buf = spare
+                .take()
+                .or_else(|| free.try_recv().ok())
+                .unwrap_or_default();
+            buf.clear();
+            buf.extend_from_slice(&carry);
+            carry.clear();
+            buf
+        };
         buf.reserve(block);
         let start = buf.len();
         let read = read_up_to(&mut input, &mut buf, block)?;
         hash(&buf[start..]);
         bytes += read as u64;
+        if let Some(so_far) = skipping {
+            let line_end = memchr::memchr(b'\n', &buf);
+            let line = so_far + line_end.unwrap_or(buf.len()) as u64;
+            if line_end.is_some() || read == 0 {
+                skipping = None;
+                let data = Data::TooLong(line);
+                if tx.send(Block { seq, data }).is_err() || read == 0 {
+                    break;
+                }
+                seq += 1;
+                carry.extend_from_slice(&buf[line_end.map_or(buf.len(), |e| e + 1)..]);
+            } else {
+                skipping = Some(line);
+            }
+            spare = Some(buf);
+            continue;
+        }
         if read == 0 {
             if !buf.is_empty() {
                 let data = Data::Owned(buf);
                 let _ = tx.send(Block { seq, data });
             }
             break;
+        }
+        if start > 0 {
+            // The first line began in an earlier read: past `max_line` it
+            // is skipped.
+            let first_end = memchr::memchr(b'\n', &buf);
+            let first = first_end.unwrap_or(buf.len());
+            if first > max_line {
+                match first_end {
+                    None => skipping = Some(first as u64),
+                    Some(e) => {
+                        let data = Data::TooLong(e as u64);
+                        if tx.send(Block { seq, data }).is_err() {
+                            break;
+                        }
+                        seq += 1;
+                        carry.extend_from_slice(&buf[e + 1..]);
+                    }
+                }
+                spare = Some(buf);
+                continue;
+            }
         }
         match memchr::memrchr(b'\n', &buf) {
             // A line longer than a block: keep reading until it ends.
@@ -585,6 +738,7 @@ mod tests {
         let tuning = Tuning {
             block,
             fold_blocks: FOLD_BLOCKS,
+            max_line: MAX_LINE,
         };
         let (stats, mut names) = ingest_tuned(input, Names::default, tuning).unwrap();
         names.0.sort();
@@ -660,6 +814,7 @@ mod tests {
         let tuning = Tuning {
             block: 1024,
             fold_blocks: FOLD_BLOCKS,
+            max_line: MAX_LINE,
         };
         let opened = Input::file(File::open(file.path()).unwrap());
         let (stats, names) = ingest_tuned(opened, Names::default, tuning).unwrap();
@@ -781,6 +936,96 @@ mod tests {
         assert_eq!(stats.lines, 2);
         assert_eq!(names, ["a.b"]);
         assert_eq!(stats.problems[0].line, 2);
+    }
+
+    /// A line longer than `max_line` is one invalid line, never held whole:
+    /// from a file and from a stream alike, wherever it sits (first, between
+    /// others, last with or without its line end, two in a row), its bytes
+    /// hashed and counted; the lines around it read as they would alone.
+    #[test]
+    fn a_line_longer_than_the_longest_read_is_skipped() {
+        let event = |name: &str| {
+            format!("{{\"event\": \"{name}\", \"timestamp\": \"2025-10-19T12:00:00Z\"}}\n")
+        };
+        let long = |n: usize| "x".repeat(n);
+        let max_line = 3000;
+        let cases: Vec<(String, Vec<u64>, Vec<&str>)> = vec![
+            (
+                format!("{}\n{}", long(5000), event("a")),
+                vec![1],
+                vec!["a"],
+            ),
+            (
+                format!("{}{}\n{}", event("a"), long(10_000), event("b")),
+                vec![2],
+                vec!["a", "b"],
+            ),
+            (format!("{}{}", event("a"), long(7000)), vec![2], vec!["a"]),
+            (
+                format!("{}{}\n", event("a"), long(3001)),
+                vec![2],
+                vec!["a"],
+            ),
+            // Exactly `max_line` bytes is read (an invalid line for its content).
+            (
+                format!("{}{}\n{}", event("a"), long(3000), event("b")),
+                vec![2],
+                vec!["a", "b"],
+            ),
+            (
+                format!("{}\r\n{}\n{}", long(4000), long(9000), event("c")),
+                vec![1, 2],
+                vec!["c"],
+            ),
+        ];
+        for (text, invalid, names) in cases {
+            let expected_sha = format!("{:x}", Sha256::digest(text.as_bytes()));
+            let mut file = tempfile::NamedTempFile::new().unwrap();
+            std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+            for block in [256, 1000, 2999] {
+                let tuning = Tuning {
+                    block,
+                    fold_blocks: FOLD_BLOCKS,
+                    max_line,
+                };
+                let inputs = [
+                    Input::file(File::open(file.path()).unwrap()),
+                    Input::from(text.as_bytes()),
+                ];
+                for input in inputs {
+                    let mapped = matches!(input, Input::File(_));
+                    let (stats, mut got) = ingest_tuned(input, Names::default, tuning).unwrap();
+                    got.0.sort();
+                    let got: Vec<&str> = got.0.iter().map(|(_, n)| n.as_str()).collect();
+                    let at = format!("block {block}, mapped {mapped}, {:?}", &text[..20]);
+                    assert_eq!(got, names, "{at}");
+                    assert_eq!(
+                        (stats.bytes, &stats.sha256),
+                        (text.len() as u64, &expected_sha),
+                        "{at}"
+                    );
+                    let lines: Vec<u64> = stats.problems.iter().map(|p| p.line).collect();
+                    // The long lines' problems, plus the 3000-byte line's JSON error.
+                    let long_lines: Vec<u64> = stats
+                        .problems
+                        .iter()
+                        .filter(|p| p.reason.starts_with("longer than 0 MiB"))
+                        .map(|p| p.line)
+                        .collect();
+                    if names.len() == 2 && text.contains(&long(3000)) && !text.contains(&long(3001))
+                    {
+                        assert_eq!((lines, long_lines), (vec![2], vec![]), "{at}");
+                    } else {
+                        assert_eq!(long_lines, invalid, "{at}");
+                    }
+                    assert_eq!(stats.lines, (names.len() + invalid.len()) as u64, "{at}");
+                }
+            }
+        }
+        assert_eq!(
+            too_long_reason(70_000_000, MAX_LINE),
+            "longer than 64 MiB (70000000 bytes before its line end): skipped unread"
+        );
     }
 
     #[test]

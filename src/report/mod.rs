@@ -1443,6 +1443,7 @@ mod tests {
         let often = Tuning {
             block: 4 << 10,
             fold_blocks: 1,
+            ..Tuning::default()
         };
         assert!(text.len() > 50 * often.block);
         let filters = std::sync::Arc::new(Filters::default());
