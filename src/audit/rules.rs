@@ -215,7 +215,7 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
             }
         }
     }
-    if dash || colon {
+    if dash || colon || dot {
         addresses(s, hits);
     }
     if !other && !colon {
@@ -312,57 +312,94 @@ fn addresses(s: &str, hits: &mut Vec<Hit>) {
 }
 
 /// A MAC address: six pairs of hexadecimal digits joined by `:` or by `-`
-/// (`00:1A:2B:3C:4D:5E`, `00-1a-2b-3c-4d-5e`), standing as a word (not
-/// part of a longer run of pairs).
+/// (`00:1A:2B:3C:4D:5E`, `00-1a-2b-3c-4d-5e`), or three groups of four
+/// joined by `.` (Cisco's `001a.2b3c.4d5e`), standing as a word: not
+/// within a word, nor part of a longer run of pairs (`aa:bb:…:ff:00`); a
+/// separator at its side is a word's edge (`mac-00-1a-…`, `eth0:00:1a:…`).
 pub fn mac_address(s: &str) -> Option<&str> {
-    const LEN: usize = 17;
     let b = s.as_bytes();
-    let edge = |c: u8, sep: u8| is_word(c) || c == sep;
-    (0..(b.len() + 1).saturating_sub(LEN)).find_map(|at| {
-        let sep = b[at + 2];
-        let pairs = (sep == b':' || sep == b'-')
-            && (0..6).all(|k| {
-                let p = at + 3 * k;
-                b[p].is_ascii_hexdigit()
-                    && b[p + 1].is_ascii_hexdigit()
-                    && (k == 5 || b[p + 2] == sep)
-            });
-        let before_ok = at == 0 || !edge(b[at - 1], sep);
-        let after_ok = at + LEN == b.len() || !edge(b[at + LEN], sep);
-        (pairs && before_ok && after_ok).then(|| &s[at..at + LEN])
-    })
-}
-
-/// An IPv4 address in a cloud machine's name: `ip-` and four numbers of at
-/// most 255 joined by `-` (`ip-10-0-1-23`, alone or before its domain).
-pub fn dashed_ipv4(s: &str) -> Option<&str> {
-    let b = s.as_bytes();
-    let mut from = 0;
-    while let Some(at) = find_ci(b, b"ip-", from) {
-        from = at + 1;
-        if at > 0 && b[at - 1].is_ascii_alphanumeric() {
+    let hex = |i: usize, n: usize| {
+        b.get(i..i + n)
+            .is_some_and(|p| p.iter().all(u8::is_ascii_hexdigit))
+    };
+    // A pair standing alone at `i` (no word character either side of it).
+    let lone_pair = |i: usize| {
+        hex(i, 2) && (i == 0 || !is_word(b[i - 1])) && b.get(i + 2).is_none_or(|&c| !is_word(c))
+    };
+    let found = |at: usize, len: usize, sep: u8, group: usize| {
+        let end = at + len;
+        // A pair on either side, past a separator: a longer run of pairs.
+        let run_before = group == 2 && at >= 3 && b[at - 1] == sep && lone_pair(at - 3);
+        let run_after = group == 2 && b.get(end) == Some(&sep) && lone_pair(end + 1);
+        let edge = |c: Option<&u8>| c.is_none_or(|&c| !is_word(c));
+        edge(at.checked_sub(1).map(|i| &b[i])) && edge(b.get(end)) && !run_before && !run_after
+    };
+    for at in 0..b.len() {
+        if !b[at].is_ascii_hexdigit() || at > 0 && b[at - 1].is_ascii_hexdigit() {
             continue;
         }
-        let mut end = at + 3;
-        let mut parts = 0;
-        while parts < 4 {
-            let digits = b[end..].iter().take_while(|c| c.is_ascii_digit()).count();
-            let part = std::str::from_utf8(&b[end..end + digits]).ok();
-            if !(1..=3).contains(&digits) || part.and_then(|p| p.parse::<u8>().ok()).is_none() {
-                break;
-            }
-            end += digits;
-            parts += 1;
-            if parts < 4 {
-                if b.get(end) != Some(&b'-') {
-                    break;
-                }
-                end += 1;
+        if let Some(&sep) = b.get(at + 2).filter(|&&c| c == b':' || c == b'-') {
+            let pairs = (0..6)
+                .all(|k| hex(at + 3 * k, 2) && (k == 5 || b.get(at + 3 * k + 2) == Some(&sep)));
+            if pairs && found(at, 17, sep, 2) {
+                return Some(&s[at..at + 17]);
             }
         }
-        let after_ok = b.get(end).is_none_or(|&c| !is_word(c) && c != b'-');
-        if parts == 4 && after_ok {
-            return Some(&s[at..end]);
+        if b.get(at + 4) == Some(&b'.') {
+            let groups = (0..3)
+                .all(|k| hex(at + 5 * k, 4) && (k == 2 || b.get(at + 5 * k + 4) == Some(&b'.')));
+            if groups
+                && found(at, 14, b'.', 4)
+                && b.get(at + 14) != Some(&b'.')
+                && (at == 0 || b[at - 1] != b'.')
+            {
+                return Some(&s[at..at + 14]);
+            }
+        }
+    }
+    None
+}
+
+/// An IPv4 address in a cloud machine's name: `ip-` (EC2's private
+/// names) or `ec2-` (its public ones) and four numbers of at most 255
+/// joined by `-` (`ip-10-0-1-23`, `ec2-54-12-34-56.compute-1.amazonaws.com`,
+/// `ip-10-0-1-23-eth0`), standing as a word.
+pub fn dashed_ipv4(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    for prefix in [&b"ip-"[..], b"ec2-"] {
+        let mut from = 0;
+        while let Some(at) = find_ci(b, prefix, from) {
+            from = at + 1;
+            if at > 0 && b[at - 1].is_ascii_alphanumeric() {
+                continue;
+            }
+            let mut end = at + prefix.len();
+            let mut parts = 0;
+            while parts < 4 {
+                let digits = b[end..].iter().take_while(|c| c.is_ascii_digit()).count();
+                let part = std::str::from_utf8(&b[end..end + digits]).ok();
+                if !(1..=3).contains(&digits) || part.and_then(|p| p.parse::<u8>().ok()).is_none() {
+                    break;
+                }
+                end += digits;
+                parts += 1;
+                if parts < 4 {
+                    if b.get(end) != Some(&b'-') {
+                        break;
+                    }
+                    end += 1;
+                }
+            }
+            // Not a fifth number (`ip-1-2-3-4-5`); a word after a `-` is the
+            // interface's or the host's (`-eth0`).
+            let after_ok = match b.get(end) {
+                None => true,
+                Some(b'-') => b.get(end + 1).is_none_or(|c| !c.is_ascii_digit()),
+                Some(&c) => !is_word(c),
+            };
+            if parts == 4 && after_ok {
+                return Some(&s[at..end]);
+            }
         }
     }
     None
@@ -413,12 +450,13 @@ fn file_name(s: &str, hits: &mut Vec<Hit>) {
 /// `.git-credentials`, `kubeconfig-prod`, `.env.production`,
 /// `Dockerfile.prod`, `terraform.tfstate.backup`.
 pub fn secret_file_name(s: &str) -> Option<&str> {
-    const NAMES: [&str; 7] = [
+    const NAMES: [&str; 8] = [
         "id_rsa",
         "id_dsa",
         "id_ecdsa",
         "id_ed25519",
         "authorized_keys",
+        "authorized_keys2",
         "known_hosts",
         ".git-credentials",
     ];
@@ -433,7 +471,7 @@ pub fn secret_file_name(s: &str) -> Option<&str> {
         };
         NAMES
             .iter()
-            .any(|n| tok.eq_ignore_ascii_case(n) || starts(n) && b.get(n.len()) == Some(&b'.'))
+            .any(|n| tok.eq_ignore_ascii_case(n) || starts(n) && matches!(b.get(n.len()), Some(b'.' | b'-')))
             || PREFIXES.iter().any(|p| starts(p) && tok.len() > p.len())
             // Terraform's state and its backups (`terraform.tfstate.backup`,
             // `.tfstate.1700000000.backup`): the extension is not the last.
@@ -664,7 +702,8 @@ const REPO_HOSTS: &[&[u8]] = &[
 /// `.sh`, `.rs`, `.md`) or a word a label could end in. `.pl` is Perl's
 /// extension too: a script's name is a file name, which the promise does
 /// not allow either. An internationalised one (`xn--p1ai`) is read by its
-/// `xn--` prefix.
+/// `xn--` prefix. `.in`, `.no` and `.app` are words too: a host name there
+/// needs three labels (`build.acme.in`; not `sign.in`).
 const HOST_TLDS: &[&str] = &[
     "com",
     "net",
@@ -773,7 +812,13 @@ pub fn hostname(s: &str) -> Option<&str> {
                         && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
                 })
                 && labels.last().is_some_and(|tld| {
-                    HOST_TLDS.iter().any(|t| tld.eq_ignore_ascii_case(t)) || is_idn_label(tld)
+                    // Endings that are also words (`sign.in`, `opt.no`,
+                    // `System.in`, `my.app`) need a name before the domain.
+                    let word = ["in", "no", "app"]
+                        .iter()
+                        .any(|t| tld.eq_ignore_ascii_case(t));
+                    (HOST_TLDS.iter().any(|t| tld.eq_ignore_ascii_case(t)) || is_idn_label(tld))
+                        && (!word || labels.len() >= 3)
                 })
         })
 }
@@ -1473,13 +1518,16 @@ const SHAPES: &[&str] = &[
     "tier",
 ];
 
-/// A key that names a field, not a thing: a word of a value's shape or
-/// measure, one of the never-collected list (`owner`, `path`), or a
-/// generic field name (`name`, `id`, `key`, `value`). The audit shows such
-/// a key where any other is shown only by its length (below a name that
-/// keys an object: `users.jdoe.duration_ms`).
+/// A key that names a field, not a thing: every word of it (split at
+/// separators and case changes) is a word fields are named with: a generic
+/// one (`name`, `id`, `key`, `value`), a word of a value's shape (`type`,
+/// `count`), of a measure (`duration`, `ms`, `total`) or of the
+/// never-collected list (`owner`, `path`). The audit shows such a key where
+/// any other is shown only by its length (below a name that keys an object:
+/// `users.jdoe.duration_ms`); a name that holds such a word among others
+/// (`jdoe-user`, `accounts-service`, `build-host-07`) is not one.
 pub fn is_field_word(key: &str) -> bool {
-    const GENERIC: &[&str] = &[
+    const FIELD_WORDS: &[&str] = &[
         "name",
         "names",
         "id",
@@ -1498,11 +1546,47 @@ pub fn is_field_word(key: &str) -> bool {
         "items",
         "item",
         "list",
+        "duration",
+        "elapsed",
+        "seconds",
+        "secs",
+        "sec",
+        "millis",
+        "ms",
+        "time",
+        "uptime",
+        "latency",
+        "findings",
+        "issues",
+        "vulns",
+        "violations",
+        "bytes",
+        "lines",
+        "files",
+        "num",
+        "number",
+        "max",
+        "min",
+        "avg",
+        "mean",
+        "first",
+        "last",
+        "up",
+        "at",
+        "started",
+        "ended",
+        "rate",
+        "ratio",
+        "percent",
+        "pct",
+        "hint",
     ];
-    GENERIC.iter().any(|w| key.eq_ignore_ascii_case(w))
-        || is_shape_key(key)
-        || is_measure_key(key)
-        || is_sensitive_key(key)
+    let words = key_words(key);
+    !words.is_empty()
+        && words.iter().all(|w| {
+            let w = w.as_str();
+            FIELD_WORDS.contains(&w) || SHAPES.contains(&w) || SENSITIVE_WORDS.contains(&w)
+        })
 }
 
 /// Whether `key`'s last word (or the key, as `type` inside `"error": {…}`)
@@ -1542,116 +1626,139 @@ fn key_words(key: &str) -> Vec<String> {
     words
 }
 
+/// Words of the guide's never-collected list, as a client would name a
+/// field: repositories, branches and commits, users and their
+/// credentials, hosts and addresses, paths and files, URLs, environment,
+/// error messages and traces.
+const SENSITIVE_WORDS: &[&str] = &[
+    "repo",
+    "repos",
+    "repository",
+    "repositories",
+    "branch",
+    "branches",
+    "commit",
+    "commits",
+    "user",
+    "users",
+    "username",
+    "usernames",
+    "login",
+    "owner",
+    "author",
+    "email",
+    "emails",
+    "mail",
+    "password",
+    "passwords",
+    "passwd",
+    "pwd",
+    "passphrase",
+    "secret",
+    "secrets",
+    "token",
+    "tokens",
+    "credential",
+    "credentials",
+    "auth",
+    "cookie",
+    "cookies",
+    "session",
+    "host",
+    "hosts",
+    "hostname",
+    "hostnames",
+    "ip",
+    "ips",
+    "ipaddr",
+    "address",
+    "addr",
+    "path",
+    "paths",
+    "dir",
+    "dirs",
+    "directory",
+    "cwd",
+    "home",
+    "file",
+    "files",
+    "filename",
+    "filenames",
+    "url",
+    "urls",
+    "uri",
+    "endpoint",
+    "endpoints",
+    "env",
+    "environment",
+    "machine",
+    "computer",
+    "cmdline",
+    "argv",
+    "error",
+    "errors",
+    "exception",
+    "message",
+    "msg",
+    "trace",
+    "traceback",
+    "stack",
+    "stacktrace",
+    // The rest of the list (a review: `suppression_rules`,
+    // `finding_details`, `project_name` passed): finding details and
+    // code, suppression rules and exclusion patterns, configuration
+    // values, identifiers, the command line and its directory.
+    "finding",
+    "vulnerability",
+    "vulnerabilities",
+    "vuln",
+    "snippet",
+    "snippets",
+    "suppression",
+    "suppressions",
+    "exclusion",
+    "exclusions",
+    "config",
+    "configuration",
+    "identifier",
+    "identifiers",
+    "project",
+    "projects",
+    "org",
+    "organization",
+    "workdir",
+    "workspace",
+    "args",
+    "arguments",
+    "pass",
+    "owners",
+    "authors",
+    "machines",
+    "sessions",
+    "orgs",
+    "organizations",
+    "organisation",
+    "organisations",
+    "envs",
+    "environments",
+    "member",
+    "members",
+    "server",
+    "servers",
+    "account",
+    "accounts",
+    "team",
+    "teams",
+    "customer",
+    "customers",
+    "tenant",
+    "tenants",
+];
+
 /// True when a key names never-collected data (`repo_name`, `branch`,
 /// `userName`, `password`, `api_key`): a word of it, split at separators and
 /// case changes, is one of the guide's list.
 pub fn is_sensitive_key(key: &str) -> bool {
-    // Words of the guide's never-collected list, as a client would name a
-    // field: repositories, branches and commits, users and their
-    // credentials, hosts and addresses, paths and files, URLs, environment,
-    // error messages and traces.
-    const WORDS: &[&str] = &[
-        "repo",
-        "repos",
-        "repository",
-        "repositories",
-        "branch",
-        "branches",
-        "commit",
-        "commits",
-        "user",
-        "users",
-        "username",
-        "usernames",
-        "login",
-        "owner",
-        "author",
-        "email",
-        "emails",
-        "mail",
-        "password",
-        "passwords",
-        "passwd",
-        "pwd",
-        "passphrase",
-        "secret",
-        "secrets",
-        "token",
-        "tokens",
-        "credential",
-        "credentials",
-        "auth",
-        "cookie",
-        "cookies",
-        "session",
-        "host",
-        "hosts",
-        "hostname",
-        "hostnames",
-        "ip",
-        "ips",
-        "ipaddr",
-        "address",
-        "addr",
-        "path",
-        "paths",
-        "dir",
-        "dirs",
-        "directory",
-        "cwd",
-        "home",
-        "file",
-        "files",
-        "filename",
-        "filenames",
-        "url",
-        "urls",
-        "uri",
-        "endpoint",
-        "endpoints",
-        "env",
-        "environment",
-        "machine",
-        "computer",
-        "cmdline",
-        "argv",
-        "error",
-        "errors",
-        "exception",
-        "message",
-        "msg",
-        "trace",
-        "traceback",
-        "stack",
-        "stacktrace",
-        // The rest of the list (a review: `suppression_rules`,
-        // `finding_details`, `project_name` passed): finding details and
-        // code, suppression rules and exclusion patterns, configuration
-        // values, identifiers, the command line and its directory.
-        "finding",
-        "vulnerability",
-        "vulnerabilities",
-        "vuln",
-        "snippet",
-        "snippets",
-        "suppression",
-        "suppressions",
-        "exclusion",
-        "exclusions",
-        "config",
-        "configuration",
-        "identifier",
-        "identifiers",
-        "project",
-        "projects",
-        "org",
-        "organization",
-        "workdir",
-        "workspace",
-        "args",
-        "arguments",
-        "pass",
-    ];
     const JOINED: &[&str] = &["apikey", "accesskey", "privatekey", "secretkey"];
     // A last word that says what the value is shaped like: a bucket, a
     // count, a kind or a flag of the thing, not the thing (`error_type`,
@@ -1661,7 +1768,8 @@ pub fn is_sensitive_key(key: &str) -> bool {
         return false;
     }
     let joined: String = words.concat();
-    words.iter().any(|w| WORDS.contains(&w.as_str())) || JOINED.iter().any(|j| joined.contains(j))
+    words.iter().any(|w| SENSITIVE_WORDS.contains(&w.as_str()))
+        || JOINED.iter().any(|j| joined.contains(j))
 }
 
 /// True when a key names a measurement that must be bucketed (`duration`, `elapsed_ms`,
@@ -1920,6 +2028,19 @@ mod tests {
             ("host IP-172-31-5-9 down", &[Rule::Ipv4]),
             ("shop.acme.app", &[Rule::Hostname]),
             ("intranet.acme.no", &[Rule::Hostname]),
+            // A second review's misses: a separator at the edge, Cisco's
+            // form, EC2's public names, an interface after the address.
+            ("mac-00-1a-2b-3c-4d-5e", &[Rule::MacAddress]),
+            (
+                "iface eth0:00:1a:2b:3c:4d:5e: link down",
+                &[Rule::MacAddress],
+            ),
+            ("00-1a-2b-3c-4d-5e-eth0", &[Rule::MacAddress]),
+            ("001a.2b3c.4d5e", &[Rule::MacAddress]),
+            ("ip-10-0-1-23-eth0", &[Rule::Ipv4]),
+            ("ec2-54-12-34-56", &[Rule::Ipv4]),
+            ("authorized_keys2", &[Rule::FileName]),
+            ("id_rsa-cert.pub", &[Rule::FileName]),
             ("build.acme.co.in", &[Rule::Hostname]),
             ("acme-intranet.pl", &[Rule::Hostname]),
             ("ci.xn--80ak6aa92e.xn--p1ai", &[Rule::Hostname]),
@@ -1972,6 +2093,12 @@ mod tests {
             "ip-300-0-1-2",         // no address
             "ip-10-0-1",            // three numbers
             "ip-10-0-1-2-3",        // five
+            "sign.in",              // a word ending, two labels
+            "opt.no",
+            "my.app",
+            "Logged in.No errors",
+            "at java.io.InputStreamReader(System.in)",
+            "1234.5678.9abc.def0", // four groups
         ] {
             assert_eq!(rules(s), Vec::<Rule>::new(), "{s}");
         }

@@ -448,6 +448,22 @@ impl<'a> Walker<'a, '_> {
             self.names_as_keys |= named;
             self.value(value, &path, spec, key);
             self.names_as_keys = outer;
+            // Below a field named for never-collected data, a name keying a
+            // number or a yes/no (`"users": {"jdoe": 1}`) that no other rule
+            // flagged: said at the object, by its length (a review).
+            if named
+                && !unknown_count
+                && self.under_sensitive
+                && self.out.len() == found
+                && let Some(parent) = parent
+            {
+                self.push(
+                    parent,
+                    Location::Key,
+                    Rule::SensitiveField,
+                    rules::redact("<a key under a field named for never-collected data>", key),
+                );
+            }
             // A key no count has, that no other rule flagged, is data in
             // the promise's only place for counts (`{"company-backend": 1}`):
             // said at the object, by its length, not at its own path, which
@@ -527,7 +543,7 @@ impl<'a> Walker<'a, '_> {
                     let outer = self.names_as_keys;
                     // Where the schema has a value, not fields, an
                     // object's keys are values too.
-                    self.names_as_keys |= !matches!(t, FieldType::AnyObject | FieldType::Text);
+                    self.names_as_keys |= !matches!(t, FieldType::AnyObject);
                     self.object(pairs, Some(path), None, None);
                     self.names_as_keys = outer;
                 }
@@ -583,7 +599,7 @@ impl<'a> Walker<'a, '_> {
             }
         } else if top_level && key == "timestamp" || ty == Some(FieldType::Text) {
             // Free text allowed (test events, the marker) or checked by `validate`.
-        } else if let Some(t) = ty.filter(|t| scalar(*t)) {
+        } else if let Some(t) = ty.filter(|t| scalar(*t) || is_object(*t)) {
             // A name where the schema has a number or a yes/no (`"repos":
             // "company-backend"`, the guide's "only counts"): a short label
             // every content rule lets pass. A number or a yes/no written as
@@ -754,8 +770,16 @@ fn what(ty: FieldType) -> &'static str {
     match ty {
         FieldType::Bool => "a yes/no",
         FieldType::Count => "a count",
+        FieldType::Counts(_) => "an object of counts",
+        FieldType::Object(_) => "an object",
         _ => "a number",
     }
+}
+
+/// An object the schema describes: a string in its place is a name
+/// (`"target_types": "company-backend"`), as where it has a number.
+fn is_object(ty: FieldType) -> bool {
+    matches!(ty, FieldType::Counts(_) | FieldType::Object(_))
 }
 
 fn free_text(s: &str) -> String {
@@ -1263,6 +1287,101 @@ mod tests {
                 assert!(found.iter().all(|f| !f.contains(name)), "{line}: {found:?}");
             }
         }
+        // A second review: names holding a field word among others, plural
+        // never-collected words, an object where the schema has free text.
+        let cases = [
+            (
+                r#""users": {"jdoe-user": {"duration_ms": 437123}}"#,
+                "metadata.users.<key: 9 chars>.duration_ms",
+                "jdoe",
+            ),
+            (
+                r#""repos_scanned": {"accounts-service": {"duration_ms": 5}}"#,
+                "metadata.repos_scanned.<key: 16 chars>.duration_ms",
+                "accounts",
+            ),
+            (
+                r#""hosts": {"timesheet-db": {"uptime_ms": 5}}"#,
+                "metadata.hosts.<key: 12 chars>.uptime_ms",
+                "timesheet",
+            ),
+            (
+                r#""owners": {"jdoe": {"duration_ms": 5}}"#,
+                "metadata.owners.<key: 4 chars>.duration_ms",
+                "jdoe",
+            ),
+            (
+                r#""servers": {"db-prod-3": {"uptime_ms": 5}}"#,
+                "metadata.servers.<key: 9 chars>.uptime_ms",
+                "db-prod",
+            ),
+        ];
+        for (field, want, name) in cases {
+            let line = with(
+                r#""ci_detected": false"#,
+                &format!(r#""ci_detected": false, {field}"#),
+            );
+            let found = fields(&line);
+            assert!(found.iter().any(|f| f == want), "{line}: {found:?}");
+            assert!(found.iter().all(|f| !f.contains(name)), "{line}: {found:?}");
+        }
+        let text = r#"{"event": "test.event", "timestamp": "2025-11-19T14:32:00+00:00", "metadata": {"message": {"jdoe": {"duration_ms": 5}}}}"#;
+        assert_eq!(
+            fields(text),
+            ["metadata.message.<key: 4 chars>.duration_ms"]
+        );
+        // A name keying a number or a yes/no below such a field is said at
+        // the object, by its length; a name where the schema has an object.
+        for (field, want) in [
+            (
+                r#""users": {"jdoe": 1}"#,
+                (
+                    "metadata.users",
+                    Location::Key,
+                    "sensitive-field",
+                    "<a key under a field named for never-collected data> (4 chars)",
+                ),
+            ),
+            (
+                r#""hosts": {"mallory-pc": {"up": true}}"#,
+                (
+                    "metadata.hosts",
+                    Location::Key,
+                    "sensitive-field",
+                    "<a key under a field named for never-collected data> (10 chars)",
+                ),
+            ),
+        ] {
+            let line = with(
+                r#""ci_detected": false"#,
+                &format!(r#""ci_detected": false, {field}"#),
+            );
+            let (f, l, r, x) = want;
+            assert_eq!(
+                audit(&line),
+                vec![(f.to_owned(), l, r, x.to_owned())],
+                "{line}"
+            );
+        }
+        for (to, redacted) in [
+            (
+                r#""target_types": "company-backend""#,
+                "<string where the schema has an object of counts> (15 chars)",
+            ),
+            (
+                r#""target_types": ["company-backend"]"#,
+                "<string where the schema has an object of counts> (15 chars)",
+            ),
+        ] {
+            let line = CLEAN.replace(r#""target_types": {"repos": 1, "images": 0, "urls": 0, "iac": 0, "gitlab": 0, "k8s": 0}"#, to);
+            let found = audit(&line);
+            assert_eq!(found.len(), 1, "{line}: {found:?}");
+            assert_eq!(
+                (found[0].2, found[0].3.as_str()),
+                ("free-text", redacted),
+                "{line}"
+            );
+        }
         // A word of a value's shape or measure under such a field is shown.
         let shape = with(
             r#""ci_detected": false"#,
@@ -1367,7 +1486,10 @@ mod tests {
             found,
             [
                 ("metadata.user.name".to_string(), "sensitive-field"),
-                ("metadata.repository.name".to_string(), "sensitive-field")
+                ("metadata.repository.name".to_string(), "sensitive-field"),
+                // `stars` keys a number below `repository`: not a field
+                // word, so possibly a name, said at the object.
+                ("metadata.repository".to_string(), "sensitive-field")
             ]
         );
         for key in [
