@@ -485,6 +485,14 @@ fn a_value_with_backticks_stays_inside_its_code_span() {
         !html.contains("<img"),
         "raw markup from an event in the HTML"
     );
+    // The published CSV shows it as the Markdown does: no escape sequence
+    // for a reader who prints the file (a review: `cat data/profiles.csv`
+    // cleared the screen).
+    let csv = run.file("data/profiles.csv");
+    assert!(
+        csv.contains("\\u{1b}[2J") && !csv.contains('\u{1b}'),
+        "{csv}"
+    );
 }
 
 #[test]

@@ -659,12 +659,14 @@ pub fn share_bars(metric: &MetricRows, top: usize) -> Vec<Bar> {
 
 /// A client's value as a chart labels it: its text, but a client's value
 /// `Other` in quotes, so that it never reads as the chart's own rest bar or
-/// series, which is told apart by its colour alone (a review).
+/// series, which is told apart by its colour alone (a review); an empty
+/// one, which would be a bar without a label; and one that starts with a
+/// quote, so that none reads as another's label (`"Other"` sent as it is
+/// was labelled as the client's `Other`, a review): a quoted label is
+/// always a value that needed the quotes, with them taken off.
 fn client_text(v: &Value) -> String {
     match v.text() {
-        OTHER => format!("\"{OTHER}\""),
-        // An empty value would be a bar without a label (a review).
-        "" => "\"\"".to_string(),
+        text if text == OTHER || text.is_empty() || text.starts_with('"') => format!("\"{text}\""),
         text => text.to_string(),
     }
 }
@@ -1218,6 +1220,25 @@ mod tests {
                 ("Linux", false, 30),
                 ("\"Other\"", false, 18),
                 (OTHER, true, 15)
+            ]
+        );
+        // Every client's value has a label of its own: one that starts with
+        // a quote is quoted too (`"Other"` sent with its quotes read as the
+        // client's `Other`, a review).
+        let labels: Vec<String> = ["Other", "\"Other\"", "", "\"\"", "\"", "Linux", "a\"b"]
+            .into_iter()
+            .map(|t| client_text(&Value::Str(t.into())))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "\"Other\"",
+                "\"\"Other\"\"",
+                "\"\"",
+                "\"\"\"\"",
+                "\"\"\"",
+                "Linux",
+                "a\"b"
             ]
         );
         // The worst-failing tool is drawn, whatever its name.

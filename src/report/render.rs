@@ -16,7 +16,8 @@ use crate::metrics::{InputReport, MetricId, MetricRows, Summary};
 use crate::render::chart::{Chart, Drawn, draw_all, standard_charts};
 use crate::render::json::json_bytes;
 use crate::render::text::{
-    csv_safe, html_escape, html_text, markdown_safe, markdown_text, shell_word, text_safe,
+    csv_safe, html_escape, html_text, markdown_safe, markdown_text, shell_word, terminal_safe,
+    text_safe,
 };
 
 /// One output file: its path inside the report directory and its bytes.
@@ -915,9 +916,10 @@ fn num(v: Option<f64>) -> String {
     v.map_or(String::new(), |v| format!("{v:.6}"))
 }
 
-/// A cell as [`csv_safe`] guards it, but a plain decimal number as it is:
-/// a spreadsheet reads `-0.866667` as the number it is, while the guard
-/// made a fall of a count text (a review: `'-0.866667`).
+/// A cell as [`csv_safe`] guards it, its text as [`terminal_safe`] shows
+/// it, but a plain decimal number as it is: a spreadsheet reads
+/// `-0.866667` as the number it is, while the guard made a fall of a count
+/// text (a review: `'-0.866667`).
 fn guarded(cell: &str) -> std::borrow::Cow<'_, str> {
     let digits = cell.strip_prefix('-').unwrap_or(cell);
     let plain = !digits.is_empty()
@@ -927,7 +929,10 @@ fn guarded(cell: &str) -> std::borrow::Cow<'_, str> {
     if plain {
         std::borrow::Cow::Borrowed(cell)
     } else {
-        csv_safe(cell)
+        // Shown as the report's Markdown and HTML show it (`\u{1b}`, a
+        // backslash doubled): a published file that a reader `cat`s must
+        // not drive their terminal, nor reorder its text (a review).
+        std::borrow::Cow::Owned(csv_safe(&terminal_safe(cell)).into_owned())
     }
 }
 
