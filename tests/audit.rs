@@ -309,7 +309,7 @@ const EXPECTED_LEAKS: &[(u64, &str, &str, &str, &str, &str)] = &[
     (
         11,
         "scan.paused",
-        "metadata.config[0].key",
+        "metadata.config[0].<key: 3 chars>",
         "value",
         "aws-key",
         "AKIA****… (20 chars)",

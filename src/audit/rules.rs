@@ -307,7 +307,12 @@ fn addresses(s: &str, hits: &mut Vec<Hit>) {
         hits.push(Hit::new(Rule::MacAddress, "**:**:…", m));
     }
     if let Some(m) = dashed_ipv4(s) {
-        hits.push(Hit::new(Rule::Ipv4, "ip-*-*-*-*", m));
+        let mask = if m.starts_with(['e', 'E']) {
+            "ec2-*-*-*-*"
+        } else {
+            "ip-*-*-*-*"
+        };
+        hits.push(Hit::new(Rule::Ipv4, mask, m));
     }
 }
 
@@ -348,7 +353,10 @@ pub fn mac_address(s: &str) -> Option<&str> {
         if b.get(at + 4) == Some(&b'.') {
             let groups = (0..3)
                 .all(|k| hex(at + 5 * k, 4) && (k == 2 || b.get(at + 5 * k + 4) == Some(&b'.')));
+            // Twelve decimal digits are more likely a date and a time
+            // (`2024.1101.1432`, a calendar version) than an address.
             if groups
+                && b[at..at + 14].iter().any(u8::is_ascii_alphabetic)
                 && found(at, 14, b'.', 4)
                 && b.get(at + 14) != Some(&b'.')
                 && (at == 0 || b[at - 1] != b'.')
@@ -1516,6 +1524,13 @@ const SHAPES: &[&str] = &[
     "visibility",
     "arch",
     "tier",
+    "kinds",
+    "categories",
+    "statuses",
+    "formats",
+    "levels",
+    "schemes",
+    "tiers",
 ];
 
 /// A key that names a field, not a thing: every word of it (split at
@@ -2099,6 +2114,8 @@ mod tests {
             "Logged in.No errors",
             "at java.io.InputStreamReader(System.in)",
             "1234.5678.9abc.def0", // four groups
+            "2024.1101.1432",      // a calendar version, not Cisco's form
+            "xec2-55-1-2-3",       // not `ec2-` at a word's start
         ] {
             assert_eq!(rules(s), Vec::<Rule>::new(), "{s}");
         }

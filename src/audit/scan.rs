@@ -373,12 +373,20 @@ struct Walker<'a, 'o> {
     /// Inside an object the schema does not describe whose field's name
     /// is one of never-collected data (`"user": {"name": "jdoe"}`).
     under_sensitive: bool,
-    /// Inside an object whose keys are data by where they sit: under a
-    /// field named for never-collected data, where the schema has a number
-    /// or a yes/no, or under a key of a counts object that names no count.
-    /// Its keys are shown by their length ([`Seg::Named`]), but for
-    /// [`rules::is_field_word`]s (`name`, `count`, `duration_ms`).
+    /// The keys of the object about to be walked are data by where they
+    /// sit: it is under a field named for never-collected data, or where
+    /// the schema has a value (a number, a label, text). They are shown by
+    /// their length ([`Seg::Named`]), whatever they say: a name can be any
+    /// word (`Max`, `config`, `secrets`; a review).
+    names_here: bool,
+    /// Below such a key, or a key of a counts object that names no count:
+    /// keys are shown by their length but for those made of field words
+    /// ([`rules::is_field_word`]: `name`, `count`, `duration_ms`).
     names_as_keys: bool,
+    /// Inside an object the schema does not describe whose field's name
+    /// measures something (`"duration_ms": {"trivy": 437123}`): its numbers
+    /// are exact measures (a review).
+    under_measure: bool,
 }
 
 const COUNT: FieldSpec = FieldSpec {
@@ -423,9 +431,10 @@ impl<'a> Walker<'a, '_> {
         fields: Option<&'static [FieldSpec]>,
         counts: Option<&'static [&'static str]>,
     ) {
+        let here = std::mem::take(&mut self.names_here);
         for (key, value) in pairs {
             let unknown_count = counts.is_some_and(|keys| !keys.contains(&key.as_ref()));
-            let named = (unknown_count || self.names_as_keys) && !rules::is_field_word(key);
+            let named = unknown_count || here || self.names_as_keys && !rules::is_field_word(key);
             let path = Path {
                 parent,
                 seg: if named {
@@ -446,14 +455,24 @@ impl<'a> Walker<'a, '_> {
             };
             let outer = self.names_as_keys;
             self.names_as_keys |= named;
-            self.value(value, &path, spec, key);
+            // A name says nothing of what it keys: `jdoe-user` holds no user
+            // field, `timesheet-db` no measure (a key of a counts object that
+            // names no count is read as the field it may be).
+            let field = if named && !unknown_count && !rules::is_shape_key(key) {
+                ""
+            } else {
+                key
+            };
+            self.value(value, &path, spec, field);
             self.names_as_keys = outer;
             // Below a field named for never-collected data, a name keying a
             // number or a yes/no (`"users": {"jdoe": 1}`) that no other rule
-            // flagged: said at the object, by its length (a review).
+            // flagged: said at the object, by its length (a review); not a
+            // word of a value's shape (`"error": {"type": …}`).
             if named
                 && !unknown_count
                 && self.under_sensitive
+                && !rules::is_shape_key(key)
                 && self.out.len() == found
                 && let Some(parent) = parent
             {
@@ -516,11 +535,13 @@ impl<'a> Walker<'a, '_> {
                 format!("<{}>", value.type_name()),
             );
         }
-        // Where the schema has a number or a yes/no, an object is data the
-        // promise does not allow (`"repos": {"company-backend": 3}`: its
-        // keys are names, which every content rule lets pass).
+        // Where the schema has a value (a number, a yes/no, a label, text),
+        // an object is data the promise does not allow (`"repos":
+        // {"company-backend": 3}`, `"tools": {"acme-web": true}`: its keys
+        // are names, which every content rule lets pass).
         if let (Json::Object(pairs), Some(t)) = (value, ty)
-            && scalar(t)
+            && !is_object(t)
+            && t != FieldType::AnyObject
         {
             self.push(
                 path,
@@ -540,20 +561,19 @@ impl<'a> Walker<'a, '_> {
                 }
                 Some(FieldType::Counts(keys)) => self.object(pairs, Some(path), None, Some(keys)),
                 Some(t) => {
-                    let outer = self.names_as_keys;
                     // Where the schema has a value, not fields, an
                     // object's keys are values too.
-                    self.names_as_keys |= !matches!(t, FieldType::AnyObject);
+                    self.names_here = t != FieldType::AnyObject;
                     self.object(pairs, Some(path), None, None);
-                    self.names_as_keys = outer;
                 }
                 None => {
-                    let outer = (self.under_sensitive, self.names_as_keys);
+                    let outer = (self.under_sensitive, self.under_measure);
                     let sensitive = rules::is_sensitive_key(key);
                     self.under_sensitive |= sensitive;
-                    self.names_as_keys |= sensitive;
+                    self.under_measure |= rules::is_measure_key(key);
+                    self.names_here = sensitive;
                     self.object(pairs, Some(path), None, None);
-                    (self.under_sensitive, self.names_as_keys) = outer;
+                    (self.under_sensitive, self.under_measure) = outer;
                 }
             },
             Json::Array(items) => {
@@ -572,7 +592,7 @@ impl<'a> Walker<'a, '_> {
                 let exact = match ty {
                     Some(FieldType::Bucket(_)) => true,
                     Some(_) => false,
-                    None => rules::is_measure_key(key),
+                    None => rules::is_measure_key(key) || self.under_measure,
                 };
                 if exact {
                     self.push(
@@ -631,7 +651,7 @@ impl<'a> Walker<'a, '_> {
         } else if self.hits.is_empty() {
             if ty.is_none()
                 && rules::is_exact_number_text(s)
-                && rules::is_measure_key(key)
+                && (rules::is_measure_key(key) || self.under_measure)
                 && !rules::is_bucket_boundary(key, s)
             {
                 self.hits.push(Hit {
@@ -771,8 +791,15 @@ fn what(ty: FieldType) -> &'static str {
         FieldType::Bool => "a yes/no",
         FieldType::Count => "a count",
         FieldType::Counts(_) => "an object of counts",
-        FieldType::Object(_) => "an object",
-        _ => "a number",
+        FieldType::Object(_) | FieldType::AnyObject => "an object",
+        FieldType::Int => "a number",
+        FieldType::Label => "a label",
+        FieldType::Enum(_) => "one of a set of values",
+        FieldType::Bucket(_) => "a bucket",
+        FieldType::LabelList => "a list of labels",
+        FieldType::Uuid => "a UUID",
+        FieldType::Timestamp => "a timestamp",
+        FieldType::Text => "text",
     }
 }
 
@@ -909,6 +936,8 @@ pub fn audit_line(
         hits: Vec::new(),
         paths: PathRenderer::default(),
         names_as_keys: false,
+        names_here: false,
+        under_measure: false,
         event_shown: None,
         under_sensitive: false,
     };
@@ -1185,7 +1214,9 @@ mod tests {
             fields(
                 r#"{"event": "scan.paused", "metadata": {"config": [{"key": "AKIAJ5Q7HZXW3EXAMPLE"}]}}"#
             ),
-            ["metadata.config[0].key"]
+            // (`config` is named for never-collected data: a key right below
+            // it is shown by its length.)
+            ["metadata.config[0].<key: 3 chars>"]
         );
     }
 
@@ -1328,7 +1359,10 @@ mod tests {
         let text = r#"{"event": "test.event", "timestamp": "2025-11-19T14:32:00+00:00", "metadata": {"message": {"jdoe": {"duration_ms": 5}}}}"#;
         assert_eq!(
             fields(text),
-            ["metadata.message.<key: 4 chars>.duration_ms"]
+            [
+                "metadata.message",
+                "metadata.message.<key: 4 chars>.duration_ms"
+            ]
         );
         // A name keying a number or a yes/no below such a field is said at
         // the object, by its length; a name where the schema has an object.
@@ -1382,16 +1416,107 @@ mod tests {
                 "{line}"
             );
         }
-        // A word of a value's shape or measure under such a field is shown.
+        // A second review: a key right below such a field is a name
+        // whatever it says (`Max`, `config`, `mail-server`); below a key of
+        // `target_types` naming no target type, though it is a field word.
+        for (field, want) in [
+            (
+                r#""users": {"Max": {"duration_ms": 5}}"#,
+                "metadata.users.<key: 3 chars>.duration_ms",
+            ),
+            (
+                r#""repos_seen": {"config": {"duration_ms": 5}}"#,
+                "metadata.repos_seen.<key: 6 chars>.duration_ms",
+            ),
+            (
+                r#""hosts": {"file-server": {"uptime_ms": 5}}"#,
+                "metadata.hosts.<key: 11 chars>.uptime_ms",
+            ),
+        ] {
+            let line = with(
+                r#""ci_detected": false"#,
+                &format!(r#""ci_detected": false, {field}"#),
+            );
+            assert_eq!(fields(&line), [want], "{line}");
+        }
+        let line = with(
+            r#""repos": 1"#,
+            r#""repos": 1, "name": {"jdoe": {"duration_ms": 1}}"#,
+        );
+        assert_eq!(
+            fields(&line),
+            ["metadata.target_types.<key: 4 chars>.<key: 4 chars>.duration_ms"]
+        );
+        for field in [
+            r#""hosts": {"mail-server": true}"#,
+            r#""users": {"Max": 1}"#,
+        ] {
+            let line = with(
+                r#""ci_detected": false"#,
+                &format!(r#""ci_detected": false, {field}"#),
+            );
+            let found = audit(&line);
+            assert_eq!(found.len(), 1, "{line}: {found:?}");
+            assert_eq!(
+                (found[0].2, found[0].1),
+                ("sensitive-field", Location::Key),
+                "{line}"
+            );
+        }
+        // Numbers in an object named for a measure are exact measures: per
+        // tool, per severity (a review: exit 0).
+        for field in [
+            r#""findings": {"trivy": 12, "semgrep": 437}"#,
+            r#""duration_ms": {"trivy": 437123}"#,
+            r#""tool_durations": {"trivy": "437123"}"#,
+        ] {
+            let line = with(
+                r#""ci_detected": false"#,
+                &format!(r#""ci_detected": false, {field}"#),
+            );
+            let found = audit(&line);
+            assert!(
+                !found.is_empty() && found.iter().all(|f| f.2 == "exact-number"),
+                "{line}: {found:?}"
+            );
+        }
+        // An object where the schema has a label, a list or a bucket: its
+        // keys are names (a review: exit 0).
+        for (from, to) in [
+            (
+                r#""profile": "balanced""#,
+                r#""profile": {"company-backend": 1}"#,
+            ),
+            (
+                r#""tools": ["trivy", "osv-scanner", "afl++", "trufflehog"]"#,
+                r#""tools": {"acme-web": true}"#,
+            ),
+            (
+                r#""total_targets_bucket": "11-50""#,
+                r#""total_targets_bucket": {"company-backend": "11-50"}"#,
+            ),
+        ] {
+            let line = with(from, to);
+            let found = audit(&line);
+            assert_eq!(found.len(), 1, "{line}: {found:?}");
+            assert_eq!(found[0].2, "free-text", "{line}");
+            assert!(
+                found[0]
+                    .3
+                    .starts_with("<object of 1 keys where the schema has "),
+                "{found:?}"
+            );
+        }
+        // A word of a value's shape or measure below a name is shown.
         let shape = with(
             r#""ci_detected": false"#,
-            r#""ci_detected": false, "users": {"count": {"duration_ms": 5}}"#,
+            r#""ci_detected": false, "users": {"jdoe": {"login_count": 5}}"#,
         );
         let found = fields(&shape);
         assert!(
             found
                 .iter()
-                .any(|f| f == "metadata.users.count.duration_ms"),
+                .any(|f| f == "metadata.users.<key: 4 chars>.login_count"),
             "{found:?}"
         );
     }
@@ -1485,8 +1610,14 @@ mod tests {
         assert_eq!(
             found,
             [
-                ("metadata.user.name".to_string(), "sensitive-field"),
-                ("metadata.repository.name".to_string(), "sensitive-field"),
+                (
+                    "metadata.user.<key: 4 chars>".to_string(),
+                    "sensitive-field"
+                ),
+                (
+                    "metadata.repository.<key: 4 chars>".to_string(),
+                    "sensitive-field"
+                ),
                 // `stars` keys a number below `repository`: not a field
                 // word, so possibly a name, said at the object.
                 ("metadata.repository".to_string(), "sensitive-field")
@@ -1551,12 +1682,12 @@ mod tests {
             ),
             [
                 (
-                    "metadata.target_types.duration_ms".into(),
+                    "metadata.target_types.<key: 11 chars>".into(),
                     "exact-number",
                     "<number>".into()
                 ),
                 (
-                    "metadata.target_types.owner".into(),
+                    "metadata.target_types.<key: 5 chars>".into(),
                     "sensitive-field",
                     "<string> (4 chars)".into()
                 )

@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use super::LineKind;
 use super::json::Json;
-use super::rules;
 use super::scan::{Path, Seg, event_label, trim_line};
 use super::schema::{self, FieldSpec, FieldType};
 use crate::event::ingest::MAX_LINE;
@@ -259,14 +258,14 @@ fn child<'p>(parent: Option<&'p Path<'p>>, key: &'p str) -> Path<'p> {
 /// The path of `key` under `parent`, a member of an object of counts with
 /// these `counts` keys (`None`: of another object). A key that names no
 /// count is data where the promise allows only counts (a repository's name,
-/// `"company-backend": 1`): it shows by its length unless it names a field
-/// ([`rules::is_field_word`]), as `audit` shows it.
+/// `"company-backend": 1`; any word can be one, `config`): it shows by its
+/// length, as `audit` shows it.
 fn member_path<'p>(
     parent: Option<&'p Path<'p>>,
     key: &'p str,
     counts: Option<&[&str]>,
 ) -> Path<'p> {
-    let named = counts.is_some_and(|keys| !keys.contains(&key)) && !rules::is_field_word(key);
+    let named = counts.is_some_and(|keys| !keys.contains(&key));
     Path {
         parent,
         seg: if named {
@@ -780,8 +779,9 @@ mod tests {
 
     /// A key of `target_types` that names no target type is data where the
     /// promise allows only counts (a repository's name): it is shown by its
-    /// length, in a duplicate too, unless it names a field (a review found
-    /// `metadata.target_types.company-backend` printed).
+    /// length, in a duplicate too, whatever it says (a review found
+    /// `metadata.target_types.company-backend` printed; a name can be any
+    /// word, `config`).
     #[test]
     fn a_target_types_key_that_names_no_target_type_is_not_shown() {
         let line = format!(
@@ -794,7 +794,7 @@ mod tests {
                 "metadata.target_types.<key: 15 chars>",
                 "metadata.target_types.<key: 15 chars>",
                 "metadata.target_types.<key: 15 chars>",
-                "metadata.target_types.duration_ms",
+                "metadata.target_types.<key: 11 chars>",
             ]
         );
     }
