@@ -2519,7 +2519,7 @@ fn a_line_longer_than_64_mib_is_skipped_unread() {
     );
     assert_eq!(
         i["problems"],
-        serde_json::json!([{"line": 2, "reason": "longer than 64 MiB (67108865 bytes before its line end): skipped unread"}])
+        serde_json::json!([{"line": 2, "reason": "longer than 64 MiB (67108865 bytes before its line end): not read"}])
     );
     use sha2::Digest as _;
     assert_eq!(i["sha256"], format!("{:x}", sha2::Sha256::digest(&input)));

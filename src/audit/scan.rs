@@ -855,7 +855,7 @@ pub fn too_long(line_no: u64, bytes: u64) -> Finding {
         location: Location::Line,
         rule: Rule::Unreadable,
         redacted: format!(
-            "a line {}: its content was not checked",
+            "a line {}, so not checked",
             crate::event::ingest::too_long_reason(bytes, crate::event::ingest::MAX_LINE)
         ),
     }
