@@ -465,38 +465,28 @@ impl<'a> Walker<'a, '_> {
             };
             self.value(value, &path, spec, field);
             self.names_as_keys = outer;
-            // Below a field named for never-collected data, a name keying a
-            // number or a yes/no (`"users": {"jdoe": 1}`) that no other rule
-            // flagged: said at the object, by its length (a review); not a
-            // word of a value's shape (`"error": {"type": …}`).
-            if named
-                && !unknown_count
-                && self.under_sensitive
-                && !rules::is_shape_key(key)
-                && self.out.len() == found
-                && let Some(parent) = parent
-            {
-                self.push(
-                    parent,
-                    Location::Key,
+            // A key no other rule flagged that is data where it sits, said
+            // at the object, by its length, not at its own path, which would
+            // show it (reviews): a key no count has, in the promise's only
+            // place for counts (`{"company-backend": 1}`); below a field
+            // named for never-collected data, a name keying a number or a
+            // yes/no (`"users": {"jdoe": 1}`), not a word of a value's shape
+            // (`"error": {"type": …}`).
+            let at_object = if unknown_count {
+                Some((Rule::FreeText, "<a key that names no count>"))
+            } else if named && self.under_sensitive && !rules::is_shape_key(key) {
+                Some((
                     Rule::SensitiveField,
-                    rules::redact("<a key under a field named for never-collected data>", key),
-                );
-            }
-            // A key no count has, that no other rule flagged, is data in
-            // the promise's only place for counts (`{"company-backend": 1}`):
-            // said at the object, by its length, not at its own path, which
-            // would show it (a review).
-            if counts.is_some_and(|keys| !keys.contains(&key.as_ref()))
+                    "<a key under a field named for never-collected data>",
+                ))
+            } else {
+                None
+            };
+            if let Some((rule, what)) = at_object
                 && self.out.len() == found
                 && let Some(parent) = parent
             {
-                self.push(
-                    parent,
-                    Location::Key,
-                    Rule::FreeText,
-                    rules::redact("<a key that names no count>", key),
-                );
+                self.push(parent, Location::Key, rule, rules::redact(what, key));
             }
         }
     }
