@@ -556,6 +556,13 @@ impl<'a> Walker<'a, '_> {
                     self.names_here = t != FieldType::AnyObject;
                     self.object(pairs, Some(path), None, None);
                 }
+                // `target_types` where the schema does not describe it (in
+                // another event, an unknown one, a test event): still the
+                // promise's place for counts, read as in `scan.started` (a
+                // review: `{"company-backend": 2}` passed there).
+                None if key == "target_types" => {
+                    self.object(pairs, Some(path), None, Some(schema::TARGET_TYPES))
+                }
                 None => {
                     let outer = (self.under_sensitive, self.under_measure);
                     let sensitive = rules::is_sensitive_key(key);
@@ -1428,6 +1435,23 @@ mod tests {
                 &format!(r#""ci_detected": false, {field}"#),
             );
             assert_eq!(fields(&line), [want], "{line}");
+        }
+        // `target_types` in an event whose schema does not have it.
+        for event in ["scan.completed", "scan.cancelled"] {
+            let line = format!(
+                r#"{{"event": "{event}", "metadata": {{"target_types": {{"company-backend": 2}}}}}}"#
+            );
+            let found = audit(&line);
+            assert_eq!(
+                found,
+                vec![(
+                    "metadata.target_types".to_owned(),
+                    Location::Key,
+                    "free-text",
+                    "<a key that names no count> (15 chars)".to_owned()
+                )],
+                "{line}"
+            );
         }
         let line = with(
             r#""repos": 1"#,
