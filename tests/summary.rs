@@ -1236,6 +1236,10 @@ fn bad_inputs_get_clear_errors() {
             "holds a control or invisible character",
         ),
         ("0.7\u{202e}x", "holds a control or invisible character"),
+        // It kept nothing (a prefix must end at a `.` or `-` of the
+        // version's own), with only the warning of a filter keeping no event.
+        ("0.7.", "ends with `.` or `-`"),
+        ("0.7-", "ends with `.` or `-`"),
     ] {
         let out = bin()
             .args([
@@ -1359,6 +1363,49 @@ fn no_color_and_width_are_honoured() {
         .unwrap();
     assert!(widest_table <= 60, "table {widest_table} wide");
     assert!(widest > 0);
+}
+
+/// In a narrow terminal the text columns and the headers wrap, never a
+/// number: at `COLUMNS=20` a count split over two lines (`11` over `18` for
+/// 1118, `37` `.4` ` %` for 37.4 %) read as two numbers.
+#[test]
+fn a_narrow_terminal_never_splits_a_number() {
+    let out = bin()
+        .args(["summary", "fixtures/events.jsonl"])
+        .env("COLUMNS", "20")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let s = summary_json("fixtures/events.jsonl", &[]);
+    for metric in ["event_types", "platforms", "tool_failures"] {
+        // The cells of this metric's table, from its title to its end.
+        let (_, table) = text.split_once(&format!("\n{metric}: ")).unwrap();
+        let cells: std::collections::BTreeSet<&str> = table
+            .lines()
+            .skip(1)
+            .take_while(|l| !l.starts_with('└'))
+            .filter(|l| l.starts_with('│'))
+            .flat_map(|l| l.trim_matches('│').split('┆'))
+            .map(str::trim)
+            .collect();
+        for row in s["metrics"][metric].as_array().unwrap() {
+            for key in ["count", "installations"] {
+                let n = row[key].to_string();
+                assert!(
+                    cells.contains(n.as_str()),
+                    "{metric} {key} {n} split:\n{text}"
+                );
+            }
+            // (A share below 0.05 % shows as `<0.1%`.)
+            let share = row["share"].as_f64().unwrap() * 100.0;
+            let shown = format!("{share:.1}%");
+            assert!(
+                share < 1.0 || cells.contains(shown.as_str()),
+                "{metric} share {shown} split"
+            );
+        }
+    }
 }
 
 /// A width of 0, from `COLUMNS` or from a terminal nobody sized (a

@@ -86,6 +86,11 @@ fn check_version(v: &str) -> anyhow::Result<()> {
         Some("has spaces at its ends")
     } else if v.chars().any(crate::render::text::is_unsafe_char) {
         Some("holds a control or invisible character")
+    } else if v.ends_with(['.', '-']) {
+        // It would keep `V` itself and versions that start with `V.` or
+        // `V-`: none a client sends (`0.7.` kept nothing, with only the
+        // warning of a filter that kept no event).
+        Some("ends with `.` or `-`")
     } else {
         None
     };

@@ -3,7 +3,9 @@
 //! control characters escaped.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Attribute, Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::{
+    Attribute, Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width,
+};
 
 use super::text::terminal_safe;
 use super::{Renderer, layout, overview};
@@ -141,6 +143,8 @@ impl Renderer for TableRenderer {
             let mut t = self.table();
             t.set_header(header.iter().map(|h| self.header_cell(h)));
             let mut cut = false;
+            // The widest number of each column that holds numbers.
+            let mut widest = vec![None::<usize>; header.len()];
             for row in body {
                 t.add_row(row.iter().enumerate().map(|(i, c)| {
                     if matches!(header[i], "group" | "value") {
@@ -148,9 +152,23 @@ impl Renderer for TableRenderer {
                         cut |= was_cut;
                         Cell::new(text)
                     } else {
-                        Cell::new(terminal_safe(c)).set_alignment(CellAlignment::Right)
+                        let text = terminal_safe(c);
+                        let w = unicode_width::UnicodeWidthStr::width(text.as_ref());
+                        widest[i] = widest[i].max(Some(w));
+                        Cell::new(text).set_alignment(CellAlignment::Right)
                     }
                 }));
+            }
+            // A number is never wrapped: in a narrow terminal a count split
+            // over two lines (`11` over `18` for 1118) read as two numbers.
+            // Its column is at least as wide as its widest number; the
+            // values, the groups and the headers wrap.
+            for (i, w) in widest.into_iter().enumerate() {
+                if let (Some(w), Some(column)) = (w, t.column_mut(i)) {
+                    let w = u16::try_from(w).unwrap_or(u16::MAX);
+                    let lower = w.saturating_add(column.padding_width());
+                    column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(lower)));
+                }
             }
             out.push_str(&t.to_string());
             out.push('\n');
