@@ -1583,6 +1583,7 @@ fn a_sidecar_that_cannot_be_written_does_not_fail_the_fetch_nor_replace_the_arch
         ("the archive", true),
         ("lines", true),
         ("lines", false),
+        ("read-only", true),
     ] {
         let mut server = Server::new();
         let mock = match etag {
@@ -1606,6 +1607,14 @@ fn a_sidecar_that_cannot_be_written_does_not_fail_the_fetch_nor_replace_the_arch
             }
             // A file of the user's under that name is neither replaced nor
             // removed (a review: its lines were replaced by the record).
+            // Made read-only by its user: left so, as a shell's `>` does.
+            "read-only" => {
+                let record = r#"{"gist_id": "other", "file": "events.jsonl", "etag": "\"v0\""}"#;
+                fs::write(work.etag_file(), record).unwrap();
+                let read_only = std::os::unix::fs::PermissionsExt::from_mode(0o444);
+                fs::set_permissions(work.etag_file(), read_only).unwrap();
+                "could not update data/events.jsonl.etag (it is read-only): the archive is saved"
+            }
             "lines" => {
                 fs::write(work.etag_file(), &lines).unwrap();
                 "data/events.jsonl.etag holds something other than fetch's ETag record: it is \
@@ -1637,6 +1646,60 @@ fn a_sidecar_that_cannot_be_written_does_not_fail_the_fetch_nor_replace_the_arch
         if case == "lines" {
             assert_eq!(fs::read_to_string(work.etag_file()).unwrap(), lines);
         }
+        if case == "read-only" {
+            assert!(
+                fs::read_to_string(work.etag_file())
+                    .unwrap()
+                    .contains("\"other\"")
+            );
+        }
+    }
+}
+
+/// An archive its user made read-only is left so, as a shell's `>` leaves
+/// a read-only file, before anything is downloaded (a review: it was
+/// replaced, its mode kept); a link to it too.
+#[test]
+fn a_read_only_archive_is_left_as_it_is_and_nothing_downloaded() {
+    use std::os::unix::fs::PermissionsExt;
+    for through_link in [false, true] {
+        let mut server = Server::new();
+        let mock = ok_gist(
+            &mut server,
+            &whole_gist(&file_of(&[INIT, &event(1)])),
+            "\"v1\"",
+        )
+        .expect(0);
+        let work = Work::new();
+        fs::create_dir_all(work.path().join("data")).unwrap();
+        let old = file_of(&[&event(7)]);
+        let file = match through_link {
+            false => work.archive(),
+            true => {
+                std::os::unix::fs::symlink("kept.jsonl", work.archive()).unwrap();
+                work.path().join("data/kept.jsonl")
+            }
+        };
+        fs::write(&file, &old).unwrap();
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o444)).unwrap();
+
+        let run = work.fetch(&server.url(), &[]);
+
+        mock.assert();
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert_eq!(
+            run.stderr,
+            error_line(
+                "data/events.jsonl is read-only: it is left as it is; make it writable (chmod \
+                 u+w) for it to be replaced, or choose another path with -o/--output"
+            )
+        );
+        assert_eq!(fs::read_to_string(&file).unwrap(), old);
+        assert_eq!(
+            fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o444
+        );
+        assert!(!work.etag_file().exists());
     }
 }
 

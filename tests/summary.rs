@@ -1063,6 +1063,32 @@ fn an_output_whose_directory_cannot_be_reached_says_why() {
     assert_eq!(left, ["a", "b", "file"]);
 }
 
+/// A read-only `-o` file is left as it is (a review: the rename replaced
+/// it, its mode kept, where a shell's `>` fails), and nothing is written.
+#[cfg(unix)]
+#[test]
+fn a_read_only_output_is_left_as_it_is() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("summary.json");
+    std::fs::write(&out, "kept\n").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o444)).unwrap();
+    bin()
+        .args(["summary", "fixtures/edge/minimal.jsonl", "-f", "json", "-o"])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(format!(
+            "Error: --output {p}: cannot create the file: {p} is read-only: it is left as it \
+             is; make it writable (chmod u+w) for it to be replaced, or choose another path \
+             with -o/--output\n",
+            p = out.display()
+        ));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "kept\n");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
 /// A FIFO (or a device) as `-o` is written to, not replaced by a file.
 #[cfg(unix)]
 #[test]

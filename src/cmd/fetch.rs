@@ -587,6 +587,10 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
                 "could not update {} ({error}): the archive is saved",
                 sidecar_path.display()
             )),
+            Err(archive::ArchiveError::ReadOnly { .. }) => Err(format!(
+                "could not update {} (it is read-only): the archive is saved",
+                sidecar_path.display()
+            )),
             other => Ok(other?),
         }
     };

@@ -60,6 +60,16 @@ pub enum ArchiveError {
         /// would show it twice).
         error: io::Error,
     },
+    /// The file to replace has no write permission for anyone (`chmod a-w`):
+    /// a rename would replace it all the same, as a shell's `>` would not.
+    #[error(
+        "{path} is read-only: it is left as it is; make it writable (chmod u+w) for it to be \
+         replaced, or choose another path with -o/--output"
+    )]
+    ReadOnly {
+        /// The file, as given.
+        path: PathBuf,
+    },
     /// Another program changed the archive while the fetch ran, otherwise
     /// than by appending lines (or kept changing it, or removed it);
     /// nothing was written.
@@ -177,6 +187,8 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
             error,
         });
     }
+    // Said before a download that could not be saved.
+    refuse_read_only(path, &archive)?;
     let mut name = archive.clone().into_os_string();
     name.push(".lock");
     let lock = PathBuf::from(name);
@@ -983,6 +995,7 @@ impl AtomicFile {
                 "too many levels of symbolic links (a loop?)",
             )));
         }
+        refuse_read_only(path, &target)?;
         let dir = parent_dir(&target);
         fs::create_dir_all(dir).map_err(err)?;
         // The name's own bytes (a name that is not UTF-8 stays itself).
@@ -1057,6 +1070,21 @@ impl AtomicFile {
         })?;
         sync_dir(&dir).map_err(|error| ArchiveError::Write { path: shown, error })?;
         Ok(())
+    }
+}
+
+/// [`ArchiveError::ReadOnly`] when `target` (`path` with its links
+/// followed) is a file no one may write: the user made it so, and a
+/// rename over it would not ask (a review: a read-only archive and a
+/// read-only `summary -o` file were replaced, their mode kept).
+fn refuse_read_only(path: &Path, target: &Path) -> Result<(), ArchiveError> {
+    match fs::metadata(target) {
+        Ok(meta) if meta.is_file() && meta.permissions().readonly() => {
+            Err(ArchiveError::ReadOnly {
+                path: path.to_owned(),
+            })
+        }
+        _ => Ok(()),
     }
 }
 
