@@ -670,7 +670,7 @@ fn audit_text_groups_by_rule_then_lists_each_finding() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "audit: 28 lines (26 events, 2 invalid): 32 findings in 26 lines"
+        "audit: 28 lines (26 JSON objects, 2 invalid): 32 findings in 26 lines"
     );
     assert_eq!(lines[2], "RULE             COUNT  FIRST LINES  WHAT");
     assert_eq!(
@@ -715,7 +715,7 @@ fn audit_finds_nothing_in_clean_realistic_data() {
     assert_eq!((code, stderr.as_str()), (0, ""), "{stdout}");
     assert_eq!(
         stdout,
-        "audit: 128 lines (128 events): nothing found\n\nfingerprint: each of the 3 (platform, python_version, version) combinations is shared by at least 5 installations\n"
+        "audit: 128 lines (128 JSON objects): nothing found\n\nfingerprint: each of the 3 (platform, python_version, version) combinations is shared by at least 5 installations\n"
     );
     let (code, stdout, _) = run(&["audit", path(&f), "-f", "json"], None);
     assert_eq!(code, 0);
@@ -734,7 +734,10 @@ fn clean_sample_is_valid() {
     let (code, stdout, _) = run(&["validate", path(&f), "--deny-unknown"], None);
     assert_eq!(
         (code, stdout.as_str()),
-        (0, "validate: 128 lines (128 events): every line is valid\n")
+        (
+            0,
+            "validate: 128 lines (128 JSON objects): every line is valid\n"
+        )
     );
 }
 
@@ -838,13 +841,13 @@ fn stdin_bom_crlf_and_blank_lines() {
         (code, stdout.as_str()),
         (
             0,
-            "validate: 130 lines (128 events, 2 blank): every line is valid\n"
+            "validate: 130 lines (128 JSON objects, 2 blank): every line is valid\n"
         )
     );
     let (code, stdout, _) = run(&["audit", "-"], Some(&crlf));
     assert_eq!(code, 0);
     assert!(
-        stdout.starts_with("audit: 130 lines (128 events, 2 blank): nothing found\n"),
+        stdout.starts_with("audit: 130 lines (128 JSON objects, 2 blank): nothing found\n"),
         "{stdout}"
     );
 }
@@ -991,7 +994,7 @@ fn validate_text_groups_problems_by_kind() {
     let (code, stdout, _) = run(&["validate", path(&f)], None);
     assert_eq!(code, 1);
     let expected = "\
-validate: 10 lines (8 events, 2 invalid): 9 errors, 3 warnings
+validate: 10 lines (8 JSON objects, 2 invalid): 9 errors, 3 warnings
 
 SEVERITY  KIND           EVENT             FIELD                           COUNT  FIRST LINES  REASON (first line)
 error     invalid-json   -                 -                               1      2            not JSON: expected ident at column 2
@@ -1020,7 +1023,7 @@ fn warnings_alone_exit_zero_unless_unknown_fields_are_denied() {
     let (code, stdout, _) = run(&["validate", path(&f)], None);
     assert_eq!(code, 0);
     assert!(
-        stdout.starts_with("validate: 2 lines (2 events): 0 errors, 2 warnings\n"),
+        stdout.starts_with("validate: 2 lines (2 JSON objects): 0 errors, 2 warnings\n"),
         "{stdout}"
     );
     // Both unknowns are errors then: a field, and an event type whose
@@ -1028,7 +1031,7 @@ fn warnings_alone_exit_zero_unless_unknown_fields_are_denied() {
     let (code, stdout, _) = run(&["validate", path(&f), "--deny-unknown"], None);
     assert_eq!(code, 1);
     assert!(
-        stdout.starts_with("validate: 2 lines (2 events): 2 errors, 0 warnings\n"),
+        stdout.starts_with("validate: 2 lines (2 JSON objects): 2 errors, 0 warnings\n"),
         "{stdout}"
     );
     assert!(

@@ -38,7 +38,7 @@ pub enum OutputFormat {
 pub struct LineCounts {
     /// Physical lines read.
     pub lines: u64,
-    /// Lines holding a JSON value (an event, or something else that parsed).
+    /// Lines holding a JSON object (an event, or an object that is none).
     pub events: u64,
     /// Lines that are not UTF-8, not JSON, or JSON but not an object.
     pub invalid_lines: u64,
@@ -65,7 +65,9 @@ impl LineCounts {
     }
 
     fn describe(&self) -> String {
-        let mut parts = vec![plural(self.events, "event")];
+        // Every line holding a JSON object, whatever it holds: an object
+        // without `event` is counted here too (`summary` counts it invalid).
+        let mut parts = vec![plural(self.events, "JSON object")];
         if self.invalid_lines > 0 {
             parts.push(format!("{} invalid", self.invalid_lines));
         }
