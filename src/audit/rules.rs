@@ -803,21 +803,58 @@ const HOST_TLDS: &[&str] = &[
     "lu",
 ];
 
-/// A host name: two or more DNS labels (letters, digits, inner `-`) whose
-/// last is a top-level domain of `HOST_TLDS`, standing as a word
-/// (`ip-10-0-1-23.ec2.internal`; not `scan.started` or `jmo.yml`).
+/// Internationalised country-code domains written in their own script,
+/// as a host name's last label (`сервер.рф`); in ASCII, `xn--p1ai`.
+const IDN_TLDS: &[&str] = &[
+    "рф",
+    "рус",
+    "укр",
+    "бел",
+    "срб",
+    "мкд",
+    "қаз",
+    "мон",
+    "бг",
+    "ελ",
+    "中国",
+    "中國",
+    "香港",
+    "台灣",
+    "台湾",
+    "新加坡",
+    "한국",
+    "ไทย",
+    "भारत",
+    "இந்தியா",
+    "ישראל",
+    "مصر",
+    "السعودية",
+    "امارات",
+    "ایران",
+    "پاکستان",
+    "გე",
+    "հայ",
+];
+
+/// A host name: two or more DNS labels (letters and digits of any script,
+/// inner `-`) whose last is a top-level domain of `HOST_TLDS` or
+/// `IDN_TLDS`, standing as a word (`ip-10-0-1-23.ec2.internal`,
+/// `сервер.компания.com`; not `scan.started` or `jmo.yml`).
 pub fn hostname(s: &str) -> Option<&str> {
-    s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+    // As in `email`: a character outside ASCII is a letter unless it is
+    // white space, punctuation or a symbol (a review: `пример.com` passed).
+    let letter =
+        |c: char| c.is_ascii_alphanumeric() || !c.is_ascii() && !c.is_whitespace() && !symbol(c);
+    s.split(|c: char| !(letter(c) || c == '.' || c == '-'))
         .find(|word| {
             let word = word.strip_suffix('.').unwrap_or(word);
             let labels: Vec<&str> = word.split('.').collect();
             labels.len() >= 2
                 && labels.iter().all(|l| {
                     !l.is_empty()
-                        && l.len() <= 63
+                        && l.chars().count() <= 63
                         && !l.starts_with('-')
                         && !l.ends_with('-')
-                        && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
                 })
                 && labels.last().is_some_and(|tld| {
                     // Endings that are also words (`sign.in`, `opt.no`,
@@ -825,8 +862,10 @@ pub fn hostname(s: &str) -> Option<&str> {
                     let word = ["in", "no", "app"]
                         .iter()
                         .any(|t| tld.eq_ignore_ascii_case(t));
-                    (HOST_TLDS.iter().any(|t| tld.eq_ignore_ascii_case(t)) || is_idn_label(tld))
-                        && (!word || labels.len() >= 3)
+                    let known = HOST_TLDS.iter().any(|t| tld.eq_ignore_ascii_case(t))
+                        || is_idn_label(tld)
+                        || !tld.is_ascii() && IDN_TLDS.contains(&tld.to_lowercase().as_str());
+                    known && (!word || labels.len() >= 3)
                 })
         })
 }
@@ -2059,6 +2098,18 @@ mod tests {
             ("build.acme.co.in", &[Rule::Hostname]),
             ("acme-intranet.pl", &[Rule::Hostname]),
             ("ci.xn--80ak6aa92e.xn--p1ai", &[Rule::Hostname]),
+            // A review's misses: labels outside ASCII, a domain in its own
+            // script.
+            (
+                "\u{43f}\u{440}\u{438}\u{43c}\u{435}\u{440}.com",
+                &[Rule::Hostname],
+            ),
+            (
+                "down: \u{441}\u{435}\u{440}\u{432}\u{435}\u{440}.\u{440}\u{444}, retry",
+                &[Rule::Hostname],
+            ),
+            ("build.b\u{fc}cher.de", &[Rule::Hostname]),
+            ("ci.\u{4f8b}\u{5b50}.\u{4e2d}\u{56fd}", &[Rule::Hostname]),
             ("authorized_keys", &[Rule::FileName]),
             ("known_hosts", &[Rule::FileName]),
             (".git-credentials", &[Rule::FileName]),
@@ -2101,6 +2152,10 @@ mod tests {
             "x == y",
             "dependency-check-v10",
             "python-3.11-slim-bookworm",
+            // Words outside ASCII with a dot, but no domain at their end.
+            "\u{444}\u{430}\u{439}\u{43b}.txt",
+            "\u{43f}\u{440}\u{438}\u{432}\u{435}\u{442}.\u{43c}\u{438}\u{440}",
+            "\u{2014}.com",
             "aa:bb:cc:dd:ee:ff:00", // seven pairs: no MAC address
             "00:1a-2b:3c:4d:5e",    // two separators
             "2025-11-19-12-30-45",  // a date and a time
