@@ -454,19 +454,27 @@ fn file_name(s: &str, hits: &mut Vec<Hit>) {
 }
 
 /// Key and credential files known by name rather than by extension:
-/// `id_rsa` and its kin, `authorized_keys`, `known_hosts`,
-/// `.git-credentials`, `kubeconfig-prod`, `.env.production`,
-/// `Dockerfile.prod`, `terraform.tfstate.backup`.
+/// `id_rsa` and its kin (`id_ed25519_sk`), `authorized_keys`,
+/// `known_hosts`, `.git-credentials`, shell histories, `kubeconfig-prod`,
+/// `.env.production`, `Dockerfile.prod`, `terraform.tfstate.backup`.
 pub fn secret_file_name(s: &str) -> Option<&str> {
-    const NAMES: [&str; 8] = [
+    const NAMES: [&str; 16] = [
         "id_rsa",
         "id_dsa",
         "id_ecdsa",
+        "id_ecdsa_sk",
         "id_ed25519",
+        "id_ed25519_sk",
         "authorized_keys",
         "authorized_keys2",
         "known_hosts",
+        "ssh_known_hosts",
         ".git-credentials",
+        ".bash_history",
+        ".zsh_history",
+        ".python_history",
+        ".psql_history",
+        ".mysql_history",
     ];
     const PREFIXES: [&str; 3] = ["kubeconfig", ".env.", "dockerfile."];
     tokens(s).find(|tok| {
@@ -987,10 +995,22 @@ pub fn posix_path(s: &str) -> Option<&str> {
             let segs: Vec<&str> = part.split('/').collect();
             let all_ok = segs.iter().all(|g| path_segment_ok(g));
             let numeric = segs.iter().all(|g| g.bytes().all(|c| c.is_ascii_digit()));
+            // A file in a dot-directory of a home (`.aws/credentials`,
+            // `.ssh/config`): two segments, the first a hidden name (not
+            // a ratio, `.5/10`).
+            let dot_dir = segs.len() == 2
+                && segs[0].starts_with('.')
+                && segs[0]
+                    .as_bytes()
+                    .get(1)
+                    .is_some_and(u8::is_ascii_alphabetic)
+                && !segs[1].is_empty();
             if all_ok
                 && !numeric
                 && high_entropy(part).is_none()
-                && (segs.len() >= 3 || (segs.len() == 2 && bare_file_name(segs[1]).is_some()))
+                && (segs.len() >= 3
+                    || (segs.len() == 2 && bare_file_name(segs[1]).is_some())
+                    || dot_dir)
             {
                 return Some(part);
             }
@@ -2111,6 +2131,14 @@ mod tests {
             ("build.b\u{fc}cher.de", &[Rule::Hostname]),
             ("ci.\u{4f8b}\u{5b50}.\u{4e2d}\u{56fd}", &[Rule::Hostname]),
             ("authorized_keys", &[Rule::FileName]),
+            // A review's misses: FIDO keys, the system's known hosts, shell
+            // histories, a file in a home's dot-directory.
+            ("id_ed25519_sk", &[Rule::FileName]),
+            ("id_ecdsa_sk.pub", &[Rule::FileName]),
+            ("ssh_known_hosts", &[Rule::FileName]),
+            (".bash_history", &[Rule::FileName]),
+            (".aws/credentials", &[Rule::PosixPath]),
+            ("read .kube/config: denied", &[Rule::PosixPath]),
             ("known_hosts", &[Rule::FileName]),
             (".git-credentials", &[Rule::FileName]),
             ("terraform.tfstate.backup", &[Rule::FileName]),
@@ -2156,6 +2184,8 @@ mod tests {
             "\u{444}\u{430}\u{439}\u{43b}.txt",
             "\u{43f}\u{440}\u{438}\u{432}\u{435}\u{442}.\u{43c}\u{438}\u{440}",
             "\u{2014}.com",
+            ".5/10", // a ratio, no hidden directory
+            "./",
             "aa:bb:cc:dd:ee:ff:00", // seven pairs: no MAC address
             "00:1a-2b:3c:4d:5e",    // two separators
             "2025-11-19-12-30-45",  // a date and a time
