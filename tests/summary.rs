@@ -1404,6 +1404,36 @@ fn a_narrow_terminal_never_splits_a_number() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let s = summary_json("fixtures/events.jsonl", &[]);
+    // The overview's numbers too, in its text (a review: at 14 columns
+    // `3023` and `2990` were split).
+    for columns in ["12", "14", "20"] {
+        let out = bin()
+            .args(["summary", "fixtures/events.jsonl", "-q"])
+            .env("COLUMNS", columns)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let (overview, _) = text.split_once("\n\n").unwrap();
+        let words: std::collections::BTreeSet<&str> = overview
+            .lines()
+            .flat_map(|l| l.split(['│', '┆']))
+            .flat_map(str::split_whitespace)
+            .map(|w| w.trim_matches(['(', ')', ',', ':']))
+            .collect();
+        for key in [
+            "lines",
+            "blank_lines",
+            "invalid_lines",
+            "valid_events",
+            "usage_events",
+        ] {
+            let n = s["input"][key].to_string();
+            assert!(
+                words.contains(n.as_str()),
+                "{key} {n} split at {columns}:\n{overview}"
+            );
+        }
+    }
     for metric in ["event_types", "platforms", "tool_failures"] {
         // The cells of this metric's table, from its title to its end.
         let (_, table) = text.split_once(&format!("\n{metric}: ")).unwrap();
@@ -1430,6 +1460,36 @@ fn a_narrow_terminal_never_splits_a_number() {
                 share < 1.0 || cells.contains(shown.as_str()),
                 "{metric} share {shown} split"
             );
+        }
+    }
+}
+
+/// A double-width character in a squeezed column one column wide broke
+/// the table's borders (a review): every line of a table is as wide as
+/// its top border, whatever the width asked.
+#[test]
+fn a_squeezed_table_keeps_its_borders_with_wide_characters() {
+    use unicode_width::UnicodeWidthStr;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wide.jsonl");
+    let events = std::fs::read_to_string("fixtures/edge/minimal.jsonl").unwrap();
+    let wide = "\u{65e5}\u{672c}\u{8a9e}\u{306e}\u{30d7}\u{30e9}\u{30c3}\u{30c8}";
+    std::fs::write(&file, events.replace("Linux", wide)).unwrap();
+    for columns in 10..=40 {
+        let out = bin()
+            .args(["summary", "-q"])
+            .arg(&file)
+            .env("COLUMNS", columns.to_string())
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mut border = 0;
+        for line in text.lines() {
+            if line.starts_with('┌') {
+                border = line.width();
+            } else if line.starts_with(['│', '╞', '├', '└']) {
+                assert_eq!(line.width(), border, "at {columns} columns:\n{text}");
+            }
         }
     }
 }

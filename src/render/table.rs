@@ -10,6 +10,7 @@ use comfy_table::{
 use super::text::terminal_safe;
 use super::{Renderer, layout, overview};
 use crate::metrics::Summary;
+use unicode_width::UnicodeWidthStr as _;
 
 /// Terminal output.
 pub struct TableRenderer {
@@ -57,6 +58,37 @@ fn cut_long(s: &str) -> (String, bool) {
         at += len;
     }
     (format!("{}…", &safe[..at]), true)
+}
+
+/// Gives each column of `t` a least width (`least[i]`, at least 2, its
+/// padding added): in a narrow terminal a number split over two lines
+/// (`11` over `18` for 1118) read as two numbers, and a double-width
+/// character in a column one wide broke the table's borders (a review).
+/// The values, the groups and the headers wrap around what is kept whole.
+fn keep_whole(t: &mut Table, least: &[usize]) {
+    for (i, &w) in least.iter().enumerate() {
+        if let Some(column) = t.column_mut(i) {
+            let w = u16::try_from(w.max(2)).unwrap_or(u16::MAX);
+            let lower = w.saturating_add(column.padding_width());
+            column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(lower)));
+        }
+    }
+}
+
+/// The width of the widest word of `text` that is a number, with the
+/// punctuation it stands with (`3023 (23 blank, …)`: 4, for `3023` and
+/// `(23`); 0 when none is.
+fn widest_number(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|word| {
+            let n = word.trim_matches(['(', ')', ',', ':', ';']);
+            n.bytes().any(|b| b.is_ascii_digit())
+                && n.bytes()
+                    .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b',' | b'%'))
+        })
+        .map(str::len)
+        .max()
+        .unwrap_or(0)
 }
 
 /// [`TableRenderer::max_rows`] unless `--max-rows` says otherwise. A terminal
@@ -116,9 +148,13 @@ impl Renderer for TableRenderer {
     fn write_to(&self, summary: &Summary, w: &mut dyn std::io::Write) -> anyhow::Result<()> {
         let mut out = String::new();
         let mut head = self.table();
+        let mut least = [0, 0];
         for (k, v) in overview(summary) {
-            head.add_row(vec![self.header_cell(&k), Cell::new(terminal_safe(&v))]);
+            let v = terminal_safe(&v);
+            least[1] = least[1].max(widest_number(&v));
+            head.add_row(vec![self.header_cell(&k), Cell::new(v)]);
         }
+        keep_whole(&mut head, &least);
         out.push_str(&head.to_string());
         out.push('\n');
         for m in &summary.metrics {
@@ -144,7 +180,7 @@ impl Renderer for TableRenderer {
             t.set_header(header.iter().map(|h| self.header_cell(h)));
             let mut cut = false;
             // The widest number of each column that holds numbers.
-            let mut widest = vec![None::<usize>; header.len()];
+            let mut least = vec![0; header.len()];
             for row in body {
                 t.add_row(row.iter().enumerate().map(|(i, c)| {
                     if matches!(header[i], "group" | "value") {
@@ -153,23 +189,12 @@ impl Renderer for TableRenderer {
                         Cell::new(text)
                     } else {
                         let text = terminal_safe(c);
-                        let w = unicode_width::UnicodeWidthStr::width(text.as_ref());
-                        widest[i] = widest[i].max(Some(w));
+                        least[i] = least[i].max(text.width());
                         Cell::new(text).set_alignment(CellAlignment::Right)
                     }
                 }));
             }
-            // A number is never wrapped: in a narrow terminal a count split
-            // over two lines (`11` over `18` for 1118) read as two numbers.
-            // Its column is at least as wide as its widest number; the
-            // values, the groups and the headers wrap.
-            for (i, w) in widest.into_iter().enumerate() {
-                if let (Some(w), Some(column)) = (w, t.column_mut(i)) {
-                    let w = u16::try_from(w).unwrap_or(u16::MAX);
-                    let lower = w.saturating_add(column.padding_width());
-                    column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(lower)));
-                }
-            }
+            keep_whole(&mut t, &least);
             out.push_str(&t.to_string());
             out.push('\n');
             if cut {
