@@ -1613,7 +1613,8 @@ fn a_sidecar_that_cannot_be_written_does_not_fail_the_fetch_nor_replace_the_arch
                 fs::write(work.etag_file(), record).unwrap();
                 let read_only = std::os::unix::fs::PermissionsExt::from_mode(0o444);
                 fs::set_permissions(work.etag_file(), read_only).unwrap();
-                "could not update data/events.jsonl.etag (it is read-only): the archive is saved"
+                "could not update data/events.jsonl.etag (it is read-only: make it writable for \
+                 this user, or remove it): the archive is saved"
             }
             "lines" => {
                 fs::write(work.etag_file(), &lines).unwrap();
@@ -1690,8 +1691,8 @@ fn a_read_only_archive_is_left_as_it_is_and_nothing_downloaded() {
         assert_eq!(
             run.stderr,
             error_line(
-                "data/events.jsonl is read-only: it is left as it is; make it writable (chmod \
-                 u+w) for it to be replaced, or choose another path with -o/--output"
+                "data/events.jsonl is read-only: it is left as it is; make it writable for this \
+                 user, or choose another path with -o/--output"
             )
         );
         assert_eq!(fs::read_to_string(&file).unwrap(), old);

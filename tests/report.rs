@@ -668,6 +668,55 @@ fn a_report_over_an_earlier_one_leaves_none_of_its_files_but_the_users() {
     assert_eq!(beside, ["fresh", "over"]);
 }
 
+/// A report's file the user made read-only (hand-edited, then `chmod
+/// a-w`) is left as it is and nothing is written, as `summary -o` leaves
+/// one (a review: it was replaced, mode 0644); a stale one the run would
+/// remove too; a link to a read-only file is replaced as a link.
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_of_an_earlier_report_is_left_as_it_is() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert!(report_into(&out, &[]).status.success());
+    let read_only = |p: &Path| std::fs::set_permissions(p, PermissionsExt::from_mode(0o444));
+    let before = files(&out);
+    // Written (report.md) and removed (the withheld failure rates' chart).
+    for (rel, args, how) in [
+        ("report.md", &[][..], "replace"),
+        (
+            "charts/tool_failure_rates.svg",
+            &["--min-installations", "25"][..],
+            "remove",
+        ),
+    ] {
+        let file = out.join(rel);
+        read_only(&file).unwrap();
+        let run = report_into(&out, args);
+        assert_eq!(run.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8(run.stderr).unwrap(),
+            format!(
+                "Error: --out {}: {} is read-only, which this run would {how}: nothing is \
+                 written; make it writable for this user, or choose another directory\n",
+                out.display(),
+                file.display()
+            )
+        );
+        assert_eq!(files(&out), before, "{rel}");
+        std::fs::set_permissions(&file, PermissionsExt::from_mode(0o644)).unwrap();
+    }
+    // A link in its place is replaced, its read-only target untouched.
+    let kept = tmp.path().join("kept.md");
+    std::fs::write(&kept, "mine\n").unwrap();
+    read_only(&kept).unwrap();
+    std::fs::remove_file(out.join("report.md")).unwrap();
+    std::os::unix::fs::symlink(&kept, out.join("report.md")).unwrap();
+    assert!(report_into(&out, &[]).status.success());
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "mine\n");
+    assert_eq!(files(&out), before);
+}
+
 /// Every entry under `dir`, directories too (`charts/`), sorted.
 fn entries(dir: &Path) -> Vec<String> {
     let mut all = Vec::new();

@@ -1081,8 +1081,7 @@ fn a_read_only_output_is_left_as_it_is() {
         .stdout("")
         .stderr(format!(
             "Error: --output {p}: cannot create the file: {p} is read-only: it is left as it \
-             is; make it writable (chmod u+w) for it to be replaced, or choose another path \
-             with -o/--output\n",
+             is; make it writable for this user, or choose another path with -o/--output\n",
             p = out.display()
         ));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "kept\n");

@@ -588,7 +588,8 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
                 sidecar_path.display()
             )),
             Err(archive::ArchiveError::ReadOnly { .. }) => Err(format!(
-                "could not update {} (it is read-only): the archive is saved",
+                "could not update {} (it is read-only: make it writable for this user, or \
+                 remove it): the archive is saved",
                 sidecar_path.display()
             )),
             other => Ok(other?),

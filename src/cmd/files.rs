@@ -91,6 +91,21 @@ pub fn write_all(
                 crate::source::local::shown(&target),
             );
         }
+        // A read-only file is left as `summary -o` leaves one (a review:
+        // a report's hand-edited, read-only report.md was replaced). A
+        // link is replaced, never what it names: its target's mode
+        // does not count.
+        if let Ok(meta) = fs::symlink_metadata(&target)
+            && meta.is_file()
+            && crate::source::archive::not_writable(&target, &meta)
+        {
+            anyhow::bail!(
+                "{}: {} is read-only, which this run would {how}: nothing is written; make it \
+                 writable for this user, or choose another directory",
+                shown(),
+                crate::source::local::shown(&target),
+            );
+        }
     }
     let staging_in = if exists { dir } else { parent_dir(dir) };
     // A file or a link to nothing on the way is named (a review: "File

@@ -60,11 +60,11 @@ pub enum ArchiveError {
         /// would show it twice).
         error: io::Error,
     },
-    /// The file to replace has no write permission for anyone (`chmod a-w`):
-    /// a rename would replace it all the same, as a shell's `>` would not.
+    /// The file to replace is read-only ([`not_writable`]): a rename would
+    /// replace it all the same, as a shell's `>` would not.
     #[error(
-        "{path} is read-only: it is left as it is; make it writable (chmod u+w) for it to be \
-         replaced, or choose another path with -o/--output"
+        "{path} is read-only: it is left as it is; make it writable for this user, or choose \
+         another path with -o/--output"
     )]
     ReadOnly {
         /// The file, as given.
@@ -1074,18 +1074,36 @@ impl AtomicFile {
 }
 
 /// [`ArchiveError::ReadOnly`] when `target` (`path` with its links
-/// followed) is a file no one may write: the user made it so, and a
-/// rename over it would not ask (a review: a read-only archive and a
-/// read-only `summary -o` file were replaced, their mode kept).
+/// followed) is a file [`not_writable`]: a rename over it would not ask
+/// (a review: a read-only archive and a read-only `summary -o` file were
+/// replaced, their mode kept).
 fn refuse_read_only(path: &Path, target: &Path) -> Result<(), ArchiveError> {
     match fs::metadata(target) {
-        Ok(meta) if meta.is_file() && meta.permissions().readonly() => {
-            Err(ArchiveError::ReadOnly {
-                path: path.to_owned(),
-            })
-        }
+        Ok(meta) if meta.is_file() && not_writable(target, &meta) => Err(ArchiveError::ReadOnly {
+            path: path.to_owned(),
+        }),
         _ => Ok(()),
     }
+}
+
+/// Whether the file at `path` (its `meta`) is read-only: no write
+/// permission for anyone (`chmod a-w`, which holds for root too), or none
+/// for this user (another user's file, a read-only file system), where a
+/// shell's `>` fails and a rename in a writable directory would not.
+pub(crate) fn not_writable(path: &Path, meta: &fs::Metadata) -> bool {
+    if meta.permissions().readonly() {
+        return true;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        if let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) {
+            // SAFETY: `c` is a valid NUL-terminated path for the call.
+            return unsafe { libc::access(c.as_ptr(), libc::W_OK) } != 0;
+        }
+    }
+    let _ = path;
+    false
 }
 
 /// The directory a file is in (`.` for a bare name).
