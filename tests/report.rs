@@ -1012,6 +1012,18 @@ fn a_quarter_threshold_below_k_is_said_to_be_k() {
         methodology.contains("at least 5 installations (`--min-quarter-installations`)"),
         "{methodology}"
     );
+    // summary.json says the threshold applied, as the methodology does (a
+    // review: it said 3); the command line to make it again, the flag given.
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("r/summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        json["report"]["privacy"],
+        serde_json::json!({"min_installations": 5, "min_quarter_installations": 5})
+    );
+    assert!(
+        methodology.contains("--min-quarter-installations 3"),
+        "{methodology}"
+    );
 }
 
 #[test]

@@ -44,7 +44,8 @@ pub struct ReportOptions {
     pub filters: Filters,
     /// k: minimum installations behind any published cell.
     pub min_installations: u64,
-    /// Minimum installations in the quarter to publish breakdowns.
+    /// Minimum installations in the quarter to publish breakdowns, as
+    /// given ([`ReportOptions::quarter_threshold`] is what applies).
     pub min_quarter_installations: u64,
     /// Installations known from elsewhere (e.g. package downloads), for the opt-in rate.
     pub population: Option<u64>,
@@ -52,6 +53,15 @@ pub struct ReportOptions {
     pub generated_on: Option<String>,
     /// The input's file name (never its directory).
     pub source_name: String,
+}
+
+impl ReportOptions {
+    /// The installations a quarter needs for its breakdowns: the
+    /// `--min-quarter-installations` given, and never fewer than k (below
+    /// k it would change nothing: no breakdown publishes a smaller cell).
+    pub fn quarter_threshold(&self) -> u64 {
+        self.min_quarter_installations.max(self.min_installations)
+    }
 }
 
 /// Whether a share moved between quarters.
@@ -484,9 +494,8 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
     let prev_summary = finalize(&source, stats, previous);
 
     let installations = summary.totals.unique_ids;
-    let significant = installations >= options.min_quarter_installations.max(k);
-    let previous_has_data =
-        prev_summary.totals.unique_ids >= options.min_quarter_installations.max(k);
+    let significant = installations >= options.quarter_threshold();
+    let previous_has_data = prev_summary.totals.unique_ids >= options.quarter_threshold();
     let include_test = options.filters.include_test;
     let mut published = publish_usage(&summary, &ids, k, include_test);
     // Events without an anonymous ID are withheld (the ledger), and the

@@ -184,7 +184,7 @@ fn not_significant(report: &Report) -> Option<String> {
             "The data is not yet significant: {how_many} installations sent events in {}{}, and this report needs {} before it publishes any breakdown. Only totals are shown, each where it is about at least {k} installations.",
             report.options.quarter,
             super::kept_words(&report.options.filters),
-            report.options.min_quarter_installations.max(k)
+            report.options.quarter_threshold()
         )
     })
 }
@@ -367,7 +367,7 @@ fn methodology_privacy(report: &Report) -> Vec<String> {
         "How many cells a table hides, or the report in all, and how many of them as complements, is not published: with a table's Other it would bound the small cells' events.".into(),
         format!(
             "Breakdowns are published only when the quarter has at least {} installations (`--min-quarter-installations`); below that, only totals.",
-            report.options.min_quarter_installations.max(k)
+            report.options.quarter_threshold()
         ),
         format!(
             "Sample events are real events of the quarter, chosen only among events whose every value (version, platform, each metadata field, each list element), and whose whole combination of values, was sent by at least k installations, and with no field beyond the documented schema. They are written in one layout (the documented fields in order), so that no client's own spacing, field order or clock shows: the anonymous ID is replaced by `{PLACEHOLDER_ID}` and the timestamp is the start of its quarter (UTC). Only event types the event-type table shows have one."
@@ -1269,7 +1269,9 @@ pub fn summary_json(report: &Report) -> anyhow::Result<Vec<u8>> {
         population: report.options.population,
         privacy: Privacy {
             min_installations: report.options.min_installations,
-            min_quarter_installations: report.options.min_quarter_installations,
+            // The threshold applied, as the methodology says it (a review:
+            // `--min-quarter-installations 3` at k = 5 published 3 here).
+            min_quarter_installations: report.options.quarter_threshold(),
         },
         ledger: &report.ledger,
         figures: &report.figures,
