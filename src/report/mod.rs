@@ -1269,9 +1269,7 @@ fn insights(
         out.push(format!(
             "No breakdown is compared with {}: that quarter has fewer than {} installations{kept}{}.",
             options.quarter.prev(),
-            options
-                .min_quarter_installations
-                .max(options.min_installations),
+            options.quarter_threshold(),
             if totals {
                 " (the key figures compare the totals it publishes)"
             } else {
