@@ -190,7 +190,7 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
     // character they lack (`@`, `/`, `=`, a space, …).
     let (mut at, mut colon, mut slash, mut backslash, mut eq, mut space, mut dot, mut digit) =
         (false, false, false, false, false, false, false, false);
-    let mut dash = false;
+    let (mut dash, mut high) = (false, false);
     let (mut other, mut non_numeric) = (false, false);
     for c in s.bytes() {
         match c {
@@ -210,6 +210,7 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
                     b'\\' => backslash = true,
                     b'=' => eq = true,
                     c if c.is_ascii_whitespace() => space = true,
+                    0x80.. => high = true,
                     _ => {}
                 }
             }
@@ -270,7 +271,8 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
     if dot && let Some(m) = repo_host(s) {
         hits.push(Hit::new(Rule::RepoHost, "***.***", m));
     }
-    if dot {
+    // IDNA's other dots (`сервер。рф`, `ｂｕｉｌｄ．ａｃｍｅ．ｃｏｍ`).
+    if dot || high && s.contains(is_host_dot) {
         host(s, hits);
     }
     if slash && let Some(m) = posix_path(s) {
@@ -454,11 +456,12 @@ fn file_name(s: &str, hits: &mut Vec<Hit>) {
 }
 
 /// Key and credential files known by name rather than by extension:
-/// `id_rsa` and its kin (`id_ed25519_sk`), `authorized_keys`,
-/// `known_hosts`, `.git-credentials`, shell histories, `kubeconfig-prod`,
-/// `.env.production`, `Dockerfile.prod`, `terraform.tfstate.backup`.
+/// `id_rsa` and its kin (`id_ed25519_sk`, `id_rsa_work`), `authorized_keys`,
+/// `known_hosts`, a host's keys (`ssh_host_rsa_key`), `.git-credentials`,
+/// shell and console histories, `kubeconfig-prod`, `.env.production`,
+/// `Dockerfile.prod`, `terraform.tfstate.backup`.
 pub fn secret_file_name(s: &str) -> Option<&str> {
-    const NAMES: [&str; 16] = [
+    const NAMES: [&str; 14] = [
         "id_rsa",
         "id_dsa",
         "id_ecdsa",
@@ -466,17 +469,15 @@ pub fn secret_file_name(s: &str) -> Option<&str> {
         "id_ed25519",
         "id_ed25519_sk",
         "authorized_keys",
-        "authorized_keys2",
         "known_hosts",
         "ssh_known_hosts",
         ".git-credentials",
-        ".bash_history",
-        ".zsh_history",
-        ".python_history",
-        ".psql_history",
-        ".mysql_history",
+        "_netrc",
+        "fish_history",
+        ".lesshst",
+        ".histfile",
     ];
-    const PREFIXES: [&str; 3] = ["kubeconfig", ".env.", "dockerfile."];
+    const PREFIXES: [&str; 4] = ["kubeconfig", ".env.", "dockerfile.", "ssh_host_"];
     tokens(s).find(|tok| {
         let tok = tok.trim_end_matches(['.', ':']);
         // Bytes, not a slice of the text: a label may hold any character.
@@ -485,10 +486,19 @@ pub fn secret_file_name(s: &str) -> Option<&str> {
             b.get(..p.len())
                 .is_some_and(|head| head.eq_ignore_ascii_case(p.as_bytes()))
         };
-        NAMES
-            .iter()
-            .any(|n| tok.eq_ignore_ascii_case(n) || starts(n) && matches!(b.get(n.len()), Some(b'.' | b'-')))
+        // A name as it is, or with what `ssh-keygen` and users add after
+        // it (`id_rsa.pub`, `id_rsa-cert.pub`, `id_rsa_work`,
+        // `known_hosts2`, `id_ed25519_sk_rk_gitlab`).
+        let named = |n: &&str| {
+            starts(n)
+                && b.get(n.len())
+                    .is_none_or(|c| matches!(c, b'.' | b'-' | b'_') || c.is_ascii_digit())
+        };
+        NAMES.iter().any(named)
             || PREFIXES.iter().any(|p| starts(p) && tok.len() > p.len())
+            // A shell's or a console's history: a dot-file named for it
+            // (`.bash_history`, `.zhistory`, `.node_repl_history`).
+            || b.first() == Some(&b'.') && find_ci(b, b"history", 1).is_some()
             // Terraform's state and its backups (`terraform.tfstate.backup`,
             // `.tfstate.1700000000.backup`): the extension is not the last.
             || find_ci(b, b".tfstate.", 0).is_some()
@@ -811,11 +821,13 @@ const HOST_TLDS: &[&str] = &[
     "lu",
 ];
 
-/// Internationalised country-code domains written in their own script,
-/// as a host name's last label (`сервер.рф`); in ASCII, `xn--p1ai`.
+/// Internationalised top-level domains written in their own script, as a
+/// host name's last label (`сервер.рф`, `服务器.公司`); in ASCII, `xn--p1ai`.
+/// Country codes and the common generic ones: a word of any script after a
+/// dot is no domain otherwise (`привет.мир`, `профиль.быстрый`).
 const IDN_TLDS: &[&str] = &[
+    // Country codes.
     "рф",
-    "рус",
     "укр",
     "бел",
     "срб",
@@ -824,39 +836,149 @@ const IDN_TLDS: &[&str] = &[
     "мон",
     "бг",
     "ελ",
+    "ευ",
+    "ею",
     "中国",
     "中國",
     "香港",
     "台灣",
     "台湾",
     "新加坡",
+    "澳門",
+    "澳门",
     "한국",
     "ไทย",
+    "ລາວ",
+    "ලංකා",
+    "இலங்கை",
     "भारत",
+    "भारतम्",
+    "भारोत",
+    "বাংলা",
+    "ভারত",
+    "ભારત",
+    "ਭਾਰਤ",
+    "ଭାରତ",
     "இந்தியா",
+    "భారత్",
+    "ಭಾರತ",
+    "ഭാരതം",
     "ישראל",
     "مصر",
     "السعودية",
     "امارات",
     "ایران",
     "پاکستان",
+    "الجزائر",
+    "المغرب",
+    "عمان",
+    "قطر",
+    "الاردن",
+    "البحرين",
+    "تونس",
+    "سورية",
+    "فلسطين",
+    "مليسيا",
+    "عراق",
+    "سودان",
+    "اليمن",
+    "بھارت",
     "გე",
     "հայ",
+    "ευ",
+    // Generic ones and cities.
+    "рус",
+    "онлайн",
+    "сайт",
+    "орг",
+    "ком",
+    "дети",
+    "москва",
+    "католик",
+    "みんな",
+    "コム",
+    "クラウド",
+    "ストア",
+    "セール",
+    "ファッション",
+    "ポイント",
+    "グーグル",
+    "קום",
+    "公司",
+    "网络",
+    "網絡",
+    "在线",
+    "中文网",
+    "网址",
+    "网站",
+    "网店",
+    "商城",
+    "商店",
+    "商标",
+    "集团",
+    "游戏",
+    "企业",
+    "娱乐",
+    "我爱你",
+    "手机",
+    "信息",
+    "公益",
+    "政务",
+    "移动",
+    "时尚",
+    "微博",
+    "世界",
+    "健康",
+    "八卦",
+    "大拿",
+    "닷컴",
+    "닷넷",
+    "삼성",
+    "संगठन",
+    "कॉम",
+    "नेट",
+    "العرب",
+    "موقع",
+    "شبكة",
+    "بازار",
+    "كوم",
+    "ابوظبي",
+    "همراه",
+    "عرب",
 ];
 
+/// The dots of a host name: ASCII's, and the ideographic and full-width
+/// ones (`。`, `．`, `｡`), which IDNA reads as dots too.
+fn is_host_dot(c: char) -> bool {
+    matches!(c, '.' | '\u{3002}' | '\u{ff0e}' | '\u{ff61}')
+}
+
 /// A host name: two or more DNS labels (letters and digits of any script,
-/// inner `-`) whose last is a top-level domain of `HOST_TLDS` or
+/// inner `-`, any of [`is_host_dot`] between them) whose last is a
+/// top-level domain of `HOST_TLDS` (full-width letters too) or
 /// `IDN_TLDS`, standing as a word (`ip-10-0-1-23.ec2.internal`,
-/// `сервер.компания.com`; not `scan.started` or `jmo.yml`).
+/// `сервер.компания.com`, `build.acme.comに接続`; not `scan.started` or
+/// `jmo.yml`).
 pub fn hostname(s: &str) -> Option<&str> {
-    // As in `email`: a character outside ASCII is a letter unless it is
-    // white space, punctuation or a symbol (a review: `пример.com` passed).
-    let letter =
-        |c: char| c.is_ascii_alphanumeric() || !c.is_ascii() && !c.is_whitespace() && !symbol(c);
-    s.split(|c: char| !(letter(c) || c == '.' || c == '-'))
+    // ASCII words first: a name written against text of a script without
+    // spaces (`build.acme.comに接続できません`) ends where the text
+    // begins (a review: read as one word, it ended in `comに接続…`).
+    host_word(s, |c| c.is_ascii_alphanumeric()).or_else(|| {
+        // Then words of any script (a review: `пример.com` passed): as in
+        // `email`, a character outside ASCII is a letter unless it is
+        // white space, punctuation or a symbol.
+        host_word(s, |c| {
+            c.is_ascii_alphanumeric() || !c.is_ascii() && !c.is_whitespace() && !symbol(c)
+        })
+    })
+}
+
+/// [`hostname`] over the words of `s` made of `letter`s, `-` and dots.
+fn host_word(s: &str, letter: impl Fn(char) -> bool) -> Option<&str> {
+    s.split(|c: char| !(letter(c) || c == '-' || is_host_dot(c)))
         .find(|word| {
-            let word = word.strip_suffix('.').unwrap_or(word);
-            let labels: Vec<&str> = word.split('.').collect();
+            let word = word.strip_suffix(is_host_dot).unwrap_or(word);
+            let labels: Vec<&str> = word.split(is_host_dot).collect();
             labels.len() >= 2
                 && labels.iter().all(|l| {
                     !l.is_empty()
@@ -865,17 +987,37 @@ pub fn hostname(s: &str) -> Option<&str> {
                         && !l.ends_with('-')
                 })
                 && labels.last().is_some_and(|tld| {
+                    let tld = ascii_width(tld);
                     // Endings that are also words (`sign.in`, `opt.no`,
                     // `System.in`, `my.app`) need a name before the domain.
                     let word = ["in", "no", "app"]
                         .iter()
                         .any(|t| tld.eq_ignore_ascii_case(t));
-                    let known = HOST_TLDS.iter().any(|t| tld.eq_ignore_ascii_case(t))
-                        || is_idn_label(tld)
-                        || !tld.is_ascii() && IDN_TLDS.contains(&tld.to_lowercase().as_str());
-                    known && (!word || labels.len() >= 3)
+                    is_tld(&tld) && (!word || labels.len() >= 3)
                 })
         })
+}
+
+/// `label` with full-width ASCII forms (`ｃｏｍ`) as ASCII.
+fn ascii_width(label: &str) -> std::borrow::Cow<'_, str> {
+    if label.is_ascii() {
+        return std::borrow::Cow::Borrowed(label);
+    }
+    label
+        .chars()
+        .map(|c| match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            c => c,
+        })
+        .collect()
+}
+
+/// Whether `label` is a top-level domain: of `HOST_TLDS` (any case), an
+/// internationalised one in ASCII (`xn--…`) or in its own script.
+fn is_tld(label: &str) -> bool {
+    HOST_TLDS.iter().any(|t| label.eq_ignore_ascii_case(t))
+        || is_idn_label(label)
+        || !label.is_ascii() && IDN_TLDS.contains(&label.to_lowercase().as_str())
 }
 
 /// A label of an internationalised domain name in its ASCII form (`xn--p1ai`).
@@ -903,8 +1045,12 @@ fn host(s: &str, hits: &mut Vec<Hit>) {
 /// `gitlab` then anything). Paths are read key by key, so a key that can
 /// do none of these spares reading the keys before it again.
 pub fn may_continue_host(prev: &str, key: &str) -> bool {
+    // Letters of any script: a name in one (`сервер` then `рф`) was
+    // printed whole (a review).
     let head = key
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .split(|c: char| {
+            !(c.is_alphanumeric() || !c.is_ascii() && !symbol(c) || c == '-' || is_host_dot(c))
+        })
         .next()
         .unwrap_or("");
     if head.is_empty() {
@@ -914,8 +1060,8 @@ pub fn may_continue_host(prev: &str, key: &str) -> bool {
     let prev = prev.to_ascii_lowercase();
     head.as_bytes()[0].is_ascii_digit()
         || head
-            .split('.')
-            .any(|label| HOST_TLDS.contains(&label) || is_idn_label(label))
+            .split(is_host_dot)
+            .any(|label| is_tld(&ascii_width(label)))
         || ["com", "io", "org", "azure", "net", "ht"]
             .iter()
             .any(|p| head.starts_with(p))
@@ -986,25 +1132,19 @@ pub fn posix_path(s: &str) -> Option<&str> {
                 .strip_prefix("./")
                 .or_else(|| part.strip_prefix("../"))
                 .or_else(|| part.strip_prefix("~/"));
+            // A first name of any script too (`/данные/…`, `/über/…`;
+            // a review: they passed).
             let absolute = b.first() == Some(&b'/')
-                && b.get(1)
-                    .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, b'.' | b'_' | b'~'));
+                && part[1..].chars().next().is_some_and(|c| {
+                    c.is_ascii_alphabetic() || matches!(c, '.' | '_' | '~') || c.is_alphabetic()
+                });
             if absolute || rel.is_some_and(|r| !r.is_empty()) {
                 return Some(part);
             }
             let segs: Vec<&str> = part.split('/').collect();
             let all_ok = segs.iter().all(|g| path_segment_ok(g));
             let numeric = segs.iter().all(|g| g.bytes().all(|c| c.is_ascii_digit()));
-            // A file in a dot-directory of a home (`.aws/credentials`,
-            // `.ssh/config`): two segments, the first a hidden name (not
-            // a ratio, `.5/10`).
-            let dot_dir = segs.len() == 2
-                && segs[0].starts_with('.')
-                && segs[0]
-                    .as_bytes()
-                    .get(1)
-                    .is_some_and(u8::is_ascii_alphabetic)
-                && !segs[1].is_empty();
+            let dot_dir = segs.len() == 2 && in_hidden_dir(segs[0], segs[1]);
             if all_ok
                 && !numeric
                 && high_entropy(part).is_none()
@@ -1019,8 +1159,22 @@ pub fn posix_path(s: &str) -> Option<&str> {
     None
 }
 
-/// A Windows path: a drive (`C:\…`, `C:/…`), a UNC share (`\\server\share`) or
-/// two backslash separators (`src\app\main.py`).
+/// Whether `dir/name` is a file in a home's hidden directory
+/// (`.aws/credentials`, `.ssh/config`): `dir` a dot and lower-case letters
+/// (not a ratio, `.5/10`, nor `.NET/Core`), `name` no other dot-name (not
+/// the formats `.md/.html`).
+fn in_hidden_dir(dir: &str, name: &str) -> bool {
+    dir.strip_prefix('.').is_some_and(|d| {
+        d.bytes().next().is_some_and(|c| c.is_ascii_lowercase())
+            && d.bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'-'))
+    }) && !name.is_empty()
+        && !name.starts_with('.')
+}
+
+/// A Windows path: a drive (`C:\…`, `C:/…`), a UNC share (`\\server\share`),
+/// two backslash separators (`src\app\main.py`), or one before a file name
+/// or after a hidden directory (`src\main.py`, `.aws\credentials`).
 pub fn windows_path(s: &str) -> Option<&str> {
     let b = s.as_bytes();
     for i in 1..b.len() {
@@ -1059,6 +1213,15 @@ pub fn windows_path(s: &str) -> Option<&str> {
         {
             return Some(tok);
         }
+        // Two segments, as `posix_path` reads them (a review:
+        // `.aws\credentials` and `src\main.py` passed in free text).
+        if let [dir, name] = segs[..]
+            && path_segment_ok(dir)
+            && path_segment_ok(name)
+            && (in_hidden_dir(dir, name) || bare_file_name(name).is_some())
+        {
+            return Some(tok);
+        }
     }
     None
 }
@@ -1067,21 +1230,26 @@ pub fn windows_path(s: &str) -> Option<&str> {
 const FILE_EXTENSIONS: &[&str] = &[
     "bash",
     "bat",
+    "boto",
     "c",
     "cc",
     "cer",
     "cfg",
     "cjs",
+    "cnf",
     "conf",
     "cpp",
     "crt",
     "cs",
     "csv",
     "db",
+    "der",
     "dockercfg",
     "dockerfile",
     "docx",
     "env",
+    "envrc",
+    "gitconfig",
     "go",
     "gpg",
     "gradle",
@@ -1103,6 +1271,8 @@ const FILE_EXTENSIONS: &[&str] = &[
     "jsx",
     "kdbx",
     "key",
+    "keychain",
+    "keychain-db",
     "keystore",
     "kt",
     "lock",
@@ -1113,6 +1283,7 @@ const FILE_EXTENSIONS: &[&str] = &[
     "npmrc",
     "ovpn",
     "p12",
+    "p8",
     "pdf",
     "pem",
     "pfx",
@@ -1127,6 +1298,7 @@ const FILE_EXTENSIONS: &[&str] = &[
     "rb",
     "rs",
     "rst",
+    "s3cfg",
     "scala",
     "sh",
     "sql",
@@ -1134,6 +1306,7 @@ const FILE_EXTENSIONS: &[&str] = &[
     "svelte",
     "swift",
     "tar",
+    "terraformrc",
     "tf",
     "tfstate",
     "tfvars",
@@ -1142,8 +1315,10 @@ const FILE_EXTENSIONS: &[&str] = &[
     "ts",
     "tsx",
     "txt",
+    "vault-token",
     "vue",
     "war",
+    "xauthority",
     "xlsx",
     "xml",
     "yaml",
@@ -2138,6 +2313,51 @@ mod tests {
             ("ssh_known_hosts", &[Rule::FileName]),
             (".bash_history", &[Rule::FileName]),
             (".aws/credentials", &[Rule::PosixPath]),
+            // A third review's misses: a name against text of a script
+            // without spaces, own-script domains beyond country codes,
+            // IDNA's other dots and full-width letters, paths whose first
+            // name is of another script, names with what users add after
+            // them, more histories and credentials, one backslash.
+            (
+                "build.corp.example.com\u{306b}\u{63a5}\u{7d9a}\u{3067}\u{304d}\u{307e}\u{305b}\u{3093}",
+                &[Rule::Hostname],
+            ),
+            (
+                "\u{441}\u{435}\u{440}\u{432}\u{435}\u{440}.\u{43e}\u{43d}\u{43b}\u{430}\u{439}\u{43d}",
+                &[Rule::Hostname],
+            ),
+            (
+                "\u{670d}\u{52a1}\u{5668}.\u{516c}\u{53f8}",
+                &[Rule::Hostname],
+            ),
+            (
+                "\u{441}\u{435}\u{440}\u{432}\u{435}\u{440}\u{3002}\u{440}\u{444}",
+                &[Rule::Hostname],
+            ),
+            ("ci\u{ff0e}acme\u{ff0e}com", &[Rule::Hostname]),
+            (
+                "\u{ff42}\u{ff55}\u{ff49}\u{ff4c}\u{ff44}\u{ff0e}\u{ff41}\u{ff43}\u{ff4d}\u{ff45}\u{ff0e}\u{ff43}\u{ff4f}\u{ff4d}",
+                &[Rule::Hostname],
+            ),
+            (
+                "open /\u{434}\u{430}\u{43d}\u{43d}\u{44b}\u{435}/x failed",
+                &[Rule::PosixPath],
+            ),
+            ("open /\u{fc}ber/geheim.txt", &[Rule::PosixPath]),
+            ("id_rsa_work", &[Rule::FileName]),
+            ("id_ed25519_sk_rk_gitlab", &[Rule::FileName]),
+            ("known_hosts2", &[Rule::FileName]),
+            ("ssh_host_ed25519_key", &[Rule::FileName]),
+            (".zhistory", &[Rule::FileName]),
+            (".node_repl_history", &[Rule::FileName]),
+            ("fish_history", &[Rule::FileName]),
+            ("_netrc", &[Rule::FileName]),
+            (".my.cnf", &[Rule::FileName]),
+            (".s3cfg", &[Rule::FileName]),
+            (".vault-token", &[Rule::FileName]),
+            ("AuthKey_ABC123.p8", &[Rule::FileName]),
+            ("cannot read .aws\\credentials", &[Rule::WindowsPath]),
+            ("error in src\\main.py", &[Rule::WindowsPath]),
             ("read .kube/config: denied", &[Rule::PosixPath]),
             ("known_hosts", &[Rule::FileName]),
             (".git-credentials", &[Rule::FileName]),
@@ -2185,6 +2405,12 @@ mod tests {
             "\u{43f}\u{440}\u{438}\u{432}\u{435}\u{442}.\u{43c}\u{438}\u{440}",
             "\u{2014}.com",
             ".5/10", // a ratio, no hidden directory
+            "Test .NET/Core scanners",
+            "Formats: .md/.html",
+            // A word of another script after a dot is no domain.
+            "\u{43f}\u{440}\u{43e}\u{444}\u{438}\u{43b}\u{44c}.\u{431}\u{44b}\u{441}\u{442}\u{440}\u{44b}\u{439}",
+            "1.2.3-\u{440}\u{446}1",
+            "id_rsassa", // no key file's name: a word that starts as one
             "./",
             "aa:bb:cc:dd:ee:ff:00", // seven pairs: no MAC address
             "00:1a-2b:3c:4d:5e",    // two separators

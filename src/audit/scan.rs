@@ -1195,6 +1195,14 @@ mod tests {
             ),
             ["<key: 8 chars>.<key: 6 chars>.<key: 8 chars>.<key: 4 chars>.<key: 1 char>"]
         );
+        // A name of another script spread over keys is masked as an ASCII
+        // one is (a review: `metadata.timings.сервер.рф.duration_ms`).
+        assert_eq!(
+            fields(
+                r#"{"event": "scan.started", "metadata": {"timings": {"\u0441\u0435\u0440\u0432\u0435\u0440": {"\u0440\u0444": {"x": "a b"}}}}}"#
+            ),
+            ["<key: 8 chars>.<key: 7 chars>.<key: 6 chars>.<key: 2 chars>.x"]
+        );
         // A path deeper than 16 keys is not copied into each finding.
         let mut deep = String::from(r#"{"event": "scan.started", "metadata": "#);
         for _ in 0..20 {
