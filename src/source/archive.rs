@@ -1226,6 +1226,9 @@ impl EtagSidecar {
 
     /// Removes a stale sidecar (when the server sent no ETag).
     pub fn remove(path: &Path) -> Result<(), ArchiveError> {
+        // Left, as a save leaves it (a review: a read-only sidecar was
+        // removed without a word when an answer had no ETag).
+        refuse_read_only(path, &followed(path))?;
         match fs::remove_file(path) {
             Ok(()) => Ok(()),
             Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
