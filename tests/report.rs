@@ -717,6 +717,45 @@ fn a_read_only_file_of_an_earlier_report_is_left_as_it_is() {
     assert_eq!(files(&out), before);
 }
 
+/// A symbolic link where the report has a directory of its own
+/// (`charts/`) stops the run before anything is written: its files went
+/// where the link points, outside DIR, and a chart withheld since stayed
+/// there, left out of the file list (a review). A link where a file goes
+/// is replaced as a link, one to a directory too (it was called a
+/// directory and refused).
+#[cfg(unix)]
+#[test]
+fn a_link_where_the_report_has_a_directory_stops_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let elsewhere = tmp.path().join("elsewhere");
+    assert!(report_into(&out, &[]).status.success());
+    std::fs::rename(out.join("charts"), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join("charts")).unwrap();
+    let (before, kept) = (files(&out), files(&elsewhere));
+    let run = report_into(&out, &["--min-installations", "25"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(run.stderr).unwrap(),
+        format!(
+            "Error: --out {}: {}/charts is a symbolic link, where this run writes into a \
+             directory of its own: nothing is written; choose another directory\n",
+            out.display(),
+            out.display()
+        )
+    );
+    assert_eq!((files(&out), files(&elsewhere)), (before, kept));
+    // A link to a directory where a file goes.
+    std::fs::remove_file(out.join("charts")).unwrap();
+    std::fs::rename(&elsewhere, out.join("charts")).unwrap();
+    std::fs::remove_file(out.join("report.md")).unwrap();
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join("report.md")).unwrap();
+    assert!(report_into(&out, &[]).status.success());
+    assert!(out.join("report.md").symlink_metadata().unwrap().is_file());
+    assert!(elsewhere.is_dir());
+}
+
 /// Every entry under `dir`, directories too (`charts/`), sorted.
 fn entries(dir: &Path) -> Vec<String> {
     let mut all = Vec::new();
@@ -1006,6 +1045,18 @@ fn a_quarter_threshold_below_k_is_said_to_be_k() {
          at least 5 installations in the quarter (the report's methodology says so)\n",
     ));
     run(&["--min-installations", "3"]).stderr(predicate::str::contains("note:").not());
+    // Not given, the default is not said to be (a review).
+    bin()
+        .args(["report", "fixtures/events.jsonl", "--quarter", "2026-Q2"])
+        .args(["--min-installations", "25", "--out"])
+        .arg(tmp.path().join("d"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "note: --min-installations 25 is above --min-quarter-installations' default, 20: \
+             breakdowns need at least 25 installations in the quarter (the report's methodology \
+             says so)\n",
+        ));
     run(&["--quiet"]).stderr("");
     let methodology = std::fs::read_to_string(tmp.path().join("r/report.md")).unwrap();
     assert!(

@@ -91,6 +91,12 @@ pub fn write_all(
                 crate::source::local::shown(&target),
             );
         }
+        if let Some(why) = blocked(dir, &target) {
+            anyhow::bail!(
+                "{}: {why}: nothing is written; choose another directory",
+                shown()
+            );
+        }
         // A read-only file is left as `summary -o` leaves one (a review:
         // a report's hand-edited, read-only report.md was replaced). A
         // link is replaced, never what it names: its target's mode
@@ -201,7 +207,8 @@ pub fn write_all(
     // be, are found before anything is moved.
     for rel in &written {
         let to = dir.join(rel);
-        if to.is_dir() {
+        // A link is replaced as a link, even one to a directory.
+        if fs::symlink_metadata(&to).is_ok_and(|m| m.is_dir()) {
             anyhow::bail!(
                 "{}: {} is a directory, where this run writes a file: remove it or choose \
                  another path",
@@ -276,6 +283,58 @@ pub fn write_all(
         move_in(rel)?;
     }
     unsynced.unwrap_or(Ok(())).and(synced(dir))
+}
+
+/// What stops a run from putting a file at `target` (inside `dir`) or
+/// removing it, known before anything is written (a review: found only
+/// when that file's turn came, after earlier files were replaced, so a
+/// failed run left a mixed report): a symbolic link where a directory of
+/// the run's is (its files would land where the link points, outside
+/// `dir`, and a stale one there stay), a directory this user cannot write
+/// in, a sticky one (`/tmp`'s mode) where `target` is another user's.
+fn blocked(dir: &Path, target: &Path) -> Option<String> {
+    let mut up = target.parent();
+    while let Some(sub) = up.filter(|sub| *sub != dir && sub.starts_with(dir)) {
+        if fs::symlink_metadata(sub).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(format!(
+                "{} is a symbolic link, where this run writes into a directory of its own",
+                sub.display()
+            ));
+        }
+        up = sub.parent();
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let parent = target
+            .ancestors()
+            .skip(1)
+            .find(|a| !a.as_os_str().is_empty() && fs::symlink_metadata(a).is_ok())?;
+        // A file on the way is named by the checks after this one.
+        if fs::metadata(parent).is_ok_and(|m| m.is_dir())
+            && !crate::source::archive::access(parent, libc::W_OK | libc::X_OK)
+        {
+            return Some(format!(
+                "{} is a directory this user cannot write in",
+                parent.display()
+            ));
+        }
+        let sticky = fs::metadata(parent).ok().filter(|m| m.mode() & 0o1000 != 0);
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if let (Some(d), Ok(t)) = (sticky, fs::symlink_metadata(target))
+            && me != 0
+            && t.uid() != me
+            && d.uid() != me
+        {
+            return Some(format!(
+                "{} is another user's, in a directory where only they may replace it (its sticky \
+                 bit)",
+                target.display()
+            ));
+        }
+    }
+    None
 }
 
 /// The directory the files are written into first. Its fields drop in

@@ -143,11 +143,18 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     // Below k it would change nothing: no breakdown publishes a cell of
     // fewer installations. Said, not silently raised.
     if args.min_quarter_installations < args.min_installations && !args.quiet {
+        // Not said as given when it was not (a review: `--min-installations
+        // 25` alone was told "--min-quarter-installations 20 is below").
+        let n = args.min_quarter_installations;
+        let k = args.min_installations;
+        let what = if n == DEFAULT_MIN_QUARTER_INSTALLATIONS {
+            format!("--min-installations {k} is above --min-quarter-installations' default, {n}")
+        } else {
+            format!("--min-quarter-installations {n} is below --min-installations {k}")
+        };
         eprintln!(
-            "note: --min-quarter-installations {} is below --min-installations {k}: breakdowns \
-             need at least {k} installations in the quarter (the report's methodology says so)",
-            args.min_quarter_installations,
-            k = args.min_installations
+            "note: {what}: breakdowns need at least {k} installations in the quarter (the \
+             report's methodology says so)"
         );
     }
     if let Some(day) = args.generated_on {

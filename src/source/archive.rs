@@ -1095,15 +1095,22 @@ pub(crate) fn not_writable(path: &Path, meta: &fs::Metadata) -> bool {
         return true;
     }
     #[cfg(target_os = "linux")]
+    return !access(path, libc::W_OK);
+    #[cfg(not(target_os = "linux"))]
     {
-        use std::os::unix::ffi::OsStrExt as _;
-        if let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) {
-            // SAFETY: `c` is a valid NUL-terminated path for the call.
-            return unsafe { libc::access(c.as_ptr(), libc::W_OK) } != 0;
-        }
+        let _ = path;
+        false
     }
-    let _ = path;
-    false
+}
+
+/// Whether this user may use `path` as `mode` says (`access(2)`: `W_OK`,
+/// `W_OK | X_OK`, …); a path the call cannot take (a NUL in it) may not.
+#[cfg(target_os = "linux")]
+pub(crate) fn access(path: &Path, mode: libc::c_int) -> bool {
+    use std::os::unix::ffi::OsStrExt as _;
+    std::ffi::CString::new(path.as_os_str().as_bytes())
+        // SAFETY: `c` is a valid NUL-terminated path for the call.
+        .is_ok_and(|c| unsafe { libc::access(c.as_ptr(), mode) } == 0)
 }
 
 /// The directory a file is in (`.` for a bare name).
