@@ -744,6 +744,19 @@ fn a_link_where_the_report_has_a_directory_stops_the_run() {
             out.display()
         )
     );
+    assert_eq!(
+        (files(&out), files(&elsewhere)),
+        (before.clone(), kept.clone())
+    );
+    // Also when the run writes no chart at all: the earlier ones, listed
+    // through the link, stayed published and left the list (a review).
+    let run = report_into(&out, &["--min-quarter-installations", "100"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        String::from_utf8(run.stderr)
+            .unwrap()
+            .contains("charts is a symbolic link, where this run writes into a directory"),
+    );
     assert_eq!((files(&out), files(&elsewhere)), (before, kept));
     // A link to a directory where a file goes.
     std::fs::remove_file(out.join("charts")).unwrap();
@@ -754,6 +767,52 @@ fn a_link_where_the_report_has_a_directory_stops_the_run() {
     assert!(report_into(&out, &[]).status.success());
     assert!(out.join("report.md").symlink_metadata().unwrap().is_file());
     assert!(elsewhere.is_dir());
+}
+
+/// A file or directory that is append-only or immutable (`chattr +a`,
+/// `+i`) stops the run before anything is written: the rename failed
+/// halfway, after earlier files were replaced (a review: 41 of 43).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_append_only_file_or_directory_stops_the_run_before_anything_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert!(report_into(&out, &[]).status.success());
+    let chattr = |flag: &str, p: &Path| {
+        std::process::Command::new("chattr")
+            .arg(flag)
+            .arg(p)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    // Root may set it on this file system (tests run as root here).
+    if !chattr("+a", &out.join("summary.json")) {
+        eprintln!("chattr +a is not available here: skipped");
+        return;
+    }
+    let before = files(&out);
+    for (set, why) in [
+        (
+            "summary.json",
+            "summary.json cannot be replaced or removed (chattr +i or +a)",
+        ),
+        (
+            "data",
+            "data is a directory whose entries cannot change (chattr +i or +a)",
+        ),
+    ] {
+        let path = out.join(set);
+        assert!(chattr("+a", &path));
+        let run = report_into(&out, &["--generated-on", "2026-07-01"]);
+        assert!(chattr("-a", &path));
+        assert_eq!(run.status.code(), Some(1));
+        let err = String::from_utf8(run.stderr).unwrap();
+        assert!(
+            err.contains(&format!("{}/{why}: nothing is written", out.display())),
+            "{err}"
+        );
+        assert_eq!(files(&out), before, "{set}");
+    }
 }
 
 /// Every entry under `dir`, directories too (`charts/`), sorted.

@@ -83,6 +83,17 @@ pub fn write_all(
         .filter(|rel| !files.iter().any(|(written, _)| written == rel))
         .filter_map(|rel| own_file(dir, rel))
         .map(|path| (path, "remove"));
+    // An earlier file listed through what is a link now is neither removed
+    // nor listed again: it would stay published, unsaid (a review: every
+    // chart withheld, `charts/` a link).
+    for rel in listed.lines() {
+        if let Some(why) = link_on_the_way(dir, &dir.join(rel)) {
+            anyhow::bail!(
+                "{}: {why}: nothing is written; choose another directory",
+                shown()
+            );
+        }
+    }
     for (target, how) in written.chain(removed) {
         if let Some((_, what)) = protected.iter().find(|(p, _)| same_path(&target, p)) {
             anyhow::bail!(
@@ -293,6 +304,82 @@ pub fn write_all(
 /// `dir`, and a stale one there stay), a directory this user cannot write
 /// in, a sticky one (`/tmp`'s mode) where `target` is another user's.
 fn blocked(dir: &Path, target: &Path) -> Option<String> {
+    if let Some(why) = link_on_the_way(dir, target) {
+        return Some(why);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use crate::source::archive::{access, attributes_forbid};
+        use std::os::unix::fs::MetadataExt as _;
+        // The nearest that exists (`.` for a relative path's first: a
+        // review found `--out new` in a directory not writable passed).
+        let parent = target
+            .ancestors()
+            .skip(1)
+            .map(|a| {
+                if a.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    a
+                }
+            })
+            .find(|a| fs::symlink_metadata(a).is_ok())?;
+        // A file on the way is named by the checks after this one.
+        let parent_meta = fs::metadata(parent).ok().filter(fs::Metadata::is_dir)?;
+        if !access(parent, libc::W_OK | libc::X_OK) {
+            return Some(format!(
+                "{} is a directory this user cannot write in",
+                parent.display()
+            ));
+        }
+        // `chattr +i` or `+a`: a rename or removal fails whatever the mode
+        // (a review: found halfway).
+        if attributes_forbid(parent) {
+            return Some(format!(
+                "{} is a directory whose entries cannot change (chattr +i or +a)",
+                parent.display()
+            ));
+        }
+        let target_meta = fs::symlink_metadata(target).ok();
+        if target_meta.is_some() && attributes_forbid(target) {
+            return Some(format!(
+                "{} cannot be replaced or removed (chattr +i or +a)",
+                target.display()
+            ));
+        }
+        // Another file system mounted inside DIR: no rename reaches it from
+        // the directory the files are written in first (a review: "Invalid
+        // cross-device link", halfway).
+        if let Ok(d) = fs::metadata(dir)
+            && d.dev() != parent_meta.dev()
+        {
+            return Some(format!(
+                "{} is another file system (mounted inside {}), where no file can be moved",
+                parent.display(),
+                dir.display()
+            ));
+        }
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if let Some(t) = target_meta
+            && parent_meta.mode() & 0o1000 != 0
+            && me != 0
+            && t.uid() != me
+            && parent_meta.uid() != me
+        {
+            return Some(format!(
+                "{} is another user's, in a directory where only they may replace it (its sticky \
+                 bit)",
+                target.display()
+            ));
+        }
+    }
+    None
+}
+
+/// A symbolic link between `dir` and `target` (a directory of the run's
+/// own that is a link), said as [`blocked`] says it.
+fn link_on_the_way(dir: &Path, target: &Path) -> Option<String> {
     let mut up = target.parent();
     while let Some(sub) = up.filter(|sub| *sub != dir && sub.starts_with(dir)) {
         if fs::symlink_metadata(sub).is_ok_and(|m| m.file_type().is_symlink()) {
@@ -302,37 +389,6 @@ fn blocked(dir: &Path, target: &Path) -> Option<String> {
             ));
         }
         up = sub.parent();
-    }
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::fs::MetadataExt as _;
-        let parent = target
-            .ancestors()
-            .skip(1)
-            .find(|a| !a.as_os_str().is_empty() && fs::symlink_metadata(a).is_ok())?;
-        // A file on the way is named by the checks after this one.
-        if fs::metadata(parent).is_ok_and(|m| m.is_dir())
-            && !crate::source::archive::access(parent, libc::W_OK | libc::X_OK)
-        {
-            return Some(format!(
-                "{} is a directory this user cannot write in",
-                parent.display()
-            ));
-        }
-        let sticky = fs::metadata(parent).ok().filter(|m| m.mode() & 0o1000 != 0);
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let me = unsafe { libc::geteuid() };
-        if let (Some(d), Ok(t)) = (sticky, fs::symlink_metadata(target))
-            && me != 0
-            && t.uid() != me
-            && d.uid() != me
-        {
-            return Some(format!(
-                "{} is another user's, in a directory where only they may replace it (its sticky \
-                 bit)",
-                target.display()
-            ));
-        }
     }
     None
 }

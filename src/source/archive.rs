@@ -1103,14 +1103,42 @@ pub(crate) fn not_writable(path: &Path, meta: &fs::Metadata) -> bool {
     }
 }
 
-/// Whether this user may use `path` as `mode` says (`access(2)`: `W_OK`,
-/// `W_OK | X_OK`, …); a path the call cannot take (a NUL in it) may not.
+/// Whether this user may use `path` as `mode` says (`W_OK`, `W_OK |
+/// X_OK`, …), as the effective user (`faccessat` with `AT_EACCESS`; a
+/// review: `access(2)` judged by the real user); a path the call cannot
+/// take (a NUL in it) may not.
 #[cfg(target_os = "linux")]
 pub(crate) fn access(path: &Path, mode: libc::c_int) -> bool {
     use std::os::unix::ffi::OsStrExt as _;
-    std::ffi::CString::new(path.as_os_str().as_bytes())
+    std::ffi::CString::new(path.as_os_str().as_bytes()).is_ok_and(|c| {
         // SAFETY: `c` is a valid NUL-terminated path for the call.
-        .is_ok_and(|c| unsafe { libc::access(c.as_ptr(), mode) } == 0)
+        unsafe { libc::faccessat(libc::AT_FDCWD, c.as_ptr(), mode, libc::AT_EACCESS) == 0 }
+    })
+}
+
+/// Whether `path` (not followed) is immutable or append-only (`chattr +i`,
+/// `+a`): then no rename replaces it or, for a directory, its entries,
+/// whatever its mode says.
+#[cfg(target_os = "linux")]
+pub(crate) fn attributes_forbid(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt as _;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `statx` is plain data; zeroes are a valid value of it.
+    let mut buf: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path, `buf` a valid buffer.
+    let done = unsafe {
+        libc::statx(
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            libc::AT_SYMLINK_NOFOLLOW,
+            0,
+            &mut buf,
+        )
+    };
+    let flags = (libc::STATX_ATTR_IMMUTABLE | libc::STATX_ATTR_APPEND) as u64;
+    done == 0 && buf.stx_attributes & flags != 0
 }
 
 /// The directory a file is in (`.` for a bare name).
