@@ -477,8 +477,8 @@ pub fn secret_file_name(s: &str) -> Option<&str> {
         ".lesshst",
         ".histfile",
     ];
-    const PREFIXES: [&str; 4] = ["kubeconfig", ".env.", "dockerfile.", "ssh_host_"];
-    tokens(s).find(|tok| {
+    const PREFIXES: [&str; 3] = ["kubeconfig", ".env.", "dockerfile."];
+    words(s).find(|tok| {
         let tok = tok.trim_end_matches(['.', ':']);
         // Bytes, not a slice of the text: a label may hold any character.
         let b = tok.as_bytes();
@@ -486,19 +486,43 @@ pub fn secret_file_name(s: &str) -> Option<&str> {
             b.get(..p.len())
                 .is_some_and(|head| head.eq_ignore_ascii_case(p.as_bytes()))
         };
-        // A name as it is, or with what `ssh-keygen` and users add after
-        // it (`id_rsa.pub`, `id_rsa-cert.pub`, `id_rsa_work`,
-        // `known_hosts2`, `id_ed25519_sk_rk_gitlab`).
-        let named = |n: &&str| {
-            starts(n)
-                && b.get(n.len())
-                    .is_none_or(|c| matches!(c, b'.' | b'-' | b'_') || c.is_ascii_digit())
+        let ends = |at: usize, more: &[u8]| {
+            b.get(at)
+                .is_none_or(|c| matches!(c, b'.' | b'-') || more.contains(c))
         };
+        // A name as it is or with an extension or a copy's suffix
+        // (`id_rsa.pub`, `id_rsa-cert.pub`); a key's with what `ssh-keygen`
+        // and users add (`id_rsa_work`, `id_ed25519_sk_rk_gitlab`), a
+        // list's with a number (`known_hosts2`), but not a label that
+        // names one (`known_hosts_pinned`, `fish_history_enabled`: a
+        // review found policy names flagged).
+        let named = |n: &&str| {
+            let more: &[u8] = match *n {
+                n if n.starts_with("id_") => b"_0123456789",
+                "authorized_keys" | "known_hosts" | "ssh_known_hosts" => b"0123456789",
+                _ => b"",
+            };
+            starts(n) && ends(n.len(), more)
+        };
+        // A host's own key (`ssh_host_ed25519_key`), by its whole form.
+        let host_key = starts("ssh_host_")
+            && ["rsa", "dsa", "ecdsa", "ed25519"].iter().any(|k| {
+                let at = "ssh_host_".len() + k.len();
+                b.get(9..at)
+                    .is_some_and(|m| m.eq_ignore_ascii_case(k.as_bytes()))
+                    && b.get(at..at + 4)
+                        .is_some_and(|m| m.eq_ignore_ascii_case(b"_key"))
+                    && ends(at + 4, b"")
+            });
         NAMES.iter().any(named)
+            || host_key
             || PREFIXES.iter().any(|p| starts(p) && tok.len() > p.len())
             // A shell's or a console's history: a dot-file named for it
-            // (`.bash_history`, `.zhistory`, `.node_repl_history`).
-            || b.first() == Some(&b'.') && find_ci(b, b"history", 1).is_some()
+            // (`.bash_history`, `.zhistory`, `.node_repl_history`; not
+            // `...history` or `.history_bucket`).
+            || b.get(1).is_some_and(u8::is_ascii_alphabetic)
+                && b[0] == b'.'
+                && find_ci(b, b"history", 1).is_some_and(|at| ends(at + 7, b""))
             // Terraform's state and its backups (`terraform.tfstate.backup`,
             // `.tfstate.1700000000.backup`): the extension is not the last.
             || find_ci(b, b".tfstate.", 0).is_some()
@@ -540,8 +564,22 @@ fn tokens(s: &str) -> impl Iterator<Item = &str> {
                 c,
                 '"' | '\'' | '`' | ',' | ';' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '|'
             )
+            // Quotes and brackets of other scripts (`«payroll.sql»`,
+            // `「id_rsa」`, `“.env”`; a review: they passed).
+            || !c.is_ascii() && symbol(c)
     })
     .filter(|t| !t.is_empty())
+}
+
+/// [`tokens`], and in a token that holds text of another script the
+/// runs of ASCII in it too: a name written against text without spaces
+/// (`payroll.xlsxを開けません`, `打开id_rsa失败`; a review).
+fn words(s: &str) -> impl Iterator<Item = &str> {
+    tokens(s).flat_map(|tok| {
+        let runs =
+            (!tok.is_ascii()).then(|| tok.split(|c: char| !c.is_ascii()).filter(|r| !r.is_empty()));
+        std::iter::once(tok).chain(runs.into_iter().flatten())
+    })
 }
 
 // ---------------------------------------------------------------- detectors
@@ -729,7 +767,9 @@ const REPO_HOSTS: &[&[u8]] = &[
 /// extension too: a script's name is a file name, which the promise does
 /// not allow either. An internationalised one (`xn--p1ai`) is read by its
 /// `xn--` prefix. `.in`, `.no` and `.app` are words too: a host name there
-/// needs three labels (`build.acme.in`; not `sign.in`).
+/// needs three labels (`build.acme.in`; not `sign.in`), and so does
+/// `.shop`. Left out for the words they are in dotted names of code:
+/// `.id`, `.is`, `.my`, `.by`, `.store` (`event.user.id`, `df.group.by`).
 const HOST_TLDS: &[&str] = &[
     "com",
     "net",
@@ -819,6 +859,10 @@ const HOST_TLDS: &[&str] = &[
     "hr",
     "bg",
     "lu",
+    "th",
+    "kz",
+    "lk",
+    "shop",
 ];
 
 /// Internationalised top-level domains written in their own script, as a
@@ -885,72 +929,37 @@ const IDN_TLDS: &[&str] = &[
     "بھارت",
     "გე",
     "հայ",
-    "ευ",
-    // Generic ones and cities.
+    // Generic ones that are no everyday word (`.信息`, `.在线`, `.онлайн`,
+    // `.クラウド` are: a review found `完了。クラウド：有効` read as a host).
     "рус",
-    "онлайн",
-    "сайт",
     "орг",
     "ком",
-    "дети",
     "москва",
-    "католик",
     "みんな",
     "コム",
-    "クラウド",
-    "ストア",
-    "セール",
-    "ファッション",
-    "ポイント",
-    "グーグル",
     "קום",
     "公司",
     "网络",
     "網絡",
-    "在线",
     "中文网",
     "网址",
     "网站",
-    "网店",
-    "商城",
-    "商店",
-    "商标",
-    "集团",
-    "游戏",
-    "企业",
-    "娱乐",
-    "我爱你",
-    "手机",
-    "信息",
-    "公益",
-    "政务",
-    "移动",
-    "时尚",
-    "微博",
-    "世界",
-    "健康",
-    "八卦",
-    "大拿",
     "닷컴",
     "닷넷",
-    "삼성",
-    "संगठन",
     "कॉम",
     "नेट",
-    "العرب",
     "موقع",
     "شبكة",
-    "بازار",
     "كوم",
-    "ابوظبي",
-    "همراه",
-    "عرب",
 ];
 
-/// The dots of a host name: ASCII's, and the ideographic and full-width
-/// ones (`。`, `．`, `｡`), which IDNA reads as dots too.
+/// The dots of a host name: ASCII's, and the full-width and half-width
+/// ones (`．`, `｡`), which IDNA reads as dots too. Not the ideographic
+/// full stop (`。`), which IDNA reads so as well: it ends sentences of
+/// Chinese and Japanese text (a review: `扫描失败。信息：超时` read as a
+/// host name).
 fn is_host_dot(c: char) -> bool {
-    matches!(c, '.' | '\u{3002}' | '\u{ff0e}' | '\u{ff61}')
+    matches!(c, '.' | '\u{ff0e}' | '\u{ff61}')
 }
 
 /// A host name: two or more DNS labels (letters and digits of any script,
@@ -990,7 +999,7 @@ fn host_word(s: &str, letter: impl Fn(char) -> bool) -> Option<&str> {
                     let tld = ascii_width(tld);
                     // Endings that are also words (`sign.in`, `opt.no`,
                     // `System.in`, `my.app`) need a name before the domain.
-                    let word = ["in", "no", "app"]
+                    let word = ["in", "no", "app", "shop"]
                         .iter()
                         .any(|t| tld.eq_ignore_ascii_case(t));
                     is_tld(&tld) && (!word || labels.len() >= 3)
@@ -1161,13 +1170,16 @@ pub fn posix_path(s: &str) -> Option<&str> {
 
 /// Whether `dir/name` is a file in a home's hidden directory
 /// (`.aws/credentials`, `.ssh/config`): `dir` a dot and lower-case letters
-/// (not a ratio, `.5/10`, nor `.NET/Core`), `name` no other dot-name (not
-/// the formats `.md/.html`).
+/// that name no file format (not a ratio, `.5/10`, nor `.NET/Core`,
+/// `.md/html`), `name` no other dot-name (not `.md/.html`).
 fn in_hidden_dir(dir: &str, name: &str) -> bool {
     dir.strip_prefix('.').is_some_and(|d| {
         d.bytes().next().is_some_and(|c| c.is_ascii_lowercase())
             && d.bytes()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'-'))
+            // Not formats written as a pair (`.md/html`, `.js/ts`, `.net/core`).
+            && !is_file_extension(d)
+            && d != "net"
     }) && !name.is_empty()
         && !name.starts_with('.')
 }
@@ -1342,12 +1354,13 @@ fn is_file_extension(ext: &str) -> bool {
 
 /// A bare file name with a well-known extension (`main.py`, `.env`, `id_rsa.pem`).
 pub fn bare_file_name(s: &str) -> Option<&str> {
-    for tok in tokens(s) {
+    for tok in words(s) {
         let tok = tok.trim_end_matches(['.', ':']);
         let Some(dot) = tok.rfind('.') else { continue };
         let (stem, ext) = (&tok[..dot], &tok[dot + 1..]);
-        let stem_ok = stem.is_empty()
-            || (stem.bytes().any(|c| c.is_ascii_alphabetic()) && path_segment_ok(stem));
+        // A stem of any script (`給与.csv`; a review: it passed).
+        let stem_ok =
+            stem.is_empty() || (stem.chars().any(char::is_alphabetic) && path_segment_ok(stem));
         let ext_ok = is_file_extension(ext);
         // Host names (`example.com`) and versions never end in these extensions;
         // `.md` and `.html` as bare words are output formats, not files.
@@ -2323,7 +2336,7 @@ mod tests {
                 &[Rule::Hostname],
             ),
             (
-                "\u{441}\u{435}\u{440}\u{432}\u{435}\u{440}.\u{43e}\u{43d}\u{43b}\u{430}\u{439}\u{43d}",
+                "\u{441}\u{435}\u{440}\u{432}\u{435}\u{440}.\u{43e}\u{440}\u{433}",
                 &[Rule::Hostname],
             ),
             (
@@ -2331,7 +2344,7 @@ mod tests {
                 &[Rule::Hostname],
             ),
             (
-                "\u{441}\u{435}\u{440}\u{432}\u{435}\u{440}\u{3002}\u{440}\u{444}",
+                "\u{441}\u{435}\u{440}\u{432}\u{435}\u{440}\u{ff61}\u{440}\u{444}",
                 &[Rule::Hostname],
             ),
             ("ci\u{ff0e}acme\u{ff0e}com", &[Rule::Hostname]),
@@ -2356,6 +2369,23 @@ mod tests {
             (".s3cfg", &[Rule::FileName]),
             (".vault-token", &[Rule::FileName]),
             ("AuthKey_ABC123.p8", &[Rule::FileName]),
+            // A fourth review's misses: a name in another script's quotes,
+            // against text without spaces, a stem of another script.
+            (
+                "\u{424}\u{430}\u{439}\u{43b} \u{ab}payroll.sql\u{bb}",
+                &[Rule::FileName],
+            ),
+            ("\u{300c}id_rsa\u{300d}\u{304c}", &[Rule::FileName]),
+            (
+                "payroll.xlsx\u{3092}\u{958b}\u{3051}\u{307e}\u{305b}\u{3093}",
+                &[Rule::FileName],
+            ),
+            ("\u{6253}\u{5f00}id_rsa\u{5931}\u{8d25}", &[Rule::FileName]),
+            ("\u{7d66}\u{4e0e}.csv", &[Rule::FileName]),
+            ("\u{ab}\u{7d66}\u{4e0e}.csv\u{bb}", &[Rule::FileName]),
+            ("\u{444}\u{430}\u{439}\u{43b}.txt", &[Rule::FileName]),
+            ("build.acme.co.th", &[Rule::Hostname]),
+            ("ci.acme.kz", &[Rule::Hostname]),
             ("cannot read .aws\\credentials", &[Rule::WindowsPath]),
             ("error in src\\main.py", &[Rule::WindowsPath]),
             ("read .kube/config: denied", &[Rule::PosixPath]),
@@ -2401,12 +2431,28 @@ mod tests {
             "dependency-check-v10",
             "python-3.11-slim-bookworm",
             // Words outside ASCII with a dot, but no domain at their end.
-            "\u{444}\u{430}\u{439}\u{43b}.txt",
             "\u{43f}\u{440}\u{438}\u{432}\u{435}\u{442}.\u{43c}\u{438}\u{440}",
             "\u{2014}.com",
             ".5/10", // a ratio, no hidden directory
             "Test .NET/Core scanners",
             "Formats: .md/.html",
+            // A fourth review's false positives: a sentence's full stop
+            // before a word that is also a domain, labels naming a key
+            // file, histories that are no file, formats as a pair.
+            "\u{626b}\u{63cf}\u{5931}\u{8d25}\u{3002}\u{4fe1}\u{606f}\u{ff1a}\u{8d85}\u{65f6}",
+            "\u{5b8c}\u{4e86}\u{3002}\u{30af}\u{30e9}\u{30a6}\u{30c9}\u{ff1a}\u{6709}\u{52b9}",
+            "\u{8fde}\u{63a5}\u{6210}\u{529f}\u{3002}\u{516c}\u{53f8}\u{ff1a}ACME",
+            "known_hosts_pinned",
+            "ssh_host_keys_rotated",
+            "fish_history_enabled",
+            "_netrc_found",
+            "...history",
+            ".history_bucket",
+            ".md/html",
+            ".js/ts files",
+            ".net/core",
+            "event.user.id",
+            "df.group.by",
             // A word of another script after a dot is no domain.
             "\u{43f}\u{440}\u{43e}\u{444}\u{438}\u{43b}\u{44c}.\u{431}\u{44b}\u{441}\u{442}\u{440}\u{44b}\u{439}",
             "1.2.3-\u{440}\u{446}1",
