@@ -963,7 +963,7 @@ fn is_host_dot(c: char) -> bool {
 }
 
 /// A host name: two or more DNS labels (letters and digits of any script,
-/// inner `-`, any of [`is_host_dot`] between them) whose last is a
+/// inner `-`, any of `is_host_dot` between them) whose last is a
 /// top-level domain of `HOST_TLDS` (full-width letters too) or
 /// `IDN_TLDS`, standing as a word (`ip-10-0-1-23.ec2.internal`,
 /// `сервер.компания.com`, `build.acme.comに接続`; not `scan.started` or

@@ -60,7 +60,7 @@ pub enum ArchiveError {
         /// would show it twice).
         error: io::Error,
     },
-    /// The file to replace is read-only ([`not_writable`]): a rename would
+    /// The file to replace is read-only (`not_writable`): a rename would
     /// replace it all the same, as a shell's `>` would not.
     #[error(
         "{path} is read-only: it is left as it is; make it writable for this user, or choose \
