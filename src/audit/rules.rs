@@ -505,15 +505,19 @@ pub fn secret_file_name(s: &str) -> Option<&str> {
             starts(n) && ends(n.len(), more)
         };
         // A host's own key (`ssh_host_ed25519_key`), by its whole form.
-        let host_key = starts("ssh_host_")
-            && ["rsa", "dsa", "ecdsa", "ed25519"].iter().any(|k| {
-                let at = "ssh_host_".len() + k.len();
-                b.get(9..at)
-                    .is_some_and(|m| m.eq_ignore_ascii_case(k.as_bytes()))
-                    && b.get(at..at + 4)
-                        .is_some_and(|m| m.eq_ignore_ascii_case(b"_key"))
-                    && ends(at + 4, b"")
-            });
+        // (`ssh_host_key`, `ssh_host_xmss_key.pub`; not
+        // `ssh_host_keys_rotated`): `ssh_host_`, a word and `_`, `key`.
+        let host_key = starts("ssh_host_") && {
+            let rest = &b["ssh_host_".len()..];
+            let kind = rest
+                .iter()
+                .position(|&c| c == b'_')
+                .filter(|&n| n > 0 && rest[..n].iter().all(u8::is_ascii_alphanumeric))
+                .map_or(0, |n| n + 1);
+            rest.get(kind..kind + 3)
+                .is_some_and(|m| m.eq_ignore_ascii_case(b"key"))
+                && ends("ssh_host_".len() + kind + 3, b"")
+        };
         NAMES.iter().any(named)
             || host_key
             || PREFIXES.iter().any(|p| starts(p) && tok.len() > p.len())
@@ -522,7 +526,10 @@ pub fn secret_file_name(s: &str) -> Option<&str> {
             // `...history` or `.history_bucket`).
             || b.get(1).is_some_and(u8::is_ascii_alphabetic)
                 && b[0] == b'.'
-                && find_ci(b, b"history", 1).is_some_and(|at| ends(at + 7, b""))
+                && find_ci(b, b"history", 1).is_some_and(|at| {
+                    // A copy of one (`.bash_history_old`, `.bash_history~`).
+                    ends(at + 7, if at > 1 { b"_~" } else { b"~" })
+                })
             // Terraform's state and its backups (`terraform.tfstate.backup`,
             // `.tfstate.1700000000.backup`): the extension is not the last.
             || find_ci(b, b".tfstate.", 0).is_some()
@@ -564,9 +571,14 @@ fn tokens(s: &str) -> impl Iterator<Item = &str> {
                 c,
                 '"' | '\'' | '`' | ',' | ';' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '|'
             )
-            // Quotes and brackets of other scripts (`«payroll.sql»`,
-            // `「id_rsa」`, `“.env”`; a review: they passed).
-            || !c.is_ascii() && symbol(c)
+            // Quotes of other scripts (`«payroll.sql»`, `「id_rsa」`,
+            // `“.env”`; a review: they passed), and the ideographic comma;
+            // not brackets, which file names hold (`payroll（1）.csv`).
+            || matches!(
+                c,
+                '«' | '»' | '‹' | '›' | '“' | '”' | '„' | '‟' | '‘' | '’' | '「' | '」' | '『'
+                    | '』' | '〈' | '〉' | '《' | '》' | '＂' | '｢' | '｣' | '、'
+            )
     })
     .filter(|t| !t.is_empty())
 }
@@ -574,10 +586,17 @@ fn tokens(s: &str) -> impl Iterator<Item = &str> {
 /// [`tokens`], and in a token that holds text of another script the
 /// runs of ASCII in it too: a name written against text without spaces
 /// (`payroll.xlsxを開けません`, `打开id_rsa失败`; a review).
+/// A run that starts with a dot and a capital is a sentence's full stop
+/// and its next word (`扫描完成.Log已保存`; a review), no dot-file.
 fn words(s: &str) -> impl Iterator<Item = &str> {
     tokens(s).flat_map(|tok| {
-        let runs =
-            (!tok.is_ascii()).then(|| tok.split(|c: char| !c.is_ascii()).filter(|r| !r.is_empty()));
+        let runs = (!tok.is_ascii()).then(|| {
+            tok.split(|c: char| !c.is_ascii()).filter(|r| {
+                let sentence =
+                    r.starts_with('.') && r[1..].starts_with(|c: char| c.is_ascii_uppercase());
+                !r.is_empty() && !sentence
+            })
+        });
         std::iter::once(tok).chain(runs.into_iter().flatten())
     })
 }
@@ -767,8 +786,9 @@ const REPO_HOSTS: &[&[u8]] = &[
 /// extension too: a script's name is a file name, which the promise does
 /// not allow either. An internationalised one (`xn--p1ai`) is read by its
 /// `xn--` prefix. `.in`, `.no` and `.app` are words too: a host name there
-/// needs three labels (`build.acme.in`; not `sign.in`), and so does
-/// `.shop`. Left out for the words they are in dotted names of code:
+/// needs three labels (`build.acme.in`; not `sign.in`), and so do
+/// `.shop`, and `.th` and `.lk`, whose names sit under `co.`, `in.`, …
+/// (not `locale.th`, `torch.th`). Left out for the words they are in dotted names of code:
 /// `.id`, `.is`, `.my`, `.by`, `.store` (`event.user.id`, `df.group.by`).
 const HOST_TLDS: &[&str] = &[
     "com",
@@ -929,27 +949,20 @@ const IDN_TLDS: &[&str] = &[
     "بھارت",
     "გე",
     "հայ",
-    // Generic ones that are no everyday word (`.信息`, `.在线`, `.онлайн`,
-    // `.クラウド` are: a review found `完了。クラウド：有効` read as a host).
+    // Generic ones that are no everyday word (`.信息`, `.在线`, `.公司`,
+    // `.网络`, `.みんな`, `.онлайн`, `.クラウド` are: reviews found
+    // `完了。クラウド：有効` and `连接成功．公司：ACME` read as hosts).
     "рус",
     "орг",
     "ком",
     "москва",
-    "みんな",
     "コム",
     "קום",
-    "公司",
-    "网络",
-    "網絡",
     "中文网",
-    "网址",
-    "网站",
     "닷컴",
     "닷넷",
     "कॉम",
     "नेट",
-    "موقع",
-    "شبكة",
     "كوم",
 ];
 
@@ -999,7 +1012,7 @@ fn host_word(s: &str, letter: impl Fn(char) -> bool) -> Option<&str> {
                     let tld = ascii_width(tld);
                     // Endings that are also words (`sign.in`, `opt.no`,
                     // `System.in`, `my.app`) need a name before the domain.
-                    let word = ["in", "no", "app", "shop"]
+                    let word = ["in", "no", "app", "shop", "th", "lk"]
                         .iter()
                         .any(|t| tld.eq_ignore_ascii_case(t));
                     is_tld(&tld) && (!word || labels.len() >= 3)
@@ -1129,7 +1142,7 @@ pub fn posix_path(s: &str) -> Option<&str> {
     if !s.contains('/') {
         return None;
     }
-    for tok in tokens(s) {
+    for tok in words(s) {
         // `NAME=/path` and `PATH=/a:/b` hold paths after `=` and `:`.
         for part in tok.split(['=', ':']) {
             if part.contains("//") || !part.contains('/') {
@@ -1206,7 +1219,7 @@ pub fn windows_path(s: &str) -> Option<&str> {
     if !s.contains('\\') {
         return None;
     }
-    for tok in tokens(s) {
+    for tok in words(s) {
         if let Some(rest) = tok.strip_prefix("\\\\")
             && rest
                 .bytes()
@@ -2340,7 +2353,7 @@ mod tests {
                 &[Rule::Hostname],
             ),
             (
-                "\u{670d}\u{52a1}\u{5668}.\u{516c}\u{53f8}",
+                "\u{670d}\u{52a1}\u{5668}.\u{4e2d}\u{6587}\u{7f51}",
                 &[Rule::Hostname],
             ),
             (
@@ -2386,6 +2399,16 @@ mod tests {
             ("\u{444}\u{430}\u{439}\u{43b}.txt", &[Rule::FileName]),
             ("build.acme.co.th", &[Rule::Hostname]),
             ("ci.acme.kz", &[Rule::Hostname]),
+            // A fifth review's misses: brackets inside a name, SSH-1's and
+            // other host keys, a history's copy, a path against text.
+            ("payroll\u{ff08}1\u{ff09}.csv", &[Rule::FileName]),
+            ("ssh_host_key.pub", &[Rule::FileName]),
+            ("ssh_host_xmss_key", &[Rule::FileName]),
+            (".bash_history_old", &[Rule::FileName]),
+            (
+                "\u{65e0}\u{6cd5}\u{8bfb}\u{53d6}.aws/credentials",
+                &[Rule::PosixPath],
+            ),
             ("cannot read .aws\\credentials", &[Rule::WindowsPath]),
             ("error in src\\main.py", &[Rule::WindowsPath]),
             ("read .kube/config: denied", &[Rule::PosixPath]),
@@ -2442,6 +2465,12 @@ mod tests {
             "\u{626b}\u{63cf}\u{5931}\u{8d25}\u{3002}\u{4fe1}\u{606f}\u{ff1a}\u{8d85}\u{65f6}",
             "\u{5b8c}\u{4e86}\u{3002}\u{30af}\u{30e9}\u{30a6}\u{30c9}\u{ff1a}\u{6709}\u{52b9}",
             "\u{8fde}\u{63a5}\u{6210}\u{529f}\u{3002}\u{516c}\u{53f8}\u{ff1a}ACME",
+            // A fifth review's: a sentence's dot before a capital, a
+            // full-width full stop before an everyday word, `.th` of two.
+            "\u{626b}\u{63cf}\u{5b8c}\u{6210}.Log\u{5df2}\u{4fdd}\u{5b58}",
+            "\u{8fde}\u{63a5}\u{6210}\u{529f}\u{ff0e}\u{516c}\u{53f8}\u{ff1a}ACME",
+            "locale.th",
+            "ssh_host_key_checking disabled",
             "known_hosts_pinned",
             "ssh_host_keys_rotated",
             "fish_history_enabled",
