@@ -271,7 +271,7 @@ pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
     if dot && let Some(m) = repo_host(s) {
         hits.push(Hit::new(Rule::RepoHost, "***.***", m));
     }
-    // IDNA's other dots (`сервер。рф`, `ｂｕｉｌｄ．ａｃｍｅ．ｃｏｍ`).
+    // IDNA's other dots (`сервер｡рф`, `ｂｕｉｌｄ．ａｃｍｅ．ｃｏｍ`).
     if dot || high && s.contains(is_host_dot) {
         host(s, hits);
     }
@@ -504,9 +504,9 @@ pub fn secret_file_name(s: &str) -> Option<&str> {
             };
             starts(n) && ends(n.len(), more)
         };
-        // A host's own key (`ssh_host_ed25519_key`), by its whole form.
-        // (`ssh_host_key`, `ssh_host_xmss_key.pub`; not
-        // `ssh_host_keys_rotated`): `ssh_host_`, a word and `_`, `key`.
+        // A host's own key by its whole form: `ssh_host_`, a word and `_`
+        // or none, `key` (`ssh_host_ed25519_key`, `ssh_host_key.pub`; not
+        // `ssh_host_keys_rotated`).
         let host_key = starts("ssh_host_") && {
             let rest = &b["ssh_host_".len()..];
             let kind = rest
@@ -886,9 +886,10 @@ const HOST_TLDS: &[&str] = &[
 ];
 
 /// Internationalised top-level domains written in their own script, as a
-/// host name's last label (`сервер.рф`, `服务器.公司`); in ASCII, `xn--p1ai`.
-/// Country codes and the common generic ones: a word of any script after a
-/// dot is no domain otherwise (`привет.мир`, `профиль.быстрый`).
+/// host name's last label (`сервер.рф`, `服务器.中文网`); in ASCII,
+/// `xn--p1ai`. Country codes and generic ones that are no everyday word: a
+/// word of any script after a dot is no domain otherwise (`привет.мир`,
+/// `профиль.быстрый`).
 const IDN_TLDS: &[&str] = &[
     // Country codes.
     "рф",
