@@ -989,7 +989,11 @@ pub fn hostname(s: &str) -> Option<&str> {
     host_word(s, |c| c.is_ascii_alphanumeric()).or_else(|| {
         // Then words of any script (a review: `пример.com` passed): as in
         // `email`, a character outside ASCII is a letter unless it is
-        // white space, punctuation or a symbol.
+        // white space, punctuation or a symbol. An ASCII text has no other
+        // words than the first pass read: not read twice.
+        if s.is_ascii() {
+            return None;
+        }
         host_word(s, |c| {
             c.is_ascii_alphanumeric() || !c.is_ascii() && !c.is_whitespace() && !symbol(c)
         })
