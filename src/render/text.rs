@@ -149,7 +149,8 @@ pub fn is_unsafe_char(c: char) -> bool {
 /// escaped and entity text before it looks for an address, so no escape
 /// stops that one). So a client's value never becomes a clickable link in
 /// the published report. A `$` is put in a `<span>`, as GitHub documents,
-/// so that no `$…$` becomes a formula.
+/// so that no `$…$` becomes a formula, and an emoji's `:name:` gets the
+/// empty comment after its first `:`.
 pub fn markdown_safe(s: &str) -> String {
     markdown_escaped(&terminal_safe(s))
 }
@@ -175,6 +176,9 @@ fn markdown_escaped(safe: &str) -> String {
                 out.push(c);
             }
             ':' if safe[i + 1..].starts_with("//") => out.push_str("\\:"),
+            // GitHub turns `:name:` into an emoji (`:+1:`, `:white_check_mark:`)
+            // after the escapes are read, as it does addresses.
+            ':' if is_shortcode(&safe[i + 1..]) => out.push_str(":<!---->"),
             '.' if after_www => out.push_str("\\."),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -185,6 +189,21 @@ fn markdown_escaped(safe: &str) -> String {
         }
     }
     out
+}
+
+/// Whether `rest`, the text after a `:`, starts as an emoji shortcode's
+/// name and its closing `:` (`+1:`, `white_check_mark:`). Of names all
+/// digits only GitHub's two (`:100:`, `:1234:`) are, so a time's `12:30:45`
+/// is left as it is.
+fn is_shortcode(rest: &str) -> bool {
+    let len = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'+' | b'-'))
+        .count();
+    let name = &rest[..len];
+    len > 0
+        && rest.as_bytes().get(len) == Some(&b':')
+        && (!name.bytes().all(|b| b.is_ascii_digit()) || matches!(name, "100" | "1234"))
 }
 
 /// Escapes text for HTML element content and attribute values; control
@@ -377,6 +396,17 @@ mod tests {
         );
         assert_eq!(markdown_safe("0.7.1 www"), "0.7.1 www");
         assert_eq!(markdown_safe("Scan profiles: a:b"), "Scan profiles: a:b");
+        // Nor an emoji: GitHub reads `:name:` after the escapes.
+        assert_eq!(markdown_safe(":+1: :tada:"), ":<!---->+1: :<!---->tada:");
+        assert_eq!(
+            markdown_safe("a:white_check_mark:b"),
+            "a:<!---->white\\_check\\_mark:b"
+        );
+        assert_eq!(
+            markdown_safe("x :100: :1234:"),
+            "x :<!---->100: :<!---->1234:"
+        );
+        assert_eq!(markdown_safe("12:30:45 a: b: :c"), "12:30:45 a: b: :c");
         // Nor an e-mail address (or `mailto:`/`xmpp:` one): an empty comment
         // parts it where escapes would not.
         assert_eq!(
