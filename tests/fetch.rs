@@ -1706,6 +1706,51 @@ fn a_read_only_archive_is_left_as_it_is_and_nothing_downloaded() {
     }
 }
 
+/// An immutable archive (`chattr +i`, which also makes it unwritable) is
+/// told as such, not as read-only (which no chmod would mend), before
+/// anything is downloaded.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_immutable_archive_is_told_as_such_and_nothing_downloaded() {
+    let chattr = |flag: &str, p: &Path| {
+        StdCommand::new("chattr")
+            .arg(flag)
+            .arg(p)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let mut server = Server::new();
+    let mock = ok_gist(
+        &mut server,
+        &whole_gist(&file_of(&[INIT, &event(1)])),
+        "\"v1\"",
+    )
+    .expect(0);
+    let work = Work::new();
+    fs::create_dir_all(work.path().join("data")).unwrap();
+    let old = file_of(&[&event(7)]);
+    fs::write(work.archive(), &old).unwrap();
+    // Root may set it on this file system (tests run as root here).
+    if !chattr("+i", &work.archive()) {
+        eprintln!("chattr +i is not available here: skipped");
+        return;
+    }
+    let run = work.fetch(&server.url(), &[]);
+    assert!(chattr("-i", &work.archive()));
+
+    mock.assert();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        error_line(
+            "data/events.jsonl cannot be replaced: data/events.jsonl is immutable or \
+             append-only (chattr +i or +a); it is left as it is; choose another path with \
+             -o/--output"
+        )
+    );
+    assert_eq!(fs::read_to_string(work.archive()).unwrap(), old);
+}
+
 /// The commit id of `rev` in `repo`'s work tree.
 fn commit_of(repo: &GistRepo, rev: &str) -> String {
     let out = StdCommand::new("git")

@@ -794,7 +794,7 @@ fn an_append_only_file_or_directory_stops_the_run_before_anything_is_written() {
     for (set, why) in [
         (
             "summary.json",
-            "summary.json cannot be replaced or removed (chattr +i or +a)",
+            "summary.json is immutable or append-only (chattr +i or +a)",
         ),
         (
             "data",

@@ -1088,6 +1088,102 @@ fn a_read_only_output_is_left_as_it_is() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
+/// An output that no rename may replace, whatever its mode says, is left
+/// as it is, told why before the work (a review: `chattr +i` was told as
+/// read-only, which no chmod mends; a sticky directory's rename failed
+/// after the work, the message blaming the directory).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_output_no_rename_may_replace_is_told_why() {
+    use std::os::unix::fs::PermissionsExt;
+    let chattr = |flag: &str, p: &std::path::Path| {
+        std::process::Command::new("chattr")
+            .arg(flag)
+            .arg(p)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("summary.json");
+    std::fs::write(&out, "kept\n").unwrap();
+    let run = |out: &std::path::Path| {
+        bin()
+            .args(["summary", "fixtures/edge/minimal.jsonl", "-f", "json", "-o"])
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let told = |why: String| {
+        format!(
+            "Error: --output {p}: cannot create the file: {p} cannot be replaced: {why}; it is \
+             left as it is; choose another path with -o/--output\n",
+            p = out.display()
+        )
+    };
+    // Root may set them on this file system (tests run as root here).
+    if chattr("+i", &out) {
+        let got = run(&out);
+        assert!(chattr("-i", &out));
+        assert_eq!(got.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&got.stderr),
+            told(format!(
+                "{} is immutable or append-only (chattr +i or +a)",
+                out.display()
+            ))
+        );
+        assert!(chattr("+a", dir.path()));
+        let got = run(&out);
+        assert!(chattr("-a", dir.path()));
+        assert_eq!(got.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&got.stderr),
+            told(format!(
+                "{} is a directory whose entries cannot change (chattr +i or +a)",
+                dir.path().display()
+            ))
+        );
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "kept\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    } else {
+        eprintln!("chattr is not available here: its cases skipped");
+    }
+    // Another user's file in a sticky directory, run as `nobody` (which
+    // needs root to start).
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("not root: the sticky directory's case skipped");
+        return;
+    }
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::copy("fixtures/edge/minimal.jsonl", &input).unwrap();
+    let got = {
+        use std::os::unix::process::CommandExt as _;
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
+            .args(["summary", "-f", "json", "-o"])
+            .arg(&out)
+            .arg(&input)
+            .current_dir(dir.path())
+            .uid(65534)
+            .gid(65534)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(got.status.code(), Some(1), "{got:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&got.stderr),
+        told(format!(
+            "{} is another user's, in a directory where only they may replace it (its sticky \
+             bit)",
+            out.display()
+        ))
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "kept\n");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
 /// A FIFO (or a device) as `-o` is written to, not replaced by a file.
 #[cfg(unix)]
 #[test]

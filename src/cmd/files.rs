@@ -309,7 +309,7 @@ fn blocked(dir: &Path, target: &Path) -> Option<String> {
     }
     #[cfg(target_os = "linux")]
     {
-        use crate::source::archive::{access, attributes_forbid};
+        use crate::source::archive::{access, rename_forbidden};
         use std::os::unix::fs::MetadataExt as _;
         // The nearest that exists (`.` for a relative path's first: a
         // review found `--out new` in a directory not writable passed).
@@ -332,20 +332,10 @@ fn blocked(dir: &Path, target: &Path) -> Option<String> {
                 parent.display()
             ));
         }
-        // `chattr +i` or `+a`: a rename or removal fails whatever the mode
-        // (a review: found halfway).
-        if attributes_forbid(parent) {
-            return Some(format!(
-                "{} is a directory whose entries cannot change (chattr +i or +a)",
-                parent.display()
-            ));
-        }
-        let target_meta = fs::symlink_metadata(target).ok();
-        if target_meta.is_some() && attributes_forbid(target) {
-            return Some(format!(
-                "{} cannot be replaced or removed (chattr +i or +a)",
-                target.display()
-            ));
+        // `chattr +i` or `+a`, a sticky directory: a rename or removal fails
+        // whatever the mode (a review: found halfway).
+        if let Some(why) = rename_forbidden(parent, &parent_meta, target) {
+            return Some(why);
         }
         // Another file system mounted inside DIR: no rename reaches it from
         // the directory the files are written in first (a review: "Invalid
@@ -357,20 +347,6 @@ fn blocked(dir: &Path, target: &Path) -> Option<String> {
                 "{} is another file system (mounted inside {}), where no file can be moved",
                 parent.display(),
                 dir.display()
-            ));
-        }
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let me = unsafe { libc::geteuid() };
-        if let Some(t) = target_meta
-            && parent_meta.mode() & 0o1000 != 0
-            && me != 0
-            && t.uid() != me
-            && parent_meta.uid() != me
-        {
-            return Some(format!(
-                "{} is another user's, in a directory where only they may replace it (its sticky \
-                 bit)",
-                target.display()
             ));
         }
     }

@@ -70,6 +70,20 @@ pub enum ArchiveError {
         /// The file, as given.
         path: PathBuf,
     },
+    /// The file to replace cannot be, whatever its mode says: it or its
+    /// directory is immutable or append-only, or it is another user's in a
+    /// sticky directory (the check `report --out` makes too), said before
+    /// the work (a rename failed after it, the message blaming the
+    /// directory).
+    #[error(
+        "{path} cannot be replaced: {why}; it is left as it is; choose another path with -o/--output"
+    )]
+    Unreplaceable {
+        /// The file, as given.
+        path: PathBuf,
+        /// Why, naming the file or directory at fault.
+        why: String,
+    },
     /// Another program changed the archive while the fetch ran, otherwise
     /// than by appending lines (or kept changing it, or removed it);
     /// nothing was written.
@@ -1078,6 +1092,22 @@ impl AtomicFile {
 /// (a review: a read-only archive and a read-only `summary -o` file were
 /// replaced, their mode kept).
 fn refuse_read_only(path: &Path, target: &Path) -> Result<(), ArchiveError> {
+    // Said before "read-only", which `chattr +i` also makes a file (a
+    // review: told as read-only, which no chmod mends), and before a
+    // sticky directory's rename fails after the work (it blamed the
+    // directory).
+    #[cfg(target_os = "linux")]
+    {
+        let parent = parent_dir(target);
+        if let Ok(parent_meta) = fs::metadata(parent)
+            && let Some(why) = rename_forbidden(parent, &parent_meta, target)
+        {
+            return Err(ArchiveError::Unreplaceable {
+                path: path.to_owned(),
+                why,
+            });
+        }
+    }
     match fs::metadata(target) {
         Ok(meta) if meta.is_file() && not_writable(target, &meta) => Err(ArchiveError::ReadOnly {
             path: path.to_owned(),
@@ -1139,6 +1169,46 @@ pub(crate) fn attributes_forbid(path: &Path) -> bool {
     };
     let flags = (libc::STATX_ATTR_IMMUTABLE | libc::STATX_ATTR_APPEND) as u64;
     done == 0 && buf.stx_attributes & flags != 0
+}
+
+/// Why no rename in `parent` (its `parent_meta`) may replace or remove
+/// `target`, where the mode bits do not tell: `parent` or `target` is
+/// immutable or append-only (`chattr +i`, `+a`), or `target` is another
+/// user's in a sticky directory (`/tmp`'s mode) that is not this user's
+/// either.
+#[cfg(target_os = "linux")]
+pub(crate) fn rename_forbidden(
+    parent: &Path,
+    parent_meta: &fs::Metadata,
+    target: &Path,
+) -> Option<String> {
+    use std::os::unix::fs::MetadataExt as _;
+    if attributes_forbid(parent) {
+        return Some(format!(
+            "{} is a directory whose entries cannot change (chattr +i or +a)",
+            parent.display()
+        ));
+    }
+    let target_meta = fs::symlink_metadata(target).ok()?;
+    if attributes_forbid(target) {
+        return Some(format!(
+            "{} is immutable or append-only (chattr +i or +a)",
+            target.display()
+        ));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    (parent_meta.mode() & 0o1000 != 0
+        && me != 0
+        && target_meta.uid() != me
+        && parent_meta.uid() != me)
+        .then(|| {
+            format!(
+                "{} is another user's, in a directory where only they may replace it (its \
+                 sticky bit)",
+                target.display()
+            )
+        })
 }
 
 /// The directory a file is in (`.` for a bare name).
