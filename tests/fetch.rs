@@ -1586,6 +1586,9 @@ fn a_sidecar_that_cannot_be_written_does_not_fail_the_fetch_nor_replace_the_arch
         ("read-only", true),
         // Not removed either when the answer has no ETag (a review).
         ("read-only", false),
+        // Nor one no rename may replace (`chattr +i`), said as such.
+        ("immutable", true),
+        ("immutable", false),
     ] {
         let mut server = Server::new();
         let mock = match etag {
@@ -1618,6 +1621,16 @@ fn a_sidecar_that_cannot_be_written_does_not_fail_the_fetch_nor_replace_the_arch
                 "could not update data/events.jsonl.etag (it is read-only: make it writable for \
                  this user, or remove it): the archive is saved"
             }
+            "immutable" => {
+                fs::write(work.etag_file(), r#"{"etag": "\"v0\""}"#).unwrap();
+                // Root may set it on this file system (tests run as root here).
+                if !chattr("+i", &work.etag_file()) {
+                    eprintln!("chattr +i is not available here: skipped");
+                    continue;
+                }
+                "could not update data/events.jsonl.etag (data/events.jsonl.etag is immutable or \
+                 append-only (chattr +i or +a)): the archive is saved"
+            }
             "lines" => {
                 fs::write(work.etag_file(), &lines).unwrap();
                 "data/events.jsonl.etag holds something other than fetch's ETag record: it is \
@@ -1632,6 +1645,13 @@ fn a_sidecar_that_cannot_be_written_does_not_fail_the_fetch_nor_replace_the_arch
         };
 
         let run = work.fetch(&server.url(), &[]);
+        if case == "immutable" {
+            assert!(chattr("-i", &work.etag_file()));
+            assert_eq!(
+                fs::read_to_string(work.etag_file()).unwrap(),
+                r#"{"etag": "\"v0\""}"#
+            );
+        }
 
         mock.assert();
         assert_eq!(run.code, 0, "{case}: {}", run.stderr);
@@ -1712,13 +1732,6 @@ fn a_read_only_archive_is_left_as_it_is_and_nothing_downloaded() {
 #[cfg(target_os = "linux")]
 #[test]
 fn an_immutable_archive_is_told_as_such_and_nothing_downloaded() {
-    let chattr = |flag: &str, p: &Path| {
-        StdCommand::new("chattr")
-            .arg(flag)
-            .arg(p)
-            .status()
-            .is_ok_and(|s| s.success())
-    };
     let mut server = Server::new();
     let mock = ok_gist(
         &mut server,
@@ -1749,6 +1762,15 @@ fn an_immutable_archive_is_told_as_such_and_nothing_downloaded() {
         )
     );
     assert_eq!(fs::read_to_string(work.archive()).unwrap(), old);
+}
+
+/// Runs `chattr FLAG PATH`; whether it did.
+fn chattr(flag: &str, path: &Path) -> bool {
+    StdCommand::new("chattr")
+        .arg(flag)
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// The commit id of `rev` in `repo`'s work tree.

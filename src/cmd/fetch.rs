@@ -587,6 +587,10 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
                 "could not update {} ({error}): the archive is saved",
                 sidecar_path.display()
             )),
+            Err(archive::ArchiveError::Unreplaceable { why, .. }) => Err(format!(
+                "could not update {} ({why}): the archive is saved",
+                sidecar_path.display()
+            )),
             Err(archive::ArchiveError::ReadOnly { .. }) => Err(format!(
                 "could not update {} (it is read-only: make it writable for this user, or \
                  remove it): the archive is saved",
