@@ -1158,7 +1158,11 @@ pub fn posix_path(s: &str) -> Option<&str> {
             let rel = part
                 .strip_prefix("./")
                 .or_else(|| part.strip_prefix("../"))
-                .or_else(|| part.strip_prefix("~/"));
+                .or_else(|| part.strip_prefix("~/"))
+                // A user's home (`~jdoe/…`) or a variable's directory
+                // (`$HOME/…`; a review: `$HOME/.ssh/id_rsa` passed).
+                .or_else(|| rooted(part, '~'))
+                .or_else(|| rooted(part, '$'));
             // A first name of any script too (`/данные/…`, `/über/…`;
             // a review: they passed).
             let absolute = b.first() == Some(&b'/')
@@ -1184,6 +1188,19 @@ pub fn posix_path(s: &str) -> Option<&str> {
         }
     }
     None
+}
+
+/// What follows `sigil` and a name (letters, digits, `_`, `.` and `-`
+/// after a letter or `_`) and a `/`: the path under `~jdoe/` or `$HOME/`.
+fn rooted(part: &str, sigil: char) -> Option<&str> {
+    let rest = part.strip_prefix(sigil)?;
+    let (name, under) = rest.split_once('/')?;
+    let ok = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+        && !(sigil == '$' && name.contains(['.', '-']));
+    ok.then_some(under)
 }
 
 /// Whether `dir/name` is a file in a home's hidden directory
@@ -2216,6 +2233,9 @@ mod tests {
             ("2001:db8::8a2e:370:7334", &[Rule::Ipv6]),
             ("/opt/projects/payments", &[Rule::PosixPath]),
             ("./secrets/prod", &[Rule::PosixPath]),
+            ("~jdoe/notes", &[Rule::PosixPath]),
+            ("key at $HOME/.ssh/id_rsa", &[Rule::PosixPath]),
+            ("$XDG_CONFIG_HOME/acme", &[Rule::PosixPath]),
             ("src/payments/charge.go", &[Rule::PosixPath]),
             ("D:\\work\\acme", &[Rule::WindowsPath]),
             ("\\\\fileserver\\share", &[Rule::WindowsPath]),
@@ -2461,7 +2481,12 @@ mod tests {
             // Words outside ASCII with a dot, but no domain at their end.
             "\u{43f}\u{440}\u{438}\u{432}\u{435}\u{442}.\u{43c}\u{438}\u{440}",
             "\u{2014}.com",
-            ".5/10", // a ratio, no hidden directory
+            ".5/10",    // a ratio, no hidden directory
+            "~5/10",    // about five in ten
+            "$5/month", // a price
+            "in $US-dollars/year",
+            "~/",
+            "$HOME/",
             "Test .NET/Core scanners",
             "Formats: .md/.html",
             // A fourth review's false positives: a sentence's full stop
