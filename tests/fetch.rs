@@ -1681,11 +1681,15 @@ fn a_sidecar_that_cannot_be_written_does_not_fail_the_fetch_nor_replace_the_arch
 
 /// An archive its user made read-only is left so, as a shell's `>` leaves
 /// a read-only file, before anything is downloaded (a review: it was
-/// replaced, its mode kept); a link to it too.
+/// replaced, its mode kept); a link to it too. An immutable one (`chattr
+/// +i`, which also makes it unwritable) is told as such, not as read-only
+/// (which no chmod would mend).
 #[test]
 fn a_read_only_archive_is_left_as_it_is_and_nothing_downloaded() {
     use std::os::unix::fs::PermissionsExt;
-    for through_link in [false, true] {
+    let read_only = "data/events.jsonl is read-only: it is left as it is; make it writable for \
+                     this user, or choose another path with -o/--output";
+    for case in ["read-only", "a link to it", "immutable"] {
         let mut server = Server::new();
         let mock = ok_gist(
             &mut server,
@@ -1696,72 +1700,47 @@ fn a_read_only_archive_is_left_as_it_is_and_nothing_downloaded() {
         let work = Work::new();
         fs::create_dir_all(work.path().join("data")).unwrap();
         let old = file_of(&[&event(7)]);
-        let file = match through_link {
-            false => work.archive(),
-            true => {
+        let file = match case {
+            "a link to it" => {
                 std::os::unix::fs::symlink("kept.jsonl", work.archive()).unwrap();
                 work.path().join("data/kept.jsonl")
             }
+            _ => work.archive(),
         };
         fs::write(&file, &old).unwrap();
-        fs::set_permissions(&file, fs::Permissions::from_mode(0o444)).unwrap();
+        let (mode, told) = match case {
+            // Root may set it on this file system (tests run as root here).
+            "immutable" if !chattr("+i", &file) => {
+                eprintln!("chattr +i is not available here: skipped");
+                continue;
+            }
+            "immutable" => (
+                0o644,
+                "data/events.jsonl cannot be replaced: data/events.jsonl is immutable or \
+                 append-only (chattr +i or +a); it is left as it is; choose another path with \
+                 -o/--output",
+            ),
+            _ => {
+                fs::set_permissions(&file, fs::Permissions::from_mode(0o444)).unwrap();
+                (0o444, read_only)
+            }
+        };
 
         let run = work.fetch(&server.url(), &[]);
+        if case == "immutable" {
+            assert!(chattr("-i", &file));
+        }
 
         mock.assert();
-        assert_eq!(run.code, 1, "{}", run.stderr);
-        assert_eq!(
-            run.stderr,
-            error_line(
-                "data/events.jsonl is read-only: it is left as it is; make it writable for this \
-                 user, or choose another path with -o/--output"
-            )
-        );
+        assert_eq!(run.code, 1, "{case}: {}", run.stderr);
+        assert_eq!(run.stderr, error_line(told), "{case}");
         assert_eq!(fs::read_to_string(&file).unwrap(), old);
         assert_eq!(
             fs::metadata(&file).unwrap().permissions().mode() & 0o777,
-            0o444
+            mode
         );
         assert!(!work.etag_file().exists());
     }
-}
-
-/// An immutable archive (`chattr +i`, which also makes it unwritable) is
-/// told as such, not as read-only (which no chmod would mend), before
-/// anything is downloaded.
-#[cfg(target_os = "linux")]
-#[test]
-fn an_immutable_archive_is_told_as_such_and_nothing_downloaded() {
-    let mut server = Server::new();
-    let mock = ok_gist(
-        &mut server,
-        &whole_gist(&file_of(&[INIT, &event(1)])),
-        "\"v1\"",
-    )
-    .expect(0);
-    let work = Work::new();
-    fs::create_dir_all(work.path().join("data")).unwrap();
-    let old = file_of(&[&event(7)]);
-    fs::write(work.archive(), &old).unwrap();
-    // Root may set it on this file system (tests run as root here).
-    if !chattr("+i", &work.archive()) {
-        eprintln!("chattr +i is not available here: skipped");
-        return;
-    }
-    let run = work.fetch(&server.url(), &[]);
-    assert!(chattr("-i", &work.archive()));
-
-    mock.assert();
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert_eq!(
-        run.stderr,
-        error_line(
-            "data/events.jsonl cannot be replaced: data/events.jsonl is immutable or \
-             append-only (chattr +i or +a); it is left as it is; choose another path with \
-             -o/--output"
-        )
-    );
-    assert_eq!(fs::read_to_string(work.archive()).unwrap(), old);
 }
 
 /// Runs `chattr FLAG PATH`; whether it did.
