@@ -200,6 +200,7 @@ fn explain<'a, T: Deserialize<'a>>(text: &'a str, before: &str, prefix: &str) ->
             let inner = err.into_inner();
             let what = strip_position(&inner, text, before);
             let what = without_string_value(&what);
+            let what = integer_beyond_64_bits(&what, text, inner.column());
             let field = match (prefix.is_empty(), path.as_str()) {
                 (true, ".") => String::new(),
                 (true, p) => p.to_string(),
@@ -254,6 +255,40 @@ fn without_string_value(msg: &str) -> String {
         }
     }
     msg.to_owned()
+}
+
+/// serde's message for an integer past 64 bits, which serde_json reads
+/// as a float (`invalid type: floating point `1.8446744073709552e+19`,
+/// expected i64`), said as what the client wrote: an integer of so many
+/// digits. `column` is where serde_json stopped: at the number's last
+/// byte in `text`.
+fn integer_beyond_64_bits(msg: &str, text: &str, column: usize) -> String {
+    const FLOAT: &str = "invalid type: floating point `";
+    let Some(at) = msg.find(FLOAT) else {
+        return msg.to_owned();
+    };
+    let Some(end) = msg[at + FLOAT.len()..]
+        .find('`')
+        .map(|e| at + FLOAT.len() + e + 1)
+    else {
+        return msg.to_owned();
+    };
+    let head = text.as_bytes().get(..column).unwrap_or_default();
+    let start = head
+        .iter()
+        .rposition(|b| !(b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')))
+        .map_or(0, |p| p + 1);
+    let literal = &head[start..];
+    let digits = literal.strip_prefix(b"-").unwrap_or(literal);
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return msg.to_owned();
+    }
+    format!(
+        "{}invalid type: an integer of {} digits, past 64 bits{}",
+        &msg[..at],
+        digits.len(),
+        &msg[end..]
+    )
 }
 
 fn json_error(text: &str) -> String {
@@ -715,6 +750,17 @@ mod tests {
         for (value, why) in [
             ("\"x\"", "a string of 1 char"),
             ("1.5", "floating point `1.5`"),
+            ("1e3", "floating point `1000.0`"),
+            // serde_json reads an integer past 64 bits as a float (a
+            // review: told as "floating point `1.8446744073709552e+19`").
+            (
+                "18446744073709551616",
+                "an integer of 20 digits, past 64 bits",
+            ),
+            (
+                "-99999999999999999999",
+                "an integer of 20 digits, past 64 bits",
+            ),
         ] {
             let r = reason(&format!(
                 r#"{{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {{"target_types": {{"ghp_SECRET.a.b": {value}}}}}}}"#
