@@ -813,6 +813,24 @@ fn an_append_only_file_or_directory_stops_the_run_before_anything_is_written() {
         );
         assert_eq!(files(&out), before, "{set}");
     }
+    // DIR named through a link: the directory's attributes, not the
+    // link's (a review: half the report was written into it).
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(&out, &link).unwrap();
+    assert!(chattr("+a", &out));
+    let run = report_into(&link, &["--generated-on", "2026-07-01"]);
+    assert!(chattr("-a", &out));
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        err.contains(&format!(
+            "{l}: {l} is a directory whose entries cannot change (chattr +i or +a): nothing is \
+             written",
+            l = link.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(files(&out), before);
 }
 
 /// Every entry under `dir`, directories too (`charts/`), sorted.

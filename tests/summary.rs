@@ -1143,6 +1143,38 @@ fn an_output_no_rename_may_replace_is_told_why() {
                 dir.path().display()
             ))
         );
+        // A new file there is one that cannot be made.
+        let new = dir.path().join("new.json");
+        assert!(chattr("+a", dir.path()));
+        let got = run(&new);
+        assert!(chattr("-a", dir.path()));
+        assert_eq!(
+            String::from_utf8_lossy(&got.stderr),
+            format!(
+                "Error: --output {p}: cannot create the file: {p} cannot be made: {d} is a \
+                 directory whose entries cannot change (chattr +i or +a); choose another path \
+                 with -o/--output\n",
+                p = new.display(),
+                d = dir.path().display()
+            )
+        );
+        // The directory named through a link: its own attributes, not the
+        // link's (a review: the work ran, and its temporary file was left
+        // where no one could remove it).
+        let link = tempfile::tempdir().unwrap();
+        let linked = link.path().join("dir");
+        std::os::unix::fs::symlink(dir.path(), &linked).unwrap();
+        assert!(chattr("+a", dir.path()));
+        let got = run(&linked.join("summary.json"));
+        assert!(chattr("-a", dir.path()));
+        assert_eq!(got.status.code(), Some(1));
+        assert!(
+            String::from_utf8_lossy(&got.stderr).contains(&format!(
+                "{} is a directory whose entries cannot change",
+                linked.display()
+            )),
+            "{got:?}"
+        );
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "kept\n");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     } else {

@@ -76,13 +76,17 @@ pub enum ArchiveError {
     /// the work (a rename failed after it, the message blaming the
     /// directory).
     #[error(
-        "{path} cannot be replaced: {why}; it is left as it is; choose another path with -o/--output"
+        "{path} cannot be {}: {why}; {}choose another path with -o/--output",
+        if *exists { "replaced" } else { "made" },
+        if *exists { "it is left as it is; " } else { "" }
     )]
     Unreplaceable {
         /// The file, as given.
         path: PathBuf,
         /// Why, naming the file or directory at fault.
         why: String,
+        /// Whether there is a file to replace (else one to make).
+        exists: bool,
     },
     /// Another program changed the archive while the fetch ran, otherwise
     /// than by appending lines (or kept changing it, or removed it);
@@ -1105,6 +1109,7 @@ fn refuse_read_only(path: &Path, target: &Path) -> Result<(), ArchiveError> {
             return Err(ArchiveError::Unreplaceable {
                 path: path.to_owned(),
                 why,
+                exists: fs::symlink_metadata(target).is_ok(),
             });
         }
     }
@@ -1146,11 +1151,12 @@ pub(crate) fn access(path: &Path, mode: libc::c_int) -> bool {
     })
 }
 
-/// Whether `path` (not followed) is immutable or append-only (`chattr +i`,
-/// `+a`): then no rename replaces it or, for a directory, its entries,
-/// whatever its mode says.
+/// Whether `path` is immutable or append-only (`chattr +i`, `+a`): then no
+/// rename replaces it or, for a directory, its entries, whatever its mode
+/// says. A link at `path` is followed when `follow` says so (a directory
+/// named through a link: a review found the link's own attributes read).
 #[cfg(target_os = "linux")]
-pub(crate) fn attributes_forbid(path: &Path) -> bool {
+fn attributes_forbid(path: &Path, follow: bool) -> bool {
     use std::os::unix::ffi::OsStrExt as _;
     let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
         return false;
@@ -1162,7 +1168,7 @@ pub(crate) fn attributes_forbid(path: &Path) -> bool {
         libc::statx(
             libc::AT_FDCWD,
             c.as_ptr(),
-            libc::AT_SYMLINK_NOFOLLOW,
+            if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW },
             0,
             &mut buf,
         )
@@ -1183,14 +1189,14 @@ pub(crate) fn rename_forbidden(
     target: &Path,
 ) -> Option<String> {
     use std::os::unix::fs::MetadataExt as _;
-    if attributes_forbid(parent) {
+    if attributes_forbid(parent, true) {
         return Some(format!(
             "{} is a directory whose entries cannot change (chattr +i or +a)",
             parent.display()
         ));
     }
     let target_meta = fs::symlink_metadata(target).ok()?;
-    if attributes_forbid(target) {
+    if attributes_forbid(target, false) {
         return Some(format!(
             "{} is immutable or append-only (chattr +i or +a)",
             target.display()
