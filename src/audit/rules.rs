@@ -1158,11 +1158,7 @@ pub fn posix_path(s: &str) -> Option<&str> {
             let rel = part
                 .strip_prefix("./")
                 .or_else(|| part.strip_prefix("../"))
-                .or_else(|| part.strip_prefix("~/"))
-                // A user's home (`~jdoe/…`) or a variable's directory
-                // (`$HOME/…`; a review: `$HOME/.ssh/id_rsa` passed).
-                .or_else(|| rooted(part, '~'))
-                .or_else(|| rooted(part, '$'));
+                .or_else(|| part.strip_prefix("~/"));
             // A first name of any script too (`/данные/…`, `/über/…`;
             // a review: they passed).
             let absolute = b.first() == Some(&b'/')
@@ -1173,9 +1169,16 @@ pub fn posix_path(s: &str) -> Option<&str> {
                 return Some(part);
             }
             let segs: Vec<&str> = part.split('/').collect();
-            let all_ok = segs.iter().all(|g| path_segment_ok(g));
+            // A user's home (`~jdoe/…`) or a variable's directory
+            // (`$HOME/…`; a review: `$HOME/.ssh/id_rsa` passed) counts as a
+            // directory; not `~hours/days` nor `$USD/month`, which have no
+            // file after them.
+            let root = is_root(segs[0]);
+            let all_ok = root && segs[1..].iter().all(|g| path_segment_ok(g))
+                || segs.iter().all(|g| path_segment_ok(g));
             let numeric = segs.iter().all(|g| g.bytes().all(|c| c.is_ascii_digit()));
-            let dot_dir = segs.len() == 2 && in_hidden_dir(segs[0], segs[1]);
+            let dot_dir = segs.len() == 2
+                && (in_hidden_dir(segs[0], segs[1]) || root && is_hidden_dir(segs[1]));
             if all_ok
                 && !numeric
                 && high_entropy(part).is_none()
@@ -1190,17 +1193,39 @@ pub fn posix_path(s: &str) -> Option<&str> {
     None
 }
 
-/// What follows `sigil` and a name (letters, digits, `_`, `.` and `-`
-/// after a letter or `_`) and a `/`: the path under `~jdoe/` or `$HOME/`.
-fn rooted(part: &str, sigil: char) -> Option<&str> {
-    let rest = part.strip_prefix(sigil)?;
-    let (name, under) = rest.split_once('/')?;
-    let ok = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
-        && !(sigil == '$' && name.contains(['.', '-']));
-    ok.then_some(under)
+/// Whether a path's first name stands for a home or a variable's
+/// directory: `~jdoe` (a user's home, its name of any script), `$HOME`,
+/// `%USERPROFILE%`.
+fn is_root(seg: &str) -> bool {
+    let variable = |name: &str| {
+        name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    };
+    if let Some(user) = seg.strip_prefix('~') {
+        return user.starts_with(|c: char| c.is_alphabetic() || c == '_')
+            && user
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    }
+    if let Some(name) = seg.strip_prefix('$') {
+        return variable(name);
+    }
+    seg.strip_prefix('%')
+        .and_then(|s| s.strip_suffix('%'))
+        .is_some_and(variable)
+}
+
+/// Whether `name` is a hidden directory's (`.ssh`, `.aws`, `.config`): a dot
+/// and lower-case letters that name no file format (not `.md`, `.net`).
+fn is_hidden_dir(name: &str) -> bool {
+    name.strip_prefix('.').is_some_and(|d| {
+        d.bytes().next().is_some_and(|c| c.is_ascii_lowercase())
+            && d.bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'-'))
+            // Not formats written as a pair (`.md/html`, `.js/ts`, `.net/core`).
+            && !is_file_extension(d)
+            && d != "net"
+    })
 }
 
 /// Whether `dir/name` is a file in a home's hidden directory
@@ -1208,15 +1233,7 @@ fn rooted(part: &str, sigil: char) -> Option<&str> {
 /// that name no file format (not a ratio, `.5/10`, nor `.NET/Core`,
 /// `.md/html`), `name` no other dot-name (not `.md/.html`).
 fn in_hidden_dir(dir: &str, name: &str) -> bool {
-    dir.strip_prefix('.').is_some_and(|d| {
-        d.bytes().next().is_some_and(|c| c.is_ascii_lowercase())
-            && d.bytes()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'-'))
-            // Not formats written as a pair (`.md/html`, `.js/ts`, `.net/core`).
-            && !is_file_extension(d)
-            && d != "net"
-    }) && !name.is_empty()
-        && !name.starts_with('.')
+    is_hidden_dir(dir) && !name.is_empty() && !name.starts_with('.')
 }
 
 /// A Windows path: a drive (`C:\…`, `C:/…`), a UNC share (`\\server\share`),
@@ -1261,11 +1278,15 @@ pub fn windows_path(s: &str) -> Option<&str> {
             return Some(tok);
         }
         // Two segments, as `posix_path` reads them (a review:
-        // `.aws\credentials` and `src\main.py` passed in free text).
+        // `.aws\credentials` and `src\main.py` passed in free text), also
+        // under a home or a variable's directory (`%USERPROFILE%\.ssh`).
+        let root = tok.split('\\').next().is_some_and(is_root);
         if let [dir, name] = segs[..]
-            && path_segment_ok(dir)
+            && (root || path_segment_ok(dir))
             && path_segment_ok(name)
-            && (in_hidden_dir(dir, name) || bare_file_name(name).is_some())
+            && (in_hidden_dir(dir, name)
+                || bare_file_name(name).is_some()
+                || root && is_hidden_dir(name))
         {
             return Some(tok);
         }
@@ -2233,9 +2254,14 @@ mod tests {
             ("2001:db8::8a2e:370:7334", &[Rule::Ipv6]),
             ("/opt/projects/payments", &[Rule::PosixPath]),
             ("./secrets/prod", &[Rule::PosixPath]),
-            ("~jdoe/notes", &[Rule::PosixPath]),
+            ("~jdoe/.ssh", &[Rule::PosixPath]),
+            ("~\u{e9}ric/.ssh", &[Rule::PosixPath]),
             ("key at $HOME/.ssh/id_rsa", &[Rule::PosixPath]),
-            ("$XDG_CONFIG_HOME/acme", &[Rule::PosixPath]),
+            ("$HOME/.ssh", &[Rule::PosixPath]),
+            ("$XDG_CONFIG_HOME/acme/config", &[Rule::PosixPath]),
+            ("$HOME\\.ssh", &[Rule::WindowsPath]),
+            ("%USERPROFILE%\\.ssh", &[Rule::WindowsPath]),
+            ("~jdoe\\notes.txt", &[Rule::WindowsPath]),
             ("src/payments/charge.go", &[Rule::PosixPath]),
             ("D:\\work\\acme", &[Rule::WindowsPath]),
             ("\\\\fileserver\\share", &[Rule::WindowsPath]),
@@ -2485,6 +2511,17 @@ mod tests {
             "~5/10",    // about five in ten
             "$5/month", // a price
             "in $US-dollars/year",
+            // A review's: `~` for "about", prices, acronyms, formulas.
+            "takes ~hours/days",
+            "~min/max",
+            "~old/new~",
+            "$US/year",
+            "$CI/CD pipeline",
+            "$AWS/GCP",
+            "ratio $a/b$",
+            "rate: $x/$y",
+            "use $_/foo",
+            "%PATH%\\bin",
             "~/",
             "$HOME/",
             "Test .NET/Core scanners",
