@@ -2282,7 +2282,7 @@ fn retry_after_longer_than_max_wait_stops_at_once() {
     assert_eq!(
         run.stderr,
         error_line(
-            "GitHub's API rate limit is exhausted (HTTP 429); GitHub asks to retry after 120 s, \
+            "GitHub's API rate limit is exhausted (HTTP 429); GitHub asks to retry after 2 min, \
              longer than --max-wait 3 s: try again after that"
         )
     );
@@ -2355,8 +2355,8 @@ fn a_server_error_that_asks_for_longer_than_max_wait_stops_and_says_so() {
     assert_eq!(
         run.stderr,
         error_line(
-            "GitHub answered HTTP 503 to the gist request and asks to try again in 3600 s \
-             (retry-after), longer than --max-wait 3 s: try again then, or raise --max-wait"
+            "GitHub answered HTTP 503 to the gist request and asks (retry-after) to try again \
+             in 60 min, longer than --max-wait 3 s: try again then, or raise --max-wait"
         )
     );
     assert!(!work.path().join("data/events.jsonl").exists());

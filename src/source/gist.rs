@@ -375,9 +375,9 @@ pub enum GistError {
     },
     /// A 5xx answer asks to come back later than `--max-wait` allows.
     #[error(
-        "GitHub answered HTTP {status} to {what} and asks to try again in {wait_secs} s \
-         (retry-after), longer than --max-wait {max_wait_secs} s: try again then, or raise \
-         --max-wait"
+        "GitHub answered HTTP {status} to {what} and asks (retry-after) to try again in {}, \
+         longer than --max-wait {max_wait_secs} s: try again then, or raise --max-wait",
+        wait_text(*wait_secs)
     )]
     ServerAsksToWait {
         /// What was asked for.
@@ -564,6 +564,21 @@ fn not_found_message(gist_id: &str, status: u16, token_source: Option<&str>) -> 
     format!("{what} {gist_id} (HTTP {status}): {hint}")
 }
 
+/// A wait as a person reads it: seconds under two minutes (a review: 4 s
+/// read "in 1 min"), else minutes (rounded up) under two hours, then hours
+/// and minutes (a review: a day's retry-after read "86400 s").
+fn wait_text(secs: u64) -> String {
+    if secs < 120 {
+        return format!("{secs} s");
+    }
+    let minutes = secs.div_ceil(60);
+    match (minutes / 60, minutes % 60) {
+        (hours, min) if hours < 2 => format!("{} min", hours * 60 + min),
+        (hours, 0) => format!("{hours} h"),
+        (hours, min) => format!("{hours} h {min} min"),
+    }
+}
+
 fn rate_limit_message(
     status: u16,
     reset: Option<u64>,
@@ -576,23 +591,27 @@ fn rate_limit_message(
     let mut msg = format!("GitHub's API rate limit is exhausted (HTTP {status})");
     match retry_after {
         Some(secs) if secs > max_wait => msg.push_str(&format!(
-            "; GitHub asks to retry after {secs} s, longer than --max-wait {max_wait} s"
+            "; GitHub asks to retry after {}, longer than --max-wait {max_wait} s",
+            wait_text(secs)
         )),
         // A wait within --max-wait: the retries ran out instead.
         Some(secs) => msg.push_str(&format!(
-            "; GitHub asked to retry after {secs} s {attempts}"
+            "; GitHub asked to retry after {} {attempts}",
+            wait_text(secs)
         )),
         None => {}
     }
     match untimed_wait {
         Some(secs) if secs > max_wait && secs <= UNTIMED_WAIT.as_secs() => msg.push_str(&format!(
-            "; it gives no time, and GitHub asks then to wait at least {secs} s, longer \
-                 than --max-wait {max_wait} s"
+            "; it gives no time, and GitHub asks then to wait at least {}, longer than \
+             --max-wait {max_wait} s",
+            wait_text(secs)
         )),
         // The doubling is this tool's, for limits that go on.
         Some(secs) if secs > max_wait => msg.push_str(&format!(
-            "; it gave no time {attempts}, and the next wait, {secs} s (doubled for each, as \
-             GitHub asks when they go on), is longer than --max-wait {max_wait} s"
+            "; it gave no time {attempts}, and the next wait (doubled for each, as GitHub \
+             asks when they go on), {}, is longer than --max-wait {max_wait} s",
+            wait_text(secs)
         )),
         Some(_) => msg.push_str(&format!("; it gave no time {attempts}")),
         None => {}
@@ -601,14 +620,8 @@ fn rate_limit_message(
         let now = now_secs();
         let when = format_epoch(reset);
         if reset > now {
-            // Seconds under two minutes (a review: 4 s read "in 1 min").
             let secs = reset - now;
-            let left = if secs < 120 {
-                format!("{secs} s")
-            } else {
-                format!("{} min", secs.div_ceil(60))
-            };
-            msg.push_str(&format!("; it resets at {when} (in {left})"));
+            msg.push_str(&format!("; it resets at {when} (in {})", wait_text(secs)));
             // The wait is a second past the reset (see `RateLimit::wait`).
             if secs + 1 > max_wait {
                 msg.push_str(&format!(", later than --max-wait {max_wait} s"));
@@ -1965,6 +1978,24 @@ mod tests {
     }
 
     #[test]
+    fn a_wait_is_said_as_a_person_reads_it() {
+        for (secs, said) in [
+            (0, "0 s"),
+            (119, "119 s"),
+            (120, "2 min"),
+            (121, "3 min"),
+            (3600, "60 min"),
+            (7140, "119 min"),
+            (7141, "2 h"),
+            (7201, "2 h 1 min"),
+            (86_400, "24 h"),
+            (90_061, "25 h 2 min"),
+        ] {
+            assert_eq!(wait_text(secs), said, "{secs}");
+        }
+    }
+
+    #[test]
     fn rate_limit_message_says_whether_the_wait_or_the_retries_ran_out() {
         let long = rate_limit_message(
             429,
@@ -2067,7 +2098,7 @@ mod tests {
         assert_eq!(
             doubled,
             "GitHub's API rate limit is exhausted (HTTP 429); it gave no time on all 3 attempts, \
-             and the next wait, 240 s (doubled for each, as GitHub asks when they go on), is \
+             and the next wait (doubled for each, as GitHub asks when they go on), 4 min, is \
              longer than --max-wait 200 s: wait that long and try again"
         );
     }
