@@ -791,20 +791,29 @@ fn an_append_only_file_or_directory_stops_the_run_before_anything_is_written() {
         return;
     }
     let before = files(&out);
-    for (set, why) in [
+    for (set, flag, why) in [
         (
             "summary.json",
+            "a",
             "summary.json is immutable or append-only (chattr +i or +a)",
         ),
         (
             "data",
+            "a",
+            "data is a directory whose entries cannot change (chattr +i or +a)",
+        ),
+        // Not "a directory this user cannot write in", which sends the
+        // user to chmod (a review).
+        (
+            "data",
+            "i",
             "data is a directory whose entries cannot change (chattr +i or +a)",
         ),
     ] {
         let path = out.join(set);
-        assert!(chattr("+a", &path));
+        assert!(chattr(&format!("+{flag}"), &path));
         let run = report_into(&out, &["--generated-on", "2026-07-01"]);
-        assert!(chattr("-a", &path));
+        assert!(chattr(&format!("-{flag}"), &path));
         assert_eq!(run.status.code(), Some(1));
         let err = String::from_utf8(run.stderr).unwrap();
         assert!(

@@ -326,16 +326,18 @@ fn blocked(dir: &Path, target: &Path) -> Option<String> {
             .find(|a| fs::symlink_metadata(a).is_ok())?;
         // A file on the way is named by the checks after this one.
         let parent_meta = fs::metadata(parent).ok().filter(fs::Metadata::is_dir)?;
+        // `chattr +i` or `+a`, a sticky directory: a rename or removal fails
+        // whatever the mode (a review: found halfway). Said first: an
+        // immutable directory is no more writable by `access`, which would
+        // send the user to chmod (a review).
+        if let Some(why) = rename_forbidden(parent, &parent_meta, target) {
+            return Some(why);
+        }
         if !access(parent, libc::W_OK | libc::X_OK) {
             return Some(format!(
                 "{} is a directory this user cannot write in",
                 parent.display()
             ));
-        }
-        // `chattr +i` or `+a`, a sticky directory: a rename or removal fails
-        // whatever the mode (a review: found halfway).
-        if let Some(why) = rename_forbidden(parent, &parent_meta, target) {
-            return Some(why);
         }
         // Another file system mounted inside DIR: no rename reaches it from
         // the directory the files are written in first (a review: "Invalid
