@@ -1183,7 +1183,9 @@ pub fn posix_path(s: &str) -> Option<&str> {
                 && !numeric
                 && high_entropy(part).is_none()
                 && (segs.len() >= 3
-                    || (segs.len() == 2 && bare_file_name(segs[1]).is_some())
+                    || (segs.len() == 2
+                        && (bare_file_name(segs[1]).is_some()
+                            || secret_file_name(segs[1]).is_some()))
                     || dot_dir)
             {
                 return Some(part);
@@ -1195,7 +1197,7 @@ pub fn posix_path(s: &str) -> Option<&str> {
 
 /// Whether a path's first name stands for a home or a variable's
 /// directory: `~jdoe` (a user's home, its name of any script), `$HOME`,
-/// `%USERPROFILE%`.
+/// `$env:USERPROFILE` (PowerShell's), `%USERPROFILE%`.
 fn is_root(seg: &str) -> bool {
     let variable = |name: &str| {
         name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
@@ -1208,7 +1210,7 @@ fn is_root(seg: &str) -> bool {
                 .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'));
     }
     if let Some(name) = seg.strip_prefix('$') {
-        return variable(name);
+        return variable(name.strip_prefix("env:").unwrap_or(name));
     }
     seg.strip_prefix('%')
         .and_then(|s| s.strip_suffix('%'))
@@ -1286,6 +1288,7 @@ pub fn windows_path(s: &str) -> Option<&str> {
             && path_segment_ok(name)
             && (in_hidden_dir(dir, name)
                 || bare_file_name(name).is_some()
+                || secret_file_name(name).is_some()
                 || root && is_hidden_dir(name))
         {
             return Some(tok);
@@ -2262,6 +2265,11 @@ mod tests {
             ("$HOME\\.ssh", &[Rule::WindowsPath]),
             ("%USERPROFILE%\\.ssh", &[Rule::WindowsPath]),
             ("~jdoe\\notes.txt", &[Rule::WindowsPath]),
+            // A third review's: PowerShell's variables, key files' names.
+            ("$env:USERPROFILE\\.ssh", &[Rule::WindowsPath]),
+            ("$env:APPDATA\\acme.ini", &[Rule::WindowsPath]),
+            ("$HOME/id_rsa", &[Rule::PosixPath]),
+            ("~jdoe/id_ed25519", &[Rule::PosixPath]),
             ("src/payments/charge.go", &[Rule::PosixPath]),
             ("D:\\work\\acme", &[Rule::WindowsPath]),
             ("\\\\fileserver\\share", &[Rule::WindowsPath]),
