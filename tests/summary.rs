@@ -1214,6 +1214,37 @@ fn an_output_no_rename_may_replace_is_told_why() {
     );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "kept\n");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    // A link another user made there is not followed, as the kernel's
+    // protected_symlinks does not follow it (a review: root's `-o` replaced
+    // the file it named). This user's own link is.
+    let victim = tempfile::tempdir().unwrap();
+    let kept = victim.path().join("kept.json");
+    std::fs::write(&kept, "kept\n").unwrap();
+    let link = dir.path().join("theirs.json");
+    std::os::unix::fs::symlink(&kept, &link).unwrap();
+    std::os::unix::fs::lchown(&link, Some(65534), Some(65534)).unwrap();
+    let got = run(&link);
+    assert_eq!(got.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&got.stderr),
+        format!(
+            "Error: --output {p}: cannot create the file: {p} cannot be replaced: {p} is a \
+             symbolic link another user made in a sticky directory anyone may write in, which is \
+             not followed (as the kernel's protected_symlinks does not); it is left as it is; \
+             choose another path with -o/--output\n",
+            p = link.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "kept\n");
+    // This user's own, in a directory of another's.
+    std::os::unix::fs::lchown(&link, Some(0), Some(0)).unwrap();
+    std::os::unix::fs::chown(dir.path(), Some(65534), Some(65534)).unwrap();
+    assert!(run(&link).status.success());
+    // The directory's owner's.
+    std::fs::write(&kept, "kept\n").unwrap();
+    std::os::unix::fs::lchown(&link, Some(65534), Some(65534)).unwrap();
+    assert!(run(&link).status.success());
+    assert!(std::fs::read_to_string(&kept).unwrap().starts_with('{'));
 }
 
 /// A FIFO (or a device) as `-o` is written to, not replaced by a file.

@@ -1103,6 +1103,13 @@ fn refuse_read_only(path: &Path, target: &Path) -> Result<(), ArchiveError> {
     #[cfg(target_os = "linux")]
     {
         let parent = parent_dir(target);
+        if let Some(why) = untrusted_link(path) {
+            return Err(ArchiveError::Unreplaceable {
+                path: path.to_owned(),
+                why,
+                exists: fs::symlink_metadata(target).is_ok(),
+            });
+        }
         if let Ok(parent_meta) = fs::metadata(parent)
             && let Some(why) = rename_forbidden(parent, &parent_meta, target)
         {
@@ -1215,6 +1222,39 @@ pub(crate) fn rename_forbidden(
                 target.display()
             )
         })
+}
+
+/// A symbolic link on `path`'s chain that the kernel's `protected_symlinks`
+/// would not follow: in a sticky directory anyone may write in (`/tmp`),
+/// made by neither this user nor the directory's owner. [`followed`]
+/// follows links itself, so no kernel check applies (a review: root's
+/// `summary -o /tmp/x` replaced the file another user's link there named).
+#[cfg(target_os = "linux")]
+fn untrusted_link(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt as _;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let mut path = path.to_owned();
+    for _ in 0..40 {
+        let link = fs::symlink_metadata(&path)
+            .ok()
+            .filter(|m| m.file_type().is_symlink())?;
+        let dir = parent_dir(&path);
+        let dir_meta = fs::metadata(dir).ok()?;
+        if dir_meta.mode() & 0o1002 == 0o1002 && link.uid() != me && link.uid() != dir_meta.uid() {
+            return Some(format!(
+                "{} is a symbolic link another user made in a sticky directory anyone may write \
+                 in, which is not followed (as the kernel's protected_symlinks does not)",
+                path.display()
+            ));
+        }
+        let target = fs::read_link(&path).ok()?;
+        path = match path.parent() {
+            Some(dir) => dir.join(target),
+            None => target,
+        };
+    }
+    None
 }
 
 /// The directory a file is in (`.` for a bare name).
