@@ -1689,7 +1689,12 @@ fn a_read_only_archive_is_left_as_it_is_and_nothing_downloaded() {
     use std::os::unix::fs::PermissionsExt;
     let read_only = "data/events.jsonl is read-only: it is left as it is; make it writable for \
                      this user, or choose another path with -o/--output";
-    for case in ["read-only", "a link to it", "immutable"] {
+    for case in [
+        "read-only",
+        "a link to it",
+        "immutable",
+        "another user's link",
+    ] {
         let mut server = Server::new();
         let mock = ok_gist(
             &mut server,
@@ -1705,6 +1710,19 @@ fn a_read_only_archive_is_left_as_it_is_and_nothing_downloaded() {
                 std::os::unix::fs::symlink("kept.jsonl", work.archive()).unwrap();
                 work.path().join("data/kept.jsonl")
             }
+            // Made by another user in a sticky directory anyone may write
+            // in: not followed, as the kernel's protected_symlinks does not
+            // follow it (root may give a link away; tests run as root here).
+            "another user's link" => {
+                std::os::unix::fs::symlink("../kept.jsonl", work.archive()).unwrap();
+                if std::os::unix::fs::lchown(work.archive(), Some(65534), Some(65534)).is_err() {
+                    eprintln!("not root: the case of another user's link skipped");
+                    continue;
+                }
+                let data = work.path().join("data");
+                fs::set_permissions(&data, fs::Permissions::from_mode(0o1777)).unwrap();
+                work.path().join("kept.jsonl")
+            }
             _ => work.archive(),
         };
         fs::write(&file, &old).unwrap();
@@ -1714,6 +1732,13 @@ fn a_read_only_archive_is_left_as_it_is_and_nothing_downloaded() {
                 eprintln!("chattr +i is not available here: skipped");
                 continue;
             }
+            "another user's link" => (
+                0o644,
+                "data/events.jsonl cannot be replaced: data/events.jsonl is a symbolic link \
+                 another user made in a sticky directory anyone may write in, which is not \
+                 followed (as the kernel's protected_symlinks does not); it is left as it is; \
+                 choose another path with -o/--output",
+            ),
             "immutable" => (
                 0o644,
                 "data/events.jsonl cannot be replaced: data/events.jsonl is immutable or \

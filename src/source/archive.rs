@@ -177,7 +177,7 @@ pub fn lock(path: &Path) -> Result<ArchiveLock, ArchiveError> {
 fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLock, ArchiveError> {
     // Beside the file a link names, as it is written there: a fetch through
     // the link and one of the file itself take the same lock.
-    let archive = followed(path);
+    let (archive, untrusted) = follow(path);
     // A path that can only name a directory (`new/`, `.`): said before
     // anything is made (`new/` and `new/.lock` were left behind).
     let text = path.as_os_str().to_string_lossy();
@@ -206,6 +206,7 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
         });
     }
     // Said before a download that could not be saved.
+    refuse_untrusted(path, &archive, untrusted)?;
     refuse_read_only(path, &archive)?;
     let mut name = archive.clone().into_os_string();
     name.push(".lock");
@@ -1004,7 +1005,8 @@ impl AtomicFile {
             path: path.to_owned(),
             error: source,
         };
-        let target = followed(path);
+        let (target, untrusted) = follow(path);
+        refuse_untrusted(path, &target, untrusted)?;
         // Still a link: a loop (or a chain past the kernel's bound), which
         // a rename would have replaced with a file (a review).
         if fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink()) {
@@ -1091,6 +1093,23 @@ impl AtomicFile {
     }
 }
 
+/// [`ArchiveError::Unreplaceable`] for a link [`follow`] found untrusted
+/// on the way from `path` to `target`.
+fn refuse_untrusted(
+    path: &Path,
+    target: &Path,
+    untrusted: Option<String>,
+) -> Result<(), ArchiveError> {
+    match untrusted {
+        Some(why) => Err(ArchiveError::Unreplaceable {
+            path: path.to_owned(),
+            why,
+            exists: fs::symlink_metadata(target).is_ok(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// [`ArchiveError::ReadOnly`] when `target` (`path` with its links
 /// followed) is a file [`not_writable`]: a rename over it would not ask
 /// (a review: a read-only archive and a read-only `summary -o` file were
@@ -1103,13 +1122,6 @@ fn refuse_read_only(path: &Path, target: &Path) -> Result<(), ArchiveError> {
     #[cfg(target_os = "linux")]
     {
         let parent = parent_dir(target);
-        if let Some(why) = untrusted_link(path) {
-            return Err(ArchiveError::Unreplaceable {
-                path: path.to_owned(),
-                why,
-                exists: fs::symlink_metadata(target).is_ok(),
-            });
-        }
         if let Ok(parent_meta) = fs::metadata(parent)
             && let Some(why) = rename_forbidden(parent, &parent_meta, target)
         {
@@ -1224,39 +1236,6 @@ pub(crate) fn rename_forbidden(
         })
 }
 
-/// A symbolic link on `path`'s chain that the kernel's `protected_symlinks`
-/// would not follow: in a sticky directory anyone may write in (`/tmp`),
-/// made by neither this user nor the directory's owner. [`followed`]
-/// follows links itself, so no kernel check applies (a review: root's
-/// `summary -o /tmp/x` replaced the file another user's link there named).
-#[cfg(target_os = "linux")]
-fn untrusted_link(path: &Path) -> Option<String> {
-    use std::os::unix::fs::MetadataExt as _;
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
-    let mut path = path.to_owned();
-    for _ in 0..40 {
-        let link = fs::symlink_metadata(&path)
-            .ok()
-            .filter(|m| m.file_type().is_symlink())?;
-        let dir = parent_dir(&path);
-        let dir_meta = fs::metadata(dir).ok()?;
-        if dir_meta.mode() & 0o1002 == 0o1002 && link.uid() != me && link.uid() != dir_meta.uid() {
-            return Some(format!(
-                "{} is a symbolic link another user made in a sticky directory anyone may write \
-                 in, which is not followed (as the kernel's protected_symlinks does not)",
-                path.display()
-            ));
-        }
-        let target = fs::read_link(&path).ok()?;
-        path = match path.parent() {
-            Some(dir) => dir.join(target),
-            None => target,
-        };
-    }
-    None
-}
-
 /// The directory a file is in (`.` for a bare name).
 pub(crate) fn parent_dir(path: &Path) -> &Path {
     match path.parent() {
@@ -1268,20 +1247,92 @@ pub(crate) fn parent_dir(path: &Path) -> &Path {
 /// `path`, or the file it names when it is a symbolic link (followed to the
 /// end, also when that file does not exist yet).
 fn followed(path: &Path) -> PathBuf {
+    follow(path).0
+}
+
+/// [`followed`], and the first link on the way that the kernel's
+/// `protected_symlinks` would not follow, said: one in a sticky directory
+/// anyone may write in (`/tmp`), made by neither this user nor the
+/// directory's owner. This walk follows the links itself, so no kernel
+/// check applies (a review: root's `summary -o /tmp/x` replaced the file
+/// another user's link there named). Each link is read once, its owner and
+/// its target from the same file (a review: checked apart from the walk,
+/// a link swapped in between was followed all the same).
+fn follow(path: &Path) -> (PathBuf, Option<String>) {
     let mut path = path.to_owned();
+    let mut untrusted = None;
     // A bound on the links followed, as the kernel has (ELOOP).
     for _ in 0..40 {
-        match fs::read_link(&path) {
-            Ok(link) => {
-                path = match path.parent() {
-                    Some(dir) => dir.join(link),
-                    None => link,
-                }
-            }
-            Err(_) => break,
+        let Some((link, target)) = read_link_once(&path) else {
+            break;
+        };
+        #[cfg(target_os = "linux")]
+        if untrusted.is_none() {
+            untrusted = untrusted_link(&path, &link);
         }
+        #[cfg(not(target_os = "linux"))]
+        let _ = link;
+        path = match path.parent() {
+            Some(dir) => dir.join(target),
+            None => target,
+        };
     }
-    path
+    (path, untrusted)
+}
+
+/// The link at `path` (not followed) and what it names, read from one open
+/// file (`O_PATH | O_NOFOLLOW`, then `fstat` and `readlinkat` on it); `None`
+/// when `path` is no link or cannot be read.
+#[cfg(target_os = "linux")]
+fn read_link_once(path: &Path) -> Option<(fs::Metadata, PathBuf)> {
+    use std::os::fd::AsRawFd as _;
+    use std::os::unix::ffi::OsStringExt as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_NOFOLLOW)
+        .open(path)
+        .ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.file_type().is_symlink() {
+        return None;
+    }
+    let mut buf = vec![0u8; libc::PATH_MAX as usize + 1];
+    // SAFETY: the fd is open, the empty path names it (`O_PATH`), and
+    // `buf` is a valid buffer of the length given.
+    let len = unsafe {
+        libc::readlinkat(
+            file.as_raw_fd(),
+            c"".as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    let len = usize::try_from(len).ok().filter(|&n| n < buf.len())?;
+    buf.truncate(len);
+    Some((meta, PathBuf::from(std::ffi::OsString::from_vec(buf))))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read_link_once(path: &Path) -> Option<(fs::Metadata, PathBuf)> {
+    Some((fs::symlink_metadata(path).ok()?, fs::read_link(path).ok()?))
+}
+
+/// Why the kernel's `protected_symlinks` would not follow `link`, the link
+/// at `path`: see [`follow`].
+#[cfg(target_os = "linux")]
+fn untrusted_link(path: &Path, link: &fs::Metadata) -> Option<String> {
+    use std::os::unix::fs::MetadataExt as _;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let dir = fs::metadata(parent_dir(path)).ok()?;
+    (dir.mode() & 0o1002 == 0o1002 && link.uid() != me && link.uid() != dir.uid()).then(|| {
+        format!(
+            "{} is a symbolic link another user made in a sticky directory anyone may write in, \
+             which is not followed (as the kernel's protected_symlinks does not)",
+            path.display()
+        )
+    })
 }
 
 /// Makes a rename in `dir` durable (a no-op where directories cannot be
