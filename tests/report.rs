@@ -842,6 +842,47 @@ fn an_append_only_file_or_directory_stops_the_run_before_anything_is_written() {
     assert_eq!(files(&out), before);
 }
 
+/// A sticky directory this user cannot write in is said to be one, not
+/// blamed on its sticky bit (a review: "another user's, in a directory
+/// where only they may replace it"), run as `nobody` (root starts it).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_sticky_directory_this_user_cannot_write_in_is_said_so() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt as _;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("not root: skipped");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let input = tmp.path().join("events.jsonl");
+    std::fs::copy("fixtures/events.jsonl", &input).unwrap();
+    let out = tmp.path().join("out");
+    assert!(report_into(&out, &[]).status.success());
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o1755)).unwrap();
+    let before = files(&out);
+    let run = std::process::Command::new(assert_cmd::cargo::cargo_bin("jmo-analyze"))
+        .args(["report", "-q", "--quarter", "2026-Q2", "--out"])
+        .arg(&out)
+        .arg(&input)
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    let err = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        err.contains(&format!(
+            "{o}: {o} is a directory this user cannot write in: nothing is written",
+            o = out.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(files(&out), before);
+}
+
 /// Every entry under `dir`, directories too (`charts/`), sorted.
 fn entries(dir: &Path) -> Vec<String> {
     let mut all = Vec::new();

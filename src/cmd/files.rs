@@ -309,7 +309,7 @@ fn blocked(dir: &Path, target: &Path) -> Option<String> {
     }
     #[cfg(target_os = "linux")]
     {
-        use crate::source::archive::{access, rename_forbidden};
+        use crate::source::archive::{access, attributes_forbid, rename_forbidden};
         use std::os::unix::fs::MetadataExt as _;
         // The nearest that exists (`.` for a relative path's first: a
         // review found `--out new` in a directory not writable passed).
@@ -327,17 +327,20 @@ fn blocked(dir: &Path, target: &Path) -> Option<String> {
         // A file on the way is named by the checks after this one.
         let parent_meta = fs::metadata(parent).ok().filter(fs::Metadata::is_dir)?;
         // `chattr +i` or `+a`, a sticky directory: a rename or removal fails
-        // whatever the mode (a review: found halfway). Said first: an
-        // immutable directory is no more writable by `access`, which would
-        // send the user to chmod (a review).
-        if let Some(why) = rename_forbidden(parent, &parent_meta, target) {
-            return Some(why);
-        }
-        if !access(parent, libc::W_OK | libc::X_OK) {
+        // whatever the mode (a review: found halfway). An immutable
+        // directory is no more writable by `access` either, and said as
+        // what it is (a review: "cannot write in" sent the user to chmod);
+        // a sticky one after its mode (a review: the sticky bit was blamed
+        // in one this user could not write in at all).
+        let forbidden = rename_forbidden(parent, &parent_meta, target);
+        if !access(parent, libc::W_OK | libc::X_OK) && !attributes_forbid(parent, true) {
             return Some(format!(
                 "{} is a directory this user cannot write in",
                 parent.display()
             ));
+        }
+        if let Some(why) = forbidden {
+            return Some(why);
         }
         // Another file system mounted inside DIR: no rename reaches it from
         // the directory the files are written in first (a review: "Invalid

@@ -1175,7 +1175,7 @@ pub(crate) fn access(path: &Path, mode: libc::c_int) -> bool {
 /// says. A link at `path` is followed when `follow` says so (a directory
 /// named through a link: a review found the link's own attributes read).
 #[cfg(target_os = "linux")]
-fn attributes_forbid(path: &Path, follow: bool) -> bool {
+pub(crate) fn attributes_forbid(path: &Path, follow: bool) -> bool {
     use std::os::unix::ffi::OsStrExt as _;
     let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
         return false;
