@@ -1210,7 +1210,12 @@ fn is_root(seg: &str) -> bool {
                 .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'));
     }
     if let Some(name) = seg.strip_prefix('$') {
-        return variable(name.strip_prefix("env:").unwrap_or(name));
+        // PowerShell's `$env:NAME`, in any case (`$Env:UserProfile`).
+        let name = match name.get(..4) {
+            Some(env) if env.eq_ignore_ascii_case("env:") => &name[4..],
+            _ => name,
+        };
+        return variable(name);
     }
     seg.strip_prefix('%')
         .and_then(|s| s.strip_suffix('%'))
@@ -2268,6 +2273,7 @@ mod tests {
             // A third review's: PowerShell's variables, key files' names.
             ("$env:USERPROFILE\\.ssh", &[Rule::WindowsPath]),
             ("$env:APPDATA\\acme.ini", &[Rule::WindowsPath]),
+            ("$Env:UserProfile\\.ssh", &[Rule::WindowsPath]),
             ("$HOME/id_rsa", &[Rule::PosixPath]),
             ("~jdoe/id_ed25519", &[Rule::PosixPath]),
             ("src/payments/charge.go", &[Rule::PosixPath]),
