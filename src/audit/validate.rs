@@ -444,6 +444,21 @@ impl Validator<'_, '_> {
                 let reason = "expected an integer that fits in 64 bits (signed), found one out of that range";
                 error(self, ProblemKind::NotAllowed, reason.into());
             }
+            // Past even 128 bits (or 2^64 as `summary` words it): JSON's
+            // reader holds it as a float, and said as out of range, as
+            // `summary` says it (a review: "found a number").
+            (FieldType::Int | FieldType::Count, Json::Float(f))
+                if f.fract() == 0.0 && f.abs() >= 9_223_372_036_854_775_808.0 =>
+            {
+                let reason = if matches!(spec.ty, FieldType::Int) {
+                    "expected an integer that fits in 64 bits (signed), found one out of that range"
+                } else if *f < 0.0 {
+                    "expected a count (an integer ≥ 0), found a negative integer"
+                } else {
+                    "expected a count (an integer ≥ 0) up to 9223372036854775807, found a larger one"
+                };
+                error(self, ProblemKind::NotAllowed, reason.into());
+            }
             (FieldType::Int, Json::Int(_)) | (FieldType::Bool, Json::Bool(_)) => {}
             (FieldType::Count, Json::Int(n)) => {
                 if *n < 0 {
@@ -737,6 +752,10 @@ mod tests {
                 r#"{"tool": "trivy", "failure_type": "crash", "exit_code": -9223372036854775809, "profile": "fast"}"#,
                 "metadata.exit_code",
             ),
+            (
+                r#"{"tool": "trivy", "failure_type": "crash", "exit_code": 18446744073709551616, "profile": "fast"}"#,
+                "metadata.exit_code",
+            ),
         ] {
             let line = format!(r#"{{"event": "tool.failed", {HEAD}, "metadata": {meta}}}"#);
             assert!(matches!(
@@ -745,8 +764,41 @@ mod tests {
             ));
             let found = check(&line, false);
             assert_eq!(found.len(), 1, "{found:?}");
-            // (serde_json reads one below -2^63 as a float: a wrong type.)
-            assert_eq!((found[0].0, found[0].2.as_str()), (Severity::Error, field));
+            // serde_json reads one below -2^63 or past 2^64 as a float: it
+            // is said as out of range all the same (a review: "found a
+            // number").
+            assert_eq!(
+                (
+                    found[0].0,
+                    found[0].1,
+                    found[0].2.as_str(),
+                    found[0].3.as_str()
+                ),
+                (
+                    Severity::Error,
+                    ProblemKind::NotAllowed,
+                    field,
+                    "expected an integer that fits in 64 bits (signed), found one out of that range"
+                )
+            );
+        }
+        for (count, why) in [
+            (
+                "18446744073709551616",
+                "expected a count (an integer ≥ 0) up to 9223372036854775807, found a larger one",
+            ),
+            (
+                "-9223372036854775809",
+                "expected a count (an integer ≥ 0), found a negative integer",
+            ),
+        ] {
+            let line = format!(
+                r#"{{"event": "scan.started", {HEAD}, "metadata": {{"mode": "cli", "profile": "fast", "tools": [], "target_types": {{"repos": {count}}}}}}}"#
+            );
+            let found = check(&line, false);
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert_eq!(found[0].1, ProblemKind::NotAllowed);
+            assert_eq!(found[0].3, why);
         }
         let line = format!(
             r#"{{"event": "scan.started", {HEAD}, "metadata": {{"mode": "cli", "profile": "fast", "tools": [], "target_types": {{"repos": 9223372036854775808, "zz": 18446744073709551615}}}}}}"#
