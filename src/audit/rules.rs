@@ -1000,11 +1000,42 @@ pub fn hostname(s: &str) -> Option<&str> {
     })
 }
 
+/// Public technologies named as a host or a file is (`ASP.NET`,
+/// `Socket.IO`, `Node.js`): no one's machine nor file.
+const TECH_NAMES: &[&str] = &[
+    "ado.net",
+    "alpine.js",
+    "angular.js",
+    "asp.net",
+    "backbone.js",
+    "chart.js",
+    "d3.js",
+    "ember.js",
+    "express.js",
+    "nest.js",
+    "next.js",
+    "node.js",
+    "nuxt.js",
+    "react.js",
+    "socket.io",
+    "three.js",
+    "vb.net",
+    "vue.js",
+];
+
+/// Whether `word` is one of [`TECH_NAMES`], in any case.
+fn is_tech_name(word: &str) -> bool {
+    TECH_NAMES.iter().any(|t| word.eq_ignore_ascii_case(t))
+}
+
 /// [`hostname`] over the words of `s` made of `letter`s, `-` and dots.
 fn host_word(s: &str, letter: impl Fn(char) -> bool) -> Option<&str> {
     s.split(|c: char| !(letter(c) || c == '-' || is_host_dot(c)))
         .find(|word| {
             let word = word.strip_suffix(is_host_dot).unwrap_or(word);
+            if is_tech_name(word) {
+                return false;
+            }
             let labels: Vec<&str> = word.split(is_host_dot).collect();
             labels.len() >= 2
                 && labels.iter().all(|l| {
@@ -1265,7 +1296,7 @@ pub fn windows_path(s: &str) -> Option<&str> {
     if !s.contains('\\') {
         return None;
     }
-    for tok in words(s) {
+    for tok in words(s).filter(|tok| !regex_like(tok)) {
         if let Some(rest) = tok.strip_prefix("\\\\")
             && rest
                 .bytes()
@@ -1300,6 +1331,38 @@ pub fn windows_path(s: &str) -> Option<&str> {
         }
     }
     None
+}
+
+/// Whether `tok`'s backslashes are a pattern's or a string's escapes, not
+/// a path's separators (a review: `\d+\.\d+`, `\bpassword\b` and `\n\t`
+/// were Windows paths): every backslash escapes one character (`\n`, `\.`,
+/// `\d+`, `\\`), where a path's names run on (`\main.py`, `\.ssh`), or
+/// the token ends in a pattern's word boundary (`\b`).
+fn regex_like(tok: &str) -> bool {
+    if tok.len() > 2 && tok.ends_with("\\b") {
+        return true;
+    }
+    let b = tok.as_bytes();
+    let mut escapes = false;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        match (b.get(i + 1), b.get(i + 2)) {
+            // A name after it, or a hidden one: a path's.
+            (Some(c), Some(d))
+                if (c.is_ascii_alphanumeric() || *c == b'.') && d.is_ascii_alphanumeric() =>
+            {
+                return false;
+            }
+            (Some(_), _) => escapes = true,
+            (None, _) => return false,
+        }
+        i += 2;
+    }
+    escapes
 }
 
 /// File extensions that name source, configuration, data or key files.
@@ -1420,6 +1483,9 @@ fn is_file_extension(ext: &str) -> bool {
 pub fn bare_file_name(s: &str) -> Option<&str> {
     for tok in words(s) {
         let tok = tok.trim_end_matches(['.', ':']);
+        if is_tech_name(tok) {
+            continue;
+        }
         let Some(dot) = tok.rfind('.') else { continue };
         let (stem, ext) = (&tok[..dot], &tok[dot + 1..]);
         // A stem of any script (`給与.csv`; a review: it passed).
@@ -1430,7 +1496,11 @@ pub fn bare_file_name(s: &str) -> Option<&str> {
         // `.md` and `.html` as bare words are output formats, not files.
         if stem_ok
             && ext_ok
-            && !(stem.is_empty() && matches!(ext, "md" | "html" | "json" | "yaml" | "yml" | "csv"))
+            // In any case (a review: `.JSON` and `.MD` were files).
+            && !(stem.is_empty()
+                && ["md", "html", "json", "yaml", "yml", "csv"]
+                    .iter()
+                    .any(|f| ext.eq_ignore_ascii_case(f)))
         {
             return Some(tok);
         }
@@ -2540,6 +2610,16 @@ mod tests {
             "$HOME/",
             "Test .NET/Core scanners",
             "Formats: .md/.html",
+            // Public technologies, formats in capitals (a review).
+            "Test ASP.NET and Socket.IO apps",
+            "scanning Node.js, Vue.js and D3.js projects",
+            "exported .JSON and .MD reports",
+            // Patterns and escapes, no paths (a review).
+            "version \\d+\\.\\d+\\.\\d+",
+            "(?i)\\bpassword\\b",
+            "[A-Z]\\w+\\\\[a-z]+",
+            "\\n\\t\\r",
+            "split at \\s+ or \\\\",
             // A fourth review's false positives: a sentence's full stop
             // before a word that is also a domain, labels naming a key
             // file, histories that are no file, formats as a pair.
