@@ -1012,11 +1012,21 @@ const TECH_NAMES: &[&str] = &[
     "d3.js",
     "ember.js",
     "express.js",
+    "ext.net",
+    "hapi.js",
+    "knockout.js",
+    "koa.js",
+    "meteor.js",
+    "ml.net",
+    "moment.js",
     "nest.js",
     "next.js",
     "node.js",
     "nuxt.js",
+    "polymer.js",
+    "preact.js",
     "react.js",
+    "require.js",
     "socket.io",
     "three.js",
     "vb.net",
@@ -1215,7 +1225,7 @@ pub fn posix_path(s: &str) -> Option<&str> {
                 && high_entropy(part).is_none()
                 && (segs.len() >= 3
                     || (segs.len() == 2
-                        && (bare_file_name(segs[1]).is_some()
+                        && (file_name_word(segs[1]).is_some()
                             || secret_file_name(segs[1]).is_some()))
                     || dot_dir)
             {
@@ -1323,7 +1333,7 @@ pub fn windows_path(s: &str) -> Option<&str> {
             && (root || path_segment_ok(dir))
             && path_segment_ok(name)
             && (in_hidden_dir(dir, name)
-                || bare_file_name(name).is_some()
+                || file_name_word(name).is_some()
                 || secret_file_name(name).is_some()
                 || root && is_hidden_dir(name))
         {
@@ -1335,34 +1345,32 @@ pub fn windows_path(s: &str) -> Option<&str> {
 
 /// Whether `tok`'s backslashes are a pattern's or a string's escapes, not
 /// a path's separators (a review: `\d+\.\d+`, `\bpassword\b` and `\n\t`
-/// were Windows paths): every backslash escapes one character (`\n`, `\.`,
-/// `\d+`, `\\`), where a path's names run on (`\main.py`, `\.ssh`), or
-/// the token ends in a pattern's word boundary (`\b`).
+/// were Windows paths): a class no path's name starts so (`\d+`, `\w*`,
+/// `\s{2}`, `\S` at the end), word boundaries around a word (`\bpassword\b`),
+/// nothing but escapes (`\n\t`, `\u4e2d\u6587`, `\x41`), or a host name's
+/// escaped dots (`[a-z]+\.example\.com`). Not every backslash that escapes
+/// one character: text of JSON in JSON doubles a path's own
+/// (`src\\app\\main.py`; a review found it, `\\FILESRV01` and
+/// `src\a\b.py` missed so).
 fn regex_like(tok: &str) -> bool {
-    if tok.len() > 2 && tok.ends_with("\\b") {
-        return true;
-    }
     let b = tok.as_bytes();
-    let mut escapes = false;
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] != b'\\' {
-            i += 1;
-            continue;
-        }
-        match (b.get(i + 1), b.get(i + 2)) {
-            // A name after it, or a hidden one: a path's.
-            (Some(c), Some(d))
-                if (c.is_ascii_alphanumeric() || *c == b'.') && d.is_ascii_alphanumeric() =>
-            {
-                return false;
-            }
-            (Some(_), _) => escapes = true,
-            (None, _) => return false,
-        }
-        i += 2;
-    }
-    escapes
+    let class = b.windows(2).enumerate().any(|(i, w)| {
+        w[0] == b'\\'
+            && matches!(w[1], b'd' | b'D' | b'w' | b'W' | b's' | b'S')
+            && b.get(i + 2)
+                .is_none_or(|c| matches!(c, b'+' | b'*' | b'?' | b'{'))
+    });
+    let bounded = tok.len() > 4 && tok.starts_with("\\b") && tok.ends_with("\\b");
+    let hex = |t: &str, n: usize| t.len() == n && t.bytes().all(|c| c.is_ascii_hexdigit());
+    let escapes_only = tok.starts_with('\\')
+        && tok.split('\\').skip(1).all(|seg| {
+            matches!(seg, "n" | "t" | "r" | "0")
+                || seg.strip_prefix('u').is_some_and(|h| hex(h, 4))
+                || seg.strip_prefix('x').is_some_and(|h| hex(h, 2))
+        });
+    let dots = tok.matches("\\.").count();
+    let host_pattern = dots >= 2 && tok.matches('\\').count() == dots;
+    class || bounded || escapes_only || host_pattern
 }
 
 /// File extensions that name source, configuration, data or key files.
@@ -1481,31 +1489,28 @@ fn is_file_extension(ext: &str) -> bool {
 
 /// A bare file name with a well-known extension (`main.py`, `.env`, `id_rsa.pem`).
 pub fn bare_file_name(s: &str) -> Option<&str> {
-    for tok in words(s) {
-        let tok = tok.trim_end_matches(['.', ':']);
-        if is_tech_name(tok) {
-            continue;
-        }
-        let Some(dot) = tok.rfind('.') else { continue };
-        let (stem, ext) = (&tok[..dot], &tok[dot + 1..]);
-        // A stem of any script (`給与.csv`; a review: it passed).
-        let stem_ok =
-            stem.is_empty() || (stem.chars().any(char::is_alphabetic) && path_segment_ok(stem));
-        let ext_ok = is_file_extension(ext);
-        // Host names (`example.com`) and versions never end in these extensions;
-        // `.md` and `.html` as bare words are output formats, not files.
-        if stem_ok
-            && ext_ok
-            // In any case (a review: `.JSON` and `.MD` were files).
-            && !(stem.is_empty()
-                && ["md", "html", "json", "yaml", "yml", "csv"]
-                    .iter()
-                    .any(|f| ext.eq_ignore_ascii_case(f)))
-        {
-            return Some(tok);
-        }
-    }
-    None
+    words(s).find_map(|tok| file_name_word(tok).filter(|t| !is_tech_name(t)))
+}
+
+/// [`bare_file_name`] of one word, a path's last name too, where a
+/// technology's name is a file's (`components/Chart.js`; a review found it
+/// missed).
+fn file_name_word(tok: &str) -> Option<&str> {
+    let tok = tok.trim_end_matches(['.', ':']);
+    let dot = tok.rfind('.')?;
+    let (stem, ext) = (&tok[..dot], &tok[dot + 1..]);
+    // A stem of any script (`給与.csv`; a review: it passed).
+    let stem_ok =
+        stem.is_empty() || (stem.chars().any(char::is_alphabetic) && path_segment_ok(stem));
+    let ext_ok = is_file_extension(ext);
+    // Host names (`example.com`) and versions never end in these extensions;
+    // `.md` and `.html` as bare words are output formats, not files, in any
+    // case (a review: `.JSON` and `.MD` were files).
+    let format = stem.is_empty()
+        && ["md", "html", "json", "yaml", "yml", "csv"]
+            .iter()
+            .any(|f| ext.eq_ignore_ascii_case(f));
+    (stem_ok && ext_ok && !format).then_some(tok)
 }
 
 /// A user name in a home directory: `/home/NAME`, `/Users/NAME`, `C:\Users\NAME`.
@@ -2344,6 +2349,16 @@ mod tests {
             ("$env:USERPROFILE\\.ssh", &[Rule::WindowsPath]),
             ("$env:APPDATA\\acme.ini", &[Rule::WindowsPath]),
             ("$Env:UserProfile\\.ssh", &[Rule::WindowsPath]),
+            // A sixth review's: paths the first escapes rule missed.
+            ("src\\\\app\\\\main.py", &[Rule::WindowsPath]),
+            ("could not reach \\\\FILESRV01", &[Rule::WindowsPath]),
+            ("mounted \\\\fs01\\c$ for scan", &[Rule::WindowsPath]),
+            ("src\\a\\b.py", &[Rule::WindowsPath]),
+            ("..\\..\\x", &[Rule::WindowsPath]),
+            ("proj\\_build\\_out", &[Rule::WindowsPath]),
+            ("\\\\corp-fs01\\share\\projects\\b", &[Rule::WindowsPath]),
+            ("components\\Chart.js", &[Rule::WindowsPath]),
+            ("components/Chart.js", &[Rule::PosixPath]),
             ("$HOME/id_rsa", &[Rule::PosixPath]),
             ("~jdoe/id_ed25519", &[Rule::PosixPath]),
             ("src/payments/charge.go", &[Rule::PosixPath]),
@@ -2620,6 +2635,11 @@ mod tests {
             "[A-Z]\\w+\\\\[a-z]+",
             "\\n\\t\\r",
             "split at \\s+ or \\\\",
+            "rule matched [a-z]+\\.example\\.com",
+            "regex \\bpassword\\w+",
+            "text \\u4e2d\\u6587\\u540d",
+            "bytes \\x41\\x42\\x43",
+            "detected Moment.js and ML.NET",
             // A fourth review's false positives: a sentence's full stop
             // before a word that is also a domain, labels naming a key
             // file, histories that are no file, formats as a pair.
