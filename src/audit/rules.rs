@@ -1306,7 +1306,9 @@ pub fn windows_path(s: &str) -> Option<&str> {
     if !s.contains('\\') {
         return None;
     }
-    for tok in words(s).filter(|tok| !regex_like(tok)) {
+    for tok in words(s) {
+        // A server's name whatever follows (a review: `\\srv\d` was read
+        // as a pattern).
         if let Some(rest) = tok.strip_prefix("\\\\")
             && rest
                 .bytes()
@@ -1314,6 +1316,9 @@ pub fn windows_path(s: &str) -> Option<&str> {
                 .is_some_and(|c| c.is_ascii_alphanumeric())
         {
             return Some(tok);
+        }
+        if regex_like(tok) {
+            continue;
         }
         let segs: Vec<&str> = tok.trim_start_matches('%').split('\\').collect();
         if segs.len() >= 3
@@ -1345,22 +1350,26 @@ pub fn windows_path(s: &str) -> Option<&str> {
 
 /// Whether `tok`'s backslashes are a pattern's or a string's escapes, not
 /// a path's separators (a review: `\d+\.\d+`, `\bpassword\b` and `\n\t`
-/// were Windows paths): a class no path's name starts so (`\d+`, `\w*`,
-/// `\s{2}`, `\S` at the end), word boundaries around a word (`\bpassword\b`),
-/// nothing but escapes (`\n\t`, `\u4e2d\u6587`, `\x41`), or a host name's
-/// escaped dots (`[a-z]+\.example\.com`). Not every backslash that escapes
-/// one character: text of JSON in JSON doubles a path's own
-/// (`src\\app\\main.py`; a review found it, `\\FILESRV01` and
-/// `src\a\b.py` missed so).
+/// were Windows paths), by a pattern's own marks: a class before a
+/// quantifier (`\d+`, `\w*`, `\s{2}`), a word between word boundaries
+/// (`\bpassword\b`), nothing but escapes (`\n\t`, `\u4e2d\u6587`,
+/// `\x41`), or a host name's escaped dots with a quantifier or a `^`
+/// (`[a-z]+\.example\.com`). Never because each backslash escapes one
+/// character: text of JSON in JSON doubles a path's own
+/// (`src\\app\\main.py`); nor a class at the end, a folder's name as
+/// well (`Users\jdoe\d`), nor escaped dots alone, hidden folders'
+/// (`app\.devcontainer\.env`; reviews found each missed).
 fn regex_like(tok: &str) -> bool {
     let b = tok.as_bytes();
-    let class = b.windows(2).enumerate().any(|(i, w)| {
+    let class = b.windows(3).any(|w| {
         w[0] == b'\\'
             && matches!(w[1], b'd' | b'D' | b'w' | b'W' | b's' | b'S')
-            && b.get(i + 2)
-                .is_none_or(|c| matches!(c, b'+' | b'*' | b'?' | b'{'))
+            && matches!(w[2], b'+' | b'*' | b'?' | b'{')
     });
-    let bounded = tok.len() > 4 && tok.starts_with("\\b") && tok.ends_with("\\b");
+    let bounded = tok.len() > 4
+        && tok.starts_with("\\b")
+        && tok.ends_with("\\b")
+        && tok.matches('\\').count() == 2;
     let hex = |t: &str, n: usize| t.len() == n && t.bytes().all(|c| c.is_ascii_hexdigit());
     let escapes_only = tok.starts_with('\\')
         && tok.split('\\').skip(1).all(|seg| {
@@ -1369,7 +1378,10 @@ fn regex_like(tok: &str) -> bool {
                 || seg.strip_prefix('x').is_some_and(|h| hex(h, 2))
         });
     let dots = tok.matches("\\.").count();
-    let host_pattern = dots >= 2 && tok.matches('\\').count() == dots;
+    let host_pattern = dots >= 2
+        && tok.matches('\\').count() == dots
+        // Not a variable's `$` (`$HOME\.ssh\.keys`).
+        && tok.contains(['*', '+', '?', '^']);
     class || bounded || escapes_only || host_pattern
 }
 
@@ -2359,6 +2371,18 @@ mod tests {
             ("\\\\corp-fs01\\share\\projects\\b", &[Rule::WindowsPath]),
             ("components\\Chart.js", &[Rule::WindowsPath]),
             ("components/Chart.js", &[Rule::PosixPath]),
+            // A seventh review's: folders named as a pattern's classes,
+            // hidden folders with escaped dots, a folder `b`.
+            ("could not reach \\\\srv\\d", &[Rule::WindowsPath]),
+            (
+                "copy \\\\FILESRV01\\hr\\s*.xlsx failed",
+                &[Rule::WindowsPath],
+            ),
+            ("%USERPROFILE%\\Documents\\d", &[Rule::WindowsPath]),
+            ("loaded app\\.devcontainer\\.env", &[Rule::WindowsPath]),
+            ("%USERPROFILE%\\.docker\\.token_seed", &[Rule::WindowsPath]),
+            ("\\backups\\jdoe\\b", &[Rule::WindowsPath]),
+            ("$HOME\\.ssh\\.keys", &[Rule::WindowsPath]),
             ("$HOME/id_rsa", &[Rule::PosixPath]),
             ("~jdoe/id_ed25519", &[Rule::PosixPath]),
             ("src/payments/charge.go", &[Rule::PosixPath]),
