@@ -1033,9 +1033,17 @@ const TECH_NAMES: &[&str] = &[
     "vue.js",
 ];
 
-/// Whether `word` is one of [`TECH_NAMES`], in any case.
+/// Whether `word` is one of [`TECH_NAMES`], in any case, or written as a
+/// library's name is: a `.js` after a name with a capital (`jQuery.js`,
+/// `Lodash.js`), or `.NET` after one word (`Blazor.NET`); a review found
+/// more than a list holds.
 fn is_tech_name(word: &str) -> bool {
+    let named = |stem: &str| !stem.is_empty() && stem.bytes().all(|c| c.is_ascii_alphanumeric());
     TECH_NAMES.iter().any(|t| word.eq_ignore_ascii_case(t))
+        || word
+            .strip_suffix(".js")
+            .is_some_and(|stem| named(stem) && stem.bytes().any(|c| c.is_ascii_uppercase()))
+        || word.strip_suffix(".NET").is_some_and(named)
 }
 
 /// [`hostname`] over the words of `s` made of `letter`s, `-` and dots.
@@ -1188,6 +1196,16 @@ pub fn posix_path(s: &str) -> Option<&str> {
     if !s.contains('/') {
         return None;
     }
+    plain_posix_path(s).or_else(|| {
+        // Slashes escaped as JSON may write them (`\/home\/jdoe\/notes.txt`;
+        // a review: they passed), read once unescaped.
+        words(s)
+            .find(|tok| tok.contains("\\/") && plain_posix_path(&tok.replace("\\/", "/")).is_some())
+    })
+}
+
+/// [`posix_path`] of text whose slashes are not escaped.
+fn plain_posix_path(s: &str) -> Option<&str> {
     for tok in words(s) {
         // `NAME=/path` and `PATH=/a:/b` hold paths after `=` and `:`.
         for part in tok.split(['=', ':']) {
@@ -2371,6 +2389,9 @@ mod tests {
             ("\\\\corp-fs01\\share\\projects\\b", &[Rule::WindowsPath]),
             ("components\\Chart.js", &[Rule::WindowsPath]),
             ("components/Chart.js", &[Rule::PosixPath]),
+            ("saved to \\/home\\/jdoe\\/notes.txt", &[Rule::PosixPath]),
+            ("src\\/app\\/main.py", &[Rule::PosixPath]),
+            ("build.acme.NET.internal", &[Rule::Hostname]),
             // A seventh review's: folders named as a pattern's classes,
             // hidden folders with escaped dots, a folder `b`.
             ("could not reach \\\\srv\\d", &[Rule::WindowsPath]),
@@ -2664,6 +2685,7 @@ mod tests {
             "text \\u4e2d\\u6587\\u540d",
             "bytes \\x41\\x42\\x43",
             "detected Moment.js and ML.NET",
+            "detected jQuery.js, Lodash.js, Svelte.js, Blazor.NET, Entity.NET",
             // A fourth review's false positives: a sentence's full stop
             // before a word that is also a domain, labels naming a key
             // file, histories that are no file, formats as a pair.
