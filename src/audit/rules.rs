@@ -185,6 +185,16 @@ pub fn redact(mask: &str, matched: &str) -> String {
 /// Runs every content detector on `s` (a string value or an object key) and
 /// pushes one [`Hit`] per rule that matched. `hits` should be empty on entry.
 pub fn scan_text(s: &str, hits: &mut Vec<Hit>) {
+    // Slashes escaped as JSON may write them, also twice (`\/home\/jdoe`,
+    // `https:\/\/intranet\/x`, `\\/home`): read as slashes, by every rule
+    // (reviews found paths, URLs and users in them passed).
+    let unescaped;
+    let s = if s.contains("\\/") {
+        unescaped = s.replace("\\\\/", "/").replace("\\/", "/");
+        unescaped.as_str()
+    } else {
+        s
+    };
     // One pass over the bytes says which detectors can match at all: most
     // values are plain labels or timestamps, and most detectors need a
     // character they lack (`@`, `/`, `=`, a space, …).
@@ -1014,8 +1024,10 @@ const TECH_NAMES: &[&str] = &[
     "express.js",
     "ext.net",
     "hapi.js",
+    "jquery.js",
     "knockout.js",
     "koa.js",
+    "lodash.js",
     "meteor.js",
     "ml.net",
     "moment.js",
@@ -1033,17 +1045,11 @@ const TECH_NAMES: &[&str] = &[
     "vue.js",
 ];
 
-/// Whether `word` is one of [`TECH_NAMES`], in any case, or written as a
-/// library's name is: a `.js` after a name with a capital (`jQuery.js`,
-/// `Lodash.js`), or `.NET` after one word (`Blazor.NET`); a review found
-/// more than a list holds.
+/// Whether `word` is one of [`TECH_NAMES`], in any case. A list, not a
+/// pattern: `Payroll.js` and `ACME.NET` are written as `jQuery.js` and
+/// `Blazor.NET` are (a review found a pattern hid them).
 fn is_tech_name(word: &str) -> bool {
-    let named = |stem: &str| !stem.is_empty() && stem.bytes().all(|c| c.is_ascii_alphanumeric());
     TECH_NAMES.iter().any(|t| word.eq_ignore_ascii_case(t))
-        || word
-            .strip_suffix(".js")
-            .is_some_and(|stem| named(stem) && stem.bytes().any(|c| c.is_ascii_uppercase()))
-        || word.strip_suffix(".NET").is_some_and(named)
 }
 
 /// [`hostname`] over the words of `s` made of `letter`s, `-` and dots.
@@ -1196,16 +1202,6 @@ pub fn posix_path(s: &str) -> Option<&str> {
     if !s.contains('/') {
         return None;
     }
-    plain_posix_path(s).or_else(|| {
-        // Slashes escaped as JSON may write them (`\/home\/jdoe\/notes.txt`;
-        // a review: they passed), read once unescaped.
-        words(s)
-            .find(|tok| tok.contains("\\/") && plain_posix_path(&tok.replace("\\/", "/")).is_some())
-    })
-}
-
-/// [`posix_path`] of text whose slashes are not escaped.
-fn plain_posix_path(s: &str) -> Option<&str> {
     for tok in words(s) {
         // `NAME=/path` and `PATH=/a:/b` hold paths after `=` and `:`.
         for part in tok.split(['=', ':']) {
@@ -1310,7 +1306,10 @@ pub fn windows_path(s: &str) -> Option<&str> {
     for i in 1..b.len() {
         if b[i] == b':'
             && b[i - 1].is_ascii_alphabetic()
-            && (i < 2 || !is_word(b[i - 2]))
+            // Not a pattern's class (`\d\d:\d\d`); a drive after `\\?\` is.
+            && (i < 2
+                || !(is_word(b[i - 2])
+                    || b[i - 2] == b'\\' && matches!(b[i - 1], b'd' | b'w' | b's' | b'b')))
             && b.get(i + 1).is_some_and(|&c| c == b'\\' || c == b'/')
             && b.get(i + 2).is_some_and(|&c| c != b'/')
         {
@@ -1379,15 +1378,31 @@ pub fn windows_path(s: &str) -> Option<&str> {
 /// (`app\.devcontainer\.env`; reviews found each missed).
 fn regex_like(tok: &str) -> bool {
     let b = tok.as_bytes();
-    let class = b.windows(3).any(|w| {
-        w[0] == b'\\'
-            && matches!(w[1], b'd' | b'D' | b'w' | b'W' | b's' | b'S')
-            && matches!(w[2], b'+' | b'*' | b'?' | b'{')
-    });
+    // `\d`, `\w`, `\s` (and their negations) at `i`, and whether a name
+    // runs on after its letter (`\scripts`: a folder's).
+    let class_at = |i: usize| {
+        b[i] == b'\\' && matches!(b.get(i + 1), Some(b'd' | b'D' | b'w' | b'W' | b's' | b'S'))
+    };
+    let runs_on = |i: usize| b.get(i + 2).is_some_and(u8::is_ascii_alphanumeric);
+    let quantified = (0..b.len())
+        .any(|i| class_at(i) && matches!(b.get(i + 2), Some(b'+' | b'*' | b'?' | b'{')));
+    // Two classes or boundaries standing alone (`\d\d:\d\d`, `\s\S`,
+    // `\w\.\w`; the text is split at `{`, so `\d{3}\s\d{4}` comes as
+    // `\s\d`, `\b\d{4}\b` as `\b\d`), where one may be a folder's name
+    // (`Users\jdoe\d`).
+    let boundary_at = |i: usize| b[i] == b'\\' && matches!(b.get(i + 1), Some(b'b' | b'B'));
+    let classes = (0..b.len())
+        .filter(|&i| (class_at(i) || boundary_at(i)) && !runs_on(i))
+        .count();
+    // A word between boundaries whose backslashes inside escape a sign
+    // (`\bapi\.key\b`), not a path's names (`\backups\jdoe\b`).
     let bounded = tok.len() > 4
         && tok.starts_with("\\b")
         && tok.ends_with("\\b")
-        && tok.matches('\\').count() == 2;
+        && (2..b.len() - 2)
+            .filter(|&i| b[i] == b'\\')
+            .all(|i| b.get(i + 1).is_some_and(|c| !c.is_ascii_alphanumeric()));
+    let class = quantified || classes >= 2;
     let hex = |t: &str, n: usize| t.len() == n && t.bytes().all(|c| c.is_ascii_hexdigit());
     let escapes_only = tok.starts_with('\\')
         && tok.split('\\').skip(1).all(|seg| {
@@ -2389,9 +2404,20 @@ mod tests {
             ("\\\\corp-fs01\\share\\projects\\b", &[Rule::WindowsPath]),
             ("components\\Chart.js", &[Rule::WindowsPath]),
             ("components/Chart.js", &[Rule::PosixPath]),
-            ("saved to \\/home\\/jdoe\\/notes.txt", &[Rule::PosixPath]),
+            (
+                "saved to \\/home\\/jdoe\\/notes.txt",
+                &[Rule::PosixPath, Rule::HomeUser],
+            ),
             ("src\\/app\\/main.py", &[Rule::PosixPath]),
             ("build.acme.NET.internal", &[Rule::Hostname]),
+            ("opened Payroll.js", &[Rule::FileName]),
+            ("TypeError in customerExport.js", &[Rule::FileName]),
+            ("connect to ACME.NET failed", &[Rule::Hostname]),
+            ("https:\\/\\/intranet\\/jdoe\\/payroll", &[Rule::Url]),
+            (
+                "saved to \\\\/home\\\\/jdoe\\\\/notes.txt",
+                &[Rule::PosixPath, Rule::HomeUser],
+            ),
             // A seventh review's: folders named as a pattern's classes,
             // hidden folders with escaped dots, a folder `b`.
             ("could not reach \\\\srv\\d", &[Rule::WindowsPath]),
@@ -2404,6 +2430,10 @@ mod tests {
             ("%USERPROFILE%\\.docker\\.token_seed", &[Rule::WindowsPath]),
             ("\\backups\\jdoe\\b", &[Rule::WindowsPath]),
             ("$HOME\\.ssh\\.keys", &[Rule::WindowsPath]),
+            ("Users\\jdoe\\d", &[Rule::WindowsPath]),
+            ("\\build\\scripts\\deploy.ps1", &[Rule::WindowsPath]),
+            ("\\build\\.env", &[Rule::WindowsPath]),
+            ("\\\\?\\C:\\x", &[Rule::WindowsPath]),
             ("$HOME/id_rsa", &[Rule::PosixPath]),
             ("~jdoe/id_ed25519", &[Rule::PosixPath]),
             ("src/payments/charge.go", &[Rule::PosixPath]),
@@ -2685,7 +2715,17 @@ mod tests {
             "text \\u4e2d\\u6587\\u540d",
             "bytes \\x41\\x42\\x43",
             "detected Moment.js and ML.NET",
-            "detected jQuery.js, Lodash.js, Svelte.js, Blazor.NET, Entity.NET",
+            "detected jQuery.js and Lodash.js",
+            // An eighth review's: patterns with classes standing alone.
+            "regex \\b\\d{4}\\b",
+            "regex \\d{3}\\s\\d{4}",
+            "regex \\d\\d\\d-\\d\\d-\\d\\d\\d\\d",
+            "regex \\d\\d:\\d\\d",
+            "regex \\s\\S",
+            "regex \\w\\.\\w",
+            "regex \\bapi\\.key\\b",
+            "regex \\bpass\\w\\b",
+            "regex \\bfoo\\b\\s\\bbar\\b",
             // A fourth review's false positives: a sentence's full stop
             // before a word that is also a domain, labels naming a key
             // file, histories that are no file, formats as a pair.
