@@ -1100,13 +1100,16 @@ fn refuse_untrusted(
     target: &Path,
     untrusted: Option<String>,
 ) -> Result<(), ArchiveError> {
-    match untrusted {
-        Some(why) => Err(ArchiveError::Unreplaceable {
-            path: path.to_owned(),
-            why,
-            exists: fs::symlink_metadata(target).is_ok(),
-        }),
-        None => Ok(()),
+    untrusted.map_or(Ok(()), |why| Err(unreplaceable(path, target, why)))
+}
+
+/// [`ArchiveError::Unreplaceable`]: `path` (its file `target`) cannot be
+/// written, for `why`.
+fn unreplaceable(path: &Path, target: &Path, why: String) -> ArchiveError {
+    ArchiveError::Unreplaceable {
+        path: path.to_owned(),
+        why,
+        exists: fs::symlink_metadata(target).is_ok(),
     }
 }
 
@@ -1125,11 +1128,7 @@ fn refuse_read_only(path: &Path, target: &Path) -> Result<(), ArchiveError> {
         if let Ok(parent_meta) = fs::metadata(parent)
             && let Some(why) = rename_forbidden(parent, &parent_meta, target)
         {
-            return Err(ArchiveError::Unreplaceable {
-                path: path.to_owned(),
-                why,
-                exists: fs::symlink_metadata(target).is_ok(),
-            });
+            return Err(unreplaceable(path, target, why));
         }
     }
     match fs::metadata(target) {
