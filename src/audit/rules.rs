@@ -1219,10 +1219,16 @@ pub fn posix_path(s: &str) -> Option<&str> {
     }
     for tok in words(s) {
         // A share named with slashes (`//fileserver/share/jdoe`; a review:
-        // it passed, read as a URL's rest).
+        // it passed, read as a URL's rest): a server without dots or a port
+        // and two names under it, not a URL without its scheme
+        // (`//cdn.example.com/x.js`) nor a comment (`//foo/bar`; a review).
         if let Some(rest) = tok.strip_prefix("//")
             && rest.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && rest.contains('/')
+            && rest
+                .split('/')
+                .next()
+                .is_some_and(|server| !server.contains(['.', ':']))
+            && rest.split('/').filter(|n| !n.is_empty()).count() >= 3
         {
             return Some(tok);
         }
@@ -1376,10 +1382,18 @@ pub fn windows_path(s: &str) -> Option<&str> {
         }
         // Both separators in one path (`Users\jdoe/notes.txt`, and
         // `Users\jdoe\/notes.txt` with its slash unescaped; a review).
-        if !tok.contains('\\') {
+        // Both separators in one path when it starts as a Windows one
+        // (`Users\jdoe/notes.txt`); not a slash word before an escape
+        // (`docs/guide\n`) nor a URL (`https://x/a\b`; a review).
+        let (Some(back), slash) = (tok.find('\\'), tok.find('/')) else {
             continue;
-        }
-        let segs: Vec<&str> = tok.trim_start_matches('%').split(['\\', '/']).collect();
+        };
+        let separators: &[char] = if slash.is_none_or(|at| back < at) {
+            &['\\', '/']
+        } else {
+            &['\\']
+        };
+        let segs: Vec<&str> = tok.trim_start_matches('%').split(separators).collect();
         if segs.len() >= 3
             && segs
                 .iter()
@@ -1425,8 +1439,12 @@ fn regex_like(tok: &str) -> bool {
         b[i] == b'\\' && b.get(i + 1).is_some_and(|c| letters.contains(c))
     };
     const CLASSES: &[u8] = b"dDwWsS";
-    let quantified = (0..b.len())
-        .any(|i| escape_of(i, CLASSES) && matches!(b.get(i + 2), Some(b'+' | b'*' | b'?')));
+    // Not before a name (`Clients\S+P.xlsx`, `\d+b_taxes.pdf`; a review).
+    let quantified = (0..b.len()).any(|i| {
+        escape_of(i, CLASSES)
+            && matches!(b.get(i + 2), Some(b'+' | b'*' | b'?'))
+            && !b.get(i + 3).is_some_and(u8::is_ascii_alphanumeric)
+    });
     let classes = (0..b.len()).filter(|&i| escape_of(i, b"dDwWsSbB")).count();
     // No name among the backslashes: two letters or digits at most between
     // them (`\d+\.\d+`, `\w+\s*=`), where a path has one (`Clients\S+P.xlsx`,
@@ -1450,7 +1468,7 @@ fn regex_like(tok: &str) -> bool {
         && tok.matches('\\').count() == dots
         // Not a variable's `$` (`$HOME\.ssh\.keys`).
         && tok.contains(['*', '+', '?', '^']);
-    (quantified || classes >= 2) && short_names || bounded || escapes_only || host_pattern
+    quantified || classes >= 2 && short_names || bounded || escapes_only || host_pattern
 }
 
 /// File extensions that name source, configuration, data or key files.
@@ -2487,6 +2505,14 @@ mod tests {
             ("Users\\jdoe/notes.txt", &[Rule::WindowsPath]),
             ("src/app/main.py, not src\\x", &[Rule::PosixPath]),
             ("//fileserver/share/jdoe", &[Rule::PosixPath]),
+            // Only the URL's rule: its slashes and a backslash after are no
+            // Windows path, nor a URL without its scheme a path (a review).
+            ("see http://example.com/a\\b for docs", &[Rule::Url]),
+            ("loaded //cdn.acme.dev/npm/react.js", &[Rule::Hostname]),
+            (
+                "Users\\jdoe\\Documents\\d+b_taxes.pdf",
+                &[Rule::WindowsPath],
+            ),
             ("Users\\jdoe\\/notes.txt", &[Rule::WindowsPath]),
             ("\\backup\\.ssh\\b", &[Rule::WindowsPath]),
             (
@@ -2771,6 +2797,12 @@ mod tests {
             "split at \\s+ or \\\\",
             "regex \\w+\\s*=\\s*\\S+",
             "regex \\d+-\\d+-\\d+",
+            // An eleventh review's: a slash word before an escape, a URL
+            // before a backslash, URLs without their scheme, comments.
+            "see docs/guide\\n",
+            "ratio 1/2\\n3/4",
+            "//foo/bar comment",
+            "regex \\w+@\\w+\\.com",
             "rule matched [a-z]+\\.example\\.com",
             "text \\u4e2d\\u6587\\u540d",
             "bytes \\x41\\x42\\x43",
