@@ -1072,9 +1072,6 @@ fn host_word(s: &str, letter: impl Fn(char) -> bool) -> Option<&str> {
     s.split(|c: char| !(letter(c) || c == '-' || is_host_dot(c)))
         .find(|word| {
             let word = word.strip_suffix(is_host_dot).unwrap_or(word);
-            if is_tech_name(word) {
-                return false;
-            }
             let labels: Vec<&str> = word.split(is_host_dot).collect();
             labels.len() >= 2
                 && labels.iter().all(|l| {
@@ -1092,6 +1089,8 @@ fn host_word(s: &str, letter: impl Fn(char) -> bool) -> Option<&str> {
                         .any(|t| tld.eq_ignore_ascii_case(t));
                     is_tld(&tld) && (!word || labels.len() >= 3)
                 })
+                // Asked last, of a word that is a host name otherwise.
+                && !is_tech_name(word)
         })
 }
 
@@ -1390,11 +1389,13 @@ pub fn windows_path(s: &str) -> Option<&str> {
         let (Some(back), slash) = (tok.find('\\'), tok.find('/')) else {
             continue;
         };
-        let last = tok.rsplit(['\\', '/']).next().unwrap_or_default();
-        let file_last = file_name_word(last).is_some()
-            || secret_file_name(last).is_some()
-            || is_hidden_dir(last);
-        let separators: &[char] = if slash.is_none_or(|at| back < at) || file_last {
+        let file_last = || {
+            let last = tok.rsplit(['\\', '/']).next().unwrap_or_default();
+            file_name_word(last).is_some()
+                || secret_file_name(last).is_some()
+                || is_hidden_dir(last)
+        };
+        let separators: &[char] = if slash.is_none_or(|at| back < at) || file_last() {
             &['\\', '/']
         } else {
             &['\\']

@@ -83,16 +83,20 @@ pub fn write_all(
         .filter(|rel| !files.iter().any(|(written, _)| written == rel))
         .filter_map(|rel| own_file(dir, rel))
         .map(|path| (path, "remove"));
+    let nothing_written = |why: String| {
+        anyhow::anyhow!(
+            "{}: {why}: nothing is written; choose another directory",
+            shown()
+        )
+    };
     // An earlier file listed through what is a link now is neither removed
     // nor listed again: it would stay published, unsaid (a review: every
     // chart withheld, `charts/` a link).
-    for rel in listed.lines() {
-        if let Some(why) = link_on_the_way(dir, &dir.join(rel)) {
-            anyhow::bail!(
-                "{}: {why}: nothing is written; choose another directory",
-                shown()
-            );
-        }
+    if let Some(why) = listed
+        .lines()
+        .find_map(|rel| link_on_the_way(dir, &dir.join(rel)))
+    {
+        return Err(nothing_written(why));
     }
     for (target, how) in written.chain(removed) {
         if let Some((_, what)) = protected.iter().find(|(p, _)| same_path(&target, p)) {
@@ -103,10 +107,7 @@ pub fn write_all(
             );
         }
         if let Some(why) = blocked(dir, &target) {
-            anyhow::bail!(
-                "{}: {why}: nothing is written; choose another directory",
-                shown()
-            );
+            return Err(nothing_written(why));
         }
         // A read-only file is left as `summary -o` leaves one (a review:
         // a report's hand-edited, read-only report.md was replaced). A

@@ -207,7 +207,7 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
     }
     // Said before a download that could not be saved.
     refuse_untrusted(path, &archive, untrusted)?;
-    refuse_read_only(path, &archive)?;
+    refuse_unwritable(path, &archive)?;
     let mut name = archive.clone().into_os_string();
     name.push(".lock");
     let lock = PathBuf::from(name);
@@ -1015,7 +1015,7 @@ impl AtomicFile {
                 "too many levels of symbolic links (a loop?)",
             )));
         }
-        refuse_read_only(path, &target)?;
+        refuse_unwritable(path, &target)?;
         let dir = parent_dir(&target);
         fs::create_dir_all(dir).map_err(err)?;
         // The name's own bytes (a name that is not UTF-8 stays itself).
@@ -1113,11 +1113,12 @@ fn unreplaceable(path: &Path, target: &Path, why: String) -> ArchiveError {
     }
 }
 
-/// [`ArchiveError::ReadOnly`] when `target` (`path` with its links
-/// followed) is a file [`not_writable`]: a rename over it would not ask
-/// (a review: a read-only archive and a read-only `summary -o` file were
-/// replaced, their mode kept).
-fn refuse_read_only(path: &Path, target: &Path) -> Result<(), ArchiveError> {
+/// [`ArchiveError::Unreplaceable`] when no rename may replace `target`
+/// (`path` with its links followed; [`rename_forbidden`]), and
+/// [`ArchiveError::ReadOnly`] when it is a file [`not_writable`]: a rename
+/// over it would not ask (a review: a read-only archive and a read-only
+/// `summary -o` file were replaced, their mode kept).
+fn refuse_unwritable(path: &Path, target: &Path) -> Result<(), ArchiveError> {
     // Said before "read-only", which `chattr +i` also makes a file (a
     // review: told as read-only, which no chmod mends), and before a
     // sticky directory's rename fails after the work (it blamed the
@@ -1220,8 +1221,7 @@ pub(crate) fn rename_forbidden(
             target.display()
         ));
     }
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
+    let me = euid();
     (parent_meta.mode() & 0o1000 != 0
         && me != 0
         && target_meta.uid() != me
@@ -1317,13 +1317,19 @@ fn read_link_once(path: &Path) -> Option<(fs::Metadata, PathBuf)> {
     Some((fs::symlink_metadata(path).ok()?, fs::read_link(path).ok()?))
 }
 
+/// The effective user's ID.
+#[cfg(target_os = "linux")]
+fn euid() -> libc::uid_t {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
 /// Why the kernel's `protected_symlinks` would not follow `link`, the link
 /// at `path`: see [`follow`].
 #[cfg(target_os = "linux")]
 fn untrusted_link(path: &Path, link: &fs::Metadata) -> Option<String> {
     use std::os::unix::fs::MetadataExt as _;
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
+    let me = euid();
     let dir = fs::metadata(parent_dir(path)).ok()?;
     (dir.mode() & 0o1002 == 0o1002 && link.uid() != me && link.uid() != dir.uid()).then(|| {
         format!(
@@ -1429,7 +1435,7 @@ impl EtagSidecar {
     pub fn remove(path: &Path) -> Result<(), ArchiveError> {
         // Left, as a save leaves it (a review: a read-only sidecar was
         // removed without a word when an answer had no ETag).
-        refuse_read_only(path, &followed(path))?;
+        refuse_unwritable(path, &followed(path))?;
         match fs::remove_file(path) {
             Ok(()) => Ok(()),
             Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
