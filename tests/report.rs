@@ -983,6 +983,56 @@ fn withheld_tables_read_alike_whether_they_had_events_or_not() {
     }
 }
 
+/// The client's own `multi_target_scan` flag restates the shapes of its
+/// `target_types` (EVENTS.md), so beside the multi-target table it gave
+/// what either hides (a review): 30 installations flag as they should, one
+/// older client without the flag sends 4 single-target scans, hidden as
+/// `null`; the table's 64 single scans less 60 `false` were those 4.
+#[test]
+fn the_clients_own_multi_target_flag_is_not_published() {
+    let mut data = String::new();
+    let mut scan = |id: &str, day: u32, meta: &str| {
+        data.push_str(&format!(
+            "{{\"event\": \"scan.started\", \"version\": \"1.0.0\", \"platform\": \"Linux\", \"python_version\": \"3.11\", \"anonymous_id\": \"{id}\", \"timestamp\": \"2026-02-{day:02}T10:00:00Z\", \"metadata\": {{\"mode\": \"cli\", \"profile\": \"fast\", {meta}}}}}\n"
+        ));
+    };
+    let targets = |multi: bool| {
+        format!(
+            "\"target_types\": {{\"repos\": 1, \"images\": {}, \"urls\": 0, \"iac\": 0, \"gitlab\": 0, \"k8s\": 0}}",
+            u8::from(multi)
+        )
+    };
+    for i in 0..30u32 {
+        let multi = i % 3 == 0;
+        for n in 0..3 {
+            scan(
+                &uuid(i),
+                1 + (i + n) % 28,
+                &format!("{}, \"multi_target_scan\": {multi}", targets(multi)),
+            );
+        }
+    }
+    for n in 0..4 {
+        scan(&uuid(99), 2 + n, &targets(false));
+    }
+    let json = report(&data, &[]).json();
+    // The table from the targets themselves is published...
+    assert_eq!(
+        rows(&json, "multi_target"),
+        vec![
+            ("single".into(), 64, 21, false),
+            ("multi".into(), 30, 10, false)
+        ]
+    );
+    // ... the flag's rows nowhere (the report has no table of them), its
+    // denominator neither.
+    assert_eq!(
+        json["metrics"]["multi_target_reported"],
+        serde_json::json!([])
+    );
+    assert!(json["denominators"]["multi_target_reported"].is_null());
+}
+
 #[test]
 fn the_report_names_the_flags_that_make_it_again() {
     let tmp = tempfile::tempdir().unwrap();

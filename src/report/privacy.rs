@@ -1900,6 +1900,14 @@ pub fn publish(
             m.withhold();
         }
     }
+    // The client's own multi-target flag restates `multi_target`'s shapes
+    // (EVENTS.md: true when more than one target type is non-empty), so
+    // the two tables read together give what either hides: a review read
+    // an old client's 4 scans, hidden as `null`, off 64 single less 60
+    // `false`; and with every cell shown, the scans whose flag disagrees
+    // with their targets (a few installations' in the sample). Not
+    // published: `multi_target` says it from the targets themselves.
+    out[MetricId::MultiTargetReported as usize].withhold();
     // A list metric counts the events that carry a list; the rest of its
     // type (older clients' events without one) would be the difference of
     // two published counts, about installations no cell counts: its shares
