@@ -1026,9 +1026,19 @@ impl AtomicFile {
             .suffix(".tmp")
             .rand_bytes(TEMP_RANDOM);
         // A new file gets the mode any new file gets (0666 less the umask),
-        // not the temporary file's 0600; a replaced one keeps its own.
+        // not the temporary file's 0600. One that replaces a file is this
+        // user's alone while it is written, and gets the file's own mode at
+        // the commit: a review read a private (0600) archive's whole copy,
+        // made 0644, as `nobody` (and after a `kill -9` it stays until the
+        // next fetch salvages it).
         #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(
+            if fs::metadata(&target).is_ok() {
+                0o600
+            } else {
+                0o666
+            },
+        ));
         // Made and registered under the lock: no signal comes between.
         let mut held = crate::interrupt::hold();
         let temp = builder.tempfile_in(dir).map_err(err)?;
@@ -1964,6 +1974,30 @@ mod tests {
         assert!(err.contains("the previous file, if any, is unchanged"));
         assert_eq!(fs::read(&path).unwrap(), b"old 1\nold 2\n");
         assert!(!temp_seen.unwrap().exists(), "temporary file is cleaned up");
+    }
+
+    /// A file's copy is its owner's alone until the commit gives it the
+    /// file's mode (a review read a private archive's copy as another user).
+    #[cfg(unix)]
+    #[test]
+    fn a_copy_is_private_while_it_is_written() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        for own in [0o600, 0o644, 0o660] {
+            let path = dir.path().join(format!("events-{own:o}.jsonl"));
+            fs::write(&path, b"a\n").unwrap();
+            fs::set_permissions(&path, fs::Permissions::from_mode(own)).unwrap();
+            let file = AtomicFile::create(&path).unwrap();
+            assert_eq!(mode(file.temp.path()), 0o600, "{own:o}");
+            file.commit(|_| Ok(())).unwrap();
+            assert_eq!(mode(&path), own);
+        }
+        // A new file's copy has the mode any new file gets.
+        let probe = dir.path().join("probe");
+        fs::File::create(&probe).unwrap();
+        let file = AtomicFile::create(&dir.path().join("new.jsonl")).unwrap();
+        assert_eq!(mode(file.temp.path()), mode(&probe));
     }
 
     #[cfg(unix)]
