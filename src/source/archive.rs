@@ -160,6 +160,26 @@ impl Drop for ArchiveLock {
     }
 }
 
+/// What a file that is neither a regular file nor a directory is, for
+/// messages.
+fn special_file(kind: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = kind;
+    "no regular file"
+}
+
 /// Takes the exclusive lock of the archive at `path` (an advisory lock on
 /// `PATH.lock`, made beside it with its directory; the file stays once the
 /// archive exists), so that two fetches (a scheduled one and one by hand)
@@ -196,14 +216,32 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
     }
     // A directory where the archive goes is no archive to lock: said before
     // a lock file is made for it (one would be left beside the directory).
-    if fs::metadata(&archive).is_ok_and(|m| m.is_dir()) {
-        let error = fs::read(&archive)
-            .err()
-            .unwrap_or_else(|| io::Error::other("it is a directory"));
-        return Err(ArchiveError::Read {
+    // So are a link loop (its lock file was left) and what is no file: a
+    // FIFO's open waited for a writer forever (reviews).
+    let refuse = |error| {
+        Err(ArchiveError::Read {
             path: path.to_owned(),
             error,
-        });
+        })
+    };
+    match fs::metadata(&archive) {
+        Ok(m) if m.is_dir() => {
+            return refuse(
+                fs::read(&archive)
+                    .err()
+                    .unwrap_or_else(|| io::Error::other("it is a directory")),
+            );
+        }
+        Ok(m) if !m.is_file() => {
+            return refuse(io::Error::other(format!(
+                "it is {}, not a file: give the archive's file path",
+                special_file(&m.file_type())
+            )));
+        }
+        Err(e) if fs::symlink_metadata(&archive).is_ok_and(|m| m.is_symlink()) => {
+            return refuse(e);
+        }
+        _ => {}
     }
     // Said before a download that could not be saved.
     refuse_untrusted(path, &archive, untrusted)?;
@@ -2162,6 +2200,41 @@ mod tests {
         let bzh = dir.path().join("bzh.jsonl");
         fs::write(&bzh, b"BZh9 not compressed\n{\"event\": \"x\"}\n").unwrap();
         assert_eq!(Archive::load(&bzh).unwrap().len(), 2);
+    }
+
+    /// A FIFO, a socket or a link loop where the archive goes is refused
+    /// before a lock file is made: a FIFO's open waited forever for a
+    /// writer, a loop's lock file was left (a review).
+    #[cfg(unix)]
+    #[test]
+    fn no_file_and_a_link_loop_are_refused_before_a_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo.jsonl");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let socket = dir.path().join("socket.jsonl");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        std::os::unix::fs::symlink("loop2", dir.path().join("loop1")).unwrap();
+        std::os::unix::fs::symlink("loop1", dir.path().join("loop2")).unwrap();
+        for (name, says) in [
+            ("fifo.jsonl", "it is a FIFO (named pipe), not a file"),
+            ("socket.jsonl", "it is a socket, not a file"),
+            ("loop1", "symbolic links"),
+        ] {
+            let err = lock(&dir.path().join(name)).map(drop).unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains(says), "{name}: {text}");
+            assert!(
+                text.contains("check the path given with -o/--output"),
+                "{text}"
+            );
+        }
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["fifo.jsonl", "loop1", "loop2", "socket.jsonl"]);
     }
 
     /// Only the levels a lock made go with it: through `..`, an existing
