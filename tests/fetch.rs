@@ -2608,6 +2608,25 @@ fn missing_file_lists_the_files_the_gist_has() {
     );
 }
 
+/// A file listed as `null` is no answer of GitHub's: said so, not as a
+/// file missing beside its own name (a review).
+#[test]
+fn a_file_listed_as_null_is_said_so() {
+    let mut server = Server::new();
+    let body = gist_body(&[("jmo-telemetry-events.jsonl", Value::Null)], None);
+    let mock = gist_mock(&mut server)
+        .with_status(200)
+        .with_body(&body)
+        .create();
+    assert_fetch_fails(
+        &server,
+        &mock,
+        "the answer for gist abc123 lists \"jmo-telemetry-events.jsonl\" without its details \
+         (null), which GitHub's API does not send: nothing was downloaded; try again later, and \
+         check that --api-url points at a GitHub API",
+    );
+}
+
 #[test]
 fn missing_gist_id_says_how_to_give_one() {
     let work = Work::new();

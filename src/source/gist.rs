@@ -468,6 +468,19 @@ pub enum GistError {
         /// The API lists only the first 300 files.
         listing_truncated: bool,
     },
+    /// The gist's answer lists the file as `null`: no answer of GitHub's
+    /// (a review: "has no file" of a name it listed as there).
+    #[error(
+        "the answer for gist {gist_id} lists {file:?} without its details (null), which \
+         GitHub's API does not send: nothing was downloaded; try again later, and check that \
+         --api-url points at a GitHub API"
+    )]
+    NullFile {
+        /// The gist.
+        gist_id: String,
+        /// The file asked for.
+        file: String,
+    },
     /// The file as downloaded is not UTF-8 text (compressed, or UTF-16):
     /// archived, its bytes would be lost to every reader, and the archive
     /// refused from then on.
@@ -1076,12 +1089,18 @@ impl GistClient {
         git: &Git,
         diag: &Diagnostics,
     ) -> Result<Downloaded, GistError> {
-        let Some(Some(meta)) = gist.files.get(file) else {
+        let Some(entry) = gist.files.get(file) else {
             return Err(GistError::MissingFile {
                 gist_id: gist_id.to_owned(),
                 file: file.to_owned(),
                 available: gist.files.keys().cloned().collect(),
                 listing_truncated: gist.truncated == Some(true),
+            });
+        };
+        let Some(meta) = entry else {
+            return Err(GistError::NullFile {
+                gist_id: gist_id.to_owned(),
+                file: file.to_owned(),
             });
         };
         let content = meta.content.as_deref().unwrap_or("");
