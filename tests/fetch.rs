@@ -18,6 +18,9 @@ use mockito::{Matcher, Mock, Server, ServerGuard};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+mod common;
+use common::Tmpfs;
+
 const TOKEN: &str = "ghp_TESTTOKEN1234567890abcdef";
 const GIST: &str = "abc123";
 const FILE: &str = "jmo-telemetry-events.jsonl";
@@ -1765,6 +1768,61 @@ fn a_read_only_archive_is_left_as_it_is_and_nothing_downloaded() {
             mode
         );
         assert!(!work.etag_file().exists());
+    }
+}
+
+/// A full disk and a read-only file system are said as what they are, not
+/// as a directory to make writable (a review: "No space left on device",
+/// then "check that its directory exists and is writable"; "make it
+/// writable for this user" of a read-only mount); the archive stays as it
+/// was.
+#[test]
+fn a_full_disk_and_a_read_only_file_system_are_said_so() {
+    let old = file_of(&[&event(1)]);
+    for case in ["full", "read-only"] {
+        let work = Work::new();
+        let Some(mount) = Tmpfs::mount(&work.path().join("data"), "64k") else {
+            eprintln!("mount is not available here: skipped");
+            return;
+        };
+        fs::write(work.archive(), &old).unwrap();
+        let lines: Vec<String> = (0..2000).map(event).collect();
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        // Nothing is asked of a read-only one, nor a lock file made there.
+        let (told, asked, left) = if case == "full" {
+            (
+                "cannot write data/events.jsonl: No space left on device (os error 28); the \
+                 previous file, if any, is unchanged. Free some space on its file system (or \
+                 raise the quota), or choose another path with -o/--output",
+                1,
+                &["events.jsonl", "events.jsonl.lock"][..],
+            )
+        } else {
+            mount.remount_read_only();
+            (
+                "data/events.jsonl cannot be replaced: data is on a file system mounted \
+                 read-only; it is left as it is; choose another path with -o/--output",
+                0,
+                &["events.jsonl"][..],
+            )
+        };
+        let mut server = Server::new();
+        let mock = gist_mock(&mut server)
+            .with_status(200)
+            .with_body(whole_gist(&file_of(&lines)))
+            .expect(asked)
+            .create();
+        let run = work.fetch(&server.url(), &[]);
+        mock.assert();
+        assert_eq!(run.code, 1, "{case}: {}", run.stderr);
+        assert_eq!(run.stderr, error_line(told), "{case}");
+        assert_eq!(fs::read_to_string(work.archive()).unwrap(), old, "{case}");
+        let mut names: Vec<_> = fs::read_dir(work.path().join("data"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, left, "{case}");
     }
 }
 

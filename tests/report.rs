@@ -10,6 +10,9 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
+mod common;
+use common::Tmpfs;
+
 fn bin() -> Command {
     Command::cargo_bin("jmo-analyze").unwrap()
 }
@@ -880,6 +883,39 @@ fn a_sticky_directory_this_user_cannot_write_in_is_said_so() {
         )),
         "{err}"
     );
+    assert_eq!(files(&out), before);
+}
+
+/// A report directory on a file system mounted read-only is said to be
+/// so, not as a directory this user cannot write in (which sends the user
+/// to chmod), a new one too (a review read "make it writable" of such a
+/// mount).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_read_only_file_system_is_said_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(mount) = Tmpfs::mount(&tmp.path().join("ro"), "1m") else {
+        eprintln!("mount is not available here: skipped");
+        return;
+    };
+    let out = tmp.path().join("ro/r");
+    assert!(report_into(&out, &[]).status.success());
+    let before = files(&out);
+    mount.remount_read_only();
+    for (dir, named) in [(out.clone(), out.clone()), (out.join("new"), out.clone())] {
+        let run = report_into(&dir, &[]);
+        assert_eq!(run.status.code(), Some(1), "{run:?}");
+        let err = String::from_utf8(run.stderr).unwrap();
+        assert_eq!(
+            err,
+            format!(
+                "Error: --out {}: {} is on a file system mounted read-only: nothing is written; \
+                 choose another directory\n",
+                dir.display(),
+                named.display()
+            )
+        );
+    }
     assert_eq!(files(&out), before);
 }
 

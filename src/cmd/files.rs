@@ -310,7 +310,9 @@ fn blocked(dir: &Path, target: &Path) -> Option<String> {
     }
     #[cfg(target_os = "linux")]
     {
-        use crate::source::archive::{access, attributes_forbid, rename_forbidden};
+        use crate::source::archive::{
+            access, attributes_forbid, read_only_file_system, rename_forbidden,
+        };
         use std::os::unix::fs::MetadataExt as _;
         // The nearest that exists (`.` for a relative path's first: a
         // review found `--out new` in a directory not writable passed).
@@ -334,7 +336,10 @@ fn blocked(dir: &Path, target: &Path) -> Option<String> {
         // a sticky one after its mode (a review: the sticky bit was blamed
         // in one this user could not write in at all).
         let forbidden = rename_forbidden(parent, &parent_meta, target);
-        if !access(parent, libc::W_OK | libc::X_OK) && !attributes_forbid(parent, true) {
+        if !access(parent, libc::W_OK | libc::X_OK)
+            && !attributes_forbid(parent, true)
+            && read_only_file_system(parent).is_none()
+        {
             return Some(format!(
                 "{} is a directory this user cannot write in",
                 parent.display()

@@ -50,8 +50,9 @@ pub enum ArchiveError {
     },
     /// The archive (or its sidecar) could not be written; the old file is intact.
     #[error(
-        "cannot write {path}: {error}; the previous file, if any, is unchanged. \
-         Check that its directory exists and is writable, or choose another path with -o/--output"
+        "cannot write {path}: {error}; the previous file, if any, is unchanged. {}, or choose \
+         another path with -o/--output",
+        write_advice(error)
     )]
     Write {
         /// The file being written.
@@ -122,6 +123,19 @@ pub enum ArchiveError {
         /// would show it twice).
         error: io::Error,
     },
+}
+
+/// What to mend when a file could not be written: a full disk is no
+/// directory's fault (a review: "No space left on device", then "check
+/// that its directory exists and is writable").
+fn write_advice(error: &io::Error) -> &'static str {
+    match error.kind() {
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
+            "Free some space on its file system (or raise the quota)"
+        }
+        io::ErrorKind::ReadOnlyFilesystem => "Its file system is mounted read-only: remount it",
+        _ => "Check that its directory exists and is writable",
+    }
 }
 
 /// A fetch's exclusive hold on an archive ([`lock`]), released when dropped.
@@ -1256,6 +1270,9 @@ pub(crate) fn rename_forbidden(
     target: &Path,
 ) -> Option<String> {
     use std::os::unix::fs::MetadataExt as _;
+    if let Some(why) = read_only_file_system(parent) {
+        return Some(why);
+    }
     if attributes_forbid(parent, true) {
         return Some(format!(
             "{} is a directory whose entries cannot change (chattr +i or +a)",
@@ -1281,6 +1298,21 @@ pub(crate) fn rename_forbidden(
                 target.display()
             )
         })
+}
+
+/// Why nothing in the directory `dir` can change when its file system is
+/// mounted read-only: said as such (a review: "make it writable for this
+/// user", which no chmod can).
+#[cfg(target_os = "linux")]
+pub(crate) fn read_only_file_system(dir: &Path) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: `statvfs` is plain data; zeroes are a valid value of it.
+    let mut buf: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path, `buf` a valid buffer.
+    let done = unsafe { libc::statvfs(c.as_ptr(), &mut buf) } == 0;
+    (done && buf.f_flag & libc::ST_RDONLY != 0)
+        .then(|| format!("{} is on a file system mounted read-only", dir.display()))
 }
 
 /// The directory a file is in (`.` for a bare name).
