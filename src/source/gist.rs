@@ -428,6 +428,20 @@ pub enum GistError {
         /// Attempts made, and how many ended as the last did.
         attempts: Attempts,
     },
+    /// The server answered, but its body ended early on every attempt (a
+    /// review: it read "cannot reach", though the server was reached).
+    #[error(
+        "the answer from {url} was cut short ({detail}) {attempts}: nothing was written; try \
+         again later, and check the network and any proxy on the way"
+    )]
+    Cut {
+        /// The URL asked.
+        url: String,
+        /// What the client said of the body.
+        detail: String,
+        /// Attempts made, and how many ended as the last did.
+        attempts: Attempts,
+    },
     /// A status the client does not expect.
     #[error(
         "unexpected HTTP {status} from {url}{}: check --api-url and the gist ID, or try again \
@@ -1421,9 +1435,8 @@ impl GistClient {
                             Err(BodyError::Io(err)) if io_is_timeout(&err) => {
                                 Answer::Failed(Failure::Timeout)
                             }
-                            Err(BodyError::Io(err)) => {
-                                Answer::Failed(Failure::Transport(err.to_string()))
-                            }
+                            // The server answered: its body was cut short.
+                            Err(BodyError::Io(err)) => Answer::Failed(Failure::Cut(io_chain(&err))),
                         }
                     }
                 }
@@ -1477,6 +1490,7 @@ impl GistClient {
                     format!("the answer came slower than {} KB/s", MIN_BODY_RATE / 1024)
                 }
                 Failure::Transport(detail) => detail.clone(),
+                Failure::Cut(detail) => format!("the answer was cut short: {detail}"),
             };
             let alike = streak.push(reason.clone());
             // A server that asks for longer than --max-wait is not asked
@@ -1515,6 +1529,11 @@ impl GistClient {
                         attempts,
                     },
                     Failure::Transport(detail) => GistError::Transport {
+                        url: url.to_string(),
+                        detail,
+                        attempts,
+                    },
+                    Failure::Cut(detail) => GistError::Cut {
                         url: url.to_string(),
                         detail,
                         attempts,
@@ -1572,6 +1591,8 @@ enum Failure {
     Timeout,
     Slow,
     Transport(String),
+    /// The answer's body ended before its end (its length, its last chunk).
+    Cut(String),
 }
 
 /// A rate-limit answer's timing headers.
@@ -1776,6 +1797,19 @@ fn error_chain(err: &reqwest::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// An I/O error and its causes, as [`error_chain`] says a client's (a
+/// body's read error wraps one: "request or response body error" alone
+/// said nothing of an early end).
+fn io_chain(err: &io::Error) -> String {
+    match err
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+    {
+        Some(inner) => error_chain(inner),
+        None => err.to_string(),
+    }
 }
 
 /// Display of a reqwest error without its URL (the caller names the URL).
