@@ -335,8 +335,38 @@ fn temporary_files_a_killed_fetch_left_are_salvaged_and_removed_under_the_lock()
     );
     assert_eq!(
         run.stdout,
-        "fetched gist abc123 via api content: 2 new lines, 4 lines in data/events.jsonl\n"
+        "fetched gist abc123 via api content: 2 new lines (1 of them from a stopped fetch's \
+         file), 4 lines in data/events.jsonl\n"
     );
+}
+
+/// When every new line came from a stopped fetch's file, the summary
+/// says so, not that the gist gave it (a review).
+#[test]
+fn new_lines_only_from_a_stopped_fetch_are_said_so() {
+    let mut server = Server::new();
+    let mock = ok_gist(
+        &mut server,
+        &whole_gist(&file_of(&[INIT, &event(1)])),
+        "\"v2\"",
+    );
+    let work = Work::new();
+    let data = work.path().join("data");
+    fs::create_dir_all(&data).unwrap();
+    fs::write(work.archive(), file_of(&[INIT, &event(1)])).unwrap();
+    let temp = data.join(".events.jsonl.fetch-a1B2c3.tmp");
+    fs::write(&temp, file_of(&[INIT, &event(1), &event(5)])).unwrap();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    mock.assert();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via api content: 1 new line (from a stopped fetch's file), 3 \
+         lines in data/events.jsonl\n"
+    );
+    assert!(!temp.exists());
 }
 
 /// A sidecar that is a link has its temporary files beside the file it

@@ -644,9 +644,16 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
     } else {
         String::new()
     };
+    // Lines a stopped fetch's file gave are no source's (a review read
+    // them as the gist's).
+    let salvaged_text = match salvaged {
+        0 => String::new(),
+        all if all == archive.appended() => " (from a stopped fetch's file)".to_owned(),
+        some => format!(" ({some} of them from a stopped fetch's file)"),
+    };
     writeln!(
         std::io::stdout(),
-        "fetched gist {gist_id} via {source}: {}{recovered_text}, {} in {}",
+        "fetched gist {gist_id} via {source}: {}{salvaged_text}{recovered_text}, {} in {}",
         plural(archive.appended(), "new line"),
         plural(archive.len(), "line"),
         archive_path.display()
