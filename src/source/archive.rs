@@ -514,6 +514,8 @@ pub enum Change {
     KeptGrowing,
     /// Removed or moved away.
     Removed,
+    /// Another file moved into its place.
+    Replaced,
 }
 
 impl std::fmt::Display for Change {
@@ -522,6 +524,7 @@ impl std::fmt::Display for Change {
             Change::Rewritten => "was changed otherwise than by lines appended",
             Change::KeptGrowing => "kept changing",
             Change::Removed => "was removed or moved away",
+            Change::Replaced => "was replaced by another file",
         })
     }
 }
@@ -531,6 +534,12 @@ impl ArchiveError {
         let advice = match how {
             Change::Removed => {
                 "Put it back and run fetch again, or run fetch again to start a new archive there"
+            }
+            // (A review: "removed or moved away … Put it back" of a file
+            // another had replaced.)
+            Change::Replaced => {
+                "Put the archive back and run fetch again, or run fetch again to add the gist's \
+                 lines to the file there now"
             }
             _ => {
                 "Every line it holds stays; let the program that writes it finish, then run \
@@ -871,9 +880,10 @@ impl Archive {
                         // else the one loaded.
                         let known = self.written.as_ref().unwrap_or(&self.loaded);
                         let moved = stamp.0.is_none() || stamp.inode() != known.inode();
-                        let how = match moved && self.loaded.0.is_some() {
-                            true => Change::Removed,
-                            false => Change::Rewritten,
+                        let how = match (moved && self.loaded.0.is_some(), stamp.0.is_some()) {
+                            (true, false) => Change::Removed,
+                            (true, true) => Change::Replaced,
+                            (false, _) => Change::Rewritten,
                         };
                         return Err(ArchiveError::changed(path, how));
                     }
@@ -1917,8 +1927,19 @@ mod tests {
         fs::write(&other, b"new\n").unwrap();
         fs::rename(&other, &path).unwrap();
         let err = archive.save(&path).unwrap_err();
-        assert_eq!(how_of(&err), Change::Removed, "{err}");
+        assert_eq!(how_of(&err), Change::Replaced, "{err}");
+        assert!(
+            err.to_string().contains("was replaced by another file"),
+            "{err}"
+        );
         assert_eq!(fs::read(&path).unwrap(), b"new\n");
+        // Removed.
+        let mut archive = Archive::load(&path).unwrap();
+        archive.add(b"L4\n");
+        fs::remove_file(&path).unwrap();
+        let err = archive.save(&path).unwrap_err();
+        assert_eq!(how_of(&err), Change::Removed, "{err}");
+        assert!(!path.exists());
     }
 
     /// A file that says no size is read as it is (it was "kept changing").
