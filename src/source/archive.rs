@@ -174,9 +174,28 @@ impl Drop for ArchiveLock {
     }
 }
 
+/// The error of a path whose links [`follow`] could not follow to their end.
+fn too_many_links() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "too many levels of symbolic links (a loop?)",
+    )
+}
+
+/// The error of an archive that is `kind`, no regular file.
+fn not_a_file(kind: &fs::FileType) -> io::Error {
+    io::Error::other(format!(
+        "it is {}, not a file: give the archive's file path",
+        special_file(kind)
+    ))
+}
+
 /// What a file that is neither a regular file nor a directory is, for
 /// messages.
 fn special_file(kind: &fs::FileType) -> &'static str {
+    if kind.is_dir() {
+        return "a directory";
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
@@ -212,32 +231,41 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
     // Beside the file a link names, as it is written there: a fetch through
     // the link and one of the file itself take the same lock.
     let (archive, untrusted) = follow(path);
-    // A path that can only name a directory (`new/`, `.`): said before
-    // anything is made (`new/` and `new/.lock` were left behind).
-    let text = path.as_os_str().to_string_lossy();
-    let last = text
-        .rsplit(std::path::is_separator)
-        .next()
-        .unwrap_or_default();
-    if matches!(last, "" | "." | "..") {
-        return Err(ArchiveError::Read {
-            path: path.to_owned(),
-            error: io::Error::other(format!(
-                "it names a directory: give the archive's file path, e.g. {}",
-                path.join("events.jsonl").display()
-            )),
-        });
-    }
-    // A directory where the archive goes is no archive to lock: said before
-    // a lock file is made for it (one would be left beside the directory).
-    // So are a link loop (its lock file was left) and what is no file: a
-    // FIFO's open waited for a writer forever (reviews).
     let refuse = |error| {
         Err(ArchiveError::Read {
             path: path.to_owned(),
             error,
         })
     };
+    // A path that can only name a directory (`new/`, `.`): said before
+    // anything is made (`new/` and `new/.lock` were left behind); also
+    // where a link leads (a review: a link to `gone/` made `gone/.lock`).
+    let names_dir = |p: &Path| {
+        let text = p.as_os_str().to_string_lossy();
+        let last = text.rsplit(std::path::is_separator).next();
+        matches!(last.unwrap_or_default(), "" | "." | "..")
+    };
+    if names_dir(path) {
+        return refuse(io::Error::other(format!(
+            "it names a directory: give the archive's file path, e.g. {}",
+            path.join("events.jsonl").display()
+        )));
+    }
+    if names_dir(&archive) {
+        return refuse(io::Error::other(format!(
+            "it is a symbolic link to {}, a directory's name: give the archive's file path",
+            archive.display()
+        )));
+    }
+    // Still a link where the walk stopped: a loop, or a chain longer than
+    // the kernel follows (a review: 41 links left the 40th's lock file).
+    if fs::symlink_metadata(&archive).is_ok_and(|m| m.is_symlink()) {
+        return refuse(too_many_links());
+    }
+    // A directory where the archive goes is no archive to lock: said before
+    // a lock file is made for it (one would be left beside the directory).
+    // So is what is no file: a FIFO's open waited for a writer forever (a
+    // review).
     match fs::metadata(&archive) {
         Ok(m) if m.is_dir() => {
             return refuse(
@@ -246,15 +274,7 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
                     .unwrap_or_else(|| io::Error::other("it is a directory")),
             );
         }
-        Ok(m) if !m.is_file() => {
-            return refuse(io::Error::other(format!(
-                "it is {}, not a file: give the archive's file path",
-                special_file(&m.file_type())
-            )));
-        }
-        Err(e) if fs::symlink_metadata(&archive).is_ok_and(|m| m.is_symlink()) => {
-            return refuse(e);
-        }
+        Ok(m) if !m.is_file() => return refuse(not_a_file(&m.file_type())),
         _ => {}
     }
     // Said before a download that could not be saved.
@@ -595,11 +615,22 @@ fn read_archive(path: &Path) -> Result<Option<(Vec<u8>, Stamp)>, ArchiveError> {
         error,
     };
     for _ in 0..3 {
-        let mut file = match fs::File::open(path) {
+        // A FIFO put in the archive's place after the lock's check is not
+        // waited on for a writer (a review: the fetch hung, silent): the
+        // open does not block, and what it opened is judged before a read.
+        let mut open = fs::OpenOptions::new();
+        open.read(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
+        let mut file = match open.open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(read_err(e)),
         };
+        let kind = file.metadata().map_err(read_err)?.file_type();
+        if !kind.is_file() {
+            return Err(read_err(not_a_file(&kind)));
+        }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(read_err)?;
         let meta = file.metadata().map_err(read_err)?;
@@ -1072,10 +1103,7 @@ impl AtomicFile {
         // Still a link: a loop (or a chain past the kernel's bound), which
         // a rename would have replaced with a file (a review).
         if fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "too many levels of symbolic links (a loop?)",
-            )));
+            return Err(err(too_many_links()));
         }
         refuse_unwritable(path, &target)?;
         let dir = parent_dir(&target);
@@ -2269,10 +2297,20 @@ mod tests {
         let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
         std::os::unix::fs::symlink("loop2", dir.path().join("loop1")).unwrap();
         std::os::unix::fs::symlink("loop1", dir.path().join("loop2")).unwrap();
+        // Past the kernel's 40 links, and to a directory's name (a review:
+        // `c40.lock`, `gone/.lock` were left).
+        for n in 0..41 {
+            std::os::unix::fs::symlink(format!("c{}", n + 1), dir.path().join(format!("c{n}")))
+                .unwrap();
+        }
+        fs::write(dir.path().join("c41"), b"").unwrap();
+        std::os::unix::fs::symlink("gone/", dir.path().join("t")).unwrap();
         for (name, says) in [
             ("fifo.jsonl", "it is a FIFO (named pipe), not a file"),
             ("socket.jsonl", "it is a socket, not a file"),
-            ("loop1", "symbolic links"),
+            ("loop1", "too many levels of symbolic links"),
+            ("c0", "too many levels of symbolic links"),
+            ("t", "gone/, a directory's name"),
         ] {
             let err = lock(&dir.path().join(name)).map(drop).unwrap_err();
             let text = err.to_string();
@@ -2286,8 +2324,17 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
+        left.retain(|name| !name.starts_with('c'));
         left.sort();
-        assert_eq!(left, ["fifo.jsonl", "loop1", "loop2", "socket.jsonl"]);
+        assert_eq!(left, ["fifo.jsonl", "loop1", "loop2", "socket.jsonl", "t"]);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 47);
+        // One put there after the lock's check is read without waiting for
+        // a writer (a review: the fetch hung).
+        let err = Archive::load(&fifo).map(drop).unwrap_err().to_string();
+        assert!(
+            err.contains("it is a FIFO (named pipe), not a file"),
+            "{err}"
+        );
     }
 
     /// Only the levels a lock made go with it: through `..`, an existing
