@@ -579,7 +579,7 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
                 etag,
                 archive_sha256: archive.sha256(),
             }
-            .save(&sidecar_path),
+            .save(&sidecar_path, archive_path),
             None => EtagSidecar::remove(&sidecar_path),
         };
         match done {

@@ -993,7 +993,16 @@ pub fn write_atomic_with(
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     before_rename: impl FnOnce(&Path) -> io::Result<()>,
 ) -> Result<(), ArchiveError> {
-    let mut file = AtomicFile::create_tagged(path, FETCH_TAG)?;
+    let file = AtomicFile::create_tagged(path, FETCH_TAG)?;
+    write_all_then_commit(file, write, before_rename)
+}
+
+/// Writes `file` with `write`, then commits it.
+fn write_all_then_commit(
+    mut file: AtomicFile,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    before_rename: impl FnOnce(&Path) -> io::Result<()>,
+) -> Result<(), ArchiveError> {
     let written = file.write_with(write);
     written.map_err(|error| file.error(error))?;
     file.commit(before_rename)
@@ -1059,6 +1068,11 @@ pub struct AtomicFile {
     /// The path as given, for messages.
     shown: PathBuf,
     temp: tempfile::NamedTempFile,
+    /// A new file's mode: the one any new file gets here (0666 less the
+    /// umask), unless [`AtomicFile::like`] names a file to take it from.
+    new_mode: fs::Permissions,
+    /// The file whose owner and mode a new file takes ([`AtomicFile::like`]).
+    model: Option<PathBuf>,
     /// The temporary file is removed by a signal that ends the run (after
     /// `temp`, so dropped after it: the file is gone before it is forgotten).
     _pending: crate::interrupt::Pending,
@@ -1115,29 +1129,30 @@ impl AtomicFile {
             .prefix(&prefix)
             .suffix(".tmp")
             .rand_bytes(TEMP_RANDOM);
-        // A new file gets the mode any new file gets (0666 less the umask),
-        // not the temporary file's 0600. One that replaces a file is this
-        // user's alone while it is written, and gets the file's own mode at
-        // the commit: a review read a private (0600) archive's whole copy,
-        // made 0644, as `nobody` (and after a `kill -9` it stays until the
-        // next fetch salvages it).
+        // Made with the mode any new file gets (0666 less the umask), which
+        // a new file keeps, then this user's alone while it is written: a
+        // file replaced gets its own owner and mode at the commit (a review
+        // read a private (0600) archive's whole copy, made 0644, as
+        // `nobody`, and after a `kill -9` it stays until the next fetch
+        // salvages it).
         #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(
-            if fs::metadata(&target).is_ok() {
-                0o600
-            } else {
-                0o666
-            },
-        ));
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
         // Made and registered under the lock: no signal comes between.
         let mut held = crate::interrupt::hold();
         let temp = builder.tempfile_in(dir).map_err(err)?;
         let pending = held.register(temp.path());
         drop(held);
+        let new_mode = temp.as_file().metadata().map_err(err)?.permissions();
+        #[cfg(unix)]
+        (temp.as_file())
+            .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .map_err(err)?;
         Ok(AtomicFile {
             target,
             shown: path.to_owned(),
             temp,
+            new_mode,
+            model: None,
             _pending: pending,
         })
     }
@@ -1161,6 +1176,14 @@ impl AtomicFile {
         }
     }
 
+    /// A new file takes `model`'s owner and mode, as a file replaced keeps
+    /// its own (the archive's sidecar: a review found it 0644 beside a
+    /// 0600 archive, the secret gist's ID in it).
+    pub fn like(mut self, model: &Path) -> AtomicFile {
+        self.model = Some(model.to_owned());
+        self
+    }
+
     /// Puts the written file in place: the old file's permissions, fsync,
     /// `before_rename` (a test's hook), the rename, the directory's fsync.
     pub fn commit(
@@ -1168,12 +1191,17 @@ impl AtomicFile {
         before_rename: impl FnOnce(&Path) -> io::Result<()>,
     ) -> Result<(), ArchiveError> {
         let err = |error| self.error(error);
-        if let Ok(meta) = fs::metadata(&self.target) {
-            self.temp
-                .as_file()
-                .set_permissions(meta.permissions())
-                .map_err(err)?;
-        }
+        // The file replaced, else the model, gives the owner and mode.
+        let model = (fs::metadata(&self.target).ok())
+            .or_else(|| self.model.as_ref().and_then(|m| fs::metadata(m).ok()));
+        let mode = match &model {
+            Some(meta) => {
+                keep_owner(self.temp.as_file(), meta);
+                meta.permissions()
+            }
+            None => self.new_mode.clone(),
+        };
+        self.temp.as_file().set_permissions(mode).map_err(err)?;
         self.temp.as_file().sync_all().map_err(err)?;
         before_rename(self.temp.path()).map_err(err)?;
         let dir = parent_dir(&self.target).to_owned();
@@ -1192,6 +1220,21 @@ impl AtomicFile {
         Ok(())
     }
 }
+
+/// Gives `file` the group of the file `meta` describes, and its owner when
+/// this user is root (who may): another user's file replaced by root, or a
+/// group's shared archive by a member, stays theirs (a review: a group's
+/// 0660 archive became the writer's, its group locked out). Where that is
+/// not allowed (a group this user is not in), the file stays this user's.
+#[cfg(unix)]
+fn keep_owner(file: &fs::File, meta: &fs::Metadata) {
+    use std::os::unix::fs::MetadataExt as _;
+    let owner = (euid() == 0).then_some(meta.uid());
+    let _ = std::os::unix::fs::fchown(file, owner, Some(meta.gid()));
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &fs::File, _: &fs::Metadata) {}
 
 /// [`ArchiveError::Unreplaceable`] for a link [`follow`] found untrusted
 /// on the way from `path` to `target`.
@@ -1527,14 +1570,16 @@ impl EtagSidecar {
         (self.gist_id == gist_id && self.file == file && same_archive).then_some(self.etag.as_str())
     }
 
-    /// Writes the sidecar atomically.
-    pub fn save(&self, path: &Path) -> Result<(), ArchiveError> {
+    /// Writes the sidecar atomically; a new one takes the owner and mode
+    /// of `archive`.
+    pub fn save(&self, path: &Path, archive: &Path) -> Result<(), ArchiveError> {
         let mut json = serde_json::to_vec_pretty(self).map_err(|e| ArchiveError::Write {
             path: path.to_owned(),
             error: io::Error::other(e),
         })?;
         json.push(b'\n');
-        write_atomic(path, &json)
+        let file = AtomicFile::create_tagged(path, FETCH_TAG)?.like(archive);
+        write_all_then_commit(file, |out| out.write_all(&json), |_| Ok(()))
     }
 
     /// Whether `path` holds a file that is not a sidecar: not empty and no
@@ -2112,11 +2157,61 @@ mod tests {
             file.commit(|_| Ok(())).unwrap();
             assert_eq!(mode(&path), own);
         }
-        // A new file's copy has the mode any new file gets.
+        // A new file gets the mode any new file gets; its copy is private.
         let probe = dir.path().join("probe");
         fs::File::create(&probe).unwrap();
-        let file = AtomicFile::create(&dir.path().join("new.jsonl")).unwrap();
-        assert_eq!(mode(file.temp.path()), mode(&probe));
+        let new = dir.path().join("new.jsonl");
+        let file = AtomicFile::create(&new).unwrap();
+        assert_eq!(mode(file.temp.path()), 0o600);
+        file.commit(|_| Ok(())).unwrap();
+        assert_eq!(mode(&new), mode(&probe));
+        // A new sidecar takes its archive's mode (a review: 0644 beside a
+        // 0600 archive, the secret gist's ID in it).
+        let archive = dir.path().join("events-600.jsonl");
+        let sidecar = EtagSidecar {
+            gist_id: "abc".into(),
+            file: "f.jsonl".into(),
+            etag: "\"1\"".into(),
+            archive_sha256: "ab12".into(),
+        };
+        let path = EtagSidecar::path_for(&archive);
+        sidecar.save(&path, &archive).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        // One there keeps its own.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        sidecar.save(&path, &archive).unwrap();
+        assert_eq!(mode(&path), 0o640);
+    }
+
+    /// A file replaced keeps its group, and its owner when root replaces
+    /// it (a review: a group's 0660 archive became the writer's, its group
+    /// locked out). Root here (tests run as root), else skipped.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_replaced_keeps_its_owner_and_group() {
+        use std::os::unix::fs::MetadataExt;
+        if euid() != 0 {
+            eprintln!("not root: skipped");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        fs::write(&path, b"a\n").unwrap();
+        std::os::unix::fs::chown(&path, Some(65534), Some(4321)).unwrap();
+        write_atomic(&path, b"a\nb\n").unwrap();
+        let meta = fs::metadata(&path).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (65534, 4321));
+        // A new sidecar beside it is theirs too.
+        let sidecar = EtagSidecar {
+            gist_id: "abc".into(),
+            file: "f.jsonl".into(),
+            etag: "\"1\"".into(),
+            archive_sha256: "ab12".into(),
+        };
+        let side = EtagSidecar::path_for(&path);
+        sidecar.save(&side, &path).unwrap();
+        let meta = fs::metadata(&side).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (65534, 4321));
     }
 
     #[cfg(unix)]
@@ -2374,7 +2469,7 @@ mod tests {
             etag: "W/\"123\"".into(),
             archive_sha256: "ab12".into(),
         };
-        sidecar.save(&path).unwrap();
+        sidecar.save(&path, &archive).unwrap();
         let loaded = EtagSidecar::load(&path).unwrap();
         assert_eq!(loaded, sidecar);
         assert_eq!(loaded.etag_for("abc", "f.jsonl", "ab12"), Some("W/\"123\""));
