@@ -919,6 +919,49 @@ fn a_read_only_file_system_is_said_so() {
     assert_eq!(files(&out), before);
 }
 
+/// A full disk is said as such, with what to mend (a review: "writing
+/// …/report.md: No space left on device" alone), the earlier report left.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_said_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(_mount) = Tmpfs::mount(&tmp.path().join("full"), "2m") else {
+        eprintln!("mount is not available here: skipped");
+        return;
+    };
+    let out = tmp.path().join("full/r");
+    assert!(report_into(&out, &[]).status.success());
+    let before = files(&out);
+    // 64 KiB left: less than a second report needs.
+    let free = {
+        use std::os::unix::ffi::OsStrExt;
+        let c = std::ffi::CString::new(out.as_os_str().as_bytes()).unwrap();
+        // SAFETY: plain data; `c` is a valid path.
+        let mut buf: libc::statvfs = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { libc::statvfs(c.as_ptr(), &mut buf) }, 0);
+        buf.f_bavail as usize * buf.f_frsize as usize
+    };
+    std::fs::write(tmp.path().join("full/fill"), vec![b'x'; free - 65536]).unwrap();
+    let run = report_into(&out, &["--generated-on", "2026-07-02"]);
+    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    let err = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        err.starts_with(&format!(
+            "Error: --out {o}: cannot write {o}/",
+            o = out.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.ends_with(
+            ": No space left on device (os error 28); nothing is written. Free some space on \
+             its file system (or raise the quota), or choose another directory\n"
+        ),
+        "{err}"
+    );
+    assert_eq!(files(&out), before);
+}
+
 /// Every entry under `dir`, directories too (`charts/`), sorted.
 fn entries(dir: &Path) -> Vec<String> {
     let mut all = Vec::new();

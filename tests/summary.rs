@@ -7,6 +7,9 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
+mod common;
+use common::Tmpfs;
+
 fn bin() -> Command {
     let mut cmd = Command::cargo_bin("jmo-analyze").unwrap();
     cmd.env_remove("NO_COLOR").env_remove("COLUMNS");
@@ -2819,4 +2822,35 @@ fn a_line_longer_than_64_mib_is_skipped_unread() {
         stderr.contains("stdin:2: skipped invalid line: longer than 64 MiB"),
         "{stderr}"
     );
+}
+
+/// A full disk is said as such, naming the file (a review: `summary -o`
+/// printed the bare "No space left on device").
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_said_so_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(_mount) = Tmpfs::mount(&tmp.path().join("full"), "64k") else {
+        eprintln!("mount is not available here: skipped");
+        return;
+    };
+    let out = tmp.path().join("full/s.json");
+    std::fs::write(&out, b"old\n").unwrap();
+    std::fs::write(tmp.path().join("full/fill"), vec![b'x'; 60_000]).unwrap();
+    let run = bin()
+        .args(["summary", "-q", "-f", "json", "fixtures/events.jsonl", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(run.stderr).unwrap(),
+        format!(
+            "Error: cannot write {}: No space left on device (os error 28); the previous file, \
+             if any, is unchanged. Free some space on its file system (or raise the quota), or \
+             choose another path with -o/--output\n",
+            out.display()
+        )
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), b"old\n");
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::source::archive::{parent_dir, sync_dir};
+use crate::source::archive::{parent_dir, sync_dir, write_advice};
 
 /// What to do with files of an earlier run in the directory that this run
 /// does not write.
@@ -191,8 +191,15 @@ pub fn write_all(
             fs::create_dir_all(sub)
                 .with_context(|| format!("{}: cannot create {}", shown(), sub.display()))?;
         }
-        write_synced(&path, &bytes)
-            .with_context(|| format!("writing {}", dir.join(&rel).display()))?;
+        // (A review: a full disk's error came without advice.)
+        write_synced(&path, &bytes).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: cannot write {}: {e}; nothing is written. {}, or choose another directory",
+                shown(),
+                dir.join(&rel).display(),
+                write_advice(&e)
+            )
+        })?;
         drop(held);
         written.insert(rel);
     }

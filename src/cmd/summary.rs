@@ -289,7 +289,14 @@ impl Output {
     ) -> anyhow::Result<()> {
         match self.to {
             To::File(mut file) => {
-                file.write_with(write)?;
+                // A write's own error names the file and what to mend (a
+                // review: a full disk's was bare).
+                if let Err(e) = file.write_with(write) {
+                    return Err(match e.downcast::<std::io::Error>() {
+                        Ok(io) => file.error(io).into(),
+                        Err(other) => other,
+                    });
+                }
                 file.commit(|_| Ok(()))?;
                 Ok(())
             }

@@ -128,7 +128,7 @@ pub enum ArchiveError {
 /// What to mend when a file could not be written: a full disk is no
 /// directory's fault (a review: "No space left on device", then "check
 /// that its directory exists and is writable").
-fn write_advice(error: &io::Error) -> &'static str {
+pub(crate) fn write_advice(error: &io::Error) -> &'static str {
     match error.kind() {
         io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
             "Free some space on its file system (or raise the quota)"

@@ -1,5 +1,8 @@
 //! What more than one test file needs.
 
+// Each test file is a crate of its own, using some of these.
+#![allow(dead_code)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
