@@ -2854,3 +2854,43 @@ fn a_full_disk_is_said_so_naming_the_file() {
     );
     assert_eq!(std::fs::read(&out).unwrap(), b"old\n");
 }
+
+/// A file mounted on its own (`docker run -v FILE:FILE`) is refused before
+/// the work: a rename cannot replace it (a review: one mounted read-only
+/// was told "read-only: make it writable", one read-write failed at the
+/// rename).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_mounted_on_its_own_is_said_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (source, out) = (tmp.path().join("source.json"), tmp.path().join("s.json"));
+    std::fs::write(&source, b"old\n").unwrap();
+    std::fs::write(&out, b"").unwrap();
+    let Some(mount) = Tmpfs::bind(&source, &out) else {
+        eprintln!("mount is not available here: skipped");
+        return;
+    };
+    for read_only in [false, true] {
+        if read_only {
+            mount.remount_read_only();
+        }
+        let run = bin()
+            .args(["summary", "-q", "fixtures/events.jsonl", "-o"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8(run.stderr).unwrap(),
+            format!(
+                "Error: --output {o}: cannot create the file: {o} cannot be replaced: {o} is \
+                 mounted on its own (as `docker run -v FILE:FILE` mounts a file), where no \
+                 rename can replace it; it is left as it is; choose another path with \
+                 -o/--output\n",
+                o = out.display()
+            ),
+            "{read_only}"
+        );
+        assert_eq!(std::fs::read(&out).unwrap(), b"old\n");
+    }
+}

@@ -1319,9 +1319,16 @@ pub(crate) fn access(path: &Path, mode: libc::c_int) -> bool {
 /// named through a link: a review found the link's own attributes read).
 #[cfg(target_os = "linux")]
 pub(crate) fn attributes_forbid(path: &Path, follow: bool) -> bool {
+    let flags = (libc::STATX_ATTR_IMMUTABLE | libc::STATX_ATTR_APPEND) as u64;
+    statx_attributes(path, follow) & flags != 0
+}
+
+/// The attributes `statx` gives `path` (none where it cannot say).
+#[cfg(target_os = "linux")]
+fn statx_attributes(path: &Path, follow: bool) -> u64 {
     use std::os::unix::ffi::OsStrExt as _;
     let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
-        return false;
+        return 0;
     };
     // SAFETY: `statx` is plain data; zeroes are a valid value of it.
     let mut buf: libc::statx = unsafe { std::mem::zeroed() };
@@ -1335,8 +1342,7 @@ pub(crate) fn attributes_forbid(path: &Path, follow: bool) -> bool {
             &mut buf,
         )
     };
-    let flags = (libc::STATX_ATTR_IMMUTABLE | libc::STATX_ATTR_APPEND) as u64;
-    done == 0 && buf.stx_attributes & flags != 0
+    if done == 0 { buf.stx_attributes } else { 0 }
 }
 
 /// Why no rename in `parent` (its `parent_meta`) may replace or remove
@@ -1361,6 +1367,16 @@ pub(crate) fn rename_forbidden(
         ));
     }
     let target_meta = fs::symlink_metadata(target).ok()?;
+    // A file mounted on its own (`docker run -v FILE:FILE`, read-only or
+    // not): a rename over it fails (a review: told "read-only: make it
+    // writable" of one mounted read-only in a writable directory).
+    if statx_attributes(target, false) & libc::STATX_ATTR_MOUNT_ROOT as u64 != 0 {
+        return Some(format!(
+            "{} is mounted on its own (as `docker run -v FILE:FILE` mounts a file), where no \
+             rename can replace it",
+            target.display()
+        ));
+    }
     if attributes_forbid(target, false) {
         return Some(format!(
             "{} is immutable or append-only (chattr +i or +a)",

@@ -7,10 +7,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// A small tmpfs mounted on a directory for a test, unmounted when
-/// dropped (also when the test fails); `None` where this user may not
-/// mount (tests run as root here).
-pub struct Tmpfs(PathBuf);
+/// A small tmpfs mounted on a directory for a test (or a file bound on
+/// another), unmounted when dropped (also when the test fails); `None`
+/// where this user may not mount (tests run as root here).
+pub struct Tmpfs(PathBuf, bool);
 
 impl Tmpfs {
     pub fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
@@ -21,12 +21,32 @@ impl Tmpfs {
             .stderr(std::process::Stdio::null())
             .status()
             .is_ok_and(|s| s.success());
-        done.then(|| Tmpfs(dir.to_owned()))
+        done.then(|| Tmpfs(dir.to_owned(), false))
+    }
+
+    /// `file` bind-mounted on `at` (a file of its own), as `docker run -v
+    /// FILE:FILE` mounts one.
+    pub fn bind(file: &Path, at: &Path) -> Option<Tmpfs> {
+        let done = Command::new("mount")
+            .arg("--bind")
+            .arg(file)
+            .arg(at)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        done.then(|| Tmpfs(at.to_owned(), true))
     }
 
     pub fn remount_read_only(&self) {
         let done = Command::new("mount")
-            .args(["-o", "remount,ro"])
+            .args([
+                "-o",
+                if self.1 {
+                    "remount,bind,ro"
+                } else {
+                    "remount,ro"
+                },
+            ])
             .arg(&self.0)
             .status();
         assert!(done.unwrap().success());
