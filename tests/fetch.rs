@@ -1853,6 +1853,20 @@ fn a_full_disk_and_a_read_only_file_system_are_said_so() {
             .collect();
         names.sort();
         assert_eq!(names, left, "{case}");
+        // A new archive there: its lock file cannot be made, said as why.
+        if case == "read-only" {
+            let run = work.fetch(&server.url(), &["-o", "data/sub/new.jsonl"]);
+            assert_eq!(run.code, 1, "{}", run.stderr);
+            assert_eq!(
+                run.stderr,
+                error_line(
+                    "cannot lock data/sub/new.jsonl.lock (which keeps two fetches from writing \
+                     data/sub/new.jsonl at once): Read-only file system (os error 30); its file \
+                     system is mounted read-only: remount it, or choose another path with \
+                     -o/--output"
+                )
+            );
+        }
     }
 }
 

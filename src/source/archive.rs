@@ -112,7 +112,8 @@ pub enum ArchiveError {
     /// The archive's lock file could not be made or locked.
     #[error(
         "cannot lock {lock} (which keeps two fetches from writing {path} at once): {error}; \
-         check that its directory is writable, or choose another path with -o/--output"
+         {}, or choose another path with -o/--output",
+        lower_first(write_advice(error))
     )]
     Lock {
         /// The archive.
@@ -123,6 +124,14 @@ pub enum ArchiveError {
         /// would show it twice).
         error: io::Error,
     },
+}
+
+/// `text` with its first letter in lower case, to go after a `;`.
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
 }
 
 /// What to mend when a file could not be written: a full disk is no
