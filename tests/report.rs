@@ -1113,20 +1113,24 @@ fn the_clients_own_multi_target_flag_is_not_published() {
 }
 
 /// Older clients send none of `scan.started`'s last five fields (EVENTS.md),
-/// so the `null` rows of those tables are one set of events: a table that
-/// hid its own as a complement while another showed it gave the cell it
-/// protected away (a review: CI's Other 12 less the `null` 8 shown beside
-/// it were 2 installations' 4 scans in CI; team size's Other 9 less 6, one
-/// installation's 3 scans of more than 50 targets). Such a table shows its
-/// `null` row too, and protects the rest without it.
+/// so a reader may know the `null` rows of those tables from elsewhere: a
+/// table whose Other held its `null` row as a complement gave the cell it
+/// protected away (reviews: CI's Other 12 less the `null` 8 shown beside it
+/// were 2 installations' 4 scans in CI; team size's Other 9 less 6, one
+/// installation's 3 scans of more than 50 targets; each table's Other 18
+/// less an old version's 12 events, 3 installations' 6 scans). A `null`
+/// row protects nothing, and two shown whose installations differ by fewer
+/// than k are not both shown (a review: 18 less 12, 3 installations'
+/// explicit `null` hints).
 #[test]
 fn a_null_row_another_table_shows_hides_no_complement() {
-    let full = |ci: bool, bucket: &str| {
+    let fields = |ci: bool, bucket: &str, hint: &str| {
         format!(
-            "\"ci_detected\": {ci}, \"multi_target_scan\": false, \"compliance_usage\": false, \
-             \"total_targets_bucket\": \"{bucket}\", \"scan_frequency_hint\": \"weekly\""
+            "\"ci_detected\": {ci}, \"multi_target_scan\": false, \"compliance_usage\": {ci}, \
+             \"total_targets_bucket\": \"{bucket}\", \"scan_frequency_hint\": {hint}"
         )
     };
+    let full = |ci: bool, bucket: &str| fields(ci, bucket, "\"weekly\"");
     let data = |groups: &[(u32, u32, Option<String>)]| {
         let mut out = String::new();
         let mut id = 0;
@@ -1159,11 +1163,8 @@ fn a_null_row_another_table_shows_hides_no_complement() {
         vec![("null".into(), 8, 8, false), ("Other".into(), 64, 22, true)]
     );
     assert_eq!(
-        rows(&ci, "compliance_usage"),
-        vec![
-            ("false".into(), 64, 22, false),
-            ("null".into(), 8, 8, false)
-        ]
+        rows(&ci, "targets_buckets"),
+        vec![("1".into(), 64, 22, false), ("null".into(), 8, 8, false)]
     );
     let targets = report(
         &data(&[
@@ -1184,6 +1185,53 @@ fn a_null_row_another_table_shows_hides_no_complement() {
             ("weekly".into(), 63, 21, false),
             ("null".into(), 6, 6, false)
         ]
+    );
+    // No table shows a `null` row of its own accord: none protects a cell.
+    let hidden = report(
+        &data(&[
+            (6, 2, None),
+            (20, 3, Some(full(false, "1"))),
+            (3, 2, Some(fields(true, ">50", "\"daily\""))),
+        ]),
+        &[],
+    )
+    .json();
+    for name in [
+        "ci_detected",
+        "compliance_usage",
+        "targets_buckets",
+        "frequency_hints",
+    ] {
+        assert_eq!(
+            rows(&hidden, name),
+            vec![
+                ("null".into(), 12, 6, false),
+                ("Other".into(), 66, 23, true)
+            ],
+            "{name}"
+        );
+    }
+    // Clients that send the hint as `null`, beside those that send none.
+    let explicit = report(
+        &data(&[
+            (6, 2, None),
+            (3, 2, Some(fields(false, "1", "null"))),
+            (20, 3, Some(full(false, "1"))),
+            (3, 2, Some(fields(false, "1", "\"daily\""))),
+        ]),
+        &[],
+    )
+    .json();
+    assert_eq!(
+        rows(&explicit, "ci_detected"),
+        vec![
+            ("false".into(), 72, 26, false),
+            ("null".into(), 12, 6, false)
+        ]
+    );
+    assert_eq!(
+        rows(&explicit, "frequency_hints"),
+        vec![("Other".into(), 84, 32, true)]
     );
 }
 

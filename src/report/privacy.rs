@@ -387,43 +387,66 @@ const MISSING_TOGETHER: [MetricId; 4] = [
     MetricId::FrequencyHints,
 ];
 
-/// Where one of [`MISSING_TOGETHER`]'s tables shows its `null` row, the
-/// others' is known too: a table that hid its own as a complement gave
-/// the cell it protected away as its Other less that row (a review: one
-/// installation's 3 scans of more than 50 targets, 9 less 6; 4 scans in
-/// CI, 12 less 8). Such a table is protected again with its `null` row
-/// known (its other rows, of the events less that row's, as a table of
-/// their own), and shows it. A `null` row about fewer than k installations
-/// stays hidden (it is then no row another table shows).
-fn shared_nulls(summary: &Summary, ids: &CellIds, k: u64, out: &mut [PublishedMetric]) {
+/// The `null` row of a table of [`MISSING_TOGETHER`] is never what
+/// protects a cell: a reader may know it from elsewhere (another of these
+/// tables' `null` row, older clients' events in the version table), and a
+/// table's Other less it gave the cell it protected (reviews: CI's Other 12
+/// less the `null` 8 shown beside it, 2 installations' 4 scans in CI; the
+/// same off an old version's 12 events). So each such table's other rows
+/// are protected first as a table of their own (their total, the events
+/// less the `null` row's, taken as known), and what that hides stays hidden
+/// when the whole table is protected. And where two of them show `null`
+/// rows whose installations differ by fewer than k (one's inside the
+/// other's: clients that send a field as `null` beside those that send
+/// none of them), the larger is hidden too (a review: 18 less 12, 3
+/// installations' explicit `null` hints).
+fn optional_fields(summary: &Summary, ids: &CellIds, k: u64, out: &mut [PublishedMetric]) {
     let is_null = |r: &Row| matches!(r.value, Value::Null);
-    let shown = |m: &PublishedMetric| m.rows.iter().any(is_null);
-    if !MISSING_TOGETHER.iter().any(|&id| shown(&out[id as usize])) {
-        return;
-    }
-    let none = Margins::default();
-    for id in MISSING_TOGETHER {
-        let published = &out[id as usize];
+    let protect = |id: MetricId, also: Option<Value>, out: &mut [PublishedMetric]| {
         let metric = summary.metric(id);
-        let Some(null) = metric.rows.iter().find(|r| is_null(r)) else {
-            continue;
-        };
-        if published.withheld || shown(published) || (ids.of(id, null).len() as u64) < k {
-            continue;
-        }
         let mut rest = metric.clone();
         rest.rows.retain(|r| !is_null(r));
-        let mut again = publish_metric(&rest, ids, k, &none);
-        if !again.withheld {
-            // In the table's order (by count, then value).
-            let kept: FxHashSet<&Value> = again.rows.iter().map(|r| &r.value).collect();
-            let rows: Vec<Row> = (metric.rows.iter())
-                .filter(|r| is_null(r) || kept.contains(&r.value))
-                .cloned()
-                .collect();
-            again.rows = rows;
+        let none = Margins::default();
+        let alone = publish_metric(&rest, ids, k, &none);
+        if alone.withheld {
+            out[id as usize].withhold();
+            return;
         }
-        out[id as usize] = again;
+        let shown: FxHashSet<&Value> = alone.rows.iter().map(|r| &r.value).collect();
+        let mut forced: FxHashSet<Value> = (rest.rows.iter())
+            .filter(|r| !shown.contains(&r.value))
+            .map(|r| r.value.clone())
+            .collect();
+        forced.extend(also);
+        let margins = Margins {
+            forced_values: forced,
+            ..Margins::default()
+        };
+        out[id as usize] = publish_metric(metric, ids, k, &margins);
+    };
+    let has_null = |id: MetricId| summary.metric(id).rows.iter().any(is_null);
+    for id in MISSING_TOGETHER {
+        if !out[id as usize].withheld && has_null(id) {
+            protect(id, None, out);
+        }
+    }
+    let shown_null = |id: MetricId, out: &[PublishedMetric]| {
+        let m = &out[id as usize];
+        (!m.withheld && m.rows.iter().any(is_null)).then(|| {
+            let row = summary.metric(id).rows.iter().find(|r| is_null(r));
+            row.map_or(&[][..], |r| ids.of(id, r))
+        })
+    };
+    for a in MISSING_TOGETHER {
+        for b in MISSING_TOGETHER {
+            let (Some(small), Some(big)) = (shown_null(a, out), shown_null(b, out)) else {
+                continue;
+            };
+            let more = big.len().saturating_sub(small.len()) as u64;
+            if a != b && (1..k).contains(&more) && subset(small, big) {
+                protect(b, Some(Value::Null), out);
+            }
+        }
     }
 }
 
@@ -1617,6 +1640,8 @@ struct Margins<'a> {
     /// scan): its Other less the completed scans of the hidden profiles
     /// that do is theirs (a review read one installation's 4 scans so).
     stray_installations: u64,
+    /// Values hidden from the start, whatever their size ([`optional_fields`]).
+    forced_values: FxHashSet<Value>,
 }
 
 impl<'a> Margins<'a> {
@@ -1639,6 +1664,7 @@ impl<'a> Margins<'a> {
             shown_values: values.map(|m| out[m as usize].rows.iter().map(|r| &r.value).collect()),
             profile_margin: false,
             stray_installations: 0,
+            forced_values: FxHashSet::default(),
         };
         // A withheld profile table publishes no cell to subtract.
         if matches!(
@@ -1772,11 +1798,13 @@ fn publish_metric(
     // (Derived metrics are judged by [`publish`].)
     let too_few = shape != Shape::Derived && !rows.is_empty() && !union_at_least(&sets, k)
         || margin_gives_away;
-    let forced: Vec<bool> = if unpublished.is_empty() {
+    let forced: Vec<bool> = if unpublished.is_empty() && margins.forced_values.is_empty() {
         Vec::new()
     } else {
         rows.iter()
-            .map(|r| unpublished.contains(&group_key(r)))
+            .map(|r| {
+                unpublished.contains(&group_key(r)) || margins.forced_values.contains(&r.value)
+            })
             .collect()
     };
     let (hidden, withheld) = match suppress_from(&sets, &counts, &labels, &lines, k, &forced) {
@@ -1929,7 +1957,7 @@ pub fn publish(
         let published = publish_metric(m, ids, k, &Margins::of(m.id, summary, &out, ids));
         out[m.id as usize] = published;
     }
-    shared_nulls(summary, ids, k, &mut out);
+    optional_fields(summary, ids, k, &mut out);
     // A metric of one event type publishes that type's count (its
     // denominator; its rows and Other rows add up to it): only when the
     // event-type table shows that type's row.
@@ -3145,6 +3173,7 @@ mod tests {
             shown_values: Some(margin.rows.iter().map(|r| &r.value).collect()),
             profile_margin: false,
             stray_installations: 0,
+            forced_values: FxHashSet::default(),
         };
         let published = publish_metric(&grouped, &ids, 5, &margins);
         assert!(!published.withheld);
