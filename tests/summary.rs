@@ -2894,3 +2894,28 @@ fn a_file_mounted_on_its_own_is_said_so() {
         assert_eq!(std::fs::read(&out).unwrap(), b"old\n");
     }
 }
+
+/// A new output file gets the mode the umask gives a new file (its copy is
+/// made 0600 and given that mode at the end, read from the umask).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_new_output_file_gets_the_mode_the_umask_gives() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("jmo-analyze");
+    for (mask, mode) in [("077", 0o600), ("002", 0o664), ("022", 0o644)] {
+        let out = tmp.path().join(format!("s-{mask}.json"));
+        let run = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask {mask} && exec \"$0\" summary -q fixtures/events.jsonl -o \"$1\""
+            ))
+            .arg(&bin)
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert!(run.success());
+        let got = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(got, mode, "umask {mask}");
+    }
+}

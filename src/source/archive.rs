@@ -183,6 +183,45 @@ impl Drop for ArchiveLock {
     }
 }
 
+/// The bytes of the regular file at `path`: anything else (a FIFO, whose
+/// open would wait for a writer) is an error, said without waiting.
+fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut open = fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
+    let mut file = open.open(path)?;
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() {
+        return Err(not_a_file(&kind));
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Opens an existing lock file, read only unless `create` (a link to a
+/// missing file, made). A FIFO in its place is refused at once instead of
+/// waiting for a writer or reader (a regular file ignores the flag), and
+/// so is anything that is no file.
+fn open_lock(lock: &Path, create: bool) -> io::Result<fs::File> {
+    let mut open = fs::OpenOptions::new();
+    match create {
+        true => open.write(true).create(true).truncate(false),
+        false => open.read(true),
+    };
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
+    let file = open.open(lock)?;
+    let kind = file.metadata()?.file_type();
+    if kind.is_file() {
+        Ok(file)
+    } else {
+        Err(io::Error::other(format!("it is {}", special_file(&kind))))
+    }
+}
+
 /// The error of a path whose links [`follow`] could not follow to their end.
 fn too_many_links() -> io::Error {
     io::Error::new(
@@ -340,14 +379,15 @@ fn lock_with(path: &Path, mut after_open: impl FnMut(&Path)) -> Result<ArchiveLo
         };
         let round = match round {
             Err(Miss::Exists) => {
+                // Read only: a lock needs no more, and another user's lock
+                // file (root's, a group member's) may be readable only (a
+                // review: the next fetch of a shared archive was refused).
                 // (A lock file that is a link to a missing file makes it.)
-                let mut open = fs::OpenOptions::new();
-                open.write(true).create(true).truncate(false);
-                // A FIFO in its place is refused at once instead of
-                // waiting for a reader (a regular file ignores the flag).
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
-                open.open(&lock).map_err(Miss::from).and_then(|file| {
+                let opened = open_lock(&lock, false).or_else(|e| match e.kind() {
+                    io::ErrorKind::NotFound => open_lock(&lock, true),
+                    _ => Err(e),
+                });
+                opened.map_err(Miss::from).and_then(|file| {
                     after_open(&lock);
                     take(&file).map(|()| (file, None))
                 })
@@ -1138,24 +1178,24 @@ impl AtomicFile {
             .prefix(&prefix)
             .suffix(".tmp")
             .rand_bytes(TEMP_RANDOM);
-        // Made with the mode any new file gets (0666 less the umask), which
-        // a new file keeps, then this user's alone while it is written: a
-        // file replaced gets its own owner and mode at the commit (a review
-        // read a private (0600) archive's whole copy, made 0644, as
-        // `nobody`, and after a `kill -9` it stays until the next fetch
-        // salvages it).
+        // This user's alone from the start and while it is written: a file
+        // replaced gets its own owner and mode at the commit, a new one the
+        // mode any new file gets (0666 less the umask). Reviews read a
+        // private (0600) archive's whole copy, made 0644, as `nobody` (after
+        // a `kill -9` it stays until the next fetch salvages it), and then
+        // opened a copy in the instant it was 0644 before its chmod and read
+        // all written after (or, under umask 000, wrote into it).
         #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
         // Made and registered under the lock: no signal comes between.
         let mut held = crate::interrupt::hold();
         let temp = builder.tempfile_in(dir).map_err(err)?;
         let pending = held.register(temp.path());
         drop(held);
-        let new_mode = temp.as_file().metadata().map_err(err)?.permissions();
         #[cfg(unix)]
-        (temp.as_file())
-            .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
-            .map_err(err)?;
+        let new_mode = std::os::unix::fs::PermissionsExt::from_mode(0o666 & !umask());
+        #[cfg(not(unix))]
+        let new_mode = temp.as_file().metadata().map_err(err)?.permissions();
         Ok(AtomicFile {
             target,
             shown: path.to_owned(),
@@ -1228,6 +1268,18 @@ impl AtomicFile {
         sync_dir(&dir).map_err(|error| ArchiveError::Write { path: shown, error })?;
         Ok(())
     }
+}
+
+/// This process's umask, read without changing it (`umask(2)` sets it, a
+/// race with any thread making a file meanwhile): Linux says it in
+/// `/proc/self/status`; elsewhere, or unreadable, the usual 022.
+#[cfg(unix)]
+fn umask() -> u32 {
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    (status.lines())
+        .find_map(|line| line.strip_prefix("Umask:"))
+        .and_then(|mask| u32::from_str_radix(mask.trim(), 8).ok())
+        .unwrap_or(0o022)
 }
 
 /// Gives `file` the group of the file `meta` describes, and its owner when
@@ -1579,7 +1631,9 @@ impl EtagSidecar {
     /// Reads the sidecar; `None` when it is missing, unreadable or not ours
     /// (an unusable ETag only costs a full download).
     pub fn load(path: &Path) -> Option<Self> {
-        let bytes = fs::read(path).ok()?;
+        // Not a FIFO's writer waited for, under the lock (a review: the
+        // fetch hung, silent).
+        let bytes = read_regular(path).ok()?;
         let sidecar: Self = serde_json::from_slice(&bytes).ok()?;
         let printable = sidecar
             .etag
@@ -1616,7 +1670,7 @@ impl EtagSidecar {
                 .is_ok_and(|v| v.as_object().is_some_and(|o| o.contains_key("etag")))
         };
         fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0)
-            && fs::read(path).is_ok_and(|bytes| !ours(&bytes))
+            && read_regular(path).is_ok_and(|bytes| !ours(&bytes))
     }
 
     /// Removes a stale sidecar (when the server sent no ETag).
@@ -2455,6 +2509,40 @@ mod tests {
             err.contains("it is a FIFO (named pipe), not a file"),
             "{err}"
         );
+        // Nor is a FIFO where the sidecar is (a review: the fetch hung).
+        assert_eq!(EtagSidecar::load(&fifo), None);
+        assert!(!EtagSidecar::is_foreign(&fifo));
+    }
+
+    /// A lock file there is opened read only: another user's, readable
+    /// only, locks too (a review: root's lock file refused the next fetch
+    /// of the archive's owner). An immutable one stands for it here, which
+    /// root cannot open to write either.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_lock_file_that_cannot_be_written_still_locks() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("events.jsonl");
+        fs::write(&archive, b"a\n").unwrap();
+        let lock_file = dir.path().join("events.jsonl.lock");
+        fs::write(&lock_file, b"").unwrap();
+        let chattr = |flag: &str| {
+            std::process::Command::new("chattr")
+                .arg(flag)
+                .arg(&lock_file)
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !chattr("+i") {
+            eprintln!("chattr +i is not available here: skipped");
+            return;
+        }
+        let held = lock(&archive);
+        assert!(chattr("-i"));
+        let held = held.unwrap();
+        // And it excludes a second fetch.
+        assert!(matches!(lock(&archive), Err(ArchiveError::Busy { .. })));
+        drop(held);
     }
 
     /// Only the levels a lock made go with it: through `..`, an existing
