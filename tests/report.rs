@@ -1233,6 +1233,38 @@ fn a_null_row_another_table_shows_hides_no_complement() {
         rows(&explicit, "frequency_hints"),
         vec![("Other".into(), 84, 32, true)]
     );
+    // The larger `null` row hidden is not an Other alone (a review: its 16
+    // less the 10 shown elsewhere were 3 installations' 6 scans); nor are
+    // two shown whose installations are the same but whose events are not
+    // (a review: 2 of 10 old clients upgraded and sent the hint as `null`).
+    let null_hint = fields(false, "1", "null");
+    let alone = report(
+        &data(&[
+            (10, 1, None),
+            (3, 2, Some(null_hint.clone())),
+            (10, 3, Some(full(false, "1"))),
+        ]),
+        &[],
+    )
+    .json();
+    assert_eq!(
+        rows(&alone, "frequency_hints"),
+        vec![("Other".into(), 46, 23, true)]
+    );
+    let upgraded = data(&[(10, 3, Some(full(false, "1"))), (10, 1, None)])
+        + &data(&[(10, 0, None), (2, 2, Some(null_hint))]);
+    let upgraded = report(&upgraded, &[]).json();
+    assert_eq!(
+        rows(&upgraded, "ci_detected"),
+        vec![
+            ("false".into(), 34, 12, false),
+            ("null".into(), 10, 10, false)
+        ]
+    );
+    assert_eq!(
+        rows(&upgraded, "frequency_hints"),
+        vec![("Other".into(), 44, 20, true)]
+    );
 }
 
 #[test]

@@ -417,12 +417,39 @@ fn optional_fields(summary: &Summary, ids: &CellIds, k: u64, out: &mut [Publishe
             .filter(|r| !shown.contains(&r.value))
             .map(|r| r.value.clone())
             .collect();
+        let alone_hidden = also.is_some();
         forced.extend(also);
-        let margins = Margins {
-            forced_values: forced,
-            ..Margins::default()
-        };
-        out[id as usize] = publish_metric(metric, ids, k, &margins);
+        let null_count = metric
+            .rows
+            .iter()
+            .find(|r| is_null(r))
+            .map_or(0, |r| r.count);
+        loop {
+            let margins = Margins {
+                forced_values: forced.clone(),
+                ..Margins::default()
+            };
+            let published = publish_metric(metric, ids, k, &margins);
+            // A `null` row hidden for another table's sake is no small
+            // cell to the protection, which then hid nothing beside it: its
+            // Other was that row alone (a review). One more row joins it,
+            // the smallest shown.
+            let only_null = alone_hidden
+                && !published.withheld
+                && published.others.iter().map(|o| o.count).sum::<u64>() == null_count;
+            let smallest = (published.rows.iter())
+                .filter(|r| !is_null(r))
+                .min_by_key(|r| (r.count, r.value.clone()));
+            match smallest {
+                Some(row) if only_null => {
+                    forced.insert(row.value.clone());
+                }
+                _ => {
+                    out[id as usize] = published;
+                    return;
+                }
+            }
+        }
     };
     let has_null = |id: MetricId| summary.metric(id).rows.iter().any(is_null);
     for id in MISSING_TOGETHER {
@@ -434,16 +461,22 @@ fn optional_fields(summary: &Summary, ids: &CellIds, k: u64, out: &mut [Publishe
         let m = &out[id as usize];
         (!m.withheld && m.rows.iter().any(is_null)).then(|| {
             let row = summary.metric(id).rows.iter().find(|r| is_null(r));
-            row.map_or(&[][..], |r| ids.of(id, r))
+            row.map_or((&[][..], 0), |r| (ids.of(id, r), r.count))
         })
     };
     for a in MISSING_TOGETHER {
         for b in MISSING_TOGETHER {
-            let (Some(small), Some(big)) = (shown_null(a, out), shown_null(b, out)) else {
+            let (Some((small, events_a)), Some((big, events_b))) =
+                (shown_null(a, out), shown_null(b, out))
+            else {
                 continue;
             };
+            // More events from the same installations are some of theirs,
+            // how many unknown (a review: 2 of 10 that sent the hint as
+            // `null` after an upgrade, 4 scans).
             let more = big.len().saturating_sub(small.len()) as u64;
-            if a != b && (1..k).contains(&more) && subset(small, big) {
+            let differ = (1..k).contains(&more) || more == 0 && events_b > events_a;
+            if a != b && differ && subset(small, big) {
                 protect(b, Some(Value::Null), out);
             }
         }
