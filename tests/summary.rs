@@ -2824,6 +2824,17 @@ fn a_line_longer_than_64_mib_is_skipped_unread() {
     );
 }
 
+/// `summary -o OUT` of the sample, which must fail (exit 1): its stderr.
+fn summary_fails_writing(out: &std::path::Path) -> String {
+    let run = bin()
+        .args(["summary", "-q", "fixtures/events.jsonl", "-o"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    String::from_utf8(run.stderr).unwrap()
+}
+
 /// A full disk is said as such, naming the file (a review: `summary -o`
 /// printed the bare "No space left on device").
 #[cfg(target_os = "linux")]
@@ -2837,14 +2848,8 @@ fn a_full_disk_is_said_so_naming_the_file() {
     let out = tmp.path().join("full/s.json");
     std::fs::write(&out, b"old\n").unwrap();
     std::fs::write(tmp.path().join("full/fill"), vec![b'x'; 60_000]).unwrap();
-    let run = bin()
-        .args(["summary", "-q", "-f", "json", "fixtures/events.jsonl", "-o"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(1));
     assert_eq!(
-        String::from_utf8(run.stderr).unwrap(),
+        summary_fails_writing(&out),
         format!(
             "Error: cannot write {}: No space left on device (os error 28); the previous file, \
              if any, is unchanged. Free some space on its file system (or raise the quota), or \
@@ -2874,14 +2879,8 @@ fn a_file_mounted_on_its_own_is_said_so() {
         if read_only {
             mount.remount_read_only();
         }
-        let run = bin()
-            .args(["summary", "-q", "fixtures/events.jsonl", "-o"])
-            .arg(&out)
-            .output()
-            .unwrap();
-        assert_eq!(run.status.code(), Some(1));
         assert_eq!(
-            String::from_utf8(run.stderr).unwrap(),
+            summary_fails_writing(&out),
             format!(
                 "Error: --output {o}: cannot create the file: {o} cannot be replaced: {o} is \
                  mounted on its own (as `docker run -v FILE:FILE` mounts a file), where no \

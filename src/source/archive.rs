@@ -2219,6 +2219,16 @@ mod tests {
         assert!(!temp_seen.unwrap().exists(), "temporary file is cleaned up");
     }
 
+    /// A sidecar's record for the tests.
+    fn a_sidecar() -> EtagSidecar {
+        EtagSidecar {
+            gist_id: "abc".into(),
+            file: "f.jsonl".into(),
+            etag: "\"1\"".into(),
+            archive_sha256: "ab12".into(),
+        }
+    }
+
     /// A file's copy is its owner's alone until the commit gives it the
     /// file's mode (a review read a private archive's copy as another user).
     #[cfg(unix)]
@@ -2247,12 +2257,7 @@ mod tests {
         // A new sidecar takes its archive's mode (a review: 0644 beside a
         // 0600 archive, the secret gist's ID in it).
         let archive = dir.path().join("events-600.jsonl");
-        let sidecar = EtagSidecar {
-            gist_id: "abc".into(),
-            file: "f.jsonl".into(),
-            etag: "\"1\"".into(),
-            archive_sha256: "ab12".into(),
-        };
+        let sidecar = a_sidecar();
         let path = EtagSidecar::path_for(&archive);
         sidecar.save(&path, &archive).unwrap();
         assert_eq!(mode(&path), 0o600);
@@ -2281,12 +2286,7 @@ mod tests {
         let meta = fs::metadata(&path).unwrap();
         assert_eq!((meta.uid(), meta.gid()), (65534, 4321));
         // A new sidecar beside it is theirs too.
-        let sidecar = EtagSidecar {
-            gist_id: "abc".into(),
-            file: "f.jsonl".into(),
-            etag: "\"1\"".into(),
-            archive_sha256: "ab12".into(),
-        };
+        let sidecar = a_sidecar();
         let side = EtagSidecar::path_for(&path);
         sidecar.save(&side, &path).unwrap();
         let meta = fs::metadata(&side).unwrap();
