@@ -338,8 +338,9 @@ fn blocked(dir: &Path, target: &Path) -> Option<String> {
         let parent_meta = fs::metadata(parent).ok().filter(fs::Metadata::is_dir)?;
         // `chattr +i` or `+a`, a sticky directory: a rename or removal fails
         // whatever the mode (a review: found halfway). An immutable
-        // directory is no more writable by `access` either, and said as
-        // what it is (a review: "cannot write in" sent the user to chmod);
+        // directory, or one on a file system mounted read-only, is no more
+        // writable by `access` either, and said as what it is (reviews:
+        // "cannot write in" sent the user to chmod);
         // a sticky one after its mode (a review: the sticky bit was blamed
         // in one this user could not write in at all).
         let forbidden = rename_forbidden(parent, &parent_meta, target);
