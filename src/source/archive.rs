@@ -183,19 +183,30 @@ impl Drop for ArchiveLock {
     }
 }
 
+/// Opens the file at `path` as `open` says, without waiting (a FIFO's open
+/// waits for a writer or a reader; a regular file ignores the flag), and
+/// refuses anything that is no regular file with `refuse`'s error.
+fn open_regular(
+    open: &mut fs::OpenOptions,
+    path: &Path,
+    refuse: impl FnOnce(&fs::FileType) -> io::Error,
+) -> io::Result<fs::File> {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(open, libc::O_NONBLOCK);
+    let file = open.open(path)?;
+    let kind = file.metadata()?.file_type();
+    if kind.is_file() {
+        Ok(file)
+    } else {
+        Err(refuse(&kind))
+    }
+}
+
 /// The bytes of the regular file at `path`: anything else (a FIFO, whose
 /// open would wait for a writer) is an error, said without waiting.
 fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut open = fs::OpenOptions::new();
-    open.read(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
-    let mut file = open.open(path)?;
-    let kind = file.metadata()?.file_type();
-    if !kind.is_file() {
-        return Err(not_a_file(&kind));
-    }
+    let mut file = open_regular(fs::OpenOptions::new().read(true), path, not_a_file)?;
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)?;
     Ok(bytes)
@@ -203,23 +214,16 @@ fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
 
 /// Opens an existing lock file, read only unless `create` (a link to a
 /// missing file, made). A FIFO in its place is refused at once instead of
-/// waiting for a writer or reader (a regular file ignores the flag), and
-/// so is anything that is no file.
+/// waiting, and so is anything that is no file.
 fn open_lock(lock: &Path, create: bool) -> io::Result<fs::File> {
     let mut open = fs::OpenOptions::new();
     match create {
         true => open.write(true).create(true).truncate(false),
         false => open.read(true),
     };
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
-    let file = open.open(lock)?;
-    let kind = file.metadata()?.file_type();
-    if kind.is_file() {
-        Ok(file)
-    } else {
-        Err(io::Error::other(format!("it is {}", special_file(&kind))))
-    }
+    open_regular(&mut open, lock, |kind| {
+        io::Error::other(format!("it is {}", special_file(kind)))
+    })
 }
 
 /// The error of a path whose links [`follow`] could not follow to their end.
@@ -667,19 +671,11 @@ fn read_archive(path: &Path) -> Result<Option<(Vec<u8>, Stamp)>, ArchiveError> {
         // A FIFO put in the archive's place after the lock's check is not
         // waited on for a writer (a review: the fetch hung, silent): the
         // open does not block, and what it opened is judged before a read.
-        let mut open = fs::OpenOptions::new();
-        open.read(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
-        let mut file = match open.open(path) {
+        let mut file = match open_regular(fs::OpenOptions::new().read(true), path, not_a_file) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(read_err(e)),
         };
-        let kind = file.metadata().map_err(read_err)?.file_type();
-        if !kind.is_file() {
-            return Err(read_err(not_a_file(&kind)));
-        }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(read_err)?;
         let meta = file.metadata().map_err(read_err)?;
