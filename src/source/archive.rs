@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::acl;
+
 /// The UTF-8 byte order mark some editors put at the start of a file.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -1229,6 +1231,21 @@ impl AtomicFile {
         self
     }
 
+    /// A new file's mode and access list: its directory's default list
+    /// limited by `open(2)`'s 0666, as the kernel gives a file made there
+    /// (the umask not applied), else the umask's mode.
+    fn inherited(&self) -> (fs::Permissions, Option<Vec<u8>>) {
+        let default = acl::get(parent_dir(&self.target), acl::DEFAULT);
+        match default.and_then(|list| acl::inherited(&list, 0o666)) {
+            #[cfg(unix)]
+            Some((list, mode)) => (
+                std::os::unix::fs::PermissionsExt::from_mode(mode),
+                Some(list),
+            ),
+            _ => (self.new_mode.clone(), None),
+        }
+    }
+
     /// Puts the written file in place: the old file's permissions, fsync,
     /// `before_rename` (a test's hook), the rename, the directory's fsync.
     pub fn commit(
@@ -1236,17 +1253,24 @@ impl AtomicFile {
         before_rename: impl FnOnce(&Path) -> io::Result<()>,
     ) -> Result<(), ArchiveError> {
         let err = |error| self.error(error);
-        // The file replaced, else the model, gives the owner and mode.
-        let model = (fs::metadata(&self.target).ok())
-            .or_else(|| self.model.as_ref().and_then(|m| fs::metadata(m).ok()));
-        let mode = match &model {
-            Some(meta) => {
+        // The file replaced, else the model, gives the owner, the mode and
+        // the access list; else the directory's default list, as a file
+        // made there by `open(2)` would take it, or the umask's mode.
+        let model = std::iter::once(&self.target)
+            .chain(&self.model)
+            .find_map(|path| fs::metadata(path).ok().map(|meta| (path, meta)));
+        let (mode, list) = match &model {
+            Some((path, meta)) => {
                 keep_owner(self.temp.as_file(), meta);
-                meta.permissions()
+                (meta.permissions(), acl::get(path, acl::ACCESS))
             }
-            None => self.new_mode.clone(),
+            None => self.inherited(),
         };
         self.temp.as_file().set_permissions(mode).map_err(err)?;
+        // After the mode, which would change the list's mask.
+        if let Some(list) = list {
+            acl::set(self.temp.as_file(), &list).map_err(err)?;
+        }
         self.temp.as_file().sync_all().map_err(err)?;
         before_rename(self.temp.path()).map_err(err)?;
         let dir = parent_dir(&self.target).to_owned();
@@ -2287,6 +2311,63 @@ mod tests {
         sidecar.save(&side, &path).unwrap();
         let meta = fs::metadata(&side).unwrap();
         assert_eq!((meta.uid(), meta.gid()), (65534, 4321));
+    }
+
+    /// A file replaced keeps its access list (a review found it lost:
+    /// the mode's group bits, the list's mask, then gave the owning group
+    /// the named user's `rw`), and a new file in a directory with a default
+    /// list gets what a file made there by `open(2)` gets.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn access_lists_are_kept_and_inherited() {
+        use acl::{ANY, GROUP_OBJ, MASK, OTHER, USER, USER_OBJ};
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        fs::write(&path, b"a\n").unwrap();
+        // setfacl -m u:65534:rw,g::-,o::r
+        let list = acl::encode(&[
+            (USER_OBJ, 6, ANY),
+            (USER, 6, 65534),
+            (GROUP_OBJ, 0, ANY),
+            (MASK, 6, ANY),
+            (OTHER, 4, ANY),
+        ]);
+        if let Err(e) = acl::set_path(&path, acl::ACCESS, &list) {
+            eprintln!("no access lists here ({e}): skipped");
+            return;
+        }
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o664);
+        write_atomic(&path, b"a\nb\n").unwrap();
+        assert_eq!(acl::get(&path, acl::ACCESS), Some(list.clone()));
+        assert_eq!(mode(&path), 0o664);
+        // The sidecar takes the archive's.
+        let side = EtagSidecar::path_for(&path);
+        a_sidecar().save(&side, &path).unwrap();
+        assert_eq!(acl::get(&side, acl::ACCESS), Some(list));
+
+        // default:user:65534:rwx, default:group::r-x, default:other::r-x
+        let shared = dir.path().join("shared");
+        fs::create_dir(&shared).unwrap();
+        let default = acl::encode(&[
+            (USER_OBJ, 7, ANY),
+            (USER, 7, 65534),
+            (GROUP_OBJ, 5, ANY),
+            (MASK, 7, ANY),
+            (OTHER, 5, ANY),
+        ]);
+        acl::set_path(&shared, acl::DEFAULT, &default).unwrap();
+        let probe = shared.join("probe");
+        fs::File::create(&probe).unwrap();
+        let new = shared.join("new.jsonl");
+        let file = AtomicFile::create(&new).unwrap();
+        // Private while written: the mask, the mode's group bits, is none.
+        assert_eq!(mode(file.temp.path()), 0o600);
+        file.commit(|_| Ok(())).unwrap();
+        assert_eq!(mode(&new), mode(&probe));
+        assert_eq!(acl::get(&new, acl::ACCESS), acl::get(&probe, acl::ACCESS));
+        assert!(acl::get(&new, acl::ACCESS).is_some());
     }
 
     #[cfg(unix)]

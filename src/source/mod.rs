@@ -3,6 +3,7 @@
 //! local archive that only grows ([`archive`]) and the gist's git history
 //! ([`history`]).
 
+pub mod acl;
 pub mod archive;
 pub mod gist;
 pub mod history;
