@@ -962,6 +962,64 @@ fn a_full_disk_is_said_so() {
     assert_eq!(files(&out), before);
 }
 
+/// A file system out of inodes: what cannot be made is named as it would
+/// be called (never the hidden staging directory), with the file system's
+/// advice (a review: "cannot create a directory to write in: No space left
+/// on device", once naming the staging directory).
+#[test]
+fn a_file_system_out_of_inodes_is_said_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    let Some(_mount) = Tmpfs::mount(&full, "2m,nr_inodes=64") else {
+        eprintln!("mount is not available here: skipped");
+        return;
+    };
+    let mut made = 0;
+    while std::fs::write(full.join(format!("f{made}")), b"").is_ok() {
+        made += 1;
+    }
+    assert!(made > 0);
+    let out = full.join("r");
+    let run = report_into(&out, &[]);
+    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    let err = String::from_utf8(run.stderr).unwrap();
+    let advice = ": No space left on device (os error 28); nothing is written. Free some space \
+                  on its file system (or raise the quota), or choose another directory\n";
+    assert_eq!(
+        err,
+        format!(
+            "Error: --out {}: cannot create a directory in {} to write in{advice}",
+            out.display(),
+            full.display()
+        )
+    );
+    // A few inodes free: the staging directory takes one, and what
+    // runs out then (a file, or `charts/`) is named under --out.
+    let mut said = BTreeSet::new();
+    for free in 1..=5 {
+        std::fs::remove_file(full.join(format!("f{}", free - 1))).unwrap();
+        let run = report_into(&out, &[]);
+        assert_eq!(run.status.code(), Some(1), "{run:?}");
+        let err = String::from_utf8(run.stderr).unwrap();
+        let prefix = format!("Error: --out {o}: cannot ", o = out.display());
+        let what = err.strip_prefix(&prefix).unwrap_or_else(|| panic!("{err}"));
+        let what = what.split(':').next().unwrap().to_owned();
+        assert!(
+            what.starts_with(&format!("write {}/", out.display()))
+                || what.starts_with(&format!("create {}/", out.display())),
+            "{err}"
+        );
+        assert!(err.ends_with(advice), "{err}");
+        assert!(!out.exists());
+        assert_eq!(std::fs::read_dir(&full).unwrap().count(), made - free);
+        said.insert(what);
+    }
+    // The four files at the top, then a directory (`charts/` or `data/`),
+    // named under --out (it named the staging path).
+    let sub = format!("create {}/", out.display());
+    assert!(said.iter().any(|what| what.starts_with(&sub)), "{said:?}");
+}
+
 /// Every entry under `dir`, directories too (`charts/`), sorted.
 fn entries(dir: &Path) -> Vec<String> {
     let mut all = Vec::new();

@@ -154,8 +154,20 @@ pub fn write_all(
             at.display()
         );
     }
+    // Until the files move in, what cannot be made or written is named
+    // (as it will be called, not its hidden staging path), with its file
+    // system's advice (reviews: a full disk's error came without advice; a
+    // file system out of inodes said "cannot create a directory to write
+    // in: No space left on device", and once named the staging directory).
+    let cannot = |what: String, e: std::io::Error| {
+        anyhow::anyhow!(
+            "{}: cannot {what}: {e}; nothing is written. {}, or choose another directory",
+            shown(),
+            write_advice(&e)
+        )
+    };
     fs::create_dir_all(staging_in)
-        .with_context(|| format!("{}: cannot create the directory", shown()))?;
+        .map_err(|e| cannot(format!("create {}", staging_in.display()), e))?;
     let name = dir
         .file_name()
         .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
@@ -169,7 +181,16 @@ pub fn write_all(
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempdir_in(staging_in)
-        .with_context(|| format!("{}: cannot create a directory to write in", shown()))?;
+        .map_err(|e| {
+            // The system's error alone: tempfile's names the staging path.
+            let text = e.to_string();
+            let system = text.split(" at path \"").next().unwrap_or_default();
+            let e = std::io::Error::new(e.kind(), system);
+            cannot(
+                format!("create a directory in {} to write in", staging_in.display()),
+                e,
+            )
+        })?;
     let mut staging = Staging {
         _pending: held.register(dir_made.path()),
         dir: Some(dir_made),
@@ -187,19 +208,12 @@ pub fn write_all(
         // A signal waits for this file: its clean-up then finds the whole
         // staging directory to remove, nothing made after it looked.
         let held = crate::interrupt::hold();
-        if let Some(sub) = path.parent() {
+        if let (Some(sub), Some(shown_sub)) = (path.parent(), dir.join(&rel).parent()) {
             fs::create_dir_all(sub)
-                .with_context(|| format!("{}: cannot create {}", shown(), sub.display()))?;
+                .map_err(|e| cannot(format!("create {}", shown_sub.display()), e))?;
         }
-        // (A review: a full disk's error came without advice.)
-        write_synced(&path, &bytes).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: cannot write {}: {e}; nothing is written. {}, or choose another directory",
-                shown(),
-                dir.join(&rel).display(),
-                write_advice(&e)
-            )
-        })?;
+        write_synced(&path, &bytes)
+            .map_err(|e| cannot(format!("write {}", dir.join(&rel).display()), e))?;
         drop(held);
         written.insert(rel);
     }
