@@ -2577,51 +2577,61 @@ fn a_server_that_hangs_times_out_after_bounded_retries() {
     );
 }
 
-/// A server that answers, sends half the body its length promises and
-/// closes: said as an answer cut short, not as a server it cannot reach
-/// (a review), after the retries.
+/// A server that answers, then sends half the body its length promises
+/// and closes, or a chunk whose size is no number: said as an answer that
+/// could not be read to its end, with the client's cause, not as a server
+/// it cannot reach (a review), nor as "cut short" for the broken chunk (a
+/// review), after the retries.
 #[test]
-fn an_answer_cut_short_is_said_so() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { break };
-            let mut buf = [0u8; 4096];
-            let _ = stream.read(&mut buf);
-            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
-                        Content-Length: 1000\r\n\r\n{\"files\": {";
-            let _ = stream.write_all(head.as_bytes());
-        }
-    });
-    let work = Work::new();
-    let api = format!("http://{addr}");
-
-    let run = work.fetch(&api, &["--retries", "1"]);
-
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    let error = run.stderr.lines().last().unwrap();
-    let want = format!("Error: the answer from {api}/gists/abc123 was cut short (");
-    assert!(error.starts_with(&want), "{}", run.stderr);
-    // The client's cause, not only its "request or response body error".
-    assert!(
-        error.contains("end of file before message length reached"),
-        "{error}"
-    );
-    assert!(
-        error.ends_with(
-            ") on all 2 attempts: nothing was written; try again later, and check the network \
-             and any proxy on the way"
+fn an_answer_that_cannot_be_read_to_its_end_is_said_so() {
+    for (body, cause) in [
+        (
+            "Content-Length: 1000\r\n\r\n{\"files\": {",
+            "end of file before message length reached",
         ),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("failed (the answer was cut short: "),
-        "{}",
-        run.stderr
-    );
-    assert!(!work.archive().exists());
+        (
+            "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"fil\r\nzz\r\n",
+            "Invalid chunk size line",
+        ),
+    ] {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { break };
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
+                let _ = stream.write_all(format!("{head}{body}").as_bytes());
+            }
+        });
+        let work = Work::new();
+        let api = format!("http://{addr}");
+
+        let run = work.fetch(&api, &["--retries", "1"]);
+
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let error = run.stderr.lines().last().unwrap();
+        let want =
+            format!("Error: the answer from {api}/gists/abc123 could not be read to its end (");
+        assert!(error.starts_with(&want), "{}", run.stderr);
+        // The client's cause, not only its "request or response body error".
+        assert!(error.contains(cause), "{error}");
+        assert!(
+            error.ends_with(
+                ") on all 2 attempts: nothing was written; try again later, and check the \
+                 network and any proxy on the way"
+            ),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            (run.stderr).contains("failed (the answer could not be read to its end: "),
+            "{}",
+            run.stderr
+        );
+        assert!(!work.archive().exists());
+    }
 }
 
 #[test]

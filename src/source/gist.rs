@@ -428,11 +428,13 @@ pub enum GistError {
         /// Attempts made, and how many ended as the last did.
         attempts: Attempts,
     },
-    /// The server answered, but its body ended early on every attempt (a
-    /// review: it read "cannot reach", though the server was reached).
+    /// The server answered, but its body could not be read to its end on
+    /// every attempt: it ended early, or its framing was broken (a bad
+    /// chunk size). A review found "cannot reach" said, though the server
+    /// was reached, and then a broken chunk said to be "cut short".
     #[error(
-        "the answer from {url} was cut short ({detail}) {attempts}: nothing was written; try \
-         again later, and check the network and any proxy on the way"
+        "the answer from {url} could not be read to its end ({detail}) {attempts}: nothing was \
+         written; try again later, and check the network and any proxy on the way"
     )]
     Cut {
         /// The URL asked.
@@ -1435,7 +1437,8 @@ impl GistClient {
                             Err(BodyError::Io(err)) if io_is_timeout(&err) => {
                                 Answer::Failed(Failure::Timeout)
                             }
-                            // The server answered: its body was cut short.
+                            // The server answered: its body ended early
+                            // or was broken.
                             Err(BodyError::Io(err)) => Answer::Failed(Failure::Cut(io_chain(&err))),
                         }
                     }
@@ -1490,7 +1493,9 @@ impl GistClient {
                     format!("the answer came slower than {} KB/s", MIN_BODY_RATE / 1024)
                 }
                 Failure::Transport(detail) => detail.clone(),
-                Failure::Cut(detail) => format!("the answer was cut short: {detail}"),
+                Failure::Cut(detail) => {
+                    format!("the answer could not be read to its end: {detail}")
+                }
             };
             let alike = streak.push(reason.clone());
             // A server that asks for longer than --max-wait is not asked
