@@ -91,6 +91,28 @@ pub fn set(_: &fs::File, _: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Takes `file`'s access list away, if it has one (its mode alone then
+/// says who may open it).
+#[cfg(target_os = "linux")]
+pub fn remove(file: &fs::File) -> io::Result<()> {
+    use std::os::fd::AsRawFd as _;
+    let name = CString::new(ACCESS).expect("no NUL in the name");
+    // SAFETY: the name ends with NUL.
+    if unsafe { libc::fremovexattr(file.as_raw_fd(), name.as_ptr()) } == 0 {
+        return Ok(());
+    }
+    let error = io::Error::last_os_error();
+    match error.raw_os_error() {
+        Some(libc::ENODATA | libc::EOPNOTSUPP) => Ok(()),
+        _ => Err(error),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn remove(_: &fs::File) -> io::Result<()> {
+    Ok(())
+}
+
 /// The access list and mode a file made with `mode` (as `open(2)`'s) takes
 /// in a directory whose default list is `default`: the kernel's rule, the
 /// umask not applied (the owner's, the mask's, or without a mask the

@@ -1266,11 +1266,18 @@ impl AtomicFile {
             }
             None => self.inherited(),
         };
-        self.temp.as_file().set_permissions(mode).map_err(err)?;
-        // After the mode, which would change the list's mask.
-        if let Some(list) = list {
-            acl::set(self.temp.as_file(), &list).map_err(err)?;
+        // The list before the mode (which agrees with it): the mode first
+        // made a named user's entry of the directory's default list
+        // effective for an instant, and a review's watcher opened 17 of 120
+        // copies then. A file without a list loses the one the copy took
+        // from that default (a review: a 0640 file replaced there let the
+        // named user read it).
+        match list {
+            Some(list) => acl::set(self.temp.as_file(), &list),
+            None => acl::remove(self.temp.as_file()),
         }
+        .map_err(err)?;
+        self.temp.as_file().set_permissions(mode).map_err(err)?;
         self.temp.as_file().sync_all().map_err(err)?;
         before_rename(self.temp.path()).map_err(err)?;
         let dir = parent_dir(&self.target).to_owned();
@@ -2357,7 +2364,16 @@ mod tests {
             (MASK, 7, ANY),
             (OTHER, 5, ANY),
         ]);
+        // A file there without a list, made before the default was set.
+        let plain = shared.join("plain.jsonl");
+        fs::write(&plain, b"a\n").unwrap();
+        fs::set_permissions(&plain, fs::Permissions::from_mode(0o640)).unwrap();
         acl::set_path(&shared, acl::DEFAULT, &default).unwrap();
+        // Replaced, it takes no list from the default (a review: the copy
+        // kept what it took, and the named user could read it).
+        write_atomic(&plain, b"a\nb\n").unwrap();
+        assert_eq!(acl::get(&plain, acl::ACCESS), None);
+        assert_eq!(mode(&plain), 0o640);
         let probe = shared.join("probe");
         fs::File::create(&probe).unwrap();
         let new = shared.join("new.jsonl");
