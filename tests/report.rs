@@ -1020,6 +1020,86 @@ fn a_file_system_out_of_inodes_is_said_so() {
     assert!(said.iter().any(|what| what.starts_with(&sub)), "{said:?}");
 }
 
+/// Into a directory that has no `charts/` or `data/` yet, on a file system
+/// about to run out of inodes: the directories are made before any file
+/// moves in, so a run that cannot make them leaves the directory as it was
+/// (a review: `data/` failed after `charts/` and its files had moved in,
+/// half a report without its list, and no advice). And a run that fails
+/// leaves none of the directories it made on the way (a review: "nothing
+/// is written", and `a/b/` were left), nor for a name too long for the
+/// file system once the run's own characters are added to it.
+#[test]
+fn a_failed_run_leaves_no_part_and_no_directory_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = tmp.path().join("sample");
+    assert!(report_into(&sample, &[]).status.success());
+    let report = entries(&sample).len();
+    let full = tmp.path().join("full");
+    let Some(_mount) = Tmpfs::mount(&full, "4m,nr_inodes=256") else {
+        eprintln!("mount is not available here: skipped");
+        return;
+    };
+    let out = full.join("out");
+    std::fs::create_dir(&out).unwrap();
+    let mut made = 0;
+    while std::fs::write(full.join(format!("f{made}")), b"").is_ok() {
+        made += 1;
+    }
+    let advice = ": No space left on device (os error 28); nothing is written. Free some space \
+                  on its file system (or raise the quota), or choose another directory\n";
+    // The staging directory and the report in it, then `charts/` and
+    // `data/` in `out`: the last two of these fail as the review's did.
+    let mut freed = 0;
+    let mut failed = Vec::new();
+    while freed < report + 4 {
+        std::fs::remove_file(full.join(format!("f{freed}"))).unwrap();
+        freed += 1;
+        if freed < report {
+            continue;
+        }
+        let run = report_into(&out, &[]);
+        if run.status.success() {
+            break;
+        }
+        let err = String::from_utf8(run.stderr).unwrap();
+        assert!(err.ends_with(advice), "{err}");
+        assert_eq!(entries(&out), Vec::<String>::new(), "{err}");
+        failed.push(err);
+    }
+    let sub = |name: &str| {
+        format!(
+            "Error: --out {o}: cannot create {o}/{name}:",
+            o = out.display()
+        )
+    };
+    assert!(
+        failed.iter().any(|e| e.starts_with(&sub("charts"))),
+        "{failed:#?}"
+    );
+    assert_eq!(entries(&out).len(), report, "{failed:#?}");
+
+    // A new --out under directories to make: none is left.
+    std::fs::remove_dir_all(&out).unwrap();
+    let mut more = made;
+    while std::fs::write(full.join(format!("f{more}")), b"").is_ok() {
+        more += 1;
+    }
+    std::fs::remove_file(full.join(format!("f{}", more - 1))).unwrap();
+    let run = report_into(&full.join("a/b/out"), &[]);
+    let err = String::from_utf8(run.stderr).unwrap();
+    assert!(err.ends_with(advice), "{err}");
+    assert!(!full.join("a").exists(), "{err}");
+    // A name the file system takes, but not with the run's own characters.
+    let long = tmp.path().join("ln").join("x".repeat(250));
+    let run = report_into(&long, &[]);
+    let err = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        err.contains("nothing is written. Choose a shorter name"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("ln").exists(), "{err}");
+}
+
 /// Every entry under `dir`, directories too (`charts/`), sorted.
 fn entries(dir: &Path) -> Vec<String> {
     let mut all = Vec::new();

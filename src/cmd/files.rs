@@ -166,7 +166,11 @@ pub fn write_all(
             write_advice(&e)
         )
     };
-    fs::create_dir_all(staging_in)
+    // Removed again, if empty, when the run fails (a review: "nothing is
+    // written", and `a/b/` were left); declared before the staging
+    // directory, so that they go after it.
+    let mut made = MadeDirs::default();
+    made.make_all(staging_in)
         .map_err(|e| cannot(format!("create {}", staging_in.display()), e))?;
     let name = dir
         .file_name()
@@ -261,6 +265,13 @@ pub fn write_all(
             }
             up = sub.parent();
         }
+    }
+    // The directories the files move into are made before any file moves
+    // (a review: inodes ran out making `data/` after `charts/` had moved
+    // in, half a report with no list of its files).
+    for sub in subdirs(dir, &written) {
+        made.make_all(&sub)
+            .map_err(|e| cannot(format!("create {}", sub.display()), e))?;
     }
     // The list last, after the earlier files are gone: until it is in
     // place, the earlier one names what the next run must remove, should
@@ -416,6 +427,38 @@ impl Staging {
         self.dir
             .as_ref()
             .map_or(Path::new(""), tempfile::TempDir::path)
+    }
+}
+
+/// Directories a run made, removed when dropped if they are empty (the
+/// deepest first): those of a run that failed. A run that succeeds leaves
+/// none empty.
+#[derive(Default)]
+struct MadeDirs(Vec<PathBuf>);
+
+impl MadeDirs {
+    /// Makes `dir` and the directories missing on the way to it.
+    fn make_all(&mut self, dir: &Path) -> std::io::Result<()> {
+        let missing: Vec<&Path> = (dir.ancestors())
+            .filter(|a| !a.as_os_str().is_empty())
+            .take_while(|a| a.symlink_metadata().is_err())
+            .collect();
+        for level in missing.into_iter().rev() {
+            match fs::create_dir(level) {
+                Ok(()) => self.0.push(level.to_owned()),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && level.is_dir() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for MadeDirs {
+    fn drop(&mut self) {
+        for dir in self.0.iter().rev() {
+            let _ = fs::remove_dir(dir);
+        }
     }
 }
 

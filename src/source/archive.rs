@@ -145,6 +145,10 @@ pub(crate) fn write_advice(error: &io::Error) -> &'static str {
             "Free some space on its file system (or raise the quota)"
         }
         io::ErrorKind::ReadOnlyFilesystem => "Its file system is mounted read-only: remount it",
+        // A name near the file system's limit: the run's own files beside
+        // it add a few characters (a review: "check that its directory
+        // exists and is writable").
+        io::ErrorKind::InvalidFilename => "Choose a shorter name",
         _ => "Check that its directory exists and is writable",
     }
 }
