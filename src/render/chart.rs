@@ -19,7 +19,7 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::text::terminal_safe;
 use crate::metrics::stats::wilson95;
@@ -261,7 +261,7 @@ impl Chart {
         let x_max = nice_ceiling(top).min(100.0).max(top);
         // Fitted by their drawn width, not their characters (a review:
         // 25 W's ran off the image's left edge).
-        let labels: Vec<String> = bars.iter().map(|b| fit(&b.label, 26, 214)).collect();
+        let labels = distinct_labels(bars.iter().map(|b| b.label.as_str()), |s| fit(s, 26, 214));
         let label_px = labels
             .iter()
             .map(|l| text_width(l) + 16)
@@ -359,7 +359,7 @@ impl Chart {
             nice_ceiling(m).min(100.0).max(m)
         };
         let step = label_step(categories, 560);
-        let labels: Vec<String> = categories.iter().map(|c| clip(c, 14)).collect();
+        let labels = distinct_labels(categories.iter().map(String::as_str), |c| clip_safe(c, 14));
         let label_of = |v: &f64| {
             let i = (v - 0.5).round();
             if (v - 0.5 - i).abs() < 1e-9
@@ -427,7 +427,7 @@ impl Chart {
         }
         let n = categories.len();
         let step = label_step(categories, 640);
-        let labels: Vec<String> = categories.iter().map(|c| clip(c, 10)).collect();
+        let labels = distinct_labels(categories.iter().map(String::as_str), |c| clip_safe(c, 10));
         let label_of = |v: &f64| {
             let i = v.round();
             if (v - i).abs() < 1e-9
@@ -494,6 +494,7 @@ fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     series: &[Series],
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let names = distinct_labels(series.iter().map(|s| s.name.as_str()), |n| clip_safe(n, 16));
     for (i, s) in series.iter().enumerate().take(14) {
         let y = 12 + 24 * i as i32;
         area.draw(&Rectangle::new(
@@ -501,7 +502,7 @@ fn draw_legend<DB: DrawingBackend>(
             series_colour(s, i).filled(),
         ))?;
         area.draw(&Text::new(
-            clip(&s.name, 16),
+            names[i].clone(),
             (36, y + 7),
             (FAMILY, 15)
                 .into_font()
@@ -566,13 +567,102 @@ pub const SUBTITLE_CHARS: usize = 88;
 /// Untrusted text made safe and short for a chart: control characters shown
 /// escaped (they are not valid in SVG), at most `max` characters.
 fn clip(s: &str, max: usize) -> String {
-    let s = terminal_safe(s);
+    clip_safe(&terminal_safe(s), max)
+}
+
+/// [`clip`] of text already made safe.
+fn clip_safe(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
-        return s.into_owned();
+        return s.to_owned();
     }
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+/// The labels of a chart's client values (or rows), each made safe and cut
+/// by `cut`, and none the same as another (a review: platforms that differ
+/// after their 25th character both read `Linux (official build, al…`). Those
+/// whose cut labels are the same are cut in the middle instead, as far from
+/// their end as tells them apart (`Linux (official b…ok) X1`), or, when no
+/// end of the room `cut` leaves does, numbered in order (`Linux (offic…#2`).
+/// A label `cut` leaves whole is never changed.
+fn distinct_labels<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+    cut: impl Fn(&str) -> String,
+) -> Vec<String> {
+    let safe: Vec<String> = texts
+        .into_iter()
+        .map(|t| terminal_safe(t).into_owned())
+        .collect();
+    let mut labels: Vec<String> = safe.iter().map(|t| cut(t)).collect();
+    let fits = |candidate: &str| cut(candidate) == candidate;
+    // A label cut from `head` (its first characters) and an `end`.
+    let joined = |text: &str, end: &str| {
+        let mut head: Vec<char> = text.chars().collect();
+        loop {
+            head.pop();
+            let candidate: String = head.iter().chain(['…'].iter()).collect::<String>() + end;
+            if fits(&candidate) || head.is_empty() {
+                return candidate;
+            }
+        }
+    };
+    let mut seen: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+    for (i, label) in labels.iter().enumerate() {
+        seen.entry(label.clone()).or_default().push(i);
+    }
+    let mut groups: Vec<Vec<usize>> = seen.into_values().filter(|g| g.len() > 1).collect();
+    groups.sort_unstable();
+    for group in groups {
+        // A label left whole stays: the others are told from it.
+        let group: Vec<usize> = group
+            .into_iter()
+            .filter(|&i| labels[i] != safe[i])
+            .collect();
+        let room = group
+            .iter()
+            .map(|&i| labels[i].chars().count())
+            .max()
+            .unwrap_or(0);
+        let tails = |t: usize| -> Vec<String> {
+            (group.iter())
+                .map(|&i| {
+                    let chars: Vec<char> = safe[i].chars().collect();
+                    let end: String = chars[chars.len().saturating_sub(t)..].iter().collect();
+                    joined(&safe[i], &end)
+                })
+                .collect()
+        };
+        // Apart from each other and from every other label.
+        let others: FxHashSet<String> = (labels.iter().enumerate())
+            .filter(|(i, _)| !group.contains(i))
+            .map(|(_, label)| label.clone())
+            .collect();
+        let free = |cut: &[String]| {
+            let set: FxHashSet<&String> = cut.iter().collect();
+            set.len() == cut.len() && cut.iter().all(|label| !others.contains(label))
+        };
+        let by_end = (1..room / 2).map(tails).find(|cut| free(cut));
+        let mut n = 0;
+        let chosen = by_end.unwrap_or_else(|| {
+            (group.iter())
+                .map(|&i| {
+                    loop {
+                        n += 1;
+                        let label = joined(&safe[i], &format!("#{n}"));
+                        if !others.contains(&label) {
+                            break label;
+                        }
+                    }
+                })
+                .collect()
+        });
+        for (&i, label) in group.iter().zip(chosen) {
+            labels[i] = label;
+        }
+    }
+    labels
 }
 
 /// The width in pixels of `s` in the labels' font (17 px).
@@ -584,10 +674,10 @@ fn text_width(s: &str) -> u32 {
         .map_or(s.chars().count() as u32 * 10, |(w, _)| w)
 }
 
-/// [`clip`] to at most `max` characters and `max_px` pixels of the labels'
-/// font.
+/// [`clip_safe`] to at most `max` characters and `max_px` pixels of the
+/// labels' font.
 fn fit(s: &str, max: usize, max_px: u32) -> String {
-    let mut out = clip(s, max);
+    let mut out = clip_safe(s, max);
     while text_width(&out) > max_px && out.chars().count() > 1 {
         let mut chars: Vec<char> = out.chars().collect();
         if chars.last() == Some(&'…') {
@@ -1411,6 +1501,68 @@ mod tests {
             "2026 has 53 ISO weeks"
         );
         assert_eq!(thousands(1234567.0), "1,234,567");
+    }
+
+    /// Values cut to the same label are told apart by their ends, or else
+    /// numbered (a review: two platforms read `Linux (official build, al…`).
+    #[test]
+    fn no_two_values_share_a_label() {
+        let cut = |s: &str| clip_safe(s, 12);
+        let texts = [
+            "Linux official X1",
+            "Linux official X2",
+            "short",
+            "Linux offi…2",
+            "Linux offic…",
+        ];
+        let labels = distinct_labels(texts, cut);
+        // `Linux offi…2` and `Linux offic…` are clients' whole labels: they
+        // stay, and more of the others' ends tells them apart.
+        let want = [
+            "Linux off…X1",
+            "Linux off…X2",
+            "short",
+            "Linux offi…2",
+            "Linux offic…",
+        ];
+        assert_eq!(labels, want);
+        // The same end too: numbered in order, the head cut for the number.
+        let texts = [
+            "Linux official build A with a long end",
+            "Linux official build B with a long end",
+        ];
+        assert_eq!(
+            distinct_labels(texts, cut),
+            ["Linux off…#1", "Linux off…#2"]
+        );
+        // Escaped first, so an escape is never cut apart from its end.
+        let texts = ["a\u{1b}bcdefghijklm1", "a\u{1b}bcdefghijklm2"];
+        let labels = distinct_labels(texts, cut);
+        assert_eq!(
+            labels.iter().collect::<FxHashSet<_>>().len(),
+            2,
+            "{labels:?}"
+        );
+        // Drawn with the bars' room in pixels too.
+        let wide = ["W".repeat(40) + "1", "W".repeat(40) + "2"];
+        let labels = distinct_labels(wide.iter().map(String::as_str), |s| fit(s, 26, 214));
+        assert!(
+            labels[0].ends_with("…1") && labels[1].ends_with("…2"),
+            "{labels:?}"
+        );
+        assert!(labels.iter().all(|l| text_width(l) <= 214), "{labels:?}");
+        // As drawn.
+        let mut chart = demo_labelled(&wide[0]);
+        if let Kind::Bars(bars) = &mut chart.kind {
+            let other = Bar {
+                label: wide[1].clone(),
+                ..bars[0].clone()
+            };
+            bars.insert(1, other);
+        }
+        let svg = chart.svg().unwrap();
+        let drawn = |end: &str| svg.lines().any(|line| line.ends_with(end));
+        assert!(drawn("WWW…1") && drawn("WWW…2"), "{svg}");
     }
 
     #[test]
