@@ -1169,7 +1169,10 @@ impl<'a> Value<'a> for Option<TargetTypes> {
         cur.nested(b'}', |cur| {
             seen = once(seen, target_type_bit(cur.string()?.as_bytes()))?;
             cur.eat(b':')?;
-            out.add(cur.integer()?);
+            // A `null` count is no count (see `TargetTypes`'s serde).
+            if !cur.null()? {
+                out.add(cur.integer()?);
+            }
             Ok(())
         })?;
         Ok(Some(out))
@@ -1580,6 +1583,9 @@ mod tests {
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": ["a","b"], "target_types": {"repos":1,"urls" : 2}}}"#,
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": [ "a" ], "target_types": { "repos": 1 , "urls": -2, "k8s": 0 }}}"#,
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": ["a" , "b"], "target_types": {"repos": 1,  "urls": 2}}}"#,
+            // A count sent as `null` is none.
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"repos": null, "images": 2, "urls": 3}}}"#,
+            r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"target_types": {"repos":null}}}"#,
         ] {
             let fast = parse(line).unwrap_or_else(|_| panic!("gave up on {line}"));
             match parse_line_serde(line) {

@@ -498,7 +498,13 @@ impl<'de> Deserialize<'de> for TargetTypes {
                             shown_key(&key.0)
                         )));
                     }
-                    out.add(map.next_value()?);
+                    // A count sent as `null` is none, as `null` is for
+                    // any field (the guide's jq rule, `.value > 0`, counts
+                    // it as no target type; a review found the whole scan
+                    // made invalid by it).
+                    if let Some(count) = map.next_value::<Option<i64>>()? {
+                        out.add(count);
+                    }
                 }
                 Ok(out)
             }
