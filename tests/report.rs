@@ -457,6 +457,65 @@ fn untrusted_strings_are_escaped_and_guarded() {
     }
 }
 
+/// A client's text that reads as a missing value (`null`) or as the rest
+/// row's label is shown in quotes in every table of the report, so the
+/// rows read apart (a review: six installations' `"null"` hint read as the
+/// scans that sent none, and a platform `Other (hidden values)` as the
+/// report's own row but for its italics).
+#[test]
+fn a_clients_null_or_other_reads_as_its_own_value() {
+    let mut data = String::new();
+    for i in 0..24u32 {
+        let platform = match i {
+            0..12 => "Linux",
+            12..18 => "Other (hidden values)",
+            _ => "null",
+        };
+        let hint = if i < 6 {
+            ", \"scan_frequency_hint\": \"null\""
+        } else {
+            ""
+        };
+        for n in 0..2 {
+            data.push_str(&format!(
+                "{{\"event\": \"scan.started\", \"version\": \"1.0.0\", \"platform\": \
+                 \"{platform}\", \"python_version\": \"3.11\", \"anonymous_id\": \"{}\", \
+                 \"timestamp\": \"2026-02-{:02}T10:0{n}:00Z\", \"metadata\": {{\"mode\": \"cli\", \
+                 \"profile\": \"fast\", \"tools\": [\"trivy\"]{hint}}}}}\n",
+                uuid(i),
+                1 + i % 27
+            ));
+        }
+    }
+    let run = report(&data, &[]);
+    let md = run.file("report.md");
+    for row in [
+        "| null | 36 | 18 |",
+        "| \"null\" | 12 | 6 |",
+        "| \"Other (hidden values)\" | 12 | 6 |",
+    ] {
+        assert!(md.contains(row), "{row} in {md}");
+    }
+    let html = run.file("report.html");
+    for cell in [
+        "<td>&quot;null&quot;</td>",
+        "<td>&quot;Other (hidden values)&quot;</td>",
+    ] {
+        assert!(html.contains(cell), "{cell}");
+    }
+    let csv = run.file("data/frequency_hints.csv");
+    assert!(
+        csv.contains("\r\nnull,false,36,") && csv.contains("\r\n\"\"\"null\"\"\",false,12,"),
+        "{csv}"
+    );
+    // The chart's bars too.
+    let svg = run.file("charts/platforms.svg");
+    assert!(
+        svg.contains("&quot;null&quot;") || svg.contains("\"null\""),
+        "{svg}"
+    );
+}
+
 #[test]
 fn a_value_with_backticks_stays_inside_its_code_span() {
     // The largest profile opens with two backticks: quoted in the insights
@@ -2174,7 +2233,7 @@ fn the_largest_insight_skips_only_the_missing_value() {
     let insights = |run: &Run| -> String { insights_of(&run.json()).join("\n") };
     let client = insights(&report(&data(r#", "profile": "null""#), &[]));
     assert!(
-        client.contains("`null` is the largest, with 60.0%"),
+        client.contains("`\"null\"` is the largest, with 60.0%"),
         "{client}"
     );
     let missing = insights(&report(&data(""), &[]));
@@ -4027,7 +4086,8 @@ fn how_many_cells_are_hidden_is_not_published() {
 
 /// A client's profile named like the report's Other row reads as a value,
 /// not as Other: the report's own Other rows are in italics in Markdown
-/// (and a row of class `other` in HTML), which a client's text cannot be.
+/// (and a row of class `other` in HTML), which a client's text cannot be,
+/// and the client's is in quotes.
 #[test]
 fn a_value_named_like_other_does_not_read_as_the_other_row() {
     let mut data = String::new();
@@ -4047,7 +4107,7 @@ fn a_value_named_like_other_does_not_read_as_the_other_row() {
     let profiles = &md[md.find("### Scan profiles").unwrap()..];
     let profiles = &profiles[..profiles[4..].find("###").unwrap() + 4];
     assert!(
-        profiles.contains("\n| Other (hidden values) | 6 | 6 |"),
+        profiles.contains("\n| \"Other (hidden values)\" | 6 | 6 |"),
         "{profiles}"
     );
     assert!(

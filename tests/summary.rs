@@ -172,6 +172,51 @@ fn escapes_decode_and_untrusted_strings_stay_inert() {
     assert!(table.contains("\\u{1b}[31mred"));
 }
 
+/// A client's text `null` (or one that starts with a quote) is shown in
+/// quotes in tables and Markdown, so it never reads as the row of events
+/// without the field (a review); JSON keeps each as it is.
+#[test]
+fn a_clients_null_reads_apart_from_a_missing_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("e.jsonl");
+    let line = |hint: &str, profile: &str| {
+        format!(
+            "{{\"event\": \"scan.started\", \"timestamp\": \"2026-02-01T10:00:00Z\", \
+             \"metadata\": {{\"profile\": {profile}{hint}}}}}\n"
+        )
+    };
+    let text = line(", \"scan_frequency_hint\": \"null\"", "\"null\"")
+        + &line("", "null")
+        + &line(", \"scan_frequency_hint\": \"\\\"q\"", "\"fast\"");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    for format in ["table", "markdown"] {
+        let out = summary_stdout(file, &["--format", format]);
+        let rows: Vec<&str> = out
+            .lines()
+            .map(|l| l.trim_matches(|c: char| "|│ ".contains(c)))
+            .collect();
+        let starts = |v: &str| rows.iter().filter(|r| r.starts_with(v)).count();
+        // profiles and frequency_hints: each a client's "null" and a null.
+        assert_eq!(starts("\"null\""), 2, "{out}");
+        assert!(starts("null ") >= 2, "{out}");
+        assert_eq!(starts("\"\"q\""), 1, "{out}");
+    }
+    let json = summary_json(file, &[]);
+    let values: Vec<&Value> = (json["metrics"]["frequency_hints"]
+        .as_array()
+        .unwrap()
+        .iter())
+    .map(|row| &row["value"])
+    .collect();
+    assert_eq!(
+        values.iter().filter(|v| v.is_null()).count()
+            + 10 * values.iter().filter(|v| v.as_str() == Some("null")).count(),
+        11,
+        "{values:?}"
+    );
+}
+
 #[test]
 fn every_kind_of_invalid_line_is_counted_and_named() {
     let out = bin()

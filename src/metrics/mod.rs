@@ -46,6 +46,30 @@ impl Value {
             Value::Str(s) => s,
         }
     }
+
+    /// [`Value::text`] as tables, Markdown, HTML and charts show it: a
+    /// client's text that reads as a missing value (`null`), or that starts
+    /// with a quote, is shown in quotes, so that no two values read alike
+    /// (a review: a client's `"null"` read as the row of events without the
+    /// field; `"\"null\""` then reads as itself, never as `"null"`).
+    pub fn shown(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Value::Str(s) => quoted_if_read_as_other(s, &[]),
+            v => std::borrow::Cow::Borrowed(v.text()),
+        }
+    }
+}
+
+/// A client's text `s` in quotes when it reads as a missing value
+/// (`null`), as one of `labels` (an output's own words, such as a report's
+/// rest row), or starts with a quote (so that no quoted text passes for
+/// another's); else as it is.
+pub fn quoted_if_read_as_other<'a>(s: &'a str, labels: &[&str]) -> std::borrow::Cow<'a, str> {
+    if s == "null" || s.starts_with('"') || labels.contains(&s) {
+        std::borrow::Cow::Owned(format!("\"{s}\""))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }
 
 /// A group as a key that orders groups as tables show them

@@ -749,15 +749,18 @@ pub fn share_bars(metric: &MetricRows, top: usize) -> Vec<Bar> {
 
 /// A client's value as a chart labels it: its text, but a client's value
 /// `Other` in quotes, so that it never reads as the chart's own rest bar or
-/// series, which is told apart by its colour alone (a review); an empty
-/// one, which would be a bar without a label; and one that starts with a
+/// series, which is told apart by its colour alone (a review); `null`,
+/// which would read as the bar of events without the value (a review); an
+/// empty one, which would be a bar without a label; and one that starts with a
 /// quote, so that none reads as another's label (`"Other"` sent as it is
 /// was labelled as the client's `Other`, a review): a quoted label is
 /// always a value that needed the quotes, with them taken off.
 fn client_text(v: &Value) -> String {
-    match v.text() {
-        text if text == OTHER || text.is_empty() || text.starts_with('"') => format!("\"{text}\""),
-        text => text.to_string(),
+    match v {
+        Value::Str(text) => {
+            crate::metrics::quoted_if_read_as_other(text, &[OTHER, ""]).into_owned()
+        }
+        v => v.text().to_owned(),
     }
 }
 
@@ -1375,7 +1378,7 @@ mod tests {
                 ("<5min", false, of(10.0)),
                 ("\"Other\"", false, of(3.0)),
                 ("null", false, of(6.0)),
-                ("null", false, of(6.0)),
+                ("\"null\"", false, of(6.0)),
                 (OTHER, true, of(5.0)),
             ]
         );

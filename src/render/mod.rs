@@ -131,9 +131,14 @@ pub fn layout(
     let body = reading_order(metric, max_rows).into_iter().map(move |r| {
         let mut cells = Vec::with_capacity(columns);
         if has_group {
-            cells.push(r.group_text().unwrap_or_default().to_string());
+            cells.push(
+                r.group
+                    .as_ref()
+                    .map(|g| g.shown().into_owned())
+                    .unwrap_or_default(),
+            );
         }
-        cells.push(r.value.text().to_string());
+        cells.push(r.value.shown().into_owned());
         if has_seconds {
             cells.push(r.seconds.map(|s| format!("{s}")).unwrap_or_default());
             cells.push(r.count.to_string());

@@ -111,6 +111,9 @@ pub struct TableRow {
     /// The value is missing (`null`), not a client's string `"null"`.
     #[serde(skip)]
     pub missing: bool,
+    /// The group is missing (`null`), not a client's string `"null"`.
+    #[serde(skip)]
+    pub group_missing: bool,
     /// The row gathers hidden values.
     pub other: bool,
     /// Events (failures, for tool reliability).
@@ -132,6 +135,36 @@ pub struct TableRow {
     pub previous_interval: Option<Interval>,
     /// Whether it moved.
     pub change: Change,
+}
+
+/// The label of the rest row in the report's tables (Markdown and HTML,
+/// in italics; its CSV files say `Other` and mark it in a column).
+pub const OTHER_ROW: &str = "Other (hidden values)";
+
+impl TableRow {
+    /// The value as the report's tables show it ([`Value::shown`]): a
+    /// client's text that reads as a missing value, or as the rest row's
+    /// label, in quotes (a review: a client's `"null"` hint read as the
+    /// scans that sent none).
+    ///
+    /// [`Value::shown`]: crate::metrics::Value::shown
+    pub fn shown_value(&self) -> std::borrow::Cow<'_, str> {
+        if self.missing || self.other {
+            std::borrow::Cow::Borrowed(&self.value)
+        } else {
+            crate::metrics::quoted_if_read_as_other(&self.value, &[OTHER_ROW, OTHER])
+        }
+    }
+
+    /// The group as the report's tables show it, as [`TableRow::shown_value`].
+    pub fn shown_group(&self) -> Option<std::borrow::Cow<'_, str>> {
+        let group = self.group.as_deref()?;
+        Some(if self.group_missing {
+            std::borrow::Cow::Borrowed(group)
+        } else {
+            crate::metrics::quoted_if_read_as_other(group, &[])
+        })
+    }
 }
 
 /// One table of the report.
@@ -804,6 +837,7 @@ fn table(
             group: r.group_text().map(str::to_string),
             value: r.value.text().to_string(),
             missing: r.value == crate::metrics::Value::Null,
+            group_missing: r.group == Some(crate::metrics::Value::Null),
             other,
             events: r.count,
             installations: r.installations,
@@ -1196,7 +1230,7 @@ fn insights(
                     "{}: {} is the largest value shown, with {} of {} ({}); the values not \
                      shown make up {}.",
                     t.title,
-                    code_span(&top.value),
+                    code_span(&top.shown_value()),
                     pct(top_share),
                     noun,
                     ci_words(top.interval),
@@ -1206,7 +1240,7 @@ fn insights(
                 out.push(format!(
                     "{}: {} is the largest, with {} of {} ({}).",
                     t.title,
-                    code_span(&top.value),
+                    code_span(&top.shown_value()),
                     pct(top_share),
                     noun,
                     ci_words(top.interval)
@@ -1295,12 +1329,12 @@ fn insights(
             let value = match &r.group {
                 // The group is a client's value too: shown as tables show it
                 // (the sentence's own escaping only makes it safe).
-                Some(g) => format!(
+                Some(_) => format!(
                     "{} ({})",
-                    code_span(&r.value),
-                    terminal_safe(g).replace('`', "'")
+                    code_span(&r.shown_value()),
+                    terminal_safe(&r.shown_group().unwrap_or_default()).replace('`', "'")
                 ),
-                None => code_span(&r.value),
+                None => code_span(&r.shown_value()),
             };
             changes.push((
                 (now - before).abs(),

@@ -303,12 +303,12 @@ fn table_body(t: &Table) -> Vec<(bool, Vec<String>)> {
         .map(|r| {
             let mut c = Vec::new();
             if t.grouped {
-                c.push(r.group.clone().unwrap_or_default());
+                c.push(r.shown_group().unwrap_or_default().into_owned());
             }
             c.push(if r.other {
-                "Other (hidden values)".to_string()
+                super::OTHER_ROW.to_string()
             } else {
-                r.value.clone()
+                r.shown_value().into_owned()
             });
             c.push(thousands(r.events));
             c.push(count(r.installations));
@@ -1057,12 +1057,12 @@ pub fn csv_tables(report: &Report) -> anyhow::Result<Vec<File>> {
         for r in &t.rows {
             let mut c = Vec::new();
             if t.grouped {
-                c.push(r.group.clone().unwrap_or_default());
+                c.push(r.shown_group().unwrap_or_default().into_owned());
             }
             c.push(if r.other {
                 super::OTHER.to_string()
             } else {
-                r.value.clone()
+                r.shown_value().into_owned()
             });
             c.push(r.other.to_string());
             c.push(r.events.to_string());
