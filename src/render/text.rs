@@ -150,7 +150,8 @@ pub fn is_unsafe_char(c: char) -> bool {
 /// stops that one). So a client's value never becomes a clickable link in
 /// the published report. A `$` is put in a `<span>`, as GitHub documents,
 /// so that no `$…$` becomes a formula, and an emoji's `:name:` gets the
-/// empty comment after its first `:`.
+/// empty comment after its first `:`, as do the `#` and `GH-` of an issue's
+/// reference (`#123`, `owner/repo#123`, `GH-123`).
 pub fn markdown_safe(s: &str) -> String {
     markdown_escaped(&terminal_safe(s))
 }
@@ -162,9 +163,11 @@ pub fn markdown_text(s: &str) -> String {
 
 fn markdown_escaped(safe: &str) -> String {
     let mut out = String::with_capacity(safe.len());
+    let digit_after = |i: usize| safe.as_bytes().get(i + 1).is_some_and(u8::is_ascii_digit);
     let mut last3 = ['\0'; 3];
     for (i, c) in safe.char_indices() {
         let after_www = last3.iter().all(|w| w.eq_ignore_ascii_case(&'w'));
+        let after_gh = last3[1].eq_ignore_ascii_case(&'g') && last3[2].eq_ignore_ascii_case(&'h');
         last3 = [last3[1], last3[2], c];
         match c {
             // GitHub links `x@y.z`, and also `x@.z`, `mailto:@y.z`, `xmpp:@/y.z`.
@@ -179,6 +182,13 @@ fn markdown_escaped(safe: &str) -> String {
             // GitHub turns `:name:` into an emoji (`:+1:`, `:white_check_mark:`)
             // after the escapes are read, as it does addresses.
             ':' if is_shortcode(&safe[i + 1..]) => out.push_str(":<!---->"),
+            // GitHub links `#123`, `owner/repo#123` and `GH-123` to issues
+            // where the report is posted (an issue, a release, a discussion),
+            // and marks the issue as referenced (a review).
+            '#' | '-' if digit_after(i) && (c == '#' || after_gh) => {
+                out.push(c);
+                out.push_str("<!---->");
+            }
             '.' if after_www => out.push_str("\\."),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -407,6 +417,12 @@ mod tests {
             "x :<!---->100: :<!---->1234:"
         );
         assert_eq!(markdown_safe("12:30:45 a: b: :c"), "12:30:45 a: b: :c");
+        // Nor an issue's reference (a review): GitHub links these where the
+        // report is posted, and marks the issue as referenced.
+        assert_eq!(markdown_safe("#123"), "#<!---->123");
+        assert_eq!(markdown_safe("jmo/repo#1"), "jmo/repo#<!---->1");
+        assert_eq!(markdown_safe("GH-12 gh-3"), "GH-<!---->12 gh-<!---->3");
+        assert_eq!(markdown_safe("C# #x 3-4 GH-x"), "C# #x 3-4 GH-x");
         // Nor an e-mail address (or `mailto:`/`xmpp:` one): an empty comment
         // parts it where escapes would not.
         assert_eq!(
