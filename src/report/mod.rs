@@ -162,7 +162,7 @@ impl TableRow {
         Some(if self.group_missing {
             std::borrow::Cow::Borrowed(group)
         } else {
-            crate::metrics::quoted_if_read_as_other(group, &[])
+            crate::metrics::quoted_if_read_as_other(group, &[OTHER_ROW, OTHER])
         })
     }
 }
@@ -1386,6 +1386,44 @@ pub fn quarter_bounds(q: Quarter) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A client's value and group read as the tables show them: the same
+    /// text in quotes in both columns (a review: a by-profile table showed
+    /// the group `Other (hidden values)` bare beside the value quoted).
+    #[test]
+    fn a_clients_group_is_shown_as_its_value_is() {
+        let row = |text: &str, missing: bool| TableRow {
+            group: Some(text.into()),
+            value: text.into(),
+            missing,
+            group_missing: missing,
+            other: false,
+            events: 5,
+            installations: Some(5),
+            runs: None,
+            share: None,
+            interval: None,
+            previous_share: None,
+            previous_interval: None,
+            change: Change::NotComparable,
+        };
+        for (text, shown) in [
+            ("null", "\"null\""),
+            (OTHER_ROW, "\"Other (hidden values)\""),
+            (OTHER, "\"Other\""),
+            ("\"x", "\"\"x\""),
+            ("fast", "fast"),
+        ] {
+            let r = row(text, false);
+            assert_eq!(
+                (r.shown_value(), r.shown_group().unwrap()),
+                (shown.into(), shown.into())
+            );
+        }
+        let missing = row("null", true);
+        assert_eq!(missing.shown_group().unwrap(), "null");
+        assert_eq!(missing.shown_value(), "null");
+    }
 
     /// The insights print shares and intervals as the tables do (a review:
     /// "100.0% (95% CI 99.9–100.0%)" beside ">99.9%" in the table).
