@@ -172,9 +172,10 @@ fn escapes_decode_and_untrusted_strings_stay_inert() {
     assert!(table.contains("\\u{1b}[31mred"));
 }
 
-/// A client's text `null` (or one that starts with a quote) is shown in
-/// quotes in tables and Markdown, so it never reads as the row of events
-/// without the field (a review); JSON keeps each as it is.
+/// A client's text `null` (or one that starts with a quote, or an empty
+/// one) is shown in quotes in tables and Markdown, so it never reads as the
+/// row of events without the field, nor as a blank cell (reviews); JSON
+/// keeps each as it is.
 #[test]
 fn a_clients_null_reads_apart_from_a_missing_value() {
     let dir = tempfile::tempdir().unwrap();
@@ -187,7 +188,8 @@ fn a_clients_null_reads_apart_from_a_missing_value() {
     };
     let text = line(", \"scan_frequency_hint\": \"null\"", "\"null\"")
         + &line("", "null")
-        + &line(", \"scan_frequency_hint\": \"\\\"q\"", "\"fast\"");
+        + &line(", \"scan_frequency_hint\": \"\\\"q\"", "\"fast\"")
+        + &line(", \"scan_frequency_hint\": \"\"", "\"fast\"");
     std::fs::write(&file, text).unwrap();
     let file = file.to_str().unwrap();
     for format in ["table", "markdown"] {
@@ -201,6 +203,8 @@ fn a_clients_null_reads_apart_from_a_missing_value() {
         assert_eq!(starts("\"null\""), 2, "{out}");
         assert!(starts("null ") >= 2, "{out}");
         assert_eq!(starts("\"\"q\""), 1, "{out}");
+        // An empty one is no blank cell.
+        assert_eq!(starts("\"\" "), 1, "{out}");
     }
     let json = summary_json(file, &[]);
     let values: Vec<&Value> = (json["metrics"]["frequency_hints"]

@@ -61,11 +61,12 @@ impl Value {
 }
 
 /// A client's text `s` in quotes when it reads as a missing value
-/// (`null`), as one of `labels` (an output's own words, such as a report's
-/// rest row), or starts with a quote (so that no quoted text passes for
-/// another's); else as it is.
+/// (`null`), or as nothing (an empty text, a blank cell), as one of
+/// `labels` (an output's own words, such as a report's rest row), or
+/// starts with a quote (so that no quoted text passes for another's); else
+/// as it is.
 pub fn quoted_if_read_as_other<'a>(s: &'a str, labels: &[&str]) -> std::borrow::Cow<'a, str> {
-    if s == "null" || s.starts_with('"') || labels.contains(&s) {
+    if s == "null" || s.is_empty() || s.starts_with('"') || labels.contains(&s) {
         std::borrow::Cow::Owned(format!("\"{s}\""))
     } else {
         std::borrow::Cow::Borrowed(s)

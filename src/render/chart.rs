@@ -766,9 +766,7 @@ pub fn share_bars(metric: &MetricRows, top: usize) -> Vec<Bar> {
 /// always a value that needed the quotes, with them taken off.
 fn client_text(v: &Value) -> String {
     match v {
-        Value::Str(text) => {
-            crate::metrics::quoted_if_read_as_other(text, &[OTHER, ""]).into_owned()
-        }
+        Value::Str(text) => crate::metrics::quoted_if_read_as_other(text, &[OTHER]).into_owned(),
         v => v.text().to_owned(),
     }
 }
