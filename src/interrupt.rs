@@ -31,6 +31,9 @@ enum Entry {
     /// A child process to stop (SIGTERM) first: it may be writing into a
     /// registered directory.
     Child(u32),
+    /// A directory the run made on the way to its files, to remove after
+    /// the paths while it is empty (the last registered first).
+    EmptyDir(PathBuf),
     /// A lock file the run made, and the directories it made for it
     /// (outermost first), to remove after the paths, as the run does when
     /// it ends without the file the lock guards: only while that file
@@ -103,6 +106,14 @@ impl Held {
         self.push(Entry::Path(path.to_path_buf()))
     }
 
+    /// Registers `dir`, a directory this run just made on the way to its
+    /// files, to be removed should a signal end the run before the guard is
+    /// dropped, if it is empty then (after the paths, the last registered
+    /// first).
+    pub fn remove_if_empty_on_signal(&mut self, dir: &Path) -> Pending {
+        self.push(Entry::EmptyDir(dir.to_path_buf()))
+    }
+
     /// Registers the child process `pid`, just started, to be stopped
     /// (SIGTERM) before the paths are removed should a signal end this run
     /// before the guard is dropped; drop it once the child is waited for.
@@ -166,6 +177,13 @@ fn watch() {
                         for (_, entry) in list.iter() {
                             if let Entry::Path(path) = entry {
                                 remove(path);
+                            }
+                        }
+                        // After the paths, the deepest first: a removed
+                        // staging directory may have been their content.
+                        for (_, entry) in list.iter().rev() {
+                            if let Entry::EmptyDir(dir) = entry {
+                                let _ = std::fs::remove_dir(dir);
                             }
                         }
                         // After the paths: a temporary file may sit in a

@@ -1148,8 +1148,21 @@ fn a_failed_run_leaves_no_part_and_no_directory_behind() {
     let err = String::from_utf8(run.stderr).unwrap();
     assert!(err.ends_with(advice), "{err}");
     assert!(!full.join("a").exists(), "{err}");
-    // A name the file system takes, but not with the run's own characters.
-    let long = tmp.path().join("ln").join("x".repeat(250));
+    // A name the file system takes is written, new or there already,
+    // though the run's own characters would make it too long (reviews: it
+    // was refused and told to be shorter, an existing one too).
+    for (name, made) in [("x".repeat(250), false), ("d".repeat(245), true)] {
+        let long = tmp.path().join("ln").join(name);
+        if made {
+            std::fs::create_dir_all(&long).unwrap();
+        }
+        let run = report_into(&long, &[]);
+        assert!(run.status.success(), "{run:?}");
+        assert_eq!(entries(&long).len(), report);
+        std::fs::remove_dir_all(tmp.path().join("ln")).unwrap();
+    }
+    // One it does not take is refused, and leaves nothing.
+    let long = tmp.path().join("ln").join("x".repeat(300));
     let run = report_into(&long, &[]);
     let err = String::from_utf8(run.stderr).unwrap();
     assert!(

@@ -2192,6 +2192,61 @@ fn a_signal_removes_the_temporary_output_file() {
     }
 }
 
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut all = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(at) = todo.pop() {
+        for e in std::fs::read_dir(&at).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                todo.push(e.path());
+            }
+            all.push(e.path());
+        }
+    }
+    all
+}
+
+/// A signal during `--charts` into a new directory under directories it
+/// makes removes them with the staging directory (a review: Ctrl-C left
+/// `a/b/`). Caught while the charts are drawn, after `a/b/` is made.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_signal_leaves_no_directory_the_charts_made() {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    let mut caught = 0;
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("jmo-analyze"));
+        command
+            .args(["summary", "fixtures/events.jsonl", "-q", "--charts"])
+            .arg(dir.path().join("a/b/charts"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().unwrap();
+        while !dir.path().join("a/b").exists() && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        // SAFETY: a signal to the child this test started.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        let status = wait_for(&mut child, "--charts");
+        // Caught before the charts moved in: nothing is left. (Caught after,
+        // the charts are there whole.)
+        if status.signal() == Some(libc::SIGINT) && !dir.path().join("a/b/charts").exists() {
+            caught += 1;
+            let left: Vec<_> = walkdir(dir.path());
+            assert!(!dir.path().join("a").exists(), "left behind: {left:?}");
+        }
+    }
+    assert!(caught > 0, "no run was caught drawing");
+}
+
 /// A signal the run inherited as ignored (`nohup`, a script's background
 /// job) stays ignored: the run goes on and writes its output.
 #[cfg(target_os = "linux")]

@@ -170,11 +170,14 @@ pub fn write_all(
     // written", and `a/b/` were left); declared before the staging
     // directory, so that they go after it.
     let mut made = MadeDirs::default();
-    made.make_all(staging_in)
+    made.make_all(staging_in, &mut crate::interrupt::hold())
         .map_err(|e| cannot(format!("create {}", staging_in.display()), e))?;
-    let name = dir
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    // Named after DIR (`out` for a DIR such as `..`), its name kept short
+    // enough to be one.
+    let named = match dir.file_name() {
+        Some(_) => dir,
+        None => Path::new("out"),
+    };
     // Moved into place as DIR when DIR is new: it has the mode any new
     // directory gets (0777 less the umask; a test pins it).
     // Removed by a signal that ends the run too (Ctrl-C left it in DIR):
@@ -182,7 +185,7 @@ pub fn write_all(
     // between.
     let mut held = crate::interrupt::hold();
     let dir_made = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
+        .prefix(&crate::source::archive::temp_prefix(named, ""))
         .suffix(".tmp")
         .tempdir_in(staging_in)
         .map_err(|e| {
@@ -229,13 +232,14 @@ pub fn write_all(
     };
     // From here to the end a signal waits: it never removes the staging
     // directory while it is being moved, or emptied, into place.
-    let _held = crate::interrupt::hold();
+    let mut held = crate::interrupt::hold();
     if !exists {
         for sub in subdirs(staging.path(), &written) {
             synced(&sub)?;
         }
-        fs::rename(staging.path(), dir)
-            .with_context(|| format!("{}: cannot move it into place", shown()))?;
+        // Nothing is in place yet: a name too long (the staging directory's
+        // is kept short) fails here.
+        fs::rename(staging.path(), dir).map_err(|e| cannot("move it into place".into(), e))?;
         // The staging directory is `dir` now: nothing left to remove.
         let _ = staging.dir.take().map(tempfile::TempDir::keep);
         return synced(staging_in);
@@ -270,7 +274,7 @@ pub fn write_all(
     // (a review: inodes ran out making `data/` after `charts/` had moved
     // in, half a report with no list of its files).
     for sub in subdirs(dir, &written) {
-        made.make_all(&sub)
+        made.make_all(&sub, &mut held)
             .map_err(|e| cannot(format!("create {}", sub.display()), e))?;
     }
     // The list last, after the earlier files are gone: until it is in
@@ -432,20 +436,25 @@ impl Staging {
 
 /// Directories a run made, removed when dropped if they are empty (the
 /// deepest first): those of a run that failed. A run that succeeds leaves
-/// none empty.
+/// none empty. A signal that ends the run removes them too (a review: a
+/// Ctrl-C left `a/b/`).
 #[derive(Default)]
-struct MadeDirs(Vec<PathBuf>);
+struct MadeDirs(Vec<(PathBuf, crate::interrupt::Pending)>);
 
 impl MadeDirs {
-    /// Makes `dir` and the directories missing on the way to it.
-    fn make_all(&mut self, dir: &Path) -> std::io::Result<()> {
+    /// Makes `dir` and the directories missing on the way to it, each
+    /// registered under `held`, the signals' lock, as it is made.
+    fn make_all(&mut self, dir: &Path, held: &mut crate::interrupt::Held) -> std::io::Result<()> {
         let missing: Vec<&Path> = (dir.ancestors())
             .filter(|a| !a.as_os_str().is_empty())
             .take_while(|a| a.symlink_metadata().is_err())
             .collect();
         for level in missing.into_iter().rev() {
             match fs::create_dir(level) {
-                Ok(()) => self.0.push(level.to_owned()),
+                Ok(()) => {
+                    let pending = held.remove_if_empty_on_signal(level);
+                    self.0.push((level.to_owned(), pending));
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && level.is_dir() => {}
                 Err(e) => return Err(e),
             }
@@ -456,7 +465,7 @@ impl MadeDirs {
 
 impl Drop for MadeDirs {
     fn drop(&mut self) {
-        for dir in self.0.iter().rev() {
+        for (dir, _) in self.0.iter().rev() {
             let _ = fs::remove_dir(dir);
         }
     }

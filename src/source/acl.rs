@@ -91,6 +91,15 @@ pub fn set(_: &fs::File, _: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Whether `error` says the file system keeps no lists.
+pub fn unsupported(error: &io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    if error.raw_os_error() == Some(libc::EOPNOTSUPP) {
+        return true;
+    }
+    error.kind() == io::ErrorKind::Unsupported
+}
+
 /// Takes `file`'s access list away, if it has one (its mode alone then
 /// says who may open it).
 #[cfg(target_os = "linux")]
@@ -103,7 +112,8 @@ pub fn remove(file: &fs::File) -> io::Result<()> {
     }
     let error = io::Error::last_os_error();
     match error.raw_os_error() {
-        Some(libc::ENODATA | libc::EOPNOTSUPP) => Ok(()),
+        Some(libc::ENODATA) => Ok(()),
+        _ if unsupported(&error) => Ok(()),
         _ => Err(error),
     }
 }
@@ -138,6 +148,36 @@ pub fn inherited(default: &[u8], mode: u32) -> Option<(Vec<u8>, u32)> {
     }
     result |= limit(&mut value, group, (mode >> 3) & 0o7) << 3;
     Some((value, result))
+}
+
+/// `mode` allowing no more than the list `value` does where it cannot be
+/// kept: its group bits are the list's mask, which named users and groups
+/// had, so the owning group gets its own entry (limited by the mask), and
+/// named users and groups lose their access. `mode` as it is for a value not
+/// in the layout.
+pub fn narrowed(mode: fs::Permissions, value: &[u8]) -> fs::Permissions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let perm = |tag: u16| {
+            let entries = value.get(4..)?.chunks_exact(8);
+            (entries.into_iter())
+                .find(|e| u16::from_le_bytes([e[0], e[1]]) == tag)
+                .map(|e| u32::from(u16::from_le_bytes([e[2], e[3]])) & 0o7)
+        };
+        let (Some(owner), Some(group), Some(other)) =
+            (perm(USER_OBJ), perm(GROUP_OBJ), perm(OTHER))
+        else {
+            return mode;
+        };
+        let group = group & perm(MASK).unwrap_or(0o7);
+        fs::Permissions::from_mode((mode.mode() & !0o777) | owner << 6 | group << 3 | other)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = value;
+        mode
+    }
 }
 
 /// Limits the entry at `at` to `bits`, giving what it then allows.
