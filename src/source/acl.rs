@@ -67,8 +67,14 @@ pub fn get(_: &Path, _: &str) -> Option<Vec<u8>> {
 /// Gives `file` the access list `value`.
 #[cfg(target_os = "linux")]
 pub fn set(file: &fs::File, value: &[u8]) -> io::Result<()> {
+    set_named(file, ACCESS, value)
+}
+
+/// Gives `file` the list `name` (the access list, or a directory's default).
+#[cfg(target_os = "linux")]
+fn set_named(file: &fs::File, name: &str, value: &[u8]) -> io::Result<()> {
     use std::os::fd::AsRawFd as _;
-    let name = CString::new(ACCESS).expect("no NUL in the name");
+    let name = CString::new(name)?;
     // SAFETY: the name ends with NUL; the value is `value.len()` long.
     let done = unsafe {
         libc::fsetxattr(
@@ -199,27 +205,11 @@ pub(crate) fn encode(entries: &[(u16, u16, u32)]) -> Vec<u8> {
     value
 }
 
-/// Gives `path` the list `name` (a test's `setfacl`), or says why not.
+/// Gives `path` (a file, or a directory) the list `name` (a test's
+/// `setfacl`), or says why not.
 #[cfg(all(test, target_os = "linux"))]
 pub(crate) fn set_path(path: &Path, name: &str, value: &[u8]) -> io::Result<()> {
-    use std::os::unix::ffi::OsStrExt as _;
-    let path = CString::new(path.as_os_str().as_bytes()).unwrap();
-    let name = CString::new(name).unwrap();
-    // SAFETY: both strings end with NUL; the value is `value.len()` long.
-    let done = unsafe {
-        libc::setxattr(
-            path.as_ptr(),
-            name.as_ptr(),
-            value.as_ptr().cast(),
-            value.len(),
-            0,
-        )
-    };
-    if done == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    set_named(&fs::File::open(path)?, name, value)
 }
 
 /// Tags of the entries of a user and of a group named by id.
