@@ -539,7 +539,7 @@ fn a_value_with_backticks_stays_inside_its_code_span() {
         .expect("an insight on the largest profile");
     assert_eq!(
         line,
-        "- Scan profiles: `''<img src=x onerror=alert(1)> ![i](https://evil.example/p.png)\\u{1b}[2J` \
+        "- Scan profiles: `\\u{60}\\u{60}<img src=x onerror=alert(1)> ![i](https://evil.example/p.png)\\u{1b}[2J` \
          is the largest, with 75.0% of scans started (95% CI 59.8\u{2013}85.8%)."
     );
     let html = run.file("report.html");
@@ -1574,7 +1574,8 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
         "{md}"
     );
     // A backtick in it: the reproducible command keeps it (a longer fence),
-    // the methodology and the banner show it as a code span, in HTML too.
+    // the methodology and the banner show it as a code span, in HTML too,
+    // the backtick as its escape (as `'` it read as a version `a'b`).
     assert!(
         report_into(&tmp.path().join("b"), &["--version", "a`b"])
             .status
@@ -1584,16 +1585,18 @@ fn a_quarter_without_events_is_reported_with_a_warning() {
     assert!(
         md.contains("(``jmo-analyze report FILE --quarter 2026-Q2 --version='a`b'``).")
             && md.contains(
-                "- Only JMo version `a'b` and the versions that start with `a'b.` or `a'b-`."
+                "- Only JMo version `a\\u{60}b` and the versions that start with `a\\u{60}b.` or \
+                 `a\\u{60}b-`."
             )
-            && md.contains("on JMo version `a'b`, and this report needs"),
+            && md.contains("on JMo version `a\\u{60}b`, and this report needs"),
         "{md}"
     );
     let html = std::fs::read_to_string(tmp.path().join("b/report.html")).unwrap();
     assert!(
-        html.contains("on JMo version <code>a&#39;b</code>, and this report needs")
-            && html
-                .contains("Only JMo version <code>a&#39;b</code> and the versions that start with"),
+        html.contains("on JMo version <code>a\\u{60}b</code>, and this report needs")
+            && html.contains(
+                "Only JMo version <code>a\\u{60}b</code> and the versions that start with"
+            ),
         "{html}"
     );
     // Control characters can match no version: refused.

@@ -1158,12 +1158,20 @@ pub fn thousands(n: u64) -> String {
 
 /// An event's value as an insight shows it: in backticks, which the
 /// renderers turn into a code span (Markdown, HTML) by splitting the sentence
-/// at them. The value's own backticks become `'`, so every backtick in a
-/// sentence is one the report put there: a client's value cannot close the
-/// span early and have what follows read as Markdown (raw HTML, a link, an
-/// image). The value's control characters are shown escaped.
+/// at them. The value's own backticks are shown as their escape, `\u{60}`,
+/// so every backtick in a sentence is one the report put there: a client's
+/// value cannot close the span early and have what follows read as Markdown
+/// (raw HTML, a link, an image). (They were shown as `'`: a review's
+/// profiles ``a`b`` and `a'b` then read alike; a client's own `\u{60}` is
+/// shown with its backslash doubled.) The value's control characters are
+/// shown escaped.
 fn code_span(value: &str) -> String {
-    format!("`{}`", terminal_safe(value).replace('`', "'"))
+    format!("`{}`", no_backticks(&terminal_safe(value)))
+}
+
+/// `safe` (a client's value made safe) with its backticks as `\u{60}`.
+fn no_backticks(safe: &str) -> String {
+    safe.replace('`', "\\u{60}")
 }
 
 /// What the report counts under `--version` and `--exclude-ci`, as words
@@ -1332,7 +1340,7 @@ fn insights(
                 Some(_) => format!(
                     "{} ({})",
                     code_span(&r.shown_value()),
-                    terminal_safe(&r.shown_group().unwrap_or_default()).replace('`', "'")
+                    no_backticks(&terminal_safe(&r.shown_group().unwrap_or_default()))
                 ),
                 None => code_span(&r.shown_value()),
             };
