@@ -1085,12 +1085,18 @@ pub(crate) fn temp_prefix(target: &Path, tag: &str) -> std::ffi::OsString {
     prefix
 }
 
-/// `name`, or, when longer than `room` bytes, its first bytes and a hash.
+/// `name`, or, when it would not fit in `room` bytes with a hash's room to
+/// spare, its first bytes (cut before a character, not inside one) and a
+/// hash of it. A name kept is always shorter than one shortened, so no
+/// kept name reads as another's shortened one (a review: a name made as
+/// another's shortened form took that one's stopped fetch's file).
 #[cfg(unix)]
 fn bounded_name(name: &std::ffi::OsStr, room: usize) -> std::ffi::OsString {
     use std::os::unix::ffi::OsStrExt as _;
+    const MARK: usize = 9; // `~` and 8 hex digits
     let bytes = name.as_bytes();
-    if bytes.len() <= room {
+    let keep = room.saturating_sub(MARK);
+    if bytes.len() < keep {
         return name.to_owned();
     }
     let hash = Sha256::digest(bytes);
@@ -1098,7 +1104,12 @@ fn bounded_name(name: &std::ffi::OsStr, room: usize) -> std::ffi::OsString {
         "~{:02x}{:02x}{:02x}{:02x}",
         hash[0], hash[1], hash[2], hash[3]
     );
-    let mut out = std::ffi::OsStr::from_bytes(&bytes[..room - mark.len()]).to_owned();
+    // Not inside a UTF-8 character: a continuation byte starts none.
+    let cut = (0..=keep)
+        .rev()
+        .find(|&at| bytes.get(at).is_none_or(|b| b & 0xC0 != 0x80))
+        .unwrap_or(0);
+    let mut out = std::ffi::OsStr::from_bytes(&bytes[..cut]).to_owned();
     out.push(mark);
     out
 }
@@ -2511,6 +2522,16 @@ mod tests {
             temp_prefix(Path::new("d/events.jsonl"), ""),
             ".events.jsonl."
         );
+        // A name made as another's shortened form is shortened too, never
+        // read as that one (a review: it took that one's stale file).
+        let made = std::ffi::OsStr::from_bytes(&p1.as_bytes()[1..p1.len() - ".fetch-".len()]);
+        let made = dir.path().join(made);
+        assert_ne!(temp_prefix(&made, FETCH_TAG), p1);
+        assert_eq!(stale_temps(&made), Vec::<PathBuf>::new());
+        // A name of two-byte characters is cut between them, not inside one.
+        let accents = dir.path().join(format!("x{}", "é".repeat(122)));
+        let prefix = temp_prefix(&accents, FETCH_TAG);
+        assert!(prefix.to_str().is_some(), "{prefix:?}");
     }
 
     #[cfg(unix)]
