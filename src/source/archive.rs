@@ -2375,6 +2375,30 @@ mod tests {
         assert_eq!((meta.uid(), meta.gid()), (65534, 4321));
     }
 
+    /// `events.jsonl` in `dir` with the list of `setfacl -m
+    /// u:65534:rw,g::-,o::OTHER` (its mask `rw`), and the list; `None`
+    /// (the test skipped) where the file system keeps no lists.
+    #[cfg(target_os = "linux")]
+    fn a_file_with_a_list(dir: &Path, other: u16) -> Option<(PathBuf, Vec<u8>)> {
+        use acl::{ANY, GROUP_OBJ, MASK, OTHER, USER, USER_OBJ};
+        let path = dir.join("events.jsonl");
+        fs::write(&path, b"a\n").unwrap();
+        let list = acl::encode(&[
+            (USER_OBJ, 6, ANY),
+            (USER, 6, 65534),
+            (GROUP_OBJ, 0, ANY),
+            (MASK, 6, ANY),
+            (OTHER, other, ANY),
+        ]);
+        match acl::set_path(&path, acl::ACCESS, &list) {
+            Ok(()) => Some((path, list)),
+            Err(e) => {
+                eprintln!("no access lists here ({e}): skipped");
+                None
+            }
+        }
+    }
+
     /// A file replaced keeps its access list (a review found it lost:
     /// the mode's group bits, the list's mask, then gave the owning group
     /// the named user's `rw`), and a new file in a directory with a default
@@ -2385,20 +2409,9 @@ mod tests {
         use acl::{ANY, GROUP_OBJ, MASK, OTHER, USER, USER_OBJ};
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("events.jsonl");
-        fs::write(&path, b"a\n").unwrap();
-        // setfacl -m u:65534:rw,g::-,o::r
-        let list = acl::encode(&[
-            (USER_OBJ, 6, ANY),
-            (USER, 6, 65534),
-            (GROUP_OBJ, 0, ANY),
-            (MASK, 6, ANY),
-            (OTHER, 4, ANY),
-        ]);
-        if let Err(e) = acl::set_path(&path, acl::ACCESS, &list) {
-            eprintln!("no access lists here ({e}): skipped");
+        let Some((path, list)) = a_file_with_a_list(dir.path(), 4) else {
             return;
-        }
+        };
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&path), 0o664);
         write_atomic(&path, b"a\nb\n").unwrap();
@@ -2448,22 +2461,11 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_list_that_cannot_be_kept_gives_no_wider_mode() {
-        use acl::{ANY, GROUP_OBJ, MASK, OTHER, USER, USER_OBJ};
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let archive = dir.path().join("events.jsonl");
-        fs::write(&archive, b"a\n").unwrap();
-        let list = acl::encode(&[
-            (USER_OBJ, 6, ANY),
-            (USER, 6, 65534),
-            (GROUP_OBJ, 0, ANY),
-            (MASK, 6, ANY),
-            (OTHER, 0, ANY),
-        ]);
-        if acl::set_path(&archive, acl::ACCESS, &list).is_err() {
-            eprintln!("no access lists here: skipped");
+        let Some((archive, _)) = a_file_with_a_list(dir.path(), 0) else {
             return;
-        }
+        };
         let ram = dir.path().join("ram");
         fs::create_dir(&ram).unwrap();
         let mounted = std::process::Command::new("mount")
