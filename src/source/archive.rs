@@ -1104,11 +1104,13 @@ fn bounded_name(name: &std::ffi::OsStr, room: usize) -> std::ffi::OsString {
         "~{:02x}{:02x}{:02x}{:02x}",
         hash[0], hash[1], hash[2], hash[3]
     );
-    // Not inside a UTF-8 character: a continuation byte starts none.
-    let cut = (0..=keep)
+    // Not inside a UTF-8 character (a continuation byte starts none), so
+    // at most 3 bytes back: a name of other bytes is cut at `keep` (a
+    // review: cut back to nothing, it read as another name kept whole).
+    let cut = (keep.saturating_sub(3)..=keep)
         .rev()
         .find(|&at| bytes.get(at).is_none_or(|b| b & 0xC0 != 0x80))
-        .unwrap_or(0);
+        .unwrap_or(keep);
     let mut out = std::ffi::OsStr::from_bytes(&bytes[..cut]).to_owned();
     out.push(mark);
     out
@@ -2534,6 +2536,14 @@ mod tests {
         let accents = dir.path().join(format!("x{}", "é".repeat(122)));
         let prefix = temp_prefix(&accents, FETCH_TAG);
         assert!(prefix.to_str().is_some(), "{prefix:?}");
+        // A name of bytes that are no characters is cut at its room, not
+        // back to nothing (a review: it then read as `~2761153b` kept whole).
+        let bytes = dir.path().join(std::ffi::OsStr::from_bytes(&[0xB0; 240]));
+        let prefix = temp_prefix(&bytes, FETCH_TAG);
+        assert!(
+            prefix.len() > 228 + ".~12345678.fetch-".len() - 3,
+            "{prefix:?}"
+        );
     }
 
     #[cfg(unix)]
