@@ -48,8 +48,9 @@ impl Value {
     }
 
     /// [`Value::text`] as tables, Markdown, HTML and charts show it: a
-    /// client's text that reads as a missing value (`null`), or that starts
-    /// with a quote, is shown in quotes, so that no two values read alike
+    /// client's text that reads as a missing value (`null`) or as nothing
+    /// (empty), or that starts with a quote, is shown in quotes
+    /// ([`quoted_if_read_as_other`]), so that no two values read alike
     /// (a review: a client's `"null"` read as the row of events without the
     /// field; `"\"null\""` then reads as itself, never as `"null"`).
     pub fn shown(&self) -> std::borrow::Cow<'_, str> {

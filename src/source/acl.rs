@@ -50,7 +50,7 @@ pub fn get(path: &Path, name: &str) -> Option<Vec<u8>> {
             value.truncate(size);
             return Some(value);
         }
-        // Grown since its size was asked: ask again, with room.
+        // Larger than the buffer (ERANGE): ask again, with more room.
         if io::Error::last_os_error().raw_os_error() != Some(libc::ERANGE) || value.len() > 1 << 20
         {
             return None;
