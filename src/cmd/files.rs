@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::source::archive::{parent_dir, sync_dir, write_advice};
+use crate::source::archive::{create_dirs, parent_dir, sync_dir, write_advice};
 
 /// What to do with files of an earlier run in the directory that this run
 /// does not write.
@@ -442,24 +442,17 @@ impl Staging {
 struct MadeDirs(Vec<(PathBuf, crate::interrupt::Pending)>);
 
 impl MadeDirs {
-    /// Makes `dir` and the directories missing on the way to it, each
-    /// registered under `held`, the signals' lock, as it is made.
+    /// Makes `dir` and the directories missing on the way to it (as a
+    /// fetch makes its lock's, [`create_dirs`]), each registered under
+    /// `held`, the signals' lock, so no signal comes between.
     fn make_all(&mut self, dir: &Path, held: &mut crate::interrupt::Held) -> std::io::Result<()> {
-        let missing: Vec<&Path> = (dir.ancestors())
-            .filter(|a| !a.as_os_str().is_empty())
-            .take_while(|a| a.symlink_metadata().is_err())
-            .collect();
-        for level in missing.into_iter().rev() {
-            match fs::create_dir(level) {
-                Ok(()) => {
-                    let pending = held.remove_if_empty_on_signal(level);
-                    self.0.push((level.to_owned(), pending));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && level.is_dir() => {}
-                Err(e) => return Err(e),
-            }
+        let mut made = Vec::new();
+        let result = create_dirs(dir, &mut made);
+        for level in made {
+            let pending = held.remove_if_empty_on_signal(&level);
+            self.0.push((level, pending));
         }
-        Ok(())
+        result
     }
 }
 

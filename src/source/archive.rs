@@ -468,7 +468,7 @@ impl From<io::Error> for Miss {
 /// call made to `made`, outermost first: a level that exists, or that
 /// another process makes meanwhile, is not this fetch's to remove (a review
 /// found `x/../e/y` counting the existing `e` as made, and removing it).
-fn create_dirs(dir: &Path, made: &mut Vec<PathBuf>) -> io::Result<()> {
+pub(crate) fn create_dirs(dir: &Path, made: &mut Vec<PathBuf>) -> io::Result<()> {
     let levels: Vec<&Path> = (dir.ancestors())
         .filter(|d| !d.as_os_str().is_empty())
         .collect();
