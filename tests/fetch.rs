@@ -1801,6 +1801,38 @@ fn a_read_only_archive_is_left_as_it_is_and_nothing_downloaded() {
     }
 }
 
+/// A file system out of inodes, where the temporary copy cannot be made,
+/// names the archive, not the hidden temporary file (a review: `… at path
+/// "data/.events.jsonl.XXXXXX.tmp"`, a name the user never gave).
+#[test]
+fn a_file_system_out_of_inodes_names_the_archive() {
+    let old = file_of(&[&event(1)]);
+    let work = Work::new();
+    // Its root, the archive and its lock file take the three inodes.
+    let Some(_mount) = Tmpfs::mount(&work.path().join("data"), "64k,nr_inodes=3") else {
+        eprintln!("mount is not available here: skipped");
+        return;
+    };
+    fs::write(work.archive(), &old).unwrap();
+    let mut server = Server::new();
+    let mock = gist_mock(&mut server)
+        .with_status(200)
+        .with_body(whole_gist(&file_of(&[&event(1), &event(2)])))
+        .create();
+    let run = work.fetch(&server.url(), &[]);
+    mock.assert();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        error_line(
+            "cannot write data/events.jsonl: No space left on device (os error 28); the \
+             previous file, if any, is unchanged. Free some space on its file system (or raise \
+             the quota), or choose another path with -o/--output"
+        )
+    );
+    assert_eq!(fs::read_to_string(work.archive()).unwrap(), old);
+}
+
 /// A full disk and a read-only file system are said as what they are, not
 /// as a directory to make writable (a review: "No space left on device",
 /// then "check that its directory exists and is writable"; "make it

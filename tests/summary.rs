@@ -2964,6 +2964,33 @@ fn a_full_disk_is_said_so_naming_the_file() {
     assert_eq!(std::fs::read(&out).unwrap(), b"old\n");
 }
 
+/// A file system out of inodes, where the temporary file cannot be made,
+/// names the file as given, not the hidden temporary one (a review: `…
+/// at path "…/.s.json.XXXXXX.tmp"`, a name the user never gave and that
+/// does not exist).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_system_out_of_inodes_names_the_file_not_its_temporary() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Its root and s.json take both inodes.
+    let Some(_mount) = Tmpfs::mount(&tmp.path().join("full"), "64k,nr_inodes=2") else {
+        eprintln!("mount is not available here: skipped");
+        return;
+    };
+    let out = tmp.path().join("full/s.json");
+    std::fs::write(&out, b"old\n").unwrap();
+    assert_eq!(
+        summary_fails_writing(&out),
+        format!(
+            "Error: --output {o}: cannot create the file: cannot write {o}: No space left on \
+             device (os error 28); the previous file, if any, is unchanged. Free some space on \
+             its file system (or raise the quota), or choose another path with -o/--output\n",
+            o = out.display()
+        )
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), b"old\n");
+}
+
 /// A file mounted on its own (`docker run -v FILE:FILE`) is refused before
 /// the work: a rename cannot replace it (a review: one mounted read-only
 /// was told "read-only: make it writable", one read-write failed at the

@@ -189,13 +189,9 @@ pub fn write_all(
         .suffix(".tmp")
         .tempdir_in(staging_in)
         .map_err(|e| {
-            // The system's error alone: tempfile's names the staging path.
-            let text = e.to_string();
-            let system = text.split(" at path \"").next().unwrap_or_default();
-            let e = std::io::Error::new(e.kind(), system);
             cannot(
                 format!("create a directory in {} to write in", staging_in.display()),
-                e,
+                crate::source::archive::without_temp_path(e),
             )
         })?;
     let mut staging = Staging {

@@ -153,6 +153,18 @@ pub(crate) fn write_advice(error: &io::Error) -> &'static str {
     }
 }
 
+/// `error` without the `at path "…"` that tempfile adds: that path is the
+/// run's hidden temporary file or directory, which the user never named and
+/// which is gone by the time they read it (a review); the message names
+/// what was to be written instead.
+pub(crate) fn without_temp_path(error: io::Error) -> io::Error {
+    let text = error.to_string();
+    match text.split_once(" at path \"") {
+        Some((system, _)) => io::Error::new(error.kind(), system.to_owned()),
+        None => error,
+    }
+}
+
 /// A fetch's exclusive hold on an archive ([`lock`]), released when dropped.
 ///
 /// A fetch that fails before the archive exists (a first fetch with a wrong
@@ -1234,7 +1246,9 @@ impl AtomicFile {
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
         // Made and registered under the lock: no signal comes between.
         let mut held = crate::interrupt::hold();
-        let temp = builder.tempfile_in(dir).map_err(err)?;
+        let temp = builder
+            .tempfile_in(dir)
+            .map_err(|e| err(without_temp_path(e)))?;
         let pending = held.register(temp.path());
         drop(held);
         #[cfg(unix)]
