@@ -1220,6 +1220,19 @@ fn a_directory_the_earlier_files_leave_empty_goes_with_them() {
     want.extend(["charts/".to_string(), "charts/logo.svg".to_string()]);
     want.sort();
     assert_eq!(entries(&over), want);
+    // A DIR through the directory the run removes is the same report (a
+    // review: `over/charts/..` removed charts/, then could not sync
+    // `over/charts/..`, and failed).
+    std::fs::remove_file(over.join("charts/logo.svg")).unwrap();
+    assert!(report_into(&over, &[]).status.success());
+    let through = over.join("charts/..");
+    let run = report_into(&through, &["--quarter", "2025-Q4"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(entries(&over), entries(&fresh));
 }
 
 #[test]

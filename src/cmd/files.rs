@@ -63,6 +63,21 @@ pub fn write_all(
 ) -> anyhow::Result<()> {
     let shown = || format!("{flag} {}", dir.display());
     let exists = dir.exists();
+    // A DIR through `..` (`R/charts/..`) is its directory's own path: the
+    // files are written and the stale ones removed there, not through a
+    // subdirectory this run may remove (a review: a report that drew no
+    // chart removed `R/charts/`, then could not sync `R/charts/..`).
+    let real;
+    let dir = if exists
+        && dir
+            .components()
+            .any(|c| c == std::path::Component::ParentDir)
+    {
+        real = fs::canonicalize(dir).map_err(|e| anyhow::anyhow!("{}: {e}", shown()))?;
+        real.as_path()
+    } else {
+        dir
+    };
     anyhow::ensure!(
         !exists || dir.is_dir(),
         "{} is not a directory: choose another path",
