@@ -609,8 +609,9 @@ fn a_not_modified_answer_nobody_asked_for_is_not_up_to_date() {
         &server,
         &mock,
         &format!(
-            "unexpected HTTP 304 from {}/gists/abc123: check --api-url and the gist ID, or \
-             try again later",
+            "HTTP 304 (not modified) from {}/gists/abc123 to a request that sent no ETag: a \
+             cache or proxy on the way answered in the API's place; try again later, and check \
+             --api-url",
             server.url()
         ),
     );

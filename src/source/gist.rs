@@ -444,6 +444,16 @@ pub enum GistError {
         /// Attempts made, and how many ended as the last did.
         attempts: Attempts,
     },
+    /// A 304 (not modified) to a request that sent no ETag: it cannot mean
+    /// "up to date", and is no fault of the gist ID.
+    #[error(
+        "HTTP 304 (not modified) from {url} to a request that sent no ETag: a cache or proxy on \
+         the way answered in the API's place; try again later, and check --api-url"
+    )]
+    UnaskedNotModified {
+        /// The URL asked.
+        url: String,
+    },
     /// A status the client does not expect.
     #[error(
         "unexpected HTTP {status} from {url}{}: check --api-url and the gist ID, or try again \
@@ -1052,6 +1062,9 @@ impl GistClient {
             // request without If-None-Match (a broken cache or proxy on the
             // way) must not pass for "up to date".
             304 if if_none_match.is_some() => Ok(GistResponse::NotModified),
+            304 => Err(GistError::UnaskedNotModified {
+                url: url.to_string(),
+            }),
             401 => Err(match &self.token {
                 Some(t) => GistError::Unauthorized {
                     variable: t.source(),
