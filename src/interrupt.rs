@@ -14,8 +14,10 @@
 //!   leaves either the earlier output or the new one whole, as before, and
 //!   no temporary.
 //! - A child process the run registered (`git clone`, `git cat-file`) is
-//!   sent SIGTERM first: a `kill` of this process alone left git writing
-//!   into the clone directory the clean-up removed.
+//!   sent SIGTERM first, with the processes it started (its own process
+//!   group): a `kill` of this process alone left git writing into the
+//!   clone directory the clean-up removed, and git's `remote-https`
+//!   downloading.
 //! - SIGKILL cannot be caught: it leaves them, as does a platform other
 //!   than Linux.
 
@@ -28,8 +30,9 @@ use std::sync::{Mutex, MutexGuard};
 enum Entry {
     /// A path to remove.
     Path(PathBuf),
-    /// A child process to stop (SIGTERM) first: it may be writing into a
-    /// registered directory.
+    /// A child process, the leader of its own process group, to stop
+    /// (SIGTERM to the group) first: it may be writing into a registered
+    /// directory.
     Child(u32),
     /// A directory the run made on the way to its files, to remove after
     /// the paths while it is empty (the last registered first).
@@ -167,10 +170,11 @@ fn watch() {
                             if let Entry::Child(pid) = entry
                                 && let Ok(pid) = libc::pid_t::try_from(*pid)
                             {
-                                // SAFETY: a signal to a child this run
-                                // started and has not waited for yet.
+                                // SAFETY: a signal to the process group
+                                // of a child this run started in a group
+                                // of its own and has not waited for yet.
                                 unsafe {
-                                    libc::kill(pid, libc::SIGTERM);
+                                    libc::kill(-pid, libc::SIGTERM);
                                 }
                             }
                         }

@@ -3589,6 +3589,95 @@ fn history_without_git_says_to_install_it_and_leaves_the_archive() {
     assert!(!work.etag_file().exists());
 }
 
+/// A signal that ends a fetch stops the processes git started too (`git
+/// clone` runs `git remote-https`), not git alone: a review's `kill` of the
+/// fetch left them downloading the gist's history, the token's header in
+/// their environment.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_signal_stops_git_and_the_processes_it_started() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut server = Server::new();
+    ok_gist(
+        &mut server,
+        &gist_body(
+            &[(FILE, whole_file(&file_of(&[INIT])))],
+            Some("https://gist.github.com/abc123.git"),
+        ),
+        "\"v1\"",
+    );
+    let work = Work::new();
+    fs::create_dir_all(work.path().join("data")).unwrap();
+    fs::write(work.archive(), file_of(&["kept"])).unwrap();
+    let pid_file = work.path().join("helper.pid");
+    // git's helper: a process of git's own, still running.
+    let bin = fake_git(
+        &work,
+        &format!(
+            "/bin/sleep 300 &\necho $! > '{}.tmp'\n/bin/mv '{0}.tmp' '{0}'\nwait",
+            pid_file.display()
+        ),
+    );
+    let mut command = StdCommand::new(assert_cmd::cargo::cargo_bin("jmo-analyze"));
+    command
+        .current_dir(work.path())
+        .env("PATH", &bin)
+        .env("JMO_TELEMETRY_GITHUB_TOKEN", TOKEN)
+        .env_remove("http_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("all_proxy")
+        .env_remove("ALL_PROXY")
+        .args([
+            "fetch",
+            "--gist-id",
+            GIST,
+            "--api-url",
+            &server.url(),
+            "--history",
+        ])
+        .stdout(Stdio::null())
+        .stderr(fs::File::create(work.path().join("stderr")).unwrap());
+    let mut child = command.spawn().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let helper: i32 = loop {
+        if let Ok(text) = fs::read_to_string(&pid_file) {
+            break text.trim().parse().unwrap();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "git never ran: {}",
+            fs::read_to_string(work.path().join("stderr")).unwrap()
+        );
+        thread::sleep(Duration::from_millis(20));
+    };
+    // SAFETY: a signal to the fetch this test started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    assert_eq!(child.wait().unwrap().signal(), Some(15));
+    // Gone, or a zombie until whoever adopted it reaps it.
+    let running = || {
+        fs::read_to_string(format!("/proc/{helper}/stat")).is_ok_and(|stat| {
+            stat.rsplit(") ")
+                .next()
+                .is_some_and(|s| !s.starts_with('Z'))
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while running() && std::time::Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(20));
+    }
+    let left = running();
+    if left {
+        // SAFETY: the helper this test's git started.
+        unsafe {
+            libc::kill(helper, libc::SIGKILL);
+        }
+    }
+    assert!(!left, "git's helper outlived the fetch");
+    assert_eq!(work.archive_text(), "kept\n");
+}
+
 /// A history git cannot read names --history and what fetch without it
 /// would do (a review: git's message alone, which named neither).
 #[cfg(unix)]

@@ -213,19 +213,23 @@ impl Git {
         }
     }
 
-    /// Starts git with `args` and its three streams piped. The guard stops
-    /// it (SIGTERM) should a signal end this run before it is dropped: keep
-    /// it until the child is waited for. (A Ctrl-C reaches git too, but a
-    /// `kill` of this process alone left git cloning into a directory the
-    /// clean-up had removed.)
+    /// Starts git with `args` and its three streams piped, in a process
+    /// group of its own. The guard stops that group (SIGTERM) should a
+    /// signal end this run before it is dropped: keep it until the child is
+    /// waited for. (A `kill` of this process alone left git cloning into a
+    /// directory the clean-up had removed; then, with git alone stopped,
+    /// the `git remote-https` it had started went on downloading, the
+    /// token's header in its environment: a review.)
     fn spawn(
         &self,
         args: &[&str],
         purpose: &str,
     ) -> Result<(crate::interrupt::Pending, Child), GitError> {
         let mut held = crate::interrupt::hold();
-        let child = self
-            .command()
+        let mut command = self.command();
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let child = command
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
