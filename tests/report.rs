@@ -293,6 +293,107 @@ fn one_small_cell_is_folded_with_a_complement() {
     );
 }
 
+/// 2026-Q1 scans: 25 installations of `fast` (semgrep, one scan each), 10
+/// of `deep` (semgrep and noseyparker, three scans each), 6 of `balanced`
+/// (semgrep and zap), and a `custom` scan of each installation `custom`
+/// names, which enables all three.
+fn tools_by_profile(custom: impl IntoIterator<Item = u32>) -> String {
+    let mut out = String::new();
+    let mut line = |n: u32, profile: &str, tools: &str| {
+        out.push_str(&format!(
+            r#"{{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "anonymous_id": "{}", "timestamp": "2026-02-0{}T10:00:00Z", "metadata": {{"mode": "cli", "profile": "{profile}", "tools": {tools}}}}}"#,
+            uuid(n),
+            1 + n % 9
+        ));
+        out.push('\n');
+    };
+    for n in 0..25 {
+        line(n, "fast", r#"["semgrep"]"#);
+    }
+    for n in 100..110 {
+        for _ in 0..3 {
+            line(n, "deep", r#"["semgrep", "noseyparker"]"#);
+        }
+    }
+    for n in 200..206 {
+        line(n, "balanced", r#"["semgrep", "zap"]"#);
+    }
+    for n in custom {
+        line(n, "custom", r#"["semgrep", "noseyparker", "zap"]"#);
+    }
+    out
+}
+
+/// A reader who knows which tools a profile enables (JMo documents them)
+/// takes a tool's runs less the scans of the published profiles that
+/// always enable it, and has the scans of the profiles the table hides
+/// that enabled it (a review: in the example report osv-scanner's 57 less
+/// deep's 56 was one installation's custom scan). Such a tool's row is
+/// hidden while those are about fewer than k installations; and a profile's
+/// installations are withheld where a published tool it always enables
+/// has fewer than k more (osv-scanner's 18 less deep's 17: one never ran
+/// deep).
+#[test]
+fn a_hidden_profiles_scans_cannot_be_read_off_the_tools_it_enables() {
+    // Two custom installations: hidden, with balanced (6) as complement.
+    let json = report(&tools_by_profile(300..302), &[]).json();
+    let profiles = rows(&json, "profiles");
+    assert_eq!(
+        profiles,
+        vec![
+            ("deep".into(), 30, 10, false),
+            ("fast".into(), 25, 25, false),
+            ("Other".into(), 8, 8, true)
+        ]
+    );
+    // noseyparker, 32 less deep's 30, would say the custom installations'
+    // 2 scans; semgrep's 63 less fast's 25 and deep's 30 are balanced's 6
+    // installations' and custom's: at least k. (zap, balanced's 6 and
+    // custom's 2, is enabled always by no published profile: nothing to
+    // take from it.)
+    let tools: Vec<String> = rows(&json, "scan_tools").into_iter().map(|r| r.0).collect();
+    assert!(!tools.contains(&"noseyparker".to_string()), "{tools:?}");
+    assert!(tools.contains(&"semgrep".to_string()), "{tools:?}");
+    assert!(tools.contains(&"zap".to_string()), "{tools:?}");
+    // Five custom installations: their noseyparker scans are about k.
+    let json = report(&tools_by_profile(300..305), &[]).json();
+    let tools = rows(&json, "scan_tools");
+    assert!(
+        tools.contains(&("noseyparker".into(), 35, 15, false)),
+        "{tools:?}"
+    );
+    // deep's 10 installations inside noseyparker's 15: 5 never ran deep,
+    // which is k. With 4 custom installations, 4 would be fewer than k:
+    // noseyparker's row is hidden then (4 installations' scans), so deep's
+    // 10 stay.
+    let deep = |json: &Value| {
+        rows(json, "profiles")
+            .into_iter()
+            .find(|r| r.0 == "deep")
+            .map(|r| r.2)
+    };
+    assert_eq!(deep(&json), Some(10));
+    let json = report(&tools_by_profile(300..304), &[]).json();
+    assert!(
+        !rows(&json, "scan_tools")
+            .iter()
+            .any(|r| r.0 == "noseyparker"),
+        "{:?}",
+        rows(&json, "scan_tools")
+    );
+    assert_eq!(deep(&json), Some(10));
+    // Five custom installations, three of them deep's: noseyparker's row
+    // is about k (5 custom installations' scans), but its 12 installations
+    // less deep's 10 would say 2 never ran deep. deep's are withheld.
+    let json = report(&tools_by_profile([100, 101, 102, 300, 301]), &[]).json();
+    let tools = rows(&json, "scan_tools");
+    assert!(
+        tools.contains(&("noseyparker".into(), 35, 12, false)),
+        "{tools:?}"
+    );
+    assert_eq!(deep(&json), Some(0), "withheld");
+}
+
 /// The unsuppressed numbers of the quarter, from `summary`.
 fn truth(input: &Path) -> Value {
     let out = bin()

@@ -1030,8 +1030,9 @@ impl Fixed {
 
 impl Tally {
     /// Counts one event whose [`installation_key`] the caller has taken
-    /// (a caller feeding several tallies takes it once).
-    pub(crate) fn event_keyed(&mut self, event: &Event<'_>, key: u64) {
+    /// (a caller feeding several tallies takes it once); whether the
+    /// filters kept it.
+    pub(crate) fn event_keyed(&mut self, event: &Event<'_>, key: u64) -> bool {
         // `Filters::keep`, its two halves each asked once.
         let in_period = self.filters.in_period(event);
         if !in_period || !self.filters.keep_in_any_period(event) {
@@ -1047,7 +1048,7 @@ impl Tally {
                     None => (t, t),
                 });
             }
-            return;
+            return false;
         }
         let class = event.class();
         let id = self.id_index(key);
@@ -1078,6 +1079,7 @@ impl Tally {
             self.installs.touch_set(id, &self.touched);
         }
         self.touched.clear();
+        true
     }
 }
 

@@ -7,6 +7,7 @@
 //! [`samples`]. [`render`] turns the resulting [`Report`] into the files of
 //! the report directory; `cmd/report.rs` writes them.
 
+pub mod joint;
 pub mod pass;
 pub mod privacy;
 pub mod render;
@@ -487,6 +488,7 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         elsewhere,
         census,
         candidates,
+        tools,
         ..
     } = sink;
     let k = options.min_installations;
@@ -530,14 +532,15 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
     let significant = installations >= options.quarter_threshold();
     let previous_has_data = prev_summary.totals.unique_ids >= options.quarter_threshold();
     let include_test = options.filters.include_test;
-    let mut published = publish_usage(&summary, &ids, k, include_test);
+    let [tools_now, tools_before] = &tools;
+    let mut published = publish_usage(&summary, &ids, tools_now, k, include_test);
     // Events without an anonymous ID are withheld (the ledger), and the
     // usage events less those of the installations in the buckets gave
     // them back (a review: 30 installations of one event each, 33 events).
     if events_without_id > 0 {
         published[MetricId::EventsPerInstallation as usize].withhold();
     }
-    let prev_published = publish_usage(&prev_summary, &prev_ids, k, include_test);
+    let prev_published = publish_usage(&prev_summary, &prev_ids, tools_before, k, include_test);
 
     let tables = if significant {
         TABLES
@@ -654,6 +657,7 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
 fn publish_usage(
     summary: &Summary,
     ids: &CellIds,
+    tools: &joint::ToolsByProfile,
     k: u64,
     include_test: bool,
 ) -> Vec<PublishedMetric> {
@@ -669,7 +673,7 @@ fn publish_usage(
     for r in &mut et.rows {
         r.share = (et.denominator > 0).then(|| r.count as f64 / et.denominator as f64);
     }
-    let mut out = publish(summary, &et, ids, k);
+    let mut out = publish(summary, &et, ids, tools, k);
     // More completions than starts is no proportion: `finalize` leaves the
     // rows' shares none, and an Other row of hidden values gets none
     // either (a review found summary.json's scan_completion row at 2.0).

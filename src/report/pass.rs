@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use super::joint::ToolsByProfile;
 use super::samples::{Candidates, Census, leaves};
 use crate::event::schema::{Event, EventClass};
 use crate::event::time::Micros;
@@ -38,6 +39,9 @@ pub(crate) struct QuarterSink {
     pub(crate) elsewhere: u64,
     pub(crate) census: Census,
     pub(crate) candidates: Candidates,
+    /// The quarter's and the previous quarter's tools by profile, of the
+    /// events their tallies count.
+    pub(crate) tools: [ToolsByProfile; 2],
     leaves: Vec<u64>,
 }
 
@@ -66,6 +70,7 @@ impl QuarterSink {
             elsewhere: 0,
             census: Census::default(),
             candidates: Candidates::new(k),
+            tools: [ToolsByProfile::new(k), ToolsByProfile::new(k)],
             leaves: Vec::new(),
         }
     }
@@ -82,11 +87,13 @@ impl Sink for QuarterSink {
         let id = installation_key(event.common.anonymous_id.as_deref());
         // Every event goes to the quarter's tally, which filters (and counts
         // what it filters out) exactly as `summary --quarter` would.
-        self.current.event_keyed(event, id);
+        if self.current.event_keyed(event, id) {
+            self.tools[0].observe(event, id);
+        }
         if !inside {
             self.outside += 1;
-            if ts >= self.prev_start && ts < self.start {
-                self.previous.event_keyed(event, id);
+            if ts >= self.prev_start && ts < self.start && self.previous.event_keyed(event, id) {
+                self.tools[1].observe(event, id);
             }
         }
         let usage = match event.class() {
@@ -133,6 +140,7 @@ impl Sink for QuarterSink {
         other.outside = 0;
         other.elsewhere = 0;
         other.census.clear();
+        // (`merge_from` emptied its tools by profile.)
     }
 }
 
@@ -154,6 +162,9 @@ impl QuarterSink {
         self.elsewhere += other.elsewhere;
         self.census.merge_from(&other.census);
         self.candidates.merge(other.candidates.take());
+        let [now, before] = &mut self.tools;
+        now.absorb(&mut other.tools[0]);
+        before.absorb(&mut other.tools[1]);
     }
 }
 

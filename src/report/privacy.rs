@@ -30,6 +30,7 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
+use super::joint::ToolsByProfile;
 use crate::event::time::{format_month_code, format_week_code};
 use crate::metrics::finalize::events_bucket;
 use crate::metrics::tally::{ACTIVE_MONTH, ACTIVE_WEEK, CellMembers, INSTALL, Key, Tally, decode};
@@ -1969,6 +1970,7 @@ pub fn publish(
     summary: &Summary,
     event_types: &MetricRows,
     ids: &CellIds,
+    tools: &ToolsByProfile,
     k: u64,
 ) -> Vec<PublishedMetric> {
     let none = Margins::default();
@@ -2047,6 +2049,7 @@ pub fn publish(
             r.share = Some((r.count as f64 / all.count as f64 * 1e6).round() / 1e6);
         }
     }
+    tools_read_off_profiles(&mut out, tools, k);
     // The values shown (a set: a client can send a million tools).
     let visible = |id: MetricId| -> FxHashSet<&Value> {
         out[id as usize].rows.iter().map(|r| &r.value).collect()
@@ -2113,8 +2116,63 @@ pub fn publish(
         hidden_complementary: 0,
         withheld,
     };
-    withhold_small_complements(&mut out, summary, event_types, ids, k);
+    withhold_small_complements(&mut out, summary, event_types, ids, tools, k);
     out
+}
+
+/// A profile's scans inside a tool's runs. A reader who knows which tools
+/// a profile enables (JMo documents each profile's) takes a tool's runs
+/// less the scans of the published profiles that always enable it, and has
+/// the scans of the other profiles that enabled it: those of a profile the
+/// table hides, or of one that does not always enable it (a review: in the
+/// example report osv-scanner's 57 less deep's 56 was one installation's
+/// custom scan, and bandit's 69 less 56 three installations'). A tool's row
+/// is shown only when no published profile always enables it, or those
+/// other scans are none or about at least k installations; else it is
+/// hidden with the rows hidden as complements (and its failure rate, which
+/// needs its runs, with it).
+fn tools_read_off_profiles(out: &mut [PublishedMetric], tools: &ToolsByProfile, k: u64) {
+    let profiles = &out[MetricId::Profiles as usize];
+    if profiles.withheld || out[MetricId::ScanTools as usize].withheld {
+        return;
+    }
+    // The published profiles' scans (the events without one as `None`).
+    let shown: FxHashMap<Option<&str>, u64> = (profiles.rows.iter())
+        .filter_map(|r| match &r.value {
+            Value::Null => Some((None, r.count)),
+            Value::Str(p) => Some((Some(p.as_str()), r.count)),
+            Value::Bool(_) => None,
+        })
+        .collect();
+    let cap = usize::try_from(k).unwrap_or(usize::MAX);
+    // Per tool: the scans of the published profiles that always enable
+    // it, and the others' scans with up to k of their installations.
+    let mut by_tool: FxHashMap<&str, (u64, u64, Vec<u64>)> = FxHashMap::default();
+    for (profile, cells) in tools.iter() {
+        let scans = shown.get(&profile).copied();
+        for (tool, cell) in cells {
+            let (enclosed, others, ids) = by_tool.entry(tool).or_default();
+            if scans == Some(cell.events) {
+                *enclosed += cell.events;
+            } else {
+                *others += cell.events;
+                for &id in &cell.ids {
+                    if ids.len() < cap && !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+            }
+        }
+    }
+    let m = &mut out[MetricId::ScanTools as usize];
+    let before = m.rows.len();
+    m.rows.retain(|r| {
+        let Some((enclosed, others, ids)) = by_tool.get(r.value.text()) else {
+            return true;
+        };
+        *enclosed == 0 || *others == 0 || ids.len() >= cap
+    });
+    m.hidden_complementary += before - m.rows.len();
 }
 
 /// The last pass over every published row, whatever its table's shape:
@@ -2138,6 +2196,7 @@ fn withhold_small_complements(
     summary: &Summary,
     event_types: &MetricRows,
     ids: &CellIds,
+    tools: &ToolsByProfile,
     k: u64,
 ) {
     let type_sets: FxHashMap<&str, &[u32]> = (event_types.rows.iter())
@@ -2149,6 +2208,9 @@ fn withhold_small_complements(
     let near = |n: u64, of: u64| n < of && of - n < k;
     // The installations of every row withheld here.
     let mut withheld: Vec<&[u32]> = Vec::new();
+    let shown_tools: FxHashSet<String> = (out[MetricId::ScanTools as usize].rows.iter())
+        .map(|r| r.value.text().to_owned())
+        .collect();
     for m in out.iter_mut() {
         if matches!(
             m.id,
@@ -2213,6 +2275,27 @@ fn withhold_small_complements(
         } else {
             FxHashMap::default()
         };
+        // A profile's row: the published runs of each tool it always
+        // enables hold its installations (osv-scanner's 18 installations
+        // less deep's 17 said one never ran deep: see
+        // `tools_read_off_profiles`).
+        let tool_sets: FxHashMap<&str, &[u32]> = if id == MetricId::Profiles {
+            (summary.metric(MetricId::ScanTools).rows.iter())
+                .filter(|r| shown_tools.contains(r.value.text()))
+                .map(|r| (r.value.text(), ids.of(MetricId::ScanTools, r)))
+                .collect()
+        } else {
+            FxHashMap::default()
+        };
+        let enabled_always = |row: &Row| -> Vec<&[u32]> {
+            if id != MetricId::Profiles {
+                return Vec::new();
+            }
+            (tools.of(&row.value).into_iter().flatten())
+                .filter(|(_, cell)| cell.events == row.count)
+                .filter_map(|(tool, _)| tool_sets.get(&**tool).copied())
+                .collect()
+        };
         let holders = |row: &Row| -> Vec<u64> {
             if row.other {
                 return Vec::new();
@@ -2231,6 +2314,7 @@ fn withhold_small_complements(
                         .and_then(|g| profile_sets.get(g))
                         .copied(),
                 )
+                .chain(enabled_always(row))
                 // Only those within k above it matter; sizes first, so a
                 // cell of 6 is never walked against a margin of 100,000.
                 .filter(|big| big.len() > n && (big.len() as u64) < n as u64 + k)
