@@ -942,6 +942,13 @@ pub fn audit_line(
         Json::Object(pairs) => {
             let fields = spec.map_or(schema::UNKNOWN_USAGE_FIELDS, |s| s.fields);
             walker.object(pairs, None, Some(fields), None);
+            // A line that is not UTF-8 is searched as its repaired text,
+            // but is no event, as for `summary` and `validate` (a review:
+            // it was counted as one, and its installation in the
+            // fingerprint).
+            if !utf8 {
+                return LineKind::Invalid;
+            }
             if family == EventFamily::Usage
                 && let Some(id) = json.get("anonymous_id").and_then(Json::as_str)
             {
@@ -1003,6 +1010,26 @@ mod tests {
         out.into_iter()
             .map(|f| (f.field, f.location, f.rule.id(), f.redacted))
             .collect()
+    }
+
+    /// A line that is not UTF-8 is no event, and its installation is not
+    /// counted, though its repaired text is still searched (a review: it
+    /// was an event, and in the fingerprint).
+    #[test]
+    fn a_line_that_is_not_utf8_is_searched_but_no_event() {
+        let leaky = CLEAN.replace("Linux", "/home/jdoe/\u{fffd}x");
+        for utf8 in [true, false] {
+            let (mut out, mut fp) = (Vec::new(), FingerprintTally::default());
+            let kind = audit_line(7, &leaky, utf8, &mut out, &mut fp);
+            let want = if utf8 {
+                LineKind::Event
+            } else {
+                LineKind::Invalid
+            };
+            assert_eq!(kind, want);
+            assert_eq!(fp.summary(1).installations, usize::from(utf8));
+            assert!(!out.is_empty(), "the path is found either way");
+        }
     }
 
     const CLEAN: &str = r#"{"event": "scan.started", "version": "0.7.0-dev", "platform": "Linux", "python_version": "3.11", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "timestamp": "2025-11-19T14:32:00.173975+00:00", "metadata": {"mode": "cli", "profile": "balanced", "tools": ["trivy", "osv-scanner", "afl++", "trufflehog"], "target_types": {"repos": 1, "images": 0, "urls": 0, "iac": 0, "gitlab": 0, "k8s": 0}, "ci_detected": false, "multi_target_scan": false, "compliance_usage": true, "total_targets_bucket": "11-50", "scan_frequency_hint": null}}"#;
