@@ -363,6 +363,9 @@ const MAP_ALIGN: u64 = 64 << 10;
 /// up to the size the file had when ingestion began. A file that cannot be
 /// mapped (or says it is empty, as `/proc` files do) is read as a stream.
 ///
+/// A last line without its line end, when the file has grown since, is
+/// left out: a line being appended.
+///
 /// The file must not shrink, or be rewritten in place, while it is read: a
 /// mapped page past its new end (or one the disk cannot deliver) stops the
 /// program (`SIGBUS`) instead of giving an I/O error, and rewritten bytes
@@ -378,7 +381,7 @@ fn map_blocks(
     tx: &crossbeam_channel::Sender<Block>,
     free: &crossbeam_channel::Receiver<Vec<u8>>,
 ) -> io::Result<u64> {
-    let len = file.metadata()?.len();
+    let mut len = file.metadata()?.len();
     if len == 0 {
         return read_blocks(file, block, max_line, hash, tx, free);
     }
@@ -440,7 +443,25 @@ fn map_blocks(
                 }
             }
             let cut = if end == len {
-                Some(map.len() - skip)
+                let rest = &map[skip..];
+                // A last line without its line end in a file that has grown
+                // since it was opened is a line being appended, cut where
+                // the file was measured (a review: a writer's line written
+                // in two parts was read as half a line, an invalid one,
+                // failing `--strict` and `validate`). It is left out, as
+                // the lines after it are; the next run reads it whole.
+                let appended =
+                    rest.last() != Some(&b'\n') && file.metadata().is_ok_and(|m| m.len() > len);
+                if appended {
+                    let whole = memchr::memrchr(b'\n', rest).map_or(0, |i| i + 1);
+                    len = start + whole as u64;
+                    if whole == 0 {
+                        break (None, 0);
+                    }
+                    Some(whole)
+                } else {
+                    Some(map.len() - skip)
+                }
             } else if searched == 0 {
                 memchr::memrchr(b'\n', &map[skip..]).map(|i| i + 1)
             } else {
@@ -830,6 +851,48 @@ mod tests {
         // block's worth of lines, as streamed blocks do.
         let most = names.0.iter().map(|(pos, _)| pos.line_in_block()).max();
         assert!(most.is_some_and(|m| m <= 1024 / 60 + 1), "{most:?}");
+    }
+
+    /// A last line without its line end is a line being appended when the
+    /// file grows while it is read: it is left out, not read as half a
+    /// line (an invalid one). When the file does not grow it is the last
+    /// line, read as it is.
+    #[test]
+    fn a_line_being_appended_is_left_out() {
+        let whole = b"{\"event\": \"first\", \"timestamp\": \"2025-10-19T12:00:00Z\"}\n\
+                      {\"event\": \"second\", \"timestamp\": \"2025-10-19T12:00:00Z\"}\n";
+        let half = b"{\"event\": \"thi";
+        for grows in [true, false] {
+            let mut file = tempfile::NamedTempFile::new().unwrap();
+            std::io::Write::write_all(&mut file, whole).unwrap();
+            std::io::Write::write_all(&mut file, half).unwrap();
+            let mut writer = std::fs::OpenOptions::new()
+                .append(true)
+                .open(file.path())
+                .unwrap();
+            let (tx, rx) = crossbeam_channel::unbounded();
+            let (_free_tx, free) = crossbeam_channel::unbounded();
+            let mut hashed = Vec::new();
+            // The writer goes on while the first block is read.
+            let mut hash = |bytes: &[u8]| {
+                if grows && hashed.is_empty() {
+                    std::io::Write::write_all(&mut writer, b"rd\"}\n").unwrap();
+                }
+                hashed.extend_from_slice(bytes);
+            };
+            let file = File::open(file.path()).unwrap();
+            let read = map_blocks(file, 64, MAX_LINE, &mut hash, &tx, &free).unwrap();
+            drop(tx);
+            let sent: Vec<u8> = rx.iter().flat_map(|b| b.bytes().to_vec()).collect();
+            let want = if grows {
+                whole.to_vec()
+            } else {
+                [&whole[..], half].concat()
+            };
+            assert_eq!(sent, want, "grows: {grows}");
+            assert_eq!(hashed, want, "grows: {grows}");
+            assert_eq!(read, want.len() as u64, "grows: {grows}");
+        }
     }
 
     #[test]
