@@ -240,10 +240,17 @@ pub const EVENTS: &[EventSpec] = &[
     EventSpec {
         name: "telemetry.initialized",
         family: EventFamily::Marker,
+        // The common fields, should a marker carry them, are read as
+        // `summary` reads them: one of another type makes the line invalid
+        // there (a review: `"version": 5` was only an unknown field here).
         fields: &[
             req("event", FieldType::Label),
             req("timestamp", FieldType::Timestamp),
             req("message", FieldType::Text),
+            opt("version", FieldType::Label),
+            opt("platform", FieldType::Label),
+            opt("python_version", FieldType::Label),
+            opt("anonymous_id", FieldType::Uuid),
         ],
     },
 ];

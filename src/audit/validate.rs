@@ -635,6 +635,37 @@ mod tests {
         assert_eq!((kind, out.len()), (LineKind::Event, 0), "{out:?}");
     }
 
+    /// A marker's common fields are read as `summary` reads them: one of
+    /// another type is an error, as `summary` skips the line (a review:
+    /// `"version": 5` was only an unknown field, and `validate` passed a
+    /// file `summary --strict` refused).
+    #[test]
+    fn a_markers_common_fields_have_their_types() {
+        let marker = |extra: &str| {
+            format!(
+                r#"{{"event": "telemetry.initialized", "timestamp": "2025-10-19T00:00:00Z", "message": "JMo"{extra}}}"#
+            )
+        };
+        assert_eq!(check(&marker(r#", "version": "1.0""#), true), vec![]);
+        for (field, value, found) in [
+            ("version", "5", "an integer"),
+            ("platform", r#"["Linux"]"#, "an array"),
+            ("python_version", "3.11", "a number"),
+        ] {
+            let problems = check(&marker(&format!(r#", "{field}": {value}"#)), false);
+            assert_eq!(
+                problems,
+                vec![(
+                    Severity::Error,
+                    ProblemKind::WrongType,
+                    field.to_owned(),
+                    format!("expected a string, found {found}")
+                )],
+                "{field}"
+            );
+        }
+    }
+
     #[test]
     fn each_problem_kind() {
         use ProblemKind::*;
