@@ -980,6 +980,39 @@ fn a_raw_body_that_may_be_cut_is_not_archived_when_the_api_gives_no_size() {
     assert!(!work.archive().exists(), "a cut line was archived");
 }
 
+/// A raw_url answer cut short, and no clone: its cause is said once, with
+/// the advice of the run's end (a review: "nothing was written" twice).
+#[test]
+fn a_raw_body_cut_short_without_a_clone_says_nothing_was_written_once() {
+    let content = file_of(&[INIT, &event(1), &event(2)]);
+    let cut = content[..20].to_owned();
+    let api = canned_server(move |base, path| match path {
+        "/gists/abc123" => gist_without_size(base),
+        _ => format!("HTTP/1.1 200 OK\r\nContent-Length: 500\r\nConnection: close\r\n\r\n{cut}")
+            .into_bytes(),
+    });
+    let work = Work::new();
+
+    let run = work.fetch(&api, &["--retries", "0"]);
+
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("nothing was written").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.starts_with(
+            "Error: the gist's jmo-telemetry-events.jsonl could not be read as it is (raw_url's \
+             answer could not be read to its end ("
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!work.archive().exists());
+}
+
 #[test]
 fn a_raw_body_with_its_length_is_archived_when_the_api_gives_no_size() {
     let content = file_of(&[INIT, &event(1), &event(2)]);

@@ -1194,6 +1194,13 @@ impl GistClient {
                 Err(GistError::RateLimited { status, .. }) => {
                     format!("raw_url failed: rate limited (HTTP {status})")
                 }
+                // Its cause, without the advice the clone replaces (a
+                // review: "nothing was written" twice in one message).
+                Err(GistError::Cut {
+                    detail, attempts, ..
+                }) => {
+                    format!("raw_url's answer could not be read to its end ({detail}) {attempts}")
+                }
                 Err(err) => format!("raw_url failed: {err}"),
             },
         };
