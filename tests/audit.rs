@@ -1143,7 +1143,8 @@ fn help_gives_the_exit_codes_a_bad_flag_gets() {
         let words = help.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(
             words.contains(
-                "1 otherwise (also when the reader stops early: | head), 2 for bad usage."
+                "1 otherwise, 2 for bad usage; a reader that stops early (| head) does not \
+                 change it."
             ),
             "{help}"
         );

@@ -11,7 +11,7 @@ use crate::source::local;
 /// Arguments of `jmo-analyze audit`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status: 0 when nothing leaks (the fingerprint warning does not count), 1 otherwise (also when the reader stops early: | head), 2 for bad usage."
+    after_help = "Exit status: 0 when nothing leaks (the fingerprint warning does not count), 1 otherwise, 2 for bad usage; a reader that stops early (| head) does not change it."
 )]
 pub struct AuditArgs {
     /// The JSONL file of events (`-` for stdin).

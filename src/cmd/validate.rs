@@ -11,7 +11,7 @@ use crate::source::local;
 /// Arguments of `jmo-analyze validate`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status: 0 when no line has an error (warnings allowed), 1 otherwise (also when the reader stops early: | head), 2 for bad usage."
+    after_help = "Exit status: 0 when no line has an error (warnings allowed), 1 otherwise, 2 for bad usage; a reader that stops early (| head) does not change it."
 )]
 pub struct ValidateArgs {
     /// The JSONL file of events (`-` for stdin).
