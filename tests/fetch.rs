@@ -980,6 +980,29 @@ fn a_raw_body_that_may_be_cut_is_not_archived_when_the_api_gives_no_size() {
     assert!(!work.archive().exists(), "a cut line was archived");
 }
 
+/// A redirect to a server that cannot be reached says where it led, by
+/// its origin (a review: only the URL asked was named, which answered).
+#[test]
+fn a_redirect_that_leads_nowhere_says_where_it_led() {
+    let api = canned_server(move |base, path| match path {
+        "/gists/abc123" => gist_without_size(base),
+        _ => b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/raw?token=SIGNED\r\n\
+               Content-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    });
+    let work = Work::new();
+
+    let run = work.fetch(&api, &["--retries", "0"]);
+
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("; redirected to http://127.0.0.1:1)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("SIGNED"), "{}", run.stderr);
+}
+
 /// A raw_url answer cut short, and no clone: its cause is said once, with
 /// the advice of the run's end (a review: "nothing was written" twice).
 #[test]

@@ -917,6 +917,9 @@ struct Reply {
 #[derive(Debug)]
 pub struct GistClient {
     http: Client,
+    /// The origin the last redirect of a request led to, if any: a
+    /// request that fails there names it.
+    redirected: std::sync::Arc<std::sync::Mutex<Option<String>>>,
     api: Url,
     token: Option<Token>,
     timeout: Duration,
@@ -956,14 +959,30 @@ impl GistClient {
                 });
             }
         }
+        let redirected = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let policy = {
+            let redirected = std::sync::Arc::clone(&redirected);
+            // reqwest's default (at most 10), noting where each led.
+            reqwest::redirect::Policy::custom(move |attempt| {
+                *redirected.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(attempt.url().origin().ascii_serialization());
+                if attempt.previous().len() > 10 {
+                    attempt.error("too many redirects")
+                } else {
+                    attempt.follow()
+                }
+            })
+        };
         let http = Client::builder()
             .user_agent(concat!("jmo-analyze/", env!("CARGO_PKG_VERSION")))
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
+            .redirect(policy)
             .build()
             .map_err(|e| GistError::Client(e.to_string()))?;
         Ok(Self {
             http,
+            redirected,
             api,
             token: config.token,
             timeout: config.timeout,
@@ -1407,6 +1426,7 @@ impl GistClient {
             let last = attempt >= attempts;
             // A 5xx answer's own `retry-after`, when it gives one.
             let mut asked_wait: Option<Duration> = None;
+            *self.redirected.lock().unwrap_or_else(|e| e.into_inner()) = None;
             let answer = match build().send() {
                 Ok(resp) => {
                     let status = resp.status();
@@ -1464,7 +1484,22 @@ impl GistClient {
                     }
                 }
                 Err(err) if err.is_timeout() => Answer::Failed(Failure::Timeout),
-                Err(err) => Answer::Failed(Failure::Transport(error_chain(&err))),
+                Err(err) => {
+                    let mut detail = error_chain(&err);
+                    // Where a redirect led, by its origin alone (its path
+                    // and query may hold a signed token): the URL asked was
+                    // reached (a review: a redirect to a host that refused
+                    // named only the URL asked).
+                    let led = self
+                        .redirected
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .take();
+                    if let Some(to) = led.filter(|to| *to != url.origin().ascii_serialization()) {
+                        detail.push_str(&format!("; redirected to {to}"));
+                    }
+                    Answer::Failed(Failure::Transport(detail))
+                }
             };
             let failure = match answer {
                 Answer::Failed(failure) => failure,
