@@ -3556,6 +3556,18 @@ fn history_reads_the_file_the_newest_revision_lost() {
          earlier revisions, 3 lines in data/events.jsonl\n"
     );
     assert_eq!(work.archive_text(), file_of(&[INIT, &a, &b]));
+    // Again: the newest revision lacks every line, which is no news (a
+    // review: "lacks 3 lines that data/events.jsonl already held").
+    let run = work.fetch(&server.url(), &["--history"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("lacks"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("note: the gist's newest revision has no file"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(work.archive_text(), file_of(&[INIT, &a, &b]));
 }
 
 #[test]

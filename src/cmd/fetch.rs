@@ -603,7 +603,11 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         diag.note(&format!("warning: {why}"));
     }
 
-    if missing_from_remote > 0 {
+    // A newest revision without the file lacks every line, as the note
+    // above says (a review: "lacks 8 lines" read as a loss on each fetch
+    // again, though history had just read them all).
+    let newest_has_none = matches!(missing, Some(GistError::MissingFile { .. }));
+    if missing_from_remote > 0 && !newest_has_none {
         diag.note(&format!(
             "note: the gist's {} lacks {} that {} already held (lost by clients' \
              read-modify-write, or removed); the archive keeps {}{}",
