@@ -3615,9 +3615,8 @@ fn history_reads_only_the_file_named_even_with_spaces() {
     assert_eq!(work.archive_text(), file_of(&[INIT, &a]));
 }
 
-/// `fetch --history` of a gist with a clone URL, into an archive holding
-/// `kept`, with `PATH` set by `path` (given the work directory).
-fn history_with_path(path: impl FnOnce(&Work) -> PathBuf) -> (Work, Run) {
+/// A gist with a clone URL, and an archive holding `kept`.
+fn gist_with_a_clone_url() -> (ServerGuard, Work) {
     let mut server = Server::new();
     ok_gist(
         &mut server,
@@ -3630,6 +3629,13 @@ fn history_with_path(path: impl FnOnce(&Work) -> PathBuf) -> (Work, Run) {
     let work = Work::new();
     fs::create_dir_all(work.path().join("data")).unwrap();
     fs::write(work.archive(), file_of(&["kept"])).unwrap();
+    (server, work)
+}
+
+/// `fetch --history` of [`gist_with_a_clone_url`], with `PATH` set by
+/// `path` (given the work directory).
+fn history_with_path(path: impl FnOnce(&Work) -> PathBuf) -> (Work, Run) {
+    let (server, work) = gist_with_a_clone_url();
     let mut cmd = work.cmd(&server.url(), &["--history"]);
     cmd.env("PATH", path(&work));
     let run = work.run(cmd);
@@ -3665,18 +3671,7 @@ fn history_without_git_says_to_install_it_and_leaves_the_archive() {
 #[test]
 fn a_signal_stops_git_and_the_processes_it_started() {
     use std::os::unix::process::ExitStatusExt;
-    let mut server = Server::new();
-    ok_gist(
-        &mut server,
-        &gist_body(
-            &[(FILE, whole_file(&file_of(&[INIT])))],
-            Some("https://gist.github.com/abc123.git"),
-        ),
-        "\"v1\"",
-    );
-    let work = Work::new();
-    fs::create_dir_all(work.path().join("data")).unwrap();
-    fs::write(work.archive(), file_of(&["kept"])).unwrap();
+    let (server, work) = gist_with_a_clone_url();
     let pid_file = work.path().join("helper.pid");
     // git's helper: a process of git's own, still running.
     let bin = fake_git(
