@@ -974,7 +974,7 @@ fn a_raw_body_that_may_be_cut_is_not_archived_when_the_api_gives_no_size() {
             "the gist's jmo-telemetry-events.jsonl could not be read as it is (raw_url failed: \
              it served 20 bytes without a length, and the API gave no size: whether the file \
              is whole cannot be told) and the API gave no git_pull_url to clone: nothing was \
-             written; download it by hand with `git clone` of the gist"
+             written; try again later, or download it by hand with `git clone` of the gist"
         )
     );
     assert!(!work.archive().exists(), "a cut line was archived");
@@ -3661,6 +3661,27 @@ fn history_without_git_says_to_install_it_and_leaves_the_archive() {
     );
     assert_eq!(work.archive_text(), "kept\n");
     assert!(!work.etag_file().exists());
+}
+
+/// A clone directory that cannot be made names where it was to be made,
+/// not tempfile's hidden path (a review: `… at path "…/jmo-analyze-gist-XXXX"`).
+#[test]
+fn a_clone_directory_that_cannot_be_made_names_tmpdir() {
+    let (server, work) = gist_with_a_clone_url();
+    let missing = work.path().join("no-such-tmp");
+    let mut cmd = work.cmd(&server.url(), &["--history"]);
+    cmd.env("TMPDIR", &missing);
+    let run = work.run(cmd);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        error_line(&format!(
+            "cannot create a temporary directory for the gist's clone in {}: No such file or \
+             directory (os error 2); set TMPDIR to a writable directory with room",
+            missing.display()
+        ))
+    );
+    assert_eq!(work.archive_text(), "kept\n");
 }
 
 /// A signal that ends a fetch stops the processes git started too (`git

@@ -1334,6 +1334,22 @@ fn a_directory_the_earlier_files_leave_empty_goes_with_them() {
         String::from_utf8_lossy(&run.stderr)
     );
     assert_eq!(entries(&over), entries(&fresh));
+    // Through `..` of a directory that is not there: said so, nothing made
+    // (a review: "Device or resource busy", and advice to check `over`).
+    let before = entries(&over);
+    let through = over.join("nope/..");
+    let run = report_into(&through, &[]);
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!(
+            "Error: --out {}: {} does not exist, and the `..` after it needs it: give the \
+             directory's own path\n",
+            through.display(),
+            over.join("nope").display()
+        )
+    );
+    assert_eq!(entries(&over), before);
 }
 
 #[test]

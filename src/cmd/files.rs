@@ -67,6 +67,17 @@ pub fn write_all(
     // files are written and the stale ones removed there, not through a
     // subdirectory this run may remove (a review: a report that drew no
     // chart removed `R/charts/`, then could not sync `R/charts/..`).
+    // One ending in `..` of a directory that is not there cannot be moved
+    // into place (a review: "Device or resource busy", and advice to check
+    // a directory that was there).
+    if !exists && dir.components().next_back() == Some(std::path::Component::ParentDir) {
+        anyhow::bail!(
+            "{}: {} does not exist, and the `..` after it needs it: give the directory's own \
+             path",
+            shown(),
+            parent_dir(dir).display()
+        );
+    }
     let real;
     let dir = if exists
         && dir

@@ -525,8 +525,8 @@ pub enum GistError {
     /// The file's content is incomplete and the gist has no `git_pull_url`.
     #[error(
         "the gist's {file} could not be read as it is ({why}) and the API gave no \
-         git_pull_url to clone: nothing was written; download it by hand with `git clone` \
-         of the gist"
+         git_pull_url to clone: nothing was written; try again later, or download it by hand \
+         with `git clone` of the gist"
     )]
     NoCloneUrl {
         /// The file.

@@ -76,7 +76,9 @@ pub enum GitError {
     },
     /// The temporary directory for the clone could not be made.
     #[error(
-        "cannot create a temporary directory for the gist's clone: {0}; set TMPDIR to a writable directory"
+        "cannot create a temporary directory for the gist's clone in {tmp}: {0}; set TMPDIR \
+         to a writable directory with room",
+        tmp = std::env::temp_dir().display()
     )]
     TempDir(io::Error),
     /// The file is not in the clone's newest revision.
@@ -435,7 +437,9 @@ fn temp_clone_dir() -> Result<(crate::interrupt::Pending, tempfile::TempDir), Gi
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o700));
     }
-    let dir = builder.tempdir().map_err(GitError::TempDir)?;
+    let dir = builder
+        .tempdir()
+        .map_err(|e| GitError::TempDir(crate::source::archive::without_temp_path(e)))?;
     let pending = held.register(dir.path());
     Ok((pending, dir))
 }
