@@ -392,6 +392,26 @@ fn a_hidden_profiles_scans_cannot_be_read_off_the_tools_it_enables() {
         "{tools:?}"
     );
     assert_eq!(deep(&json), Some(0), "withheld");
+    // Five custom installations, and one of `tiny` with 2 scans of
+    // semgrep alone: custom is hidden as tiny's complement. noseyparker's
+    // 35 less deep's 30 are custom's 5 scans, 5 installations, but the
+    // profiles' Other, 7, less those 5 would be tiny's 2 (a review).
+    let mut data = tools_by_profile(300..305);
+    for _ in 0..2 {
+        data.push_str(&format!(
+            r#"{{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "anonymous_id": "{}", "timestamp": "2026-02-03T10:00:00Z", "metadata": {{"mode": "cli", "profile": "tiny", "tools": ["semgrep"]}}}}"#,
+            uuid(400)
+        ));
+        data.push('\n');
+    }
+    let json = report(&data, &[]).json();
+    let profiles = rows(&json, "profiles");
+    assert!(
+        profiles.contains(&("Other".into(), 7, 6, true)),
+        "{profiles:?}"
+    );
+    let tools = rows(&json, "scan_tools");
+    assert!(!tools.iter().any(|r| r.0 == "noseyparker"), "{tools:?}");
 }
 
 /// The unsuppressed numbers of the quarter, from `summary`.

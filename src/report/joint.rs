@@ -1,11 +1,12 @@
 //! Tools enabled by profile: which `scan.started` events of each profile
-//! enabled each tool, with up to k of their installations. No table prints
-//! it; the privacy rules read it for a reader who knows which tools a
-//! profile enables (JMo documents each profile's tools): such a reader
-//! takes a tool's runs less the scans of the published profiles that always
-//! enable it, and has the scans of the other profiles that enabled it (a
-//! review read, in the example report, osv-scanner's 57 less deep's 56 as
-//! one installation's custom scan).
+//! enabled each tool, with up to k of their installations, and up to k
+//! installations of each profile. No table prints it; the privacy rules
+//! read it for a reader who knows which tools a profile enables (JMo
+//! documents each profile's tools): such a reader takes a tool's runs less
+//! the scans of the published profiles that always enable it, and has the
+//! scans of the other profiles that enabled it (a review read, in the
+//! example report, osv-scanner's 57 less deep's 56 as one installation's
+//! custom scan), and the profile table's Other less those.
 
 use rustc_hash::FxHashMap;
 
@@ -13,112 +14,218 @@ use crate::event::schema::{Event, Payload};
 use crate::metrics::Value;
 use crate::metrics::tally::NO_ID;
 
+/// Up to `cap` distinct installations (keys): `cap` of them say "at least
+/// `cap`", fewer say all.
+fn add_id(ids: &mut Vec<u64>, id: u64, cap: usize) {
+    if id != NO_ID && ids.len() < cap && !ids.contains(&id) {
+        ids.push(id);
+    }
+}
+
 /// One profile's scans that enabled one tool.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cell {
     /// The events.
     pub events: u64,
-    /// Their installations (keys), the first `cap` distinct ones: `cap` of
-    /// them say "at least `cap`", fewer say all.
+    /// Their installations, up to k (see [`add_id`]).
     pub ids: Vec<u64>,
     /// The event that last counted this cell (an item listed twice in
     /// one event counts once, as in `scan_tools`).
     stamp: u64,
 }
 
-impl Cell {
-    fn add_id(&mut self, id: u64, cap: usize) {
-        if id != NO_ID && self.ids.len() < cap && !self.ids.contains(&id) {
-            self.ids.push(id);
-        }
-    }
+/// One profile's scans.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// Their installations, up to k (see [`add_id`]); also of the scans
+    /// without a list of tools.
+    pub ids: Vec<u64>,
+    /// By tool enabled.
+    pub tools: FxHashMap<Box<str>, Cell>,
 }
 
 /// `scan.started` events by profile and tool enabled, counted as the
 /// report's tables count them (a caller passes only the events its tally
 /// counted).
+///
+/// Its memory grows with the pairs of profile and tool, which a client
+/// can make many of (a review: 20,000 profiles of 500 tools each, an
+/// 83 MB file, took 2 GB): past [`MAX_CELLS`] pairs and profiles, which no
+/// client's profiles come near, it keeps none and says so
+/// ([`Self::overflowed`]), and the report withholds the tools table.
+/// Whether it does depends on the input alone, not on how the workers
+/// split it (a worker's pairs are some of them).
 #[derive(Debug, Clone, Default)]
 pub struct ToolsByProfile {
-    /// Events without a profile, by tool.
-    unnamed: FxHashMap<Box<str>, Cell>,
-    /// Events of a named profile: profile → tool → cell.
-    named: FxHashMap<Box<str>, FxHashMap<Box<str>, Cell>>,
-    /// How many installations a cell keeps: the report's k.
+    /// Events without a profile.
+    unnamed: Profile,
+    /// Events of a named profile.
+    named: FxHashMap<Box<str>, Profile>,
+    /// How many installations a cell keeps: the report's k, at least
+    /// [`MIN_IDS`].
     cap: usize,
     /// Events observed, the stamp of the next one.
     stamp: u64,
+    /// Cells (and named profiles) held.
+    cells: usize,
+    /// The most cells it holds.
+    limit: usize,
+    /// More than `limit` cells were seen: none are held.
+    overflowed: bool,
 }
+
+/// The most pairs of profile and tool the report reads a profile's tools
+/// from (each with up to [`MIN_IDS`] installations, or k: at most about
+/// 40 MB at the default k).
+pub const MAX_CELLS: usize = 1 << 16;
+
+/// Installations a cell keeps at least, though k may be fewer: a hidden
+/// profile's installations less those of its scans that enabled a tool
+/// are those of its scans that did not only when both are kept whole (at
+/// k alone, the example report's custom profile, 17 installations, 5 of
+/// them with nuclei, told none).
+pub const MIN_IDS: usize = 64;
 
 impl ToolsByProfile {
     /// An empty tally keeping up to `k` installations a cell.
     pub fn new(k: u64) -> ToolsByProfile {
+        ToolsByProfile::with_limit(k, MAX_CELLS)
+    }
+
+    /// [`ToolsByProfile::new`] holding at most `limit` cells.
+    pub fn with_limit(k: u64, limit: usize) -> ToolsByProfile {
         ToolsByProfile {
-            cap: usize::try_from(k).unwrap_or(usize::MAX),
+            cap: usize::try_from(k).unwrap_or(usize::MAX).max(MIN_IDS),
+            limit,
             ..ToolsByProfile::default()
         }
     }
 
+    /// How many installations a cell or profile keeps: fewer than this
+    /// are all of them.
+    pub fn ids_kept(&self) -> usize {
+        self.cap
+    }
+
+    /// Whether more pairs than it holds were seen (none are held then).
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
+    /// Drops every cell, for good: too many were seen.
+    fn overflow(&mut self) {
+        self.unnamed = Profile::default();
+        self.named = FxHashMap::default();
+        self.cells = 0;
+        self.overflowed = true;
+    }
+
     /// Counts `event` (of installation `id`, [`NO_ID`] for none) when it is
-    /// a `scan.started` with a list of tools.
+    /// a `scan.started`.
     pub fn observe(&mut self, event: &Event<'_>, id: u64) {
         let Payload::ScanStarted(s) = &event.payload else {
             return;
         };
-        let Some(tools) = &s.tools else { return };
+        if self.overflowed {
+            return;
+        }
         self.stamp += 1;
         let (stamp, cap) = (self.stamp, self.cap);
-        let by_tool = match s.profile.as_deref() {
+        let mut made = 0;
+        let profile = match s.profile.as_deref() {
             None => &mut self.unnamed,
             Some(p) => match self.named.get_mut(p) {
-                Some(by_tool) => by_tool,
-                None => self.named.entry(p.into()).or_default(),
+                Some(profile) => profile,
+                None => {
+                    made += 1;
+                    self.named.entry(p.into()).or_default()
+                }
             },
         };
-        for tool in tools.iter() {
-            let cell = match by_tool.get_mut(tool) {
+        add_id(&mut profile.ids, id, cap);
+        for tool in s.tools.iter().flat_map(|tools| tools.iter()) {
+            let cell = match profile.tools.get_mut(tool) {
                 Some(cell) => cell,
-                None => by_tool.entry(tool.into()).or_default(),
+                None => {
+                    made += 1;
+                    profile.tools.entry(tool.into()).or_default()
+                }
             };
             if cell.stamp != stamp {
                 cell.stamp = stamp;
                 cell.events += 1;
-                cell.add_id(id, cap);
+                add_id(&mut cell.ids, id, cap);
             }
+        }
+        self.cells += made;
+        if self.cells > self.limit {
+            self.overflow();
         }
     }
 
     /// Adds `other`'s counts (a worker's) to these, and empties it.
     pub fn absorb(&mut self, other: &mut ToolsByProfile) {
+        let (unnamed, named) = (
+            std::mem::take(&mut other.unnamed),
+            std::mem::take(&mut other.named),
+        );
+        let theirs_overflowed = std::mem::take(&mut other.overflowed);
+        other.cells = 0;
+        if self.overflowed || theirs_overflowed {
+            self.overflow();
+            return;
+        }
         let cap = self.cap;
-        let add = |mine: &mut FxHashMap<Box<str>, Cell>, theirs: FxHashMap<Box<str>, Cell>| {
-            for (tool, cell) in theirs {
-                let into = mine.entry(tool).or_default();
+        let mut made = 0;
+        let add = |mine: &mut Profile, theirs: Profile, made: &mut usize| {
+            for id in theirs.ids {
+                add_id(&mut mine.ids, id, cap);
+            }
+            for (tool, cell) in theirs.tools {
+                let into = match mine.tools.entry(tool) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        *made += 1;
+                        e.insert(Cell::default())
+                    }
+                };
                 into.events += cell.events;
                 for id in cell.ids {
-                    into.add_id(id, cap);
+                    add_id(&mut into.ids, id, cap);
                 }
             }
         };
-        add(&mut self.unnamed, std::mem::take(&mut other.unnamed));
-        for (profile, by_tool) in std::mem::take(&mut other.named) {
-            add(self.named.entry(profile).or_default(), by_tool);
+        add(&mut self.unnamed, unnamed, &mut made);
+        for (name, profile) in named {
+            let mine = match self.named.entry(name) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    made += 1;
+                    e.insert(Profile::default())
+                }
+            };
+            add(mine, profile, &mut made);
+        }
+        self.cells += made;
+        if self.cells > self.limit {
+            self.overflow();
         }
     }
 
-    /// The tools of `profile` (a profile table's row value: JSON null for
-    /// the events without one), each with its cell.
-    pub fn of(&self, profile: &Value) -> Option<&FxHashMap<Box<str>, Cell>> {
+    /// A profile (a profile table's row value: JSON null for the events
+    /// without one).
+    pub fn of(&self, profile: &Value) -> Option<&Profile> {
         match profile {
             Value::Null => Some(&self.unnamed),
             Value::Str(p) => self.named.get(p.as_str()),
-            _ => None,
+            Value::Bool(_) => None,
         }
     }
 
-    /// Every profile's tools (`None` for the events without a profile).
-    pub fn iter(&self) -> impl Iterator<Item = (Option<&str>, &FxHashMap<Box<str>, Cell>)> {
+    /// Every profile (`None` for the events without one).
+    pub fn iter(&self) -> impl Iterator<Item = (Option<&str>, &Profile)> {
         std::iter::once((None, &self.unnamed))
-            .chain((self.named.iter()).map(|(p, by_tool)| (Some(&**p), by_tool)))
+            .chain((self.named.iter()).map(|(p, profile)| (Some(&**p), profile)))
     }
 }
 
@@ -156,14 +263,50 @@ mod tests {
         observe(&mut b, &started("\"deep\"", r#"["zap"]"#), 3);
         observe(&mut b, &started("\"deep\"", r#"["zap"]"#), 1);
         a.absorb(&mut b);
-        assert!(b.named.is_empty() && b.unnamed.is_empty());
+        assert!(b.named.is_empty() && b.unnamed == Profile::default());
         let deep = a.of(&Value::Str("deep".into())).unwrap();
-        assert_eq!(deep["zap"].events, 4);
-        assert_eq!(deep["zap"].ids, [1, 2], "capped at k");
-        assert_eq!(deep["trivy"].events, 1);
-        assert_eq!(deep["trivy"].ids, [1]);
-        assert_eq!(a.of(&Value::Null).unwrap()["zap"].events, 1);
+        assert_eq!(deep.tools["zap"].events, 4);
+        assert_eq!(deep.tools["zap"].ids, [1, 2, 3]);
+        assert_eq!(deep.tools["trivy"].events, 1);
+        assert_eq!(deep.tools["trivy"].ids, [1]);
+        // Its scan without a list too.
+        assert_eq!(deep.ids, [1, 2, 4, 3]);
+        assert_eq!(a.of(&Value::Null).unwrap().tools["zap"].events, 1);
         assert!(a.of(&Value::Str("fast".into())).is_none());
         assert_eq!(a.iter().count(), 2);
+        assert!(!a.overflowed());
+    }
+
+    /// Past its limit it holds nothing and says so, whether one worker's
+    /// events pass it or only their sum does.
+    #[test]
+    fn too_many_cells_are_not_held() {
+        // deep and its 2 tools, and fast's: 5 cells.
+        let lines = [
+            started("\"deep\"", r#"["zap", "trivy"]"#),
+            started("\"fast\"", r#"["zap"]"#),
+        ];
+        for limit in [4, 5] {
+            let mut one = ToolsByProfile::with_limit(5, limit);
+            for line in &lines {
+                observe(&mut one, line, 1);
+            }
+            let (mut a, mut b) = (
+                ToolsByProfile::with_limit(5, limit),
+                ToolsByProfile::with_limit(5, limit),
+            );
+            observe(&mut a, &lines[0], 1);
+            observe(&mut b, &lines[1], 2);
+            a.absorb(&mut b);
+            for t in [&one, &a] {
+                assert_eq!(t.overflowed(), limit < 5, "limit {limit}");
+                assert_eq!(
+                    t.iter().map(|(_, m)| m.tools.len()).sum::<usize>(),
+                    if limit < 5 { 0 } else { 3 }
+                );
+            }
+            // The worker absorbed is fresh again.
+            assert!(!b.overflowed() && b.cells == 0);
+        }
     }
 }

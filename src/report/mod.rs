@@ -1564,6 +1564,47 @@ mod tests {
         assert_eq!(report(often), report(Tuning::default()));
     }
 
+    /// A quarter with more pairs of profile and tool than are tallied
+    /// withholds the tools table (and the failure rates, which need its
+    /// runs): which tools the hidden profiles enabled cannot be checked.
+    #[test]
+    fn too_many_profile_and_tool_pairs_withhold_the_tools_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/events.jsonl");
+        let options = ReportOptions {
+            quarter: "2026-Q2".parse().unwrap(),
+            filters: Filters::default(),
+            min_installations: 5,
+            min_quarter_installations: 20,
+            population: None,
+            generated_on: None,
+            source_name: "events.jsonl".into(),
+        };
+        let read = || {
+            let file = std::fs::File::open(path).unwrap();
+            pass::read(file, options.quarter, &options.filters, 5).unwrap()
+        };
+        let withheld = |report: &Report, name: &str| {
+            (report.tables.iter())
+                .find(|t| t.name == name)
+                .map(|t| t.withheld)
+        };
+        let whole = assemble(read(), &options);
+        assert_eq!(withheld(&whole, "scan_tools"), Some(false));
+        assert_eq!(withheld(&whole, "tool_failure_rates"), Some(false));
+        let (stats, mut sink) = read();
+        let mut full = joint::ToolsByProfile::with_limit(5, 0);
+        let line = r#"{"event": "scan.started", "version": "1.0.0", "anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-000000000001", "timestamp": "2026-05-05T10:00:00Z", "metadata": {"profile": "fast", "tools": ["zap"]}}"#;
+        let crate::event::Parsed::Event(event) = crate::event::parse_line(line) else {
+            panic!("a valid line");
+        };
+        full.observe(&event, 1);
+        assert!(full.overflowed());
+        sink.tools[0] = full;
+        let over = assemble((stats, sink), &options);
+        assert_eq!(withheld(&over, "scan_tools"), Some(true));
+        assert_eq!(withheld(&over, "tool_failure_rates"), Some(true));
+    }
+
     #[test]
     fn one_pass_matches_summary_quarter() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/events.jsonl");

@@ -2049,7 +2049,7 @@ pub fn publish(
             r.share = Some((r.count as f64 / all.count as f64 * 1e6).round() / 1e6);
         }
     }
-    tools_read_off_profiles(&mut out, tools, k);
+    tools_read_off_profiles(&mut out, summary, ids, tools, k);
     // The values shown (a set: a client can send a million tools).
     let visible = |id: MetricId| -> FxHashSet<&Value> {
         out[id as usize].rows.iter().map(|r| &r.value).collect()
@@ -2126,51 +2126,126 @@ pub fn publish(
 /// the scans of the other profiles that enabled it: those of a profile the
 /// table hides, or of one that does not always enable it (a review: in the
 /// example report osv-scanner's 57 less deep's 56 was one installation's
-/// custom scan, and bandit's 69 less 56 three installations'). A tool's row
-/// is shown only when no published profile always enables it, or those
-/// other scans are none or about at least k installations; else it is
-/// hidden with the rows hidden as complements (and its failure rate, which
-/// needs its runs, with it).
-fn tools_read_off_profiles(out: &mut [PublishedMetric], tools: &ToolsByProfile, k: u64) {
+/// custom scan, and bandit's 69 less 56 three installations'). And when
+/// those are all the hidden profiles' (no published profile enables it but
+/// always), the profile table's Other less them is the hidden profiles'
+/// scans without the tool (a review: t1's 25 less deep's 20 was custom's 5,
+/// 5 installations, and Other's 7 less 5 one installation's 2 scans; a tool
+/// only a hidden profile enables gave that profile's count alike). A tool's
+/// row is shown only when each of the two is none or about at least k
+/// installations; else it is hidden with the rows hidden as complements
+/// (and its failure rate, which needs its runs, with it). A quarter with
+/// more pairs of profile and tool than are tallied ([`super::joint`])
+/// withholds the table.
+fn tools_read_off_profiles(
+    out: &mut [PublishedMetric],
+    summary: &Summary,
+    ids: &CellIds,
+    tools: &ToolsByProfile,
+    k: u64,
+) {
     let profiles = &out[MetricId::Profiles as usize];
     if profiles.withheld || out[MetricId::ScanTools as usize].withheld {
         return;
     }
+    if tools.overflowed() {
+        out[MetricId::ScanTools as usize].withhold();
+        return;
+    }
+    fn key(v: &Value) -> Option<Option<&str>> {
+        match v {
+            Value::Null => Some(None),
+            Value::Str(p) => Some(Some(p.as_str())),
+            Value::Bool(_) => None,
+        }
+    }
     // The published profiles' scans (the events without one as `None`).
     let shown: FxHashMap<Option<&str>, u64> = (profiles.rows.iter())
-        .filter_map(|r| match &r.value {
-            Value::Null => Some((None, r.count)),
-            Value::Str(p) => Some((Some(p.as_str()), r.count)),
-            Value::Bool(_) => None,
-        })
+        .filter_map(|r| key(&r.value).map(|p| (p, r.count)))
         .collect();
+    // The hidden ones (Other's), the most installations first: their
+    // scans, and installations.
+    let summary_profiles = summary.metric(MetricId::Profiles);
+    let mut hidden: Vec<(&Value, &[u32])> = (summary_profiles.rows.iter())
+        .filter(|r| key(&r.value).is_some_and(|p| !shown.contains_key(&p)))
+        .map(|r| (&r.value, ids.of(MetricId::Profiles, r)))
+        .collect();
+    hidden.sort_by_key(|(_, set)| std::cmp::Reverse(set.len()));
+    let hidden_scans: u64 = (summary_profiles.rows.iter())
+        .filter(|r| key(&r.value).is_some_and(|p| !shown.contains_key(&p)))
+        .map(|r| r.count)
+        .sum();
     let cap = usize::try_from(k).unwrap_or(usize::MAX);
     // Per tool: the scans of the published profiles that always enable
-    // it, and the others' scans with up to k of their installations.
-    let mut by_tool: FxHashMap<&str, (u64, u64, Vec<u64>)> = FxHashMap::default();
-    for (profile, cells) in tools.iter() {
+    // it; of those that enable it only sometimes; of the hidden ones; and
+    // up to k installations of the last two.
+    #[derive(Default)]
+    struct Parts {
+        enclosed: u64,
+        sometimes: u64,
+        hidden: u64,
+        ids: Vec<u64>,
+    }
+    let mut by_tool: FxHashMap<&str, Parts> = FxHashMap::default();
+    for (profile, tallied) in tools.iter() {
         let scans = shown.get(&profile).copied();
-        for (tool, cell) in cells {
-            let (enclosed, others, ids) = by_tool.entry(tool).or_default();
-            if scans == Some(cell.events) {
-                *enclosed += cell.events;
-            } else {
-                *others += cell.events;
-                for &id in &cell.ids {
-                    if ids.len() < cap && !ids.contains(&id) {
-                        ids.push(id);
-                    }
+        for (tool, cell) in &tallied.tools {
+            let parts = by_tool.entry(tool).or_default();
+            match scans {
+                Some(scans) if scans == cell.events => {
+                    parts.enclosed += cell.events;
+                    continue;
+                }
+                Some(_) => parts.sometimes += cell.events,
+                None => parts.hidden += cell.events,
+            }
+            for &id in &cell.ids {
+                if parts.ids.len() < cap && !parts.ids.contains(&id) {
+                    parts.ids.push(id);
                 }
             }
         }
     }
+    // The hidden profiles' scans without `tool`, about at least k
+    // installations: each hidden profile's installations that are not
+    // among those of its scans that enabled it (when all of those are
+    // kept: else it counts for none). A bounded walk, the profiles with
+    // the most installations first: past it, taken as fewer.
+    const WALK: usize = 1024;
+    let others_reach_k = |tool: &str| {
+        let mut found: FxHashSet<u64> = FxHashSet::default();
+        for (profile, _) in hidden.iter().take(WALK) {
+            let Some(tallied) = tools.of(profile) else {
+                continue;
+            };
+            let with = match tallied.tools.get(tool) {
+                None => &[][..],
+                Some(cell) if cell.ids.len() < tools.ids_kept() => &cell.ids[..],
+                Some(_) => continue,
+            };
+            found.extend(tallied.ids.iter().filter(|id| !with.contains(id)));
+            if found.len() >= cap {
+                return true;
+            }
+        }
+        false
+    };
     let m = &mut out[MetricId::ScanTools as usize];
     let before = m.rows.len();
     m.rows.retain(|r| {
-        let Some((enclosed, others, ids)) = by_tool.get(r.value.text()) else {
+        let Some(parts) = by_tool.get(r.value.text()) else {
             return true;
         };
-        *enclosed == 0 || *others == 0 || ids.len() >= cap
+        let rest = parts.sometimes + parts.hidden;
+        if rest == 0 {
+            return true;
+        }
+        // Its runs less the profiles that always enable it.
+        if parts.enclosed > 0 && parts.ids.len() < cap {
+            return false;
+        }
+        // Other less the hidden profiles' scans that enabled it.
+        parts.sometimes > 0 || hidden_scans == parts.hidden || others_reach_k(r.value.text())
     });
     m.hidden_complementary += before - m.rows.len();
 }
@@ -2291,7 +2366,8 @@ fn withhold_small_complements(
             if id != MetricId::Profiles {
                 return Vec::new();
             }
-            (tools.of(&row.value).into_iter().flatten())
+            (tools.of(&row.value).into_iter())
+                .flat_map(|profile| &profile.tools)
                 .filter(|(_, cell)| cell.events == row.count)
                 .filter_map(|(tool, _)| tool_sets.get(&**tool).copied())
                 .collect()
