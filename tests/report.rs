@@ -412,6 +412,62 @@ fn a_hidden_profiles_scans_cannot_be_read_off_the_tools_it_enables() {
     );
     let tools = rows(&json, "scan_tools");
     assert!(!tools.iter().any(|r| r.0 == "noseyparker"), "{tools:?}");
+    // A published profile that enables a tool in all but one
+    // installation's scans: balanced's 20 and deep's 20 less zap's 38 are
+    // that installation's 2 scans without it (a review).
+    let mut data = String::new();
+    for (profile, first) in [("fast", 0), ("deep", 10), ("balanced", 20)] {
+        for n in first..first + 10 {
+            for _ in 0..2 {
+                let tools = match (profile, n) {
+                    ("fast", _) | ("balanced", 21) => r#"["semgrep"]"#,
+                    _ => r#"["semgrep", "zap"]"#,
+                };
+                data.push_str(&format!(
+                    r#"{{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "anonymous_id": "{}", "timestamp": "2026-02-03T10:00:00Z", "metadata": {{"mode": "cli", "profile": "{profile}", "tools": {tools}}}}}"#,
+                    uuid(n)
+                ));
+                data.push('\n');
+            }
+        }
+    }
+    let json = report(&data, &[]).json();
+    assert_eq!(rows(&json, "profiles").len(), 3, "no Other");
+    let tools = rows(&json, "scan_tools");
+    assert!(!tools.iter().any(|r| r.0 == "zap"), "{tools:?}");
+    // Only hidden profiles enable t: its installations are inside Other's,
+    // and 6 less its 5 would say one never ran it (a review).
+    let mut data = String::new();
+    let mut line = |n: u32, profile: &str, tools: &str| {
+        data.push_str(&format!(
+            r#"{{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "anonymous_id": "{}", "timestamp": "2026-02-03T10:00:00Z", "metadata": {{"mode": "cli", "profile": "{profile}", "tools": {tools}}}}}"#,
+            uuid(n)
+        ));
+        data.push('\n');
+    };
+    for n in 100..110 {
+        line(n, "fast", r#"["semgrep"]"#);
+        line(n + 100, "deep", r#"["semgrep"]"#);
+    }
+    for n in 1..5 {
+        line(n, "p1", r#"["t"]"#);
+        line(n, "p2", r#"["semgrep"]"#);
+    }
+    line(5, "p4", r#"["t"]"#);
+    for _ in 0..3 {
+        line(9, "p3", r#"["semgrep"]"#);
+    }
+    let json = report(&data, &[]).json();
+    let profiles = rows(&json, "profiles");
+    assert!(
+        profiles.contains(&("Other".into(), 12, 6, true)),
+        "{profiles:?}"
+    );
+    let tools = rows(&json, "scan_tools");
+    assert!(
+        tools.contains(&("t".into(), 5, 0, false)),
+        "withheld: {tools:?}"
+    );
 }
 
 /// The unsuppressed numbers of the quarter, from `summary`.

@@ -30,7 +30,7 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
-use super::joint::ToolsByProfile;
+use super::joint::{Cell, Profile, ToolsByProfile};
 use crate::event::time::{format_month_code, format_week_code};
 use crate::metrics::finalize::events_bucket;
 use crate::metrics::tally::{ACTIVE_MONTH, ACTIVE_WEEK, CellMembers, INSTALL, Key, Tally, decode};
@@ -2049,7 +2049,7 @@ pub fn publish(
             r.share = Some((r.count as f64 / all.count as f64 * 1e6).round() / 1e6);
         }
     }
-    tools_read_off_profiles(&mut out, summary, ids, tools, k);
+    let tool_holders = tools_read_off_profiles(&mut out, summary, ids, tools, k);
     // The values shown (a set: a client can send a million tools).
     let visible = |id: MetricId| -> FxHashSet<&Value> {
         out[id as usize].rows.iter().map(|r| &r.value).collect()
@@ -2116,7 +2116,7 @@ pub fn publish(
         hidden_complementary: 0,
         withheld,
     };
-    withhold_small_complements(&mut out, summary, event_types, ids, tools, k);
+    withhold_small_complements(&mut out, summary, event_types, ids, tools, &tool_holders, k);
     out
 }
 
@@ -2143,14 +2143,15 @@ fn tools_read_off_profiles(
     ids: &CellIds,
     tools: &ToolsByProfile,
     k: u64,
-) {
+) -> FxHashMap<String, Vec<u32>> {
+    let mut holders = FxHashMap::default();
     let profiles = &out[MetricId::Profiles as usize];
     if profiles.withheld || out[MetricId::ScanTools as usize].withheld {
-        return;
+        return holders;
     }
     if tools.overflowed() {
         out[MetricId::ScanTools as usize].withhold();
-        return;
+        return holders;
     }
     fn key(v: &Value) -> Option<Option<&str>> {
         match v {
@@ -2177,12 +2178,15 @@ fn tools_read_off_profiles(
         .sum();
     let cap = usize::try_from(k).unwrap_or(usize::MAX);
     // Per tool: the scans of the published profiles that always enable
-    // it; of those that enable it only sometimes; of the hidden ones; and
-    // up to k installations of the last two.
+    // it; of those that enable it only sometimes (and those profiles); of
+    // the hidden ones; and up to k installations of the last two.
     #[derive(Default)]
-    struct Parts {
+    struct Parts<'a> {
+        /// The published profiles that enable it.
+        shown_users: usize,
         enclosed: u64,
         sometimes: u64,
+        users: Vec<(u64, &'a Profile, &'a Cell)>,
         hidden: u64,
         ids: Vec<u64>,
     }
@@ -2191,12 +2195,16 @@ fn tools_read_off_profiles(
         let scans = shown.get(&profile).copied();
         for (tool, cell) in &tallied.tools {
             let parts = by_tool.entry(tool).or_default();
+            parts.shown_users += usize::from(scans.is_some());
             match scans {
                 Some(scans) if scans == cell.events => {
                     parts.enclosed += cell.events;
                     continue;
                 }
-                Some(_) => parts.sometimes += cell.events,
+                Some(scans) => {
+                    parts.sometimes += cell.events;
+                    parts.users.push((scans, tallied, cell));
+                }
                 None => parts.hidden += cell.events,
             }
             for &id in &cell.ids {
@@ -2206,48 +2214,81 @@ fn tools_read_off_profiles(
             }
         }
     }
-    // The hidden profiles' scans without `tool`, about at least k
-    // installations: each hidden profile's installations that are not
-    // among those of its scans that enabled it (when all of those are
-    // kept: else it counts for none). A bounded walk, the profiles with
-    // the most installations first: past it, taken as fewer.
+    // Whether the scans without `tool` of the profiles that enable it
+    // (`users`, published; and all the hidden ones, with `hidden`) are
+    // about at least k installations: each profile's installations that
+    // are not among those of its scans that enabled it (when all of those
+    // are kept: else it counts for none). A bounded walk of the hidden
+    // ones, the most installations first: past it, taken as fewer.
     const WALK: usize = 1024;
-    let others_reach_k = |tool: &str| {
+    let without_reach_k = |tool: &str, users: &[(u64, &Profile, &Cell)], hidden_too| {
         let mut found: FxHashSet<u64> = FxHashSet::default();
-        for (profile, _) in hidden.iter().take(WALK) {
-            let Some(tallied) = tools.of(profile) else {
-                continue;
-            };
-            let with = match tallied.tools.get(tool) {
+        let mut add = |tallied: &Profile, cell: Option<&Cell>| {
+            let with = match cell {
                 None => &[][..],
                 Some(cell) if cell.ids.len() < tools.ids_kept() => &cell.ids[..],
-                Some(_) => continue,
+                Some(_) => return false,
             };
             found.extend(tallied.ids.iter().filter(|id| !with.contains(id)));
-            if found.len() >= cap {
-                return true;
-            }
+            found.len() >= cap
+        };
+        if users
+            .iter()
+            .any(|&(_, tallied, cell)| add(tallied, Some(cell)))
+        {
+            return true;
         }
-        false
+        hidden_too
+            && (hidden.iter().take(WALK))
+                .filter_map(|(profile, _)| tools.of(profile))
+                .any(|tallied| add(tallied, tallied.tools.get(tool)))
     };
+    // When only hidden profiles enable a tool, Other's installations hold
+    // the tool's: see `withhold_small_complements` (a review: Other's 6
+    // installations less t's 5 said one never ran t; the check of the
+    // scans without it, below, counts each hidden profile apart). (One
+    // published profile that alone enables it is checked below whole.)
+    let mut of_hidden: Vec<u32> = hidden
+        .iter()
+        .flat_map(|(_, set)| set.iter().copied())
+        .collect();
+    of_hidden.sort_unstable();
+    of_hidden.dedup();
+    for r in &out[MetricId::ScanTools as usize].rows {
+        let Some(parts) = by_tool.get(r.value.text()) else {
+            continue;
+        };
+        if parts.shown_users == 0 && parts.hidden > 0 {
+            holders.insert(r.value.text().to_owned(), of_hidden.clone());
+        }
+    }
     let m = &mut out[MetricId::ScanTools as usize];
     let before = m.rows.len();
     m.rows.retain(|r| {
         let Some(parts) = by_tool.get(r.value.text()) else {
             return true;
         };
-        let rest = parts.sometimes + parts.hidden;
-        if rest == 0 {
+        if parts.sometimes + parts.hidden == 0 {
             return true;
         }
         // Its runs less the profiles that always enable it.
         if parts.enclosed > 0 && parts.ids.len() < cap {
             return false;
         }
-        // Other less the hidden profiles' scans that enabled it.
-        parts.sometimes > 0 || hidden_scans == parts.hidden || others_reach_k(r.value.text())
+        // The profiles that enable it (Other's as one, when a hidden one
+        // does) less its runs: their scans without it.
+        let without: u64 = (parts.users.iter())
+            .map(|&(scans, _, cell)| scans - cell.events)
+            .sum::<u64>()
+            + if parts.hidden > 0 {
+                hidden_scans - parts.hidden
+            } else {
+                0
+            };
+        without == 0 || without_reach_k(r.value.text(), &parts.users, parts.hidden > 0)
     });
     m.hidden_complementary += before - m.rows.len();
+    holders
 }
 
 /// The last pass over every published row, whatever its table's shape:
@@ -2272,6 +2313,7 @@ fn withhold_small_complements(
     event_types: &MetricRows,
     ids: &CellIds,
     tools: &ToolsByProfile,
+    tool_holders: &FxHashMap<String, Vec<u32>>,
     k: u64,
 ) {
     let type_sets: FxHashMap<&str, &[u32]> = (event_types.rows.iter())
@@ -2391,6 +2433,11 @@ fn withhold_small_complements(
                         .copied(),
                 )
                 .chain(enabled_always(row))
+                .chain(
+                    (tool_holders.get(row.value.text()))
+                        .filter(|_| id == MetricId::ScanTools)
+                        .map(Vec::as_slice),
+                )
                 // Only those within k above it matter; sizes first, so a
                 // cell of 6 is never walked against a margin of 100,000.
                 .filter(|big| big.len() > n && (big.len() as u64) < n as u64 + k)
