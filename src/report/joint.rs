@@ -29,6 +29,9 @@ pub struct Cell {
     pub events: u64,
     /// Their installations, up to k (see [`add_id`]).
     pub ids: Vec<u64>,
+    /// The installations of the profile's scans that did not enable it,
+    /// up to k.
+    pub without: Vec<u64>,
     /// The event that last counted this cell (an item listed twice in
     /// one event counts once, as in `scan_tools`).
     stamp: u64,
@@ -61,8 +64,7 @@ pub struct ToolsByProfile {
     unnamed: Profile,
     /// Events of a named profile.
     named: FxHashMap<Box<str>, Profile>,
-    /// How many installations a cell keeps: the report's k, at least
-    /// [`MIN_IDS`].
+    /// How many installations a cell keeps: the report's k.
     cap: usize,
     /// Events observed, the stamp of the next one.
     stamp: u64,
@@ -75,16 +77,8 @@ pub struct ToolsByProfile {
 }
 
 /// The most pairs of profile and tool the report reads a profile's tools
-/// from (each with up to [`MIN_IDS`] installations, or k: at most about
-/// 40 MB at the default k).
+/// from (each with up to 2k installations: about 10 MB at the default k).
 pub const MAX_CELLS: usize = 1 << 16;
-
-/// Installations a cell keeps at least, though k may be fewer: a hidden
-/// profile's installations less those of its scans that enabled a tool
-/// are those of its scans that did not only when both are kept whole (at
-/// k alone, the example report's custom profile, 17 installations, 5 of
-/// them with nuclei, told none).
-pub const MIN_IDS: usize = 64;
 
 impl ToolsByProfile {
     /// An empty tally keeping up to `k` installations a cell.
@@ -95,16 +89,10 @@ impl ToolsByProfile {
     /// [`ToolsByProfile::new`] holding at most `limit` cells.
     pub fn with_limit(k: u64, limit: usize) -> ToolsByProfile {
         ToolsByProfile {
-            cap: usize::try_from(k).unwrap_or(usize::MAX).max(MIN_IDS),
+            cap: usize::try_from(k).unwrap_or(usize::MAX),
             limit,
             ..ToolsByProfile::default()
         }
-    }
-
-    /// How many installations a cell or profile keeps: fewer than this
-    /// are all of them.
-    pub fn ids_kept(&self) -> usize {
-        self.cap
     }
 
     /// Whether more pairs than it holds were seen (none are held then).
@@ -142,13 +130,18 @@ impl ToolsByProfile {
                 }
             },
         };
-        add_id(&mut profile.ids, id, cap);
         for tool in s.tools.iter().flat_map(|tools| tools.iter()) {
             let cell = match profile.tools.get_mut(tool) {
                 Some(cell) => cell,
                 None => {
                     made += 1;
-                    profile.tools.entry(tool.into()).or_default()
+                    // Every scan of the profile before this one did not
+                    // enable it.
+                    let cell = Cell {
+                        without: profile.ids.clone(),
+                        ..Cell::default()
+                    };
+                    profile.tools.entry(tool.into()).or_insert(cell)
                 }
             };
             if cell.stamp != stamp {
@@ -157,6 +150,14 @@ impl ToolsByProfile {
                 add_id(&mut cell.ids, id, cap);
             }
         }
+        // The profile's tools this scan did not enable (all, without a
+        // list): once a tool's k are kept, a look at its length.
+        for cell in profile.tools.values_mut() {
+            if cell.stamp != stamp {
+                add_id(&mut cell.without, id, cap);
+            }
+        }
+        add_id(&mut profile.ids, id, cap);
         self.cells += made;
         if self.cells > self.limit {
             self.overflow();
@@ -178,21 +179,37 @@ impl ToolsByProfile {
         let cap = self.cap;
         let mut made = 0;
         let add = |mine: &mut Profile, theirs: Profile, made: &mut usize| {
-            for id in theirs.ids {
-                add_id(&mut mine.ids, id, cap);
+            // Each side's scans did not enable the tools only the other's
+            // did.
+            let (mine_before, theirs_ids) = (mine.ids.clone(), theirs.ids);
+            for (tool, cell) in &mut mine.tools {
+                if !theirs.tools.contains_key(tool) {
+                    for &id in &theirs_ids {
+                        add_id(&mut cell.without, id, cap);
+                    }
+                }
             }
             for (tool, cell) in theirs.tools {
                 let into = match mine.tools.entry(tool) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::hash_map::Entry::Vacant(e) => {
                         *made += 1;
-                        e.insert(Cell::default())
+                        e.insert(Cell {
+                            without: mine_before.clone(),
+                            ..Cell::default()
+                        })
                     }
                 };
                 into.events += cell.events;
                 for id in cell.ids {
                     add_id(&mut into.ids, id, cap);
                 }
+                for id in cell.without {
+                    add_id(&mut into.without, id, cap);
+                }
+            }
+            for id in theirs_ids {
+                add_id(&mut mine.ids, id, cap);
             }
         };
         add(&mut self.unnamed, unnamed, &mut made);
@@ -249,7 +266,10 @@ mod tests {
 
     #[test]
     fn counts_each_tool_once_an_event_with_up_to_k_installations() {
-        let mut a = ToolsByProfile::new(2);
+        let mut a = ToolsByProfile::new(10);
+        // Installation 5's deep scan enables neither tool, before either
+        // is seen.
+        observe(&mut a, &started("\"deep\"", r#"["semgrep"]"#), 5);
         observe(
             &mut a,
             &started("\"deep\"", r#"["zap", "zap", "trivy"]"#),
@@ -257,24 +277,43 @@ mod tests {
         );
         observe(&mut a, &started("\"deep\"", r#"["zap"]"#), 2);
         observe(&mut a, &started("null", r#"["zap"]"#), 3);
-        // No list: not counted, as scan_tools does not count it.
+        // No list: in the profile's scans without each tool.
         observe(&mut a, &started("\"deep\"", "null"), 4);
-        let mut b = ToolsByProfile::new(2);
+        let mut b = ToolsByProfile::new(10);
         observe(&mut b, &started("\"deep\"", r#"["zap"]"#), 3);
         observe(&mut b, &started("\"deep\"", r#"["zap"]"#), 1);
+        observe(&mut b, &started("\"deep\"", r#"["nuclei"]"#), 6);
         a.absorb(&mut b);
         assert!(b.named.is_empty() && b.unnamed == Profile::default());
         let deep = a.of(&Value::Str("deep".into())).unwrap();
-        assert_eq!(deep.tools["zap"].events, 4);
-        assert_eq!(deep.tools["zap"].ids, [1, 2, 3]);
-        assert_eq!(deep.tools["trivy"].events, 1);
-        assert_eq!(deep.tools["trivy"].ids, [1]);
-        // Its scan without a list too.
-        assert_eq!(deep.ids, [1, 2, 4, 3]);
+        let cell = |tool: &str| {
+            let c = &deep.tools[tool];
+            let (mut ids, mut without) = (c.ids.clone(), c.without.clone());
+            ids.sort_unstable();
+            without.sort_unstable();
+            (c.events, ids, without)
+        };
+        assert_eq!(cell("zap"), (4, vec![1, 2, 3], vec![4, 5, 6]));
+        // Installation 1 sent a deep scan without it too (b's).
+        assert_eq!(cell("trivy"), (1, vec![1], vec![1, 2, 3, 4, 5, 6]));
+        assert_eq!(cell("semgrep"), (1, vec![5], vec![1, 2, 3, 4, 6]));
+        assert_eq!(cell("nuclei"), (1, vec![6], vec![1, 2, 3, 4, 5]));
+        let mut all = deep.ids.clone();
+        all.sort_unstable();
+        assert_eq!(all, [1, 2, 3, 4, 5, 6]);
         assert_eq!(a.of(&Value::Null).unwrap().tools["zap"].events, 1);
         assert!(a.of(&Value::Str("fast".into())).is_none());
         assert_eq!(a.iter().count(), 2);
         assert!(!a.overflowed());
+        // Up to k installations are kept.
+        let mut c = ToolsByProfile::new(2);
+        for id in 1..5 {
+            observe(&mut c, &started("\"deep\"", r#"["zap"]"#), id);
+        }
+        assert_eq!(
+            c.of(&Value::Str("deep".into())).unwrap().tools["zap"].ids,
+            [1, 2]
+        );
     }
 
     /// Past its limit it holds nothing and says so, whether one worker's

@@ -2216,20 +2216,14 @@ fn tools_read_off_profiles(
     }
     // Whether the scans without `tool` of the profiles that enable it
     // (`users`, published; and all the hidden ones, with `hidden`) are
-    // about at least k installations: each profile's installations that
-    // are not among those of its scans that enabled it (when all of those
-    // are kept: else it counts for none). A bounded walk of the hidden
-    // ones, the most installations first: past it, taken as fewer.
+    // about at least k installations (the joint tally keeps k of them for
+    // each profile and tool). A bounded walk of the hidden ones, the most
+    // installations first: past it, taken as fewer.
     const WALK: usize = 1024;
     let without_reach_k = |tool: &str, users: &[(u64, &Profile, &Cell)], hidden_too| {
         let mut found: FxHashSet<u64> = FxHashSet::default();
         let mut add = |tallied: &Profile, cell: Option<&Cell>| {
-            let with = match cell {
-                None => &[][..],
-                Some(cell) if cell.ids.len() < tools.ids_kept() => &cell.ids[..],
-                Some(_) => return false,
-            };
-            found.extend(tallied.ids.iter().filter(|id| !with.contains(id)));
+            found.extend(cell.map_or(&tallied.ids, |cell| &cell.without));
             found.len() >= cap
         };
         if users
