@@ -27,7 +27,7 @@ fn add_id(ids: &mut Vec<u64>, id: u64, cap: usize) {
 pub struct Cell {
     /// The events.
     pub events: u64,
-    /// Their installations, up to k (see [`add_id`]).
+    /// Their installations, up to k (see `add_id`).
     pub ids: Vec<u64>,
     /// The installations of the profile's scans that did not enable it,
     /// up to k.
@@ -40,7 +40,7 @@ pub struct Cell {
 /// One profile's scans.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Profile {
-    /// Their installations, up to k (see [`add_id`]); also of the scans
+    /// Their installations, up to k (see `add_id`); also of the scans
     /// without a list of tools.
     pub ids: Vec<u64>,
     /// By tool enabled.
@@ -108,7 +108,7 @@ impl ToolsByProfile {
         self.overflowed = true;
     }
 
-    /// Counts `event` (of installation `id`, [`NO_ID`] for none) when it is
+    /// Counts `event` (of installation `id`, `NO_ID` for none) when it is
     /// a `scan.started`.
     pub fn observe(&mut self, event: &Event<'_>, id: u64) {
         let Payload::ScanStarted(s) = &event.payload else {
