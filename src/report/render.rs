@@ -275,9 +275,8 @@ fn hidden_words(t: &Table, k: u64) -> Option<String> {
         // A reader who knows a profile's tools (see `tools_read_off_profiles`).
         let almost_all = if t.name == "scan_tools" {
             format!(
-                "{almost_all}, nor tools whose scans, less those of the profiles shown that \
-                 always enable them, would tell the scans of fewer than {k} installations' \
-                 other profiles"
+                "{almost_all}, nor tools whose scans read against the profiles that enable \
+                 them would tell the scans of fewer than {k} installations"
             )
         } else {
             almost_all
@@ -374,7 +373,7 @@ fn methodology_privacy(report: &Report) -> Vec<String> {
         format!("Every published cell counts events and distinct installations. A cell behind fewer than k = {k} installations is not shown (`--min-installations`); its events are folded into an \"Other\" row."),
         "Hidden cells must not be recoverable by subtraction from published totals (a table's rows add up to its total; in a table broken down by group, every group and every value add up). The report simulates a reader who knows every total and solves every row or column with a single unknown cell, repeatedly; while that reveals a small cell, or leaves a row's or column's unknown cells about fewer than k installations, another cell is hidden too (complementary suppression), and a table that cannot be protected is not published. \"Other\" rows are therefore always about at least k installations.".into(),
         "Totals are cells too: a table whose events come from fewer than k installations, or whose event type the event-type table hides, is withheld with its count of events; a key figure is shown only where the tables show it; and the groups a table by profile or by week leaves out are, together, about at least k installations (the smallest shown group joins them when they are not).".into(),
-        "A reader may know which tools each profile enables: a tool is shown only where its scans less those of the profiles shown that always enable it are none or about at least k installations (they would be the scans of the profiles the table hides, or of others, that enabled it).".into(),
+        "A reader may know which tools each profile enables: a tool is shown only where its scans less those of the profiles shown that always enable it (the scans of the profiles the table hides, or of others, that enabled it), and the scans of the profiles that enable it less its own (their scans without it), are each none or about at least k installations.".into(),
         "How many cells a table hides, or the report in all, and how many of them as complements, is not published: with a table's Other it would bound the small cells' events.".into(),
         format!(
             "Breakdowns are published only when the quarter has at least {} installations (`--min-quarter-installations`); below that, only totals.",
