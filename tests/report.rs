@@ -476,6 +476,36 @@ fn a_hidden_profiles_scans_cannot_be_read_off_the_tools_it_enables() {
         tools.contains(&("t".into(), 5, 0, false)),
         "withheld: {tools:?}"
     );
+    // One published profile alone enables zap, not always: balanced's 22
+    // installations less zap's 20 would say 2 never ran it (a review).
+    let mut data = String::new();
+    let mut line = |n: u32, profile: &str, tools: &str| {
+        data.push_str(&format!(
+            r#"{{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "anonymous_id": "{}", "timestamp": "2026-02-03T10:00:00Z", "metadata": {{"mode": "cli", "profile": "{profile}", "tools": {tools}}}}}"#,
+            uuid(n)
+        ));
+        data.push('\n');
+    };
+    for n in 0..20 {
+        line(n, "balanced", r#"["trivy", "zap"]"#);
+    }
+    for n in [20, 21, 0, 1, 2] {
+        line(n, "balanced", r#"["trivy"]"#);
+    }
+    for n in 100..130 {
+        line(n, "fast", r#"["trivy"]"#);
+    }
+    let json = report(&data, &[]).json();
+    let profiles = rows(&json, "profiles");
+    assert!(
+        profiles.contains(&("balanced".into(), 25, 22, false)),
+        "{profiles:?}"
+    );
+    let tools = rows(&json, "scan_tools");
+    assert!(
+        tools.contains(&("zap".into(), 20, 0, false)),
+        "withheld: {tools:?}"
+    );
 }
 
 /// The unsuppressed numbers of the quarter, from `summary`.

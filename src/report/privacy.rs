@@ -2182,8 +2182,9 @@ fn tools_read_off_profiles(
     // the hidden ones; and up to k installations of the last two.
     #[derive(Default)]
     struct Parts<'a> {
-        /// The published profiles that enable it.
+        /// The published profiles that enable it, and the last of them.
         shown_users: usize,
+        user: Option<Option<&'a str>>,
         enclosed: u64,
         sometimes: u64,
         users: Vec<(u64, &'a Profile, &'a Cell)>,
@@ -2195,7 +2196,10 @@ fn tools_read_off_profiles(
         let scans = shown.get(&profile).copied();
         for (tool, cell) in &tallied.tools {
             let parts = by_tool.entry(tool).or_default();
-            parts.shown_users += usize::from(scans.is_some());
+            if scans.is_some() {
+                parts.shown_users += 1;
+                parts.user = Some(profile);
+            }
             match scans {
                 Some(scans) if scans == cell.events => {
                     parts.enclosed += cell.events;
@@ -2238,10 +2242,14 @@ fn tools_read_off_profiles(
                 .any(|tallied| add(tallied, tallied.tools.get(tool)))
     };
     // When only hidden profiles enable a tool, Other's installations hold
-    // the tool's: see `withhold_small_complements` (a review: Other's 6
-    // installations less t's 5 said one never ran t; the check of the
-    // scans without it, below, counts each hidden profile apart). (One
-    // published profile that alone enables it is checked below whole.)
+    // the tool's, and when one published profile alone does, that
+    // profile's: see `withhold_small_complements` (reviews: Other's 6
+    // installations less t's 5, and balanced's 22 less zap's 20, said how
+    // many never ran it; the check of the scans without it, below, counts
+    // the installations of those scans, which may have run it too).
+    let profile_sets: FxHashMap<Option<&str>, &[u32]> = (summary_profiles.rows.iter())
+        .filter_map(|r| key(&r.value).map(|p| (p, ids.of(MetricId::Profiles, r))))
+        .collect();
     let mut of_hidden: Vec<u32> = hidden
         .iter()
         .flat_map(|(_, set)| set.iter().copied())
@@ -2252,8 +2260,13 @@ fn tools_read_off_profiles(
         let Some(parts) = by_tool.get(r.value.text()) else {
             continue;
         };
-        if parts.shown_users == 0 && parts.hidden > 0 {
-            holders.insert(r.value.text().to_owned(), of_hidden.clone());
+        let holder = match (parts.shown_users, parts.hidden > 0, parts.user) {
+            (0, true, _) => Some(of_hidden.clone()),
+            (1, false, Some(profile)) => profile_sets.get(&profile).map(|set| set.to_vec()),
+            _ => None,
+        };
+        if let Some(holder) = holder {
+            holders.insert(r.value.text().to_owned(), holder);
         }
     }
     let m = &mut out[MetricId::ScanTools as usize];
