@@ -297,16 +297,19 @@ fn one_small_cell_is_folded_with_a_complement() {
 /// of `deep` (semgrep and noseyparker, three scans each), 6 of `balanced`
 /// (semgrep and zap), and a `custom` scan of each installation `custom`
 /// names, which enables all three.
+/// A 2026-Q1 scan.started line of installation `n`, with its profile and
+/// its list of tools (JSON).
+fn scan_line(n: u32, profile: &str, tools: &str) -> String {
+    format!(
+        r#"{{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "anonymous_id": "{}", "timestamp": "2026-02-0{}T10:00:00Z", "metadata": {{"mode": "cli", "profile": "{profile}", "tools": {tools}}}}}"#,
+        uuid(n),
+        1 + n % 9
+    ) + "\n"
+}
+
 fn tools_by_profile(custom: impl IntoIterator<Item = u32>) -> String {
     let mut out = String::new();
-    let mut line = |n: u32, profile: &str, tools: &str| {
-        out.push_str(&format!(
-            r#"{{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "anonymous_id": "{}", "timestamp": "2026-02-0{}T10:00:00Z", "metadata": {{"mode": "cli", "profile": "{profile}", "tools": {tools}}}}}"#,
-            uuid(n),
-            1 + n % 9
-        ));
-        out.push('\n');
-    };
+    let mut line = |n: u32, profile: &str, tools: &str| out.push_str(&scan_line(n, profile, tools));
     for n in 0..25 {
         line(n, "fast", r#"["semgrep"]"#);
     }
@@ -398,11 +401,7 @@ fn a_hidden_profiles_scans_cannot_be_read_off_the_tools_it_enables() {
     // profiles' Other, 7, less those 5 would be tiny's 2 (a review).
     let mut data = tools_by_profile(300..305);
     for _ in 0..2 {
-        data.push_str(&format!(
-            r#"{{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "anonymous_id": "{}", "timestamp": "2026-02-03T10:00:00Z", "metadata": {{"mode": "cli", "profile": "tiny", "tools": ["semgrep"]}}}}"#,
-            uuid(400)
-        ));
-        data.push('\n');
+        data.push_str(&scan_line(400, "tiny", r#"["semgrep"]"#));
     }
     let json = report(&data, &[]).json();
     let profiles = rows(&json, "profiles");
@@ -425,11 +424,7 @@ fn a_hidden_profiles_scans_cannot_be_read_off_the_tools_it_enables() {
                         ("balanced", n) if without.contains(&n) => r#"["semgrep"]"#,
                         _ => r#"["semgrep", "zap"]"#,
                     };
-                    data.push_str(&format!(
-                        r#"{{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "anonymous_id": "{}", "timestamp": "2026-02-03T10:00:00Z", "metadata": {{"mode": "cli", "profile": "{profile}", "tools": {tools}}}}}"#,
-                        uuid(n)
-                    ));
-                    data.push('\n');
+                    data.push_str(&scan_line(n, profile, tools));
                 }
             }
         }
@@ -446,13 +441,8 @@ fn a_hidden_profiles_scans_cannot_be_read_off_the_tools_it_enables() {
     // Only hidden profiles enable t: its installations are inside Other's,
     // and 6 less its 5 would say one never ran it (a review).
     let mut data = String::new();
-    let mut line = |n: u32, profile: &str, tools: &str| {
-        data.push_str(&format!(
-            r#"{{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "anonymous_id": "{}", "timestamp": "2026-02-03T10:00:00Z", "metadata": {{"mode": "cli", "profile": "{profile}", "tools": {tools}}}}}"#,
-            uuid(n)
-        ));
-        data.push('\n');
-    };
+    let mut line =
+        |n: u32, profile: &str, tools: &str| data.push_str(&scan_line(n, profile, tools));
     for n in 100..110 {
         line(n, "fast", r#"["semgrep"]"#);
         line(n + 100, "deep", r#"["semgrep"]"#);
@@ -479,13 +469,8 @@ fn a_hidden_profiles_scans_cannot_be_read_off_the_tools_it_enables() {
     // One published profile alone enables zap, not always: balanced's 22
     // installations less zap's 20 would say 2 never ran it (a review).
     let mut data = String::new();
-    let mut line = |n: u32, profile: &str, tools: &str| {
-        data.push_str(&format!(
-            r#"{{"event": "scan.started", "version": "1.0.0", "platform": "Linux", "anonymous_id": "{}", "timestamp": "2026-02-03T10:00:00Z", "metadata": {{"mode": "cli", "profile": "{profile}", "tools": {tools}}}}}"#,
-            uuid(n)
-        ));
-        data.push('\n');
-    };
+    let mut line =
+        |n: u32, profile: &str, tools: &str| data.push_str(&scan_line(n, profile, tools));
     for n in 0..20 {
         line(n, "balanced", r#"["trivy", "zap"]"#);
     }
