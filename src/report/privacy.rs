@@ -2126,17 +2126,18 @@ pub fn publish(
 /// the scans of the other profiles that enabled it: those of a profile the
 /// table hides, or of one that does not always enable it (a review: in the
 /// example report osv-scanner's 57 less deep's 56 was one installation's
-/// custom scan, and bandit's 69 less 56 three installations'). And when
-/// those are all the hidden profiles' (no published profile enables it but
-/// always), the profile table's Other less them is the hidden profiles'
-/// scans without the tool (a review: t1's 25 less deep's 20 was custom's 5,
-/// 5 installations, and Other's 7 less 5 one installation's 2 scans; a tool
-/// only a hidden profile enables gave that profile's count alike). A tool's
-/// row is shown only when each of the two is none or about at least k
+/// custom scan, and bandit's 69 less 56 three installations'). And the
+/// scans of the profiles that enable it (the published ones, and Other as
+/// one when a hidden one does) less its runs are their scans without it
+/// (reviews: Other's 7 less custom's 5 was one installation's 2 scans;
+/// balanced's 20 and deep's 20 less zap's 38 another's 2). A tool's row is
+/// shown only when each of the two is none or about at least k
 /// installations; else it is hidden with the rows hidden as complements
 /// (and its failure rate, which needs its runs, with it). A quarter with
 /// more pairs of profile and tool than are tallied ([`super::joint`])
-/// withholds the table.
+/// withholds the table. Returns, by tool, the installations of the one
+/// published row that holds all its scans, where there is one (Other's,
+/// or one profile's), for `withhold_small_complements`.
 fn tools_read_off_profiles(
     out: &mut [PublishedMetric],
     summary: &Summary,
