@@ -1544,15 +1544,7 @@ mod tests {
             finalize("x", stats, tally)
         };
         assert_eq!(summary(often), summary(Tuning::default()));
-        let options = ReportOptions {
-            quarter: "2026-Q2".parse().unwrap(),
-            filters: Filters::default(),
-            min_installations: 5,
-            min_quarter_installations: 10,
-            population: None,
-            generated_on: None,
-            source_name: "events.jsonl".into(),
-        };
+        let options = q2_options(10);
         let report = |tuning| {
             let make = || {
                 pass::QuarterSink::new(options.quarter, &options.filters, options.min_installations)
@@ -1564,21 +1556,27 @@ mod tests {
         assert_eq!(report(often), report(Tuning::default()));
     }
 
+    /// 2026-Q2's report at k = 5, with `min_quarter` installations for
+    /// breakdowns.
+    fn q2_options(min_quarter: u64) -> ReportOptions {
+        ReportOptions {
+            quarter: "2026-Q2".parse().unwrap(),
+            filters: Filters::default(),
+            min_installations: 5,
+            min_quarter_installations: min_quarter,
+            population: None,
+            generated_on: None,
+            source_name: "events.jsonl".into(),
+        }
+    }
+
     /// A quarter with more pairs of profile and tool than are tallied
     /// withholds the tools table (and the failure rates, which need its
     /// runs): which tools the hidden profiles enabled cannot be checked.
     #[test]
     fn too_many_profile_and_tool_pairs_withhold_the_tools_table() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/events.jsonl");
-        let options = ReportOptions {
-            quarter: "2026-Q2".parse().unwrap(),
-            filters: Filters::default(),
-            min_installations: 5,
-            min_quarter_installations: 20,
-            population: None,
-            generated_on: None,
-            source_name: "events.jsonl".into(),
-        };
+        let options = q2_options(20);
         let read = || {
             let file = std::fs::File::open(path).unwrap();
             pass::read(file, options.quarter, &options.filters, 5).unwrap()

@@ -2168,15 +2168,14 @@ fn tools_read_off_profiles(
     // The hidden ones (Other's), the most installations first: their
     // scans, and installations.
     let summary_profiles = summary.metric(MetricId::Profiles);
-    let mut hidden: Vec<(&Value, &[u32])> = (summary_profiles.rows.iter())
+    let hidden_rows: Vec<&Row> = (summary_profiles.rows.iter())
         .filter(|r| key(&r.value).is_some_and(|p| !shown.contains_key(&p)))
+        .collect();
+    let hidden_scans: u64 = hidden_rows.iter().map(|r| r.count).sum();
+    let mut hidden: Vec<(&Value, &[u32])> = (hidden_rows.iter())
         .map(|r| (&r.value, ids.of(MetricId::Profiles, r)))
         .collect();
     hidden.sort_by_key(|(_, set)| std::cmp::Reverse(set.len()));
-    let hidden_scans: u64 = (summary_profiles.rows.iter())
-        .filter(|r| key(&r.value).is_some_and(|p| !shown.contains_key(&p)))
-        .map(|r| r.count)
-        .sum();
     let cap = usize::try_from(k).unwrap_or(usize::MAX);
     // Per tool: the scans of the published profiles that always enable
     // it; of those that enable it only sometimes (and those profiles); of
