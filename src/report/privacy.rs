@@ -30,7 +30,7 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
-use super::joint::{Cell, Profile, ToolsByProfile};
+use super::joint::{Cell, Ids, Profile, ToolsByProfile};
 use crate::event::time::{format_month_code, format_week_code};
 use crate::metrics::finalize::events_bucket;
 use crate::metrics::tally::{ACTIVE_MONTH, ACTIVE_WEEK, CellMembers, INSTALL, Key, Tally, decode};
@@ -2189,7 +2189,7 @@ fn tools_read_off_profiles(
         sometimes: u64,
         users: Vec<(u64, &'a Profile, &'a Cell)>,
         hidden: u64,
-        ids: Vec<u64>,
+        ids: Ids,
     }
     let mut by_tool: FxHashMap<&str, Parts> = FxHashMap::default();
     for (profile, tallied) in tools.iter() {
@@ -2212,9 +2212,7 @@ fn tools_read_off_profiles(
                 None => parts.hidden += cell.events,
             }
             for &id in &cell.ids {
-                if parts.ids.len() < cap && !parts.ids.contains(&id) {
-                    parts.ids.push(id);
-                }
+                parts.ids.add(id, cap);
             }
         }
     }
