@@ -747,9 +747,22 @@ fn fingerprint_warning_does_not_change_the_exit_code() {
     let (code, stdout, _) = run(&["audit", path(&f), "--min-installations", "7"], None);
     assert_eq!(code, 0);
     assert!(stdout.ends_with("warning: 3 of 3 (platform, python_version, version) combinations are shared by fewer than 7 installations; 18 of 18 installations could be singled out by them (combinations not listed)\n"), "{stdout}");
-    let (code, _, stderr) = run(&["audit", path(&f), "--min-installations", "0"], None);
-    assert_eq!(code, 2);
-    assert!(stderr.contains("--min-installations"), "{stderr}");
+    // One installation, said as one (a review: "at least 1 installations").
+    let (code, stdout, _) = run(&["audit", path(&f), "--min-installations", "1"], None);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.ends_with("combinations is shared by at least 1 installation\n"),
+        "{stdout}"
+    );
+    // A k out of range says what k is (a review: "0 is not in 1..=4294967295").
+    for k in ["0", "4294967296", "x"] {
+        let (code, _, stderr) = run(&["audit", path(&f), "--min-installations", k], None);
+        assert_eq!(code, 2);
+        assert!(
+            stderr.contains(&format!("invalid value '{k}' for '--min-installations <K>': give k, a number of installations from 1 to 4294967295 (the default is 5; 1 hides nothing)")),
+            "{stderr}"
+        );
+    }
 }
 
 /// The generator's ground truth for `fixtures/events.jsonl`.
@@ -861,6 +874,26 @@ fn a_missing_file_is_an_error_that_names_it() {
             stderr.starts_with("Error: no/such/file.jsonl: no such file; check the path"),
             "{stderr}"
         );
+    }
+}
+
+/// A review: an empty input passed both checks with no word on stderr
+/// (`summary` warns); the verdict stays 0.
+#[test]
+fn an_input_with_no_line_to_check_is_warned_of() {
+    for cmd in ["validate", "audit"] {
+        for (stdin, what) in [("", "is empty"), ("\n  \n", "holds only blank lines")] {
+            let (code, _, stderr) = run(&[cmd, "-"], Some(stdin));
+            assert_eq!(code, 0, "{cmd}");
+            assert_eq!(
+                stderr,
+                format!("warning: stdin {what}: there is nothing to {cmd}\n"),
+                "{cmd}"
+            );
+        }
+        // A file with a line to check: no warning.
+        let (_, _, stderr) = run(&[cmd, "fixtures/events.jsonl"], None);
+        assert!(!stderr.contains("nothing to"), "{cmd}: {stderr}");
     }
 }
 

@@ -1898,6 +1898,17 @@ fn a_quarter_threshold_below_k_is_said_to_be_k() {
          at least 5 installations in the quarter (the report's methodology says so)\n",
     ));
     run(&["--min-installations", "3"]).stderr(predicate::str::contains("note:").not());
+    // A k of 0 says what k is (a review: "0 is not in 1..18446744073709551615").
+    bin()
+        .args(["report", "fixtures/events.jsonl", "--quarter", "2026-Q2"])
+        .args(["--min-installations", "0", "--out"])
+        .arg(tmp.path().join("z"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "invalid value '0' for '--min-installations <K>': give k, a number of installations \
+             from 1 to 18446744073709551615 (the default is 5; 1 hides nothing)",
+        ));
     // Not given, the default is not said to be (a review).
     bin()
         .args(["report", "fixtures/events.jsonl", "--quarter", "2026-Q2"])

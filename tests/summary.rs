@@ -530,7 +530,7 @@ fn a_summary_that_counts_nothing_says_why() {
         &empty,
         &[],
         format!(
-            "warning: {} is empty: there is nothing to summarise",
+            "warning: {} is empty: there is nothing to count",
             empty.display()
         ),
     );
@@ -553,7 +553,7 @@ fn a_summary_that_counts_nothing_says_why() {
         (
             &blank,
             format!(
-                "warning: {} holds only blank lines: there is nothing to summarise",
+                "warning: {} holds only blank lines: there is nothing to count",
                 blank.display()
             ),
         ),
@@ -1520,7 +1520,7 @@ fn bad_inputs_get_clear_errors() {
         ])
         .assert()
         .code(2)
-        .stderr("error: --since must be before --until\n");
+        .stderr("error: --since must not be after --until\n");
     bin()
         .args([
             "summary",

@@ -528,8 +528,10 @@ impl AuditReport {
         } else {
             writeln!(
                 w,
-                "fingerprint: each of the {} (platform, python_version, version) combinations is shared by at least {} installations",
-                fp.combinations, fp.min_installations
+                "fingerprint: each of the {} (platform, python_version, version) combinations is shared by at least {} installation{}",
+                fp.combinations,
+                fp.min_installations,
+                if fp.min_installations == 1 { "" } else { "s" }
             )
         }
     }

@@ -21,7 +21,7 @@ pub struct AuditArgs {
     #[arg(short, long, value_enum, ignore_case = true, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Warn about (platform, python_version, version) combinations shared by fewer installations than this.
-    #[arg(long, value_name = "K", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "K", default_value_t = 5, value_parser = crate::cmd::audit_k)]
     pub min_installations: u32,
 }
 
@@ -30,6 +30,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     let reader = local::open(&args.input, "audit")?;
     let report = audit::audit_reader(reader)
         .with_context(|| format!("reading {}", local::shown(&args.input)))?;
+    crate::cmd::warn_if_nothing(&args.input, &report.counts, "audit");
     crate::cmd::write_verdict(report.has_findings(), |mut out| {
         Ok(report.write(args.format, args.min_installations as usize, &mut out)?)
     })

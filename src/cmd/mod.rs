@@ -37,6 +37,45 @@ pub(crate) fn usage(kind: clap::error::ErrorKind, message: &str) -> anyhow::Erro
     clap::Error::raw(kind, format!("{message}\n")).into()
 }
 
+/// Parses a privacy threshold k (`--min-installations` of `report` and
+/// `audit`): a whole number from 1 to `max` (a review: clap's range said
+/// `0 is not in 1..18446744073709551615`, and otherwise for `audit`).
+fn parse_k(s: &str, max: u64) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(k) if (1..=max).contains(&k) => Ok(k),
+        _ => Err(format!(
+            "give k, a number of installations from 1 to {max} (the default is 5; 1 hides \
+             nothing)"
+        )),
+    }
+}
+
+/// `report --min-installations`: see `parse_k`.
+pub fn report_k(s: &str) -> Result<u64, String> {
+    parse_k(s, u64::MAX)
+}
+
+/// `audit --min-installations`: see `parse_k`.
+pub fn audit_k(s: &str) -> Result<u32, String> {
+    parse_k(s, u32::MAX.into()).map(|k| u32::try_from(k).unwrap_or(u32::MAX))
+}
+
+/// Warns on stderr when `validate` or `audit` read no line to check, as
+/// `summary` does: their verdict passes then, and a check of an empty
+/// download would pass unseen (a review). The verdict is unchanged.
+pub fn warn_if_nothing(
+    input: &std::path::Path,
+    counts: &crate::audit::report::LineCounts,
+    verb: &str,
+) {
+    let input = crate::source::local::shown(input);
+    if counts.lines == 0 {
+        eprintln!("warning: {input} is empty: there is nothing to {verb}");
+    } else if counts.lines == counts.blank_lines {
+        eprintln!("warning: {input} holds only blank lines: there is nothing to {verb}");
+    }
+}
+
 /// Writes a verdict's report (`validate`, `audit`) to stdout and returns
 /// the verdict's exit code: 1 when `failed`, else 0, also when the reader
 /// stops reading early (`| head`), which ends `summary` quietly with 0 (a

@@ -24,7 +24,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "YEAR-Qn")]
     pub quarter: Quarter,
     /// Privacy threshold k: a cell behind fewer installations is not shown.
-    #[arg(long, value_name = "K", default_value_t = DEFAULT_MIN_INSTALLATIONS, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "K", default_value_t = DEFAULT_MIN_INSTALLATIONS, value_parser = crate::cmd::report_k)]
     pub min_installations: u64,
     /// Publish breakdowns only if the quarter has at least this many installations.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MIN_QUARTER_INSTALLATIONS)]

@@ -126,7 +126,7 @@ impl FilterArgs {
         {
             return Err(crate::cmd::usage(
                 clap::error::ErrorKind::ArgumentConflict,
-                "--since must be before --until",
+                "--since must not be after --until",
             ));
         }
         Ok(f)
@@ -390,9 +390,9 @@ pub fn no_valid_line(input: &Path, seen: &crate::metrics::InputReport) -> Option
         return None;
     }
     Some(if seen.lines == 0 {
-        format!("{input} is empty: there is nothing to summarise")
+        format!("{input} is empty: there is nothing to count")
     } else if seen.invalid_lines == 0 {
-        format!("{input} holds only blank lines: there is nothing to summarise")
+        format!("{input} holds only blank lines: there is nothing to count")
     } else {
         format!(
             "no line of {input} is a valid event ({} invalid line{}, the first reasons above): \

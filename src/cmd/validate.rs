@@ -34,6 +34,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     };
     let report = audit::validate_reader(reader, &opts, args.format == OutputFormat::Json)
         .with_context(|| format!("reading {}", local::shown(&args.input)))?;
+    crate::cmd::warn_if_nothing(&args.input, &report.counts, "validate");
     crate::cmd::write_verdict(report.has_errors(), |mut out| {
         Ok(report.write(args.format, &mut out)?)
     })

@@ -249,8 +249,8 @@ impl std::str::FromStr for Quarter {
         if (year, q) == (9999, 4) {
             // Its end, 10000-01-01T00:00:00Z, has no RFC 3339 form.
             return Err(format!(
-                "`{s}` ends at 10000-01-01T00:00:00Z (UTC), which no RFC 3339 time can write: use \
-                 --since 9999-10-01"
+                "`{s}` ends at 10000-01-01T00:00:00Z (UTC), which no RFC 3339 time can write: \
+                 give `summary` the period as --since 9999-10-01"
             ));
         }
         Ok(Quarter { year, q })
@@ -355,7 +355,7 @@ mod tests {
         assert_eq!(
             "9999-Q4".parse::<Quarter>().unwrap_err(),
             "`9999-Q4` ends at 10000-01-01T00:00:00Z (UTC), which no RFC 3339 time can write: \
-             use --since 9999-10-01"
+             give `summary` the period as --since 9999-10-01"
         );
         assert!("9999-Q3".parse::<Quarter>().is_ok());
     }
