@@ -943,6 +943,10 @@ pub fn activity_chart(weeks: &WeekActivity, subtitle: &str) -> Chart {
 /// The canonical order of duration buckets (others follow, sorted).
 const DURATION_ORDER: [&str; 4] = ["<5min", "5-15min", "15-30min", ">30min"];
 
+/// The most clients' values a grouped chart draws apart: one colour of the
+/// palette each, none twice, and Other grey.
+const MAX_SERIES: usize = 6;
+
 /// Shares within each group of a grouped metric as grouped bars: groups
 /// along x (largest first), values as series (buckets in canonical order).
 /// Also returns the events of the groups drawn.
@@ -981,20 +985,62 @@ pub fn grouped_shares(metric: &MetricRows, max_groups: usize) -> (Vec<String>, V
             .entry((r.group.as_ref(), r.other, &r.value))
             .or_insert(r);
     }
-    let series = order
-        .iter()
-        .map(|(other, _, text, v)| Series {
-            name: if *other { text.clone() } else { client_text(v) },
-            other: *other,
-            values: groups
-                .iter()
-                .map(|(g, total)| {
-                    (cells.get(&(*g, *other, v)))
-                        .map(|r| 100.0 * r.count as f64 / (*total).max(1) as f64)
-                })
-                .collect(),
+    let values_of = |other: bool, v: &Value| -> Vec<Option<f64>> {
+        groups
+            .iter()
+            .map(|(g, total)| {
+                (cells.get(&(*g, other, v)))
+                    .map(|r| 100.0 * r.count as f64 / (*total).max(1) as f64)
+            })
+            .collect()
+    };
+    // At most `MAX_SERIES` of the clients' values, drawn apart: the
+    // buckets, then those of the most events in the groups drawn (a
+    // review: 14 made-up buckets were drawn in the palette's 7 colours
+    // twice over, and 54 of them past the legend's rows). The rest, with
+    // the report's Other, are one grey series, Other; a value of no group
+    // drawn is none.
+    let mut weight: FxHashMap<&Value, u64> = FxHashMap::default();
+    for r in &metric.rows {
+        if !r.other && groups.iter().any(|g| g.0 == r.group.as_ref()) {
+            *weight.entry(&r.value).or_insert(0) += r.count;
+        }
+    }
+    let mut ranked: Vec<&(bool, usize, String, Value)> = (order.iter())
+        .filter(|(other, _, _, v)| !other && weight.contains_key(v))
+        .collect();
+    ranked.sort_by_key(|(_, bucket, _, v)| {
+        (
+            *bucket == DURATION_ORDER.len(),
+            std::cmp::Reverse(weight[v]),
+        )
+    });
+    let kept: FxHashSet<&Value> = ranked.iter().take(MAX_SERIES).map(|o| &o.3).collect();
+    let mut series: Vec<Series> = (order.iter())
+        .filter(|(other, _, _, v)| !other && kept.contains(v))
+        .map(|(_, _, _, v)| Series {
+            name: client_text(v),
+            other: false,
+            values: values_of(false, v),
         })
         .collect();
+    let rest: Vec<Vec<Option<f64>>> = (ranked.iter().skip(MAX_SERIES))
+        .map(|(_, _, _, v)| values_of(false, v))
+        .chain(
+            (order.iter())
+                .filter(|o| o.0)
+                .map(|(_, _, _, v)| values_of(true, v)),
+        )
+        .collect();
+    if !rest.is_empty() {
+        series.push(Series {
+            name: OTHER.to_owned(),
+            other: true,
+            values: (0..groups.len())
+                .map(|g| (rest.iter().filter_map(|values| values[g])).reduce(|a, b| a + b))
+                .collect(),
+        });
+    }
     let labels = groups
         .iter()
         // As the values are labelled (a review: an empty profile had no
@@ -1420,6 +1466,54 @@ mod tests {
                 (OTHER, true, of(5.0)),
             ]
         );
+    }
+
+    /// A review: a client's made-up buckets were each a series, in the
+    /// palette's colours again and past the legend's rows.
+    #[test]
+    fn grouped_shares_draw_six_values_apart_and_the_rest_as_other() {
+        let deep = || Some(Value::from("deep"));
+        let fast = || Some(Value::from("fast"));
+        let mut all = vec![
+            row(deep(), Value::from(">30min"), 1, false),
+            row(deep(), Value::from("<5min"), 2, false),
+            row(fast(), Value::from("5-15min"), 4, false),
+            // The report's own rest.
+            row(deep(), Value::from(OTHER), 7, true),
+        ];
+        // d01 to d10, d07 and d03 the largest; d09 only in a group not
+        // drawn.
+        for (i, n) in [3, 1, 9, 1, 1, 1, 8, 1, 0, 1].into_iter().enumerate() {
+            let g = if i == 8 {
+                Some(Value::from("rare"))
+            } else {
+                deep()
+            };
+            all.push(row(
+                g,
+                Value::from(format!("d{:02}", i + 1).as_str()),
+                n.max(1),
+                false,
+            ));
+        }
+        let (labels, series, _) = grouped_shares(&rows(MetricId::DurationBucketsByProfile, all), 2);
+        assert_eq!(labels, ["deep", "fast"]);
+        let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["<5min", "5-15min", ">30min", "d01", "d03", "d07", OTHER]
+        );
+        // deep: 2 + 1 + 26 of the made-up + 7 = 36 events; the rest is
+        // d02, d04 to d06, d08, d10 (1 each) and the report's 7.
+        let other = series.last().unwrap();
+        assert!(other.other);
+        assert_eq!(other.values, [Some(100.0 * 13.0 / 36.0), None]);
+        assert_eq!(series[1].values, [None, Some(100.0)]);
+        // Each drawn in a colour of its own.
+        let colours: std::collections::BTreeSet<_> = (series.iter().enumerate())
+            .map(|(i, s)| format!("{:?}", series_colour(s, i)))
+            .collect();
+        assert_eq!(colours.len(), series.len());
     }
 
     #[test]
