@@ -11,8 +11,9 @@
 //! [`summary_charts`] builds the standard set from any [`Summary`]; the
 //! report builds the same kinds from its privacy-checked tables.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 use anyhow::anyhow;
 use plotters::coord::Shift;
@@ -576,7 +577,36 @@ pub const SUBTITLE_CHARS: usize = 88;
 /// Untrusted text made safe and short for a chart: control characters shown
 /// escaped (they are not valid in SVG), at most `max` characters.
 fn clip(s: &str, max: usize) -> String {
-    clip_safe(&terminal_safe(s), max)
+    clip_safe(&drawable(terminal_safe(s)), max)
+}
+
+/// Whether the bundled font has a glyph for `c`: it draws every other
+/// character as the same box.
+fn font_draws(c: char) -> bool {
+    use ab_glyph::Font as _;
+    static FONT_REF: OnceLock<Option<ab_glyph::FontRef<'static>>> = OnceLock::new();
+    (FONT_REF.get_or_init(|| ab_glyph::FontRef::try_from_slice(FONT).ok()))
+        .as_ref()
+        .is_none_or(|font| font.glyph_id(c).0 != 0)
+}
+
+/// Text made safe ([`terminal_safe`]) as the charts draw it: a character
+/// the bundled font has no glyph for is written `\u{…}` (a review:
+/// `高速` and `深度` were both drawn `□□` in the PNGs). A client's own
+/// backslash is doubled already, so no text can pass for that form.
+fn drawable(s: Cow<'_, str>) -> Cow<'_, str> {
+    if s.chars().all(|c| c.is_ascii() || font_draws(c)) {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if c.is_ascii() || font_draws(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// [`clip`] of text already made safe.
@@ -602,7 +632,7 @@ fn distinct_labels<'a>(
 ) -> Vec<String> {
     let safe: Vec<String> = texts
         .into_iter()
-        .map(|t| terminal_safe(t).into_owned())
+        .map(|t| drawable(terminal_safe(t)).into_owned())
         .collect();
     let mut labels: Vec<String> = safe.iter().map(|t| cut(t)).collect();
     // Each value's cut label without its `…`: the most of its start that
@@ -1365,6 +1395,31 @@ mod tests {
             denominator,
             rows,
         }
+    }
+
+    /// A review: `高速` and `深度` were both drawn `□□` in the PNGs, the
+    /// bundled font having no glyph for them.
+    #[test]
+    fn characters_the_font_cannot_draw_are_written_as_escapes() {
+        let labels = distinct_labels(
+            ["高速", "深度", "Linux ✓ Ωмега", "ci-\u{1f512}", "\\u{9ad8}"],
+            |t| fit(t, 40, 400),
+        );
+        assert_eq!(
+            labels,
+            [
+                "\\u{9ad8}\\u{901f}",
+                "\\u{6df1}\\u{5ea6}",
+                "Linux ✓ Ωмега",
+                "ci-\\u{1f512}",
+                // A client's own text of that form, its backslash doubled.
+                "\\\\u{9ad8}",
+            ]
+        );
+        // So are the titles and subtitles the chart draws.
+        assert_eq!(clip("profile 高", 70), "profile \\u{9ad8}");
+        // What it draws is drawn as itself.
+        assert!(font_draws('é') && font_draws('✓') && !font_draws('高'));
     }
 
     /// A client's value `Other` is its own bar, labelled in quotes: the
