@@ -248,13 +248,17 @@ fn html_shown(s: &str, how: Shown) -> String {
 /// Guards a CSV cell against formula injection: a cell that a spreadsheet
 /// would evaluate (starting with `=`, `+`, `-`, `@`, tab or carriage return,
 /// also after white space or characters that show nothing, which an import
-/// may trim or a reader not see, or as the full-width sign an input method
-/// may turn into one) gets a leading `'`; so does a cell that starts with
+/// may trim or a reader not see, or as the full-width or small sign that
+/// an input method or a Unicode normalization (NFKC) may turn into one, a
+/// review's `﹦SUM(1)`) gets a leading `'`; so does a cell that starts with
 /// `'` itself, so that the guard can be taken off again (`'=1` is the
 /// guarded `=1`, `''=1` the value `'=1`).
 pub fn csv_safe(s: &str) -> Cow<'_, str> {
-    let starts =
-        |t: &str| t.starts_with(['=', '+', '-', '@', '\t', '\r', '\'', '＝', '＋', '－', '＠']);
+    let starts = |t: &str| {
+        t.starts_with([
+            '=', '+', '-', '@', '\t', '\r', '\'', '＝', '＋', '－', '＠', '﹦', '﹢', '﹣', '﹫',
+        ])
+    };
     // (A review: `\u{feff}=1` and `\u{200b}=1` passed unguarded.)
     let blank = |c: char| c.is_whitespace() || is_unsafe_char(c);
     if starts(s) || starts(s.trim_start_matches(blank)) {
@@ -471,6 +475,10 @@ mod tests {
             "\u{a0} -1",
             "＝1+1",
             "＠A1",
+            "﹦SUM(1)",
+            "﹢1",
+            "﹣1",
+            " ﹫A1",
             "\u{2003}=1",
             "\n=1",
             "'x",
