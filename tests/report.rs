@@ -504,6 +504,24 @@ fn truth(input: &Path) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// A review: summary.json's event-type shares were written at full
+/// precision (0.37353846153846154), every other share to six decimals.
+#[test]
+fn every_share_of_the_metrics_has_six_decimals() {
+    let json = report(&dataset(), &[]).json();
+    let mut seen = 0;
+    for (name, rows) in json["metrics"].as_object().unwrap() {
+        for r in rows.as_array().into_iter().flatten() {
+            if let Some(share) = r.get("share").and_then(Value::as_f64) {
+                let scaled = share * 1e6;
+                assert!((scaled - scaled.round()).abs() < 1e-6, "{name}: {r}");
+                seen += 1;
+            }
+        }
+    }
+    assert!(json["metrics"]["event_types"][0]["share"].is_f64() && seen > 20);
+}
+
 #[test]
 fn no_hidden_cell_can_be_recovered_by_subtraction() {
     let run = report(&dataset(), &[]);
@@ -4021,6 +4039,34 @@ fn consecutive_reports_give_no_small_group_that_did_not_come_back() {
     let second = report(&data, &["--quarter", "2026-Q2"]).json();
     assert_eq!(previous(&second, "installations"), 33);
     assert_eq!(previous(&second, "returning_installations"), Value::Null);
+
+    // None returning, or none new, is no group (a review: a first quarter
+    // withheld its 25 new installations, nothing seen before it).
+    let first = report(&scans(q1, &mut (0..25)), &[]).json();
+    assert_eq!(value(&first, "new_installations"), 25);
+    assert_eq!(value(&first, "returning_installations"), 0);
+    let data = scans(q4, &mut (0..25)) + &scans(q1, &mut (0..25));
+    let first = report(&data, &[]).json();
+    assert_eq!(value(&first, "new_installations"), 0);
+    assert_eq!(value(&first, "returning_installations"), 25);
+    // And fewer than k of either, not none, still withholds both.
+    let data = scans(q4, &mut (0..25)) + &scans(q1, &mut (0..25).chain(100..104));
+    let first = report(&data, &[]).json();
+    assert_eq!(value(&first, "new_installations"), Value::Null);
+
+    // A quarter of no event: none of everything, its installations too (a
+    // review: 0 usage events beside a withheld count of installations);
+    // and its column as the next quarter's previous one.
+    let empty = report(&data, &["--quarter", "2026-Q3"]).json();
+    assert_eq!(value(&empty, "installations"), 0);
+    assert_eq!(value(&empty, "usage_events"), 0);
+    let data = data + &scans("2026-08-10T10:00:00Z", &mut (0..25));
+    let after = report(&data, &["--quarter", "2026-Q3"]).json();
+    assert_eq!(previous(&after, "installations"), 0);
+    assert_eq!(figure(&after, "installations")["count_change"], Value::Null);
+    // Fewer than k, not none: withheld.
+    let few = report(&scans(q1, &mut (0..3)), &[]).json();
+    assert_eq!(value(&few, "installations"), Value::Null);
 }
 
 /// The events outside the quarter less the previous quarter's, and less

@@ -66,7 +66,8 @@ fn group_totals(cells: &[CellCount]) -> PolarsResult<Vec<u64>> {
         .collect())
 }
 
-fn round6(x: f64) -> f64 {
+/// Rounds to six decimals, as shares are written.
+pub(crate) fn round6(x: f64) -> f64 {
     // From 2^53 / 10^6 on, a double has no sixth decimal to round, and the
     // product would lose the value's last bits (a review: a p75 of
     // 500000000001.5 read 500000000001.50006).

@@ -671,7 +671,9 @@ fn publish_usage(
     });
     et.denominator = et.rows.iter().map(|r| r.count).sum();
     for r in &mut et.rows {
-        r.share = (et.denominator > 0).then(|| r.count as f64 / et.denominator as f64);
+        // Rounded as every other share (a review: full precision here).
+        r.share = (et.denominator > 0)
+            .then(|| crate::metrics::finalize::round6(r.count as f64 / et.denominator as f64));
     }
     let mut out = publish(summary, &et, ids, tools, k);
     // More completions than starts is no proportion: `finalize` leaves the
@@ -935,8 +937,10 @@ fn figures(
         change: None,
     };
     let (t, p) = (&now.totals, &before.totals);
-    // New and returning partition the installations: both are shown or neither.
-    let split_ok = |new: u64, all: u64| new >= k && all - new >= k;
+    // New and returning partition the installations: both are shown or
+    // neither, each none or at least k (a review: a first quarter, nothing
+    // seen before it, withheld its new installations, all of them).
+    let split_ok = |new: u64, all: u64| [new, all - new].iter().all(|&n| n == 0 || n >= k);
     // Returning installations were seen before, most in the previous
     // quarter: its installations less them would be those that did not come
     // back (a review: 25 then, 23 returning, so 2 left).
@@ -978,8 +982,10 @@ fn figures(
         plain(
             "installations",
             "Installations (unique anonymous IDs)",
-            gate(t.unique_ids >= k, t.unique_ids),
-            Some(p.unique_ids).filter(|&n| n >= k),
+            // None is no group (a review: a quarter of no event printed
+            // its 0 usage events beside a withheld count of installations).
+            gate(t.unique_ids >= k || t.unique_ids == 0, t.unique_ids),
+            Some(p.unique_ids).filter(|&n| n >= k || n == 0),
         ),
         plain(
             "new_installations",

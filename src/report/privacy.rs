@@ -32,7 +32,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 use super::joint::{Cell, Ids, Profile, ToolsByProfile};
 use crate::event::time::{format_month_code, format_week_code};
-use crate::metrics::finalize::events_bucket;
+use crate::metrics::finalize::{events_bucket, round6};
 use crate::metrics::tally::{ACTIVE_MONTH, ACTIVE_WEEK, CellMembers, INSTALL, Key, Tally, decode};
 use crate::metrics::{METRICS, MetricId, MetricRows, Row, Summary, Value, shown_key};
 use crate::render::chart::OTHER;
@@ -1896,7 +1896,7 @@ fn publish_metric(
             if counts_installations {
                 row.events = Some(events);
             }
-            row.share = (of > 0).then(|| (count as f64 / of as f64 * 1e6).round() / 1e6);
+            row.share = (of > 0).then(|| round6(count as f64 / of as f64));
             others.push(row);
         }
     }
@@ -2046,7 +2046,7 @@ pub fn publish(
         });
         m.hidden_complementary += before - m.rows.len();
         for r in &mut m.rows {
-            r.share = Some((r.count as f64 / all.count as f64 * 1e6).round() / 1e6);
+            r.share = Some(round6(r.count as f64 / all.count as f64));
         }
     }
     let tool_holders = tools_read_off_profiles(&mut out, summary, ids, tools, k);
