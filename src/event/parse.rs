@@ -200,7 +200,7 @@ fn explain<'a, T: Deserialize<'a>>(text: &'a str, before: &str, prefix: &str) ->
             let inner = err.into_inner();
             let what = strip_position(&inner, text, before);
             let what = without_string_value(&what);
-            let what = integer_beyond_64_bits(&what, text, inner.column());
+            let what = plain_types(&integer_beyond_64_bits(&what, text, inner.column()));
             let field = match (prefix.is_empty(), path.as_str()) {
                 (true, ".") => String::new(),
                 (true, p) => p.to_string(),
@@ -255,6 +255,22 @@ fn without_string_value(msg: &str) -> String {
         }
     }
     msg.to_owned()
+}
+
+/// serde's message with Rust's type names said in words, as `validate`
+/// says them (a review: `expected i64`).
+fn plain_types(msg: &str) -> String {
+    const WORDS: [(&str, &str); 4] = [
+        ("expected i64", "expected an integer"),
+        ("expected u64", "expected an integer of 0 or more"),
+        ("expected u32", "expected an integer of 0 or more"),
+        ("expected f64", "expected a number"),
+    ];
+    // The type ends serde's message (`invalid type: …, expected i64`).
+    WORDS
+        .iter()
+        .find_map(|(rust, words)| msg.strip_suffix(rust).map(|head| format!("{head}{words}")))
+        .unwrap_or_else(|| msg.to_owned())
 }
 
 /// serde's message for an integer past 64 bits, which serde_json reads
@@ -770,11 +786,13 @@ mod tests {
             let r = reason(&format!(
                 r#"{{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {{"target_types": {{"ghp_SECRET.a.b": {value}}}}}}}"#
             ));
-            assert!(
-                r.starts_with(&format!(
-                    "`metadata.target_types.<key: 14 chars>`: invalid type: {why}, expected"
-                )),
-                "{r}"
+            // Said in words, not Rust's `i64` (a review).
+            assert_eq!(
+                r,
+                format!(
+                    "`metadata.target_types.<key: 14 chars>`: invalid type: {why}, expected an \
+                     integer"
+                )
             );
         }
         let e = event(

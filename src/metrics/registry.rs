@@ -84,7 +84,7 @@ metrics! {
     ScanCompletion => "scan_completion": "scan.started and scan.completed events; share over scans started.",
     ToolFailures => "tool_failures": "tool.failed events by tool.",
     FailureTypes => "failure_types": "tool.failed events by failure type.",
-    ToolFailureRates => "tool_failure_rates": "Failures of a tool over the scan.started events that enabled it (runs); share is that rate.",
+    ToolFailureRates => "tool_failure_rates": "Failures of a tool over the scan.started events that enabled it (runs): the rate, also its share in JSON and CSV.",
     WizardProfiles => "wizard_profiles": "wizard.completed events by profile selected.",
     WizardModes => "wizard_modes": "wizard.completed events by execution mode.",
     WizardArtifacts => "wizard_artifacts": "wizard.completed events by artifact generated.",
