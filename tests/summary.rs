@@ -1616,7 +1616,7 @@ fn a_narrow_terminal_never_splits_a_number() {
     let s = summary_json("fixtures/events.jsonl", &[]);
     // The overview's numbers too, in its text (a review: at 14 columns
     // `3023` and `2990` were split).
-    for columns in ["12", "14", "20"] {
+    for columns in ["12", "14", "20", "80"] {
         let out = bin()
             .args(["summary", "fixtures/events.jsonl", "-q"])
             .env("COLUMNS", columns)
@@ -1624,6 +1624,14 @@ fn a_narrow_terminal_never_splits_a_number() {
             .unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
         let (overview, _) = text.split_once("\n\n").unwrap();
+        // The input's SHA-256 whole, to be copied, where the width can
+        // hold it (a review: at 80 columns it wrapped over two lines).
+        let sha = s["input"]["sha256"].as_str().unwrap();
+        assert_eq!(
+            overview.contains(sha),
+            columns == "80",
+            "SHA-256 at {columns}:\n{overview}"
+        );
         let words: std::collections::BTreeSet<&str> = overview
             .lines()
             .flat_map(|l| l.split(['│', '┆']))

@@ -149,9 +149,21 @@ impl Renderer for TableRenderer {
         let mut out = String::new();
         let mut head = self.table();
         let mut least = [0, 0];
-        for (k, v) in overview(summary) {
+        let lines = overview(summary);
+        let label = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        for (k, v) in lines {
             let v = terminal_safe(&v);
             least[1] = least[1].max(widest_number(&v));
+            // Whole, to be copied and compared with `sha256sum` (a review:
+            // at 80 columns it wrapped over two lines): the labels wrap
+            // around it when the table would, and the width leaves them 7
+            // columns (`SHA-256`); narrower, it wraps as the other values
+            // do, the table in its width. (Kept whole always, the column
+            // was never wider: a wide terminal wrapped the other values.)
+            let fits = |w: u16| (v.len() + 14..label + v.len() + 7).contains(&usize::from(w));
+            if k == "SHA-256" && self.width.is_some_and(fits) {
+                least[1] = least[1].max(v.len());
+            }
             head.add_row(vec![self.header_cell(&k), Cell::new(v)]);
         }
         keep_whole(&mut head, &least);
