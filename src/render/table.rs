@@ -161,7 +161,8 @@ impl Renderer for TableRenderer {
             // do, the table in its width. (Kept whole always, the column
             // was never wider: a wide terminal wrapped the other values.)
             let fits = |w: u16| (v.len() + 14..label + v.len() + 7).contains(&usize::from(w));
-            if k == "SHA-256" && self.width.is_some_and(fits) {
+            // (The width set by COLUMNS, else the terminal's.)
+            if k == "SHA-256" && head.width().is_some_and(fits) {
                 least[1] = least[1].max(v.len());
             }
             head.add_row(vec![self.header_cell(&k), Cell::new(v)]);
