@@ -2531,6 +2531,24 @@ mod tests {
         (from..from + n).collect()
     }
 
+    /// The wizard's quartiles as README says they are published: to 10 s,
+    /// to the minute from 10 minutes, a half up.
+    #[test]
+    fn wizard_times_are_rounded_as_readme_says() {
+        for (s, published) in [
+            (24.9, 20.0),
+            (25.0, 30.0),
+            (594.0, 590.0),
+            (599.0, 600.0),
+            (600.0, 600.0),
+            (635.0, 660.0),
+            (1234.0, 1260.0),
+            (0.0, 0.0),
+        ] {
+            assert_eq!(rounded_seconds(s), published, "{s}");
+        }
+    }
+
     /// The rows and columns of a full grid, cells numbered row by row.
     fn grid(rows: usize, cols: usize) -> Lines {
         Lines {
