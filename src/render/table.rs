@@ -30,6 +30,12 @@ pub struct TableRenderer {
 /// output from a 318 KB file). JSON, CSV and Markdown write values whole.
 pub const MAX_CELL_COLUMNS: usize = 200;
 
+/// A value of more characters than this is cut too, however few columns
+/// they take: characters that draw on the one before them (combining
+/// marks) take none (a review: `a` and 200,000 U+0301 made one row of
+/// 200,237 characters).
+pub const MAX_CELL_CHARS: usize = 4 * MAX_CELL_COLUMNS;
+
 /// `s` as the table shows it ([`terminal_safe`]), cut to
 /// [`MAX_CELL_COLUMNS`] columns with `…` as its last, and whether it was
 /// cut. The escaped text is measured (a review: 200 tag characters, each
@@ -39,22 +45,24 @@ pub const MAX_CELL_COLUMNS: usize = 200;
 fn cut_long(s: &str) -> (String, bool) {
     use unicode_width::UnicodeWidthStr;
     let safe = terminal_safe(s);
-    if safe.width() <= MAX_CELL_COLUMNS {
+    if safe.width() <= MAX_CELL_COLUMNS && safe.chars().count() <= MAX_CELL_CHARS {
         return (safe.into_owned(), false);
     }
     let b = safe.as_bytes();
-    let (mut at, mut columns) = (0usize, 0usize);
+    let (mut at, mut columns, mut chars) = (0usize, 0usize, 0usize);
     while at < b.len() {
         let len = match (b[at], b.get(at + 1)) {
             (b'\\', Some(b'\\')) => 2,
             (b'\\', Some(b'u')) => safe[at..].find('}').map_or(1, |i| i + 1),
             _ => safe[at..].chars().next().map_or(1, char::len_utf8),
         };
-        let width = safe[at..at + len].width();
-        if columns + width > MAX_CELL_COLUMNS - 1 {
+        let unit = &safe[at..at + len];
+        let (width, count) = (unit.width(), unit.chars().count());
+        if columns + width > MAX_CELL_COLUMNS - 1 || chars + count > MAX_CELL_CHARS - 1 {
             break;
         }
         columns += width;
+        chars += count;
         at += len;
     }
     (format!("{}…", &safe[..at]), true)
@@ -261,5 +269,13 @@ mod tests {
         assert_eq!((whole.chars().count(), was_cut), (100, false));
         // Shown as the table shows any value: a space at its end escaped.
         assert_eq!(cut_long("a ").0, "a\\u{20}");
+        // Characters of no column count too, past 800 (a review: one
+        // letter and 200,000 combining accents made a 200,237-character
+        // row).
+        let marks = format!("a{}", "\u{301}".repeat(200_000));
+        let (cut, was_cut) = cut_long(&marks);
+        assert_eq!((cut.chars().count(), was_cut), (MAX_CELL_CHARS, true));
+        let few = format!("a{}", "\u{301}".repeat(799));
+        assert_eq!(cut_long(&few), (few.clone(), false));
     }
 }
