@@ -4040,19 +4040,34 @@ fn consecutive_reports_give_no_small_group_that_did_not_come_back() {
     assert_eq!(previous(&second, "installations"), 33);
     assert_eq!(previous(&second, "returning_installations"), Value::Null);
 
-    // None returning, or none new, is no group (a review: a first quarter
-    // withheld its 25 new installations, nothing seen before it).
-    let first = report(&scans(q1, &mut (0..25)), &[]).json();
-    assert_eq!(value(&first, "new_installations"), 25);
-    assert_eq!(value(&first, "returning_installations"), 0);
-    let data = scans(q4, &mut (0..25)) + &scans(q1, &mut (0..25));
-    let first = report(&data, &[]).json();
-    assert_eq!(value(&first, "new_installations"), 0);
-    assert_eq!(value(&first, "returning_installations"), 25);
-    // And fewer than k of either, not none, still withholds both.
-    let data = scans(q4, &mut (0..25)) + &scans(q1, &mut (0..25).chain(100..104));
+    // None returning, or none new, withholds the split too (reviews read
+    // withheld quarters off them): 10 in 2026-Q1, all new; 1 in 2026-Q2
+    // (withheld); 11 back in 2026-Q3, none new: Q2's 1 was 11 less 10.
+    let q3_2026 = "2026-08-10T10:00:00Z";
+    let data = scans(q1, &mut (0..10))
+        + &scans(q2, &mut (100..101))
+        + &scans(q3_2026, &mut (0..10).chain(100..101));
     let first = report(&data, &[]).json();
     assert_eq!(value(&first, "new_installations"), Value::Null);
+    let third = report(&data, &["--quarter", "2026-Q3"]).json();
+    assert_eq!(value(&third, "returning_installations"), Value::Null);
+    // More returning than the quarter before had, by fewer than k: 3
+    // (under 5, withheld) in 2025-Q3, 25 in 2025-Q4, 28 of them and 5 new
+    // in 2026-Q1: 28 less 25 gave the 3.
+    let data = scans(q3, &mut (100..103))
+        + &scans(q4, &mut (0..25))
+        + &scans(q1, &mut (0..25).chain(100..103).chain(200..205));
+    let first = report(&data, &[]).json();
+    assert_eq!(value(&first, "installations"), 33);
+    assert_eq!(value(&first, "returning_installations"), Value::Null);
+    assert_eq!(value(&first, "new_installations"), Value::Null);
+    // By k or more: shown (8 of 2025-Q3's back).
+    let data = scans(q3, &mut (100..108))
+        + &scans(q4, &mut (0..25))
+        + &scans(q1, &mut (0..25).chain(100..108).chain(200..205));
+    let first = report(&data, &[]).json();
+    assert_eq!(value(&first, "returning_installations"), 33);
+    assert_eq!(value(&first, "new_installations"), 5);
 
     // A quarter of no event: none of everything, its installations too (a
     // review: 0 usage events beside a withheld count of installations);
@@ -4067,6 +4082,19 @@ fn consecutive_reports_give_no_small_group_that_did_not_come_back() {
     // Fewer than k, not none: withheld.
     let few = report(&scans(q1, &mut (0..3)), &[]).json();
     assert_eq!(value(&few, "installations"), Value::Null);
+    // Usage events, none with an ID: no 0 beside their withheld count (a
+    // review: it said they were all without one).
+    let without_id: String = scans(q2, &mut (0..3))
+        .lines()
+        .map(|l| {
+            let mut e: Value = serde_json::from_str(l).unwrap();
+            e.as_object_mut().unwrap().remove("anonymous_id");
+            format!("{e}\n")
+        })
+        .collect();
+    let data = scans(q1, &mut (0..25)) + &without_id;
+    let json = report(&data, &["--quarter", "2026-Q2"]).json();
+    assert_eq!(value(&json, "installations"), Value::Null);
 }
 
 /// The events outside the quarter less the previous quarter's, and less

@@ -938,9 +938,11 @@ fn figures(
     };
     let (t, p) = (&now.totals, &before.totals);
     // New and returning partition the installations: both are shown or
-    // neither, each none or at least k (a review: a first quarter, nothing
-    // seen before it, withheld its new installations, all of them).
-    let split_ok = |new: u64, all: u64| [new, all - new].iter().all(|&n| n == 0 || n >= k);
+    // neither, each at least k. (None of either was tried as no group, and
+    // reviews read withheld quarters off it: 10 in 2026-Q1, all new, then
+    // 11 back in 2026-Q3 gave 2026-Q2's withheld 1; 25, all new, then 28
+    // back gave the 3 of an older, withheld quarter.)
+    let split_ok = |new: u64, all: u64| new >= k && all - new >= k;
     // Returning installations were seen before, most in the previous
     // quarter: its installations less them would be those that did not come
     // back (a review: 25 then, 23 returning, so 2 left).
@@ -958,10 +960,14 @@ fn figures(
     // judged so against its own quarter before and all seen before it, as
     // its own report judged it (a review: withheld in one report, it was
     // the next report's previous column).
+    // More returning than the quarter before had are the installations of
+    // older quarters that came back: fewer than k of them are withheld too
+    // (a review: 25 in 2025-Q4, 28 returning in 2026-Q1, and 2025-Q3's
+    // withheld count of under 5 was 3 or 4).
     let left = |returning: u64, quarter_before: u64, all_before: u64| {
         [quarter_before, all_before]
             .iter()
-            .any(|&n| n >= k && returning < n && n - returning < k)
+            .any(|&n| n >= k && returning != n && returning.abs_diff(n) < k)
     };
     let (new, returning) = if split_ok(new_now, t.unique_ids)
         && !left(t.unique_ids - new_now, p.unique_ids, seen_before.0)
@@ -982,10 +988,12 @@ fn figures(
         plain(
             "installations",
             "Installations (unique anonymous IDs)",
-            // None is no group (a review: a quarter of no event printed
-            // its 0 usage events beside a withheld count of installations).
-            gate(t.unique_ids >= k || t.unique_ids == 0, t.unique_ids),
-            Some(p.unique_ids).filter(|&n| n >= k || n == 0),
+            // None, of a quarter of no usage event, is no group (a review:
+            // it printed its 0 usage events beside a withheld count of
+            // installations); of one whose usage events all lack an ID it
+            // would say so (a review).
+            gate(t.unique_ids >= k || t.usage_events == 0, t.unique_ids),
+            Some(p.unique_ids).filter(|&n| n >= k || p.usage_events == 0),
         ),
         plain(
             "new_installations",
