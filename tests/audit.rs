@@ -759,7 +759,7 @@ fn fingerprint_warning_does_not_change_the_exit_code() {
         let (code, _, stderr) = run(&["audit", path(&f), "--min-installations", k], None);
         assert_eq!(code, 2);
         assert!(
-            stderr.contains(&format!("invalid value '{k}' for '--min-installations <K>': give k, a number of installations from 1 to 4294967295 (the default is 5; 1 hides nothing)")),
+            stderr.contains(&format!("invalid value '{k}' for '--min-installations <K>': give k, a number of installations from 1 to 4294967295 (the default is 5; 1 flags no combination)")),
             "{stderr}"
         );
     }
@@ -895,6 +895,20 @@ fn an_input_with_no_line_to_check_is_warned_of() {
         let (_, _, stderr) = run(&[cmd, "fixtures/events.jsonl"], None);
         assert!(!stderr.contains("nothing to"), "{cmd}: {stderr}");
     }
+    // The fingerprint of none, and of one (a review: "each of the 0
+    // combinations", "each of the 1").
+    let (_, stdout, _) = run(&["audit", "-"], Some(""));
+    assert!(
+        stdout.ends_with("fingerprint: no (platform, python_version, version) combination: no installation sent one\n"),
+        "{stdout}"
+    );
+    let one = std::fs::read_to_string("fixtures/events.jsonl").unwrap();
+    let line = one.lines().find(|l| l.contains("scan.started")).unwrap();
+    let (_, stdout, _) = run(&["audit", "-", "--min-installations", "1"], Some(line));
+    assert!(
+        stdout.ends_with("fingerprint: the one (platform, python_version, version) combination is shared by at least 1 installation\n"),
+        "{stdout}"
+    );
 }
 
 // ------------------------------------------------------------ validate

@@ -1827,7 +1827,11 @@ fn a_very_long_value_is_cut_in_tables_not_padded_onto_every_row() {
     let cut = format!("{}é{}…", "C".repeat(150), "D".repeat(48));
     assert!(text.contains(&format!("│ {cut} ")), "{text}");
     assert!(!text.contains(&"D".repeat(49)));
-    assert!(text.contains("Values wider than 200 columns are cut (…)"));
+    assert!(
+        text.contains(
+            "Values wider than 200 columns, or of more than 800 characters,\n  are cut (…)"
+        )
+    );
     // A value of 200 columns is whole, and the note not given.
     let (_dir2, file2) = tools_file(
         "edge.jsonl",

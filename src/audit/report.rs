@@ -525,11 +525,23 @@ impl AuditReport {
                 fp.installations_in_rare_combinations,
                 fp.installations
             )
-        } else {
+        } else if fp.combinations == 0 {
             writeln!(
                 w,
-                "fingerprint: each of the {} (platform, python_version, version) combinations is shared by at least {} installation{}",
-                fp.combinations,
+                "fingerprint: no (platform, python_version, version) combination: no installation sent one"
+            )
+        } else {
+            let each = if fp.combinations == 1 {
+                "the one (platform, python_version, version) combination is".to_owned()
+            } else {
+                format!(
+                    "each of the {} (platform, python_version, version) combinations is",
+                    fp.combinations
+                )
+            };
+            writeln!(
+                w,
+                "fingerprint: {each} shared by at least {} installation{}",
                 fp.min_installations,
                 if fp.min_installations == 1 { "" } else { "s" }
             )

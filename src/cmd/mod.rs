@@ -40,24 +40,24 @@ pub(crate) fn usage(kind: clap::error::ErrorKind, message: &str) -> anyhow::Erro
 /// Parses a privacy threshold k (`--min-installations` of `report` and
 /// `audit`): a whole number from 1 to `max` (a review: clap's range said
 /// `0 is not in 1..18446744073709551615`, and otherwise for `audit`).
-fn parse_k(s: &str, max: u64) -> Result<u64, String> {
+fn parse_k(s: &str, max: u64, what: &str) -> Result<u64, String> {
     match s.parse::<u64>() {
         Ok(k) if (1..=max).contains(&k) => Ok(k),
         _ => Err(format!(
-            "give k, a number of installations from 1 to {max} (the default is 5; 1 hides \
-             nothing)"
+            "give k, a number of installations from 1 to {max} (the default is 5; {what})"
         )),
     }
 }
 
 /// `report --min-installations`: see `parse_k`.
 pub fn report_k(s: &str) -> Result<u64, String> {
-    parse_k(s, u64::MAX)
+    parse_k(s, u64::MAX, "1 hides nothing")
 }
 
 /// `audit --min-installations`: see `parse_k`.
 pub fn audit_k(s: &str) -> Result<u32, String> {
-    parse_k(s, u32::MAX.into()).map(|k| u32::try_from(k).unwrap_or(u32::MAX))
+    parse_k(s, u32::MAX.into(), "1 flags no combination")
+        .map(|k| u32::try_from(k).unwrap_or(u32::MAX))
 }
 
 /// Warns on stderr when `validate` or `audit` read no line to check, as

@@ -260,13 +260,21 @@ fn without_string_value(msg: &str) -> String {
 /// serde's message with Rust's type names said in words, as `validate`
 /// says them (a review: `expected i64`).
 fn plain_types(msg: &str) -> String {
-    const WORDS: [(&str, &str); 4] = [
+    const WORDS: [(&str, &str); 6] = [
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected an object"),
         ("expected i64", "expected an integer"),
         ("expected u64", "expected an integer of 0 or more"),
         ("expected u32", "expected an integer of 0 or more"),
         ("expected f64", "expected a number"),
     ];
-    // The type ends serde's message (`invalid type: …, expected i64`).
+    // The type ends serde's message (`invalid type: …, expected i64`);
+    // a payload's is its struct's name (`expected struct ScanStarted`).
+    if let Some((head, name)) = msg.rsplit_once("expected struct ")
+        && name.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return format!("{head}expected an object");
+    }
     WORDS
         .iter()
         .find_map(|(rust, words)| msg.strip_suffix(rust).map(|head| format!("{head}{words}")))
@@ -739,7 +747,7 @@ mod tests {
             r#"{"event": "scan.started", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"tools": "trivy"}}"#,
         );
         assert!(
-            r.starts_with("`metadata.tools`: invalid type: a string of 5 chars, expected"),
+            r == "`metadata.tools`: invalid type: a string of 5 chars, expected a list",
             "{r}"
         );
         let r = reason(
@@ -811,9 +819,10 @@ mod tests {
         let r = reason(
             r#"{"event": "report.generated", "timestamp": "2025-10-19T00:00:00Z", "metadata": "html"}"#,
         );
-        assert!(
-            r.starts_with("`metadata`: invalid type: a string of 4 chars"),
-            "{r}"
+        // Said in words, not serde's `expected struct ReportGenerated`.
+        assert_eq!(
+            r,
+            "`metadata`: invalid type: a string of 4 chars, expected an object"
         );
         // The string serde quotes is said by its length, its escapes each
         // one character; other values as serde says them.

@@ -220,8 +220,9 @@ impl Renderer for TableRenderer {
             out.push('\n');
             if cut {
                 out.push_str(&format!(
-                    "  Values wider than {MAX_CELL_COLUMNS} columns are cut (…); JSON, CSV and\n  \
-                     Markdown write them whole.\n"
+                    "  Values wider than {MAX_CELL_COLUMNS} columns, or of more than \
+                     {MAX_CELL_CHARS} characters,\n  are cut (…); JSON, CSV and Markdown write \
+                     them whole.\n"
                 ));
             }
             if let Some(more) = m.rows.len().checked_sub(shown).filter(|&n| n > 0) {

@@ -254,11 +254,13 @@ fn html_shown(s: &str, how: Shown) -> String {
 /// `'` itself, so that the guard can be taken off again (`'=1` is the
 /// guarded `=1`, `''=1` the value `'=1`).
 pub fn csv_safe(s: &str) -> Cow<'_, str> {
-    let starts = |t: &str| {
-        t.starts_with([
-            '=', '+', '-', '@', '\t', '\r', '\'', '＝', '＋', '－', '＠', '﹦', '﹢', '﹣', '﹫',
-        ])
-    };
+    // Every character that NFKC turns into one of them (a review of the
+    // small forms: `⁼`, `₊`, `⩵` and `﬩` still passed).
+    const SIGNS: [char; 22] = [
+        '=', '+', '-', '@', '\t', '\r', '\'', '＝', '＋', '－', '＠', '﹦', '﹢', '﹣', '﹫', '⁺',
+        '⁼', '₊', '₌', '⩵', '⩶', '﬩',
+    ];
+    let starts = |t: &str| t.starts_with(SIGNS);
     // (A review: `\u{feff}=1` and `\u{200b}=1` passed unguarded.)
     let blank = |c: char| c.is_whitespace() || is_unsafe_char(c);
     if starts(s) || starts(s.trim_start_matches(blank)) {
@@ -476,6 +478,13 @@ mod tests {
             "＝1+1",
             "＠A1",
             "﹦SUM(1)",
+            "⁼SUM(1)",
+            "₌1",
+            "⁺1",
+            "₊1",
+            "⩵1",
+            "⩶1",
+            "﬩1",
             "﹢1",
             "﹣1",
             " ﹫A1",
