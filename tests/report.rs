@@ -336,6 +336,50 @@ fn tools_by_profile(custom: impl IntoIterator<Item = u32>) -> String {
 /// installations are withheld where a published tool it always enables
 /// has fewer than k more (osv-scanner's 18 less deep's 17: one never ran
 /// deep).
+/// A review: nuclei's runs less balanced's scans (which always enable it)
+/// less the profiles table's Other, whose hidden profiles all enabled it,
+/// gave custom's scans with it: 2 installations'.
+#[test]
+fn a_tool_every_hidden_scan_enables_counts_other_as_enabling_it_always() {
+    let data = |team: std::ops::Range<u32>| {
+        let mut out = String::new();
+        for n in 0..25 {
+            out += &scan_line(n, "fast", r#"["semgrep"]"#);
+            out += &scan_line(100 + n, "balanced", r#"["semgrep", "nuclei"]"#);
+        }
+        for n in 200..210 {
+            let tools = if n < 202 {
+                r#"["semgrep", "nuclei"]"#
+            } else {
+                r#"["semgrep"]"#
+            };
+            out += &scan_line(n, "custom", tools);
+        }
+        for n in 300..303 {
+            out += &scan_line(n, "deep", r#"["nuclei", "zap"]"#);
+        }
+        for n in team {
+            out += &scan_line(n, "team-x", r#"["nuclei", "zap"]"#);
+        }
+        out
+    };
+    let json = report(&data(400..402), &[]).json();
+    let profiles: Vec<String> = rows(&json, "profiles").into_iter().map(|r| r.0).collect();
+    assert_eq!(
+        profiles,
+        ["balanced", "fast", "custom", "Other"],
+        "{profiles:?}"
+    );
+    let tools: Vec<String> = rows(&json, "scan_tools").into_iter().map(|r| r.0).collect();
+    assert!(!tools.contains(&"nuclei".to_string()), "{tools:?}");
+    // One hidden scan without it: Other no longer always enables it, and
+    // nuclei's runs less balanced's are 7 installations' scans.
+    let without = data(400..402) + &scan_line(401, "team-x", r#"["zap"]"#);
+    let json = report(&without, &[]).json();
+    let tools: Vec<String> = rows(&json, "scan_tools").into_iter().map(|r| r.0).collect();
+    assert!(tools.contains(&"nuclei".to_string()), "{tools:?}");
+}
+
 #[test]
 fn a_hidden_profiles_scans_cannot_be_read_off_the_tools_it_enables() {
     // Two custom installations: hidden, with balanced (6) as complement.
