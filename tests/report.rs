@@ -551,19 +551,38 @@ fn truth(input: &Path) -> Value {
 /// A review: summary.json's event-type shares were written at full
 /// precision (0.37353846153846154), every other share to six decimals.
 #[test]
-fn every_share_of_the_metrics_has_six_decimals() {
-    let json = report(&dataset(), &[]).json();
-    let mut seen = 0;
-    for (name, rows) in json["metrics"].as_object().unwrap() {
-        for r in rows.as_array().into_iter().flatten() {
-            if let Some(share) = r.get("share").and_then(Value::as_f64) {
-                let scaled = share * 1e6;
-                assert!((scaled - scaled.round()).abs() < 1e-6, "{name}: {r}");
-                seen += 1;
+fn every_fraction_of_summary_json_has_six_decimals() {
+    // Every number that is not whole, in `metrics` and in the `report`
+    // section (rates, shares, their intervals, changes): the report's CSV
+    // files write six decimals, and the JSON gave 17 digits beside them.
+    fn walk(v: &Value, path: &str, seen: &mut Vec<String>) {
+        match v {
+            Value::Number(n) if n.is_f64() => {
+                let scaled = n.as_f64().unwrap() * 1e6;
+                assert!((scaled - scaled.round()).abs() < 1e-6, "{path}: {n}");
+                seen.push(path.to_string());
             }
+            Value::Array(a) => (a.iter()).for_each(|v| walk(v, &format!("{path}[]"), seen)),
+            Value::Object(o) => (o.iter()).for_each(|(k, v)| walk(v, &format!("{path}.{k}"), seen)),
+            _ => {}
         }
     }
-    assert!(json["metrics"]["event_types"][0]["share"].is_f64() && seen > 20);
+    let json = report(&dataset(), &[]).json();
+    let mut seen = Vec::new();
+    walk(&json, "", &mut seen);
+    for wanted in [
+        ".metrics.event_types[].share",
+        ".report.tables[].rows[].share",
+        ".report.tables[].rows[].interval.low",
+        ".report.tables[].rows[].previous_interval.high",
+        ".report.figures[].rate",
+        ".report.figures[].count_change",
+    ] {
+        assert!(
+            seen.iter().any(|p| p == wanted),
+            "{wanted} not seen: {seen:?}"
+        );
+    }
 }
 
 #[test]
@@ -663,9 +682,9 @@ fn changes_new_installations_and_insights() {
     assert_eq!(fig("scans_started")["value"], 60);
     let modes = table(&json, "modes")["rows"].as_array().unwrap().clone();
     let cli = modes.iter().find(|r| r["value"] == "cli").unwrap();
-    // 50 of 60 now, 20 of 60 before: intervals apart.
-    assert_eq!(cli["share"].as_f64().unwrap(), 50.0 / 60.0);
-    assert_eq!(cli["previous_share"].as_f64().unwrap(), 20.0 / 60.0);
+    // 50 of 60 now, 20 of 60 before: intervals apart (six decimals).
+    assert_eq!(cli["share"].as_f64().unwrap(), 0.833333);
+    assert_eq!(cli["previous_share"].as_f64().unwrap(), 0.333333);
     assert_eq!(cli["change"], "up");
     let lo = cli["interval"]["low"].as_f64().unwrap();
     assert!((lo - 0.7194).abs() < 1e-3, "Wilson low of 50/60: {lo}");
@@ -3111,7 +3130,7 @@ fn the_scans_without_a_tool_list_are_no_difference_of_two_counts() {
     );
     let trivy = &t["rows"][0];
     assert_eq!(trivy["value"], "trivy");
-    assert!((trivy["share"].as_f64().unwrap() - 30.0 / 43.0).abs() < 1e-12);
+    assert_eq!(trivy["share"].as_f64().unwrap(), 0.697674, "30 of 43");
 }
 
 /// A quartile of the wizard's time is one run's exact duration (one
@@ -4019,7 +4038,7 @@ fn consecutive_reports_give_no_small_group_that_did_not_come_back() {
     let change = figure(&second, "installations")["count_change"]
         .as_f64()
         .unwrap();
-    assert!((change - 10.0 / 33.0).abs() < 1e-12, "{change}");
+    assert_eq!(change, 0.30303, "10 more than 33, to six decimals");
     let csv = String::from_utf8(run.all()["data/key_figures.csv"].clone()).unwrap();
     assert!(
         csv.contains(",43,33,") && csv.contains(",0.303030\r\n"),
@@ -4532,7 +4551,7 @@ fn filters_that_split_a_scan_publish_no_completion_or_failure_rate() {
     let all = report(&data, &[]).json();
     assert_eq!(rate(&all), 1.0);
     assert_eq!(trivy(&all)["runs"], 30);
-    assert!((trivy(&all)["share"].as_f64().unwrap() - 8.0 / 30.0).abs() < 1e-9);
+    assert_eq!(trivy(&all)["share"].as_f64().unwrap(), 0.266667, "8 of 30");
 
     for flags in [&["--exclude-ci"][..], &["--version", "1.0"][..]] {
         let run = report(&data, flags);

@@ -77,6 +77,24 @@ pub(crate) fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
+/// Writes a proportion as [`round6`] rounds it (serde's `serialize_with`):
+/// the report's JSON gives its rates and intervals with the six decimals
+/// of its CSV files and of `metrics`.
+pub(crate) fn serialize_round6<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(round6(*x))
+}
+
+/// [`serialize_round6`] of a value that may be missing.
+pub(crate) fn serialize_round6_opt<S: serde::Serializer>(
+    x: &Option<f64>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match x {
+        Some(x) => s.serialize_some(&round6(*x)),
+        None => s.serialize_none(),
+    }
+}
+
 fn share(count: u64, of: u64) -> Option<f64> {
     (of > 0).then(|| round6(count as f64 / of as f64))
 }

@@ -11,8 +11,10 @@ pub const Z95: f64 = 1.959_963_984_540_054;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Interval {
     /// Lower bound.
+    #[serde(serialize_with = "crate::metrics::finalize::serialize_round6")]
     pub low: f64,
     /// Upper bound.
+    #[serde(serialize_with = "crate::metrics::finalize::serialize_round6")]
     pub high: f64,
 }
 

@@ -127,10 +127,12 @@ pub struct TableRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runs: Option<u64>,
     /// Share (or rate) as a proportion.
+    #[serde(serialize_with = "crate::metrics::finalize::serialize_round6_opt")]
     pub share: Option<f64>,
     /// Its 95% Wilson interval.
     pub interval: Option<Interval>,
     /// The previous quarter's share of the same value, when published there.
+    #[serde(serialize_with = "crate::metrics::finalize::serialize_round6_opt")]
     pub previous_share: Option<f64>,
     /// Its 95% Wilson interval.
     pub previous_interval: Option<Interval>,
@@ -213,12 +215,14 @@ pub struct Figure {
     pub previous: Option<u64>,
     /// For rates: the proportion.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::metrics::finalize::serialize_round6_opt")]
     pub rate: Option<f64>,
     /// Its 95% interval.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval: Option<Interval>,
     /// The previous quarter's rate.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::metrics::finalize::serialize_round6_opt")]
     pub previous_rate: Option<f64>,
     /// Its interval.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -233,6 +237,7 @@ pub struct Figure {
     /// for 30 to 40), when both are published and the previous is not 0
     /// (the Markdown's `+33.3%`; a review found it in no data file).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::metrics::finalize::serialize_round6_opt")]
     pub count_change: Option<f64>,
 }
 

@@ -923,7 +923,10 @@ fn html_table(
 }
 
 fn num(v: Option<f64>) -> String {
-    v.map_or(String::new(), |v| format!("{v:.6}"))
+    // Rounded as the JSON rounds it, so the two files give one number.
+    v.map_or(String::new(), |v| {
+        format!("{:.6}", crate::metrics::finalize::round6(v))
+    })
 }
 
 /// A cell as [`csv_safe`] guards it, its text as [`terminal_safe`] shows
