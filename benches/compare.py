@@ -150,6 +150,10 @@ def write_hostile(folder, scale, write=True):
         # the path was read again for each, 444 s for 50,000 list items in a
         # debug build, then 12 s for 50,000 sibling keys in a release build).
         "hostile-paths": (f"one line whose metadata nests 14 keys of 40 characters over {n:,} two-word strings and {n:,} keys", paths),
+        # Many values of few bytes each: `validate` and `audit` build a tree
+        # of the line, each `{}` made room for 8 members (a review: 3.1 GB
+        # for a line of 16 MiB); now a tree holds at most 500,000 values.
+        "hostile-containers": (f"one line whose metadata lists {20 * n:,} empty objects", lambda: [head % uid(1) + '{"x": [' + ", ".join(["{}"] * (20 * n)) + "]}}"]),
     }
     out = {}
     for name, (what, lines) in files.items():

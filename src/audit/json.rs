@@ -3,12 +3,50 @@
 //! Strings and object keys point into the line when they hold no escape
 //! sequence, objects are vectors of pairs (in file order, duplicates kept, so
 //! `validate` can report them and `audit` sees every value): parsing a typical
-//! event allocates a handful of small vectors and no strings.
+//! event allocates a handful of small vectors and no strings. A line may hold
+//! at most [`MAX_VALUES`] values, so that the tree stays bounded whatever the
+//! line (see there).
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// The most values (each string, number, `true`, `false`, `null`, array
+/// and object counts one) a line may hold to be checked. Each takes 32
+/// bytes in the tree, 56 as an object's member, and up to twice that while
+/// its array or object grows: a line of 64 MiB of `{}, ` held 22 million
+/// (a review: 3.1 GB for a line of 16 MiB). An event holds about 40.
+pub const MAX_VALUES: usize = 500_000;
+
+/// Why a line could not be read as a [`Json`] tree.
+#[derive(Debug)]
+pub enum ParseError {
+    /// Not JSON (serde_json's error).
+    Json(serde_json::Error),
+    /// JSON of more than [`MAX_VALUES`] values, not read further.
+    TooManyValues,
+}
+
+impl ParseError {
+    /// The reason, for a problem or a finding: serde_json's error as
+    /// [`strip_position`](crate::event::parse::strip_position) says it.
+    pub fn reason(&self, line: &str) -> String {
+        match self {
+            ParseError::Json(err) => crate::event::parse::strip_position(err, line, ""),
+            ParseError::TooManyValues => too_many_values(),
+        }
+    }
+}
+
+/// The reason given for a line of more than [`MAX_VALUES`] values.
+pub fn too_many_values() -> String {
+    format!(
+        "more than {} JSON values in one line, where an event holds about 40",
+        crate::report::thousands(MAX_VALUES as u64)
+    )
+}
 
 /// One JSON value, borrowing from the line it was parsed from.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,9 +68,21 @@ pub enum Json<'a> {
 }
 
 impl<'a> Json<'a> {
-    /// Parses one line of JSON text.
-    pub fn parse(text: &'a str) -> serde_json::Result<Json<'a>> {
-        serde_json::from_str(text)
+    /// Parses one line of JSON text of at most [`MAX_VALUES`] values.
+    pub fn parse(text: &'a str) -> Result<Json<'a>, ParseError> {
+        let budget = Budget {
+            left: Cell::new(MAX_VALUES),
+            exceeded: Cell::new(false),
+        };
+        let mut de = serde_json::Deserializer::from_str(text);
+        let parsed = Seed(&budget)
+            .deserialize(&mut de)
+            .and_then(|json| de.end().map(|()| json));
+        match parsed {
+            Ok(json) => Ok(json),
+            Err(_) if budget.exceeded.get() => Err(ParseError::TooManyValues),
+            Err(err) => Err(ParseError::Json(err)),
+        }
     }
 
     /// The value of `key` when `self` is an object (the last one when the key repeats,
@@ -92,58 +142,98 @@ impl<'de> Deserialize<'de> for MaybeBorrowed<'de> {
     }
 }
 
-impl<'de> Deserialize<'de> for Json<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(JsonVisitor)
+/// The values a line may still hold.
+struct Budget {
+    left: Cell<usize>,
+    exceeded: Cell<bool>,
+}
+
+/// Reads one value (and what it holds) within the [`Budget`].
+#[derive(Clone, Copy)]
+struct Seed<'b>(&'b Budget);
+
+impl Seed<'_> {
+    /// Counts one value, or fails once the budget is spent.
+    fn take<E: de::Error>(self) -> Result<(), E> {
+        match self.0.left.get().checked_sub(1) {
+            Some(left) => {
+                self.0.left.set(left);
+                Ok(())
+            }
+            None => {
+                self.0.exceeded.set(true);
+                Err(E::custom("too many values"))
+            }
+        }
     }
 }
 
-struct JsonVisitor;
+impl<'de> DeserializeSeed<'de> for Seed<'_> {
+    type Value = Json<'de>;
 
-impl<'de> Visitor<'de> for JsonVisitor {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Json<'de>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Seed<'_> {
     type Value = Json<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.take()?;
         Ok(Json::Null)
     }
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.take()?;
         Ok(Json::Null)
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        self.take()?;
         Ok(Json::Bool(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        self.take()?;
         Ok(Json::Int(i128::from(v)))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        self.take()?;
         Ok(Json::Int(i128::from(v)))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        self.take()?;
         Ok(Json::Float(v))
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        self.take()?;
         Ok(Json::Str(Cow::Borrowed(v)))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        self.take()?;
         Ok(Json::Str(Cow::Owned(v.to_owned())))
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        self.take()?;
         Ok(Json::Str(Cow::Owned(v)))
     }
+    // An array or object takes no room before its first item: an empty one
+    // is its 32 bytes in its parent (a review: a capacity of 8 made each
+    // `{}` of a long list take about 470 bytes).
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4));
-        while let Some(item) = seq.next_element()? {
+        self.take()?;
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self)? {
             items.push(item);
         }
         Ok(Json::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        self.take()?;
+        let mut pairs = Vec::new();
         while let Some(MaybeBorrowed(key)) = map.next_key()? {
-            let value = map.next_value()?;
+            let value = map.next_value_seed(self)?;
             pairs.push((key, value));
         }
         Ok(Json::Object(pairs))
@@ -185,6 +275,28 @@ mod tests {
         };
         assert_eq!(pairs.len(), 2);
         assert_eq!(v.get("k"), Some(&Json::Int(2)));
+    }
+
+    /// The line's object, its array and each item count one value; keys
+    /// do not (each is its value's).
+    #[test]
+    fn a_line_of_more_values_than_the_most_is_not_read() {
+        let line = |n: usize| format!(r#"{{"x": [{}]}}"#, vec!["{}"; n].join(", "));
+        let most = line(MAX_VALUES - 2);
+        let Ok(Json::Object(pairs)) = Json::parse(&most) else {
+            panic!("the most values a line may hold are read");
+        };
+        assert!(matches!(&pairs[0].1, Json::Array(items) if items.len() == MAX_VALUES - 2));
+        assert!(matches!(
+            Json::parse(&line(MAX_VALUES - 1)),
+            Err(ParseError::TooManyValues)
+        ));
+        // A line that is not JSON is said to be so, however long.
+        let cut = most;
+        assert!(matches!(
+            Json::parse(&cut[..cut.len() - 1]),
+            Err(ParseError::Json(_))
+        ));
     }
 
     #[test]

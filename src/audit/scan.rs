@@ -9,7 +9,7 @@ use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use serde::Serialize;
 
 use super::LineKind;
-use super::json::Json;
+use super::json::{Json, ParseError};
 use super::rules::{self, Hit, Rule};
 use super::schema::{self, EventFamily, FieldSpec, FieldType};
 
@@ -834,8 +834,8 @@ pub fn trim_line(line_no: u64, line: &str) -> Option<&str> {
 /// a UUID v1) reaches the published counts unchecked. A review made such a
 /// line pass the audit. What `err` says is a syntax error's kind, never a
 /// value.
-fn unreadable(line: &str, err: &serde_json::Error) -> Hit {
-    let why = crate::event::parse::strip_position(err, line, "");
+fn unreadable(line: &str, err: &ParseError) -> Hit {
+    let why = err.reason(line);
     Hit {
         rule: Rule::Unreadable,
         redacted: format!("JSON this audit cannot read ({why}): its fields were not checked"),
@@ -1780,10 +1780,17 @@ mod tests {
     fn an_event_the_audit_cannot_read_is_a_finding() {
         let base = CLEAN.strip_suffix("}}").unwrap();
         let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        // Its values past the most a line may hold are not read (a review:
+        // a tree of 16 MiB of `{}` took 3.1 GB); its text is searched.
+        let many = format!(
+            "[{}\"/home/jdoe\"]",
+            "{}, ".repeat(super::super::json::MAX_VALUES)
+        );
         for (pad, why) in [
             ("1e400", "number out of range"),
             (r#""\ud800""#, "unpaired surrogate escape `\\ud800`"),
             (deep.as_str(), "recursion limit"),
+            (many.as_str(), "more than 500,000 JSON values in one line"),
         ] {
             let line = format!(r#"{base}, "pad": {pad}}}}}"#);
             assert!(matches!(
@@ -1796,6 +1803,10 @@ mod tests {
             assert_eq!(unreadable[0].0, "(unparsed line)");
             assert!(unreadable[0].3.contains(why), "{:?}", unreadable[0].3);
             assert!(unreadable[0].3.ends_with("its fields were not checked"));
+            assert!(
+                found.iter().any(|f| f.2 == "posix-path") == (pad == many),
+                "{found:?}"
+            );
             // An event, as `summary` counts it, in the fingerprint too.
             let mut fp = FingerprintTally::default();
             assert_eq!(

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::LineKind;
-use super::json::Json;
+use super::json::{Json, ParseError};
 use super::scan::{Path, Seg, event_label, trim_line};
 use super::schema::{self, FieldSpec, FieldType};
 use crate::event::ingest::MAX_LINE;
@@ -154,7 +154,18 @@ pub fn validate_line(
     };
     let json = match Json::parse(line) {
         Ok(json) => json,
-        Err(err) => {
+        Err(ParseError::TooManyValues) => {
+            out.push(Problem {
+                line: line_no,
+                severity: Severity::Error,
+                kind: ProblemKind::TooLong,
+                event: "-".to_owned(),
+                field: String::new(),
+                reason: format!("{}: not checked", super::json::too_many_values()),
+            });
+            return LineKind::Invalid;
+        }
+        Err(ParseError::Json(err)) => {
             out.push(Problem {
                 line: line_no,
                 severity: Severity::Error,
@@ -633,6 +644,46 @@ mod tests {
         let first = "\u{feff}{\"event\": \"telemetry.initialized\", \"timestamp\": \"2025-10-19T00:00:00Z\", \"message\": \"JMo\"}\r";
         let kind = validate_line(1, first, &ValidateOptions::default(), &mut out);
         assert_eq!((kind, out.len()), (LineKind::Event, 0), "{out:?}");
+    }
+
+    /// `test.event` comes from the client's own sender, with every common
+    /// field, as README says; the guide's `test` line has none.
+    #[test]
+    fn a_test_event_needs_the_common_fields_and_a_test_line_does_not() {
+        let line = r#"{"event": "test.event", "timestamp": "2025-10-19T00:00:00Z", "anonymous_id": "3f2b8c1e-4d5a-4b6c-8d7e-9f0a1b2c3d4e", "metadata": {"message": "hi"}}"#;
+        let missing: Vec<_> = (check(line, false).into_iter())
+            .map(|(severity, kind, field, _)| (severity, kind, field))
+            .collect();
+        assert_eq!(
+            missing,
+            ["version", "platform", "python_version"].map(|f| (
+                Severity::Error,
+                ProblemKind::MissingField,
+                f.to_owned()
+            ))
+        );
+        let test = r#"{"event": "test", "timestamp": "2025-10-19T00:00:00Z", "metadata": {"message": "hi"}}"#;
+        assert_eq!(check(test, false), vec![]);
+    }
+
+    /// A line of more values than a tree may hold is not checked, and says
+    /// why (a review: a tree of 16 MiB of `{}` took 3.1 GB).
+    #[test]
+    fn a_line_of_too_many_values_is_too_long_to_check() {
+        let items = "0, ".repeat(super::super::json::MAX_VALUES);
+        let line =
+            format!(r#"{{"event": "scan.completed", {HEAD}, "metadata": {{"x": [{items}0]}}}}"#);
+        assert_eq!(
+            check(&line, false),
+            vec![(
+                Severity::Error,
+                ProblemKind::TooLong,
+                String::new(),
+                "more than 500,000 JSON values in one line, where an event holds about 40: not \
+                 checked"
+                    .to_owned()
+            )]
+        );
     }
 
     /// A marker's common fields are read as `summary` reads them: one of

@@ -358,8 +358,20 @@ pub fn strip_position(err: &serde_json::Error, text: &str, before: &str) -> Stri
     let msg = err.to_string();
     match msg.rfind(" at line ") {
         Some(i) if err.is_syntax() || err.is_eof() => {
+            // serde_json names a control character in a string at its byte
+            // when it reads the string, and at the byte before it when it
+            // skips one (a field the type does not hold): `summary` said
+            // one column less than `validate` (a review).
+            let mut at = err.column();
+            let bytes = text.as_bytes();
+            if msg.starts_with("control character")
+                && bytes.get(at.wrapping_sub(1)).is_none_or(|&b| b >= 0x20)
+                && bytes.get(at).is_some_and(|&b| b < 0x20)
+            {
+                at += 1;
+            }
             let column = char_column(before.as_bytes(), before.len()) - 1
-                + char_column(text.as_bytes(), err.column().saturating_sub(1));
+                + char_column(bytes, at.saturating_sub(1));
             let what = unpaired_surrogate(&msg[..i], text, err.column())
                 .unwrap_or_else(|| msg[..i].to_owned());
             format!("{what} at column {column}")
@@ -447,6 +459,32 @@ mod tests {
                 reason(&format!("{STARTED}{tail}")),
                 format!("not valid JSON: trailing characters at column {at}"),
                 "{tail:?}"
+            );
+        }
+    }
+
+    /// At the control character's own column, whether serde_json reads the
+    /// string (a field the event holds) or skips it (one it does not, the
+    /// raw metadata): skipped ones were said a column early (a review).
+    #[test]
+    fn a_control_character_is_named_at_its_column_read_or_skipped() {
+        let head = r#"{"event": "scan.completed", "timestamp": "2025-11-19T14:32:00Z", "#;
+        for line in [
+            "{\"a\": \"x\u{1}y\"}".to_owned(),
+            "{\"é\": \"\u{1}\"}".to_owned(),
+            format!("{head}\"metadata\": {{\"mode\": \"c\u{1}\"}}}}"),
+            format!("{head}\"metadata\": {{\"zz\": \"é\u{1f}\"}}}}"),
+            format!("{head}\"version\": \"c\u{1}\"}}"),
+            "{\"event\": \"scan.\u{1}\"}".to_owned(),
+        ] {
+            let at = line.chars().position(|c| c < ' ').unwrap() + 1;
+            assert_eq!(
+                reason(&line),
+                format!(
+                    "not valid JSON: control character (\\u0000-\\u001F) found while parsing a \
+                     string at column {at}"
+                ),
+                "{line:?}"
             );
         }
     }
