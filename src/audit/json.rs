@@ -14,10 +14,12 @@ use std::fmt;
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// The most values (each string, number, `true`, `false`, `null`, array
-/// and object counts one) a line may hold to be checked. Each takes 32
-/// bytes in the tree, 56 as an object's member, and up to twice that while
-/// its array or object grows: a line of 64 MiB of `{}, ` held 22 million
-/// (a review: 3.1 GB for a line of 16 MiB). An event holds about 40.
+/// and object counts one; a key is its value's) a line may hold to be
+/// checked. Each takes 32 bytes in the tree, 56 as an object's member, and
+/// up to 4 times that in a list or object of one item (room is made for 4
+/// at the first) or twice that while one grows: a line of 64 MiB of `{}, `
+/// held 22 million (a review: 3.1 GB for a line of 16 MiB). An event holds
+/// about 40.
 pub const MAX_VALUES: usize = 500_000;
 
 /// Why a line could not be read as a [`Json`] tree.
@@ -25,8 +27,12 @@ pub const MAX_VALUES: usize = 500_000;
 pub enum ParseError {
     /// Not JSON (serde_json's error).
     Json(serde_json::Error),
-    /// JSON of more than [`MAX_VALUES`] values, not read further.
-    TooManyValues,
+    /// JSON of more than [`MAX_VALUES`] values, not read further; whether
+    /// it is an object, as a line of fewer would be read.
+    TooManyValues {
+        /// The line is a JSON object.
+        object: bool,
+    },
 }
 
 impl ParseError {
@@ -35,7 +41,7 @@ impl ParseError {
     pub fn reason(&self, line: &str) -> String {
         match self {
             ParseError::Json(err) => crate::event::parse::strip_position(err, line, ""),
-            ParseError::TooManyValues => too_many_values(),
+            ParseError::TooManyValues { .. } => too_many_values(),
         }
     }
 }
@@ -80,7 +86,15 @@ impl<'a> Json<'a> {
             .and_then(|json| de.end().map(|()| json));
         match parsed {
             Ok(json) => Ok(json),
-            Err(_) if budget.exceeded.get() => Err(ParseError::TooManyValues),
+            // Too many values, if the rest is JSON: a line cut short is
+            // said to be not JSON, however many values it holds (a
+            // review). serde_json reads it again without keeping any.
+            Err(_) if budget.exceeded.get() => match serde_json::from_str::<de::IgnoredAny>(text) {
+                Ok(_) => Err(ParseError::TooManyValues {
+                    object: text.trim_start().starts_with('{'),
+                }),
+                Err(err) => Err(ParseError::Json(err)),
+            },
             Err(err) => Err(ParseError::Json(err)),
         }
     }
@@ -289,14 +303,37 @@ mod tests {
         assert!(matches!(&pairs[0].1, Json::Array(items) if items.len() == MAX_VALUES - 2));
         assert!(matches!(
             Json::parse(&line(MAX_VALUES - 1)),
-            Err(ParseError::TooManyValues)
+            Err(ParseError::TooManyValues { object: true })
         ));
-        // A line that is not JSON is said to be so, however long.
-        let cut = most;
+        let list = format!("[{}]", vec!["0"; MAX_VALUES].join(", "));
         assert!(matches!(
-            Json::parse(&cut[..cut.len() - 1]),
-            Err(ParseError::Json(_))
+            Json::parse(&list),
+            Err(ParseError::TooManyValues { object: false })
         ));
+        // A line that is not JSON is said to be so, however many values
+        // it holds.
+        for n in [MAX_VALUES - 2, MAX_VALUES + 10] {
+            let cut = line(n);
+            assert!(
+                matches!(Json::parse(&cut[..cut.len() - 1]), Err(ParseError::Json(e)) if e.is_eof()),
+                "{n}"
+            );
+        }
+        // An empty list or object takes no room beyond its place in its
+        // parent (a review: each `{}` of a long list took about 470 bytes).
+        let Ok(Json::Array(items)) = Json::parse("[{}, [], {\"a\": []}]") else {
+            panic!("a list");
+        };
+        for item in &items {
+            match item {
+                Json::Object(pairs) if pairs.is_empty() => assert_eq!(pairs.capacity(), 0),
+                Json::Array(items) => assert_eq!(items.capacity(), 0),
+                Json::Object(pairs) => {
+                    assert!(matches!(&pairs[0].1, Json::Array(a) if a.capacity() == 0))
+                }
+                _ => unreachable!(),
+            }
+        }
     }
 
     #[test]

@@ -909,7 +909,11 @@ pub fn audit_line(
                     redacted: hit.redacted,
                 });
             }
-            return if event.is_some() {
+            // A JSON object of too many values is one, as a line of fewer
+            // is, whether `summary` counts it or not (a review); not when
+            // its text was repaired from bytes that are not UTF-8.
+            let object = utf8 && matches!(err, ParseError::TooManyValues { object: true });
+            return if event.is_some() || object {
                 LineKind::Event
             } else {
                 LineKind::Invalid
@@ -1835,5 +1839,25 @@ mod tests {
                 "{not_an_event}"
             );
         }
+        // An object of too many values that is no event (no timestamp) is
+        // a JSON object, as one of fewer values is; its text is searched.
+        let no_event = format!(r#"{{"event": "scan.started", "x": {many}}}"#);
+        let mut found = Vec::new();
+        let kind = audit_line(
+            1,
+            &no_event,
+            true,
+            &mut found,
+            &mut FingerprintTally::default(),
+        );
+        assert_eq!(kind, LineKind::Event);
+        assert!(
+            found.iter().all(|f| f.rule != Rule::Unreadable),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|f| f.rule.id() == "posix-path"),
+            "{found:?}"
+        );
     }
 }

@@ -154,7 +154,7 @@ pub fn validate_line(
     };
     let json = match Json::parse(line) {
         Ok(json) => json,
-        Err(ParseError::TooManyValues) => {
+        Err(ParseError::TooManyValues { object }) => {
             out.push(Problem {
                 line: line_no,
                 severity: Severity::Error,
@@ -163,7 +163,13 @@ pub fn validate_line(
                 field: String::new(),
                 reason: format!("{}: not checked", super::json::too_many_values()),
             });
-            return LineKind::Invalid;
+            // A JSON object, as the header counts one of fewer values (a
+            // review: one of many values was said to be none).
+            return if object {
+                LineKind::Event
+            } else {
+                LineKind::Invalid
+            };
         }
         Err(ParseError::Json(err)) => {
             out.push(Problem {
@@ -667,12 +673,23 @@ mod tests {
     }
 
     /// A line of more values than a tree may hold is not checked, and says
-    /// why (a review: a tree of 16 MiB of `{}` took 3.1 GB).
+    /// why (a review: a tree of 16 MiB of `{}` took 3.1 GB); it is a JSON
+    /// object still, and one cut short is no JSON (two reviews).
     #[test]
     fn a_line_of_too_many_values_is_too_long_to_check() {
         let items = "0, ".repeat(super::super::json::MAX_VALUES);
         let line =
             format!(r#"{{"event": "scan.completed", {HEAD}, "metadata": {{"x": [{items}0]}}}}"#);
+        let mut out = Vec::new();
+        let kind = validate_line(3, &line, &ValidateOptions::default(), &mut out);
+        assert_eq!(kind, LineKind::Event);
+        let cut = &line[..line.len() - 1];
+        let mut out = Vec::new();
+        let kind = validate_line(3, cut, &ValidateOptions::default(), &mut out);
+        assert_eq!(
+            (kind, out[0].kind),
+            (LineKind::Invalid, ProblemKind::InvalidJson)
+        );
         assert_eq!(
             check(&line, false),
             vec![(

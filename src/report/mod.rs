@@ -695,8 +695,16 @@ fn interval_of(count: u64, of: u64) -> Option<Interval> {
     wilson95(count, of)
 }
 
+/// Whether the two published intervals overlap, as published: to six
+/// decimals (a review: a bound of 0.6755924 against one of 0.6755918, both
+/// published as 0.675592, was called a change).
 fn compare(now: Option<Interval>, before: Option<Interval>, now_p: f64, before_p: f64) -> Change {
-    match (now, before) {
+    use crate::metrics::finalize::round6;
+    let published = |i: Interval| Interval {
+        low: round6(i.low),
+        high: round6(i.high),
+    };
+    match (now.map(published), before.map(published)) {
         (Some(a), Some(b)) if a.overlaps(&b) => Change::NoClearChange,
         (Some(_), Some(_)) if now_p > before_p => Change::Up,
         (Some(_), Some(_)) => Change::Down,
@@ -1417,6 +1425,25 @@ pub fn quarter_bounds(q: Quarter) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A change is called on the intervals as published (a review: 8 of 8
+    /// against 85 of 142 was "up" beside two bounds both of 0.675592).
+    #[test]
+    fn intervals_that_touch_as_published_are_no_clear_change() {
+        let (now, before) = (interval_of(8, 8), interval_of(85, 142));
+        let (low, high) = (now.unwrap().low, before.unwrap().high);
+        assert!(
+            low > high && crate::metrics::finalize::round6(low) == 0.675592,
+            "{low} {high}"
+        );
+        assert_eq!(
+            compare(now, before, 1.0, 85.0 / 142.0),
+            Change::NoClearChange
+        );
+        let apart = interval_of(60, 142);
+        assert_eq!(compare(now, apart, 1.0, 60.0 / 142.0), Change::Up);
+        assert_eq!(compare(apart, now, 60.0 / 142.0, 1.0), Change::Down);
+    }
 
     /// A client's value and group read as the tables show them: the same
     /// text in quotes in both columns (a review: a by-profile table showed

@@ -1373,6 +1373,31 @@ pub fn files(report: &Report) -> anyhow::Result<Vec<File>> {
 mod tests {
     use super::*;
 
+    /// A CSV cell gives the number the JSON gives: 1/128 is 0.0078125, a
+    /// tie the JSON rounds up and `{:.6}` alone rounded to 0.007812.
+    #[test]
+    fn csv_numbers_round_as_the_json_does() {
+        let json = serde_json::to_string(&crate::report::TableRow {
+            group: None,
+            value: "x".into(),
+            missing: false,
+            group_missing: false,
+            other: false,
+            events: 1,
+            installations: None,
+            runs: None,
+            share: Some(1.0 / 128.0),
+            interval: None,
+            previous_share: None,
+            previous_interval: None,
+            change: Change::NotComparable,
+        })
+        .unwrap();
+        assert!(json.contains(r#""share":0.007813"#), "{json}");
+        assert_eq!(num(Some(1.0 / 128.0)), "0.007813");
+        assert_eq!(num(Some(-1.0 / 128.0)), "-0.007813");
+    }
+
     /// A plain number, a fall of a count among them, is no formula; any
     /// other cell a spreadsheet would evaluate is guarded as in `summary`.
     #[test]
