@@ -512,7 +512,8 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
     };
     let new_in = |ids: &[u64], start| {
         ids.iter()
-            .filter(|id| first_seen.get(id).is_some_and(|&(t, _)| t >= start))
+            // (Those of the quarter have no time here: see `first_seen`.)
+            .filter(|id| first_seen.get(id).is_none_or(|&(t, _)| t >= start))
             .count() as u64
     };
     let (cur_installs, prev_installs) = (installs(&current), installs(&previous));

@@ -28,9 +28,12 @@ pub(crate) struct QuarterSink {
     pub(crate) current: Tally,
     /// The previous quarter.
     pub(crate) previous: Tally,
-    /// Installation → its earliest counted usage event, at any time, and
-    /// whether it sent one in the quarter before the previous one (whose
-    /// own report publishes how many installations it had).
+    /// Installation → its earliest counted usage event before the quarter,
+    /// and whether it sent one in the quarter before the previous one
+    /// (whose own report publishes how many installations it had). An
+    /// installation of the quarter that is not here is new: its events
+    /// from the quarter's start on are not looked up (two thirds of a
+    /// generated file's, for its middle quarter).
     pub(crate) first_seen: FxHashMap<u64, (Micros, bool)>,
     /// Valid events outside the quarter.
     pub(crate) outside: u64,
@@ -110,14 +113,16 @@ impl Sink for QuarterSink {
         if id == NO_ID {
             return;
         }
-        let before_prev = ts >= self.before_prev_start && ts < self.prev_start;
-        self.first_seen
-            .entry(id)
-            .and_modify(|(t, seen)| {
-                *t = (*t).min(ts);
-                *seen |= before_prev;
-            })
-            .or_insert((ts, before_prev));
+        if ts < self.start {
+            let before_prev = ts >= self.before_prev_start && ts < self.prev_start;
+            self.first_seen
+                .entry(id)
+                .and_modify(|(t, seen)| {
+                    *t = (*t).min(ts);
+                    *seen |= before_prev;
+                })
+                .or_insert((ts, before_prev));
+        }
         if inside && event.class() == EventClass::Usage {
             self.leaves.clear();
             leaves(event, text, &mut self.leaves);
