@@ -86,15 +86,20 @@ impl<'a> Json<'a> {
             .and_then(|json| de.end().map(|()| json));
         match parsed {
             Ok(json) => Ok(json),
-            // Too many values, if the rest is JSON: a line cut short is
-            // said to be not JSON, however many values it holds (a
-            // review). serde_json reads it again without keeping any.
-            Err(_) if budget.exceeded.get() => match serde_json::from_str::<de::IgnoredAny>(text) {
-                Ok(_) => Err(ParseError::TooManyValues {
-                    object: text.trim_start().starts_with('{'),
-                }),
-                Err(err) => Err(ParseError::Json(err)),
-            },
+            // Too many values, if the rest is JSON as this parser reads it:
+            // a line cut short is said to be not JSON, however many values
+            // it holds, and so is one with `1e400`, an unpaired surrogate
+            // or nesting past 128 (two reviews: serde_json's `IgnoredAny`
+            // passes the last three). Read again, keeping nothing.
+            Err(_) if budget.exceeded.get() => {
+                let mut de = serde_json::Deserializer::from_str(text);
+                match Check.deserialize(&mut de).and_then(|()| de.end()) {
+                    Ok(()) => Err(ParseError::TooManyValues {
+                        object: text.trim_start().starts_with('{'),
+                    }),
+                    Err(err) => Err(ParseError::Json(err)),
+                }
+            }
             Err(err) => Err(ParseError::Json(err)),
         }
     }
@@ -153,6 +158,54 @@ impl<'de> Deserialize<'de> for MaybeBorrowed<'de> {
             }
         }
         deserializer.deserialize_str(StrVisitor)
+    }
+}
+
+/// Reads a value as [`Seed`] does, with the same checks, keeping nothing.
+#[derive(Clone, Copy)]
+struct Check;
+
+impl<'de> DeserializeSeed<'de> for Check {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Check {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key_seed(self)?.is_some() {
+            map.next_value_seed(self)?;
+        }
+        Ok(())
     }
 }
 
@@ -310,8 +363,17 @@ mod tests {
             Json::parse(&list),
             Err(ParseError::TooManyValues { object: false })
         ));
-        // A line that is not JSON is said to be so, however many values
-        // it holds.
+        // A line that is not JSON, as this parser reads it, is said to be
+        // so, however many values it holds.
+        let big = line(MAX_VALUES + 10);
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        for tail in ["1e400", r#""\ud800""#, &deep] {
+            let bad = format!("{}, {tail}]}}", &big[..big.len() - 2]);
+            assert!(
+                matches!(Json::parse(&bad), Err(ParseError::Json(e)) if e.is_syntax()),
+                "{tail}"
+            );
+        }
         for n in [MAX_VALUES - 2, MAX_VALUES + 10] {
             let cut = line(n);
             assert!(

@@ -696,14 +696,19 @@ fn interval_of(count: u64, of: u64) -> Option<Interval> {
     wilson95(count, of)
 }
 
-/// Whether the two published intervals overlap, as published: to six
-/// decimals (a review: a bound of 0.6755924 against one of 0.6755918, both
-/// published as 0.675592, was called a change).
+/// Whether the two intervals overlap as the report prints them, in
+/// percent to one decimal (two reviews: 8 of 8 against 85 of 142 was "up"
+/// beside bounds that read 0.675592 in both; 11 of 12 against 3 of 9 was
+/// "up", "the intervals do not overlap", beside 64.6–98.5% and 12.1–64.6%).
+/// A change is called less often so, never more.
 fn compare(now: Option<Interval>, before: Option<Interval>, now_p: f64, before_p: f64) -> Change {
-    use crate::metrics::finalize::round6;
+    let shown = |x: f64| {
+        let digits = format!("{:.1}", x * 100.0);
+        digits.parse::<f64>().unwrap_or(x * 100.0)
+    };
     let published = |i: Interval| Interval {
-        low: round6(i.low),
-        high: round6(i.high),
+        low: shown(i.low),
+        high: shown(i.high),
     };
     match (now.map(published), before.map(published)) {
         (Some(a), Some(b)) if a.overlaps(&b) => Change::NoClearChange,
@@ -1427,8 +1432,9 @@ pub fn quarter_bounds(q: Quarter) -> (String, String) {
 mod tests {
     use super::*;
 
-    /// A change is called on the intervals as published (a review: 8 of 8
-    /// against 85 of 142 was "up" beside two bounds both of 0.675592).
+    /// A change is called on the intervals as printed (two reviews: 8 of 8
+    /// against 85 of 142 was "up" beside two bounds of 0.675592; 11 of 12
+    /// against 3 of 9 beside 64.6–98.5% and 12.1–64.6%).
     #[test]
     fn intervals_that_touch_as_published_are_no_clear_change() {
         let (now, before) = (interval_of(8, 8), interval_of(85, 142));
@@ -1441,6 +1447,15 @@ mod tests {
             compare(now, before, 1.0, 85.0 / 142.0),
             Change::NoClearChange
         );
+        let (now, before) = (interval_of(11, 12), interval_of(3, 9));
+        let (low, high) = (now.unwrap().low, before.unwrap().high);
+        assert!(low - high > 1e-4 && interval_text(now.unwrap()).starts_with("64.6–"));
+        assert!(interval_text(before.unwrap()).ends_with("–64.6%"));
+        assert_eq!(
+            compare(now, before, 11.0 / 12.0, 3.0 / 9.0),
+            Change::NoClearChange
+        );
+        let now = interval_of(8, 8);
         let apart = interval_of(60, 142);
         assert_eq!(compare(now, apart, 1.0, 60.0 / 142.0), Change::Up);
         assert_eq!(compare(apart, now, 60.0 / 142.0, 1.0), Change::Down);

@@ -388,7 +388,7 @@ fn methodology_privacy(report: &Report) -> Vec<String> {
 
 const STATISTICS: &[&str] = &[
     "Percentages are shares of events (not of installations), each with its 95% Wilson score interval.",
-    "A change from the previous quarter is reported only when the two quarters' 95% intervals do not overlap; otherwise the table says \"no clear change\". Non-overlap is a conservative test.",
+    "A change from the previous quarter is reported only when the two quarters' 95% intervals, as printed here (to 0.1 percentage point), do not overlap; otherwise the table says \"no clear change\". Non-overlap is a conservative test.",
     "The intervals treat events as independent; events of one installation are alike, so the true uncertainty is larger than shown for values driven by a few heavy users.",
     "Installations are distinct anonymous IDs: a user who reset the ID counts twice, and one ID may stand for a shared CI runner.",
 ];
