@@ -550,6 +550,49 @@ fn truth(input: &Path) -> Value {
 
 /// A review: summary.json's event-type shares were written at full
 /// precision (0.37353846153846154), every other share to six decimals.
+/// A yes/no table's `false` can move alone beside a `null` row: the
+/// insights say so, and never that no share changed (a review: 45.0% to
+/// 40.5% "down" in the CI/CD table, and "No published share changed").
+#[test]
+fn a_false_that_moves_alone_is_told_in_the_insights() {
+    let mut data = String::new();
+    let mut id = 0;
+    for (day, counts) in [
+        ("2026-02-10", [1000, 900, 100]),
+        ("2026-05-10", [1060, 810, 130]),
+    ] {
+        for (ci, n) in ["true", "false", "null"].into_iter().zip(counts) {
+            for _ in 0..n {
+                id += 1;
+                let meta = format!(
+                    r#"{{"mode": "cli", "profile": "balanced", "tools": ["trivy"], "ci_detected": {ci}}}"#
+                );
+                data += &event_line(
+                    "scan.started",
+                    id,
+                    &format!("{day}T12:00:00Z"),
+                    "0.9.0",
+                    &meta,
+                );
+            }
+        }
+    }
+    let run = report(&data, &["--quarter", "2026-Q2"]);
+    let json = run.json();
+    let ci = table(&json, "ci_detected");
+    let change = |v: &str| {
+        let rows = ci["rows"].as_array().unwrap();
+        rows.iter().find(|r| r["value"] == v).unwrap()["change"].clone()
+    };
+    assert_eq!(
+        (change("true"), change("false")),
+        ("no_clear_change".into(), "down".into())
+    );
+    let md = run.file("report.md");
+    assert!(!md.contains("No published share changed"), "{md}");
+    assert!(md.contains("`false` fell from 45.0% to 40.5%"), "{md}");
+}
+
 #[test]
 fn every_fraction_of_summary_json_has_six_decimals() {
     // Every number that is not whole, in `metrics` and in the `report`

@@ -1357,15 +1357,20 @@ fn insights(
         ));
     }
     let mut changes: Vec<(f64, String)> = Vec::new();
+    let moved = |c: Change| matches!(c, Change::Up | Change::Down);
     for t in tables {
-        // A yes/no table's `false` moves with its `true`: say it once.
-        let true_compared =
-            (t.rows.iter()).any(|x| x.value == "true" && x.change != Change::NotComparable);
+        // A yes/no table's `false` moves with its `true` when the two are
+        // all its rows: say it once. Beside a `null` row it moves alone (a
+        // review: `false` fell, `true` did not clearly change, and the
+        // insights said no share had changed).
+        let only_true_false = (t.rows.iter())
+            .all(|x| !x.missing && !x.other && matches!(x.value.as_str(), "true" | "false"));
+        let true_moved = (t.rows.iter()).any(|x| x.value == "true" && moved(x.change));
         for r in &t.rows {
-            if !matches!(r.change, Change::Up | Change::Down) {
+            if !moved(r.change) {
                 continue;
             }
-            if r.value == "false" && true_compared {
+            if r.value == "false" && only_true_false && true_moved {
                 continue;
             }
             let (Some(now), Some(before)) = (r.share, r.previous_share) else {
@@ -1413,7 +1418,9 @@ fn insights(
             .unwrap_or(std::cmp::Ordering::Equal)
             .then_with(|| a.1.cmp(&b.1))
     });
-    if changes.is_empty() && previous_has_data {
+    let any_moved = (tables.iter().flat_map(|t| &t.rows)).any(|r| moved(r.change))
+        || figures.iter().any(|f| f.change.is_some_and(moved));
+    if !any_moved && previous_has_data {
         out.push(format!(
             "No published share changed significantly from {} (every pair of 95% intervals overlaps).",
             options.quarter.prev()
