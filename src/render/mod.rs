@@ -72,12 +72,23 @@ pub fn percent(share: Option<f64>) -> String {
 /// is not 0 or 1 but rounds to it reads `<0.1` or `>99.9` (a review: 1
 /// scan in 200,000 read `0.0% (0.0–0.0%)`, as if certainly none).
 pub fn percent_digits(p: f64) -> String {
-    let shown = format!("{:.1}", p * 100.0);
+    let shown = one_decimal(p);
     match shown.as_str() {
         "0.0" | "-0.0" if p > 0.0 => "<0.1".to_string(),
         "100.0" if p < 1.0 => ">99.9".to_string(),
         _ => shown,
     }
+}
+
+/// A proportion as a percentage to one decimal, as printed (`67.6`).
+fn one_decimal(p: f64) -> String {
+    format!("{:.1}", p * 100.0)
+}
+
+/// The percentage [`percent_digits`] prints, as a number (`<0.1` is 0):
+/// what the report compares intervals on.
+pub fn percent_printed(p: f64) -> f64 {
+    one_decimal(p).parse().unwrap_or(p * 100.0)
 }
 
 /// A metric laid out for people: header and cells (raw, unescaped text).

@@ -702,13 +702,10 @@ fn interval_of(count: u64, of: u64) -> Option<Interval> {
 /// "up", "the intervals do not overlap", beside 64.6–98.5% and 12.1–64.6%).
 /// A change is called less often so, never more.
 fn compare(now: Option<Interval>, before: Option<Interval>, now_p: f64, before_p: f64) -> Change {
-    let shown = |x: f64| {
-        let digits = format!("{:.1}", x * 100.0);
-        digits.parse::<f64>().unwrap_or(x * 100.0)
-    };
+    use crate::render::percent_printed;
     let published = |i: Interval| Interval {
-        low: shown(i.low),
-        high: shown(i.high),
+        low: percent_printed(i.low),
+        high: percent_printed(i.high),
     };
     match (now.map(published), before.map(published)) {
         (Some(a), Some(b)) if a.overlaps(&b) => Change::NoClearChange,
