@@ -4710,3 +4710,302 @@ fn the_report_never_replaces_or_removes_its_input() {
         refused(&out.join("charts/old.jsonl"), "old.jsonl", "remove");
     }
 }
+
+/// `report FILE --quarter Q --out DIR ARGS…`, however it ends.
+fn report_of(input: &Path, quarter: &str, out: &Path, args: &[&str]) -> std::process::Output {
+    bin()
+        .arg("report")
+        .arg(input)
+        .args(["--quarter", quarter, "--out"])
+        .arg(out)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// [`report_of`] that must succeed; its `summary.json`.
+fn report_json(input: &Path, quarter: &str, out: &Path, args: &[&str]) -> Value {
+    let run = report_of(input, quarter, out, args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
+}
+
+/// The previous column of every figure and table row.
+fn previous_column(json: &Value) -> Vec<Value> {
+    let figures = (json["report"]["figures"].as_array().unwrap().iter()).map(|f| {
+        serde_json::json!([
+            f["key"],
+            f["previous"],
+            f["previous_rate"],
+            f["previous_interval"],
+            f["change"],
+            f["count_change"]
+        ])
+    });
+    let rows = (json["report"]["tables"].as_array().unwrap().iter()).flat_map(|t| {
+        (t["rows"].as_array().unwrap().iter()).map(|r| {
+            serde_json::json!([
+                t["name"],
+                r["group"],
+                r["value"],
+                r["previous_share"],
+                r["previous_interval"],
+                r["change"]
+            ])
+        })
+    });
+    figures.chain(rows).collect()
+}
+
+/// `--previous` reads the column the previous report published, by the
+/// same functions that recompute it: on a file without late events, the
+/// report is the same either way but for the sentence and the flag that
+/// say where the column comes from (the sample data, with a population,
+/// hidden values and Other rows; and the constructed data set).
+#[test]
+fn a_previous_column_read_from_its_report_is_the_one_recomputed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/events.jsonl");
+    let constructed = tmp.path().join("constructed.jsonl");
+    std::fs::write(&constructed, dataset()).unwrap();
+    // And a 2025-Q3 of 25 installations in mode podman, which 2025-Q4's
+    // complete table shows at 0 events (a row of no metric).
+    let mut gone = dataset();
+    for id in 500..525 {
+        let meta = r#"{"mode": "podman", "profile": "balanced"}"#;
+        gone.push_str(&event_line(
+            "scan.started",
+            id,
+            "2025-08-03T10:00:00Z",
+            "1.0.0",
+            meta,
+        ));
+    }
+    let with_gone = tmp.path().join("gone.jsonl");
+    std::fs::write(&with_gone, gone).unwrap();
+    let cases = [
+        (&sample, "2026-Q1", "2026-Q2", &["--population", "900"][..]),
+        (&constructed, "2025-Q4", "2026-Q1", &[][..]),
+        (&with_gone, "2025-Q4", "2026-Q1", &[][..]),
+    ];
+    for (n, (input, before, quarter, flags)) in cases.into_iter().enumerate() {
+        let dir = |name: &str| tmp.path().join(format!("{n}-{name}"));
+        let published = report_json(input, before, &dir("before"), flags);
+        if n == 2 {
+            assert!(rows(&published, "modes").contains(&("podman".into(), 0, 0, false)));
+        }
+        let plain = report_json(input, quarter, &dir("plain"), flags);
+        let previous = dir("before");
+        let mut args = flags.to_vec();
+        args.extend(["--previous", previous.to_str().unwrap()]);
+        let read = report_json(input, quarter, &dir("read"), &args);
+        assert_eq!(plain["report"]["previous_column"], "recomputed");
+        assert_eq!(read["report"]["previous_column"], "published");
+        let strip = |mut json: Value| {
+            json["report"]["previous_column"] = Value::Null;
+            json
+        };
+        assert_eq!(strip(plain.clone()), strip(read), "{}", input.display());
+        assert!(previous_column(&plain).len() > 20);
+        // The other files: the charts and CSV files alike; the documents
+        // differ in their methodology's sentence and command line only.
+        let (a, b) = (files(&dir("plain")), files(&dir("read")));
+        assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+        for (name, bytes) in &a {
+            if name == "summary.json" {
+                continue;
+            }
+            let (x, y) = (
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(&b[name]),
+            );
+            let differ: Vec<(&str, &str)> =
+                x.lines().zip(y.lines()).filter(|(l, r)| l != r).collect();
+            assert_eq!(x.lines().count(), y.lines().count(), "{name}");
+            if !name.starts_with("report.") {
+                assert!(differ.is_empty(), "{name}: {differ:?}");
+                continue;
+            }
+            assert_eq!(differ.len(), 2, "{name}: {differ:?}");
+            assert!(
+                differ[0].0.contains("column is recomputed from this input"),
+                "{differ:?}"
+            );
+            assert!(differ[0].1.contains("report as published"), "{differ:?}");
+            assert!(differ[1].1.contains(" --previous DIR"), "{differ:?}");
+        }
+    }
+}
+
+/// The constructed data set, its 2025-Q4 without installations P25..P29
+/// (25 then): as a file made before their events arrived.
+fn early() -> String {
+    dataset()
+        .lines()
+        .filter(|l| !l.contains("\"2025-11-") || (25..30).all(|i| !l.contains(&uuid(i))))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Events of the previous quarter that arrive after its report was made
+/// change the column recomputed from the input: the two releases compared
+/// gave them. With `--previous` the column is the one published, the
+/// maintainer is told what differs, and what the late events would give
+/// away by subtraction from the published column is withheld.
+#[test]
+fn late_events_of_the_previous_quarter_change_nothing_published_with_previous() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (old, late) = (tmp.path().join("old.jsonl"), tmp.path().join("late.jsonl"));
+    std::fs::write(&old, early()).unwrap();
+    std::fs::write(&late, dataset()).unwrap();
+    let q4 = tmp.path().join("2025-Q4");
+    let published = report_json(&old, "2025-Q4", &q4, &[]);
+    assert_eq!(figure(&published, "installations")["value"], 25);
+    // 2026-Q1 from the file it was made from: the column to be kept.
+    let then = report_json(&old, "2026-Q1", &tmp.path().join("then"), &[]);
+    let recomputed = report_json(&late, "2026-Q1", &tmp.path().join("recomputed"), &[]);
+    assert_eq!(figure(&recomputed, "installations")["previous"], 30);
+    assert_ne!(previous_column(&recomputed), previous_column(&then));
+    let out = tmp.path().join("read");
+    let run = report_of(
+        &late,
+        "2026-Q1",
+        &out,
+        &["--previous", q4.to_str().unwrap()],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let read: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(figure(&read, "installations")["previous"], 25);
+    // Returning installations: 22 of the 25 published then; 3 would be
+    // those that did not come back (recomputed against 30, 8 apart).
+    assert_eq!(figure(&recomputed, "returning_installations")["value"], 22);
+    for key in ["new_installations", "returning_installations"] {
+        assert_eq!(figure(&read, key)["value"], Value::Null, "{key}");
+    }
+    // (Those two figures' changes differ: they are withheld now.)
+    let kept = |json: &Value| -> Vec<Value> {
+        let split = |row: &Value| {
+            row[0]
+                .as_str()
+                .is_some_and(|k| k.ends_with("_installations"))
+        };
+        previous_column(json)
+            .into_iter()
+            .filter(|row| !split(row))
+            .collect()
+    };
+    assert_eq!(kept(&read), kept(&then));
+    // The file holds these two quarters only: its events outside the
+    // quarter are published when they are the previous column's, and
+    // withheld when late events are among them (their number would be
+    // the difference).
+    assert_eq!(recomputed["report"]["ledger"]["outside_quarter"], 120);
+    assert_eq!(read["report"]["ledger"]["outside_quarter"], Value::Null);
+    assert_eq!(read["input"]["lines"], Value::Null);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("note: the 2025-Q4 column is taken from ")
+            && stderr.contains("it would differ in ")
+            && stderr.contains("installations"),
+        "{stderr}"
+    );
+    // Quiet says nothing.
+    let quiet = report_of(
+        &late,
+        "2026-Q1",
+        &out,
+        &["-q", "--previous", q4.to_str().unwrap()],
+    );
+    assert!(quiet.status.success() && quiet.stderr.is_empty());
+}
+
+/// A `--previous` that is not the previous quarter's report, made as this
+/// one is, is a usage error naming the flag, the file and what to give;
+/// nothing is written, and a report is never written over it.
+#[test]
+fn a_wrong_previous_report_is_refused_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("events.jsonl");
+    std::fs::write(&input, dataset()).unwrap();
+    let dir = |name: &str| tmp.path().join(name);
+    report_json(&input, "2025-Q4", &dir("q4"), &[]);
+    report_json(&input, "2025-Q4", &dir("q4-ci"), &["--exclude-ci"]);
+    report_json(
+        &input,
+        "2025-Q4",
+        &dir("q4-k6"),
+        &["--min-installations", "6"],
+    );
+    report_json(&input, "2026-Q1", &dir("q1"), &[]);
+    let summary = dir("summary.json");
+    let run = bin()
+        .arg("summary")
+        .arg(&input)
+        .args(["--format", "json", "-o"])
+        .arg(&summary)
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let cases: [(PathBuf, &[&str], &str); 7] = [
+        (
+            dir("q1"),
+            &[],
+            "it is the report of 2026-Q1, not of 2025-Q4, the quarter before 2026-Q1",
+        ),
+        (dir("q4-ci"), &[], "it was made with other filters"),
+        (
+            dir("q4"),
+            &["--exclude-ci"],
+            "it was made with other filters",
+        ),
+        (dir("q4-k6"), &[], "it was made with --min-installations 6"),
+        (
+            summary.clone(),
+            &[],
+            "not a report's summary.json (no `report` section",
+        ),
+        (input.clone(), &[], "not a report's summary.json"),
+        (dir("nowhere"), &[], "No such file"),
+    ];
+    for (previous, flags, why) in cases {
+        let out = dir("out");
+        let mut args = flags.to_vec();
+        args.extend(["--previous", previous.to_str().unwrap()]);
+        let run = report_of(&input, "2026-Q1", &out, &args);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{why}: {stderr}");
+        assert!(
+            stderr.contains("--previous ") && stderr.contains(why),
+            "{why}: {stderr}"
+        );
+        assert!(
+            stderr.contains("give the directory of the 2025-Q4 report"),
+            "{stderr}"
+        );
+        assert!(!out.exists(), "{why}");
+    }
+    // Its own directory as --out would remove the report it reads.
+    let before = files(&dir("q4"));
+    let q4 = dir("q4");
+    let run = report_of(
+        &input,
+        "2026-Q1",
+        &q4,
+        &["--previous", q4.to_str().unwrap()],
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        !run.status.success() && stderr.contains("is the --previous report"),
+        "{stderr}"
+    );
+    assert_eq!(files(&q4), before);
+}

@@ -49,6 +49,11 @@ pub struct ReportArgs {
     /// Count test events (`test`, `test.event`) as usage events.
     #[arg(long)]
     pub include_test: bool,
+    /// The previous quarter's report as published (its directory, or its
+    /// summary.json): the previous column is read from it, so events of that
+    /// quarter that arrived after it was made change nothing published.
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<PathBuf>,
     /// Exit 1 at the first invalid line instead of skipping it.
     #[arg(long)]
     pub strict: bool,
@@ -131,7 +136,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         ..FilterArgs::default()
     }
     .to_filters()?;
-    let options = ReportOptions {
+    let mut options = ReportOptions {
         quarter: args.quarter,
         filters,
         min_installations: args.min_installations,
@@ -139,7 +144,14 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         population: args.population,
         generated_on: args.generated_on.map(|d| d.to_string()),
         source_name: source_name(&args.input),
+        previous: None,
     };
+    // Read before the input: a wrong report is told before a long pass.
+    if let Some(path) = &args.previous {
+        let published = report::previous::load(path, &options)
+            .map_err(|why| crate::cmd::usage(clap::error::ErrorKind::ValueValidation, &why))?;
+        options.previous = Some(std::sync::Arc::new(published));
+    }
     // Below k it would change nothing: no breakdown publishes a cell of
     // fewer installations. Said, not silently raised.
     if args.min_quarter_installations < args.min_installations && !args.quiet {
@@ -238,6 +250,29 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     {
         eprintln!("{note}");
     }
+    if !args.quiet
+        && let Some(p) = &options.previous
+        && !report.previous_differs.is_empty()
+    {
+        eprintln!(
+            "note: the {} column is taken from {} as published; recomputed from {input} it \
+             would differ in {} (events of {} that arrived after that report was made, or \
+             another file): not shown",
+            args.quarter.prev(),
+            p.file.display(),
+            report.previous_differs.join(", "),
+            args.quarter.prev()
+        );
+    }
+    // Neither the input nor the previous report is replaced (`--out` the
+    // previous report's directory would remove its summary.json).
+    let mut protected = vec![(
+        args.input.as_path(),
+        crate::cmd::summary::input_is(&args.input),
+    )];
+    if let Some(p) = &options.previous {
+        protected.push((p.file.as_path(), "the --previous report"));
+    }
     // Written whole beside --out, then moved in: a failure leaves an earlier
     // report as it was, and nothing is made before the report is built.
     files::write_all(
@@ -245,10 +280,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         report::render::files(&report)?,
         Earlier::RemoveStale,
         "--out",
-        &[(
-            args.input.as_path(),
-            crate::cmd::summary::input_is(&args.input),
-        )],
+        &protected,
     )?;
     if !args.quiet {
         eprintln!(

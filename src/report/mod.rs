@@ -9,6 +9,7 @@
 
 pub mod joint;
 pub mod pass;
+pub mod previous;
 pub mod privacy;
 pub mod render;
 pub mod samples;
@@ -54,6 +55,9 @@ pub struct ReportOptions {
     pub generated_on: Option<String>,
     /// The input's file name (never its directory).
     pub source_name: String,
+    /// The previous quarter's report as published (`--previous`): its
+    /// column is read from it, not recomputed from the input.
+    pub previous: Option<std::sync::Arc<previous::Published>>,
 }
 
 impl ReportOptions {
@@ -110,10 +114,10 @@ pub struct TableRow {
     /// The value as text (`null`, `true`, … or the string).
     pub value: String,
     /// The value is missing (`null`), not a client's string `"null"`.
-    #[serde(skip)]
     pub missing: bool,
-    /// The group is missing (`null`), not a client's string `"null"`.
-    #[serde(skip)]
+    /// The group is missing (`null`), not a client's string `"null"`
+    /// (written only when it is).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub group_missing: bool,
     /// The row gathers hidden values.
     pub other: bool,
@@ -191,15 +195,11 @@ pub struct Table {
     pub grouped: bool,
     /// Rows are rates with runs (tool reliability).
     pub rates: bool,
+    /// It hides values (not withheld; the report's tables say so, not how
+    /// many): a value absent from it may have had events.
+    pub hides_values: bool,
     /// Published rows (Other rows last in their group).
     pub rows: Vec<TableRow>,
-    /// Cells hidden by the threshold (not published: see the report's
-    /// `hidden_words`).
-    #[serde(skip)]
-    pub hidden_small: usize,
-    /// Cells hidden so the small ones cannot be recovered (not published).
-    #[serde(skip)]
-    pub hidden_complementary: usize,
 }
 
 /// A headline figure with its previous-quarter value.
@@ -300,6 +300,10 @@ pub struct Report {
     pub significant: bool,
     /// The previous quarter reaches the minimum: comparisons are made.
     pub previous_has_data: bool,
+    /// With `--previous`: the tables and figures (by name and key) whose
+    /// previous column, recomputed from the input, would differ from the
+    /// published one shown (events that arrived late); never published.
+    pub previous_differs: Vec<&'static str>,
     /// Headline figures.
     pub figures: Vec<Figure>,
     /// Breakdown tables (empty when not significant).
@@ -536,7 +540,11 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
 
     let installations = summary.totals.unique_ids;
     let significant = installations >= options.quarter_threshold();
-    let previous_has_data = prev_summary.totals.unique_ids >= options.quarter_threshold();
+    // The previous column: the previous report as published (`--previous`),
+    // else recomputed from the input.
+    let prior = options.previous.as_deref();
+    let recomputed_has_data = prev_summary.totals.unique_ids >= options.quarter_threshold();
+    let previous_has_data = prior.map_or(recomputed_has_data, |p| p.significant);
     let include_test = options.filters.include_test;
     let [tools_now, tools_before] = &tools;
     let mut published = publish_usage(&summary, &ids, tools_now, k, include_test);
@@ -548,11 +556,15 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
     }
     let prev_published = publish_usage(&prev_summary, &prev_ids, tools_before, k, include_test);
 
-    let tables = if significant {
+    // Each table with its previous quarter's (in the order of `TABLES`).
+    let tables_of = |previous: &[Option<&PublishedMetric>]| -> Vec<Table> {
+        if !significant {
+            return Vec::new();
+        }
         TABLES
             .iter()
-            .map(|&(name, id, title, unit, noun)| {
-                let prev = previous_has_data.then(|| &prev_published[id as usize]);
+            .zip(previous)
+            .map(|(&(name, id, title, unit, noun), &previous)| {
                 let split = options.filters.splits_scans();
                 table(
                     name,
@@ -560,25 +572,60 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
                     unit,
                     noun,
                     &published[id as usize],
-                    prev,
+                    previous,
                     k,
                     split,
                 )
             })
             .collect()
-    } else {
-        Vec::new()
     };
-    let figures = figures(
-        (&summary, &published),
-        (&prev_summary, &prev_published),
-        options,
-        (new_now, new_prev),
-        (
-            first_seen.values().filter(|&&(_, seen)| seen).count() as u64,
-            seen_before,
-        ),
+    let mut tables = tables_of(
+        &(TABLES.iter())
+            .map(|&(_, id, ..)| recomputed_has_data.then(|| &prev_published[id as usize]))
+            .collect::<Vec<_>>(),
     );
+    let figures_with = |prior: Option<&previous::Published>| {
+        figures(
+            (&summary, &published),
+            (&prev_summary, &prev_published),
+            options,
+            (new_now, new_prev),
+            (
+                first_seen.values().filter(|&&(_, seen)| seen).count() as u64,
+                seen_before,
+            ),
+            prior,
+        )
+    };
+    let mut figures = figures_with(None);
+    // What the previous column would have been, recomputed, where the
+    // published one differs (told to the maintainer, never published).
+    let mut previous_differs = Vec::new();
+    if let Some(p) = prior {
+        let published_tables = tables_of(
+            &(TABLES.iter())
+                .map(|&(_, id, ..)| p.table(id).filter(|_| p.significant))
+                .collect::<Vec<_>>(),
+        );
+        let published_figures = figures_with(Some(p));
+        let previous_of = |t: &Table| {
+            (t.rows.iter())
+                .map(|r| (r.previous_share, r.previous_interval))
+                .collect::<Vec<_>>()
+        };
+        for (a, b) in tables.iter().zip(&published_tables) {
+            if previous_of(a) != previous_of(b) || a.rows.len() != b.rows.len() {
+                previous_differs.push(a.name);
+            }
+        }
+        for (a, b) in figures.iter().zip(&published_figures) {
+            if (a.previous, a.previous_rate) != (b.previous, b.previous_rate) {
+                previous_differs.push(a.key);
+            }
+        }
+        tables = published_tables;
+        figures = published_figures;
+    }
     let weeks = quarter_weeks(
         options.quarter,
         &published[MetricId::ActiveInstallations as usize],
@@ -604,6 +651,12 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         && i.filtered_out == outside
         && prev_summary.input.filtered_out == 0
         && (prev_summary.totals.usage_events == 0 || type_shown(&prev_published, None))
+        // The previous column as published, when it is, is the previous
+        // quarter's events (a late event is one more, outside the quarter).
+        && prior.is_none_or(|p| match p.figure("usage_events") {
+            Some(n) => n == prev_summary.totals.usage_events,
+            None => prev_summary.totals.usage_events == 0,
+        })
         && elsewhere == 0
         && !include_test)
         .then_some(outside);
@@ -649,6 +702,7 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         published,
         significant,
         previous_has_data,
+        previous_differs,
         figures,
         tables,
         weeks,
@@ -901,9 +955,8 @@ fn table(
         withheld: metric.withheld,
         grouped,
         rates,
+        hides_values: !metric.withheld && metric.hidden() > 0,
         rows,
-        hidden_small: metric.hidden_small,
-        hidden_complementary: metric.hidden_complementary,
     }
 }
 
@@ -926,6 +979,7 @@ fn figures(
     options: &ReportOptions,
     (new_now, new_prev): (u64, u64),
     (before_previous, seen_before): (u64, (u64, u64)),
+    prior: Option<&previous::Published>,
 ) -> Vec<Figure> {
     let k = options.min_installations;
     // The previous column is what the previous quarter's own report shows,
@@ -936,21 +990,30 @@ fn figures(
     let gate = |shown: bool, v: u64| shown.then_some(v);
     let now_has = |event: Option<&str>| type_shown(published, event);
     let before_has = |event: Option<&str>| type_shown(prev_published, event);
-    let plain = |key, label, value: Option<u64>, previous: Option<u64>| Figure {
-        key,
-        label,
-        value,
-        previous,
-        count_change: match (value, previous) {
-            (Some(a), Some(b)) if b > 0 => Some((a as f64 - b as f64) / b as f64),
-            _ => None,
-        },
-        rate: None,
-        interval: None,
-        previous_rate: None,
-        previous_interval: None,
-        of: None,
-        change: None,
+    // The previous column: as its report published it (`--previous`),
+    // else as it would publish it now.
+    let before_is = |key: &str, recomputed: Option<u64>| match prior {
+        Some(p) => p.figure(key),
+        None => recomputed,
+    };
+    let plain = |key: &'static str, label, value: Option<u64>, previous: Option<u64>| {
+        let previous = before_is(key, previous);
+        Figure {
+            key,
+            label,
+            value,
+            previous,
+            count_change: match (value, previous) {
+                (Some(a), Some(b)) if b > 0 => Some((a as f64 - b as f64) / b as f64),
+                _ => None,
+            },
+            rate: None,
+            interval: None,
+            previous_rate: None,
+            previous_interval: None,
+            of: None,
+            change: None,
+        }
     };
     let (t, p) = (&now.totals, &before.totals);
     // New and returning partition the installations: both are shown or
@@ -980,21 +1043,33 @@ fn figures(
     // older quarters that came back: fewer than k of them are withheld too
     // (a review: 25 in 2025-Q4, 28 returning in 2026-Q1, and 2025-Q3's
     // withheld count of under 5 was 3 or 4).
-    let left = |returning: u64, quarter_before: u64, all_before: u64| {
+    // The quarter before as published too, with `--previous` (events
+    // that arrived since change the one recomputed here).
+    let left = |returning: u64, quarter_before: u64, all_before: u64, published: Option<u64>| {
         [quarter_before, all_before]
-            .iter()
-            .any(|&n| n >= k && returning != n && returning.abs_diff(n) < k)
+            .into_iter()
+            .chain(published)
+            .any(|n| n >= k && returning != n && returning.abs_diff(n) < k)
     };
+    let published_before = prior.and_then(|p| p.figure("installations"));
     let (new, returning) = if split_ok(new_now, t.unique_ids)
-        && !left(t.unique_ids - new_now, p.unique_ids, seen_before.0)
-    {
+        && !left(
+            t.unique_ids - new_now,
+            p.unique_ids,
+            seen_before.0,
+            published_before,
+        ) {
         (Some(new_now), Some(t.unique_ids - new_now))
     } else {
         (None, None)
     };
     let (pnew, preturning) = if split_ok(new_prev, p.unique_ids)
-        && !left(p.unique_ids - new_prev, before_previous, seen_before.1)
-    {
+        && !left(
+            p.unique_ids - new_prev,
+            before_previous,
+            seen_before.1,
+            None,
+        ) {
         (Some(new_prev), Some(p.unique_ids - new_prev))
     } else {
         (None, None)
@@ -1052,20 +1127,29 @@ fn figures(
     // Not computed when the filters can split a scan's events.
     let ratio = options.filters.splits_scans().is_none();
     let now_rate = ratio && now_has(Some("scan.started")) && now_has(Some("scan.completed"));
-    let before_rate =
-        ratio && before_has(Some("scan.started")) && before_has(Some("scan.completed"));
-    let completion = |s: &crate::metrics::Totals| proportion(s.scans_completed, s.scans_started);
+    // The previous rate from the previous column's counts, published when
+    // both are (as its own report published it, `--previous` or not).
+    let shown_before =
+        |out: &[Figure], key: &str| out.iter().find(|f| f.key == key).and_then(|f| f.previous);
+    let (started_before, completed_before) = (
+        shown_before(&out, "scans_started").filter(|_| ratio),
+        shown_before(&out, "scans_completed").filter(|_| ratio),
+    );
+    let (pc, ps) = (completed_before.unwrap_or(0), started_before.unwrap_or(0));
+    let before_rate = started_before.is_some() && completed_before.is_some();
     let ci = interval_of(t.scans_completed, t.scans_started).filter(|_| now_rate);
-    let pci = interval_of(p.scans_completed, p.scans_started).filter(|_| before_rate);
+    let pci = interval_of(pc, ps).filter(|_| before_rate);
+    let rate = proportion(t.scans_completed, t.scans_started).filter(|_| now_rate);
+    let previous_rate = proportion(pc, ps).filter(|_| before_rate);
     out.push(Figure {
         count_change: None,
         key: "completion_rate",
         label: "Completion rate (scans completed / scans started)",
         value: None,
         previous: None,
-        rate: completion(t).filter(|_| now_rate),
+        rate,
         interval: ci,
-        previous_rate: completion(p).filter(|_| before_rate),
+        previous_rate,
         previous_interval: pci,
         of: match options.filters.splits_scans() {
             // Why the dash, beside it (a review: the legend's "withheld or
@@ -1075,7 +1159,7 @@ fn figures(
                  methodology"
                     .to_owned(),
             ),
-            None => now_rate.then(|| match completion(t) {
+            None => now_rate.then(|| match rate {
                 Some(_) => format!("{} scans started", thousands(t.scans_started)),
                 None => format!(
                     "no rate: {} scans completed, {} started (scans started before the \
@@ -1088,32 +1172,35 @@ fn figures(
         change: Some(compare(
             ci,
             pci,
-            completion(t).unwrap_or(0.0),
-            completion(p).unwrap_or(0.0),
+            rate.unwrap_or(0.0),
+            previous_rate.unwrap_or(0.0),
         )),
     });
     if let Some(n) = options.population {
-        // The previous quarter's too, as its own report (with the same
-        // --population) publishes it (a review: always a dash).
-        let rate = |ids: u64| (n > 0 && ids >= k).then(|| ids as f64 / n as f64);
-        let interval = |ids: u64| interval_of(ids, n).filter(|_| ids >= k);
-        let (ci, pci) = (interval(t.unique_ids), interval(p.unique_ids));
+        // The previous quarter's too, as its own report publishes it (a
+        // review: always a dash): over its own --population when it is
+        // read from that report.
+        let pn = prior.and_then(|p| p.population).unwrap_or(n);
+        let rate = |ids: u64, n: u64| (n > 0 && ids >= k).then(|| ids as f64 / n as f64);
+        let interval = |ids: u64, n: u64| interval_of(ids, n).filter(|_| ids >= k);
+        let before = shown_before(&out, "installations").unwrap_or(0);
+        let (ci, pci) = (interval(t.unique_ids, n), interval(before, pn));
         out.push(Figure {
             count_change: None,
             key: "opt_in_rate",
             label: "Opt-in rate (installations / known installs)",
             value: None,
             previous: None,
-            rate: rate(t.unique_ids),
+            rate: rate(t.unique_ids, n),
             interval: ci,
-            previous_rate: rate(p.unique_ids),
+            previous_rate: rate(before, pn),
             previous_interval: pci,
             of: Some(format!("{} known installs (--population)", thousands(n))),
             change: Some(compare(
                 ci,
                 pci,
-                rate(t.unique_ids).unwrap_or(0.0),
-                rate(p.unique_ids).unwrap_or(0.0),
+                rate(t.unique_ids, n).unwrap_or(0.0),
+                rate(before, pn).unwrap_or(0.0),
             )),
         });
     }
@@ -1633,6 +1720,7 @@ mod tests {
             population: None,
             generated_on: None,
             source_name: "events.jsonl".into(),
+            previous: None,
         }
     }
 

@@ -263,7 +263,7 @@ fn hidden_words(t: &Table, k: u64) -> Option<String> {
         t.name,
         "scan_tools" | "output_formats" | "tool_failure_rates"
     );
-    (!t.withheld && t.hidden_small + t.hidden_complementary > 0).then(|| {
+    t.hides_values.then(|| {
         let almost_all = if lists {
             format!(
                 ", nor values all but fewer than {k} of the installations sent (those few \
@@ -334,12 +334,25 @@ fn table_body(t: &Table) -> Vec<(bool, Vec<String>)> {
 
 fn filters_words(report: &Report) -> Vec<String> {
     let f = &report.options.filters;
-    let mut out = vec![format!(
-        "Period: calendar quarter {} ({}); the previous quarter {} for comparison.",
-        report.options.quarter,
-        period(report),
-        report.options.quarter.prev()
-    )];
+    let prev = report.options.quarter.prev();
+    let mut out = vec![
+        format!(
+            "Period: calendar quarter {} ({}); the previous quarter {prev} for comparison.",
+            report.options.quarter,
+            period(report),
+        ),
+        match report.options.previous {
+            Some(_) => format!(
+                "The {prev} column is taken from {prev}'s report as published (`--previous`): \
+                 events of {prev} that arrived after that report was made change nothing here."
+            ),
+            None => format!(
+                "The {prev} column is recomputed from this input: events of {prev} that arrived \
+                 after {prev}'s own report was made are counted in it (`--previous` takes it \
+                 from that report as published instead)."
+            ),
+        },
+    ];
     match &f.version {
         Some(v) => out.push(format!(
             "Only JMo version {} and the versions that start with {} or {}.",
@@ -577,6 +590,10 @@ fn command_line(report: &Report) -> String {
     }
     if let Some(n) = o.population {
         line += &format!(" --population {n}");
+    }
+    if o.previous.is_some() {
+        // Its path is the maintainer's, not published (as FILE's).
+        line += " --previous DIR";
     }
     if let Some(d) = &o.generated_on {
         line += &format!(" --generated-on {d}");
@@ -1148,6 +1165,7 @@ struct Section<'a> {
     generated_on: Option<&'a str>,
     significant: bool,
     previous_has_data: bool,
+    previous_column: &'static str,
     population: Option<u64>,
     privacy: Privacy,
     ledger: &'a Ledger,
@@ -1279,6 +1297,10 @@ pub fn summary_json(report: &Report) -> anyhow::Result<Vec<u8>> {
         generated_on: report.options.generated_on.as_deref(),
         significant: report.significant,
         previous_has_data: report.previous_has_data,
+        previous_column: match report.options.previous {
+            Some(_) => "published",
+            None => "recomputed",
+        },
         population: report.options.population,
         privacy: Privacy {
             min_installations: report.options.min_installations,

@@ -1,0 +1,417 @@
+//! `report --previous`: the previous quarter's column as that quarter's own
+//! report published it.
+//!
+//! Without it, the previous column is recomputed from the input, and events
+//! of the previous quarter that arrived after its report was made change it:
+//! a reader holding both releases subtracts one from the other and reads the
+//! late events, however few installations sent them. With it, the column is
+//! read from the previous report's `summary.json`: its counts, by the same
+//! functions that compute a recomputed column's shares, intervals and
+//! changes, so that a file without late events gives the same report either
+//! way.
+
+use std::path::{Path, PathBuf};
+
+use rustc_hash::FxHashMap;
+use serde::Deserialize;
+
+use super::privacy::PublishedMetric;
+use super::{REPORT_SCHEMA, ReportOptions, TABLES};
+use crate::metrics::{MetricId, Row, Value};
+use crate::render::chart::OTHER;
+
+/// The previous quarter's report, as published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    /// The `summary.json` read, as given (for messages; never published).
+    pub file: PathBuf,
+    /// Its breakdowns were published (its tables are compared).
+    pub significant: bool,
+    /// Its `--population`.
+    pub population: Option<u64>,
+    /// Its key figures' values, by key.
+    figures: FxHashMap<String, Option<u64>>,
+    /// Its tables as published, by metric.
+    tables: FxHashMap<MetricId, PublishedMetric>,
+}
+
+impl Published {
+    /// The published value of the key figure `key` (`None`: withheld, or
+    /// not in the report).
+    pub fn figure(&self, key: &str) -> Option<u64> {
+        self.figures.get(key).copied().flatten()
+    }
+
+    /// The published table of `id`.
+    pub fn table(&self, id: MetricId) -> Option<&PublishedMetric> {
+        self.tables.get(&id)
+    }
+}
+
+#[derive(Deserialize)]
+struct File {
+    schema: Option<String>,
+    period: Option<FilePeriod>,
+    report: Option<Section>,
+}
+
+#[derive(Deserialize)]
+struct FilePeriod {
+    filters: FileFilters,
+}
+
+#[derive(Deserialize)]
+struct FileFilters {
+    version: Option<String>,
+    exclude_ci: bool,
+    include_test: bool,
+}
+
+#[derive(Deserialize)]
+struct Section {
+    schema: String,
+    quarter: String,
+    significant: bool,
+    population: Option<u64>,
+    privacy: FilePrivacy,
+    figures: Vec<FileFigure>,
+    tables: Vec<FileTable>,
+}
+
+#[derive(Deserialize)]
+struct FilePrivacy {
+    min_installations: u64,
+    min_quarter_installations: u64,
+}
+
+#[derive(Deserialize)]
+struct FileFigure {
+    key: String,
+    value: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct FileTable {
+    name: String,
+    denominator: Option<u64>,
+    withheld: bool,
+    /// Absent from reports made before it was published: such a table is
+    /// taken to hide values (no value is compared with none then).
+    hides_values: Option<bool>,
+    rows: Vec<FileRow>,
+}
+
+#[derive(Deserialize)]
+struct FileRow {
+    group: Option<String>,
+    value: String,
+    /// Absent from older reports: there a text `null` is the missing value.
+    missing: Option<bool>,
+    #[serde(default)]
+    group_missing: bool,
+    other: bool,
+    events: u64,
+    installations: Option<u64>,
+    runs: Option<u64>,
+}
+
+/// Reads the previous quarter's report at `path` (its directory, or its
+/// `summary.json`) and checks that it is the report of the quarter before
+/// `options.quarter`, made with the same filters and privacy settings. The
+/// error says what is wrong and what to give.
+pub fn load(path: &Path, options: &ReportOptions) -> Result<Published, String> {
+    let file = if path.is_dir() {
+        path.join("summary.json")
+    } else {
+        path.to_path_buf()
+    };
+    let shown = file.display();
+    let prev = options.quarter.prev();
+    let give = format!(
+        "give the directory of the {prev} report (or its summary.json), as `jmo-analyze report \
+         --quarter {prev}` wrote it"
+    );
+    // A FIFO or a device would be read forever or be no report.
+    match std::fs::metadata(&file) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => return Err(format!("--previous {shown} is not a file: {give}")),
+        Err(e) => return Err(format!("--previous {shown}: {e}: {give}")),
+    }
+    let bytes = std::fs::read(&file).map_err(|e| format!("--previous {shown}: {e}: {give}"))?;
+    parse(&bytes, &file, options).map_err(|why| format!("--previous {shown}: {why}: {give}"))
+}
+
+/// [`load`] of the bytes read; the error says what is wrong only.
+pub fn parse(bytes: &[u8], file: &Path, options: &ReportOptions) -> Result<Published, String> {
+    let parsed: File =
+        serde_json::from_slice(bytes).map_err(|e| format!("not a report's summary.json ({e})"))?;
+    let (Some(crate::metrics::SCHEMA), Some(section)) = (parsed.schema.as_deref(), parsed.report)
+    else {
+        return Err(format!(
+            "not a report's summary.json (no `report` section of schema {REPORT_SCHEMA})"
+        ));
+    };
+    if section.schema != REPORT_SCHEMA {
+        return Err(format!(
+            "its report section is of schema `{}`, which this version does not read (it reads \
+             {REPORT_SCHEMA})",
+            crate::render::text::terminal_safe(&section.schema)
+        ));
+    }
+    let prev = options.quarter.prev();
+    if section.quarter != prev.to_string() {
+        return Err(format!(
+            "it is the report of {}, not of {prev}, the quarter before {}",
+            crate::render::text::terminal_safe(&section.quarter),
+            options.quarter
+        ));
+    }
+    // Its column was published under its own rules: the same filters and
+    // thresholds, or the two columns count different things.
+    let f = parsed.period.map(|p| p.filters);
+    let o = &options.filters;
+    let same_filters = f.as_ref().is_some_and(|f| {
+        f.version == o.version && f.exclude_ci == o.exclude_ci && f.include_test == o.include_test
+    });
+    if !same_filters {
+        return Err(
+            "it was made with other filters (--version, --exclude-ci, --include-test): give the \
+             same ones"
+                .to_owned(),
+        );
+    }
+    let p = &section.privacy;
+    if p.min_installations != options.min_installations
+        || p.min_quarter_installations != options.quarter_threshold()
+    {
+        return Err(format!(
+            "it was made with --min-installations {} and --min-quarter-installations {}, this \
+             report with {} and {}: give the same ones, or leave --previous out to recompute the \
+             previous column",
+            p.min_installations,
+            p.min_quarter_installations,
+            options.min_installations,
+            options.quarter_threshold()
+        ));
+    }
+    let mut tables = FxHashMap::default();
+    for t in section.tables {
+        let Some(&(_, id, ..)) = TABLES.iter().find(|(name, ..)| *name == t.name) else {
+            return Err(format!(
+                "it has a table `{}` this version does not know",
+                crate::render::text::terminal_safe(&t.name)
+            ));
+        };
+        tables.insert(id, metric(id, t));
+    }
+    Ok(Published {
+        file: file.to_path_buf(),
+        significant: section.significant,
+        population: section.population,
+        figures: (section.figures.into_iter())
+            .map(|f| (f.key, f.value))
+            .collect(),
+        tables,
+    })
+}
+
+/// A table as the [`PublishedMetric`] it was made from: its rows, its
+/// Other rows, its denominator, whether it hid values. A row of no event
+/// (a value of the quarter before it, shown at 0) was no row of the metric.
+fn metric(id: MetricId, t: FileTable) -> PublishedMetric {
+    let rates = id == MetricId::ToolFailureRates;
+    // Only these metrics count JSON booleans; every other value is text.
+    let booleans = matches!(
+        id,
+        MetricId::CiDetected
+            | MetricId::ComplianceUsage
+            | MetricId::SuppressionsUsed
+            | MetricId::ComplianceEnabled
+    );
+    let typed = |text: String, missing: bool| match text.as_str() {
+        _ if missing => Value::Null,
+        "true" if booleans => Value::Bool(true),
+        "false" if booleans => Value::Bool(false),
+        _ => Value::Str(text),
+    };
+    let (mut rows, mut others) = (Vec::new(), Vec::new());
+    for r in t.rows {
+        if r.events == 0 && !rates && !r.other {
+            continue;
+        }
+        let missing = r.missing.unwrap_or(r.value == "null");
+        let group_missing = match r.missing {
+            Some(_) => r.group_missing,
+            None => r.group.as_deref() == Some("null"),
+        };
+        let mut row = Row::new(
+            if r.other {
+                Value::Str(OTHER.into())
+            } else {
+                typed(r.value, missing)
+            },
+            r.events,
+        );
+        row.group = r.group.map(|g| typed(g, group_missing));
+        row.installations = r.installations;
+        row.runs = r.runs;
+        row.other = r.other;
+        if r.other {
+            others.push(row);
+        } else {
+            rows.push(row);
+        }
+    }
+    PublishedMetric {
+        id,
+        denominator: t.denominator.unwrap_or(0),
+        rows,
+        others,
+        hidden_small: usize::from(t.hides_values.unwrap_or(true)),
+        hidden_complementary: 0,
+        withheld: t.withheld,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Filters;
+
+    fn options() -> ReportOptions {
+        ReportOptions {
+            quarter: "2026-Q2".parse().unwrap(),
+            filters: Filters::default(),
+            min_installations: 5,
+            min_quarter_installations: 20,
+            population: None,
+            generated_on: None,
+            source_name: "events.jsonl".into(),
+            previous: None,
+        }
+    }
+
+    /// A report's summary.json of 2026-Q1 holding `tables`.
+    fn file(tables: serde_json::Value) -> Vec<u8> {
+        serde_json::json!({
+            "schema": crate::metrics::SCHEMA,
+            "period": {"filters": {"version": null, "exclude_ci": false, "include_test": false}},
+            "report": {
+                "schema": REPORT_SCHEMA,
+                "quarter": "2026-Q1",
+                "significant": true,
+                "population": null,
+                "privacy": {"min_installations": 5, "min_quarter_installations": 20},
+                "figures": [{"key": "installations", "value": 40}, {"key": "new_installations", "value": null}],
+                "tables": tables,
+            }
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    fn row(value: &str, events: u64) -> serde_json::Value {
+        serde_json::json!({"value": value, "other": false, "events": events, "installations": 5})
+    }
+
+    fn values(m: &PublishedMetric) -> Vec<(Option<Value>, Value, u64)> {
+        (m.rows.iter().chain(&m.others))
+            .map(|r| (r.group.clone(), r.value.clone(), r.count))
+            .collect()
+    }
+
+    #[test]
+    fn values_are_typed_as_the_metric_counts_them() {
+        let s = |t: &str| Value::Str(t.into());
+        let mut client_null = row("null", 7);
+        client_null["missing"] = false.into();
+        let mut missing = row("null", 3);
+        missing["missing"] = true.into();
+        let other =
+            serde_json::json!({"value": "Other", "other": true, "events": 9, "installations": 6});
+        let mut by_profile = row("<5min", 4);
+        by_profile["group"] = "null".into();
+        by_profile["missing"] = false.into();
+        by_profile["group_missing"] = true.into();
+        let tables = serde_json::json!([
+            {"name": "profiles", "denominator": 19, "withheld": false, "hides_values": true,
+             "rows": [client_null, missing, other]},
+            // Made before `missing` was written: `null` is the missing value.
+            {"name": "ci_detected", "denominator": 9, "withheld": false,
+             "rows": [row("true", 4), row("false", 3), row("null", 2), row("fast", 0)]},
+            {"name": "duration_buckets_by_profile", "denominator": 4, "withheld": false,
+             "hides_values": false, "rows": [by_profile]},
+            {"name": "wizard_modes", "denominator": null, "withheld": true, "hides_values": false, "rows": []},
+        ]);
+        let p = parse(&file(tables), Path::new("s.json"), &options()).unwrap();
+        assert_eq!(p.figure("installations"), Some(40));
+        assert_eq!(p.figure("new_installations"), None);
+        assert!(p.significant);
+        let profiles = p.table(MetricId::Profiles).unwrap();
+        assert_eq!(
+            values(profiles),
+            [
+                (None, s("null"), 7),
+                (None, Value::Null, 3),
+                (None, s(OTHER), 9)
+            ]
+        );
+        assert_eq!((profiles.rows.len(), profiles.others.len()), (2, 1));
+        assert_eq!((profiles.denominator, profiles.hidden()), (19, 1));
+        // A row of no event (a value of the quarter before) is no row.
+        let ci = p.table(MetricId::CiDetected).unwrap();
+        assert_eq!(
+            values(ci),
+            [
+                (None, Value::Bool(true), 4),
+                (None, Value::Bool(false), 3),
+                (None, Value::Null, 2)
+            ]
+        );
+        // Old files say nothing of hidden values: taken to hide some.
+        assert_eq!(ci.hidden(), 1);
+        let durations = p.table(MetricId::DurationBucketsByProfile).unwrap();
+        assert_eq!(values(durations), [(Some(Value::Null), s("<5min"), 4)]);
+        assert_eq!(durations.hidden(), 0);
+        let wizard = p.table(MetricId::WizardModes).unwrap();
+        assert!(wizard.withheld && wizard.rows.is_empty());
+        assert!(p.table(MetricId::Platforms).is_none());
+    }
+
+    #[test]
+    fn a_report_of_another_quarter_or_rules_is_refused() {
+        let good = file(serde_json::json!([]));
+        assert!(parse(&good, Path::new("s"), &options()).is_ok());
+        let mut q3 = options();
+        q3.quarter = "2026-Q3".parse().unwrap();
+        let why = parse(&good, Path::new("s"), &q3).unwrap_err();
+        assert_eq!(
+            why,
+            "it is the report of 2026-Q1, not of 2026-Q2, the quarter before 2026-Q3"
+        );
+        let mut higher = options();
+        higher.min_quarter_installations = 25;
+        let why = parse(&good, Path::new("s"), &higher).unwrap_err();
+        assert!(why.starts_with("it was made with --min-installations 5 and --min-quarter-installations 20, this report with 5 and 25"), "{why}");
+        let mut version = options();
+        version.filters.version = Some("1.0".into());
+        assert!(
+            parse(&good, Path::new("s"), &version)
+                .unwrap_err()
+                .contains("other filters")
+        );
+        let unknown = file(
+            serde_json::json!([{"name": "x\u{1b}[31m", "denominator": 1, "withheld": false, "rows": []}]),
+        );
+        let why = parse(&unknown, Path::new("s"), &options()).unwrap_err();
+        assert!(
+            why.contains("a table `x") && !why.contains('\u{1b}'),
+            "{why}"
+        );
+        let why = parse(b"{}", Path::new("s"), &options()).unwrap_err();
+        assert!(
+            why.starts_with("not a report's summary.json (no `report` section"),
+            "{why}"
+        );
+    }
+}
