@@ -202,7 +202,19 @@ pub fn parse(bytes: &[u8], file: &Path, options: &ReportOptions) -> Result<Publi
                 crate::render::text::terminal_safe(&t.name)
             ));
         };
-        tables.insert(id, metric(id, t));
+        // Its rows are summed (a group's events): a count no report makes.
+        if (t.rows.iter())
+            .try_fold(0u64, |sum, r| sum.checked_add(r.events))
+            .is_none()
+        {
+            return Err(format!(
+                "its table `{}` counts more events than a report can hold",
+                t.name
+            ));
+        }
+        if tables.insert(id, metric(id, t)).is_some() {
+            return Err("it has a table twice".to_owned());
+        }
     }
     Ok(Published {
         file: file.to_path_buf(),
@@ -408,6 +420,21 @@ mod tests {
             why.contains("a table `x") && !why.contains('\u{1b}'),
             "{why}"
         );
+        let huge = serde_json::json!({"name": "platforms", "denominator": 1, "withheld": false,
+            "rows": [row("a", u64::MAX), row("b", 1)]});
+        let why = parse(&file(serde_json::json!([huge])), Path::new("s"), &options()).unwrap_err();
+        assert_eq!(
+            why,
+            "its table `platforms` counts more events than a report can hold"
+        );
+        let one = serde_json::json!({"name": "platforms", "denominator": 1, "withheld": false,
+            "rows": [row("b", 1)]});
+        let why = parse(
+            &file(serde_json::json!([one, one])),
+            Path::new("s"),
+            &options(),
+        );
+        assert_eq!(why.unwrap_err(), "it has a table twice");
         let why = parse(b"{}", Path::new("s"), &options()).unwrap_err();
         assert!(
             why.starts_with("not a report's summary.json (no `report` section"),
