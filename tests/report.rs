@@ -4862,7 +4862,8 @@ fn late_events_of_the_previous_quarter_change_nothing_published_with_previous() 
     let (old, late) = (tmp.path().join("old.jsonl"), tmp.path().join("late.jsonl"));
     std::fs::write(&old, early()).unwrap();
     std::fs::write(&late, dataset()).unwrap();
-    let q4 = tmp.path().join("2025-Q4");
+    // (Its name shown as text, not obeyed by the terminal.)
+    let q4 = tmp.path().join("2025-Q4\u{1b}[31m");
     let published = report_json(&old, "2025-Q4", &q4, &[]);
     assert_eq!(figure(&published, "installations")["value"], 25);
     // 2026-Q1 from the file it was made from: the column to be kept.
@@ -4914,6 +4915,8 @@ fn late_events_of_the_previous_quarter_change_nothing_published_with_previous() 
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         stderr.contains("note: the 2025-Q4 column is taken from ")
+            && stderr.contains("2025-Q4\\u{1b}[31m/summary.json as published")
+            && !stderr.contains('\u{1b}')
             && stderr.contains("it would differ in ")
             && stderr.contains("installations"),
         "{stderr}"
@@ -4955,7 +4958,8 @@ fn a_wrong_previous_report_is_refused_naming_it() {
         .output()
         .unwrap();
     assert!(run.status.success());
-    let cases: [(PathBuf, &[&str], &str); 7] = [
+    let cases: [(PathBuf, &[&str], &str); 8] = [
+        (PathBuf::from("-"), &[], "stdin is the input's alone here"),
         (
             dir("q1"),
             &[],

@@ -259,7 +259,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
              would differ in {} (events of {} that arrived after that report was made, or \
              another file): not shown",
             args.quarter.prev(),
-            p.file.display(),
+            local::shown(&p.file),
             report.previous_differs.join(", "),
             args.quarter.prev()
         );

@@ -125,21 +125,40 @@ pub fn load(path: &Path, options: &ReportOptions) -> Result<Published, String> {
     } else {
         path.to_path_buf()
     };
-    let shown = file.display();
+    let shown = crate::source::local::shown(&file);
     let prev = options.quarter.prev();
     let give = format!(
-        "give the directory of the {prev} report (or its summary.json), as `jmo-analyze report \
-         --quarter {prev}` wrote it"
+        "give the directory of the {prev} report made with this report's filters and \
+         thresholds (or its summary.json), as `jmo-analyze report --quarter {prev}` wrote it, \
+         or leave --previous out to recompute that column from the input"
     );
+    if path == Path::new("-") {
+        return Err(format!(
+            "--previous -: stdin is the input's alone here; {give}"
+        ));
+    }
     // A FIFO or a device would be read forever or be no report.
     match std::fs::metadata(&file) {
+        Ok(m) if m.is_file() && m.len() > MAX_BYTES => {
+            return Err(format!(
+                "--previous {shown}: {} bytes, more than any report's summary.json ({} MiB at \
+                 most here); {give}",
+                m.len(),
+                MAX_BYTES >> 20
+            ));
+        }
         Ok(m) if m.is_file() => {}
-        Ok(_) => return Err(format!("--previous {shown} is not a file: {give}")),
-        Err(e) => return Err(format!("--previous {shown}: {e}: {give}")),
+        Ok(_) => return Err(format!("--previous {shown} is not a file; {give}")),
+        Err(e) => return Err(format!("--previous {shown}: {e}; {give}")),
     }
-    let bytes = std::fs::read(&file).map_err(|e| format!("--previous {shown}: {e}: {give}"))?;
-    parse(&bytes, &file, options).map_err(|why| format!("--previous {shown}: {why}: {give}"))
+    let bytes = std::fs::read(&file).map_err(|e| format!("--previous {shown}: {e}; {give}"))?;
+    parse(&bytes, &file, options).map_err(|why| format!("--previous {shown}: {why}; {give}"))
 }
+
+/// The largest `summary.json` read: a report's tables show values of at
+/// least k installations each, a few hundred rows (the example report's is
+/// 60 kB).
+const MAX_BYTES: u64 = 64 << 20;
 
 /// [`load`] of the bytes read; the error says what is wrong only.
 pub fn parse(bytes: &[u8], file: &Path, options: &ReportOptions) -> Result<Published, String> {
@@ -168,31 +187,63 @@ pub fn parse(bytes: &[u8], file: &Path, options: &ReportOptions) -> Result<Publi
     }
     // Its column was published under its own rules: the same filters and
     // thresholds, or the two columns count different things.
-    let f = parsed.period.map(|p| p.filters);
+    let Some(f) = parsed.period.map(|p| p.filters) else {
+        return Err("not a report's summary.json (no `period`)".to_owned());
+    };
     let o = &options.filters;
-    let same_filters = f.as_ref().is_some_and(|f| {
-        f.version == o.version && f.exclude_ci == o.exclude_ci && f.include_test == o.include_test
-    });
-    if !same_filters {
-        return Err(
-            "it was made with other filters (--version, --exclude-ci, --include-test): give the \
-             same ones"
-                .to_owned(),
-        );
+    let flags = |version: &Option<String>, exclude_ci: bool, include_test: bool| {
+        let mut out: Vec<String> = (version.iter())
+            .map(|v| format!("--version={}", crate::render::text::terminal_safe(v)))
+            .collect();
+        out.extend(exclude_ci.then(|| "--exclude-ci".to_owned()));
+        out.extend(include_test.then(|| "--include-test".to_owned()));
+        if out.is_empty() {
+            "no filter".to_owned()
+        } else {
+            out.join(" ")
+        }
+    };
+    let (then, now) = (
+        flags(&f.version, f.exclude_ci, f.include_test),
+        flags(&o.version, o.exclude_ci, o.include_test),
+    );
+    if then != now {
+        return Err(format!(
+            "it was made with other filters ({then}; this report: {now})"
+        ));
     }
     let p = &section.privacy;
     if p.min_installations != options.min_installations
         || p.min_quarter_installations != options.quarter_threshold()
     {
         return Err(format!(
-            "it was made with --min-installations {} and --min-quarter-installations {}, this \
-             report with {} and {}: give the same ones, or leave --previous out to recompute the \
-             previous column",
+            "it was made with --min-installations {} and --min-quarter-installations {} (this \
+             report: {} and {})",
             p.min_installations,
             p.min_quarter_installations,
             options.min_installations,
             options.quarter_threshold()
         ));
+    }
+    // A report publishes every table when significant, none else.
+    let names: Vec<&str> = section.tables.iter().map(|t| t.name.as_str()).collect();
+    let all = TABLES.iter().all(|(name, ..)| names.contains(name));
+    match (section.significant, names.is_empty()) {
+        (true, _) if !all => {
+            return Err(
+                "some of its tables are missing (it says its breakdowns were published)".into(),
+            );
+        }
+        (false, false) => {
+            return Err("it has tables, yet says its breakdowns were not published".into());
+        }
+        _ => {}
+    }
+    let mut figures = FxHashMap::default();
+    for f in section.figures {
+        if figures.insert(f.key, f.value).is_some() {
+            return Err("it gives a key figure twice".to_owned());
+        }
     }
     let mut tables = FxHashMap::default();
     for t in section.tables {
@@ -202,15 +253,8 @@ pub fn parse(bytes: &[u8], file: &Path, options: &ReportOptions) -> Result<Publi
                 crate::render::text::terminal_safe(&t.name)
             ));
         };
-        // Its rows are summed (a group's events): a count no report makes.
-        if (t.rows.iter())
-            .try_fold(0u64, |sum, r| sum.checked_add(r.events))
-            .is_none()
-        {
-            return Err(format!(
-                "its table `{}` counts more events than a report can hold",
-                t.name
-            ));
+        if let Some(why) = inconsistent(id, &t) {
+            return Err(format!("its table `{}` {why}", t.name));
         }
         if tables.insert(id, metric(id, t)).is_some() {
             return Err("it has a table twice".to_owned());
@@ -220,11 +264,42 @@ pub fn parse(bytes: &[u8], file: &Path, options: &ReportOptions) -> Result<Publi
         file: file.to_path_buf(),
         significant: section.significant,
         population: section.population,
-        figures: (section.figures.into_iter())
-            .map(|f| (f.key, f.value))
-            .collect(),
+        figures,
         tables,
     })
+}
+
+/// What makes `t` no table a report writes: counts past what its
+/// denominator allows, rows of a withheld table, a row given twice.
+fn inconsistent(id: MetricId, t: &FileTable) -> Option<&'static str> {
+    use super::privacy::{Shape, shape};
+    // Its rows are summed (a group's events).
+    let sum = (t.rows.iter()).try_fold(0u64, |sum, r| sum.checked_add(r.events));
+    let Some(sum) = sum else {
+        return Some("counts more events than a report can hold");
+    };
+    let denominator = t.denominator.unwrap_or(0);
+    match shape(id) {
+        // Failures over runs, each row its own.
+        Shape::Derived => {}
+        // One event can count in several rows: each at most all.
+        Shape::Overlapping if t.rows.iter().any(|r| r.events > denominator) => {
+            return Some("has a row of more events than its denominator");
+        }
+        Shape::Overlapping => {}
+        _ if sum > denominator => return Some("has more events in its rows than its denominator"),
+        _ => {}
+    }
+    if t.withheld && !t.rows.is_empty() {
+        return Some("is withheld, yet has rows");
+    }
+    // (An older report's `null` may be a client's text or the missing
+    // value: two rows may read alike there.)
+    let mut seen = rustc_hash::FxHashSet::default();
+    let twice = (t.rows.iter())
+        .filter(|r| r.missing.is_some())
+        .any(|r| !seen.insert((&r.group, r.group_missing, &r.value, r.missing, r.other)));
+    twice.then_some("has a row twice")
 }
 
 /// A table as the [`PublishedMetric`] it was made from: its rows, its
@@ -303,8 +378,21 @@ mod tests {
         }
     }
 
-    /// A report's summary.json of 2026-Q1 holding `tables`.
+    /// A report's summary.json of 2026-Q1 holding `tables`, and every
+    /// other table withheld.
     fn file(tables: serde_json::Value) -> Vec<u8> {
+        let mut tables = tables.as_array().unwrap().clone();
+        for (name, ..) in TABLES {
+            if !tables.iter().any(|t| t["name"] == *name) {
+                tables.push(serde_json::json!({"name": name, "denominator": null,
+                    "withheld": true, "hides_values": false, "rows": []}));
+            }
+        }
+        exactly(tables.into())
+    }
+
+    /// A report's summary.json of 2026-Q1 holding `tables` only.
+    fn exactly(tables: serde_json::Value) -> Vec<u8> {
         serde_json::json!({
             "schema": crate::metrics::SCHEMA,
             "period": {"filters": {"version": null, "exclude_ci": false, "include_test": false}},
@@ -387,7 +475,7 @@ mod tests {
         assert_eq!(durations.hidden(), 0);
         let wizard = p.table(MetricId::WizardModes).unwrap();
         assert!(wizard.withheld && wizard.rows.is_empty());
-        assert!(p.table(MetricId::Platforms).is_none());
+        assert!(p.table(MetricId::Platforms).unwrap().withheld);
     }
 
     #[test]
@@ -404,13 +492,17 @@ mod tests {
         let mut higher = options();
         higher.min_quarter_installations = 25;
         let why = parse(&good, Path::new("s"), &higher).unwrap_err();
-        assert!(why.starts_with("it was made with --min-installations 5 and --min-quarter-installations 20, this report with 5 and 25"), "{why}");
+        assert_eq!(
+            why,
+            "it was made with --min-installations 5 and --min-quarter-installations 20 (this \
+             report: 5 and 25)"
+        );
         let mut version = options();
         version.filters.version = Some("1.0".into());
-        assert!(
-            parse(&good, Path::new("s"), &version)
-                .unwrap_err()
-                .contains("other filters")
+        let why = parse(&good, Path::new("s"), &version).unwrap_err();
+        assert_eq!(
+            why,
+            "it was made with other filters (no filter; this report: --version=1.0)"
         );
         let unknown = file(
             serde_json::json!([{"name": "x\u{1b}[31m", "denominator": 1, "withheld": false, "rows": []}]),
@@ -435,6 +527,63 @@ mod tests {
             &options(),
         );
         assert_eq!(why.unwrap_err(), "it has a table twice");
+        let why = parse(
+            &exactly(serde_json::json!([one])),
+            Path::new("s"),
+            &options(),
+        );
+        assert_eq!(
+            why.unwrap_err(),
+            "some of its tables are missing (it says its breakdowns were published)"
+        );
+        let mut withheld = one.clone();
+        withheld["withheld"] = true.into();
+        let why = parse(
+            &file(serde_json::json!([withheld])),
+            Path::new("s"),
+            &options(),
+        );
+        assert_eq!(
+            why.unwrap_err(),
+            "its table `platforms` is withheld, yet has rows"
+        );
+        let mut over = one.clone();
+        over["rows"] = serde_json::json!([row("a", 1), row("b", 1)]);
+        let why = parse(&file(serde_json::json!([over])), Path::new("s"), &options());
+        assert_eq!(
+            why.unwrap_err(),
+            "its table `platforms` has more events in its rows than its denominator"
+        );
+        let mut tools = over.clone();
+        tools["name"] = "scan_tools".into();
+        assert!(
+            parse(
+                &file(serde_json::json!([tools])),
+                Path::new("s"),
+                &options()
+            )
+            .is_ok()
+        );
+        tools["rows"][0]["events"] = 2.into();
+        let why = parse(
+            &file(serde_json::json!([tools])),
+            Path::new("s"),
+            &options(),
+        );
+        assert_eq!(
+            why.unwrap_err(),
+            "its table `scan_tools` has a row of more events than its denominator"
+        );
+        let mut same = one.clone();
+        same["denominator"] = 2.into();
+        same["rows"] = serde_json::json!([row("b", 1), row("b", 1)]);
+        same["rows"][0]["missing"] = false.into();
+        same["rows"][1]["missing"] = false.into();
+        let why = parse(&file(serde_json::json!([same])), Path::new("s"), &options());
+        assert_eq!(why.unwrap_err(), "its table `platforms` has a row twice");
+        // An older report's two `null` rows may be a client's and none.
+        same["rows"] = serde_json::json!([row("null", 1), row("null", 1)]);
+        assert!(parse(&file(serde_json::json!([same])), Path::new("s"), &options()).is_ok());
         let why = parse(b"{}", Path::new("s"), &options()).unwrap_err();
         assert!(
             why.starts_with("not a report's summary.json (no `report` section"),
