@@ -5013,3 +5013,56 @@ fn a_wrong_previous_report_is_refused_naming_it() {
     );
     assert_eq!(files(&q4), before);
 }
+
+/// Installations that sent only late events of the previous quarter, and
+/// came back: the new and returning ones are judged against the
+/// installations a reader adds up from the published reports (a review:
+/// 2026-Q1's 20 and 2026-Q2's 15 new gave 35 seen before 2026-Q3, and 37
+/// returning told the 2 whose 2026-Q2 events arrived late).
+#[test]
+fn returning_installations_are_judged_against_the_published_history() {
+    let meta = r#"{"mode": "cli", "profile": "fast"}"#;
+    let scans = |ids: &mut dyn Iterator<Item = u32>, day: &str| -> String {
+        ids.map(|id| {
+            event_line(
+                "scan.started",
+                id,
+                &format!("{day}T10:00:00Z"),
+                "1.0.0",
+                meta,
+            )
+        })
+        .collect()
+    };
+    let q1 = scans(&mut (0..20), "2026-02-10");
+    let q2 = scans(&mut (0..10).chain(100..115), "2026-05-10");
+    let late = scans(&mut (200..202), "2026-05-11");
+    let q3 = scans(
+        &mut (0..20).chain(100..115).chain(200..202).chain(300..310),
+        "2026-08-10",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let (old, new) = (tmp.path().join("old.jsonl"), tmp.path().join("new.jsonl"));
+    std::fs::write(&old, format!("{q1}{q2}")).unwrap();
+    std::fs::write(&new, format!("{q1}{q2}{late}{q3}")).unwrap();
+    let q2_dir = tmp.path().join("2026-Q2");
+    let published = report_json(&old, "2026-Q2", &q2_dir, &[]);
+    assert_eq!(figure(&published, "new_installations")["value"], 15);
+    let previous = ["--previous", q2_dir.to_str().unwrap()];
+    let read = report_json(&new, "2026-Q3", &tmp.path().join("read"), &previous);
+    assert_eq!(figure(&read, "installations")["previous"], 25);
+    for key in ["new_installations", "returning_installations"] {
+        assert_eq!(figure(&read, key)["value"], Value::Null, "{key}");
+    }
+    // Without the late ones, the split is published.
+    std::fs::write(
+        &new,
+        format!(
+            "{q1}{q2}{}",
+            scans(&mut (0..20).chain(100..115).chain(300..310), "2026-08-10")
+        ),
+    )
+    .unwrap();
+    let plain = report_json(&new, "2026-Q3", &tmp.path().join("plain"), &previous);
+    assert_eq!(figure(&plain, "returning_installations")["value"], 35);
+}

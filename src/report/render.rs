@@ -344,7 +344,7 @@ fn filters_words(report: &Report) -> Vec<String> {
         match report.options.previous {
             Some(_) => format!(
                 "The {prev} column is taken from {prev}'s report as published (`--previous`): \
-                 events of {prev} that arrived after that report was made change nothing here."
+                 events of {prev} that arrived after that report was made do not change it."
             ),
             None => format!(
                 "The {prev} column is recomputed from this input: events of {prev} that arrived \
