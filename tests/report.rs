@@ -4921,6 +4921,30 @@ fn late_events_of_the_previous_quarter_change_nothing_published_with_previous() 
             && stderr.contains("installations"),
         "{stderr}"
     );
+    // Beside a report directory named after its quarter, the one of the
+    // quarter before is pointed at (not with --previous, nor -q).
+    let beside = |args: &[&str]| {
+        let out = tmp.path().join("2026-Q1");
+        let run = report_of(&late, "2026-Q1", &out, args);
+        assert!(run.status.success());
+        String::from_utf8_lossy(&run.stderr).into_owned()
+    };
+    assert!(!beside(&[]).contains("may be the 2025-Q4 report"));
+    std::fs::create_dir(tmp.path().join("2025-Q4")).unwrap();
+    std::fs::copy(
+        q4.join("summary.json"),
+        tmp.path().join("2025-Q4/summary.json"),
+    )
+    .unwrap();
+    let said = beside(&[]);
+    assert!(
+        said.contains("2025-Q4 may be the 2025-Q4 report: `--previous ")
+            && said.contains("2025-Q4` takes the 2025-Q4 column from it as published"),
+        "{said}"
+    );
+    assert!(beside(&["-q"]).is_empty());
+    let given = ["--previous", q4.to_str().unwrap()];
+    assert!(!beside(&given).contains("may be the"));
     // Quiet says nothing.
     let quiet = report_of(
         &late,

@@ -127,6 +127,17 @@ fn source_name(input: &Path) -> String {
         .into_owned()
 }
 
+/// The directory beside `out` named after the quarter before, where `out`
+/// is named after its quarter (`reports/2026-Q2`, `reports/2026-Q1`), when
+/// it holds a `summary.json`.
+fn previous_beside(out: &Path, quarter: Quarter) -> Option<PathBuf> {
+    if out.file_name()? != std::ffi::OsStr::new(&quarter.to_string()) {
+        return None;
+    }
+    let dir = out.parent()?.join(quarter.prev().to_string());
+    dir.join("summary.json").is_file().then_some(dir)
+}
+
 /// Runs `report`.
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let filters = FilterArgs {
@@ -249,6 +260,19 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         && let Some(note) = crate::cmd::summary::split_scans_note(&report.summary)
     {
         eprintln!("{note}");
+    }
+    if !args.quiet
+        && args.previous.is_none()
+        && let Some(dir) = previous_beside(&out, args.quarter)
+    {
+        let prev = args.quarter.prev();
+        eprintln!(
+            "note: {} may be the {prev} report: `--previous {}` takes the {prev} column from it as \
+             published (here it is recomputed from {input}, with any events of {prev} that \
+             arrived after that report was made)",
+            local::shown(&dir),
+            local::shown(&dir)
+        );
     }
     if !args.quiet
         && let Some(p) = &options.previous
