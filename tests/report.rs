@@ -4953,6 +4953,41 @@ fn late_events_of_the_previous_quarter_change_nothing_published_with_previous() 
         &["-q", "--previous", q4.to_str().unwrap()],
     );
     assert!(quiet.status.success() && quiet.stderr.is_empty());
+    // The opt-in rate's previous value: the published installations, over
+    // the --population of the report they were published in (this one's
+    // when it gave none).
+    let opt_in = |dir: &str, args: &[&str]| {
+        let mut args = args.to_vec();
+        args.extend(["--population", "900"]);
+        let out = tmp.path().join(dir);
+        let run = report_of(&late, "2026-Q1", &out, &args);
+        assert!(run.status.success());
+        let json: Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        let rate = figure(&json, "opt_in_rate")["previous_rate"]
+            .as_f64()
+            .unwrap();
+        (rate, String::from_utf8_lossy(&run.stderr).into_owned())
+    };
+    assert_eq!(opt_in("o1", &[]).0, 0.033333); // 30 / 900
+    let (rate, said) = opt_in("o2", &given);
+    assert_eq!(rate, 0.027778); // 25 / 900
+    assert!(!said.contains("--population"), "{said}");
+    let q4_600 = tmp.path().join("q4-600");
+    report_json(&old, "2025-Q4", &q4_600, &["--population", "600"]);
+    let (rate, said) = opt_in("o3", &["--previous", q4_600.to_str().unwrap()]);
+    assert_eq!(rate, 0.041667); // 25 / 600
+    let md = std::fs::read_to_string(tmp.path().join("o3/report.md")).unwrap();
+    assert!(md.contains("Its opt-in rate is over the 600 known installs that report gave."));
+    assert!(
+        said.contains("key figures: ")
+            && said.contains("opt_in_rate")
+            && said.contains("this report shows those values")
+            && said.contains(
+                "over the --population 600 that report was made with (this report's is 900)"
+            ),
+        "{said}"
+    );
 }
 
 /// A `--previous` that is not the previous quarter's report, made as this
@@ -4982,7 +5017,8 @@ fn a_wrong_previous_report_is_refused_naming_it() {
         .output()
         .unwrap();
     assert!(run.status.success());
-    let cases: [(PathBuf, &[&str], &str); 8] = [
+    std::fs::create_dir(dir("empty")).unwrap();
+    let cases: [(PathBuf, &[&str], &str); 9] = [
         (PathBuf::from("-"), &[], "stdin is the input's alone here"),
         (
             dir("q1"),
@@ -5003,6 +5039,11 @@ fn a_wrong_previous_report_is_refused_naming_it() {
         ),
         (input.clone(), &[], "not a report's summary.json"),
         (dir("nowhere"), &[], "No such file"),
+        (
+            dir("empty"),
+            &[],
+            "empty: no summary.json in this directory",
+        ),
     ];
     for (previous, flags, why) in cases {
         let out = dir("out");
@@ -5038,6 +5079,21 @@ fn a_wrong_previous_report_is_refused_naming_it() {
     assert_eq!(files(&q4), before);
 }
 
+/// One fast CLI scan started by each installation of `ids` on `day`.
+fn scans(ids: &mut dyn Iterator<Item = u32>, day: &str) -> String {
+    let meta = r#"{"mode": "cli", "profile": "fast"}"#;
+    ids.map(|id| {
+        event_line(
+            "scan.started",
+            id,
+            &format!("{day}T10:00:00Z"),
+            "1.0.0",
+            meta,
+        )
+    })
+    .collect()
+}
+
 /// Installations that sent only late events of the previous quarter, and
 /// came back: the new and returning ones are judged against the
 /// installations a reader adds up from the published reports (a review:
@@ -5045,19 +5101,6 @@ fn a_wrong_previous_report_is_refused_naming_it() {
 /// returning told the 2 whose 2026-Q2 events arrived late).
 #[test]
 fn returning_installations_are_judged_against_the_published_history() {
-    let meta = r#"{"mode": "cli", "profile": "fast"}"#;
-    let scans = |ids: &mut dyn Iterator<Item = u32>, day: &str| -> String {
-        ids.map(|id| {
-            event_line(
-                "scan.started",
-                id,
-                &format!("{day}T10:00:00Z"),
-                "1.0.0",
-                meta,
-            )
-        })
-        .collect()
-    };
     let q1 = scans(&mut (0..20), "2026-02-10");
     let q2 = scans(&mut (0..10).chain(100..115), "2026-05-10");
     let late = scans(&mut (200..202), "2026-05-11");
@@ -5089,4 +5132,82 @@ fn returning_installations_are_judged_against_the_published_history() {
     .unwrap();
     let plain = report_json(&new, "2026-Q3", &tmp.path().join("plain"), &previous);
     assert_eq!(figure(&plain, "returning_installations")["value"], 35);
+    // A previous split withheld (2 returning, 20 new) bounds those seen
+    // before 2026-Q3 only (20 + 22 at most); all 40 of them back is
+    // published, with `--previous` as without it (a review: the bound
+    // withheld it).
+    std::fs::write(
+        &old,
+        format!("{q1}{}", scans(&mut (0..2).chain(100..120), "2026-05-10")),
+    )
+    .unwrap();
+    std::fs::write(
+        &new,
+        format!(
+            "{q1}{}{}",
+            scans(&mut (0..2).chain(100..120), "2026-05-10"),
+            scans(&mut (0..20).chain(100..120).chain(300..310), "2026-08-10")
+        ),
+    )
+    .unwrap();
+    let published = report_json(&old, "2026-Q2", &q2_dir, &[]);
+    assert_eq!(figure(&published, "installations")["value"], 22);
+    assert_eq!(
+        figure(&published, "new_installations")["value"],
+        Value::Null
+    );
+    for flags in [&previous[..], &[]] {
+        let all_back = report_json(&new, "2026-Q3", &tmp.path().join("back"), flags);
+        assert_eq!(
+            figure(&all_back, "returning_installations")["value"],
+            40,
+            "{flags:?}"
+        );
+        assert_eq!(figure(&all_back, "new_installations")["value"], 10);
+    }
+}
+
+/// A previous report published below a threshold is read as published,
+/// whatever its late events add: below the quarter's threshold (15 of 20)
+/// its breakdowns are not compared, and below k (3) the whole file's counts
+/// are withheld, as its usage events were.
+#[test]
+fn a_previous_report_below_a_threshold_stays_below_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (old, new) = (tmp.path().join("old.jsonl"), tmp.path().join("new.jsonl"));
+    let q4_dir = tmp.path().join("2025-Q4");
+    let previous = ["--previous", q4_dir.to_str().unwrap()];
+    let q1 = scans(&mut (0..3).chain(100..125), "2026-02-10");
+    // 15 installations published, 21 with the late ones.
+    std::fs::write(&old, scans(&mut (0..15), "2025-11-10")).unwrap();
+    let late = scans(&mut (50..56), "2025-11-11");
+    std::fs::write(
+        &new,
+        format!("{}{late}{q1}", scans(&mut (0..15), "2025-11-10")),
+    )
+    .unwrap();
+    let published = report_json(&old, "2025-Q4", &q4_dir, &[]);
+    assert_eq!(published["report"]["significant"], false);
+    let recomputed = report_json(&new, "2026-Q1", &tmp.path().join("a"), &[]);
+    assert_eq!(recomputed["report"]["previous_has_data"], true);
+    let read = report_json(&new, "2026-Q1", &tmp.path().join("b"), &previous);
+    assert_eq!(read["report"]["previous_has_data"], false);
+    assert_eq!(figure(&read, "installations")["previous"], 15);
+    // 3 installations published (their usage events withheld), 8 with the
+    // late ones: the file's events outside the quarter would give theirs.
+    std::fs::write(&old, scans(&mut (0..3), "2025-11-10")).unwrap();
+    let late = scans(&mut (50..55), "2025-11-11");
+    std::fs::write(
+        &new,
+        format!("{}{late}{q1}", scans(&mut (0..3), "2025-11-10")),
+    )
+    .unwrap();
+    let published = report_json(&old, "2025-Q4", &q4_dir, &[]);
+    assert_eq!(figure(&published, "usage_events")["value"], Value::Null);
+    let recomputed = report_json(&new, "2026-Q1", &tmp.path().join("a"), &[]);
+    assert_eq!(recomputed["report"]["ledger"]["outside_quarter"], 8);
+    assert_eq!(figure(&recomputed, "usage_events")["previous"], 8);
+    let read = report_json(&new, "2026-Q1", &tmp.path().join("b"), &previous);
+    assert_eq!(figure(&read, "usage_events")["previous"], Value::Null);
+    assert_eq!(read["report"]["ledger"]["outside_quarter"], Value::Null);
 }

@@ -276,17 +276,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     }
     if !args.quiet
         && let Some(p) = &options.previous
-        && !report.previous_differs.is_empty()
+        && let Some(note) = previous_note(&report.previous_differs, p, &options, &input)
     {
-        eprintln!(
-            "note: the {} column is taken from {} as published; recomputed from {input} it \
-             would differ in {} (events of {} that arrived after that report was made, or \
-             another file): not shown",
-            args.quarter.prev(),
-            local::shown(&p.file),
-            report.previous_differs.join(", "),
-            args.quarter.prev()
-        );
+        eprintln!("{note}");
     }
     // Neither the input nor the previous report is replaced (`--out` the
     // previous report's directory would remove its summary.json).
@@ -320,4 +312,45 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// With `--previous`: where the column it gives differs from the one
+/// recomputed from the input, and what can make them differ (`None`: they
+/// are the same).
+fn previous_note(
+    differs: &report::PreviousDiffers,
+    p: &report::previous::Published,
+    options: &report::ReportOptions,
+    input: &str,
+) -> Option<String> {
+    let prev = options.quarter.prev();
+    let mut parts = Vec::new();
+    if !differs.tables.is_empty() {
+        parts.push(format!("tables: {}", differs.tables.join(", ")));
+    }
+    if !differs.figures.is_empty() {
+        parts.push(format!("key figures: {}", differs.figures.join(", ")));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    // Its opt-in rate is over its own --population.
+    let thousands = report::thousands;
+    let population = match (p.population, options.population) {
+        (Some(then), Some(now)) if then != now => format!(
+            "; its opt-in rate is over the --population {} that report was made with (this \
+             report's is {})",
+            thousands(then),
+            thousands(now)
+        ),
+        _ => String::new(),
+    };
+    Some(format!(
+        "note: the {prev} column is taken from {} as published, and this report shows those \
+         values; recomputed from {input} it would differ in {} (as events of {prev} that \
+         arrived after that report was made, or an input other than the one it was made from, \
+         would make it){population}",
+        local::shown(&p.file),
+        parts.join("; ")
+    ))
 }

@@ -112,6 +112,19 @@ impl MetricId {
     pub fn from_name(name: &str) -> Option<MetricId> {
         METRICS.iter().find(|m| m.name == name).map(|m| m.id)
     }
+
+    /// Its values are JSON booleans (`true`, `false`, or missing): the
+    /// metrics `tally` observes as yes/no; every other metric counts text.
+    pub fn counts_booleans(self) -> bool {
+        matches!(
+            self,
+            MetricId::CiDetected
+                | MetricId::ComplianceUsage
+                | MetricId::MultiTargetReported
+                | MetricId::SuppressionsUsed
+                | MetricId::ComplianceEnabled
+        )
+    }
 }
 
 #[cfg(test)]

@@ -736,6 +736,9 @@ impl Tally {
     }
 
     fn observe_bool(&mut self, metric: MetricId, value: Option<bool>) {
+        // `report --previous` reads a published `true` back as a boolean
+        // of these metrics only.
+        debug_assert!(metric.counts_booleans(), "{metric:?} is no yes/no metric");
         let m = metric as usize;
         self.carriers[m] += 1;
         let state = value.map_or(0, |b| 1 + usize::from(b));

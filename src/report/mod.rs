@@ -300,10 +300,11 @@ pub struct Report {
     pub significant: bool,
     /// The previous quarter reaches the minimum: comparisons are made.
     pub previous_has_data: bool,
-    /// With `--previous`: the tables and figures (by name and key) whose
+    /// With `--previous`: the tables and key figures (by name and key) whose
     /// previous column, recomputed from the input, would differ from the
-    /// published one shown (events that arrived late); never published.
-    pub previous_differs: Vec<&'static str>,
+    /// published one shown (events that arrived late, another input, another
+    /// `--population`); never published.
+    pub previous_differs: PreviousDiffers,
     /// Headline figures.
     pub figures: Vec<Figure>,
     /// Breakdown tables (empty when not significant).
@@ -600,7 +601,7 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
     let mut figures = figures_with(None);
     // What the previous column would have been, recomputed, where the
     // published one differs (told to the maintainer, never published).
-    let mut previous_differs = Vec::new();
+    let mut previous_differs = PreviousDiffers::default();
     if let Some(p) = prior {
         let published_tables = tables_of(
             &(TABLES.iter())
@@ -614,13 +615,13 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
                 .collect::<Vec<_>>()
         };
         for (a, b) in tables.iter().zip(&published_tables) {
-            if previous_of(a) != previous_of(b) || a.rows.len() != b.rows.len() {
-                previous_differs.push(a.name);
+            if previous_of(a) != previous_of(b) {
+                previous_differs.tables.push(a.name);
             }
         }
         for (a, b) in figures.iter().zip(&published_figures) {
             if (a.previous, a.previous_rate) != (b.previous, b.previous_rate) {
-                previous_differs.push(a.key);
+                previous_differs.figures.push(a.key);
             }
         }
         tables = published_tables;
@@ -710,6 +711,16 @@ fn assemble((stats, sink): (IngestStats, pass::QuarterSink), options: &ReportOpt
         ledger,
         samples,
     }
+}
+
+/// Where the previous column read from its report differs from the one
+/// recomputed from the input.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PreviousDiffers {
+    /// Tables, by name.
+    pub tables: Vec<&'static str>,
+    /// Key figures, by key.
+    pub figures: Vec<&'static str>,
 }
 
 /// [`publish`], with event types reduced to usage events (test and marker
@@ -1055,11 +1066,12 @@ fn figures(
             .any(|&n| n >= k && returning != n && returning.abs_diff(n) < k)
     };
     // (Those seen before the previous quarter are not changed by its late
-    // events; its new ones, where withheld, are at most its installations.)
+    // events. Where its new ones are withheld, its installations only bound
+    // those seen before: checked against that bound, a file without late
+    // events lost splits it publishes without `--previous`, a review.)
     let published_before: Vec<u64> = prior.map_or_else(Vec::new, |p| {
-        let installations = p.figure("installations");
-        let new = p.figure("new_installations").or(installations);
-        [installations, new.map(|n| seen_before.1 + n)]
+        let new = p.figure("new_installations");
+        [p.figure("installations"), new.map(|n| seen_before.1 + n)]
             .into_iter()
             .flatten()
             .collect()

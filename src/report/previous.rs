@@ -7,8 +7,8 @@
 //! late events, however few installations sent them. With it, the column is
 //! read from the previous report's `summary.json`: its counts, by the same
 //! functions that compute a recomputed column's shares, intervals and
-//! changes, so that a file without late events gives the same report either
-//! way.
+//! changes, so that a file without late events (and the `--population` that
+//! report was made with) gives the same report either way.
 
 use std::path::{Path, PathBuf};
 
@@ -149,6 +149,12 @@ pub fn load(path: &Path, options: &ReportOptions) -> Result<Published, String> {
         }
         Ok(m) if m.is_file() => {}
         Ok(_) => return Err(format!("--previous {shown} is not a file; {give}")),
+        Err(e) if path.is_dir() && e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(format!(
+                "--previous {}: no summary.json in this directory; {give}",
+                crate::source::local::shown(path)
+            ));
+        }
         Err(e) => return Err(format!("--previous {shown}: {e}; {give}")),
     }
     let bytes = std::fs::read(&file).map_err(|e| format!("--previous {shown}: {e}; {give}"))?;
@@ -203,13 +209,11 @@ pub fn parse(bytes: &[u8], file: &Path, options: &ReportOptions) -> Result<Publi
             out.join(" ")
         }
     };
-    let (then, now) = (
-        flags(&f.version, f.exclude_ci, f.include_test),
-        flags(&o.version, o.exclude_ci, o.include_test),
-    );
-    if then != now {
+    if (&f.version, f.exclude_ci, f.include_test) != (&o.version, o.exclude_ci, o.include_test) {
         return Err(format!(
-            "it was made with other filters ({then}; this report: {now})"
+            "it was made with other filters ({}; this report: {})",
+            flags(&f.version, f.exclude_ci, f.include_test),
+            flags(&o.version, o.exclude_ci, o.include_test),
         ));
     }
     let p = &section.privacy;
@@ -308,13 +312,7 @@ fn inconsistent(id: MetricId, t: &FileTable) -> Option<&'static str> {
 fn metric(id: MetricId, t: FileTable) -> PublishedMetric {
     let rates = id == MetricId::ToolFailureRates;
     // Only these metrics count JSON booleans; every other value is text.
-    let booleans = matches!(
-        id,
-        MetricId::CiDetected
-            | MetricId::ComplianceUsage
-            | MetricId::SuppressionsUsed
-            | MetricId::ComplianceEnabled
-    );
+    let booleans = id.counts_booleans();
     let typed = |text: String, missing: bool| match text.as_str() {
         _ if missing => Value::Null,
         "true" if booleans => Value::Bool(true),

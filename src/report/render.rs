@@ -341,10 +341,17 @@ fn filters_words(report: &Report) -> Vec<String> {
             report.options.quarter,
             period(report),
         ),
-        match report.options.previous {
-            Some(_) => format!(
+        match &report.options.previous {
+            Some(p) => format!(
                 "The {prev} column is taken from {prev}'s report as published (`--previous`): \
-                 events of {prev} that arrived after that report was made do not change it."
+                 events of {prev} that arrived after that report was made do not change it.{}",
+                match (p.population, report.options.population) {
+                    (Some(then), Some(now)) if then != now => format!(
+                        " Its opt-in rate is over the {} known installs that report gave.",
+                        super::thousands(then)
+                    ),
+                    _ => String::new(),
+                }
             ),
             None => format!(
                 "The {prev} column is recomputed from this input: events of {prev} that arrived \
