@@ -5174,40 +5174,36 @@ fn returning_installations_are_judged_against_the_published_history() {
 #[test]
 fn a_previous_report_below_a_threshold_stays_below_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let (old, new) = (tmp.path().join("old.jsonl"), tmp.path().join("new.jsonl"));
     let q4_dir = tmp.path().join("2025-Q4");
-    let previous = ["--previous", q4_dir.to_str().unwrap()];
     let q1 = scans(&mut (0..3).chain(100..125), "2026-02-10");
+    // `published` installations in 2025-Q4's report, and `late` more whose
+    // 2025-Q4 events arrived after it: that report, and 2026-Q1's
+    // recomputed and with `--previous`.
+    let quarters = |published: u32, late: u32| -> [Value; 3] {
+        let (old, new) = (tmp.path().join("old.jsonl"), tmp.path().join("new.jsonl"));
+        let q4 = scans(&mut (0..published), "2025-11-10");
+        let late = scans(&mut (50..50 + late), "2025-11-11");
+        std::fs::write(&old, &q4).unwrap();
+        std::fs::write(&new, format!("{q4}{late}{q1}")).unwrap();
+        let previous = ["--previous", q4_dir.to_str().unwrap()];
+        [
+            report_json(&old, "2025-Q4", &q4_dir, &[]),
+            report_json(&new, "2026-Q1", &tmp.path().join("a"), &[]),
+            report_json(&new, "2026-Q1", &tmp.path().join("b"), &previous),
+        ]
+    };
     // 15 installations published, 21 with the late ones.
-    std::fs::write(&old, scans(&mut (0..15), "2025-11-10")).unwrap();
-    let late = scans(&mut (50..56), "2025-11-11");
-    std::fs::write(
-        &new,
-        format!("{}{late}{q1}", scans(&mut (0..15), "2025-11-10")),
-    )
-    .unwrap();
-    let published = report_json(&old, "2025-Q4", &q4_dir, &[]);
+    let [published, recomputed, read] = quarters(15, 6);
     assert_eq!(published["report"]["significant"], false);
-    let recomputed = report_json(&new, "2026-Q1", &tmp.path().join("a"), &[]);
     assert_eq!(recomputed["report"]["previous_has_data"], true);
-    let read = report_json(&new, "2026-Q1", &tmp.path().join("b"), &previous);
     assert_eq!(read["report"]["previous_has_data"], false);
     assert_eq!(figure(&read, "installations")["previous"], 15);
     // 3 installations published (their usage events withheld), 8 with the
     // late ones: the file's events outside the quarter would give theirs.
-    std::fs::write(&old, scans(&mut (0..3), "2025-11-10")).unwrap();
-    let late = scans(&mut (50..55), "2025-11-11");
-    std::fs::write(
-        &new,
-        format!("{}{late}{q1}", scans(&mut (0..3), "2025-11-10")),
-    )
-    .unwrap();
-    let published = report_json(&old, "2025-Q4", &q4_dir, &[]);
+    let [published, recomputed, read] = quarters(3, 5);
     assert_eq!(figure(&published, "usage_events")["value"], Value::Null);
-    let recomputed = report_json(&new, "2026-Q1", &tmp.path().join("a"), &[]);
     assert_eq!(recomputed["report"]["ledger"]["outside_quarter"], 8);
     assert_eq!(figure(&recomputed, "usage_events")["previous"], 8);
-    let read = report_json(&new, "2026-Q1", &tmp.path().join("b"), &previous);
     assert_eq!(figure(&read, "usage_events")["previous"], Value::Null);
     assert_eq!(read["report"]["ledger"]["outside_quarter"], Value::Null);
 }
