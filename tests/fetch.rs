@@ -2239,6 +2239,149 @@ fn git_is_run_untraced_and_its_errors_never_show_the_credential() {
     work.assert_no_token(&run);
 }
 
+/// The configuration git is given: with the token's header, no redirect
+/// followed (git sent the header on to wherever one led, plain http or
+/// another host: a review); always, a transfer that receives nothing for
+/// `--timeout` is given up (a review: a server that never answered held
+/// `fetch` for ever). This git prints its `GIT_CONFIG_*` variables and fails.
+#[cfg(unix)]
+#[test]
+fn git_follows_no_redirect_with_the_token_and_gives_up_after_the_timeout() {
+    for (pull_scheme, with_token) in [("https://", true), ("http://", false)] {
+        let mut server = Server::new();
+        let size = 11 * 1024 * 1024;
+        let pull = server.url().replace("http://", pull_scheme) + "/abc123.git";
+        let body = gist_body(
+            &[(FILE, cut_file("", size, "http://127.0.0.1:9/raw"))],
+            Some(&pull),
+        );
+        let api = ok_gist(&mut server, &body, "\"v1\"");
+        let work = Work::new();
+        let bin_dir = fake_git(
+            &work,
+            "echo \"config: $GIT_CONFIG_COUNT $GIT_CONFIG_KEY_0 $GIT_CONFIG_KEY_1=$GIT_CONFIG_VALUE_1 \
+             $GIT_CONFIG_KEY_2=$GIT_CONFIG_VALUE_2 $GIT_CONFIG_KEY_3=$GIT_CONFIG_VALUE_3 \
+             ${GIT_CONFIG_KEY_4:-end}\" >&2\nexit 128",
+        );
+        let mut cmd = work.cmd(&server.url(), &["--timeout", "7"]);
+        cmd.env("PATH", &bin_dir);
+
+        let run = work.run(cmd);
+
+        api.assert();
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let expected = if with_token {
+            "config: 4 http.https://127.0.0.1:PORT/.extraHeader http.followRedirects=false \
+             http.lowSpeedLimit=1 http.lowSpeedTime=7 end"
+        } else {
+            // Index 0 is the low-speed limit here: its value not printed.
+            "config: 2 http.lowSpeedLimit http.lowSpeedTime=7 = = end"
+        };
+        let port = server.url().rsplit(':').next().unwrap().to_owned();
+        assert!(
+            run.stderr.contains(&expected.replace("PORT", &port)),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+/// A git server that takes the connection and never answers: the clone is
+/// given up after `--timeout` (a review: `fetch --history` waited for
+/// ever, holding the archive's lock, so every later fetch failed too).
+#[test]
+fn a_git_server_that_never_answers_is_given_up_after_the_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let pull = format!("http://{}/abc123.git", listener.local_addr().unwrap());
+    thread::spawn(move || {
+        // Connections are held open, unanswered, until the test ends.
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { break };
+            held.push(stream);
+        }
+    });
+    let mut server = Server::new();
+    let api = ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, whole_file(&file_of(&[INIT])))], Some(&pull)),
+        "\"v1\"",
+    );
+    let work = Work::new();
+    fs::create_dir_all(work.path().join("data")).unwrap();
+    fs::write(work.archive(), file_of(&["kept"])).unwrap();
+    let mut command = StdCommand::new(assert_cmd::cargo::cargo_bin("jmo-analyze"));
+    let stderr_path = work.path().join("stderr");
+    command
+        .current_dir(work.path())
+        .env("JMO_TELEMETRY_GITHUB_TOKEN", TOKEN)
+        .env_remove("http_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("all_proxy")
+        .env_remove("ALL_PROXY")
+        .args(["fetch", "--gist-id", GIST, "--api-url", &server.url()])
+        .args(["--history", "--timeout", "1", "--retries", "0"])
+        .stdout(Stdio::null())
+        .stderr(fs::File::create(&stderr_path).unwrap());
+    let mut child = command.spawn().unwrap();
+    // Far longer than the timeout; a fetch still running then is a hang.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("fetch still running after 60 s with --timeout 1");
+        }
+        thread::sleep(Duration::from_millis(50));
+    };
+    let stderr = fs::read_to_string(&stderr_path).unwrap();
+
+    api.assert();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr
+            .contains("--history could not read the gist's history: `git clone http://127.0.0.1:"),
+        "{stderr}"
+    );
+    assert_eq!(work.archive_text(), "kept\n");
+}
+
+/// A plain-http API on this machine is reached without the proxy of
+/// `http_proxy` or `all_proxy`: one may be another machine, and would read
+/// the token, sent there in clear text (a review).
+#[test]
+fn a_proxy_never_sees_the_token_for_a_plain_http_api_on_this_machine() {
+    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let (seen_tx, seen_rx) = mpsc::channel();
+    thread::spawn(move || {
+        for stream in proxy.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let _ = seen_tx.send(());
+            let _ = stream.write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let mut server = Server::new();
+    let content = file_of(&[INIT, &event(1)]);
+    let api = ok_gist(&mut server, &whole_gist(&content), "\"v1\"");
+    let work = Work::new();
+    let mut cmd = work.cmd(&server.url(), &[]);
+    for var in ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"] {
+        cmd.env(var, &proxy_url);
+    }
+    cmd.env_remove("no_proxy").env_remove("NO_PROXY");
+
+    let run = work.run(cmd);
+
+    api.assert();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(work.archive_text(), content);
+    assert!(seen_rx.try_recv().is_err(), "the proxy was asked");
+}
+
 #[test]
 fn utf8_bom_and_crlf_in_the_remote_do_not_make_new_lines() {
     let mut server = Server::new();

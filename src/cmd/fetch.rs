@@ -271,7 +271,7 @@ fn run_with(args: &FetchArgs, token: Option<Token>) -> anyhow::Result<ExitCode> 
         GistResponse::Gist { gist, etag } => (gist, etag),
     };
 
-    let git = Git::default();
+    let git = Git::default().with_timeout(Duration::from_secs(args.timeout));
     // With --history, a newest revision without the file is read from the
     // history alone (a client's PATCH that renamed or deleted it loses
     // every event from the latest revision, not from the earlier ones); the

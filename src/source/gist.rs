@@ -973,13 +973,18 @@ impl GistClient {
                 }
             })
         };
-        let http = Client::builder()
+        let mut http = Client::builder()
             .user_agent(concat!("jmo-analyze/", env!("CARGO_PKG_VERSION")))
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
-            .redirect(policy)
-            .build()
-            .map_err(|e| GistError::Client(e.to_string()))?;
+            .redirect(policy);
+        // A token goes over plain http only to this machine; a proxy from
+        // `http_proxy` or `all_proxy` may be another one, and would read it
+        // (a review: the Bearer header reached the proxy in clear text).
+        if is_loopback(&api) {
+            http = http.no_proxy();
+        }
+        let http = http.build().map_err(|e| GistError::Client(e.to_string()))?;
         Ok(Self {
             http,
             redirected,

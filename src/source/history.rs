@@ -124,6 +124,7 @@ const REPOSITORY_VARS: [&str; 16] = [
 pub struct Git {
     program: OsString,
     auth: Option<(String, String)>,
+    timeout: Option<Duration>,
 }
 
 impl fmt::Debug for Git {
@@ -131,6 +132,7 @@ impl fmt::Debug for Git {
         f.debug_struct("Git")
             .field("program", &self.program)
             .field("auth_scope", &self.auth.as_ref().map(|(scope, _)| scope))
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -147,7 +149,17 @@ impl Git {
         Self {
             program: program.into(),
             auth: None,
+            timeout: None,
         }
+    }
+
+    /// The same git, giving up an HTTP transfer that has received nothing
+    /// for `timeout` (`fetch --timeout`): without it, a server that takes
+    /// the connection and never answers held `fetch`, and its lock on the
+    /// archive, for ever (a review).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
     }
 
     /// The same git, sending `header` (`Authorization: …`) to URLs under
@@ -172,12 +184,35 @@ impl Git {
             }
         }
         cmd.env("GIT_TERMINAL_PROMPT", "0").env("LC_ALL", "C");
-        if let Some((scope, header)) = &self.auth {
-            cmd.env("GIT_CONFIG_COUNT", "1")
-                .env("GIT_CONFIG_KEY_0", format!("http.{scope}.extraHeader"))
-                .env("GIT_CONFIG_VALUE_0", header);
+        let config = self.config();
+        if !config.is_empty() {
+            cmd.env("GIT_CONFIG_COUNT", config.len().to_string());
+            for (i, (key, value)) in config.into_iter().enumerate() {
+                cmd.env(format!("GIT_CONFIG_KEY_{i}"), key)
+                    .env(format!("GIT_CONFIG_VALUE_{i}"), value);
+            }
         }
         cmd
+    }
+
+    /// The configuration git is given through its environment.
+    fn config(&self) -> Vec<(String, String)> {
+        let mut config = Vec::new();
+        if let Some((scope, header)) = &self.auth {
+            config.push((format!("http.{scope}.extraHeader"), header.clone()));
+            // git sends its extra headers to wherever a redirect leads,
+            // another host or plain http (a review: the gist host's 302 to
+            // http://elsewhere got the token), so it follows none.
+            config.push(("http.followRedirects".to_owned(), "false".to_owned()));
+        }
+        if let Some(timeout) = self.timeout {
+            // curl's low-speed check: less than a byte a second over the
+            // timeout, i.e. nothing at all, ends the transfer.
+            config.push(("http.lowSpeedLimit".to_owned(), "1".to_owned()));
+            let secs = timeout.as_secs().max(1);
+            config.push(("http.lowSpeedTime".to_owned(), secs.to_string()));
+        }
+        config
     }
 
     /// Runs git with `args`, returning stdout; `purpose` names the task in errors.
