@@ -1003,6 +1003,30 @@ fn a_redirect_that_leads_nowhere_says_where_it_led() {
     assert!(!run.stderr.contains("SIGNED"), "{}", run.stderr);
 }
 
+/// Redirects that never end are not asked again: the same request would
+/// loop the same way (a review: 4 attempts, 44 requests).
+#[test]
+fn redirects_that_never_end_are_followed_once() {
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&asked);
+    let api = canned_server(move |_, _| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        b"HTTP/1.1 302 Found\r\nLocation: /gists/abc123\r\nContent-Length: 0\r\n\
+          Connection: close\r\n\r\n"
+            .to_vec()
+    });
+    let work = Work::new();
+
+    let run = work.fetch(&api, &["--retries", "3"]);
+
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("too many redirects"), "{}", run.stderr);
+    assert!(!run.stderr.contains("retrying"), "{}", run.stderr);
+    // The request and the 10 redirects reqwest follows.
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 11);
+    assert!(!work.archive().exists());
+}
+
 /// A raw_url answer cut short, and no clone: its cause is said once, with
 /// the advice of the run's end (a review: "nothing was written" twice).
 #[test]

@@ -1432,6 +1432,8 @@ impl GistClient {
             // A 5xx answer's own `retry-after`, when it gives one.
             let mut asked_wait: Option<Duration> = None;
             *self.redirected.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            // A failure that asking again would only repeat.
+            let mut lasting = false;
             let answer = match build().send() {
                 Ok(resp) => {
                     let status = resp.status();
@@ -1490,6 +1492,9 @@ impl GistClient {
                 }
                 Err(err) if err.is_timeout() => Answer::Failed(Failure::Timeout),
                 Err(err) => {
+                    // Redirects that loop or run past 10 lead there again
+                    // (a review: 4 attempts, 44 requests).
+                    lasting = err.is_redirect();
                     let mut detail = error_chain(&err);
                     // Where a redirect led, by its origin alone (its path
                     // and query may hold a signed token): the URL asked was
@@ -1571,7 +1576,7 @@ impl GistClient {
                     max_wait_secs: self.retry.max_wait.as_secs(),
                 });
             }
-            if last {
+            if last || lasting {
                 let attempts = Attempts {
                     made: attempt,
                     alike,
