@@ -1146,6 +1146,49 @@ fn raw_url_that_fails_falls_back_to_git_clone() {
     assert_eq!(work.archive_text(), content);
 }
 
+/// A raw_url answer over the 10 MB raw_url serves, where the API gave no
+/// size, goes to the clone, and says so without another run's advice (a
+/// review: "check --api-url" before the clone read the file whole).
+#[test]
+fn a_raw_url_answer_over_its_limit_goes_to_the_clone_without_other_advice() {
+    let lines: Vec<String> = (0..45_000).map(event).collect();
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let content = file_of(&refs);
+    assert!(content.len() > 10 * 1024 * 1024);
+    let repo = GistRepo::new();
+    repo.commit(&content);
+    let bare = repo.bare();
+    let mut server = Server::new();
+    let raw_url = format!("{}/raw/huge", server.url());
+    let file = json!({"filename": FILE, "truncated": true, "content": "", "raw_url": raw_url});
+    let api = ok_gist(
+        &mut server,
+        &gist_body(&[(FILE, file)], Some(bare.to_str().unwrap())),
+        "\"v1\"",
+    );
+    let raw = server
+        .mock("GET", "/raw/huge")
+        .with_status(200)
+        .with_body(&content)
+        .expect(1)
+        .create();
+    let work = Work::new();
+
+    let run = work.fetch(&server.url(), &[]);
+
+    api.assert();
+    raw.assert();
+    assert_eq!(
+        run.stderr,
+        "raw_url served more than 10 MB, the most it serves; cloning the gist with git instead\n"
+    );
+    assert_eq!(
+        run.stdout,
+        "fetched gist abc123 via git clone: 45000 new lines, 45000 lines in data/events.jsonl\n"
+    );
+    assert_eq!(work.archive_text(), content);
+}
+
 /// The clone's newest revision is not always the one the API described:
 /// another client PATCHed the gist in between. Down to its own line (a
 /// client whose GET failed): the complete lines the API gave of its

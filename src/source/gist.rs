@@ -1225,6 +1225,11 @@ impl GistClient {
                 }) => {
                     format!("raw_url's answer could not be read to its end ({detail}) {attempts}")
                 }
+                // Its advice (check --api-url) is not this run's either: a
+                // file over what raw_url serves is the clone's (a review).
+                Err(GistError::TooLarge { limit_mb, .. }) => {
+                    format!("raw_url served more than {limit_mb} MB, the most it serves")
+                }
                 Err(err) => format!("raw_url failed: {err}"),
             },
         };
