@@ -2310,11 +2310,33 @@ fn git_is_run_untraced_and_its_errors_never_show_the_credential() {
 /// followed (git sent the header on to wherever one led, plain http or
 /// another host: a review); always, a transfer that receives nothing for
 /// `--timeout` is given up (a review: a server that never answered held
-/// `fetch` for ever). This git prints its `GIT_CONFIG_*` variables and fails.
+/// `fetch` for ever). The user's own entries stay, before ours. This git
+/// prints its `GIT_CONFIG_*` variables and fails.
 #[cfg(unix)]
 #[test]
 fn git_follows_no_redirect_with_the_token_and_gives_up_after_the_timeout() {
-    for (pull_scheme, with_token) in [("https://", true), ("http://", false)] {
+    let cases = [
+        // (pull URL's scheme, the user's own entries, what git is given)
+        (
+            "https://",
+            false,
+            "config: 4 http.https://127.0.0.1:PORT/.extraHeader=Authorization: Basic *** \
+             http.followRedirects=false http.lowSpeedLimit=1 http.lowSpeedTime=7 end",
+        ),
+        (
+            "http://",
+            false,
+            "config: 2 http.lowSpeedLimit=1 http.lowSpeedTime=7 end",
+        ),
+        (
+            "https://",
+            true,
+            "config: 5 http.sslCAInfo=/etc/own-ca.pem \
+             http.https://127.0.0.1:PORT/.extraHeader=Authorization: Basic *** \
+             http.followRedirects=false http.lowSpeedLimit=1 http.lowSpeedTime=7 end",
+        ),
+    ];
+    for (pull_scheme, own, expected) in cases {
         let mut server = Server::new();
         let size = 11 * 1024 * 1024;
         let pull = server.url().replace("http://", pull_scheme) + "/abc123.git";
@@ -2326,24 +2348,28 @@ fn git_follows_no_redirect_with_the_token_and_gives_up_after_the_timeout() {
         let work = Work::new();
         let bin_dir = fake_git(
             &work,
-            "echo \"config: $GIT_CONFIG_COUNT $GIT_CONFIG_KEY_0 $GIT_CONFIG_KEY_1=$GIT_CONFIG_VALUE_1 \
-             $GIT_CONFIG_KEY_2=$GIT_CONFIG_VALUE_2 $GIT_CONFIG_KEY_3=$GIT_CONFIG_VALUE_3 \
-             ${GIT_CONFIG_KEY_4:-end}\" >&2\nexit 128",
+            "out=\"config: $GIT_CONFIG_COUNT\"\n\
+             for i in 0 1 2 3 4 5; do\n\
+               eval \"key=\\${GIT_CONFIG_KEY_$i-}\" \"value=\\${GIT_CONFIG_VALUE_$i-}\"\n\
+               [ -n \"$key\" ] && out=\"$out $key=$value\"\n\
+             done\n\
+             echo \"$out end\" >&2\nexit 128",
         );
         let mut cmd = work.cmd(&server.url(), &["--timeout", "7"]);
         cmd.env("PATH", &bin_dir);
+        for var in ["GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0"] {
+            cmd.env_remove(var);
+        }
+        if own {
+            cmd.env("GIT_CONFIG_COUNT", "1")
+                .env("GIT_CONFIG_KEY_0", "http.sslCAInfo")
+                .env("GIT_CONFIG_VALUE_0", "/etc/own-ca.pem");
+        }
 
         let run = work.run(cmd);
 
         api.assert();
         assert_eq!(run.code, 1, "{}", run.stderr);
-        let expected = if with_token {
-            "config: 4 http.https://127.0.0.1:PORT/.extraHeader http.followRedirects=false \
-             http.lowSpeedLimit=1 http.lowSpeedTime=7 end"
-        } else {
-            // Index 0 is the low-speed limit here: its value not printed.
-            "config: 2 http.lowSpeedLimit http.lowSpeedTime=7 = = end"
-        };
         let port = server.url().rsplit(':').next().unwrap().to_owned();
         assert!(
             run.stderr.contains(&expected.replace("PORT", &port)),

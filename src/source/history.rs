@@ -186,8 +186,14 @@ impl Git {
         cmd.env("GIT_TERMINAL_PROMPT", "0").env("LC_ALL", "C");
         let config = self.config();
         if !config.is_empty() {
-            cmd.env("GIT_CONFIG_COUNT", config.len().to_string());
-            for (i, (key, value)) in config.into_iter().enumerate() {
+            // After the user's own entries (a proxy, a CA file), which
+            // stay; ours come last, so they win where both set a key.
+            let first = std::env::var("GIT_CONFIG_COUNT")
+                .ok()
+                .and_then(|n| n.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            cmd.env("GIT_CONFIG_COUNT", (first + config.len()).to_string());
+            for (i, (key, value)) in (first..).zip(config) {
                 cmd.env(format!("GIT_CONFIG_KEY_{i}"), key)
                     .env(format!("GIT_CONFIG_VALUE_{i}"), value);
             }
