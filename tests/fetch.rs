@@ -1003,28 +1003,81 @@ fn a_redirect_that_leads_nowhere_says_where_it_led() {
     assert!(!run.stderr.contains("SIGNED"), "{}", run.stderr);
 }
 
-/// Redirects that never end are not asked again: the same request would
-/// loop the same way (a review: 4 attempts, 44 requests).
+/// Redirects that never end, or lead to a URL that is not http(s), are
+/// not asked again: the same request would lead the same way (a review: 4
+/// attempts, 44 requests; then "on the only attempt (--retries 0): check
+/// the network" said of a fetch with 3 retries).
 #[test]
-fn redirects_that_never_end_are_followed_once() {
-    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counter = std::sync::Arc::clone(&asked);
-    let api = canned_server(move |_, _| {
-        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        b"HTTP/1.1 302 Found\r\nLocation: /gists/abc123\r\nContent-Length: 0\r\n\
-          Connection: close\r\n\r\n"
-            .to_vec()
+fn redirects_that_cannot_be_followed_are_followed_once() {
+    for (location, requests) in [("/gists/abc123", 11), ("ftp://127.0.0.1:1/gist", 1)] {
+        let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = std::sync::Arc::clone(&asked);
+        let api = canned_server(move |_, _| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            format!(
+                "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\
+                 Connection: close\r\n\r\n"
+            )
+            .into_bytes()
+        });
+        let work = Work::new();
+
+        let run = work.fetch(&api, &["--retries", "3"]);
+
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let start = format!("Error: {api}/gists/abc123 redirects where it cannot be followed (");
+        assert!(run.stderr.starts_with(&start), "{}", run.stderr);
+        assert!(
+            run.stderr.ends_with(
+                "); not asked again, since it would lead the same way: check --api-url\n"
+            ),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("retrying"), "{}", run.stderr);
+        if location.starts_with("ftp") {
+            assert!(
+                run.stderr.contains("; redirected to ftp://127.0.0.1:1)"),
+                "{}",
+                run.stderr
+            );
+        }
+        // The request and the redirects reqwest follows (10 at most).
+        assert_eq!(
+            asked.load(std::sync::atomic::Ordering::SeqCst),
+            requests,
+            "{location}"
+        );
+        assert!(!work.archive().exists());
+    }
+}
+
+/// raw_url's redirects that cannot be followed are said as such, without
+/// the advice of a failed API request (a review: "check the network and
+/// --api-url" before the clone).
+#[test]
+fn raw_urls_redirect_loop_is_said_without_other_advice() {
+    let api = canned_server(move |base, path| match path {
+        "/gists/abc123" => gist_without_size(base),
+        _ => b"HTTP/1.1 302 Found\r\nLocation: /raw\r\nContent-Length: 0\r\n\
+               Connection: close\r\n\r\n"
+            .to_vec(),
     });
     let work = Work::new();
 
-    let run = work.fetch(&api, &["--retries", "3"]);
+    let run = work.fetch(&api, &[]);
 
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("too many redirects"), "{}", run.stderr);
-    assert!(!run.stderr.contains("retrying"), "{}", run.stderr);
-    // The request and the 10 redirects reqwest follows.
-    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 11);
-    assert!(!work.archive().exists());
+    assert!(
+        run.stderr.contains(
+            "(raw_url redirects where it cannot be followed (error following redirect: too \
+             many redirects))"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("check the network"), "{}", run.stderr);
+    assert!(!run.stderr.contains("--api-url"), "{}", run.stderr);
 }
 
 /// A raw_url answer cut short, and no clone: its cause is said once, with
@@ -2379,13 +2432,55 @@ fn git_follows_no_redirect_with_the_token_and_gives_up_after_the_timeout() {
     }
 }
 
-/// A git server that takes the connection and never answers: the clone is
-/// given up after `--timeout` (a review: `fetch --history` waited for
-/// ever, holding the archive's lock, so every later fetch failed too).
+/// A redirect git does not follow, since it sends the token, says so (a
+/// review: git's "returned error: 302" alone); without the token git
+/// follows redirects, and its message stands alone.
+#[cfg(unix)]
+#[test]
+fn a_redirect_git_does_not_follow_says_why() {
+    for (pull_scheme, with_token) in [("https://", true), ("http://", false)] {
+        let mut server = Server::new();
+        let pull = server.url().replace("http://", pull_scheme) + "/abc123.git";
+        let body = gist_body(
+            &[(
+                FILE,
+                cut_file("", 11 * 1024 * 1024, "http://127.0.0.1:9/raw"),
+            )],
+            Some(&pull),
+        );
+        let api = ok_gist(&mut server, &body, "\"v1\"");
+        let work = Work::new();
+        let bin_dir = fake_git(
+            &work,
+            &format!(
+                "echo \"fatal: unable to access '{pull}/': The requested URL returned error: \
+                 302\" >&2\nexit 128"
+            ),
+        );
+        let mut cmd = work.cmd(&server.url(), &[]);
+        cmd.env("PATH", &bin_dir);
+
+        let run = work.run(cmd);
+
+        api.assert();
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let why = "returned error: 302 (git follows no redirect while it sends the token, which \
+                   a redirect would take wherever it leads; with no token set, fetch clones \
+                   without it and follows redirects)";
+        assert_eq!(run.stderr.contains(why), with_token, "{}", run.stderr);
+        assert!(run.stderr.contains("returned error: 302"), "{}", run.stderr);
+    }
+}
+
+/// A git server that takes the connection and never answers: over HTTP
+/// the clone is given up after `--timeout`, and `git://` or `ssh://`, which
+/// git gives no such limit, are not read at all (reviews: `fetch
+/// --history` waited for ever, holding the archive's lock, so every later
+/// fetch failed too).
 #[test]
 fn a_git_server_that_never_answers_is_given_up_after_the_timeout() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let pull = format!("http://{}/abc123.git", listener.local_addr().unwrap());
+    let addr = listener.local_addr().unwrap();
     thread::spawn(move || {
         // Connections are held open, unanswered, until the test ends.
         let mut held = Vec::new();
@@ -2394,52 +2489,58 @@ fn a_git_server_that_never_answers_is_given_up_after_the_timeout() {
             held.push(stream);
         }
     });
-    let mut server = Server::new();
-    let api = ok_gist(
-        &mut server,
-        &gist_body(&[(FILE, whole_file(&file_of(&[INIT])))], Some(&pull)),
-        "\"v1\"",
-    );
-    let work = Work::new();
-    fs::create_dir_all(work.path().join("data")).unwrap();
-    fs::write(work.archive(), file_of(&["kept"])).unwrap();
-    let mut command = StdCommand::new(assert_cmd::cargo::cargo_bin("jmo-analyze"));
-    let stderr_path = work.path().join("stderr");
-    command
-        .current_dir(work.path())
-        .env("JMO_TELEMETRY_GITHUB_TOKEN", TOKEN)
-        .env_remove("http_proxy")
-        .env_remove("HTTP_PROXY")
-        .env_remove("all_proxy")
-        .env_remove("ALL_PROXY")
-        .args(["fetch", "--gist-id", GIST, "--api-url", &server.url()])
-        .args(["--history", "--timeout", "1", "--retries", "0"])
-        .stdout(Stdio::null())
-        .stderr(fs::File::create(&stderr_path).unwrap());
-    let mut child = command.spawn().unwrap();
-    // Far longer than the timeout; a fetch still running then is a hang.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("fetch still running after 60 s with --timeout 1");
-        }
-        thread::sleep(Duration::from_millis(50));
-    };
-    let stderr = fs::read_to_string(&stderr_path).unwrap();
+    for (scheme, says) in [
+        ("http", "Operation too slow"),
+        ("git", "transport 'git' not allowed"),
+        ("ssh", "transport 'ssh' not allowed"),
+    ] {
+        let pull = format!("{scheme}://{addr}/abc123.git");
+        let mut server = Server::new();
+        let api = ok_gist(
+            &mut server,
+            &gist_body(&[(FILE, whole_file(&file_of(&[INIT])))], Some(&pull)),
+            "\"v1\"",
+        );
+        let work = Work::new();
+        fs::create_dir_all(work.path().join("data")).unwrap();
+        fs::write(work.archive(), file_of(&["kept"])).unwrap();
+        let mut command = StdCommand::new(assert_cmd::cargo::cargo_bin("jmo-analyze"));
+        let stderr_path = work.path().join("stderr");
+        command
+            .current_dir(work.path())
+            .env("JMO_TELEMETRY_GITHUB_TOKEN", TOKEN)
+            .env_remove("http_proxy")
+            .env_remove("HTTP_PROXY")
+            .env_remove("all_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("GIT_ALLOW_PROTOCOL")
+            .args(["fetch", "--gist-id", GIST, "--api-url", &server.url()])
+            .args(["--history", "--timeout", "1", "--retries", "0"])
+            .stdout(Stdio::null())
+            .stderr(fs::File::create(&stderr_path).unwrap());
+        let mut child = command.spawn().unwrap();
+        // Far longer than the timeout; a fetch still running then is a hang.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                panic!("fetch of {pull} still running after 60 s with --timeout 1");
+            }
+            thread::sleep(Duration::from_millis(50));
+        };
+        let stderr = fs::read_to_string(&stderr_path).unwrap();
 
-    api.assert();
-    assert_eq!(status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr
-            .contains("--history could not read the gist's history: `git clone http://127.0.0.1:"),
-        "{stderr}"
-    );
-    assert_eq!(work.archive_text(), "kept\n");
+        api.assert();
+        assert_eq!(status.code(), Some(1), "{stderr}");
+        let clone = format!("--history could not read the gist's history: `git clone {pull}`");
+        assert!(stderr.contains(&clone), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert_eq!(work.archive_text(), "kept\n");
+    }
 }
 
 /// A plain-http API on this machine is reached without the proxy of

@@ -418,6 +418,18 @@ pub enum GistError {
         /// Attempts made, and how many ended as the last did.
         attempts: Attempts,
     },
+    /// Redirects that cannot be followed: a loop, more than 10, or to a
+    /// URL that is not http(s). Asking again would lead the same way.
+    #[error(
+        "{url} redirects where it cannot be followed ({detail}); not asked again, since it \
+         would lead the same way: check --api-url"
+    )]
+    Redirect {
+        /// The URL asked.
+        url: String,
+        /// The client's description.
+        detail: String,
+    },
     /// Other transport errors (connection refused, DNS, TLS).
     #[error("cannot reach {url} ({detail}) {attempts}: check the network and --api-url")]
     Transport {
@@ -1230,6 +1242,9 @@ impl GistClient {
                 Err(GistError::TooLarge { limit_mb, .. }) => {
                     format!("raw_url served more than {limit_mb} MB, the most it serves")
                 }
+                Err(GistError::Redirect { detail, .. }) => {
+                    format!("raw_url redirects where it cannot be followed ({detail})")
+                }
                 Err(err) => format!("raw_url failed: {err}"),
             },
         };
@@ -1437,8 +1452,6 @@ impl GistClient {
             // A 5xx answer's own `retry-after`, when it gives one.
             let mut asked_wait: Option<Duration> = None;
             *self.redirected.lock().unwrap_or_else(|e| e.into_inner()) = None;
-            // A failure that asking again would only repeat.
-            let mut lasting = false;
             let answer = match build().send() {
                 Ok(resp) => {
                     let status = resp.status();
@@ -1497,9 +1510,6 @@ impl GistClient {
                 }
                 Err(err) if err.is_timeout() => Answer::Failed(Failure::Timeout),
                 Err(err) => {
-                    // Redirects that loop or run past 10 lead there again
-                    // (a review: 4 attempts, 44 requests).
-                    lasting = err.is_redirect();
                     let mut detail = error_chain(&err);
                     // Where a redirect led, by its origin alone (its path
                     // and query may hold a signed token): the URL asked was
@@ -1510,8 +1520,18 @@ impl GistClient {
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
                         .take();
+                    let redirected = led.is_some();
                     if let Some(to) = led.filter(|to| *to != url.origin().ascii_serialization()) {
                         detail.push_str(&format!("; redirected to {to}"));
+                    }
+                    // Redirects that loop, run past 10 or lead to a URL no
+                    // client request may have (`ftp://`) lead there again:
+                    // not asked again (a review: 4 attempts, 44 requests).
+                    if err.is_redirect() || (err.is_builder() && redirected) {
+                        return Err(GistError::Redirect {
+                            url: url.to_string(),
+                            detail,
+                        });
                     }
                     Answer::Failed(Failure::Transport(detail))
                 }
@@ -1581,7 +1601,7 @@ impl GistClient {
                     max_wait_secs: self.retry.max_wait.as_secs(),
                 });
             }
-            if last || lasting {
+            if last {
                 let attempts = Attempts {
                     made: attempt,
                     alike,

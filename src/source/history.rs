@@ -184,6 +184,11 @@ impl Git {
             }
         }
         cmd.env("GIT_TERMINAL_PROMPT", "0").env("LC_ALL", "C");
+        // A gist's pull URL is https (http and local paths in tests): the
+        // API chooses it, and git gives `git://` and `ssh://` no time
+        // limit (a review: a `git://` server that never answered held
+        // fetch for ever), so git reads no other transport.
+        cmd.env("GIT_ALLOW_PROTOCOL", "https:http:file");
         let config = self.config();
         if !config.is_empty() {
             // After the user's own entries (a proxy, a CA file), which
@@ -248,10 +253,20 @@ impl Git {
         if output.status.success() {
             Ok(output.stdout)
         } else {
+            let mut stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+            // A redirect git did not follow says why (a review: git's
+            // "returned error: 302" alone).
+            if self.auth.is_some() && stderr.contains("The requested URL returned error: 30") {
+                stderr.push_str(
+                    " (git follows no redirect while it sends the token, which a redirect would \
+                     take wherever it leads; with no token set, fetch clones without it and \
+                     follows redirects)",
+                );
+            }
             Err(GitError::Failed {
                 command: args.join(" "),
                 status: output.status.to_string(),
-                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+                stderr,
             })
         }
     }
