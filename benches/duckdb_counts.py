@@ -44,7 +44,7 @@ def main(path: str) -> None:
     con.execute(f"CREATE TEMP TABLE e AS SELECT * FROM read_ndjson('{path}', columns={{{cols}}})")
     out = {"metrics": {}}
     out["unique_ids"] = con.execute(
-        "SELECT count(DISTINCT anonymous_id) FROM e WHERE event NOT IN ('test', 'test.event', 'telemetry.initialized')"
+        "SELECT count(DISTINCT nullif(trim(anonymous_id), '')) FROM e WHERE event NOT IN ('test', 'test.event', 'telemetry.initialized')"
     ).fetchone()[0]
     for name, sql in QUERIES.items():
         out["metrics"][name] = {("null" if k is None else str(k)): n for k, n in con.execute(sql).fetchall()}

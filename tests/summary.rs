@@ -1953,6 +1953,32 @@ fn a_test_events_installation_is_not_counted() {
     assert_eq!(s["input"]["test_events"], 1);
 }
 
+/// An empty or blank `anonymous_id` names no installation, as a null or a
+/// missing one does (a review: `""` and `"   "` were two installations).
+#[test]
+fn an_empty_or_blank_anonymous_id_is_no_installation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ids.jsonl");
+    let event = |id: &str| {
+        format!(
+            r#"{{"event": "scan.started", {id}"timestamp": "2026-01-05T10:00:00Z", "metadata": {{"mode": "cli"}}}}"#
+        )
+    };
+    let lines = [
+        event(r#""anonymous_id": null, "#),
+        event(r#""anonymous_id": "", "#),
+        event(r#""anonymous_id": "   ", "#),
+        event(""),
+        event(r#""anonymous_id": "a7f3c8e2-4b1d-4f9e-8c3a-2d5e7f9b1a3c", "#),
+    ];
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+
+    let s = summary_json(path.to_str().unwrap(), &[]);
+
+    assert_eq!(s["input"]["usage_events"], 5);
+    assert_eq!(s["totals"]["unique_ids"], 1);
+}
+
 /// The period runs from the earliest to the latest usage event whatever
 /// their order in the file, also when they fall in different blocks read by
 /// different workers (the file is over two 4 MiB blocks, the earliest event

@@ -906,7 +906,11 @@ pub(crate) struct CellMembers<'a> {
 /// Random v4 bits stay uniform either way, so two random IDs share a key
 /// with a chance of about n² / 2⁶⁵.
 pub(crate) fn installation_key(id: Option<&str>) -> u64 {
-    let Some(id) = id else { return NO_ID };
+    // An empty or blank ID names no installation (a review: `""` and
+    // `"   "` were counted as two).
+    let Some(id) = id.filter(|id| !id.trim().is_empty()) else {
+        return NO_ID;
+    };
     let key = match parse_uuid(id) {
         Some(u) => (u >> 64) as u64 ^ fmix64(u as u64),
         None => {
@@ -1680,6 +1684,9 @@ mod tests {
         );
         assert_ne!(installation_key(Some("not-a-uuid")), NO_ID);
         assert_eq!(installation_key(None), NO_ID);
+        for blank in ["", " ", "   ", "\t\n"] {
+            assert_eq!(installation_key(Some(blank)), NO_ID, "{blank:?}");
+        }
         // Structured IDs a placeholder or a broken client may send are
         // told apart: halves equal, halves swapped, one bit set anywhere.
         let mut ids: Vec<String> = (0..16)
